@@ -1,0 +1,181 @@
+# carerhub: build, test, run.
+#
+#   make            build everything into bin/
+#   make check      all tests, then all tests again under ASan+UBSan
+#   make demo       a local hub on its built-in defaults, fed the samples
+#   make bench      benchmarks
+#   make deps       install missing Debian packages
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# check, demo and bench install missing dependencies first, so each works on
+# a fresh Debian machine as the only command.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SYSCONFDIR ?= $(PREFIX)/etc
+LOCALSTATEDIR ?= $(PREFIX)/var
+DESTDIR ?=
+
+VARIANT ?= release
+B := build/$(VARIANT)
+ifeq ($(VARIANT),release)
+OUT := bin
+VFLAGS := -O2 -g
+else ifeq ($(VARIANT),asan)
+OUT := $(B)/bin
+VFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+          -fno-omit-frame-pointer
+else ifeq ($(VARIANT),fuzz)
+OUT := $(B)/bin
+CC := clang
+VFLAGS := -O1 -g -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer
+else
+$(error VARIANT must be release, asan or fuzz)
+endif
+
+PKGS := libzmq libprotobuf-c lmdb yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+        -Wvla -Wno-missing-field-initializers -Wno-unused-parameter
+CFLAGS ?=
+override CFLAGS += -std=c11 $(VFLAGS) $(WARN) -D_GNU_SOURCE -Ilib -I$(B)/gen $(PKG_CFLAGS)
+LDLIBS := $(PKG_LIBS) -lm
+
+JOBS := $(shell nproc 2>/dev/null || echo 2)
+
+# --- sources -----------------------------------------------------------------
+
+PROTO := $(sort $(wildcard proto/*.proto))
+GEN_C := $(PROTO:proto/%.proto=$(B)/gen/%.pb-c.c)
+GEN_H := $(GEN_C:.c=.h)
+LIB_SRC := $(sort $(wildcard lib/*/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(GEN_C:.c=.o)
+LIBA := $(B)/libcarerhub.a
+
+# services/<dir>/ builds bin/<program>
+SERVICES := carerhub:carerhub
+SERVICES += gp-intake:carerhub-gp-intake discharge-intake:carerhub-discharge-intake
+SERVICES += school-intake:carerhub-school-intake router:carerhub-router
+SERVICES += provider:carerhub-provider
+SERVICES := $(foreach s,$(SERVICES),$(if $(wildcard services/$(word 1,$(subst :, ,$(s)))/main.c),$(s)))
+PROGRAMS := $(foreach s,$(SERVICES),$(OUT)/$(word 2,$(subst :, ,$(s))))
+
+TEST_SRC := $(sort $(wildcard tests/unit/*.c))
+TEST_BIN := $(OUT)/carerhub-test
+BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(OUT)/%)
+
+.PHONY: all build deps deps-ok check test check-variant demo run bench install uninstall \
+        format format-check clean fuzz faults
+
+all: deps-present
+	@$(MAKE) --no-print-directory -j$(JOBS) build
+
+build: $(PROGRAMS) $(TEST_BIN) $(BENCH_BIN)
+
+# --- rules ---------------------------------------------------------------------
+
+$(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: proto/%.proto
+	@mkdir -p $(@D)
+	protoc-c --c_out=$(B)/gen -Iproto $<
+
+$(B)/gen/%.pb-c.o: $(B)/gen/%.pb-c.c $(GEN_H)
+	$(CC) $(CFLAGS) -w -c $< -o $@
+
+$(B)/%.o: %.c | $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+define service_rule
+$(OUT)/$(2): $(patsubst %.c,$(B)/%.o,$(sort $(wildcard services/$(1)/*.c))) $(LIBA)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach s,$(SERVICES),$(eval $(call service_rule,$(word 1,$(subst :, ,$(s))),$(word 2,$(subst :, ,$(s))))))
+
+$(TEST_BIN): $(TEST_SRC:%.c=$(B)/%.o) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/%: $(B)/tests/bench/%.o $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+-include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)
+
+# --- dependencies --------------------------------------------------------------
+
+deps:
+	tools/deps install
+
+# Fails with advice when something is missing (plain `make`).
+deps-present:
+	@tools/deps status >/dev/null || { tools/deps status; \
+	  echo "run 'make deps' to install what is missing" >&2; exit 1; }
+
+# Installs what is missing (check, demo, bench).
+deps-ok:
+	@tools/deps status >/dev/null 2>&1 || tools/deps install
+
+# --- tests ---------------------------------------------------------------------
+
+check: deps-ok
+	@$(MAKE) --no-print-directory check-variant VARIANT=release
+	@$(MAKE) --no-print-directory check-variant VARIANT=asan
+	@echo "make check: all tests passed, plain and under ASan+UBSan"
+
+test: deps-ok
+	@$(MAKE) --no-print-directory check-variant VARIANT=release
+
+check-variant:
+	@$(MAKE) --no-print-directory -j$(JOBS) build
+	tests/run $(OUT) $(VARIANT)
+
+# --- running -------------------------------------------------------------------
+
+demo: deps-ok
+	@$(MAKE) --no-print-directory -j$(JOBS) build
+	deploy/demo
+
+run: deps-ok
+	@$(MAKE) --no-print-directory -j$(JOBS) build
+	deploy/local-hub run var/hub
+
+bench: deps-ok
+	@$(MAKE) --no-print-directory -j$(JOBS) build
+	tests/bench/run bin
+
+# --- installation --------------------------------------------------------------
+
+install: deps-present
+	@$(MAKE) --no-print-directory -j$(JOBS) build
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/carerhub/samples
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 config/routing.yaml config/districts.yaml $(DESTDIR)$(SYSCONFDIR)/carerhub/
+	install -m 0644 config/samples/*.yaml $(DESTDIR)$(SYSCONFDIR)/carerhub/samples/
+	sed 's|^data_dir:.*|data_dir: $(LOCALSTATEDIR)/lib/carerhub|' config/carerhub.yaml \
+	  > $(DESTDIR)$(SYSCONFDIR)/carerhub/carerhub.yaml
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/carerhub/carerhub.yaml
+
+uninstall:
+	rm -f $(foreach p,$(PROGRAMS),$(DESTDIR)$(BINDIR)/$(notdir $(p)))
+	rm -rf $(DESTDIR)$(SYSCONFDIR)/carerhub
+
+# --- housekeeping --------------------------------------------------------------
+
+FORMAT_SRC = $(shell find lib services tests -name '*.[ch]')
+
+format:
+	clang-format -i $(FORMAT_SRC)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,182 @@
+/*
+ * Hub configuration: see hubconf.h. The key tables below are the whole
+ * schema of carerhub.yaml: names, types, defaults and bounds.
+ */
+#include "conf/hubconf.h"
+
+#include "util/file.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const s_levels[] = {"error", "warning", "info", "debug", NULL};
+
+#define S_INTAKE_KEYS(ep)                                                                           \
+    {"endpoint", CK_STR, offsetof(hubconf_intake_t, endpoint), ep, 0, 256, NULL, NULL, true},       \
+        {"batch", CK_INT, offsetof(hubconf_intake_t, batch), "2000", 1, 100000, NULL, NULL, false}, \
+        {"forward_window",                                                                          \
+         CK_INT,                                                                                    \
+         offsetof(hubconf_intake_t, forward_window),                                                \
+         "20000",                                                                                   \
+         1,                                                                                         \
+         1000000,                                                                                   \
+         NULL,                                                                                      \
+         NULL,                                                                                      \
+         false},                                                                                    \
+        {"retry_ms", CK_INT, offsetof(hubconf_intake_t, retry_ms), "1000", 10, 3600000, NULL,       \
+         NULL,       false},                                                                        \
+        {"retry_max_ms", CK_INT, offsetof(hubconf_intake_t, retry_max_ms),                          \
+         "30000",        10,     3600000,                                                           \
+         NULL,           NULL,   false},                                                            \
+    {                                                                                               \
+        NULL, 0, 0, NULL, 0, 0, NULL, NULL, false                                                   \
+    }
+
+static const conf_key_t s_gp_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7301")};
+static const conf_key_t s_discharge_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7302")};
+static const conf_key_t s_school_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7303")};
+
+static const conf_key_t s_router_keys[] = {
+    {"intake_endpoint", CK_STR, offsetof(hubconf_router_t, intake_endpoint), "tcp://127.0.0.1:7310",
+     0, 256, NULL, NULL, true},
+    {"delivery_endpoint", CK_STR, offsetof(hubconf_router_t, delivery_endpoint),
+     "tcp://127.0.0.1:7311", 0, 256, NULL, NULL, true},
+    {"control_endpoint", CK_STR, offsetof(hubconf_router_t, control_endpoint),
+     "tcp://127.0.0.1:7312", 0, 256, NULL, NULL, true},
+    {"batch", CK_INT, offsetof(hubconf_router_t, batch), "2000", 1, 100000, NULL, NULL, false},
+    {"redeliver_ms", CK_INT, offsetof(hubconf_router_t, redeliver_ms), "30000", 100, 86400000, NULL,
+     NULL, false},
+    {"agent_timeout_ms", CK_INT, offsetof(hubconf_router_t, agent_timeout_ms), "10000", 100,
+     3600000, NULL, NULL, false},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
+};
+
+static const conf_key_t s_provider_keys[] = {
+    {"credit", CK_INT, offsetof(hubconf_provider_t, credit), "2000", 1, 100000, NULL, NULL, false},
+    {"hello_ms", CK_INT, offsetof(hubconf_provider_t, hello_ms), "2000", 10, 600000, NULL, NULL,
+     false},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
+};
+
+static const conf_key_t s_security_keys[] = {
+    {"keys_dir", CK_PATH, offsetof(hubconf_security_t, keys_dir), "keys", 0, PATH_MAX, NULL, NULL,
+     true},
+    {"participants", CK_PATH, offsetof(hubconf_security_t, participants), "participants.yaml", 0,
+     PATH_MAX, NULL, NULL, true},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
+};
+
+static const conf_key_t s_keys[] = {
+    {"data_dir", CK_PATH, offsetof(hubconf_t, data_dir), NULL, 0, PATH_MAX, NULL, NULL, true},
+    {"routing", CK_PATH, offsetof(hubconf_t, routing), "routing.yaml", 0, PATH_MAX, NULL, NULL,
+     true},
+    {"log_level", CK_ENUM, offsetof(hubconf_t, log_level), "info", 0, 0, NULL, s_levels, false},
+    {"gp_intake", CK_SECTION, offsetof(hubconf_t, gp_intake), NULL, 0, 0, s_gp_keys, NULL, false},
+    {"discharge_intake", CK_SECTION, offsetof(hubconf_t, discharge_intake), NULL, 0, 0,
+     s_discharge_keys, NULL, false},
+    {"school_intake", CK_SECTION, offsetof(hubconf_t, school_intake), NULL, 0, 0, s_school_keys,
+     NULL, false},
+    {"router", CK_SECTION, offsetof(hubconf_t, router), NULL, 0, 0, s_router_keys, NULL, false},
+    {"provider", CK_SECTION, offsetof(hubconf_t, provider), NULL, 0, 0, s_provider_keys, NULL,
+     false},
+    {"security", CK_SECTION, offsetof(hubconf_t, security), NULL, 0, 0, s_security_keys, NULL,
+     false},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
+};
+
+static bool s_endpoint_ok(const char *e)
+{
+    return strncmp(e, "tcp://", 6) == 0 || strncmp(e, "ipc://", 6) == 0 ||
+           strncmp(e, "inproc://", 9) == 0;
+}
+
+static void s_check_endpoint(const char *file, const ynode_t *root, const char *section,
+                             const char *key, const char *value, diag_t *diag)
+{
+    const ynode_t *at = ynode_get(ynode_get(root, section), key);
+    if (value && !s_endpoint_ok(value))
+        diag_at(diag, file, at ? at : root,
+                "%s.%s must be a tcp://, ipc:// or inproc:// endpoint, not '%.64s'", section, key,
+                value);
+}
+
+hubconf_t *hubconf_load(const char *path, diag_t *diag)
+{
+    const ynode_t *root;
+    ystream_t *s = conf_read_file(path, &root, diag);
+    hubconf_t *c;
+    char *dir;
+    size_t before = diag->n;
+
+    if (!s) return NULL;
+    c = xcalloc(1, sizeof *c);
+    c->path = xstrdup(path);
+    dir = file_dirname(path);
+    {
+        conf_ctx_t ctx = {path, dir, diag};
+        conf_bind(&ctx, root, s_keys, c);
+    }
+    s_check_endpoint(path, root, "gp_intake", "endpoint", c->gp_intake.endpoint, diag);
+    s_check_endpoint(path, root, "discharge_intake", "endpoint", c->discharge_intake.endpoint,
+                     diag);
+    s_check_endpoint(path, root, "school_intake", "endpoint", c->school_intake.endpoint, diag);
+    s_check_endpoint(path, root, "router", "intake_endpoint", c->router.intake_endpoint, diag);
+    s_check_endpoint(path, root, "router", "delivery_endpoint", c->router.delivery_endpoint, diag);
+    s_check_endpoint(path, root, "router", "control_endpoint", c->router.control_endpoint, diag);
+    free(dir);
+    ystream_destroy(&s);
+    if (diag->n > before) {
+        hubconf_destroy(&c);
+        return NULL;
+    }
+    return c;
+}
+
+void hubconf_destroy(hubconf_t **cp)
+{
+    hubconf_t *c = *cp;
+    if (!c) return;
+    conf_release(s_keys, c);
+    free(c->path);
+    free(c);
+    *cp = NULL;
+}
+
+char *hubconf_find(void)
+{
+    char exe[PATH_MAX];
+    const char *env = getenv("CARERHUB_CONFIG");
+    ssize_t n;
+
+    if (env && *env) return xstrdup(env);
+    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        char *bindir, *prefix;
+        const char *rel[] = {"config/carerhub.yaml", "etc/carerhub/carerhub.yaml"};
+        exe[n] = '\0';
+        bindir = file_dirname(exe);
+        prefix = file_dirname(bindir);
+        free(bindir);
+        for (size_t i = 0; i < 2; i++) {
+            char *p = file_join(prefix, rel[i]);
+            if (file_exists(p)) {
+                free(prefix);
+                return p;
+            }
+            free(p);
+        }
+        free(prefix);
+    }
+    if (file_exists("/etc/carerhub/carerhub.yaml")) return xstrdup("/etc/carerhub/carerhub.yaml");
+    return NULL;
+}
+
+char *hubconf_data_path(const hubconf_t *c, const char *name)
+{
+    return file_join(c->data_dir, name);
+}

@@ -1,0 +1,64 @@
+/*
+ * The hub configuration file (carerhub.yaml): where data lives, where each
+ * daemon listens, and tuning. Every daemon and the CLI read the same file;
+ * each uses its own section. Relative paths are taken from the directory of
+ * the file.
+ */
+#ifndef CARERHUB_HUBCONF_H
+#define CARERHUB_HUBCONF_H
+
+#include "conf/conf.h"
+
+typedef struct {
+    char *endpoint;           /* ZeroMQ endpoint submitters connect to */
+    long long batch;          /* most submissions committed together */
+    long long forward_window; /* most referrals in flight to the router */
+    long long retry_ms;       /* first resend delay; doubles up to retry_max_ms */
+    long long retry_max_ms;
+} hubconf_intake_t;
+
+typedef struct {
+    char *intake_endpoint;      /* intakes forward here */
+    char *delivery_endpoint;    /* provider agents connect here */
+    char *control_endpoint;     /* status, statistics and audit queries */
+    long long batch;            /* most referrals committed together */
+    long long redeliver_ms;     /* resend an unacknowledged delivery after this */
+    long long agent_timeout_ms; /* a silent provider agent is gone after this */
+} hubconf_router_t;
+
+typedef struct {
+    long long credit;   /* deliveries the agent accepts ahead */
+    long long hello_ms; /* heartbeat to the router */
+} hubconf_provider_t;
+
+typedef struct {
+    char *keys_dir;     /* secret and public keys of this hub's participants */
+    char *participants; /* who may connect, their roles and scopes */
+} hubconf_security_t;
+
+typedef struct {
+    char *path;     /* this file */
+    char *data_dir; /* one subdirectory per daemon, and postcodes/ */
+    char *routing;  /* the routing file */
+    int log_level;  /* LOG_LVL_* */
+    hubconf_intake_t gp_intake, discharge_intake, school_intake;
+    hubconf_router_t router;
+    hubconf_provider_t provider;
+    hubconf_security_t security;
+} hubconf_t;
+
+/* Reads and checks a configuration file. NULL on any problem, each one in
+ * diag as file:line:column: message. */
+hubconf_t *hubconf_load(const char *path, diag_t *diag);
+void hubconf_destroy(hubconf_t **c);
+
+/* The configuration file to use when none is given: $CARERHUB_CONFIG, then
+ * config/carerhub.yaml beside the program's bin/ (a build tree), then
+ * etc/carerhub/carerhub.yaml beside it (an installation), then
+ * /etc/carerhub/carerhub.yaml. Returns a new string, or NULL if none exists. */
+char *hubconf_find(void);
+
+/* data_dir/name, new string. */
+char *hubconf_data_path(const hubconf_t *c, const char *name);
+
+#endif

@@ -1,0 +1,596 @@
+/*
+ * The routing engine: see route.h. Rules are compiled to bitsets over the
+ * authority table so that a decision is a few hash lookups and bit tests.
+ */
+#include "domain/route.h"
+
+#include "util/file.h"
+#include "util/mem.h"
+#include "util/smap.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_MAX_ID 32
+
+typedef struct {
+    char *id;
+    char *name;
+    bool signpost;
+} s_provider_t;
+
+typedef struct {
+    char *name;
+    char *because;
+    int provider;
+    uint64_t *in;     /* authorities the rule needs, NULL: any */
+    uint64_t *out;    /* authorities the rule excludes, NULL: none */
+    int age_under;    /* -1: no condition */
+    int age_from;     /* -1: no condition */
+    unsigned sources; /* bit per route_src_t; 0: any */
+} s_rule_t;
+
+typedef struct {
+    char *name;
+    uint64_t *bits;
+} s_set_t;
+
+struct route {
+    char *area;
+    geo_t *geo;
+    size_t words; /* bitset length in 64-bit words */
+    s_provider_t *providers;
+    size_t nproviders, providers_cap;
+    s_set_t *sets;
+    size_t nsets, sets_cap;
+    s_rule_t *rules;
+    size_t nrules, rules_cap;
+    int triage;
+};
+
+static bool s_bit(const uint64_t *bits, geo_lad_t lad)
+{
+    return bits[lad >> 6] >> (lad & 63) & 1;
+}
+
+static bool s_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > S_MAX_ID || s[0] == '-') return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return false;
+    return true;
+}
+
+int route_provider_find(const route_t *rt, const char *id)
+{
+    for (size_t i = 0; i < rt->nproviders; i++)
+        if (strcmp(rt->providers[i].id, id) == 0) return (int)i;
+    return -1;
+}
+
+static int s_load_providers(route_t *rt, const conf_ctx_t *ctx, const ynode_t *map)
+{
+    static const char *const keys[] = {"name", "signpost", NULL};
+    int rc = 0;
+    if (!map || map->kind != YNODE_MAP || map->nkids == 0) {
+        diag_at(ctx->diag, ctx->file, map, "providers must map each provider id to its name");
+        return -1;
+    }
+    for (size_t i = 0; i + 1 < map->nkids; i += 2) {
+        const ynode_t *k = map->kids[i], *v = map->kids[i + 1];
+        const ynode_t *name = ynode_get(v, "name"), *sp = ynode_get(v, "signpost");
+        s_provider_t p = {NULL, NULL, false};
+        if (!s_id_ok(k->value)) {
+            diag_at(ctx->diag, ctx->file, k,
+                    "provider id '%.40s' must be 1-%d lower-case letters, digits or '-'", k->value,
+                    S_MAX_ID);
+            rc = -1;
+            continue;
+        }
+        if (!v || v->kind != YNODE_MAP) {
+            diag_at(ctx->diag, ctx->file, v ? v : k, "provider %s needs {name: ...}", k->value);
+            rc = -1;
+            continue;
+        }
+        if (conf_only_keys(ctx, v, keys) < 0) rc = -1;
+        if (!name || name->kind != YNODE_SCALAR || name->len == 0 ||
+            name->len != strlen(name->value)) {
+            diag_at(ctx->diag, ctx->file, name ? name : v, "provider %s needs a name", k->value);
+            rc = -1;
+            continue;
+        }
+        if (sp && conf_parse_bool(sp, &p.signpost) < 0) {
+            diag_at(ctx->diag, ctx->file, sp, "signpost must be true or false");
+            rc = -1;
+        }
+        p.id = xstrdup(k->value);
+        p.name = xstrdup(name->value);
+        rt->providers =
+            xgrow(rt->providers, &rt->providers_cap, rt->nproviders + 1, sizeof *rt->providers);
+        rt->providers[rt->nproviders++] = p;
+    }
+    return rc;
+}
+
+static int s_set_find(const route_t *rt, const char *name)
+{
+    for (size_t i = 0; i < rt->nsets; i++)
+        if (strcmp(rt->sets[i].name, name) == 0) return (int)i;
+    return -1;
+}
+
+/* Adds to bits the authorities named by n: a set name, an authority code,
+ * or a list of either. */
+static int s_bind_lads(route_t *rt, const conf_ctx_t *ctx, const ynode_t *n, uint64_t *bits)
+{
+    int rc = 0;
+    if (n && n->kind == YNODE_SEQ) {
+        if (n->nkids == 0) {
+            diag_at(ctx->diag, ctx->file, n, "an empty list of authorities matches nothing");
+            return -1;
+        }
+        for (size_t i = 0; i < n->nkids; i++)
+            if (n->kids[i]->kind != YNODE_SCALAR || s_bind_lads(rt, ctx, n->kids[i], bits) < 0)
+                rc = -1;
+        return rc;
+    }
+    if (!n || n->kind != YNODE_SCALAR) {
+        diag_at(ctx->diag, ctx->file, n, "expected an authority code, a set name, or a list");
+        return -1;
+    }
+    {
+        int set = s_set_find(rt, n->value);
+        int lad = geo_lad_find(rt->geo, n->value);
+        if (set >= 0) {
+            for (size_t w = 0; w < rt->words; w++)
+                bits[w] |= rt->sets[set].bits[w];
+        } else if (lad >= 0) {
+            bits[lad >> 6] |= (uint64_t)1 << (lad & 63);
+        } else {
+            diag_at(ctx->diag, ctx->file, n,
+                    "'%.40s' is neither an authority set nor a known "
+                    "authority code",
+                    n->value);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int s_load_sets(route_t *rt, const conf_ctx_t *ctx, const ynode_t *map)
+{
+    int rc = 0;
+    if (ynode_is_null(map)) return 0;
+    if (map->kind != YNODE_MAP) {
+        diag_at(ctx->diag, ctx->file, map, "authority_sets must map names to lists of codes");
+        return -1;
+    }
+    for (size_t i = 0; i + 1 < map->nkids; i += 2) {
+        const ynode_t *k = map->kids[i];
+        s_set_t set;
+        if (!s_id_ok(k->value)) {
+            diag_at(ctx->diag, ctx->file, k,
+                    "set name '%.40s' must be lower-case letters, "
+                    "digits or '-'",
+                    k->value);
+            rc = -1;
+            continue;
+        }
+        set.name = xstrdup(k->value);
+        set.bits = xcalloc(rt->words, sizeof *set.bits);
+        if (s_bind_lads(rt, ctx, map->kids[i + 1], set.bits) < 0) rc = -1;
+        rt->sets = xgrow(rt->sets, &rt->sets_cap, rt->nsets + 1, sizeof *rt->sets);
+        rt->sets[rt->nsets++] = set;
+    }
+    return rc;
+}
+
+static int s_age(const conf_ctx_t *ctx, const ynode_t *n, int *out)
+{
+    long long v;
+    if (conf_parse_int(n, &v) < 0 || v < 0 || v > 150) {
+        diag_at(ctx->diag, ctx->file, n, "an age must be a whole number of years, 0-150");
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int s_sources(const conf_ctx_t *ctx, const ynode_t *n, unsigned *mask)
+{
+    static const char *names[] = {"", "gp", "discharge", "school"};
+    const ynode_t *one = n;
+    size_t count = n && n->kind == YNODE_SEQ ? n->nkids : 1;
+    for (size_t i = 0; i < count; i++) {
+        bool found = false;
+        if (n && n->kind == YNODE_SEQ) one = n->kids[i];
+        for (unsigned s = ROUTE_SRC_GP; s <= ROUTE_SRC_SCHOOL; s++)
+            if (one && one->kind == YNODE_SCALAR && strcmp(one->value, names[s]) == 0) {
+                *mask |= 1u << s;
+                found = true;
+            }
+        if (!found) {
+            diag_at(ctx->diag, ctx->file, one, "source must be gp, discharge or school");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int s_load_rule(route_t *rt, const conf_ctx_t *ctx, const ynode_t *n, s_rule_t *r)
+{
+    static const char *const keys[] = {"name", "when", "provider", "because", NULL};
+    static const char *const conds[] = {"authority_in", "authority_not_in", "age_under",
+                                        "age_from",     "source",           NULL};
+    const ynode_t *name = ynode_get(n, "name"), *when = ynode_get(n, "when");
+    const ynode_t *prov = ynode_get(n, "provider"), *because = ynode_get(n, "because");
+    const ynode_t *c;
+    int rc = 0;
+
+    memset(r, 0, sizeof *r);
+    r->age_under = r->age_from = -1;
+    r->provider = -1;
+    if (!n || n->kind != YNODE_MAP) {
+        diag_at(ctx->diag, ctx->file, n, "each rule must be a mapping with name, when, provider");
+        return -1;
+    }
+    if (conf_only_keys(ctx, n, keys) < 0) rc = -1;
+    if (!name || name->kind != YNODE_SCALAR || !s_id_ok(name->value)) {
+        diag_at(ctx->diag, ctx->file, name ? name : n,
+                "a rule needs a name of lower-case letters, digits or '-'");
+        rc = -1;
+    } else {
+        r->name = xstrdup(name->value);
+    }
+    if (!prov || prov->kind != YNODE_SCALAR ||
+        (r->provider = route_provider_find(rt, prov->value)) < 0) {
+        diag_at(ctx->diag, ctx->file, prov ? prov : n, "rule needs a provider from providers");
+        rc = -1;
+    }
+    if (because && (because->kind != YNODE_SCALAR || because->len != strlen(because->value))) {
+        diag_at(ctx->diag, ctx->file, because, "because must be a line of text");
+        rc = -1;
+    } else if (because) {
+        r->because = xstrdup(because->value);
+    }
+    if (ynode_is_null(when)) return rc; /* matches every known authority */
+    if (when->kind != YNODE_MAP) {
+        diag_at(ctx->diag, ctx->file, when, "when must be a mapping of conditions");
+        return -1;
+    }
+    if (conf_only_keys(ctx, when, conds) < 0) rc = -1;
+    if ((c = ynode_get(when, "authority_in")) != NULL) {
+        r->in = xcalloc(rt->words, sizeof *r->in);
+        if (s_bind_lads(rt, ctx, c, r->in) < 0) rc = -1;
+    }
+    if ((c = ynode_get(when, "authority_not_in")) != NULL) {
+        r->out = xcalloc(rt->words, sizeof *r->out);
+        if (s_bind_lads(rt, ctx, c, r->out) < 0) rc = -1;
+    }
+    if ((c = ynode_get(when, "age_under")) != NULL && s_age(ctx, c, &r->age_under) < 0) rc = -1;
+    if ((c = ynode_get(when, "age_from")) != NULL && s_age(ctx, c, &r->age_from) < 0) rc = -1;
+    if ((c = ynode_get(when, "source")) != NULL && s_sources(ctx, c, &r->sources) < 0) rc = -1;
+    return rc;
+}
+
+static int s_load_rules(route_t *rt, const conf_ctx_t *ctx, const ynode_t *seq)
+{
+    int rc = 0;
+    if (!seq || seq->kind != YNODE_SEQ || seq->nkids == 0) {
+        diag_at(ctx->diag, ctx->file, seq, "rules must be a list of at least one rule");
+        return -1;
+    }
+    for (size_t i = 0; i < seq->nkids; i++) {
+        s_rule_t r;
+        if (s_load_rule(rt, ctx, seq->kids[i], &r) < 0) rc = -1;
+        for (size_t j = 0; r.name && j < rt->nrules; j++)
+            if (strcmp(rt->rules[j].name, r.name) == 0) {
+                diag_at(ctx->diag, ctx->file, seq->kids[i], "two rules are named %s", r.name);
+                rc = -1;
+            }
+        rt->rules = xgrow(rt->rules, &rt->rules_cap, rt->nrules + 1, sizeof *rt->rules);
+        rt->rules[rt->nrules++] = r;
+    }
+    return rc;
+}
+
+route_t *route_load(const char *path, diag_t *diag)
+{
+    static const char *const top[] = {"area",    "districts", "providers", "authority_sets",
+                                      "sectors", "rules",     "triage",    NULL};
+    const ynode_t *root, *n;
+    char *dir = file_dirname(path);
+    conf_ctx_t ctx = {path, dir, diag};
+    ystream_t *s = conf_read_file(path, &root, diag);
+    route_t *rt = xcalloc(1, sizeof *rt);
+    size_t before = diag->n;
+
+    rt->triage = -1;
+    rt->geo = geo_new();
+    if (!s) goto done;
+    conf_only_keys(&ctx, root, top);
+    n = ynode_get(root, "area");
+    if (!n || n->kind != YNODE_SCALAR || n->len == 0)
+        diag_at(diag, path, n ? n : root, "area must name the area this routing serves");
+    else
+        rt->area = xstrdup(n->value);
+    n = ynode_get(root, "districts");
+    if (!n || n->kind != YNODE_SCALAR || n->len == 0) {
+        diag_at(diag, path, n ? n : root, "districts must name the postcode districts file");
+        goto done;
+    }
+    {
+        char *dpath = file_join(dir, n->value);
+        int rc;
+        if (!file_exists(dpath)) {
+            diag_at(diag, path, n, "districts file %s does not exist", dpath);
+            free(dpath);
+            goto done;
+        }
+        rc = geo_load_districts(rt->geo, dpath, diag);
+        free(dpath);
+        if (rc < 0) goto done;
+    }
+    rt->words = (geo_lad_count(rt->geo) + 63) / 64 + 1;
+    s_load_providers(rt, &ctx, ynode_get(root, "providers"));
+    geo_add_sectors(rt->geo, &ctx, ynode_get(root, "sectors"));
+    s_load_sets(rt, &ctx, ynode_get(root, "authority_sets"));
+    s_load_rules(rt, &ctx, ynode_get(root, "rules"));
+    n = ynode_get(root, "triage");
+    if (!n || n->kind != YNODE_SCALAR || (rt->triage = route_provider_find(rt, n->value)) < 0)
+        diag_at(diag, path, n ? n : root,
+                "triage must name the provider that takes what no rule resolves");
+done:
+    ystream_destroy(&s);
+    free(dir);
+    if (diag->n > before) {
+        route_destroy(&rt);
+        return NULL;
+    }
+    return rt;
+}
+
+void route_destroy(route_t **rtp)
+{
+    route_t *rt = *rtp;
+    if (!rt) return;
+    for (size_t i = 0; i < rt->nproviders; i++) {
+        free(rt->providers[i].id);
+        free(rt->providers[i].name);
+    }
+    for (size_t i = 0; i < rt->nsets; i++) {
+        free(rt->sets[i].name);
+        free(rt->sets[i].bits);
+    }
+    for (size_t i = 0; i < rt->nrules; i++) {
+        free(rt->rules[i].name);
+        free(rt->rules[i].because);
+        free(rt->rules[i].in);
+        free(rt->rules[i].out);
+    }
+    free(rt->providers);
+    free(rt->sets);
+    free(rt->rules);
+    free(rt->area);
+    geo_destroy(&rt->geo);
+    free(rt);
+    *rtp = NULL;
+}
+
+static bool s_rule_matches(const s_rule_t *r, geo_lad_t lad, int age, route_src_t source)
+{
+    bool listed = lad != GEO_UNLISTED;
+    if (r->in && (!listed || !s_bit(r->in, lad))) return false;
+    if (r->out && listed && s_bit(r->out, lad)) return false;
+    if (r->age_under >= 0 && (age < 0 || age >= r->age_under)) return false;
+    if (r->age_from >= 0 && (age < 0 || age < r->age_from)) return false;
+    if (r->sources && !(r->sources >> source & 1)) return false;
+    return true;
+}
+
+void route_decide(const route_t *rt, const char *postcode, int age, route_src_t source,
+                  route_unit_fn unit, void *unit_arg, route_result_t *out)
+{
+    const geo_lad_t *lads = NULL;
+    size_t n = 0;
+    char code[16];
+
+    out->age = age;
+    out->source = source;
+    out->rule = -1;
+    out->provider = rt->triage;
+    out->ncands = 0;
+    out->unlisted[0] = '\0';
+    strncpy(out->postcode, postcode, sizeof out->postcode - 1);
+    out->postcode[sizeof out->postcode - 1] = '\0';
+
+    if (unit && unit(unit_arg, out->postcode, code) == 1) {
+        int lad = geo_lad_find(rt->geo, code);
+        out->by = ROUTE_BY_UNIT;
+        strcpy(out->area, "");
+        out->ncands = 1;
+        out->cands[0] = lad >= 0 ? (geo_lad_t)lad : GEO_UNLISTED;
+        if (lad < 0) snprintf(out->unlisted, sizeof out->unlisted, "%s", code);
+    } else {
+        postcode_sector(out->postcode, out->area);
+        n = geo_sector(rt->geo, out->area, &lads);
+        out->by = ROUTE_BY_SECTOR;
+        if (n == 0) {
+            postcode_district(out->postcode, out->area);
+            n = geo_district(rt->geo, out->area, &lads);
+            out->by = ROUTE_BY_DISTRICT;
+        }
+        if (n == 0) {
+            out->by = ROUTE_BY_NONE;
+            out->outcome = ROUTE_UNKNOWN;
+            return;
+        }
+        memcpy(out->cands, lads, n * sizeof *lads);
+        out->ncands = n;
+    }
+
+    out->outcome = ROUTE_RESOLVED;
+    for (size_t c = 0; c < out->ncands; c++) {
+        int hit = -1;
+        for (size_t i = 0; i < rt->nrules; i++)
+            if (s_rule_matches(&rt->rules[i], out->cands[c], age, source)) {
+                hit = (int)i;
+                break;
+            }
+        out->cand_rule[c] = hit;
+        if (hit < 0) {
+            out->outcome = ROUTE_NO_RULE;
+        } else if (out->outcome == ROUTE_RESOLVED && c > 0 &&
+                   rt->rules[hit].provider != rt->rules[out->cand_rule[0]].provider) {
+            out->outcome = ROUTE_AMBIGUOUS;
+        }
+    }
+    if (out->outcome == ROUTE_RESOLVED) {
+        out->rule = out->cand_rule[0];
+        out->provider = rt->rules[out->rule].provider;
+    }
+}
+
+const char *route_rule_name(const route_t *rt, const route_result_t *r)
+{
+    switch (r->outcome) {
+    case ROUTE_RESOLVED:
+        return rt->rules[r->rule].name;
+    case ROUTE_AMBIGUOUS:
+        return r->by == ROUTE_BY_SECTOR ? "ambiguous-sector" : "ambiguous-district";
+    case ROUTE_UNKNOWN:
+        return "unknown-district";
+    case ROUTE_NO_RULE:
+        return "no-rule";
+    }
+    return "";
+}
+
+static void s_lad_text(const route_t *rt, const route_result_t *r, size_t c, buf_t *out)
+{
+    if (r->cands[c] == GEO_UNLISTED)
+        buf_printf(out, "authority %s (not in the authority table)", r->unlisted);
+    else
+        buf_printf(out, "%s (%s)", geo_lad_name(rt->geo, r->cands[c]),
+                   geo_lad_code(rt->geo, r->cands[c]));
+}
+
+static void s_where(const route_t *rt, const route_result_t *r, buf_t *out)
+{
+    if (r->ncands == 1) {
+        buf_printf(out, "%s is in ", r->postcode);
+        s_lad_text(rt, r, 0, out);
+        if (r->by == ROUTE_BY_UNIT)
+            buf_adds(out, ", from the postcode unit table");
+        else
+            buf_printf(out, ", going by postcode %s %s",
+                       r->by == ROUTE_BY_SECTOR ? "sector" : "district", r->area);
+        return;
+    }
+    buf_printf(out, "Postcode %s %s spans ", r->by == ROUTE_BY_SECTOR ? "sector" : "district",
+               r->area);
+    for (size_t c = 0; c < r->ncands; c++) {
+        bool split = r->outcome == ROUTE_AMBIGUOUS || r->outcome == ROUTE_NO_RULE;
+        int rule = r->cand_rule[c];
+        if (c) buf_adds(out, c + 1 == r->ncands ? " and " : ", ");
+        if (!split) {
+            s_lad_text(rt, r, c, out);
+            continue;
+        }
+        if (r->cands[c] == GEO_UNLISTED)
+            buf_printf(out, "authority %s", r->unlisted);
+        else
+            buf_printf(out, "%s (%s", geo_lad_name(rt->geo, r->cands[c]),
+                       geo_lad_code(rt->geo, r->cands[c]));
+        if (rule >= 0)
+            buf_printf(out, ", routed to %s)", rt->providers[rt->rules[rule].provider].id);
+        else
+            buf_adds(out, ", which no rule covers)");
+    }
+}
+
+void route_explain(const route_t *rt, const route_result_t *r, buf_t *out)
+{
+    const char *triage = rt->providers[rt->triage].name;
+
+    switch (r->outcome) {
+    case ROUTE_UNKNOWN:
+        buf_printf(out,
+                   "Postcode district %s is not in the district table, so the authority "
+                   "of %s is unknown; %s triages the referral.",
+                   r->area, r->postcode, triage);
+        return;
+    case ROUTE_AMBIGUOUS:
+        s_where(rt, r, out);
+        buf_printf(out, ": different organisations, so %s triages the referral.", triage);
+        return;
+    case ROUTE_NO_RULE:
+        s_where(rt, r, out);
+        buf_printf(out, "%s, so %s triages the referral.",
+                   r->ncands == 1 ? ", which no rule covers" : "", triage);
+        return;
+    case ROUTE_RESOLVED:
+        break;
+    }
+    s_where(rt, r, out);
+    if (r->ncands > 1) buf_printf(out, ", all served by %s", rt->providers[r->provider].name);
+    if (r->age >= 0) buf_printf(out, "; the carer is %d on the day of referral", r->age);
+    buf_printf(out, ". Rule %s", rt->rules[r->rule].name);
+    if (rt->rules[r->rule].because) buf_printf(out, ": %s", rt->rules[r->rule].because);
+    buf_addc(out, '.');
+    if (rt->providers[r->provider].signpost) {
+        buf_adds(out, " Signpost the carer to ");
+        for (size_t c = 0; c < r->ncands; c++) {
+            if (c) buf_adds(out, c + 1 == r->ncands ? " or " : ", ");
+            if (r->cands[c] == GEO_UNLISTED)
+                buf_printf(out, "authority %s", r->unlisted);
+            else
+                buf_adds(out, geo_lad_name(rt->geo, r->cands[c]));
+        }
+        buf_adds(out, ".");
+    }
+}
+
+const char *route_provider_id(const route_t *rt, int provider)
+{
+    return provider >= 0 && (size_t)provider < rt->nproviders ? rt->providers[provider].id : "";
+}
+
+const char *route_provider_name(const route_t *rt, int provider)
+{
+    return provider >= 0 && (size_t)provider < rt->nproviders ? rt->providers[provider].name : "";
+}
+
+const char *route_rule_provider(const route_t *rt, int rule)
+{
+    return rule >= 0 && (size_t)rule < rt->nrules ? rt->providers[rt->rules[rule].provider].id : "";
+}
+
+size_t route_rule_count(const route_t *rt)
+{
+    return rt->nrules;
+}
+
+size_t route_provider_count(const route_t *rt)
+{
+    return rt->nproviders;
+}
+
+bool route_provider_signposts(const route_t *rt, int provider)
+{
+    return provider >= 0 && (size_t)provider < rt->nproviders && rt->providers[provider].signpost;
+}
+
+const geo_t *route_geo(const route_t *rt)
+{
+    return rt->geo;
+}
+
+int route_result_lad(const route_result_t *r)
+{
+    return r->ncands == 1 && r->cands[0] != GEO_UNLISTED ? r->cands[0] : -1;
+}

@@ -1,0 +1,92 @@
+/*
+ * The routing engine: which organisation serves a carer, and why.
+ *
+ * A routing file (config/routing.yaml) names the providers, sets of
+ * authorities, optional postcode sector overrides, and ordered rules; first
+ * match wins. A postcode is resolved to candidate authorities (unit table,
+ * then sector, then district); the rules are evaluated for every candidate,
+ * and the referral goes to a provider only if every candidate leads to the
+ * same one. Anything unresolved goes to the triage provider, with a reason.
+ */
+#ifndef CARERHUB_ROUTE_H
+#define CARERHUB_ROUTE_H
+
+#include "conf/conf.h"
+#include "domain/geo.h"
+#include "domain/postcode.h"
+#include "util/buf.h"
+
+#include <stdbool.h>
+
+typedef struct route route_t;
+
+/* Sources a rule can name; bit positions in a mask. */
+typedef enum {
+    ROUTE_SRC_ANY = 0,
+    ROUTE_SRC_GP = 1,
+    ROUTE_SRC_DISCHARGE,
+    ROUTE_SRC_SCHOOL
+} route_src_t;
+
+typedef enum {
+    ROUTE_RESOLVED,  /* every candidate authority leads to one provider */
+    ROUTE_AMBIGUOUS, /* the candidates lead to different providers */
+    ROUTE_UNKNOWN,   /* no authority found for the postcode */
+    ROUTE_NO_RULE,   /* a candidate matched no rule */
+} route_outcome_t;
+
+typedef enum { ROUTE_BY_UNIT, ROUTE_BY_SECTOR, ROUTE_BY_DISTRICT, ROUTE_BY_NONE } route_by_t;
+
+typedef struct {
+    route_outcome_t outcome;
+    route_by_t by;
+    char postcode[POSTCODE_MAX]; /* normalised */
+    char area[SECTOR_MAX];       /* the district or sector looked up */
+    int age;                     /* -1: not given (an adult) */
+    route_src_t source;
+    int provider; /* index; see route_provider_id() */
+    int rule;     /* index of the deciding rule, -1 if none */
+    size_t ncands;
+    geo_lad_t cands[GEO_MAX_CANDIDATES];
+    int cand_rule[GEO_MAX_CANDIDATES]; /* rule per candidate, -1 none */
+    char unlisted[16];                 /* a unit-table code the authority table lacks */
+} route_result_t;
+
+/* Looks a normalised postcode up in the unit table: writes its authority
+ * code (up to 15 characters) and returns 1, or returns 0 when the postcode
+ * is not there. */
+typedef int (*route_unit_fn)(void *arg, const char *postcode, char *lad_code);
+
+/* Loads a routing file and the districts file it names. NULL on any
+ * problem, every one of them added to diag. */
+route_t *route_load(const char *path, diag_t *diag);
+void route_destroy(route_t **rt);
+
+/* Decides for a postcode already normalised (postcode_normalise). age is
+ * whole years on the day of referral, or -1 when not known. unit may be NULL.
+ * Never fails: the worst case is the triage provider. */
+void route_decide(const route_t *rt, const char *postcode, int age, route_src_t source,
+                  route_unit_fn unit, void *unit_arg, route_result_t *out);
+
+/* Appends the explanation a person reads: where the postcode is, which rule
+ * decided, and why; or why the referral goes to triage. */
+void route_explain(const route_t *rt, const route_result_t *r, buf_t *out);
+
+/* Name of a rule, or of the reason there is none (ambiguous-district,
+ * unknown-area, no-rule). */
+const char *route_rule_name(const route_t *rt, const route_result_t *r);
+
+/* The id of the provider a rule leads to. */
+const char *route_rule_provider(const route_t *rt, int rule);
+size_t route_rule_count(const route_t *rt);
+const char *route_provider_id(const route_t *rt, int provider);
+const char *route_provider_name(const route_t *rt, int provider);
+int route_provider_find(const route_t *rt, const char *id);
+size_t route_provider_count(const route_t *rt);
+/* True when the provider's cases are signposted elsewhere (out of area). */
+bool route_provider_signposts(const route_t *rt, int provider);
+const geo_t *route_geo(const route_t *rt);
+/* The single authority of a result, or -1 when there is not exactly one. */
+int route_result_lad(const route_result_t *r);
+
+#endif

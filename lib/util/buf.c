@@ -1,0 +1,128 @@
+/*
+ * Growable text buffers: see buf.h.
+ */
+#include "util/buf.h"
+
+#include "util/mem.h"
+#include "util/text.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void s_reserve(buf_t *b, size_t more)
+{
+    b->data = xgrow(b->data, &b->cap, b->len + more + 1, 1);
+}
+
+void buf_add(buf_t *b, const void *p, size_t n)
+{
+    s_reserve(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void buf_adds(buf_t *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
+
+void buf_addc(buf_t *b, char c)
+{
+    buf_add(b, &c, 1);
+}
+
+void buf_printf(buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    s_reserve(b, 64);
+    va_start(ap, fmt);
+    n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    if (n < 0) abort();
+    if ((size_t)n >= b->cap - b->len) {
+        s_reserve(b, (size_t)n);
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+    }
+    b->len += (size_t)n;
+}
+
+void buf_json_str(buf_t *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n;
+
+    if (!s) {
+        buf_adds(b, "null");
+        return;
+    }
+    n = strlen(s);
+    s_reserve(b, n + 2);
+    buf_addc(b, '"');
+    while (*p) {
+        size_t len = text_utf8_seq_len(p, n - (size_t)(p - (const unsigned char *)s));
+        if (len == 0) {
+            buf_adds(b, "\\ufffd");
+            p++;
+            continue;
+        }
+        if (len > 1) {
+            buf_add(b, p, len);
+            p += len;
+            continue;
+        }
+        switch (*p) {
+        case '"':
+            buf_adds(b, "\\\"");
+            break;
+        case '\\':
+            buf_adds(b, "\\\\");
+            break;
+        case '\n':
+            buf_adds(b, "\\n");
+            break;
+        case '\r':
+            buf_adds(b, "\\r");
+            break;
+        case '\t':
+            buf_adds(b, "\\t");
+            break;
+        default:
+            if (*p < 0x20 || *p == 0x7f) {
+                char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+                buf_add(b, esc, sizeof esc);
+            } else {
+                buf_addc(b, (char)*p);
+            }
+        }
+        p++;
+    }
+    buf_addc(b, '"');
+}
+
+void buf_reset(buf_t *b)
+{
+    b->len = 0;
+    if (b->data) b->data[0] = '\0';
+}
+
+char *buf_take(buf_t *b)
+{
+    char *d = b->data ? b->data : xstrdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return d;
+}
+
+void buf_free(buf_t *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}

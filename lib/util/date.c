@@ -1,0 +1,114 @@
+/*
+ * Dates: see date.h. Conversions use Howard Hinnant's days-from-civil
+ * algorithm, exact for every Gregorian date.
+ */
+#include "util/date.h"
+
+#include <string.h>
+#include <time.h>
+
+static bool s_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+bool date_valid_ymd(int y, int m, int d)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1) return false;
+    if (m == 2 && s_leap(y)) return d <= 29;
+    return d <= mdays[m - 1];
+}
+
+date_t date_from_ymd(int y, int m, int d)
+{
+    int era, yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (date_t)(era * 146097 + doe - 719468);
+}
+
+void date_to_ymd(date_t day, int *y, int *m, int *d)
+{
+    int z = day + 719468;
+    int era = (z >= 0 ? z : z - 146096) / 146097;
+    int doe = z - era * 146097;
+    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static int s_digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int date_parse(const char *s, date_t *out)
+{
+    int y, m, d;
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-') return -1;
+    y = s_digits(s, 4);
+    m = s_digits(s + 5, 2);
+    d = s_digits(s + 8, 2);
+    if (y < 1000 || m < 0 || d < 0 || !date_valid_ymd(y, m, d)) return -1;
+    *out = date_from_ymd(y, m, d);
+    return 0;
+}
+
+void date_format(date_t day, char *out)
+{
+    int y, m, d;
+    date_to_ymd(day, &y, &m, &d);
+    if (y < 0 || y > 9999) {
+        strcpy(out, "0000-00-00");
+        return;
+    }
+    out[0] = (char)('0' + y / 1000);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    out[4] = '-';
+    out[5] = (char)('0' + m / 10);
+    out[6] = (char)('0' + m % 10);
+    out[7] = '-';
+    out[8] = (char)('0' + d / 10);
+    out[9] = (char)('0' + d % 10);
+    out[10] = '\0';
+}
+
+date_t date_of_ms(int64_t unix_ms)
+{
+    time_t t = (time_t)(unix_ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    return date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+date_t date_today(void)
+{
+    return date_of_ms((int64_t)time(NULL) * 1000);
+}
+
+int date_age(date_t dob, date_t on)
+{
+    int by, bm, bd, oy, om, od, age;
+    date_to_ymd(dob, &by, &bm, &bd);
+    date_to_ymd(on, &oy, &om, &od);
+    age = oy - by;
+    /* Not yet had this year's birthday. For 29 February in a common year the
+     * comparison (om, od) < (2, 29) holds on 28 February and fails on
+     * 1 March, which is the birthday rule we want. */
+    if (om < bm || (om == bm && od < bd)) age--;
+    return age;
+}

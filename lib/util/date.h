@@ -1,0 +1,35 @@
+/*
+ * Calendar dates as whole days since 1970-01-01 (proleptic Gregorian), the
+ * strict YYYY-MM-DD form used in referrals, "today" in the hub's local time,
+ * and ages in whole years.
+ */
+#ifndef CARERHUB_DATE_H
+#define CARERHUB_DATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef int32_t date_t;
+
+#define DATE_STRLEN 11 /* "YYYY-MM-DD" and NUL */
+
+bool date_valid_ymd(int y, int m, int d);
+date_t date_from_ymd(int y, int m, int d);
+void date_to_ymd(date_t day, int *y, int *m, int *d);
+
+/* Parses exactly YYYY-MM-DD (year 1000-9999) naming a real date. Returns 0,
+ * or -1 if the form is wrong or the date does not exist (2026-02-30). */
+int date_parse(const char *s, date_t *out);
+/* Writes YYYY-MM-DD into out (DATE_STRLEN bytes). */
+void date_format(date_t day, char *out);
+
+/* The local calendar date of a unix time in milliseconds. */
+date_t date_of_ms(int64_t unix_ms);
+date_t date_today(void);
+
+/* Age in whole years on day `on` of someone born on `dob`. Someone born on 29
+ * February becomes a year older on 1 March in years without one. Negative if
+ * `on` is before `dob`. */
+int date_age(date_t dob, date_t on);
+
+#endif

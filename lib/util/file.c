@@ -1,0 +1,172 @@
+/*
+ * Files and directories: see file.h.
+ */
+#include "util/file.h"
+
+#include "util/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int file_read_all(const char *path, size_t max, char **out, size_t *len)
+{
+    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    size_t n = 0, cap = 0;
+    char *data = NULL;
+
+    if (fd < 0) return -1;
+    for (;;) {
+        ssize_t r;
+        data = xgrow(data, &cap, n + 65536 + 1, 1);
+        r = read(fd, data + n, cap - n - 1);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            goto fail;
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+        if (n > max) {
+            errno = EFBIG;
+            goto fail;
+        }
+    }
+    if (fd != STDIN_FILENO) close(fd);
+    data[n] = '\0';
+    *out = data;
+    *len = n;
+    return 0;
+fail : {
+    int e = errno;
+    if (fd != STDIN_FILENO) close(fd);
+    free(data);
+    errno = e;
+    return -1;
+}
+}
+
+int file_write_full(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int file_mkdirs(const char *dir, mode_t mode)
+{
+    char *p = xstrdup(dir);
+    int rc = 0;
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, mode) < 0 && errno != EEXIST) {
+                rc = -1;
+                break;
+            }
+            *s = c;
+            if (c == '\0') break;
+        }
+    }
+    if (rc == 0) {
+        struct stat st;
+        if (stat(p, &st) < 0)
+            rc = -1;
+        else if (!S_ISDIR(st.st_mode)) {
+            errno = ENOTDIR;
+            rc = -1;
+        }
+    }
+    {
+        int e = errno;
+        free(p);
+        errno = e;
+    }
+    return rc;
+}
+
+int file_private_dir(const char *dir)
+{
+    if (file_mkdirs(dir, 0700) < 0) return -1;
+    return chmod(dir, 0700);
+}
+
+int file_sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc;
+    if (fd < 0) return -1;
+    rc = fsync(fd);
+    {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return rc;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode)
+{
+    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    char *dir = file_dirname(path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    int e;
+
+    if (fd < 0) goto fail;
+    if (file_write_full(fd, data, n) < 0 || fsync(fd) < 0) {
+        e = errno;
+        close(fd);
+        unlink(tmp);
+        errno = e;
+        goto fail;
+    }
+    if (close(fd) < 0 || rename(tmp, path) < 0) {
+        e = errno;
+        unlink(tmp);
+        errno = e;
+        goto fail;
+    }
+    if (file_sync_dir(dir) < 0) goto fail;
+    free(tmp);
+    free(dir);
+    return 0;
+fail:
+    e = errno;
+    free(tmp);
+    free(dir);
+    errno = e;
+    return -1;
+}
+
+bool file_exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+char *file_join(const char *dir, const char *name)
+{
+    size_t n;
+    if (name[0] == '/' || !dir || !*dir || strcmp(dir, ".") == 0) return xstrdup(name);
+    n = strlen(dir);
+    return xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
+}
+
+char *file_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) return xstrdup(".");
+    if (slash == path) return xstrdup("/");
+    return xstrndup(path, (size_t)(slash - path));
+}

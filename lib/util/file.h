@@ -1,0 +1,40 @@
+/*
+ * Files and directories: whole-file reads with a size cap, atomic durable
+ * writes, private directories. Functions return 0 or -1 with errno set.
+ */
+#ifndef CARERHUB_FILE_H
+#define CARERHUB_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Reads the whole of path (or standard input for "-") into a new
+ * NUL-terminated buffer the caller frees. Fails with EFBIG beyond max bytes. */
+int file_read_all(const char *path, size_t max, char **out, size_t *len);
+
+/* Writes all n bytes, retrying short writes and EINTR. */
+int file_write_full(int fd, const void *p, size_t n);
+
+/* Creates dir and missing parents with mode (existing ones keep theirs). */
+int file_mkdirs(const char *dir, mode_t mode);
+
+/* Creates dir (and parents) 0700 and makes sure it is 0700: private data. */
+int file_private_dir(const char *dir);
+
+/* fsync()s a directory so that renames and creations in it are durable. */
+int file_sync_dir(const char *dir);
+
+/* Writes data to path atomically and durably: a temporary file in the same
+ * directory, fsync, rename over path, fsync of the directory. */
+int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode);
+
+bool file_exists(const char *path);
+
+/* Joins a directory and a relative name; absolute names are returned as they
+ * are. Caller frees. */
+char *file_join(const char *dir, const char *name);
+/* The directory part of path ("." if none). Caller frees. */
+char *file_dirname(const char *path);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * Text checks: see text.h. The UTF-8 rules are those of RFC 3629 (table 3-7
+ * of the Unicode standard): no overlong forms, no surrogates, nothing above
+ * U+10FFFF.
+ */
+#include "util/text.h"
+
+#include <string.h>
+
+size_t text_utf8_seq_len(const unsigned char *p, size_t avail)
+{
+    unsigned char c = p[0];
+    if (avail == 0) return 0;
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        if (avail < 2 || (p[1] & 0xc0) != 0x80) return 0;
+        return 2;
+    }
+    if (c >= 0xe0 && c <= 0xef) {
+        unsigned char lo = 0x80, hi = 0xbf;
+        if (c == 0xe0) lo = 0xa0;
+        if (c == 0xed) hi = 0x9f;
+        if (avail < 3 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80) return 0;
+        return 3;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        unsigned char lo = 0x80, hi = 0xbf;
+        if (c == 0xf0) lo = 0x90;
+        if (c == 0xf4) hi = 0x8f;
+        if (avail < 4 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+text_status_t text_check(const char *s, size_t n, size_t max_chars, bool multiline)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, chars = 0;
+    bool blank = true;
+
+    while (i < n) {
+        size_t len = text_utf8_seq_len(p + i, n - i);
+        if (len == 0) return TEXT_BAD_UTF8;
+        if (len == 1) {
+            unsigned char c = p[i];
+            if (c < 0x20 || c == 0x7f) {
+                if (!(multiline && (c == '\n' || c == '\t' || c == '\r'))) return TEXT_CONTROL;
+            } else if (c != ' ') {
+                blank = false;
+            }
+        } else {
+            /* C1 controls U+0080-U+009F are encoded as C2 80..C2 9F. */
+            if (len == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) return TEXT_CONTROL;
+            blank = false;
+        }
+        i += len;
+        chars++;
+    }
+    if (chars > max_chars) return TEXT_TOO_LONG;
+    if (blank) return TEXT_EMPTY;
+    return TEXT_OK;
+}
+
+const char *text_status_str(text_status_t st)
+{
+    switch (st) {
+    case TEXT_OK:
+        return "is fine";
+    case TEXT_EMPTY:
+        return "is empty";
+    case TEXT_BAD_UTF8:
+        return "is not valid UTF-8 text";
+    case TEXT_CONTROL:
+        return "contains a control character";
+    case TEXT_TOO_LONG:
+        return "is too long";
+    }
+    return "is not valid";
+}
+
+size_t text_utf8_chars(const char *s, size_t n)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80) chars++;
+    return chars;
+}
+
+static bool s_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+int text_squeeze(const char *s, char *out, size_t outsz)
+{
+    size_t n = 0;
+    bool pending_space = false;
+    for (; *s; s++) {
+        if (s_space(*s)) {
+            pending_space = n > 0;
+            continue;
+        }
+        if (pending_space) {
+            if (n + 1 >= outsz) return -1;
+            out[n++] = ' ';
+            pending_space = false;
+        }
+        if (n + 1 >= outsz) return -1;
+        out[n++] = *s;
+    }
+    if (outsz == 0) return -1;
+    out[n] = '\0';
+    return (int)n;
+}
+
+bool text_is_blank(const char *s)
+{
+    for (; s && *s; s++)
+        if (!s_space(*s)) return false;
+    return true;
+}
+
+bool text_ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a, y = *b;
+        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
+        if (x != y) return false;
+    }
+    return *a == *b;
+}

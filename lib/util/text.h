@@ -1,0 +1,44 @@
+/*
+ * Checks and small transformations of text from outside: UTF-8 validity,
+ * control characters, length in characters, trimming and case folding of
+ * ASCII. Nothing here allocates unless it says so.
+ */
+#ifndef CARERHUB_TEXT_H
+#define CARERHUB_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Length (1-4) of the well-formed UTF-8 sequence at p, which has `avail`
+ * bytes; 0 if it is not well formed (overlong, surrogate, above U+10FFFF,
+ * truncated). */
+size_t text_utf8_seq_len(const unsigned char *p, size_t avail);
+
+typedef enum {
+    TEXT_OK = 0,
+    TEXT_EMPTY,    /* nothing but white space */
+    TEXT_BAD_UTF8, /* not well-formed UTF-8 */
+    TEXT_CONTROL,  /* a control character (NUL included) */
+    TEXT_TOO_LONG, /* more than max_chars characters */
+} text_status_t;
+
+/* Checks n bytes at s as one field of text: well-formed UTF-8, no control
+ * characters (newlines and tabs are allowed only when multiline), at most
+ * max_chars characters, and not blank. */
+text_status_t text_check(const char *s, size_t n, size_t max_chars, bool multiline);
+/* A short English description of a status, e.g. "is not valid UTF-8". */
+const char *text_status_str(text_status_t st);
+
+/* Number of characters (code points) in a well-formed UTF-8 string. */
+size_t text_utf8_chars(const char *s, size_t n);
+
+/* Copies s to out (size outsz) without leading/trailing ASCII white space and
+ * with runs of inner white space made one space. Returns the length written,
+ * or -1 if it does not fit. */
+int text_squeeze(const char *s, char *out, size_t outsz);
+
+bool text_is_blank(const char *s);
+/* ASCII case-insensitive equality. */
+bool text_ieq(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * ZeroMQ + protobuf framing. Every carerhub message is one ZeroMQ frame
+ * holding one packed Envelope (proto/carerhub.proto); on ROUTER sockets it is
+ * preceded by the peer's routing id. Receiving checks the frame count, the
+ * size, the protobuf encoding and the protocol version, so a daemon can
+ * answer a bad message instead of acting on it.
+ */
+#ifndef CARERHUB_WIRE_H
+#define CARERHUB_WIRE_H
+
+#include "carerhub.pb-c.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WIRE_VERSION 1
+#define WIRE_MAX_MSG (8u << 20) /* bytes; also set as ZMQ_MAXMSGSIZE */
+#define WIRE_MAX_ID  255
+
+typedef enum {
+    WIRE_OK = 0,
+    WIRE_AGAIN,        /* nothing waiting (non-blocking receive) */
+    WIRE_FRAMES,       /* wrong number of frames */
+    WIRE_UNDECODED,    /* not a packed Envelope */
+    WIRE_VERSIONED,    /* an Envelope of another protocol version */
+    WIRE_NONCANONICAL, /* re-encodes differently: a NUL inside a string */
+    WIRE_EMPTY,        /* an Envelope with no body */
+    WIRE_FAILED,       /* the socket failed; see errno */
+} wire_status_t;
+
+/* Who sent a message to a ROUTER socket. */
+typedef struct {
+    uint8_t id[WIRE_MAX_ID];
+    size_t idlen;
+    char user[128]; /* ZAP User-Id ("" without authentication) */
+} wire_peer_t;
+
+/* Packs env, setting its version, and sends it; to a ROUTER socket give the
+ * peer (its routing id is sent first), else NULL. flags: ZMQ_DONTWAIT or 0.
+ * Returns 0, or -1 with errno (EAGAIN when it would block, EHOSTUNREACH when
+ * a ROUTER_MANDATORY peer is gone). */
+int wire_send(void *sock, const wire_peer_t *peer, Carerhub__Envelope *env, int flags);
+
+/* Receives one message. With router true, the first frame is the routing id
+ * and goes to *peer. On WIRE_OK *env is a new Envelope the caller frees with
+ * carerhub__envelope__free_unpacked(env, NULL). Extra frames of a bad message
+ * are always drained, so the next receive starts clean. */
+wire_status_t wire_recv(void *sock, bool router, wire_peer_t *peer, Carerhub__Envelope **env,
+                        int flags);
+
+const char *wire_status_str(wire_status_t st);
+
+/* A short printable form of a routing id, for logs. */
+void wire_peer_str(const wire_peer_t *peer, char *out, size_t outsz);
+
+/* Sets the options every carerhub socket has: linger, size cap, heartbeat.
+ * Returns 0 or -1. */
+int wire_socket_defaults(void *sock);
+
+#endif

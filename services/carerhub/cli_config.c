@@ -1,0 +1,38 @@
+/*
+ * carerhub config check: read the configuration and everything it names the
+ * way the daemons will, and report every problem with its position.
+ */
+#include "cli.h"
+
+#include "domain/geo.h"
+#include "domain/route.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+int cli_config(cli_t *cli, int argc, char **argv)
+{
+    const hubconf_t *conf;
+    route_t *rt;
+    diag_t d = DIAG_INIT;
+
+    if (argc < 2 || argc > 3 || strcmp(argv[1], "check") != 0) {
+        cli_error("config", "usage: carerhub config check [FILE]");
+        return EX_USAGE;
+    }
+    if (argc == 3) cli->config_path = argv[2];
+    conf = cli_conf(cli);
+    rt = route_load(conf->routing, &d);
+    if (!rt) {
+        diag_print(&d, stderr);
+        diag_free(&d);
+        return EX_CONFIG;
+    }
+    printf("configuration OK: %s\n", conf->path);
+    printf("  routing %s: %zu providers, %zu rules, %zu authorities, %zu postcode districts\n",
+           conf->routing, route_provider_count(rt), route_rule_count(rt),
+           geo_lad_count(route_geo(rt)), geo_district_count(route_geo(rt)));
+    route_destroy(&rt);
+    return 0;
+}

@@ -1,0 +1,217 @@
+/*
+ * carerhub route: explain which organisation serves a carer, without storing
+ * anything. The same engine and explanation the router records on a case.
+ */
+#include "cli.h"
+
+#include "domain/pcdb.h"
+#include "domain/route.h"
+#include "util/buf.h"
+#include "util/date.h"
+#include "util/mem.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+static const char *s_source_names[] = {"", "gp", "discharge", "school"};
+
+static void s_print_text(const route_t *rt, const route_result_t *r, const char *reason)
+{
+    int lad = route_result_lad(r);
+    const geo_t *g = route_geo(rt);
+
+    printf("provider:  %s (%s)\n", route_provider_id(rt, r->provider),
+           route_provider_name(rt, r->provider));
+    printf("postcode:  %s\n", r->postcode);
+    if (lad >= 0) {
+        printf("authority: %s %s\n", geo_lad_code(g, (geo_lad_t)lad),
+               geo_lad_name(g, (geo_lad_t)lad));
+    } else if (r->ncands == 1) {
+        printf("authority: %s (not in the authority table)\n", r->unlisted);
+    } else if (r->ncands > 1) {
+        printf("authority: one of");
+        for (size_t i = 0; i < r->ncands; i++)
+            printf("%s %s %s", i ? "," : "", geo_lad_code(g, r->cands[i]),
+                   geo_lad_name(g, r->cands[i]));
+        printf("\n");
+    } else {
+        printf("authority: unknown\n");
+    }
+    if (r->age >= 0) printf("age:       %d\n", r->age);
+    if (r->source != ROUTE_SRC_ANY) printf("source:    %s\n", s_source_names[r->source]);
+    printf("rule:      %s\n", route_rule_name(rt, r));
+    printf("reason:    %s\n", reason);
+}
+
+static void s_print_json(const route_t *rt, const route_result_t *r, const char *reason)
+{
+    static const char *by[] = {"unit", "sector", "district", NULL};
+    const geo_t *g = route_geo(rt);
+    int lad = route_result_lad(r);
+    buf_t b = BUF_INIT;
+
+    buf_adds(&b, "{\"provider\":");
+    buf_json_str(&b, route_provider_id(rt, r->provider));
+    buf_adds(&b, ",\"provider_name\":");
+    buf_json_str(&b, route_provider_name(rt, r->provider));
+    buf_adds(&b, ",\"postcode\":");
+    buf_json_str(&b, r->postcode);
+    buf_adds(&b, ",\"lad\":");
+    if (lad >= 0)
+        buf_json_str(&b, geo_lad_code(g, (geo_lad_t)lad));
+    else
+        buf_json_str(&b, r->ncands == 1 ? r->unlisted : NULL);
+    buf_adds(&b, ",\"lad_name\":");
+    buf_json_str(&b, lad >= 0 ? geo_lad_name(g, (geo_lad_t)lad) : NULL);
+    buf_adds(&b, ",\"rule\":");
+    buf_json_str(&b, route_rule_name(rt, r));
+    buf_adds(&b, ",\"reason\":");
+    buf_json_str(&b, reason);
+    buf_adds(&b, ",\"found_by\":");
+    buf_json_str(&b, by[r->by]);
+    buf_adds(&b, ",\"area\":");
+    buf_json_str(&b, r->by == ROUTE_BY_UNIT ? NULL : r->area);
+    buf_adds(&b, ",\"candidates\":[");
+    for (size_t i = 0; i < r->ncands; i++) {
+        int rule = r->cand_rule[i];
+        buf_adds(&b, i ? ",{\"lad\":" : "{\"lad\":");
+        buf_json_str(&b, r->cands[i] == GEO_UNLISTED ? r->unlisted : geo_lad_code(g, r->cands[i]));
+        buf_adds(&b, ",\"lad_name\":");
+        buf_json_str(&b, r->cands[i] == GEO_UNLISTED ? NULL : geo_lad_name(g, r->cands[i]));
+        buf_adds(&b, ",\"provider\":");
+        buf_json_str(&b, rule >= 0 ? route_rule_provider(rt, rule) : NULL);
+        buf_addc(&b, '}');
+    }
+    buf_adds(&b, "],\"age\":");
+    if (r->age >= 0)
+        buf_printf(&b, "%d", r->age);
+    else
+        buf_adds(&b, "null");
+    buf_adds(&b, ",\"source\":");
+    buf_json_str(&b, r->source ? s_source_names[r->source] : NULL);
+    buf_adds(&b, "}\n");
+    fputs(b.data, stdout);
+    buf_free(&b);
+}
+
+int cli_route(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"age", required_argument, NULL, 'a'}, {"dob", required_argument, NULL, 'd'},
+        {"on", required_argument, NULL, 'o'},  {"source", required_argument, NULL, 's'},
+        {"json", no_argument, NULL, 'j'},      {NULL, 0, NULL, 0},
+    };
+    const hubconf_t *conf;
+    route_t *rt;
+    pcdb_t *pcdb;
+    diag_t d = DIAG_INIT;
+    route_result_t r;
+    buf_t input = BUF_INIT, reason = BUF_INIT;
+    char pc[POSTCODE_MAX], *pcdir;
+    const char *dob = NULL, *on = NULL;
+    int c, age = -1, rc = 0;
+    route_src_t source = ROUTE_SRC_ANY;
+    bool json = false;
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 0 || v > 150) {
+                cli_error("route", "--age must be a whole number of years, 0-150");
+                return EX_USAGE;
+            }
+            age = (int)v;
+            break;
+        }
+        case 'd':
+            dob = optarg;
+            break;
+        case 'o':
+            on = optarg;
+            break;
+        case 's':
+            for (int i = ROUTE_SRC_GP; i <= ROUTE_SRC_SCHOOL; i++)
+                if (strcmp(optarg, s_source_names[i]) == 0) source = (route_src_t)i;
+            if (source == ROUTE_SRC_ANY) {
+                cli_error("route", "--source must be gp, discharge or school");
+                return EX_USAGE;
+            }
+            break;
+        case 'j':
+            json = true;
+            break;
+        default:
+            return EX_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        cli_error("route", "give a postcode: carerhub route POSTCODE [--age N]");
+        return EX_USAGE;
+    }
+    /* "carerhub route cm2 0aa" arrives as two words. */
+    for (int i = optind; i < argc; i++) {
+        if (i > optind) buf_addc(&input, ' ');
+        buf_adds(&input, argv[i]);
+    }
+    if (dob) {
+        date_t born, day = date_today();
+        if (age >= 0) {
+            cli_error("route", "give --age or --dob, not both");
+            buf_free(&input);
+            return EX_USAGE;
+        }
+        if (date_parse(dob, &born) < 0 || (on && date_parse(on, &day) < 0)) {
+            cli_error("route", "dates must be real dates written YYYY-MM-DD");
+            buf_free(&input);
+            return EX_USAGE;
+        }
+        age = date_age(born, day);
+        if (age < 0) {
+            cli_error("route", "--dob %s is after the day of referral", dob);
+            buf_free(&input);
+            return EX_DATAERR;
+        }
+    } else if (on) {
+        cli_error("route", "--on needs --dob");
+        buf_free(&input);
+        return EX_USAGE;
+    }
+    if (postcode_normalise(input.data, pc) < 0) {
+        cli_error("route", "'%s' is not a valid UK postcode (expected a form like CM2 0AA)",
+                  input.data);
+        buf_free(&input);
+        return EX_DATAERR;
+    }
+    buf_free(&input);
+
+    conf = cli_conf(cli);
+    rt = route_load(conf->routing, &d);
+    if (!rt) {
+        diag_print(&d, stderr);
+        diag_free(&d);
+        return EX_CONFIG;
+    }
+    pcdir = hubconf_data_path(conf, "postcodes");
+    pcdb = pcdb_open(pcdir, false);
+    if (!pcdb && errno != ENOENT)
+        cli_error("route", "postcode unit table %s: %s; using districts only", pcdir,
+                  strerror(errno));
+    free(pcdir);
+
+    route_decide(rt, pc, age, source, pcdb ? pcdb_lookup : NULL, pcdb, &r);
+    route_explain(rt, &r, &reason);
+    if (json)
+        s_print_json(rt, &r, reason.data);
+    else
+        s_print_text(rt, &r, reason.data);
+    buf_free(&reason);
+    pcdb_close(&pcdb);
+    route_destroy(&rt);
+    return rc;
+}

@@ -1,0 +1,279 @@
+/*
+ * Unit tests of lib/conf: the YAML tree, table-driven binding and the hub
+ * configuration.
+ */
+#include "test.h"
+
+#include "conf/conf.h"
+#include "conf/hubconf.h"
+#include "util/file.h"
+#include "util/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static const ylimits_t s_lim = {.max_depth = 8, .max_nodes = 1000, .max_scalar = 1024};
+
+static ystream_t *s_parse(const char *text)
+{
+    return ytree_parse(text, strlen(text), &s_lim);
+}
+
+static const char *s_err(const ystream_t *s, int *line, int *col)
+{
+    const char *e = ystream_error(s, line, col);
+    return e ? e : "(no error)";
+}
+
+TEST(ytree_builds_nodes_with_positions)
+{
+    ystream_t *s = s_parse("a: 1\nb:\n  - x\n  - 'y'\nc: {d: true}\n");
+    const ynode_t *root, *b;
+    CHECK(ystream_error(s, NULL, NULL) == NULL);
+    CHECK_INT(ystream_count(s), 1);
+    root = ystream_doc(s, 0);
+    CHECK_INT(root->kind, YNODE_MAP);
+    CHECK_INT(ynode_pairs(root), 3);
+    b = ynode_get(root, "b");
+    CHECK_INT(b->kind, YNODE_SEQ);
+    CHECK_INT(b->nkids, 2);
+    CHECK_INT(b->kids[1]->line, 4);
+    CHECK_INT(b->kids[1]->col, 5);
+    CHECK(!b->kids[1]->plain);
+    CHECK_STR(ynode_get(ynode_get(root, "c"), "d")->value, "true");
+    ystream_destroy(&s);
+}
+
+TEST(ytree_refuses_anchors_and_aliases)
+{
+    int line, col;
+    ystream_t *s = s_parse("a: &x [1, 2]\nb: *x\n");
+    CHECK_CONTAINS(s_err(s, &line, &col), "anchors (&x) are not allowed");
+    CHECK_INT(line, 1);
+    CHECK_INT(col, 4);
+    ystream_destroy(&s);
+    s = s_parse("a: *x\n");
+    CHECK(ystream_error(s, NULL, NULL) != NULL);
+    ystream_destroy(&s);
+}
+
+TEST(ytree_refuses_billion_laughs)
+{
+    const char *bomb = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+                       "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+                       "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n";
+    ystream_t *s = s_parse(bomb);
+    CHECK(ystream_error(s, NULL, NULL) != NULL);
+    CHECK_INT(ystream_count(s), 0);
+    ystream_destroy(&s);
+}
+
+TEST(ytree_refuses_tags)
+{
+    ystream_t *s = s_parse("a: !!binary aGVsbG8=\n");
+    CHECK_CONTAINS(s_err(s, NULL, NULL), "tags");
+    ystream_destroy(&s);
+}
+
+TEST(ytree_refuses_duplicate_keys)
+{
+    int line, col;
+    ystream_t *s = s_parse("a: 1\nb: 2\na: 3\n");
+    CHECK_CONTAINS(s_err(s, &line, &col), "duplicate key 'a' (first at line 1)");
+    CHECK_INT(line, 3);
+    CHECK_INT(col, 1);
+    ystream_destroy(&s);
+}
+
+TEST(ytree_caps_depth_nodes_and_scalars)
+{
+    char deep[200] = "";
+    char *big = xmalloc(2000);
+    ystream_t *s;
+    for (int i = 0; i < 20; i++)
+        strcat(deep, "[");
+    s = s_parse(deep);
+    CHECK_CONTAINS(s_err(s, NULL, NULL), "nested deeper than 8");
+    ystream_destroy(&s);
+    memset(big, 'x', 1999);
+    big[0] = 'a';
+    big[1] = ':';
+    big[2] = ' ';
+    big[1999] = '\0';
+    s = s_parse(big);
+    CHECK_CONTAINS(s_err(s, NULL, NULL), "over the limit");
+    ystream_destroy(&s);
+    free(big);
+    {
+        char *many = xmalloc(8000);
+        strcpy(many, "[");
+        for (int i = 0; i < 1500; i++)
+            strcat(many, "1,");
+        strcat(many, "1]");
+        s = s_parse(many);
+        CHECK_CONTAINS(s_err(s, NULL, NULL), "more than 1000 values");
+        ystream_destroy(&s);
+        free(many);
+    }
+}
+
+TEST(ytree_keeps_documents_before_a_bad_one)
+{
+    int line, col;
+    ystream_t *s = s_parse("a: 1\n---\nb: 2\n---\nc: [unclosed\n---\nd: 4\n");
+    CHECK_INT(ystream_count(s), 2);
+    CHECK(ystream_error(s, &line, &col) != NULL);
+    CHECK_STR(ynode_get(ystream_doc(s, 1), "b")->value, "2");
+    ystream_destroy(&s);
+}
+
+TEST(ytree_keeps_nul_in_quoted_scalar)
+{
+    ystream_t *s = s_parse("a: \"x\\0y\"\n");
+    const ynode_t *a = ynode_get(ystream_doc(s, 0), "a");
+    CHECK_INT(a->len, 3);
+    CHECK_INT(strlen(a->value), 1);
+    ystream_destroy(&s);
+}
+
+TEST(ytree_refuses_non_scalar_keys)
+{
+    ystream_t *s = s_parse("? [a, b]\n: 1\n");
+    CHECK_CONTAINS(s_err(s, NULL, NULL), "key must be plain text");
+    ystream_destroy(&s);
+}
+
+typedef struct {
+    char *name;
+    long long count;
+    bool on;
+    int level;
+    struct {
+        char *path;
+    } sub;
+} s_cfg_t;
+
+static const char *const s_levels[] = {"low", "high", NULL};
+static const conf_key_t s_sub_keys[] = {
+    {"path", CK_PATH, offsetof(s_cfg_t, sub.path) - offsetof(s_cfg_t, sub), "data", 0, 100},
+    {NULL},
+};
+static const conf_key_t s_keys[] = {
+    {"name", CK_STR, offsetof(s_cfg_t, name), NULL, 0, 8, NULL, NULL, true},
+    {"count", CK_INT, offsetof(s_cfg_t, count), "5", 1, 10},
+    {"on", CK_BOOL, offsetof(s_cfg_t, on), "false"},
+    {"level", CK_ENUM, offsetof(s_cfg_t, level), "low", 0, 0, NULL, s_levels},
+    {"sub", CK_SECTION, offsetof(s_cfg_t, sub), NULL, 0, 0, s_sub_keys},
+    {NULL},
+};
+
+static int s_bind(const char *text, s_cfg_t *cfg, diag_t *d)
+{
+    ystream_t *s = s_parse(text);
+    conf_ctx_t ctx = {"t.yaml", "/etc/x", d};
+    int rc;
+    memset(cfg, 0, sizeof *cfg);
+    rc = conf_bind(&ctx, ystream_doc(s, 0), s_keys, cfg);
+    ystream_destroy(&s);
+    return rc;
+}
+
+TEST(conf_bind_defaults_and_values)
+{
+    s_cfg_t c;
+    diag_t d = DIAG_INIT;
+    CHECK_INT(s_bind("name: hub\non: yes\nlevel: high\nsub: {path: /var/x}\n", &c, &d), 0);
+    CHECK_STR(c.name, "hub");
+    CHECK_INT(c.count, 5);
+    CHECK(c.on);
+    CHECK_INT(c.level, 1);
+    CHECK_STR(c.sub.path, "/var/x");
+    conf_release(s_keys, &c);
+    CHECK_INT(s_bind("name: hub\n", &c, &d), 0);
+    CHECK_STR(c.sub.path, "/etc/x/data");
+    conf_release(s_keys, &c);
+    CHECK_INT(d.n, 0);
+}
+
+TEST(conf_bind_reports_every_problem_with_position)
+{
+    s_cfg_t c;
+    diag_t d = DIAG_INIT;
+    CHECK_INT(s_bind("count: 11\non: maybe\nlevel: mid\ncolour: red\nsub: {pth: x}\n", &c, &d), -1);
+    CHECK_INT(d.n, 6);
+    CHECK_STR(d.msgs[0], "t.yaml:4:1: unknown key 'colour'");
+    CHECK_STR(d.msgs[1], "t.yaml:1:1: missing required key 'name'");
+    CHECK_STR(d.msgs[2], "t.yaml:1:8: count must be between 1 and 10, not 11");
+    CHECK_STR(d.msgs[3], "t.yaml:2:5: on must be true or false, not 'maybe'");
+    CHECK_STR(d.msgs[4], "t.yaml:3:8: level must be one of low, high, not 'mid'");
+    CHECK_STR(d.msgs[5], "t.yaml:5:7: unknown key 'pth' (did you mean 'path'?)");
+    conf_release(s_keys, &c);
+    diag_free(&d);
+}
+
+TEST(conf_bind_limits_string_length)
+{
+    s_cfg_t c;
+    diag_t d = DIAG_INIT;
+    CHECK_INT(s_bind("name: much-too-long\n", &c, &d), -1);
+    CHECK_CONTAINS(d.msgs[0], "name is longer than 8 characters");
+    conf_release(s_keys, &c);
+    diag_free(&d);
+}
+
+static char *s_write(const char *name, const char *text)
+{
+    char *p = file_join(test_tmpdir(), name);
+    FILE *f = fopen(p, "w");
+    fputs(text, f);
+    fclose(f);
+    return p;
+}
+
+TEST(hubconf_loads_the_shipped_file)
+{
+    diag_t d = DIAG_INIT;
+    hubconf_t *c = hubconf_load(test_src("config/carerhub.yaml"), &d);
+    diag_print(&d, stdout);
+    CHECK(c != NULL);
+    CHECK_STR(c->gp_intake.endpoint, "tcp://127.0.0.1:7301");
+    CHECK_INT(c->router.redeliver_ms, 30000);
+    CHECK_CONTAINS(c->routing, "config/routing.yaml");
+    hubconf_destroy(&c);
+    CHECK(c == NULL);
+}
+
+TEST(hubconf_reports_file_line_column)
+{
+    diag_t d = DIAG_INIT;
+    char *p = s_write("hub.yaml", "data_dir: /tmp/x\nrouter:\n  intake_endpoint: http://x\n"
+                                  "  batch: 0\nfrobnicate: 1\n");
+    char want[600];
+    hubconf_t *c = hubconf_load(p, &d);
+    CHECK(c == NULL);
+    CHECK_INT(d.n, 3);
+    snprintf(want, sizeof want, "%s:5:1: unknown key 'frobnicate'", p);
+    CHECK_STR(d.msgs[0], want);
+    snprintf(want, sizeof want, "%s:4:10: batch must be between 1 and 100000, not 0", p);
+    CHECK_STR(d.msgs[1], want);
+    snprintf(want, sizeof want,
+             "%s:3:20: router.intake_endpoint must be a tcp://, ipc:// or inproc:// "
+             "endpoint, not 'http://x'",
+             p);
+    CHECK_STR(d.msgs[2], want);
+    diag_free(&d);
+    free(p);
+}
+
+TEST(hubconf_refuses_aliases_and_missing_file)
+{
+    diag_t d = DIAG_INIT;
+    char *p = s_write("hub.yaml", "data_dir: &d /tmp\nrouting: *d\n");
+    CHECK(hubconf_load(p, &d) == NULL);
+    CHECK_CONTAINS(d.msgs[0], ":1:11: anchors (&d) are not allowed");
+    diag_free(&d);
+    CHECK(hubconf_load("/nonexistent/carerhub.yaml", &d) == NULL);
+    CHECK_CONTAINS(d.msgs[0], "cannot read: No such file or directory");
+    diag_free(&d);
+    free(p);
+}
