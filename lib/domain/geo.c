@@ -91,7 +91,7 @@ static int s_load_authorities(geo_t *g, const conf_ctx_t *ctx, const ynode_t *ma
         g->lads = xgrow(g->lads, &g->lads_cap, g->nlads + 1, sizeof *g->lads);
         g->lads[g->nlads].code = xstrdup(k->value);
         g->lads[g->nlads].name = xstrdup(name->value);
-        smap_put(g->lad_index, k->value, (uint32_t)g->nlads);
+        smap_put(g->lad_index, k->value, g->nlads);
         g->nlads++;
     }
     return rc;
@@ -132,7 +132,7 @@ static int s_add_area(geo_t *g, const conf_ctx_t *ctx, smap_t *m, const ynode_t 
         g->cands[g->ncands++] = (geo_lad_t)lad;
         n++;
     }
-    smap_put(m, key->value, (uint32_t)(start << 4 | n));
+    smap_put(m, key->value, (uint64_t)(start << 4 | n));
     return 0;
 }
 
@@ -188,7 +188,7 @@ int geo_add_sectors(geo_t *g, const conf_ctx_t *ctx, const ynode_t *map)
 
 int geo_lad_find(const geo_t *g, const char *code)
 {
-    uint32_t v;
+    uint64_t v;
     return smap_get(g->lad_index, code, &v) ? (int)v : -1;
 }
 
@@ -209,7 +209,7 @@ const char *geo_lad_name(const geo_t *g, geo_lad_t lad)
 
 static size_t s_area(const geo_t *g, const smap_t *m, const char *key, const geo_lad_t **lads)
 {
-    uint32_t v;
+    uint64_t v;
     if (!smap_get(m, key, &v)) return 0;
     *lads = g->cands + (v >> 4);
     return v & 15;

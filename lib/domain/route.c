@@ -585,6 +585,11 @@ bool route_provider_signposts(const route_t *rt, int provider)
     return provider >= 0 && (size_t)provider < rt->nproviders && rt->providers[provider].signpost;
 }
 
+const char *route_area(const route_t *rt)
+{
+    return rt->area ? rt->area : "";
+}
+
 const geo_t *route_geo(const route_t *rt)
 {
     return rt->geo;

@@ -86,6 +86,8 @@ size_t route_provider_count(const route_t *rt);
 /* True when the provider's cases are signposted elsewhere (out of area). */
 bool route_provider_signposts(const route_t *rt, int provider);
 const geo_t *route_geo(const route_t *rt);
+/* The area the routing serves (its `area`). */
+const char *route_area(const route_t *rt);
 /* The single authority of a result, or -1 when there is not exactly one. */
 int route_result_lad(const route_result_t *r);
 

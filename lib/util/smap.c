@@ -13,7 +13,7 @@ typedef struct {
     char *key; /* NULL: empty slot */
     uint32_t hash;
     uint32_t len;
-    uint32_t value;
+    uint64_t value;
 } s_slot_t;
 
 struct smap {
@@ -74,7 +74,7 @@ static void s_grow(smap_t *m)
     m->cap = cap;
 }
 
-bool smap_put(smap_t *m, const char *key, uint32_t value)
+bool smap_put(smap_t *m, const char *key, uint64_t value)
 {
     size_t n = strlen(key);
     uint32_t h = s_hash(key, n);
@@ -93,7 +93,7 @@ bool smap_put(smap_t *m, const char *key, uint32_t value)
     return true;
 }
 
-bool smap_getn(const smap_t *m, const char *key, size_t n, uint32_t *value)
+bool smap_getn(const smap_t *m, const char *key, size_t n, uint64_t *value)
 {
     const s_slot_t *s = s_find(m->slots, m->cap, key, n, s_hash(key, n));
     if (!s->key) return false;
@@ -101,9 +101,48 @@ bool smap_getn(const smap_t *m, const char *key, size_t n, uint32_t *value)
     return true;
 }
 
-bool smap_get(const smap_t *m, const char *key, uint32_t *value)
+bool smap_get(const smap_t *m, const char *key, uint64_t *value)
 {
     return smap_getn(m, key, strlen(key), value);
+}
+
+bool smap_del(smap_t *m, const char *key)
+{
+    size_t n = strlen(key);
+    uint32_t h = s_hash(key, n);
+    s_slot_t *s = s_find(m->slots, m->cap, key, n, h);
+    size_t i, j;
+    if (!s->key) return false;
+    free(s->key);
+    s->key = NULL;
+    m->count--;
+    /* Shift later members of the probe run back into the gap, so lookups
+     * never stop early at it. */
+    i = (size_t)(s - m->slots);
+    j = i;
+    for (;;) {
+        size_t home;
+        j = (j + 1) & (m->cap - 1);
+        if (!m->slots[j].key) break;
+        home = m->slots[j].hash & (m->cap - 1);
+        /* Move j to i unless its home lies cyclically in (i, j]. */
+        if ((i < j) ? (home <= i || home > j) : (home <= i && home > j)) {
+            m->slots[i] = m->slots[j];
+            m->slots[j].key = NULL;
+            i = j;
+        }
+    }
+    return true;
+}
+
+int smap_each(const smap_t *m, int (*fn)(const char *key, uint64_t value, void *arg), void *arg)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slots[i].key) {
+            int rc = fn(m->slots[i].key, m->slots[i].value, arg);
+            if (rc) return rc;
+        }
+    return 0;
 }
 
 size_t smap_count(const smap_t *m)

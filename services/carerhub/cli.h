@@ -22,5 +22,7 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 int cli_route(cli_t *cli, int argc, char **argv);
 int cli_postcodes(cli_t *cli, int argc, char **argv);
 int cli_config(cli_t *cli, int argc, char **argv);
+int cli_submit(cli_t *cli, int argc, char **argv);
+int cli_status(cli_t *cli, int argc, char **argv);
 
 #endif

@@ -17,8 +17,21 @@ int cli_config(cli_t *cli, int argc, char **argv)
     route_t *rt;
     diag_t d = DIAG_INIT;
 
+    if (argc == 2 && strcmp(argv[1], "providers") == 0) {
+        conf = cli_conf(cli);
+        rt = route_load(conf->routing, &d);
+        if (!rt) {
+            diag_print(&d, stderr);
+            diag_free(&d);
+            return EX_CONFIG;
+        }
+        for (size_t i = 0; i < route_provider_count(rt); i++)
+            printf("%s\n", route_provider_id(rt, (int)i));
+        route_destroy(&rt);
+        return 0;
+    }
     if (argc < 2 || argc > 3 || strcmp(argv[1], "check") != 0) {
-        cli_error("config", "usage: carerhub config check [FILE]");
+        cli_error("config", "usage: carerhub config check [FILE] | config providers");
         return EX_USAGE;
     }
     if (argc == 3) cli->config_path = argv[2];

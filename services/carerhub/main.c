@@ -23,6 +23,10 @@ static void s_usage(FILE *out)
           "  postcodes import FILE.csv  load the ONSPD or NSPL postcode unit table\n"
           "  postcodes count            how many postcodes the unit table holds\n"
           "  config check [FILE]        check the configuration and routing files\n"
+          "  config providers           list the provider ids of the routing\n"
+          "  submit gp|discharge|school [--timeout S] FILE...\n"
+          "                             send referral files (- for standard input)\n"
+          "  status REFERRAL-ID [--json]  where a referral is\n"
           "\n"
           "The configuration is FILE, else $CARERHUB_CONFIG, else the carerhub.yaml\n"
           "of this installation.\n",
@@ -101,6 +105,10 @@ int main(int argc, char **argv)
         rc = cli_postcodes(&cli, argc, argv);
     else if (strcmp(cmd, "config") == 0)
         rc = cli_config(&cli, argc, argv);
+    else if (strcmp(cmd, "submit") == 0)
+        rc = cli_submit(&cli, argc, argv);
+    else if (strcmp(cmd, "status") == 0)
+        rc = cli_status(&cli, argc, argv);
     else if (strcmp(cmd, "help") == 0) {
         s_usage(stdout);
         rc = 0;

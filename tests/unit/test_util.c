@@ -124,7 +124,7 @@ TEST(smap_put_get_grow)
 {
     smap_t *m = smap_new();
     char key[16];
-    uint32_t v;
+    uint64_t v;
     for (uint32_t i = 0; i < 5000; i++) {
         snprintf(key, sizeof key, "k%u", i);
         CHECK(smap_put(m, key, i * 3));
@@ -138,6 +138,17 @@ TEST(smap_put_get_grow)
     CHECK(!smap_get(m, "k5000", &v));
     CHECK(smap_getn(m, "k12xyz", 3, &v));
     CHECK_INT(v, 36);
+    /* Remove every other key: the rest must all still be found. */
+    for (uint32_t i = 0; i < 5000; i += 2) {
+        snprintf(key, sizeof key, "k%u", i);
+        CHECK(smap_del(m, key));
+    }
+    CHECK(!smap_del(m, "k0"));
+    CHECK_INT(smap_count(m), 2500);
+    for (uint32_t i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "k%u", i);
+        CHECK(smap_get(m, key, &v) == (i % 2 == 1));
+    }
     smap_destroy(&m);
     CHECK(m == NULL);
 }

@@ -1,0 +1,147 @@
+/*
+ * Service clients: see clnt.h.
+ */
+#include "clnt/clnt.h"
+
+#include "util/clock.h"
+#include "wire/wire.h"
+
+#include <errno.h>
+#include <string.h>
+#include <zmq.h>
+
+static int s_send(void *sock, uint64_t corr, Carerhub__Envelope *env)
+{
+    env->has_corr = corr != 0;
+    env->corr = corr;
+    return wire_send(sock, NULL, env, ZMQ_DONTWAIT);
+}
+
+int intake_clnt_submit(void *sock, uint64_t corr, const char *token, Carerhub__Referral *r)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__SubmitRequest req = CARERHUB__SUBMIT_REQUEST__INIT;
+    req.token = (char *)token;
+    req.referral = r;
+    env.body_case = CARERHUB__ENVELOPE__BODY_SUBMIT;
+    env.submit = &req;
+    return s_send(sock, corr, &env);
+}
+
+int router_clnt_forward(void *sock, Carerhub__Referral **refs, size_t n)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__Forward fwd = CARERHUB__FORWARD__INIT;
+    fwd.n_referrals = n;
+    fwd.referrals = refs;
+    env.body_case = CARERHUB__ENVELOPE__BODY_FORWARD;
+    env.forward = &fwd;
+    return s_send(sock, 0, &env);
+}
+
+int router_clnt_hello(void *sock, const char *provider, uint32_t credit)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__Hello hello = CARERHUB__HELLO__INIT;
+    hello.provider = (char *)provider;
+    hello.has_credit = true;
+    hello.credit = credit;
+    env.body_case = CARERHUB__ENVELOPE__BODY_HELLO;
+    env.hello = &hello;
+    return s_send(sock, 0, &env);
+}
+
+int router_clnt_delivery_ack(void *sock, const uint64_t *ids, size_t n, uint32_t credit)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__DeliveryAck ack = CARERHUB__DELIVERY_ACK__INIT;
+    ack.n_delivery_ids = n;
+    ack.delivery_ids = (uint64_t *)ids;
+    ack.has_credit = true;
+    ack.credit = credit;
+    env.body_case = CARERHUB__ENVELOPE__BODY_DELIVERY_ACK;
+    env.delivery_ack = &ack;
+    return s_send(sock, 0, &env);
+}
+
+int clnt_status_query(void *sock, uint64_t corr, const char *referral_id)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__StatusQuery q = CARERHUB__STATUS_QUERY__INIT;
+    q.referral_id = (char *)referral_id;
+    env.body_case = CARERHUB__ENVELOPE__BODY_STATUS_QUERY;
+    env.status_query = &q;
+    return s_send(sock, corr, &env);
+}
+
+int clnt_stats_query(void *sock, uint64_t corr)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__StatsQuery q = CARERHUB__STATS_QUERY__INIT;
+    env.body_case = CARERHUB__ENVELOPE__BODY_STATS_QUERY;
+    env.stats_query = &q;
+    return s_send(sock, corr, &env);
+}
+
+int clnt_audit_query(void *sock, uint64_t corr, int64_t since, uint64_t after, uint32_t limit)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__AuditQuery q = CARERHUB__AUDIT_QUERY__INIT;
+    q.has_since = since > 0;
+    q.since = since;
+    q.has_after = after > 0;
+    q.after = after;
+    q.has_limit = true;
+    q.limit = limit;
+    env.body_case = CARERHUB__ENVELOPE__BODY_AUDIT_QUERY;
+    env.audit_query = &q;
+    return s_send(sock, corr, &env);
+}
+
+Carerhub__Envelope *clnt_call(void *ctx, const char *endpoint, const clnt_keys_t *keys,
+                              Carerhub__Envelope *env, int timeout_ms, int resend_ms)
+{
+    static uint64_t s_corr;
+    void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    int64_t deadline = clock_mono_ms() + timeout_ms, next_send = 0;
+    Carerhub__Envelope *reply = NULL;
+    uint64_t corr = ++s_corr + ((uint64_t)clock_now_ms() << 20);
+    int immediate = 1;
+
+    (void)keys;
+    if (!sock) return NULL;
+    wire_socket_defaults(sock);
+    zmq_setsockopt(sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
+    if (zmq_connect(sock, endpoint) < 0) {
+        zmq_close(sock);
+        return NULL;
+    }
+    env->has_corr = true;
+    env->corr = corr;
+    for (;;) {
+        int64_t now = clock_mono_ms();
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        long wait;
+        if (now >= deadline) break;
+        if (now >= next_send) {
+            /* Not yet connected is EAGAIN: try again at the next resend. */
+            wire_send(sock, NULL, env, ZMQ_DONTWAIT);
+            next_send = now + (resend_ms > 0 ? resend_ms : timeout_ms);
+        }
+        wait = (long)((next_send < deadline ? next_send : deadline) - now);
+        if (zmq_poll(&item, 1, wait < 10 ? 10 : wait) < 0 && zmq_errno() != EINTR) break;
+        if (item.revents & ZMQ_POLLIN) {
+            Carerhub__Envelope *got = NULL;
+            if (wire_recv(sock, false, NULL, &got, ZMQ_DONTWAIT) == WIRE_OK) {
+                if (got->has_corr && got->corr == corr) {
+                    reply = got;
+                    break;
+                }
+                carerhub__envelope__free_unpacked(got, NULL);
+            }
+        }
+    }
+    zmq_close(sock);
+    if (!reply) errno = ETIMEDOUT;
+    return reply;
+}

@@ -1,0 +1,43 @@
+/*
+ * Typed calls to carerhub's services, so that no client builds frames by
+ * hand. Send functions queue one request on a connected DEALER socket and
+ * return 0, or -1 with errno (EAGAIN: nobody to send to yet). Replies come
+ * back through wire_recv() on the same socket, matched by corr.
+ *
+ * clnt_call() is the blocking form for the CLI: connect, send, wait for the
+ * reply with resends (the Lazy Pirate pattern), give up after a timeout.
+ */
+#ifndef CARERHUB_CLNT_H
+#define CARERHUB_CLNT_H
+
+#include "carerhub.pb-c.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* To an intake. */
+int intake_clnt_submit(void *sock, uint64_t corr, const char *token, Carerhub__Referral *r);
+
+/* To the router's intake endpoint (from an intake). */
+int router_clnt_forward(void *sock, Carerhub__Referral **refs, size_t n);
+
+/* To the router's delivery endpoint (from a provider agent). */
+int router_clnt_hello(void *sock, const char *provider, uint32_t credit);
+int router_clnt_delivery_ack(void *sock, const uint64_t *ids, size_t n, uint32_t credit);
+
+/* To the router's control endpoint, or an intake (operators). */
+int clnt_status_query(void *sock, uint64_t corr, const char *referral_id);
+int clnt_stats_query(void *sock, uint64_t corr);
+int clnt_audit_query(void *sock, uint64_t corr, int64_t since, uint64_t after, uint32_t limit);
+
+/* Security settings of a client socket (see lib/daemon/keys.h); NULL for a
+ * plain connection. */
+typedef struct clnt_keys clnt_keys_t;
+
+/* Sends env to endpoint and waits up to timeout_ms for the reply with the
+ * same corr, resending every resend_ms. Returns the reply (caller frees with
+ * carerhub__envelope__free_unpacked) or NULL on timeout (errno ETIMEDOUT). */
+Carerhub__Envelope *clnt_call(void *ctx, const char *endpoint, const clnt_keys_t *keys,
+                              Carerhub__Envelope *env, int timeout_ms, int resend_ms);
+
+#endif

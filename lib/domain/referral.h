@@ -1,0 +1,91 @@
+/*
+ * Referrals: reading them from YAML referral files, checking them against
+ * the rules of their source, and the carer key used to match a carer's
+ * referrals into one case. Every problem is reported with the field as the
+ * referrer wrote it (carer.postcode, hospital.trust, practice), a short code
+ * and a sentence for a person.
+ *
+ * A referral's source part sits at the top level of its YAML file (practice:,
+ * hospital:, school:), in the Referral message under gp, discharge or school.
+ */
+#ifndef CARERHUB_REFERRAL_H
+#define CARERHUB_REFERRAL_H
+
+#include "carerhub.pb-c.h"
+#include "conf/ytree.h"
+#include "domain/geo.h"
+#include "domain/route.h"
+#include "util/date.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Field errors. */
+typedef struct {
+    char *field;   /* e.g. "carer.postcode" */
+    char *code;    /* e.g. "required", "format", "checksum" */
+    char *message; /* a sentence */
+} ferr_t;
+
+typedef struct {
+    ferr_t *v;
+    size_t n, cap;
+} ferrs_t;
+
+#define FERRS_INIT                                                                                 \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
+#define FERRS_MAX 100 /* more are counted into one last error */
+
+void ferrs_add(ferrs_t *e, const char *field, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void ferrs_free(ferrs_t *e);
+/* True if some error names this field. */
+bool ferrs_has(const ferrs_t *e, const char *field);
+
+/* "gp", "discharge", "school"; "" for anything else. */
+const char *referral_source_name(Carerhub__Source s);
+/* Parses a source name; returns 0 or -1. */
+int referral_source_parse(const char *name, Carerhub__Source *out);
+/* The route engine's view of a source. */
+route_src_t referral_route_source(Carerhub__Source s);
+
+/* Binds one YAML document of a referral file. Returns a new Referral
+ * (free with carerhub__referral__free_unpacked(r, NULL)) holding every field
+ * that could be read; what could not (unknown keys, a field of another
+ * source, a list where a value belongs, a value that is not true or false)
+ * is added to errs. Returns NULL only when the document is not a mapping. */
+Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src, ferrs_t *errs);
+
+typedef struct {
+    date_t today;       /* the day of referral */
+    const geo_t *geo;   /* postcode districts, for "unknown postcode"; NULL: skip */
+    route_unit_fn unit; /* the unit table, also consulted; NULL: none */
+    void *unit_arg;
+} referral_ctx_t;
+
+/* Checks r as a referral from src: required fields, formats, check digits,
+ * dates real and not in the future, UTF-8 text of sane length, consent to
+ * share, and the rules of the source. Normalises what it accepts in place
+ * (postcode spacing, NHS number digits, code case). Returns 0 if r is fit to
+ * accept, -1 with every problem in errs. Fields set by the hub (id, source,
+ * received_at, referral_date, submitted_by) are not looked at. */
+int referral_check(Carerhub__Referral *r, Carerhub__Source src, const referral_ctx_t *ctx,
+                   ferrs_t *errs);
+
+/* Reports protobuf fields this version does not know, anywhere in m. */
+void referral_check_unknown(const ProtobufCMessage *m, const char *path, ferrs_t *errs);
+
+/* The key that matches a carer without an NHS number: folded family name,
+ * date of birth and postcode ("smith|1961-04-02|CM20AA"). Returns 0, or -1
+ * if a part is missing. */
+int referral_match_key(const Carerhub__Referral *r, char *out, size_t outsz);
+
+/* Age of the carer in whole years on the referral date, or -1 if unknown. */
+int referral_carer_age(const Carerhub__Referral *r);
+
+/* A copy of a referral (deep). */
+Carerhub__Referral *referral_dup(const Carerhub__Referral *r);
+
+#endif

@@ -1,0 +1,247 @@
+/*
+ * YAML referral documents to Referral messages. The protobuf descriptors are
+ * the schema: a YAML key is the name of a field, so the file format and the
+ * wire format cannot drift apart. Values are only placed here; whether they
+ * are any good is referral_check()'s business.
+ */
+#include "domain/referral.h"
+
+#include "conf/conf.h"
+#include "util/mem.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Fields the hub sets; a referrer must not. */
+static const char *const s_hub_fields[] = {"id",           "source", "received_at", "referral_date",
+                                           "submitted_by", NULL};
+/* The Referral fields that hold source parts: not YAML keys themselves. */
+static const char *const s_part_fields[] = {"gp", "discharge", "school", NULL};
+
+static const ProtobufCMessageDescriptor *s_part_desc(Carerhub__Source s)
+{
+    switch (s) {
+    case CARERHUB__SOURCE__GP:
+        return &carerhub__gp_part__descriptor;
+    case CARERHUB__SOURCE__DISCHARGE:
+        return &carerhub__discharge_part__descriptor;
+    case CARERHUB__SOURCE__SCHOOL:
+        return &carerhub__school_part__descriptor;
+    default:
+        return NULL;
+    }
+}
+
+static bool s_in(const char *s, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(s, list[i]) == 0) return true;
+    return false;
+}
+
+static void s_path(char *out, size_t outsz, const char *prefix, const char *name)
+{
+    snprintf(out, outsz, "%s%s%s", prefix, *prefix ? "." : "", name);
+}
+
+static ProtobufCMessage *s_new_msg(const ProtobufCMessageDescriptor *d)
+{
+    ProtobufCMessage *m = xmalloc(d->sizeof_message);
+    d->message_init(m);
+    return m;
+}
+
+static void s_bind_msg(ProtobufCMessage *msg, const ynode_t *map, const char *path, ferrs_t *errs);
+
+/* Text of a scalar for a string field, refusing embedded NUL bytes (which a
+ * C string would silently cut short). */
+static char *s_text(const ynode_t *v, const char *path, ferrs_t *errs)
+{
+    if (v->len != strlen(v->value)) {
+        ferrs_add(errs, path, "control", "contains a NUL character");
+        return NULL;
+    }
+    return xstrndup(v->value, v->len);
+}
+
+static void s_bind_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, const ynode_t *v,
+                         const char *path, ferrs_t *errs)
+{
+    char *base = (char *)msg;
+    long long iv;
+    bool bv;
+
+    if (ynode_is_null(v)) return; /* left out */
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+        size_t *n = (size_t *)(base + f->quantifier_offset);
+        char ***arr = (char ***)(base + f->offset);
+        const ynode_t *one = v;
+        size_t count = v->kind == YNODE_SEQ ? v->nkids : 1;
+        if (f->type != PROTOBUF_C_TYPE_STRING || v->kind == YNODE_MAP) {
+            ferrs_add(errs, path, "type", "must be a list of values");
+            return;
+        }
+        *arr = xcalloc(count, sizeof **arr);
+        *n = 0;
+        for (size_t i = 0; i < count; i++) {
+            char item[160];
+            char *text;
+            if (v->kind == YNODE_SEQ) one = v->kids[i];
+            snprintf(item, sizeof item, "%s[%zu]", path, i + 1);
+            if (one->kind != YNODE_SCALAR) {
+                ferrs_add(errs, item, "type", "must be a single value, not a %s",
+                          ynode_kind_name(one));
+                continue;
+            }
+            if ((text = s_text(one, item, errs)) != NULL) (*arr)[(*n)++] = text;
+        }
+        return;
+    }
+    if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+        ProtobufCMessage **sub = (ProtobufCMessage **)(base + f->offset);
+        if (v->kind != YNODE_MAP) {
+            ferrs_add(errs, path, "type", "must be a mapping of fields, not a %s",
+                      ynode_kind_name(v));
+            return;
+        }
+        if (!*sub) *sub = s_new_msg(f->descriptor);
+        s_bind_msg(*sub, v, path, errs);
+        return;
+    }
+    if (v->kind != YNODE_SCALAR) {
+        ferrs_add(errs, path, "type", "must be a single value, not a %s", ynode_kind_name(v));
+        return;
+    }
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING: {
+        char **p = (char **)(base + f->offset);
+        char *text = s_text(v, path, errs);
+        if (text) {
+            free(*p);
+            *p = text;
+        }
+        return;
+    }
+    case PROTOBUF_C_TYPE_BOOL:
+        if (conf_parse_bool(v, &bv) < 0) {
+            ferrs_add(errs, path, "type", "must be true or false, not '%.40s'", v->value);
+            return;
+        }
+        *(protobuf_c_boolean *)(base + f->quantifier_offset) = 1;
+        *(protobuf_c_boolean *)(base + f->offset) = bv;
+        return;
+    case PROTOBUF_C_TYPE_UINT32:
+        if (conf_parse_int(v, &iv) < 0 || iv < 0 || iv > 0xffffffffLL) {
+            ferrs_add(errs, path, "type", "must be a whole number, not '%.40s'", v->value);
+            return;
+        }
+        *(protobuf_c_boolean *)(base + f->quantifier_offset) = 1;
+        *(uint32_t *)(base + f->offset) = (uint32_t)iv;
+        return;
+    default:
+        /* Only the types above are YAML fields; anything else is hub-set. */
+        ferrs_add(errs, path, "hub_field", "is set by the hub; leave it out");
+        return;
+    }
+}
+
+/* An unknown key, with the nearest field name of d (and of part, if given)
+ * suggested when it looks like a typo. */
+static void s_unknown(const ProtobufCMessageDescriptor *d, const ProtobufCMessageDescriptor *part,
+                      const ynode_t *key, const char *path, ferrs_t *errs)
+{
+    const char *names[64];
+    size_t n = 0;
+    diag_t diag = DIAG_INIT;
+    conf_ctx_t ctx = {"", "", &diag};
+    const char *hint;
+    for (const ProtobufCMessageDescriptor *x = d; x; x = x == d ? part : NULL)
+        for (unsigned i = 0; i < x->n_fields && n < 64; i++)
+            if (!s_in(x->fields[i].name, s_hub_fields) && !s_in(x->fields[i].name, s_part_fields))
+                names[n++] = x->fields[i].name;
+    conf_unknown_key(&ctx, key, names, n);
+    hint = strstr(diag.msgs[0], "(did you mean");
+    ferrs_add(errs, path, "unknown_field", "unknown field%s%s", hint ? " " : "", hint ? hint : "");
+    diag_free(&diag);
+}
+
+static void s_bind_msg(ProtobufCMessage *msg, const ynode_t *map, const char *path, ferrs_t *errs)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    for (size_t i = 0; i + 1 < map->nkids; i += 2) {
+        const ynode_t *k = map->kids[i];
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field_by_name(d, k->value);
+        char sub[160];
+        s_path(sub, sizeof sub, path, k->value);
+        if (!f || s_in(k->value, s_hub_fields)) {
+            s_unknown(d, NULL, k, sub, errs);
+            continue;
+        }
+        s_bind_field(msg, f, map->kids[i + 1], sub, errs);
+    }
+}
+
+Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src, ferrs_t *errs)
+{
+    static const Carerhub__Source all[] = {CARERHUB__SOURCE__GP, CARERHUB__SOURCE__DISCHARGE,
+                                           CARERHUB__SOURCE__SCHOOL};
+    const ProtobufCMessageDescriptor *part_d = s_part_desc(src);
+    Carerhub__Referral *r;
+    ProtobufCMessage *part = NULL;
+
+    if (!doc || doc->kind != YNODE_MAP || !part_d) return NULL;
+    r = xmalloc(sizeof *r);
+    carerhub__referral__init(r);
+    for (size_t i = 0; i + 1 < doc->nkids; i += 2) {
+        const ynode_t *k = doc->kids[i], *v = doc->kids[i + 1];
+        const ProtobufCFieldDescriptor *f;
+        bool other = false;
+
+        if (s_in(k->value, s_hub_fields)) {
+            ferrs_add(errs, k->value, "hub_field",
+                      "is set by the hub when it accepts the "
+                      "referral; leave it out");
+            continue;
+        }
+        f = protobuf_c_message_descriptor_get_field_by_name(part_d, k->value);
+        if (f) {
+            if (!part) part = s_new_msg(part_d);
+            s_bind_field(part, f, v, k->value, errs);
+            continue;
+        }
+        f = protobuf_c_message_descriptor_get_field_by_name(&carerhub__referral__descriptor,
+                                                            k->value);
+        if (f && !s_in(k->value, s_part_fields)) {
+            s_bind_field(&r->base, f, v, k->value, errs);
+            continue;
+        }
+        for (size_t s = 0; s < 3; s++)
+            if (all[s] != src &&
+                protobuf_c_message_descriptor_get_field_by_name(s_part_desc(all[s]), k->value)) {
+                ferrs_add(errs, k->value, "wrong_source",
+                          "belongs to %s referrals, not to a %s referral",
+                          referral_source_name(all[s]), referral_source_name(src));
+                other = true;
+                break;
+            }
+        if (!other) s_unknown(&carerhub__referral__descriptor, part_d, k, k->value, errs);
+    }
+    switch (src) {
+    case CARERHUB__SOURCE__GP:
+        r->gp = (Carerhub__GpPart *)part;
+        break;
+    case CARERHUB__SOURCE__DISCHARGE:
+        r->discharge = (Carerhub__DischargePart *)part;
+        break;
+    case CARERHUB__SOURCE__SCHOOL:
+        r->school = (Carerhub__SchoolPart *)part;
+        break;
+    default:
+        break;
+    }
+    return r;
+}

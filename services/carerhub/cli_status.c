@@ -1,0 +1,155 @@
+/*
+ * carerhub status REFERRAL-ID: where a referral is. The router knows every
+ * referral it has taken; one it has not yet taken is still in the spool of
+ * the intake that accepted it (named by the id's prefix).
+ */
+#include "cli.h"
+
+#include "clnt/clnt.h"
+#include "intake/intake.h"
+#include "util/buf.h"
+#include "wire/pbjson.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <zmq.h>
+
+static void s_time(const char *label, bool has, int64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    char s[64];
+    if (!has) return;
+    localtime_r(&t, &tm);
+    strftime(s, sizeof s, "%Y-%m-%d %H:%M:%S %Z", &tm);
+    printf("  %-10s %s\n", label, s);
+}
+
+static Carerhub__Envelope *s_ask(const char *endpoint, const char *id, int timeout_ms)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__StatusQuery q = CARERHUB__STATUS_QUERY__INIT;
+    void *ctx = zmq_ctx_new();
+    Carerhub__Envelope *rep;
+    q.referral_id = (char *)id;
+    env.body_case = CARERHUB__ENVELOPE__BODY_STATUS_QUERY;
+    env.status_query = &q;
+    rep = clnt_call(ctx, endpoint, NULL, &env, timeout_ms, 2000);
+    zmq_ctx_term(ctx);
+    return rep;
+}
+
+static void s_print(const Carerhub__StatusReply *s, bool json)
+{
+    static const char *states[] = {"unknown", "spooled", "routed", "delivered", "parked"};
+    const char *state = s->state <= 4 ? states[s->state] : "unknown";
+    if (json) {
+        buf_t b = BUF_INIT;
+        pbjson_message(&b, &s->base);
+        printf("%s\n", b.data);
+        buf_free(&b);
+        return;
+    }
+    switch (s->state) {
+    case CARERHUB__STATUS_REPLY__STATE__SPOOLED:
+        printf("%s: accepted, waiting at the %s for the router\n", s->referral_id,
+               s->where ? s->where : "intake");
+        break;
+    case CARERHUB__STATUS_REPLY__STATE__ROUTED:
+        printf("%s: routed to %s (%s), waiting for its agent to take it\n", s->referral_id,
+               s->provider_name ? s->provider_name : "", s->provider ? s->provider : "");
+        break;
+    case CARERHUB__STATUS_REPLY__STATE__DELIVERED:
+        printf("%s: delivered to %s (%s)\n", s->referral_id,
+               s->provider_name ? s->provider_name : "", s->provider ? s->provider : "");
+        break;
+    case CARERHUB__STATUS_REPLY__STATE__PARKED:
+        printf("%s: held back for an operator: %s\n", s->referral_id, s->detail ? s->detail : "");
+        break;
+    default:
+        printf("%s: %s\n", s->referral_id, state);
+    }
+    if (s->case_id)
+        printf("  %-10s %s (%s)\n", "case", s->case_id,
+               s->kind && strcmp(s->kind, "update") == 0 ? "an update of the carer's case"
+                                                         : "a new case");
+    if (s->rule) printf("  %-10s %s\n", "rule", s->rule);
+    if (s->reason) printf("  %-10s %s\n", "reason", s->reason);
+    s_time("accepted", s->has_accepted_at, s->accepted_at);
+    s_time("routed", s->has_routed_at, s->routed_at);
+    s_time("delivered", s->has_delivered_at, s->delivered_at);
+}
+
+int cli_status(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"timeout", required_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
+    };
+    const hubconf_t *conf;
+    const intake_kind_t *kind;
+    Carerhub__Envelope *rep;
+    const char *id;
+    bool json = false;
+    int c, timeout_ms = 10000, rc;
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'j')
+            json = true;
+        else if (c == 't')
+            timeout_ms = (int)(atof(optarg) * 1000);
+        else
+            return EX_USAGE;
+    }
+    if (argc - optind != 1) {
+        cli_error("status", "usage: carerhub status REFERRAL-ID [--json]");
+        return EX_USAGE;
+    }
+    id = argv[optind];
+    conf = cli_conf(cli);
+    rep = s_ask(conf->router.control_endpoint, id, timeout_ms);
+    if (!rep) {
+        cli_error("status", "the router at %s did not answer within %d s",
+                  conf->router.control_endpoint, timeout_ms / 1000);
+        return EX_UNAVAILABLE;
+    }
+    kind = intake_kind_of_id(id);
+    if (rep->body_case == CARERHUB__ENVELOPE__BODY_STATUS_REPLY &&
+        rep->status_reply->state == CARERHUB__STATUS_REPLY__STATE__UNKNOWN && kind) {
+        const hubconf_intake_t *ic =
+            (const hubconf_intake_t *)((const char *)conf + kind->conf_offset);
+        Carerhub__Envelope *at_intake = s_ask(ic->endpoint, id, timeout_ms);
+        if (at_intake) {
+            carerhub__envelope__free_unpacked(rep, NULL);
+            rep = at_intake;
+        }
+    }
+    if (rep->body_case == CARERHUB__ENVELOPE__BODY_ERROR) {
+        cli_error("status", "refused: %s", rep->error->message ? rep->error->message : "");
+        carerhub__envelope__free_unpacked(rep, NULL);
+        return EX_NOPERM;
+    }
+    if (rep->body_case != CARERHUB__ENVELOPE__BODY_STATUS_REPLY) {
+        cli_error("status", "unexpected answer");
+        carerhub__envelope__free_unpacked(rep, NULL);
+        return EX_PROTOCOL;
+    }
+    if (rep->status_reply->state == CARERHUB__STATUS_REPLY__STATE__UNKNOWN) {
+        if (json)
+            s_print(rep->status_reply, true);
+        else
+            cli_error("status", "%s: no such referral", id);
+        rc = EX_NOINPUT;
+    } else {
+        s_print(rep->status_reply, json);
+        rc = 0;
+    }
+    carerhub__envelope__free_unpacked(rep, NULL);
+    return rc;
+}

@@ -1,0 +1,327 @@
+/*
+ * carerhub submit gp|discharge|school FILE...: send referral files to the
+ * intake of their source. Each YAML document is one referral, judged on its
+ * own: "accepted <referral-id>" on stdout for each one taken, and for each
+ * one refused a line per problem on stderr, "FILE#N: field: message".
+ *
+ * Submissions are pipelined on one connection; each carries a random token
+ * so that resending after a lost answer cannot make a second referral.
+ */
+#include "cli.h"
+
+#include "clnt/clnt.h"
+#include "conf/ytree.h"
+#include "domain/referral.h"
+#include "domain/route.h"
+#include "util/clock.h"
+#include "util/file.h"
+#include "util/mem.h"
+#include "wire/wire.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sysexits.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define S_FILE_MAX (64u << 20)
+#define S_WINDOW   256
+
+typedef enum { S_PENDING, S_SENT, S_ACCEPTED, S_REJECTED, S_UNAVAILABLE, S_LOCAL } s_state_t;
+
+typedef struct {
+    const char *file; /* as named on the command line ("-" for stdin) */
+    size_t doc;       /* 1-based document number in the file */
+    Carerhub__Referral *ref;
+    char token[33];
+    s_state_t state;
+    int64_t sent_at;
+    char *id;
+    ferrs_t errs;
+    char **notices;
+    size_t nnotices;
+} s_doc_t;
+
+typedef struct {
+    s_doc_t *v;
+    size_t n, cap;
+} s_docs_t;
+
+static void s_token(char out[33])
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t r[16];
+    if (getrandom(r, sizeof r, 0) != sizeof r) {
+        /* Without randomness a token could repeat; the clock and pid will do. */
+        uint64_t t = (uint64_t)clock_now_ms() ^ ((uint64_t)getpid() << 40);
+        memcpy(r, &t, 8);
+        memcpy(r + 8, &t, 8);
+    }
+    for (int i = 0; i < 16; i++) {
+        out[2 * i] = hex[r[i] >> 4];
+        out[2 * i + 1] = hex[r[i] & 15];
+    }
+    out[32] = '\0';
+}
+
+static s_doc_t *s_add(s_docs_t *docs, const char *file, size_t n)
+{
+    s_doc_t *d;
+    docs->v = xgrow(docs->v, &docs->cap, docs->n + 1, sizeof *docs->v);
+    d = &docs->v[docs->n++];
+    memset(d, 0, sizeof *d);
+    d->file = file;
+    d->doc = n;
+    return d;
+}
+
+/* Reads one file into docs; returns -1 if it cannot be read at all. */
+static int s_read(const char *file, Carerhub__Source src, const referral_ctx_t *ctx, s_docs_t *docs)
+{
+    static const ylimits_t lim = {.max_depth = 16, .max_nodes = 10000, .max_scalar = 4u << 20};
+    char *data;
+    size_t len, count;
+    ystream_t *s;
+    const char *err;
+    int line, col;
+
+    if (file_read_all(file, S_FILE_MAX, &data, &len) < 0) {
+        cli_error("submit", "cannot read %s: %s", strcmp(file, "-") ? file : "standard input",
+                  errno == EFBIG ? "larger than 64 MB" : strerror(errno));
+        return -1;
+    }
+    s = ytree_parse(data, len, &lim);
+    free(data);
+    count = ystream_count(s);
+    for (size_t i = 0; i < count; i++) {
+        const ynode_t *root = ystream_doc(s, i);
+        s_doc_t *d;
+        if (!root) continue; /* an empty document, e.g. after a final --- */
+        d = s_add(docs, file, i + 1);
+        if (root->kind != YNODE_MAP) {
+            ferrs_add(&d->errs, "referral", "type",
+                      "a referral is a mapping of fields, not a "
+                      "%s",
+                      ynode_kind_name(root));
+            d->state = S_LOCAL;
+            continue;
+        }
+        d->ref = referral_from_yaml(root, src, &d->errs);
+        if (d->errs.n) {
+            /* The file is not what the intake could read; report every other
+             * problem too, so it can all be put right at once. */
+            ferrs_t more = FERRS_INIT;
+            referral_check(d->ref, src, ctx, &more);
+            for (size_t j = 0; j < more.n; j++)
+                if (!ferrs_has(&d->errs, more.v[j].field))
+                    ferrs_add(&d->errs, more.v[j].field, more.v[j].code, "%s", more.v[j].message);
+            ferrs_free(&more);
+            d->state = S_LOCAL;
+        }
+    }
+    err = ystream_error(s, &line, &col);
+    if (err) {
+        s_doc_t *d = s_add(docs, file, count + 1);
+        ferrs_add(&d->errs, "yaml", "syntax", "line %d, column %d: %s%s", line, col, err,
+                  count ? " (documents after this one were not read)" : "");
+        d->state = S_LOCAL;
+    }
+    ystream_destroy(&s);
+    return 0;
+}
+
+static void s_take_reply(s_doc_t *d, const Carerhub__Envelope *env)
+{
+    const Carerhub__SubmitReply *r;
+    if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR) {
+        ferrs_add(&d->errs, "referral", env->error->code ? env->error->code : "error", "%s",
+                  env->error->message ? env->error->message : "refused by the intake");
+        d->state = S_REJECTED;
+        return;
+    }
+    if (env->body_case != CARERHUB__ENVELOPE__BODY_SUBMIT_REPLY) return;
+    r = env->submit_reply;
+    for (size_t i = 0; i < r->n_notices; i++) {
+        d->notices = xrealloc(d->notices, (d->nnotices + 1) * sizeof *d->notices);
+        d->notices[d->nnotices++] = xstrdup(r->notices[i]);
+    }
+    switch (r->status) {
+    case CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED:
+        d->state = S_ACCEPTED;
+        d->id = xstrdup(r->referral_id ? r->referral_id : "");
+        break;
+    case CARERHUB__SUBMIT_REPLY__STATUS__REJECTED:
+        d->state = S_REJECTED;
+        for (size_t i = 0; i < r->n_errors; i++)
+            ferrs_add(&d->errs, r->errors[i]->field ? r->errors[i]->field : "referral",
+                      r->errors[i]->code ? r->errors[i]->code : "invalid", "%s",
+                      r->errors[i]->message ? r->errors[i]->message : "");
+        if (r->n_errors == 0) ferrs_add(&d->errs, "referral", "invalid", "refused by the intake");
+        break;
+    default:
+        d->state = S_UNAVAILABLE;
+    }
+}
+
+/* Sends every pending document and collects the answers. Returns false if
+ * the intake went silent for timeout_ms. */
+static bool s_send_all(const char *endpoint, s_docs_t *docs, int timeout_ms)
+{
+    void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_DEALER);
+    int64_t last_progress = clock_mono_ms();
+    size_t open = 0, waiting = 0;
+    int one = 1;
+    bool ok = true;
+
+    for (size_t i = 0; i < docs->n; i++)
+        if (docs->v[i].state == S_PENDING) {
+            s_token(docs->v[i].token);
+            waiting++;
+        }
+    wire_socket_defaults(sock);
+    zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    if (zmq_connect(sock, endpoint) < 0) {
+        cli_error("submit", "cannot connect to %s: %s", endpoint, zmq_strerror(zmq_errno()));
+        zmq_close(sock);
+        zmq_ctx_term(ctx);
+        return false;
+    }
+    while (waiting > 0) {
+        int64_t now = clock_mono_ms();
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        /* Send new ones while the window allows; resend the unanswered
+         * every few seconds (same token, so never twice accepted). */
+        for (size_t i = 0; i < docs->n; i++) {
+            s_doc_t *d = &docs->v[i];
+            bool fresh = d->state == S_PENDING && open < S_WINDOW;
+            bool stale = d->state == S_SENT && now - d->sent_at > 3000;
+            if (!fresh && !stale) continue;
+            if (intake_clnt_submit(sock, i + 1, d->token, d->ref) < 0)
+                break; /* not connected yet */
+            if (fresh) open++;
+            d->state = S_SENT;
+            d->sent_at = now;
+        }
+        if (now - last_progress > timeout_ms) {
+            ok = false;
+            break;
+        }
+        if (zmq_poll(&item, 1, 100) < 0 && zmq_errno() != EINTR) break;
+        while (item.revents & ZMQ_POLLIN) {
+            Carerhub__Envelope *env = NULL;
+            wire_status_t st = wire_recv(sock, false, NULL, &env, ZMQ_DONTWAIT);
+            if (st == WIRE_AGAIN || st == WIRE_FAILED) break;
+            if (st != WIRE_OK) continue;
+            if (env->has_corr && env->corr >= 1 && env->corr <= docs->n &&
+                docs->v[env->corr - 1].state == S_SENT) {
+                s_take_reply(&docs->v[env->corr - 1], env);
+                if (docs->v[env->corr - 1].state != S_SENT) {
+                    open--;
+                    waiting--;
+                    last_progress = clock_mono_ms();
+                }
+            }
+            carerhub__envelope__free_unpacked(env, NULL);
+        }
+    }
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    return ok;
+}
+
+int cli_submit(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"timeout", required_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
+    };
+    const hubconf_t *conf;
+    Carerhub__Source src;
+    s_docs_t docs = {NULL, 0, 0};
+    referral_ctx_t ctx;
+    route_t *rt;
+    diag_t d = DIAG_INIT;
+    double timeout = 10;
+    const char *endpoint;
+    int c, rc = 0;
+    bool reached = true, any_rejected = false, any_unavailable = false;
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        if (c != 't') return EX_USAGE;
+        timeout = strtod(optarg, &end);
+        if (*end || timeout <= 0 || timeout > 86400) {
+            cli_error("submit", "--timeout must be a number of seconds");
+            return EX_USAGE;
+        }
+    }
+    if (argc - optind < 2 || referral_source_parse(argv[optind], &src) < 0) {
+        cli_error("submit", "usage: carerhub submit gp|discharge|school FILE... "
+                            "(- for standard input)");
+        return EX_USAGE;
+    }
+    conf = cli_conf(cli);
+    endpoint = src == CARERHUB__SOURCE__GP          ? conf->gp_intake.endpoint
+               : src == CARERHUB__SOURCE__DISCHARGE ? conf->discharge_intake.endpoint
+                                                    : conf->school_intake.endpoint;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.today = date_today();
+    rt = route_load(conf->routing, &d);
+    diag_free(&d);
+    ctx.geo = rt ? route_geo(rt) : NULL;
+
+    for (int i = optind + 1; i < argc; i++)
+        if (s_read(argv[i], src, &ctx, &docs) < 0) rc = EX_NOINPUT;
+    if (rc == 0) reached = s_send_all(endpoint, &docs, (int)(timeout * 1000));
+
+    for (size_t i = 0; i < docs.n; i++) {
+        s_doc_t *doc = &docs.v[i];
+        const char *name = strcmp(doc->file, "-") ? doc->file : "stdin";
+        for (size_t j = 0; j < doc->nnotices; j++)
+            fprintf(stderr, "%s#%zu: notice: %s\n", name, doc->doc, doc->notices[j]);
+        switch (doc->state) {
+        case S_ACCEPTED:
+            printf("accepted %s\n", doc->id);
+            break;
+        case S_REJECTED:
+        case S_LOCAL:
+            any_rejected = true;
+            for (size_t j = 0; j < doc->errs.n; j++)
+                fprintf(stderr, "%s#%zu: %s: %s\n", name, doc->doc, doc->errs.v[j].field,
+                        doc->errs.v[j].message);
+            break;
+        case S_UNAVAILABLE:
+            any_unavailable = true;
+            fprintf(stderr,
+                    "%s#%zu: not accepted: the intake is temporarily unable to store "
+                    "referrals; send it again later\n",
+                    name, doc->doc);
+            break;
+        default:
+            if (rc == 0)
+                fprintf(stderr, "%s#%zu: not accepted: no answer from the %s intake\n", name,
+                        doc->doc, referral_source_name(src));
+        }
+        if (doc->ref) carerhub__referral__free_unpacked(doc->ref, NULL);
+        ferrs_free(&doc->errs);
+        free(doc->id);
+        for (size_t j = 0; j < doc->nnotices; j++)
+            free(doc->notices[j]);
+        free(doc->notices);
+    }
+    free(docs.v);
+    route_destroy(&rt);
+    if (rc) return rc;
+    if (!reached) {
+        cli_error("submit", "the %s intake at %s did not answer within %g s",
+                  referral_source_name(src), endpoint, timeout);
+        return EX_UNAVAILABLE;
+    }
+    if (any_rejected) return EX_DATAERR;
+    if (any_unavailable) return EX_TEMPFAIL;
+    return 0;
+}

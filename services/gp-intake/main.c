@@ -1,0 +1,11 @@
+/*
+ * carerhub-gp-intake: takes GP practices' yellow cards, checks them
+ * against the gp rules (lib/domain/referral_check.c), spools them and
+ * forwards them to the router. The daemon itself is lib/intake.
+ */
+#include "intake/intake.h"
+
+int main(int argc, char **argv)
+{
+    return intake_main(argc, argv, &intake_gp);
+}

@@ -1,0 +1,41 @@
+/*
+ * carerhub-provider: the agent at a support organisation. It connects out
+ * to the router, receives that organisation's cases, and writes each
+ * delivery as one JSON file in a spool directory that the organisation's
+ * case system picks up. A file appears only once, whole: written to a
+ * temporary file, synced, recorded in the agent's ledger, renamed into
+ * place; only then is the delivery acknowledged. The ledger makes a
+ * redelivery harmless: it is acknowledged and never written again.
+ *
+ * main.c: arguments and the loop; provider_spool.c: the files and the
+ * ledger; provider_json.c: what a file holds.
+ */
+#ifndef CARERHUB_PROVIDER_H
+#define CARERHUB_PROVIDER_H
+
+#include "carerhub.pb-c.h"
+#include "util/buf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct spool spool_t;
+
+/* Opens the spool directory out (created 0700) with its state under
+ * out/.carerhub: the ledger and the temporary files. Finishes what a
+ * previous run left half done. NULL on failure (logged). */
+spool_t *spool_open(const char *out);
+void spool_close(spool_t **s);
+
+/* Makes every delivery durable in the spool, or finds it already there.
+ * Returns 0 when all of them may be acknowledged, -1 (logged) when none
+ * may. *written counts the files written now. */
+int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, size_t *written);
+
+/* The file name a delivery gets (safe characters only). */
+void provider_file_name(const Carerhub__Delivery *d, char *out, size_t outsz);
+
+/* The JSON document of a delivery. */
+void provider_json(const Carerhub__Delivery *d, buf_t *out);
+
+#endif

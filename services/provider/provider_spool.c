@@ -1,0 +1,268 @@
+/*
+ * The spool directory and the ledger: see provider.h.
+ *
+ * A batch of deliveries is made durable in four steps: (1) each new one is
+ * written to .carerhub/tmp/<referral-id>.tmp and fsync()ed; (2) the ledger
+ * records referral id -> final file name, in one LMDB transaction; (3) each
+ * temporary file is renamed into the spool directory and the directory is
+ * fsync()ed; (4) the caller acknowledges. A crash before (2) leaves
+ * temporary files the next start deletes (the router will send them again);
+ * a crash after (2) leaves temporary files the next start renames, because
+ * the ledger says they were committed.
+ */
+#include "provider.h"
+
+#include "store.pb-c.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/file.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct spool {
+    char *out;
+    char *tmp;
+    store_t *ledger;
+};
+
+static const char *const s_dbs[] = {"delivered", NULL};
+
+/* The ledger's record of a referral, or NULL. Caller frees. */
+static Carerhub__LedgerEntry *s_ledger_get(spool_t *s, MDB_txn *txn, const char *rid)
+{
+    MDB_val k = store_val(rid), v;
+    if (strlen(rid) > 400 || mdb_get(txn, store_dbi(s->ledger, 0), &k, &v) != 0) return NULL;
+    return carerhub__ledger_entry__unpack(NULL, v.mv_size, v.mv_data);
+}
+
+/* Completes or discards what a previous run left in tmp/. */
+static int s_recover(spool_t *s)
+{
+    DIR *dir = opendir(s->tmp);
+    struct dirent *de;
+    MDB_txn *txn;
+    int renamed = 0, removed = 0;
+
+    if (!dir) return -1;
+    if (store_read(s->ledger, &txn) != 0) {
+        closedir(dir);
+        return -1;
+    }
+    while ((de = readdir(dir)) != NULL) {
+        size_t n = strlen(de->d_name);
+        char rid[256], *from;
+        Carerhub__LedgerEntry *e;
+        if (n < 5 || strcmp(de->d_name + n - 4, ".tmp") != 0 || n - 4 >= sizeof rid) continue;
+        memcpy(rid, de->d_name, n - 4);
+        rid[n - 4] = '\0';
+        from = file_join(s->tmp, de->d_name);
+        e = s_ledger_get(s, txn, rid);
+        if (e && e->file && !strchr(e->file, '/')) {
+            char *to = file_join(s->out, e->file);
+            if (rename(from, to) == 0)
+                renamed++;
+            else
+                log_error("cannot move %s to %s: %s", from, to, strerror(errno));
+            free(to);
+        } else {
+            unlink(from);
+            removed++;
+        }
+        if (e) carerhub__ledger_entry__free_unpacked(e, NULL);
+        free(from);
+    }
+    mdb_txn_abort(txn);
+    closedir(dir);
+    if (renamed || removed) {
+        file_sync_dir(s->out);
+        log_info("recovered: %d file(s) completed, %d unfinished file(s) discarded (they "
+                 "will be delivered again)",
+                 renamed, removed);
+    }
+    return 0;
+}
+
+spool_t *spool_open(const char *out)
+{
+    spool_t *s = xcalloc(1, sizeof *s);
+    store_opts_t o = {.dbs = s_dbs, .map_size = (size_t)64 << 20};
+    char *state = file_join(out, ".carerhub");
+    char *ledger = file_join(state, "ledger");
+    int err;
+
+    s->out = xstrdup(out);
+    s->tmp = file_join(state, "tmp");
+    if (file_private_dir(out) < 0 || file_private_dir(state) < 0 || file_private_dir(s->tmp) < 0) {
+        log_error("cannot create %s: %s", s->tmp, strerror(errno));
+        goto fail;
+    }
+    s->ledger = store_open(ledger, &o, &err);
+    if (!s->ledger) {
+        log_error("cannot open the ledger %s: %s", ledger,
+                  err > 0 ? strerror(err) : mdb_strerror(err));
+        goto fail;
+    }
+    if (s_recover(s) < 0) {
+        log_error("cannot recover %s: %s", s->tmp, strerror(errno));
+        goto fail;
+    }
+    free(state);
+    free(ledger);
+    return s;
+fail:
+    free(state);
+    free(ledger);
+    spool_close(&s);
+    return NULL;
+}
+
+void spool_close(spool_t **sp)
+{
+    spool_t *s = *sp;
+    if (!s) return;
+    store_close(&s->ledger);
+    free(s->out);
+    free(s->tmp);
+    free(s);
+    *sp = NULL;
+}
+
+typedef struct {
+    spool_t *s;
+    Carerhub__Delivery **ds;
+    char (*names)[160];
+    bool *fresh;
+    size_t n;
+} s_batch_t;
+
+static int s_ledger_txn(MDB_txn *txn, void *arg)
+{
+    s_batch_t *b = arg;
+    int64_t now = clock_now_ms();
+    for (size_t i = 0; i < b->n; i++) {
+        Carerhub__LedgerEntry e = CARERHUB__LEDGER_ENTRY__INIT;
+        uint8_t buf[256];
+        MDB_val k, v;
+        int rc;
+        if (!b->fresh[i]) continue;
+        e.file = b->names[i];
+        e.has_at = true;
+        e.at = now;
+        v.mv_size = carerhub__ledger_entry__pack(&e, buf);
+        v.mv_data = buf;
+        k = store_val(b->ds[i]->referral_id);
+        if ((rc = mdb_put(txn, store_dbi(b->s->ledger, 0), &k, &v, 0)) != 0) return rc;
+    }
+    return 0;
+}
+
+static int s_write_tmp(const char *path, const buf_t *doc)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int rc = 0;
+    if (fd < 0) return -1;
+    if (file_write_full(fd, doc->data, doc->len) < 0 || fsync(fd) < 0) rc = -1;
+    if (close(fd) < 0) rc = -1;
+    return rc;
+}
+
+int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, size_t *written)
+{
+    s_batch_t b = {s, ds, xcalloc(n ? n : 1, sizeof *b.names), xcalloc(n ? n : 1, 1), n};
+    buf_t doc = BUF_INIT;
+    MDB_txn *txn;
+    size_t fresh = 0;
+    int rc = -1;
+
+    *written = 0;
+    if (store_read(s->ledger, &txn) != 0) {
+        log_error("cannot read the ledger");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        Carerhub__LedgerEntry *e = s_ledger_get(s, txn, ds[i]->referral_id);
+        bool dup = e != NULL;
+        if (e) carerhub__ledger_entry__free_unpacked(e, NULL);
+        /* The same referral twice in one batch is also a redelivery. */
+        for (size_t j = 0; j < i && !dup; j++)
+            if (b.fresh[j] && strcmp(ds[j]->referral_id, ds[i]->referral_id) == 0) dup = true;
+        if (dup) continue;
+        b.fresh[i] = true;
+        provider_file_name(ds[i], b.names[i], sizeof b.names[i]);
+        fresh++;
+    }
+    mdb_txn_abort(txn);
+
+    /* (1) temporary files, each synced. */
+    for (size_t i = 0; i < n; i++) {
+        char *tmp;
+        int w;
+        if (!b.fresh[i]) continue;
+        buf_reset(&doc);
+        provider_json(ds[i], &doc);
+        tmp = xasprintf("%s/%s.tmp", s->tmp, ds[i]->referral_id);
+        w = s_write_tmp(tmp, &doc);
+        if (w < 0) {
+            log_error("cannot write %s: %s", tmp, strerror(errno));
+            unlink(tmp);
+            free(tmp);
+            goto cleanup;
+        }
+        free(tmp);
+    }
+    if (fresh == 0) {
+        rc = 0;
+        goto done;
+    }
+    /* (2) the ledger. */
+    if ((rc = store_write(s->ledger, s_ledger_txn, &b)) != 0) {
+        log_error("cannot record deliveries in the ledger: %s",
+                  rc > 0 ? strerror(rc) : mdb_strerror(rc));
+        rc = -1;
+        goto cleanup;
+    }
+    /* (3) into place. From here on the ledger says they are delivered, so a
+     * failure must not lose them: s_recover finishes the job on restart. */
+    for (size_t i = 0; i < n; i++) {
+        char *tmp, *to;
+        if (!b.fresh[i]) continue;
+        tmp = xasprintf("%s/%s.tmp", s->tmp, ds[i]->referral_id);
+        to = file_join(s->out, b.names[i]);
+        if (rename(tmp, to) < 0) {
+            log_error("cannot move %s into place: %s; stopping so that a restart completes it", tmp,
+                      strerror(errno));
+            exit(1);
+        }
+        free(tmp);
+        free(to);
+        (*written)++;
+    }
+    if (file_sync_dir(s->out) < 0) {
+        log_error("cannot sync %s: %s; stopping so that a restart completes it", s->out,
+                  strerror(errno));
+        exit(1);
+    }
+    rc = 0;
+    goto done;
+cleanup:
+    for (size_t i = 0; i < n; i++)
+        if (b.fresh[i]) {
+            char *tmp = xasprintf("%s/%s.tmp", s->tmp, ds[i]->referral_id);
+            unlink(tmp);
+            free(tmp);
+        }
+    rc = -1;
+done:
+    buf_free(&doc);
+    free(b.names);
+    free(b.fresh);
+    return rc;
+}

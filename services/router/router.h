@@ -1,0 +1,115 @@
+/*
+ * carerhub-router: owns the case store. It takes referrals from the intakes,
+ * matches each to a carer's open case or opens one, decides the provider,
+ * and writes referral, case, outbox entry and audit record in one LMDB
+ * transaction (a batch of referrals per commit) before acknowledging. It
+ * delivers each provider's outbox to that provider's agent with credit-based
+ * flow control, and redelivers what is not acknowledged.
+ *
+ * main.c runs the loop; router_take.c stores referrals; router_deliver.c
+ * serves provider agents; router_control.c answers operators.
+ */
+#ifndef CARERHUB_ROUTER_H
+#define CARERHUB_ROUTER_H
+
+#include "carerhub.pb-c.h"
+#include "conf/hubconf.h"
+#include "daemon/daemon.h"
+#include "domain/pcdb.h"
+#include "domain/route.h"
+#include "store.pb-c.h"
+#include "store/store.h"
+#include "wire/wire.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum {
+    DB_REFERRALS, /* referral id -> ReferralRecord */
+    DB_CASES,     /* case id -> CaseRecord */
+    DB_BY_NHS,    /* NHS number -> case id */
+    DB_BY_KEY,    /* carer match key -> case id */
+    DB_OUTBOX,    /* provider NUL seq -> OutboxEntry */
+    DB_AUDIT,     /* seq -> AuditRecord */
+    DB_PARKED,    /* referral id -> ParkedEntry */
+    DB_STATS,     /* counter name -> uint64 */
+    DB_META,      /* counters of ids */
+};
+
+#define ROUTER_MAX_AGENTS 64
+
+/* What the router knows of one provider's agent. */
+typedef struct {
+    char provider[40];
+    bool connected;
+    wire_peer_t peer;
+    int64_t last_seen; /* monotonic ms */
+    uint32_t window;   /* deliveries the agent takes ahead */
+    uint64_t next_seq; /* the next outbox sequence to send */
+    bool drained;      /* nothing after next_seq when last looked */
+    /* Sent and not acknowledged, in the order sent (increasing seq). */
+    uint64_t *seqs;
+    int64_t *sent_at;
+    size_t head, tail, cap;
+    size_t inflight;
+    unsigned long delivered;
+} agent_t;
+
+typedef struct {
+    daemon_args_t args;
+    hubconf_t *conf;
+    route_t *rt;
+    pcdb_t *pcdb;
+    store_t *store;
+    void *intake_sock, *delivery_sock, *control_sock;
+    uint64_t next_outbox, next_audit, next_case;
+    agent_t agents[ROUTER_MAX_AGENTS];
+    size_t nagents;
+    unsigned long taken, duplicates, parked, bad;
+} router_t;
+
+/* An intake's Forward message, waiting to be stored and acknowledged. */
+typedef struct {
+    wire_peer_t peer;
+    Carerhub__Envelope *env; /* owned */
+} router_fwd_t;
+
+/* Stores every referral of the forwards in one transaction. Returns 0 when
+ * committed (then every referral in them may be acknowledged), or the store
+ * error. */
+int router_take(router_t *r, router_fwd_t *fwds, size_t n);
+
+/* Appends an audit record inside a write transaction. */
+int router_audit(router_t *r, MDB_txn *txn, const char *event, const char *actor,
+                 const char *referral_id, const char *case_id, const char *provider,
+                 const char *detail);
+/* Adds to a named counter inside a write transaction. */
+int router_count(router_t *r, MDB_txn *txn, const char *name, uint64_t by);
+
+/* Provider agents: a message on the delivery socket; sending what agents
+ * have credit for; redelivery after a timeout or when an agent goes quiet. */
+void router_deliver_drain(router_t *r);
+void router_deliver_send(router_t *r);
+void router_deliver_timers(router_t *r);
+/* Forgets what was sent to every agent of provider (its outbox gained
+ * entries before what it had been sent, or a restart). */
+void router_agent_rewind(router_t *r, const char *provider);
+
+/* Operators: status, statistics, audit. */
+void router_control_drain(router_t *r);
+
+/* Encodes an outbox key: provider, NUL, 8-byte big-endian seq. */
+size_t router_outbox_key(const char *provider, uint64_t seq, uint8_t *out, size_t outsz);
+
+/* Reads a stored record: returns a new message or NULL if absent. */
+Carerhub__ReferralRecord *router_get_referral(router_t *r, MDB_txn *txn, const char *id);
+Carerhub__CaseRecord *router_get_case(router_t *r, MDB_txn *txn, const char *id);
+
+/* Packs and puts a protobuf message. */
+int router_put(router_t *r, MDB_txn *txn, int db, const void *key, size_t klen,
+               const ProtobufCMessage *msg);
+
+void router_key8(uint64_t v, uint8_t out[8]);
+uint64_t router_unkey8(const void *p);
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * The router's control socket: where a referral is, counts for the
+ * commissioning team, and the audit trail. Read-only, except that each
+ * question asked is itself audited.
+ */
+#include "router.h"
+
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+static void s_send(router_t *r, const wire_peer_t *peer, const Carerhub__Envelope *req,
+                   Carerhub__Envelope *rep)
+{
+    rep->has_corr = req->has_corr;
+    rep->corr = req->corr;
+    if (wire_send(r->control_sock, peer, rep, ZMQ_DONTWAIT) < 0)
+        log_debug("control reply not sent: %s", zmq_strerror(errno));
+}
+
+static void s_error(router_t *r, const wire_peer_t *peer, const Carerhub__Envelope *req,
+                    const char *code, const char *message)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    Carerhub__Error err = CARERHUB__ERROR__INIT;
+    err.code = (char *)code;
+    err.message = (char *)message;
+    rep.body_case = CARERHUB__ENVELOPE__BODY_ERROR;
+    rep.error = &err;
+    s_send(r, peer, req, &rep);
+}
+
+static void s_status(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
+                     const Carerhub__Envelope *req)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    Carerhub__StatusReply s = CARERHUB__STATUS_REPLY__INIT;
+    const char *id = req->status_query->referral_id;
+    Carerhub__ReferralRecord *rec = id ? router_get_referral(r, txn, id) : NULL;
+    Carerhub__CaseRecord *c = NULL;
+    Carerhub__ParkedEntry *p = NULL;
+
+    s.has_state = true;
+    s.state = CARERHUB__STATUS_REPLY__STATE__UNKNOWN;
+    s.referral_id = (char *)id;
+    s.where = (char *)"carerhub-router";
+    if (rec) {
+        c = rec->case_id ? router_get_case(r, txn, rec->case_id) : NULL;
+        s.state = rec->has_delivered_at ? CARERHUB__STATUS_REPLY__STATE__DELIVERED
+                                        : CARERHUB__STATUS_REPLY__STATE__ROUTED;
+        s.case_id = rec->case_id;
+        s.provider = rec->provider;
+        s.kind = rec->kind;
+        s.has_accepted_at = rec->referral && rec->referral->has_received_at;
+        s.accepted_at = s.has_accepted_at ? rec->referral->received_at : 0;
+        s.has_routed_at = rec->has_routed_at;
+        s.routed_at = rec->routed_at;
+        s.has_delivered_at = rec->has_delivered_at;
+        s.delivered_at = rec->delivered_at;
+        if (c) {
+            s.provider_name = c->provider_name;
+            s.rule = c->rule;
+            s.reason = c->reason;
+        }
+    } else if (id && strlen(id) < 100) {
+        MDB_val k = store_val(id), v;
+        if (mdb_get(txn, store_dbi(r->store, DB_PARKED), &k, &v) == 0 &&
+            (p = carerhub__parked_entry__unpack(NULL, v.mv_size, v.mv_data)) != NULL) {
+            s.state = CARERHUB__STATUS_REPLY__STATE__PARKED;
+            s.detail = p->reason;
+        }
+    }
+    rep.body_case = CARERHUB__ENVELOPE__BODY_STATUS_REPLY;
+    rep.status_reply = &s;
+    s_send(r, peer, req, &rep);
+    if (rec) carerhub__referral_record__free_unpacked(rec, NULL);
+    if (c) carerhub__case_record__free_unpacked(c, NULL);
+    if (p) carerhub__parked_entry__free_unpacked(p, NULL);
+}
+
+static void s_stats(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
+                    const Carerhub__Envelope *req)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    Carerhub__StatsReply s = CARERHUB__STATS_REPLY__INIT;
+    Carerhub__Count *counts = NULL, **ptrs = NULL;
+    size_t n = 0, cap = 0;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc;
+
+    mdb_cursor_open(txn, store_dbi(r->store, DB_STATS), &cur);
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < 100000;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (v.mv_size != 8) continue;
+        counts = xgrow(counts, &cap, n + 1, sizeof *counts);
+        carerhub__count__init(&counts[n]);
+        counts[n].key = xstrndup(k.mv_data, k.mv_size);
+        counts[n].has_value = true;
+        counts[n].value = router_unkey8(v.mv_data);
+        n++;
+    }
+    mdb_cursor_close(cur);
+    ptrs = xcalloc(n ? n : 1, sizeof *ptrs);
+    for (size_t i = 0; i < n; i++)
+        ptrs[i] = &counts[i];
+    s.n_counts = n;
+    s.counts = ptrs;
+    rep.body_case = CARERHUB__ENVELOPE__BODY_STATS_REPLY;
+    rep.stats_reply = &s;
+    s_send(r, peer, req, &rep);
+    for (size_t i = 0; i < n; i++)
+        free(counts[i].key);
+    free(counts);
+    free(ptrs);
+}
+
+static void s_audit(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
+                    const Carerhub__Envelope *req)
+{
+    const Carerhub__AuditQuery *q = req->audit_query;
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    Carerhub__AuditReply a = CARERHUB__AUDIT_REPLY__INIT;
+    Carerhub__AuditRecord **recs;
+    uint32_t limit = q->has_limit && q->limit > 0 && q->limit <= 5000 ? q->limit : 1000;
+    uint8_t key[8];
+    MDB_cursor *cur;
+    MDB_val k = {8, key}, v;
+    size_t n = 0;
+    int rc;
+
+    recs = xcalloc(limit, sizeof *recs);
+    router_key8(q->has_after ? q->after + 1 : 0, key);
+    mdb_cursor_open(txn, store_dbi(r->store, DB_AUDIT), &cur);
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Carerhub__AuditRecord *rec = carerhub__audit_record__unpack(NULL, v.mv_size, v.mv_data);
+        if (!rec) continue;
+        if (q->has_since && rec->at < q->since) {
+            carerhub__audit_record__free_unpacked(rec, NULL);
+            continue;
+        }
+        if (n == limit) {
+            a.has_more = true;
+            a.more = true;
+            carerhub__audit_record__free_unpacked(rec, NULL);
+            break;
+        }
+        recs[n++] = rec;
+    }
+    mdb_cursor_close(cur);
+    a.n_records = n;
+    a.records = recs;
+    rep.body_case = CARERHUB__ENVELOPE__BODY_AUDIT_REPLY;
+    rep.audit_reply = &a;
+    s_send(r, peer, req, &rep);
+    for (size_t i = 0; i < n; i++)
+        carerhub__audit_record__free_unpacked(recs[i], NULL);
+    free(recs);
+}
+
+void router_control_drain(router_t *r)
+{
+    MDB_txn *txn = NULL;
+    Carerhub__Envelope *env;
+    wire_peer_t peer;
+    wire_status_t st;
+    int count = 0;
+
+    while (count++ < 100 &&
+           (st = wire_recv(r->control_sock, true, &peer, &env, ZMQ_DONTWAIT)) != WIRE_AGAIN &&
+           st != WIRE_FAILED) {
+        if (st != WIRE_OK) {
+            Carerhub__Envelope none = CARERHUB__ENVELOPE__INIT;
+            r->bad++;
+            log_warn("refused a control message: %s", wire_status_str(st));
+            s_error(r, &peer, &none, "bad_request", wire_status_str(st));
+            continue;
+        }
+        if (!txn && store_read(r->store, &txn) != 0) {
+            s_error(r, &peer, env, "unavailable", "the case store cannot be read");
+            carerhub__envelope__free_unpacked(env, NULL);
+            continue;
+        }
+        switch (env->body_case) {
+        case CARERHUB__ENVELOPE__BODY_STATUS_QUERY:
+            s_status(r, txn, &peer, env);
+            break;
+        case CARERHUB__ENVELOPE__BODY_STATS_QUERY:
+            s_stats(r, txn, &peer, env);
+            break;
+        case CARERHUB__ENVELOPE__BODY_AUDIT_QUERY:
+            s_audit(r, txn, &peer, env);
+            break;
+        default:
+            r->bad++;
+            s_error(r, &peer, env, "bad_request",
+                    "the control socket answers status, statistics and audit queries");
+        }
+        carerhub__envelope__free_unpacked(env, NULL);
+    }
+    if (txn) mdb_txn_abort(txn);
+}

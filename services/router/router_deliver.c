@@ -1,0 +1,388 @@
+/*
+ * Delivering cases to provider agents. An agent says Hello with its
+ * provider and how many deliveries it takes ahead (its window); the router
+ * sends from that provider's outbox, oldest first, never more than the
+ * window unacknowledged. Acknowledgements are committed in one transaction
+ * per pass (outbox entry deleted, referral marked delivered, audit record).
+ * What is not acknowledged in time, or was in flight to an agent that went
+ * quiet or reconnected, is sent again; agents are idempotent.
+ */
+#include "router.h"
+
+#include "domain/referral.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+static bool s_provider_ok(const char *p)
+{
+    size_t n = p ? strlen(p) : 0;
+    if (n == 0 || n >= sizeof((agent_t *)0)->provider) return false;
+    for (; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) return false;
+    return true;
+}
+
+static agent_t *s_agent(router_t *r, const char *provider, bool create)
+{
+    for (size_t i = 0; i < r->nagents; i++)
+        if (strcmp(r->agents[i].provider, provider) == 0) return &r->agents[i];
+    if (!create || r->nagents == ROUTER_MAX_AGENTS) return NULL;
+    memset(&r->agents[r->nagents], 0, sizeof r->agents[0]);
+    snprintf(r->agents[r->nagents].provider, sizeof r->agents[0].provider, "%s", provider);
+    return &r->agents[r->nagents++];
+}
+
+static void s_rewind(agent_t *a)
+{
+    a->head = a->tail = 0;
+    a->inflight = 0;
+    a->next_seq = 0;
+    a->drained = false;
+}
+
+void router_agent_rewind(router_t *r, const char *provider)
+{
+    agent_t *a = s_agent(r, provider, false);
+    if (a) s_rewind(a);
+}
+
+static void s_push(agent_t *a, uint64_t seq, int64_t now)
+{
+    if (a->tail == a->cap) {
+        /* Compact, then grow if still full. */
+        size_t n = a->tail - a->head;
+        memmove(a->seqs, a->seqs + a->head, n * sizeof *a->seqs);
+        memmove(a->sent_at, a->sent_at + a->head, n * sizeof *a->sent_at);
+        a->head = 0;
+        a->tail = n;
+        if (a->tail == a->cap) {
+            size_t cap = a->cap;
+            a->seqs = xgrow(a->seqs, &cap, a->cap + 1, sizeof *a->seqs);
+            a->sent_at = xrealloc(a->sent_at, cap * sizeof *a->sent_at);
+            a->cap = cap;
+        }
+    }
+    a->seqs[a->tail] = seq;
+    a->sent_at[a->tail++] = now;
+    a->inflight++;
+}
+
+/* Marks seq acknowledged; returns true if it was in flight. */
+static bool s_acked(agent_t *a, uint64_t seq)
+{
+    for (size_t i = a->head; i < a->tail; i++)
+        if (a->seqs[i] == seq) {
+            a->seqs[i] = 0;
+            a->inflight--;
+            while (a->head < a->tail && a->seqs[a->head] == 0)
+                a->head++;
+            return true;
+        }
+    return false;
+}
+
+static void s_hello(router_t *r, const wire_peer_t *peer, const Carerhub__Hello *h)
+{
+    agent_t *a;
+    const char *provider = h->provider;
+    int64_t now = clock_mono_ms();
+
+    if (peer->user[0]) provider = peer->user; /* with authentication, the key decides */
+    if (!s_provider_ok(provider)) {
+        r->bad++;
+        log_warn("refused a hello for an invalid provider id");
+        return;
+    }
+    a = s_agent(r, provider, true);
+    if (!a) {
+        log_error("too many providers; refused agent for %s", provider);
+        return;
+    }
+    if (!a->connected || a->peer.idlen != peer->idlen ||
+        memcmp(a->peer.id, peer->id, peer->idlen) != 0) {
+        /* A new connection: whatever was in flight to the old one may be
+         * lost, so start again from the oldest unacknowledged. */
+        log_info("agent for %s connected (window %u)", provider, h->credit);
+        s_rewind(a);
+        a->peer = *peer;
+    }
+    a->connected = true;
+    a->last_seen = now;
+    {
+        /* Answer, so the agent knows the router is there. */
+        Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+        Carerhub__Hello back = CARERHUB__HELLO__INIT;
+        back.provider = a->provider;
+        env.body_case = CARERHUB__ENVELOPE__BODY_HELLO;
+        env.hello = &back;
+        if (wire_send(r->delivery_sock, peer, &env, ZMQ_DONTWAIT) < 0 && errno == EHOSTUNREACH)
+            a->connected = false;
+    }
+    a->window = h->has_credit && h->credit > 0 ? h->credit : 1;
+    if (a->window > 100000) a->window = 100000;
+}
+
+typedef struct {
+    router_t *r;
+    agent_t **agents;
+    uint64_t *seqs;
+    size_t n;
+    unsigned long done;
+} s_acks_t;
+
+static int s_ack_txn(MDB_txn *txn, void *arg)
+{
+    s_acks_t *a = arg;
+    router_t *r = a->r;
+    int64_t now = clock_now_ms();
+    uint64_t audit0 = r->next_audit;
+    int rc = 0;
+
+    a->done = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        uint8_t key[64];
+        MDB_val k, v;
+        Carerhub__OutboxEntry *e;
+        Carerhub__ReferralRecord *rec;
+        char stat[64];
+        k.mv_size = router_outbox_key(a->agents[i]->provider, a->seqs[i], key, sizeof key);
+        k.mv_data = key;
+        if (mdb_get(txn, store_dbi(r->store, DB_OUTBOX), &k, &v) != 0)
+            continue; /* acknowledged before */
+        e = carerhub__outbox_entry__unpack(NULL, v.mv_size, v.mv_data);
+        if ((rc = mdb_del(txn, store_dbi(r->store, DB_OUTBOX), &k, NULL)) != 0) {
+            carerhub__outbox_entry__free_unpacked(e, NULL);
+            break;
+        }
+        rec = e && e->referral_id ? router_get_referral(r, txn, e->referral_id) : NULL;
+        if (rec) {
+            rec->has_delivered_at = true;
+            rec->delivered_at = now;
+            rc = router_put(r, txn, DB_REFERRALS, e->referral_id, strlen(e->referral_id),
+                            &rec->base);
+            carerhub__referral_record__free_unpacked(rec, NULL);
+        }
+        if (rc == 0)
+            rc =
+                router_audit(r, txn, "delivered", a->agents[i]->provider, e ? e->referral_id : NULL,
+                             e ? e->case_id : NULL, a->agents[i]->provider, e ? e->kind : NULL);
+        snprintf(stat, sizeof stat, "delivered/%s", a->agents[i]->provider);
+        if (rc == 0) rc = router_count(r, txn, stat, 1);
+        if (e) carerhub__outbox_entry__free_unpacked(e, NULL);
+        if (rc) break;
+        a->done++;
+    }
+    if (rc == 0) {
+        uint8_t buf[8];
+        MDB_val k = store_val("audit"), v = {8, buf};
+        router_key8(r->next_audit, buf);
+        rc = mdb_put(txn, store_dbi(r->store, DB_META), &k, &v, 0);
+    }
+    if (rc) r->next_audit = audit0;
+    return rc;
+}
+
+void router_deliver_drain(router_t *r)
+{
+    agent_t **agents = NULL;
+    uint64_t *seqs = NULL;
+    size_t n = 0, cap = 0, msgs = 0;
+    Carerhub__Envelope *env;
+    wire_peer_t peer;
+    wire_status_t st;
+
+    while (msgs++ < 1000 &&
+           (st = wire_recv(r->delivery_sock, true, &peer, &env, ZMQ_DONTWAIT)) != WIRE_AGAIN &&
+           st != WIRE_FAILED) {
+        agent_t *a = NULL;
+        if (st != WIRE_OK) {
+            r->bad++;
+            log_warn("refused a message from a provider agent: %s", wire_status_str(st));
+            continue;
+        }
+        for (size_t i = 0; i < r->nagents; i++)
+            if (r->agents[i].connected && r->agents[i].peer.idlen == peer.idlen &&
+                memcmp(r->agents[i].peer.id, peer.id, peer.idlen) == 0)
+                a = &r->agents[i];
+        if (env->body_case == CARERHUB__ENVELOPE__BODY_HELLO) {
+            s_hello(r, &peer, env->hello);
+        } else if (env->body_case == CARERHUB__ENVELOPE__BODY_DELIVERY_ACK && a) {
+            Carerhub__DeliveryAck *ack = env->delivery_ack;
+            a->last_seen = clock_mono_ms();
+            for (size_t i = 0; i < ack->n_delivery_ids; i++) {
+                size_t c = cap;
+                agents = xgrow(agents, &c, n + 1, sizeof *agents);
+                seqs = xgrow(seqs, &cap, n + 1, sizeof *seqs);
+                agents[n] = a;
+                seqs[n++] = ack->delivery_ids[i];
+            }
+        } else {
+            r->bad++;
+            log_warn("refused a %s message on the delivery socket",
+                     a ? "unexpected" : "stranger's");
+        }
+        carerhub__envelope__free_unpacked(env, NULL);
+    }
+    if (n > 0) {
+        s_acks_t acks = {r, agents, seqs, n, 0};
+        int rc = store_write(r->store, s_ack_txn, &acks);
+        if (rc != 0) {
+            log_error("cannot record %zu delivery acknowledgement(s): %s; they will be "
+                      "delivered again",
+                      n, rc > 0 ? strerror(rc) : mdb_strerror(rc));
+        } else {
+            for (size_t i = 0; i < n; i++)
+                if (s_acked(agents[i], seqs[i])) agents[i]->delivered++;
+        }
+    }
+    free(agents);
+    free(seqs);
+}
+
+/* Age in whole years on a referral's own date. */
+static void s_flags(Carerhub__Case *c)
+{
+    c->has_urgent = c->has_young_carer = c->has_transition = true;
+    for (size_t i = 0; i < c->n_referrals; i++) {
+        const Carerhub__Referral *ref = c->referrals[i];
+        date_t on, discharge;
+        if (ref->discharge && ref->discharge->patient && date_parse(ref->referral_date, &on) == 0 &&
+            date_parse(ref->discharge->patient->expected_discharge, &discharge) == 0 &&
+            discharge <= on + 2)
+            c->urgent = true;
+    }
+    if (c->n_referrals > 0) {
+        int age = referral_carer_age(c->referrals[c->n_referrals - 1]);
+        c->young_carer = age >= 0 && age < 18;
+        c->transition = age == 17;
+    }
+}
+
+/* Builds and sends one delivery. Returns 0, -1 to stop sending to this
+ * agent for now (its queue is full or it is gone), 1 if the entry could not
+ * be built (skipped, and logged). */
+static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
+                      const Carerhub__OutboxEntry *e)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__Delivery d = CARERHUB__DELIVERY__INIT;
+    Carerhub__Case c = CARERHUB__CASE__INIT;
+    Carerhub__CaseRecord *cr = router_get_case(r, txn, e->case_id ? e->case_id : "");
+    Carerhub__ReferralRecord **recs;
+    size_t n, got = 0;
+    int rc = 0;
+
+    if (!cr) {
+        log_error("outbox entry %llu for %s names missing case %s", (unsigned long long)seq,
+                  a->provider, e->case_id ? e->case_id : "");
+        return 1;
+    }
+    n = e->referral_count && e->referral_count <= cr->n_referral_ids ? e->referral_count
+                                                                     : cr->n_referral_ids;
+    recs = xcalloc(n ? n : 1, sizeof *recs);
+    c.referrals = xcalloc(n ? n : 1, sizeof *c.referrals);
+    for (size_t i = 0; i < n; i++) {
+        recs[i] = router_get_referral(r, txn, cr->referral_ids[i]);
+        if (recs[i] && recs[i]->referral) c.referrals[got++] = recs[i]->referral;
+    }
+    c.n_referrals = got;
+    c.case_id = cr->case_id;
+    c.provider = cr->provider;
+    c.provider_name = cr->provider_name;
+    c.rule = cr->rule;
+    c.reason = cr->reason;
+    c.lad = cr->lad;
+    c.lad_name = cr->lad_name;
+    c.n_candidates = cr->n_candidates;
+    c.candidates = cr->candidates;
+    c.signpost = cr->signpost;
+    c.has_opened_at = cr->has_opened_at;
+    c.opened_at = cr->opened_at;
+    c.has_updated_at = e->has_queued_at;
+    c.updated_at = e->queued_at;
+    s_flags(&c);
+    d.has_delivery_id = true;
+    d.delivery_id = seq;
+    d.kind = e->kind;
+    d.referral_id = e->referral_id;
+    d.case_ = &c;
+    env.body_case = CARERHUB__ENVELOPE__BODY_DELIVERY;
+    env.delivery = &d;
+    if (wire_send(r->delivery_sock, &a->peer, &env, ZMQ_DONTWAIT) < 0) {
+        if (errno == EHOSTUNREACH) {
+            log_info("agent for %s is gone", a->provider);
+            a->connected = false;
+            s_rewind(a);
+        }
+        rc = -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (recs[i]) carerhub__referral_record__free_unpacked(recs[i], NULL);
+    free(recs);
+    free(c.referrals);
+    carerhub__case_record__free_unpacked(cr, NULL);
+    return rc;
+}
+
+void router_deliver_send(router_t *r)
+{
+    MDB_txn *txn = NULL;
+    int64_t now = clock_mono_ms();
+
+    for (size_t i = 0; i < r->nagents; i++) {
+        agent_t *a = &r->agents[i];
+        MDB_cursor *cur;
+        uint8_t key[64];
+        size_t plen = strlen(a->provider) + 1;
+        MDB_val k, v;
+        int rc;
+        if (!a->connected || a->inflight >= a->window) continue;
+        if (!txn && store_read(r->store, &txn) != 0) return;
+        k.mv_size = router_outbox_key(a->provider, a->next_seq, key, sizeof key);
+        k.mv_data = key;
+        mdb_cursor_open(txn, store_dbi(r->store, DB_OUTBOX), &cur);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        while (rc == 0 && a->inflight < a->window && k.mv_size == plen + 8 &&
+               memcmp(k.mv_data, a->provider, plen) == 0) {
+            uint64_t seq = router_unkey8((const uint8_t *)k.mv_data + plen);
+            Carerhub__OutboxEntry *e = carerhub__outbox_entry__unpack(NULL, v.mv_size, v.mv_data);
+            int sent = e ? s_send_one(r, txn, a, seq, e) : 1;
+            if (e) carerhub__outbox_entry__free_unpacked(e, NULL);
+            if (sent < 0) break;
+            if (sent == 0) s_push(a, seq, now);
+            a->next_seq = seq + 1;
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+        mdb_cursor_close(cur);
+    }
+    if (txn) mdb_txn_abort(txn);
+}
+
+void router_deliver_timers(router_t *r)
+{
+    int64_t now = clock_mono_ms();
+    for (size_t i = 0; i < r->nagents; i++) {
+        agent_t *a = &r->agents[i];
+        if (!a->connected) continue;
+        if (now - a->last_seen > r->conf->router.agent_timeout_ms) {
+            log_info("agent for %s has been silent for %lld ms; treating it as gone", a->provider,
+                     (long long)(now - a->last_seen));
+            a->connected = false;
+            s_rewind(a);
+            continue;
+        }
+        if (a->inflight > 0 && now - a->sent_at[a->head] > r->conf->router.redeliver_ms) {
+            log_warn("agent for %s has not acknowledged %zu delivery(ies) in %lld ms; "
+                     "sending them again",
+                     a->provider, a->inflight, (long long)r->conf->router.redeliver_ms);
+            s_rewind(a);
+        }
+    }
+}

@@ -1,0 +1,462 @@
+/*
+ * Taking referrals: matching the carer, routing a new case, and writing
+ * referral, case, outbox entry, audit record and counters in the one
+ * transaction that is committed before the intake hears "taken".
+ */
+#include "router.h"
+
+#include "domain/postcode.h"
+#include "domain/referral.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_ID_MAX 64
+
+void router_key8(uint64_t v, uint8_t out[8])
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+uint64_t router_unkey8(const void *p)
+{
+    const uint8_t *b = p;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | b[i];
+    return v;
+}
+
+size_t router_outbox_key(const char *provider, uint64_t seq, uint8_t *out, size_t outsz)
+{
+    size_t n = strlen(provider);
+    if (n + 9 > outsz) n = outsz - 9;
+    memcpy(out, provider, n);
+    out[n] = '\0';
+    router_key8(seq, out + n + 1);
+    return n + 9;
+}
+
+int router_put(router_t *r, MDB_txn *txn, int db, const void *key, size_t klen,
+               const ProtobufCMessage *msg)
+{
+    MDB_val k = {klen, (void *)key}, v;
+    uint8_t stackbuf[4096], *buf = stackbuf;
+    int rc;
+    v.mv_size = protobuf_c_message_get_packed_size(msg);
+    if (v.mv_size > sizeof stackbuf) buf = xmalloc(v.mv_size);
+    protobuf_c_message_pack(msg, buf);
+    v.mv_data = buf;
+    rc = mdb_put(txn, store_dbi(r->store, (size_t)db), &k, &v, 0);
+    if (buf != stackbuf) free(buf);
+    return rc;
+}
+
+Carerhub__ReferralRecord *router_get_referral(router_t *r, MDB_txn *txn, const char *id)
+{
+    MDB_val k = store_val(id), v;
+    if (strlen(id) > S_ID_MAX || mdb_get(txn, store_dbi(r->store, DB_REFERRALS), &k, &v) != 0)
+        return NULL;
+    return carerhub__referral_record__unpack(NULL, v.mv_size, v.mv_data);
+}
+
+Carerhub__CaseRecord *router_get_case(router_t *r, MDB_txn *txn, const char *id)
+{
+    MDB_val k = store_val(id), v;
+    if (mdb_get(txn, store_dbi(r->store, DB_CASES), &k, &v) != 0) return NULL;
+    return carerhub__case_record__unpack(NULL, v.mv_size, v.mv_data);
+}
+
+int router_audit(router_t *r, MDB_txn *txn, const char *event, const char *actor,
+                 const char *referral_id, const char *case_id, const char *provider,
+                 const char *detail)
+{
+    Carerhub__AuditRecord a = CARERHUB__AUDIT_RECORD__INIT;
+    uint8_t key[8];
+    a.has_seq = true;
+    a.seq = ++r->next_audit;
+    a.has_at = true;
+    a.at = clock_now_ms();
+    a.event = (char *)event;
+    a.actor = (char *)actor;
+    a.referral_id = (char *)referral_id;
+    a.case_id = (char *)case_id;
+    a.provider = (char *)provider;
+    a.detail = (char *)detail;
+    router_key8(a.seq, key);
+    return router_put(r, txn, DB_AUDIT, key, 8, &a.base);
+}
+
+int router_count(router_t *r, MDB_txn *txn, const char *name, uint64_t by)
+{
+    MDB_val k = store_val(name), v;
+    uint8_t buf[8];
+    uint64_t n = 0;
+    int rc = mdb_get(txn, store_dbi(r->store, DB_STATS), &k, &v);
+    if (rc == 0 && v.mv_size == 8)
+        n = router_unkey8(v.mv_data);
+    else if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    router_key8(n + by, buf);
+    v.mv_size = 8;
+    v.mv_data = buf;
+    return mdb_put(txn, store_dbi(r->store, DB_STATS), &k, &v, 0);
+}
+
+/* The id of the case indexed under key in db, or NULL. Borrowed from txn. */
+static int s_index_get(router_t *r, MDB_txn *txn, int db, const char *key, char *out, size_t outsz)
+{
+    MDB_val k = store_val(key), v;
+    int rc;
+    if (strlen(key) > 500) return MDB_NOTFOUND;
+    rc = mdb_get(txn, store_dbi(r->store, (size_t)db), &k, &v);
+    if (rc) return rc;
+    if (v.mv_size >= outsz) return MDB_CORRUPTED;
+    memcpy(out, v.mv_data, v.mv_size);
+    out[v.mv_size] = '\0';
+    return 0;
+}
+
+static int s_index_put(router_t *r, MDB_txn *txn, int db, const char *key, const char *case_id)
+{
+    MDB_val k = store_val(key), v = store_val(case_id);
+    if (strlen(key) > 500) return 0; /* too long to index; the case still exists */
+    return mdb_put(txn, store_dbi(r->store, (size_t)db), &k, &v, 0);
+}
+
+static bool s_id_ok(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > S_ID_MAX) return false;
+    for (; *id; id++)
+        if (!((*id >= 'A' && *id <= 'Z') || (*id >= 'a' && *id <= 'z') ||
+              (*id >= '0' && *id <= '9') || *id == '-'))
+            return false;
+    return true;
+}
+
+static bool s_urgent(const Carerhub__Referral *ref)
+{
+    date_t on, discharge;
+    if (!ref->discharge || !ref->discharge->patient || date_parse(ref->referral_date, &on) < 0 ||
+        date_parse(ref->discharge->patient->expected_discharge, &discharge) < 0)
+        return false;
+    /* Within 48 hours of the day of referral. */
+    return discharge <= on + 2;
+}
+
+/* The referrer's organisation, for the counters. */
+static const char *s_referrer_org(const Carerhub__Referral *ref)
+{
+    if (ref->gp && ref->gp->practice) return ref->gp->practice;
+    if (ref->discharge && ref->discharge->hospital && ref->discharge->hospital->trust)
+        return ref->discharge->hospital->trust;
+    if (ref->school && ref->school->school && ref->school->school->urn)
+        return ref->school->school->urn;
+    return "unknown";
+}
+
+static int s_park(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
+                  const char *reason)
+{
+    Carerhub__ParkedEntry p = CARERHUB__PARKED_ENTRY__INIT;
+    int rc;
+    p.referral = ref;
+    p.reason = (char *)reason;
+    p.has_at = true;
+    p.at = clock_now_ms();
+    if ((rc = router_put(r, txn, DB_PARKED, ref->id, strlen(ref->id), &p.base)) != 0) return rc;
+    if ((rc = router_count(r, txn, "parked", 1)) != 0) return rc;
+    r->parked++;
+    log_warn("parked %s: %s", ref->id, reason);
+    return router_audit(r, txn, "parked", actor, ref->id, NULL, NULL, reason);
+}
+
+/* Finds the carer's case: by NHS number, else by name, date of birth and
+ * postcode (but never a case holding a different NHS number). Sets case_id
+ * ("" when none). */
+static int s_match(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref, const char *key,
+                   char *case_id, size_t sz, Carerhub__CaseRecord **found)
+{
+    const char *nhs = ref->carer->nhs_number;
+    int rc;
+    *found = NULL;
+    case_id[0] = '\0';
+    if (nhs && *nhs) {
+        rc = s_index_get(r, txn, DB_BY_NHS, nhs, case_id, sz);
+        if (rc && rc != MDB_NOTFOUND) return rc;
+    }
+    if (!case_id[0] && key[0]) {
+        rc = s_index_get(r, txn, DB_BY_KEY, key, case_id, sz);
+        if (rc && rc != MDB_NOTFOUND) return rc;
+    }
+    if (!case_id[0]) return 0;
+    *found = router_get_case(r, txn, case_id);
+    if (!*found) {
+        log_error("index names case %s, which is missing; opening a new case", case_id);
+        case_id[0] = '\0';
+        return 0;
+    }
+    if (nhs && *nhs && (*found)->nhs_number && *(*found)->nhs_number &&
+        strcmp((*found)->nhs_number, nhs) != 0) {
+        /* Same name, birthday and postcode, different person. */
+        carerhub__case_record__free_unpacked(*found, NULL);
+        *found = NULL;
+        case_id[0] = '\0';
+    }
+    return 0;
+}
+
+static void s_strv_add(char ***v, size_t *n, const char *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i], s) == 0) return;
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = xstrdup(s);
+}
+
+/* Opens a new case for ref, routed by the engine. */
+static Carerhub__CaseRecord *s_new_case(router_t *r, const Carerhub__Referral *ref, int64_t now)
+{
+    Carerhub__CaseRecord *c = xmalloc(sizeof *c);
+    route_result_t res;
+    buf_t reason = BUF_INIT;
+    char pc[POSTCODE_MAX];
+    const geo_t *g = route_geo(r->rt);
+    int lad;
+
+    carerhub__case_record__init(c);
+    if (postcode_normalise(ref->carer->postcode, pc) < 0) strcpy(pc, "");
+    route_decide(r->rt, pc, referral_carer_age(ref), referral_route_source(ref->source),
+                 r->pcdb ? pcdb_lookup : NULL, r->pcdb, &res);
+    route_explain(r->rt, &res, &reason);
+    c->case_id = xasprintf("C-%06llu", (unsigned long long)++r->next_case);
+    c->provider = xstrdup(route_provider_id(r->rt, res.provider));
+    c->provider_name = xstrdup(route_provider_name(r->rt, res.provider));
+    c->rule = xstrdup(route_rule_name(r->rt, &res));
+    c->reason = buf_take(&reason);
+    lad = route_result_lad(&res);
+    if (lad >= 0) {
+        c->lad = xstrdup(geo_lad_code(g, (geo_lad_t)lad));
+        c->lad_name = xstrdup(geo_lad_name(g, (geo_lad_t)lad));
+    } else if (res.ncands == 1) {
+        c->lad = xstrdup(res.unlisted);
+    }
+    for (size_t i = 0; i < res.ncands; i++)
+        s_strv_add(&c->candidates, &c->n_candidates,
+                   res.cands[i] == GEO_UNLISTED ? res.unlisted : geo_lad_code(g, res.cands[i]));
+    if (route_provider_signposts(r->rt, res.provider)) {
+        buf_t sp = BUF_INIT;
+        for (size_t i = 0; i < res.ncands; i++) {
+            if (i) buf_adds(&sp, " or ");
+            buf_adds(&sp,
+                     res.cands[i] == GEO_UNLISTED ? res.unlisted : geo_lad_name(g, res.cands[i]));
+        }
+        c->signpost = buf_take(&sp);
+    }
+    c->has_opened_at = true;
+    c->opened_at = now;
+    return c;
+}
+
+typedef struct {
+    router_t *r;
+    router_fwd_t *fwds;
+    size_t n;
+    /* Where the counters stood, to restore if the transaction is redone. */
+    uint64_t outbox0, audit0, case0;
+    unsigned long taken, duplicates;
+} s_take_t;
+
+static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
+                      s_take_t *t)
+{
+    Carerhub__ReferralRecord rec = CARERHUB__REFERRAL_RECORD__INIT;
+    Carerhub__OutboxEntry out = CARERHUB__OUTBOX_ENTRY__INIT;
+    Carerhub__ReferralRecord *old;
+    Carerhub__CaseRecord *c = NULL;
+    ferrs_t errs = FERRS_INIT;
+    referral_ctx_t ctx;
+    char case_id[64], key[512], detail[160], stat[96];
+    uint8_t okey[64];
+    int64_t now = clock_now_ms();
+    bool is_new;
+    int age, rc;
+
+    old = router_get_referral(r, txn, ref->id);
+    if (old) {
+        /* Already taken: the intake did not hear our acknowledgement. */
+        carerhub__referral_record__free_unpacked(old, NULL);
+        t->duplicates++;
+        return 0;
+    }
+    {
+        MDB_val k = store_val(ref->id), v;
+        if (mdb_get(txn, store_dbi(r->store, DB_PARKED), &k, &v) == 0) return 0;
+    }
+    /* An intake checked it; check again, because the router trusts no one
+     * with its store. Dates are judged on the day of referral. */
+    memset(&ctx, 0, sizeof ctx);
+    if (!ref->referral_date || date_parse(ref->referral_date, &ctx.today) < 0) {
+        return s_park(r, txn, ref, actor, "no valid referral_date");
+    }
+    if (referral_check(ref, ref->source, &ctx, &errs) < 0) {
+        snprintf(detail, sizeof detail, "fails its checks: %s: %s", errs.v[0].field,
+                 errs.v[0].code);
+        ferrs_free(&errs);
+        return s_park(r, txn, ref, actor, detail);
+    }
+    if (referral_match_key(ref, key, sizeof key) < 0) key[0] = '\0';
+    if ((rc = s_match(r, txn, ref, key, case_id, sizeof case_id, &c)) != 0) return rc;
+    is_new = c == NULL;
+    if (is_new) {
+        c = s_new_case(r, ref, now);
+        snprintf(case_id, sizeof case_id, "%s", c->case_id);
+    }
+    age = referral_carer_age(ref);
+    s_strv_add(&c->referral_ids, &c->n_referral_ids, ref->id);
+    if (key[0]) s_strv_add(&c->match_keys, &c->n_match_keys, key);
+    if (ref->carer->nhs_number && *ref->carer->nhs_number && !(c->nhs_number && *c->nhs_number)) {
+        free(c->nhs_number);
+        c->nhs_number = xstrdup(ref->carer->nhs_number);
+    }
+    c->has_urgent = c->has_young_carer = c->has_transition = true;
+    c->urgent = c->urgent || s_urgent(ref);
+    c->young_carer = age >= 0 && age < 18;
+    c->transition = age == 17;
+    c->has_updated_at = true;
+    c->updated_at = now;
+
+    if ((rc = router_put(r, txn, DB_CASES, case_id, strlen(case_id), &c->base)) != 0) goto done;
+    if (c->nhs_number && *c->nhs_number &&
+        (rc = s_index_put(r, txn, DB_BY_NHS, c->nhs_number, case_id)) != 0)
+        goto done;
+    if (key[0] && (rc = s_index_put(r, txn, DB_BY_KEY, key, case_id)) != 0) goto done;
+
+    out.referral_id = ref->id;
+    out.case_id = case_id;
+    out.kind = (char *)(is_new ? "new" : "update");
+    out.has_queued_at = true;
+    out.queued_at = now;
+    out.has_referral_count = true;
+    out.referral_count = (uint32_t)c->n_referral_ids;
+    rec.has_outbox_seq = true;
+    rec.outbox_seq = ++r->next_outbox;
+    if ((rc = router_put(r, txn, DB_OUTBOX, okey,
+                         router_outbox_key(c->provider, rec.outbox_seq, okey, sizeof okey),
+                         &out.base)) != 0)
+        goto done;
+    rec.referral = ref;
+    rec.case_id = case_id;
+    rec.kind = out.kind;
+    rec.provider = c->provider;
+    rec.has_routed_at = true;
+    rec.routed_at = now;
+    rec.actor = (char *)actor;
+    if ((rc = router_put(r, txn, DB_REFERRALS, ref->id, strlen(ref->id), &rec.base)) != 0)
+        goto done;
+    if (is_new)
+        snprintf(detail, sizeof detail, "new case by rule %s", c->rule);
+    else
+        snprintf(detail, sizeof detail, "update of the carer's case");
+    if ((rc = router_audit(r, txn, "routed", actor, ref->id, case_id, c->provider, detail)) != 0)
+        goto done;
+    {
+        const char *names[] = {"referrals", "source/", "provider/", "lad/",
+                               "referrer/", "kind/",   "month/"};
+        char month[8];
+        snprintf(month, sizeof month, "%.7s", ref->referral_date);
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+            const char *val = i == 1   ? referral_source_name(ref->source)
+                              : i == 2 ? c->provider
+                              : i == 3 ? (c->lad ? c->lad : "unresolved")
+                              : i == 4 ? s_referrer_org(ref)
+                              : i == 5 ? out.kind
+                              : i == 6 ? month
+                                       : "";
+            snprintf(stat, sizeof stat, "%s%s", names[i], val);
+            if ((rc = router_count(r, txn, stat, 1)) != 0) goto done;
+        }
+    }
+    t->taken++;
+    log_info("%s: %s %s for %s (%s)", ref->id, is_new ? "new case" : "update of", case_id,
+             c->provider, is_new ? c->rule : "same carer");
+done:
+    carerhub__case_record__free_unpacked(c, NULL);
+    return rc;
+}
+
+static int s_put_meta(router_t *r, MDB_txn *txn)
+{
+    const char *names[] = {"outbox", "audit", "case"};
+    uint64_t vals[] = {r->next_outbox, r->next_audit, r->next_case};
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t buf[8];
+        MDB_val k = store_val(names[i]), v = {8, buf};
+        int rc;
+        router_key8(vals[i], buf);
+        if ((rc = mdb_put(txn, store_dbi(r->store, DB_META), &k, &v, 0)) != 0) return rc;
+    }
+    return 0;
+}
+
+static int s_take_txn(MDB_txn *txn, void *arg)
+{
+    s_take_t *t = arg;
+    router_t *r = t->r;
+    int rc;
+    /* store_write may run us again after growing the map. */
+    r->next_outbox = t->outbox0;
+    r->next_audit = t->audit0;
+    r->next_case = t->case0;
+    t->taken = t->duplicates = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        Carerhub__Forward *f = t->fwds[i].env->forward;
+        const char *actor = t->fwds[i].peer.user[0] ? t->fwds[i].peer.user : "intake";
+        for (size_t j = 0; j < f->n_referrals; j++) {
+            Carerhub__Referral *ref = f->referrals[j];
+            if (!s_id_ok(ref->id) || !ref->carer)
+                continue; /* refused in router_take before we got here */
+            if ((rc = s_take_one(r, txn, ref, actor, t)) != 0) return rc;
+        }
+    }
+    return s_put_meta(r, txn);
+}
+
+int router_take(router_t *r, router_fwd_t *fwds, size_t n)
+{
+    s_take_t t = {r, fwds, n, r->next_outbox, r->next_audit, r->next_case, 0, 0};
+    int rc;
+
+    for (size_t i = 0; i < n; i++) {
+        Carerhub__Forward *f = fwds[i].env->forward;
+        for (size_t j = 0; j < f->n_referrals; j++) {
+            Carerhub__Referral *ref = f->referrals[j];
+            if (!s_id_ok(ref->id) || !ref->carer) {
+                /* Not a referral any intake of ours would send: nothing to
+                 * store it under. Acknowledged so it is not sent for ever. */
+                r->bad++;
+                log_warn("refused a forwarded referral without a valid id or carer");
+            }
+        }
+    }
+    rc = store_write(r->store, s_take_txn, &t);
+    if (rc == 0) {
+        r->taken += t.taken;
+        r->duplicates += t.duplicates;
+        return 0;
+    }
+    r->next_outbox = t.outbox0;
+    r->next_audit = t.audit0;
+    r->next_case = t.case0;
+    return rc;
+}
