@@ -124,9 +124,11 @@ Carerhub__Envelope *clnt_call(void *ctx, const char *endpoint, const clnt_keys_t
         long wait;
         if (now >= deadline) break;
         if (now >= next_send) {
-            /* Not yet connected is EAGAIN: try again at the next resend. */
-            wire_send(sock, NULL, env, ZMQ_DONTWAIT);
-            next_send = now + (resend_ms > 0 ? resend_ms : timeout_ms);
+            /* Not yet connected is EAGAIN: try again very soon. */
+            if (wire_send(sock, NULL, env, ZMQ_DONTWAIT) == 0)
+                next_send = now + (resend_ms > 0 ? resend_ms : timeout_ms);
+            else
+                next_send = now + 20;
         }
         wait = (long)((next_send < deadline ? next_send : deadline) - now);
         if (zmq_poll(&item, 1, wait < 10 ? 10 : wait) < 0 && zmq_errno() != EINTR) break;

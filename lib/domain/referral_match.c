@@ -47,6 +47,16 @@ static size_t s_fold(const char *in, char *out, size_t outsz)
                 p += 2;
                 continue;
             }
+            if (cp < 0xc0) { /* no-break space, Latin-1 punctuation */
+                p += 2;
+                continue;
+            }
+        }
+        if (p[0] == 0xe2 && (p[1] == 0x80 || p[1] == 0x81) && (p[2] & 0xc0) == 0x80) {
+            /* General Punctuation (U+2000-U+207F): typographic apostrophes,
+             * dashes and spaces, as word processors write them. */
+            p += 3;
+            continue;
         }
         /* Any other character is kept as it is, byte for byte. */
         out[n++] = (char)*p++;

@@ -21,6 +21,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/smap.h"
+#include "wire/pbwire.h"
 #include "wire/wire.h"
 
 #include <errno.h>
@@ -30,7 +31,7 @@
 #include <sys/random.h>
 #include <zmq.h>
 
-#define S_FORWARD_MAX_REFS  500
+#define S_FORWARD_MAX_REFS  1000
 #define S_FORWARD_MAX_BYTES (2u << 20)
 #define S_TOKEN_MAX         128
 #define S_TOKEN_KEEP_MS     (7LL * 24 * 3600 * 1000)
@@ -506,57 +507,73 @@ static void s_open_back(s_intake_t *in)
     daemon_connect(in->back, in->conf->router.intake_endpoint);
 }
 
+/* Forwards the spool from the cursor while the window allows. Referrals go
+ * as they were encoded when accepted: each spool entry holds the Referral
+ * as its field 1, which is byte for byte field 1 of a Forward. */
 static void s_forward(s_intake_t *in)
 {
     int64_t now = clock_mono_ms();
+    uint8_t *msg = NULL;
+    size_t cap = 0;
+    char(*ids)[64] = xmalloc(S_FORWARD_MAX_REFS * sizeof *ids);
+
     while (smap_count(in->inflight) < (size_t)in->ic->forward_window) {
-        Carerhub__SpoolEntry *entries[S_FORWARD_MAX_REFS];
-        Carerhub__Referral *refs[S_FORWARD_MAX_REFS];
-        size_t n = 0, bytes = 0;
+        size_t n = 0, len = 16; /* room for the envelope's own fields */
         uint64_t last = 0;
+        bool was_idle = smap_count(in->inflight) == 0;
         MDB_txn *txn;
         MDB_cursor *cur;
-        uint8_t key[8];
+        uint8_t key[8], head[16];
         MDB_val k = {8, key}, v;
+        size_t hn;
         int rc;
-        bool was_idle = smap_count(in->inflight) == 0;
 
-        if (store_read(in->store, &txn) != 0) return;
+        if (store_read(in->store, &txn) != 0) break;
         mdb_cursor_open(txn, store_dbi(in->store, S_DB_SPOOL), &cur);
         s_key(in->cursor, key);
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        while (rc == 0 && n < S_FORWARD_MAX_REFS && bytes < S_FORWARD_MAX_BYTES &&
+        while (rc == 0 && n < S_FORWARD_MAX_REFS && len < S_FORWARD_MAX_BYTES &&
                smap_count(in->inflight) + n < (size_t)in->ic->forward_window) {
-            Carerhub__SpoolEntry *e = carerhub__spool_entry__unpack(NULL, v.mv_size, v.mv_data);
+            const uint8_t *ref, *id;
+            size_t rlen, idlen;
             last = s_unkey(&k);
-            if (e && e->referral && e->referral->id) {
-                entries[n] = e;
-                refs[n++] = e->referral;
-                bytes += v.mv_size;
+            if (pbwire_find(v.mv_data, v.mv_size, 1, &ref, &rlen) == 0 &&
+                pbwire_find(ref, rlen, 1, &id, &idlen) == 0 && idlen > 0 && idlen < sizeof ids[0]) {
+                msg = xgrow(msg, &cap, len + pbwire_ld_size(1, rlen), 1);
+                len += pbwire_ld(msg + len, 1, ref, rlen);
+                memcpy(ids[n], id, idlen);
+                ids[n++][idlen] = '\0';
             } else {
                 /* Cannot happen unless the store is damaged: skip, loudly. */
                 log_error("spool entry %llu is unreadable; skipping it", (unsigned long long)last);
-                if (e) carerhub__spool_entry__free_unpacked(e, NULL);
             }
             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
         }
         mdb_cursor_close(cur);
         mdb_txn_abort(txn);
-        if (n == 0 && last == 0) return;
-        if (n > 0 && router_clnt_forward(in->back, refs, n) < 0) {
-            /* No router connected (EAGAIN) or the queue is full: later. */
+        if (last == 0) break;
+        if (n > 0) {
+            /* Envelope: version (field 1) and forward (field 12), in front of
+             * the referrals gathered after the 16 bytes kept free. */
+            size_t body = len - 16, off;
+            hn = 0;
+            head[hn++] = 0x08;
+            head[hn++] = WIRE_VERSION;
+            hn += pbwire_varint(head + hn, (uint64_t)12 << 3 | 2);
+            hn += pbwire_varint(head + hn, body);
+            off = 16 - hn;
+            memcpy(msg + off, head, hn);
+            if (wire_send_raw(in->back, NULL, msg + off, len - off, ZMQ_DONTWAIT) < 0)
+                break; /* no router connected (EAGAIN), or its queue is full: later */
             for (size_t i = 0; i < n; i++)
-                carerhub__spool_entry__free_unpacked(entries[i], NULL);
-            return;
+                smap_put(in->inflight, ids[i], (uint64_t)now);
+            in->forwarded += n;
+            if (was_idle) in->last_progress = now;
         }
-        for (size_t i = 0; i < n; i++) {
-            smap_put(in->inflight, refs[i]->id, (uint64_t)now);
-            carerhub__spool_entry__free_unpacked(entries[i], NULL);
-        }
-        in->forwarded += n;
         in->cursor = last + 1;
-        if (was_idle && n > 0) in->last_progress = now;
     }
+    free(msg);
+    free(ids);
 }
 
 typedef struct {
@@ -765,6 +782,12 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     in.last_progress = clock_mono_ms();
     s_open_back(&in);
     in.front = daemon_socket(ZMQ_ROUTER);
+    {
+        /* A ROUTER socket drops what it cannot queue: leave room for the
+         * answers to a whole window of pipelined submissions. */
+        int hwm = 100000;
+        zmq_setsockopt(in.front, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    }
     daemon_bind(in.front, in.ic->endpoint);
     log_info("taking %s referrals on %s; spool %s (ids %s-%s-N)",
              referral_source_name(kind->source), in.ic->endpoint, dir, kind->id_prefix, in.epoch);

@@ -44,6 +44,12 @@ int wire_send(void *sock, const wire_peer_t *peer, Carerhub__Envelope *env, int 
     return 0;
 }
 
+int wire_send_raw(void *sock, const wire_peer_t *peer, const void *data, size_t n, int flags)
+{
+    if (peer && zmq_send(sock, peer->id, peer->idlen, ZMQ_SNDMORE | flags) < 0) return -1;
+    return zmq_send(sock, data, n, flags) < 0 ? -1 : 0;
+}
+
 static void s_drain(void *sock)
 {
     int more = 1;

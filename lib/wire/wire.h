@@ -49,6 +49,10 @@ int wire_send(void *sock, const wire_peer_t *peer, Carerhub__Envelope *env, int 
 wire_status_t wire_recv(void *sock, bool router, wire_peer_t *peer, Carerhub__Envelope **env,
                         int flags);
 
+/* Sends an Envelope already encoded (it must carry version WIRE_VERSION).
+ * Same contract as wire_send. */
+int wire_send_raw(void *sock, const wire_peer_t *peer, const void *data, size_t n, int flags);
+
 const char *wire_status_str(wire_status_t st);
 
 /* A short printable form of a routing id, for logs. */

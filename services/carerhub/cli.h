@@ -24,5 +24,6 @@ int cli_postcodes(cli_t *cli, int argc, char **argv);
 int cli_config(cli_t *cli, int argc, char **argv);
 int cli_submit(cli_t *cli, int argc, char **argv);
 int cli_status(cli_t *cli, int argc, char **argv);
+int cli_stats(cli_t *cli, int argc, char **argv);
 
 #endif

@@ -113,22 +113,27 @@ int cli_status(cli_t *cli, int argc, char **argv)
     }
     id = argv[optind];
     conf = cli_conf(cli);
-    rep = s_ask(conf->router.control_endpoint, id, timeout_ms);
-    if (!rep) {
-        cli_error("status", "the router at %s did not answer within %d s",
-                  conf->router.control_endpoint, timeout_ms / 1000);
-        return EX_UNAVAILABLE;
-    }
     kind = intake_kind_of_id(id);
-    if (rep->body_case == CARERHUB__ENVELOPE__BODY_STATUS_REPLY &&
-        rep->status_reply->state == CARERHUB__STATUS_REPLY__STATE__UNKNOWN && kind) {
+    /* The router first; if it does not know the referral, or does not
+     * answer, the intake that accepted it may still hold it. */
+    rep = s_ask(conf->router.control_endpoint, id, kind ? timeout_ms / 2 : timeout_ms);
+    if (kind && (!rep || (rep->body_case == CARERHUB__ENVELOPE__BODY_STATUS_REPLY &&
+                          rep->status_reply->state == CARERHUB__STATUS_REPLY__STATE__UNKNOWN))) {
         const hubconf_intake_t *ic =
             (const hubconf_intake_t *)((const char *)conf + kind->conf_offset);
-        Carerhub__Envelope *at_intake = s_ask(ic->endpoint, id, timeout_ms);
+        Carerhub__Envelope *at_intake = s_ask(ic->endpoint, id, timeout_ms / 2);
+        if (!rep)
+            cli_error("status", "the router at %s did not answer; asking the intake",
+                      conf->router.control_endpoint);
         if (at_intake) {
-            carerhub__envelope__free_unpacked(rep, NULL);
+            if (rep) carerhub__envelope__free_unpacked(rep, NULL);
             rep = at_intake;
         }
+    }
+    if (!rep) {
+        cli_error("status", "no answer from %s within %d s", conf->router.control_endpoint,
+                  timeout_ms / 1000);
+        return EX_UNAVAILABLE;
     }
     if (rep->body_case == CARERHUB__ENVELOPE__BODY_ERROR) {
         cli_error("status", "refused: %s", rep->error->message ? rep->error->message : "");

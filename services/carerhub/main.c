@@ -27,6 +27,7 @@ static void s_usage(FILE *out)
           "  submit gp|discharge|school [--timeout S] FILE...\n"
           "                             send referral files (- for standard input)\n"
           "  status REFERRAL-ID [--json]  where a referral is\n"
+          "  stats [--json]             counts by source, provider, authority, referrer\n"
           "\n"
           "The configuration is FILE, else $CARERHUB_CONFIG, else the carerhub.yaml\n"
           "of this installation.\n",
@@ -109,6 +110,8 @@ int main(int argc, char **argv)
         rc = cli_submit(&cli, argc, argv);
     else if (strcmp(cmd, "status") == 0)
         rc = cli_status(&cli, argc, argv);
+    else if (strcmp(cmd, "stats") == 0)
+        rc = cli_stats(&cli, argc, argv);
     else if (strcmp(cmd, "help") == 0) {
         s_usage(stdout);
         rc = 0;

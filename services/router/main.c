@@ -230,6 +230,11 @@ int main(int argc, char **argv)
     r->control_sock = daemon_socket(ZMQ_ROUTER);
     /* Tell us when an agent is gone instead of dropping its deliveries. */
     zmq_setsockopt(r->delivery_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    {
+        int hwm = 100000;
+        zmq_setsockopt(r->delivery_sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        zmq_setsockopt(r->intake_sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    }
     daemon_bind(r->intake_sock, r->conf->router.intake_endpoint);
     daemon_bind(r->delivery_sock, r->conf->router.delivery_endpoint);
     daemon_bind(r->control_sock, r->conf->router.control_endpoint);

@@ -11,6 +11,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/smap.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -275,7 +276,15 @@ typedef struct {
     /* Where the counters stood, to restore if the transaction is redone. */
     uint64_t outbox0, audit0, case0;
     unsigned long taken, duplicates;
+    MDB_txn *txn;
+    smap_t *tally; /* counter name -> increment, written once per batch */
 } s_take_t;
+
+static int s_write_tally(const char *name, uint64_t by, void *arg)
+{
+    s_take_t *t = arg;
+    return router_count(t->r, t->txn, name, by);
+}
 
 static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
                       s_take_t *t)
@@ -419,6 +428,9 @@ static int s_take_txn(MDB_txn *txn, void *arg)
     r->next_audit = t->audit0;
     r->next_case = t->case0;
     t->taken = t->duplicates = 0;
+    t->txn = txn;
+    smap_destroy(&t->tally);
+    t->tally = smap_new();
     for (size_t i = 0; i < t->n; i++) {
         Carerhub__Forward *f = t->fwds[i].env->forward;
         const char *actor = t->fwds[i].peer.user[0] ? t->fwds[i].peer.user : "intake";
@@ -429,12 +441,13 @@ static int s_take_txn(MDB_txn *txn, void *arg)
             if ((rc = s_take_one(r, txn, ref, actor, t)) != 0) return rc;
         }
     }
+    if ((rc = smap_each(t->tally, s_write_tally, t)) != 0) return rc;
     return s_put_meta(r, txn);
 }
 
 int router_take(router_t *r, router_fwd_t *fwds, size_t n)
 {
-    s_take_t t = {r, fwds, n, r->next_outbox, r->next_audit, r->next_case, 0, 0};
+    s_take_t t = {r, fwds, n, r->next_outbox, r->next_audit, r->next_case, 0, 0, NULL, NULL};
     int rc;
 
     for (size_t i = 0; i < n; i++) {
@@ -450,6 +463,7 @@ int router_take(router_t *r, router_fwd_t *fwds, size_t n)
         }
     }
     rc = store_write(r->store, s_take_txn, &t);
+    smap_destroy(&t.tally);
     if (rc == 0) {
         r->taken += t.taken;
         r->duplicates += t.duplicates;

@@ -1,0 +1,63 @@
+/*
+ * carerhub stats: the router's counters, for the commissioning team:
+ * referrals by source, provider, authority, referring organisation and
+ * month, new cases and updates, deliveries.
+ */
+#include "cli.h"
+
+#include "clnt/clnt.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <zmq.h>
+
+int cli_stats(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
+    };
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT, *rep;
+    Carerhub__StatsQuery q = CARERHUB__STATS_QUERY__INIT;
+    const hubconf_t *conf;
+    void *ctx;
+    bool json = false;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c != 'j') return EX_USAGE;
+        json = true;
+    }
+    conf = cli_conf(cli);
+    env.body_case = CARERHUB__ENVELOPE__BODY_STATS_QUERY;
+    env.stats_query = &q;
+    ctx = zmq_ctx_new();
+    rep = clnt_call(ctx, conf->router.control_endpoint, NULL, &env, 10000, 2000);
+    zmq_ctx_term(ctx);
+    if (!rep) {
+        cli_error("stats", "the router at %s did not answer", conf->router.control_endpoint);
+        return EX_UNAVAILABLE;
+    }
+    if (rep->body_case != CARERHUB__ENVELOPE__BODY_STATS_REPLY) {
+        cli_error("stats", "refused: %s",
+                  rep->body_case == CARERHUB__ENVELOPE__BODY_ERROR && rep->error->message
+                      ? rep->error->message
+                      : "unexpected answer");
+        carerhub__envelope__free_unpacked(rep, NULL);
+        return EX_NOPERM;
+    }
+    if (json) printf("{");
+    for (size_t i = 0; i < rep->stats_reply->n_counts; i++) {
+        const Carerhub__Count *k = rep->stats_reply->counts[i];
+        if (json)
+            printf("%s\"%s\":%llu", i ? "," : "", k->key, (unsigned long long)k->value);
+        else
+            printf("%-40s %llu\n", k->key, (unsigned long long)k->value);
+    }
+    if (json) printf("}\n");
+    carerhub__envelope__free_unpacked(rep, NULL);
+    return 0;
+}

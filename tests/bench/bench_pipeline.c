@@ -1,0 +1,238 @@
+/*
+ * End-to-end benchmark: N synthetic GP referrals submitted to a running hub
+ * (GP intake -> router -> provider agents, every hop fully durable), as a
+ * GP practice system would: many submissions in flight on one connection.
+ * Prints accepted referrals per second with p50/p99/max submit-to-accepted
+ * latency, and delivered referrals per second (until the last case file
+ * appears in the provider spools).
+ *
+ *   bench_pipeline CONFIG PROVIDERS_DIR N [WINDOW]
+ *
+ * With PROVIDERS_DIR "-", only acceptance is measured.
+ */
+#include "clnt/clnt.h"
+#include "conf/hubconf.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "wire/wire.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+static const char *s_postcodes[] = {"CM2 0AA", "CM16 4AA", "CO1 1AA", "SS14 1AA", "CB11 3AA",
+                                    "SS1 1AA", "CO15 1AA", "CM0 7AA", "SS8 0AA",  "CM1 1AA"};
+
+typedef struct {
+    Carerhub__Referral r;
+    Carerhub__Referrer referrer;
+    Carerhub__Carer carer;
+    Carerhub__CaredFor cared_for;
+    Carerhub__Consent consent;
+    Carerhub__GpPart gp;
+    char family[32], practice[8], token[40];
+} s_card_t;
+
+static char *s_conditions[] = {(char *)"dementia", (char *)"frailty"};
+
+static void s_card(s_card_t *c, size_t i, unsigned run)
+{
+    carerhub__referral__init(&c->r);
+    carerhub__referrer__init(&c->referrer);
+    carerhub__carer__init(&c->carer);
+    carerhub__cared_for__init(&c->cared_for);
+    carerhub__consent__init(&c->consent);
+    carerhub__gp_part__init(&c->gp);
+    snprintf(c->family, sizeof c->family, "Bench%u-%zu", run, i);
+    snprintf(c->practice, sizeof c->practice, "F%05zu", i % 100000);
+    snprintf(c->token, sizeof c->token, "bench-%u-%zu", run, i);
+    c->referrer.name = (char *)"Bench Referrer";
+    c->referrer.phone = (char *)"01245 000000";
+    c->carer.given_name = (char *)"Alex";
+    c->carer.family_name = c->family;
+    c->carer.date_of_birth = (char *)"1965-03-04";
+    c->carer.postcode = (char *)s_postcodes[i % 10];
+    c->carer.phone = (char *)"07700 900123";
+    c->carer.address = (char *)"1 High Street";
+    c->cared_for.relationship = (char *)"mother";
+    c->cared_for.n_conditions = 2;
+    c->cared_for.conditions = s_conditions;
+    c->consent.has_share_with_support_service = true;
+    c->consent.share_with_support_service = true;
+    c->consent.given_by = (char *)"carer";
+    c->consent.date = (char *)"2026-01-01";
+    c->gp.practice = c->practice;
+    c->r.referrer = &c->referrer;
+    c->r.carer = &c->carer;
+    c->r.cared_for = &c->cared_for;
+    c->r.consent = &c->consent;
+    c->r.gp = &c->gp;
+}
+
+static size_t s_count_files(const char *dir)
+{
+    DIR *top = opendir(dir);
+    struct dirent *p;
+    size_t n = 0;
+    if (!top) return 0;
+    while ((p = readdir(top)) != NULL) {
+        char path[4096];
+        DIR *d;
+        struct dirent *f;
+        if (p->d_name[0] == '.') continue;
+        snprintf(path, sizeof path, "%s/%s", dir, p->d_name);
+        if (!(d = opendir(path))) continue;
+        while ((f = readdir(d)) != NULL) {
+            size_t len = strlen(f->d_name);
+            if (len > 5 && strcmp(f->d_name + len - 5, ".json") == 0) n++;
+        }
+        closedir(d);
+    }
+    closedir(top);
+    return n;
+}
+
+/* The router's count of referrals taken, or -1 if it does not answer. */
+static long long s_routed(void *ctx, const char *endpoint)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT, *rep;
+    Carerhub__StatsQuery q = CARERHUB__STATS_QUERY__INIT;
+    long long n = -1;
+    env.body_case = CARERHUB__ENVELOPE__BODY_STATS_QUERY;
+    env.stats_query = &q;
+    rep = clnt_call(ctx, endpoint, NULL, &env, 2000, 1000);
+    if (!rep) return -1;
+    if (rep->body_case == CARERHUB__ENVELOPE__BODY_STATS_REPLY) {
+        n = 0;
+        for (size_t i = 0; i < rep->stats_reply->n_counts; i++)
+            if (strcmp(rep->stats_reply->counts[i]->key, "referrals") == 0)
+                n = (long long)rep->stats_reply->counts[i]->value;
+    }
+    carerhub__envelope__free_unpacked(rep, NULL);
+    return n;
+}
+
+static int s_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    diag_t d = DIAG_INIT;
+    hubconf_t *conf;
+    size_t n, window, sent = 0, done = 0, rejected = 0, before, files;
+    s_card_t *cards;
+    int64_t *sent_us, *lat_us, start, accepted_end, routed_end = 0, end;
+    long long routed0, routed = 0;
+    void *ctx, *sock;
+    unsigned run = (unsigned)(clock_now_ms() % 1000000);
+    int one = 1, hwm = 0;
+
+    if (argc < 4) {
+        fprintf(stderr, "usage: bench_pipeline CONFIG PROVIDERS_DIR N [WINDOW]\n");
+        return 64;
+    }
+    log_init("bench_pipeline");
+    conf = hubconf_load(argv[1], &d);
+    if (!conf) {
+        diag_print(&d, stderr);
+        return 78;
+    }
+    n = strtoul(argv[3], NULL, 10);
+    window = argc > 4 ? strtoul(argv[4], NULL, 10) : 4000;
+    cards = xcalloc(n, sizeof *cards);
+    sent_us = xcalloc(n, sizeof *sent_us);
+    lat_us = xcalloc(n, sizeof *lat_us);
+    for (size_t i = 0; i < n; i++)
+        s_card(&cards[i], i, run);
+    before = strcmp(argv[2], "-") ? s_count_files(argv[2]) : 0;
+    ctx = zmq_ctx_new();
+    routed0 = s_routed(ctx, conf->router.control_endpoint);
+
+    sock = zmq_socket(ctx, ZMQ_DEALER);
+    wire_socket_defaults(sock);
+    zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (zmq_connect(sock, conf->gp_intake.endpoint) < 0) {
+        fprintf(stderr, "bench_pipeline: cannot connect to %s\n", conf->gp_intake.endpoint);
+        return 69;
+    }
+    start = clock_mono_us();
+    while (done < n) {
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        while (sent < n && sent - done < window) {
+            if (intake_clnt_submit(sock, sent + 1, cards[sent].token, &cards[sent].r) < 0) break;
+            sent_us[sent++] = clock_mono_us();
+        }
+        if (zmq_poll(&item, 1, 1000) < 0) break;
+        for (;;) {
+            Carerhub__Envelope *env = NULL;
+            if (wire_recv(sock, false, NULL, &env, ZMQ_DONTWAIT) != WIRE_OK) break;
+            if (env->has_corr && env->corr >= 1 && env->corr <= n &&
+                env->body_case == CARERHUB__ENVELOPE__BODY_SUBMIT_REPLY &&
+                lat_us[env->corr - 1] == 0) {
+                lat_us[env->corr - 1] = clock_mono_us() - sent_us[env->corr - 1];
+                if (env->submit_reply->status != CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED)
+                    rejected++;
+                done++;
+            }
+            carerhub__envelope__free_unpacked(env, NULL);
+        }
+        if (clock_mono_us() - start > 600 * 1000000LL) {
+            fprintf(stderr, "bench_pipeline: gave up after 10 minutes (%zu of %zu)\n", done, n);
+            return 1;
+        }
+    }
+    accepted_end = clock_mono_us();
+    if (rejected) {
+        fprintf(stderr, "bench_pipeline: %zu referrals were not accepted\n", rejected);
+        return 1;
+    }
+    /* Taken by the router: committed to the case store. */
+    while (routed0 >= 0) {
+        long long now_routed = s_routed(ctx, conf->router.control_endpoint);
+        if (now_routed >= 0) routed = now_routed - routed0;
+        if (routed >= (long long)n || clock_mono_us() - start > 600 * 1000000LL) break;
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    routed_end = clock_mono_us();
+    files = n;
+    while (strcmp(argv[2], "-") != 0) {
+        files = s_count_files(argv[2]) - before;
+        if (files >= n) break;
+        struct timespec ts = {0, 20 * 1000000};
+        nanosleep(&ts, NULL);
+        if (clock_mono_us() - start > 600 * 1000000LL) break;
+    }
+    end = clock_mono_us();
+    qsort(lat_us, n, sizeof *lat_us, s_cmp);
+    printf("pipeline: %zu referrals, %zu in flight at most, fully durable at every hop\n", n,
+           window);
+    printf("pipeline: accepted %.0f referrals/s; submit-to-accepted latency p50 %.1f ms, "
+           "p99 %.1f ms, max %.1f ms\n",
+           (double)n / ((double)(accepted_end - start) / 1e6), (double)lat_us[n / 2] / 1000,
+           (double)lat_us[n * 99 / 100] / 1000, (double)lat_us[n - 1] / 1000);
+    if (routed0 >= 0)
+        printf("pipeline: routed %lld of %zu, %.0f referrals/s (submit to committed in the case "
+               "store)\n",
+               routed, n, (double)routed / ((double)(routed_end - start) / 1e6));
+    if (strcmp(argv[2], "-") != 0)
+        printf("pipeline: delivered %zu of %zu, %.0f referrals/s end to end (submit to case "
+               "file)\n",
+               files, n, (double)files / ((double)(end - start) / 1e6));
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    hubconf_destroy(&conf);
+    free(cards);
+    free(sent_us);
+    free(lat_us);
+    return files >= n ? 0 : 1;
+}

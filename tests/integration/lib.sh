@@ -1,0 +1,91 @@
+# Helpers for integration tests: sourced by each t_*.sh, which runs with
+# WORK (a fresh directory) and CARERHUB_BIN set by tests/integration/run.
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+bin=${CARERHUB_BIN:-$top/bin}
+hub=$WORK/hub
+samples=$top/config/samples
+export CARERHUB_BIN=$bin
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+note() { echo "-- $*"; }
+
+# A hub configuration with short timeouts, so that resends happen within a
+# test. Extra YAML for the router section can be given as $1.
+hub_config() {
+    mkdir -p "$hub/run" "$hub/data" "$hub/logs" "$hub/providers"
+    cp "$top/config/routing.yaml" "$top/config/districts.yaml" "$hub/"
+    cat >"$hub/carerhub.yaml" <<YAML
+data_dir: data
+routing: routing.yaml
+log_level: ${LOG_LEVEL:-info}
+gp_intake: {endpoint: "ipc://$hub/run/gp-intake.ipc", retry_ms: 300, retry_max_ms: 1500}
+discharge_intake: {endpoint: "ipc://$hub/run/discharge-intake.ipc", retry_ms: 300, retry_max_ms: 1500}
+school_intake: {endpoint: "ipc://$hub/run/school-intake.ipc", retry_ms: 300, retry_max_ms: 1500}
+router:
+  intake_endpoint: ipc://$hub/run/router-intake.ipc
+  delivery_endpoint: ipc://$hub/run/router-delivery.ipc
+  control_endpoint: ipc://$hub/run/router-control.ipc
+  redeliver_ms: ${REDELIVER_MS:-3000}
+  agent_timeout_ms: 3000
+provider:
+  hello_ms: 300
+YAML
+}
+
+hub_start() { "$top/deploy/local-hub" start "$hub" "$@" >/dev/null || fail "hub did not start: $*"; }
+hub_stop() { "$top/deploy/local-hub" stop "$hub" "$@" >/dev/null; }
+hub_kill() { "$top/deploy/local-hub" kill "$hub" "$1"; }
+cli() { "$bin/carerhub" --config "$hub/carerhub.yaml" "$@"; }
+
+# Case files a provider has received (not counting the agent's own state).
+files() {
+    local where=$hub/providers${1:+/$1}
+    find "$where" -path '*/.carerhub' -prune -o -name '*.json' -print 2>/dev/null | sort
+}
+count() { files "${1:-}" | wc -l; }
+
+# wait_count N [PROVIDER] [SECONDS]: until that many case files exist.
+wait_count() {
+    local want=$1 who=${2:-} secs=${3:-30} n i
+    for ((i = 0; i < secs * 10; i++)); do
+        n=$(count "$who")
+        [ "$n" -ge "$want" ] && return 0
+        sleep 0.1
+    done
+    fail "expected $want case file(s)${who:+ for $who}, found $(count "$who") after $secs s"
+}
+
+assert_eq() {
+    [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"
+}
+
+# The referral ids of every case file, one per line (a case file names one).
+delivered_ids() { files | xargs -r jq -r .referral_id | sort; }
+
+# gen N PREFIX: N synthetic GP cards, distinct carers spread over the
+# provider areas (and triage), as one multi-document YAML file.
+gen() {
+    local n=$1 prefix=$2 i pcs
+    pcs=(CM2 CM16 CO1 SS1 CM1 SS14 CO15 CB11 RM17 EH1)
+    for ((i = 1; i <= n; i++)); do
+        cat <<DOC
+---
+practice: F8$(printf '%04d' $((i % 10000)))
+referrer: {name: "Test Referrer", phone: "01245 000000"}
+carer:
+  given_name: Test
+  family_name: ${prefix}$i
+  date_of_birth: 1970-01-$(printf '%02d' $((i % 28 + 1)))
+  postcode: ${pcs[$((i % 10))]} $((i % 10))AB
+  phone: "07700 900000"
+cared_for: {relationship: parent, conditions: [frailty]}
+consent: {share_with_support_service: true, given_by: carer, date: 2026-01-01}
+DOC
+    done
+}

@@ -1,0 +1,322 @@
+/*
+ * Unit tests of lib/domain/referral*: YAML binding, checks by source, and
+ * the carer match key.
+ */
+#include "test.h"
+
+#include "domain/referral.h"
+#include "util/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static const ylimits_t s_lim = {.max_depth = 16, .max_nodes = 10000, .max_scalar = 4u << 20};
+
+static const char s_gp_card[] = "practice: f81001\n"
+                                "referrer: {name: A Patel, phone: 01245 000000}\n"
+                                "carer:\n"
+                                "  given_name: ' Jane '\n"
+                                "  family_name: Smith\n"
+                                "  date_of_birth: 1961-04-02\n"
+                                "  postcode: cm20aa\n"
+                                "  phone: 07700 900123\n"
+                                "  nhs_number: 943 476 5919\n"
+                                "  preferred_contact: Phone\n"
+                                "cared_for: {relationship: mother, conditions: [Dementia, "
+                                "long-term illness]}\n"
+                                "consent: {share_with_support_service: true, given_by: carer, "
+                                "date: 2026-11-20}\n"
+                                "record_carer_on_gp_record: true\n";
+
+/* Binds and checks text as a referral of src on 2026-11-22. */
+static Carerhub__Referral *s_load(const char *text, Carerhub__Source src, ferrs_t *errs)
+{
+    ystream_t *s = ytree_parse(text, strlen(text), &s_lim);
+    referral_ctx_t ctx = {date_from_ymd(2026, 11, 22), NULL, NULL, NULL};
+    Carerhub__Referral *r = referral_from_yaml(ystream_doc(s, 0), src, errs);
+    if (r && errs->n == 0) referral_check(r, src, &ctx, errs);
+    ystream_destroy(&s);
+    return r;
+}
+
+static void s_dump(const ferrs_t *e)
+{
+    if (!getenv("TEST_VERBOSE")) return;
+    for (size_t i = 0; i < e->n; i++)
+        printf("      %s: %s: %s\n", e->v[i].field, e->v[i].code, e->v[i].message);
+}
+
+TEST(referral_gp_card_binds_and_normalises)
+{
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r = s_load(s_gp_card, CARERHUB__SOURCE__GP, &e);
+    s_dump(&e);
+    CHECK_INT(e.n, 0);
+    CHECK_STR(r->gp->practice, "F81001");
+    CHECK(r->gp->has_record_carer_on_gp_record && r->gp->record_carer_on_gp_record);
+    CHECK_STR(r->carer->given_name, "Jane");
+    CHECK_STR(r->carer->postcode, "CM2 0AA");
+    CHECK_STR(r->carer->nhs_number, "9434765919");
+    CHECK_STR(r->carer->preferred_contact, "phone");
+    CHECK_INT(r->cared_for->n_conditions, 2);
+    CHECK_STR(r->cared_for->conditions[1], "long_term_illness");
+    CHECK(r->discharge == NULL && r->school == NULL);
+    carerhub__referral__free_unpacked(r, NULL);
+}
+
+static bool s_has(const ferrs_t *e, const char *field, const char *code)
+{
+    for (size_t i = 0; i < e->n; i++)
+        if (strcmp(e->v[i].field, field) == 0 && strcmp(e->v[i].code, code) == 0) return true;
+    return false;
+}
+
+TEST(referral_yaml_structure_errors)
+{
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r = s_load("practice: [F81001]\n"
+                                   "hospital: {trust: RAJ}\n"
+                                   "id: GP-1\n"
+                                   "colour: red\n"
+                                   "carer: {given_name: [a], emial: x, postcode: {a: b}}\n"
+                                   "consent: {share_with_support_service: maybe}\n"
+                                   "cared_for: {conditions: {a: b}}\n",
+                                   CARERHUB__SOURCE__GP, &e);
+    s_dump(&e);
+    CHECK(s_has(&e, "practice", "type"));
+    CHECK(s_has(&e, "hospital", "wrong_source"));
+    CHECK(s_has(&e, "id", "hub_field"));
+    CHECK(s_has(&e, "colour", "unknown_field"));
+    CHECK(s_has(&e, "carer.given_name", "type"));
+    CHECK(s_has(&e, "carer.emial", "unknown_field"));
+    CHECK(s_has(&e, "carer.postcode", "type"));
+    CHECK(s_has(&e, "consent.share_with_support_service", "type"));
+    CHECK(s_has(&e, "cared_for.conditions", "type"));
+    CHECK_INT(e.n, 9);
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+}
+
+TEST(referral_refuses_nul_in_yaml_text)
+{
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r =
+        s_load("carer: {family_name: \"Sm\\0ith\"}\n", CARERHUB__SOURCE__GP, &e);
+    CHECK(s_has(&e, "carer.family_name", "control"));
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+}
+
+/* The GP card with one line replaced. */
+static Carerhub__Referral *s_variant(const char *from, const char *to, ferrs_t *e)
+{
+    char text[4096];
+    const char *at = strstr(s_gp_card, from);
+    Carerhub__Referral *r;
+    if (!at) return NULL;
+    snprintf(text, sizeof text, "%.*s%s%s", (int)(at - s_gp_card), s_gp_card, to,
+             at + strlen(from));
+    r = s_load(text, CARERHUB__SOURCE__GP, e);
+    s_dump(e);
+    return r;
+}
+
+#define CHECK_VARIANT(from, to, field, code)                                                       \
+    do {                                                                                           \
+        ferrs_t e_ = FERRS_INIT;                                                                   \
+        Carerhub__Referral *r_ = s_variant(from, to, &e_);                                         \
+        CHECK(r_ != NULL);                                                                         \
+        if (!s_has(&e_, field, code)) {                                                            \
+            test_fail(__FILE__, __LINE__, "no %s error for %s", code, field);                      \
+            return;                                                                                \
+        }                                                                                          \
+        ferrs_free(&e_);                                                                           \
+        carerhub__referral__free_unpacked(r_, NULL);                                               \
+    } while (0)
+
+TEST(referral_checks_each_field)
+{
+    CHECK_VARIANT("practice: f81001", "practice: F8100", "practice", "format");
+    CHECK_VARIANT("given_name: ' Jane '", "given_name: '  '", "carer.given_name", "required");
+    CHECK_VARIANT("1961-04-02", "2026-11-23", "carer.date_of_birth", "future");
+    CHECK_VARIANT("1961-04-02", "1961-02-30", "carer.date_of_birth", "invalid");
+    CHECK_VARIANT("1961-04-02", "02/04/1961", "carer.date_of_birth", "format");
+    CHECK_VARIANT("1961-04-02", "1890-01-01", "carer.date_of_birth", "past");
+    CHECK_VARIANT("postcode: cm20aa", "postcode: CM2 0A", "carer.postcode", "format");
+    CHECK_VARIANT("943 476 5919", "943 476 5918", "carer.nhs_number", "checksum");
+    CHECK_VARIANT("943 476 5919", "943 476 591", "carer.nhs_number", "format");
+    CHECK_VARIANT("phone: 07700 900123", "phone: 123", "carer.phone", "format");
+    CHECK_VARIANT("preferred_contact: Phone", "preferred_contact: email", "carer.preferred_contact",
+                  "invalid");
+    CHECK_VARIANT("preferred_contact: Phone", "preferred_contact: pigeon",
+                  "carer.preferred_contact", "invalid");
+    CHECK_VARIANT("Dementia", "forgetful", "cared_for.conditions[1]", "invalid");
+    CHECK_VARIANT("long-term illness", "dementia", "cared_for.conditions[2]", "duplicate");
+    CHECK_VARIANT("share_with_support_service: true", "share_with_support_service: false",
+                  "consent.share_with_support_service", "consent");
+    CHECK_VARIANT("share_with_support_service: true, ", "", "consent.share_with_support_service",
+                  "required");
+    CHECK_VARIANT("given_by: carer", "given_by: parent", "consent.given_by", "invalid");
+    CHECK_VARIANT("date: 2026-11-20", "date: 2027-01-01", "consent.date", "future");
+    CHECK_VARIANT("phone: 01245 000000", "email: nobody", "referrer.email", "format");
+    CHECK_VARIANT("given_name: ' Jane '", "given_name: \"J\\x1b[31m\"", "carer.given_name",
+                  "control");
+    CHECK_VARIANT("given_name: ' Jane '", "given_name: \"J\\x85\"", "carer.given_name",
+                  "control"); /* NEL, a C1 control character */
+}
+
+TEST(referral_refuses_invalid_utf8_and_huge_fields)
+{
+    char *big = xmalloc(1200000);
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r;
+    snprintf(big, 64, "carer: {family_name: \"");
+    memset(big + strlen(big), 'a', 1100000);
+    strcpy(big + strlen("carer: {family_name: \"") + 1100000, "\"}\n");
+    r = s_load(big, CARERHUB__SOURCE__GP, &e);
+    CHECK(r != NULL);
+    referral_check(r, CARERHUB__SOURCE__GP,
+                   &(referral_ctx_t){date_from_ymd(2026, 11, 22), NULL, NULL, NULL}, &e);
+    CHECK(s_has(&e, "carer.family_name", "too_long"));
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+    free(big);
+    /* Invalid UTF-8 arrives through protobuf, where YAML cannot carry it. */
+    r = xmalloc(sizeof *r);
+    carerhub__referral__init(r);
+    r->carer = xmalloc(sizeof *r->carer);
+    carerhub__carer__init(r->carer);
+    r->carer->family_name = xstrdup("Sm\xc3\x28th");
+    referral_check(r, CARERHUB__SOURCE__GP,
+                   &(referral_ctx_t){date_from_ymd(2026, 11, 22), NULL, NULL, NULL}, &e);
+    CHECK(s_has(&e, "carer.family_name", "utf8"));
+    CHECK(s_has(&e, "practice", "required"));
+    CHECK(s_has(&e, "consent", "required"));
+    CHECK(s_has(&e, "referrer", "required"));
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+}
+
+TEST(referral_discharge_rules)
+{
+    static const char card[] = "hospital: {trust: raj, site: RAJ01, ward: Ward 10}\n"
+                               "patient: {nhs_number: 4010232137, expected_discharge: "
+                               "2026-11-24}\n"
+                               "carer_consulted: false\n"
+                               "referrer: {name: K Wright, phone: 01245 222222}\n"
+                               "carer: {given_name: Jane, family_name: Smith, date_of_birth: "
+                               "1961-04-02, postcode: CM2 0AA, phone: 07700 900123}\n"
+                               "cared_for: {relationship: mother}\n"
+                               "consent: {share_with_support_service: true, given_by: carer, "
+                               "date: 2026-11-21}\n";
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r = s_load(card, CARERHUB__SOURCE__DISCHARGE, &e);
+    s_dump(&e);
+    CHECK_INT(e.n, 0);
+    CHECK_STR(r->discharge->hospital->trust, "RAJ");
+    CHECK(r->discharge->has_carer_consulted && !r->discharge->carer_consulted);
+    carerhub__referral__free_unpacked(r, NULL);
+    /* The same card as a GP referral: its discharge fields do not belong. */
+    r = s_load(card, CARERHUB__SOURCE__GP, &e);
+    CHECK(s_has(&e, "hospital", "wrong_source"));
+    CHECK(s_has(&e, "patient", "wrong_source"));
+    CHECK(s_has(&e, "carer_consulted", "wrong_source"));
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+}
+
+TEST(referral_discharge_field_errors)
+{
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r = s_load("hospital: {trust: RAJ, site: RQ801}\n"
+                                   "patient: {nhs_number: 4010232138, expected_discharge: "
+                                   "2026-01-01}\n",
+                                   CARERHUB__SOURCE__DISCHARGE, &e);
+    CHECK(r != NULL);
+    referral_check(r, CARERHUB__SOURCE__DISCHARGE,
+                   &(referral_ctx_t){date_from_ymd(2026, 11, 22), NULL, NULL, NULL}, &e);
+    s_dump(&e);
+    CHECK(s_has(&e, "hospital.site", "invalid"));
+    CHECK(s_has(&e, "hospital.ward", "required"));
+    CHECK(s_has(&e, "patient.nhs_number", "checksum"));
+    CHECK(s_has(&e, "patient.expected_discharge", "past"));
+    CHECK(s_has(&e, "carer_consulted", "required"));
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+}
+
+TEST(referral_school_rules)
+{
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r = s_load("school: {urn: 11500, year_group: 15}\n"
+                                   "carer: {given_name: Sam, family_name: Khan, date_of_birth: "
+                                   "1990-05-10, postcode: CM2 9AA, address: x}\n"
+                                   "consent: {share_with_support_service: true, given_by: "
+                                   "carer, date: 2026-11-20}\n",
+                                   CARERHUB__SOURCE__SCHOOL, &e);
+    CHECK(r != NULL);
+    referral_check(r, CARERHUB__SOURCE__SCHOOL,
+                   &(referral_ctx_t){date_from_ymd(2026, 11, 22), NULL, NULL, NULL}, &e);
+    s_dump(&e);
+    CHECK(s_has(&e, "school.urn", "format"));
+    CHECK(s_has(&e, "school.year_group", "invalid"));
+    CHECK(s_has(&e, "consent.given_by", "invalid"));
+    CHECK(s_has(&e, "safeguarding_referral_made", "required"));
+    CHECK(s_has(&e, "carer.date_of_birth", "invalid")); /* 36 is no pupil */
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+}
+
+TEST(referral_unknown_postcode_district)
+{
+    diag_t d = DIAG_INIT;
+    route_t *rt = route_load(test_src("config/routing.yaml"), &d);
+    ystream_t *s = ytree_parse(s_gp_card, strlen(s_gp_card), &s_lim);
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r = referral_from_yaml(ystream_doc(s, 0), CARERHUB__SOURCE__GP, &e);
+    referral_ctx_t ctx = {date_from_ymd(2026, 11, 22), route_geo(rt), NULL, NULL};
+    free(r->carer->postcode);
+    r->carer->postcode = xstrdup("AB1 1AA");
+    CHECK_INT(referral_check(r, CARERHUB__SOURCE__GP, &ctx, &e), -1);
+    CHECK(s_has(&e, "carer.postcode", "unknown"));
+    CHECK_INT(e.n, 1);
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+    ystream_destroy(&s);
+    route_destroy(&rt);
+}
+
+TEST(referral_match_key_folds_names)
+{
+    Carerhub__Referral r = CARERHUB__REFERRAL__INIT;
+    Carerhub__Carer c = CARERHUB__CARER__INIT;
+    char a[256], b[256];
+    r.carer = &c;
+    c.date_of_birth = "1960-02-03";
+    c.postcode = "CO1 1AB";
+    c.family_name = "O'Neill-Smith";
+    CHECK_INT(referral_match_key(&r, a, sizeof a), 0);
+    CHECK_STR(a, "oneillsmith|1960-02-03|CO11AB");
+    c.family_name = "o\xe2\x80\x99neill smith"; /* typographic apostrophe */
+    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
+    CHECK_STR(b, a);
+    c.family_name = "Bront\xc3\xab"; /* Brontë */
+    CHECK_INT(referral_match_key(&r, a, sizeof a), 0);
+    CHECK_STR(a, "bronte|1960-02-03|CO11AB");
+    c.family_name = "  -' ";
+    CHECK_INT(referral_match_key(&r, a, sizeof a), -1);
+}
+
+TEST(referral_age_on_referral_date)
+{
+    Carerhub__Referral r = CARERHUB__REFERRAL__INIT;
+    Carerhub__Carer c = CARERHUB__CARER__INIT;
+    r.carer = &c;
+    c.date_of_birth = "2008-02-29";
+    r.referral_date = "2026-02-28";
+    CHECK_INT(referral_carer_age(&r), 17);
+    r.referral_date = "2026-03-01";
+    CHECK_INT(referral_carer_age(&r), 18);
+    r.referral_date = NULL;
+    CHECK_INT(referral_carer_age(&r), -1);
+}
