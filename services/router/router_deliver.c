@@ -58,8 +58,10 @@ static void s_push(agent_t *a, uint64_t seq, int64_t now)
     if (a->tail == a->cap) {
         /* Compact, then grow if still full. */
         size_t n = a->tail - a->head;
-        memmove(a->seqs, a->seqs + a->head, n * sizeof *a->seqs);
-        memmove(a->sent_at, a->sent_at + a->head, n * sizeof *a->sent_at);
+        if (n > 0 && a->head > 0) {
+            memmove(a->seqs, a->seqs + a->head, n * sizeof *a->seqs);
+            memmove(a->sent_at, a->sent_at + a->head, n * sizeof *a->sent_at);
+        }
         a->head = 0;
         a->tail = n;
         if (a->tail == a->cap) {
