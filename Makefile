@@ -5,7 +5,7 @@
 #   make demo       a local hub on its built-in defaults, fed the samples
 #   make bench      benchmarks
 #   make deps       install missing Debian packages
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (programs, configuration, systemd units)
 #
 # check, demo and bench install missing dependencies first, so each works on
 # a fresh Debian machine as the only command.
@@ -14,6 +14,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SYSCONFDIR ?= $(PREFIX)/etc
 LOCALSTATEDIR ?= $(PREFIX)/var
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
 VARIANT ?= release
@@ -66,6 +67,8 @@ TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 TEST_BIN := $(OUT)/carerhub-test
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(OUT)/%)
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(OUT)/%)
 
 .PHONY: all build deps deps-ok check test check-variant demo run bench install uninstall \
         format format-check clean fuzz faults
@@ -73,7 +76,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(OUT)/%)
 all: deps-present
 	@$(MAKE) --no-print-directory -j$(JOBS) build
 
-build: $(PROGRAMS) $(TEST_BIN) $(BENCH_BIN)
+build: $(PROGRAMS) $(TEST_BIN) $(BENCH_BIN) $(TOOL_BIN)
 
 # --- rules ---------------------------------------------------------------------
 
@@ -104,6 +107,10 @@ $(TEST_BIN): $(TEST_SRC:%.c=$(B)/%.o) $(LIBA)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(OUT)/%: $(B)/tests/bench/%.o $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/%: $(B)/tests/tools/%.o $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -155,16 +162,26 @@ bench: deps-ok
 
 install: deps-present
 	@$(MAKE) --no-print-directory -j$(JOBS) build
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/carerhub/samples
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/carerhub/samples $(DESTDIR)$(UNITDIR)
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/carerhub/keys $(DESTDIR)$(LOCALSTATEDIR)/lib/carerhub \
+	  $(DESTDIR)$(LOCALSTATEDIR)/spool/carerhub
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
-	install -m 0644 config/routing.yaml config/districts.yaml $(DESTDIR)$(SYSCONFDIR)/carerhub/
+	install -m 0644 config/routing.yaml config/districts.yaml config/participants.yaml \
+	  $(DESTDIR)$(SYSCONFDIR)/carerhub/
 	install -m 0644 config/samples/*.yaml $(DESTDIR)$(SYSCONFDIR)/carerhub/samples/
-	sed 's|^data_dir:.*|data_dir: $(LOCALSTATEDIR)/lib/carerhub|' config/carerhub.yaml \
+	sed -e 's|^data_dir:.*|data_dir: $(LOCALSTATEDIR)/lib/carerhub|' \
+	    -e 's|^  keys_dir:.*|  keys_dir: $(SYSCONFDIR)/carerhub/keys|' config/carerhub.yaml \
 	  > $(DESTDIR)$(SYSCONFDIR)/carerhub/carerhub.yaml
 	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/carerhub/carerhub.yaml
+	for u in deploy/systemd/*.service; do \
+	  sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	      -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u); \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u); \
+	done
 
 uninstall:
 	rm -f $(foreach p,$(PROGRAMS),$(DESTDIR)$(BINDIR)/$(notdir $(p)))
+	rm -f $(patsubst deploy/systemd/%,$(DESTDIR)$(UNITDIR)/%,$(wildcard deploy/systemd/*.service))
 	rm -rf $(DESTDIR)$(SYSCONFDIR)/carerhub
 
 # --- housekeeping --------------------------------------------------------------

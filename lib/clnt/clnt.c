@@ -7,6 +7,7 @@
 #include "wire/wire.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -98,6 +99,49 @@ int clnt_audit_query(void *sock, uint64_t corr, int64_t since, uint64_t after, u
     return s_send(sock, corr, &env);
 }
 
+void *clnt_watch(void *ctx, void *sock)
+{
+    static unsigned s_n;
+    char ep[64];
+    void *pair;
+    snprintf(ep, sizeof ep, "inproc://carerhub-clnt-watch-%u", ++s_n);
+    if (zmq_socket_monitor(sock, ep, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) < 0)
+        return NULL;
+    pair = zmq_socket(ctx, ZMQ_PAIR);
+    if (pair && zmq_connect(pair, ep) == 0)
+        return pair;
+    if (pair)
+        zmq_close(pair);
+    return NULL;
+}
+
+int clnt_refused(void *watch)
+{
+    int refused = 0;
+    while (watch) {
+        zmq_msg_t ev, addr;
+        uint16_t event = 0;
+        uint32_t value = 0;
+        zmq_msg_init(&ev);
+        zmq_msg_init(&addr);
+        if (zmq_msg_recv(&ev, watch, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            break;
+        }
+        if (zmq_msg_size(&ev) >= 6) {
+            memcpy(&event, zmq_msg_data(&ev), 2);
+            memcpy(&value, (char *)zmq_msg_data(&ev) + 2, 4);
+        }
+        if (zmq_msg_more(&ev))
+            zmq_msg_recv(&addr, watch, ZMQ_DONTWAIT);
+        zmq_msg_close(&ev);
+        zmq_msg_close(&addr);
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+            refused = value ? (int)value : 400;
+    }
+    return refused;
+}
+
 Carerhub__Envelope *clnt_call(void *ctx, const char *endpoint, const clnt_keys_t *keys,
                               Carerhub__Envelope *env, int timeout_ms, int resend_ms)
 {
@@ -106,13 +150,21 @@ Carerhub__Envelope *clnt_call(void *ctx, const char *endpoint, const clnt_keys_t
     int64_t deadline = clock_mono_ms() + timeout_ms, next_send = 0;
     Carerhub__Envelope *reply = NULL;
     uint64_t corr = ++s_corr + ((uint64_t)clock_now_ms() << 20);
-    int immediate = 1;
+    int immediate = 1, refused = 0;
+    void *watch;
 
-    (void)keys;
-    if (!sock) return NULL;
+    if (!sock)
+        return NULL;
     wire_socket_defaults(sock);
+    if (keys && curve_client(sock, &keys->me, keys->server) < 0) {
+        zmq_close(sock);
+        return NULL;
+    }
     zmq_setsockopt(sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
+    watch = clnt_watch(ctx, sock);
     if (zmq_connect(sock, endpoint) < 0) {
+        if (watch)
+            zmq_close(watch);
         zmq_close(sock);
         return NULL;
     }
@@ -120,9 +172,10 @@ Carerhub__Envelope *clnt_call(void *ctx, const char *endpoint, const clnt_keys_t
     env->corr = corr;
     for (;;) {
         int64_t now = clock_mono_ms();
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        zmq_pollitem_t items[2] = {{sock, 0, ZMQ_POLLIN, 0}, {watch, 0, ZMQ_POLLIN, 0}};
         long wait;
-        if (now >= deadline) break;
+        if (now >= deadline)
+            break;
         if (now >= next_send) {
             /* Not yet connected is EAGAIN: try again very soon. */
             if (wire_send(sock, NULL, env, ZMQ_DONTWAIT) == 0)
@@ -131,8 +184,11 @@ Carerhub__Envelope *clnt_call(void *ctx, const char *endpoint, const clnt_keys_t
                 next_send = now + 20;
         }
         wait = (long)((next_send < deadline ? next_send : deadline) - now);
-        if (zmq_poll(&item, 1, wait < 10 ? 10 : wait) < 0 && zmq_errno() != EINTR) break;
-        if (item.revents & ZMQ_POLLIN) {
+        if (zmq_poll(items, watch ? 2 : 1, wait < 10 ? 10 : wait) < 0 && zmq_errno() != EINTR)
+            break;
+        if ((items[1].revents & ZMQ_POLLIN) && (refused = clnt_refused(watch)) != 0)
+            break;
+        if (items[0].revents & ZMQ_POLLIN) {
             Carerhub__Envelope *got = NULL;
             if (wire_recv(sock, false, NULL, &got, ZMQ_DONTWAIT) == WIRE_OK) {
                 if (got->has_corr && got->corr == corr) {
@@ -143,7 +199,10 @@ Carerhub__Envelope *clnt_call(void *ctx, const char *endpoint, const clnt_keys_t
             }
         }
     }
+    if (watch)
+        zmq_close(watch);
     zmq_close(sock);
-    if (!reply) errno = ETIMEDOUT;
+    if (!reply)
+        errno = refused ? EACCES : ETIMEDOUT;
     return reply;
 }

@@ -11,6 +11,7 @@
 #define CARERHUB_CLNT_H
 
 #include "carerhub.pb-c.h"
+#include "wire/curve.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -30,13 +31,24 @@ int clnt_status_query(void *sock, uint64_t corr, const char *referral_id);
 int clnt_stats_query(void *sock, uint64_t corr);
 int clnt_audit_query(void *sock, uint64_t corr, int64_t since, uint64_t after, uint32_t limit);
 
-/* Security settings of a client socket (see lib/daemon/keys.h); NULL for a
- * plain connection. */
-typedef struct clnt_keys clnt_keys_t;
+/* A client's own key pair and the public key of the server it talks to. */
+typedef struct {
+    keypair_t me;
+    char server[CURVE_Z85];
+} clnt_keys_t;
+
+/* Watches a client socket's CURVE handshakes, so that a client learns when
+ * the server refuses its key instead of waiting in silence. Returns the
+ * watching socket (close it with zmq_close before sock) or NULL. */
+void *clnt_watch(void *ctx, void *sock);
+/* Reads the events waiting on a watch: the ZAP status code the server
+ * refused this client with (400: the key is not listed), or 0. */
+int clnt_refused(void *watch);
 
 /* Sends env to endpoint and waits up to timeout_ms for the reply with the
  * same corr, resending every resend_ms. Returns the reply (caller frees with
- * carerhub__envelope__free_unpacked) or NULL on timeout (errno ETIMEDOUT). */
+ * carerhub__envelope__free_unpacked) or NULL: errno ETIMEDOUT on timeout,
+ * EACCES when the server refused this client's key. */
 Carerhub__Envelope *clnt_call(void *ctx, const char *endpoint, const clnt_keys_t *keys,
                               Carerhub__Envelope *env, int timeout_ms, int resend_ms);
 

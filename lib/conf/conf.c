@@ -52,7 +52,8 @@ int conf_parse_bool(const ynode_t *n, bool *out)
 {
     static const char *yes[] = {"true", "True", "TRUE", "yes", "Yes", "YES", NULL};
     static const char *no[] = {"false", "False", "FALSE", "no", "No", "NO", NULL};
-    if (!n || n->kind != YNODE_SCALAR || !n->plain) return -1;
+    if (!n || n->kind != YNODE_SCALAR || !n->plain)
+        return -1;
     for (int i = 0; yes[i]; i++)
         if (strcmp(n->value, yes[i]) == 0) {
             *out = true;
@@ -70,17 +71,20 @@ int conf_parse_int(const ynode_t *n, long long *out)
 {
     char *end;
     long long v;
-    if (!n || n->kind != YNODE_SCALAR || n->len == 0 || n->len != strlen(n->value)) return -1;
+    if (!n || n->kind != YNODE_SCALAR || n->len == 0 || n->len != strlen(n->value))
+        return -1;
     errno = 0;
     v = strtoll(n->value, &end, 10);
-    if (errno || *end || end == n->value) return -1;
+    if (errno || *end || end == n->value)
+        return -1;
     *out = v;
     return 0;
 }
 
 int conf_scalar(const conf_ctx_t *ctx, const ynode_t *n, const char *what)
 {
-    if (n && n->kind == YNODE_SCALAR) return 0;
+    if (n && n->kind == YNODE_SCALAR)
+        return 0;
     diag_at(ctx->diag, ctx->file, n, "%s must be a single value, not a %s", what,
             ynode_kind_name(n));
     return -1;
@@ -90,7 +94,8 @@ int conf_scalar(const conf_ctx_t *ctx, const ynode_t *n, const char *what)
 static size_t s_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b), row[65];
-    if (la > 64 || lb > 64) return 99;
+    if (la > 64 || lb > 64)
+        return 99;
     for (size_t j = 0; j <= lb; j++)
         row[j] = j;
     for (size_t i = 1; i <= la; i++) {
@@ -98,8 +103,10 @@ static size_t s_distance(const char *a, const char *b)
         row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
             size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
             diag = up;
             row[j] = best;
         }
@@ -133,7 +140,8 @@ int conf_only_keys(const conf_ctx_t *ctx, const ynode_t *map, const char *const 
         const ynode_t *k = map->kids[i];
         bool ok = false;
         for (size_t j = 0; allowed[j]; j++)
-            if (strcmp(k->value, allowed[j]) == 0) ok = true;
+            if (strcmp(k->value, allowed[j]) == 0)
+                ok = true;
         if (!ok) {
             size_t n = 0;
             while (allowed[n])
@@ -171,7 +179,8 @@ static int s_bind_one(const conf_ctx_t *ctx, const conf_key_t *k, const ynode_t 
         }
         return conf_bind(ctx, ynode_is_null(v) ? NULL : v, k->sub, field);
     }
-    if (conf_scalar(ctx, v, k->name) < 0) return -1;
+    if (conf_scalar(ctx, v, k->name) < 0)
+        return -1;
     if (v->len != strlen(v->value)) {
         diag_at(ctx->diag, ctx->file, v, "%s contains a NUL character", k->name);
         return -1;
@@ -222,7 +231,8 @@ static int s_bind_one(const conf_ctx_t *ctx, const conf_key_t *k, const ynode_t 
         {
             char list[256] = "";
             for (int i = 0; k->choices[i]; i++) {
-                if (i) strncat(list, ", ", sizeof list - strlen(list) - 1);
+                if (i)
+                    strncat(list, ", ", sizeof list - strlen(list) - 1);
                 strncat(list, k->choices[i], sizeof list - strlen(list) - 1);
             }
             diag_at(ctx->diag, ctx->file, v, "%s must be one of %s, not '%.64s'", k->name, list,
@@ -256,7 +266,8 @@ int conf_bind(const conf_ctx_t *ctx, const ynode_t *map, const conf_key_t *keys,
     }
     for (const conf_key_t *k = keys; k->name; k++) {
         const ynode_t *v = ynode_get(map, k->name);
-        if (v && ynode_is_null(v) && k->type != CK_SECTION) v = NULL;
+        if (v && ynode_is_null(v) && k->type != CK_SECTION)
+            v = NULL;
         if (!v && k->type != CK_SECTION) {
             ynode_t d;
             if (!k->def) {
@@ -267,10 +278,12 @@ int conf_bind(const conf_ctx_t *ctx, const ynode_t *map, const conf_key_t *keys,
                 continue;
             }
             d = s_default_node(k->def);
-            if (s_bind_one(ctx, k, &d, base) < 0) rc = -1;
+            if (s_bind_one(ctx, k, &d, base) < 0)
+                rc = -1;
             continue;
         }
-        if (s_bind_one(ctx, k, v, base) < 0) rc = -1;
+        if (s_bind_one(ctx, k, v, base) < 0)
+            rc = -1;
     }
     return rc;
 }

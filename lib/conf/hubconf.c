@@ -113,7 +113,8 @@ hubconf_t *hubconf_load(const char *path, diag_t *diag)
     char *dir;
     size_t before = diag->n;
 
-    if (!s) return NULL;
+    if (!s)
+        return NULL;
     c = xcalloc(1, sizeof *c);
     c->path = xstrdup(path);
     dir = file_dirname(path);
@@ -140,7 +141,8 @@ hubconf_t *hubconf_load(const char *path, diag_t *diag)
 void hubconf_destroy(hubconf_t **cp)
 {
     hubconf_t *c = *cp;
-    if (!c) return;
+    if (!c)
+        return;
     conf_release(s_keys, c);
     free(c->path);
     free(c);
@@ -153,7 +155,8 @@ char *hubconf_find(void)
     const char *env = getenv("CARERHUB_CONFIG");
     ssize_t n;
 
-    if (env && *env) return xstrdup(env);
+    if (env && *env)
+        return xstrdup(env);
     n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
         char *bindir, *prefix;
@@ -172,7 +175,8 @@ char *hubconf_find(void)
         }
         free(prefix);
     }
-    if (file_exists("/etc/carerhub/carerhub.yaml")) return xstrdup("/etc/carerhub/carerhub.yaml");
+    if (file_exists("/etc/carerhub/carerhub.yaml"))
+        return xstrdup("/etc/carerhub/carerhub.yaml");
     return NULL;
 }
 

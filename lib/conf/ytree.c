@@ -49,7 +49,8 @@ static void s_fail(ystream_t *s, const yaml_mark_t *m, const char *fmt, ...)
 {
     va_list ap;
     char msg[512];
-    if (s->error) return;
+    if (s->error)
+        return;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
@@ -71,8 +72,10 @@ static int s_key_cmp(const void *a, const void *b)
     const ynode_t *x = *(ynode_t *const *)a, *y = *(ynode_t *const *)b;
     size_t n = x->len < y->len ? x->len : y->len;
     int c = memcmp(x->value, y->value, n);
-    if (c) return c;
-    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    if (c)
+        return c;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
     /* Equal keys: order by position so the later one is reported. */
     return x->line != y->line ? x->line - y->line : x->col - y->col;
 }
@@ -82,7 +85,8 @@ static int s_check_keys(ystream_t *s, s_frame_t *f)
     size_t pairs = f->n / 2;
     ynode_t **keys;
     int rc = 0;
-    if (pairs < 2) return 0;
+    if (pairs < 2)
+        return 0;
     keys = xmalloc(pairs * sizeof *keys);
     for (size_t i = 0; i < pairs; i++)
         keys[i] = f->kids[2 * i];
@@ -208,8 +212,10 @@ ystream_t *ytree_parse(const char *buf, size_t len, const ylimits_t *lim)
         default:
             break;
         }
-        if (!s->error && anchor) s_fail(s, &ev.start_mark, "anchors (&%s) are not allowed", anchor);
-        if (!s->error && tag) s_fail(s, &ev.start_mark, "tags (%s) are not allowed", tag);
+        if (!s->error && anchor)
+            s_fail(s, &ev.start_mark, "anchors (&%s) are not allowed", anchor);
+        if (!s->error && tag)
+            s_fail(s, &ev.start_mark, "tags (%s) are not allowed", tag);
         if (!s->error && n) {
             if (++nodes > lim->max_nodes)
                 s_fail(s, &ev.start_mark, "more than %zu values in one document", lim->max_nodes);
@@ -242,7 +248,8 @@ ystream_t *ytree_parse(const char *buf, size_t len, const ylimits_t *lim)
 void ystream_destroy(ystream_t **sp)
 {
     ystream_t *s = *sp;
-    if (!s) return;
+    if (!s)
+        return;
     while (s->arena) {
         s_block_t *next = s->arena->next;
         free(s->arena);
@@ -266,15 +273,18 @@ const ynode_t *ystream_doc(const ystream_t *s, size_t i)
 
 const char *ystream_error(const ystream_t *s, int *line, int *col)
 {
-    if (line) *line = s->err_line;
-    if (col) *col = s->err_col;
+    if (line)
+        *line = s->err_line;
+    if (col)
+        *col = s->err_col;
     return s->error;
 }
 
 const ynode_t *ynode_get(const ynode_t *map, const char *key)
 {
     size_t klen = strlen(key);
-    if (!map || map->kind != YNODE_MAP) return NULL;
+    if (!map || map->kind != YNODE_MAP)
+        return NULL;
     for (size_t i = 0; i + 1 < map->nkids; i += 2)
         if (map->kids[i]->len == klen && memcmp(map->kids[i]->value, key, klen) == 0)
             return map->kids[i + 1];
@@ -288,15 +298,18 @@ size_t ynode_pairs(const ynode_t *map)
 
 bool ynode_is_null(const ynode_t *n)
 {
-    if (!n) return true;
-    if (n->kind != YNODE_SCALAR || !n->plain) return false;
+    if (!n)
+        return true;
+    if (n->kind != YNODE_SCALAR || !n->plain)
+        return false;
     return n->len == 0 || strcmp(n->value, "~") == 0 || strcmp(n->value, "null") == 0 ||
            strcmp(n->value, "Null") == 0 || strcmp(n->value, "NULL") == 0;
 }
 
 const char *ynode_kind_name(const ynode_t *n)
 {
-    if (!n) return "nothing";
+    if (!n)
+        return "nothing";
     switch (n->kind) {
     case YNODE_SCALAR:
         return "single value";

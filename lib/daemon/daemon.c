@@ -65,7 +65,8 @@ void daemon_parse_args(int argc, char **argv, const char *name, const char *usag
             s_usage(stdout, name, usage);
             exit(0);
         default:
-            if (fn && c != '?' && fn(c, optarg, ctx) == 0) break;
+            if (fn && c != '?' && fn(c, optarg, ctx) == 0)
+                break;
             s_usage(stderr, name, usage);
             exit(EX_USAGE);
         }
@@ -103,7 +104,8 @@ static hubconf_t *s_load(const daemon_args_t *a, bool fatal)
                 log_error("reload: %s", d.msgs[i]);
         }
         diag_free(&d);
-        if (fatal) exit(EX_CONFIG);
+        if (fatal)
+            exit(EX_CONFIG);
         log_error("reload: configuration has problems; keeping the current one");
         return NULL;
     }
@@ -159,7 +161,8 @@ bool daemon_stopping(void)
 
 bool daemon_take_reload(void)
 {
-    if (!s_reload) return false;
+    if (!s_reload)
+        return false;
     s_reload = 0;
     return true;
 }
@@ -168,7 +171,8 @@ void *daemon_zmq(void)
 {
     if (!s_ctx) {
         s_ctx = zmq_ctx_new();
-        if (!s_ctx) log_fatal("cannot create the ZeroMQ context");
+        if (!s_ctx)
+            log_fatal("cannot create the ZeroMQ context");
         /* Signals are handled by flags; let blocking calls return EINTR. */
         zmq_ctx_set(s_ctx, ZMQ_BLOCKY, 0);
     }
@@ -178,8 +182,10 @@ void *daemon_zmq(void)
 void *daemon_socket(int type)
 {
     void *s = zmq_socket(daemon_zmq(), type);
-    if (!s) log_fatal("cannot create a ZeroMQ socket");
-    if (wire_socket_defaults(s) < 0) log_fatal("cannot set socket options");
+    if (!s)
+        log_fatal("cannot create a ZeroMQ socket");
+    if (wire_socket_defaults(s) < 0)
+        log_fatal("cannot set socket options");
     return s;
 }
 
@@ -207,9 +213,11 @@ void daemon_lock(const char *dir)
 {
     char *path = xasprintf("%s/lock", dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) log_fatal("cannot open %s", path);
+    if (fd < 0)
+        log_fatal("cannot open %s", path);
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        if (errno == EWOULDBLOCK) log_fatalx("another process is already using %s", dir);
+        if (errno == EWOULDBLOCK)
+            log_fatalx("another process is already using %s", dir);
         log_fatal("cannot lock %s", path);
     }
     /* The descriptor stays open, and the lock held, until the process ends. */

@@ -18,9 +18,11 @@ static bool s_digit(char c)
 
 bool ods_practice_valid(const char *s)
 {
-    if (strlen(s) != 6 || !s_upper(s[0])) return false;
+    if (strlen(s) != 6 || !s_upper(s[0]))
+        return false;
     for (int i = 1; i < 6; i++)
-        if (!s_digit(s[i])) return false;
+        if (!s_digit(s[i]))
+            return false;
     return true;
 }
 
@@ -38,8 +40,10 @@ bool ods_site_valid(const char *s)
 
 bool urn_valid(const char *s)
 {
-    if (strlen(s) != 6) return false;
+    if (strlen(s) != 6)
+        return false;
     for (int i = 0; i < 6; i++)
-        if (!s_digit(s[i])) return false;
+        if (!s_digit(s[i]))
+            return false;
     return true;
 }

@@ -38,7 +38,8 @@ geo_t *geo_new(void)
 void geo_destroy(geo_t **gp)
 {
     geo_t *g = *gp;
-    if (!g) return;
+    if (!g)
+        return;
     for (size_t i = 0; i < g->nlads; i++) {
         free(g->lads[i].code);
         free(g->lads[i].name);
@@ -54,9 +55,11 @@ void geo_destroy(geo_t **gp)
 
 static bool s_code_ok(const char *s)
 {
-    if (strlen(s) != 9 || !strchr("ENSWLM", s[0])) return false;
+    if (strlen(s) != 9 || !strchr("ENSWLM", s[0]))
+        return false;
     for (int i = 1; i < 9; i++)
-        if (s[i] < '0' || s[i] > '9') return false;
+        if (s[i] < '0' || s[i] > '9')
+            return false;
     return true;
 }
 
@@ -144,9 +147,12 @@ int geo_load_districts(geo_t *g, const char *path, diag_t *diag)
     ystream_t *s = conf_read_file(path, &root, diag);
     int rc = 0;
 
-    if (!s) return -1;
-    if (conf_only_keys(&ctx, root, top) < 0) rc = -1;
-    if (s_load_authorities(g, &ctx, ynode_get(root, "authorities")) < 0) rc = -1;
+    if (!s)
+        return -1;
+    if (conf_only_keys(&ctx, root, top) < 0)
+        rc = -1;
+    if (s_load_authorities(g, &ctx, ynode_get(root, "authorities")) < 0)
+        rc = -1;
     districts = ynode_get(root, "districts");
     if (!districts || districts->kind != YNODE_MAP) {
         diag_at(diag, path, districts ? districts : root,
@@ -160,7 +166,8 @@ int geo_load_districts(geo_t *g, const char *path, diag_t *diag)
             rc = -1;
             continue;
         }
-        if (s_add_area(g, &ctx, g->districts, k, districts->kids[i + 1]) < 0) rc = -1;
+        if (s_add_area(g, &ctx, g->districts, k, districts->kids[i + 1]) < 0)
+            rc = -1;
     }
     ystream_destroy(&s);
     return rc;
@@ -169,7 +176,8 @@ int geo_load_districts(geo_t *g, const char *path, diag_t *diag)
 int geo_add_sectors(geo_t *g, const conf_ctx_t *ctx, const ynode_t *map)
 {
     int rc = 0;
-    if (ynode_is_null(map)) return 0;
+    if (ynode_is_null(map))
+        return 0;
     if (map->kind != YNODE_MAP) {
         diag_at(ctx->diag, ctx->file, map, "sectors must be a mapping of sector to authorities");
         return -1;
@@ -181,7 +189,8 @@ int geo_add_sectors(geo_t *g, const conf_ctx_t *ctx, const ynode_t *map)
             rc = -1;
             continue;
         }
-        if (s_add_area(g, ctx, g->sectors, k, map->kids[i + 1]) < 0) rc = -1;
+        if (s_add_area(g, ctx, g->sectors, k, map->kids[i + 1]) < 0)
+            rc = -1;
     }
     return rc;
 }
@@ -210,7 +219,8 @@ const char *geo_lad_name(const geo_t *g, geo_lad_t lad)
 static size_t s_area(const geo_t *g, const smap_t *m, const char *key, const geo_lad_t **lads)
 {
     uint64_t v;
-    if (!smap_get(m, key, &v)) return 0;
+    if (!smap_get(m, key, &v))
+        return 0;
     *lads = g->cands + (v >> 4);
     return v & 15;
 }

@@ -39,7 +39,8 @@ pcdb_t *pcdb_open(const char *dir, bool create)
         return NULL;
     }
     s = store_open(dir, &o, &err);
-    if (!s) return NULL;
+    if (!s)
+        return NULL;
     db = xcalloc(1, sizeof *db);
     db->store = s;
     return db;
@@ -48,8 +49,10 @@ pcdb_t *pcdb_open(const char *dir, bool create)
 void pcdb_close(pcdb_t **dbp)
 {
     pcdb_t *db = *dbp;
-    if (!db) return;
-    if (db->rtxn) mdb_txn_abort(db->rtxn);
+    if (!db)
+        return;
+    if (db->rtxn)
+        mdb_txn_abort(db->rtxn);
     store_close(&db->store);
     free(db);
     *dbp = NULL;
@@ -58,7 +61,8 @@ void pcdb_close(pcdb_t **dbp)
 static MDB_txn *s_rtxn(pcdb_t *db)
 {
     if (db->rtxn) {
-        if (mdb_txn_renew(db->rtxn) == 0) return db->rtxn;
+        if (mdb_txn_renew(db->rtxn) == 0)
+            return db->rtxn;
         mdb_txn_abort(db->rtxn);
         db->rtxn = NULL;
     }
@@ -75,7 +79,8 @@ int pcdb_lookup(void *arg, const char *postcode, char *lad_code)
     MDB_txn *txn = s_rtxn(db);
     MDB_val k = store_val(postcode), v;
     int found = 0;
-    if (!txn) return 0;
+    if (!txn)
+        return 0;
     if (mdb_get(txn, store_dbi(db->store, S_DB_UNITS), &k, &v) == 0 && v.mv_size < 16) {
         memcpy(lad_code, v.mv_data, v.mv_size);
         lad_code[v.mv_size] = '\0';
@@ -90,8 +95,10 @@ unsigned long pcdb_count(pcdb_t *db)
     MDB_txn *txn = s_rtxn(db);
     MDB_stat st;
     unsigned long n = 0;
-    if (!txn) return 0;
-    if (mdb_stat(txn, store_dbi(db->store, S_DB_UNITS), &st) == 0) n = (unsigned long)st.ms_entries;
+    if (!txn)
+        return 0;
+    if (mdb_stat(txn, store_dbi(db->store, S_DB_UNITS), &st) == 0)
+        n = (unsigned long)st.ms_entries;
     mdb_txn_reset(txn);
     return n;
 }
@@ -119,9 +126,11 @@ static int s_write_batch(MDB_txn *txn, void *arg)
             rc = mdb_put(txn, dbi, &k, &v, 0);
         } else {
             rc = mdb_del(txn, dbi, &k, NULL);
-            if (rc == MDB_NOTFOUND) rc = 0;
+            if (rc == MDB_NOTFOUND)
+                rc = 0;
         }
-        if (rc) return rc;
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -129,7 +138,8 @@ static int s_write_batch(MDB_txn *txn, void *arg)
 static int s_flush(s_batch_t *b, char *err, size_t errsz)
 {
     int rc;
-    if (b->n == 0) return 0;
+    if (b->n == 0)
+        return 0;
     /* The reused read transaction must not be active while the map grows. */
     if (b->db->rtxn) {
         mdb_txn_abort(b->db->rtxn);
@@ -161,14 +171,16 @@ static int s_lad_column(const csv_t *c, char *name, size_t namesz)
             best = (int)i;
         }
     }
-    if (best >= 0) snprintf(name, namesz, "%s", csv_field(c, (size_t)best));
+    if (best >= 0)
+        snprintf(name, namesz, "%s", csv_field(c, (size_t)best));
     return best;
 }
 
 static int s_column(const csv_t *c, const char *name)
 {
     for (size_t i = 0; i < csv_nfields(c); i++)
-        if (strcmp(csv_field(c, i), name) == 0) return (int)i;
+        if (strcmp(csv_field(c, i), name) == 0)
+            return (int)i;
     return -1;
 }
 
@@ -176,9 +188,11 @@ static int s_column(const csv_t *c, const char *name)
 static bool s_lad_usable(const char *s)
 {
     size_t n = strlen(s);
-    if (n != 9 || !strchr("ENSWLM", s[0])) return false;
+    if (n != 9 || !strchr("ENSWLM", s[0]))
+        return false;
     for (size_t i = 1; i < n; i++)
-        if (s[i] < '0' || s[i] > '9') return false;
+        if (s[i] < '0' || s[i] > '9')
+            return false;
     return strcmp(s + 1, "99999999") != 0;
 }
 
@@ -198,7 +212,8 @@ int pcdb_import(pcdb_t *db, FILE *f, pcdb_import_stats_t *st, pcdb_progress_fn p
     }
     /* A byte order mark before the first header would hide its name. */
     pcds = s_column(c, "pcds");
-    if (pcds < 0 && strcmp(csv_field(c, 0), "\xef\xbb\xbfpcds") == 0) pcds = 0;
+    if (pcds < 0 && strcmp(csv_field(c, 0), "\xef\xbb\xbfpcds") == 0)
+        pcds = 0;
     doterm = s_column(c, "doterm");
     lad = s_lad_column(c, st->lad_column, sizeof st->lad_column);
     if (pcds < 0 || lad < 0) {
@@ -225,15 +240,18 @@ int pcdb_import(pcdb_t *db, FILE *f, pcdb_import_stats_t *st, pcdb_progress_fn p
             st->loaded++;
             b.n++;
         }
-        if (b.n == S_BATCH && s_flush(&b, err, errsz) < 0) goto done;
-        if (progress && st->rows % 100000 == 0) progress(st, arg);
+        if (b.n == S_BATCH && s_flush(&b, err, errsz) < 0)
+            goto done;
+        if (progress && st->rows % 100000 == 0)
+            progress(st, arg);
     }
     if (r < 0) {
         snprintf(err, errsz, "line %ld: %s", csv_line(c), csv_error(c));
         s_flush(&b, err, errsz);
         goto done;
     }
-    if (s_flush(&b, err, errsz) < 0) goto done;
+    if (s_flush(&b, err, errsz) < 0)
+        goto done;
     rc = 0;
 done:
     free(b.rows);

@@ -23,16 +23,21 @@ static bool s_in(char c, const char *set)
 /* The outward code, len 2-4 characters, upper case. */
 static bool s_outward_ok(const char *o, size_t len)
 {
-    if (len < 2 || len > 4 || !s_alpha(o[0]) || s_in(o[0], "QVX")) return false;
+    if (len < 2 || len > 4 || !s_alpha(o[0]) || s_in(o[0], "QVX"))
+        return false;
     if (s_digit(o[1])) {
         /* A9, A99, A9A */
-        if (len == 2) return true;
-        if (len == 3) return s_digit(o[2]) || s_in(o[2], "ABCDEFGHJKPSTUW");
+        if (len == 2)
+            return true;
+        if (len == 3)
+            return s_digit(o[2]) || s_in(o[2], "ABCDEFGHJKPSTUW");
         return false;
     }
     /* Second letter: AA9, AA99, AA9A */
-    if (!s_alpha(o[1]) || s_in(o[1], "IJZ") || len < 3 || !s_digit(o[2])) return false;
-    if (len == 3) return true;
+    if (!s_alpha(o[1]) || s_in(o[1], "IJZ") || len < 3 || !s_digit(o[2]))
+        return false;
+    if (len == 3)
+        return true;
     return s_digit(o[3]) || s_in(o[3], "ABEHMNPRVWXY");
 }
 
@@ -49,19 +54,25 @@ int postcode_normalise(const char *in, char *out)
 
     for (const char *p = in; *p; p++) {
         char c = *p;
-        if (c == ' ' || c == '\t') continue;
-        if (c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
-        if (!s_alpha(c) && !s_digit(c)) return -1;
-        if (n == sizeof compact - 1) return -1;
+        if (c == ' ' || c == '\t')
+            continue;
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (!s_alpha(c) && !s_digit(c))
+            return -1;
+        if (n == sizeof compact - 1)
+            return -1;
         compact[n++] = c;
     }
-    if (n < 5) return -1;
+    if (n < 5)
+        return -1;
     compact[n] = '\0';
     if (strcmp(compact, "GIR0AA") == 0) {
         strcpy(out, "GIR 0AA");
         return 0;
     }
-    if (!s_outward_ok(compact, n - 3) || !s_inward_ok(compact + n - 3)) return -1;
+    if (!s_outward_ok(compact, n - 3) || !s_inward_ok(compact + n - 3))
+        return -1;
     memcpy(out, compact, n - 3);
     out[n - 3] = ' ';
     memcpy(out + n - 2, compact + n - 3, 3);
@@ -72,7 +83,8 @@ int postcode_normalise(const char *in, char *out)
 void postcode_district(const char *pc, char *out)
 {
     size_t n = strcspn(pc, " ");
-    if (n >= DISTRICT_MAX) n = DISTRICT_MAX - 1;
+    if (n >= DISTRICT_MAX)
+        n = DISTRICT_MAX - 1;
     memcpy(out, pc, n);
     out[n] = '\0';
 }
@@ -91,9 +103,11 @@ void postcode_sector(const char *pc, char *out)
 bool postcode_district_valid(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 3 && strcmp(s, "GIR") == 0) return true;
+    if (n == 3 && strcmp(s, "GIR") == 0)
+        return true;
     for (size_t i = 0; i < n; i++)
-        if (!s_alpha(s[i]) && !s_digit(s[i])) return false;
+        if (!s_alpha(s[i]) && !s_digit(s[i]))
+            return false;
     return s_outward_ok(s, n);
 }
 
@@ -101,7 +115,8 @@ bool postcode_sector_valid(const char *s)
 {
     size_t n = strcspn(s, " ");
     char out[DISTRICT_MAX];
-    if (n >= DISTRICT_MAX || s[n] != ' ' || !s_digit(s[n + 1]) || s[n + 2]) return false;
+    if (n >= DISTRICT_MAX || s[n] != ' ' || !s_digit(s[n + 1]) || s[n + 2])
+        return false;
     memcpy(out, s, n);
     out[n] = '\0';
     return postcode_district_valid(out);

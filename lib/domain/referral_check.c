@@ -27,7 +27,8 @@ void ferrs_add(ferrs_t *e, const char *field, const char *code, const char *fmt,
     va_list ap;
     char msg[512];
     ferr_t *x;
-    if (e->n > FERRS_MAX) return;
+    if (e->n > FERRS_MAX)
+        return;
     if (e->n == FERRS_MAX) {
         field = "referral";
         code = "too_many_errors";
@@ -59,7 +60,8 @@ void ferrs_free(ferrs_t *e)
 bool ferrs_has(const ferrs_t *e, const char *field)
 {
     for (size_t i = 0; i < e->n; i++)
-        if (strcmp(e->v[i].field, field) == 0) return true;
+        if (strcmp(e->v[i].field, field) == 0)
+            return true;
     return false;
 }
 
@@ -114,7 +116,8 @@ static bool s_text(ferrs_t *e, const char *field, char **val, size_t max, bool r
     char *s = *val, *end;
     size_t n;
     if (!s || text_is_blank(s)) {
-        if (required) ferrs_add(e, field, "required", "is required");
+        if (required)
+            ferrs_add(e, field, "required", "is required");
         return false;
     }
     while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
@@ -152,7 +155,8 @@ static bool s_text(ferrs_t *e, const char *field, char **val, size_t max, bool r
 static void s_phone(ferrs_t *e, const char *field, char **val, bool required)
 {
     int digits = 0;
-    if (!s_text(e, field, val, S_PHONE_MAX, required, false)) return;
+    if (!s_text(e, field, val, S_PHONE_MAX, required, false))
+        return;
     for (const char *p = *val; *p; p++) {
         if (*p >= '0' && *p <= '9')
             digits++;
@@ -168,7 +172,8 @@ static void s_phone(ferrs_t *e, const char *field, char **val, bool required)
 static void s_email(ferrs_t *e, const char *field, char **val, bool required)
 {
     const char *at, *dot;
-    if (!s_text(e, field, val, S_EMAIL_MAX, required, false)) return;
+    if (!s_text(e, field, val, S_EMAIL_MAX, required, false))
+        return;
     at = strchr(*val, '@');
     dot = at ? strrchr(at, '.') : NULL;
     if (!at || at == *val || strchr(at + 1, '@') || strpbrk(*val, " ,;<>\"") || !dot ||
@@ -207,7 +212,8 @@ static bool s_date(ferrs_t *e, const char *field, char **val, bool required, dat
 static void s_nhs(ferrs_t *e, const char *field, char **val, bool required)
 {
     char digits[NHS_NUMBER_MAX];
-    if (!s_text(e, field, val, 20, required, false)) return;
+    if (!s_text(e, field, val, 20, required, false))
+        return;
     switch (nhs_number_parse(*val, digits)) {
     case NHS_OK:
         free(*val);
@@ -226,7 +232,8 @@ static void s_nhs(ferrs_t *e, const char *field, char **val, bool required)
 static void s_upper(char *s)
 {
     for (; s && *s; s++)
-        if (*s >= 'a' && *s <= 'z') *s = (char)(*s - 'a' + 'A');
+        if (*s >= 'a' && *s <= 'z')
+            *s = (char)(*s - 'a' + 'A');
 }
 
 /* A value that must be one of a few words. */
@@ -234,7 +241,8 @@ static void s_choice(ferrs_t *e, const char *field, char **val, bool required,
                      const char *const *choices)
 {
     char list[160] = "";
-    if (!s_text(e, field, val, S_SHORT_MAX, required, false)) return;
+    if (!s_text(e, field, val, S_SHORT_MAX, required, false))
+        return;
     for (size_t i = 0; choices[i]; i++) {
         if (text_ieq(*val, choices[i])) {
             free(*val);
@@ -270,7 +278,8 @@ static void s_postcode(ferrs_t *e, char **val, const referral_ctx_t *ctx)
 {
     char pc[POSTCODE_MAX], district[DISTRICT_MAX], lad[16];
     const geo_lad_t *lads;
-    if (!s_text(e, "carer.postcode", val, 16, true, false)) return;
+    if (!s_text(e, "carer.postcode", val, 16, true, false))
+        return;
     if (postcode_normalise(*val, pc) < 0) {
         ferrs_add(e, "carer.postcode", "format",
                   "'%.16s' is not a valid UK postcode "
@@ -280,7 +289,8 @@ static void s_postcode(ferrs_t *e, char **val, const referral_ctx_t *ctx)
     }
     free(*val);
     *val = xstrdup(pc);
-    if (!ctx->geo) return;
+    if (!ctx->geo)
+        return;
     postcode_district(pc, district);
     if (geo_district(ctx->geo, district, &lads) == 0 &&
         !(ctx->unit && ctx->unit(ctx->unit_arg, pc, lad) == 1))
@@ -350,7 +360,8 @@ static void s_cared_for(ferrs_t *e, Carerhub__CaredFor *c)
         char field[48], *s;
         bool known = false;
         snprintf(field, sizeof field, "cared_for.conditions[%zu]", i + 1);
-        if (!s_text(e, field, &c->conditions[i], S_SHORT_MAX, true, false)) continue;
+        if (!s_text(e, field, &c->conditions[i], S_SHORT_MAX, true, false))
+            continue;
         /* "Long-term illness" and "long_term_illness" are the same. */
         for (s = c->conditions[i]; *s; s++) {
             if (*s == ' ' || *s == '-')
@@ -359,7 +370,8 @@ static void s_cared_for(ferrs_t *e, Carerhub__CaredFor *c)
                 *s = (char)(*s - 'A' + 'a');
         }
         for (size_t k = 0; kinds[k]; k++)
-            if (strcmp(c->conditions[i], kinds[k]) == 0) known = true;
+            if (strcmp(c->conditions[i], kinds[k]) == 0)
+                known = true;
         if (!known) {
             ferrs_add(e, field, "invalid",
                       "'%.40s' is not a condition category; use "
@@ -410,7 +422,8 @@ static void s_gp(ferrs_t *e, Carerhub__GpPart *gp)
                   "e.g. F81001");
         return;
     }
-    if (!s_text(e, "practice", &gp->practice, 6, true, false)) return;
+    if (!s_text(e, "practice", &gp->practice, 6, true, false))
+        return;
     s_upper(gp->practice);
     if (!ods_practice_valid(gp->practice))
         ferrs_add(e, "practice", "format",
@@ -501,7 +514,8 @@ static bool s_field_set(const ProtobufCMessage *m, const ProtobufCFieldDescripto
 static void s_foreign(ferrs_t *e, const void *part, Carerhub__Source src)
 {
     const ProtobufCMessage *m = part;
-    if (!m) return;
+    if (!m)
+        return;
     for (unsigned i = 0; i < m->descriptor->n_fields; i++)
         if (s_field_set(m, &m->descriptor->fields[i])) {
             ferrs_add(e, m->descriptor->fields[i].name, "wrong_source",
@@ -546,7 +560,8 @@ int referral_check(Carerhub__Referral *r, Carerhub__Source src, const referral_c
 void referral_check_unknown(const ProtobufCMessage *m, const char *path, ferrs_t *errs)
 {
     const ProtobufCMessageDescriptor *d;
-    if (!m) return;
+    if (!m)
+        return;
     d = m->descriptor;
     for (unsigned i = 0; i < m->n_unknown_fields; i++)
         ferrs_add(errs, *path ? path : "referral", "unknown_field",
@@ -554,7 +569,8 @@ void referral_check_unknown(const ProtobufCMessage *m, const char *path, ferrs_t
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         char sub[160];
-        if (f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED) continue;
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED)
+            continue;
         snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", f->name);
         referral_check_unknown(*(const ProtobufCMessage *const *)((const char *)m + f->offset), sub,
                                errs);

@@ -36,8 +36,10 @@ static size_t s_fold(const char *in, char *out, size_t outsz)
         unsigned cp = 0;
         if (*p < 0x80) {
             char c = (char)*p++;
-            if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out[n++] = c;
+            if (c >= 'A' && c <= 'Z')
+                c = (char)(c - 'A' + 'a');
+            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+                out[n++] = c;
             continue;
         }
         if ((p[0] & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
@@ -70,12 +72,16 @@ int referral_match_key(const Carerhub__Referral *r, char *out, size_t outsz)
     char family[256], pc[16];
     size_t j = 0;
     const Carerhub__Carer *c = r->carer;
-    if (!c || !c->family_name || !c->date_of_birth || !c->postcode) return -1;
-    if (s_fold(c->family_name, family, sizeof family) == 0) return -1;
+    if (!c || !c->family_name || !c->date_of_birth || !c->postcode)
+        return -1;
+    if (s_fold(c->family_name, family, sizeof family) == 0)
+        return -1;
     for (const char *p = c->postcode; *p && j + 1 < sizeof pc; p++)
-        if (*p != ' ') pc[j++] = *p;
+        if (*p != ' ')
+            pc[j++] = *p;
     pc[j] = '\0';
-    if (snprintf(out, outsz, "%s|%s|%s", family, c->date_of_birth, pc) >= (int)outsz) return -1;
+    if (snprintf(out, outsz, "%s|%s|%s", family, c->date_of_birth, pc) >= (int)outsz)
+        return -1;
     return 0;
 }
 

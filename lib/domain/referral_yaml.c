@@ -38,7 +38,8 @@ static const ProtobufCMessageDescriptor *s_part_desc(Carerhub__Source s)
 static bool s_in(const char *s, const char *const *list)
 {
     for (size_t i = 0; list[i]; i++)
-        if (strcmp(s, list[i]) == 0) return true;
+        if (strcmp(s, list[i]) == 0)
+            return true;
     return false;
 }
 
@@ -74,7 +75,8 @@ static void s_bind_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *
     long long iv;
     bool bv;
 
-    if (ynode_is_null(v)) return; /* left out */
+    if (ynode_is_null(v))
+        return; /* left out */
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
         size_t *n = (size_t *)(base + f->quantifier_offset);
         char ***arr = (char ***)(base + f->offset);
@@ -89,14 +91,16 @@ static void s_bind_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *
         for (size_t i = 0; i < count; i++) {
             char item[160];
             char *text;
-            if (v->kind == YNODE_SEQ) one = v->kids[i];
+            if (v->kind == YNODE_SEQ)
+                one = v->kids[i];
             snprintf(item, sizeof item, "%s[%zu]", path, i + 1);
             if (one->kind != YNODE_SCALAR) {
                 ferrs_add(errs, item, "type", "must be a single value, not a %s",
                           ynode_kind_name(one));
                 continue;
             }
-            if ((text = s_text(one, item, errs)) != NULL) (*arr)[(*n)++] = text;
+            if ((text = s_text(one, item, errs)) != NULL)
+                (*arr)[(*n)++] = text;
         }
         return;
     }
@@ -107,7 +111,8 @@ static void s_bind_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *
                       ynode_kind_name(v));
             return;
         }
-        if (!*sub) *sub = s_new_msg(f->descriptor);
+        if (!*sub)
+            *sub = s_new_msg(f->descriptor);
         s_bind_msg(*sub, v, path, errs);
         return;
     }
@@ -193,7 +198,8 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
     Carerhub__Referral *r;
     ProtobufCMessage *part = NULL;
 
-    if (!doc || doc->kind != YNODE_MAP || !part_d) return NULL;
+    if (!doc || doc->kind != YNODE_MAP || !part_d)
+        return NULL;
     r = xmalloc(sizeof *r);
     carerhub__referral__init(r);
     for (size_t i = 0; i + 1 < doc->nkids; i += 2) {
@@ -209,7 +215,8 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
         }
         f = protobuf_c_message_descriptor_get_field_by_name(part_d, k->value);
         if (f) {
-            if (!part) part = s_new_msg(part_d);
+            if (!part)
+                part = s_new_msg(part_d);
             s_bind_field(part, f, v, k->value, errs);
             continue;
         }
@@ -228,7 +235,8 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
                 other = true;
                 break;
             }
-        if (!other) s_unknown(&carerhub__referral__descriptor, part_d, k, k->value, errs);
+        if (!other)
+            s_unknown(&carerhub__referral__descriptor, part_d, k, k->value, errs);
     }
     switch (src) {
     case CARERHUB__SOURCE__GP:

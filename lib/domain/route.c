@@ -58,7 +58,8 @@ static bool s_bit(const uint64_t *bits, geo_lad_t lad)
 static bool s_id_ok(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > S_MAX_ID || s[0] == '-') return false;
+    if (n == 0 || n > S_MAX_ID || s[0] == '-')
+        return false;
     for (size_t i = 0; i < n; i++)
         if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
             return false;
@@ -68,7 +69,8 @@ static bool s_id_ok(const char *s)
 int route_provider_find(const route_t *rt, const char *id)
 {
     for (size_t i = 0; i < rt->nproviders; i++)
-        if (strcmp(rt->providers[i].id, id) == 0) return (int)i;
+        if (strcmp(rt->providers[i].id, id) == 0)
+            return (int)i;
     return -1;
 }
 
@@ -96,7 +98,8 @@ static int s_load_providers(route_t *rt, const conf_ctx_t *ctx, const ynode_t *m
             rc = -1;
             continue;
         }
-        if (conf_only_keys(ctx, v, keys) < 0) rc = -1;
+        if (conf_only_keys(ctx, v, keys) < 0)
+            rc = -1;
         if (!name || name->kind != YNODE_SCALAR || name->len == 0 ||
             name->len != strlen(name->value)) {
             diag_at(ctx->diag, ctx->file, name ? name : v, "provider %s needs a name", k->value);
@@ -119,7 +122,8 @@ static int s_load_providers(route_t *rt, const conf_ctx_t *ctx, const ynode_t *m
 static int s_set_find(const route_t *rt, const char *name)
 {
     for (size_t i = 0; i < rt->nsets; i++)
-        if (strcmp(rt->sets[i].name, name) == 0) return (int)i;
+        if (strcmp(rt->sets[i].name, name) == 0)
+            return (int)i;
     return -1;
 }
 
@@ -164,7 +168,8 @@ static int s_bind_lads(route_t *rt, const conf_ctx_t *ctx, const ynode_t *n, uin
 static int s_load_sets(route_t *rt, const conf_ctx_t *ctx, const ynode_t *map)
 {
     int rc = 0;
-    if (ynode_is_null(map)) return 0;
+    if (ynode_is_null(map))
+        return 0;
     if (map->kind != YNODE_MAP) {
         diag_at(ctx->diag, ctx->file, map, "authority_sets must map names to lists of codes");
         return -1;
@@ -182,7 +187,8 @@ static int s_load_sets(route_t *rt, const conf_ctx_t *ctx, const ynode_t *map)
         }
         set.name = xstrdup(k->value);
         set.bits = xcalloc(rt->words, sizeof *set.bits);
-        if (s_bind_lads(rt, ctx, map->kids[i + 1], set.bits) < 0) rc = -1;
+        if (s_bind_lads(rt, ctx, map->kids[i + 1], set.bits) < 0)
+            rc = -1;
         rt->sets = xgrow(rt->sets, &rt->sets_cap, rt->nsets + 1, sizeof *rt->sets);
         rt->sets[rt->nsets++] = set;
     }
@@ -207,7 +213,8 @@ static int s_sources(const conf_ctx_t *ctx, const ynode_t *n, unsigned *mask)
     size_t count = n && n->kind == YNODE_SEQ ? n->nkids : 1;
     for (size_t i = 0; i < count; i++) {
         bool found = false;
-        if (n && n->kind == YNODE_SEQ) one = n->kids[i];
+        if (n && n->kind == YNODE_SEQ)
+            one = n->kids[i];
         for (unsigned s = ROUTE_SRC_GP; s <= ROUTE_SRC_SCHOOL; s++)
             if (one && one->kind == YNODE_SCALAR && strcmp(one->value, names[s]) == 0) {
                 *mask |= 1u << s;
@@ -238,7 +245,8 @@ static int s_load_rule(route_t *rt, const conf_ctx_t *ctx, const ynode_t *n, s_r
         diag_at(ctx->diag, ctx->file, n, "each rule must be a mapping with name, when, provider");
         return -1;
     }
-    if (conf_only_keys(ctx, n, keys) < 0) rc = -1;
+    if (conf_only_keys(ctx, n, keys) < 0)
+        rc = -1;
     if (!name || name->kind != YNODE_SCALAR || !s_id_ok(name->value)) {
         diag_at(ctx->diag, ctx->file, name ? name : n,
                 "a rule needs a name of lower-case letters, digits or '-'");
@@ -257,23 +265,30 @@ static int s_load_rule(route_t *rt, const conf_ctx_t *ctx, const ynode_t *n, s_r
     } else if (because) {
         r->because = xstrdup(because->value);
     }
-    if (ynode_is_null(when)) return rc; /* matches every known authority */
+    if (ynode_is_null(when))
+        return rc; /* matches every known authority */
     if (when->kind != YNODE_MAP) {
         diag_at(ctx->diag, ctx->file, when, "when must be a mapping of conditions");
         return -1;
     }
-    if (conf_only_keys(ctx, when, conds) < 0) rc = -1;
+    if (conf_only_keys(ctx, when, conds) < 0)
+        rc = -1;
     if ((c = ynode_get(when, "authority_in")) != NULL) {
         r->in = xcalloc(rt->words, sizeof *r->in);
-        if (s_bind_lads(rt, ctx, c, r->in) < 0) rc = -1;
+        if (s_bind_lads(rt, ctx, c, r->in) < 0)
+            rc = -1;
     }
     if ((c = ynode_get(when, "authority_not_in")) != NULL) {
         r->out = xcalloc(rt->words, sizeof *r->out);
-        if (s_bind_lads(rt, ctx, c, r->out) < 0) rc = -1;
+        if (s_bind_lads(rt, ctx, c, r->out) < 0)
+            rc = -1;
     }
-    if ((c = ynode_get(when, "age_under")) != NULL && s_age(ctx, c, &r->age_under) < 0) rc = -1;
-    if ((c = ynode_get(when, "age_from")) != NULL && s_age(ctx, c, &r->age_from) < 0) rc = -1;
-    if ((c = ynode_get(when, "source")) != NULL && s_sources(ctx, c, &r->sources) < 0) rc = -1;
+    if ((c = ynode_get(when, "age_under")) != NULL && s_age(ctx, c, &r->age_under) < 0)
+        rc = -1;
+    if ((c = ynode_get(when, "age_from")) != NULL && s_age(ctx, c, &r->age_from) < 0)
+        rc = -1;
+    if ((c = ynode_get(when, "source")) != NULL && s_sources(ctx, c, &r->sources) < 0)
+        rc = -1;
     return rc;
 }
 
@@ -286,7 +301,8 @@ static int s_load_rules(route_t *rt, const conf_ctx_t *ctx, const ynode_t *seq)
     }
     for (size_t i = 0; i < seq->nkids; i++) {
         s_rule_t r;
-        if (s_load_rule(rt, ctx, seq->kids[i], &r) < 0) rc = -1;
+        if (s_load_rule(rt, ctx, seq->kids[i], &r) < 0)
+            rc = -1;
         for (size_t j = 0; r.name && j < rt->nrules; j++)
             if (strcmp(rt->rules[j].name, r.name) == 0) {
                 diag_at(ctx->diag, ctx->file, seq->kids[i], "two rules are named %s", r.name);
@@ -311,7 +327,8 @@ route_t *route_load(const char *path, diag_t *diag)
 
     rt->triage = -1;
     rt->geo = geo_new();
-    if (!s) goto done;
+    if (!s)
+        goto done;
     conf_only_keys(&ctx, root, top);
     n = ynode_get(root, "area");
     if (!n || n->kind != YNODE_SCALAR || n->len == 0)
@@ -333,7 +350,8 @@ route_t *route_load(const char *path, diag_t *diag)
         }
         rc = geo_load_districts(rt->geo, dpath, diag);
         free(dpath);
-        if (rc < 0) goto done;
+        if (rc < 0)
+            goto done;
     }
     rt->words = (geo_lad_count(rt->geo) + 63) / 64 + 1;
     s_load_providers(rt, &ctx, ynode_get(root, "providers"));
@@ -357,7 +375,8 @@ done:
 void route_destroy(route_t **rtp)
 {
     route_t *rt = *rtp;
-    if (!rt) return;
+    if (!rt)
+        return;
     for (size_t i = 0; i < rt->nproviders; i++) {
         free(rt->providers[i].id);
         free(rt->providers[i].name);
@@ -384,11 +403,16 @@ void route_destroy(route_t **rtp)
 static bool s_rule_matches(const s_rule_t *r, geo_lad_t lad, int age, route_src_t source)
 {
     bool listed = lad != GEO_UNLISTED;
-    if (r->in && (!listed || !s_bit(r->in, lad))) return false;
-    if (r->out && listed && s_bit(r->out, lad)) return false;
-    if (r->age_under >= 0 && (age < 0 || age >= r->age_under)) return false;
-    if (r->age_from >= 0 && (age < 0 || age < r->age_from)) return false;
-    if (r->sources && !(r->sources >> source & 1)) return false;
+    if (r->in && (!listed || !s_bit(r->in, lad)))
+        return false;
+    if (r->out && listed && s_bit(r->out, lad))
+        return false;
+    if (r->age_under >= 0 && (age < 0 || age >= r->age_under))
+        return false;
+    if (r->age_from >= 0 && (age < 0 || age < r->age_from))
+        return false;
+    if (r->sources && !(r->sources >> source & 1))
+        return false;
     return true;
 }
 
@@ -414,7 +438,8 @@ void route_decide(const route_t *rt, const char *postcode, int age, route_src_t 
         strcpy(out->area, "");
         out->ncands = 1;
         out->cands[0] = lad >= 0 ? (geo_lad_t)lad : GEO_UNLISTED;
-        if (lad < 0) snprintf(out->unlisted, sizeof out->unlisted, "%s", code);
+        if (lad < 0)
+            snprintf(out->unlisted, sizeof out->unlisted, "%s", code);
     } else {
         postcode_sector(out->postcode, out->area);
         n = geo_sector(rt->geo, out->area, &lads);
@@ -496,7 +521,8 @@ static void s_where(const route_t *rt, const route_result_t *r, buf_t *out)
     for (size_t c = 0; c < r->ncands; c++) {
         bool split = r->outcome == ROUTE_AMBIGUOUS || r->outcome == ROUTE_NO_RULE;
         int rule = r->cand_rule[c];
-        if (c) buf_adds(out, c + 1 == r->ncands ? " and " : ", ");
+        if (c)
+            buf_adds(out, c + 1 == r->ncands ? " and " : ", ");
         if (!split) {
             s_lad_text(rt, r, c, out);
             continue;
@@ -537,15 +563,19 @@ void route_explain(const route_t *rt, const route_result_t *r, buf_t *out)
         break;
     }
     s_where(rt, r, out);
-    if (r->ncands > 1) buf_printf(out, ", all served by %s", rt->providers[r->provider].name);
-    if (r->age >= 0) buf_printf(out, "; the carer is %d on the day of referral", r->age);
+    if (r->ncands > 1)
+        buf_printf(out, ", all served by %s", rt->providers[r->provider].name);
+    if (r->age >= 0)
+        buf_printf(out, "; the carer is %d on the day of referral", r->age);
     buf_printf(out, ". Rule %s", rt->rules[r->rule].name);
-    if (rt->rules[r->rule].because) buf_printf(out, ": %s", rt->rules[r->rule].because);
+    if (rt->rules[r->rule].because)
+        buf_printf(out, ": %s", rt->rules[r->rule].because);
     buf_addc(out, '.');
     if (rt->providers[r->provider].signpost) {
         buf_adds(out, " Signpost the carer to ");
         for (size_t c = 0; c < r->ncands; c++) {
-            if (c) buf_adds(out, c + 1 == r->ncands ? " or " : ", ");
+            if (c)
+                buf_adds(out, c + 1 == r->ncands ? " or " : ", ");
             if (r->cands[c] == GEO_UNLISTED)
                 buf_printf(out, "authority %s", r->unlisted);
             else

@@ -11,6 +11,7 @@
 #include "clnt/clnt.h"
 #include "conf/hubconf.h"
 #include "daemon/daemon.h"
+#include "daemon/secure.h"
 #include "domain/pcdb.h"
 #include "domain/referral.h"
 #include "domain/route.h"
@@ -56,13 +57,41 @@ const intake_kind_t *intake_kind_of_id(const char *id)
     const intake_kind_t *all[] = {&intake_gp, &intake_discharge, &intake_school};
     for (size_t i = 0; i < 3; i++) {
         size_t n = strlen(all[i]->id_prefix);
-        if (strncmp(id, all[i]->id_prefix, n) == 0 && id[n] == '-') return all[i];
+        if (strncmp(id, all[i]->id_prefix, n) == 0 && id[n] == '-')
+            return all[i];
     }
     return NULL;
 }
 
-enum { S_DB_SPOOL, S_DB_TOKENS, S_DB_META };
-static const char *const s_dbs[] = {"spool", "tokens", "meta", NULL};
+enum { S_DB_SPOOL, S_DB_TOKENS, S_DB_META, S_DB_AUDIT };
+static const char *const s_dbs[] = {"spool", "tokens", "meta", "audit", NULL};
+
+/* The role that may submit to each intake, and the referral field its scope
+ * must cover. */
+static role_t s_submitter_role(Carerhub__Source src)
+{
+    return src == CARERHUB__SOURCE__GP          ? ROLE_GP
+           : src == CARERHUB__SOURCE__DISCHARGE ? ROLE_HOSPITAL
+                                                : ROLE_SCHOOL;
+}
+
+static const char *s_scope_field(Carerhub__Source src)
+{
+    return src == CARERHUB__SOURCE__GP          ? "practice"
+           : src == CARERHUB__SOURCE__DISCHARGE ? "hospital.trust"
+                                                : "school.urn";
+}
+
+static const char *s_scope_value(const Carerhub__Referral *r)
+{
+    if (r->gp)
+        return r->gp->practice;
+    if (r->discharge && r->discharge->hospital)
+        return r->discharge->hospital->trust;
+    if (r->school && r->school->school)
+        return r->school->school->urn;
+    return NULL;
+}
 
 typedef struct {
     const intake_kind_t *kind;
@@ -72,9 +101,12 @@ typedef struct {
     route_t *rt;
     pcdb_t *pcdb;
     store_t *store;
+    secure_t *sec;
     void *front, *back;
     char epoch[8];
     uint64_t next_seq;
+    uint64_t next_audit;   /* last audit record numbered */
+    uint64_t audit_cursor; /* the next audit record to send */
     /* Forwarding to the router. */
     smap_t *inflight; /* referral id -> monotonic ms when sent */
     uint64_t cursor;  /* the next spool sequence to send */
@@ -111,7 +143,8 @@ static uint64_t s_seq_of(const s_intake_t *in, const char *id)
         strncmp(id + pn + 1, in->epoch, en) != 0 || id[pn + 1 + en] != '-')
         return 0;
     id += pn + en + 2;
-    if (*id < '1' || *id > '9') return 0;
+    if (*id < '1' || *id > '9')
+        return 0;
     errno = 0;
     v = strtoull(id, &end, 10);
     return errno || *end ? 0 : (uint64_t)v;
@@ -183,7 +216,8 @@ static void s_epoch(char out[7])
 {
     static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     uint8_t r[6];
-    if (getrandom(r, sizeof r, 0) != sizeof r) log_fatal("cannot read random bytes");
+    if (getrandom(r, sizeof r, 0) != sizeof r)
+        log_fatal("cannot read random bytes");
     for (int i = 0; i < 6; i++)
         out[i] = alphabet[r[i] & 31];
     out[6] = '\0';
@@ -192,7 +226,7 @@ static void s_epoch(char out[7])
 typedef struct {
     s_intake_t *in;
     char epoch[8];
-    uint64_t seq;
+    uint64_t seq, audit;
 } s_meta_t;
 
 static int s_meta_init(MDB_txn *txn, void *arg)
@@ -204,17 +238,25 @@ static int s_meta_init(MDB_txn *txn, void *arg)
     if (rc == MDB_NOTFOUND) {
         s_epoch(m->epoch);
         v = store_val(m->epoch);
-        if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0) return rc;
+        if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
+            return rc;
         m->seq = 0;
         return 0;
     }
-    if (rc) return rc;
-    if (v.mv_size >= sizeof m->epoch) return MDB_CORRUPTED;
+    if (rc)
+        return rc;
+    if (v.mv_size >= sizeof m->epoch)
+        return MDB_CORRUPTED;
     memcpy(m->epoch, v.mv_data, v.mv_size);
     m->epoch[v.mv_size] = '\0';
     k = store_val("seq");
     rc = mdb_get(txn, dbi, &k, &v);
     m->seq = rc == 0 && v.mv_size == 8 ? s_unkey(&v) : 0;
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    k = store_val("audit");
+    rc = mdb_get(txn, dbi, &k, &v);
+    m->audit = rc == 0 && v.mv_size == 8 ? s_unkey(&v) : 0;
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -250,7 +292,8 @@ static int s_write_batch(MDB_txn *txn, void *arg)
         Carerhub__SpoolEntry e = CARERHUB__SPOOL_ENTRY__INIT;
         MDB_val k = {8, key}, v;
         uint8_t *buf;
-        if (it->same_as >= 0) continue;
+        if (it->same_as >= 0)
+            continue;
         e.referral = req->referral;
         e.token = req->token;
         v.mv_size = carerhub__spool_entry__get_packed_size(&e);
@@ -260,8 +303,10 @@ static int s_write_batch(MDB_txn *txn, void *arg)
         s_key(it->seq, key);
         rc = mdb_put(txn, store_dbi(in->store, S_DB_SPOOL), &k, &v, MDB_APPEND);
         free(buf);
-        if (rc == MDB_KEYEXIST) rc = mdb_put(txn, store_dbi(in->store, S_DB_SPOOL), &k, &v, 0);
-        if (rc) return rc;
+        if (rc == MDB_KEYEXIST)
+            rc = mdb_put(txn, store_dbi(in->store, S_DB_SPOOL), &k, &v, 0);
+        if (rc)
+            return rc;
         if (req->token && *req->token) {
             Carerhub__TokenEntry t = CARERHUB__TOKEN_ENTRY__INIT;
             uint8_t tbuf[128];
@@ -271,7 +316,8 @@ static int s_write_batch(MDB_txn *txn, void *arg)
             t.at = now;
             tv.mv_size = carerhub__token_entry__pack(&t, tbuf);
             tv.mv_data = tbuf;
-            if ((rc = mdb_put(txn, store_dbi(in->store, S_DB_TOKENS), &tk, &tv, 0)) != 0) return rc;
+            if ((rc = mdb_put(txn, store_dbi(in->store, S_DB_TOKENS), &tk, &tv, 0)) != 0)
+                return rc;
         }
     }
     {
@@ -294,7 +340,8 @@ static void s_batch_clear(s_batch_t *b)
 static void s_commit(s_intake_t *in, s_batch_t *b)
 {
     int rc;
-    if (b->n == 0) return;
+    if (b->n == 0)
+        return;
     rc = store_write(in->store, s_write_batch, b);
     if (rc != 0) {
         log_error("cannot store %zu referral(s): %s; answering \"temporarily unavailable\"", b->n,
@@ -326,14 +373,16 @@ static bool s_token_known(s_intake_t *in, const char *token, char *id, size_t id
     MDB_txn *txn;
     MDB_val k = store_val(token), v;
     bool found = false;
-    if (store_read(in->store, &txn) != 0) return false;
+    if (store_read(in->store, &txn) != 0)
+        return false;
     if (mdb_get(txn, store_dbi(in->store, S_DB_TOKENS), &k, &v) == 0) {
         Carerhub__TokenEntry *t = carerhub__token_entry__unpack(NULL, v.mv_size, v.mv_data);
         if (t && t->referral_id) {
             snprintf(id, idsz, "%s", t->referral_id);
             found = true;
         }
-        if (t) carerhub__token_entry__free_unpacked(t, NULL);
+        if (t)
+            carerhub__token_entry__free_unpacked(t, NULL);
     }
     mdb_txn_abort(txn);
     return found;
@@ -342,9 +391,11 @@ static bool s_token_known(s_intake_t *in, const char *token, char *id, size_t id
 static bool s_token_ok(const char *t)
 {
     size_t n = strlen(t);
-    if (n == 0 || n > S_TOKEN_MAX) return false;
+    if (n == 0 || n > S_TOKEN_MAX)
+        return false;
     for (; *t; t++)
-        if (*t < 0x21 || *t > 0x7e) return false;
+        if (*t < 0x21 || *t > 0x7e)
+            return false;
     return true;
 }
 
@@ -359,6 +410,23 @@ static void s_submit(s_intake_t *in, s_batch_t *b, const wire_peer_t *peer, Care
     uint64_t tok_item;
     s_item_t *it;
 
+    const participant_t *who = secure_peer(in->sec, peer);
+    char actor[80];
+
+    secure_actor(in->sec, peer, actor, sizeof actor);
+    if (!who || who->role != s_submitter_role(in->kind->source)) {
+        char why[200];
+        snprintf(why, sizeof why,
+                 "a %s key may not submit here: the %s intake takes referrals from %s keys only",
+                 who ? role_name(who->role) : "unlisted", referral_source_name(in->kind->source),
+                 role_name(s_submitter_role(in->kind->source)));
+        log_warn("refused a submission from %s: %s", actor, why);
+        secure_audit(in->sec, "refused-message", actor, NULL, why);
+        in->bad++;
+        s_reply_error(in, peer, env->corr, env->has_corr, "forbidden", why);
+        carerhub__envelope__free_unpacked(env, NULL);
+        return;
+    }
     if (req->token && !s_token_ok(req->token)) {
         ferrs_add(&errs, "token", "format", "must be 1-%d printable characters", S_TOKEN_MAX);
     } else if (req->token && smap_get(b->tokens, req->token, &tok_item)) {
@@ -390,6 +458,20 @@ static void s_submit(s_intake_t *in, s_batch_t *b, const wire_peer_t *peer, Care
         }
         referral_check_unknown(&r->base, "", &errs);
         referral_check(r, in->kind->source, &ctx, &errs);
+        /* The key decides whose referrals these may be: a practice sends
+         * its own cards, a trust its own discharges, a school its pupils. */
+        if (!ferrs_has(&errs, s_scope_field(in->kind->source)) &&
+            !participant_in_scope(who, s_scope_value(r))) {
+            char why[200];
+            ferrs_add(&errs, s_scope_field(in->kind->source), "forbidden",
+                      "%s is not yours to refer for: your key (%s) may refer for %s only",
+                      s_scope_value(r) ? s_scope_value(r) : "(none)", who->id,
+                      who->nscopes ? who->scopes[0] : "nobody");
+            snprintf(why, sizeof why, "referral for %s refused: outside the scope of the key",
+                     s_scope_value(r) ? s_scope_value(r) : "(none)");
+            log_warn("refused a submission from %s: %s", actor, why);
+            secure_audit(in->sec, "refused-message", actor, NULL, why);
+        }
     }
     if (errs.n) {
         in->rejected++;
@@ -412,7 +494,7 @@ static void s_submit(s_intake_t *in, s_batch_t *b, const wire_peer_t *peer, Care
     r->received_at = clock_now_ms();
     date_format(date_of_ms(r->received_at), day);
     r->referral_date = xstrdup(day);
-    r->submitted_by = xstrdup(peer->user[0] ? peer->user : "local");
+    r->submitted_by = xstrdup(who->id);
 
     b->items = xgrow(b->items, &b->cap, b->n + 1, sizeof *b->items);
     it = &b->items[b->n];
@@ -426,7 +508,8 @@ static void s_submit(s_intake_t *in, s_batch_t *b, const wire_peer_t *peer, Care
     snprintf(it->id, sizeof it->id, "%s-%s-%llu", in->kind->id_prefix, in->epoch,
              (unsigned long long)it->seq);
     r->id = xstrdup(it->id);
-    if (req->token) smap_put(b->tokens, req->token, b->n);
+    if (req->token)
+        smap_put(b->tokens, req->token, b->n);
     b->n++;
 }
 
@@ -435,9 +518,23 @@ static void s_status(s_intake_t *in, const wire_peer_t *peer, Carerhub__Envelope
     Carerhub__Envelope out = CARERHUB__ENVELOPE__INIT;
     Carerhub__StatusReply rep = CARERHUB__STATUS_REPLY__INIT;
     const char *id = env->status_query->referral_id;
-    uint64_t seq = id ? s_seq_of(in, id) : 0;
+    uint64_t seq = id && strlen(id) < 64 ? s_seq_of(in, id) : 0;
     Carerhub__SpoolEntry *e = NULL;
+    const participant_t *who = secure_peer(in->sec, peer);
+    char actor[80];
     MDB_txn *txn;
+
+    secure_actor(in->sec, peer, actor, sizeof actor);
+    if (!who || who->role != ROLE_OPERATOR) {
+        log_warn("refused a status query from %s: not an operator", actor);
+        secure_audit(in->sec, "refused-message", actor, NULL,
+                     "status query refused: operators only");
+        in->bad++;
+        s_reply_error(in, peer, env->corr, env->has_corr, "forbidden",
+                      "status queries need an operator key");
+        return;
+    }
+    secure_audit(in->sec, "status", actor, id && strlen(id) < 64 ? id : NULL, NULL);
 
     rep.has_state = true;
     rep.state = CARERHUB__STATUS_REPLY__STATE__UNKNOWN;
@@ -460,7 +557,8 @@ static void s_status(s_intake_t *in, const wire_peer_t *peer, Carerhub__Envelope
     out.body_case = CARERHUB__ENVELOPE__BODY_STATUS_REPLY;
     out.status_reply = &rep;
     s_reply(in, peer, env->corr, env->has_corr, &out);
-    if (e) carerhub__spool_entry__free_unpacked(e, NULL);
+    if (e)
+        carerhub__spool_entry__free_unpacked(e, NULL);
 }
 
 /* Reads what submitters sent, up to one batch. */
@@ -470,10 +568,11 @@ static void s_drain_front(s_intake_t *in, s_batch_t *b)
         wire_peer_t peer;
         Carerhub__Envelope *env = NULL;
         wire_status_t st = wire_recv(in->front, true, &peer, &env, ZMQ_DONTWAIT);
-        if (st == WIRE_AGAIN || st == WIRE_FAILED) return;
+        if (st == WIRE_AGAIN || st == WIRE_FAILED)
+            return;
         if (st != WIRE_OK) {
             in->bad++;
-            log_warn("refused a message: %s", wire_status_str(st));
+            secure_refuse(in->sec, &peer, in->kind->dir, wire_status_str(st));
             s_reply_error(in, &peer, 0, false, "bad_request", wire_status_str(st));
             continue;
         }
@@ -499,81 +598,174 @@ static void s_drain_front(s_intake_t *in, s_batch_t *b)
 static void s_open_back(s_intake_t *in)
 {
     int one = 1, hwm = 10000;
-    if (in->back) zmq_close(in->back);
+    if (in->back)
+        zmq_close(in->back);
     in->back = daemon_socket(ZMQ_DEALER);
+    secure_client(in->sec, in->back, in->conf, "router");
     /* Do not queue for a router that is not there: keep it in the spool. */
     zmq_setsockopt(in->back, ZMQ_IMMEDIATE, &one, sizeof one);
     zmq_setsockopt(in->back, ZMQ_SNDHWM, &hwm, sizeof hwm);
     daemon_connect(in->back, in->conf->router.intake_endpoint);
 }
 
-/* Forwards the spool from the cursor while the window allows. Referrals go
- * as they were encoded when accepted: each spool entry holds the Referral
- * as its field 1, which is byte for byte field 1 of a Forward. */
+/* Appends to msg (at *len) the records of db from *cursor on, as field
+ * `field` of a Forward, while the limits allow; records what was taken in
+ * keys (as "<prefix><id>"). Returns how many; *cursor moves past them. */
+typedef struct {
+    uint8_t *msg;
+    size_t len, cap;
+    char (*keys)[72];
+    size_t n;
+} s_out_t;
+
+static size_t s_gather(s_intake_t *in, MDB_txn *txn, int db, uint32_t field, uint64_t *cursor,
+                       size_t room, s_out_t *o)
+{
+    MDB_cursor *cur;
+    uint8_t key[8];
+    MDB_val k = {8, key}, v;
+    size_t taken = 0;
+    int rc;
+
+    mdb_cursor_open(txn, store_dbi(in->store, (size_t)db), &cur);
+    s_key(*cursor, key);
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && taken < room && o->len < S_FORWARD_MAX_BYTES) {
+        uint64_t seq = s_unkey(&k);
+        const uint8_t *ref, *id;
+        size_t rlen, idlen;
+        *cursor = seq + 1;
+        if (db == S_DB_SPOOL) {
+            /* A spool entry holds the Referral as field 1, which is byte for
+             * byte field 1 of a Forward; the Referral's id is its field 1. */
+            if (pbwire_find(v.mv_data, v.mv_size, 1, &ref, &rlen) == 0 &&
+                pbwire_find(ref, rlen, 1, &id, &idlen) == 0 && idlen > 0 && idlen < 64) {
+                o->msg = xgrow(o->msg, &o->cap, o->len + pbwire_ld_size(field, rlen), 1);
+                o->len += pbwire_ld(o->msg + o->len, field, ref, rlen);
+                memcpy(o->keys[o->n], id, idlen);
+                o->keys[o->n++][idlen] = '\0';
+                taken++;
+            } else {
+                /* Cannot happen unless the store is damaged: skip, loudly. */
+                log_error("spool entry %llu is unreadable; skipping it", (unsigned long long)seq);
+            }
+        } else {
+            o->msg = xgrow(o->msg, &o->cap, o->len + pbwire_ld_size(field, v.mv_size), 1);
+            o->len += pbwire_ld(o->msg + o->len, field, v.mv_data, v.mv_size);
+            snprintf(o->keys[o->n++], sizeof o->keys[0], "audit:%llu", (unsigned long long)seq);
+            taken++;
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return taken;
+}
+
+/* Forwards the spool (and the audit records waiting) from the cursors while
+ * the window allows, each message holding referrals as they were encoded
+ * when accepted. */
 static void s_forward(s_intake_t *in)
 {
     int64_t now = clock_mono_ms();
-    uint8_t *msg = NULL;
-    size_t cap = 0;
-    char(*ids)[64] = xmalloc(S_FORWARD_MAX_REFS * sizeof *ids);
+    s_out_t o = {NULL, 0, 0, xmalloc(2 * S_FORWARD_MAX_REFS * sizeof *o.keys), 0};
 
-    while (smap_count(in->inflight) < (size_t)in->ic->forward_window) {
-        size_t n = 0, len = 16; /* room for the envelope's own fields */
-        uint64_t last = 0;
-        bool was_idle = smap_count(in->inflight) == 0;
+    for (;;) {
+        size_t inflight = smap_count(in->inflight), window = (size_t)in->ic->forward_window;
+        size_t room = inflight < window ? window - inflight : 0, got;
+        uint64_t cursor = in->cursor, audit_cursor = in->audit_cursor;
+        bool was_idle = inflight == 0;
+        uint8_t head[16];
+        size_t hn, off;
         MDB_txn *txn;
-        MDB_cursor *cur;
-        uint8_t key[8], head[16];
-        MDB_val k = {8, key}, v;
-        size_t hn;
-        int rc;
 
-        if (store_read(in->store, &txn) != 0) break;
-        mdb_cursor_open(txn, store_dbi(in->store, S_DB_SPOOL), &cur);
-        s_key(in->cursor, key);
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        while (rc == 0 && n < S_FORWARD_MAX_REFS && len < S_FORWARD_MAX_BYTES &&
-               smap_count(in->inflight) + n < (size_t)in->ic->forward_window) {
-            const uint8_t *ref, *id;
-            size_t rlen, idlen;
-            last = s_unkey(&k);
-            if (pbwire_find(v.mv_data, v.mv_size, 1, &ref, &rlen) == 0 &&
-                pbwire_find(ref, rlen, 1, &id, &idlen) == 0 && idlen > 0 && idlen < sizeof ids[0]) {
-                msg = xgrow(msg, &cap, len + pbwire_ld_size(1, rlen), 1);
-                len += pbwire_ld(msg + len, 1, ref, rlen);
-                memcpy(ids[n], id, idlen);
-                ids[n++][idlen] = '\0';
-            } else {
-                /* Cannot happen unless the store is damaged: skip, loudly. */
-                log_error("spool entry %llu is unreadable; skipping it", (unsigned long long)last);
-            }
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-        }
-        mdb_cursor_close(cur);
+        if (room > S_FORWARD_MAX_REFS)
+            room = S_FORWARD_MAX_REFS;
+        if (room == 0 || store_read(in->store, &txn) != 0)
+            break;
+        o.len = 16; /* room for the envelope's own fields */
+        o.n = 0;
+        got = s_gather(in, txn, S_DB_SPOOL, 1, &cursor, room, &o);
+        got += s_gather(in, txn, S_DB_AUDIT, 2, &audit_cursor, S_FORWARD_MAX_REFS, &o);
         mdb_txn_abort(txn);
-        if (last == 0) break;
-        if (n > 0) {
-            /* Envelope: version (field 1) and forward (field 12), in front of
-             * the referrals gathered after the 16 bytes kept free. */
-            size_t body = len - 16, off;
-            hn = 0;
-            head[hn++] = 0x08;
-            head[hn++] = WIRE_VERSION;
-            hn += pbwire_varint(head + hn, (uint64_t)12 << 3 | 2);
-            hn += pbwire_varint(head + hn, body);
-            off = 16 - hn;
-            memcpy(msg + off, head, hn);
-            if (wire_send_raw(in->back, NULL, msg + off, len - off, ZMQ_DONTWAIT) < 0)
-                break; /* no router connected (EAGAIN), or its queue is full: later */
-            for (size_t i = 0; i < n; i++)
-                smap_put(in->inflight, ids[i], (uint64_t)now);
-            in->forwarded += n;
-            if (was_idle) in->last_progress = now;
+        if (got == 0) {
+            in->cursor = cursor; /* past unreadable entries, if any */
+            break;
         }
-        in->cursor = last + 1;
+        /* Envelope: version (field 1) and forward (field 12), in front of
+         * the records gathered after the 16 bytes kept free. */
+        hn = 0;
+        head[hn++] = 0x08;
+        head[hn++] = WIRE_VERSION;
+        hn += pbwire_varint(head + hn, (uint64_t)12 << 3 | 2);
+        hn += pbwire_varint(head + hn, o.len - 16);
+        off = 16 - hn;
+        memcpy(o.msg + off, head, hn);
+        if (wire_send_raw(in->back, NULL, o.msg + off, o.len - off, ZMQ_DONTWAIT) < 0)
+            break; /* no router connected (EAGAIN), or its queue is full: later */
+        for (size_t i = 0; i < o.n; i++)
+            smap_put(in->inflight, o.keys[i], (uint64_t)now);
+        in->forwarded += o.n;
+        in->cursor = cursor;
+        in->audit_cursor = audit_cursor;
+        if (was_idle)
+            in->last_progress = now;
     }
-    free(msg);
-    free(ids);
+    free(o.msg);
+    free(o.keys);
+}
+
+typedef struct {
+    s_intake_t *in;
+    Carerhub__AuditRecord **recs;
+    size_t n;
+} s_audit_batch_t;
+
+static int s_put_audit(MDB_txn *txn, void *arg)
+{
+    s_audit_batch_t *a = arg;
+    s_intake_t *in = a->in;
+    uint64_t seq = in->next_audit;
+    uint8_t key[8];
+    int rc;
+    for (size_t i = 0; i < a->n; i++) {
+        MDB_val k = {8, key}, v;
+        uint8_t buf[2048];
+        a->recs[i]->has_seq = true;
+        a->recs[i]->seq = ++seq;
+        free(a->recs[i]->recorded_by);
+        a->recs[i]->recorded_by = xstrdup(in->kind->program);
+        if (carerhub__audit_record__get_packed_size(a->recs[i]) > sizeof buf)
+            continue; /* cannot happen: every field is short */
+        v.mv_size = carerhub__audit_record__pack(a->recs[i], buf);
+        v.mv_data = buf;
+        s_key(seq, key);
+        if ((rc = mdb_put(txn, store_dbi(in->store, S_DB_AUDIT), &k, &v, 0)) != 0)
+            return rc;
+    }
+    {
+        MDB_val k = store_val("audit"), v = {8, key};
+        s_key(seq, key);
+        return mdb_put(txn, store_dbi(in->store, S_DB_META), &k, &v, 0);
+    }
+}
+
+/* Keeps the audit events of this pass in the spool, for the router. */
+static void s_store_audit(s_intake_t *in)
+{
+    s_audit_batch_t a = {in, NULL, 0};
+    int rc;
+    a.n = secure_take(in->sec, &a.recs);
+    if (a.n == 0)
+        return;
+    rc = store_write(in->store, s_put_audit, &a);
+    if (rc == 0)
+        in->next_audit += a.n;
+    else
+        log_error("cannot keep %zu audit record(s) for the router: %s", a.n,
+                  rc > 0 ? strerror(rc) : mdb_strerror(rc));
+    for (size_t i = 0; i < a.n; i++)
+        carerhub__audit_record__free_unpacked(a.recs[i], NULL);
+    free(a.recs);
 }
 
 typedef struct {
@@ -586,15 +778,27 @@ static int s_delete_acked(MDB_txn *txn, void *arg)
 {
     s_acks_t *a = arg;
     for (size_t i = 0; i < a->n; i++)
+        for (size_t j = 0; j < a->acks[i]->n_audit_seqs; j++) {
+            uint8_t key[8];
+            MDB_val k = {8, key};
+            int rc;
+            s_key(a->acks[i]->audit_seqs[j], key);
+            rc = mdb_del(txn, store_dbi(a->in->store, S_DB_AUDIT), &k, NULL);
+            if (rc && rc != MDB_NOTFOUND)
+                return rc;
+        }
+    for (size_t i = 0; i < a->n; i++)
         for (size_t j = 0; j < a->acks[i]->n_referral_ids; j++) {
             uint64_t seq = s_seq_of(a->in, a->acks[i]->referral_ids[j]);
             uint8_t key[8];
             MDB_val k = {8, key};
             int rc;
-            if (!seq) continue;
+            if (!seq)
+                continue;
             s_key(seq, key);
             rc = mdb_del(txn, store_dbi(a->in->store, S_DB_SPOOL), &k, NULL);
-            if (rc && rc != MDB_NOTFOUND) return rc;
+            if (rc && rc != MDB_NOTFOUND)
+                return rc;
         }
     return 0;
 }
@@ -611,7 +815,8 @@ static void s_drain_back(s_intake_t *in)
     while (a.n < 256) {
         Carerhub__Envelope *env = NULL;
         wire_status_t st = wire_recv(in->back, false, NULL, &env, ZMQ_DONTWAIT);
-        if (st == WIRE_AGAIN || st == WIRE_FAILED) break;
+        if (st == WIRE_AGAIN || st == WIRE_FAILED)
+            break;
         if (st != WIRE_OK) {
             log_warn("refused a message from the router: %s", wire_status_str(st));
             continue;
@@ -626,7 +831,8 @@ static void s_drain_back(s_intake_t *in)
         envs[a.n] = env;
         acks[a.n++] = env->forward_ack;
     }
-    if (a.n == 0) return;
+    if (a.n == 0)
+        return;
     rc = store_write(in->store, s_delete_acked, &a);
     if (rc != 0)
         log_error("cannot delete acknowledged referrals: %s; they will be sent again",
@@ -637,6 +843,11 @@ static void s_drain_back(s_intake_t *in)
                 in->acked++;
                 log_debug("router took %s", acks[i]->referral_ids[j]);
             }
+        for (size_t j = 0; j < acks[i]->n_audit_seqs; j++) {
+            char key[32];
+            snprintf(key, sizeof key, "audit:%llu", (unsigned long long)acks[i]->audit_seqs[j]);
+            smap_del(in->inflight, key);
+        }
         carerhub__envelope__free_unpacked(envs[i], NULL);
     }
     in->last_progress = clock_mono_ms();
@@ -649,16 +860,19 @@ static void s_drain_back(s_intake_t *in)
 static void s_check_retry(s_intake_t *in)
 {
     int64_t now = clock_mono_ms();
-    if (smap_count(in->inflight) == 0 || now - in->last_progress < in->retry_ms) return;
+    if (smap_count(in->inflight) == 0 || now - in->last_progress < in->retry_ms)
+        return;
     log_warn("the router has not acknowledged for %lld ms; resending %zu referral(s)",
              (long long)(now - in->last_progress), smap_count(in->inflight));
     s_open_back(in);
     smap_destroy(&in->inflight);
     in->inflight = smap_new();
     in->cursor = 0;
+    in->audit_cursor = 0;
     in->last_progress = now;
     in->retry_ms *= 2;
-    if (in->retry_ms > in->ic->retry_max_ms) in->retry_ms = in->ic->retry_max_ms;
+    if (in->retry_ms > in->ic->retry_max_ms)
+        in->retry_ms = in->ic->retry_max_ms;
 }
 
 /* --- tokens ------------------------------------------------------------- */
@@ -670,13 +884,16 @@ static int s_prune_tokens(MDB_txn *txn, void *arg)
     MDB_val k, v;
     int64_t cutoff = clock_now_ms() - S_TOKEN_KEEP_MS;
     int rc, n = 0;
-    if ((rc = mdb_cursor_open(txn, store_dbi(in->store, S_DB_TOKENS), &cur)) != 0) return rc;
+    if ((rc = mdb_cursor_open(txn, store_dbi(in->store, S_DB_TOKENS), &cur)) != 0)
+        return rc;
     rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     while (rc == 0 && n < 100000) {
         Carerhub__TokenEntry *t = carerhub__token_entry__unpack(NULL, v.mv_size, v.mv_data);
         bool old = !t || t->at < cutoff;
-        if (t) carerhub__token_entry__free_unpacked(t, NULL);
-        if (old && (rc = mdb_cursor_del(cur, 0)) != 0) break;
+        if (t)
+            carerhub__token_entry__free_unpacked(t, NULL);
+        if (old && (rc = mdb_cursor_del(cur, 0)) != 0)
+            break;
         n++;
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
@@ -709,7 +926,8 @@ static void s_reload(s_intake_t *in)
     hubconf_t *c = daemon_reload_conf(&in->args, in->conf);
     const hubconf_intake_t *ic;
     route_t *rt;
-    if (!c) return;
+    if (!c)
+        return;
     rt = s_load_routing(c);
     if (!rt) {
         log_error("reload: routing has problems; keeping the current configuration");
@@ -726,6 +944,7 @@ static void s_reload(s_intake_t *in)
     in->conf = c;
     in->ic = ic;
     s_open_pcdb(in);
+    secure_reload(in->sec, c);
     log_info("configuration reloaded");
 }
 
@@ -744,7 +963,8 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     in.conf = daemon_load_conf(&in.args);
     in.ic = (const hubconf_intake_t *)((const char *)in.conf + kind->conf_offset);
     in.rt = s_load_routing(in.conf);
-    if (!in.rt) return 78;
+    if (!in.rt)
+        return 78;
     if (in.args.check_only) {
         printf("configuration OK\n");
         route_destroy(&in.rt);
@@ -753,7 +973,8 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     }
     daemon_signals();
     dir = hubconf_data_path(in.conf, kind->dir);
-    if (file_private_dir(dir) < 0) log_fatal("cannot create %s", dir);
+    if (file_private_dir(dir) < 0)
+        log_fatal("cannot create %s", dir);
     daemon_lock(dir);
     in.store = store_open(dir, &so, &err);
     if (!in.store)
@@ -766,6 +987,8 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
                    rc > 0 ? strerror(rc) : mdb_strerror(rc));
     memcpy(in.epoch, meta.epoch, sizeof in.epoch);
     in.next_seq = meta.seq;
+    in.next_audit = meta.audit;
+    in.sec = secure_start(in.conf, kind->dir);
     s_open_pcdb(&in);
     {
         MDB_txn *txn;
@@ -788,6 +1011,7 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
         int hwm = 100000;
         zmq_setsockopt(in.front, ZMQ_SNDHWM, &hwm, sizeof hwm);
     }
+    secure_server(in.sec, in.front, kind->dir);
     daemon_bind(in.front, in.ic->endpoint);
     log_info("taking %s referrals on %s; spool %s (ids %s-%s-N)",
              referral_source_name(kind->source), in.ic->endpoint, dir, kind->id_prefix, in.epoch);
@@ -796,14 +1020,18 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     batch.in = &in;
     batch.tokens = smap_new();
     while (!daemon_stopping()) {
-        zmq_pollitem_t items[2] = {{in.front, 0, ZMQ_POLLIN, 0}, {in.back, 0, ZMQ_POLLIN, 0}};
+        zmq_pollitem_t items[8] = {{in.front, 0, ZMQ_POLLIN, 0}, {in.back, 0, ZMQ_POLLIN, 0}};
+        size_t nitems = 2 + secure_items(in.sec, items + 2, 6);
         int64_t now;
-        if (daemon_take_reload()) s_reload(&in);
-        if (zmq_poll(items, 2, 100) < 0 && zmq_errno() != EINTR)
+        if (daemon_take_reload())
+            s_reload(&in);
+        if (zmq_poll(items, (int)nitems, 100) < 0 && zmq_errno() != EINTR)
             log_fatalx("poll: %s", zmq_strerror(zmq_errno()));
+        secure_handle(in.sec);
         s_drain_back(&in);
         s_drain_front(&in, &batch);
         s_commit(&in, &batch);
+        s_store_audit(&in);
         s_forward(&in);
         s_check_retry(&in);
         now = clock_mono_ms();
@@ -816,6 +1044,7 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     /* Stopping: answer what was taken, keep the rest for next time. */
     s_drain_back(&in);
     s_commit(&in, &batch);
+    s_store_audit(&in);
     log_info("stopping: %lu accepted, %lu rejected, %lu unavailable, %lu acknowledged by the "
              "router, %zu in flight (kept in the spool)",
              in.accepted, in.rejected, in.unavailable, in.acked, smap_count(in.inflight));
@@ -824,6 +1053,7 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     smap_destroy(&in.inflight);
     zmq_close(in.front);
     zmq_close(in.back);
+    secure_stop(&in.sec);
     daemon_zmq_term();
     store_close(&in.store);
     pcdb_close(&in.pcdb);

@@ -57,7 +57,8 @@ store_t *store_open(const char *dir, const store_opts_t *o, int *err)
         *err = rc;
         goto fail;
     }
-    if (dead > 0) log_info("%s: cleared %d reader slot(s) of dead processes", dir, dead);
+    if (dead > 0)
+        log_info("%s: cleared %d reader slot(s) of dead processes", dir, dead);
     /* Adopt a map that another process has grown beyond our default. */
     mdb_env_set_mapsize(s->env, 0);
     s->dbi = xcalloc(ndbs ? ndbs : 1, sizeof *s->dbi);
@@ -87,8 +88,10 @@ fail:
 void store_close(store_t **sp)
 {
     store_t *s = *sp;
-    if (!s) return;
-    if (s->env) mdb_env_close(s->env);
+    if (!s)
+        return;
+    if (s->env)
+        mdb_env_close(s->env);
     free(s->dbi);
     free(s->path);
     free(s);
@@ -121,10 +124,13 @@ static int s_grow(store_t *s)
 {
     size_t cur = store_map_size(s), next = cur * 2;
     int rc;
-    if (cur >= s->map_max) return MDB_MAP_FULL;
-    if (next > s->map_max) next = s->map_max;
+    if (cur >= s->map_max)
+        return MDB_MAP_FULL;
+    if (next > s->map_max)
+        next = s->map_max;
     rc = mdb_env_set_mapsize(s->env, next);
-    if (rc == 0) log_info("%s: map grown from %zu to %zu MiB", s->path, cur >> 20, next >> 20);
+    if (rc == 0)
+        log_info("%s: map grown from %zu to %zu MiB", s->path, cur >> 20, next >> 20);
     return rc;
 }
 
@@ -133,7 +139,8 @@ static int s_begin(store_t *s, unsigned flags, MDB_txn **txn)
     int rc = mdb_txn_begin(s->env, NULL, flags, txn);
     if (rc == MDB_MAP_RESIZED) {
         /* Another process grew the map: adopt its size and try again. */
-        if ((rc = mdb_env_set_mapsize(s->env, 0)) != 0) return rc;
+        if ((rc = mdb_env_set_mapsize(s->env, 0)) != 0)
+            return rc;
         rc = mdb_txn_begin(s->env, NULL, flags, txn);
     }
     return rc;
@@ -144,16 +151,20 @@ int store_write(store_t *s, store_write_fn fn, void *arg)
     for (;;) {
         MDB_txn *txn;
         int rc = s_begin(s, 0, &txn);
-        if (rc != 0) return rc;
+        if (rc != 0)
+            return rc;
         rc = fn(txn, arg);
         if (rc != 0) {
             mdb_txn_abort(txn);
         } else {
             rc = mdb_txn_commit(txn);
-            if (rc == 0) return 0;
+            if (rc == 0)
+                return 0;
         }
-        if (rc != MDB_MAP_FULL) return rc;
-        if ((rc = s_grow(s)) != 0) return rc;
+        if (rc != MDB_MAP_FULL)
+            return rc;
+        if ((rc = s_grow(s)) != 0)
+            return rc;
     }
 }
 

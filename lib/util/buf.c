@@ -42,7 +42,8 @@ void buf_printf(buf_t *b, const char *fmt, ...)
     va_start(ap, fmt);
     n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
-    if (n < 0) abort();
+    if (n < 0)
+        abort();
     if ((size_t)n >= b->cap - b->len) {
         s_reserve(b, (size_t)n);
         va_start(ap, fmt);
@@ -109,7 +110,8 @@ void buf_json_str(buf_t *b, const char *s)
 void buf_reset(buf_t *b)
 {
     b->len = 0;
-    if (b->data) b->data[0] = '\0';
+    if (b->data)
+        b->data[0] = '\0';
 }
 
 char *buf_take(buf_t *b)

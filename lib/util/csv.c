@@ -30,7 +30,8 @@ csv_t *csv_new(FILE *f)
 void csv_destroy(csv_t **cp)
 {
     csv_t *c = *cp;
-    if (!c) return;
+    if (!c)
+        return;
     free(c->data);
     free(c->offs);
     free(c);
@@ -72,13 +73,16 @@ int csv_next(csv_t *c)
     bool quoted = false, after_quote = false;
     int ch;
 
-    if (c->error) return -1;
+    if (c->error)
+        return -1;
     c->len = 0;
     c->nfields = 0;
     c->record_line = c->line;
     ch = getc(c->f);
-    if (ch == EOF) return 0;
-    if (s_start_field(c) < 0) return -1;
+    if (ch == EOF)
+        return 0;
+    if (s_start_field(c) < 0)
+        return -1;
     for (;; ch = getc(c->f)) {
         if (ch == EOF) {
             if (quoted) {
@@ -98,8 +102,10 @@ int csv_next(csv_t *c)
                 after_quote = true;
                 continue;
             }
-            if (ch == '\n') c->line++;
-            if (s_put(c, (char)ch) < 0) return -1;
+            if (ch == '\n')
+                c->line++;
+            if (s_put(c, (char)ch) < 0)
+                return -1;
             continue;
         }
         if (ch == '"') {
@@ -107,7 +113,8 @@ int csv_next(csv_t *c)
                 /* A doubled quote inside a quoted field. */
                 quoted = true;
                 after_quote = false;
-                if (s_put(c, '"') < 0) return -1;
+                if (s_put(c, '"') < 0)
+                    return -1;
                 continue;
             }
             if (c->len == c->offs[c->nfields - 1]) {
@@ -118,12 +125,14 @@ int csv_next(csv_t *c)
         after_quote = false;
         if (ch == ',') {
             s_end_field(c);
-            if (s_start_field(c) < 0) return -1;
+            if (s_start_field(c) < 0)
+                return -1;
             continue;
         }
         if (ch == '\r') {
             int next = getc(c->f);
-            if (next != '\n' && next != EOF) ungetc(next, c->f);
+            if (next != '\n' && next != EOF)
+                ungetc(next, c->f);
             ch = '\n';
         }
         if (ch == '\n') {
@@ -131,7 +140,8 @@ int csv_next(csv_t *c)
             s_end_field(c);
             return 1;
         }
-        if (s_put(c, (char)ch) < 0) return -1;
+        if (s_put(c, (char)ch) < 0)
+            return -1;
     }
 }
 

@@ -15,8 +15,10 @@ static bool s_leap(int y)
 bool date_valid_ymd(int y, int m, int d)
 {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1) return false;
-    if (m == 2 && s_leap(y)) return d <= 29;
+    if (m < 1 || m > 12 || d < 1)
+        return false;
+    if (m == 2 && s_leap(y))
+        return d <= 29;
     return d <= mdays[m - 1];
 }
 
@@ -48,7 +50,8 @@ static int s_digits(const char *s, int n)
 {
     int v = 0;
     for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
         v = v * 10 + (s[i] - '0');
     }
     return v;
@@ -57,11 +60,13 @@ static int s_digits(const char *s, int n)
 int date_parse(const char *s, date_t *out)
 {
     int y, m, d;
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-') return -1;
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
     y = s_digits(s, 4);
     m = s_digits(s + 5, 2);
     d = s_digits(s + 8, 2);
-    if (y < 1000 || m < 0 || d < 0 || !date_valid_ymd(y, m, d)) return -1;
+    if (y < 1000 || m < 0 || d < 0 || !date_valid_ymd(y, m, d))
+        return -1;
     *out = date_from_ymd(y, m, d);
     return 0;
 }
@@ -109,6 +114,7 @@ int date_age(date_t dob, date_t on)
     /* Not yet had this year's birthday. For 29 February in a common year the
      * comparison (om, od) < (2, 29) holds on 28 February and fails on
      * 1 March, which is the birthday rule we want. */
-    if (om < bm || (om == bm && od < bd)) age--;
+    if (om < bm || (om == bm && od < bd))
+        age--;
     return age;
 }

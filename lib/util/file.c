@@ -19,30 +19,35 @@ int file_read_all(const char *path, size_t max, char **out, size_t *len)
     size_t n = 0, cap = 0;
     char *data = NULL;
 
-    if (fd < 0) return -1;
+    if (fd < 0)
+        return -1;
     for (;;) {
         ssize_t r;
         data = xgrow(data, &cap, n + 65536 + 1, 1);
         r = read(fd, data + n, cap - n - 1);
         if (r < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             goto fail;
         }
-        if (r == 0) break;
+        if (r == 0)
+            break;
         n += (size_t)r;
         if (n > max) {
             errno = EFBIG;
             goto fail;
         }
     }
-    if (fd != STDIN_FILENO) close(fd);
+    if (fd != STDIN_FILENO)
+        close(fd);
     data[n] = '\0';
     *out = data;
     *len = n;
     return 0;
 fail : {
     int e = errno;
-    if (fd != STDIN_FILENO) close(fd);
+    if (fd != STDIN_FILENO)
+        close(fd);
     free(data);
     errno = e;
     return -1;
@@ -55,7 +60,8 @@ int file_write_full(int fd, const void *p, size_t n)
     while (n > 0) {
         ssize_t w = write(fd, c, n);
         if (w < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             return -1;
         }
         c += w;
@@ -77,7 +83,8 @@ int file_mkdirs(const char *dir, mode_t mode)
                 break;
             }
             *s = c;
-            if (c == '\0') break;
+            if (c == '\0')
+                break;
         }
     }
     if (rc == 0) {
@@ -99,7 +106,8 @@ int file_mkdirs(const char *dir, mode_t mode)
 
 int file_private_dir(const char *dir)
 {
-    if (file_mkdirs(dir, 0700) < 0) return -1;
+    if (file_mkdirs(dir, 0700) < 0)
+        return -1;
     return chmod(dir, 0700);
 }
 
@@ -107,7 +115,8 @@ int file_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int rc;
-    if (fd < 0) return -1;
+    if (fd < 0)
+        return -1;
     rc = fsync(fd);
     {
         int e = errno;
@@ -124,7 +133,8 @@ int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode)
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     int e;
 
-    if (fd < 0) goto fail;
+    if (fd < 0)
+        goto fail;
     if (file_write_full(fd, data, n) < 0 || fsync(fd) < 0) {
         e = errno;
         close(fd);
@@ -138,7 +148,8 @@ int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode)
         errno = e;
         goto fail;
     }
-    if (file_sync_dir(dir) < 0) goto fail;
+    if (file_sync_dir(dir) < 0)
+        goto fail;
     free(tmp);
     free(dir);
     return 0;
@@ -158,7 +169,8 @@ bool file_exists(const char *path)
 char *file_join(const char *dir, const char *name)
 {
     size_t n;
-    if (name[0] == '/' || !dir || !*dir || strcmp(dir, ".") == 0) return xstrdup(name);
+    if (name[0] == '/' || !dir || !*dir || strcmp(dir, ".") == 0)
+        return xstrdup(name);
     n = strlen(dir);
     return xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
 }
@@ -166,7 +178,9 @@ char *file_join(const char *dir, const char *name)
 char *file_dirname(const char *path)
 {
     const char *slash = strrchr(path, '/');
-    if (!slash) return xstrdup(".");
-    if (slash == path) return xstrdup("/");
+    if (!slash)
+        return xstrdup(".");
+    if (slash == path)
+        return xstrdup("/");
     return xstrndup(path, (size_t)(slash - path));
 }

@@ -45,23 +45,29 @@ static void s_vlog(int level, const char *errtext, const char *fmt, va_list ap)
     size_t n;
     int r;
 
-    if (level > s_level) return;
+    if (level > s_level)
+        return;
     gettimeofday(&tv, NULL);
     gmtime_r(&tv.tv_sec, &tm);
     n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
     r = snprintf(line + n, sizeof line - n, ".%03ldZ %s[%ld] %s: ", (long)tv.tv_usec / 1000,
                  s_progname, (long)getpid(), names[level]);
-    if (r > 0) n += (size_t)r < sizeof line - n ? (size_t)r : sizeof line - n - 1;
+    if (r > 0)
+        n += (size_t)r < sizeof line - n ? (size_t)r : sizeof line - n - 1;
     r = vsnprintf(line + n, sizeof line - n, fmt, ap);
-    if (r > 0) n += (size_t)r < sizeof line - n ? (size_t)r : sizeof line - n - 1;
+    if (r > 0)
+        n += (size_t)r < sizeof line - n ? (size_t)r : sizeof line - n - 1;
     if (errtext && n < sizeof line - 1) {
         r = snprintf(line + n, sizeof line - n, ": %s", errtext);
-        if (r > 0) n += (size_t)r < sizeof line - n ? (size_t)r : sizeof line - n - 1;
+        if (r > 0)
+            n += (size_t)r < sizeof line - n ? (size_t)r : sizeof line - n - 1;
     }
-    if (n >= sizeof line - 1) n = sizeof line - 2;
+    if (n >= sizeof line - 1)
+        n = sizeof line - 2;
     line[n++] = '\n';
     /* Logging must never fail the caller; a short write loses only the log. */
-    if (write(STDERR_FILENO, line, n) < 0) return;
+    if (write(STDERR_FILENO, line, n) < 0)
+        return;
 }
 
 #define S_DEFINE_LOG(fn, lvl)                                                                      \

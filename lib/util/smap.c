@@ -43,7 +43,8 @@ smap_t *smap_new(void)
 void smap_destroy(smap_t **mp)
 {
     smap_t *m = *mp;
-    if (!m) return;
+    if (!m)
+        return;
     for (size_t i = 0; i < m->cap; i++)
         free(m->slots[i].key);
     free(m->slots);
@@ -56,7 +57,8 @@ static s_slot_t *s_find(s_slot_t *slots, size_t cap, const char *k, size_t n, ui
     size_t i = h & (cap - 1);
     for (;;) {
         s_slot_t *s = &slots[i];
-        if (!s->key || (s->hash == h && s->len == n && memcmp(s->key, k, n) == 0)) return s;
+        if (!s->key || (s->hash == h && s->len == n && memcmp(s->key, k, n) == 0))
+            return s;
         i = (i + 1) & (cap - 1);
     }
 }
@@ -67,7 +69,8 @@ static void s_grow(smap_t *m)
     s_slot_t *slots = xcalloc(cap, sizeof *slots);
     for (size_t i = 0; i < m->cap; i++) {
         s_slot_t *o = &m->slots[i];
-        if (o->key) *s_find(slots, cap, o->key, o->len, o->hash) = *o;
+        if (o->key)
+            *s_find(slots, cap, o->key, o->len, o->hash) = *o;
     }
     free(m->slots);
     m->slots = slots;
@@ -79,7 +82,8 @@ bool smap_put(smap_t *m, const char *key, uint64_t value)
     size_t n = strlen(key);
     uint32_t h = s_hash(key, n);
     s_slot_t *s;
-    if ((m->count + 1) * 2 > m->cap) s_grow(m);
+    if ((m->count + 1) * 2 > m->cap)
+        s_grow(m);
     s = s_find(m->slots, m->cap, key, n, h);
     if (s->key) {
         s->value = value;
@@ -96,7 +100,8 @@ bool smap_put(smap_t *m, const char *key, uint64_t value)
 bool smap_getn(const smap_t *m, const char *key, size_t n, uint64_t *value)
 {
     const s_slot_t *s = s_find(m->slots, m->cap, key, n, s_hash(key, n));
-    if (!s->key) return false;
+    if (!s->key)
+        return false;
     *value = s->value;
     return true;
 }
@@ -112,7 +117,8 @@ bool smap_del(smap_t *m, const char *key)
     uint32_t h = s_hash(key, n);
     s_slot_t *s = s_find(m->slots, m->cap, key, n, h);
     size_t i, j;
-    if (!s->key) return false;
+    if (!s->key)
+        return false;
     free(s->key);
     s->key = NULL;
     m->count--;
@@ -123,7 +129,8 @@ bool smap_del(smap_t *m, const char *key)
     for (;;) {
         size_t home;
         j = (j + 1) & (m->cap - 1);
-        if (!m->slots[j].key) break;
+        if (!m->slots[j].key)
+            break;
         home = m->slots[j].hash & (m->cap - 1);
         /* Move j to i unless its home lies cyclically in (i, j]. */
         if ((i < j) ? (home <= i || home > j) : (home <= i && home > j)) {
@@ -140,7 +147,8 @@ int smap_each(const smap_t *m, int (*fn)(const char *key, uint64_t value, void *
     for (size_t i = 0; i < m->cap; i++)
         if (m->slots[i].key) {
             int rc = fn(m->slots[i].key, m->slots[i].value, arg);
-            if (rc) return rc;
+            if (rc)
+                return rc;
         }
     return 0;
 }

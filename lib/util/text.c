@@ -10,23 +10,31 @@
 size_t text_utf8_seq_len(const unsigned char *p, size_t avail)
 {
     unsigned char c = p[0];
-    if (avail == 0) return 0;
-    if (c < 0x80) return 1;
+    if (avail == 0)
+        return 0;
+    if (c < 0x80)
+        return 1;
     if (c >= 0xc2 && c <= 0xdf) {
-        if (avail < 2 || (p[1] & 0xc0) != 0x80) return 0;
+        if (avail < 2 || (p[1] & 0xc0) != 0x80)
+            return 0;
         return 2;
     }
     if (c >= 0xe0 && c <= 0xef) {
         unsigned char lo = 0x80, hi = 0xbf;
-        if (c == 0xe0) lo = 0xa0;
-        if (c == 0xed) hi = 0x9f;
-        if (avail < 3 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80) return 0;
+        if (c == 0xe0)
+            lo = 0xa0;
+        if (c == 0xed)
+            hi = 0x9f;
+        if (avail < 3 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80)
+            return 0;
         return 3;
     }
     if (c >= 0xf0 && c <= 0xf4) {
         unsigned char lo = 0x80, hi = 0xbf;
-        if (c == 0xf0) lo = 0x90;
-        if (c == 0xf4) hi = 0x8f;
+        if (c == 0xf0)
+            lo = 0x90;
+        if (c == 0xf4)
+            hi = 0x8f;
         if (avail < 4 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
             return 0;
         return 4;
@@ -42,24 +50,29 @@ text_status_t text_check(const char *s, size_t n, size_t max_chars, bool multili
 
     while (i < n) {
         size_t len = text_utf8_seq_len(p + i, n - i);
-        if (len == 0) return TEXT_BAD_UTF8;
+        if (len == 0)
+            return TEXT_BAD_UTF8;
         if (len == 1) {
             unsigned char c = p[i];
             if (c < 0x20 || c == 0x7f) {
-                if (!(multiline && (c == '\n' || c == '\t' || c == '\r'))) return TEXT_CONTROL;
+                if (!(multiline && (c == '\n' || c == '\t' || c == '\r')))
+                    return TEXT_CONTROL;
             } else if (c != ' ') {
                 blank = false;
             }
         } else {
             /* C1 controls U+0080-U+009F are encoded as C2 80..C2 9F. */
-            if (len == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) return TEXT_CONTROL;
+            if (len == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)
+                return TEXT_CONTROL;
             blank = false;
         }
         i += len;
         chars++;
     }
-    if (chars > max_chars) return TEXT_TOO_LONG;
-    if (blank) return TEXT_EMPTY;
+    if (chars > max_chars)
+        return TEXT_TOO_LONG;
+    if (blank)
+        return TEXT_EMPTY;
     return TEXT_OK;
 }
 
@@ -84,7 +97,8 @@ size_t text_utf8_chars(const char *s, size_t n)
 {
     size_t chars = 0;
     for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xc0) != 0x80) chars++;
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            chars++;
     return chars;
 }
 
@@ -103,14 +117,17 @@ int text_squeeze(const char *s, char *out, size_t outsz)
             continue;
         }
         if (pending_space) {
-            if (n + 1 >= outsz) return -1;
+            if (n + 1 >= outsz)
+                return -1;
             out[n++] = ' ';
             pending_space = false;
         }
-        if (n + 1 >= outsz) return -1;
+        if (n + 1 >= outsz)
+            return -1;
         out[n++] = *s;
     }
-    if (outsz == 0) return -1;
+    if (outsz == 0)
+        return -1;
     out[n] = '\0';
     return (int)n;
 }
@@ -118,7 +135,8 @@ int text_squeeze(const char *s, char *out, size_t outsz)
 bool text_is_blank(const char *s)
 {
     for (; s && *s; s++)
-        if (!s_space(*s)) return false;
+        if (!s_space(*s))
+            return false;
     return true;
 }
 
@@ -126,9 +144,12 @@ bool text_ieq(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++) {
         char x = *a, y = *b;
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-        if (x != y) return false;
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y - 'A' + 'a');
+        if (x != y)
+            return false;
     }
     return *a == *b;
 }

@@ -122,12 +122,14 @@ void pbjson_message(buf_t *out, const ProtobufCMessage *msg)
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)(base + f->quantifier_offset);
             const char *arr = *(const char *const *)p;
-            if (n == 0) continue;
+            if (n == 0)
+                continue;
             buf_adds(out, first ? "\"" : ",\"");
             buf_adds(out, f->name);
             buf_adds(out, "\":[");
             for (size_t j = 0; j < n; j++) {
-                if (j) buf_addc(out, ',');
+                if (j)
+                    buf_addc(out, ',');
                 s_value(out, f, arr + j * s_size(f));
             }
             buf_addc(out, ']');
@@ -136,9 +138,11 @@ void pbjson_message(buf_t *out, const ProtobufCMessage *msg)
         }
         if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
             /* Members of a oneof share storage: only the chosen one counts. */
-            if (*(const uint32_t *)(base + f->quantifier_offset) != f->id) continue;
+            if (*(const uint32_t *)(base + f->quantifier_offset) != f->id)
+                continue;
         } else if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE) {
-            if (*(const void *const *)p == NULL) continue;
+            if (*(const void *const *)p == NULL)
+                continue;
         } else if (f->label == PROTOBUF_C_LABEL_OPTIONAL &&
                    !*(const protobuf_c_boolean *)(base + f->quantifier_offset)) {
             continue;

@@ -24,21 +24,26 @@ int pbwire_find(const uint8_t *p, size_t n, uint32_t field, const uint8_t **val,
     const uint8_t *end = p + n;
     while (p < end) {
         uint64_t tag, v;
-        if (s_varint(&p, end, &tag) < 0) return -1;
+        if (s_varint(&p, end, &tag) < 0)
+            return -1;
         switch (tag & 7) {
         case 0:
-            if (s_varint(&p, end, &v) < 0) return -1;
+            if (s_varint(&p, end, &v) < 0)
+                return -1;
             break;
         case 1:
-            if (end - p < 8) return -1;
+            if (end - p < 8)
+                return -1;
             p += 8;
             break;
         case 5:
-            if (end - p < 4) return -1;
+            if (end - p < 4)
+                return -1;
             p += 4;
             break;
         case 2:
-            if (s_varint(&p, end, &v) < 0 || v > (uint64_t)(end - p)) return -1;
+            if (s_varint(&p, end, &v) < 0 || v > (uint64_t)(end - p))
+                return -1;
             if ((tag >> 3) == field) {
                 *val = p;
                 *len = (size_t)v;

@@ -46,7 +46,8 @@ int wire_send(void *sock, const wire_peer_t *peer, Carerhub__Envelope *env, int 
 
 int wire_send_raw(void *sock, const wire_peer_t *peer, const void *data, size_t n, int flags)
 {
-    if (peer && zmq_send(sock, peer->id, peer->idlen, ZMQ_SNDMORE | flags) < 0) return -1;
+    if (peer && zmq_send(sock, peer->id, peer->idlen, ZMQ_SNDMORE | flags) < 0)
+        return -1;
     return zmq_send(sock, data, n, flags) < 0 ? -1 : 0;
 }
 
@@ -80,7 +81,8 @@ wire_status_t wire_recv(void *sock, bool router, wire_peer_t *peer, Carerhub__En
         }
         peer->idlen = zmq_msg_size(&id) <= WIRE_MAX_ID ? zmq_msg_size(&id) : WIRE_MAX_ID;
         memcpy(peer->id, zmq_msg_data(&id), peer->idlen);
-        peer->user[0] = '\0';
+        user = zmq_msg_gets(&id, "User-Id");
+        snprintf(peer->user, sizeof peer->user, "%s", user ? user : "");
         if (!zmq_msg_more(&id)) {
             zmq_msg_close(&id);
             return WIRE_FRAMES;
@@ -160,7 +162,8 @@ void wire_peer_str(const wire_peer_t *peer, char *out, size_t outsz)
         out[n++] = hex[peer->id[i] >> 4];
         out[n++] = hex[peer->id[i] & 15];
     }
-    if (outsz) out[n < outsz ? n : outsz - 1] = '\0';
+    if (outsz)
+        out[n < outsz ? n : outsz - 1] = '\0';
 }
 
 int wire_socket_defaults(void *sock)

@@ -1,21 +1,31 @@
 /*
  * The carerhub command: one file per subcommand, sharing the configuration
  * loaded once here. Exit statuses follow sysexits(3): 64 usage, 65 bad data,
- * 66 missing input, 69 hub unavailable, 78 bad configuration.
+ * 66 missing input, 69 hub unavailable, 77 refused (key or role), 78 bad
+ * configuration.
  */
 #ifndef CARERHUB_CLI_H
 #define CARERHUB_CLI_H
 
+#include "clnt/clnt.h"
 #include "conf/hubconf.h"
 
 typedef struct {
     const char *config_path; /* --config, or NULL to search */
+    const char *key;         /* --key: a key file, or a name in keys_dir */
     char *found_path;        /* owned: the path in use */
     hubconf_t *conf;         /* loaded on first use */
 } cli_t;
 
 /* The hub configuration; on a problem prints it and exits 78. */
 const hubconf_t *cli_conf(cli_t *cli);
+/* The keys to talk to server_name (router, gp-intake, ...): --key, else
+ * $CARERHUB_KEY, else keys_dir/<default_name>.key. Exits 78 if there are
+ * none. */
+void cli_keys(cli_t *cli, const char *default_name, const char *server_name, clnt_keys_t *out);
+/* Reports a call that got no reply (err is clnt_call's errno): a refused
+ * key exits 77, silence 69. Returns the exit status. */
+int cli_unanswered(const char *cmd, const char *server, const char *endpoint, int err);
 /* Prints "carerhub: <cmd>: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -25,5 +35,7 @@ int cli_config(cli_t *cli, int argc, char **argv);
 int cli_submit(cli_t *cli, int argc, char **argv);
 int cli_status(cli_t *cli, int argc, char **argv);
 int cli_stats(cli_t *cli, int argc, char **argv);
+int cli_keygen(cli_t *cli, int argc, char **argv);
+int cli_audit(cli_t *cli, int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include "domain/geo.h"
+#include "domain/participants.h"
 #include "domain/route.h"
 
 #include <stdio.h>
@@ -34,7 +35,8 @@ int cli_config(cli_t *cli, int argc, char **argv)
         cli_error("config", "usage: carerhub config check [FILE] | config providers");
         return EX_USAGE;
     }
-    if (argc == 3) cli->config_path = argv[2];
+    if (argc == 3)
+        cli->config_path = argv[2];
     conf = cli_conf(cli);
     rt = route_load(conf->routing, &d);
     if (!rt) {
@@ -42,7 +44,19 @@ int cli_config(cli_t *cli, int argc, char **argv)
         diag_free(&d);
         return EX_CONFIG;
     }
-    printf("configuration OK: %s\n", conf->path);
+    {
+        participants_t *ps = participants_load(conf->security.participants, &d);
+        if (!ps) {
+            diag_print(&d, stderr);
+            diag_free(&d);
+            route_destroy(&rt);
+            return EX_CONFIG;
+        }
+        printf("configuration OK: %s\n", conf->path);
+        printf("  participants %s: %zu listed\n", conf->security.participants,
+               participants_count(ps));
+        participants_destroy(&ps);
+    }
     printf("  routing %s: %zu providers, %zu rules, %zu authorities, %zu postcode districts\n",
            conf->routing, route_provider_count(rt), route_rule_count(rt),
            geo_lad_count(route_geo(rt)), geo_district_count(route_geo(rt)));

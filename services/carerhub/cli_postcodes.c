@@ -40,13 +40,16 @@ static int s_import(cli_t *cli, const char *file)
     db = pcdb_open(dir, true);
     if (!db) {
         cli_error("postcodes", "cannot open the unit table in %s: %s", dir, strerror(errno));
-        if (f != stdin) fclose(f);
+        if (f != stdin)
+            fclose(f);
         free(dir);
         return EX_CANTCREAT;
     }
     rc = pcdb_import(db, f, &st, tty ? s_progress : NULL, NULL, err, sizeof err);
-    if (tty && st.rows >= 100000) fputc('\n', stderr);
-    if (f != stdin) fclose(f);
+    if (tty && st.rows >= 100000)
+        fputc('\n', stderr);
+    if (f != stdin)
+        fclose(f);
     if (rc < 0) {
         cli_error("postcodes", "%s: %s", file, err);
         pcdb_close(&db);
@@ -87,8 +90,10 @@ static int s_count(cli_t *cli)
 
 int cli_postcodes(cli_t *cli, int argc, char **argv)
 {
-    if (argc == 3 && strcmp(argv[1], "import") == 0) return s_import(cli, argv[2]);
-    if (argc == 2 && strcmp(argv[1], "count") == 0) return s_count(cli);
+    if (argc == 3 && strcmp(argv[1], "import") == 0)
+        return s_import(cli, argv[2]);
+    if (argc == 2 && strcmp(argv[1], "count") == 0)
+        return s_count(cli);
     cli_error("postcodes", "usage: carerhub postcodes import FILE.csv | postcodes count");
     return EX_USAGE;
 }

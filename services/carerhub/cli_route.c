@@ -41,8 +41,10 @@ static void s_print_text(const route_t *rt, const route_result_t *r, const char 
     } else {
         printf("authority: unknown\n");
     }
-    if (r->age >= 0) printf("age:       %d\n", r->age);
-    if (r->source != ROUTE_SRC_ANY) printf("source:    %s\n", s_source_names[r->source]);
+    if (r->age >= 0)
+        printf("age:       %d\n", r->age);
+    if (r->source != ROUTE_SRC_ANY)
+        printf("source:    %s\n", s_source_names[r->source]);
     printf("rule:      %s\n", route_rule_name(rt, r));
     printf("reason:    %s\n", reason);
 }
@@ -137,7 +139,8 @@ int cli_route(cli_t *cli, int argc, char **argv)
             break;
         case 's':
             for (int i = ROUTE_SRC_GP; i <= ROUTE_SRC_SCHOOL; i++)
-                if (strcmp(optarg, s_source_names[i]) == 0) source = (route_src_t)i;
+                if (strcmp(optarg, s_source_names[i]) == 0)
+                    source = (route_src_t)i;
             if (source == ROUTE_SRC_ANY) {
                 cli_error("route", "--source must be gp, discharge or school");
                 return EX_USAGE;
@@ -156,7 +159,8 @@ int cli_route(cli_t *cli, int argc, char **argv)
     }
     /* "carerhub route cm2 0aa" arrives as two words. */
     for (int i = optind; i < argc; i++) {
-        if (i > optind) buf_addc(&input, ' ');
+        if (i > optind)
+            buf_addc(&input, ' ');
         buf_adds(&input, argv[i]);
     }
     if (dob) {

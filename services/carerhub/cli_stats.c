@@ -7,6 +7,7 @@
 
 #include "clnt/clnt.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,24 +24,26 @@ int cli_stats(cli_t *cli, int argc, char **argv)
     Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT, *rep;
     Carerhub__StatsQuery q = CARERHUB__STATS_QUERY__INIT;
     const hubconf_t *conf;
+    clnt_keys_t keys;
     void *ctx;
     bool json = false;
-    int c;
+    int c, err;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c != 'j') return EX_USAGE;
+        if (c != 'j')
+            return EX_USAGE;
         json = true;
     }
     conf = cli_conf(cli);
+    cli_keys(cli, "operator", "router", &keys);
     env.body_case = CARERHUB__ENVELOPE__BODY_STATS_QUERY;
     env.stats_query = &q;
     ctx = zmq_ctx_new();
-    rep = clnt_call(ctx, conf->router.control_endpoint, NULL, &env, 10000, 2000);
+    rep = clnt_call(ctx, conf->router.control_endpoint, &keys, &env, 10000, 2000);
+    err = errno;
     zmq_ctx_term(ctx);
-    if (!rep) {
-        cli_error("stats", "the router at %s did not answer", conf->router.control_endpoint);
-        return EX_UNAVAILABLE;
-    }
+    if (!rep)
+        return cli_unanswered("stats", "router", conf->router.control_endpoint, err);
     if (rep->body_case != CARERHUB__ENVELOPE__BODY_STATS_REPLY) {
         cli_error("stats", "refused: %s",
                   rep->body_case == CARERHUB__ENVELOPE__BODY_ERROR && rep->error->message
@@ -49,7 +52,8 @@ int cli_stats(cli_t *cli, int argc, char **argv)
         carerhub__envelope__free_unpacked(rep, NULL);
         return EX_NOPERM;
     }
-    if (json) printf("{");
+    if (json)
+        printf("{");
     for (size_t i = 0; i < rep->stats_reply->n_counts; i++) {
         const Carerhub__Count *k = rep->stats_reply->counts[i];
         if (json)
@@ -57,7 +61,8 @@ int cli_stats(cli_t *cli, int argc, char **argv)
         else
             printf("%-40s %llu\n", k->key, (unsigned long long)k->value);
     }
-    if (json) printf("}\n");
+    if (json)
+        printf("}\n");
     carerhub__envelope__free_unpacked(rep, NULL);
     return 0;
 }

@@ -24,23 +24,31 @@ static void s_time(const char *label, bool has, int64_t ms)
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
     char s[64];
-    if (!has) return;
+    if (!has)
+        return;
     localtime_r(&t, &tm);
     strftime(s, sizeof s, "%Y-%m-%d %H:%M:%S %Z", &tm);
     printf("  %-10s %s\n", label, s);
 }
 
-static Carerhub__Envelope *s_ask(const char *endpoint, const char *id, int timeout_ms)
+static Carerhub__Envelope *s_ask(cli_t *cli, const char *server, const char *endpoint,
+                                 const char *id, int timeout_ms)
 {
+    clnt_keys_t keys;
     Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
     Carerhub__StatusQuery q = CARERHUB__STATUS_QUERY__INIT;
     void *ctx = zmq_ctx_new();
     Carerhub__Envelope *rep;
+    int err;
     q.referral_id = (char *)id;
     env.body_case = CARERHUB__ENVELOPE__BODY_STATUS_QUERY;
     env.status_query = &q;
-    rep = clnt_call(ctx, endpoint, NULL, &env, timeout_ms, 2000);
+    cli_keys(cli, "operator", server, &keys);
+    rep = clnt_call(ctx, endpoint, &keys, &env, timeout_ms, 2000);
+    err = errno;
+    memset(&keys, 0, sizeof keys);
     zmq_ctx_term(ctx);
+    errno = err;
     return rep;
 }
 
@@ -78,8 +86,10 @@ static void s_print(const Carerhub__StatusReply *s, bool json)
         printf("  %-10s %s (%s)\n", "case", s->case_id,
                s->kind && strcmp(s->kind, "update") == 0 ? "an update of the carer's case"
                                                          : "a new case");
-    if (s->rule) printf("  %-10s %s\n", "rule", s->rule);
-    if (s->reason) printf("  %-10s %s\n", "reason", s->reason);
+    if (s->rule)
+        printf("  %-10s %s\n", "rule", s->rule);
+    if (s->reason)
+        printf("  %-10s %s\n", "reason", s->reason);
     s_time("accepted", s->has_accepted_at, s->accepted_at);
     s_time("routed", s->has_routed_at, s->routed_at);
     s_time("delivered", s->has_delivered_at, s->delivered_at);
@@ -97,7 +107,7 @@ int cli_status(cli_t *cli, int argc, char **argv)
     Carerhub__Envelope *rep;
     const char *id;
     bool json = false;
-    int c, timeout_ms = 10000, rc;
+    int c, timeout_ms = 10000, rc, err;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'j')
@@ -116,25 +126,27 @@ int cli_status(cli_t *cli, int argc, char **argv)
     kind = intake_kind_of_id(id);
     /* The router first; if it does not know the referral, or does not
      * answer, the intake that accepted it may still hold it. */
-    rep = s_ask(conf->router.control_endpoint, id, kind ? timeout_ms / 2 : timeout_ms);
+    rep =
+        s_ask(cli, "router", conf->router.control_endpoint, id, kind ? timeout_ms / 2 : timeout_ms);
+    err = rep ? 0 : errno;
     if (kind && (!rep || (rep->body_case == CARERHUB__ENVELOPE__BODY_STATUS_REPLY &&
                           rep->status_reply->state == CARERHUB__STATUS_REPLY__STATE__UNKNOWN))) {
         const hubconf_intake_t *ic =
             (const hubconf_intake_t *)((const char *)conf + kind->conf_offset);
-        Carerhub__Envelope *at_intake = s_ask(ic->endpoint, id, timeout_ms / 2);
+        Carerhub__Envelope *at_intake = s_ask(cli, kind->dir, ic->endpoint, id, timeout_ms / 2);
+        if (!at_intake && errno == EACCES)
+            err = EACCES;
         if (!rep)
             cli_error("status", "the router at %s did not answer; asking the intake",
                       conf->router.control_endpoint);
         if (at_intake) {
-            if (rep) carerhub__envelope__free_unpacked(rep, NULL);
+            if (rep)
+                carerhub__envelope__free_unpacked(rep, NULL);
             rep = at_intake;
         }
     }
-    if (!rep) {
-        cli_error("status", "no answer from %s within %d s", conf->router.control_endpoint,
-                  timeout_ms / 1000);
-        return EX_UNAVAILABLE;
-    }
+    if (!rep)
+        return cli_unanswered("status", "router", conf->router.control_endpoint, err);
     if (rep->body_case == CARERHUB__ENVELOPE__BODY_ERROR) {
         cli_error("status", "refused: %s", rep->error->message ? rep->error->message : "");
         carerhub__envelope__free_unpacked(rep, NULL);

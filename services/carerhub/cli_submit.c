@@ -31,7 +31,15 @@
 #define S_FILE_MAX (64u << 20)
 #define S_WINDOW   256
 
-typedef enum { S_PENDING, S_SENT, S_ACCEPTED, S_REJECTED, S_UNAVAILABLE, S_LOCAL } s_state_t;
+typedef enum {
+    S_PENDING,
+    S_SENT,
+    S_ACCEPTED,
+    S_REJECTED,
+    S_UNAVAILABLE,
+    S_LOCAL,
+    S_FORBIDDEN
+} s_state_t;
 
 typedef struct {
     const char *file; /* as named on the command line ("-" for stdin) */
@@ -100,7 +108,8 @@ static int s_read(const char *file, Carerhub__Source src, const referral_ctx_t *
     for (size_t i = 0; i < count; i++) {
         const ynode_t *root = ystream_doc(s, i);
         s_doc_t *d;
-        if (!root) continue; /* an empty document, e.g. after a final --- */
+        if (!root)
+            continue; /* an empty document, e.g. after a final --- */
         d = s_add(docs, file, i + 1);
         if (root->kind != YNODE_MAP) {
             ferrs_add(&d->errs, "referral", "type",
@@ -138,12 +147,15 @@ static void s_take_reply(s_doc_t *d, const Carerhub__Envelope *env)
 {
     const Carerhub__SubmitReply *r;
     if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR) {
+        /* The intake refused the sender, not the card: every card from
+         * this key gets the same answer. */
         ferrs_add(&d->errs, "referral", env->error->code ? env->error->code : "error", "%s",
                   env->error->message ? env->error->message : "refused by the intake");
-        d->state = S_REJECTED;
+        d->state = S_FORBIDDEN;
         return;
     }
-    if (env->body_case != CARERHUB__ENVELOPE__BODY_SUBMIT_REPLY) return;
+    if (env->body_case != CARERHUB__ENVELOPE__BODY_SUBMIT_REPLY)
+        return;
     r = env->submit_reply;
     for (size_t i = 0; i < r->n_notices; i++) {
         d->notices = xrealloc(d->notices, (d->nnotices + 1) * sizeof *d->notices);
@@ -160,22 +172,23 @@ static void s_take_reply(s_doc_t *d, const Carerhub__Envelope *env)
             ferrs_add(&d->errs, r->errors[i]->field ? r->errors[i]->field : "referral",
                       r->errors[i]->code ? r->errors[i]->code : "invalid", "%s",
                       r->errors[i]->message ? r->errors[i]->message : "");
-        if (r->n_errors == 0) ferrs_add(&d->errs, "referral", "invalid", "refused by the intake");
+        if (r->n_errors == 0)
+            ferrs_add(&d->errs, "referral", "invalid", "refused by the intake");
         break;
     default:
         d->state = S_UNAVAILABLE;
     }
 }
 
-/* Sends every pending document and collects the answers. Returns false if
- * the intake went silent for timeout_ms. */
-static bool s_send_all(const char *endpoint, s_docs_t *docs, int timeout_ms)
+/* Sends every pending document and collects the answers. Returns 0, or
+ * ETIMEDOUT if the intake went silent for timeout_ms, EACCES if it refused
+ * this client's key. */
+static int s_send_all(const char *endpoint, const clnt_keys_t *keys, s_docs_t *docs, int timeout_ms)
 {
-    void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_DEALER);
+    void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_DEALER), *watch;
     int64_t last_progress = clock_mono_ms();
     size_t open = 0, waiting = 0;
-    int one = 1;
-    bool ok = true;
+    int one = 1, rc = 0;
 
     for (size_t i = 0; i < docs->n; i++)
         if (docs->v[i].state == S_PENDING) {
@@ -184,38 +197,47 @@ static bool s_send_all(const char *endpoint, s_docs_t *docs, int timeout_ms)
         }
     wire_socket_defaults(sock);
     zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof one);
-    if (zmq_connect(sock, endpoint) < 0) {
+    watch = clnt_watch(ctx, sock);
+    if (curve_client(sock, &keys->me, keys->server) < 0 || zmq_connect(sock, endpoint) < 0) {
         cli_error("submit", "cannot connect to %s: %s", endpoint, zmq_strerror(zmq_errno()));
-        zmq_close(sock);
-        zmq_ctx_term(ctx);
-        return false;
+        rc = ETIMEDOUT;
+        waiting = 0;
     }
     while (waiting > 0) {
         int64_t now = clock_mono_ms();
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        zmq_pollitem_t items[2] = {{sock, 0, ZMQ_POLLIN, 0}, {watch, 0, ZMQ_POLLIN, 0}};
         /* Send new ones while the window allows; resend the unanswered
          * every few seconds (same token, so never twice accepted). */
         for (size_t i = 0; i < docs->n; i++) {
             s_doc_t *d = &docs->v[i];
             bool fresh = d->state == S_PENDING && open < S_WINDOW;
             bool stale = d->state == S_SENT && now - d->sent_at > 3000;
-            if (!fresh && !stale) continue;
+            if (!fresh && !stale)
+                continue;
             if (intake_clnt_submit(sock, i + 1, d->token, d->ref) < 0)
                 break; /* not connected yet */
-            if (fresh) open++;
+            if (fresh)
+                open++;
             d->state = S_SENT;
             d->sent_at = now;
         }
         if (now - last_progress > timeout_ms) {
-            ok = false;
+            rc = ETIMEDOUT;
             break;
         }
-        if (zmq_poll(&item, 1, 100) < 0 && zmq_errno() != EINTR) break;
-        while (item.revents & ZMQ_POLLIN) {
+        if (zmq_poll(items, watch ? 2 : 1, 100) < 0 && zmq_errno() != EINTR)
+            break;
+        if ((items[1].revents & ZMQ_POLLIN) && clnt_refused(watch)) {
+            rc = EACCES;
+            break;
+        }
+        while (items[0].revents & ZMQ_POLLIN) {
             Carerhub__Envelope *env = NULL;
             wire_status_t st = wire_recv(sock, false, NULL, &env, ZMQ_DONTWAIT);
-            if (st == WIRE_AGAIN || st == WIRE_FAILED) break;
-            if (st != WIRE_OK) continue;
+            if (st == WIRE_AGAIN || st == WIRE_FAILED)
+                break;
+            if (st != WIRE_OK)
+                continue;
             if (env->has_corr && env->corr >= 1 && env->corr <= docs->n &&
                 docs->v[env->corr - 1].state == S_SENT) {
                 s_take_reply(&docs->v[env->corr - 1], env);
@@ -228,9 +250,11 @@ static bool s_send_all(const char *endpoint, s_docs_t *docs, int timeout_ms)
             carerhub__envelope__free_unpacked(env, NULL);
         }
     }
+    if (watch)
+        zmq_close(watch);
     zmq_close(sock);
     zmq_ctx_term(ctx);
-    return ok;
+    return rc;
 }
 
 int cli_submit(cli_t *cli, int argc, char **argv)
@@ -247,12 +271,13 @@ int cli_submit(cli_t *cli, int argc, char **argv)
     diag_t d = DIAG_INIT;
     double timeout = 10;
     const char *endpoint;
-    int c, rc = 0;
-    bool reached = true, any_rejected = false, any_unavailable = false;
+    int c, rc = 0, unreached = 0;
+    bool pending = false, any_forbidden = false, any_rejected = false, any_unavailable = false;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         char *end;
-        if (c != 't') return EX_USAGE;
+        if (c != 't')
+            return EX_USAGE;
         timeout = strtod(optarg, &end);
         if (*end || timeout <= 0 || timeout > 86400) {
             cli_error("submit", "--timeout must be a number of seconds");
@@ -275,8 +300,23 @@ int cli_submit(cli_t *cli, int argc, char **argv)
     ctx.geo = rt ? route_geo(rt) : NULL;
 
     for (int i = optind + 1; i < argc; i++)
-        if (s_read(argv[i], src, &ctx, &docs) < 0) rc = EX_NOINPUT;
-    if (rc == 0) reached = s_send_all(endpoint, &docs, (int)(timeout * 1000));
+        if (s_read(argv[i], src, &ctx, &docs) < 0)
+            rc = EX_NOINPUT;
+    for (size_t i = 0; i < docs.n && rc == 0 && !pending; i++)
+        pending = docs.v[i].state == S_PENDING;
+    if (pending) { /* else every document was refused here: nothing to send */
+        clnt_keys_t keys;
+        cli_keys(cli,
+                 src == CARERHUB__SOURCE__GP          ? "gp"
+                 : src == CARERHUB__SOURCE__DISCHARGE ? "hospital"
+                                                      : "school",
+                 src == CARERHUB__SOURCE__GP          ? "gp-intake"
+                 : src == CARERHUB__SOURCE__DISCHARGE ? "discharge-intake"
+                                                      : "school-intake",
+                 &keys);
+        unreached = s_send_all(endpoint, &keys, &docs, (int)(timeout * 1000));
+        memset(&keys, 0, sizeof keys);
+    }
 
     for (size_t i = 0; i < docs.n; i++) {
         s_doc_t *doc = &docs.v[i];
@@ -294,6 +334,11 @@ int cli_submit(cli_t *cli, int argc, char **argv)
                 fprintf(stderr, "%s#%zu: %s: %s\n", name, doc->doc, doc->errs.v[j].field,
                         doc->errs.v[j].message);
             break;
+        case S_FORBIDDEN:
+            any_forbidden = true;
+            fprintf(stderr, "%s#%zu: not accepted: %s\n", name, doc->doc,
+                    doc->errs.n ? doc->errs.v[0].message : "refused");
+            break;
         case S_UNAVAILABLE:
             any_unavailable = true;
             fprintf(stderr,
@@ -303,10 +348,12 @@ int cli_submit(cli_t *cli, int argc, char **argv)
             break;
         default:
             if (rc == 0)
-                fprintf(stderr, "%s#%zu: not accepted: no answer from the %s intake\n", name,
-                        doc->doc, referral_source_name(src));
+                fprintf(stderr, "%s#%zu: not accepted: %s the %s intake\n", name, doc->doc,
+                        unreached == EACCES ? "this client's key was refused by" : "no answer from",
+                        referral_source_name(src));
         }
-        if (doc->ref) carerhub__referral__free_unpacked(doc->ref, NULL);
+        if (doc->ref)
+            carerhub__referral__free_unpacked(doc->ref, NULL);
         ferrs_free(&doc->errs);
         free(doc->id);
         for (size_t j = 0; j < doc->nnotices; j++)
@@ -315,13 +362,23 @@ int cli_submit(cli_t *cli, int argc, char **argv)
     }
     free(docs.v);
     route_destroy(&rt);
-    if (rc) return rc;
-    if (!reached) {
+    if (rc)
+        return rc;
+    if (unreached == EACCES) {
+        char what[64];
+        snprintf(what, sizeof what, "%s intake", referral_source_name(src));
+        return cli_unanswered("submit", what, endpoint, EACCES);
+    }
+    if (unreached) {
         cli_error("submit", "the %s intake at %s did not answer within %g s",
                   referral_source_name(src), endpoint, timeout);
         return EX_UNAVAILABLE;
     }
-    if (any_rejected) return EX_DATAERR;
-    if (any_unavailable) return EX_TEMPFAIL;
+    if (any_forbidden)
+        return EX_NOPERM;
+    if (any_rejected)
+        return EX_DATAERR;
+    if (any_unavailable)
+        return EX_TEMPFAIL;
     return 0;
 }

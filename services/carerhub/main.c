@@ -5,9 +5,11 @@
 
 #include "util/log.h"
 #include "util/mem.h"
+#include "wire/curve.h"
 
 #include <getopt.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,7 @@
 
 static void s_usage(FILE *out)
 {
-    fputs("usage: carerhub [--config FILE] COMMAND [ARGS]\n"
+    fputs("usage: carerhub [--config FILE] [--key KEY] COMMAND [ARGS]\n"
           "\n"
           "commands:\n"
           "  route POSTCODE [--age N | --dob DATE [--on DATE]] [--source gp|discharge|school]\n"
@@ -28,9 +30,13 @@ static void s_usage(FILE *out)
           "                             send referral files (- for standard input)\n"
           "  status REFERRAL-ID [--json]  where a referral is\n"
           "  stats [--json]             counts by source, provider, authority, referrer\n"
+          "  audit [--since DATE]       the audit trail (operators)\n"
+          "  keygen NAME [--dir DIR]    make NAME.key (secret, 0600) and NAME.pub\n"
           "\n"
           "The configuration is FILE, else $CARERHUB_CONFIG, else the carerhub.yaml\n"
-          "of this installation.\n",
+          "of this installation. KEY is your secret key file (or its name in the\n"
+          "configured keys directory); without one, submit uses gp, hospital or\n"
+          "school, and the operator commands use operator.\n",
           out);
 }
 
@@ -44,10 +50,51 @@ void cli_error(const char *cmd, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+int cli_unanswered(const char *cmd, const char *server, const char *endpoint, int err)
+{
+    if (err == EACCES) {
+        cli_error(cmd,
+                  "the %s at %s refused this client's key: it is not a listed participant "
+                  "(ask the hub's operator to add your .pub to participants.yaml)",
+                  server, endpoint);
+        return EX_NOPERM;
+    }
+    cli_error(cmd, "the %s at %s did not answer", server, endpoint);
+    return EX_UNAVAILABLE;
+}
+
+void cli_keys(cli_t *cli, const char *default_name, const char *server_name, clnt_keys_t *out)
+{
+    const hubconf_t *conf = cli_conf(cli);
+    const char *key = cli->key ? cli->key : getenv("CARERHUB_KEY");
+    char err[512], *path, *spath;
+
+    if (key && *key)
+        path = strchr(key, '/') || strstr(key, ".key")
+                   ? xstrdup(key)
+                   : xasprintf("%s/%s.key", conf->security.keys_dir, key);
+    else
+        path = xasprintf("%s/%s.key", conf->security.keys_dir, default_name);
+    if (curve_load_secret(path, &out->me, err, sizeof err) < 0) {
+        cli_error("key", "%s", err);
+        fprintf(stderr, "carerhub: give your key with --key FILE (carerhub keygen NAME makes "
+                        "one; the hub's operator must list its .pub in participants.yaml)\n");
+        exit(EX_CONFIG);
+    }
+    spath = xasprintf("%s/%s.pub", conf->security.keys_dir, server_name);
+    if (curve_load_public(spath, out->server, err, sizeof err) < 0) {
+        cli_error("key", "%s (the public key of the hub's %s)", err, server_name);
+        exit(EX_CONFIG);
+    }
+    free(path);
+    free(spath);
+}
+
 const hubconf_t *cli_conf(cli_t *cli)
 {
     diag_t d = DIAG_INIT;
-    if (cli->conf) return cli->conf;
+    if (cli->conf)
+        return cli->conf;
     if (!cli->found_path) {
         cli->found_path = cli->config_path ? xstrdup(cli->config_path) : hubconf_find();
         if (!cli->found_path) {
@@ -70,19 +117,23 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    cli_t cli = {NULL, NULL, NULL};
+    cli_t cli = {NULL, NULL, NULL, NULL};
     const char *cmd;
     int c, rc;
 
     log_init("carerhub");
     log_set_level(LOG_LVL_WARN);
-    while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+c:k:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             cli.config_path = optarg;
+            break;
+        case 'k':
+            cli.key = optarg;
             break;
         case 'h':
             s_usage(stdout);
@@ -112,6 +163,10 @@ int main(int argc, char **argv)
         rc = cli_status(&cli, argc, argv);
     else if (strcmp(cmd, "stats") == 0)
         rc = cli_stats(&cli, argc, argv);
+    else if (strcmp(cmd, "keygen") == 0)
+        rc = cli_keygen(&cli, argc, argv);
+    else if (strcmp(cmd, "audit") == 0)
+        rc = cli_audit(&cli, argc, argv);
     else if (strcmp(cmd, "help") == 0) {
         s_usage(stdout);
         rc = 0;

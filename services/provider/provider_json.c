@@ -44,7 +44,8 @@ void provider_json(const Carerhub__Delivery *d, buf_t *b)
     s_str(b, "lad_name", c ? c->lad_name : NULL, true);
     buf_adds(b, ",\"candidates\":[");
     for (size_t i = 0; c && i < c->n_candidates; i++) {
-        if (i) buf_addc(b, ',');
+        if (i)
+            buf_addc(b, ',');
         buf_json_str(b, c->candidates[i]);
     }
     buf_adds(b, "]");
@@ -67,7 +68,8 @@ void provider_json(const Carerhub__Delivery *d, buf_t *b)
     pbjson_message(b, newest ? (const ProtobufCMessage *)newest->consent : NULL);
     buf_adds(b, ",\"referrals\":[");
     for (size_t i = 0; c && i < c->n_referrals; i++) {
-        if (i) buf_addc(b, ',');
+        if (i)
+            buf_addc(b, ',');
         pbjson_message(b, &c->referrals[i]->base);
     }
     buf_adds(b, "]}\n");

@@ -39,7 +39,8 @@ static const char *const s_dbs[] = {"delivered", NULL};
 static Carerhub__LedgerEntry *s_ledger_get(spool_t *s, MDB_txn *txn, const char *rid)
 {
     MDB_val k = store_val(rid), v;
-    if (strlen(rid) > 400 || mdb_get(txn, store_dbi(s->ledger, 0), &k, &v) != 0) return NULL;
+    if (strlen(rid) > 400 || mdb_get(txn, store_dbi(s->ledger, 0), &k, &v) != 0)
+        return NULL;
     return carerhub__ledger_entry__unpack(NULL, v.mv_size, v.mv_data);
 }
 
@@ -51,7 +52,8 @@ static int s_recover(spool_t *s)
     MDB_txn *txn;
     int renamed = 0, removed = 0;
 
-    if (!dir) return -1;
+    if (!dir)
+        return -1;
     if (store_read(s->ledger, &txn) != 0) {
         closedir(dir);
         return -1;
@@ -60,7 +62,8 @@ static int s_recover(spool_t *s)
         size_t n = strlen(de->d_name);
         char rid[256], *from;
         Carerhub__LedgerEntry *e;
-        if (n < 5 || strcmp(de->d_name + n - 4, ".tmp") != 0 || n - 4 >= sizeof rid) continue;
+        if (n < 5 || strcmp(de->d_name + n - 4, ".tmp") != 0 || n - 4 >= sizeof rid)
+            continue;
         memcpy(rid, de->d_name, n - 4);
         rid[n - 4] = '\0';
         from = file_join(s->tmp, de->d_name);
@@ -76,7 +79,8 @@ static int s_recover(spool_t *s)
             unlink(from);
             removed++;
         }
-        if (e) carerhub__ledger_entry__free_unpacked(e, NULL);
+        if (e)
+            carerhub__ledger_entry__free_unpacked(e, NULL);
         free(from);
     }
     mdb_txn_abort(txn);
@@ -127,7 +131,8 @@ fail:
 void spool_close(spool_t **sp)
 {
     spool_t *s = *sp;
-    if (!s) return;
+    if (!s)
+        return;
     store_close(&s->ledger);
     free(s->out);
     free(s->tmp);
@@ -152,14 +157,16 @@ static int s_ledger_txn(MDB_txn *txn, void *arg)
         uint8_t buf[256];
         MDB_val k, v;
         int rc;
-        if (!b->fresh[i]) continue;
+        if (!b->fresh[i])
+            continue;
         e.file = b->names[i];
         e.has_at = true;
         e.at = now;
         v.mv_size = carerhub__ledger_entry__pack(&e, buf);
         v.mv_data = buf;
         k = store_val(b->ds[i]->referral_id);
-        if ((rc = mdb_put(txn, store_dbi(b->s->ledger, 0), &k, &v, 0)) != 0) return rc;
+        if ((rc = mdb_put(txn, store_dbi(b->s->ledger, 0), &k, &v, 0)) != 0)
+            return rc;
     }
     return 0;
 }
@@ -168,9 +175,12 @@ static int s_write_tmp(const char *path, const buf_t *doc)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int rc = 0;
-    if (fd < 0) return -1;
-    if (file_write_full(fd, doc->data, doc->len) < 0 || fsync(fd) < 0) rc = -1;
-    if (close(fd) < 0) rc = -1;
+    if (fd < 0)
+        return -1;
+    if (file_write_full(fd, doc->data, doc->len) < 0 || fsync(fd) < 0)
+        rc = -1;
+    if (close(fd) < 0)
+        rc = -1;
     return rc;
 }
 
@@ -190,11 +200,14 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, size_t *written)
     for (size_t i = 0; i < n; i++) {
         Carerhub__LedgerEntry *e = s_ledger_get(s, txn, ds[i]->referral_id);
         bool dup = e != NULL;
-        if (e) carerhub__ledger_entry__free_unpacked(e, NULL);
+        if (e)
+            carerhub__ledger_entry__free_unpacked(e, NULL);
         /* The same referral twice in one batch is also a redelivery. */
         for (size_t j = 0; j < i && !dup; j++)
-            if (b.fresh[j] && strcmp(ds[j]->referral_id, ds[i]->referral_id) == 0) dup = true;
-        if (dup) continue;
+            if (b.fresh[j] && strcmp(ds[j]->referral_id, ds[i]->referral_id) == 0)
+                dup = true;
+        if (dup)
+            continue;
         b.fresh[i] = true;
         provider_file_name(ds[i], b.names[i], sizeof b.names[i]);
         fresh++;
@@ -205,7 +218,8 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, size_t *written)
     for (size_t i = 0; i < n; i++) {
         char *tmp;
         int w;
-        if (!b.fresh[i]) continue;
+        if (!b.fresh[i])
+            continue;
         buf_reset(&doc);
         provider_json(ds[i], &doc);
         tmp = xasprintf("%s/%s.tmp", s->tmp, ds[i]->referral_id);
@@ -233,7 +247,8 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, size_t *written)
      * failure must not lose them: s_recover finishes the job on restart. */
     for (size_t i = 0; i < n; i++) {
         char *tmp, *to;
-        if (!b.fresh[i]) continue;
+        if (!b.fresh[i])
+            continue;
         tmp = xasprintf("%s/%s.tmp", s->tmp, ds[i]->referral_id);
         to = file_join(s->out, b.names[i]);
         if (rename(tmp, to) < 0) {

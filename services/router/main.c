@@ -33,7 +33,8 @@ static void s_open_pcdb(router_t *r)
     char *dir = hubconf_data_path(r->conf, "postcodes");
     pcdb_close(&r->pcdb);
     r->pcdb = pcdb_open(dir, false);
-    if (r->pcdb) log_info("postcode unit table: %lu postcodes", pcdb_count(r->pcdb));
+    if (r->pcdb)
+        log_info("postcode unit table: %lu postcodes", pcdb_count(r->pcdb));
     free(dir);
 }
 
@@ -59,14 +60,21 @@ static void s_ack_forward(router_t *r, router_fwd_t *f)
     Carerhub__ForwardAck ack = CARERHUB__FORWARD_ACK__INIT;
     Carerhub__Forward *fwd = f->env->forward;
     char **ids = xcalloc(fwd->n_referrals ? fwd->n_referrals : 1, sizeof *ids);
+    uint64_t *seqs = xcalloc(fwd->n_audit ? fwd->n_audit : 1, sizeof *seqs);
     for (size_t i = 0; i < fwd->n_referrals; i++)
-        if (fwd->referrals[i]->id) ids[ack.n_referral_ids++] = fwd->referrals[i]->id;
+        if (fwd->referrals[i]->id && router_fwd_allows(f, fwd->referrals[i]))
+            ids[ack.n_referral_ids++] = fwd->referrals[i]->id;
+    for (size_t i = 0; i < fwd->n_audit; i++)
+        if (fwd->audit[i]->has_seq)
+            seqs[ack.n_audit_seqs++] = fwd->audit[i]->seq;
     ack.referral_ids = ids;
+    ack.audit_seqs = seqs;
     env.body_case = CARERHUB__ENVELOPE__BODY_FORWARD_ACK;
     env.forward_ack = &ack;
     if (wire_send(r->intake_sock, &f->peer, &env, ZMQ_DONTWAIT) < 0)
         log_debug("acknowledgement not sent: %s", zmq_strerror(errno));
     free(ids);
+    free(seqs);
 }
 
 typedef struct {
@@ -132,25 +140,41 @@ static void s_intake(router_t *r)
         wire_peer_t peer;
         Carerhub__Envelope *env = NULL;
         wire_status_t st = wire_recv(r->intake_sock, true, &peer, &env, ZMQ_DONTWAIT);
-        if (st == WIRE_AGAIN || st == WIRE_FAILED) break;
+        if (st == WIRE_AGAIN || st == WIRE_FAILED)
+            break;
         if (st != WIRE_OK) {
             r->bad++;
-            log_warn("refused a message on the intake socket: %s", wire_status_str(st));
+            secure_refuse(r->sec, &peer, "router intake socket", wire_status_str(st));
             continue;
         }
         if (env->body_case != CARERHUB__ENVELOPE__BODY_FORWARD) {
             r->bad++;
-            log_warn("refused a message on the intake socket: not a forward");
+            secure_refuse(r->sec, &peer, "router intake socket", "not a forward");
             carerhub__envelope__free_unpacked(env, NULL);
             continue;
         }
         fwds = xgrow(fwds, &cap, n + 1, sizeof *fwds);
         fwds[n].peer = peer;
         fwds[n].env = env;
+        secure_actor(r->sec, &peer, fwds[n].actor, sizeof fwds[n].actor);
+        {
+            const participant_t *who = secure_peer(r->sec, &peer);
+            fwds[n].source =
+                who && who->role == ROLE_INTAKE && who->nscopes ? who->scopes[0] : NULL;
+            if (!fwds[n].source) {
+                r->bad++;
+                log_warn("refused a forward from %s: not one of the hub's intakes", fwds[n].actor);
+                secure_audit(r->sec, "refused-message", fwds[n].actor, NULL,
+                             "forward refused: only the hub's intakes may forward");
+                carerhub__envelope__free_unpacked(env, NULL);
+                continue;
+            }
+        }
         refs += env->forward->n_referrals;
         n++;
     }
-    if (n == 0) return;
+    if (n == 0)
+        return;
     rc = router_take(r, fwds, n);
     if (rc == 0) {
         for (size_t i = 0; i < n; i++)
@@ -176,7 +200,8 @@ static void s_reload(router_t *r)
 {
     hubconf_t *c = daemon_reload_conf(&r->args, r->conf);
     route_t *rt;
-    if (!c) return;
+    if (!c)
+        return;
     rt = s_load_routing(c);
     if (!rt) {
         log_error("reload: routing has problems; keeping the current configuration");
@@ -192,6 +217,8 @@ static void s_reload(router_t *r)
     r->rt = rt;
     r->conf = c;
     s_open_pcdb(r);
+    secure_reload(r->sec, c);
+    router_agents_recheck(r);
     log_info("configuration reloaded");
 }
 
@@ -205,7 +232,8 @@ int main(int argc, char **argv)
     daemon_parse_args(argc, argv, "carerhub-router", "", NULL, NULL, NULL, &r->args);
     r->conf = daemon_load_conf(&r->args);
     r->rt = s_load_routing(r->conf);
-    if (!r->rt) return 78;
+    if (!r->rt)
+        return 78;
     if (r->args.check_only) {
         printf("configuration OK\n");
         route_destroy(&r->rt);
@@ -215,7 +243,8 @@ int main(int argc, char **argv)
     }
     daemon_signals();
     dir = hubconf_data_path(r->conf, "router");
-    if (file_private_dir(dir) < 0) log_fatal("cannot create %s", dir);
+    if (file_private_dir(dir) < 0)
+        log_fatal("cannot create %s", dir);
     daemon_lock(dir);
     r->store = store_open(dir, &so, &err);
     if (!r->store)
@@ -224,6 +253,7 @@ int main(int argc, char **argv)
     if ((rc = store_write(r->store, s_load_meta, r)) != 0)
         log_fatalx("cannot read the case store in %s: %s", dir, mdb_strerror(rc));
     s_open_pcdb(r);
+    r->sec = secure_start(r->conf, "router");
 
     r->intake_sock = daemon_socket(ZMQ_ROUTER);
     r->delivery_sock = daemon_socket(ZMQ_ROUTER);
@@ -235,6 +265,9 @@ int main(int argc, char **argv)
         zmq_setsockopt(r->delivery_sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
         zmq_setsockopt(r->intake_sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     }
+    secure_server(r->sec, r->intake_sock, "router intake socket");
+    secure_server(r->sec, r->delivery_sock, "router delivery socket");
+    secure_server(r->sec, r->control_sock, "router control socket");
     daemon_bind(r->intake_sock, r->conf->router.intake_endpoint);
     daemon_bind(r->delivery_sock, r->conf->router.delivery_endpoint);
     daemon_bind(r->control_sock, r->conf->router.control_endpoint);
@@ -244,15 +277,19 @@ int main(int argc, char **argv)
              r->conf->router.control_endpoint, dir, (unsigned long long)r->next_case);
 
     while (!daemon_stopping()) {
-        zmq_pollitem_t items[3] = {{r->intake_sock, 0, ZMQ_POLLIN, 0},
-                                   {r->delivery_sock, 0, ZMQ_POLLIN, 0},
-                                   {r->control_sock, 0, ZMQ_POLLIN, 0}};
-        if (daemon_take_reload()) s_reload(r);
-        if (zmq_poll(items, 3, 100) < 0 && zmq_errno() != EINTR)
+        zmq_pollitem_t items[10] = {{r->intake_sock, 0, ZMQ_POLLIN, 0},
+                                    {r->delivery_sock, 0, ZMQ_POLLIN, 0},
+                                    {r->control_sock, 0, ZMQ_POLLIN, 0}};
+        size_t nitems = 3 + secure_items(r->sec, items + 3, 7);
+        if (daemon_take_reload())
+            s_reload(r);
+        if (zmq_poll(items, (int)nitems, 100) < 0 && zmq_errno() != EINTR)
             log_fatalx("poll: %s", zmq_strerror(zmq_errno()));
+        secure_handle(r->sec);
         s_intake(r);
         router_deliver_drain(r);
         router_control_drain(r);
+        router_store_events(r);
         router_deliver_send(r);
         router_deliver_timers(r);
     }
@@ -262,6 +299,8 @@ int main(int argc, char **argv)
     zmq_close(r->intake_sock);
     zmq_close(r->delivery_sock);
     zmq_close(r->control_sock);
+    router_store_events(r);
+    secure_stop(&r->sec);
     daemon_zmq_term();
     for (size_t i = 0; i < r->nagents; i++) {
         free(r->agents[i].seqs);

@@ -15,6 +15,7 @@
 #include "carerhub.pb-c.h"
 #include "conf/hubconf.h"
 #include "daemon/daemon.h"
+#include "daemon/secure.h"
 #include "domain/pcdb.h"
 #include "domain/route.h"
 #include "store.pb-c.h"
@@ -61,6 +62,7 @@ typedef struct {
     route_t *rt;
     pcdb_t *pcdb;
     store_t *store;
+    secure_t *sec;
     void *intake_sock, *delivery_sock, *control_sock;
     uint64_t next_outbox, next_audit, next_case;
     agent_t agents[ROUTER_MAX_AGENTS];
@@ -72,13 +74,25 @@ typedef struct {
 typedef struct {
     wire_peer_t peer;
     Carerhub__Envelope *env; /* owned */
+    char actor[80];          /* the intake's participant id */
+    const char *source;      /* the source it may forward (its scope); NULL: none */
 } router_fwd_t;
+
+/* Whether a referral of a forward is the forwarding intake's to send. */
+bool router_fwd_allows(const router_fwd_t *f, const Carerhub__Referral *ref);
+
+/* Appends the audit events the security layer recorded (refused
+ * connections), in one transaction. */
+void router_store_events(router_t *r);
 
 /* Stores every referral of the forwards in one transaction. Returns 0 when
  * committed (then every referral in them may be acknowledged), or the store
  * error. */
 int router_take(router_t *r, router_fwd_t *fwds, size_t n);
 
+/* Appends an audit record inside a write transaction, numbered next; its
+ * time and recorder are kept if set. */
+int router_audit_record(router_t *r, MDB_txn *txn, const Carerhub__AuditRecord *rec);
 /* Appends an audit record inside a write transaction. */
 int router_audit(router_t *r, MDB_txn *txn, const char *event, const char *actor,
                  const char *referral_id, const char *case_id, const char *provider,
@@ -86,6 +100,9 @@ int router_audit(router_t *r, MDB_txn *txn, const char *event, const char *actor
 /* Adds to a named counter inside a write transaction. */
 int router_count(router_t *r, MDB_txn *txn, const char *name, uint64_t by);
 
+/* After the participants file is reloaded: stops delivering to agents
+ * whose key no longer admits them. */
+void router_agents_recheck(router_t *r);
 /* Provider agents: a message on the delivery socket; sending what agents
  * have credit for; redelivery after a timeout or when an agent goes quiet. */
 void router_deliver_drain(router_t *r);

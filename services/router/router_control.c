@@ -79,9 +79,12 @@ static void s_status(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
     rep.body_case = CARERHUB__ENVELOPE__BODY_STATUS_REPLY;
     rep.status_reply = &s;
     s_send(r, peer, req, &rep);
-    if (rec) carerhub__referral_record__free_unpacked(rec, NULL);
-    if (c) carerhub__case_record__free_unpacked(c, NULL);
-    if (p) carerhub__parked_entry__free_unpacked(p, NULL);
+    if (rec)
+        carerhub__referral_record__free_unpacked(rec, NULL);
+    if (c)
+        carerhub__case_record__free_unpacked(c, NULL);
+    if (p)
+        carerhub__parked_entry__free_unpacked(p, NULL);
 }
 
 static void s_stats(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
@@ -98,7 +101,8 @@ static void s_stats(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
     mdb_cursor_open(txn, store_dbi(r->store, DB_STATS), &cur);
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < 100000;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (v.mv_size != 8) continue;
+        if (v.mv_size != 8)
+            continue;
         counts = xgrow(counts, &cap, n + 1, sizeof *counts);
         carerhub__count__init(&counts[n]);
         counts[n].key = xstrndup(k.mv_data, k.mv_size);
@@ -141,7 +145,8 @@ static void s_audit(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         Carerhub__AuditRecord *rec = carerhub__audit_record__unpack(NULL, v.mv_size, v.mv_data);
-        if (!rec) continue;
+        if (!rec)
+            continue;
         if (q->has_since && rec->at < q->since) {
             carerhub__audit_record__free_unpacked(rec, NULL);
             continue;
@@ -179,9 +184,39 @@ void router_control_drain(router_t *r)
         if (st != WIRE_OK) {
             Carerhub__Envelope none = CARERHUB__ENVELOPE__INIT;
             r->bad++;
-            log_warn("refused a control message: %s", wire_status_str(st));
+            secure_refuse(r->sec, &peer, "router control socket", wire_status_str(st));
             s_error(r, &peer, &none, "bad_request", wire_status_str(st));
             continue;
+        }
+        {
+            const participant_t *who = secure_peer(r->sec, &peer);
+            char actor[80];
+            const char *what = env->body_case == CARERHUB__ENVELOPE__BODY_STATUS_QUERY  ? "status"
+                               : env->body_case == CARERHUB__ENVELOPE__BODY_STATS_QUERY ? "stats"
+                               : env->body_case == CARERHUB__ENVELOPE__BODY_AUDIT_QUERY ? "audit"
+                                                                                        : NULL;
+            secure_actor(r->sec, &peer, actor, sizeof actor);
+            if (!who || who->role != ROLE_OPERATOR) {
+                char why[120];
+                snprintf(why, sizeof why, "%s query refused: operators only",
+                         what ? what : "control");
+                r->bad++;
+                log_warn("refused a %s query from %s: not an operator", what ? what : "control",
+                         actor);
+                secure_audit(r->sec, "refused-message", actor, NULL, why);
+                s_error(r, &peer, env, "forbidden",
+                        "status, statistics and audit queries need an operator key");
+                carerhub__envelope__free_unpacked(env, NULL);
+                continue;
+            }
+            if (what) {
+                const char *rid = env->body_case == CARERHUB__ENVELOPE__BODY_STATUS_QUERY &&
+                                          env->status_query->referral_id &&
+                                          strlen(env->status_query->referral_id) < 64
+                                      ? env->status_query->referral_id
+                                      : NULL;
+                secure_audit(r->sec, what, actor, rid, NULL);
+            }
         }
         if (!txn && store_read(r->store, &txn) != 0) {
             s_error(r, &peer, env, "unavailable", "the case store cannot be read");
@@ -205,5 +240,6 @@ void router_control_drain(router_t *r)
         }
         carerhub__envelope__free_unpacked(env, NULL);
     }
-    if (txn) mdb_txn_abort(txn);
+    if (txn)
+        mdb_txn_abort(txn);
 }

@@ -23,17 +23,21 @@
 static bool s_provider_ok(const char *p)
 {
     size_t n = p ? strlen(p) : 0;
-    if (n == 0 || n >= sizeof((agent_t *)0)->provider) return false;
+    if (n == 0 || n >= sizeof((agent_t *)0)->provider)
+        return false;
     for (; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) return false;
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+            return false;
     return true;
 }
 
 static agent_t *s_agent(router_t *r, const char *provider, bool create)
 {
     for (size_t i = 0; i < r->nagents; i++)
-        if (strcmp(r->agents[i].provider, provider) == 0) return &r->agents[i];
-    if (!create || r->nagents == ROUTER_MAX_AGENTS) return NULL;
+        if (strcmp(r->agents[i].provider, provider) == 0)
+            return &r->agents[i];
+    if (!create || r->nagents == ROUTER_MAX_AGENTS)
+        return NULL;
     memset(&r->agents[r->nagents], 0, sizeof r->agents[0]);
     snprintf(r->agents[r->nagents].provider, sizeof r->agents[0].provider, "%s", provider);
     return &r->agents[r->nagents++];
@@ -50,7 +54,8 @@ static void s_rewind(agent_t *a)
 void router_agent_rewind(router_t *r, const char *provider)
 {
     agent_t *a = s_agent(r, provider, false);
-    if (a) s_rewind(a);
+    if (a)
+        s_rewind(a);
 }
 
 static void s_push(agent_t *a, uint64_t seq, int64_t now)
@@ -90,16 +95,43 @@ static bool s_acked(agent_t *a, uint64_t seq)
     return false;
 }
 
+static void s_refuse(router_t *r, const wire_peer_t *peer, const char *actor, const char *why)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__Error err = CARERHUB__ERROR__INIT;
+    r->bad++;
+    log_warn("refused a provider agent message from %s: %s", actor, why);
+    secure_audit(r->sec, "refused-message", actor, NULL, why);
+    err.code = (char *)"forbidden";
+    err.message = (char *)why;
+    env.body_case = CARERHUB__ENVELOPE__BODY_ERROR;
+    env.error = &err;
+    wire_send(r->delivery_sock, peer, &env, ZMQ_DONTWAIT);
+}
+
 static void s_hello(router_t *r, const wire_peer_t *peer, const Carerhub__Hello *h)
 {
     agent_t *a;
-    const char *provider = h->provider;
+    const participant_t *who = secure_peer(r->sec, peer);
+    const char *provider;
+    char actor[80], why[160];
     int64_t now = clock_mono_ms();
 
-    if (peer->user[0]) provider = peer->user; /* with authentication, the key decides */
+    secure_actor(r->sec, peer, actor, sizeof actor);
+    if (!who || who->role != ROLE_PROVIDER || who->nscopes != 1) {
+        s_refuse(r, peer, actor, "only a provider's key may receive cases");
+        return;
+    }
+    /* The key decides whose cases these are, whatever the hello says. */
+    provider = who->scopes[0];
+    if (h->provider && strcmp(h->provider, provider) != 0) {
+        snprintf(why, sizeof why, "asked for the cases of %.40s with the key of %s", h->provider,
+                 provider);
+        s_refuse(r, peer, actor, why);
+        return;
+    }
     if (!s_provider_ok(provider)) {
-        r->bad++;
-        log_warn("refused a hello for an invalid provider id");
+        s_refuse(r, peer, actor, "invalid provider id");
         return;
     }
     a = s_agent(r, provider, true);
@@ -128,7 +160,8 @@ static void s_hello(router_t *r, const wire_peer_t *peer, const Carerhub__Hello 
             a->connected = false;
     }
     a->window = h->has_credit && h->credit > 0 ? h->credit : 1;
-    if (a->window > 100000) a->window = 100000;
+    if (a->window > 100000)
+        a->window = 100000;
 }
 
 typedef struct {
@@ -176,9 +209,12 @@ static int s_ack_txn(MDB_txn *txn, void *arg)
                 router_audit(r, txn, "delivered", a->agents[i]->provider, e ? e->referral_id : NULL,
                              e ? e->case_id : NULL, a->agents[i]->provider, e ? e->kind : NULL);
         snprintf(stat, sizeof stat, "delivered/%s", a->agents[i]->provider);
-        if (rc == 0) rc = router_count(r, txn, stat, 1);
-        if (e) carerhub__outbox_entry__free_unpacked(e, NULL);
-        if (rc) break;
+        if (rc == 0)
+            rc = router_count(r, txn, stat, 1);
+        if (e)
+            carerhub__outbox_entry__free_unpacked(e, NULL);
+        if (rc)
+            break;
         a->done++;
     }
     if (rc == 0) {
@@ -187,8 +223,33 @@ static int s_ack_txn(MDB_txn *txn, void *arg)
         router_key8(r->next_audit, buf);
         rc = mdb_put(txn, store_dbi(r->store, DB_META), &k, &v, 0);
     }
-    if (rc) r->next_audit = audit0;
+    if (rc)
+        r->next_audit = audit0;
     return rc;
+}
+
+void router_agents_recheck(router_t *r)
+{
+    for (size_t i = 0; i < r->nagents; i++) {
+        agent_t *a = &r->agents[i];
+        const participant_t *who;
+        char why[160];
+        if (!a->connected)
+            continue;
+        who = secure_peer(r->sec, &a->peer);
+        if (who && who->role == ROLE_PROVIDER && who->nscopes == 1 &&
+            strcmp(who->scopes[0], a->provider) == 0)
+            continue;
+        /* Nothing more goes to it; what it had not acknowledged goes to
+         * the next agent the participants file admits. */
+        a->connected = false;
+        s_rewind(a);
+        snprintf(why, sizeof why,
+                 "agent for %s cut off: its key is no longer listed for that provider",
+                 a->provider);
+        log_warn("%s", why);
+        secure_audit(r->sec, "refused-connection", who ? who->id : "unlisted", NULL, why);
+    }
 }
 
 void router_deliver_drain(router_t *r)
@@ -206,7 +267,7 @@ void router_deliver_drain(router_t *r)
         agent_t *a = NULL;
         if (st != WIRE_OK) {
             r->bad++;
-            log_warn("refused a message from a provider agent: %s", wire_status_str(st));
+            secure_refuse(r->sec, &peer, "router delivery socket", wire_status_str(st));
             continue;
         }
         for (size_t i = 0; i < r->nagents; i++)
@@ -227,8 +288,9 @@ void router_deliver_drain(router_t *r)
             }
         } else {
             r->bad++;
-            log_warn("refused a %s message on the delivery socket",
-                     a ? "unexpected" : "stranger's");
+            secure_refuse(r->sec, &peer, "router delivery socket",
+                          a ? "not a hello or an acknowledgement"
+                            : "an acknowledgement from an agent that has not said hello");
         }
         carerhub__envelope__free_unpacked(env, NULL);
     }
@@ -241,7 +303,8 @@ void router_deliver_drain(router_t *r)
                       n, rc > 0 ? strerror(rc) : mdb_strerror(rc));
         } else {
             for (size_t i = 0; i < n; i++)
-                if (s_acked(agents[i], seqs[i])) agents[i]->delivered++;
+                if (s_acked(agents[i], seqs[i]))
+                    agents[i]->delivered++;
         }
     }
     free(agents);
@@ -292,7 +355,8 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
     c.referrals = xcalloc(n ? n : 1, sizeof *c.referrals);
     for (size_t i = 0; i < n; i++) {
         recs[i] = router_get_referral(r, txn, cr->referral_ids[i]);
-        if (recs[i] && recs[i]->referral) c.referrals[got++] = recs[i]->referral;
+        if (recs[i] && recs[i]->referral)
+            c.referrals[got++] = recs[i]->referral;
     }
     c.n_referrals = got;
     c.case_id = cr->case_id;
@@ -326,7 +390,8 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
         rc = -1;
     }
     for (size_t i = 0; i < n; i++)
-        if (recs[i]) carerhub__referral_record__free_unpacked(recs[i], NULL);
+        if (recs[i])
+            carerhub__referral_record__free_unpacked(recs[i], NULL);
     free(recs);
     free(c.referrals);
     carerhub__case_record__free_unpacked(cr, NULL);
@@ -345,8 +410,10 @@ void router_deliver_send(router_t *r)
         size_t plen = strlen(a->provider) + 1;
         MDB_val k, v;
         int rc;
-        if (!a->connected || a->inflight >= a->window) continue;
-        if (!txn && store_read(r->store, &txn) != 0) return;
+        if (!a->connected || a->inflight >= a->window)
+            continue;
+        if (!txn && store_read(r->store, &txn) != 0)
+            return;
         k.mv_size = router_outbox_key(a->provider, a->next_seq, key, sizeof key);
         k.mv_data = key;
         mdb_cursor_open(txn, store_dbi(r->store, DB_OUTBOX), &cur);
@@ -356,15 +423,19 @@ void router_deliver_send(router_t *r)
             uint64_t seq = router_unkey8((const uint8_t *)k.mv_data + plen);
             Carerhub__OutboxEntry *e = carerhub__outbox_entry__unpack(NULL, v.mv_size, v.mv_data);
             int sent = e ? s_send_one(r, txn, a, seq, e) : 1;
-            if (e) carerhub__outbox_entry__free_unpacked(e, NULL);
-            if (sent < 0) break;
-            if (sent == 0) s_push(a, seq, now);
+            if (e)
+                carerhub__outbox_entry__free_unpacked(e, NULL);
+            if (sent < 0)
+                break;
+            if (sent == 0)
+                s_push(a, seq, now);
             a->next_seq = seq + 1;
             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
         }
         mdb_cursor_close(cur);
     }
-    if (txn) mdb_txn_abort(txn);
+    if (txn)
+        mdb_txn_abort(txn);
 }
 
 void router_deliver_timers(router_t *r)
@@ -372,7 +443,8 @@ void router_deliver_timers(router_t *r)
     int64_t now = clock_mono_ms();
     for (size_t i = 0; i < r->nagents; i++) {
         agent_t *a = &r->agents[i];
-        if (!a->connected) continue;
+        if (!a->connected)
+            continue;
         if (now - a->last_seen > r->conf->router.agent_timeout_ms) {
             log_info("agent for %s has been silent for %lld ms; treating it as gone", a->provider,
                      (long long)(now - a->last_seen));

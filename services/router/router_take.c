@@ -40,7 +40,8 @@ uint64_t router_unkey8(const void *p)
 size_t router_outbox_key(const char *provider, uint64_t seq, uint8_t *out, size_t outsz)
 {
     size_t n = strlen(provider);
-    if (n + 9 > outsz) n = outsz - 9;
+    if (n + 9 > outsz)
+        n = outsz - 9;
     memcpy(out, provider, n);
     out[n] = '\0';
     router_key8(seq, out + n + 1);
@@ -54,11 +55,13 @@ int router_put(router_t *r, MDB_txn *txn, int db, const void *key, size_t klen,
     uint8_t stackbuf[4096], *buf = stackbuf;
     int rc;
     v.mv_size = protobuf_c_message_get_packed_size(msg);
-    if (v.mv_size > sizeof stackbuf) buf = xmalloc(v.mv_size);
+    if (v.mv_size > sizeof stackbuf)
+        buf = xmalloc(v.mv_size);
     protobuf_c_message_pack(msg, buf);
     v.mv_data = buf;
     rc = mdb_put(txn, store_dbi(r->store, (size_t)db), &k, &v, 0);
-    if (buf != stackbuf) free(buf);
+    if (buf != stackbuf)
+        free(buf);
     return rc;
 }
 
@@ -73,8 +76,25 @@ Carerhub__ReferralRecord *router_get_referral(router_t *r, MDB_txn *txn, const c
 Carerhub__CaseRecord *router_get_case(router_t *r, MDB_txn *txn, const char *id)
 {
     MDB_val k = store_val(id), v;
-    if (mdb_get(txn, store_dbi(r->store, DB_CASES), &k, &v) != 0) return NULL;
+    if (mdb_get(txn, store_dbi(r->store, DB_CASES), &k, &v) != 0)
+        return NULL;
     return carerhub__case_record__unpack(NULL, v.mv_size, v.mv_data);
+}
+
+int router_audit_record(router_t *r, MDB_txn *txn, const Carerhub__AuditRecord *rec)
+{
+    Carerhub__AuditRecord a = *rec;
+    uint8_t key[8];
+    a.has_seq = true;
+    a.seq = ++r->next_audit;
+    if (!a.has_at) {
+        a.has_at = true;
+        a.at = clock_now_ms();
+    }
+    if (!a.recorded_by)
+        a.recorded_by = (char *)"carerhub-router";
+    router_key8(a.seq, key);
+    return router_put(r, txn, DB_AUDIT, key, 8, &a.base);
 }
 
 int router_audit(router_t *r, MDB_txn *txn, const char *event, const char *actor,
@@ -82,19 +102,91 @@ int router_audit(router_t *r, MDB_txn *txn, const char *event, const char *actor
                  const char *detail)
 {
     Carerhub__AuditRecord a = CARERHUB__AUDIT_RECORD__INIT;
-    uint8_t key[8];
-    a.has_seq = true;
-    a.seq = ++r->next_audit;
-    a.has_at = true;
-    a.at = clock_now_ms();
     a.event = (char *)event;
     a.actor = (char *)actor;
     a.referral_id = (char *)referral_id;
     a.case_id = (char *)case_id;
     a.provider = (char *)provider;
     a.detail = (char *)detail;
-    router_key8(a.seq, key);
-    return router_put(r, txn, DB_AUDIT, key, 8, &a.base);
+    return router_audit_record(r, txn, &a);
+}
+
+/* Appends the audit records an intake forwarded. An intake sends them in
+ * order and sends again what was not acknowledged, so a record at or below
+ * the last one taken from that intake (by its number and time) was stored
+ * already. */
+static int s_take_intake_audit(router_t *r, MDB_txn *txn, const Carerhub__Forward *f)
+{
+    for (size_t i = 0; i < f->n_audit; i++) {
+        Carerhub__AuditRecord *a = f->audit[i];
+        char name[96];
+        uint8_t mark[16];
+        uint64_t seen_seq = 0, seen_at = 0;
+        MDB_val k, v;
+        int rc;
+        if (!a->has_seq || !a->recorded_by || !a->event)
+            continue;
+        snprintf(name, sizeof name, "audit-from:%.80s", a->recorded_by);
+        k = store_val(name);
+        if (mdb_get(txn, store_dbi(r->store, DB_META), &k, &v) == 0 && v.mv_size == 16) {
+            memcpy(mark, v.mv_data, 16);
+            seen_seq = router_unkey8(mark);
+            seen_at = router_unkey8(mark + 8);
+        }
+        if (a->seq <= seen_seq && (uint64_t)a->at <= seen_at)
+            continue;
+        if ((rc = router_audit_record(r, txn, a)) != 0)
+            return rc;
+        router_key8(a->seq, mark);
+        router_key8((uint64_t)a->at, mark + 8);
+        v.mv_data = mark;
+        v.mv_size = 16;
+        if ((rc = mdb_put(txn, store_dbi(r->store, DB_META), &k, &v, 0)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+typedef struct {
+    router_t *r;
+    Carerhub__AuditRecord **recs;
+    size_t n;
+} s_events_t;
+
+static int s_events_txn(MDB_txn *txn, void *arg)
+{
+    s_events_t *e = arg;
+    uint64_t audit0 = e->r->next_audit;
+    int rc = 0;
+    for (size_t i = 0; i < e->n && rc == 0; i++) {
+        Carerhub__AuditRecord *a = e->recs[i];
+        rc = router_audit_record(e->r, txn, a);
+    }
+    if (rc == 0) {
+        uint8_t buf[8];
+        MDB_val k = store_val("audit"), v = {8, buf};
+        router_key8(e->r->next_audit, buf);
+        rc = mdb_put(txn, store_dbi(e->r->store, DB_META), &k, &v, 0);
+    }
+    if (rc)
+        e->r->next_audit = audit0;
+    return rc;
+}
+
+void router_store_events(router_t *r)
+{
+    s_events_t e = {r, NULL, 0};
+    int rc;
+    e.n = secure_take(r->sec, &e.recs);
+    if (e.n == 0)
+        return;
+    rc = store_write(r->store, s_events_txn, &e);
+    if (rc)
+        log_error("cannot store %zu audit record(s): %s", e.n,
+                  rc > 0 ? strerror(rc) : mdb_strerror(rc));
+    for (size_t i = 0; i < e.n; i++)
+        carerhub__audit_record__free_unpacked(e.recs[i], NULL);
+    free(e.recs);
 }
 
 int router_count(router_t *r, MDB_txn *txn, const char *name, uint64_t by)
@@ -118,10 +210,13 @@ static int s_index_get(router_t *r, MDB_txn *txn, int db, const char *key, char 
 {
     MDB_val k = store_val(key), v;
     int rc;
-    if (strlen(key) > 500) return MDB_NOTFOUND;
+    if (strlen(key) > 500)
+        return MDB_NOTFOUND;
     rc = mdb_get(txn, store_dbi(r->store, (size_t)db), &k, &v);
-    if (rc) return rc;
-    if (v.mv_size >= outsz) return MDB_CORRUPTED;
+    if (rc)
+        return rc;
+    if (v.mv_size >= outsz)
+        return MDB_CORRUPTED;
     memcpy(out, v.mv_data, v.mv_size);
     out[v.mv_size] = '\0';
     return 0;
@@ -130,14 +225,16 @@ static int s_index_get(router_t *r, MDB_txn *txn, int db, const char *key, char 
 static int s_index_put(router_t *r, MDB_txn *txn, int db, const char *key, const char *case_id)
 {
     MDB_val k = store_val(key), v = store_val(case_id);
-    if (strlen(key) > 500) return 0; /* too long to index; the case still exists */
+    if (strlen(key) > 500)
+        return 0; /* too long to index; the case still exists */
     return mdb_put(txn, store_dbi(r->store, (size_t)db), &k, &v, 0);
 }
 
 static bool s_id_ok(const char *id)
 {
     size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n > S_ID_MAX) return false;
+    if (n == 0 || n > S_ID_MAX)
+        return false;
     for (; *id; id++)
         if (!((*id >= 'A' && *id <= 'Z') || (*id >= 'a' && *id <= 'z') ||
               (*id >= '0' && *id <= '9') || *id == '-'))
@@ -158,7 +255,8 @@ static bool s_urgent(const Carerhub__Referral *ref)
 /* The referrer's organisation, for the counters. */
 static const char *s_referrer_org(const Carerhub__Referral *ref)
 {
-    if (ref->gp && ref->gp->practice) return ref->gp->practice;
+    if (ref->gp && ref->gp->practice)
+        return ref->gp->practice;
     if (ref->discharge && ref->discharge->hospital && ref->discharge->hospital->trust)
         return ref->discharge->hospital->trust;
     if (ref->school && ref->school->school && ref->school->school->urn)
@@ -175,8 +273,10 @@ static int s_park(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char
     p.reason = (char *)reason;
     p.has_at = true;
     p.at = clock_now_ms();
-    if ((rc = router_put(r, txn, DB_PARKED, ref->id, strlen(ref->id), &p.base)) != 0) return rc;
-    if ((rc = router_count(r, txn, "parked", 1)) != 0) return rc;
+    if ((rc = router_put(r, txn, DB_PARKED, ref->id, strlen(ref->id), &p.base)) != 0)
+        return rc;
+    if ((rc = router_count(r, txn, "parked", 1)) != 0)
+        return rc;
     r->parked++;
     log_warn("parked %s: %s", ref->id, reason);
     return router_audit(r, txn, "parked", actor, ref->id, NULL, NULL, reason);
@@ -194,13 +294,16 @@ static int s_match(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref, con
     case_id[0] = '\0';
     if (nhs && *nhs) {
         rc = s_index_get(r, txn, DB_BY_NHS, nhs, case_id, sz);
-        if (rc && rc != MDB_NOTFOUND) return rc;
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
     }
     if (!case_id[0] && key[0]) {
         rc = s_index_get(r, txn, DB_BY_KEY, key, case_id, sz);
-        if (rc && rc != MDB_NOTFOUND) return rc;
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
     }
-    if (!case_id[0]) return 0;
+    if (!case_id[0])
+        return 0;
     *found = router_get_case(r, txn, case_id);
     if (!*found) {
         log_error("index names case %s, which is missing; opening a new case", case_id);
@@ -220,7 +323,8 @@ static int s_match(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref, con
 static void s_strv_add(char ***v, size_t *n, const char *s)
 {
     for (size_t i = 0; i < *n; i++)
-        if (strcmp((*v)[i], s) == 0) return;
+        if (strcmp((*v)[i], s) == 0)
+            return;
     *v = xrealloc(*v, (*n + 1) * sizeof **v);
     (*v)[(*n)++] = xstrdup(s);
 }
@@ -236,7 +340,8 @@ static Carerhub__CaseRecord *s_new_case(router_t *r, const Carerhub__Referral *r
     int lad;
 
     carerhub__case_record__init(c);
-    if (postcode_normalise(ref->carer->postcode, pc) < 0) strcpy(pc, "");
+    if (postcode_normalise(ref->carer->postcode, pc) < 0)
+        strcpy(pc, "");
     route_decide(r->rt, pc, referral_carer_age(ref), referral_route_source(ref->source),
                  r->pcdb ? pcdb_lookup : NULL, r->pcdb, &res);
     route_explain(r->rt, &res, &reason);
@@ -258,7 +363,8 @@ static Carerhub__CaseRecord *s_new_case(router_t *r, const Carerhub__Referral *r
     if (route_provider_signposts(r->rt, res.provider)) {
         buf_t sp = BUF_INIT;
         for (size_t i = 0; i < res.ncands; i++) {
-            if (i) buf_adds(&sp, " or ");
+            if (i)
+                buf_adds(&sp, " or ");
             buf_adds(&sp,
                      res.cands[i] == GEO_UNLISTED ? res.unlisted : geo_lad_name(g, res.cands[i]));
         }
@@ -310,7 +416,8 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     }
     {
         MDB_val k = store_val(ref->id), v;
-        if (mdb_get(txn, store_dbi(r->store, DB_PARKED), &k, &v) == 0) return 0;
+        if (mdb_get(txn, store_dbi(r->store, DB_PARKED), &k, &v) == 0)
+            return 0;
     }
     /* An intake checked it; check again, because the router trusts no one
      * with its store. Dates are judged on the day of referral. */
@@ -324,8 +431,10 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
         ferrs_free(&errs);
         return s_park(r, txn, ref, actor, detail);
     }
-    if (referral_match_key(ref, key, sizeof key) < 0) key[0] = '\0';
-    if ((rc = s_match(r, txn, ref, key, case_id, sizeof case_id, &c)) != 0) return rc;
+    if (referral_match_key(ref, key, sizeof key) < 0)
+        key[0] = '\0';
+    if ((rc = s_match(r, txn, ref, key, case_id, sizeof case_id, &c)) != 0)
+        return rc;
     is_new = c == NULL;
     if (is_new) {
         c = s_new_case(r, ref, now);
@@ -333,7 +442,8 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     }
     age = referral_carer_age(ref);
     s_strv_add(&c->referral_ids, &c->n_referral_ids, ref->id);
-    if (key[0]) s_strv_add(&c->match_keys, &c->n_match_keys, key);
+    if (key[0])
+        s_strv_add(&c->match_keys, &c->n_match_keys, key);
     if (ref->carer->nhs_number && *ref->carer->nhs_number && !(c->nhs_number && *c->nhs_number)) {
         free(c->nhs_number);
         c->nhs_number = xstrdup(ref->carer->nhs_number);
@@ -345,11 +455,13 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     c->has_updated_at = true;
     c->updated_at = now;
 
-    if ((rc = router_put(r, txn, DB_CASES, case_id, strlen(case_id), &c->base)) != 0) goto done;
+    if ((rc = router_put(r, txn, DB_CASES, case_id, strlen(case_id), &c->base)) != 0)
+        goto done;
     if (c->nhs_number && *c->nhs_number &&
         (rc = s_index_put(r, txn, DB_BY_NHS, c->nhs_number, case_id)) != 0)
         goto done;
-    if (key[0] && (rc = s_index_put(r, txn, DB_BY_KEY, key, case_id)) != 0) goto done;
+    if (key[0] && (rc = s_index_put(r, txn, DB_BY_KEY, key, case_id)) != 0)
+        goto done;
 
     out.referral_id = ref->id;
     out.case_id = case_id;
@@ -374,10 +486,16 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     if ((rc = router_put(r, txn, DB_REFERRALS, ref->id, strlen(ref->id), &rec.base)) != 0)
         goto done;
     if (is_new)
-        snprintf(detail, sizeof detail, "new case by rule %s", c->rule);
+        snprintf(detail, sizeof detail, "routed to %s: new case by rule %s (through %s)",
+                 c->provider, c->rule, actor);
     else
-        snprintf(detail, sizeof detail, "update of the carer's case");
-    if ((rc = router_audit(r, txn, "routed", actor, ref->id, case_id, c->provider, detail)) != 0)
+        snprintf(detail, sizeof detail, "routed to %s: update of the carer's case (through %s)",
+                 c->provider, actor);
+    /* The audit names who referred: the participant whose key submitted it
+     * to the intake (the intake recorded it), else the intake itself. */
+    if ((rc = router_audit(r, txn, "accepted",
+                           ref->submitted_by && *ref->submitted_by ? ref->submitted_by : actor,
+                           ref->id, case_id, c->provider, detail)) != 0)
         goto done;
     {
         const char *names[] = {"referrals", "source/", "provider/", "lad/",
@@ -393,7 +511,8 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
                               : i == 6 ? month
                                        : "";
             snprintf(stat, sizeof stat, "%s%s", names[i], val);
-            if ((rc = router_count(r, txn, stat, 1)) != 0) goto done;
+            if ((rc = router_count(r, txn, stat, 1)) != 0)
+                goto done;
         }
     }
     t->taken++;
@@ -413,7 +532,8 @@ static int s_put_meta(router_t *r, MDB_txn *txn)
         MDB_val k = store_val(names[i]), v = {8, buf};
         int rc;
         router_key8(vals[i], buf);
-        if ((rc = mdb_put(txn, store_dbi(r->store, DB_META), &k, &v, 0)) != 0) return rc;
+        if ((rc = mdb_put(txn, store_dbi(r->store, DB_META), &k, &v, 0)) != 0)
+            return rc;
     }
     return 0;
 }
@@ -433,16 +553,25 @@ static int s_take_txn(MDB_txn *txn, void *arg)
     t->tally = smap_new();
     for (size_t i = 0; i < t->n; i++) {
         Carerhub__Forward *f = t->fwds[i].env->forward;
-        const char *actor = t->fwds[i].peer.user[0] ? t->fwds[i].peer.user : "intake";
+        const char *actor = t->fwds[i].actor[0] ? t->fwds[i].actor : "intake";
+        if ((rc = s_take_intake_audit(r, txn, f)) != 0)
+            return rc;
         for (size_t j = 0; j < f->n_referrals; j++) {
             Carerhub__Referral *ref = f->referrals[j];
             if (!s_id_ok(ref->id) || !ref->carer)
                 continue; /* refused in router_take before we got here */
-            if ((rc = s_take_one(r, txn, ref, actor, t)) != 0) return rc;
+            if ((rc = s_take_one(r, txn, ref, actor, t)) != 0)
+                return rc;
         }
     }
-    if ((rc = smap_each(t->tally, s_write_tally, t)) != 0) return rc;
+    if ((rc = smap_each(t->tally, s_write_tally, t)) != 0)
+        return rc;
     return s_put_meta(r, txn);
+}
+
+bool router_fwd_allows(const router_fwd_t *f, const Carerhub__Referral *ref)
+{
+    return f->source && strcmp(f->source, referral_source_name(ref->source)) == 0;
 }
 
 int router_take(router_t *r, router_fwd_t *fwds, size_t n)
@@ -459,6 +588,15 @@ int router_take(router_t *r, router_fwd_t *fwds, size_t n)
                  * store it under. Acknowledged so it is not sent for ever. */
                 r->bad++;
                 log_warn("refused a forwarded referral without a valid id or carer");
+            } else if (!router_fwd_allows(&fwds[i], ref)) {
+                /* Left unacknowledged: its intake keeps it until the
+                 * participants file lets it through. */
+                char why[160];
+                r->bad++;
+                snprintf(why, sizeof why, "%s referral %s refused: %s may not forward it",
+                         referral_source_name(ref->source), ref->id, fwds[i].actor);
+                log_warn("%s", why);
+                secure_audit(r->sec, "refused-message", fwds[i].actor, ref->id, why);
             }
         }
     }

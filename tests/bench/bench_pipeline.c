@@ -48,7 +48,7 @@ static void s_card(s_card_t *c, size_t i, unsigned run)
     carerhub__consent__init(&c->consent);
     carerhub__gp_part__init(&c->gp);
     snprintf(c->family, sizeof c->family, "Bench%u-%zu", run, i);
-    snprintf(c->practice, sizeof c->practice, "F%05zu", i % 100000);
+    snprintf(c->practice, sizeof c->practice, "F8100%zu", i % 5 + 1);
     snprintf(c->token, sizeof c->token, "bench-%u-%zu", run, i);
     c->referrer.name = (char *)"Bench Referrer";
     c->referrer.phone = (char *)"01245 000000";
@@ -78,17 +78,21 @@ static size_t s_count_files(const char *dir)
     DIR *top = opendir(dir);
     struct dirent *p;
     size_t n = 0;
-    if (!top) return 0;
+    if (!top)
+        return 0;
     while ((p = readdir(top)) != NULL) {
         char path[4096];
         DIR *d;
         struct dirent *f;
-        if (p->d_name[0] == '.') continue;
+        if (p->d_name[0] == '.')
+            continue;
         snprintf(path, sizeof path, "%s/%s", dir, p->d_name);
-        if (!(d = opendir(path))) continue;
+        if (!(d = opendir(path)))
+            continue;
         while ((f = readdir(d)) != NULL) {
             size_t len = strlen(f->d_name);
-            if (len > 5 && strcmp(f->d_name + len - 5, ".json") == 0) n++;
+            if (len > 5 && strcmp(f->d_name + len - 5, ".json") == 0)
+                n++;
         }
         closedir(d);
     }
@@ -97,6 +101,22 @@ static size_t s_count_files(const char *dir)
 }
 
 /* The router's count of referrals taken, or -1 if it does not answer. */
+static clnt_keys_t s_operator;
+
+/* Reads keys_dir/<name>.key and keys_dir/<server>.pub, or exits. */
+static void s_keys(const hubconf_t *conf, const char *name, const char *server, clnt_keys_t *k)
+{
+    char err[512], path[4096];
+    snprintf(path, sizeof path, "%s/%s.key", conf->security.keys_dir, name);
+    if (curve_load_secret(path, &k->me, err, sizeof err) == 0) {
+        snprintf(path, sizeof path, "%s/%s.pub", conf->security.keys_dir, server);
+        if (curve_load_public(path, k->server, err, sizeof err) == 0)
+            return;
+    }
+    fprintf(stderr, "bench_pipeline: %s\n", err);
+    exit(78);
+}
+
 static long long s_routed(void *ctx, const char *endpoint)
 {
     Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT, *rep;
@@ -104,8 +124,9 @@ static long long s_routed(void *ctx, const char *endpoint)
     long long n = -1;
     env.body_case = CARERHUB__ENVELOPE__BODY_STATS_QUERY;
     env.stats_query = &q;
-    rep = clnt_call(ctx, endpoint, NULL, &env, 2000, 1000);
-    if (!rep) return -1;
+    rep = clnt_call(ctx, endpoint, &s_operator, &env, 2000, 1000);
+    if (!rep)
+        return -1;
     if (rep->body_case == CARERHUB__ENVELOPE__BODY_STATS_REPLY) {
         n = 0;
         for (size_t i = 0; i < rep->stats_reply->n_counts; i++)
@@ -132,6 +153,7 @@ int main(int argc, char **argv)
     long long routed0, routed = 0;
     void *ctx, *sock;
     unsigned run = (unsigned)(clock_now_ms() % 1000000);
+    clnt_keys_t gp_keys;
     int one = 1, hwm = 0;
 
     if (argc < 4) {
@@ -152,6 +174,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         s_card(&cards[i], i, run);
     before = strcmp(argv[2], "-") ? s_count_files(argv[2]) : 0;
+    s_keys(conf, "operator", "router", &s_operator);
+    s_keys(conf, "gp", "gp-intake", &gp_keys);
     ctx = zmq_ctx_new();
     routed0 = s_routed(ctx, conf->router.control_endpoint);
 
@@ -160,6 +184,7 @@ int main(int argc, char **argv)
     zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof one);
     zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    curve_client(sock, &gp_keys.me, gp_keys.server);
     if (zmq_connect(sock, conf->gp_intake.endpoint) < 0) {
         fprintf(stderr, "bench_pipeline: cannot connect to %s\n", conf->gp_intake.endpoint);
         return 69;
@@ -168,13 +193,16 @@ int main(int argc, char **argv)
     while (done < n) {
         zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
         while (sent < n && sent - done < window) {
-            if (intake_clnt_submit(sock, sent + 1, cards[sent].token, &cards[sent].r) < 0) break;
+            if (intake_clnt_submit(sock, sent + 1, cards[sent].token, &cards[sent].r) < 0)
+                break;
             sent_us[sent++] = clock_mono_us();
         }
-        if (zmq_poll(&item, 1, 1000) < 0) break;
+        if (zmq_poll(&item, 1, 1000) < 0)
+            break;
         for (;;) {
             Carerhub__Envelope *env = NULL;
-            if (wire_recv(sock, false, NULL, &env, ZMQ_DONTWAIT) != WIRE_OK) break;
+            if (wire_recv(sock, false, NULL, &env, ZMQ_DONTWAIT) != WIRE_OK)
+                break;
             if (env->has_corr && env->corr >= 1 && env->corr <= n &&
                 env->body_case == CARERHUB__ENVELOPE__BODY_SUBMIT_REPLY &&
                 lat_us[env->corr - 1] == 0) {
@@ -198,8 +226,10 @@ int main(int argc, char **argv)
     /* Taken by the router: committed to the case store. */
     while (routed0 >= 0) {
         long long now_routed = s_routed(ctx, conf->router.control_endpoint);
-        if (now_routed >= 0) routed = now_routed - routed0;
-        if (routed >= (long long)n || clock_mono_us() - start > 600 * 1000000LL) break;
+        if (now_routed >= 0)
+            routed = now_routed - routed0;
+        if (routed >= (long long)n || clock_mono_us() - start > 600 * 1000000LL)
+            break;
         struct timespec ts = {0, 10 * 1000000};
         nanosleep(&ts, NULL);
     }
@@ -207,10 +237,12 @@ int main(int argc, char **argv)
     files = n;
     while (strcmp(argv[2], "-") != 0) {
         files = s_count_files(argv[2]) - before;
-        if (files >= n) break;
+        if (files >= n)
+            break;
         struct timespec ts = {0, 20 * 1000000};
         nanosleep(&ts, NULL);
-        if (clock_mono_us() - start > 600 * 1000000LL) break;
+        if (clock_mono_us() - start > 600 * 1000000LL)
+            break;
     }
     end = clock_mono_us();
     qsort(lat_us, n, sizeof *lat_us, s_cmp);

@@ -39,7 +39,8 @@ static size_t s_make_inputs(void)
                  "ABDEFGHJLNPQRSTUWXYZ"[(seed >> 20) % 20]);
         if ((seed >> 24) & 1)
             for (char *p = in; *p; p++)
-                if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+                if (*p >= 'A' && *p <= 'Z')
+                    *p = (char)(*p - 'A' + 'a');
         strcpy(s_inputs[n++], in);
     }
     return n;
@@ -61,7 +62,8 @@ static double s_run(const s_mode_t *m, double seconds, unsigned long *sink)
             const char *in = s_inputs[(count + i) % NINPUT];
             char pc[POSTCODE_MAX];
             route_result_t r;
-            if (postcode_normalise(in, pc) < 0) continue;
+            if (postcode_normalise(in, pc) < 0)
+                continue;
             route_decide(m->rt, pc, (int)(i % 90), ROUTE_SRC_GP, m->pcdb ? pcdb_lookup : NULL,
                          m->pcdb, &r);
             *sink += (unsigned long)r.provider;
@@ -105,8 +107,10 @@ int main(int argc, char **argv)
     fprintf(f, "pcds,doterm,oslaua\n");
     for (size_t i = 0; i < 200000; i++) {
         char pc[POSTCODE_MAX];
-        if (postcode_normalise(s_inputs[i % NINPUT], pc) == 0) fprintf(f, "%s,,E07000070\n", pc);
-        if (i >= NINPUT / 3) break;
+        if (postcode_normalise(s_inputs[i % NINPUT], pc) == 0)
+            fprintf(f, "%s,,E07000070\n", pc);
+        if (i >= NINPUT / 3)
+            break;
     }
     /* Distinct postcodes B1 0AA .. B50 9ZZ: 50 districts x 10 sectors x 400. */
     for (size_t i = 0; i < 200000; i++)
@@ -136,7 +140,8 @@ int main(int argc, char **argv)
                pcdb_count(pcdb));
         printf("route: goal 1000000 decisions/s: %s\n", a >= 1e6 ? "met" : "NOT met");
     }
-    if (sink == 42) printf("\n");
+    if (sink == 42)
+        printf("\n");
     pcdb_close(&pcdb);
     route_destroy(&rt);
     return 0;

@@ -76,7 +76,7 @@ gen() {
     for ((i = 1; i <= n; i++)); do
         cat <<DOC
 ---
-practice: F8$(printf '%04d' $((i % 10000)))
+practice: F8100$((i % 5 + 1))
 referrer: {name: "Test Referrer", phone: "01245 000000"}
 carer:
   given_name: Test
@@ -88,4 +88,19 @@ cared_for: {relationship: parent, conditions: [frailty]}
 consent: {share_with_support_service: true, given_by: carer, date: 2026-01-01}
 DOC
     done
+}
+
+# audit_has JQ-CONDITION: true if some record of the audit trail (read with
+# `carerhub audit --json` into $WORK/audit by audit_fetch) meets it.
+audit_fetch() { cli audit --json >"$WORK/audit" || fail "carerhub audit failed"; }
+audit_has() { jq -se "any(.[]; try ($1) catch false)" "$WORK/audit" >/dev/null; }
+# audit_wait JQ-CONDITION [SECONDS]: until such a record is there.
+audit_wait() {
+    local i
+    for ((i = 0; i < ${2:-10} * 5; i++)); do
+        audit_fetch
+        audit_has "$1" && return 0
+        sleep 0.2
+    done
+    fail "no audit record with $1; the trail: $(tail -n 20 "$WORK/audit")"
 }

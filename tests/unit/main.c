@@ -77,9 +77,11 @@ static int s_cmp(const void *a, const void *b)
 static void s_rmtmp(void)
 {
     char cmd[300];
-    if (!s_tmp[0]) return;
+    if (!s_tmp[0])
+        return;
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_tmp);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", s_tmp);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", s_tmp);
     s_tmp[0] = '\0';
 }
 
@@ -93,13 +95,16 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < s_ntests; i++) {
         bool wanted = argc < 2;
         for (int a = 1; a < argc; a++)
-            if (strncmp(s_tests[i].name, argv[a], strlen(argv[a])) == 0) wanted = true;
-        if (!wanted) continue;
+            if (strncmp(s_tests[i].name, argv[a], strlen(argv[a])) == 0)
+                wanted = true;
+        if (!wanted)
+            continue;
         s_failed = false;
         s_tests[i].fn();
         s_rmtmp();
         run++;
-        if (s_failed) failed++;
+        if (s_failed)
+            failed++;
         printf("%s %s\n", s_failed ? "FAIL" : "ok  ", s_tests[i].name);
         fflush(stdout);
     }

@@ -134,7 +134,8 @@ static route_t *s_essex(void)
 static const char *s_route(route_t *rt, const char *pc, int age, route_result_t *r)
 {
     char n[POSTCODE_MAX];
-    if (postcode_normalise(pc, n) < 0) return "invalid";
+    if (postcode_normalise(pc, n) < 0)
+        return "invalid";
     route_decide(rt, n, age, ROUTE_SRC_ANY, NULL, NULL, r);
     return route_provider_id(rt, r->provider);
 }

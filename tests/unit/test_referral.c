@@ -34,14 +34,16 @@ static Carerhub__Referral *s_load(const char *text, Carerhub__Source src, ferrs_
     ystream_t *s = ytree_parse(text, strlen(text), &s_lim);
     referral_ctx_t ctx = {date_from_ymd(2026, 11, 22), NULL, NULL, NULL};
     Carerhub__Referral *r = referral_from_yaml(ystream_doc(s, 0), src, errs);
-    if (r && errs->n == 0) referral_check(r, src, &ctx, errs);
+    if (r && errs->n == 0)
+        referral_check(r, src, &ctx, errs);
     ystream_destroy(&s);
     return r;
 }
 
 static void s_dump(const ferrs_t *e)
 {
-    if (!getenv("TEST_VERBOSE")) return;
+    if (!getenv("TEST_VERBOSE"))
+        return;
     for (size_t i = 0; i < e->n; i++)
         printf("      %s: %s: %s\n", e->v[i].field, e->v[i].code, e->v[i].message);
 }
@@ -67,7 +69,8 @@ TEST(referral_gp_card_binds_and_normalises)
 static bool s_has(const ferrs_t *e, const char *field, const char *code)
 {
     for (size_t i = 0; i < e->n; i++)
-        if (strcmp(e->v[i].field, field) == 0 && strcmp(e->v[i].code, code) == 0) return true;
+        if (strcmp(e->v[i].field, field) == 0 && strcmp(e->v[i].code, code) == 0)
+            return true;
     return false;
 }
 
@@ -113,7 +116,8 @@ static Carerhub__Referral *s_variant(const char *from, const char *to, ferrs_t *
     char text[4096];
     const char *at = strstr(s_gp_card, from);
     Carerhub__Referral *r;
-    if (!at) return NULL;
+    if (!at)
+        return NULL;
     snprintf(text, sizeof text, "%.*s%s%s", (int)(at - s_gp_card), s_gp_card, to,
              at + strlen(from));
     r = s_load(text, CARERHUB__SOURCE__GP, e);

@@ -18,8 +18,10 @@ static int s_pair(s_pair_t *p, const char *ep)
     p->ctx = zmq_ctx_new();
     p->router = zmq_socket(p->ctx, ZMQ_ROUTER);
     p->dealer = zmq_socket(p->ctx, ZMQ_DEALER);
-    if (wire_socket_defaults(p->router) < 0 || wire_socket_defaults(p->dealer) < 0) return -1;
-    if (zmq_bind(p->router, ep) < 0 || zmq_connect(p->dealer, ep) < 0) return -1;
+    if (wire_socket_defaults(p->router) < 0 || wire_socket_defaults(p->dealer) < 0)
+        return -1;
+    if (zmq_bind(p->router, ep) < 0 || zmq_connect(p->dealer, ep) < 0)
+        return -1;
     return 0;
 }
 
@@ -78,7 +80,8 @@ static wire_status_t s_send_raw(s_pair_t *p, const void *data, size_t n, int fra
         zmq_send(p->dealer, data, n, ZMQ_SNDMORE);
     zmq_send(p->dealer, data, n, 0);
     st = wire_recv(p->router, true, &peer, &got, 0);
-    if (got) carerhub__envelope__free_unpacked(got, NULL);
+    if (got)
+        carerhub__envelope__free_unpacked(got, NULL);
     return st;
 }
 

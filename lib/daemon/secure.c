@@ -1,0 +1,385 @@
+/*
+ * Daemon security: see secure.h. The ZAP protocol is RFC 27/ZAP: a REP
+ * socket at inproc://zeromq.zap.01 in the daemon's context answers each
+ * handshake: 200 with the User-Id, or 400.
+ */
+#include "daemon/secure.h"
+
+#include "daemon/daemon.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#define S_MAX_MONITORS 4
+#define S_MAX_EVENTS   10000
+#define S_QUIET_SLOTS  32
+#define S_QUIET_MS     10000
+
+typedef struct {
+    void *pair;
+    char what[48];
+} s_monitor_t;
+
+/* A refused connection recorded lately: the same refusal again within
+ * S_QUIET_MS is counted, not recorded, so that a client retrying every few
+ * milliseconds cannot flood the log and the audit trail. */
+typedef struct {
+    char actor[40];
+    char detail[160];
+    int64_t until; /* monotonic ms; 0: free */
+    unsigned long held;
+} s_quiet_t;
+
+struct secure {
+    keypair_t kp;
+    participants_t *ps;
+    void *zap;
+    s_monitor_t mon[S_MAX_MONITORS];
+    size_t nmon;
+    Carerhub__AuditRecord **events;
+    size_t nevents, cap;
+    unsigned long dropped;
+    s_quiet_t quiet[S_QUIET_SLOTS];
+};
+
+static void s_quiet_flush(secure_t *s, s_quiet_t *q)
+{
+    char detail[224];
+    if (q->held == 0)
+        return;
+    snprintf(detail, sizeof detail, "%lu more in %d s: %s", q->held, S_QUIET_MS / 1000, q->detail);
+    log_warn("refused %s: %s", q->actor, detail);
+    secure_audit(s, "refused-connection", q->actor, NULL, detail);
+    q->held = 0;
+}
+
+/* Logs and audits a refused connection, unless the same one was recorded
+ * within S_QUIET_MS (then it is counted, and recorded as a count later). */
+static void s_refused(secure_t *s, const char *actor, const char *detail)
+{
+    int64_t now = clock_mono_ms();
+    s_quiet_t *slot = &s->quiet[0];
+    for (size_t i = 0; i < S_QUIET_SLOTS; i++) {
+        s_quiet_t *q = &s->quiet[i];
+        if (q->until && strcmp(q->actor, actor) == 0 && strcmp(q->detail, detail) == 0) {
+            if (now < q->until) {
+                q->held++;
+                return;
+            }
+            slot = q;
+            break;
+        }
+        if (q->until < slot->until)
+            slot = q; /* the oldest, or a free one */
+    }
+    s_quiet_flush(s, slot);
+    snprintf(slot->actor, sizeof slot->actor, "%s", actor);
+    snprintf(slot->detail, sizeof slot->detail, "%s", detail);
+    slot->until = now + S_QUIET_MS;
+    log_warn("refused %s: %s", actor, detail);
+    secure_audit(s, "refused-connection", actor, NULL, detail);
+}
+
+static participants_t *s_load_participants(const hubconf_t *conf, bool fatal)
+{
+    diag_t d = DIAG_INIT;
+    participants_t *ps = participants_load(conf->security.participants, &d);
+    for (size_t i = 0; i < d.n; i++) {
+        if (fatal)
+            fprintf(stderr, "%s\n", d.msgs[i]);
+        log_error("%s", d.msgs[i]);
+    }
+    diag_free(&d);
+    return ps;
+}
+
+secure_t *secure_start(const hubconf_t *conf, const char *key_name)
+{
+    secure_t *s = xcalloc(1, sizeof *s);
+    char err[512], *path = xasprintf("%s/%s.key", conf->security.keys_dir, key_name);
+
+    if (curve_load_secret(path, &s->kp, err, sizeof err) < 0) {
+        log_error("%s", err);
+        exit(EX_CONFIG);
+    }
+    free(path);
+    s->ps = s_load_participants(conf, true);
+    if (!s->ps)
+        exit(EX_CONFIG);
+    s->zap = zmq_socket(daemon_zmq(), ZMQ_REP);
+    if (!s->zap || zmq_bind(s->zap, "inproc://zeromq.zap.01") < 0)
+        log_fatalx("cannot start the ZAP handler: %s", zmq_strerror(zmq_errno()));
+    log_info("authenticating with key %.12s...; %zu participant(s) listed", s->kp.pub,
+             participants_count(s->ps));
+    return s;
+}
+
+void secure_stop(secure_t **sp)
+{
+    secure_t *s = *sp;
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nmon; i++)
+        zmq_close(s->mon[i].pair);
+    zmq_close(s->zap);
+    participants_destroy(&s->ps);
+    for (size_t i = 0; i < s->nevents; i++)
+        carerhub__audit_record__free_unpacked(s->events[i], NULL);
+    free(s->events);
+    memset(&s->kp, 0, sizeof s->kp);
+    free(s);
+    *sp = NULL;
+}
+
+void secure_server(secure_t *s, void *sock, const char *what)
+{
+    char ep[64];
+    if (curve_server(sock, &s->kp) < 0)
+        log_fatalx("cannot make a CURVE server socket: %s", zmq_strerror(zmq_errno()));
+    if (s->nmon == S_MAX_MONITORS)
+        return;
+    snprintf(ep, sizeof ep, "inproc://carerhub-monitor-%zu", s->nmon);
+    if (zmq_socket_monitor(sock, ep,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) < 0)
+        log_fatalx("cannot watch a socket: %s", zmq_strerror(zmq_errno()));
+    s->mon[s->nmon].pair = zmq_socket(daemon_zmq(), ZMQ_PAIR);
+    if (!s->mon[s->nmon].pair || zmq_connect(s->mon[s->nmon].pair, ep) < 0)
+        log_fatalx("cannot watch a socket: %s", zmq_strerror(zmq_errno()));
+    snprintf(s->mon[s->nmon].what, sizeof s->mon[0].what, "%s", what);
+    s->nmon++;
+}
+
+void secure_client(secure_t *s, void *sock, const hubconf_t *conf, const char *server_name)
+{
+    char err[512], pub[CURVE_Z85];
+    char *path = xasprintf("%s/%s.pub", conf->security.keys_dir, server_name);
+    if (curve_load_public(path, pub, err, sizeof err) < 0)
+        log_fatalx("%s", err);
+    free(path);
+    if (curve_client(sock, &s->kp, pub) < 0)
+        log_fatalx("cannot make a CURVE client socket: %s", zmq_strerror(zmq_errno()));
+}
+
+size_t secure_items(secure_t *s, zmq_pollitem_t *items, size_t max)
+{
+    size_t n = 0;
+    if (n < max)
+        items[n++] = (zmq_pollitem_t){s->zap, 0, ZMQ_POLLIN, 0};
+    for (size_t i = 0; i < s->nmon && n < max; i++)
+        items[n++] = (zmq_pollitem_t){s->mon[i].pair, 0, ZMQ_POLLIN, 0};
+    return n;
+}
+
+void secure_audit(secure_t *s, const char *event, const char *actor, const char *referral_id,
+                  const char *detail)
+{
+    Carerhub__AuditRecord *a;
+    if (s->nevents >= S_MAX_EVENTS) {
+        s->dropped++;
+        return;
+    }
+    a = xmalloc(sizeof *a);
+    carerhub__audit_record__init(a);
+    a->has_at = true;
+    a->at = clock_now_ms();
+    a->event = xstrdup(event);
+    a->actor = xstrdup(actor ? actor : "");
+    a->referral_id = referral_id ? xstrdup(referral_id) : NULL;
+    a->detail = detail ? xstrdup(detail) : NULL;
+    s->events = xgrow(s->events, &s->cap, s->nevents + 1, sizeof *s->events);
+    s->events[s->nevents++] = a;
+}
+
+size_t secure_take(secure_t *s, Carerhub__AuditRecord ***out)
+{
+    size_t n;
+    if (s->dropped) {
+        char detail[96];
+        unsigned long dropped = s->dropped;
+        s->dropped = 0;
+        s->nevents--; /* make room: the summary stands for the last one too */
+        carerhub__audit_record__free_unpacked(s->events[s->nevents], NULL);
+        snprintf(detail, sizeof detail, "%lu more event(s) not recorded one by one", dropped + 1);
+        secure_audit(s, "audit-overflow", "", NULL, detail);
+    }
+    n = s->nevents;
+    *out = s->events;
+    s->events = NULL;
+    s->nevents = s->cap = 0;
+    return n;
+}
+
+/* Receives one frame into buf (NUL-terminated, cut to bufsz). Returns its
+ * size, or -1. Sets *more. */
+static int s_frame(void *sock, char *buf, size_t bufsz, int *more)
+{
+    zmq_msg_t m;
+    size_t n;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&m);
+        return -1;
+    }
+    n = zmq_msg_size(&m);
+    memcpy(buf, zmq_msg_data(&m), n < bufsz ? n : bufsz - 1);
+    buf[n < bufsz ? n : bufsz - 1] = '\0';
+    *more = zmq_msg_more(&m);
+    zmq_msg_close(&m);
+    return (int)n;
+}
+
+static void s_zap_one(secure_t *s)
+{
+    char f[7][256];
+    int len[7], more = 1, nf = 0;
+    const char *code = "400", *text = "unknown key";
+    char user[CURVE_Z85] = "", fp[16] = "";
+    const participant_t *who = NULL;
+
+    while (more && nf < 7) {
+        len[nf] = s_frame(s->zap, f[nf], sizeof f[nf], &more);
+        if (len[nf] < 0)
+            return;
+        nf++;
+    }
+    while (more) { /* more frames than ZAP has: drain them */
+        char junk[8];
+        if (s_frame(s->zap, junk, sizeof junk, &more) < 0)
+            break;
+    }
+    if (nf < 6)
+        return; /* REP cannot answer a malformed request sensibly; libzmq never sends one */
+    if (strcmp(f[0], "1.0") != 0) {
+        code = "500";
+        text = "ZAP version not supported";
+    } else if (strcmp(f[2], CURVE_ZAP_DOMAIN) != 0) {
+        text = "wrong ZAP domain";
+    } else if (strcmp(f[5], "CURVE") != 0 || nf < 7 || len[6] != 32) {
+        text = "only CURVE is accepted";
+    } else {
+        zmq_z85_encode(user, (const uint8_t *)f[6], 32);
+        who = participants_by_key(s->ps, user);
+        if (who) {
+            code = "200";
+            text = "OK";
+        }
+    }
+    {
+        /* Reply: version, request id, status code, text, user id, metadata. */
+        const char *parts[6] = {"1.0", f[1], code, text, who ? user : "", ""};
+        size_t sizes[6] = {3, (size_t)len[1], 3, strlen(text), who ? strlen(user) : 0, 0};
+        for (int i = 0; i < 6; i++)
+            zmq_send(s->zap, parts[i], sizes[i], i < 5 ? ZMQ_SNDMORE : 0);
+    }
+    if (!who) {
+        char detail[160], actor[32];
+        key_fingerprint(user, fp, sizeof fp);
+        snprintf(actor, sizeof actor, "key:%s", user[0] ? fp : "none");
+        snprintf(detail, sizeof detail, "connection refused at the handshake: %s", text);
+        s_refused(s, actor, detail);
+    }
+}
+
+static void s_monitor_one(secure_t *s, s_monitor_t *m)
+{
+    zmq_msg_t ev, addr;
+    uint16_t event = 0;
+    uint32_t value = 0;
+    const char *why = NULL;
+    char detail[200];
+    zmq_msg_init(&ev);
+    zmq_msg_init(&addr);
+    if (zmq_msg_recv(&ev, m->pair, ZMQ_DONTWAIT) < 0 || zmq_msg_size(&ev) < 6 ||
+        zmq_msg_recv(&addr, m->pair, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&ev);
+        zmq_msg_close(&addr);
+        return;
+    }
+    memcpy(&event, zmq_msg_data(&ev), 2);
+    memcpy(&value, (char *)zmq_msg_data(&ev) + 2, 4);
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        why = value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH ? "the client does not use CURVE"
+              : value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
+                  ? "the client's handshake does not decrypt: it has the wrong server key"
+                  : "the client broke the handshake protocol";
+    snprintf(detail, sizeof detail, "connection to the %s refused: %s", m->what,
+             why ? why : "the client broke off the handshake: not a CURVE client of this hub?");
+    s_refused(s, "unauthenticated", detail);
+    zmq_msg_close(&ev);
+    zmq_msg_close(&addr);
+}
+
+void secure_handle(secure_t *s)
+{
+    int64_t now = clock_mono_ms();
+    for (size_t i = 0; i < S_QUIET_SLOTS; i++)
+        if (s->quiet[i].held && now >= s->quiet[i].until)
+            s_quiet_flush(s, &s->quiet[i]);
+    for (int i = 0; i < 1000; i++) {
+        int events = 0;
+        size_t len = sizeof events;
+        if (zmq_getsockopt(s->zap, ZMQ_EVENTS, &events, &len) < 0 || !(events & ZMQ_POLLIN))
+            break;
+        s_zap_one(s);
+    }
+    for (size_t m = 0; m < s->nmon; m++)
+        for (int i = 0; i < 1000; i++) {
+            int events = 0;
+            size_t len = sizeof events;
+            if (zmq_getsockopt(s->mon[m].pair, ZMQ_EVENTS, &events, &len) < 0 ||
+                !(events & ZMQ_POLLIN))
+                break;
+            s_monitor_one(s, &s->mon[m]);
+        }
+}
+
+int secure_reload(secure_t *s, const hubconf_t *conf)
+{
+    participants_t *ps = s_load_participants(conf, false);
+    char detail[96];
+    if (!ps) {
+        log_error("reload: participants file has problems; keeping the current one");
+        secure_audit(s, "participants-kept", "reload", NULL,
+                     "the participants file has problems; the current list stays in force");
+        return -1;
+    }
+    participants_destroy(&s->ps);
+    s->ps = ps;
+    snprintf(detail, sizeof detail, "participants reloaded: %zu listed", participants_count(ps));
+    log_info("%s", detail);
+    secure_audit(s, "participants-reloaded", "reload", NULL, detail);
+    return 0;
+}
+
+const participant_t *secure_peer(const secure_t *s, const wire_peer_t *peer)
+{
+    return peer->user[0] ? participants_by_key(s->ps, peer->user) : NULL;
+}
+
+void secure_actor(const secure_t *s, const wire_peer_t *peer, char *out, size_t outsz)
+{
+    const participant_t *who = secure_peer(s, peer);
+    char fp[16];
+    if (who) {
+        snprintf(out, outsz, "%s", who->id);
+        return;
+    }
+    key_fingerprint(peer->user, fp, sizeof fp);
+    snprintf(out, outsz, "key:%s", fp[0] ? fp : "none");
+}
+
+void secure_refuse(secure_t *s, const wire_peer_t *peer, const char *where, const char *why)
+{
+    char actor[80], detail[200];
+    secure_actor(s, peer, actor, sizeof actor);
+    snprintf(detail, sizeof detail, "message on the %s refused: %s", where, why);
+    log_warn("refused a message from %s on the %s: %s", actor, where, why);
+    secure_audit(s, "refused-message", actor, NULL, detail);
+}

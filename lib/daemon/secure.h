@@ -1,0 +1,71 @@
+/*
+ * Security for a daemon: its own CURVE key pair, the participants table,
+ * the ZAP handler that admits only listed keys, socket monitors that notice
+ * peers failing the handshake (a plaintext client, say), and the audit
+ * events those produce. The handler runs in the daemon's own loop: the
+ * loop polls secure_items() and calls secure_handle().
+ *
+ * A peer's ZAP User-Id is its Z85 public key; secure_peer() turns it into
+ * the participant, looked up in the table in force when the message
+ * arrives, so a key removed on reload is refused from then on, on open
+ * connections too.
+ */
+#ifndef CARERHUB_SECURE_H
+#define CARERHUB_SECURE_H
+
+#include "carerhub.pb-c.h"
+#include "conf/hubconf.h"
+#include "domain/participants.h"
+#include "wire/curve.h"
+#include "wire/wire.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <zmq.h>
+
+typedef struct secure secure_t;
+
+/* Loads keys_dir/<key_name>.key and the participants file, binds the ZAP
+ * handler in the daemon's ZeroMQ context. Exits (status 78) on a problem:
+ * a daemon never runs without authentication. */
+secure_t *secure_start(const hubconf_t *conf, const char *key_name);
+void secure_stop(secure_t **s);
+
+/* Makes sock a CURVE server with this daemon's key, watched for failed
+ * handshakes. `what` names it in the audit trail (e.g. "gp intake"). */
+void secure_server(secure_t *s, void *sock, const char *what);
+/* Makes sock a CURVE client of the server whose public key is
+ * keys_dir/<server_name>.pub. Exits if it cannot be read. */
+void secure_client(secure_t *s, void *sock, const hubconf_t *conf, const char *server_name);
+
+/* Poll items for the ZAP handler and monitors; returns how many were
+ * written (at most max). */
+size_t secure_items(secure_t *s, zmq_pollitem_t *items, size_t max);
+/* Answers waiting ZAP requests and reads monitor events. */
+void secure_handle(secure_t *s);
+
+/* Reloads the participants file (SIGHUP). A file with problems is logged
+ * and the current table kept. Returns 0 when replaced. */
+int secure_reload(secure_t *s, const hubconf_t *conf);
+
+/* The participant a message came from, or NULL if its key is not (or no
+ * longer) listed. */
+const participant_t *secure_peer(const secure_t *s, const wire_peer_t *peer);
+
+/* Records an audit event for the daemon to store (see secure_take). */
+void secure_audit(secure_t *s, const char *event, const char *actor, const char *referral_id,
+                  const char *detail);
+/* Hands over the audit events recorded since the last call: *out is a new
+ * array of new records (free each with carerhub__audit_record__free_unpacked
+ * and the array with free). Returns the count. */
+size_t secure_take(secure_t *s, Carerhub__AuditRecord ***out);
+
+/* Logs and audits a message refused as unreadable or out of place (never
+ * its contents): `where` names the socket, `why` the problem. */
+void secure_refuse(secure_t *s, const wire_peer_t *peer, const char *where, const char *why);
+
+/* The actor to name for a peer in the audit trail: participant id, or
+ * "key:<fingerprint>" when unlisted. */
+void secure_actor(const secure_t *s, const wire_peer_t *peer, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * The participants file: see participants.h.
+ */
+#include "domain/participants.h"
+
+#include "domain/codes.h"
+#include "util/mem.h"
+#include "util/smap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+struct participants {
+    participant_t *v;
+    size_t n, cap;
+    smap_t *by_key;
+};
+
+static const char *const s_roles[] = {"gp",       "hospital", "school", "provider",
+                                      "operator", "intake",   NULL};
+
+const char *role_name(role_t r)
+{
+    return r <= ROLE_INTAKE ? s_roles[r] : "unknown";
+}
+
+void key_fingerprint(const char *z85, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%.12s", z85 ? z85 : "");
+}
+
+static bool s_provider_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 32)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+            return false;
+    return true;
+}
+
+/* Whether a scope value is of the form the role needs. */
+static const char *s_scope_problem(role_t role, const char *s)
+{
+    switch (role) {
+    case ROLE_GP:
+        return ods_practice_valid(s) ? NULL : "a GP scope is a practice ODS code, e.g. F81001";
+    case ROLE_HOSPITAL:
+        return ods_trust_valid(s) ? NULL : "a hospital scope is a trust ODS code, e.g. RAJ";
+    case ROLE_SCHOOL:
+        return urn_valid(s) ? NULL : "a school scope is the school's 6-digit URN";
+    case ROLE_PROVIDER:
+        return s_provider_id_ok(s) ? NULL : "a provider scope is a provider id, e.g. afc";
+    case ROLE_INTAKE:
+        return strcmp(s, "gp") == 0 || strcmp(s, "discharge") == 0 || strcmp(s, "school") == 0
+                   ? NULL
+                   : "an intake scope is gp, discharge or school";
+    case ROLE_OPERATOR:
+        return "an operator has no scope";
+    }
+    return "invalid scope";
+}
+
+static bool s_key_ok(const char *z85)
+{
+    uint8_t bin[32];
+    return strlen(z85) == KEY_Z85_LEN && zmq_z85_decode(bin, z85) != NULL;
+}
+
+static void s_free_one(participant_t *p)
+{
+    free(p->id);
+    for (size_t i = 0; i < p->nscopes; i++)
+        free(p->scopes[i]);
+    free(p->scopes);
+}
+
+static int s_one(participants_t *ps, const conf_ctx_t *ctx, const ynode_t *n)
+{
+    static const char *const keys[] = {"id", "role", "scope", "key", NULL};
+    const ynode_t *id = ynode_get(n, "id"), *role = ynode_get(n, "role");
+    const ynode_t *scope = ynode_get(n, "scope"), *key = ynode_get(n, "key");
+    participant_t p;
+    int rc = 0;
+
+    memset(&p, 0, sizeof p);
+    if (!n || n->kind != YNODE_MAP) {
+        diag_at(ctx->diag, ctx->file, n, "each participant is a mapping: id, role, scope, key");
+        return -1;
+    }
+    if (conf_only_keys(ctx, n, keys) < 0)
+        rc = -1;
+    if (!id || id->kind != YNODE_SCALAR || id->len == 0 || id->len > 64 ||
+        id->len != strlen(id->value)) {
+        diag_at(ctx->diag, ctx->file, id ? id : n, "a participant needs an id (1-64 characters)");
+        return -1;
+    }
+    p.id = xstrdup(id->value);
+    p.role = (role_t)-1;
+    for (int i = 0; role && role->kind == YNODE_SCALAR && s_roles[i]; i++)
+        if (strcmp(role->value, s_roles[i]) == 0)
+            p.role = (role_t)i;
+    if ((int)p.role < 0) {
+        diag_at(ctx->diag, ctx->file, role ? role : n,
+                "participant %s: role must be gp, hospital, school, provider, operator or "
+                "intake",
+                p.id);
+        s_free_one(&p);
+        return -1;
+    }
+    if (p.role == ROLE_OPERATOR) {
+        if (scope && !ynode_is_null(scope)) {
+            diag_at(ctx->diag, ctx->file, scope, "participant %s: an operator has no scope", p.id);
+            rc = -1;
+        }
+    } else if (!scope || ynode_is_null(scope)) {
+        diag_at(ctx->diag, ctx->file, n, "participant %s: a %s needs a scope", p.id,
+                role_name(p.role));
+        rc = -1;
+    } else {
+        size_t count = scope->kind == YNODE_SEQ ? scope->nkids : 1;
+        if (scope->kind == YNODE_MAP || count == 0 || (count > 1 && p.role == ROLE_PROVIDER) ||
+            (count > 1 && p.role == ROLE_INTAKE)) {
+            diag_at(ctx->diag, ctx->file, scope, "participant %s: scope must be one value%s", p.id,
+                    p.role == ROLE_PROVIDER || p.role == ROLE_INTAKE ? "" : " or a list");
+            rc = -1;
+        } else {
+            p.scopes = xcalloc(count, sizeof *p.scopes);
+            for (size_t i = 0; i < count; i++) {
+                const ynode_t *s = scope->kind == YNODE_SEQ ? scope->kids[i] : scope;
+                const char *why = s->kind == YNODE_SCALAR ? s_scope_problem(p.role, s->value)
+                                                          : "scope values are single codes";
+                if (why) {
+                    diag_at(ctx->diag, ctx->file, s, "participant %s: %s", p.id, why);
+                    rc = -1;
+                    continue;
+                }
+                p.scopes[p.nscopes++] = xstrdup(s->value);
+            }
+        }
+    }
+    if (!key || key->kind != YNODE_SCALAR || !s_key_ok(key->value)) {
+        diag_at(ctx->diag, ctx->file, key ? key : n,
+                "participant %s: key must be a 40-character Z85 public key (carerhub keygen "
+                "writes one to NAME.pub)",
+                p.id);
+        rc = -1;
+    } else {
+        uint64_t dummy;
+        memcpy(p.key, key->value, KEY_Z85_LEN + 1);
+        if (smap_get(ps->by_key, p.key, &dummy)) {
+            diag_at(ctx->diag, ctx->file, key, "participant %s: this key already belongs to %s",
+                    p.id, ps->v[dummy].id);
+            rc = -1;
+        }
+    }
+    for (size_t i = 0; i < ps->n; i++)
+        if (strcmp(ps->v[i].id, p.id) == 0) {
+            diag_at(ctx->diag, ctx->file, id, "two participants are called %s", p.id);
+            rc = -1;
+        }
+    if (rc < 0) {
+        s_free_one(&p);
+        return -1;
+    }
+    ps->v = xgrow(ps->v, &ps->cap, ps->n + 1, sizeof *ps->v);
+    ps->v[ps->n] = p;
+    smap_put(ps->by_key, p.key, ps->n);
+    ps->n++;
+    return 0;
+}
+
+participants_t *participants_load(const char *path, diag_t *diag)
+{
+    static const char *const top[] = {"participants", NULL};
+    const ynode_t *root, *list;
+    conf_ctx_t ctx = {path, NULL, diag};
+    ystream_t *s = conf_read_file(path, &root, diag);
+    participants_t *ps;
+    size_t before = diag->n;
+
+    if (!s)
+        return NULL;
+    ps = xcalloc(1, sizeof *ps);
+    ps->by_key = smap_new();
+    conf_only_keys(&ctx, root, top);
+    list = ynode_get(root, "participants");
+    if (!list || list->kind != YNODE_SEQ)
+        diag_at(diag, path, list ? list : root, "participants must be a list");
+    for (size_t i = 0; list && list->kind == YNODE_SEQ && i < list->nkids; i++)
+        s_one(ps, &ctx, list->kids[i]);
+    ystream_destroy(&s);
+    if (diag->n > before) {
+        participants_destroy(&ps);
+        return NULL;
+    }
+    return ps;
+}
+
+void participants_destroy(participants_t **pp)
+{
+    participants_t *p = *pp;
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++)
+        s_free_one(&p->v[i]);
+    free(p->v);
+    smap_destroy(&p->by_key);
+    free(p);
+    *pp = NULL;
+}
+
+const participant_t *participants_by_key(const participants_t *p, const char *z85)
+{
+    uint64_t i;
+    if (!p || !z85 || !smap_get(p->by_key, z85, &i))
+        return NULL;
+    return &p->v[i];
+}
+
+size_t participants_count(const participants_t *p)
+{
+    return p ? p->n : 0;
+}
+
+bool participant_in_scope(const participant_t *who, const char *s)
+{
+    for (size_t i = 0; who && s && i < who->nscopes; i++)
+        if (strcmp(who->scopes[i], s) == 0)
+            return true;
+    return false;
+}

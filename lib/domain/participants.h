@@ -1,0 +1,59 @@
+/*
+ * The participants file: who may connect to the hub. Each participant has an
+ * id, a role, a scope and a CURVE public key. The key a peer authenticated
+ * with, never anything it writes in a message, decides what it may do:
+ *
+ *   role      scope                       may
+ *   gp        practice ODS code(s)        submit to the GP intake for that practice
+ *   hospital  trust ODS code(s)           submit to the discharge intake for that trust
+ *   school    school URN(s)               submit to the school intake for that school
+ *   provider  provider id                 receive that provider's cases
+ *   operator  (none)                      ask for status, statistics and the audit trail
+ *   intake    gp, discharge or school     (the hub's own intakes) forward to the router
+ */
+#ifndef CARERHUB_PARTICIPANTS_H
+#define CARERHUB_PARTICIPANTS_H
+
+#include "conf/conf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+    ROLE_GP,
+    ROLE_HOSPITAL,
+    ROLE_SCHOOL,
+    ROLE_PROVIDER,
+    ROLE_OPERATOR,
+    ROLE_INTAKE,
+} role_t;
+
+#define KEY_Z85_LEN 40
+
+typedef struct {
+    char *id;
+    role_t role;
+    char **scopes; /* one or more; none for operators */
+    size_t nscopes;
+    char key[KEY_Z85_LEN + 1]; /* Z85 public key */
+} participant_t;
+
+typedef struct participants participants_t;
+
+/* Reads and checks a participants file; NULL with every problem in diag. */
+participants_t *participants_load(const char *path, diag_t *diag);
+void participants_destroy(participants_t **p);
+
+/* The participant with this Z85 public key, or NULL. Borrowed. */
+const participant_t *participants_by_key(const participants_t *p, const char *z85);
+size_t participants_count(const participants_t *p);
+
+/* True if the participant's scope includes s. */
+bool participant_in_scope(const participant_t *who, const char *s);
+const char *role_name(role_t r);
+
+/* A short, stable fingerprint of a public key for logs and the audit trail
+ * (the first 12 characters of its Z85 form: public, never secret). */
+void key_fingerprint(const char *z85, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,190 @@
+/*
+ * carerhub-testpeer: a misbehaving client for integration tests. It connects
+ * to one of the hub's sockets, with or without CURVE, sends what it is told
+ * (a well-formed request, or bytes no carerhub client would send) and
+ * reports everything that comes back, one line per message:
+ *
+ *   carerhub-testpeer ENDPOINT [--server-pub FILE --key FILE] [--wait MS] SEND...
+ *
+ *   SEND is one of:
+ *     status ID        a status query
+ *     stats            a statistics query
+ *     hello PROVIDER   a provider agent's hello (asks for PROVIDER's cases)
+ *     raw FILE         the bytes of FILE as one frame
+ *     frames N         one message of N empty frames
+ *     big N            one frame of N bytes
+ *
+ * Output: "sent N" and then "reply <body>[ <code>: <message>]" per message
+ * received, or "reply undecodable (<why>)"; last "received N". Exit 0
+ * unless the arguments or the keys are wrong (64).
+ */
+#include "util/file.h"
+#include "wire/curve.h"
+#include "wire/wire.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <zmq.h>
+
+static void s_usage(void)
+{
+    fprintf(stderr, "usage: carerhub-testpeer ENDPOINT [--server-pub FILE --key FILE] "
+                    "[--wait MS] status ID | stats | hello PROVIDER | raw FILE | frames N | "
+                    "big N\n");
+    exit(EX_USAGE);
+}
+
+static const char *s_body(const Carerhub__Envelope *env)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+        &carerhub__envelope__descriptor, (unsigned)env->body_case);
+    return f ? f->name : "none";
+}
+
+static int s_send_env(void *sock, Carerhub__Envelope *env)
+{
+    env->has_corr = true;
+    env->corr = 1;
+    return wire_send(sock, NULL, env, 0);
+}
+
+static int s_send(void *sock, int argc, char **argv)
+{
+    const char *what = argv[0], *arg = argc > 1 ? argv[1] : NULL;
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    if (strcmp(what, "stats") == 0) {
+        Carerhub__StatsQuery q = CARERHUB__STATS_QUERY__INIT;
+        env.body_case = CARERHUB__ENVELOPE__BODY_STATS_QUERY;
+        env.stats_query = &q;
+        return s_send_env(sock, &env);
+    }
+    if (!arg)
+        s_usage();
+    if (strcmp(what, "status") == 0) {
+        Carerhub__StatusQuery q = CARERHUB__STATUS_QUERY__INIT;
+        q.referral_id = (char *)arg;
+        env.body_case = CARERHUB__ENVELOPE__BODY_STATUS_QUERY;
+        env.status_query = &q;
+        return s_send_env(sock, &env);
+    }
+    if (strcmp(what, "hello") == 0) {
+        Carerhub__Hello h = CARERHUB__HELLO__INIT;
+        h.provider = (char *)arg;
+        h.has_credit = true;
+        h.credit = 100;
+        env.body_case = CARERHUB__ENVELOPE__BODY_HELLO;
+        env.hello = &h;
+        return s_send_env(sock, &env);
+    }
+    if (strcmp(what, "raw") == 0) {
+        char *data;
+        size_t len;
+        int rc;
+        if (file_read_all(arg, 64u << 20, &data, &len) < 0) {
+            perror(arg);
+            exit(EX_NOINPUT);
+        }
+        rc = zmq_send(sock, data, len, 0) < 0 ? -1 : 0;
+        free(data);
+        return rc;
+    }
+    if (strcmp(what, "frames") == 0) {
+        long n = strtol(arg, NULL, 10);
+        for (long i = 0; i < n; i++)
+            if (zmq_send(sock, "", 0, i + 1 < n ? ZMQ_SNDMORE : 0) < 0)
+                return -1;
+        return 0;
+    }
+    if (strcmp(what, "big") == 0) {
+        size_t n = (size_t)strtoul(arg, NULL, 10);
+        char *data = calloc(1, n ? n : 1);
+        int rc = data && zmq_send(sock, data, n, 0) >= 0 ? 0 : -1;
+        free(data);
+        return rc;
+    }
+    s_usage();
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"server-pub", required_argument, NULL, 's'},
+        {"key", required_argument, NULL, 'k'},
+        {"wait", required_argument, NULL, 'w'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *server_pub = NULL, *key = NULL;
+    long wait_ms = 1500;
+    void *ctx, *sock;
+    int c, received = 0, zero = 0;
+    char err[512];
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            server_pub = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 'w':
+            wait_ms = strtol(optarg, NULL, 10);
+            break;
+        default:
+            s_usage();
+        }
+    }
+    if (argc - optind < 2 || !server_pub != !key)
+        s_usage();
+    ctx = zmq_ctx_new();
+    sock = zmq_socket(ctx, ZMQ_DEALER);
+    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    if (server_pub) {
+        keypair_t kp;
+        char pub[CURVE_Z85];
+        if (curve_load_secret(key, &kp, err, sizeof err) < 0 ||
+            curve_load_public(server_pub, pub, err, sizeof err) < 0) {
+            fprintf(stderr, "carerhub-testpeer: %s\n", err);
+            return EX_USAGE;
+        }
+        curve_client(sock, &kp, pub);
+    }
+    if (zmq_connect(sock, argv[optind]) < 0) {
+        fprintf(stderr, "carerhub-testpeer: %s: %s\n", argv[optind], zmq_strerror(zmq_errno()));
+        return EX_USAGE;
+    }
+    /* Queued until the handshake completes, and dropped if it never does. */
+    if (s_send(sock, argc - optind - 1, argv + optind + 1) < 0)
+        printf("send failed: %s\n", zmq_strerror(zmq_errno()));
+    else
+        printf("sent 1\n");
+    for (;;) {
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        Carerhub__Envelope *env = NULL;
+        wire_status_t st;
+        if (zmq_poll(&item, 1, wait_ms) <= 0)
+            break;
+        st = wire_recv(sock, false, NULL, &env, ZMQ_DONTWAIT);
+        if (st == WIRE_AGAIN)
+            continue;
+        received++;
+        if (st != WIRE_OK) {
+            printf("reply undecodable (%s)\n", wire_status_str(st));
+            continue;
+        }
+        if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR)
+            printf("reply error %s: %s\n", env->error->code ? env->error->code : "",
+                   env->error->message ? env->error->message : "");
+        else
+            printf("reply %s\n", s_body(env));
+        carerhub__envelope__free_unpacked(env, NULL);
+    }
+    printf("received %d\n", received);
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    return 0;
+}

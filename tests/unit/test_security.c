@@ -1,0 +1,164 @@
+/*
+ * Unit tests of the participants file and CURVE key files.
+ */
+#include "test.h"
+
+#include "conf/conf.h"
+#include "domain/participants.h"
+#include "util/file.h"
+#include "util/mem.h"
+#include "wire/curve.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static participants_t *s_golden(void)
+{
+    diag_t d = DIAG_INIT;
+    participants_t *p = participants_load(test_src("tests/golden/config/ok.participants.yaml"), &d);
+    diag_free(&d);
+    return p;
+}
+
+TEST(participants_look_up_by_key_and_scope)
+{
+    participants_t *p = s_golden();
+    const participant_t *who;
+    CHECK(p != NULL);
+    CHECK_INT(participants_count(p), 4);
+    who = participants_by_key(p, "qq[.V0<Xir!=qFhi{&<KP=MJXVu3n%0-z.*=A%^3");
+    CHECK(who != NULL);
+    CHECK_STR(who->id, "broomfield");
+    CHECK_INT(who->role, ROLE_HOSPITAL);
+    CHECK(participant_in_scope(who, "RAJ"));
+    CHECK(participant_in_scope(who, "RDE"));
+    CHECK(!participant_in_scope(who, "RXQ"));
+    CHECK(!participant_in_scope(who, "raj"));
+    CHECK(!participant_in_scope(who, NULL));
+    who = participants_by_key(p, "thTd&!}co^4Db[G/Qb61+.>B%SS[#LmR(@v]JoK8");
+    CHECK(who != NULL);
+    CHECK_INT(who->role, ROLE_OPERATOR);
+    CHECK(!participant_in_scope(who, "F81001"));
+    /* One character different is somebody else. */
+    CHECK(participants_by_key(p, "thTd&!}co^4Db[G/Qb61+.>B%SS[#LmR(@v]JoK9") == NULL);
+    CHECK(participants_by_key(p, "") == NULL);
+    participants_destroy(&p);
+    CHECK(p == NULL);
+}
+
+TEST(participants_fingerprint_is_a_prefix_of_the_public_key)
+{
+    char fp[16];
+    key_fingerprint("thTd&!}co^4Db[G/Qb61+.>B%SS[#LmR(@v]JoK8", fp, sizeof fp);
+    CHECK_STR(fp, "thTd&!}co^4D");
+    key_fingerprint("", fp, sizeof fp);
+    CHECK_STR(fp, "");
+}
+
+TEST(participants_file_with_problems_is_refused_whole)
+{
+    diag_t d = DIAG_INIT;
+    char *path = xasprintf("%s/p.yaml", test_tmpdir());
+    const char *text =
+        "participants:\n"
+        "  - {id: ok, role: operator, key: \"thTd&!}co^4Db[G/Qb61+.>B%SS[#LmR(@v]JoK8\"}\n"
+        "  - {id: ok, role: gp, scope: F81001, key: "
+        "\"YEniVKf}dK<&<[p8%YMgbbU{<sK+ARe.P>LUuR5A\"}\n";
+    participants_t *p;
+    CHECK(file_write_atomic(path, text, strlen(text), 0600) == 0);
+    p = participants_load(path, &d);
+    CHECK(p == NULL);
+    CHECK(d.n >= 1);
+    CHECK_CONTAINS(d.msgs[0], "ok");
+    diag_free(&d);
+    p = participants_load("/nonexistent/participants.yaml", &d);
+    CHECK(p == NULL);
+    CHECK(d.n == 1);
+    diag_free(&d);
+    free(path);
+}
+
+TEST(curve_keygen_writes_private_secret_and_public_key)
+{
+    keypair_t kp, back;
+    char err[512], pub[CURVE_Z85];
+    char *dir = xasprintf("%s/keys", test_tmpdir());
+    char *kpath = xasprintf("%s/alice.key", dir), *ppath = xasprintf("%s/alice.pub", dir);
+    struct stat st;
+
+    CHECK(curve_keygen(dir, "alice", &kp, err, sizeof err) == 0);
+    CHECK(stat(dir, &st) == 0);
+    CHECK_INT(st.st_mode & 0777, 0700);
+    CHECK(stat(kpath, &st) == 0);
+    CHECK_INT(st.st_mode & 0777, 0600);
+    CHECK(curve_load_secret(kpath, &back, err, sizeof err) == 0);
+    CHECK_STR(back.pub, kp.pub);
+    CHECK_STR(back.sec, kp.sec);
+    CHECK(curve_load_public(ppath, pub, err, sizeof err) == 0);
+    CHECK_STR(pub, kp.pub);
+    /* The public file does not hold the secret. */
+    {
+        char *data;
+        size_t len;
+        CHECK(file_read_all(ppath, 4096, &data, &len) == 0);
+        CHECK(strstr(data, kp.sec) == NULL);
+        free(data);
+    }
+    /* Never overwritten. */
+    CHECK(curve_keygen(dir, "alice", &kp, err, sizeof err) < 0);
+    CHECK_CONTAINS(err, "already exists");
+    CHECK(curve_load_secret(kpath, &kp, err, sizeof err) == 0);
+    CHECK_STR(kp.sec, back.sec);
+    /* Names cannot climb out of the directory. */
+    CHECK(curve_keygen(dir, "../bob", &kp, err, sizeof err) < 0);
+    CHECK(curve_keygen(dir, ".hidden", &kp, err, sizeof err) < 0);
+    CHECK(curve_keygen(dir, "", &kp, err, sizeof err) < 0);
+    free(dir);
+    free(kpath);
+    free(ppath);
+}
+
+TEST(curve_refuses_a_secret_key_others_can_read)
+{
+    keypair_t kp;
+    char err[512];
+    char *dir = xasprintf("%s/k", test_tmpdir()), *kpath = xasprintf("%s/k/x.key", test_tmpdir());
+    CHECK(curve_keygen(dir, "x", &kp, err, sizeof err) == 0);
+    CHECK(chmod(kpath, 0640) == 0);
+    CHECK(curve_load_secret(kpath, &kp, err, sizeof err) < 0);
+    CHECK_CONTAINS(err, "can be read by others (mode 640)");
+    CHECK(chmod(kpath, 0604) == 0);
+    CHECK(curve_load_secret(kpath, &kp, err, sizeof err) < 0);
+    CHECK(chmod(kpath, 0400) == 0);
+    CHECK(curve_load_secret(kpath, &kp, err, sizeof err) == 0);
+    free(dir);
+    free(kpath);
+}
+
+TEST(curve_refuses_key_files_without_a_key)
+{
+    keypair_t kp;
+    char err[512], pub[CURVE_Z85];
+    char *path = xasprintf("%s/bad.key", test_tmpdir());
+    const char *bad[] = {"",
+                         "# only a comment\n",
+                         "tooshort\n",
+                         "thTd&!}co^4Db[G/Qb61+.>B%SS[#LmR(@v]JoK\n",    /* 39 */
+                         "thTd&!}co^4Db[G/Qb61+.>B%SS[#LmR(@v]JoK8x\n",  /* 41 */
+                         "thTd&!}co^4Db[G/Qb61+.>B%SS[#LmR(@v]Jo\"8\n"}; /* not Z85 */
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        unlink(path);
+        CHECK(file_write_atomic(path, bad[i], strlen(bad[i]), 0600) == 0);
+        if (curve_load_secret(path, &kp, err, sizeof err) == 0 ||
+            curve_load_public(path, pub, err, sizeof err) == 0) {
+            test_fail(__FILE__, __LINE__, "key file %zu was taken", i);
+            return;
+        }
+        CHECK_CONTAINS(err, "does not hold a Z85 key");
+    }
+    CHECK(curve_load_secret("/nonexistent/x.key", &kp, err, sizeof err) < 0);
+    CHECK_CONTAINS(err, "carerhub keygen");
+    free(path);
+}
