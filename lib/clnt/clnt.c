@@ -65,40 +65,6 @@ int router_clnt_delivery_ack(void *sock, const uint64_t *ids, size_t n, uint32_t
     return s_send(sock, 0, &env);
 }
 
-int clnt_status_query(void *sock, uint64_t corr, const char *referral_id)
-{
-    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
-    Carerhub__StatusQuery q = CARERHUB__STATUS_QUERY__INIT;
-    q.referral_id = (char *)referral_id;
-    env.body_case = CARERHUB__ENVELOPE__BODY_STATUS_QUERY;
-    env.status_query = &q;
-    return s_send(sock, corr, &env);
-}
-
-int clnt_stats_query(void *sock, uint64_t corr)
-{
-    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
-    Carerhub__StatsQuery q = CARERHUB__STATS_QUERY__INIT;
-    env.body_case = CARERHUB__ENVELOPE__BODY_STATS_QUERY;
-    env.stats_query = &q;
-    return s_send(sock, corr, &env);
-}
-
-int clnt_audit_query(void *sock, uint64_t corr, int64_t since, uint64_t after, uint32_t limit)
-{
-    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
-    Carerhub__AuditQuery q = CARERHUB__AUDIT_QUERY__INIT;
-    q.has_since = since > 0;
-    q.since = since;
-    q.has_after = after > 0;
-    q.after = after;
-    q.has_limit = true;
-    q.limit = limit;
-    env.body_case = CARERHUB__ENVELOPE__BODY_AUDIT_QUERY;
-    env.audit_query = &q;
-    return s_send(sock, corr, &env);
-}
-
 void *clnt_watch(void *ctx, void *sock)
 {
     static unsigned s_n;

@@ -26,11 +26,6 @@ int router_clnt_forward(void *sock, Carerhub__Referral **refs, size_t n);
 int router_clnt_hello(void *sock, const char *provider, uint32_t credit);
 int router_clnt_delivery_ack(void *sock, const uint64_t *ids, size_t n, uint32_t credit);
 
-/* To the router's control endpoint, or an intake (operators). */
-int clnt_status_query(void *sock, uint64_t corr, const char *referral_id);
-int clnt_stats_query(void *sock, uint64_t corr);
-int clnt_audit_query(void *sock, uint64_t corr, int64_t since, uint64_t after, uint32_t limit);
-
 /* A client's own key pair and the public key of the server it talks to. */
 typedef struct {
     keypair_t me;

@@ -23,6 +23,7 @@ struct ystream {
     ynode_t **docs;
     size_t ndocs, docs_cap;
     char *error;
+    const char *err_code;
     int err_line, err_col;
 };
 
@@ -42,15 +43,16 @@ static void *s_alloc(ystream_t *s, size_t n)
     return b->data + b->used - n;
 }
 
-static void s_fail(ystream_t *s, const yaml_mark_t *m, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void s_fail(ystream_t *s, const yaml_mark_t *m, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void s_fail(ystream_t *s, const yaml_mark_t *m, const char *fmt, ...)
+static void s_fail(ystream_t *s, const yaml_mark_t *m, const char *code, const char *fmt, ...)
 {
     va_list ap;
     char msg[512];
     if (s->error)
         return;
+    s->err_code = code;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
@@ -95,8 +97,8 @@ static int s_check_keys(ystream_t *s, s_frame_t *f)
         if (keys[i]->len == keys[i - 1]->len &&
             memcmp(keys[i]->value, keys[i - 1]->value, keys[i]->len) == 0) {
             yaml_mark_t m = {0, (size_t)keys[i]->line - 1, (size_t)keys[i]->col - 1};
-            s_fail(s, &m, "duplicate key '%.64s' (first at line %d)", keys[i]->value,
-                   keys[i - 1]->line);
+            s_fail(s, &m, "duplicate_key", "duplicate key '%.64s' (first at line %d)",
+                   keys[i]->value, keys[i - 1]->line);
             rc = -1;
             break;
         }
@@ -118,7 +120,7 @@ static ynode_t *s_node(ystream_t *s, ynode_kind_t kind, const yaml_mark_t *m)
 static int s_add_child(ystream_t *s, s_frame_t *f, ynode_t *child, const yaml_mark_t *m)
 {
     if (f->node->kind == YNODE_MAP && f->n % 2 == 0 && child->kind != YNODE_SCALAR) {
-        s_fail(s, m, "a key must be plain text, not a %s", ynode_kind_name(child));
+        s_fail(s, m, "type", "a key must be plain text, not a %s", ynode_kind_name(child));
         return -1;
     }
     f->kids = xgrow(f->kids, &f->cap, f->n + 1, sizeof *f->kids);
@@ -136,7 +138,7 @@ ystream_t *ytree_parse(const char *buf, size_t len, const ylimits_t *lim)
     bool in_doc = false, done = false;
 
     if (!yaml_parser_initialize(&parser)) {
-        s_fail(s, NULL, "cannot initialise the YAML parser");
+        s_fail(s, NULL, "syntax", "cannot initialise the YAML parser");
         return s;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
@@ -147,8 +149,9 @@ ystream_t *ytree_parse(const char *buf, size_t len, const ylimits_t *lim)
 
         if (!yaml_parser_parse(&parser, &ev)) {
             yaml_mark_t m = parser.problem_mark;
-            s_fail(s, &m, "%s%s%s", parser.problem ? parser.problem : "syntax error",
-                   parser.context ? " " : "", parser.context ? parser.context : "");
+            s_fail(s, &m, parser.error == YAML_READER_ERROR ? "encoding" : "syntax", "%s%s%s",
+                   parser.problem ? parser.problem : "syntax error", parser.context ? " " : "",
+                   parser.context ? parser.context : "");
             break;
         }
         switch (ev.type) {
@@ -166,15 +169,16 @@ ystream_t *ytree_parse(const char *buf, size_t len, const ylimits_t *lim)
             in_doc = false;
             break;
         case YAML_ALIAS_EVENT:
-            s_fail(s, &ev.start_mark, "aliases (*%s) are not allowed",
+            s_fail(s, &ev.start_mark, "alias", "aliases (*%s) are not allowed",
                    (const char *)ev.data.alias.anchor);
             break;
         case YAML_SCALAR_EVENT:
             anchor = (const char *)ev.data.scalar.anchor;
             tag = (const char *)ev.data.scalar.tag;
             if (ev.data.scalar.length > lim->max_scalar) {
-                s_fail(s, &ev.start_mark, "a value of %zu bytes is over the limit of %zu",
-                       ev.data.scalar.length, lim->max_scalar);
+                s_fail(s, &ev.start_mark, "too_long",
+                       "a value of %zu bytes is over the limit of %zu", ev.data.scalar.length,
+                       lim->max_scalar);
                 break;
             }
             n = s_node(s, YNODE_SCALAR, &ev.start_mark);
@@ -213,12 +217,13 @@ ystream_t *ytree_parse(const char *buf, size_t len, const ylimits_t *lim)
             break;
         }
         if (!s->error && anchor)
-            s_fail(s, &ev.start_mark, "anchors (&%s) are not allowed", anchor);
+            s_fail(s, &ev.start_mark, "anchor", "anchors (&%s) are not allowed", anchor);
         if (!s->error && tag)
-            s_fail(s, &ev.start_mark, "tags (%s) are not allowed", tag);
+            s_fail(s, &ev.start_mark, "tag", "tags (%s) are not allowed", tag);
         if (!s->error && n) {
             if (++nodes > lim->max_nodes)
-                s_fail(s, &ev.start_mark, "more than %zu values in one document", lim->max_nodes);
+                s_fail(s, &ev.start_mark, "too_many", "more than %zu values in one document",
+                       lim->max_nodes);
             else if (depth > 0)
                 s_add_child(s, &stack[depth - 1], n, &ev.start_mark);
             else
@@ -226,7 +231,8 @@ ystream_t *ytree_parse(const char *buf, size_t len, const ylimits_t *lim)
         }
         if (!s->error && n && n->kind != YNODE_SCALAR) {
             if (depth >= lim->max_depth) {
-                s_fail(s, &ev.start_mark, "nested deeper than %zu levels", lim->max_depth);
+                s_fail(s, &ev.start_mark, "too_deep", "nested deeper than %zu levels",
+                       lim->max_depth);
             } else {
                 stack = xgrow(stack, &stack_cap, depth + 1, sizeof *stack);
                 stack[depth].node = n;
@@ -278,6 +284,11 @@ const char *ystream_error(const ystream_t *s, int *line, int *col)
     if (col)
         *col = s->err_col;
     return s->error;
+}
+
+const char *ystream_error_code(const ystream_t *s)
+{
+    return s->error ? s->err_code : NULL;
 }
 
 const ynode_t *ynode_get(const ynode_t *map, const char *key)

@@ -43,6 +43,9 @@ const ynode_t *ystream_doc(const ystream_t *s, size_t i);
 /* NULL if every document parsed; otherwise the message, its position, and
  * the 0-based index of the document that failed (== ystream_count()). */
 const char *ystream_error(const ystream_t *s, int *line, int *col);
+/* A short code for the failure: syntax, encoding (not UTF-8), duplicate_key,
+ * anchor, alias, tag, type, too_long, too_many, too_deep; NULL if none. */
+const char *ystream_error_code(const ystream_t *s);
 
 /* In a map, the value for key, or NULL. */
 const ynode_t *ynode_get(const ynode_t *map, const char *key);

@@ -10,6 +10,7 @@
 #include "cli.h"
 
 #include "clnt/clnt.h"
+#include "util/buf.h"
 #include "conf/ytree.h"
 #include "domain/referral.h"
 #include "domain/route.h"
@@ -135,8 +136,8 @@ static int s_read(const char *file, Carerhub__Source src, const referral_ctx_t *
     err = ystream_error(s, &line, &col);
     if (err) {
         s_doc_t *d = s_add(docs, file, count + 1);
-        ferrs_add(&d->errs, "yaml", "syntax", "line %d, column %d: %s%s", line, col, err,
-                  count ? " (documents after this one were not read)" : "");
+        ferrs_add(&d->errs, "yaml", ystream_error_code(s), "line %d, column %d: %s%s", line, col,
+                  err, count ? " (documents after this one were not read)" : "");
         d->state = S_LOCAL;
     }
     ystream_destroy(&s);
@@ -257,10 +258,49 @@ static int s_send_all(const char *endpoint, const clnt_keys_t *keys, s_docs_t *d
     return rc;
 }
 
+/* One line of JSON per document: where it came from, what became of it
+ * (accepted, rejected, refused, unavailable, unanswered), who judged it
+ * (this client or the intake) and every problem with its field and code. */
+static void s_print_json(const s_doc_t *doc, const char *name)
+{
+    static const char *const states[] = {"unanswered",  "unanswered", "accepted", "rejected",
+                                         "unavailable", "rejected",   "refused"};
+    buf_t b = BUF_INIT;
+    buf_adds(&b, "{\"file\":");
+    buf_json_str(&b, name);
+    buf_printf(&b, ",\"document\":%zu,\"status\":\"%s\"", doc->doc, states[doc->state]);
+    if (doc->state == S_LOCAL || doc->state == S_REJECTED)
+        buf_printf(&b, ",\"checked_by\":\"%s\"", doc->state == S_LOCAL ? "carerhub" : "intake");
+    if (doc->id) {
+        buf_adds(&b, ",\"referral_id\":");
+        buf_json_str(&b, doc->id);
+    }
+    buf_adds(&b, ",\"errors\":[");
+    for (size_t j = 0; j < doc->errs.n; j++) {
+        buf_adds(&b, j ? ",{\"field\":" : "{\"field\":");
+        buf_json_str(&b, doc->errs.v[j].field);
+        buf_adds(&b, ",\"code\":");
+        buf_json_str(&b, doc->errs.v[j].code);
+        buf_adds(&b, ",\"message\":");
+        buf_json_str(&b, doc->errs.v[j].message);
+        buf_addc(&b, '}');
+    }
+    buf_adds(&b, "],\"notices\":[");
+    for (size_t j = 0; j < doc->nnotices; j++) {
+        if (j)
+            buf_addc(&b, ',');
+        buf_json_str(&b, doc->notices[j]);
+    }
+    buf_adds(&b, "]}");
+    printf("%s\n", b.data);
+    buf_free(&b);
+}
+
 int cli_submit(cli_t *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"timeout", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
     const hubconf_t *conf;
@@ -272,10 +312,15 @@ int cli_submit(cli_t *cli, int argc, char **argv)
     double timeout = 10;
     const char *endpoint;
     int c, rc = 0, unreached = 0;
-    bool pending = false, any_forbidden = false, any_rejected = false, any_unavailable = false;
+    bool json = false, pending = false, any_forbidden = false, any_rejected = false,
+         any_unavailable = false;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         char *end;
+        if (c == 'j') {
+            json = true;
+            continue;
+        }
         if (c != 't')
             return EX_USAGE;
         timeout = strtod(optarg, &end);
@@ -285,8 +330,8 @@ int cli_submit(cli_t *cli, int argc, char **argv)
         }
     }
     if (argc - optind < 2 || referral_source_parse(argv[optind], &src) < 0) {
-        cli_error("submit", "usage: carerhub submit gp|discharge|school FILE... "
-                            "(- for standard input)");
+        cli_error("submit", "usage: carerhub submit [--json] [--timeout S] gp|discharge|school "
+                            "FILE... (- for standard input)");
         return EX_USAGE;
     }
     conf = cli_conf(cli);
@@ -321,37 +366,43 @@ int cli_submit(cli_t *cli, int argc, char **argv)
     for (size_t i = 0; i < docs.n; i++) {
         s_doc_t *doc = &docs.v[i];
         const char *name = strcmp(doc->file, "-") ? doc->file : "stdin";
-        for (size_t j = 0; j < doc->nnotices; j++)
+        if (json)
+            s_print_json(doc, name);
+        for (size_t j = 0; j < doc->nnotices && !json; j++)
             fprintf(stderr, "%s#%zu: notice: %s\n", name, doc->doc, doc->notices[j]);
-        switch (doc->state) {
+        switch (json ? S_PENDING : doc->state) {
+        case S_PENDING:
+        case S_SENT:
+            if (!json && rc == 0)
+                fprintf(stderr, "%s#%zu: not accepted: %s the %s intake\n", name, doc->doc,
+                        unreached == EACCES ? "this client's key was refused by" : "no answer from",
+                        referral_source_name(src));
+            break;
         case S_ACCEPTED:
             printf("accepted %s\n", doc->id);
             break;
         case S_REJECTED:
         case S_LOCAL:
-            any_rejected = true;
             for (size_t j = 0; j < doc->errs.n; j++)
                 fprintf(stderr, "%s#%zu: %s: %s\n", name, doc->doc, doc->errs.v[j].field,
                         doc->errs.v[j].message);
             break;
         case S_FORBIDDEN:
-            any_forbidden = true;
             fprintf(stderr, "%s#%zu: not accepted: %s\n", name, doc->doc,
                     doc->errs.n ? doc->errs.v[0].message : "refused");
             break;
         case S_UNAVAILABLE:
-            any_unavailable = true;
             fprintf(stderr,
                     "%s#%zu: not accepted: the intake is temporarily unable to store "
                     "referrals; send it again later\n",
                     name, doc->doc);
             break;
         default:
-            if (rc == 0)
-                fprintf(stderr, "%s#%zu: not accepted: %s the %s intake\n", name, doc->doc,
-                        unreached == EACCES ? "this client's key was refused by" : "no answer from",
-                        referral_source_name(src));
+            break;
         }
+        any_rejected |= doc->state == S_REJECTED || doc->state == S_LOCAL;
+        any_forbidden |= doc->state == S_FORBIDDEN;
+        any_unavailable |= doc->state == S_UNAVAILABLE;
         if (doc->ref)
             carerhub__referral__free_unpacked(doc->ref, NULL);
         ferrs_free(&doc->errs);

@@ -4,36 +4,45 @@
  * (a well-formed request, or bytes no carerhub client would send) and
  * reports everything that comes back, one line per message:
  *
- *   carerhub-testpeer ENDPOINT [--server-pub FILE --key FILE] [--wait MS] SEND...
+ *   carerhub-testpeer ENDPOINT [--server-pub FILE --key FILE] [--wait MS] [--cut N] SEND...
  *
  *   SEND is one of:
  *     status ID        a status query
  *     stats            a statistics query
  *     hello PROVIDER   a provider agent's hello (asks for PROVIDER's cases)
+ *     submit SRC FILE  the first referral of a YAML file (gp, discharge or
+ *                      school), sent as it is: nothing checked here
  *     raw FILE         the bytes of FILE as one frame
  *     frames N         one message of N empty frames
  *     big N            one frame of N bytes
  *
- * Output: "sent N" and then "reply <body>[ <code>: <message>]" per message
- * received, or "reply undecodable (<why>)"; last "received N". Exit 0
- * unless the arguments or the keys are wrong (64).
+ * --cut N sends only the first N bytes of the encoded message (a truncated
+ * message), --cut -N all but its last N bytes. Output: "sent N" and then "reply <body>[ <code>:
+ * <message>]" per message received (a submit reply adds its status, and a line "problem <field>
+ * <code>" for each problem), or "reply undecodable
+ * (<why>)"; last "received N". Exit 0 unless the arguments or the keys are
+ * wrong (64).
  */
+#include "conf/ytree.h"
+#include "domain/referral.h"
 #include "util/file.h"
 #include "wire/curve.h"
 #include "wire/wire.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 #include <zmq.h>
 
 static void s_usage(void)
 {
     fprintf(stderr, "usage: carerhub-testpeer ENDPOINT [--server-pub FILE --key FILE] "
-                    "[--wait MS] status ID | stats | hello PROVIDER | raw FILE | frames N | "
-                    "big N\n");
+                    "[--wait MS] [--cut N] status ID | stats | hello PROVIDER | submit SRC FILE | "
+                    "raw FILE | frames N | big N\n");
     exit(EX_USAGE);
 }
 
@@ -44,11 +53,63 @@ static const char *s_body(const Carerhub__Envelope *env)
     return f ? f->name : "none";
 }
 
+static long s_cut = LONG_MAX;
+
 static int s_send_env(void *sock, Carerhub__Envelope *env)
 {
+    uint8_t *data;
+    size_t len;
+    int rc;
     env->has_corr = true;
     env->corr = 1;
-    return wire_send(sock, NULL, env, 0);
+    env->has_version = true;
+    env->version = WIRE_VERSION;
+    len = carerhub__envelope__get_packed_size(env);
+    data = malloc(len ? len : 1);
+    if (!data)
+        return -1;
+    carerhub__envelope__pack(env, data);
+    if (s_cut >= 0 && (size_t)s_cut < len)
+        len = (size_t)s_cut;
+    else if (s_cut < 0 && (size_t)-s_cut < len)
+        len -= (size_t)-s_cut; /* --cut -N: all but the last N bytes */
+    rc = zmq_send(sock, data, len, 0) < 0 ? -1 : 0;
+    free(data);
+    return rc;
+}
+
+/* The first referral of a YAML file, as referral_from_yaml reads it. */
+static int s_send_yaml(void *sock, const char *src_name, const char *path)
+{
+    static const ylimits_t lim = {.max_depth = 16, .max_nodes = 10000, .max_scalar = 4u << 20};
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__SubmitRequest req = CARERHUB__SUBMIT_REQUEST__INIT;
+    Carerhub__Source src;
+    ferrs_t errs = FERRS_INIT;
+    ystream_t *ys;
+    char *data, token[32];
+    size_t len;
+    int rc = -1;
+    if (referral_source_parse(src_name, &src) < 0 ||
+        file_read_all(path, 64u << 20, &data, &len) < 0)
+        s_usage();
+    ys = ytree_parse(data, len, &lim);
+    free(data);
+    if (ystream_doc(ys, 0))
+        req.referral = referral_from_yaml(ystream_doc(ys, 0), src, &errs);
+    ferrs_free(&errs);
+    ystream_destroy(&ys);
+    if (!req.referral) {
+        fprintf(stderr, "carerhub-testpeer: %s: no referral to send\n", path);
+        exit(EX_DATAERR);
+    }
+    snprintf(token, sizeof token, "testpeer-%ld", (long)getpid());
+    req.token = token;
+    env.body_case = CARERHUB__ENVELOPE__BODY_SUBMIT;
+    env.submit = &req;
+    rc = s_send_env(sock, &env);
+    carerhub__referral__free_unpacked(req.referral, NULL);
+    return rc;
 }
 
 static int s_send(void *sock, int argc, char **argv)
@@ -78,6 +139,11 @@ static int s_send(void *sock, int argc, char **argv)
         env.body_case = CARERHUB__ENVELOPE__BODY_HELLO;
         env.hello = &h;
         return s_send_env(sock, &env);
+    }
+    if (strcmp(what, "submit") == 0) {
+        if (argc < 3)
+            s_usage();
+        return s_send_yaml(sock, arg, argv[2]);
     }
     if (strcmp(what, "raw") == 0) {
         char *data;
@@ -115,6 +181,7 @@ int main(int argc, char **argv)
         {"server-pub", required_argument, NULL, 's'},
         {"key", required_argument, NULL, 'k'},
         {"wait", required_argument, NULL, 'w'},
+        {"cut", required_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
     };
     const char *server_pub = NULL, *key = NULL;
@@ -133,6 +200,9 @@ int main(int argc, char **argv)
             break;
         case 'w':
             wait_ms = strtol(optarg, NULL, 10);
+            break;
+        case 'c':
+            s_cut = strtol(optarg, NULL, 10);
             break;
         default:
             s_usage();
@@ -176,11 +246,21 @@ int main(int argc, char **argv)
             printf("reply undecodable (%s)\n", wire_status_str(st));
             continue;
         }
-        if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR)
+        if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR) {
             printf("reply error %s: %s\n", env->error->code ? env->error->code : "",
                    env->error->message ? env->error->message : "");
-        else
+        } else if (env->body_case == CARERHUB__ENVELOPE__BODY_SUBMIT_REPLY) {
+            const Carerhub__SubmitReply *r = env->submit_reply;
+            const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+                &carerhub__submit_reply__status__descriptor, (int)r->status);
+            printf("reply submit_reply %s%s%s\n", v ? v->name : "?", r->referral_id ? " " : "",
+                   r->referral_id ? r->referral_id : "");
+            for (size_t i = 0; i < r->n_errors; i++)
+                printf("problem %s %s\n", r->errors[i]->field ? r->errors[i]->field : "",
+                       r->errors[i]->code ? r->errors[i]->code : "");
+        } else {
             printf("reply %s\n", s_body(env));
+        }
         carerhub__envelope__free_unpacked(env, NULL);
     }
     printf("received %d\n", received);
