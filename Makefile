@@ -4,6 +4,8 @@
 #   make check      all tests, then all tests again under ASan+UBSan
 #   make demo       a local hub on its built-in defaults, fed the samples
 #   make bench      benchmarks
+#   make faults     the fault campaign (FAULT_KILLS=50 SIGKILLs under load)
+#   make fuzz       every fuzz target for FUZZ_SECONDS (default 60) each
 #   make deps       install missing Debian packages
 #   make install    PREFIX=/usr/local DESTDIR= (programs, configuration, systemd units)
 #
@@ -143,6 +145,12 @@ test: deps-ok
 check-variant:
 	@$(MAKE) --no-print-directory -j$(JOBS) build
 	tests/run $(OUT) $(VARIANT)
+
+# Fault campaign: SIGKILLs under load, router down, agent offline.
+FAULT_KILLS ?= 50
+faults: deps-ok
+	@$(MAKE) --no-print-directory -j$(JOBS) build
+	FAULT_KILLS=$(FAULT_KILLS) tests/faults/run $(OUT)
 
 # --- running -------------------------------------------------------------------
 

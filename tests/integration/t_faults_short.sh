@@ -1,0 +1,7 @@
+# The short fault campaign (make faults runs the full one): ten SIGKILLs of
+# random daemons under load from all three sources, the router stopped for
+# a whole load, a provider agent offline for a whole load; every accepted
+# referral delivered exactly once, each carer in one case.
+. "$(dirname "$0")/lib.sh"
+FAULT_DIR=$WORK FAULT_KILLS=${FAULT_KILLS:-10} FAULT_BATCH=10 FAULT_LOAD=2 \
+    "$top/tests/faults/run" "$bin" || fail "the fault campaign failed"
