@@ -71,6 +71,9 @@ BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(OUT)/%)
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(OUT)/%)
+# Preloaded libraries for fault tests: never instrumented, so they can be
+# preloaded into instrumented daemons too.
+PRELOAD_SO := $(patsubst tests/preload/%.c,$(OUT)/libcarerhub-%.so,$(wildcard tests/preload/*.c))
 
 .PHONY: all build deps deps-ok check test check-variant demo run bench install uninstall \
         format format-check clean fuzz faults
@@ -78,7 +81,7 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(OUT)/%)
 all: deps-present
 	@$(MAKE) --no-print-directory -j$(JOBS) build
 
-build: $(PROGRAMS) $(TEST_BIN) $(BENCH_BIN) $(TOOL_BIN)
+build: $(PROGRAMS) $(TEST_BIN) $(BENCH_BIN) $(TOOL_BIN) $(PRELOAD_SO)
 
 # --- rules ---------------------------------------------------------------------
 
@@ -115,6 +118,10 @@ $(OUT)/%: $(B)/tests/bench/%.o $(LIBA)
 $(OUT)/%: $(B)/tests/tools/%.o $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/libcarerhub-%.so: tests/preload/%.c
+	@mkdir -p $(@D)
+	cc -O2 -Wall -Wextra -fPIC -shared -o $@ $< -ldl
 
 -include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)
 

@@ -76,6 +76,7 @@ static const conf_key_t s_keys[] = {
     {"routing", CK_PATH, offsetof(hubconf_t, routing), "routing.yaml", 0, PATH_MAX, NULL, NULL,
      true},
     {"log_level", CK_ENUM, offsetof(hubconf_t, log_level), "info", 0, 0, NULL, s_levels, false},
+    {"store_map_mb", CK_INT, offsetof(hubconf_t, store_map_mb), "0", 0, 1048576, NULL, NULL, false},
     {"gp_intake", CK_SECTION, offsetof(hubconf_t, gp_intake), NULL, 0, 0, s_gp_keys, NULL, false},
     {"discharge_intake", CK_SECTION, offsetof(hubconf_t, discharge_intake), NULL, 0, 0,
      s_discharge_keys, NULL, false},

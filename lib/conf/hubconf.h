@@ -37,10 +37,12 @@ typedef struct {
 } hubconf_security_t;
 
 typedef struct {
-    char *path;     /* this file */
-    char *data_dir; /* one subdirectory per daemon, and postcodes/ */
-    char *routing;  /* the routing file */
-    int log_level;  /* LOG_LVL_* */
+    char *path;             /* this file */
+    char *data_dir;         /* one subdirectory per daemon, and postcodes/ */
+    char *routing;          /* the routing file */
+    int log_level;          /* LOG_LVL_* */
+    long long store_map_mb; /* initial LMDB map of each store, MiB (0: each daemon's own); maps grow
+                               as needed */
     hubconf_intake_t gp_intake, discharge_intake, school_intake;
     hubconf_router_t router;
     hubconf_provider_t provider;

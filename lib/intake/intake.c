@@ -539,7 +539,7 @@ static void s_status(s_intake_t *in, const wire_peer_t *peer, Carerhub__Envelope
     rep.has_state = true;
     rep.state = CARERHUB__STATUS_REPLY__STATE__UNKNOWN;
     rep.referral_id = (char *)id;
-    rep.where = (char *)in->kind->program;
+    rep.where = (char *)in->kind->dir;
     if (seq && store_read(in->store, &txn) == 0) {
         uint8_t key[8];
         MDB_val k = {8, key}, v;
@@ -976,6 +976,7 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     if (file_private_dir(dir) < 0)
         log_fatal("cannot create %s", dir);
     daemon_lock(dir);
+    so.map_size = (size_t)in.conf->store_map_mb << 20;
     in.store = store_open(dir, &so, &err);
     if (!in.store)
         log_fatalx("cannot open the spool in %s: %s", dir,

@@ -246,6 +246,8 @@ int main(int argc, char **argv)
     if (file_private_dir(dir) < 0)
         log_fatal("cannot create %s", dir);
     daemon_lock(dir);
+    if (r->conf->store_map_mb)
+        so.map_size = (size_t)r->conf->store_map_mb << 20;
     r->store = store_open(dir, &so, &err);
     if (!r->store)
         log_fatalx("cannot open the case store in %s: %s", dir,

@@ -8,7 +8,7 @@ cli submit gp "$WORK/cards.yaml" >"$WORK/out" || fail "intake did not accept wit
 assert_eq "$(grep -c '^accepted ' "$WORK/out")" 40 "accepted"
 id=$(sed -n '1s/accepted //p' "$WORK/out")
 cli status --timeout 2 "$id" >"$WORK/status" 2>/dev/null || fail "no status while the router is down"
-grep -q "waiting at the carerhub-gp-intake" "$WORK/status" || fail "status: $(cat "$WORK/status")"
+grep -q "waiting at the gp-intake for the router" "$WORK/status" || fail "status: $(cat "$WORK/status")"
 sleep 2
 assert_eq "$(count)" 0 "files delivered without a router"
 hub_start router
