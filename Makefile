@@ -1,7 +1,8 @@
 # carerhub: build, test, run.
 #
 #   make            build everything into bin/
-#   make check      all tests, then all tests again under ASan+UBSan
+#   make check      all tests, then all tests again under ASan+UBSan, then each
+#                   fuzz target briefly
 #   make demo       a local hub on its built-in defaults, fed the samples
 #   make bench      benchmarks
 #   make faults     the fault campaign (FAULT_KILLS=50 SIGKILLs under load)
@@ -144,7 +145,9 @@ deps-ok:
 check: deps-ok
 	@$(MAKE) --no-print-directory check-variant VARIANT=release
 	@$(MAKE) --no-print-directory check-variant VARIANT=asan
-	@echo "make check: all tests passed, plain and under ASan+UBSan"
+	@$(MAKE) --no-print-directory VARIANT=fuzz -j$(JOBS) fuzz-build
+	tests/fuzz/run build/fuzz/bin $(FUZZ_SMOKE_SECONDS)
+	@echo "make check: all tests passed, plain and under ASan+UBSan; fuzz targets ran $(FUZZ_SMOKE_SECONDS) s each"
 
 test: deps-ok
 	@$(MAKE) --no-print-directory check-variant VARIANT=release
@@ -158,6 +161,35 @@ FAULT_KILLS ?= 50
 faults: deps-ok
 	@$(MAKE) --no-print-directory -j$(JOBS) build
 	FAULT_KILLS=$(FAULT_KILLS) tests/faults/run $(OUT)
+
+# --- fuzzing -------------------------------------------------------------------
+
+# tests/fuzz/fuzz_NAME.c builds build/fuzz/bin/fuzz_NAME (libFuzzer, ASan, UBSan);
+# tests/fuzz/run runs each for FUZZ_SECONDS from its corpus in tests/fuzz/corpus/NAME.
+# CI smoke run: make VARIANT=fuzz fuzz-build && tests/fuzz/run build/fuzz/bin 10
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/bin/%)
+FUZZ_HARNESS := $(B)/tests/fuzz/harness.o
+
+.PHONY: fuzz-build
+.SECONDARY: $(FUZZ_SRC:%.c=$(B)/%.o) $(FUZZ_HARNESS)
+
+ifeq ($(VARIANT),fuzz)
+fuzz-build: $(FUZZ_BIN)
+else
+fuzz-build:
+	@echo "fuzz targets build only as VARIANT=fuzz: make VARIANT=fuzz fuzz-build" >&2; exit 2
+endif
+
+$(B)/bin/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(FUZZ_HARNESS) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz: deps-ok
+	@$(MAKE) --no-print-directory VARIANT=fuzz -j$(JOBS) fuzz-build
+	tests/fuzz/run build/fuzz/bin $(FUZZ_SECONDS)
 
 # --- running -------------------------------------------------------------------
 

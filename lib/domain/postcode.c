@@ -119,5 +119,7 @@ bool postcode_sector_valid(const char *s)
         return false;
     memcpy(out, s, n);
     out[n] = '\0';
+    if (strcmp(out, "GIR") == 0)
+        return s[n + 1] == '0'; /* GIR 0AA is the only postcode of its district */
     return postcode_district_valid(out);
 }

@@ -22,6 +22,21 @@
 #define S_EMAIL_MAX   254
 #define S_PHONE_MAX   30
 
+/* Makes s well-formed UTF-8 in place, each malformed byte becoming '?': a
+ * value cut short by a precision such as %.40s may end inside a character,
+ * and errors go back to the referrer in protobuf strings, which are UTF-8. */
+static void s_utf8_fix(char *s)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        size_t n = text_utf8_seq_len((const unsigned char *)s + i, len - i);
+        if (n == 0)
+            s[i++] = '?';
+        else
+            i += n;
+    }
+}
+
 void ferrs_add(ferrs_t *e, const char *field, const char *code, const char *fmt, ...)
 {
     va_list ap;
@@ -40,7 +55,9 @@ void ferrs_add(ferrs_t *e, const char *field, const char *code, const char *fmt,
     }
     e->v = xgrow(e->v, &e->cap, e->n + 1, sizeof *e->v);
     x = &e->v[e->n++];
+    s_utf8_fix(msg);
     x->field = xstrdup(field);
+    s_utf8_fix(x->field);
     x->code = xstrdup(code);
     x->message = xstrdup(msg);
 }
@@ -116,8 +133,14 @@ static bool s_text(ferrs_t *e, const char *field, char **val, size_t max, bool r
     char *s = *val, *end;
     size_t n;
     if (!s || text_is_blank(s)) {
-        if (required)
+        if (required) {
             ferrs_add(e, field, "required", "is required");
+        } else {
+            /* A blank value is no value: keep nothing that could match
+             * another blank one (an NHS number " " would join two carers). */
+            free(*val);
+            *val = NULL;
+        }
         return false;
     }
     while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')

@@ -137,9 +137,16 @@ static int s_bind_lads(route_t *rt, const conf_ctx_t *ctx, const ynode_t *n, uin
             diag_at(ctx->diag, ctx->file, n, "an empty list of authorities matches nothing");
             return -1;
         }
-        for (size_t i = 0; i < n->nkids; i++)
-            if (n->kids[i]->kind != YNODE_SCALAR || s_bind_lads(rt, ctx, n->kids[i], bits) < 0)
+        for (size_t i = 0; i < n->nkids; i++) {
+            if (n->kids[i]->kind != YNODE_SCALAR) {
+                diag_at(ctx->diag, ctx->file, n->kids[i],
+                        "a list of authorities holds codes and set names, not a %s",
+                        ynode_kind_name(n->kids[i]));
                 rc = -1;
+            } else if (s_bind_lads(rt, ctx, n->kids[i], bits) < 0) {
+                rc = -1;
+            }
+        }
         return rc;
     }
     if (!n || n->kind != YNODE_SCALAR) {
@@ -304,7 +311,7 @@ static int s_load_rules(route_t *rt, const conf_ctx_t *ctx, const ynode_t *seq)
         if (s_load_rule(rt, ctx, seq->kids[i], &r) < 0)
             rc = -1;
         for (size_t j = 0; r.name && j < rt->nrules; j++)
-            if (strcmp(rt->rules[j].name, r.name) == 0) {
+            if (rt->rules[j].name && strcmp(rt->rules[j].name, r.name) == 0) {
                 diag_at(ctx->diag, ctx->file, seq->kids[i], "two rules are named %s", r.name);
                 rc = -1;
             }
@@ -321,9 +328,9 @@ route_t *route_load(const char *path, diag_t *diag)
     const ynode_t *root, *n;
     char *dir = file_dirname(path);
     conf_ctx_t ctx = {path, dir, diag};
+    size_t before = diag->n;
     ystream_t *s = conf_read_file(path, &root, diag);
     route_t *rt = xcalloc(1, sizeof *rt);
-    size_t before = diag->n;
 
     rt->triage = -1;
     rt->geo = geo_new();

@@ -9,9 +9,10 @@
 
 size_t text_utf8_seq_len(const unsigned char *p, size_t avail)
 {
-    unsigned char c = p[0];
+    unsigned char c;
     if (avail == 0)
         return 0;
+    c = p[0];
     if (c < 0x80)
         return 1;
     if (c >= 0xc2 && c <= 0xdf) {

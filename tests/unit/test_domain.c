@@ -377,3 +377,23 @@ TEST(pcdb_missing_table_is_not_an_error)
     CHECK(pcdb_open(dir, false) == NULL);
     free(dir);
 }
+
+TEST(route_load_refuses_empty_and_unnamed)
+{
+    /* An empty routing file is a problem, never a route with no providers;
+     * a rule without a name next to named ones is reported, not compared. */
+    diag_t d = DIAG_INIT;
+    char *path = s_write("empty.yaml", "");
+    CHECK(route_load(path, &d) == NULL);
+    CHECK(d.n >= 1);
+    diag_free(&d);
+    free(path);
+    path = s_write("routing.yaml", "area: Test\nproviders: {a: {name: A}}\n"
+                                   "rules:\n  - {when: {}, provider: a}\n"
+                                   "  - {name: r, when: {}, provider: a}\n"
+                                   "triage: a\n");
+    CHECK(route_load(path, &d) == NULL);
+    CHECK(d.n >= 1);
+    diag_free(&d);
+    free(path);
+}

@@ -324,3 +324,16 @@ TEST(referral_age_on_referral_date)
     r.referral_date = NULL;
     CHECK_INT(referral_carer_age(&r), -1);
 }
+
+TEST(referral_blank_optional_field_is_no_value)
+{
+    /* A blank NHS number must not be kept: two carers with " " would
+     * otherwise match each other as one person. */
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r = s_variant("nhs_number: 943 476 5919", "nhs_number: '   '", &e);
+    CHECK(r != NULL);
+    CHECK_INT(e.n, 0);
+    CHECK(r->carer->nhs_number == NULL);
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+}
