@@ -3,6 +3,8 @@
  */
 #include "daemon/daemon.h"
 
+#include "domain/pcdb.h"
+#include "domain/route.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "wire/wire.h"
@@ -222,4 +224,24 @@ void daemon_lock(const char *dir)
     }
     /* The descriptor stays open, and the lock held, until the process ends. */
     free(path);
+}
+
+route_t *daemon_load_routing(const hubconf_t *conf)
+{
+    diag_t d = DIAG_INIT;
+    route_t *rt = route_load(conf->routing, &d);
+    for (size_t i = 0; i < d.n; i++)
+        log_error("%s", d.msgs[i]);
+    diag_free(&d);
+    return rt;
+}
+
+void daemon_open_pcdb(const hubconf_t *conf, pcdb_t **db)
+{
+    char *dir = hubconf_data_path(conf, "postcodes");
+    pcdb_close(db);
+    *db = pcdb_open(dir, false);
+    if (*db)
+        log_info("postcode unit table: %lu postcodes", pcdb_count(*db));
+    free(dir);
 }

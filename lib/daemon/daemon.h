@@ -8,6 +8,8 @@
 #define CARERHUB_DAEMON_H
 
 #include "conf/hubconf.h"
+#include "domain/pcdb.h"
+#include "domain/route.h"
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -57,4 +59,10 @@ void daemon_zmq_term(void);
 /* Takes an exclusive lock on dir/lock so that two copies of a daemon never
  * share a data directory. Exits if another process holds it. */
 void daemon_lock(const char *dir);
+/* The routing configuration, its problems logged; NULL if it has any. */
+route_t *daemon_load_routing(const hubconf_t *conf);
+/* (Re)opens the postcode unit table in data_dir/postcodes, if there is one:
+ * *db is closed first, and NULL after if there is none. */
+void daemon_open_pcdb(const hubconf_t *conf, pcdb_t **db);
+
 #endif

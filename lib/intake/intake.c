@@ -903,24 +903,6 @@ static int s_prune_tokens(MDB_txn *txn, void *arg)
 
 /* --- life cycle ----------------------------------------------------------- */
 
-static route_t *s_load_routing(const hubconf_t *conf)
-{
-    diag_t d = DIAG_INIT;
-    route_t *rt = route_load(conf->routing, &d);
-    for (size_t i = 0; i < d.n; i++)
-        log_error("%s", d.msgs[i]);
-    diag_free(&d);
-    return rt;
-}
-
-static void s_open_pcdb(s_intake_t *in)
-{
-    char *dir = hubconf_data_path(in->conf, "postcodes");
-    pcdb_close(&in->pcdb);
-    in->pcdb = pcdb_open(dir, false);
-    free(dir);
-}
-
 static void s_reload(s_intake_t *in)
 {
     hubconf_t *c = daemon_reload_conf(&in->args, in->conf);
@@ -928,7 +910,7 @@ static void s_reload(s_intake_t *in)
     route_t *rt;
     if (!c)
         return;
-    rt = s_load_routing(c);
+    rt = daemon_load_routing(c);
     if (!rt) {
         log_error("reload: routing has problems; keeping the current configuration");
         hubconf_destroy(&c);
@@ -943,7 +925,7 @@ static void s_reload(s_intake_t *in)
     in->rt = rt;
     in->conf = c;
     in->ic = ic;
-    s_open_pcdb(in);
+    daemon_open_pcdb(in->conf, &in->pcdb);
     secure_reload(in->sec, c);
     log_info("configuration reloaded");
 }
@@ -962,7 +944,7 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     daemon_parse_args(argc, argv, kind->program, "", NULL, NULL, NULL, &in.args);
     in.conf = daemon_load_conf(&in.args);
     in.ic = (const hubconf_intake_t *)((const char *)in.conf + kind->conf_offset);
-    in.rt = s_load_routing(in.conf);
+    in.rt = daemon_load_routing(in.conf);
     if (!in.rt)
         return 78;
     if (in.args.check_only) {
@@ -990,7 +972,7 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     in.next_seq = meta.seq;
     in.next_audit = meta.audit;
     in.sec = secure_start(in.conf, kind->dir);
-    s_open_pcdb(&in);
+    daemon_open_pcdb(in.conf, &in.pcdb);
     {
         MDB_txn *txn;
         MDB_stat st;

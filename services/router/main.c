@@ -18,26 +18,6 @@
 static const char *const s_dbs[] = {"referrals", "cases",  "by_nhs", "by_key", "outbox",
                                     "audit",     "parked", "stats",  "meta",   NULL};
 
-static route_t *s_load_routing(const hubconf_t *conf)
-{
-    diag_t d = DIAG_INIT;
-    route_t *rt = route_load(conf->routing, &d);
-    for (size_t i = 0; i < d.n; i++)
-        log_error("%s", d.msgs[i]);
-    diag_free(&d);
-    return rt;
-}
-
-static void s_open_pcdb(router_t *r)
-{
-    char *dir = hubconf_data_path(r->conf, "postcodes");
-    pcdb_close(&r->pcdb);
-    r->pcdb = pcdb_open(dir, false);
-    if (r->pcdb)
-        log_info("postcode unit table: %lu postcodes", pcdb_count(r->pcdb));
-    free(dir);
-}
-
 static int s_load_meta(MDB_txn *txn, void *arg)
 {
     router_t *r = arg;
@@ -202,7 +182,7 @@ static void s_reload(router_t *r)
     route_t *rt;
     if (!c)
         return;
-    rt = s_load_routing(c);
+    rt = daemon_load_routing(c);
     if (!rt) {
         log_error("reload: routing has problems; keeping the current configuration");
         hubconf_destroy(&c);
@@ -216,7 +196,7 @@ static void s_reload(router_t *r)
     hubconf_destroy(&r->conf);
     r->rt = rt;
     r->conf = c;
-    s_open_pcdb(r);
+    daemon_open_pcdb(r->conf, &r->pcdb);
     secure_reload(r->sec, c);
     router_agents_recheck(r);
     log_info("configuration reloaded");
@@ -231,7 +211,7 @@ int main(int argc, char **argv)
 
     daemon_parse_args(argc, argv, "carerhub-router", "", NULL, NULL, NULL, &r->args);
     r->conf = daemon_load_conf(&r->args);
-    r->rt = s_load_routing(r->conf);
+    r->rt = daemon_load_routing(r->conf);
     if (!r->rt)
         return 78;
     if (r->args.check_only) {
@@ -254,7 +234,7 @@ int main(int argc, char **argv)
                    err > 0 ? strerror(err) : mdb_strerror(err));
     if ((rc = store_write(r->store, s_load_meta, r)) != 0)
         log_fatalx("cannot read the case store in %s: %s", dir, mdb_strerror(rc));
-    s_open_pcdb(r);
+    daemon_open_pcdb(r->conf, &r->pcdb);
     r->sec = secure_start(r->conf, "router");
 
     r->intake_sock = daemon_socket(ZMQ_ROUTER);
