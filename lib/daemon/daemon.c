@@ -245,3 +245,15 @@ void daemon_open_pcdb(const hubconf_t *conf, pcdb_t **db)
         log_info("postcode unit table: %lu postcodes", pcdb_count(*db));
     free(dir);
 }
+
+hubconf_t *daemon_reload_routed(const daemon_args_t *a, const hubconf_t *current, route_t **rt)
+{
+    hubconf_t *c = daemon_reload_conf(a, current);
+    if (!c)
+        return NULL;
+    if (!(*rt = daemon_load_routing(c))) {
+        log_error("reload: routing has problems; keeping the current configuration");
+        hubconf_destroy(&c);
+    }
+    return c;
+}

@@ -61,6 +61,9 @@ void daemon_zmq_term(void);
 void daemon_lock(const char *dir);
 /* The routing configuration, its problems logged; NULL if it has any. */
 route_t *daemon_load_routing(const hubconf_t *conf);
+/* SIGHUP for a daemon that routes: the new configuration with *rt its
+ * routing, or NULL when either has problems (logged; keep the current). */
+hubconf_t *daemon_reload_routed(const daemon_args_t *a, const hubconf_t *current, route_t **rt);
 /* (Re)opens the postcode unit table in data_dir/postcodes, if there is one:
  * *db is closed first, and NULL after if there is none. */
 void daemon_open_pcdb(const hubconf_t *conf, pcdb_t **db);

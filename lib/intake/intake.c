@@ -905,17 +905,11 @@ static int s_prune_tokens(MDB_txn *txn, void *arg)
 
 static void s_reload(s_intake_t *in)
 {
-    hubconf_t *c = daemon_reload_conf(&in->args, in->conf);
+    route_t *rt = NULL;
+    hubconf_t *c = daemon_reload_routed(&in->args, in->conf, &rt);
     const hubconf_intake_t *ic;
-    route_t *rt;
     if (!c)
         return;
-    rt = daemon_load_routing(c);
-    if (!rt) {
-        log_error("reload: routing has problems; keeping the current configuration");
-        hubconf_destroy(&c);
-        return;
-    }
     ic = (const hubconf_intake_t *)((const char *)c + in->kind->conf_offset);
     if (strcmp(ic->endpoint, in->ic->endpoint) != 0 ||
         strcmp(c->router.intake_endpoint, in->conf->router.intake_endpoint) != 0)

@@ -178,16 +178,10 @@ static void s_intake(router_t *r)
 
 static void s_reload(router_t *r)
 {
-    hubconf_t *c = daemon_reload_conf(&r->args, r->conf);
-    route_t *rt;
+    route_t *rt = NULL;
+    hubconf_t *c = daemon_reload_routed(&r->args, r->conf, &rt);
     if (!c)
         return;
-    rt = daemon_load_routing(c);
-    if (!rt) {
-        log_error("reload: routing has problems; keeping the current configuration");
-        hubconf_destroy(&c);
-        return;
-    }
     if (strcmp(c->router.intake_endpoint, r->conf->router.intake_endpoint) ||
         strcmp(c->router.delivery_endpoint, r->conf->router.delivery_endpoint) ||
         strcmp(c->router.control_endpoint, r->conf->router.control_endpoint))
