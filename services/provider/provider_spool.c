@@ -2,7 +2,8 @@
  * The spool directory and the ledger: see provider.h.
  *
  * A batch of deliveries is made durable in four steps: (1) each new one is
- * written to .carerhub/tmp/<referral-id>.tmp and fsync()ed; (2) the ledger
+ * written to .carerhub/tmp/<referral-id>.tmp, and the batch is synced with
+ * one syncfs() (one fsync() when the batch holds a single file); (2) the ledger
  * records referral id -> final file name, in one LMDB transaction; (3) each
  * temporary file is renamed into the spool directory and the directory is
  * fsync()ed; (4) the caller acknowledges. A crash before (2) leaves
@@ -30,6 +31,7 @@
 struct spool {
     char *out;
     char *tmp;
+    int outfd, tmpfd; /* the two directories, open */
     store_t *ledger;
 };
 
@@ -104,7 +106,10 @@ spool_t *spool_open(const char *out)
 
     s->out = xstrdup(out);
     s->tmp = file_join(state, "tmp");
-    if (file_private_dir(out) < 0 || file_private_dir(state) < 0 || file_private_dir(s->tmp) < 0) {
+    s->outfd = s->tmpfd = -1;
+    if (file_private_dir(out) < 0 || file_private_dir(state) < 0 || file_private_dir(s->tmp) < 0 ||
+        (s->outfd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        (s->tmpfd = open(s->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
         log_error("cannot create %s: %s", s->tmp, strerror(errno));
         goto fail;
     }
@@ -134,6 +139,10 @@ void spool_close(spool_t **sp)
     if (!s)
         return;
     store_close(&s->ledger);
+    if (s->outfd >= 0)
+        close(s->outfd);
+    if (s->tmpfd >= 0)
+        close(s->tmpfd);
     free(s->out);
     free(s->tmp);
     free(s);
@@ -171,17 +180,44 @@ static int s_ledger_txn(MDB_txn *txn, void *arg)
     return 0;
 }
 
-static int s_write_tmp(const char *path, const buf_t *doc)
+/* Writes tmp/<rid>.tmp, not yet synced. */
+static int s_write_tmp(spool_t *s, const char *rid, const buf_t *doc)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int rc = 0;
+    char name[256];
+    int fd, rc = 0;
+    snprintf(name, sizeof name, "%s.tmp", rid);
+    fd = openat(s->tmpfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
-    if (file_write_full(fd, doc->data, doc->len) < 0 || fsync(fd) < 0)
+    if (file_write_full(fd, doc->data, doc->len) < 0)
         rc = -1;
     if (close(fd) < 0)
         rc = -1;
     return rc;
+}
+
+/* Makes the batch's temporary files durable: one fsync() for one file;
+ * for more, one syncfs(), which writes them all back and flushes the disk's
+ * cache once instead of once per file. */
+static int s_sync_tmp(spool_t *s, const char *only_rid, size_t fresh)
+{
+    char name[256];
+    int fd, rc;
+    if (fresh > 1)
+        return syncfs(s->tmpfd) < 0 || fsync(s->tmpfd) < 0 ? -1 : 0;
+    snprintf(name, sizeof name, "%s.tmp", only_rid);
+    if ((fd = openat(s->tmpfd, name, O_RDONLY | O_CLOEXEC)) < 0)
+        return -1;
+    rc = fsync(fd) < 0 || fsync(s->tmpfd) < 0 ? -1 : 0;
+    close(fd);
+    return rc;
+}
+
+static void s_unlink_tmp(spool_t *s, const char *rid)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s.tmp", rid);
+    unlinkat(s->tmpfd, name, 0);
 }
 
 int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, size_t *written)
@@ -189,6 +225,7 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, size_t *written)
     s_batch_t b = {s, ds, xcalloc(n ? n : 1, sizeof *b.names), xcalloc(n ? n : 1, 1), n};
     buf_t doc = BUF_INIT;
     MDB_txn *txn;
+    const char *last = NULL;
     size_t fresh = 0;
     int rc = -1;
 
@@ -214,53 +251,47 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, size_t *written)
     }
     mdb_txn_abort(txn);
 
-    /* (1) temporary files, each synced. */
+    /* (1) temporary files, synced together. */
     for (size_t i = 0; i < n; i++) {
-        char *tmp;
-        int w;
         if (!b.fresh[i])
             continue;
         buf_reset(&doc);
         provider_json(ds[i], &doc);
-        tmp = xasprintf("%s/%s.tmp", s->tmp, ds[i]->referral_id);
-        w = s_write_tmp(tmp, &doc);
-        if (w < 0) {
-            log_error("cannot write %s: %s", tmp, strerror(errno));
-            unlink(tmp);
-            free(tmp);
+        if (s_write_tmp(s, ds[i]->referral_id, &doc) < 0) {
+            log_error("cannot write %s/%s.tmp: %s", s->tmp, ds[i]->referral_id, strerror(errno));
             goto cleanup;
         }
-        free(tmp);
+        last = ds[i]->referral_id;
     }
     if (fresh == 0) {
         rc = 0;
         goto done;
     }
+    if (s_sync_tmp(s, last, fresh) < 0) {
+        log_error("cannot sync the temporary files in %s: %s", s->tmp, strerror(errno));
+        goto cleanup;
+    }
     /* (2) the ledger. */
     if ((rc = store_write(s->ledger, s_ledger_txn, &b)) != 0) {
         log_error("cannot record deliveries in the ledger: %s",
                   rc > 0 ? strerror(rc) : mdb_strerror(rc));
-        rc = -1;
         goto cleanup;
     }
     /* (3) into place. From here on the ledger says they are delivered, so a
      * failure must not lose them: s_recover finishes the job on restart. */
     for (size_t i = 0; i < n; i++) {
-        char *tmp, *to;
+        char tmp[256];
         if (!b.fresh[i])
             continue;
-        tmp = xasprintf("%s/%s.tmp", s->tmp, ds[i]->referral_id);
-        to = file_join(s->out, b.names[i]);
-        if (rename(tmp, to) < 0) {
-            log_error("cannot move %s into place: %s; stopping so that a restart completes it", tmp,
-                      strerror(errno));
+        snprintf(tmp, sizeof tmp, "%s.tmp", ds[i]->referral_id);
+        if (renameat(s->tmpfd, tmp, s->outfd, b.names[i]) < 0) {
+            log_error("cannot move %s/%s into place: %s; stopping so that a restart completes it",
+                      s->tmp, tmp, strerror(errno));
             exit(1);
         }
-        free(tmp);
-        free(to);
         (*written)++;
     }
-    if (file_sync_dir(s->out) < 0) {
+    if (fsync(s->outfd) < 0) {
         log_error("cannot sync %s: %s; stopping so that a restart completes it", s->out,
                   strerror(errno));
         exit(1);
@@ -269,11 +300,8 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, size_t *written)
     goto done;
 cleanup:
     for (size_t i = 0; i < n; i++)
-        if (b.fresh[i]) {
-            char *tmp = xasprintf("%s/%s.tmp", s->tmp, ds[i]->referral_id);
-            unlink(tmp);
-            free(tmp);
-        }
+        if (b.fresh[i])
+            s_unlink_tmp(s, ds[i]->referral_id);
     rc = -1;
 done:
     buf_free(&doc);

@@ -83,6 +83,11 @@ int fdatasync(int fd)
     return !getenv("FAILIO_META") && s_full(fd) ? -1 : NEXT(fdatasync)(fd);
 }
 
+int syncfs(int fd)
+{
+    return !getenv("FAILIO_META") && s_full(fd) ? -1 : NEXT(syncfs)(fd);
+}
+
 int ftruncate(int fd, off_t len)
 {
     return !getenv("FAILIO_META") && s_full(fd) ? -1 : NEXT(ftruncate)(fd, len);
