@@ -53,21 +53,34 @@ void buf_printf(buf_t *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/* True for a byte that stands for itself inside a JSON string. */
+static bool s_json_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 void buf_json_str(buf_t *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n;
+    const unsigned char *p = (const unsigned char *)s, *end;
 
     if (!s) {
         buf_adds(b, "null");
         return;
     }
-    n = strlen(s);
-    s_reserve(b, n + 2);
+    end = p + strlen(s);
+    s_reserve(b, (size_t)(end - p) + 2);
     buf_addc(b, '"');
-    while (*p) {
-        size_t len = text_utf8_seq_len(p, n - (size_t)(p - (const unsigned char *)s));
+    while (p < end) {
+        const unsigned char *run = p;
+        size_t len;
+        while (p < end && s_json_plain(*p))
+            p++;
+        if (p > run)
+            buf_add(b, run, (size_t)(p - run));
+        if (p == end)
+            break;
+        len = text_utf8_seq_len(p, (size_t)(end - p));
         if (len == 0) {
             buf_adds(b, "\\ufffd");
             p++;
@@ -94,13 +107,10 @@ void buf_json_str(buf_t *b, const char *s)
         case '\t':
             buf_adds(b, "\\t");
             break;
-        default:
-            if (*p < 0x20 || *p == 0x7f) {
-                char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
-                buf_add(b, esc, sizeof esc);
-            } else {
-                buf_addc(b, (char)*p);
-            }
+        default: {
+            char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+            buf_add(b, esc, sizeof esc);
+        }
         }
         p++;
     }

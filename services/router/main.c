@@ -15,8 +15,8 @@
 #include <string.h>
 #include <zmq.h>
 
-static const char *const s_dbs[] = {"referrals", "cases",  "by_nhs", "by_key", "outbox",
-                                    "audit",     "parked", "stats",  "meta",   NULL};
+static const char *const s_dbs[] = {"referrals", "cases", "by_nhs", "by_key",    "outbox", "audit",
+                                    "parked",    "stats", "meta",   "delivered", NULL};
 
 static int s_load_meta(MDB_txn *txn, void *arg)
 {

@@ -20,6 +20,7 @@
 #include "domain/route.h"
 #include "store.pb-c.h"
 #include "store/store.h"
+#include "util/smap.h"
 #include "wire/wire.h"
 
 #include <stdbool.h>
@@ -35,6 +36,7 @@ enum {
     DB_PARKED,    /* referral id -> ParkedEntry */
     DB_STATS,     /* counter name -> uint64 */
     DB_META,      /* counters of ids */
+    DB_DELIVERED, /* referral id -> uint64 ms: when its agent acknowledged it */
 };
 
 #define ROUTER_MAX_AGENTS 64
@@ -99,6 +101,11 @@ int router_audit(router_t *r, MDB_txn *txn, const char *event, const char *actor
                  const char *detail);
 /* Adds to a named counter inside a write transaction. */
 int router_count(router_t *r, MDB_txn *txn, const char *name, uint64_t by);
+/* Counter increments gathered in a transaction (name -> increment) and
+ * written once at its end: one read and one write per counter, not per
+ * referral. */
+void router_tally(smap_t *tally, const char *name, uint64_t by);
+int router_tally_write(router_t *r, MDB_txn *txn, const smap_t *tally);
 
 /* After the participants file is reloaded: stops delivering to agents
  * whose key no longer admits them. */

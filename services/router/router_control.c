@@ -51,6 +51,14 @@ static void s_status(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
     s.referral_id = (char *)id;
     s.where = (char *)"carerhub-router";
     if (rec) {
+        MDB_val k = store_val(id), v;
+        /* Stores written before delivered_at had its own table hold it in
+         * the referral record. */
+        if (!rec->has_delivered_at &&
+            mdb_get(txn, store_dbi(r->store, DB_DELIVERED), &k, &v) == 0 && v.mv_size == 8) {
+            rec->has_delivered_at = true;
+            rec->delivered_at = (int64_t)router_unkey8(v.mv_data);
+        }
         c = rec->case_id ? router_get_case(r, txn, rec->case_id) : NULL;
         s.state = rec->has_delivered_at ? CARERHUB__STATUS_REPLY__STATE__DELIVERED
                                         : CARERHUB__STATUS_REPLY__STATE__ROUTED;

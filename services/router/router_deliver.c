@@ -170,22 +170,29 @@ typedef struct {
     uint64_t *seqs;
     size_t n;
     unsigned long done;
+    smap_t *tally;
 } s_acks_t;
 
+/* Per acknowledgement: the outbox entry goes, the referral is marked
+ * delivered (in its own small record, so the referral is not rewritten),
+ * and the audit trail says so. */
 static int s_ack_txn(MDB_txn *txn, void *arg)
 {
     s_acks_t *a = arg;
     router_t *r = a->r;
     int64_t now = clock_now_ms();
     uint64_t audit0 = r->next_audit;
+    uint8_t when[8];
     int rc = 0;
 
     a->done = 0;
+    smap_destroy(&a->tally);
+    a->tally = smap_new();
+    router_key8((uint64_t)now, when);
     for (size_t i = 0; i < a->n; i++) {
         uint8_t key[64];
         MDB_val k, v;
         Carerhub__OutboxEntry *e;
-        Carerhub__ReferralRecord *rec;
         char stat[64];
         k.mv_size = router_outbox_key(a->agents[i]->provider, a->seqs[i], key, sizeof key);
         k.mv_data = key;
@@ -196,27 +203,24 @@ static int s_ack_txn(MDB_txn *txn, void *arg)
             carerhub__outbox_entry__free_unpacked(e, NULL);
             break;
         }
-        rec = e && e->referral_id ? router_get_referral(r, txn, e->referral_id) : NULL;
-        if (rec) {
-            rec->has_delivered_at = true;
-            rec->delivered_at = now;
-            rc = router_put(r, txn, DB_REFERRALS, e->referral_id, strlen(e->referral_id),
-                            &rec->base);
-            carerhub__referral_record__free_unpacked(rec, NULL);
+        if (e && e->referral_id) {
+            MDB_val dk = store_val(e->referral_id), dv = {8, when};
+            rc = mdb_put(txn, store_dbi(r->store, DB_DELIVERED), &dk, &dv, 0);
         }
         if (rc == 0)
             rc =
                 router_audit(r, txn, "delivered", a->agents[i]->provider, e ? e->referral_id : NULL,
                              e ? e->case_id : NULL, a->agents[i]->provider, e ? e->kind : NULL);
         snprintf(stat, sizeof stat, "delivered/%s", a->agents[i]->provider);
-        if (rc == 0)
-            rc = router_count(r, txn, stat, 1);
+        router_tally(a->tally, stat, 1);
         if (e)
             carerhub__outbox_entry__free_unpacked(e, NULL);
         if (rc)
             break;
         a->done++;
     }
+    if (rc == 0)
+        rc = router_tally_write(r, txn, a->tally);
     if (rc == 0) {
         uint8_t buf[8];
         MDB_val k = store_val("audit"), v = {8, buf};
@@ -295,8 +299,9 @@ void router_deliver_drain(router_t *r)
         carerhub__envelope__free_unpacked(env, NULL);
     }
     if (n > 0) {
-        s_acks_t acks = {r, agents, seqs, n, 0};
+        s_acks_t acks = {r, agents, seqs, n, 0, NULL};
         int rc = store_write(r->store, s_ack_txn, &acks);
+        smap_destroy(&acks.tally);
         if (rc != 0) {
             log_error("cannot record %zu delivery acknowledgement(s): %s; they will be "
                       "delivered again",

@@ -205,6 +205,30 @@ int router_count(router_t *r, MDB_txn *txn, const char *name, uint64_t by)
     return mdb_put(txn, store_dbi(r->store, DB_STATS), &k, &v, 0);
 }
 
+void router_tally(smap_t *tally, const char *name, uint64_t by)
+{
+    uint64_t n = 0;
+    smap_get(tally, name, &n);
+    smap_put(tally, name, n + by);
+}
+
+typedef struct {
+    router_t *r;
+    MDB_txn *txn;
+} s_tally_ctx_t;
+
+static int s_write_tally(const char *name, uint64_t by, void *arg)
+{
+    s_tally_ctx_t *c = arg;
+    return router_count(c->r, c->txn, name, by);
+}
+
+int router_tally_write(router_t *r, MDB_txn *txn, const smap_t *tally)
+{
+    s_tally_ctx_t c = {r, txn};
+    return smap_each(tally, s_write_tally, &c);
+}
+
 /* The id of the case indexed under key in db, or NULL. Borrowed from txn. */
 static int s_index_get(router_t *r, MDB_txn *txn, int db, const char *key, char *out, size_t outsz)
 {
@@ -382,15 +406,8 @@ typedef struct {
     /* Where the counters stood, to restore if the transaction is redone. */
     uint64_t outbox0, audit0, case0;
     unsigned long taken, duplicates;
-    MDB_txn *txn;
     smap_t *tally; /* counter name -> increment, written once per batch */
 } s_take_t;
-
-static int s_write_tally(const char *name, uint64_t by, void *arg)
-{
-    s_take_t *t = arg;
-    return router_count(t->r, t->txn, name, by);
-}
 
 static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
                       s_take_t *t)
@@ -511,8 +528,7 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
                               : i == 6 ? month
                                        : "";
             snprintf(stat, sizeof stat, "%s%s", names[i], val);
-            if ((rc = router_count(r, txn, stat, 1)) != 0)
-                goto done;
+            router_tally(t->tally, stat, 1);
         }
     }
     t->taken++;
@@ -548,7 +564,6 @@ static int s_take_txn(MDB_txn *txn, void *arg)
     r->next_audit = t->audit0;
     r->next_case = t->case0;
     t->taken = t->duplicates = 0;
-    t->txn = txn;
     smap_destroy(&t->tally);
     t->tally = smap_new();
     for (size_t i = 0; i < t->n; i++) {
@@ -564,7 +579,7 @@ static int s_take_txn(MDB_txn *txn, void *arg)
                 return rc;
         }
     }
-    if ((rc = smap_each(t->tally, s_write_tally, t)) != 0)
+    if ((rc = router_tally_write(r, txn, t->tally)) != 0)
         return rc;
     return s_put_meta(r, txn);
 }
@@ -576,7 +591,7 @@ bool router_fwd_allows(const router_fwd_t *f, const Carerhub__Referral *ref)
 
 int router_take(router_t *r, router_fwd_t *fwds, size_t n)
 {
-    s_take_t t = {r, fwds, n, r->next_outbox, r->next_audit, r->next_case, 0, 0, NULL, NULL};
+    s_take_t t = {r, fwds, n, r->next_outbox, r->next_audit, r->next_case, 0, 0, NULL};
     int rc;
 
     for (size_t i = 0; i < n; i++) {
