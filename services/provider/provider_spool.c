@@ -19,6 +19,7 @@
 #include "util/file.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/smap.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -225,6 +226,7 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, size_t *written)
     s_batch_t b = {s, ds, xcalloc(n ? n : 1, sizeof *b.names), xcalloc(n ? n : 1, 1), n};
     buf_t doc = BUF_INIT;
     MDB_txn *txn;
+    smap_t *seen = smap_new();
     const char *last = NULL;
     size_t fresh = 0;
     int rc = -1;
@@ -236,14 +238,12 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, size_t *written)
     }
     for (size_t i = 0; i < n; i++) {
         Carerhub__LedgerEntry *e = s_ledger_get(s, txn, ds[i]->referral_id);
-        bool dup = e != NULL;
-        if (e)
+        if (e) {
             carerhub__ledger_entry__free_unpacked(e, NULL);
+            continue;
+        }
         /* The same referral twice in one batch is also a redelivery. */
-        for (size_t j = 0; j < i && !dup; j++)
-            if (b.fresh[j] && strcmp(ds[j]->referral_id, ds[i]->referral_id) == 0)
-                dup = true;
-        if (dup)
+        if (!smap_put(seen, ds[i]->referral_id, i))
             continue;
         b.fresh[i] = true;
         provider_file_name(ds[i], b.names[i], sizeof b.names[i]);
@@ -304,6 +304,7 @@ cleanup:
             s_unlink_tmp(s, ds[i]->referral_id);
     rc = -1;
 done:
+    smap_destroy(&seen);
     buf_free(&doc);
     free(b.names);
     free(b.fresh);

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -337,6 +338,13 @@ int main(int argc, char **argv)
                "file; seen by %s)\n",
                files, n, (double)files / ((double)(end - start) / 1e6),
                watch.lost ? "reading the spools" : "inotify");
+    {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        printf("pipeline: the benchmark client itself used %.0f us of CPU per referral\n",
+               ((double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec) * 1e6 / (double)n +
+                   ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / (double)n);
+    }
     zmq_close(sock);
     zmq_ctx_term(ctx);
     if (watch.fd >= 0)
