@@ -8,7 +8,12 @@
  *
  *   bench_pipeline CONFIG PROVIDERS_DIR N [WINDOW]
  *
- * With PROVIDERS_DIR "-", only acceptance is measured.
+ * With PROVIDERS_DIR "-", only acceptance and routing are measured.
+ *
+ *   bench_pipeline --drain PROVIDERS_DIR N COMMAND...
+ *
+ * runs COMMAND (which starts the provider agents) and measures how fast
+ * N case files appear: the agents alone, emptying the router's outbox.
  */
 #include "clnt/clnt.h"
 #include "conf/hubconf.h"
@@ -19,12 +24,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -208,6 +215,46 @@ static int s_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* --drain: the agents alone. */
+static int s_drain(const char *dir, size_t n, char **cmd)
+{
+    s_watch_t watch;
+    int64_t start, end;
+    size_t files = 0;
+    pid_t pid;
+    int status;
+
+    s_watch_open(&watch, dir);
+    start = clock_mono_us();
+    if ((pid = fork()) == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, STDOUT_FILENO);
+        execvp(cmd[0], cmd);
+        _exit(127);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "bench_pipeline: %s failed\n", cmd[0]);
+        return 1;
+    }
+    while (files < n && clock_mono_us() - start < 600 * 1000000LL) {
+        struct pollfd pfd = {watch.fd, POLLIN, 0};
+        s_watch_drain(&watch, dir);
+        if (watch.lost) {
+            fprintf(stderr, "bench_pipeline: inotify lost events; cannot time the agents\n");
+            return 1;
+        }
+        files = watch.files;
+        poll(&pfd, 1, 100);
+    }
+    end = clock_mono_us();
+    printf("agents: %zu of %zu case files written, %.0f files/s (from starting the agents)\n",
+           files, n, (double)files / ((double)(end - start) / 1e6));
+    close(watch.fd);
+    return files >= n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     diag_t d = DIAG_INIT;
@@ -222,8 +269,11 @@ int main(int argc, char **argv)
     int one = 1, hwm = 0;
     s_watch_t watch = {-1, 0, true};
 
+    if (argc >= 5 && strcmp(argv[1], "--drain") == 0)
+        return s_drain(argv[2], strtoul(argv[3], NULL, 10), argv + 4);
     if (argc < 4) {
-        fprintf(stderr, "usage: bench_pipeline CONFIG PROVIDERS_DIR N [WINDOW]\n");
+        fprintf(stderr, "usage: bench_pipeline CONFIG PROVIDERS_DIR N [WINDOW]\n"
+                        "       bench_pipeline --drain PROVIDERS_DIR N COMMAND...\n");
         return 64;
     }
     log_init("bench_pipeline");
