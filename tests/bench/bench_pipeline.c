@@ -233,8 +233,7 @@ static int s_drain(const char *dir, size_t n, char **cmd)
         execvp(cmd[0], cmd);
         _exit(127);
     }
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0) {
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "bench_pipeline: %s failed\n", cmd[0]);
         return 1;
     }

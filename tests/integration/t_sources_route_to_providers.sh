@@ -61,4 +61,18 @@ grep -q "delivered to Carers First" "$WORK/status" || fail "status does not say 
 grep -q "an update of the carer's case" "$WORK/status" || fail "status does not say update"
 cli status GP-NOSUCH-1 2>/dev/null
 assert_eq $? 66 "status of an unknown referral"
+
+# The router's counters: what the operator sees with carerhub stats. A
+# delivery is counted when its agent's acknowledgement is committed.
+stat() { awk -v k="$1" '$1 == k { print $2 }' "$WORK/stats"; }
+for i in $(seq 50); do
+    cli stats >"$WORK/stats" || fail "carerhub stats"
+    [ "$(awk '$1 ~ /^delivered\// { n += $2 } END { print n + 0 }' "$WORK/stats")" = 9 ] && break
+    sleep 0.1
+done
+assert_eq "$(stat referrals)" 9 "referrals counted"
+assert_eq "$(stat source/gp) $(stat source/discharge) $(stat source/school)" "5 2 2" "referrals by source"
+assert_eq "$(stat kind/new) $(stat kind/update)" "8 1" "new cases and updates"
+assert_eq "$(stat provider/carers-first) $(stat delivered/carers-first)" "2 2" "carers-first routed and delivered"
+assert_eq "$(stat provider/young-carers) $(stat delivered/young-carers)" "2 2" "young-carers routed and delivered"
 hub_stop
