@@ -112,6 +112,13 @@ $(TEST_BIN): $(TEST_SRC:%.c=$(B)/%.o) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# bench_pipeline --spool runs the provider agent's own spool code.
+$(OUT)/bench_pipeline: $(B)/tests/bench/bench_pipeline.o \
+                       $(patsubst %.c,$(B)/%.o,services/provider/provider_spool.c \
+                                                 services/provider/provider_json.c) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 $(OUT)/%: $(B)/tests/bench/%.o $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -14,7 +14,15 @@
  *
  * runs COMMAND (which starts the provider agents) and measures how fast
  * N case files appear: the agents alone, emptying the router's outbox.
+ *
+ *   bench_pipeline --spool DIR N PROCS
+ *
+ * writes N case files through the provider agent's own spool code, from
+ * PROCS processes at once (one spool each, under DIR), with no hub and no
+ * network: what durable case files alone cost on this machine, the most
+ * the agents could ever do here.
  */
+#include "../../services/provider/provider.h"
 #include "clnt/clnt.h"
 #include "conf/hubconf.h"
 #include "util/clock.h"
@@ -31,6 +39,7 @@
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -215,6 +224,136 @@ static int s_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The machine's busy time so far, in clock ticks (as the run script reads it). */
+static long long s_machine_ticks(void)
+{
+    long long user = 0, nice = 0, sys = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return -1;
+    if (fscanf(f, "cpu %lld %lld %lld %lld %lld %lld %lld", &user, &nice, &sys, &idle, &iowait,
+               &irq, &softirq) != 7)
+        user = -1;
+    fclose(f);
+    return user < 0 ? -1 : user + nice + sys + irq + softirq;
+}
+
+/* One --spool process: n case files, in batches as an agent takes them. */
+static int s_spool_one(const char *dir, const char *provider, size_t n, unsigned run)
+{
+    enum { BATCH = 500 };
+    static s_card_t cards[BATCH];
+    static Carerhub__Case cases[BATCH];
+    static Carerhub__Delivery dels[BATCH];
+    static Carerhub__Referral *refs[BATCH];
+    static Carerhub__Delivery *ds[BATCH];
+    static char ids[BATCH][2][40];
+    static char *lad[] = {(char *)"E07000072"};
+    spool_t *sp = spool_open(dir);
+    size_t done = 0;
+
+    if (!sp)
+        return 1;
+    while (done < n) {
+        size_t m = n - done < BATCH ? n - done : BATCH, written = 0;
+        for (size_t i = 0; i < m; i++) {
+            size_t k = done + i;
+            s_card(&cards[i], k, run);
+            snprintf(ids[i][0], sizeof ids[i][0], "GP-%s-%zu", provider, k);
+            snprintf(ids[i][1], sizeof ids[i][1], "C-%s-%06zu", provider, k);
+            cards[i].r.id = ids[i][0];
+            cards[i].r.has_source = true;
+            cards[i].r.source = CARERHUB__SOURCE__GP;
+            cards[i].r.has_received_at = true;
+            cards[i].r.received_at = clock_now_ms();
+            cards[i].r.referral_date = (char *)"2026-11-23";
+            cards[i].r.submitted_by = (char *)"gp";
+            refs[i] = &cards[i].r;
+            carerhub__case__init(&cases[i]);
+            cases[i].case_id = ids[i][1];
+            cases[i].provider = (char *)provider;
+            cases[i].provider_name = (char *)"Bench Carers Support";
+            cases[i].rule = (char *)"west-essex";
+            cases[i].reason = (char *)"CM16 4AA is in Epping Forest (E07000072), going by postcode "
+                                      "district CM16; the carer is 61 on the day of referral. Rule "
+                                      "west-essex: Bench Carers Support delivers the carers offer "
+                                      "in West Essex.";
+            cases[i].lad = lad[0];
+            cases[i].lad_name = (char *)"Epping Forest";
+            cases[i].n_candidates = 1;
+            cases[i].candidates = lad;
+            cases[i].has_opened_at = cases[i].has_updated_at = true;
+            cases[i].opened_at = cases[i].updated_at = cards[i].r.received_at;
+            cases[i].n_referrals = 1;
+            cases[i].referrals = &refs[i];
+            carerhub__delivery__init(&dels[i]);
+            dels[i].has_delivery_id = true;
+            dels[i].delivery_id = k + 1;
+            dels[i].kind = (char *)"new";
+            dels[i].referral_id = ids[i][0];
+            dels[i].case_ = &cases[i];
+            ds[i] = &dels[i];
+        }
+        if (spool_write(sp, ds, m, &written) != 0 || written != m) {
+            fprintf(stderr, "bench_pipeline: %s: wrote %zu of %zu case files\n", dir, written, m);
+            spool_close(&sp);
+            return 1;
+        }
+        done += m;
+    }
+    spool_close(&sp);
+    return 0;
+}
+
+/* --spool: case files alone, from procs processes at once. */
+static int s_spool(const char *dir, size_t n, int procs)
+{
+    unsigned run = (unsigned)(clock_now_ms() % 1000000);
+    long long ticks0 = s_machine_ticks(), ticks1;
+    double hz = (double)sysconf(_SC_CLK_TCK), secs, cpu, user, sys;
+    int64_t start = clock_mono_us();
+    int failed = 0, status;
+    struct rusage ru;
+
+    log_init("bench_pipeline");
+    if (procs < 1 || n == 0 || (mkdir(dir, 0700) < 0 && errno != EEXIST)) {
+        fprintf(stderr, "bench_pipeline: --spool %s: cannot start\n", dir);
+        return 1;
+    }
+    for (int p = 0; p < procs; p++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            char sub[4096], provider[16];
+            snprintf(provider, sizeof provider, "p%d", p);
+            snprintf(sub, sizeof sub, "%s/%s", dir, provider);
+            _exit(s_spool_one(sub, provider, n / (size_t)procs + ((size_t)p < n % (size_t)procs),
+                              run));
+        }
+        if (pid < 0)
+            failed++;
+    }
+    while (wait(&status) > 0)
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            failed++;
+    secs = (double)(clock_mono_us() - start) / 1e6;
+    ticks1 = s_machine_ticks();
+    getrusage(RUSAGE_CHILDREN, &ru);
+    user = (double)ru.ru_utime.tv_sec * 1e6 + (double)ru.ru_utime.tv_usec;
+    sys = (double)ru.ru_stime.tv_sec * 1e6 + (double)ru.ru_stime.tv_usec;
+    cpu = (double)(ticks1 - ticks0) / hz * 1e6;
+    if (failed) {
+        fprintf(stderr, "bench_pipeline: %d spool process(es) failed\n", failed);
+        return 1;
+    }
+    printf("spool: %zu case files from %d processes at once, %.0f files/s\n", n, procs,
+           (double)n / secs);
+    printf("spool: CPU per file: the processes %.0f us (user %.0f, system %.0f); whole machine "
+           "%.0f us\n",
+           (user + sys) / (double)n, user / (double)n, sys / (double)n,
+           ticks0 < 0 || ticks1 < 0 ? 0.0 : cpu / (double)n);
+    return 0;
+}
+
 /* --drain: the agents alone. */
 static int s_drain(const char *dir, size_t n, char **cmd)
 {
@@ -268,11 +407,14 @@ int main(int argc, char **argv)
     int one = 1, hwm = 0;
     s_watch_t watch = {-1, 0, true};
 
+    if (argc == 5 && strcmp(argv[1], "--spool") == 0)
+        return s_spool(argv[2], strtoul(argv[3], NULL, 10), atoi(argv[4]));
     if (argc >= 5 && strcmp(argv[1], "--drain") == 0)
         return s_drain(argv[2], strtoul(argv[3], NULL, 10), argv + 4);
     if (argc < 4) {
         fprintf(stderr, "usage: bench_pipeline CONFIG PROVIDERS_DIR N [WINDOW]\n"
-                        "       bench_pipeline --drain PROVIDERS_DIR N COMMAND...\n");
+                        "       bench_pipeline --drain PROVIDERS_DIR N COMMAND...\n"
+                        "       bench_pipeline --spool DIR N PROCS\n");
         return 64;
     }
     log_init("bench_pipeline");
