@@ -37,7 +37,7 @@ else
 $(error VARIANT must be release, asan or fuzz)
 endif
 
-PKGS := libzmq libprotobuf-c lmdb yaml-0.1
+PKGS := libzmq libprotobuf-c lmdb yaml-0.1 libsodium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

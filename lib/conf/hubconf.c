@@ -53,6 +53,14 @@ static const conf_key_t s_router_keys[] = {
      NULL, false},
     {"agent_timeout_ms", CK_INT, offsetof(hubconf_router_t, agent_timeout_ms), "10000", 100,
      3600000, NULL, NULL, false},
+    {"case_history", CK_INT, offsetof(hubconf_router_t, case_history), "20", 1, 1000, NULL, NULL,
+     false},
+    {"submitter_case_max", CK_INT, offsetof(hubconf_router_t, submitter_case_max), "50", 1, 10000,
+     NULL, NULL, false},
+    /* An agent takes messages up to WIRE_MAX_MSG (8 MiB); keep room for
+     * the envelope. */
+    {"delivery_max_bytes", CK_INT, offsetof(hubconf_router_t, delivery_max_bytes), "4194304", 1024,
+     8323072, NULL, NULL, false},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
 };
 

@@ -363,6 +363,11 @@ const participant_t *secure_peer(const secure_t *s, const wire_peer_t *peer)
     return peer->user[0] ? participants_by_key(s->ps, peer->user) : NULL;
 }
 
+const participant_t *secure_participant(const secure_t *s, const char *id)
+{
+    return participants_by_id(s->ps, id);
+}
+
 void secure_actor(const secure_t *s, const wire_peer_t *peer, char *out, size_t outsz)
 {
     const participant_t *who = secure_peer(s, peer);

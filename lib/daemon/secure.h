@@ -52,6 +52,9 @@ int secure_reload(secure_t *s, const hubconf_t *conf);
  * longer) listed. */
 const participant_t *secure_peer(const secure_t *s, const wire_peer_t *peer);
 
+/* The participant listed with this id now, or NULL. */
+const participant_t *secure_participant(const secure_t *s, const char *id);
+
 /* Records an audit event for the daemon to store (see secure_take). */
 void secure_audit(secure_t *s, const char *event, const char *actor, const char *referral_id,
                   const char *detail);

@@ -221,6 +221,14 @@ const participant_t *participants_by_key(const participants_t *p, const char *z8
     return &p->v[i];
 }
 
+const participant_t *participants_by_id(const participants_t *p, const char *id)
+{
+    for (size_t i = 0; p && id && i < p->n; i++)
+        if (strcmp(p->v[i].id, id) == 0)
+            return &p->v[i];
+    return NULL;
+}
+
 size_t participants_count(const participants_t *p)
 {
     return p ? p->n : 0;

@@ -46,6 +46,8 @@ void participants_destroy(participants_t **p);
 
 /* The participant with this Z85 public key, or NULL. Borrowed. */
 const participant_t *participants_by_key(const participants_t *p, const char *z85);
+/* The participant with this id, or NULL. Borrowed. */
+const participant_t *participants_by_id(const participants_t *p, const char *id);
 size_t participants_count(const participants_t *p);
 
 /* True if the participant's scope includes s. */

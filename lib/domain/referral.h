@@ -14,6 +14,7 @@
 #include "carerhub.pb-c.h"
 #include "conf/ytree.h"
 #include "domain/geo.h"
+#include "domain/participants.h"
 #include "domain/route.h"
 #include "util/date.h"
 
@@ -44,12 +45,31 @@ void ferrs_free(ferrs_t *e);
 /* True if some error names this field. */
 bool ferrs_has(const ferrs_t *e, const char *field);
 
+/* --- sources (referral_source.c) ---------------------------------------- */
+
 /* "gp", "discharge", "school"; "" for anything else. */
 const char *referral_source_name(Carerhub__Source s);
 /* Parses a source name; returns 0 or -1. */
 int referral_source_parse(const char *name, Carerhub__Source *out);
 /* The route engine's view of a source. */
 route_src_t referral_route_source(Carerhub__Source s);
+/* The prefix of the ids the source's intake gives (GP, HD, SC), or NULL.
+ * An id is PREFIX-EPOCH-SEQ. */
+const char *referral_id_prefix(Carerhub__Source s);
+/* True if id begins with the source's prefix and a dash. */
+bool referral_id_of_source(const char *id, Carerhub__Source s);
+/* The source whose intake gives ids like this one; returns 0 or -1. */
+int referral_source_of_id(const char *id, Carerhub__Source *out);
+/* The program of the source's intake (carerhub-gp-intake), or NULL. */
+const char *referral_intake_program(Carerhub__Source s);
+/* The role whose keys submit referrals of the source; returns 0 or -1. */
+int referral_submitter_role(Carerhub__Source s, role_t *out);
+/* The field naming the referring organisation (practice, hospital.trust,
+ * school.urn), which the submitting key's scope must cover; or NULL. */
+const char *referral_org_field(Carerhub__Source s);
+/* The referring organisation's code as the referral gives it, or NULL.
+ * Borrowed from r. */
+const char *referral_org(const Carerhub__Referral *r);
 
 /* Binds one YAML document of a referral file. Returns a new Referral
  * (free with carerhub__referral__free_unpacked(r, NULL)) holding every field

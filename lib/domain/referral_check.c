@@ -82,46 +82,6 @@ bool ferrs_has(const ferrs_t *e, const char *field)
     return false;
 }
 
-const char *referral_source_name(Carerhub__Source s)
-{
-    switch (s) {
-    case CARERHUB__SOURCE__GP:
-        return "gp";
-    case CARERHUB__SOURCE__DISCHARGE:
-        return "discharge";
-    case CARERHUB__SOURCE__SCHOOL:
-        return "school";
-    default:
-        return "";
-    }
-}
-
-int referral_source_parse(const char *name, Carerhub__Source *out)
-{
-    static const Carerhub__Source all[] = {CARERHUB__SOURCE__GP, CARERHUB__SOURCE__DISCHARGE,
-                                           CARERHUB__SOURCE__SCHOOL};
-    for (size_t i = 0; i < 3; i++)
-        if (strcmp(name, referral_source_name(all[i])) == 0) {
-            *out = all[i];
-            return 0;
-        }
-    return -1;
-}
-
-route_src_t referral_route_source(Carerhub__Source s)
-{
-    switch (s) {
-    case CARERHUB__SOURCE__GP:
-        return ROUTE_SRC_GP;
-    case CARERHUB__SOURCE__DISCHARGE:
-        return ROUTE_SRC_DISCHARGE;
-    case CARERHUB__SOURCE__SCHOOL:
-        return ROUTE_SRC_SCHOOL;
-    default:
-        return ROUTE_SRC_ANY;
-    }
-}
-
 /* --- field checks ------------------------------------------------------- */
 
 /* Trims a text field in place and checks it. Returns true if it is present

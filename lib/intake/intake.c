@@ -26,72 +26,39 @@
 #include "wire/wire.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <zmq.h>
 
-#define S_FORWARD_MAX_REFS  1000
+#define S_FORWARD_MAX_REFS  WIRE_FORWARD_MAX
 #define S_FORWARD_MAX_BYTES (2u << 20)
 #define S_TOKEN_MAX         128
 #define S_TOKEN_KEEP_MS     (7LL * 24 * 3600 * 1000)
+#define S_DIGEST            16
 
-const intake_kind_t intake_gp = {"carerhub-gp-intake",           "gp-intake",
-                                 CARERHUB__SOURCE__GP,           "GP",
-                                 offsetof(hubconf_t, gp_intake), NULL};
-const intake_kind_t intake_discharge = {"carerhub-discharge-intake",           "discharge-intake",
-                                        CARERHUB__SOURCE__DISCHARGE,           "HD",
+const intake_kind_t intake_gp = {"gp-intake", CARERHUB__SOURCE__GP, offsetof(hubconf_t, gp_intake),
+                                 NULL};
+const intake_kind_t intake_discharge = {"discharge-intake", CARERHUB__SOURCE__DISCHARGE,
                                         offsetof(hubconf_t, discharge_intake), NULL};
 const intake_kind_t intake_school = {
-    "carerhub-school-intake",
-    "school-intake",
-    CARERHUB__SOURCE__SCHOOL,
-    "SC",
-    offsetof(hubconf_t, school_intake),
+    "school-intake", CARERHUB__SOURCE__SCHOOL, offsetof(hubconf_t, school_intake),
     "carerhub does not handle safeguarding concerns: if you have one about this pupil, "
     "follow your school's safeguarding procedure now"};
 
 const intake_kind_t *intake_kind_of_id(const char *id)
 {
     const intake_kind_t *all[] = {&intake_gp, &intake_discharge, &intake_school};
-    for (size_t i = 0; i < 3; i++) {
-        size_t n = strlen(all[i]->id_prefix);
-        if (strncmp(id, all[i]->id_prefix, n) == 0 && id[n] == '-')
+    for (size_t i = 0; i < 3; i++)
+        if (referral_id_of_source(id, all[i]->source))
             return all[i];
-    }
     return NULL;
 }
 
 enum { S_DB_SPOOL, S_DB_TOKENS, S_DB_META, S_DB_AUDIT };
 static const char *const s_dbs[] = {"spool", "tokens", "meta", "audit", NULL};
-
-/* The role that may submit to each intake, and the referral field its scope
- * must cover. */
-static role_t s_submitter_role(Carerhub__Source src)
-{
-    return src == CARERHUB__SOURCE__GP          ? ROLE_GP
-           : src == CARERHUB__SOURCE__DISCHARGE ? ROLE_HOSPITAL
-                                                : ROLE_SCHOOL;
-}
-
-static const char *s_scope_field(Carerhub__Source src)
-{
-    return src == CARERHUB__SOURCE__GP          ? "practice"
-           : src == CARERHUB__SOURCE__DISCHARGE ? "hospital.trust"
-                                                : "school.urn";
-}
-
-static const char *s_scope_value(const Carerhub__Referral *r)
-{
-    if (r->gp)
-        return r->gp->practice;
-    if (r->discharge && r->discharge->hospital)
-        return r->discharge->hospital->trust;
-    if (r->school && r->school->school)
-        return r->school->school->urn;
-    return NULL;
-}
 
 typedef struct {
     const intake_kind_t *kind;
@@ -136,11 +103,12 @@ static uint64_t s_unkey(const MDB_val *k)
 /* The sequence number of one of our referral ids, or 0 if it is not ours. */
 static uint64_t s_seq_of(const s_intake_t *in, const char *id)
 {
-    size_t pn = strlen(in->kind->id_prefix), en = strlen(in->epoch);
+    const char *prefix = referral_id_prefix(in->kind->source);
+    size_t pn = strlen(prefix), en = strlen(in->epoch);
     char *end;
     unsigned long long v;
-    if (strncmp(id, in->kind->id_prefix, pn) != 0 || id[pn] != '-' ||
-        strncmp(id + pn + 1, in->epoch, en) != 0 || id[pn + 1 + en] != '-')
+    if (strncmp(id, prefix, pn) != 0 || id[pn] != '-' || strncmp(id + pn + 1, in->epoch, en) != 0 ||
+        id[pn + 1 + en] != '-')
         return 0;
     id += pn + en + 2;
     if (*id < '1' || *id > '9')
@@ -268,6 +236,8 @@ typedef struct {
     uint64_t seq;
     char id[48];
     int same_as; /* index of an earlier item with the same token, or -1 */
+    uint8_t digest[S_DIGEST];
+    char tkey[S_TOKEN_MAX + 100]; /* "" without a token */
 } s_item_t;
 
 typedef struct {
@@ -307,13 +277,16 @@ static int s_write_batch(MDB_txn *txn, void *arg)
             rc = mdb_put(txn, store_dbi(in->store, S_DB_SPOOL), &k, &v, 0);
         if (rc)
             return rc;
-        if (req->token && *req->token) {
+        if (it->tkey[0]) {
             Carerhub__TokenEntry t = CARERHUB__TOKEN_ENTRY__INIT;
             uint8_t tbuf[128];
-            MDB_val tk = store_val(req->token), tv;
+            MDB_val tk = store_val(it->tkey), tv;
             t.referral_id = it->id;
             t.has_at = true;
             t.at = now;
+            t.has_digest = true;
+            t.digest.len = S_DIGEST;
+            t.digest.data = it->digest;
             tv.mv_size = carerhub__token_entry__pack(&t, tbuf);
             tv.mv_data = tbuf;
             if ((rc = mdb_put(txn, store_dbi(in->store, S_DB_TOKENS), &tk, &tv, 0)) != 0)
@@ -367,11 +340,33 @@ static void s_commit(s_intake_t *in, s_batch_t *b)
     s_batch_clear(b);
 }
 
-/* The id already given to a token, from the spool's token table. */
-static bool s_token_known(s_intake_t *in, const char *token, char *id, size_t idsz)
+/* --- submissions ----------------------------------------------------------- */
+
+/* A token is the submitter's own: two practices that happen to choose the
+ * same token never see each other's referrals. Keys of the token table and
+ * of a batch's token map are "<participant id>\n<token>". */
+static void s_token_key(const participant_t *who, const char *token, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s\n%s", who->id, token);
+}
+
+/* What a resend must repeat: a digest of the referral as checked. */
+static void s_digest(const Carerhub__Referral *r, uint8_t out[S_DIGEST])
+{
+    size_t n = carerhub__referral__get_packed_size(r);
+    uint8_t *buf = xmalloc(n ? n : 1);
+    carerhub__referral__pack(r, buf);
+    crypto_generichash(out, S_DIGEST, buf, n, NULL, 0);
+    free(buf);
+}
+
+/* The id already given to a submitter's token, and the digest of what it
+ * was given for, from the spool's token table. */
+static bool s_token_known(s_intake_t *in, const char *tkey, char *id, size_t idsz,
+                          uint8_t digest[S_DIGEST])
 {
     MDB_txn *txn;
-    MDB_val k = store_val(token), v;
+    MDB_val k = store_val(tkey), v;
     bool found = false;
     if (store_read(in->store, &txn) != 0)
         return false;
@@ -379,6 +374,9 @@ static bool s_token_known(s_intake_t *in, const char *token, char *id, size_t id
         Carerhub__TokenEntry *t = carerhub__token_entry__unpack(NULL, v.mv_size, v.mv_data);
         if (t && t->referral_id) {
             snprintf(id, idsz, "%s", t->referral_id);
+            memset(digest, 0, S_DIGEST);
+            if (t->has_digest && t->digest.len == S_DIGEST)
+                memcpy(digest, t->digest.data, S_DIGEST);
             found = true;
         }
         if (t)
@@ -399,118 +397,192 @@ static bool s_token_ok(const char *t)
     return true;
 }
 
+/* "F81001", "F81001 or F81002", "F81001, F81002 or F81003", and past five
+ * "F81001, F81002, F81003 and 4 others". */
+static void s_scope_list(const participant_t *who, char *out, size_t outsz)
+{
+    size_t n = who->nscopes, shown = n > 5 ? 3 : n, len = 0;
+    if (n == 0) {
+        snprintf(out, outsz, "nobody");
+        return;
+    }
+    out[0] = '\0';
+    for (size_t i = 0; i < shown && len < outsz; i++) {
+        const char *sep = i == 0 ? "" : (i + 1 == shown && shown == n) ? " or " : ", ";
+        len += (size_t)snprintf(out + len, outsz - len, "%s%s", sep, who->scopes[i]);
+    }
+    if (shown < n && len < outsz)
+        snprintf(out + len, outsz - len, " and %zu others", n - shown);
+}
+
+/* Checks a submission's referral against the source's rules and the key's
+ * scope, adding every problem to errs. */
+static void s_check(s_intake_t *in, const participant_t *who, const char *actor,
+                    Carerhub__Referral *r, ferrs_t *errs)
+{
+    const char *field = referral_org_field(in->kind->source);
+    referral_ctx_t ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.today = date_today();
+    ctx.geo = route_geo(in->rt);
+    if (in->pcdb) {
+        ctx.unit = pcdb_lookup;
+        ctx.unit_arg = in->pcdb;
+    }
+    referral_check_unknown(&r->base, "", errs);
+    referral_check(r, in->kind->source, &ctx, errs);
+    /* The key decides whose referrals these may be: a practice sends its
+     * own cards, a trust its own discharges, a school its pupils. */
+    if (!ferrs_has(errs, field) && !participant_in_scope(who, referral_org(r))) {
+        const char *org = referral_org(r) ? referral_org(r) : "(none)";
+        char why[200], scopes[200];
+        s_scope_list(who, scopes, sizeof scopes);
+        ferrs_add(errs, field, "forbidden",
+                  "%s is not yours to refer for: your key (%s) may refer for %s only", org, who->id,
+                  scopes);
+        snprintf(why, sizeof why, "referral for %.60s refused: outside the scope of the key", org);
+        log_warn("refused a submission from %s: %s", actor, why);
+        secure_audit(in->sec, "refused-message", actor, NULL, why);
+    }
+}
+
+/* Refuses a submission whose key may not submit here. */
+static bool s_role_refused(s_intake_t *in, const participant_t *who, const char *actor,
+                           const wire_peer_t *peer, const Carerhub__Envelope *env)
+{
+    role_t want = ROLE_GP;
+    char why[200];
+    if (referral_submitter_role(in->kind->source, &want) == 0 && who && who->role == want)
+        return false;
+    snprintf(why, sizeof why,
+             "a %s key may not submit here: the %s intake takes referrals from %s keys only",
+             who ? role_name(who->role) : "unlisted", referral_source_name(in->kind->source),
+             role_name(want));
+    log_warn("refused a submission from %s: %s", actor, why);
+    secure_audit(in->sec, "refused-message", actor, NULL, why);
+    in->bad++;
+    s_reply_error(in, peer, env->corr, env->has_corr, "forbidden", why);
+    return true;
+}
+
+static void s_reject(s_intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *env,
+                     ferrs_t *errs)
+{
+    in->rejected++;
+    log_info("rejected a %s referral: %zu problem(s), first %s: %s",
+             referral_source_name(in->kind->source), errs->n, errs->v[0].field, errs->v[0].code);
+    s_reply_submit(in, peer, env->corr, env->has_corr, CARERHUB__SUBMIT_REPLY__STATUS__REJECTED,
+                   NULL, errs);
+    ferrs_free(errs);
+    carerhub__envelope__free_unpacked(env, NULL);
+}
+
+static s_item_t *s_batch_add(s_batch_t *b, const wire_peer_t *peer, Carerhub__Envelope *env)
+{
+    s_item_t *it;
+    b->items = xgrow(b->items, &b->cap, b->n + 1, sizeof *b->items);
+    it = &b->items[b->n++];
+    memset(it, 0, sizeof *it);
+    it->peer = *peer;
+    it->corr = env->corr;
+    it->has_corr = env->has_corr;
+    it->env = env;
+    it->same_as = -1;
+    return it;
+}
+
+/* A resend of a token this submitter used before: the same answer if it
+ * is the same referral, a refusal if the token now comes with another.
+ * Returns true when the submission was answered or queued so. */
+static bool s_resent(s_intake_t *in, s_batch_t *b, const wire_peer_t *peer, Carerhub__Envelope *env,
+                     const char *tkey, const uint8_t digest[S_DIGEST])
+{
+    uint8_t before[S_DIGEST];
+    char known[64];
+    uint64_t item;
+    ferrs_t errs = FERRS_INIT;
+    if (smap_get(b->tokens, tkey, &item)) {
+        if (memcmp(b->items[item].digest, digest, S_DIGEST) == 0) {
+            /* Still in this batch: answered with it. */
+            s_batch_add(b, peer, env)->same_as = (int)item;
+            return true;
+        }
+    } else if (s_token_known(in, tkey, known, sizeof known, before)) {
+        if (memcmp(before, digest, S_DIGEST) == 0) {
+            s_reply_submit(in, peer, env->corr, env->has_corr,
+                           CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED, known, NULL);
+            carerhub__envelope__free_unpacked(env, NULL);
+            return true;
+        }
+    } else {
+        return false;
+    }
+    ferrs_add(&errs, "token", "reused",
+              "this token was already used for a different referral: send each referral with "
+              "a token of its own");
+    s_reject(in, peer, env, &errs);
+    return true;
+}
+
 /* Takes ownership of env. */
 static void s_submit(s_intake_t *in, s_batch_t *b, const wire_peer_t *peer, Carerhub__Envelope *env)
 {
     Carerhub__SubmitRequest *req = env->submit;
     Carerhub__Referral *r = req->referral;
+    const participant_t *who = secure_peer(in->sec, peer);
     ferrs_t errs = FERRS_INIT;
-    referral_ctx_t ctx;
-    char day[DATE_STRLEN], known[64];
-    uint64_t tok_item;
+    char day[DATE_STRLEN], actor[80], tkey[S_TOKEN_MAX + 100];
+    uint8_t digest[S_DIGEST];
     s_item_t *it;
 
-    const participant_t *who = secure_peer(in->sec, peer);
-    char actor[80];
-
     secure_actor(in->sec, peer, actor, sizeof actor);
-    if (!who || who->role != s_submitter_role(in->kind->source)) {
-        char why[200];
-        snprintf(why, sizeof why,
-                 "a %s key may not submit here: the %s intake takes referrals from %s keys only",
-                 who ? role_name(who->role) : "unlisted", referral_source_name(in->kind->source),
-                 role_name(s_submitter_role(in->kind->source)));
-        log_warn("refused a submission from %s: %s", actor, why);
-        secure_audit(in->sec, "refused-message", actor, NULL, why);
-        in->bad++;
-        s_reply_error(in, peer, env->corr, env->has_corr, "forbidden", why);
+    if (s_role_refused(in, who, actor, peer, env)) {
         carerhub__envelope__free_unpacked(env, NULL);
         return;
     }
-    if (req->token && !s_token_ok(req->token)) {
+    if (req->token && !s_token_ok(req->token))
         ferrs_add(&errs, "token", "format", "must be 1-%d printable characters", S_TOKEN_MAX);
-    } else if (req->token && smap_get(b->tokens, req->token, &tok_item)) {
-        /* A resend of a referral still in this batch: same answer. */
-        b->items = xgrow(b->items, &b->cap, b->n + 1, sizeof *b->items);
-        it = &b->items[b->n++];
-        it->peer = *peer;
-        it->corr = env->corr;
-        it->has_corr = env->has_corr;
-        it->env = env;
-        it->same_as = (int)tok_item;
-        it->seq = 0;
-        return;
-    } else if (req->token && s_token_known(in, req->token, known, sizeof known)) {
-        s_reply_submit(in, peer, env->corr, env->has_corr, CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED,
-                       known, NULL);
-        carerhub__envelope__free_unpacked(env, NULL);
-        return;
-    }
-    if (!r) {
+    if (!r)
         ferrs_add(&errs, "referral", "required", "the submission holds no referral");
-    } else if (errs.n == 0) {
-        memset(&ctx, 0, sizeof ctx);
-        ctx.today = date_today();
-        ctx.geo = route_geo(in->rt);
-        if (in->pcdb) {
-            ctx.unit = pcdb_lookup;
-            ctx.unit_arg = in->pcdb;
-        }
-        referral_check_unknown(&r->base, "", &errs);
-        referral_check(r, in->kind->source, &ctx, &errs);
-        /* The key decides whose referrals these may be: a practice sends
-         * its own cards, a trust its own discharges, a school its pupils. */
-        if (!ferrs_has(&errs, s_scope_field(in->kind->source)) &&
-            !participant_in_scope(who, s_scope_value(r))) {
-            char why[200];
-            ferrs_add(&errs, s_scope_field(in->kind->source), "forbidden",
-                      "%s is not yours to refer for: your key (%s) may refer for %s only",
-                      s_scope_value(r) ? s_scope_value(r) : "(none)", who->id,
-                      who->nscopes ? who->scopes[0] : "nobody");
-            snprintf(why, sizeof why, "referral for %s refused: outside the scope of the key",
-                     s_scope_value(r) ? s_scope_value(r) : "(none)");
-            log_warn("refused a submission from %s: %s", actor, why);
-            secure_audit(in->sec, "refused-message", actor, NULL, why);
-        }
-    }
+    else
+        s_check(in, who, actor, r, &errs);
     if (errs.n) {
-        in->rejected++;
-        log_info("rejected a %s referral: %zu problem(s), first %s: %s",
-                 referral_source_name(in->kind->source), errs.n, errs.v[0].field, errs.v[0].code);
-        s_reply_submit(in, peer, env->corr, env->has_corr, CARERHUB__SUBMIT_REPLY__STATUS__REJECTED,
-                       NULL, &errs);
-        ferrs_free(&errs);
-        carerhub__envelope__free_unpacked(env, NULL);
+        s_reject(in, peer, env, &errs);
         return;
     }
-
-    /* Stamp what the hub, not the submitter, decides. */
+    /* The hub's own fields are set below; a resend is judged on the rest. */
     free(r->id);
     free(r->referral_date);
     free(r->submitted_by);
+    r->id = r->referral_date = r->submitted_by = NULL;
+    r->has_received_at = false;
     r->has_source = true;
     r->source = in->kind->source;
+    s_digest(r, digest);
+    if (req->token) {
+        s_token_key(who, req->token, tkey, sizeof tkey);
+        if (s_resent(in, b, peer, env, tkey, digest))
+            return;
+    }
+
+    /* Stamp what the hub, not the submitter, decides. */
     r->has_received_at = true;
     r->received_at = clock_now_ms();
     date_format(date_of_ms(r->received_at), day);
     r->referral_date = xstrdup(day);
     r->submitted_by = xstrdup(who->id);
 
-    b->items = xgrow(b->items, &b->cap, b->n + 1, sizeof *b->items);
-    it = &b->items[b->n];
-    it->peer = *peer;
-    it->corr = env->corr;
-    it->has_corr = env->has_corr;
-    it->env = env;
-    it->same_as = -1;
+    it = s_batch_add(b, peer, env);
+    memcpy(it->digest, digest, S_DIGEST);
     it->seq = ++in->next_seq;
     b->last_seq = it->seq;
-    snprintf(it->id, sizeof it->id, "%s-%s-%llu", in->kind->id_prefix, in->epoch,
+    snprintf(it->id, sizeof it->id, "%s-%s-%llu", referral_id_prefix(in->kind->source), in->epoch,
              (unsigned long long)it->seq);
     r->id = xstrdup(it->id);
-    if (req->token)
-        smap_put(b->tokens, req->token, b->n);
-    b->n++;
+    if (req->token) {
+        snprintf(it->tkey, sizeof it->tkey, "%s", tkey);
+        smap_put(b->tokens, tkey, b->n - 1);
+    }
 }
 
 static void s_status(s_intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *env)
@@ -733,7 +805,7 @@ static int s_put_audit(MDB_txn *txn, void *arg)
         a->recs[i]->has_seq = true;
         a->recs[i]->seq = ++seq;
         free(a->recs[i]->recorded_by);
-        a->recs[i]->recorded_by = xstrdup(in->kind->program);
+        a->recs[i]->recorded_by = xstrdup(referral_intake_program(in->kind->source));
         if (carerhub__audit_record__get_packed_size(a->recs[i]) > sizeof buf)
             continue; /* cannot happen: every field is short */
         v.mv_size = carerhub__audit_record__pack(a->recs[i], buf);
@@ -935,7 +1007,8 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
 
     memset(&in, 0, sizeof in);
     in.kind = kind;
-    daemon_parse_args(argc, argv, kind->program, "", NULL, NULL, NULL, &in.args);
+    daemon_parse_args(argc, argv, referral_intake_program(kind->source), "", NULL, NULL, NULL,
+                      &in.args);
     in.conf = daemon_load_conf(&in.args);
     in.ic = (const hubconf_intake_t *)((const char *)in.conf + kind->conf_offset);
     in.rt = daemon_load_routing(in.conf);
@@ -983,15 +1056,19 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     s_open_back(&in);
     in.front = daemon_socket(ZMQ_ROUTER);
     {
-        /* A ROUTER socket drops what it cannot queue: leave room for the
-         * answers to a whole window of pipelined submissions. */
-        int hwm = 100000;
+        /* Answers a submitter has not read yet, per connection. A ROUTER
+         * socket drops what it cannot queue, and a submitter that resends
+         * gets the same answer, so this bounds memory and loses nothing:
+         * room for a whole window of pipelined submissions (the CLI keeps
+         * 256 in flight, the benchmark 4000), and no more. */
+        int hwm = 8192;
         zmq_setsockopt(in.front, ZMQ_SNDHWM, &hwm, sizeof hwm);
     }
     secure_server(in.sec, in.front, kind->dir);
     daemon_bind(in.front, in.ic->endpoint);
     log_info("taking %s referrals on %s; spool %s (ids %s-%s-N)",
-             referral_source_name(kind->source), in.ic->endpoint, dir, kind->id_prefix, in.epoch);
+             referral_source_name(kind->source), in.ic->endpoint, dir,
+             referral_id_prefix(kind->source), in.epoch);
 
     memset(&batch, 0, sizeof batch);
     batch.in = &in;

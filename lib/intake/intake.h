@@ -17,10 +17,9 @@
 #include <stddef.h>
 
 typedef struct {
-    const char *program;     /* e.g. carerhub-gp-intake */
-    const char *dir;         /* its subdirectory of data_dir, e.g. gp-intake */
-    Carerhub__Source source; /* the only source it takes */
-    const char *id_prefix;   /* referral ids begin with it: GP, HD, SC */
+    const char *dir;         /* its subdirectory of data_dir and key name, e.g. gp-intake */
+    Carerhub__Source source; /* the only source it takes (program name, id prefix and
+                                submitting role follow from it: domain/referral.h) */
     size_t conf_offset;      /* offsetof(hubconf_t, <its section>) */
     const char *notice;      /* told to the submitter with every acceptance */
 } intake_kind_t;

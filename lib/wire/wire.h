@@ -17,6 +17,8 @@
 #define WIRE_VERSION 1
 #define WIRE_MAX_MSG (8u << 20) /* bytes; also set as ZMQ_MAXMSGSIZE */
 #define WIRE_MAX_ID  255
+/* The most referrals, and the most audit records, one Forward may hold. */
+#define WIRE_FORWARD_MAX 1000
 
 typedef enum {
     WIRE_OK = 0,

@@ -66,6 +66,8 @@ void provider_json(const Carerhub__Delivery *d, buf_t *b)
     pbjson_message(b, newest ? (const ProtobufCMessage *)newest->cared_for : NULL);
     buf_adds(b, ",\"consent\":");
     pbjson_message(b, newest ? (const ProtobufCMessage *)newest->consent : NULL);
+    if (c && c->has_referrals_total)
+        buf_printf(b, ",\"referrals_total\":%u", c->referrals_total);
     buf_adds(b, ",\"referrals\":[");
     for (size_t i = 0; c && i < c->n_referrals; i++) {
         if (i)

@@ -4,6 +4,7 @@
  */
 #include "router.h"
 
+#include "domain/referral.h"
 #include "util/clock.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -14,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
+
+#define S_STR_(x) #x
+#define S_STR(x)  S_STR_(x)
 
 static const char *const s_dbs[] = {"referrals", "cases", "by_nhs", "by_key",    "outbox", "audit",
                                     "parked",    "stats", "meta",   "delivered", NULL};
@@ -67,15 +71,13 @@ typedef struct {
 static int s_park_txn(MDB_txn *txn, void *arg)
 {
     s_poison_t *p = arg;
-    Carerhub__ParkedEntry e = CARERHUB__PARKED_ENTRY__INIT;
-    int rc;
-    e.referral = p->ref;
-    e.reason = (char *)p->reason;
-    e.has_at = true;
-    e.at = clock_now_ms();
-    if ((rc = router_put(p->r, txn, DB_PARKED, p->ref->id, strlen(p->ref->id), &e.base)) != 0)
-        return rc;
-    return router_audit(p->r, txn, "parked", p->actor, p->ref->id, NULL, NULL, p->reason);
+    uint64_t audit0 = p->r->next_audit;
+    int rc = router_park(p->r, txn, p->ref, p->actor, p->reason);
+    if (rc == 0)
+        rc = router_put_meta(p->r, txn);
+    if (rc)
+        p->r->next_audit = audit0;
+    return rc;
 }
 
 /* A batch that cannot be committed for a reason other than the disk: take
@@ -88,24 +90,50 @@ static void s_take_one_by_one(router_t *r, router_fwd_t *fwds, size_t n)
         for (size_t j = 0; j < f->n_referrals; j++) {
             Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
             Carerhub__Forward one = CARERHUB__FORWARD__INIT;
-            router_fwd_t single = {fwds[i].peer, &env};
+            router_fwd_t single = fwds[i];
             int rc;
             one.n_referrals = 1;
             one.referrals = &f->referrals[j];
             env.body_case = CARERHUB__ENVELOPE__BODY_FORWARD;
             env.forward = &one;
+            single.env = &env;
             rc = router_take(r, &single, 1);
-            if (rc != 0 && f->referrals[j]->id) {
+            if (rc != 0 && f->referrals[j]->id && router_fwd_allows(&fwds[i], f->referrals[j])) {
                 char reason[160];
-                s_poison_t p = {r, f->referrals[j], fwds[i].peer.user, reason};
+                s_poison_t p = {r, f->referrals[j], fwds[i].actor, reason};
                 snprintf(reason, sizeof reason, "cannot be stored: %s", mdb_strerror(rc));
                 if (store_write(r->store, s_park_txn, &p) != 0)
                     log_error("cannot park %s either; dropping it", f->referrals[j]->id);
-                else
-                    log_warn("parked %s: %s", f->referrals[j]->id, reason);
             }
         }
     }
+}
+
+/* Fills f for a forward from peer, or refuses it (returns -1): only the
+ * hub's intakes may forward, each its own source, within the bounds. */
+static int s_forward_from(router_t *r, const wire_peer_t *peer, Carerhub__Envelope *env,
+                          router_fwd_t *f)
+{
+    const participant_t *who = secure_peer(r->sec, peer);
+    const char *why = NULL;
+    memset(f, 0, sizeof *f);
+    f->peer = *peer;
+    f->env = env;
+    secure_actor(r->sec, peer, f->actor, sizeof f->actor);
+    if (!who || who->role != ROLE_INTAKE || who->nscopes != 1 ||
+        referral_source_parse(who->scopes[0], &f->source) < 0)
+        why = "forward refused: only the hub's intakes may forward";
+    else if (env->forward->n_referrals > WIRE_FORWARD_MAX ||
+             env->forward->n_audit > WIRE_FORWARD_MAX)
+        why = "forward refused: more than " S_STR(WIRE_FORWARD_MAX) " referrals or audit records";
+    if (why) {
+        r->bad++;
+        log_warn("refused a forward from %s: %s", f->actor, why);
+        secure_audit(r->sec, "refused-message", f->actor, NULL, why);
+        return -1;
+    }
+    f->program = referral_intake_program(f->source);
+    return 0;
 }
 
 /* Reads up to one batch of forwarded referrals, stores them in one
@@ -134,21 +162,9 @@ static void s_intake(router_t *r)
             continue;
         }
         fwds = xgrow(fwds, &cap, n + 1, sizeof *fwds);
-        fwds[n].peer = peer;
-        fwds[n].env = env;
-        secure_actor(r->sec, &peer, fwds[n].actor, sizeof fwds[n].actor);
-        {
-            const participant_t *who = secure_peer(r->sec, &peer);
-            fwds[n].source =
-                who && who->role == ROLE_INTAKE && who->nscopes ? who->scopes[0] : NULL;
-            if (!fwds[n].source) {
-                r->bad++;
-                log_warn("refused a forward from %s: not one of the hub's intakes", fwds[n].actor);
-                secure_audit(r->sec, "refused-message", fwds[n].actor, NULL,
-                             "forward refused: only the hub's intakes may forward");
-                carerhub__envelope__free_unpacked(env, NULL);
-                continue;
-            }
+        if (s_forward_from(r, &peer, env, &fwds[n]) < 0) {
+            carerhub__envelope__free_unpacked(env, NULL);
+            continue;
         }
         refs += env->forward->n_referrals;
         n++;
@@ -281,6 +297,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < r->nagents; i++) {
         free(r->agents[i].seqs);
         free(r->agents[i].sent_at);
+        smap_destroy(&r->agents[i].pending);
     }
     store_close(&r->store);
     pcdb_close(&r->pcdb);

@@ -50,10 +50,12 @@ typedef struct {
     uint32_t window;   /* deliveries the agent takes ahead */
     uint64_t next_seq; /* the next outbox sequence to send */
     bool drained;      /* nothing after next_seq when last looked */
-    /* Sent and not acknowledged, in the order sent (increasing seq). */
+    /* Sent, in the order sent (increasing seq), from the oldest not yet
+     * acknowledged; which of them still are is in `pending`. */
     uint64_t *seqs;
     int64_t *sent_at;
     size_t head, tail, cap;
+    smap_t *pending; /* decimal seq -> 1, for each delivery in flight */
     size_t inflight;
     unsigned long delivered;
 } agent_t;
@@ -77,10 +79,12 @@ typedef struct {
     wire_peer_t peer;
     Carerhub__Envelope *env; /* owned */
     char actor[80];          /* the intake's participant id */
-    const char *source;      /* the source it may forward (its scope); NULL: none */
+    Carerhub__Source source; /* the one source it may forward (its scope) */
+    const char *program;     /* that source's intake, which records its audit */
 } router_fwd_t;
 
-/* Whether a referral of a forward is the forwarding intake's to send. */
+/* Whether a referral of a forward is the forwarding intake's to send: its
+ * own source, and an id its intake would give. */
 bool router_fwd_allows(const router_fwd_t *f, const Carerhub__Referral *ref);
 
 /* Appends the audit events the security layer recorded (refused
@@ -99,6 +103,12 @@ int router_audit_record(router_t *r, MDB_txn *txn, const Carerhub__AuditRecord *
 int router_audit(router_t *r, MDB_txn *txn, const char *event, const char *actor,
                  const char *referral_id, const char *case_id, const char *provider,
                  const char *detail);
+/* Holds a referral back for an operator, with the reason (a parked entry,
+ * the "parked" counter and an audit record), inside a write transaction. */
+int router_park(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
+                const char *reason);
+/* Saves the outbox, audit and case numbering inside a write transaction. */
+int router_put_meta(router_t *r, MDB_txn *txn);
 /* Adds to a named counter inside a write transaction. */
 int router_count(router_t *r, MDB_txn *txn, const char *name, uint64_t by);
 /* Counter increments gathered in a transaction (name -> increment) and

@@ -76,7 +76,9 @@ static void s_status(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
             s.rule = c->rule;
             s.reason = c->reason;
         }
-    } else if (id && strlen(id) < 100) {
+    }
+    /* Parked before it was taken, or its delivery parked since. */
+    if (s.state != CARERHUB__STATUS_REPLY__STATE__DELIVERED && id && strlen(id) < 100) {
         MDB_val k = store_val(id), v;
         if (mdb_get(txn, store_dbi(r->store, DB_PARKED), &k, &v) == 0 &&
             (p = carerhub__parked_entry__unpack(NULL, v.mv_size, v.mv_data)) != NULL) {

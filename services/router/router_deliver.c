@@ -20,6 +20,8 @@
 #include <string.h>
 #include <zmq.h>
 
+#define S_IDS_PER_PASS 200000
+
 static bool s_provider_ok(const char *p)
 {
     size_t n = p ? strlen(p) : 0;
@@ -40,6 +42,7 @@ static agent_t *s_agent(router_t *r, const char *provider, bool create)
         return NULL;
     memset(&r->agents[r->nagents], 0, sizeof r->agents[0]);
     snprintf(r->agents[r->nagents].provider, sizeof r->agents[0].provider, "%s", provider);
+    r->agents[r->nagents].pending = smap_new();
     return &r->agents[r->nagents++];
 }
 
@@ -47,6 +50,8 @@ static void s_rewind(agent_t *a)
 {
     a->head = a->tail = 0;
     a->inflight = 0;
+    smap_destroy(&a->pending);
+    a->pending = smap_new();
     a->next_seq = 0;
     a->drained = false;
 }
@@ -58,8 +63,15 @@ void router_agent_rewind(router_t *r, const char *provider)
         s_rewind(a);
 }
 
+static const char *s_seqkey(uint64_t seq, char out[24])
+{
+    snprintf(out, 24, "%llu", (unsigned long long)seq);
+    return out;
+}
+
 static void s_push(agent_t *a, uint64_t seq, int64_t now)
 {
+    char key[24];
     if (a->tail == a->cap) {
         /* Compact, then grow if still full. */
         size_t n = a->tail - a->head;
@@ -79,20 +91,26 @@ static void s_push(agent_t *a, uint64_t seq, int64_t now)
     a->seqs[a->tail] = seq;
     a->sent_at[a->tail++] = now;
     a->inflight++;
+    smap_put(a->pending, s_seqkey(seq, key), 1);
+}
+
+static bool s_in_flight(const agent_t *a, uint64_t seq)
+{
+    char key[24];
+    uint64_t one;
+    return smap_get(a->pending, s_seqkey(seq, key), &one);
 }
 
 /* Marks seq acknowledged; returns true if it was in flight. */
 static bool s_acked(agent_t *a, uint64_t seq)
 {
-    for (size_t i = a->head; i < a->tail; i++)
-        if (a->seqs[i] == seq) {
-            a->seqs[i] = 0;
-            a->inflight--;
-            while (a->head < a->tail && a->seqs[a->head] == 0)
-                a->head++;
-            return true;
-        }
-    return false;
+    char key[24];
+    if (!smap_del(a->pending, s_seqkey(seq, key)))
+        return false;
+    a->inflight--;
+    while (a->head < a->tail && !s_in_flight(a, a->seqs[a->head]))
+        a->head++;
+    return true;
 }
 
 static void s_refuse(router_t *r, const wire_peer_t *peer, const char *actor, const char *why)
@@ -260,12 +278,14 @@ void router_deliver_drain(router_t *r)
 {
     agent_t **agents = NULL;
     uint64_t *seqs = NULL;
-    size_t n = 0, cap = 0, msgs = 0;
+    size_t n = 0, cap = 0, msgs = 0, looked = 0;
     Carerhub__Envelope *env;
     wire_peer_t peer;
     wire_status_t st;
 
-    while (msgs++ < 1000 &&
+    /* Bounded per pass, in messages and in ids looked at, so that no agent
+     * holds up the intakes, operators and other agents for long. */
+    while (msgs++ < 1000 && looked < S_IDS_PER_PASS &&
            (st = wire_recv(r->delivery_sock, true, &peer, &env, ZMQ_DONTWAIT)) != WIRE_AGAIN &&
            st != WIRE_FAILED) {
         agent_t *a = NULL;
@@ -280,11 +300,21 @@ void router_deliver_drain(router_t *r)
                 a = &r->agents[i];
         if (env->body_case == CARERHUB__ENVELOPE__BODY_HELLO) {
             s_hello(r, &peer, env->hello);
+        } else if (env->body_case == CARERHUB__ENVELOPE__BODY_DELIVERY_ACK && a &&
+                   env->delivery_ack->n_delivery_ids > a->window) {
+            /* An agent never has more in flight than its window. */
+            r->bad++;
+            secure_refuse(r->sec, &peer, "router delivery socket",
+                          "an acknowledgement of more deliveries than the agent's window");
         } else if (env->body_case == CARERHUB__ENVELOPE__BODY_DELIVERY_ACK && a) {
             Carerhub__DeliveryAck *ack = env->delivery_ack;
             a->last_seen = clock_mono_ms();
+            looked += ack->n_delivery_ids;
+            /* Only what is in flight to this agent is looked up in the store. */
             for (size_t i = 0; i < ack->n_delivery_ids; i++) {
                 size_t c = cap;
+                if (!s_in_flight(a, ack->delivery_ids[i]))
+                    continue;
                 agents = xgrow(agents, &c, n + 1, sizeof *agents);
                 seqs = xgrow(seqs, &cap, n + 1, sizeof *seqs);
                 agents[n] = a;
@@ -337,7 +367,8 @@ static void s_flags(Carerhub__Case *c)
 
 /* Builds and sends one delivery. Returns 0, -1 to stop sending to this
  * agent for now (its queue is full or it is gone), 1 if the entry could not
- * be built (skipped, and logged). */
+ * be built (skipped, and logged), 2 if it is larger than an agent may be
+ * sent (to be parked). */
 static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
                       const Carerhub__OutboxEntry *e)
 {
@@ -346,7 +377,7 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
     Carerhub__Case c = CARERHUB__CASE__INIT;
     Carerhub__CaseRecord *cr = router_get_case(r, txn, e->case_id ? e->case_id : "");
     Carerhub__ReferralRecord **recs;
-    size_t n, got = 0;
+    size_t n, first, got = 0;
     int rc = 0;
 
     if (!cr) {
@@ -354,16 +385,21 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
                   a->provider, e->case_id ? e->case_id : "");
         return 1;
     }
+    /* The case as it stood when this delivery was queued, so that every
+     * resend is the same; of its referrals, the newest case_history. */
     n = e->referral_count && e->referral_count <= cr->n_referral_ids ? e->referral_count
                                                                      : cr->n_referral_ids;
+    first = n > (size_t)r->conf->router.case_history ? n - (size_t)r->conf->router.case_history : 0;
     recs = xcalloc(n ? n : 1, sizeof *recs);
     c.referrals = xcalloc(n ? n : 1, sizeof *c.referrals);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = first; i < n; i++) {
         recs[i] = router_get_referral(r, txn, cr->referral_ids[i]);
         if (recs[i] && recs[i]->referral)
             c.referrals[got++] = recs[i]->referral;
     }
     c.n_referrals = got;
+    c.has_referrals_total = true;
+    c.referrals_total = (uint32_t)n;
     c.case_id = cr->case_id;
     c.provider = cr->provider;
     c.provider_name = cr->provider_name;
@@ -386,7 +422,9 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
     d.case_ = &c;
     env.body_case = CARERHUB__ENVELOPE__BODY_DELIVERY;
     env.delivery = &d;
-    if (wire_send(r->delivery_sock, &a->peer, &env, ZMQ_DONTWAIT) < 0) {
+    if (carerhub__envelope__get_packed_size(&env) > (size_t)r->conf->router.delivery_max_bytes) {
+        rc = 2;
+    } else if (wire_send(r->delivery_sock, &a->peer, &env, ZMQ_DONTWAIT) < 0) {
         if (errno == EHOSTUNREACH) {
             log_info("agent for %s is gone", a->provider);
             a->connected = false;
@@ -403,10 +441,69 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
     return rc;
 }
 
+typedef struct {
+    router_t *r;
+    const char *provider;
+    uint64_t *seqs;
+    size_t n;
+} s_toobig_t;
+
+/* Parks deliveries too large to send: each leaves the outbox, so that what
+ * is queued behind it moves on, and is held for an operator with its
+ * referral and the reason. */
+static int s_park_txn(MDB_txn *txn, void *arg)
+{
+    s_toobig_t *t = arg;
+    router_t *r = t->r;
+    uint64_t audit0 = r->next_audit;
+    int rc = 0;
+    for (size_t i = 0; i < t->n && rc == 0; i++) {
+        uint8_t key[64];
+        MDB_val k = {router_outbox_key(t->provider, t->seqs[i], key, sizeof key), key}, v;
+        Carerhub__OutboxEntry *e;
+        Carerhub__ReferralRecord *rec;
+        char why[200];
+        if (mdb_get(txn, store_dbi(r->store, DB_OUTBOX), &k, &v) != 0)
+            continue;
+        e = carerhub__outbox_entry__unpack(NULL, v.mv_size, v.mv_data);
+        rec = e && e->referral_id ? router_get_referral(r, txn, e->referral_id) : NULL;
+        snprintf(why, sizeof why,
+                 "the delivery of case %.40s to %s is larger than router.delivery_max_bytes "
+                 "(%lld bytes)",
+                 e && e->case_id ? e->case_id : "?", t->provider,
+                 r->conf->router.delivery_max_bytes);
+        log_error("alert: %s; parked for an operator", why);
+        rc = mdb_del(txn, store_dbi(r->store, DB_OUTBOX), &k, NULL);
+        if (rc == 0 && rec && rec->referral)
+            rc = router_park(r, txn, rec->referral, t->provider, why);
+        if (rec)
+            carerhub__referral_record__free_unpacked(rec, NULL);
+        if (e)
+            carerhub__outbox_entry__free_unpacked(e, NULL);
+    }
+    if (rc == 0)
+        rc = router_put_meta(r, txn);
+    if (rc)
+        r->next_audit = audit0;
+    return rc;
+}
+
+static void s_park_too_big(router_t *r, agent_t *a, uint64_t *seqs, size_t n)
+{
+    s_toobig_t t = {r, a->provider, seqs, n};
+    int rc = store_write(r->store, s_park_txn, &t);
+    if (rc)
+        log_error("cannot park %zu delivery(ies) for %s: %s", n, a->provider,
+                  rc > 0 ? strerror(rc) : mdb_strerror(rc));
+}
+
 void router_deliver_send(router_t *r)
 {
     MDB_txn *txn = NULL;
     int64_t now = clock_mono_ms();
+    agent_t *big_agent = NULL;
+    uint64_t big[64];
+    size_t nbig = 0;
 
     for (size_t i = 0; i < r->nagents; i++) {
         agent_t *a = &r->agents[i];
@@ -434,6 +531,10 @@ void router_deliver_send(router_t *r)
                 break;
             if (sent == 0)
                 s_push(a, seq, now);
+            if (sent == 2 && (!big_agent || big_agent == a) && nbig < sizeof big / sizeof *big) {
+                big_agent = a;
+                big[nbig++] = seq;
+            }
             a->next_seq = seq + 1;
             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
         }
@@ -441,6 +542,8 @@ void router_deliver_send(router_t *r)
     }
     if (txn)
         mdb_txn_abort(txn);
+    if (nbig)
+        s_park_too_big(r, big_agent, big, nbig);
 }
 
 void router_deliver_timers(router_t *r)

@@ -114,31 +114,34 @@ int router_audit(router_t *r, MDB_txn *txn, const char *event, const char *actor
 /* Appends the audit records an intake forwarded. An intake sends them in
  * order and sends again what was not acknowledged, so a record at or below
  * the last one taken from that intake (by its number and time) was stored
- * already. */
-static int s_take_intake_audit(router_t *r, MDB_txn *txn, const Carerhub__Forward *f)
+ * already. The intake is the one whose key sent them, whatever a record
+ * says: no intake's records can pass for another's or move its mark. */
+static int s_take_intake_audit(router_t *r, MDB_txn *txn, const router_fwd_t *fwd)
 {
+    const Carerhub__Forward *f = fwd->env->forward;
     for (size_t i = 0; i < f->n_audit; i++) {
-        Carerhub__AuditRecord *a = f->audit[i];
+        Carerhub__AuditRecord a = *f->audit[i];
         char name[96];
         uint8_t mark[16];
         uint64_t seen_seq = 0, seen_at = 0;
         MDB_val k, v;
         int rc;
-        if (!a->has_seq || !a->recorded_by || !a->event)
+        if (!a.has_seq || !a.event)
             continue;
-        snprintf(name, sizeof name, "audit-from:%.80s", a->recorded_by);
+        a.recorded_by = (char *)fwd->program;
+        snprintf(name, sizeof name, "audit-from:%.80s", fwd->program);
         k = store_val(name);
         if (mdb_get(txn, store_dbi(r->store, DB_META), &k, &v) == 0 && v.mv_size == 16) {
             memcpy(mark, v.mv_data, 16);
             seen_seq = router_unkey8(mark);
             seen_at = router_unkey8(mark + 8);
         }
-        if (a->seq <= seen_seq && (uint64_t)a->at <= seen_at)
+        if (a.seq <= seen_seq && (uint64_t)a.at <= seen_at)
             continue;
-        if ((rc = router_audit_record(r, txn, a)) != 0)
+        if ((rc = router_audit_record(r, txn, &a)) != 0)
             return rc;
-        router_key8(a->seq, mark);
-        router_key8((uint64_t)a->at, mark + 8);
+        router_key8(a.seq, mark);
+        router_key8((uint64_t)a.at, mark + 8);
         v.mv_data = mark;
         v.mv_size = 16;
         if ((rc = mdb_put(txn, store_dbi(r->store, DB_META), &k, &v, 0)) != 0)
@@ -276,20 +279,23 @@ static bool s_urgent(const Carerhub__Referral *ref)
     return discharge <= on + 2;
 }
 
-/* The referrer's organisation, for the counters. */
-static const char *s_referrer_org(const Carerhub__Referral *ref)
+/* Who referred, for the audit trail: the submitter the intake recorded,
+ * when the participants file confirms a key of that name may submit this
+ * referral; else the intake that forwarded it, which is all the router
+ * knows for certain. */
+static const char *s_submitter(const router_t *r, const Carerhub__Referral *ref, const char *intake)
 {
-    if (ref->gp && ref->gp->practice)
-        return ref->gp->practice;
-    if (ref->discharge && ref->discharge->hospital && ref->discharge->hospital->trust)
-        return ref->discharge->hospital->trust;
-    if (ref->school && ref->school->school && ref->school->school->urn)
-        return ref->school->school->urn;
-    return "unknown";
+    const participant_t *who =
+        ref->submitted_by ? secure_participant(r->sec, ref->submitted_by) : NULL;
+    role_t want;
+    if (who && referral_submitter_role(ref->source, &want) == 0 && who->role == want &&
+        participant_in_scope(who, referral_org(ref)))
+        return who->id;
+    return intake;
 }
 
-static int s_park(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
-                  const char *reason)
+int router_park(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
+                const char *reason)
 {
     Carerhub__ParkedEntry p = CARERHUB__PARKED_ENTRY__INIT;
     int rc;
@@ -342,6 +348,27 @@ static int s_match(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref, con
         case_id[0] = '\0';
     }
     return 0;
+}
+
+/* How many referrals of the case came from this submitter; with add, one
+ * more. */
+static uint64_t s_referrers(Carerhub__CaseRecord *c, const char *who, bool add)
+{
+    Carerhub__Count *n = NULL;
+    for (size_t i = 0; i < c->n_referrers && !n; i++)
+        if (c->referrers[i]->key && strcmp(c->referrers[i]->key, who) == 0)
+            n = c->referrers[i];
+    if (add && !n) {
+        n = xmalloc(sizeof *n);
+        carerhub__count__init(n);
+        n->key = xstrdup(who);
+        n->has_value = true;
+        c->referrers = xrealloc(c->referrers, (c->n_referrers + 1) * sizeof *c->referrers);
+        c->referrers[c->n_referrers++] = n;
+    }
+    if (add)
+        n->value++;
+    return n ? n->value : 0;
 }
 
 static void s_strv_add(char ***v, size_t *n, const char *s)
@@ -440,25 +467,38 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
      * with its store. Dates are judged on the day of referral. */
     memset(&ctx, 0, sizeof ctx);
     if (!ref->referral_date || date_parse(ref->referral_date, &ctx.today) < 0) {
-        return s_park(r, txn, ref, actor, "no valid referral_date");
+        return router_park(r, txn, ref, actor, "no valid referral_date");
     }
     if (referral_check(ref, ref->source, &ctx, &errs) < 0) {
         snprintf(detail, sizeof detail, "fails its checks: %s: %s", errs.v[0].field,
                  errs.v[0].code);
         ferrs_free(&errs);
-        return s_park(r, txn, ref, actor, detail);
+        return router_park(r, txn, ref, actor, detail);
     }
     if (referral_match_key(ref, key, sizeof key) < 0)
         key[0] = '\0';
     if ((rc = s_match(r, txn, ref, key, case_id, sizeof case_id, &c)) != 0)
         return rc;
     is_new = c == NULL;
+    if (!is_new && s_referrers(c, s_submitter(r, ref, actor), false) >=
+                       (uint64_t)r->conf->router.submitter_case_max) {
+        /* One submitter cannot grow a case without bound: what it sends
+         * beyond the limit waits for an operator, and nothing else does. */
+        snprintf(detail, sizeof detail,
+                 "case %s already holds %lld referrals from %s (router.submitter_case_max)",
+                 case_id, r->conf->router.submitter_case_max, s_submitter(r, ref, actor));
+        log_error("alert: %s referred the carer of case %s more than %lld times; parking %s",
+                  s_submitter(r, ref, actor), case_id, r->conf->router.submitter_case_max, ref->id);
+        carerhub__case_record__free_unpacked(c, NULL);
+        return router_park(r, txn, ref, actor, detail);
+    }
     if (is_new) {
         c = s_new_case(r, ref, now);
         snprintf(case_id, sizeof case_id, "%s", c->case_id);
     }
     age = referral_carer_age(ref);
     s_strv_add(&c->referral_ids, &c->n_referral_ids, ref->id);
+    s_referrers(c, s_submitter(r, ref, actor), true);
     if (key[0])
         s_strv_add(&c->match_keys, &c->n_match_keys, key);
     if (ref->carer->nhs_number && *ref->carer->nhs_number && !(c->nhs_number && *c->nhs_number)) {
@@ -508,11 +548,8 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     else
         snprintf(detail, sizeof detail, "routed to %s: update of the carer's case (through %s)",
                  c->provider, actor);
-    /* The audit names who referred: the participant whose key submitted it
-     * to the intake (the intake recorded it), else the intake itself. */
-    if ((rc = router_audit(r, txn, "accepted",
-                           ref->submitted_by && *ref->submitted_by ? ref->submitted_by : actor,
-                           ref->id, case_id, c->provider, detail)) != 0)
+    if ((rc = router_audit(r, txn, "accepted", s_submitter(r, ref, actor), ref->id, case_id,
+                           c->provider, detail)) != 0)
         goto done;
     {
         const char *names[] = {"referrals", "source/", "provider/", "lad/",
@@ -523,7 +560,7 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
             const char *val = i == 1   ? referral_source_name(ref->source)
                               : i == 2 ? c->provider
                               : i == 3 ? (c->lad ? c->lad : "unresolved")
-                              : i == 4 ? s_referrer_org(ref)
+                              : i == 4 ? (referral_org(ref) ? referral_org(ref) : "unknown")
                               : i == 5 ? out.kind
                               : i == 6 ? month
                                        : "";
@@ -539,7 +576,7 @@ done:
     return rc;
 }
 
-static int s_put_meta(router_t *r, MDB_txn *txn)
+int router_put_meta(router_t *r, MDB_txn *txn)
 {
     const char *names[] = {"outbox", "audit", "case"};
     uint64_t vals[] = {r->next_outbox, r->next_audit, r->next_case};
@@ -569,11 +606,11 @@ static int s_take_txn(MDB_txn *txn, void *arg)
     for (size_t i = 0; i < t->n; i++) {
         Carerhub__Forward *f = t->fwds[i].env->forward;
         const char *actor = t->fwds[i].actor[0] ? t->fwds[i].actor : "intake";
-        if ((rc = s_take_intake_audit(r, txn, f)) != 0)
+        if ((rc = s_take_intake_audit(r, txn, &t->fwds[i])) != 0)
             return rc;
         for (size_t j = 0; j < f->n_referrals; j++) {
             Carerhub__Referral *ref = f->referrals[j];
-            if (!s_id_ok(ref->id) || !ref->carer)
+            if (!s_id_ok(ref->id) || !ref->carer || !router_fwd_allows(&t->fwds[i], ref))
                 continue; /* refused in router_take before we got here */
             if ((rc = s_take_one(r, txn, ref, actor, t)) != 0)
                 return rc;
@@ -581,12 +618,12 @@ static int s_take_txn(MDB_txn *txn, void *arg)
     }
     if ((rc = router_tally_write(r, txn, t->tally)) != 0)
         return rc;
-    return s_put_meta(r, txn);
+    return router_put_meta(r, txn);
 }
 
 bool router_fwd_allows(const router_fwd_t *f, const Carerhub__Referral *ref)
 {
-    return f->source && strcmp(f->source, referral_source_name(ref->source)) == 0;
+    return ref->has_source && ref->source == f->source && referral_id_of_source(ref->id, f->source);
 }
 
 int router_take(router_t *r, router_fwd_t *fwds, size_t n)
@@ -604,12 +641,16 @@ int router_take(router_t *r, router_fwd_t *fwds, size_t n)
                 r->bad++;
                 log_warn("refused a forwarded referral without a valid id or carer");
             } else if (!router_fwd_allows(&fwds[i], ref)) {
-                /* Left unacknowledged: its intake keeps it until the
-                 * participants file lets it through. */
-                char why[160];
+                /* Neither stored nor acknowledged: a genuine intake keeps
+                 * it until the participants file lets it through. */
+                char why[200];
                 r->bad++;
-                snprintf(why, sizeof why, "%s referral %s refused: %s may not forward it",
-                         referral_source_name(ref->source), ref->id, fwds[i].actor);
+                snprintf(why, sizeof why,
+                         "%s referral %.64s refused: %s may forward only %s referrals with ids "
+                         "%s-...",
+                         ref->has_source ? referral_source_name(ref->source) : "unmarked", ref->id,
+                         fwds[i].actor, referral_source_name(fwds[i].source),
+                         referral_id_prefix(fwds[i].source));
                 log_warn("%s", why);
                 secure_audit(r->sec, "refused-message", fwds[i].actor, ref->id, why);
             }

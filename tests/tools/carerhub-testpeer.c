@@ -12,10 +12,21 @@
  *     hello PROVIDER   a provider agent's hello (asks for PROVIDER's cases)
  *     submit SRC FILE  the first referral of a YAML file (gp, discharge or
  *                      school), sent as it is: nothing checked here
+ *     forward SRC FILE ID [SUBMITTED_BY]
+ *                      a Forward, as an intake sends it to the router: the
+ *                      first referral of FILE stamped with source SRC, id ID,
+ *                      today's date and the submitter named
+ *     forward-audit RECORDED_BY SEQ EVENT
+ *                      a Forward holding one audit record
+ *     ack PROVIDER N   a hello, then (once answered) a delivery
+ *                      acknowledgement naming N ids (1..100, over and over)
  *     raw FILE         the bytes of FILE as one frame
  *     frames N         one message of N empty frames
  *     big N            one frame of N bytes
  *
+ * --token T gives every submission that token (default testpeer-PID-N, a new
+ * one for each); --repeat N sends the message N times without reading
+ * replies in between.
  * --cut N sends only the first N bytes of the encoded message (a truncated
  * message), --cut -N all but its last N bytes. Output: "sent N" and then "reply <body>[ <code>:
  * <message>]" per message received (a submit reply adds its status, and a line "problem <field>
@@ -25,6 +36,8 @@
  */
 #include "conf/ytree.h"
 #include "domain/referral.h"
+#include "util/clock.h"
+#include "util/date.h"
 #include "util/file.h"
 #include "wire/curve.h"
 #include "wire/wire.h"
@@ -40,9 +53,11 @@
 
 static void s_usage(void)
 {
-    fprintf(stderr, "usage: carerhub-testpeer ENDPOINT [--server-pub FILE --key FILE] "
-                    "[--wait MS] [--cut N] status ID | stats | hello PROVIDER | submit SRC FILE | "
-                    "raw FILE | frames N | big N\n");
+    fprintf(stderr,
+            "usage: carerhub-testpeer ENDPOINT [--server-pub FILE --key FILE] "
+            "[--wait MS] [--cut N] [--token T] [--repeat N] status ID | stats | hello PROVIDER | "
+            "submit SRC FILE | forward SRC FILE ID [BY] | forward-audit BY SEQ EVENT | "
+            "ack PROVIDER N | raw FILE | frames N | big N\n");
     exit(EX_USAGE);
 }
 
@@ -54,6 +69,8 @@ static const char *s_body(const Carerhub__Envelope *env)
 }
 
 static long s_cut = LONG_MAX;
+static const char *s_token;
+static long s_sent; /* messages sent so far */
 
 static int s_send_env(void *sock, Carerhub__Envelope *env)
 {
@@ -78,37 +95,134 @@ static int s_send_env(void *sock, Carerhub__Envelope *env)
     return rc;
 }
 
-/* The first referral of a YAML file, as referral_from_yaml reads it. */
-static int s_send_yaml(void *sock, const char *src_name, const char *path)
+/* The first referral of a YAML file, as referral_from_yaml reads it: a
+ * new message, or exits. */
+static Carerhub__Referral *s_read_yaml(const char *src_name, const char *path,
+                                       Carerhub__Source *src)
 {
     static const ylimits_t lim = {.max_depth = 16, .max_nodes = 10000, .max_scalar = 4u << 20};
-    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
-    Carerhub__SubmitRequest req = CARERHUB__SUBMIT_REQUEST__INIT;
-    Carerhub__Source src;
+    Carerhub__Referral *ref = NULL;
     ferrs_t errs = FERRS_INIT;
     ystream_t *ys;
-    char *data, token[32];
+    char *data;
     size_t len;
-    int rc = -1;
-    if (referral_source_parse(src_name, &src) < 0 ||
-        file_read_all(path, 64u << 20, &data, &len) < 0)
+    if (referral_source_parse(src_name, src) < 0 || file_read_all(path, 64u << 20, &data, &len) < 0)
         s_usage();
     ys = ytree_parse(data, len, &lim);
     free(data);
     if (ystream_doc(ys, 0))
-        req.referral = referral_from_yaml(ystream_doc(ys, 0), src, &errs);
+        ref = referral_from_yaml(ystream_doc(ys, 0), *src, &errs);
     ferrs_free(&errs);
     ystream_destroy(&ys);
-    if (!req.referral) {
+    if (!ref) {
         fprintf(stderr, "carerhub-testpeer: %s: no referral to send\n", path);
         exit(EX_DATAERR);
     }
-    snprintf(token, sizeof token, "testpeer-%ld", (long)getpid());
-    req.token = token;
+    return ref;
+}
+
+static int s_send_yaml(void *sock, const char *src_name, const char *path)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__SubmitRequest req = CARERHUB__SUBMIT_REQUEST__INIT;
+    Carerhub__Source src;
+    char token[32];
+    int rc;
+    req.referral = s_read_yaml(src_name, path, &src);
+    /* Each repeat is a referral of its own, unless --token is given. */
+    snprintf(token, sizeof token, "testpeer-%ld-%ld", (long)getpid(), s_sent);
+    req.token = s_token ? (char *)s_token : token;
     env.body_case = CARERHUB__ENVELOPE__BODY_SUBMIT;
     env.submit = &req;
     rc = s_send_env(sock, &env);
     carerhub__referral__free_unpacked(req.referral, NULL);
+    return rc;
+}
+
+/* A Forward of one referral, stamped as an intake stamps it. */
+static int s_send_forward(void *sock, const char *src_name, const char *path, const char *id,
+                          const char *submitted_by)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__Forward f = CARERHUB__FORWARD__INIT;
+    Carerhub__Referral *ref;
+    Carerhub__Source src;
+    char day[DATE_STRLEN];
+    int rc;
+    ref = s_read_yaml(src_name, path, &src);
+    ref->id = strdup(id);
+    ref->has_source = true;
+    ref->source = src;
+    ref->has_received_at = true;
+    ref->received_at = clock_now_ms();
+    date_format(date_of_ms(ref->received_at), day);
+    ref->referral_date = strdup(day);
+    if (submitted_by)
+        ref->submitted_by = strdup(submitted_by);
+    f.n_referrals = 1;
+    f.referrals = &ref;
+    env.body_case = CARERHUB__ENVELOPE__BODY_FORWARD;
+    env.forward = &f;
+    rc = s_send_env(sock, &env);
+    carerhub__referral__free_unpacked(ref, NULL);
+    return rc;
+}
+
+static int s_send_forward_audit(void *sock, const char *recorded_by, const char *seq,
+                                const char *event)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__Forward f = CARERHUB__FORWARD__INIT;
+    Carerhub__AuditRecord a = CARERHUB__AUDIT_RECORD__INIT, *ap = &a;
+    a.has_seq = a.has_at = true;
+    a.seq = strtoull(seq, NULL, 10);
+    a.at = clock_now_ms() + 10LL * 365 * 24 * 3600 * 1000; /* ahead of any real record */
+    a.event = (char *)event;
+    a.actor = (char *)"testpeer";
+    a.recorded_by = (char *)recorded_by;
+    a.detail = (char *)"forged by the test peer";
+    f.n_audit = 1;
+    f.audit = &ap;
+    env.body_case = CARERHUB__ENVELOPE__BODY_FORWARD;
+    env.forward = &f;
+    return s_send_env(sock, &env);
+}
+
+/* A hello, then an acknowledgement of ids 1..n once the router answered. */
+static int s_send_ack(void *sock, const char *provider, const char *count)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT, *back = NULL;
+    Carerhub__Hello h = CARERHUB__HELLO__INIT;
+    Carerhub__DeliveryAck ack = CARERHUB__DELIVERY_ACK__INIT;
+    zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+    size_t n = (size_t)strtoull(count, NULL, 10);
+    int rc;
+    h.provider = (char *)provider;
+    h.has_credit = true;
+    h.credit = 1;
+    env.body_case = CARERHUB__ENVELOPE__BODY_HELLO;
+    env.hello = &h;
+    if (s_send_env(sock, &env) < 0)
+        return -1;
+    if (zmq_poll(&item, 1, 5000) <= 0 || wire_recv(sock, false, NULL, &back, 0) != WIRE_OK) {
+        fprintf(stderr, "carerhub-testpeer: no answer to the hello\n");
+        exit(EX_UNAVAILABLE);
+    }
+    carerhub__envelope__free_unpacked(back, NULL);
+    ack.delivery_ids = calloc(n ? n : 1, sizeof *ack.delivery_ids);
+    if (!ack.delivery_ids)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        ack.delivery_ids[i] = i % 100 + 1; /* two bytes each on the wire */
+    ack.n_delivery_ids = n;
+    ack.has_credit = true;
+    ack.credit = 1;
+    memset(&env, 0, sizeof env);
+    carerhub__envelope__init(&env);
+    env.body_case = CARERHUB__ENVELOPE__BODY_DELIVERY_ACK;
+    env.delivery_ack = &ack;
+    rc = s_send_env(sock, &env);
+    free(ack.delivery_ids);
     return rc;
 }
 
@@ -144,6 +258,21 @@ static int s_send(void *sock, int argc, char **argv)
         if (argc < 3)
             s_usage();
         return s_send_yaml(sock, arg, argv[2]);
+    }
+    if (strcmp(what, "forward") == 0) {
+        if (argc < 4)
+            s_usage();
+        return s_send_forward(sock, arg, argv[2], argv[3], argc > 4 ? argv[4] : NULL);
+    }
+    if (strcmp(what, "forward-audit") == 0) {
+        if (argc < 4)
+            s_usage();
+        return s_send_forward_audit(sock, arg, argv[2], argv[3]);
+    }
+    if (strcmp(what, "ack") == 0) {
+        if (argc < 3)
+            s_usage();
+        return s_send_ack(sock, arg, argv[2]);
     }
     if (strcmp(what, "raw") == 0) {
         char *data;
@@ -182,10 +311,12 @@ int main(int argc, char **argv)
         {"key", required_argument, NULL, 'k'},
         {"wait", required_argument, NULL, 'w'},
         {"cut", required_argument, NULL, 'c'},
+        {"token", required_argument, NULL, 't'},
+        {"repeat", required_argument, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
     const char *server_pub = NULL, *key = NULL;
-    long wait_ms = 1500;
+    long wait_ms = 1500, repeat = 1;
     void *ctx, *sock;
     int c, received = 0, zero = 0;
     char err[512];
@@ -203,6 +334,12 @@ int main(int argc, char **argv)
             break;
         case 'c':
             s_cut = strtol(optarg, NULL, 10);
+            break;
+        case 't':
+            s_token = optarg;
+            break;
+        case 'r':
+            repeat = strtol(optarg, NULL, 10);
             break;
         default:
             s_usage();
@@ -228,10 +365,13 @@ int main(int argc, char **argv)
         return EX_USAGE;
     }
     /* Queued until the handshake completes, and dropped if it never does. */
-    if (s_send(sock, argc - optind - 1, argv + optind + 1) < 0)
-        printf("send failed: %s\n", zmq_strerror(zmq_errno()));
-    else
-        printf("sent 1\n");
+    {
+        while (s_sent < repeat && s_send(sock, argc - optind - 1, argv + optind + 1) == 0)
+            s_sent++;
+        if (s_sent < repeat)
+            printf("send failed: %s\n", zmq_strerror(zmq_errno()));
+        printf("sent %ld\n", s_sent);
+    }
     for (;;) {
         zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
         Carerhub__Envelope *env = NULL;
@@ -258,6 +398,14 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < r->n_errors; i++)
                 printf("problem %s %s\n", r->errors[i]->field ? r->errors[i]->field : "",
                        r->errors[i]->code ? r->errors[i]->code : "");
+        } else if (env->body_case == CARERHUB__ENVELOPE__BODY_FORWARD_ACK) {
+            const Carerhub__ForwardAck *a = env->forward_ack;
+            printf("reply forward_ack");
+            for (size_t i = 0; i < a->n_referral_ids; i++)
+                printf(" %s", a->referral_ids[i]);
+            for (size_t i = 0; i < a->n_audit_seqs; i++)
+                printf(" audit:%llu", (unsigned long long)a->audit_seqs[i]);
+            printf("\n");
         } else {
             printf("reply %s\n", s_body(env));
         }

@@ -1,0 +1,110 @@
+/*
+ * What differs by referral source and must be the same everywhere it is
+ * asked: the source's name, the prefix of the ids its intake gives, the
+ * intake program that takes it, the role whose keys submit it, and the
+ * referral field that names the referring organisation (which a key's scope
+ * must cover). See referral.h.
+ */
+#include "domain/referral.h"
+
+#include <string.h>
+
+typedef struct {
+    Carerhub__Source source;
+    const char *name, *id_prefix, *program, *org_field;
+    role_t submitter;
+    route_src_t route;
+} s_source_t;
+
+static const s_source_t s_sources[] = {
+    {CARERHUB__SOURCE__GP, "gp", "GP", "carerhub-gp-intake", "practice", ROLE_GP, ROUTE_SRC_GP},
+    {CARERHUB__SOURCE__DISCHARGE, "discharge", "HD", "carerhub-discharge-intake", "hospital.trust",
+     ROLE_HOSPITAL, ROUTE_SRC_DISCHARGE},
+    {CARERHUB__SOURCE__SCHOOL, "school", "SC", "carerhub-school-intake", "school.urn", ROLE_SCHOOL,
+     ROUTE_SRC_SCHOOL},
+};
+
+static const s_source_t *s_find(Carerhub__Source s)
+{
+    for (size_t i = 0; i < sizeof s_sources / sizeof *s_sources; i++)
+        if (s_sources[i].source == s)
+            return &s_sources[i];
+    return NULL;
+}
+
+const char *referral_source_name(Carerhub__Source s)
+{
+    const s_source_t *d = s_find(s);
+    return d ? d->name : "";
+}
+
+int referral_source_parse(const char *name, Carerhub__Source *out)
+{
+    for (size_t i = 0; name && i < sizeof s_sources / sizeof *s_sources; i++)
+        if (strcmp(name, s_sources[i].name) == 0) {
+            *out = s_sources[i].source;
+            return 0;
+        }
+    return -1;
+}
+
+route_src_t referral_route_source(Carerhub__Source s)
+{
+    const s_source_t *d = s_find(s);
+    return d ? d->route : ROUTE_SRC_ANY;
+}
+
+const char *referral_id_prefix(Carerhub__Source s)
+{
+    const s_source_t *d = s_find(s);
+    return d ? d->id_prefix : NULL;
+}
+
+bool referral_id_of_source(const char *id, Carerhub__Source s)
+{
+    const char *p = referral_id_prefix(s);
+    size_t n = p ? strlen(p) : 0;
+    return p && id && strncmp(id, p, n) == 0 && id[n] == '-' && id[n + 1] != '\0';
+}
+
+int referral_source_of_id(const char *id, Carerhub__Source *out)
+{
+    for (size_t i = 0; i < sizeof s_sources / sizeof *s_sources; i++)
+        if (referral_id_of_source(id, s_sources[i].source)) {
+            *out = s_sources[i].source;
+            return 0;
+        }
+    return -1;
+}
+
+const char *referral_intake_program(Carerhub__Source s)
+{
+    const s_source_t *d = s_find(s);
+    return d ? d->program : NULL;
+}
+
+int referral_submitter_role(Carerhub__Source s, role_t *out)
+{
+    const s_source_t *d = s_find(s);
+    if (!d)
+        return -1;
+    *out = d->submitter;
+    return 0;
+}
+
+const char *referral_org_field(Carerhub__Source s)
+{
+    const s_source_t *d = s_find(s);
+    return d ? d->org_field : NULL;
+}
+
+const char *referral_org(const Carerhub__Referral *r)
+{
+    if (r->gp)
+        return r->gp->practice;
+    if (r->discharge && r->discharge->hospital)
+        return r->discharge->hospital->trust;
+    if (r->school && r->school->school)
+        return r->school->school->urn;
+    return NULL;
+}
