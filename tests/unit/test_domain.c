@@ -478,19 +478,42 @@ TEST(pcdb_missing_table_is_not_an_error)
 TEST(route_load_refuses_empty_and_unnamed)
 {
     /* An empty routing file is a problem, never a route with no providers;
-     * a rule without a name next to named ones is reported, not compared. */
+     * a rule without a name next to named ones is reported, not compared.
+     * The same file with the rule named loads: the name is the only
+     * problem. */
+    static const char body[] = "area: Test\ndistricts: districts.yaml\n"
+                               "providers: {a: {name: A}}\n"
+                               "rules:\n  - {%swhen: {}, provider: a}\n"
+                               "  - {name: r, when: {}, provider: a}\n"
+                               "triage: a\n";
     diag_t d = DIAG_INIT;
+    char *dist = s_write("districts.yaml", s_districts);
     char *path = s_write("empty.yaml", "");
+    char *text;
+    route_t *rt;
     CHECK(route_load(path, &d) == NULL);
-    CHECK(d.n >= 1);
+    CHECK_INT(d.n, 1);
+    CHECK_CONTAINS(d.msgs[0], "empty.yaml:1:1: expected one YAML document, found 0");
     diag_free(&d);
     free(path);
-    path = s_write("routing.yaml", "area: Test\nproviders: {a: {name: A}}\n"
-                                   "rules:\n  - {when: {}, provider: a}\n"
-                                   "  - {name: r, when: {}, provider: a}\n"
-                                   "triage: a\n");
+
+    text = xasprintf(body, "");
+    path = s_write("routing.yaml", text);
+    free(text);
     CHECK(route_load(path, &d) == NULL);
-    CHECK(d.n >= 1);
+    CHECK_INT(d.n, 1);
+    CHECK_CONTAINS(d.msgs[0],
+                   "routing.yaml:5:5: a rule needs a name of lower-case letters, digits or '-'");
     diag_free(&d);
     free(path);
+
+    text = xasprintf(body, "name: q, ");
+    path = s_write("routing.yaml", text);
+    free(text);
+    rt = route_load(path, &d);
+    CHECK_INT(d.n, 0);
+    CHECK(rt != NULL);
+    route_destroy(&rt);
+    free(path);
+    free(dist);
 }
