@@ -185,7 +185,7 @@ TEST(csv_reports_unclosed_quote_with_line)
     csv_t *c = s_csv("a,b\n1,\"open\n2,3\n", &f);
     CHECK_INT(csv_next(c), 1);
     CHECK_INT(csv_next(c), -1);
-    CHECK_CONTAINS(csv_error(c), "not closed");
+    CHECK_STR(csv_error(c), "a quoted field is not closed before the end of the file");
     csv_destroy(&c);
     fclose(f);
 }
@@ -200,7 +200,7 @@ TEST(csv_refuses_huge_field)
     text[n] = '\0';
     c = s_csv(text, &f);
     CHECK_INT(csv_next(c), -1);
-    CHECK_CONTAINS(csv_error(c), "longer");
+    CHECK_STR(csv_error(c), "a field is longer than 65536 bytes");
     csv_destroy(&c);
     fclose(f);
     free(text);
