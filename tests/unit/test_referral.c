@@ -339,6 +339,38 @@ TEST(referral_match_key_folds_names)
     CHECK_INT(referral_match_key(&r, a, sizeof a), -1);
 }
 
+TEST(referral_match_key_each_part_counts)
+{
+    /* Name, date of birth and postcode each tell carers apart: changing any
+     * one alone gives another key. */
+    Carerhub__Referral r = CARERHUB__REFERRAL__INIT;
+    Carerhub__Carer c = CARERHUB__CARER__INIT;
+    char a[256], b[256];
+    r.carer = &c;
+    c.family_name = "Clarke";
+    c.date_of_birth = "1960-02-03";
+    c.postcode = "CO4 5AB";
+    CHECK_INT(referral_match_key(&r, a, sizeof a), 0);
+    CHECK_STR(a, "clarke|1960-02-03|CO45AB");
+    c.date_of_birth = "1960-03-02"; /* day and month swapped */
+    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
+    CHECK_STR(b, "clarke|1960-03-02|CO45AB");
+    c.date_of_birth = "1961-02-03";
+    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
+    CHECK_STR(b, "clarke|1961-02-03|CO45AB");
+    c.date_of_birth = "1960-02-03";
+    c.postcode = "CO4 5AD";
+    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
+    CHECK_STR(b, "clarke|1960-02-03|CO45AD");
+    c.postcode = "CO4 5AB";
+    c.family_name = "Clark";
+    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
+    CHECK_STR(b, "clark|1960-02-03|CO45AB");
+    /* Without a date of birth there is no key, never one that matches all. */
+    c.date_of_birth = NULL;
+    CHECK_INT(referral_match_key(&r, b, sizeof b), -1);
+}
+
 TEST(referral_age_on_referral_date)
 {
     Carerhub__Referral r = CARERHUB__REFERRAL__INIT;
