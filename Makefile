@@ -194,6 +194,12 @@ fuzz-build:
 	@echo "fuzz targets build only as VARIANT=fuzz: make VARIANT=fuzz fuzz-build" >&2; exit 2
 endif
 
+# fuzz_json writes case files with the provider agent's own code.
+$(B)/bin/fuzz_json: $(B)/tests/fuzz/fuzz_json.o $(B)/services/provider/provider_json.o \
+                    $(FUZZ_HARNESS) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)
+
 $(B)/bin/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(FUZZ_HARNESS) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)
