@@ -179,6 +179,10 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/bin/%)
 FUZZ_HARNESS := $(B)/tests/fuzz/harness.o
+# jansson, the project's JSON library, reads back what the targets write as
+# JSON. Only the fuzz targets use it.
+FUZZ_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+$(B)/tests/fuzz/%.o: override CFLAGS += $(shell pkg-config --cflags jansson 2>/dev/null)
 
 .PHONY: fuzz-build
 .SECONDARY: $(FUZZ_SRC:%.c=$(B)/%.o) $(FUZZ_HARNESS)
@@ -190,9 +194,15 @@ fuzz-build:
 	@echo "fuzz targets build only as VARIANT=fuzz: make VARIANT=fuzz fuzz-build" >&2; exit 2
 endif
 
+# fuzz_json writes case files with the provider agent's own code.
+$(B)/bin/fuzz_json: $(B)/tests/fuzz/fuzz_json.o $(B)/services/provider/provider_json.o \
+                    $(FUZZ_HARNESS) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)
+
 $(B)/bin/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(FUZZ_HARNESS) $(LIBA)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)
 
 fuzz: deps-ok
 	@$(MAKE) --no-print-directory VARIANT=fuzz -j$(JOBS) fuzz-build

@@ -76,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     pbjson_message(&b, &env->base);
     harness_assert_text(b.data, b.len);
+    harness_assert_json(b.data, b.len);
     buf_free(&b);
     carerhub__envelope__free_unpacked(env, NULL);
     return 0;

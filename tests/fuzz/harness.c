@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,6 +244,7 @@ static void s_accepted(Carerhub__Referral *r, Carerhub__Source src, const referr
     buf_reset(&b);
     pbjson_message(&b, &r->base);
     harness_assert_text(b.data, b.len);
+    harness_assert_json(b.data, b.len);
     buf_free(&b);
 }
 
@@ -264,4 +266,37 @@ int harness_judge(Carerhub__Referral *r, Carerhub__Source src, ferrs_t *errs)
         return -1;
     s_accepted(r, src, &ctx);
     return 0;
+}
+
+void harness_assert_json(const char *s, size_t len)
+{
+    json_error_t err;
+    /* Integers beyond int64 (uint64 fields) are valid JSON that jansson
+     * reads only as reals. */
+    json_t *v = json_loadb(
+        s, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &err);
+    if (!v) {
+        fprintf(stderr, "fuzz: not JSON at byte %d: %s: %.*s\n", err.position, err.text,
+                (int)(len < 4000 ? len : 4000), s);
+        HARNESS_ASSERT(!"every JSON output parses");
+    }
+    json_decref(v);
+}
+
+void harness_assert_json_string(const char *s)
+{
+    buf_t b = BUF_INIT;
+    json_error_t err;
+    json_t *v;
+    buf_json_str(&b, s);
+    v = json_loadb(b.data, b.len, JSON_DECODE_ANY, &err);
+    if (!v)
+        fprintf(stderr, "fuzz: not a JSON string at byte %d: %s: %s\n", err.position, err.text,
+                b.data);
+    HARNESS_ASSERT(v && json_is_string(v));
+    HARNESS_ASSERT(harness_utf8(json_string_value(v)));
+    if (harness_utf8(s))
+        HARNESS_ASSERT(json_string_length(v) == strlen(s) && strcmp(json_string_value(v), s) == 0);
+    json_decref(v);
+    buf_free(&b);
 }

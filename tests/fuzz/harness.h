@@ -62,4 +62,13 @@ bool harness_utf8(const char *s);
 /* Asserts that len bytes at s are well-formed UTF-8 without C0 controls. */
 void harness_assert_text(const char *s, size_t len);
 
+/* Asserts that len bytes at s are exactly one JSON value, read by jansson
+ * (the project's JSON library; linked into the fuzz targets only) with
+ * duplicate keys refused (integers beyond int64 are read as reals). */
+void harness_assert_json(const char *s, size_t len);
+
+/* Asserts that buf_json_str(s) reads back as a JSON string: equal to s when
+ * s is UTF-8, and valid UTF-8 (what the escaper replaced) otherwise. */
+void harness_assert_json_string(const char *s);
+
 #endif

@@ -86,6 +86,103 @@ TEST(nhs_number_modulus_11)
     CHECK_INT(nhs_number_parse("", out), NHS_FORMAT);
 }
 
+/* Published valid numbers (NHS Digital's test numbers among them), each
+ * worked out by hand with weights 10 down to 2. All but the first are
+ * invalid with the weights reversed (2 up to 10), so a checker that weighs
+ * the digits the wrong way round fails here. */
+static const char *const s_nhs_valid[] = {
+    "9434765919", "9434765870", "4010232137", "9990548609", "9876543210",
+    "9000000009", "4505577104", "9449305552", "9449310475", "9435797881",
+};
+
+TEST(nhs_number_valid_vectors)
+{
+    char out[NHS_NUMBER_MAX], wrong[11];
+    for (size_t i = 0; i < sizeof s_nhs_valid / sizeof *s_nhs_valid; i++) {
+        const char *n = s_nhs_valid[i];
+        if (nhs_number_parse(n, out) != NHS_OK)
+            test_fail(__FILE__, __LINE__, "%s refused, but it is a valid NHS number", n);
+        CHECK(!test_failed());
+        CHECK_STR(out, n);
+        /* Every other check digit is wrong. */
+        memcpy(wrong, n, 11);
+        for (char d = '0'; d <= '9'; d++) {
+            if (d == n[9])
+                continue;
+            wrong[9] = d;
+            if (nhs_number_parse(wrong, out) != NHS_CHECKSUM)
+                test_fail(__FILE__, __LINE__, "%s not refused for its check digit", wrong);
+            CHECK(!test_failed());
+        }
+    }
+}
+
+TEST(nhs_number_invalid_vectors)
+{
+    static const struct {
+        const char *in;
+        nhs_status_t want;
+    } cases[] = {
+        /* Valid with the weights reversed, invalid with the real ones. */
+        {"1234567890", NHS_CHECKSUM},
+        {"9434765872", NHS_CHECKSUM},
+        {"9990548607", NHS_CHECKSUM},
+        /* Remainder 1, check digit 10: no digit can be right. */
+        {"1234567891", NHS_CHECKSUM},
+        {"9434765820", NHS_CHECKSUM},
+        {"4010232170", NHS_CHECKSUM},
+        {"9990548650", NHS_CHECKSUM},
+        /* Wrong check digit. */
+        {"9434765918", NHS_CHECKSUM},
+        {"9434765928", NHS_CHECKSUM},
+        {"6541012347", NHS_CHECKSUM},
+        {"9435669823", NHS_CHECKSUM},
+        /* Two digits swapped: modulus 11 catches it. */
+        {"4910232137", NHS_CHECKSUM},
+        /* Wrong length. */
+        {"943476591", NHS_FORMAT},
+        {"94347659190", NHS_FORMAT},
+        {"943 476 591", NHS_FORMAT},
+        {"", NHS_FORMAT},
+        {" - ", NHS_FORMAT},
+        /* Not digits; only spaces and hyphens may separate them. */
+        {"943476591X", NHS_FORMAT},
+        {"943.476.5919", NHS_FORMAT},
+        {"943/476/5919", NHS_FORMAT},
+        {"943\t476\t5919", NHS_FORMAT},
+        {"+9434765919", NHS_FORMAT},
+        {"\xd9\xa9"
+         "434765919",
+         NHS_FORMAT}, /* an Arabic-Indic digit nine */
+        {"\xef\xbc\x99"
+         "434765919",
+         NHS_FORMAT}, /* a fullwidth nine */
+    };
+    char out[NHS_NUMBER_MAX];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        nhs_status_t got = nhs_number_parse(cases[i].in, out);
+        if (got != cases[i].want)
+            test_fail(__FILE__, __LINE__, "\"%s\": status %d, expected %d", cases[i].in, (int)got,
+                      (int)cases[i].want);
+        CHECK(!test_failed());
+    }
+}
+
+TEST(nhs_number_separators)
+{
+    static const char *const ok[] = {
+        "943 476 5919",   "943-476-5919", " 9434765919 ", "9 4 3 4 7 6 5 9 1 9",
+        "943  476--5919", "4010-232-137", "401 023 2137",
+    };
+    char out[NHS_NUMBER_MAX];
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        if (nhs_number_parse(ok[i], out) != NHS_OK)
+            test_fail(__FILE__, __LINE__, "\"%s\" refused", ok[i]);
+        CHECK(!test_failed());
+        CHECK_STR(out, i < 5 ? "9434765919" : "4010232137");
+    }
+}
+
 TEST(codes_formats)
 {
     CHECK(ods_practice_valid("F81001"));
@@ -381,19 +478,42 @@ TEST(pcdb_missing_table_is_not_an_error)
 TEST(route_load_refuses_empty_and_unnamed)
 {
     /* An empty routing file is a problem, never a route with no providers;
-     * a rule without a name next to named ones is reported, not compared. */
+     * a rule without a name next to named ones is reported, not compared.
+     * The same file with the rule named loads: the name is the only
+     * problem. */
+    static const char body[] = "area: Test\ndistricts: districts.yaml\n"
+                               "providers: {a: {name: A}}\n"
+                               "rules:\n  - {%swhen: {}, provider: a}\n"
+                               "  - {name: r, when: {}, provider: a}\n"
+                               "triage: a\n";
     diag_t d = DIAG_INIT;
+    char *dist = s_write("districts.yaml", s_districts);
     char *path = s_write("empty.yaml", "");
+    char *text;
+    route_t *rt;
     CHECK(route_load(path, &d) == NULL);
-    CHECK(d.n >= 1);
+    CHECK_INT(d.n, 1);
+    CHECK_CONTAINS(d.msgs[0], "empty.yaml:1:1: expected one YAML document, found 0");
     diag_free(&d);
     free(path);
-    path = s_write("routing.yaml", "area: Test\nproviders: {a: {name: A}}\n"
-                                   "rules:\n  - {when: {}, provider: a}\n"
-                                   "  - {name: r, when: {}, provider: a}\n"
-                                   "triage: a\n");
+
+    text = xasprintf(body, "");
+    path = s_write("routing.yaml", text);
+    free(text);
     CHECK(route_load(path, &d) == NULL);
-    CHECK(d.n >= 1);
+    CHECK_INT(d.n, 1);
+    CHECK_CONTAINS(d.msgs[0],
+                   "routing.yaml:5:5: a rule needs a name of lower-case letters, digits or '-'");
     diag_free(&d);
     free(path);
+
+    text = xasprintf(body, "name: q, ");
+    path = s_write("routing.yaml", text);
+    free(text);
+    rt = route_load(path, &d);
+    CHECK_INT(d.n, 0);
+    CHECK(rt != NULL);
+    route_destroy(&rt);
+    free(path);
+    free(dist);
 }

@@ -115,7 +115,7 @@ TEST(store_readonly_open_of_missing_fails)
     store_opts_t o = {.dbs = s_dbs, .readonly = true};
     snprintf(dir, sizeof dir, "%s/missing", test_tmpdir());
     CHECK(store_open(dir, &o, &err) == NULL);
-    CHECK(err != 0);
+    CHECK_INT(err, ENOENT);
 }
 
 TEST(store_reopen_sees_committed_data)

@@ -3,10 +3,14 @@
  */
 #include "test.h"
 
+#include "util/buf.h"
+#include "wire/pbjson.h"
 #include "wire/wire.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <zmq.h>
 
 typedef struct {
@@ -154,4 +158,62 @@ TEST(wire_oversized_message_never_arrives)
     CHECK_STR(got->status_query->referral_id, "after");
     carerhub__envelope__free_unpacked(got, NULL);
     s_unpair(&p);
+}
+
+TEST(pbjson_escapes_every_byte_of_a_string)
+{
+    /* A string field is written through the JSON string escaper
+     * (buf_json_str, tested byte by byte in test_util.c), never raw. */
+    Carerhub__Carer c = CARERHUB__CARER__INIT;
+    buf_t got = BUF_INIT, want = BUF_INIT;
+    char in[4] = {'<', 0, '>', 0};
+    c.family_name = in;
+    for (unsigned b = 1; b < 256; b++) {
+        in[1] = (char)b;
+        buf_reset(&got);
+        buf_reset(&want);
+        pbjson_message(&got, &c.base);
+        buf_adds(&want, "{\"family_name\":");
+        buf_json_str(&want, in);
+        buf_adds(&want, "}");
+        if (strcmp(got.data, want.data) != 0)
+            test_fail(__FILE__, __LINE__, "byte 0x%02x: %s, expected %s", b, got.data, want.data);
+        CHECK(!test_failed());
+    }
+    buf_free(&got);
+    buf_free(&want);
+}
+
+TEST(pbjson_escapes_nested_and_repeated_strings)
+{
+    Carerhub__Referral r = CARERHUB__REFERRAL__INIT;
+    Carerhub__Carer c = CARERHUB__CARER__INIT;
+    Carerhub__CaredFor f = CARERHUB__CARED_FOR__INIT;
+    char *conds[] = {"a\"b", "\\", "\xe2\x80\xa8\xe2\x80\xa9"};
+    buf_t b = BUF_INIT;
+    c.given_name = "\xe2\x80\xae"
+                   "Ann"; /* U+202E, right-to-left override */
+    c.family_name = "O\"Neill\\";
+    c.address = "1 High St\n\tColchester\r";
+    f.relationship = "\x7f";
+    f.n_conditions = 3;
+    f.conditions = conds;
+    r.carer = &c;
+    r.cared_for = &f;
+    pbjson_message(&b, &c.base);
+    CHECK_STR(b.data, "{\"given_name\":\"\xe2\x80\xae"
+                      "Ann\",\"family_name\":\"O\\\"Neill\\\\\",\"address\":\"1 High "
+                      "St\\n\\tColchester\\r\"}");
+    buf_reset(&b);
+    pbjson_message(&b, &f.base);
+    CHECK_STR(b.data, "{\"relationship\":\"\\u007f\",\"conditions\":[\"a\\\"b\",\"\\\\\","
+                      "\"\xe2\x80\xa8\xe2\x80\xa9\"]}");
+    buf_reset(&b);
+    /* Nested: the same text inside the referral. */
+    pbjson_message(&b, &r.base);
+    CHECK_CONTAINS(b.data, "\"carer\":{\"given_name\":\"\xe2\x80\xae"
+                           "Ann\",\"family_name\":\"O\\\"Neill\\\\\",");
+    CHECK_CONTAINS(b.data,
+                   "\"cared_for\":{\"relationship\":\"\\u007f\",\"conditions\":[\"a\\\"b\"");
+    buf_free(&b);
 }

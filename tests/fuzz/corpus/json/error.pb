@@ -1,0 +1,2 @@
+º)
+	forbiddena gp key may not submit here
