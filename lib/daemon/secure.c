@@ -20,21 +20,33 @@
 #define S_MAX_EVENTS   10000
 #define S_QUIET_SLOTS  32
 #define S_QUIET_MS     10000
+#define S_BURST        20 /* refusals recorded one by one per S_QUIET_MS, per class */
 
 typedef struct {
     void *pair;
     char what[48];
 } s_monitor_t;
 
-/* A refused connection recorded lately: the same refusal again within
- * S_QUIET_MS is counted, not recorded, so that a client retrying every few
- * milliseconds cannot flood the log and the audit trail. */
+/* A refusal recorded lately: the same refusal again within S_QUIET_MS is
+ * counted, not recorded, so that a client retrying every few milliseconds
+ * cannot flood the log and the audit trail. */
 typedef struct {
+    char event[24];
     char actor[40];
-    char detail[160];
+    char detail[200];
     int64_t until; /* monotonic ms; 0: free */
     unsigned long held;
 } s_quiet_t;
+
+/* Refusals of one class (strangers: unlisted keys and clients without
+ * CURVE; or listed keys) within a window: past S_BURST they are counted
+ * and recorded as one, so that a fresh key per connection, or a listed
+ * key sending message after message, cannot flood them either. */
+typedef struct {
+    int64_t since; /* monotonic ms: the window's start */
+    unsigned recorded;
+    unsigned long held;
+} s_budget_t;
 
 struct secure {
     keypair_t kp;
@@ -46,28 +58,52 @@ struct secure {
     size_t nevents, cap;
     unsigned long dropped;
     s_quiet_t quiet[S_QUIET_SLOTS];
+    s_budget_t budget[2]; /* 0: strangers, 1: listed keys */
 };
 
 static void s_quiet_flush(secure_t *s, s_quiet_t *q)
 {
-    char detail[224];
+    char detail[240];
     if (q->held == 0)
         return;
     snprintf(detail, sizeof detail, "%lu more in %d s: %s", q->held, S_QUIET_MS / 1000, q->detail);
-    log_warn("refused %s: %s", q->actor, detail);
-    secure_audit(s, "refused-connection", q->actor, NULL, detail);
+    log_warn("%s %s: %s", q->event, q->actor, detail);
+    secure_audit(s, q->event, q->actor, NULL, detail);
     q->held = 0;
 }
 
-/* Logs and audits a refused connection, unless the same one was recorded
- * within S_QUIET_MS (then it is counted, and recorded as a count later). */
-static void s_refused(secure_t *s, const char *actor, const char *detail)
+static void s_budget_flush(secure_t *s, size_t class, int64_t now)
+{
+    s_budget_t *b = &s->budget[class];
+    if (b->held) {
+        char detail[200];
+        snprintf(detail, sizeof detail,
+                 "%lu more refusal(s) of %s in %d s, not recorded one by one", b->held,
+                 class == 0 ? "unlisted keys and clients without CURVE" : "listed keys",
+                 S_QUIET_MS / 1000);
+        log_warn("%s", detail);
+        secure_audit(s, "refusals-held", class == 0 ? "strangers" : "participants", NULL, detail);
+    }
+    b->since = now;
+    b->recorded = 0;
+    b->held = 0;
+}
+
+static bool s_stranger(const char *actor)
+{
+    return strncmp(actor, "key:", 4) == 0 || strcmp(actor, "unauthenticated") == 0;
+}
+
+void secure_refused(secure_t *s, const char *event, const char *actor, const char *referral_id,
+                    const char *detail)
 {
     int64_t now = clock_mono_ms();
+    s_budget_t *b = &s->budget[s_stranger(actor) ? 0 : 1];
     s_quiet_t *slot = &s->quiet[0];
     for (size_t i = 0; i < S_QUIET_SLOTS; i++) {
         s_quiet_t *q = &s->quiet[i];
-        if (q->until && strcmp(q->actor, actor) == 0 && strcmp(q->detail, detail) == 0) {
+        if (q->until && strcmp(q->event, event) == 0 && strcmp(q->actor, actor) == 0 &&
+            strcmp(q->detail, detail) == 0) {
             if (now < q->until) {
                 q->held++;
                 return;
@@ -78,12 +114,25 @@ static void s_refused(secure_t *s, const char *actor, const char *detail)
         if (q->until < slot->until)
             slot = q; /* the oldest, or a free one */
     }
+    if (now - b->since >= S_QUIET_MS)
+        s_budget_flush(s, (size_t)(b - s->budget), now);
+    if (b->recorded >= S_BURST) {
+        b->held++;
+        return;
+    }
+    b->recorded++;
     s_quiet_flush(s, slot);
+    snprintf(slot->event, sizeof slot->event, "%s", event);
     snprintf(slot->actor, sizeof slot->actor, "%s", actor);
     snprintf(slot->detail, sizeof slot->detail, "%s", detail);
     slot->until = now + S_QUIET_MS;
-    log_warn("refused %s: %s", actor, detail);
-    secure_audit(s, "refused-connection", actor, NULL, detail);
+    log_warn("%s %s: %s", event, actor, detail);
+    secure_audit(s, event, actor, referral_id, detail);
+}
+
+static void s_refused(secure_t *s, const char *actor, const char *detail)
+{
+    secure_refused(s, "refused-connection", actor, NULL, detail);
 }
 
 static participants_t *s_load_participants(const hubconf_t *conf, bool fatal)
@@ -322,6 +371,9 @@ void secure_handle(secure_t *s)
     for (size_t i = 0; i < S_QUIET_SLOTS; i++)
         if (s->quiet[i].held && now >= s->quiet[i].until)
             s_quiet_flush(s, &s->quiet[i]);
+    for (size_t i = 0; i < 2; i++)
+        if (s->budget[i].held && now - s->budget[i].since >= S_QUIET_MS)
+            s_budget_flush(s, i, now);
     for (int i = 0; i < 1000; i++) {
         int events = 0;
         size_t len = sizeof events;
@@ -385,6 +437,5 @@ void secure_refuse(secure_t *s, const wire_peer_t *peer, const char *where, cons
     char actor[80], detail[200];
     secure_actor(s, peer, actor, sizeof actor);
     snprintf(detail, sizeof detail, "message on the %s refused: %s", where, why);
-    log_warn("refused a message from %s on the %s: %s", actor, where, why);
-    secure_audit(s, "refused-message", actor, NULL, detail);
+    secure_refused(s, "refused-message", actor, NULL, detail);
 }

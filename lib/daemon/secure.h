@@ -63,6 +63,14 @@ void secure_audit(secure_t *s, const char *event, const char *actor, const char 
  * and the array with free). Returns the count. */
 size_t secure_take(secure_t *s, Carerhub__AuditRecord ***out);
 
+/* Logs and audits a refusal (event "refused-message", say) of actor. The
+ * same refusal again within 10 s is counted, and recorded once as a count;
+ * past 20 refusals in 10 s, by strangers or by listed keys, the rest are
+ * counted and recorded as one "refusals-held" record. So no peer can flood
+ * the log or the audit trail. */
+void secure_refused(secure_t *s, const char *event, const char *actor, const char *referral_id,
+                    const char *detail);
+
 /* Logs and audits a message refused as unreadable or out of place (never
  * its contents): `where` names the socket, `why` the problem. */
 void secure_refuse(secure_t *s, const wire_peer_t *peer, const char *where, const char *why);

@@ -441,8 +441,7 @@ static void s_check(s_intake_t *in, const participant_t *who, const char *actor,
                   "%s is not yours to refer for: your key (%s) may refer for %s only", org, who->id,
                   scopes);
         snprintf(why, sizeof why, "referral for %.60s refused: outside the scope of the key", org);
-        log_warn("refused a submission from %s: %s", actor, why);
-        secure_audit(in->sec, "refused-message", actor, NULL, why);
+        secure_refused(in->sec, "refused-message", actor, NULL, why);
     }
 }
 
@@ -458,8 +457,7 @@ static bool s_role_refused(s_intake_t *in, const participant_t *who, const char 
              "a %s key may not submit here: the %s intake takes referrals from %s keys only",
              who ? role_name(who->role) : "unlisted", referral_source_name(in->kind->source),
              role_name(want));
-    log_warn("refused a submission from %s: %s", actor, why);
-    secure_audit(in->sec, "refused-message", actor, NULL, why);
+    secure_refused(in->sec, "refused-message", actor, NULL, why);
     in->bad++;
     s_reply_error(in, peer, env->corr, env->has_corr, "forbidden", why);
     return true;
@@ -598,9 +596,8 @@ static void s_status(s_intake_t *in, const wire_peer_t *peer, Carerhub__Envelope
 
     secure_actor(in->sec, peer, actor, sizeof actor);
     if (!who || who->role != ROLE_OPERATOR) {
-        log_warn("refused a status query from %s: not an operator", actor);
-        secure_audit(in->sec, "refused-message", actor, NULL,
-                     "status query refused: operators only");
+        secure_refused(in->sec, "refused-message", actor, NULL,
+                       "status query refused: operators only");
         in->bad++;
         s_reply_error(in, peer, env->corr, env->has_corr, "forbidden",
                       "status queries need an operator key");

@@ -128,8 +128,7 @@ static int s_forward_from(router_t *r, const wire_peer_t *peer, Carerhub__Envelo
         why = "forward refused: more than " S_STR(WIRE_FORWARD_MAX) " referrals or audit records";
     if (why) {
         r->bad++;
-        log_warn("refused a forward from %s: %s", f->actor, why);
-        secure_audit(r->sec, "refused-message", f->actor, NULL, why);
+        secure_refused(r->sec, "refused-message", f->actor, NULL, why);
         return -1;
     }
     f->program = referral_intake_program(f->source);

@@ -211,9 +211,7 @@ void router_control_drain(router_t *r)
                 snprintf(why, sizeof why, "%s query refused: operators only",
                          what ? what : "control");
                 r->bad++;
-                log_warn("refused a %s query from %s: not an operator", what ? what : "control",
-                         actor);
-                secure_audit(r->sec, "refused-message", actor, NULL, why);
+                secure_refused(r->sec, "refused-message", actor, NULL, why);
                 s_error(r, &peer, env, "forbidden",
                         "status, statistics and audit queries need an operator key");
                 carerhub__envelope__free_unpacked(env, NULL);

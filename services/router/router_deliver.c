@@ -118,8 +118,7 @@ static void s_refuse(router_t *r, const wire_peer_t *peer, const char *actor, co
     Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
     Carerhub__Error err = CARERHUB__ERROR__INIT;
     r->bad++;
-    log_warn("refused a provider agent message from %s: %s", actor, why);
-    secure_audit(r->sec, "refused-message", actor, NULL, why);
+    secure_refused(r->sec, "refused-message", actor, NULL, why);
     err.code = (char *)"forbidden";
     err.message = (char *)why;
     env.body_case = CARERHUB__ENVELOPE__BODY_ERROR;

@@ -651,8 +651,7 @@ int router_take(router_t *r, router_fwd_t *fwds, size_t n)
                          ref->has_source ? referral_source_name(ref->source) : "unmarked", ref->id,
                          fwds[i].actor, referral_source_name(fwds[i].source),
                          referral_id_prefix(fwds[i].source));
-                log_warn("%s", why);
-                secure_audit(r->sec, "refused-message", fwds[i].actor, ref->id, why);
+                secure_refused(r->sec, "refused-message", fwds[i].actor, ref->id, why);
             }
         }
     }

@@ -24,6 +24,8 @@
  *     frames N         one message of N empty frames
  *     big N            one frame of N bytes
  *
+ * --connections N opens N connections and sends on each; --random-keys gives
+ * each a fresh key pair that no participants file lists (instead of --key).
  * --token T gives every submission that token (default testpeer-PID-N, a new
  * one for each); --repeat N sends the message N times without reading
  * replies in between.
@@ -54,8 +56,9 @@
 static void s_usage(void)
 {
     fprintf(stderr,
-            "usage: carerhub-testpeer ENDPOINT [--server-pub FILE --key FILE] "
-            "[--wait MS] [--cut N] [--token T] [--repeat N] status ID | stats | hello PROVIDER | "
+            "usage: carerhub-testpeer ENDPOINT [--server-pub FILE --key FILE|--random-keys] "
+            "[--wait MS] [--cut N] [--token T] [--repeat N] [--connections N] [--random-keys] "
+            "status ID | stats | hello PROVIDER | "
             "submit SRC FILE | forward SRC FILE ID [BY] | forward-audit BY SEQ EVENT | "
             "ack PROVIDER N | raw FILE | frames N | big N\n");
     exit(EX_USAGE);
@@ -304,6 +307,59 @@ static int s_send(void *sock, int argc, char **argv)
     return -1;
 }
 
+/* One connection to endpoint: with the key pair kp when given. */
+static void *s_open(void *ctx, const char *endpoint, const keypair_t *kp, const char *server_pub)
+{
+    void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    if (kp)
+        curve_client(sock, kp, server_pub);
+    if (zmq_connect(sock, endpoint) < 0) {
+        fprintf(stderr, "carerhub-testpeer: %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
+        exit(EX_USAGE);
+    }
+    return sock;
+}
+
+/* Prints one message received; returns 1. */
+static int s_print_reply(void *sock)
+{
+    Carerhub__Envelope *env = NULL;
+    wire_status_t st = wire_recv(sock, false, NULL, &env, ZMQ_DONTWAIT);
+    if (st == WIRE_AGAIN)
+        return 0;
+    if (st != WIRE_OK) {
+        printf("reply undecodable (%s)\n", wire_status_str(st));
+        return 1;
+    }
+    if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR) {
+        printf("reply error %s: %s\n", env->error->code ? env->error->code : "",
+               env->error->message ? env->error->message : "");
+    } else if (env->body_case == CARERHUB__ENVELOPE__BODY_SUBMIT_REPLY) {
+        const Carerhub__SubmitReply *r = env->submit_reply;
+        const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+            &carerhub__submit_reply__status__descriptor, (int)r->status);
+        printf("reply submit_reply %s%s%s\n", v ? v->name : "?", r->referral_id ? " " : "",
+               r->referral_id ? r->referral_id : "");
+        for (size_t i = 0; i < r->n_errors; i++)
+            printf("problem %s %s\n", r->errors[i]->field ? r->errors[i]->field : "",
+                   r->errors[i]->code ? r->errors[i]->code : "");
+    } else if (env->body_case == CARERHUB__ENVELOPE__BODY_FORWARD_ACK) {
+        const Carerhub__ForwardAck *a = env->forward_ack;
+        printf("reply forward_ack");
+        for (size_t i = 0; i < a->n_referral_ids; i++)
+            printf(" %s", a->referral_ids[i]);
+        for (size_t i = 0; i < a->n_audit_seqs; i++)
+            printf(" audit:%llu", (unsigned long long)a->audit_seqs[i]);
+        printf("\n");
+    } else {
+        printf("reply %s\n", s_body(env));
+    }
+    carerhub__envelope__free_unpacked(env, NULL);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -313,13 +369,17 @@ int main(int argc, char **argv)
         {"cut", required_argument, NULL, 'c'},
         {"token", required_argument, NULL, 't'},
         {"repeat", required_argument, NULL, 'r'},
+        {"connections", required_argument, NULL, 'n'},
+        {"random-keys", no_argument, NULL, 'x'},
         {NULL, 0, NULL, 0},
     };
     const char *server_pub = NULL, *key = NULL;
-    long wait_ms = 1500, repeat = 1;
-    void *ctx, *sock;
-    int c, received = 0, zero = 0;
-    char err[512];
+    long wait_ms = 1500, repeat = 1, nconn = 1;
+    bool random_keys = false;
+    void *ctx, **socks;
+    int c, received = 0;
+    char err[512], pub[CURVE_Z85];
+    keypair_t kp;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -341,78 +401,66 @@ int main(int argc, char **argv)
         case 'r':
             repeat = strtol(optarg, NULL, 10);
             break;
+        case 'n':
+            nconn = strtol(optarg, NULL, 10);
+            break;
+        case 'x':
+            random_keys = true;
+            break;
         default:
             s_usage();
         }
     }
-    if (argc - optind < 2 || !server_pub != !key)
+    if (argc - optind < 2 || nconn < 1 || nconn > 10000 || (random_keys && key) ||
+        (!server_pub != !(key || random_keys)))
         s_usage();
-    ctx = zmq_ctx_new();
-    sock = zmq_socket(ctx, ZMQ_DEALER);
-    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
-    if (server_pub) {
-        keypair_t kp;
-        char pub[CURVE_Z85];
-        if (curve_load_secret(key, &kp, err, sizeof err) < 0 ||
-            curve_load_public(server_pub, pub, err, sizeof err) < 0) {
-            fprintf(stderr, "carerhub-testpeer: %s\n", err);
-            return EX_USAGE;
-        }
-        curve_client(sock, &kp, pub);
-    }
-    if (zmq_connect(sock, argv[optind]) < 0) {
-        fprintf(stderr, "carerhub-testpeer: %s: %s\n", argv[optind], zmq_strerror(zmq_errno()));
+    if (server_pub && curve_load_public(server_pub, pub, err, sizeof err) < 0) {
+        fprintf(stderr, "carerhub-testpeer: %s\n", err);
         return EX_USAGE;
     }
-    /* Queued until the handshake completes, and dropped if it never does. */
-    {
-        while (s_sent < repeat && s_send(sock, argc - optind - 1, argv + optind + 1) == 0)
-            s_sent++;
-        if (s_sent < repeat)
-            printf("send failed: %s\n", zmq_strerror(zmq_errno()));
-        printf("sent %ld\n", s_sent);
+    if (key && curve_load_secret(key, &kp, err, sizeof err) < 0) {
+        fprintf(stderr, "carerhub-testpeer: %s\n", err);
+        return EX_USAGE;
     }
+    ctx = zmq_ctx_new();
+    zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, (int)nconn + 16);
+    socks = calloc((size_t)nconn, sizeof *socks);
+    if (!socks)
+        return EX_OSERR;
+    for (long i = 0; i < nconn; i++) {
+        /* A stranger each time: a key pair no participants file lists. */
+        if (random_keys && zmq_curve_keypair(kp.pub, kp.sec) < 0)
+            return EX_OSERR;
+        socks[i] = s_open(ctx, argv[optind], server_pub ? &kp : NULL, pub);
+    }
+    /* Queued until the handshake completes, and dropped if it never does. */
+    for (long i = 0; i < nconn; i++) {
+        long sent = 0;
+        while (sent < repeat && s_send(socks[i], argc - optind - 1, argv + optind + 1) == 0) {
+            sent++;
+            s_sent++;
+        }
+        if (sent < repeat)
+            printf("send failed: %s\n", zmq_strerror(zmq_errno()));
+    }
+    printf("sent %ld\n", s_sent);
     for (;;) {
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        Carerhub__Envelope *env = NULL;
-        wire_status_t st;
-        if (zmq_poll(&item, 1, wait_ms) <= 0)
+        zmq_pollitem_t *items = calloc((size_t)nconn, sizeof *items);
+        int ready;
+        for (long i = 0; items && i < nconn; i++)
+            items[i] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
+        ready = items ? zmq_poll(items, (int)nconn, wait_ms) : -1;
+        for (long i = 0; ready > 0 && i < nconn; i++)
+            if (items[i].revents & ZMQ_POLLIN)
+                received += s_print_reply(socks[i]);
+        free(items);
+        if (ready <= 0)
             break;
-        st = wire_recv(sock, false, NULL, &env, ZMQ_DONTWAIT);
-        if (st == WIRE_AGAIN)
-            continue;
-        received++;
-        if (st != WIRE_OK) {
-            printf("reply undecodable (%s)\n", wire_status_str(st));
-            continue;
-        }
-        if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR) {
-            printf("reply error %s: %s\n", env->error->code ? env->error->code : "",
-                   env->error->message ? env->error->message : "");
-        } else if (env->body_case == CARERHUB__ENVELOPE__BODY_SUBMIT_REPLY) {
-            const Carerhub__SubmitReply *r = env->submit_reply;
-            const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
-                &carerhub__submit_reply__status__descriptor, (int)r->status);
-            printf("reply submit_reply %s%s%s\n", v ? v->name : "?", r->referral_id ? " " : "",
-                   r->referral_id ? r->referral_id : "");
-            for (size_t i = 0; i < r->n_errors; i++)
-                printf("problem %s %s\n", r->errors[i]->field ? r->errors[i]->field : "",
-                       r->errors[i]->code ? r->errors[i]->code : "");
-        } else if (env->body_case == CARERHUB__ENVELOPE__BODY_FORWARD_ACK) {
-            const Carerhub__ForwardAck *a = env->forward_ack;
-            printf("reply forward_ack");
-            for (size_t i = 0; i < a->n_referral_ids; i++)
-                printf(" %s", a->referral_ids[i]);
-            for (size_t i = 0; i < a->n_audit_seqs; i++)
-                printf(" audit:%llu", (unsigned long long)a->audit_seqs[i]);
-            printf("\n");
-        } else {
-            printf("reply %s\n", s_body(env));
-        }
-        carerhub__envelope__free_unpacked(env, NULL);
     }
     printf("received %d\n", received);
-    zmq_close(sock);
+    for (long i = 0; i < nconn; i++)
+        zmq_close(socks[i]);
+    free(socks);
     zmq_ctx_term(ctx);
     return 0;
 }
