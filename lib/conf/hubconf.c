@@ -76,6 +76,8 @@ static const conf_key_t s_security_keys[] = {
      true},
     {"participants", CK_PATH, offsetof(hubconf_security_t, participants), "participants.yaml", 0,
      PATH_MAX, NULL, NULL, true},
+    {"connections_per_key", CK_INT, offsetof(hubconf_security_t, connections_per_key), "8", 1,
+     10000, NULL, NULL, false},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
 };
 

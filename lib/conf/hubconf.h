@@ -35,8 +35,9 @@ typedef struct {
 } hubconf_provider_t;
 
 typedef struct {
-    char *keys_dir;     /* secret and public keys of this hub's participants */
-    char *participants; /* who may connect, their roles and scopes */
+    char *keys_dir;                /* secret and public keys of this hub's participants */
+    char *participants;            /* who may connect, their roles and scopes */
+    long long connections_per_key; /* connections one key may be served on at once */
 } hubconf_security_t;
 
 typedef struct {

@@ -9,6 +9,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/smap.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -48,6 +49,13 @@ typedef struct {
     unsigned long held;
 } s_budget_t;
 
+/* A connection a listed key has sent on, until it closes. */
+typedef struct {
+    int fd;
+    char key[KEY_Z85_LEN + 1];
+    bool refused; /* over the key's limit: its messages are dropped */
+} s_conn_t;
+
 struct secure {
     keypair_t kp;
     participants_t *ps;
@@ -59,6 +67,12 @@ struct secure {
     unsigned long dropped;
     s_quiet_t quiet[S_QUIET_SLOTS];
     s_budget_t budget[2]; /* 0: strangers, 1: listed keys */
+    /* Connections served, by descriptor: "<fd>" -> index into conns. */
+    smap_t *by_fd;
+    s_conn_t *conns;
+    size_t nconns, capconns;
+    smap_t *per_key; /* Z85 key -> connections it is served on */
+    long long per_key_max;
 };
 
 static void s_quiet_flush(secure_t *s, s_quiet_t *q)
@@ -161,6 +175,9 @@ secure_t *secure_start(const hubconf_t *conf, const char *key_name)
     s->ps = s_load_participants(conf, true);
     if (!s->ps)
         exit(EX_CONFIG);
+    s->by_fd = smap_new();
+    s->per_key = smap_new();
+    s->per_key_max = conf->security.connections_per_key;
     s->zap = zmq_socket(daemon_zmq(), ZMQ_REP);
     if (!s->zap || zmq_bind(s->zap, "inproc://zeromq.zap.01") < 0)
         log_fatalx("cannot start the ZAP handler: %s", zmq_strerror(zmq_errno()));
@@ -178,6 +195,9 @@ void secure_stop(secure_t **sp)
         zmq_close(s->mon[i].pair);
     zmq_close(s->zap);
     participants_destroy(&s->ps);
+    smap_destroy(&s->by_fd);
+    smap_destroy(&s->per_key);
+    free(s->conns);
     for (size_t i = 0; i < s->nevents; i++)
         carerhub__audit_record__free_unpacked(s->events[i], NULL);
     free(s->events);
@@ -196,7 +216,7 @@ void secure_server(secure_t *s, void *sock, const char *what)
     snprintf(ep, sizeof ep, "inproc://carerhub-monitor-%zu", s->nmon);
     if (zmq_socket_monitor(sock, ep,
                            ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) < 0)
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_DISCONNECTED) < 0)
         log_fatalx("cannot watch a socket: %s", zmq_strerror(zmq_errno()));
     s->mon[s->nmon].pair = zmq_socket(daemon_zmq(), ZMQ_PAIR);
     if (!s->mon[s->nmon].pair || zmq_connect(s->mon[s->nmon].pair, ep) < 0)
@@ -336,6 +356,69 @@ static void s_zap_one(secure_t *s)
     }
 }
 
+/* --- connections per key ------------------------------------------------- */
+
+static void s_conn_drop(secure_t *s, int fd)
+{
+    char k[16];
+    uint64_t i, n;
+    snprintf(k, sizeof k, "%d", fd);
+    if (!smap_get(s->by_fd, k, &i))
+        return;
+    smap_del(s->by_fd, k);
+    if (!s->conns[i].refused && smap_get(s->per_key, s->conns[i].key, &n)) {
+        if (n > 1)
+            smap_put(s->per_key, s->conns[i].key, n - 1);
+        else
+            smap_del(s->per_key, s->conns[i].key);
+    }
+    /* Move the last entry into the hole. */
+    if (i + 1 < s->nconns) {
+        s->conns[i] = s->conns[s->nconns - 1];
+        snprintf(k, sizeof k, "%d", s->conns[i].fd);
+        smap_put(s->by_fd, k, i);
+    }
+    s->nconns--;
+}
+
+bool secure_admit(secure_t *s, const wire_peer_t *peer, bool *first_refusal)
+{
+    char k[16];
+    uint64_t i, n = 0;
+    s_conn_t *c;
+    *first_refusal = false;
+    if (peer->fd < 0 || !peer->user[0])
+        return true;
+    snprintf(k, sizeof k, "%d", peer->fd);
+    if (smap_get(s->by_fd, k, &i)) {
+        if (strcmp(s->conns[i].key, peer->user) == 0)
+            return !s->conns[i].refused;
+        s_conn_drop(s, peer->fd); /* closed, and its descriptor given to another */
+    }
+    smap_get(s->per_key, peer->user, &n);
+    s->conns = xgrow(s->conns, &s->capconns, s->nconns + 1, sizeof *s->conns);
+    c = &s->conns[s->nconns];
+    c->fd = peer->fd;
+    snprintf(c->key, sizeof c->key, "%.40s", peer->user);
+    c->refused = n >= (uint64_t)s->per_key_max;
+    smap_put(s->by_fd, k, s->nconns++);
+    if (!c->refused) {
+        smap_put(s->per_key, peer->user, n + 1);
+        return true;
+    }
+    {
+        char actor[80], detail[160];
+        secure_actor(s, peer, actor, sizeof actor);
+        snprintf(detail, sizeof detail,
+                 "connection not served: the key already has %llu connection(s) open "
+                 "(security.connections_per_key)",
+                 (unsigned long long)n);
+        secure_refused(s, "refused-connection", actor, NULL, detail);
+    }
+    *first_refusal = true;
+    return false;
+}
+
 static void s_monitor_one(secure_t *s, s_monitor_t *m)
 {
     zmq_msg_t ev, addr;
@@ -353,6 +436,12 @@ static void s_monitor_one(secure_t *s, s_monitor_t *m)
     }
     memcpy(&event, zmq_msg_data(&ev), 2);
     memcpy(&value, (char *)zmq_msg_data(&ev) + 2, 4);
+    if (event == ZMQ_EVENT_DISCONNECTED) {
+        s_conn_drop(s, (int)value);
+        zmq_msg_close(&ev);
+        zmq_msg_close(&addr);
+        return;
+    }
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
         why = value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH ? "the client does not use CURVE"
               : value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
@@ -404,6 +493,7 @@ int secure_reload(secure_t *s, const hubconf_t *conf)
     }
     participants_destroy(&s->ps);
     s->ps = ps;
+    s->per_key_max = conf->security.connections_per_key;
     snprintf(detail, sizeof detail, "participants reloaded: %zu listed", participants_count(ps));
     log_info("%s", detail);
     secure_audit(s, "participants-reloaded", "reload", NULL, detail);

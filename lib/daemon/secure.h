@@ -52,6 +52,13 @@ int secure_reload(secure_t *s, const hubconf_t *conf);
  * longer) listed. */
 const participant_t *secure_peer(const secure_t *s, const wire_peer_t *peer);
 
+/* Whether a message's connection is served: each key is served on at
+ * most security.connections_per_key connections at once (a connection
+ * counts from its first message until it closes). Messages on a connection
+ * past the limit are to be dropped unanswered; *first_refusal is set for
+ * the first of them, which may be answered once. Refusals are recorded. */
+bool secure_admit(secure_t *s, const wire_peer_t *peer, bool *first_refusal);
+
 /* The participant listed with this id now, or NULL. */
 const participant_t *secure_participant(const secure_t *s, const char *id);
 

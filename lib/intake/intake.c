@@ -633,6 +633,7 @@ static void s_status(s_intake_t *in, const wire_peer_t *peer, Carerhub__Envelope
 /* Reads what submitters sent, up to one batch. */
 static void s_drain_front(s_intake_t *in, s_batch_t *b)
 {
+    bool first;
     while (b->n < (size_t)in->ic->batch) {
         wire_peer_t peer;
         Carerhub__Envelope *env = NULL;
@@ -643,6 +644,14 @@ static void s_drain_front(s_intake_t *in, s_batch_t *b)
             in->bad++;
             secure_refuse(in->sec, &peer, in->kind->dir, wire_status_str(st));
             s_reply_error(in, &peer, 0, false, "bad_request", wire_status_str(st));
+            continue;
+        }
+        if (!secure_admit(in->sec, &peer, &first)) {
+            in->bad++;
+            if (first)
+                s_reply_error(in, &peer, env->corr, env->has_corr, "unavailable",
+                              "too many connections with this key: close some and send again");
+            carerhub__envelope__free_unpacked(env, NULL);
             continue;
         }
         switch (env->body_case) {

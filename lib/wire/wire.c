@@ -99,6 +99,7 @@ wire_status_t wire_recv(void *sock, bool router, wire_peer_t *peer, Carerhub__En
     if (peer) {
         user = zmq_msg_gets(&msg, "User-Id");
         snprintf(peer->user, sizeof peer->user, "%s", user ? user : "");
+        peer->fd = zmq_msg_get(&msg, ZMQ_SRCFD);
     }
     if (zmq_msg_more(&msg)) {
         zmq_msg_close(&msg);

@@ -36,6 +36,7 @@ typedef struct {
     uint8_t id[WIRE_MAX_ID];
     size_t idlen;
     char user[128]; /* ZAP User-Id ("" without authentication) */
+    int fd;         /* the connection's descriptor, or -1 */
 } wire_peer_t;
 
 /* Packs env, setting its version, and sends it; to a ROUTER socket give the

@@ -187,6 +187,7 @@ void router_control_drain(router_t *r)
     wire_peer_t peer;
     wire_status_t st;
     int count = 0;
+    bool first;
 
     while (count++ < 100 &&
            (st = wire_recv(r->control_sock, true, &peer, &env, ZMQ_DONTWAIT)) != WIRE_AGAIN &&
@@ -196,6 +197,14 @@ void router_control_drain(router_t *r)
             r->bad++;
             secure_refuse(r->sec, &peer, "router control socket", wire_status_str(st));
             s_error(r, &peer, &none, "bad_request", wire_status_str(st));
+            continue;
+        }
+        if (!secure_admit(r->sec, &peer, &first)) {
+            r->bad++;
+            if (first)
+                s_error(r, &peer, env, "unavailable",
+                        "too many connections with this key: close some and ask again");
+            carerhub__envelope__free_unpacked(env, NULL);
             continue;
         }
         {
