@@ -54,6 +54,11 @@ static int s_open_env(store_t *s, size_t map_size)
     return mdb_txn_commit(txn);
 }
 
+const char *store_strerror(int rc)
+{
+    return rc > 0 ? strerror(rc) : mdb_strerror(rc);
+}
+
 store_t *store_open(const char *dir, const store_opts_t *o, int *err)
 {
     store_t *s = xcalloc(1, sizeof *s);

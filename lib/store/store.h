@@ -25,6 +25,9 @@ typedef struct {
  * directory dir, clears reader slots left by dead processes, and opens the
  * named databases. Returns NULL with errno set (or an LMDB code in *err). */
 store_t *store_open(const char *dir, const store_opts_t *opts, int *err);
+/* The text of an error from this module: an errno value (> 0) or an LMDB
+ * code. */
+const char *store_strerror(int rc);
 void store_close(store_t **s);
 
 /* The handle of the i-th database named in opts->dbs. */

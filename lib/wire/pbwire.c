@@ -3,6 +3,8 @@
  */
 #include "wire/pbwire.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int s_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
@@ -90,4 +92,14 @@ size_t pbwire_ld(uint8_t *out, uint32_t field, const void *data, size_t len)
     n += pbwire_varint(out + n, len);
     memcpy(out + n, data, len);
     return n + len;
+}
+
+uint32_t pbwire_field(const ProtobufCMessageDescriptor *d, const char *name)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
+    if (!f) {
+        fprintf(stderr, "no field %s in %s\n", name, d->name);
+        abort();
+    }
+    return f->id;
 }

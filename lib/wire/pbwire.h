@@ -7,8 +7,14 @@
 #ifndef CARERHUB_PBWIRE_H
 #define CARERHUB_PBWIRE_H
 
+#include <protobuf-c/protobuf-c.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The number of a message's field, from the .proto (via its descriptor):
+ * so that no field number is written by hand. Aborts if there is no such
+ * field, a bug in the caller. */
+uint32_t pbwire_field(const ProtobufCMessageDescriptor *d, const char *name);
 
 /* Finds the first length-delimited field numbered `field` in the n bytes of
  * an encoded message. Returns 0 and sets *val and *len, or -1 if absent or

@@ -3,6 +3,8 @@
  */
 #include "wire/wire.h"
 
+#include "wire/pbwire.h"
+
 #include "util/mem.h"
 
 #include <errno.h>
@@ -178,4 +180,66 @@ int wire_socket_defaults(void *sock)
         zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout) < 0)
         return -1;
     return 0;
+}
+
+/* Room kept in front of the records for the Envelope's own fields: the
+ * version and the forward field's tag and length. */
+#define S_HEAD 24
+
+void wire_forward_reset(wire_forward_t *f)
+{
+    if (!f->buf) {
+        f->cap = 4096;
+        f->buf = xmalloc(f->cap);
+    }
+    f->len = S_HEAD;
+}
+
+static void s_forward_add(wire_forward_t *f, const char *field, const void *data, size_t n)
+{
+    uint32_t num = pbwire_field(&carerhub__forward__descriptor, field);
+    if (!f->buf)
+        wire_forward_reset(f);
+    f->buf = xgrow(f->buf, &f->cap, f->len + pbwire_ld_size(num, n), 1);
+    f->len += pbwire_ld(f->buf + f->len, num, data, n);
+}
+
+void wire_forward_referral(wire_forward_t *f, const void *referral, size_t n)
+{
+    s_forward_add(f, "referrals", referral, n);
+}
+
+void wire_forward_audit(wire_forward_t *f, const void *record, size_t n)
+{
+    s_forward_add(f, "audit", record, n);
+}
+
+size_t wire_forward_size(const wire_forward_t *f)
+{
+    return f->buf ? f->len - S_HEAD : 0;
+}
+
+const uint8_t *wire_forward_finish(wire_forward_t *f, size_t *n)
+{
+    uint8_t head[S_HEAD];
+    size_t hn = 0, body;
+    if (!f->buf)
+        wire_forward_reset(f);
+    body = f->len - S_HEAD;
+    hn += pbwire_varint(head + hn,
+                        (uint64_t)pbwire_field(&carerhub__envelope__descriptor, "version") << 3);
+    hn += pbwire_varint(head + hn, WIRE_VERSION);
+    hn += pbwire_varint(
+        head + hn, (uint64_t)pbwire_field(&carerhub__envelope__descriptor, "forward") << 3 | 2);
+    hn += pbwire_varint(head + hn, body);
+    memcpy(f->buf + S_HEAD - hn, head, hn);
+    *n = body + hn;
+    return f->buf + S_HEAD - hn;
+}
+
+void wire_forward_free(wire_forward_t *f)
+{
+    free(f->buf);
+    f->buf = NULL;
+    f->len = f->cap = 0;
 }

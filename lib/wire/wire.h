@@ -56,6 +56,26 @@ wire_status_t wire_recv(void *sock, bool router, wire_peer_t *peer, Carerhub__En
  * Same contract as wire_send. */
 int wire_send_raw(void *sock, const wire_peer_t *peer, const void *data, size_t n, int flags);
 
+/* A Forward built from records already encoded, so that a referral is
+ * encoded once, when it is accepted: referrals and audit records are copied
+ * in as they are, and the Envelope around them is written last. */
+typedef struct {
+    uint8_t *buf;
+    size_t len, cap;
+} wire_forward_t;
+
+/* Empties f (keeping its memory). */
+void wire_forward_reset(wire_forward_t *f);
+/* Appends an encoded Referral, or an encoded AuditRecord. */
+void wire_forward_referral(wire_forward_t *f, const void *referral, size_t n);
+void wire_forward_audit(wire_forward_t *f, const void *record, size_t n);
+/* Bytes of the records appended so far. */
+size_t wire_forward_size(const wire_forward_t *f);
+/* Writes the Envelope (version, forward) around the records: returns it,
+ * borrowed from f until its next use, with its size in *n. */
+const uint8_t *wire_forward_finish(wire_forward_t *f, size_t *n);
+void wire_forward_free(wire_forward_t *f);
+
 const char *wire_status_str(wire_status_t st);
 
 /* A short printable form of a routing id, for logs. */

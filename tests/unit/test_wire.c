@@ -217,3 +217,51 @@ TEST(pbjson_escapes_nested_and_repeated_strings)
                    "\"cared_for\":{\"relationship\":\"\\u007f\",\"conditions\":[\"a\\\"b\"");
     buf_free(&b);
 }
+
+/* A Forward built from encoded records decodes as the same records, with
+ * the version set; an empty one is an empty Forward. */
+TEST(wire_forward_wraps_encoded_records)
+{
+    Carerhub__Referral r1 = CARERHUB__REFERRAL__INIT, r2 = CARERHUB__REFERRAL__INIT;
+    Carerhub__AuditRecord a = CARERHUB__AUDIT_RECORD__INIT;
+    wire_forward_t f = {NULL, 0, 0};
+    uint8_t b1[64], b2[64], b3[64];
+    const uint8_t *data;
+    size_t n1, n2, n3, len;
+    Carerhub__Envelope *env;
+
+    r1.id = (char *)"GP-ABCDEF-1";
+    r2.id = (char *)"GP-ABCDEF-2";
+    a.has_seq = true;
+    a.seq = 300; /* more than one varint byte */
+    a.event = (char *)"status";
+    n1 = carerhub__referral__pack(&r1, b1);
+    n2 = carerhub__referral__pack(&r2, b2);
+    n3 = carerhub__audit_record__pack(&a, b3);
+    wire_forward_reset(&f);
+    wire_forward_referral(&f, b1, n1);
+    wire_forward_audit(&f, b3, n3);
+    wire_forward_referral(&f, b2, n2);
+    CHECK_INT(wire_forward_size(&f), n1 + n2 + n3 + 6);
+    data = wire_forward_finish(&f, &len);
+    env = carerhub__envelope__unpack(NULL, len, data);
+    CHECK(env != NULL);
+    CHECK_INT(env->version, WIRE_VERSION);
+    CHECK_INT(env->body_case, CARERHUB__ENVELOPE__BODY_FORWARD);
+    CHECK_INT(env->forward->n_referrals, 2);
+    CHECK_STR(env->forward->referrals[0]->id, "GP-ABCDEF-1");
+    CHECK_STR(env->forward->referrals[1]->id, "GP-ABCDEF-2");
+    CHECK_INT(env->forward->n_audit, 1);
+    CHECK_INT(env->forward->audit[0]->seq, 300);
+    CHECK_STR(env->forward->audit[0]->event, "status");
+    carerhub__envelope__free_unpacked(env, NULL);
+
+    wire_forward_reset(&f);
+    data = wire_forward_finish(&f, &len);
+    env = carerhub__envelope__unpack(NULL, len, data);
+    CHECK(env != NULL);
+    CHECK_INT(env->body_case, CARERHUB__ENVELOPE__BODY_FORWARD);
+    CHECK_INT(env->forward->n_referrals + env->forward->n_audit, 0);
+    carerhub__envelope__free_unpacked(env, NULL);
+    wire_forward_free(&f);
+}

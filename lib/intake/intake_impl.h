@@ -1,0 +1,124 @@
+/*
+ * Inside the intake engine: the state its parts share. intake.c runs the
+ * loop and answers submitters; intake_spool.c keeps the spool (batches,
+ * commits, ids, status queries); intake_submit.c judges a submission
+ * (checks, scope, tokens); intake_forward.c forwards the spool and the audit
+ * records to the router and deletes what it acknowledges.
+ */
+#ifndef CARERHUB_INTAKE_IMPL_H
+#define CARERHUB_INTAKE_IMPL_H
+
+#include "intake/intake.h"
+
+#include "conf/hubconf.h"
+#include "daemon/daemon.h"
+#include "daemon/secure.h"
+#include "domain/pcdb.h"
+#include "domain/referral.h"
+#include "domain/route.h"
+#include "store/store.h"
+#include "util/smap.h"
+#include "wire/wire.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define INTAKE_FORWARD_MAX_REFS  WIRE_FORWARD_MAX
+#define INTAKE_FORWARD_MAX_BYTES (2u << 20)
+#define INTAKE_TOKEN_MAX         128
+#define INTAKE_TOKEN_KEEP_MS     (7LL * 24 * 3600 * 1000)
+#define INTAKE_DIGEST            16
+
+/* The spool's tables, in the order of intake_dbs. */
+enum { INTAKE_DB_SPOOL, INTAKE_DB_TOKENS, INTAKE_DB_META, INTAKE_DB_AUDIT };
+extern const char *const intake_dbs[];
+
+typedef struct {
+    const intake_kind_t *kind;
+    daemon_args_t args;
+    hubconf_t *conf;
+    const hubconf_intake_t *ic;
+    route_t *rt;
+    pcdb_t *pcdb;
+    store_t *store;
+    secure_t *sec;
+    void *front, *back;
+    char epoch[8];
+    uint64_t next_seq;
+    uint64_t next_audit;   /* last audit record numbered */
+    uint64_t audit_cursor; /* the next audit record to send */
+    /* Forwarding to the router. */
+    smap_t *inflight; /* referral id -> monotonic ms when sent */
+    uint64_t cursor;  /* the next spool sequence to send */
+    int64_t last_progress;
+    int64_t retry_ms;
+    int64_t next_prune;
+    unsigned long accepted, rejected, unavailable, forwarded, acked, bad;
+} intake_t;
+
+/* A submission accepted into the batch being gathered. */
+typedef struct {
+    wire_peer_t peer;
+    uint64_t corr;
+    bool has_corr;
+    Carerhub__Envelope *env; /* owned: the request */
+    uint64_t seq;
+    char id[48];
+    int same_as; /* index of an earlier item with the same token, or -1 */
+    uint8_t digest[INTAKE_DIGEST];
+    char tkey[INTAKE_TOKEN_MAX + 100]; /* "" without a token */
+} intake_item_t;
+
+/* Submissions gathered for one commit. */
+typedef struct {
+    intake_t *in;
+    intake_item_t *items;
+    size_t n, cap;
+    smap_t *tokens; /* token -> item index, within the batch */
+    uint64_t last_seq;
+} intake_batch_t;
+
+/* intake.c: answers on the front socket (never blocking: a submitter that
+ * went away will resend). */
+void intake_reply(intake_t *in, const wire_peer_t *peer, uint64_t corr, bool has_corr,
+                  Carerhub__Envelope *env);
+void intake_reply_error(intake_t *in, const wire_peer_t *peer, uint64_t corr, bool has_corr,
+                        const char *code, const char *message);
+void intake_reply_submit(intake_t *in, const wire_peer_t *peer, uint64_t corr, bool has_corr,
+                         Carerhub__SubmitReply__Status status, const char *id, const ferrs_t *errs);
+
+/* intake_spool.c */
+/* Opens the spool in dir and reads its epoch and numbering; exits when it
+ * cannot (a daemon without its spool takes nothing). */
+void intake_spool_open(intake_t *in, const char *dir);
+/* The sequence number of one of this intake's referral ids, or 0. */
+uint64_t intake_seq_of(const intake_t *in, const char *id);
+/* A new item at the end of the batch, owning env. */
+intake_item_t *intake_batch_add(intake_batch_t *b, const wire_peer_t *peer,
+                                Carerhub__Envelope *env);
+/* Commits the batch, then answers every submitter in it; empties it. */
+void intake_commit(intake_t *in, intake_batch_t *b);
+/* Answers an operator's status query from the spool. */
+void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *env);
+
+/* intake_submit.c */
+/* Judges a submission: answered at once when refused or a resend, else
+ * added to the batch. Takes ownership of env. */
+void intake_submit(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,
+                   Carerhub__Envelope *env);
+/* Forgets tokens older than INTAKE_TOKEN_KEEP_MS. */
+void intake_prune_tokens(intake_t *in);
+
+/* intake_forward.c */
+/* (Re)opens the socket to the router. */
+void intake_back_open(intake_t *in);
+/* Sends the spool and the audit records waiting, while the window allows. */
+void intake_forward(intake_t *in);
+/* Keeps the audit events of this pass in the spool, for the router. */
+void intake_store_audit(intake_t *in);
+/* Reads the router's acknowledgements and deletes what it has taken. */
+void intake_drain_back(intake_t *in);
+/* Starts over when the router has been silent too long. */
+void intake_check_retry(intake_t *in);
+
+#endif

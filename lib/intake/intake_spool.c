@@ -1,0 +1,267 @@
+/*
+ * The intake's spool: see intake_impl.h. Spool keys are 8-byte big-endian
+ * sequence numbers, so the spool is read in the order referrals were
+ * accepted. A referral id is PREFIX-EPOCH-SEQ: the epoch is chosen at random
+ * when the spool is created, so that ids stay unique even if a spool is
+ * ever lost and started again.
+ */
+#include "intake/intake_impl.h"
+
+#include "domain/referral.h"
+#include "store.pb-c.h"
+#include "util/be64.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+const char *const intake_dbs[] = {"spool", "tokens", "meta", "audit", NULL};
+
+/* The sequence number of one of our referral ids, or 0 if it is not ours. */
+uint64_t intake_seq_of(const intake_t *in, const char *id)
+{
+    const char *prefix = referral_id_prefix(in->kind->source);
+    size_t pn = strlen(prefix), en = strlen(in->epoch);
+    char *end;
+    unsigned long long v;
+    if (strncmp(id, prefix, pn) != 0 || id[pn] != '-' || strncmp(id + pn + 1, in->epoch, en) != 0 ||
+        id[pn + 1 + en] != '-')
+        return 0;
+    id += pn + en + 2;
+    if (*id < '1' || *id > '9')
+        return 0;
+    errno = 0;
+    v = strtoull(id, &end, 10);
+    return errno || *end ? 0 : (uint64_t)v;
+}
+
+static void s_epoch(char out[7])
+{
+    static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    uint8_t r[6];
+    if (getrandom(r, sizeof r, 0) != sizeof r)
+        log_fatal("cannot read random bytes");
+    for (int i = 0; i < 6; i++)
+        out[i] = alphabet[r[i] & 31];
+    out[6] = '\0';
+}
+
+typedef struct {
+    intake_t *in;
+    char epoch[8];
+    uint64_t seq, audit;
+} s_meta_t;
+
+static int s_meta_init(MDB_txn *txn, void *arg)
+{
+    s_meta_t *m = arg;
+    MDB_dbi dbi = store_dbi(m->in->store, INTAKE_DB_META);
+    MDB_val k = store_val("epoch"), v;
+    int rc = mdb_get(txn, dbi, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        s_epoch(m->epoch);
+        v = store_val(m->epoch);
+        if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
+            return rc;
+        m->seq = 0;
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (v.mv_size >= sizeof m->epoch)
+        return MDB_CORRUPTED;
+    memcpy(m->epoch, v.mv_data, v.mv_size);
+    m->epoch[v.mv_size] = '\0';
+    k = store_val("seq");
+    rc = mdb_get(txn, dbi, &k, &v);
+    m->seq = rc == 0 && v.mv_size == 8 ? be64_get(v.mv_data) : 0;
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    k = store_val("audit");
+    rc = mdb_get(txn, dbi, &k, &v);
+    m->audit = rc == 0 && v.mv_size == 8 ? be64_get(v.mv_data) : 0;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+void intake_spool_open(intake_t *in, const char *dir)
+{
+    store_opts_t so = {.dbs = intake_dbs};
+    s_meta_t meta;
+    MDB_txn *txn;
+    MDB_stat st;
+    int err, rc;
+    so.map_size = (size_t)in->conf->store_map_mb << 20;
+    in->store = store_open(dir, &so, &err);
+    if (!in->store)
+        log_fatalx("cannot open the spool in %s: %s", dir, store_strerror(err));
+    memset(&meta, 0, sizeof meta);
+    meta.in = in;
+    if ((rc = store_write(in->store, s_meta_init, &meta)) != 0)
+        log_fatalx("cannot read the spool in %s: %s", dir, store_strerror(rc));
+    memcpy(in->epoch, meta.epoch, sizeof in->epoch);
+    in->next_seq = meta.seq;
+    in->next_audit = meta.audit;
+    if (store_read(in->store, &txn) == 0) {
+        if (mdb_stat(txn, store_dbi(in->store, INTAKE_DB_SPOOL), &st) == 0 && st.ms_entries)
+            log_info("recovering: %zu referral(s) in the spool to forward", (size_t)st.ms_entries);
+        mdb_txn_abort(txn);
+    }
+}
+
+static int s_write_batch(MDB_txn *txn, void *arg)
+{
+    intake_batch_t *b = arg;
+    intake_t *in = b->in;
+    int64_t now = clock_now_ms();
+    uint8_t key[8];
+    int rc;
+
+    for (size_t i = 0; i < b->n; i++) {
+        intake_item_t *it = &b->items[i];
+        Carerhub__SubmitRequest *req = it->env->submit;
+        Carerhub__SpoolEntry e = CARERHUB__SPOOL_ENTRY__INIT;
+        MDB_val k = {8, key}, v;
+        uint8_t *buf;
+        if (it->same_as >= 0)
+            continue;
+        e.referral = req->referral;
+        e.token = req->token;
+        v.mv_size = carerhub__spool_entry__get_packed_size(&e);
+        buf = xmalloc(v.mv_size);
+        carerhub__spool_entry__pack(&e, buf);
+        v.mv_data = buf;
+        be64_put(it->seq, key);
+        rc = mdb_put(txn, store_dbi(in->store, INTAKE_DB_SPOOL), &k, &v, MDB_APPEND);
+        free(buf);
+        if (rc == MDB_KEYEXIST)
+            rc = mdb_put(txn, store_dbi(in->store, INTAKE_DB_SPOOL), &k, &v, 0);
+        if (rc)
+            return rc;
+        if (it->tkey[0]) {
+            Carerhub__TokenEntry t = CARERHUB__TOKEN_ENTRY__INIT;
+            uint8_t tbuf[128];
+            MDB_val tk = store_val(it->tkey), tv;
+            t.referral_id = it->id;
+            t.has_at = true;
+            t.at = now;
+            t.has_digest = true;
+            t.digest.len = INTAKE_DIGEST;
+            t.digest.data = it->digest;
+            tv.mv_size = carerhub__token_entry__pack(&t, tbuf);
+            tv.mv_data = tbuf;
+            if ((rc = mdb_put(txn, store_dbi(in->store, INTAKE_DB_TOKENS), &tk, &tv, 0)) != 0)
+                return rc;
+        }
+    }
+    {
+        MDB_val k = store_val("seq"), v = {8, key};
+        be64_put(b->last_seq, key);
+        return mdb_put(txn, store_dbi(in->store, INTAKE_DB_META), &k, &v, 0);
+    }
+}
+
+static void s_batch_clear(intake_batch_t *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        carerhub__envelope__free_unpacked(b->items[i].env, NULL);
+    b->n = 0;
+    smap_destroy(&b->tokens);
+    b->tokens = smap_new();
+}
+
+/* Commits the batch, then answers every submitter in it. */
+void intake_commit(intake_t *in, intake_batch_t *b)
+{
+    int rc;
+    if (b->n == 0)
+        return;
+    rc = store_write(in->store, s_write_batch, b);
+    if (rc != 0) {
+        log_error("cannot store %zu referral(s): %s; answering \"temporarily unavailable\"", b->n,
+                  store_strerror(rc));
+        in->next_seq = b->items[0].seq;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        intake_item_t *it = &b->items[i];
+        const char *id = it->same_as >= 0 ? b->items[it->same_as].id : it->id;
+        if (rc == 0) {
+            intake_reply_submit(in, &it->peer, it->corr, it->has_corr,
+                                CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED, id, NULL);
+            if (it->same_as < 0) {
+                in->accepted++;
+                log_info("accepted %s", id);
+            }
+        } else {
+            intake_reply_submit(in, &it->peer, it->corr, it->has_corr,
+                                CARERHUB__SUBMIT_REPLY__STATUS__UNAVAILABLE, NULL, NULL);
+            in->unavailable++;
+        }
+    }
+    s_batch_clear(b);
+}
+
+intake_item_t *intake_batch_add(intake_batch_t *b, const wire_peer_t *peer, Carerhub__Envelope *env)
+{
+    intake_item_t *it;
+    b->items = xgrow(b->items, &b->cap, b->n + 1, sizeof *b->items);
+    it = &b->items[b->n++];
+    memset(it, 0, sizeof *it);
+    it->peer = *peer;
+    it->corr = env->corr;
+    it->has_corr = env->has_corr;
+    it->env = env;
+    it->same_as = -1;
+    return it;
+}
+
+void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *env)
+{
+    Carerhub__Envelope out = CARERHUB__ENVELOPE__INIT;
+    Carerhub__StatusReply rep = CARERHUB__STATUS_REPLY__INIT;
+    const char *id = env->status_query->referral_id;
+    uint64_t seq = id && strlen(id) < 64 ? intake_seq_of(in, id) : 0;
+    Carerhub__SpoolEntry *e = NULL;
+    const participant_t *who = secure_peer(in->sec, peer);
+    char actor[80];
+    MDB_txn *txn;
+
+    secure_actor(in->sec, peer, actor, sizeof actor);
+    if (!who || who->role != ROLE_OPERATOR) {
+        secure_refused(in->sec, "refused-message", actor, NULL,
+                       "status query refused: operators only");
+        in->bad++;
+        intake_reply_error(in, peer, env->corr, env->has_corr, "forbidden",
+                           "status queries need an operator key");
+        return;
+    }
+    secure_audit(in->sec, "status", actor, id && strlen(id) < 64 ? id : NULL, NULL);
+
+    rep.has_state = true;
+    rep.state = CARERHUB__STATUS_REPLY__STATE__UNKNOWN;
+    rep.referral_id = (char *)id;
+    rep.where = (char *)in->kind->dir;
+    if (seq && store_read(in->store, &txn) == 0) {
+        uint8_t key[8];
+        MDB_val k = {8, key}, v;
+        be64_put(seq, key);
+        if (mdb_get(txn, store_dbi(in->store, INTAKE_DB_SPOOL), &k, &v) == 0)
+            e = carerhub__spool_entry__unpack(NULL, v.mv_size, v.mv_data);
+        mdb_txn_abort(txn);
+    }
+    if (e && e->referral) {
+        rep.state = CARERHUB__STATUS_REPLY__STATE__SPOOLED;
+        rep.has_accepted_at = true;
+        rep.accepted_at = e->referral->received_at;
+        rep.detail = (char *)"accepted; waiting for the router to take it";
+    }
+    out.body_case = CARERHUB__ENVELOPE__BODY_STATUS_REPLY;
+    out.status_reply = &rep;
+    intake_reply(in, peer, env->corr, env->has_corr, &out);
+    if (e)
+        carerhub__spool_entry__free_unpacked(e, NULL);
+}

@@ -1,0 +1,278 @@
+/*
+ * Judging a submission: see intake_impl.h. The key decides what may be
+ * submitted here and for whom; the referral is checked against the rules of
+ * its source; a token makes a resend harmless, for its own submitter only.
+ */
+#include "intake/intake_impl.h"
+
+#include "domain/referral.h"
+#include "store.pb-c.h"
+#include "util/be64.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A token is the submitter's own: two practices that happen to choose the
+ * same token never see each other's referrals. Keys of the token table and
+ * of a batch's token map are "<participant id>\n<token>". */
+static void s_token_key(const participant_t *who, const char *token, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s\n%s", who->id, token);
+}
+
+/* What a resend must repeat: a digest of the referral as checked. */
+static void s_digest(const Carerhub__Referral *r, uint8_t out[INTAKE_DIGEST])
+{
+    size_t n = carerhub__referral__get_packed_size(r);
+    uint8_t *buf = xmalloc(n ? n : 1);
+    carerhub__referral__pack(r, buf);
+    crypto_generichash(out, INTAKE_DIGEST, buf, n, NULL, 0);
+    free(buf);
+}
+
+/* The id already given to a submitter's token, and the digest of what it
+ * was given for, from the spool's token table. */
+static bool s_token_known(intake_t *in, const char *tkey, char *id, size_t idsz,
+                          uint8_t digest[INTAKE_DIGEST])
+{
+    MDB_txn *txn;
+    MDB_val k = store_val(tkey), v;
+    bool found = false;
+    if (store_read(in->store, &txn) != 0)
+        return false;
+    if (mdb_get(txn, store_dbi(in->store, INTAKE_DB_TOKENS), &k, &v) == 0) {
+        Carerhub__TokenEntry *t = carerhub__token_entry__unpack(NULL, v.mv_size, v.mv_data);
+        if (t && t->referral_id) {
+            snprintf(id, idsz, "%s", t->referral_id);
+            memset(digest, 0, INTAKE_DIGEST);
+            if (t->has_digest && t->digest.len == INTAKE_DIGEST)
+                memcpy(digest, t->digest.data, INTAKE_DIGEST);
+            found = true;
+        }
+        if (t)
+            carerhub__token_entry__free_unpacked(t, NULL);
+    }
+    mdb_txn_abort(txn);
+    return found;
+}
+
+static bool s_token_ok(const char *t)
+{
+    size_t n = strlen(t);
+    if (n == 0 || n > INTAKE_TOKEN_MAX)
+        return false;
+    for (; *t; t++)
+        if (*t < 0x21 || *t > 0x7e)
+            return false;
+    return true;
+}
+
+/* "F81001", "F81001 or F81002", "F81001, F81002 or F81003", and past five
+ * "F81001, F81002, F81003 and 4 others". */
+static void s_scope_list(const participant_t *who, char *out, size_t outsz)
+{
+    size_t n = who->nscopes, shown = n > 5 ? 3 : n, len = 0;
+    if (n == 0) {
+        snprintf(out, outsz, "nobody");
+        return;
+    }
+    out[0] = '\0';
+    for (size_t i = 0; i < shown && len < outsz; i++) {
+        const char *sep = i == 0 ? "" : (i + 1 == shown && shown == n) ? " or " : ", ";
+        len += (size_t)snprintf(out + len, outsz - len, "%s%s", sep, who->scopes[i]);
+    }
+    if (shown < n && len < outsz)
+        snprintf(out + len, outsz - len, " and %zu others", n - shown);
+}
+
+/* Checks a submission's referral against the source's rules and the key's
+ * scope, adding every problem to errs. */
+static void s_check(intake_t *in, const participant_t *who, const char *actor,
+                    Carerhub__Referral *r, ferrs_t *errs)
+{
+    const char *field = referral_org_field(in->kind->source);
+    referral_ctx_t ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.today = date_today();
+    ctx.geo = route_geo(in->rt);
+    if (in->pcdb) {
+        ctx.unit = pcdb_lookup;
+        ctx.unit_arg = in->pcdb;
+    }
+    referral_check_unknown(&r->base, "", errs);
+    referral_check(r, in->kind->source, &ctx, errs);
+    /* The key decides whose referrals these may be: a practice sends its
+     * own cards, a trust its own discharges, a school its pupils. */
+    if (!ferrs_has(errs, field) && !participant_in_scope(who, referral_org(r))) {
+        const char *org = referral_org(r) ? referral_org(r) : "(none)";
+        char why[200], scopes[200];
+        s_scope_list(who, scopes, sizeof scopes);
+        ferrs_add(errs, field, "forbidden",
+                  "%s is not yours to refer for: your key (%s) may refer for %s only", org, who->id,
+                  scopes);
+        snprintf(why, sizeof why, "referral for %.60s refused: outside the scope of the key", org);
+        secure_refused(in->sec, "refused-message", actor, NULL, why);
+    }
+}
+
+/* Refuses a submission whose key may not submit here. */
+static bool s_role_refused(intake_t *in, const participant_t *who, const char *actor,
+                           const wire_peer_t *peer, const Carerhub__Envelope *env)
+{
+    role_t want = ROLE_GP;
+    char why[200];
+    if (referral_submitter_role(in->kind->source, &want) == 0 && who && who->role == want)
+        return false;
+    snprintf(why, sizeof why,
+             "a %s key may not submit here: the %s intake takes referrals from %s keys only",
+             who ? role_name(who->role) : "unlisted", referral_source_name(in->kind->source),
+             role_name(want));
+    secure_refused(in->sec, "refused-message", actor, NULL, why);
+    in->bad++;
+    intake_reply_error(in, peer, env->corr, env->has_corr, "forbidden", why);
+    return true;
+}
+
+static void s_reject(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *env, ferrs_t *errs)
+{
+    in->rejected++;
+    log_info("rejected a %s referral: %zu problem(s), first %s: %s",
+             referral_source_name(in->kind->source), errs->n, errs->v[0].field, errs->v[0].code);
+    intake_reply_submit(in, peer, env->corr, env->has_corr,
+                        CARERHUB__SUBMIT_REPLY__STATUS__REJECTED, NULL, errs);
+    ferrs_free(errs);
+    carerhub__envelope__free_unpacked(env, NULL);
+}
+
+/* A resend of a token this submitter used before: the same answer if it
+ * is the same referral, a refusal if the token now comes with another.
+ * Returns true when the submission was answered or queued so. */
+static bool s_resent(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,
+                     Carerhub__Envelope *env, const char *tkey, const uint8_t digest[INTAKE_DIGEST])
+{
+    uint8_t before[INTAKE_DIGEST];
+    char known[64];
+    uint64_t item;
+    ferrs_t errs = FERRS_INIT;
+    if (smap_get(b->tokens, tkey, &item)) {
+        if (memcmp(b->items[item].digest, digest, INTAKE_DIGEST) == 0) {
+            /* Still in this batch: answered with it. */
+            intake_batch_add(b, peer, env)->same_as = (int)item;
+            return true;
+        }
+    } else if (s_token_known(in, tkey, known, sizeof known, before)) {
+        if (memcmp(before, digest, INTAKE_DIGEST) == 0) {
+            intake_reply_submit(in, peer, env->corr, env->has_corr,
+                                CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED, known, NULL);
+            carerhub__envelope__free_unpacked(env, NULL);
+            return true;
+        }
+    } else {
+        return false;
+    }
+    ferrs_add(&errs, "token", "reused",
+              "this token was already used for a different referral: send each referral with "
+              "a token of its own");
+    s_reject(in, peer, env, &errs);
+    return true;
+}
+
+/* Takes ownership of env. */
+void intake_submit(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,
+                   Carerhub__Envelope *env)
+{
+    Carerhub__SubmitRequest *req = env->submit;
+    Carerhub__Referral *r = req->referral;
+    const participant_t *who = secure_peer(in->sec, peer);
+    ferrs_t errs = FERRS_INIT;
+    char day[DATE_STRLEN], actor[80], tkey[INTAKE_TOKEN_MAX + 100];
+    uint8_t digest[INTAKE_DIGEST];
+    intake_item_t *it;
+
+    secure_actor(in->sec, peer, actor, sizeof actor);
+    if (s_role_refused(in, who, actor, peer, env)) {
+        carerhub__envelope__free_unpacked(env, NULL);
+        return;
+    }
+    if (req->token && !s_token_ok(req->token))
+        ferrs_add(&errs, "token", "format", "must be 1-%d printable characters", INTAKE_TOKEN_MAX);
+    if (!r)
+        ferrs_add(&errs, "referral", "required", "the submission holds no referral");
+    else
+        s_check(in, who, actor, r, &errs);
+    if (errs.n) {
+        s_reject(in, peer, env, &errs);
+        return;
+    }
+    /* The hub's own fields are set below; a resend is judged on the rest. */
+    free(r->id);
+    free(r->referral_date);
+    free(r->submitted_by);
+    r->id = r->referral_date = r->submitted_by = NULL;
+    r->has_received_at = false;
+    r->has_source = true;
+    r->source = in->kind->source;
+    s_digest(r, digest);
+    if (req->token) {
+        s_token_key(who, req->token, tkey, sizeof tkey);
+        if (s_resent(in, b, peer, env, tkey, digest))
+            return;
+    }
+
+    /* Stamp what the hub, not the submitter, decides. */
+    r->has_received_at = true;
+    r->received_at = clock_now_ms();
+    date_format(date_of_ms(r->received_at), day);
+    r->referral_date = xstrdup(day);
+    r->submitted_by = xstrdup(who->id);
+
+    it = intake_batch_add(b, peer, env);
+    memcpy(it->digest, digest, INTAKE_DIGEST);
+    it->seq = ++in->next_seq;
+    b->last_seq = it->seq;
+    snprintf(it->id, sizeof it->id, "%s-%s-%llu", referral_id_prefix(in->kind->source), in->epoch,
+             (unsigned long long)it->seq);
+    r->id = xstrdup(it->id);
+    if (req->token) {
+        snprintf(it->tkey, sizeof it->tkey, "%s", tkey);
+        smap_put(b->tokens, tkey, b->n - 1);
+    }
+}
+
+/* --- tokens ------------------------------------------------------------- */
+
+static int s_prune_tokens(MDB_txn *txn, void *arg)
+{
+    intake_t *in = arg;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int64_t cutoff = clock_now_ms() - INTAKE_TOKEN_KEEP_MS;
+    int rc, n = 0;
+    if ((rc = mdb_cursor_open(txn, store_dbi(in->store, INTAKE_DB_TOKENS), &cur)) != 0)
+        return rc;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0 && n < 100000) {
+        Carerhub__TokenEntry *t = carerhub__token_entry__unpack(NULL, v.mv_size, v.mv_data);
+        bool old = !t || t->at < cutoff;
+        if (t)
+            carerhub__token_entry__free_unpacked(t, NULL);
+        if (old && (rc = mdb_cursor_del(cur, 0)) != 0)
+            break;
+        n++;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+void intake_prune_tokens(intake_t *in)
+{
+    int rc = store_write(in->store, s_prune_tokens, in);
+    if (rc != 0)
+        log_warn("cannot prune old tokens: %s", store_strerror(rc));
+}
