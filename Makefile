@@ -108,7 +108,13 @@ $(OUT)/$(2): $(patsubst %.c,$(B)/%.o,$(sort $(wildcard services/$(1)/*.c))) $(LI
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(word 1,$(subst :, ,$(s))),$(word 2,$(subst :, ,$(s))))))
 
-$(TEST_BIN): $(TEST_SRC:%.c=$(B)/%.o) $(LIBA)
+# The router's own objects (all but its main) are linked into the unit test
+# runner, so that its taking, matching and delivering have unit tests.
+ROUTER_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out services/router/main.c,\
+                $(sort $(wildcard services/router/*.c))))
+$(B)/tests/unit/%.o: override CFLAGS += -Iservices
+
+$(TEST_BIN): $(TEST_SRC:%.c=$(B)/%.o) $(ROUTER_OBJ) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

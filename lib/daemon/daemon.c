@@ -5,6 +5,7 @@
 
 #include "domain/pcdb.h"
 #include "domain/route.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "wire/wire.h"
@@ -224,6 +225,23 @@ void daemon_lock(const char *dir)
     }
     /* The descriptor stays open, and the lock held, until the process ends. */
     free(path);
+}
+
+char *daemon_data_dir(const hubconf_t *conf, const char *name)
+{
+    char *dir = hubconf_data_path(conf, name);
+    if (file_private_dir(dir) < 0)
+        log_fatal("cannot create %s", dir);
+    daemon_lock(dir);
+    return dir;
+}
+
+void daemon_check_done(const daemon_args_t *a)
+{
+    if (!a->check_only)
+        return;
+    printf("configuration OK\n");
+    exit(0);
 }
 
 route_t *daemon_load_routing(const hubconf_t *conf)

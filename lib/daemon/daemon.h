@@ -59,6 +59,12 @@ void daemon_zmq_term(void);
 /* Takes an exclusive lock on dir/lock so that two copies of a daemon never
  * share a data directory. Exits if another process holds it. */
 void daemon_lock(const char *dir);
+/* The daemon's own data directory, data_dir/name: created private (0700)
+ * if need be and locked (daemon_lock). Exits if it cannot be. Free it. */
+char *daemon_data_dir(const hubconf_t *conf, const char *name);
+/* With -n, when everything has been loaded and checked: prints
+ * "configuration OK" and exits 0. */
+void daemon_check_done(const daemon_args_t *a);
 /* The routing configuration, its problems logged; NULL if it has any. */
 route_t *daemon_load_routing(const hubconf_t *conf);
 /* SIGHUP for a daemon that routes: the new configuration with *rt its

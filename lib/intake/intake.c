@@ -173,17 +173,9 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     in.rt = daemon_load_routing(in.conf);
     if (!in.rt)
         return EX_CONFIG;
-    if (in.args.check_only) {
-        printf("configuration OK\n");
-        route_destroy(&in.rt);
-        hubconf_destroy(&in.conf);
-        return 0;
-    }
+    daemon_check_done(&in.args);
     daemon_signals();
-    dir = hubconf_data_path(in.conf, kind->dir);
-    if (file_private_dir(dir) < 0)
-        log_fatal("cannot create %s", dir);
-    daemon_lock(dir);
+    dir = daemon_data_dir(in.conf, kind->dir);
     intake_spool_open(&in, dir);
     in.sec = secure_start(in.conf, kind->dir);
     daemon_open_pcdb(in.conf, &in.pcdb);

@@ -6,8 +6,9 @@
  * delivers each provider's outbox to that provider's agent with credit-based
  * flow control, and redelivers what is not acknowledged.
  *
- * main.c runs the loop; router_take.c stores referrals; router_deliver.c
- * serves provider agents; router_control.c answers operators.
+ * main.c runs the loop; router_intake.c reads the intakes' forwards and
+ * router_take.c stores referrals; router_deliver.c serves provider agents;
+ * router_control.c answers operators.
  */
 #ifndef CARERHUB_ROUTER_H
 #define CARERHUB_ROUTER_H
@@ -74,6 +75,12 @@ typedef struct {
     unsigned long taken, duplicates, parked, bad;
 } router_t;
 
+/* The tables' names, in the order of the enum above, NULL-terminated. */
+extern const char *const router_dbs[];
+/* Reads the outbox, audit and case numbering from meta (a store_write
+ * function; arg is the router). */
+int router_load_meta(MDB_txn *txn, void *arg);
+
 /* An intake's Forward message, waiting to be stored and acknowledged. */
 typedef struct {
     wire_peer_t peer;
@@ -86,6 +93,20 @@ typedef struct {
 /* Whether a referral of a forward is the forwarding intake's to send: its
  * own source, and an id its intake would give. */
 bool router_fwd_allows(const router_fwd_t *f, const Carerhub__Referral *ref);
+
+/* Opens the case store in dir and reads its numbering, or exits. */
+void router_store_open(router_t *r, const char *dir);
+
+/* Each socket is opened (CURVE server, bound) by its module. */
+void router_intake_open(router_t *r);
+void router_deliver_open(router_t *r);
+void router_control_open(router_t *r);
+/* Frees what the router keeps for each agent. */
+void router_agents_free(router_t *r);
+
+/* Intakes: reads up to one batch of forwarded referrals, stores them in
+ * one transaction, then acknowledges them. */
+void router_intake_drain(router_t *r);
 
 /* Appends the audit events the security layer recorded (refused
  * connections), in one transaction. */
@@ -107,6 +128,9 @@ int router_audit(router_t *r, MDB_txn *txn, const char *event, const char *actor
  * the "parked" counter and an audit record), inside a write transaction. */
 int router_park(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
                 const char *reason);
+/* The same in a transaction of its own, with the numbering saved: returns
+ * 0 once committed, or the store error. */
+int router_park_now(router_t *r, Carerhub__Referral *ref, const char *actor, const char *reason);
 /* Saves the outbox, audit and case numbering inside a write transaction. */
 int router_put_meta(router_t *r, MDB_txn *txn);
 /* Adds to a named counter inside a write transaction. */
@@ -142,8 +166,5 @@ Carerhub__CaseRecord *router_get_case(router_t *r, MDB_txn *txn, const char *id)
 /* Packs and puts a protobuf message. */
 int router_put(router_t *r, MDB_txn *txn, int db, const void *key, size_t klen,
                const ProtobufCMessage *msg);
-
-void router_key8(uint64_t v, uint8_t out[8]);
-uint64_t router_unkey8(const void *p);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include "router.h"
 
+#include "util/be64.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -57,7 +58,7 @@ static void s_status(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
         if (!rec->has_delivered_at &&
             mdb_get(txn, store_dbi(r->store, DB_DELIVERED), &k, &v) == 0 && v.mv_size == 8) {
             rec->has_delivered_at = true;
-            rec->delivered_at = (int64_t)router_unkey8(v.mv_data);
+            rec->delivered_at = (int64_t)be64_get(v.mv_data);
         }
         c = rec->case_id ? router_get_case(r, txn, rec->case_id) : NULL;
         s.state = rec->has_delivered_at ? CARERHUB__STATUS_REPLY__STATE__DELIVERED
@@ -117,7 +118,7 @@ static void s_stats(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
         carerhub__count__init(&counts[n]);
         counts[n].key = xstrndup(k.mv_data, k.mv_size);
         counts[n].has_value = true;
-        counts[n].value = router_unkey8(v.mv_data);
+        counts[n].value = be64_get(v.mv_data);
         n++;
     }
     mdb_cursor_close(cur);
@@ -150,7 +151,7 @@ static void s_audit(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
     int rc;
 
     recs = xcalloc(limit, sizeof *recs);
-    router_key8(q->has_after ? q->after + 1 : 0, key);
+    be64_put(q->has_after ? q->after + 1 : 0, key);
     mdb_cursor_open(txn, store_dbi(r->store, DB_AUDIT), &cur);
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -178,6 +179,13 @@ static void s_audit(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
     for (size_t i = 0; i < n; i++)
         carerhub__audit_record__free_unpacked(recs[i], NULL);
     free(recs);
+}
+
+void router_control_open(router_t *r)
+{
+    r->control_sock = daemon_socket(ZMQ_ROUTER);
+    secure_server(r->sec, r->control_sock, "router control socket");
+    daemon_bind(r->control_sock, r->conf->router.control_endpoint);
 }
 
 void router_control_drain(router_t *r)

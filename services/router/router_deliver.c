@@ -9,6 +9,7 @@
  */
 #include "router.h"
 
+#include "util/be64.h"
 #include "domain/referral.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -205,7 +206,7 @@ static int s_ack_txn(MDB_txn *txn, void *arg)
     a->done = 0;
     smap_destroy(&a->tally);
     a->tally = smap_new();
-    router_key8((uint64_t)now, when);
+    be64_put((uint64_t)now, when);
     for (size_t i = 0; i < a->n; i++) {
         uint8_t key[64];
         MDB_val k, v;
@@ -241,12 +242,32 @@ static int s_ack_txn(MDB_txn *txn, void *arg)
     if (rc == 0) {
         uint8_t buf[8];
         MDB_val k = store_val("audit"), v = {8, buf};
-        router_key8(r->next_audit, buf);
+        be64_put(r->next_audit, buf);
         rc = mdb_put(txn, store_dbi(r->store, DB_META), &k, &v, 0);
     }
     if (rc)
         r->next_audit = audit0;
     return rc;
+}
+
+void router_deliver_open(router_t *r)
+{
+    int one = 1, hwm = 100000;
+    r->delivery_sock = daemon_socket(ZMQ_ROUTER);
+    /* Tell us when an agent is gone instead of dropping its deliveries. */
+    zmq_setsockopt(r->delivery_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_setsockopt(r->delivery_sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    secure_server(r->sec, r->delivery_sock, "router delivery socket");
+    daemon_bind(r->delivery_sock, r->conf->router.delivery_endpoint);
+}
+
+void router_agents_free(router_t *r)
+{
+    for (size_t i = 0; i < r->nagents; i++) {
+        free(r->agents[i].seqs);
+        free(r->agents[i].sent_at);
+        smap_destroy(&r->agents[i].pending);
+    }
 }
 
 void router_agents_recheck(router_t *r)
@@ -521,7 +542,7 @@ void router_deliver_send(router_t *r)
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
         while (rc == 0 && a->inflight < a->window && k.mv_size == plen + 8 &&
                memcmp(k.mv_data, a->provider, plen) == 0) {
-            uint64_t seq = router_unkey8((const uint8_t *)k.mv_data + plen);
+            uint64_t seq = be64_get((const uint8_t *)k.mv_data + plen);
             Carerhub__OutboxEntry *e = carerhub__outbox_entry__unpack(NULL, v.mv_size, v.mv_data);
             int sent = e ? s_send_one(r, txn, a, seq, e) : 1;
             if (e)

@@ -5,6 +5,7 @@
  */
 #include "router.h"
 
+#include "util/be64.h"
 #include "domain/postcode.h"
 #include "domain/referral.h"
 #include "util/buf.h"
@@ -19,97 +20,6 @@
 #include <string.h>
 
 #define S_ID_MAX 64
-
-void router_key8(uint64_t v, uint8_t out[8])
-{
-    for (int i = 7; i >= 0; i--) {
-        out[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
-uint64_t router_unkey8(const void *p)
-{
-    const uint8_t *b = p;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | b[i];
-    return v;
-}
-
-size_t router_outbox_key(const char *provider, uint64_t seq, uint8_t *out, size_t outsz)
-{
-    size_t n = strlen(provider);
-    if (n + 9 > outsz)
-        n = outsz - 9;
-    memcpy(out, provider, n);
-    out[n] = '\0';
-    router_key8(seq, out + n + 1);
-    return n + 9;
-}
-
-int router_put(router_t *r, MDB_txn *txn, int db, const void *key, size_t klen,
-               const ProtobufCMessage *msg)
-{
-    MDB_val k = {klen, (void *)key}, v;
-    uint8_t stackbuf[4096], *buf = stackbuf;
-    int rc;
-    v.mv_size = protobuf_c_message_get_packed_size(msg);
-    if (v.mv_size > sizeof stackbuf)
-        buf = xmalloc(v.mv_size);
-    protobuf_c_message_pack(msg, buf);
-    v.mv_data = buf;
-    rc = mdb_put(txn, store_dbi(r->store, (size_t)db), &k, &v, 0);
-    if (buf != stackbuf)
-        free(buf);
-    return rc;
-}
-
-Carerhub__ReferralRecord *router_get_referral(router_t *r, MDB_txn *txn, const char *id)
-{
-    MDB_val k = store_val(id), v;
-    if (strlen(id) > S_ID_MAX || mdb_get(txn, store_dbi(r->store, DB_REFERRALS), &k, &v) != 0)
-        return NULL;
-    return carerhub__referral_record__unpack(NULL, v.mv_size, v.mv_data);
-}
-
-Carerhub__CaseRecord *router_get_case(router_t *r, MDB_txn *txn, const char *id)
-{
-    MDB_val k = store_val(id), v;
-    if (mdb_get(txn, store_dbi(r->store, DB_CASES), &k, &v) != 0)
-        return NULL;
-    return carerhub__case_record__unpack(NULL, v.mv_size, v.mv_data);
-}
-
-int router_audit_record(router_t *r, MDB_txn *txn, const Carerhub__AuditRecord *rec)
-{
-    Carerhub__AuditRecord a = *rec;
-    uint8_t key[8];
-    a.has_seq = true;
-    a.seq = ++r->next_audit;
-    if (!a.has_at) {
-        a.has_at = true;
-        a.at = clock_now_ms();
-    }
-    if (!a.recorded_by)
-        a.recorded_by = (char *)"carerhub-router";
-    router_key8(a.seq, key);
-    return router_put(r, txn, DB_AUDIT, key, 8, &a.base);
-}
-
-int router_audit(router_t *r, MDB_txn *txn, const char *event, const char *actor,
-                 const char *referral_id, const char *case_id, const char *provider,
-                 const char *detail)
-{
-    Carerhub__AuditRecord a = CARERHUB__AUDIT_RECORD__INIT;
-    a.event = (char *)event;
-    a.actor = (char *)actor;
-    a.referral_id = (char *)referral_id;
-    a.case_id = (char *)case_id;
-    a.provider = (char *)provider;
-    a.detail = (char *)detail;
-    return router_audit_record(r, txn, &a);
-}
 
 /* Appends the audit records an intake forwarded. An intake sends them in
  * order and sends again what was not acknowledged, so a record at or below
@@ -133,103 +43,21 @@ static int s_take_intake_audit(router_t *r, MDB_txn *txn, const router_fwd_t *fw
         k = store_val(name);
         if (mdb_get(txn, store_dbi(r->store, DB_META), &k, &v) == 0 && v.mv_size == 16) {
             memcpy(mark, v.mv_data, 16);
-            seen_seq = router_unkey8(mark);
-            seen_at = router_unkey8(mark + 8);
+            seen_seq = be64_get(mark);
+            seen_at = be64_get(mark + 8);
         }
         if (a.seq <= seen_seq && (uint64_t)a.at <= seen_at)
             continue;
         if ((rc = router_audit_record(r, txn, &a)) != 0)
             return rc;
-        router_key8(a.seq, mark);
-        router_key8((uint64_t)a.at, mark + 8);
+        be64_put(a.seq, mark);
+        be64_put((uint64_t)a.at, mark + 8);
         v.mv_data = mark;
         v.mv_size = 16;
         if ((rc = mdb_put(txn, store_dbi(r->store, DB_META), &k, &v, 0)) != 0)
             return rc;
     }
     return 0;
-}
-
-typedef struct {
-    router_t *r;
-    Carerhub__AuditRecord **recs;
-    size_t n;
-} s_events_t;
-
-static int s_events_txn(MDB_txn *txn, void *arg)
-{
-    s_events_t *e = arg;
-    uint64_t audit0 = e->r->next_audit;
-    int rc = 0;
-    for (size_t i = 0; i < e->n && rc == 0; i++) {
-        Carerhub__AuditRecord *a = e->recs[i];
-        rc = router_audit_record(e->r, txn, a);
-    }
-    if (rc == 0) {
-        uint8_t buf[8];
-        MDB_val k = store_val("audit"), v = {8, buf};
-        router_key8(e->r->next_audit, buf);
-        rc = mdb_put(txn, store_dbi(e->r->store, DB_META), &k, &v, 0);
-    }
-    if (rc)
-        e->r->next_audit = audit0;
-    return rc;
-}
-
-void router_store_events(router_t *r)
-{
-    s_events_t e = {r, NULL, 0};
-    int rc;
-    e.n = secure_take(r->sec, &e.recs);
-    if (e.n == 0)
-        return;
-    rc = store_write(r->store, s_events_txn, &e);
-    if (rc)
-        log_error("cannot store %zu audit record(s): %s", e.n,
-                  rc > 0 ? strerror(rc) : mdb_strerror(rc));
-    for (size_t i = 0; i < e.n; i++)
-        carerhub__audit_record__free_unpacked(e.recs[i], NULL);
-    free(e.recs);
-}
-
-int router_count(router_t *r, MDB_txn *txn, const char *name, uint64_t by)
-{
-    MDB_val k = store_val(name), v;
-    uint8_t buf[8];
-    uint64_t n = 0;
-    int rc = mdb_get(txn, store_dbi(r->store, DB_STATS), &k, &v);
-    if (rc == 0 && v.mv_size == 8)
-        n = router_unkey8(v.mv_data);
-    else if (rc && rc != MDB_NOTFOUND)
-        return rc;
-    router_key8(n + by, buf);
-    v.mv_size = 8;
-    v.mv_data = buf;
-    return mdb_put(txn, store_dbi(r->store, DB_STATS), &k, &v, 0);
-}
-
-void router_tally(smap_t *tally, const char *name, uint64_t by)
-{
-    uint64_t n = 0;
-    smap_get(tally, name, &n);
-    smap_put(tally, name, n + by);
-}
-
-typedef struct {
-    router_t *r;
-    MDB_txn *txn;
-} s_tally_ctx_t;
-
-static int s_write_tally(const char *name, uint64_t by, void *arg)
-{
-    s_tally_ctx_t *c = arg;
-    return router_count(c->r, c->txn, name, by);
-}
-
-int router_tally_write(router_t *r, MDB_txn *txn, const smap_t *tally)
-{
-    s_tally_ctx_t c = {r, txn};
-    return smap_each(tally, s_write_tally, &c);
 }
 
 /* The id of the case indexed under key in db, or NULL. Borrowed from txn. */
@@ -292,6 +120,33 @@ static const char *s_submitter(const router_t *r, const Carerhub__Referral *ref,
         participant_in_scope(who, referral_org(ref)))
         return who->id;
     return intake;
+}
+
+typedef struct {
+    router_t *r;
+    Carerhub__Referral *ref;
+    const char *actor;
+    const char *reason;
+} s_park_t;
+
+static int s_park_txn(MDB_txn *txn, void *arg)
+{
+    s_park_t *p = arg;
+    uint64_t audit0 = p->r->next_audit, parked0 = p->r->parked;
+    int rc = router_park(p->r, txn, p->ref, p->actor, p->reason);
+    if (rc == 0)
+        rc = router_put_meta(p->r, txn);
+    if (rc) {
+        p->r->next_audit = audit0;
+        p->r->parked = parked0;
+    }
+    return rc;
+}
+
+int router_park_now(router_t *r, Carerhub__Referral *ref, const char *actor, const char *reason)
+{
+    s_park_t p = {r, ref, actor, reason};
+    return store_write(r->store, s_park_txn, &p);
 }
 
 int router_park(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
@@ -574,21 +429,6 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
 done:
     carerhub__case_record__free_unpacked(c, NULL);
     return rc;
-}
-
-int router_put_meta(router_t *r, MDB_txn *txn)
-{
-    const char *names[] = {"outbox", "audit", "case"};
-    uint64_t vals[] = {r->next_outbox, r->next_audit, r->next_case};
-    for (size_t i = 0; i < 3; i++) {
-        uint8_t buf[8];
-        MDB_val k = store_val(names[i]), v = {8, buf};
-        int rc;
-        router_key8(vals[i], buf);
-        if ((rc = mdb_put(txn, store_dbi(r->store, DB_META), &k, &v, 0)) != 0)
-            return rc;
-    }
-    return 0;
 }
 
 static int s_take_txn(MDB_txn *txn, void *arg)

@@ -1,0 +1,220 @@
+/*
+ * The router's case store: its tables (router.h), the numbering kept in
+ * meta, packing records in and out, the audit trail and the counters.
+ */
+#include "router.h"
+
+#include "util/be64.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_ID_MAX 64
+
+const char *const router_dbs[] = {"referrals", "cases", "by_nhs", "by_key",    "outbox", "audit",
+                                  "parked",    "stats", "meta",   "delivered", NULL};
+
+void router_store_open(router_t *r, const char *dir)
+{
+    store_opts_t so = {.dbs = router_dbs, .map_size = (size_t)256 << 20};
+    int err, rc;
+    if (r->conf->store_map_mb)
+        so.map_size = (size_t)r->conf->store_map_mb << 20;
+    r->store = store_open(dir, &so, &err);
+    if (!r->store)
+        log_fatalx("cannot open the case store in %s: %s", dir, store_strerror(err));
+    if ((rc = store_write(r->store, router_load_meta, r)) != 0)
+        log_fatalx("cannot read the case store in %s: %s", dir, store_strerror(rc));
+}
+
+int router_load_meta(MDB_txn *txn, void *arg)
+{
+    router_t *r = arg;
+    const char *names[] = {"outbox", "audit", "case"};
+    uint64_t *vals[] = {&r->next_outbox, &r->next_audit, &r->next_case};
+    for (size_t i = 0; i < 3; i++) {
+        MDB_val k = store_val(names[i]), v;
+        int rc = mdb_get(txn, store_dbi(r->store, DB_META), &k, &v);
+        if (rc == 0 && v.mv_size == 8)
+            *vals[i] = be64_get(v.mv_data);
+        else if (rc && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
+size_t router_outbox_key(const char *provider, uint64_t seq, uint8_t *out, size_t outsz)
+{
+    size_t n = strlen(provider);
+    if (n + 9 > outsz)
+        n = outsz - 9;
+    memcpy(out, provider, n);
+    out[n] = '\0';
+    be64_put(seq, out + n + 1);
+    return n + 9;
+}
+
+int router_put(router_t *r, MDB_txn *txn, int db, const void *key, size_t klen,
+               const ProtobufCMessage *msg)
+{
+    MDB_val k = {klen, (void *)key}, v;
+    uint8_t stackbuf[4096], *buf = stackbuf;
+    int rc;
+    v.mv_size = protobuf_c_message_get_packed_size(msg);
+    if (v.mv_size > sizeof stackbuf)
+        buf = xmalloc(v.mv_size);
+    protobuf_c_message_pack(msg, buf);
+    v.mv_data = buf;
+    rc = mdb_put(txn, store_dbi(r->store, (size_t)db), &k, &v, 0);
+    if (buf != stackbuf)
+        free(buf);
+    return rc;
+}
+
+Carerhub__ReferralRecord *router_get_referral(router_t *r, MDB_txn *txn, const char *id)
+{
+    MDB_val k = store_val(id), v;
+    if (strlen(id) > S_ID_MAX || mdb_get(txn, store_dbi(r->store, DB_REFERRALS), &k, &v) != 0)
+        return NULL;
+    return carerhub__referral_record__unpack(NULL, v.mv_size, v.mv_data);
+}
+
+Carerhub__CaseRecord *router_get_case(router_t *r, MDB_txn *txn, const char *id)
+{
+    MDB_val k = store_val(id), v;
+    if (mdb_get(txn, store_dbi(r->store, DB_CASES), &k, &v) != 0)
+        return NULL;
+    return carerhub__case_record__unpack(NULL, v.mv_size, v.mv_data);
+}
+
+int router_audit_record(router_t *r, MDB_txn *txn, const Carerhub__AuditRecord *rec)
+{
+    Carerhub__AuditRecord a = *rec;
+    uint8_t key[8];
+    a.has_seq = true;
+    a.seq = ++r->next_audit;
+    if (!a.has_at) {
+        a.has_at = true;
+        a.at = clock_now_ms();
+    }
+    if (!a.recorded_by)
+        a.recorded_by = (char *)"carerhub-router";
+    be64_put(a.seq, key);
+    return router_put(r, txn, DB_AUDIT, key, 8, &a.base);
+}
+
+int router_audit(router_t *r, MDB_txn *txn, const char *event, const char *actor,
+                 const char *referral_id, const char *case_id, const char *provider,
+                 const char *detail)
+{
+    Carerhub__AuditRecord a = CARERHUB__AUDIT_RECORD__INIT;
+    a.event = (char *)event;
+    a.actor = (char *)actor;
+    a.referral_id = (char *)referral_id;
+    a.case_id = (char *)case_id;
+    a.provider = (char *)provider;
+    a.detail = (char *)detail;
+    return router_audit_record(r, txn, &a);
+}
+
+typedef struct {
+    router_t *r;
+    Carerhub__AuditRecord **recs;
+    size_t n;
+} s_events_t;
+
+static int s_events_txn(MDB_txn *txn, void *arg)
+{
+    s_events_t *e = arg;
+    uint64_t audit0 = e->r->next_audit;
+    int rc = 0;
+    for (size_t i = 0; i < e->n && rc == 0; i++) {
+        Carerhub__AuditRecord *a = e->recs[i];
+        rc = router_audit_record(e->r, txn, a);
+    }
+    if (rc == 0) {
+        uint8_t buf[8];
+        MDB_val k = store_val("audit"), v = {8, buf};
+        be64_put(e->r->next_audit, buf);
+        rc = mdb_put(txn, store_dbi(e->r->store, DB_META), &k, &v, 0);
+    }
+    if (rc)
+        e->r->next_audit = audit0;
+    return rc;
+}
+
+void router_store_events(router_t *r)
+{
+    s_events_t e = {r, NULL, 0};
+    int rc;
+    e.n = secure_take(r->sec, &e.recs);
+    if (e.n == 0)
+        return;
+    rc = store_write(r->store, s_events_txn, &e);
+    if (rc)
+        log_error("cannot store %zu audit record(s): %s", e.n,
+                  rc > 0 ? strerror(rc) : mdb_strerror(rc));
+    for (size_t i = 0; i < e.n; i++)
+        carerhub__audit_record__free_unpacked(e.recs[i], NULL);
+    free(e.recs);
+}
+
+int router_count(router_t *r, MDB_txn *txn, const char *name, uint64_t by)
+{
+    MDB_val k = store_val(name), v;
+    uint8_t buf[8];
+    uint64_t n = 0;
+    int rc = mdb_get(txn, store_dbi(r->store, DB_STATS), &k, &v);
+    if (rc == 0 && v.mv_size == 8)
+        n = be64_get(v.mv_data);
+    else if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    be64_put(n + by, buf);
+    v.mv_size = 8;
+    v.mv_data = buf;
+    return mdb_put(txn, store_dbi(r->store, DB_STATS), &k, &v, 0);
+}
+
+void router_tally(smap_t *tally, const char *name, uint64_t by)
+{
+    uint64_t n = 0;
+    smap_get(tally, name, &n);
+    smap_put(tally, name, n + by);
+}
+
+typedef struct {
+    router_t *r;
+    MDB_txn *txn;
+} s_tally_ctx_t;
+
+static int s_write_tally(const char *name, uint64_t by, void *arg)
+{
+    s_tally_ctx_t *c = arg;
+    return router_count(c->r, c->txn, name, by);
+}
+
+int router_tally_write(router_t *r, MDB_txn *txn, const smap_t *tally)
+{
+    s_tally_ctx_t c = {r, txn};
+    return smap_each(tally, s_write_tally, &c);
+}
+
+int router_put_meta(router_t *r, MDB_txn *txn)
+{
+    const char *names[] = {"outbox", "audit", "case"};
+    uint64_t vals[] = {r->next_outbox, r->next_audit, r->next_case};
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t buf[8];
+        MDB_val k = store_val(names[i]), v = {8, buf};
+        int rc;
+        be64_put(vals[i], buf);
+        if ((rc = mdb_put(txn, store_dbi(r->store, DB_META), &k, &v, 0)) != 0)
+            return rc;
+    }
+    return 0;
+}
