@@ -128,14 +128,17 @@ int file_sync_dir(const char *dir)
 
 int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode)
 {
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    char *tmp = xasprintf("%s.tmp.XXXXXX", path);
     char *dir = file_dirname(path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    /* mkostemp creates with O_EXCL and 0600: a name someone planted (a
+     * symlink to a file elsewhere) is never opened, and a random name
+     * cannot be planted ahead. */
+    int fd = mkostemp(tmp, O_CLOEXEC);
     int e;
 
     if (fd < 0)
         goto fail;
-    if (file_write_full(fd, data, n) < 0 || fsync(fd) < 0) {
+    if (fchmod(fd, mode) < 0 || file_write_full(fd, data, n) < 0 || fsync(fd) < 0) {
         e = errno;
         close(fd);
         unlink(tmp);
@@ -159,6 +162,33 @@ fail:
     free(dir);
     errno = e;
     return -1;
+}
+
+int file_rename_noreplace(int fromdir, const char *from, int todir, const char *to)
+{
+    if (renameat2(fromdir, from, todir, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    /* EINVAL: this file system has no RENAME_NOREPLACE; ENOSYS: nor this
+     * kernel. A hard link cannot replace either. */
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    if (linkat(fromdir, from, todir, to, 0) < 0)
+        return -1;
+    if (unlinkat(fromdir, from, 0) < 0) {
+        int e = errno;
+        unlinkat(todir, to, 0);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+bool file_same_file(int dir1, const char *name1, int dir2, const char *name2)
+{
+    struct stat a, b;
+    return fstatat(dir1, name1, &a, AT_SYMLINK_NOFOLLOW) == 0 &&
+           fstatat(dir2, name2, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
 }
 
 bool file_exists(const char *path)

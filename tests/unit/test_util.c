@@ -368,3 +368,58 @@ TEST(file_atomic_write_and_private_dir)
     free(dir);
     free(path);
 }
+
+TEST(file_atomic_write_does_not_follow_a_planted_temporary)
+{
+    char *path = file_join(test_tmpdir(), "f.json");
+    char *planted = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    char *victim = file_join(test_tmpdir(), "victim"), *data;
+    size_t len;
+    struct stat st;
+    FILE *f = fopen(victim, "w");
+    CHECK(f);
+    fputs("keep\n", f);
+    fclose(f);
+    /* The name the temporary used to have, pointing elsewhere. */
+    CHECK_INT(symlink(victim, planted), 0);
+    CHECK_INT(file_write_atomic(path, "{}", 2, 0640), 0);
+    CHECK_INT(file_read_all(victim, 100, &data, &len), 0);
+    CHECK_STR(data, "keep\n");
+    free(data);
+    CHECK_INT(lstat(path, &st), 0);
+    CHECK(S_ISREG(st.st_mode));
+    CHECK_INT(st.st_mode & 0777, 0640);
+    CHECK_INT(file_read_all(path, 100, &data, &len), 0);
+    CHECK_STR(data, "{}");
+    free(data);
+    free(path);
+    free(planted);
+    free(victim);
+}
+
+TEST(file_rename_noreplace_keeps_what_is_there)
+{
+    int dir = open(test_tmpdir(), O_RDONLY | O_DIRECTORY);
+    char *a = file_join(test_tmpdir(), "a"), *b = file_join(test_tmpdir(), "b"), *data;
+    size_t len;
+    CHECK(dir >= 0);
+    CHECK_INT(file_write_atomic(b, "old", 3, 0600), 0);
+    CHECK_INT(file_write_atomic(a, "new", 3, 0600), 0);
+    CHECK_INT(file_rename_noreplace(dir, "a", dir, "b"), -1);
+    CHECK_INT(errno, EEXIST);
+    CHECK_INT(file_read_all(b, 100, &data, &len), 0);
+    CHECK_STR(data, "old");
+    free(data);
+    CHECK(file_exists(a));
+    /* A dangling symlink is there too. */
+    CHECK_INT(symlinkat("nowhere", dir, "c"), 0);
+    CHECK_INT(file_rename_noreplace(dir, "a", dir, "c"), -1);
+    CHECK_INT(errno, EEXIST);
+    CHECK_INT(file_rename_noreplace(dir, "a", dir, "d"), 0);
+    CHECK(!file_exists(a));
+    CHECK(file_same_file(dir, "d", dir, "d"));
+    CHECK(!file_same_file(dir, "d", dir, "b"));
+    close(dir);
+    free(a);
+    free(b);
+}
