@@ -108,7 +108,10 @@ $(OUT)/$(2): $(patsubst %.c,$(B)/%.o,$(sort $(wildcard services/$(1)/*.c))) $(LI
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(word 1,$(subst :, ,$(s))),$(word 2,$(subst :, ,$(s))))))
 
-$(TEST_BIN): $(TEST_SRC:%.c=$(B)/%.o) $(LIBA)
+# The unit tests reach the provider agent's spool code too.
+TEST_SVC_OBJ := $(patsubst %.c,$(B)/%.o,services/provider/provider_spool.c \
+                                        services/provider/provider_json.c)
+$(TEST_BIN): $(TEST_SRC:%.c=$(B)/%.o) $(TEST_SVC_OBJ) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
