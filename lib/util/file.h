@@ -13,6 +13,22 @@
  * NUL-terminated buffer the caller frees. Fails with EFBIG beyond max bytes. */
 int file_read_all(const char *path, size_t max, char **out, size_t *len);
 
+typedef enum {
+    FILE_SECRET,  /* a secret key: this user's own, no access at all for group or others */
+    FILE_TRUSTED, /* it decides who may do what: changed only by this user or root */
+} file_trust_t;
+
+/* Reads the whole of path as file_read_all does, for a file whose content
+ * must be trusted: opened without following a symlink, checked on the
+ * descriptor it was opened as (a regular file; owner and mode as trust
+ * says), then read from that same descriptor, so nothing can be swapped in
+ * between. Returns 0, or -1 with errno set (ELOOP, EPERM, or that of the
+ * failing call) and err holding a message that names the file and what is
+ * wrong: "is a symlink", "is readable by others (mode 0644): chmod 600
+ * FILE", "is owned by uid N, not by this user (uid M)". */
+int file_read_trusted(const char *path, file_trust_t trust, size_t max, char **out, size_t *len,
+                      char *err, size_t errsz);
+
 /* Writes all n bytes, retrying short writes and EINTR. */
 int file_write_full(int fd, const void *p, size_t n);
 

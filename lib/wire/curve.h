@@ -24,8 +24,10 @@ typedef struct {
  * message in err. */
 int curve_keygen(const char *dir, const char *name, keypair_t *kp, char *err, size_t errsz);
 
-/* Reads a secret key file, refusing one that others can read, and derives
- * its public key. Returns 0 or -1 with a message in err. */
+/* Reads a secret key file and derives its public key. Refuses (with the
+ * reason in err) a symlink, a file others can read or change, and one not
+ * owned by this user: see file_read_trusted(FILE_SECRET). Returns 0 or -1
+ * with a message in err. */
 int curve_load_secret(const char *path, keypair_t *kp, char *err, size_t errsz);
 /* Reads a public key file. */
 int curve_load_public(const char *path, char pub[CURVE_Z85], char *err, size_t errsz);
