@@ -220,8 +220,12 @@ bench: deps-ok
 install: deps-present
 	@$(MAKE) --no-print-directory -j$(JOBS) build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/carerhub/samples $(DESTDIR)$(UNITDIR)
-	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/carerhub/keys $(DESTDIR)$(LOCALSTATEDIR)/lib/carerhub \
-	  $(DESTDIR)$(LOCALSTATEDIR)/spool/carerhub
+	@# keys: each secret key 0600 and owned by the user that runs its daemon, so
+	@# the directory is passable (for the public keys) but not listable; the
+	@# spool: one 0700 directory per provider agent, made by its unit.
+	install -d -m 0711 $(DESTDIR)$(SYSCONFDIR)/carerhub/keys
+	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/carerhub
+	install -d -m 0755 $(DESTDIR)$(LOCALSTATEDIR)/spool/carerhub
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 config/routing.yaml config/districts.yaml config/participants.yaml \
 	  $(DESTDIR)$(SYSCONFDIR)/carerhub/

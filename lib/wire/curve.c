@@ -47,7 +47,10 @@ int curve_keygen(const char *dir, const char *name, keypair_t *kp, char *err, si
             snprintf(err, errsz, "a key name is letters, digits, '-', '_' and '.'");
             return -1;
         }
-    if (!*name || file_private_dir(dir) < 0) {
+    /* A new directory is private; an existing one keeps its mode (an
+     * installation's keys directory is 0711, so that each daemon's user can
+     * reach the public keys and its own secret key). */
+    if (!*name || file_mkdirs(dir, 0700) < 0) {
         snprintf(err, errsz, "cannot create %s: %s", dir, *name ? strerror(errno) : "no name");
         return -1;
     }

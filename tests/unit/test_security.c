@@ -149,6 +149,23 @@ TEST(curve_refuses_a_secret_key_others_can_read)
     free(kpath);
 }
 
+TEST(curve_keygen_leaves_an_existing_directory_as_it_is)
+{
+    keypair_t kp;
+    char err[512];
+    char *dir = xasprintf("%s/keys", test_tmpdir()),
+         *kpath = xasprintf("%s/keys/x.key", test_tmpdir());
+    struct stat st;
+    CHECK(mkdir(dir, 0711) == 0 && chmod(dir, 0711) == 0);
+    CHECK(curve_keygen(dir, "x", &kp, err, sizeof err) == 0);
+    CHECK(stat(dir, &st) == 0);
+    CHECK_INT(st.st_mode & 0777, 0711); /* an installation's: passable, not listable */
+    CHECK(stat(kpath, &st) == 0);
+    CHECK_INT(st.st_mode & 0777, 0600);
+    free(dir);
+    free(kpath);
+}
+
 TEST(curve_refuses_a_secret_key_through_a_symlink)
 {
     keypair_t kp;
