@@ -44,7 +44,7 @@ const char *log_progname(void)
 static void s_vlog(int level, const char *errtext, const char *fmt, va_list ap)
 {
     static const char *names[] = {"error", "warning", "info", "debug"};
-    char line[2048], msg[1024];
+    char line[2048], msg[2048];
     struct timeval tv;
     struct tm tm;
     size_t n;
