@@ -108,13 +108,15 @@ $(OUT)/$(2): $(patsubst %.c,$(B)/%.o,$(sort $(wildcard services/$(1)/*.c))) $(LI
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(word 1,$(subst :, ,$(s))),$(word 2,$(subst :, ,$(s))))))
 
-# The router's own objects (all but its main) are linked into the unit test
-# runner, so that its taking, matching and delivering have unit tests.
+# The router's own objects (all but its main) and the provider agent's spool
+# code are linked into the unit test runner, so that they have unit tests.
 ROUTER_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out services/router/main.c,\
                 $(sort $(wildcard services/router/*.c))))
+TEST_SVC_OBJ := $(ROUTER_OBJ) $(patsubst %.c,$(B)/%.o,services/provider/provider_spool.c \
+                                        services/provider/provider_json.c)
 $(B)/tests/unit/%.o: override CFLAGS += -Iservices
 
-$(TEST_BIN): $(TEST_SRC:%.c=$(B)/%.o) $(ROUTER_OBJ) $(LIBA)
+$(TEST_BIN): $(TEST_SRC:%.c=$(B)/%.o) $(TEST_SVC_OBJ) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -233,8 +235,12 @@ bench: deps-ok
 install: deps-present
 	@$(MAKE) --no-print-directory -j$(JOBS) build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/carerhub/samples $(DESTDIR)$(UNITDIR)
-	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/carerhub/keys $(DESTDIR)$(LOCALSTATEDIR)/lib/carerhub \
-	  $(DESTDIR)$(LOCALSTATEDIR)/spool/carerhub
+	@# keys: each secret key 0600 and owned by the user that runs its daemon, so
+	@# the directory is passable (for the public keys) but not listable; the
+	@# spool: one 0700 directory per provider agent, made by its unit.
+	install -d -m 0711 $(DESTDIR)$(SYSCONFDIR)/carerhub/keys
+	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/carerhub
+	install -d -m 0755 $(DESTDIR)$(LOCALSTATEDIR)/spool/carerhub
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 config/routing.yaml config/districts.yaml config/participants.yaml \
 	  $(DESTDIR)$(SYSCONFDIR)/carerhub/

@@ -301,20 +301,15 @@ void conf_release(const conf_key_t *keys, void *base)
     }
 }
 
-ystream_t *conf_read_file(const char *path, const ynode_t **root, diag_t *diag)
+/* Parses data (len bytes, read from path; freed here) as one mapping. */
+static ystream_t *s_parse(const char *path, char *data, size_t len, const ynode_t **root,
+                          diag_t *diag)
 {
     static const ylimits_t limits = {.max_depth = 16, .max_nodes = 200000, .max_scalar = 65536};
-    char *data;
-    size_t len;
     ystream_t *s;
     const char *err;
     int line, col;
 
-    *root = NULL;
-    if (file_read_all(path, 16u << 20, &data, &len) < 0) {
-        diag_add(diag, "%s: cannot read: %s", path, strerror(errno));
-        return NULL;
-    }
     s = ytree_parse(data, len, &limits);
     free(data);
     err = ystream_error(s, &line, &col);
@@ -336,4 +331,30 @@ ystream_t *conf_read_file(const char *path, const ynode_t **root, diag_t *diag)
         return NULL;
     }
     return s;
+}
+
+ystream_t *conf_read_file(const char *path, const ynode_t **root, diag_t *diag)
+{
+    char *data;
+    size_t len;
+
+    *root = NULL;
+    if (file_read_all(path, 16u << 20, &data, &len) < 0) {
+        diag_add(diag, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    return s_parse(path, data, len, root, diag);
+}
+
+ystream_t *conf_read_trusted(const char *path, const ynode_t **root, diag_t *diag)
+{
+    char *data, err[512];
+    size_t len;
+
+    *root = NULL;
+    if (file_read_trusted(path, FILE_TRUSTED, 16u << 20, &data, &len, err, sizeof err) < 0) {
+        diag_add(diag, "%s", err);
+        return NULL;
+    }
+    return s_parse(path, data, len, root, diag);
 }

@@ -71,6 +71,11 @@ void conf_release(const conf_key_t *keys, void *base);
  * files; a read or syntax problem is added to diag and NULL returned. The
  * file must hold exactly one document, a mapping, returned in *root. */
 ystream_t *conf_read_file(const char *path, const ynode_t **root, diag_t *diag);
+/* As conf_read_file, for a file that decides who may do what (the
+ * participants): read with file_read_trusted(FILE_TRUSTED), so a symlink, a
+ * file others can change, or one owned by another user (root aside) is
+ * refused with a message saying which. */
+ystream_t *conf_read_trusted(const char *path, const ynode_t **root, diag_t *diag);
 
 /* Scalar helpers for hand-written binders. Each reports into ctx->diag. */
 int conf_scalar(const conf_ctx_t *ctx, const ynode_t *n, const char *what);

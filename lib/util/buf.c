@@ -86,6 +86,17 @@ void buf_json_str(buf_t *b, const char *s)
             p++;
             continue;
         }
+        if (len > 1 && text_is_layout_char(p, len)) {
+            /* Valid JSON raw, but a C1 control or a bidi override printed
+             * to a terminal is not harmless: JSON's own escape. */
+            unsigned cp = len == 2 ? (p[0] & 0x1fu) << 6 | (p[1] & 0x3fu)
+                                   : (p[0] & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
+            char esc[6] = {'\\',        'u', hex[cp >> 12], hex[cp >> 8 & 15], hex[cp >> 4 & 15],
+                           hex[cp & 15]};
+            buf_add(b, esc, sizeof esc);
+            p += len;
+            continue;
+        }
         if (len > 1) {
             buf_add(b, p, len);
             p += len;

@@ -13,14 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int file_read_all(const char *path, size_t max, char **out, size_t *len)
+/* Reads what is left of fd into a new NUL-terminated buffer. */
+static int s_read_fd(int fd, size_t max, char **out, size_t *len)
 {
-    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     size_t n = 0, cap = 0;
     char *data = NULL;
 
-    if (fd < 0)
-        return -1;
     for (;;) {
         ssize_t r;
         data = xgrow(data, &cap, n + 65536 + 1, 1);
@@ -38,20 +36,116 @@ int file_read_all(const char *path, size_t max, char **out, size_t *len)
             goto fail;
         }
     }
-    if (fd != STDIN_FILENO)
-        close(fd);
     data[n] = '\0';
     *out = data;
     *len = n;
     return 0;
 fail : {
     int e = errno;
-    if (fd != STDIN_FILENO)
-        close(fd);
+    if (data)
+        memset(data, 0, n); /* it may be a secret */
     free(data);
     errno = e;
     return -1;
 }
+}
+
+int file_read_all(const char *path, size_t max, char **out, size_t *len)
+{
+    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    int rc, e;
+
+    if (fd < 0)
+        return -1;
+    rc = s_read_fd(fd, max, out, len);
+    e = errno;
+    if (fd != STDIN_FILENO)
+        close(fd);
+    errno = e;
+    return rc;
+}
+
+/* Why st (of path) may not be trusted as trust says, in err; 0 if it may. */
+static int s_check_trust(const char *path, const struct stat *st, file_trust_t trust, char *err,
+                         size_t errsz)
+{
+    unsigned mode = (unsigned)(st->st_mode & 07777);
+    uid_t me = geteuid();
+
+    if (!S_ISREG(st->st_mode)) {
+        snprintf(err, errsz, "%s is not a regular file: refusing to use it", path);
+        return -1;
+    }
+    if (trust == FILE_SECRET && (mode & 044)) {
+        snprintf(err, errsz,
+                 "%s is readable by others (mode %04o): refusing to use it; chmod 600 %s", path,
+                 mode, path);
+        return -1;
+    }
+    if (trust == FILE_SECRET && (mode & 033)) {
+        snprintf(err, errsz,
+                 "%s can be changed by others (mode %04o): refusing to use it; chmod 600 %s", path,
+                 mode, path);
+        return -1;
+    }
+    if (trust == FILE_TRUSTED && (mode & 022)) {
+        snprintf(err, errsz,
+                 "%s can be changed by others (mode %04o): refusing to use it; chmod go-w %s", path,
+                 mode, path);
+        return -1;
+    }
+    if (trust == FILE_SECRET && st->st_uid != me) {
+        snprintf(err, errsz,
+                 "%s is owned by uid %lu, not by this user (uid %lu): refusing to use it; a "
+                 "secret key is its user's own",
+                 path, (unsigned long)st->st_uid, (unsigned long)me);
+        return -1;
+    }
+    if (trust == FILE_TRUSTED && st->st_uid != me && st->st_uid != 0) {
+        snprintf(err, errsz,
+                 "%s is owned by uid %lu, neither this user (uid %lu) nor root: refusing to use it",
+                 path, (unsigned long)st->st_uid, (unsigned long)me);
+        return -1;
+    }
+    return 0;
+}
+
+int file_read_trusted(const char *path, file_trust_t trust, size_t max, char **out, size_t *len,
+                      char *err, size_t errsz)
+{
+    /* O_NONBLOCK: a FIFO planted there must not hang the open. */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    struct stat st;
+    int rc, e;
+
+    if (fd < 0) {
+        e = errno;
+        if (e == ELOOP)
+            snprintf(err, errsz, "%s is a symlink: refusing to use it; name the file itself", path);
+        else
+            snprintf(err, errsz, "%s: cannot read: %s", path, strerror(e));
+        errno = e;
+        return -1;
+    }
+    if (fstat(fd, &st) < 0) {
+        e = errno;
+        snprintf(err, errsz, "%s: cannot read: %s", path, strerror(e));
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    if (s_check_trust(path, &st, trust, err, errsz) < 0) {
+        close(fd);
+        errno = EPERM;
+        return -1;
+    }
+    rc = s_read_fd(fd, max, out, len);
+    e = errno;
+    if (rc < 0)
+        snprintf(err, errsz, "%s: cannot read: %s", path, strerror(e));
+    close(fd);
+    errno = e;
+    return rc;
 }
 
 int file_write_full(int fd, const void *p, size_t n)
@@ -128,14 +222,17 @@ int file_sync_dir(const char *dir)
 
 int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode)
 {
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    char *tmp = xasprintf("%s.tmp.XXXXXX", path);
     char *dir = file_dirname(path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    /* mkostemp creates with O_EXCL and 0600: a name someone planted (a
+     * symlink to a file elsewhere) is never opened, and a random name
+     * cannot be planted ahead. */
+    int fd = mkostemp(tmp, O_CLOEXEC);
     int e;
 
     if (fd < 0)
         goto fail;
-    if (file_write_full(fd, data, n) < 0 || fsync(fd) < 0) {
+    if (fchmod(fd, mode) < 0 || file_write_full(fd, data, n) < 0 || fsync(fd) < 0) {
         e = errno;
         close(fd);
         unlink(tmp);
@@ -159,6 +256,33 @@ fail:
     free(dir);
     errno = e;
     return -1;
+}
+
+int file_rename_noreplace(int fromdir, const char *from, int todir, const char *to)
+{
+    if (renameat2(fromdir, from, todir, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    /* EINVAL: this file system has no RENAME_NOREPLACE; ENOSYS: nor this
+     * kernel. A hard link cannot replace either. */
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    if (linkat(fromdir, from, todir, to, 0) < 0)
+        return -1;
+    if (unlinkat(fromdir, from, 0) < 0) {
+        int e = errno;
+        unlinkat(todir, to, 0);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+bool file_same_file(int dir1, const char *name1, int dir2, const char *name2)
+{
+    struct stat a, b;
+    return fstatat(dir1, name1, &a, AT_SYMLINK_NOFOLLOW) == 0 &&
+           fstatat(dir2, name2, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
 }
 
 bool file_exists(const char *path)

@@ -1,8 +1,13 @@
 /*
  * Logging: see log.h. Lines are written with a single write(2) so that
  * concurrent processes sharing a log file do not interleave within a line.
+ * The message is escaped here (text_escape), so that no caller has to think
+ * about it: whatever a peer sent (a provider id, a key name, a field) can
+ * neither start a line of its own nor reach a terminal as a control sequence.
  */
 #include "util/log.h"
+
+#include "util/text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -39,7 +44,7 @@ const char *log_progname(void)
 static void s_vlog(int level, const char *errtext, const char *fmt, va_list ap)
 {
     static const char *names[] = {"error", "warning", "info", "debug"};
-    char line[2048];
+    char line[2048], msg[2048];
     struct timeval tv;
     struct tm tm;
     size_t n;
@@ -54,16 +59,16 @@ static void s_vlog(int level, const char *errtext, const char *fmt, va_list ap)
                  s_progname, (long)getpid(), names[level]);
     if (r > 0)
         n += (size_t)r < sizeof line - n ? (size_t)r : sizeof line - n - 1;
-    r = vsnprintf(line + n, sizeof line - n, fmt, ap);
+    /* Escaped text stops short of the last byte, kept for the newline. */
+    r = vsnprintf(msg, sizeof msg, fmt, ap);
     if (r > 0)
-        n += (size_t)r < sizeof line - n ? (size_t)r : sizeof line - n - 1;
-    if (errtext && n < sizeof line - 1) {
-        r = snprintf(line + n, sizeof line - n, ": %s", errtext);
-        if (r > 0)
-            n += (size_t)r < sizeof line - n ? (size_t)r : sizeof line - n - 1;
+        n += text_escape(msg, (size_t)r < sizeof msg ? (size_t)r : sizeof msg - 1, line + n,
+                         sizeof line - 1 - n);
+    if (errtext && n + 3 < sizeof line - 1) {
+        line[n++] = ':';
+        line[n++] = ' ';
+        n += text_escape(errtext, strlen(errtext), line + n, sizeof line - 1 - n);
     }
-    if (n >= sizeof line - 1)
-        n = sizeof line - 2;
     line[n++] = '\n';
     /* Logging must never fail the caller; a short write loses only the log. */
     if (write(STDERR_FILENO, line, n) < 0)

@@ -133,6 +133,64 @@ int text_squeeze(const char *s, char *out, size_t outsz)
     return (int)n;
 }
 
+bool text_is_layout_char(const unsigned char *p, size_t len)
+{
+    if (len == 2)
+        return p[0] == 0xc2 && p[1] < 0xa0;
+    if (len == 3 && p[0] == 0xe2 && p[1] == 0x80)
+        return p[2] >= 0xa8 && p[2] <= 0xae; /* U+2028-U+202E */
+    if (len == 3 && p[0] == 0xe2 && p[1] == 0x81)
+        return p[2] >= 0xa6 && p[2] <= 0xa9; /* U+2066-U+2069 */
+    return false;
+}
+
+size_t text_escape(const char *s, size_t n, char *out, size_t outsz)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, o = 0;
+
+    while (i < n) {
+        size_t len = text_utf8_seq_len(p + i, n - i), esc;
+        if (len == 1 && p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') {
+            if (o + 1 >= outsz)
+                break;
+            out[o++] = (char)p[i++];
+            continue;
+        }
+        if (len == 1 && p[i] == '\\') {
+            if (o + 2 >= outsz)
+                break;
+            out[o++] = '\\';
+            out[o++] = '\\';
+            i++;
+            continue;
+        }
+        if (len > 1 && !text_is_layout_char(p + i, len)) {
+            if (o + len >= outsz)
+                break;
+            memcpy(out + o, p + i, len);
+            o += len;
+            i += len;
+            continue;
+        }
+        /* A control, a layout character, or a byte of malformed UTF-8 (then
+         * only that byte: what follows may be well formed). */
+        esc = len > 1 ? len : 1;
+        if (o + 4 * esc >= outsz)
+            break;
+        for (size_t k = 0; k < esc; k++, i++) {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[p[i] >> 4];
+            out[o++] = hex[p[i] & 15];
+        }
+    }
+    if (outsz > 0)
+        out[o < outsz ? o : outsz - 1] = '\0';
+    return o;
+}
+
 bool text_is_blank(const char *s)
 {
     for (; s && *s; s++)

@@ -37,6 +37,26 @@ size_t text_utf8_chars(const char *s, size_t n);
  * or -1 if it does not fit. */
 int text_squeeze(const char *s, char *out, size_t outsz);
 
+/* True if the well-formed UTF-8 sequence of len (> 1) bytes at p is a C1
+ * control, a line or paragraph separator or a bidirectional control: not
+ * text in itself, and harmful on a terminal or in a log line. */
+bool text_is_layout_char(const unsigned char *p, size_t len);
+
+/* Copies the n bytes at s to out (outsz > 0 bytes, always NUL-terminated)
+ * as text that is safe on one line of a log or a terminal, whoever wrote
+ * it. Well-formed UTF-8 characters stand for themselves (Siân, Llŷr, Zoë),
+ * except for controls and invisible layout characters, which are written
+ * byte by byte as \xHH: C0 controls (newline, tab and ESC included), DEL,
+ * C1 controls (U+0080-U+009F), the line and paragraph separators U+2028
+ * and U+2029, and the bidirectional embeddings, overrides and isolates
+ * (U+202A-U+202E, U+2066-U+2069). Every byte that is not part of well-formed
+ * UTF-8 is written \xHH too, and a backslash as \\, so the result reads
+ * back unambiguously. Output that does not fit is cut between characters or
+ * escapes, never inside one. Returns the length written. */
+size_t text_escape(const char *s, size_t n, char *out, size_t outsz);
+/* The most text_escape can write for n bytes, with the NUL. */
+#define TEXT_ESCAPE_MAX(n) (4 * (n) + 1)
+
 bool text_is_blank(const char *s);
 /* ASCII case-insensitive equality. */
 bool text_ieq(const char *a, const char *b);

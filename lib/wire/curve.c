@@ -7,11 +7,11 @@
 #include "util/mem.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -47,7 +47,10 @@ int curve_keygen(const char *dir, const char *name, keypair_t *kp, char *err, si
             snprintf(err, errsz, "a key name is letters, digits, '-', '_' and '.'");
             return -1;
         }
-    if (!*name || file_private_dir(dir) < 0) {
+    /* A new directory is private; an existing one keeps its mode (an
+     * installation's keys directory is 0711, so that each daemon's user can
+     * reach the public keys and its own secret key). */
+    if (!*name || file_mkdirs(dir, 0700) < 0) {
         snprintf(err, errsz, "cannot create %s: %s", dir, *name ? strerror(errno) : "no name");
         return -1;
     }
@@ -81,14 +84,23 @@ done:
     return rc;
 }
 
-/* The first line of a key file that is not a comment: 40 Z85 characters. */
-static int s_read_z85(const char *path, char out[CURVE_Z85], char *err, size_t errsz)
+/* The first line of a key file that is not a comment: 40 Z85 characters.
+ * A secret key file is read only if it is this user's alone. */
+static int s_read_z85(const char *path, bool secret, char out[CURVE_Z85], char *err, size_t errsz)
 {
     char *data, *line, *save = NULL;
     size_t len;
     uint8_t bin[32];
-    if (file_read_all(path, 4096, &data, &len) < 0) {
-        snprintf(err, errsz, "cannot read %s: %s", path, strerror(errno));
+    if (secret) {
+        if (file_read_trusted(path, FILE_SECRET, 4096, &data, &len, err, errsz) < 0) {
+            if (errno == ENOENT) {
+                size_t n = strlen(err);
+                snprintf(err + n, errsz - n, " (make one with: carerhub keygen NAME)");
+            }
+            return -1;
+        }
+    } else if (file_read_all(path, 4096, &data, &len) < 0) {
+        snprintf(err, errsz, "%s: cannot read: %s", path, strerror(errno));
         return -1;
     }
     for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -114,20 +126,7 @@ static int s_read_z85(const char *path, char out[CURVE_Z85], char *err, size_t e
 
 int curve_load_secret(const char *path, keypair_t *kp, char *err, size_t errsz)
 {
-    struct stat st;
-    if (stat(path, &st) < 0) {
-        snprintf(err, errsz, "cannot read %s: %s (make one with: carerhub keygen NAME)", path,
-                 strerror(errno));
-        return -1;
-    }
-    if (st.st_mode & 077) {
-        snprintf(err, errsz,
-                 "%s can be read by others (mode %03o): refusing to use it; "
-                 "chmod 600 it",
-                 path, (unsigned)(st.st_mode & 0777));
-        return -1;
-    }
-    if (s_read_z85(path, kp->sec, err, errsz) < 0)
+    if (s_read_z85(path, true, kp->sec, err, errsz) < 0)
         return -1;
     if (zmq_curve_public(kp->pub, kp->sec) < 0) {
         snprintf(err, errsz, "%s: not a usable secret key", path);
@@ -138,7 +137,7 @@ int curve_load_secret(const char *path, keypair_t *kp, char *err, size_t errsz)
 
 int curve_load_public(const char *path, char pub[CURVE_Z85], char *err, size_t errsz)
 {
-    return s_read_z85(path, pub, err, errsz);
+    return s_read_z85(path, false, pub, err, errsz);
 }
 
 int curve_server(void *sock, const keypair_t *kp)

@@ -19,13 +19,15 @@ typedef struct {
     char sec[CURVE_Z85];
 } keypair_t;
 
-/* Writes DIR/NAME.key and DIR/NAME.pub for a new key pair; refuses to
- * overwrite either. Creates DIR 0700 if needed. Returns 0 or -1 with a
- * message in err. */
+/* Writes DIR/NAME.key (0600) and DIR/NAME.pub for a new key pair; refuses
+ * to overwrite either. Creates DIR 0700 if needed (an existing DIR keeps its
+ * mode). Returns 0 or -1 with a message in err. */
 int curve_keygen(const char *dir, const char *name, keypair_t *kp, char *err, size_t errsz);
 
-/* Reads a secret key file, refusing one that others can read, and derives
- * its public key. Returns 0 or -1 with a message in err. */
+/* Reads a secret key file and derives its public key. Refuses (with the
+ * reason in err) a symlink, a file others can read or change, and one not
+ * owned by this user: see file_read_trusted(FILE_SECRET). Returns 0 or -1
+ * with a message in err. */
 int curve_load_secret(const char *path, keypair_t *kp, char *err, size_t errsz);
 /* Reads a public key file. */
 int curve_load_public(const char *path, char pub[CURVE_Z85], char *err, size_t errsz);

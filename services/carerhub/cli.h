@@ -10,6 +10,8 @@
 #include "clnt/clnt.h"
 #include "conf/hubconf.h"
 
+#include <stdio.h>
+
 typedef struct {
     const char *config_path; /* --config, or NULL to search */
     const char *key;         /* --key: a key file, or a name in keys_dir */
@@ -26,7 +28,11 @@ void cli_keys(cli_t *cli, const char *default_name, const char *server_name, cln
 /* Reports a call that got no reply (err is clnt_call's errno): a refused
  * key exits 77, silence 69. Returns the exit status. */
 int cli_unanswered(const char *cmd, const char *server, const char *endpoint, int err);
-/* Prints "carerhub: <cmd>: message" to stderr. */
+/* Prints one line to out (stdout or stderr), escaped with text_escape:
+ * every string that came from the hub or a peer is printed through this
+ * (or as JSON). */
+void cli_print(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "carerhub: <cmd>: message" to stderr, the message escaped. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int cli_route(cli_t *cli, int argc, char **argv);

@@ -97,10 +97,10 @@ int cli_audit(cli_t *cli, int argc, char **argv)
                 char when[32];
                 localtime_r(&t, &tm);
                 strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-                printf("%s  %-18s %-22s %-20s %-9s %-13s %s\n", when, a->event ? a->event : "",
-                       a->actor ? a->actor : "", a->referral_id ? a->referral_id : "-",
-                       a->case_id ? a->case_id : "-", a->provider ? a->provider : "-",
-                       a->detail ? a->detail : "");
+                cli_print(stdout, "%s  %-18s %-22s %-20s %-9s %-13s %s", when,
+                          a->event ? a->event : "", a->actor ? a->actor : "",
+                          a->referral_id ? a->referral_id : "-", a->case_id ? a->case_id : "-",
+                          a->provider ? a->provider : "-", a->detail ? a->detail : "");
             }
         }
         more =

@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "clnt/clnt.h"
+#include "util/buf.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -52,17 +53,27 @@ int cli_stats(cli_t *cli, int argc, char **argv)
         carerhub__envelope__free_unpacked(rep, NULL);
         return EX_NOPERM;
     }
-    if (json)
-        printf("{");
-    for (size_t i = 0; i < rep->stats_reply->n_counts; i++) {
-        const Carerhub__Count *k = rep->stats_reply->counts[i];
-        if (json)
-            printf("%s\"%s\":%llu", i ? "," : "", k->key, (unsigned long long)k->value);
-        else
-            printf("%-40s %llu\n", k->key, (unsigned long long)k->value);
+    /* A counter's key holds ids that peers sent (a referrer's code, a
+     * provider): JSON-escaped or escaped for the terminal, never raw. */
+    if (json) {
+        buf_t b = BUF_INIT;
+        buf_addc(&b, '{');
+        for (size_t i = 0; i < rep->stats_reply->n_counts; i++) {
+            const Carerhub__Count *k = rep->stats_reply->counts[i];
+            if (i)
+                buf_addc(&b, ',');
+            buf_json_str(&b, k->key ? k->key : "");
+            buf_printf(&b, ":%llu", (unsigned long long)k->value);
+        }
+        buf_addc(&b, '}');
+        printf("%s\n", b.data);
+        buf_free(&b);
+    } else {
+        for (size_t i = 0; i < rep->stats_reply->n_counts; i++) {
+            const Carerhub__Count *k = rep->stats_reply->counts[i];
+            cli_print(stdout, "%-40s %llu", k->key ? k->key : "", (unsigned long long)k->value);
+        }
     }
-    if (json)
-        printf("}\n");
     carerhub__envelope__free_unpacked(rep, NULL);
     return 0;
 }

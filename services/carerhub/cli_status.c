@@ -28,7 +28,7 @@ static void s_time(const char *label, bool has, int64_t ms)
         return;
     localtime_r(&t, &tm);
     strftime(s, sizeof s, "%Y-%m-%d %H:%M:%S %Z", &tm);
-    printf("  %-10s %s\n", label, s);
+    cli_print(stdout, "  %-10s %s", label, s);
 }
 
 static Carerhub__Envelope *s_ask(cli_t *cli, const char *server, const char *endpoint,
@@ -65,31 +65,32 @@ static void s_print(const Carerhub__StatusReply *s, bool json)
     }
     switch (s->state) {
     case CARERHUB__STATUS_REPLY__STATE__SPOOLED:
-        printf("%s: accepted, waiting at the %s for the router\n", s->referral_id,
-               s->where ? s->where : "intake");
+        cli_print(stdout, "%s: accepted, waiting at the %s for the router", s->referral_id,
+                  s->where ? s->where : "intake");
         break;
     case CARERHUB__STATUS_REPLY__STATE__ROUTED:
-        printf("%s: routed to %s (%s), waiting for its agent to take it\n", s->referral_id,
-               s->provider_name ? s->provider_name : "", s->provider ? s->provider : "");
+        cli_print(stdout, "%s: routed to %s (%s), waiting for its agent to take it", s->referral_id,
+                  s->provider_name ? s->provider_name : "", s->provider ? s->provider : "");
         break;
     case CARERHUB__STATUS_REPLY__STATE__DELIVERED:
-        printf("%s: delivered to %s (%s)\n", s->referral_id,
-               s->provider_name ? s->provider_name : "", s->provider ? s->provider : "");
+        cli_print(stdout, "%s: delivered to %s (%s)", s->referral_id,
+                  s->provider_name ? s->provider_name : "", s->provider ? s->provider : "");
         break;
     case CARERHUB__STATUS_REPLY__STATE__PARKED:
-        printf("%s: held back for an operator: %s\n", s->referral_id, s->detail ? s->detail : "");
+        cli_print(stdout, "%s: held back for an operator: %s", s->referral_id,
+                  s->detail ? s->detail : "");
         break;
     default:
-        printf("%s: %s\n", s->referral_id, state);
+        cli_print(stdout, "%s: %s", s->referral_id, state);
     }
     if (s->case_id)
-        printf("  %-10s %s (%s)\n", "case", s->case_id,
-               s->kind && strcmp(s->kind, "update") == 0 ? "an update of the carer's case"
-                                                         : "a new case");
+        cli_print(stdout, "  %-10s %s (%s)", "case", s->case_id,
+                  s->kind && strcmp(s->kind, "update") == 0 ? "an update of the carer's case"
+                                                            : "a new case");
     if (s->rule)
-        printf("  %-10s %s\n", "rule", s->rule);
+        cli_print(stdout, "  %-10s %s", "rule", s->rule);
     if (s->reason)
-        printf("  %-10s %s\n", "reason", s->reason);
+        cli_print(stdout, "  %-10s %s", "reason", s->reason);
     s_time("accepted", s->has_accepted_at, s->accepted_at);
     s_time("routed", s->has_routed_at, s->routed_at);
     s_time("delivered", s->has_delivered_at, s->delivered_at);

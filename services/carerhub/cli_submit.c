@@ -369,27 +369,28 @@ int cli_submit(cli_t *cli, int argc, char **argv)
         if (json)
             s_print_json(doc, name);
         for (size_t j = 0; j < doc->nnotices && !json; j++)
-            fprintf(stderr, "%s#%zu: notice: %s\n", name, doc->doc, doc->notices[j]);
+            cli_print(stderr, "%s#%zu: notice: %s", name, doc->doc, doc->notices[j]);
         switch (json ? S_PENDING : doc->state) {
         case S_PENDING:
         case S_SENT:
             if (!json && rc == 0)
-                fprintf(stderr, "%s#%zu: not accepted: %s the %s intake\n", name, doc->doc,
-                        unreached == EACCES ? "this client's key was refused by" : "no answer from",
-                        referral_source_name(src));
+                cli_print(stderr, "%s#%zu: not accepted: %s the %s intake", name, doc->doc,
+                          unreached == EACCES ? "this client's key was refused by"
+                                              : "no answer from",
+                          referral_source_name(src));
             break;
         case S_ACCEPTED:
-            printf("accepted %s\n", doc->id);
+            cli_print(stdout, "accepted %s", doc->id);
             break;
         case S_REJECTED:
         case S_LOCAL:
             for (size_t j = 0; j < doc->errs.n; j++)
-                fprintf(stderr, "%s#%zu: %s: %s\n", name, doc->doc, doc->errs.v[j].field,
-                        doc->errs.v[j].message);
+                cli_print(stderr, "%s#%zu: %s: %s", name, doc->doc, doc->errs.v[j].field,
+                          doc->errs.v[j].message);
             break;
         case S_FORBIDDEN:
-            fprintf(stderr, "%s#%zu: not accepted: %s\n", name, doc->doc,
-                    doc->errs.n ? doc->errs.v[0].message : "refused");
+            cli_print(stderr, "%s#%zu: not accepted: %s", name, doc->doc,
+                      doc->errs.n ? doc->errs.v[0].message : "refused");
             break;
         case S_UNAVAILABLE:
             fprintf(stderr,

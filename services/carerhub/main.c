@@ -5,6 +5,7 @@
 
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/text.h"
 #include "wire/curve.h"
 
 #include <getopt.h>
@@ -40,14 +41,37 @@ static void s_usage(FILE *out)
           out);
 }
 
+/* The formatted text as one line of out, escaped: what the hub stored or a
+ * peer sent can neither end the line nor drive the terminal. */
+static void s_vline(FILE *out, const char *fmt, va_list ap)
+{
+    char *raw, *safe;
+    int n = vasprintf(&raw, fmt, ap);
+    if (n < 0)
+        abort();
+    safe = xmalloc(TEXT_ESCAPE_MAX((size_t)n));
+    text_escape(raw, (size_t)n, safe, TEXT_ESCAPE_MAX((size_t)n));
+    fputs(safe, out);
+    fputc('\n', out);
+    free(safe);
+    free(raw);
+}
+
+void cli_print(FILE *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_vline(out, fmt, ap);
+    va_end(ap);
+}
+
 void cli_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "carerhub: %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    s_vline(stderr, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int cli_unanswered(const char *cmd, const char *server, const char *endpoint, int err)

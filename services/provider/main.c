@@ -80,6 +80,7 @@ int main(int argc, char **argv)
     Carerhub__Envelope **envs;
     Carerhub__Delivery **ds;
     uint64_t *ids;
+    bool *stored;
     int64_t next_hello = 0, last_heard;
     bool refused = false; /* told so by the router: say it once, ask seldom */
     unsigned long written_total = 0, duplicates = 0;
@@ -129,6 +130,7 @@ int main(int argc, char **argv)
     envs = xcalloc(credit, sizeof *envs);
     ds = xcalloc(credit, sizeof *ds);
     ids = xcalloc(credit, sizeof *ids);
+    stored = xcalloc(credit, sizeof *stored);
     sock = s_connect(conf, &kp, router_pub);
     watch = clnt_watch(daemon_zmq(), sock);
     last_heard = clock_mono_ms();
@@ -217,12 +219,15 @@ int main(int argc, char **argv)
             ds[n++] = env->delivery;
         }
         if (n > 0) {
-            if (spool_write(spool, ds, n, &written) == 0) {
+            if (spool_write(spool, ds, n, stored, &written) == 0) {
+                /* One not stored (its file name taken) stays with the
+                 * router, which sends it again later. */
                 for (size_t i = 0; i < n; i++)
-                    ids[nids++] = ds[i]->delivery_id;
+                    if (stored[i])
+                        ids[nids++] = ds[i]->delivery_id;
                 written_total += written;
-                duplicates += n - written;
-                if (router_clnt_delivery_ack(sock, ids, nids, credit) < 0)
+                duplicates += nids - written;
+                if (nids > 0 && router_clnt_delivery_ack(sock, ids, nids, credit) < 0)
                     log_warn("acknowledgement not sent (%s); the router will resend",
                              zmq_strerror(errno));
                 log_debug("stored %zu delivery(ies), %zu new file(s)", n, written);
@@ -254,6 +259,7 @@ int main(int argc, char **argv)
     free(envs);
     free(ds);
     free(ids);
+    free(stored);
     memset(&kp, 0, sizeof kp);
     return 0;
 }

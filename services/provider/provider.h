@@ -27,10 +27,13 @@ typedef struct spool spool_t;
 spool_t *spool_open(const char *out);
 void spool_close(spool_t **s);
 
-/* Makes every delivery durable in the spool, or finds it already there.
- * Returns 0 when all of them may be acknowledged, -1 (logged) when none
- * may. *written counts the files written now. */
-int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, size_t *written);
+/* Makes every delivery durable in the spool, or finds it already there;
+ * never replaces a file. stored[i] (n of them, caller's) says whether
+ * delivery i may be acknowledged: false for one whose case file name is
+ * taken by a file already in the spool (logged as an error naming it).
+ * Returns 0, or -1 (logged, every stored[i] false) when none may be
+ * acknowledged. *written counts the files written now. */
+int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, bool *stored, size_t *written);
 
 /* The file name a delivery gets (safe characters only). */
 void provider_file_name(const Carerhub__Delivery *d, char *out, size_t outsz);

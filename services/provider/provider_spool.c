@@ -10,6 +10,14 @@
  * temporary files the next start deletes (the router will send them again);
  * a crash after (2) leaves temporary files the next start renames, because
  * the ledger says they were committed.
+ *
+ * Nothing is replaced. A temporary file is created exclusively and never
+ * through a symlink; a case file moves into place only where no file of that
+ * name is (case ids start again if the router's store is lost, and a new
+ * case must not silently overwrite one the case system has not read). Such
+ * a delivery is logged as an error naming the file, kept out of the ledger
+ * and not acknowledged: it stays in the router, which sends it again, until
+ * someone moves the old file away. The rest of its batch goes on.
  */
 #include "provider.h"
 
@@ -27,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct spool {
@@ -47,49 +56,122 @@ static Carerhub__LedgerEntry *s_ledger_get(spool_t *s, MDB_txn *txn, const char 
     return carerhub__ledger_entry__unpack(NULL, v.mv_size, v.mv_data);
 }
 
+static int s_ledger_drop(MDB_txn *txn, void *arg)
+{
+    spool_t *s = ((void **)arg)[0];
+    char **rids = ((void **)arg)[1];
+    for (size_t i = 0; rids[i]; i++) {
+        MDB_val k = store_val(rids[i]);
+        int rc = mdb_del(txn, store_dbi(s->ledger, 0), &k, NULL);
+        if (rc != 0 && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
+/* Forgets that these referrals (a NULL-terminated list) were stored: their
+ * files could not be put in place, so their deliveries were never
+ * acknowledged and the router will send them again. */
+static int s_forget(spool_t *s, char **rids)
+{
+    void *arg[2] = {s, rids};
+    int rc = store_write(s->ledger, s_ledger_drop, arg);
+    if (rc != 0)
+        log_error("cannot update the ledger: %s", rc > 0 ? strerror(rc) : mdb_strerror(rc));
+    return rc == 0 ? 0 : -1;
+}
+
+static void s_refuse_existing(spool_t *s, const char *name, const char *rid)
+{
+    log_error("%s/%s already exists: not replacing it with the case of referral %s, which "
+              "stays with the router unacknowledged; move the old file away (the case system "
+              "may not have read it) and the router's next attempt delivers it",
+              s->out, name, rid);
+}
+
 /* Completes or discards what a previous run left in tmp/. */
 static int s_recover(spool_t *s)
 {
     DIR *dir = opendir(s->tmp);
     struct dirent *de;
     MDB_txn *txn;
-    int renamed = 0, removed = 0;
+    int renamed = 0, removed = 0, rc;
+    char **forget = xcalloc(1, sizeof *forget);
+    size_t nforget = 0, cap = 1;
 
-    if (!dir)
+    if (!dir) {
+        free(forget);
         return -1;
+    }
     if (store_read(s->ledger, &txn) != 0) {
         closedir(dir);
+        free(forget);
         return -1;
     }
     while ((de = readdir(dir)) != NULL) {
         size_t n = strlen(de->d_name);
-        char rid[256], *from;
+        char rid[256];
         Carerhub__LedgerEntry *e;
+        struct stat st;
         if (n < 5 || strcmp(de->d_name + n - 4, ".tmp") != 0 || n - 4 >= sizeof rid)
             continue;
         memcpy(rid, de->d_name, n - 4);
         rid[n - 4] = '\0';
-        from = file_join(s->tmp, de->d_name);
         e = s_ledger_get(s, txn, rid);
-        if (e && e->file && !strchr(e->file, '/')) {
-            char *to = file_join(s->out, e->file);
-            if (rename(from, to) == 0)
+        if (e &&
+            (fstatat(s->tmpfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))) {
+            /* Not a file this agent wrote (a symlink someone planted): never
+             * moved into place. */
+            log_error("%s/%s is not a regular file: removed; the router will deliver referral %s "
+                      "again",
+                      s->tmp, de->d_name, rid);
+            forget = xgrow(forget, &cap, nforget + 2, sizeof *forget);
+            forget[nforget++] = xstrdup(rid);
+            forget[nforget] = NULL;
+            removed++;
+        } else if (e && e->file && !strchr(e->file, '/') && e->file[0] != '.') {
+            if (file_rename_noreplace(s->tmpfd, de->d_name, s->outfd, e->file) == 0) {
                 renamed++;
-            else
-                log_error("cannot move %s to %s: %s", from, to, strerror(errno));
-            free(to);
+            } else if (errno == EEXIST && file_same_file(s->tmpfd, de->d_name, s->outfd, e->file)) {
+                /* Linked into place, not yet unlinked from tmp/. */
+                unlinkat(s->tmpfd, de->d_name, 0);
+                renamed++;
+            } else if (errno == EEXIST) {
+                s_refuse_existing(s, e->file, rid);
+                forget = xgrow(forget, &cap, nforget + 2, sizeof *forget);
+                forget[nforget++] = xstrdup(rid);
+                forget[nforget] = NULL;
+                removed++;
+            } else {
+                log_error("cannot move %s/%s to %s/%s: %s", s->tmp, de->d_name, s->out, e->file,
+                          strerror(errno));
+            }
         } else {
-            unlink(from);
+            unlinkat(s->tmpfd, de->d_name, 0);
             removed++;
         }
         if (e)
             carerhub__ledger_entry__free_unpacked(e, NULL);
-        free(from);
     }
     mdb_txn_abort(txn);
     closedir(dir);
+    /* Out of the ledger first, then out of tmp/: the other way round, a
+     * failure would leave the ledger naming a file that is not there, and
+     * the router's next attempt would be taken for a redelivery. */
+    rc = nforget ? s_forget(s, forget) : 0;
+    for (size_t i = 0; i < nforget; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "%s.tmp", forget[i]);
+        if (rc == 0)
+            unlinkat(s->tmpfd, name, 0);
+        free(forget[i]);
+    }
+    free(forget);
+    if (rc < 0)
+        return -1;
     if (renamed || removed) {
-        file_sync_dir(s->out);
+        fsync(s->outfd);
+        fsync(s->tmpfd);
         log_info("recovered: %d file(s) completed, %d unfinished file(s) discarded (they "
                  "will be delivered again)",
                  renamed, removed);
@@ -181,13 +263,21 @@ static int s_ledger_txn(MDB_txn *txn, void *arg)
     return 0;
 }
 
-/* Writes tmp/<rid>.tmp, not yet synced. */
+/* Writes tmp/<rid>.tmp, not yet synced. Created exclusively and not
+ * through a symlink: whatever was at that name (left by a failed attempt,
+ * or planted) is removed, never written through. */
 static int s_write_tmp(spool_t *s, const char *rid, const buf_t *doc)
 {
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
     char name[256];
     int fd, rc = 0;
     snprintf(name, sizeof name, "%s.tmp", rid);
-    fd = openat(s->tmpfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    fd = openat(s->tmpfd, name, flags, 0600);
+    if (fd < 0 && errno == EEXIST) {
+        log_warn("%s/%s was already there: removing it and writing afresh", s->tmp, name);
+        if (unlinkat(s->tmpfd, name, 0) == 0)
+            fd = openat(s->tmpfd, name, flags, 0600);
+    }
     if (fd < 0)
         return -1;
     if (file_write_full(fd, doc->data, doc->len) < 0)
@@ -207,7 +297,7 @@ static int s_sync_tmp(spool_t *s, const char *only_rid, size_t fresh)
     if (fresh > 1)
         return syncfs(s->tmpfd) < 0 || fsync(s->tmpfd) < 0 ? -1 : 0;
     snprintf(name, sizeof name, "%s.tmp", only_rid);
-    if ((fd = openat(s->tmpfd, name, O_RDONLY | O_CLOEXEC)) < 0)
+    if ((fd = openat(s->tmpfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
         return -1;
     rc = fsync(fd) < 0 || fsync(s->tmpfd) < 0 ? -1 : 0;
     close(fd);
@@ -221,32 +311,63 @@ static void s_unlink_tmp(spool_t *s, const char *rid)
     unlinkat(s->tmpfd, name, 0);
 }
 
-int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, size_t *written)
+/* Whether the case file name is free in the spool directory; if not, says
+ * so loudly. */
+static bool s_name_free(spool_t *s, const char *name, const char *rid)
+{
+    struct stat st;
+    if (fstatat(s->outfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        s_refuse_existing(s, name, rid);
+        return false;
+    }
+    if (errno != ENOENT) {
+        log_error("cannot look for %s/%s: %s; referral %s stays with the router", s->out, name,
+                  strerror(errno), rid);
+        return false;
+    }
+    return true;
+}
+
+int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, bool *stored, size_t *written)
 {
     s_batch_t b = {s, ds, xcalloc(n ? n : 1, sizeof *b.names), xcalloc(n ? n : 1, 1), n};
+    size_t *first = xcalloc(n ? n : 1, sizeof *first);
+    char **clash = xcalloc(n + 1, sizeof *clash);
     buf_t doc = BUF_INIT;
     MDB_txn *txn;
     smap_t *seen = smap_new();
     const char *last = NULL;
-    size_t fresh = 0;
+    size_t fresh = 0, nclash = 0;
     int rc = -1;
 
     *written = 0;
+    for (size_t i = 0; i < n; i++) {
+        stored[i] = false;
+        first[i] = i;
+    }
     if (store_read(s->ledger, &txn) != 0) {
         log_error("cannot read the ledger");
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
         Carerhub__LedgerEntry *e = s_ledger_get(s, txn, ds[i]->referral_id);
+        uint64_t at;
         if (e) {
             carerhub__ledger_entry__free_unpacked(e, NULL);
+            stored[i] = true;
             continue;
         }
-        /* The same referral twice in one batch is also a redelivery. */
-        if (!smap_put(seen, ds[i]->referral_id, i))
+        /* The same referral twice in one batch is also a redelivery: it
+         * fares as the first does. */
+        if (smap_get(seen, ds[i]->referral_id, &at)) {
+            first[i] = (size_t)at;
+            continue;
+        }
+        smap_put(seen, ds[i]->referral_id, i);
+        provider_file_name(ds[i], b.names[i], sizeof b.names[i]);
+        if (!s_name_free(s, b.names[i], ds[i]->referral_id))
             continue;
         b.fresh[i] = true;
-        provider_file_name(ds[i], b.names[i], sizeof b.names[i]);
         fresh++;
     }
     mdb_txn_abort(txn);
@@ -277,24 +398,39 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, size_t *written)
                   rc > 0 ? strerror(rc) : mdb_strerror(rc));
         goto cleanup;
     }
-    /* (3) into place. From here on the ledger says they are delivered, so a
-     * failure must not lose them: s_recover finishes the job on restart. */
+    /* (3) into place, never over a file. From here on the ledger says they
+     * are delivered, so a failure must not lose them: s_recover finishes the
+     * job on restart. */
     for (size_t i = 0; i < n; i++) {
         char tmp[256];
         if (!b.fresh[i])
             continue;
         snprintf(tmp, sizeof tmp, "%s.tmp", ds[i]->referral_id);
-        if (renameat(s->tmpfd, tmp, s->outfd, b.names[i]) < 0) {
+        if (file_rename_noreplace(s->tmpfd, tmp, s->outfd, b.names[i]) == 0) {
+            stored[i] = true;
+            (*written)++;
+        } else if (errno == EEXIST) {
+            /* Appeared since we looked. */
+            s_refuse_existing(s, b.names[i], ds[i]->referral_id);
+            clash[nclash++] = ds[i]->referral_id;
+        } else {
             log_error("cannot move %s/%s into place: %s; stopping so that a restart completes it",
                       s->tmp, tmp, strerror(errno));
             exit(1);
         }
-        (*written)++;
     }
     if (fsync(s->outfd) < 0) {
         log_error("cannot sync %s: %s; stopping so that a restart completes it", s->out,
                   strerror(errno));
         exit(1);
+    }
+    if (nclash > 0) {
+        if (s_forget(s, clash) < 0) {
+            log_error("stopping so that a restart completes it");
+            exit(1);
+        }
+        for (size_t i = 0; i < nclash; i++)
+            s_unlink_tmp(s, clash[i]);
     }
     rc = 0;
     goto done;
@@ -304,9 +440,17 @@ cleanup:
             s_unlink_tmp(s, ds[i]->referral_id);
     rc = -1;
 done:
+    if (rc == 0)
+        for (size_t i = 0; i < n; i++)
+            stored[i] = stored[first[i]];
+    else
+        for (size_t i = 0; i < n; i++)
+            stored[i] = false;
     smap_destroy(&seen);
     buf_free(&doc);
     free(b.names);
     free(b.fresh);
+    free(first);
+    free(clash);
     return rc;
 }

@@ -248,6 +248,7 @@ static int s_spool_one(const char *dir, const char *provider, size_t n, unsigned
     static Carerhub__Referral *refs[BATCH];
     static Carerhub__Delivery *ds[BATCH];
     static char ids[BATCH][2][40];
+    static bool stored[BATCH];
     static char *lad[] = {(char *)"E07000072"};
     spool_t *sp = spool_open(dir);
     size_t done = 0;
@@ -294,7 +295,7 @@ static int s_spool_one(const char *dir, const char *provider, size_t n, unsigned
             dels[i].case_ = &cases[i];
             ds[i] = &dels[i];
         }
-        if (spool_write(sp, ds, m, &written) != 0 || written != m) {
+        if (spool_write(sp, ds, m, stored, &written) != 0 || written != m) {
             fprintf(stderr, "bench_pipeline: %s: wrote %zu of %zu case files\n", dir, written, m);
             spool_close(&sp);
             return 1;

@@ -85,9 +85,27 @@ hub_stop
 # A secret key others can read is refused: by the daemons and by the CLI.
 chmod 640 "$keys/router.key"
 "$top/deploy/local-hub" start "$hub" router >/dev/null 2>&1 && fail "the router started on a group-readable key"
-grep -q "router.key can be read by others (mode 640): refusing to use it; chmod 600 it" \
+grep -qF "$keys/router.key is readable by others (mode 0640): refusing to use it; chmod 600 $keys/router.key" \
     "$hub/logs/router.log" || fail "no clear message: $(tail -n 3 "$hub/logs/router.log")"
 chmod 644 "$keys/operator.key"
 cli stats >"$WORK/out" 2>&1
 assert_eq $? 78 "exit status of the CLI with a world-readable key"
-grep -q "operator.key can be read by others (mode 644)" "$WORK/out" || fail "CLI: $(cat "$WORK/out")"
+grep -q "operator.key is readable by others (mode 0644)" "$WORK/out" || fail "CLI: $(cat "$WORK/out")"
+chmod 600 "$keys/operator.key"
+
+# Nor through a symlink, nor one of another user's.
+chmod 600 "$keys/router.key"
+mv "$keys/router.key" "$keys/router.key.real"
+ln -s router.key.real "$keys/router.key"
+"$top/deploy/local-hub" start "$hub" router >/dev/null 2>&1 && fail "the router started on a symlinked key"
+grep -qF "$keys/router.key is a symlink: refusing to use it" "$hub/logs/router.log" ||
+    fail "no clear message: $(tail -n 3 "$hub/logs/router.log")"
+rm "$keys/router.key"
+mv "$keys/router.key.real" "$keys/router.key"
+if [ "$(id -u)" = 0 ]; then
+    chown 4242 "$keys/operator.key"
+    cli stats >"$WORK/out" 2>&1
+    assert_eq $? 78 "exit status of the CLI with another user's key"
+    grep -q "operator.key is owned by uid 4242, not by this user (uid 0)" "$WORK/out" ||
+        fail "CLI: $(cat "$WORK/out")"
+fi

@@ -9,6 +9,7 @@
 #include "util/mem.h"
 #include "wire/curve.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -133,19 +134,134 @@ TEST(curve_keygen_writes_private_secret_and_public_key)
 TEST(curve_refuses_a_secret_key_others_can_read)
 {
     keypair_t kp;
-    char err[512];
+    char err[512], want[600];
     char *dir = xasprintf("%s/k", test_tmpdir()), *kpath = xasprintf("%s/k/x.key", test_tmpdir());
     CHECK(curve_keygen(dir, "x", &kp, err, sizeof err) == 0);
     CHECK(chmod(kpath, 0640) == 0);
     CHECK(curve_load_secret(kpath, &kp, err, sizeof err) < 0);
-    CHECK_CONTAINS(err, "can be read by others (mode 640)");
+    snprintf(want, sizeof want,
+             "%s is readable by others (mode 0640): refusing to use it; chmod 600 %s", kpath,
+             kpath);
+    CHECK_STR(err, want);
     CHECK(chmod(kpath, 0604) == 0);
     CHECK(curve_load_secret(kpath, &kp, err, sizeof err) < 0);
-    CHECK_CONTAINS(err, "x.key can be read by others (mode 604): refusing to use it; chmod 600 it");
+    CHECK_CONTAINS(err, "is readable by others (mode 0604)");
+    /* Others who cannot read it but can change it: refused too. */
+    CHECK(chmod(kpath, 0620) == 0);
+    CHECK(curve_load_secret(kpath, &kp, err, sizeof err) < 0);
+    CHECK_CONTAINS(err,
+                   "x.key can be changed by others (mode 0620): refusing to use it; chmod 600");
+    CHECK(chmod(kpath, 0602) == 0);
+    CHECK(curve_load_secret(kpath, &kp, err, sizeof err) < 0);
     CHECK(chmod(kpath, 0400) == 0);
     CHECK(curve_load_secret(kpath, &kp, err, sizeof err) == 0);
     free(dir);
     free(kpath);
+}
+
+TEST(curve_keygen_leaves_an_existing_directory_as_it_is)
+{
+    keypair_t kp;
+    char err[512];
+    char *dir = xasprintf("%s/keys", test_tmpdir()),
+         *kpath = xasprintf("%s/keys/x.key", test_tmpdir());
+    struct stat st;
+    CHECK(mkdir(dir, 0711) == 0 && chmod(dir, 0711) == 0);
+    CHECK(curve_keygen(dir, "x", &kp, err, sizeof err) == 0);
+    CHECK(stat(dir, &st) == 0);
+    CHECK_INT(st.st_mode & 0777, 0711); /* an installation's: passable, not listable */
+    CHECK(stat(kpath, &st) == 0);
+    CHECK_INT(st.st_mode & 0777, 0600);
+    free(dir);
+    free(kpath);
+}
+
+TEST(curve_refuses_a_secret_key_through_a_symlink)
+{
+    keypair_t kp;
+    char err[512];
+    char *dir = xasprintf("%s/k", test_tmpdir()), *kpath = xasprintf("%s/k/x.key", test_tmpdir());
+    char *link = xasprintf("%s/k/link.key", test_tmpdir());
+    CHECK(curve_keygen(dir, "x", &kp, err, sizeof err) == 0);
+    CHECK(symlink(kpath, link) == 0);
+    CHECK(curve_load_secret(link, &kp, err, sizeof err) < 0);
+    CHECK_CONTAINS(err, "link.key is a symlink: refusing to use it");
+    CHECK(curve_load_secret(kpath, &kp, err, sizeof err) == 0);
+    free(dir);
+    free(kpath);
+    free(link);
+}
+
+TEST(curve_refuses_a_secret_key_of_another_user)
+{
+    keypair_t kp;
+    char err[512], want[64];
+    char *dir = xasprintf("%s/k", test_tmpdir()), *kpath = xasprintf("%s/k/x.key", test_tmpdir());
+    CHECK(curve_keygen(dir, "x", &kp, err, sizeof err) == 0);
+    if (chown(kpath, geteuid() + 4242, (gid_t)-1) < 0) {
+        CHECK_INT(errno, EPERM); /* not root: nobody else's file to make here */
+        free(dir);
+        free(kpath);
+        return;
+    }
+    CHECK(curve_load_secret(kpath, &kp, err, sizeof err) < 0);
+    snprintf(want, sizeof want, "is owned by uid %lu, not by this user (uid %lu)",
+             (unsigned long)geteuid() + 4242, (unsigned long)geteuid());
+    CHECK_CONTAINS(err, want);
+    free(dir);
+    free(kpath);
+}
+
+TEST(curve_refuses_a_secret_key_that_is_not_a_file)
+{
+    keypair_t kp;
+    char err[512];
+    char *fifo = xasprintf("%s/fifo.key", test_tmpdir());
+    CHECK(mkfifo(fifo, 0600) == 0);
+    CHECK(curve_load_secret(fifo, &kp, err, sizeof err) < 0); /* and does not hang */
+    CHECK_CONTAINS(err, "fifo.key is not a regular file");
+    CHECK(curve_load_secret(test_tmpdir(), &kp, err, sizeof err) < 0);
+    CHECK_CONTAINS(err, "is not a regular file");
+    free(fifo);
+}
+
+TEST(participants_file_others_can_change_is_refused)
+{
+    diag_t d = DIAG_INIT;
+    char *path = xasprintf("%s/p.yaml", test_tmpdir());
+    char *link = xasprintf("%s/link.yaml", test_tmpdir());
+    const char *text =
+        "participants:\n"
+        "  - {id: ok, role: operator, key: \"thTd&!}co^4Db[G/Qb61+.>B%SS[#LmR(@v]JoK8\"}\n";
+    participants_t *p;
+    CHECK(file_write_atomic(path, text, strlen(text), 0644) == 0);
+    p = participants_load(path, &d); /* readable by all is fine: public keys */
+    CHECK(p != NULL);
+    participants_destroy(&p);
+    CHECK(chmod(path, 0664) == 0);
+    p = participants_load(path, &d);
+    CHECK(p == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_CONTAINS(d.msgs[0], "p.yaml can be changed by others (mode 0664): refusing to use it; "
+                              "chmod go-w");
+    diag_free(&d);
+    CHECK(chmod(path, 0600) == 0);
+    CHECK(symlink(path, link) == 0);
+    p = participants_load(link, &d);
+    CHECK(p == NULL);
+    CHECK_CONTAINS(d.msgs[0], "link.yaml is a symlink");
+    diag_free(&d);
+    if (chown(path, geteuid() + 4242, (gid_t)-1) == 0) {
+        char want[64];
+        p = participants_load(path, &d);
+        CHECK(p == NULL);
+        snprintf(want, sizeof want, "is owned by uid %lu, neither this user",
+                 (unsigned long)geteuid() + 4242);
+        CHECK_CONTAINS(d.msgs[0], want);
+        diag_free(&d);
+    }
+    free(path);
+    free(link);
 }
 
 TEST(curve_refuses_key_files_without_a_key)
@@ -170,7 +286,7 @@ TEST(curve_refuses_key_files_without_a_key)
         CHECK_CONTAINS(err, "does not hold a Z85 key");
     }
     CHECK(curve_load_secret("/nonexistent/x.key", &kp, err, sizeof err) < 0);
-    CHECK_STR(err, "cannot read /nonexistent/x.key: No such file or directory (make one with: "
+    CHECK_STR(err, "/nonexistent/x.key: cannot read: No such file or directory (make one with: "
                    "carerhub keygen NAME)");
     free(path);
 }

@@ -7,14 +7,17 @@
 #include "util/csv.h"
 #include "util/date.h"
 #include "util/file.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/smap.h"
 #include "util/text.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 TEST(text_utf8_accepts_well_formed)
 {
@@ -53,6 +56,138 @@ TEST(text_squeeze_and_ieq)
     CHECK_INT(text_squeeze("abcdefghijklmnopq", out, sizeof out), -1);
     CHECK(text_ieq("Phone", "phone"));
     CHECK(!text_ieq("phone", "phones"));
+}
+
+/* text_escape of the n bytes at s, in a buffer big enough for anything. */
+static const char *s_esc(const char *s, size_t n)
+{
+    static char out[TEXT_ESCAPE_MAX(64)];
+    size_t len = text_escape(s, n, out, sizeof out);
+    return len == strlen(out) ? out : "(length does not match)";
+}
+
+TEST(text_escape_every_single_byte)
+{
+    for (int c = 0; c < 256; c++) {
+        char in = (char)c, want[8];
+        if (c == '\\')
+            snprintf(want, sizeof want, "\\\\");
+        else if (c >= 0x20 && c < 0x7f)
+            snprintf(want, sizeof want, "%c", c);
+        else /* C0 controls, DEL, and a byte >= 0x80 alone is never UTF-8 */
+            snprintf(want, sizeof want, "\\x%02x", c);
+        CHECK_STR(s_esc(&in, 1), want);
+    }
+}
+
+TEST(text_escape_every_two_byte_sequence)
+{
+    /* Every lead byte followed by every continuation byte: C2 80..C2 9F are
+     * the C1 controls (CSI is C2 9B), C2 A0 up to DF BF is text, C0 and C1
+     * are overlong leads, the rest lead longer sequences cut short. */
+    for (int lead = 0x80; lead < 0x100; lead++)
+        for (int cont = 0x80; cont < 0xc0; cont++) {
+            char in[2] = {(char)lead, (char)cont}, want[16];
+            if (lead >= 0xc2 && lead <= 0xdf && !(lead == 0xc2 && cont < 0xa0))
+                snprintf(want, sizeof want, "%c%c", lead, cont);
+            else
+                snprintf(want, sizeof want, "\\x%02x\\x%02x", lead, cont);
+            CHECK_STR(s_esc(in, 2), want);
+        }
+    /* The layout characters among U+2000-U+207F. */
+    for (int mid = 0x80; mid <= 0x81; mid++)
+        for (int last = 0x80; last < 0xc0; last++) {
+            char in[3] = {(char)0xe2, (char)mid, (char)last}, want[16];
+            bool layout = mid == 0x80 ? last >= 0xa8 && last <= 0xae : last >= 0xa6 && last <= 0xa9;
+            if (layout)
+                snprintf(want, sizeof want, "\\xe2\\x%02x\\x%02x", mid, last);
+            else
+                snprintf(want, sizeof want, "%c%c%c", 0xe2, mid, last);
+            CHECK_STR(s_esc(in, 3), want);
+        }
+}
+
+TEST(text_escape_keeps_text_and_escapes_the_rest)
+{
+    static const char *const keep[] = {"Siân Llŷr",
+                                       "Zoë Ó Briain",
+                                       "Ffion ap Dafydd",
+                                       "日本語",
+                                       "\xf0\x9f\x98\x80",
+                                       "a\xc2\xa0"
+                                       "b",
+                                       "\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa"};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        CHECK_STR(s_esc(keep[i], strlen(keep[i])), keep[i]);
+    /* A forged log line: the newline and the escape sequence are written out. */
+    CHECK_STR(s_esc("x\n2026-12-01 router: delivered FAKE\x1b[2J", 39),
+              "x\\x0a2026-12-01 router: delivered FAKE\\x1b[2J");
+    CHECK_STR(s_esc("a\0b", 3), "a\\x00b");
+    CHECK_STR(s_esc("tab\there\r", 9), "tab\\x09here\\x0d");
+    CHECK_STR(s_esc("C:\\x41", 6), "C:\\\\x41"); /* a literal "\x41" is not an escape */
+    /* Layout characters: line and paragraph separators, bidi controls. */
+    CHECK_STR(s_esc("\xe2\x80\xa8", 3), "\\xe2\\x80\\xa8");
+    CHECK_STR(s_esc("\xe2\x80\xa9", 3), "\\xe2\\x80\\xa9");
+    CHECK_STR(s_esc("a\xe2\x80\xae"
+                    "b",
+                    5),
+              "a\\xe2\\x80\\xaeb");
+    CHECK_STR(s_esc("\xe2\x81\xa6\xe2\x81\xa9", 6), "\\xe2\\x81\\xa6\\xe2\\x81\\xa9");
+    /* Malformed UTF-8 byte by byte, and what follows it still read as text. */
+    CHECK_STR(s_esc("\xc3", 1), "\\xc3");
+    CHECK_STR(s_esc("\xc3\xa9\xc3", 3), "é\\xc3");
+    CHECK_STR(s_esc("\xc0\xaf", 2), "\\xc0\\xaf");
+    CHECK_STR(s_esc("\xed\xa0\x80", 3), "\\xed\\xa0\\x80");
+    CHECK_STR(s_esc("\xf4\x90\x80\x80", 4), "\\xf4\\x90\\x80\\x80");
+    CHECK_STR(s_esc("\xe2\x82é", 4), "\\xe2\\x82é");
+    CHECK_STR(s_esc("\xff\xfeok", 4), "\\xff\\xfeok");
+    CHECK_STR(s_esc("", 0), "");
+}
+
+TEST(text_escape_cuts_between_characters)
+{
+    char out[8];
+    CHECK_INT(text_escape("abcdefghij", 10, out, sizeof out), 7);
+    CHECK_STR(out, "abcdefg");
+    CHECK_INT(text_escape("abcde\x1b", 6, out, sizeof out), 5); /* \x1b would not fit */
+    CHECK_STR(out, "abcde");
+    CHECK_INT(text_escape("abcdeé", 7, out, sizeof out), 7);
+    CHECK_STR(out, "abcdeé");
+    CHECK_INT(text_escape("abcdefé", 8, out, sizeof out), 6); /* é would not fit */
+    CHECK_STR(out, "abcdef");
+    CHECK_INT(text_escape("abcdef\\", 7, out, sizeof out), 6);
+    CHECK_STR(out, "abcdef");
+    CHECK_INT(text_escape("x", 1, out, 1), 0);
+    CHECK_STR(out, "");
+}
+
+TEST(log_escapes_every_message)
+{
+    char *path = file_join(test_tmpdir(), "log"), *data;
+    int saved = dup(STDERR_FILENO), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int level = log_level();
+    size_t len;
+    CHECK(saved >= 0 && fd >= 0);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    log_set_level(LOG_LVL_INFO);
+    log_warn("refused %s", "x\n2026-12-01 router: delivered FAKE\x1b[2J");
+    log_info("agent for Siân %s connected", "Llŷr");
+    errno = ENOENT;
+    log_error("cannot open %s", "a\rb");
+    log_set_level(level);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    CHECK_INT(file_read_all(path, 65536, &data, &len), 0);
+    /* Three lines, one per call, none with a control character. */
+    CHECK_INT(text_check(data, len, 10000, true), TEXT_OK);
+    CHECK_CONTAINS(data, "warning: refused x\\x0a2026-12-01 router: delivered FAKE\\x1b[2J\n");
+    CHECK_CONTAINS(data, "info: agent for Siân Llŷr connected\n");
+    CHECK_CONTAINS(data, "error: cannot open a\\x0db\n");
+    CHECK(!strstr(data, "\n2026-12-01 router"));
+    CHECK(!strchr(data, '\x1b'));
+    free(data);
+    free(path);
 }
 
 TEST(date_parse_accepts_only_real_dates)
@@ -110,6 +245,12 @@ TEST(buf_json_escapes)
     buf_t b = BUF_INIT;
     buf_json_str(&b, "a\"b\\c\nd\x01 é \xff");
     CHECK_STR(b.data, "\"a\\\"b\\\\c\\nd\\u0001 é \\ufffd\"");
+    buf_reset(&b);
+    /* ESC, a C1 CSI, a line separator and a right-to-left override. */
+    buf_json_str(&b, "\x1b[2J\xc2\x9b"
+                     "2J\xe2\x80\xa8\xe2\x80\xae"
+                     "x\x7f Siân");
+    CHECK_STR(b.data, "\"\\u001b[2J\\u009b2J\\u2028\\u202ex\\u007f Siân\"");
     buf_reset(&b);
     buf_json_str(&b, NULL);
     CHECK_STR(b.data, "null");
@@ -199,14 +340,21 @@ TEST(buf_json_keeps_every_code_point)
             continue;
         n = s_utf8(cp, in);
         in[n] = '\0';
-        want[0] = '"';
-        memcpy(want + 1, in, n);
-        want[n + 1] = '"';
-        want[n + 2] = '\0';
+        /* C1 controls, line and paragraph separators and bidi controls
+         * are escaped; every other character is written as itself. */
+        if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x2028 && cp <= 0x202e) ||
+            (cp >= 0x2066 && cp <= 0x2069)) {
+            snprintf(want, sizeof want, "\"\\u%04x\"", cp);
+        } else {
+            want[0] = '"';
+            memcpy(want + 1, in, n);
+            want[n + 1] = '"';
+            want[n + 2] = '\0';
+        }
         buf_reset(&b);
         buf_json_str(&b, in);
         if (strcmp(b.data, want) != 0)
-            test_fail(__FILE__, __LINE__, "U+%04X not written as itself", cp);
+            test_fail(__FILE__, __LINE__, "U+%04X written as %s, not %s", cp, b.data, want);
         CHECK(!test_failed());
     }
     buf_reset(&b);
@@ -327,4 +475,59 @@ TEST(file_atomic_write_and_private_dir)
     CHECK_INT(errno, EFBIG);
     free(dir);
     free(path);
+}
+
+TEST(file_atomic_write_does_not_follow_a_planted_temporary)
+{
+    char *path = file_join(test_tmpdir(), "f.json");
+    char *planted = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    char *victim = file_join(test_tmpdir(), "victim"), *data;
+    size_t len;
+    struct stat st;
+    FILE *f = fopen(victim, "w");
+    CHECK(f);
+    fputs("keep\n", f);
+    fclose(f);
+    /* The name the temporary used to have, pointing elsewhere. */
+    CHECK_INT(symlink(victim, planted), 0);
+    CHECK_INT(file_write_atomic(path, "{}", 2, 0640), 0);
+    CHECK_INT(file_read_all(victim, 100, &data, &len), 0);
+    CHECK_STR(data, "keep\n");
+    free(data);
+    CHECK_INT(lstat(path, &st), 0);
+    CHECK(S_ISREG(st.st_mode));
+    CHECK_INT(st.st_mode & 0777, 0640);
+    CHECK_INT(file_read_all(path, 100, &data, &len), 0);
+    CHECK_STR(data, "{}");
+    free(data);
+    free(path);
+    free(planted);
+    free(victim);
+}
+
+TEST(file_rename_noreplace_keeps_what_is_there)
+{
+    int dir = open(test_tmpdir(), O_RDONLY | O_DIRECTORY);
+    char *a = file_join(test_tmpdir(), "a"), *b = file_join(test_tmpdir(), "b"), *data;
+    size_t len;
+    CHECK(dir >= 0);
+    CHECK_INT(file_write_atomic(b, "old", 3, 0600), 0);
+    CHECK_INT(file_write_atomic(a, "new", 3, 0600), 0);
+    CHECK_INT(file_rename_noreplace(dir, "a", dir, "b"), -1);
+    CHECK_INT(errno, EEXIST);
+    CHECK_INT(file_read_all(b, 100, &data, &len), 0);
+    CHECK_STR(data, "old");
+    free(data);
+    CHECK(file_exists(a));
+    /* A dangling symlink is there too. */
+    CHECK_INT(symlinkat("nowhere", dir, "c"), 0);
+    CHECK_INT(file_rename_noreplace(dir, "a", dir, "c"), -1);
+    CHECK_INT(errno, EEXIST);
+    CHECK_INT(file_rename_noreplace(dir, "a", dir, "d"), 0);
+    CHECK(!file_exists(a));
+    CHECK(file_same_file(dir, "d", dir, "d"));
+    CHECK(!file_same_file(dir, "d", dir, "b"));
+    close(dir);
+    free(a);
+    free(b);
 }

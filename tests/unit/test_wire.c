@@ -201,17 +201,17 @@ TEST(pbjson_escapes_nested_and_repeated_strings)
     r.carer = &c;
     r.cared_for = &f;
     pbjson_message(&b, &c.base);
-    CHECK_STR(b.data, "{\"given_name\":\"\xe2\x80\xae"
+    CHECK_STR(b.data, "{\"given_name\":\"\\u202e"
                       "Ann\",\"family_name\":\"O\\\"Neill\\\\\",\"address\":\"1 High "
                       "St\\n\\tColchester\\r\"}");
     buf_reset(&b);
     pbjson_message(&b, &f.base);
     CHECK_STR(b.data, "{\"relationship\":\"\\u007f\",\"conditions\":[\"a\\\"b\",\"\\\\\","
-                      "\"\xe2\x80\xa8\xe2\x80\xa9\"]}");
+                      "\"\\u2028\\u2029\"]}");
     buf_reset(&b);
     /* Nested: the same text inside the referral. */
     pbjson_message(&b, &r.base);
-    CHECK_CONTAINS(b.data, "\"carer\":{\"given_name\":\"\xe2\x80\xae"
+    CHECK_CONTAINS(b.data, "\"carer\":{\"given_name\":\"\\u202e"
                            "Ann\",\"family_name\":\"O\\\"Neill\\\\\",");
     CHECK_CONTAINS(b.data,
                    "\"cared_for\":{\"relationship\":\"\\u007f\",\"conditions\":[\"a\\\"b\"");
