@@ -56,6 +56,10 @@ route_src_t referral_route_source(Carerhub__Source s);
 /* The prefix of the ids the source's intake gives (GP, HD, SC), or NULL.
  * An id is PREFIX-EPOCH-SEQ. */
 const char *referral_id_prefix(Carerhub__Source s);
+/* Whether id could be a referral id: 1-REFERRAL_ID_MAX letters, digits
+ * and dashes (what every receiver checks before using one as a key). */
+#define REFERRAL_ID_MAX 64
+bool referral_id_ok(const char *id);
 /* True if id begins with the source's prefix and a dash. */
 bool referral_id_of_source(const char *id, Carerhub__Source s);
 /* The source whose intake gives ids like this one; returns 0 or -1. */
@@ -101,6 +105,15 @@ void referral_check_unknown(const ProtobufCMessage *m, const char *path, ferrs_t
  * date of birth and postcode ("smith|1961-04-02|CM20AA"). Returns 0, or -1
  * if a part is missing. */
 int referral_match_key(const Carerhub__Referral *r, char *out, size_t outsz);
+
+/* --- rules (referral_rules.c) ------------------------------------------ */
+
+/* A discharge whose patient goes home within 48 hours of the referral. */
+bool referral_urgent(const Carerhub__Referral *r);
+/* Under 18 (age from referral_carer_age; -1, unknown, is an adult). */
+bool referral_young_carer(int age);
+/* 17: a young carer about to move to adult services. */
+bool referral_transition(int age);
 
 /* Age of the carer in whole years on the referral date, or -1 if unknown. */
 int referral_carer_age(const Carerhub__Referral *r);

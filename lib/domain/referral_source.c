@@ -60,6 +60,18 @@ const char *referral_id_prefix(Carerhub__Source s)
     return d ? d->id_prefix : NULL;
 }
 
+bool referral_id_ok(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > REFERRAL_ID_MAX)
+        return false;
+    for (; *id; id++)
+        if (!((*id >= 'A' && *id <= 'Z') || (*id >= 'a' && *id <= 'z') ||
+              (*id >= '0' && *id <= '9') || *id == '-'))
+            return false;
+    return true;
+}
+
 bool referral_id_of_source(const char *id, Carerhub__Source s)
 {
     const char *p = referral_id_prefix(s);

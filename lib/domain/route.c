@@ -55,7 +55,7 @@ static bool s_bit(const uint64_t *bits, geo_lad_t lad)
     return bits[lad >> 6] >> (lad & 63) & 1;
 }
 
-static bool s_id_ok(const char *s)
+bool route_id_ok(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > S_MAX_ID || s[0] == '-')
@@ -86,7 +86,7 @@ static int s_load_providers(route_t *rt, const conf_ctx_t *ctx, const ynode_t *m
         const ynode_t *k = map->kids[i], *v = map->kids[i + 1];
         const ynode_t *name = ynode_get(v, "name"), *sp = ynode_get(v, "signpost");
         s_provider_t p = {NULL, NULL, false};
-        if (!s_id_ok(k->value)) {
+        if (!route_id_ok(k->value)) {
             diag_at(ctx->diag, ctx->file, k,
                     "provider id '%.40s' must be 1-%d lower-case letters, digits or '-'", k->value,
                     S_MAX_ID);
@@ -184,7 +184,7 @@ static int s_load_sets(route_t *rt, const conf_ctx_t *ctx, const ynode_t *map)
     for (size_t i = 0; i + 1 < map->nkids; i += 2) {
         const ynode_t *k = map->kids[i];
         s_set_t set;
-        if (!s_id_ok(k->value)) {
+        if (!route_id_ok(k->value)) {
             diag_at(ctx->diag, ctx->file, k,
                     "set name '%.40s' must be lower-case letters, "
                     "digits or '-'",
@@ -254,7 +254,7 @@ static int s_load_rule(route_t *rt, const conf_ctx_t *ctx, const ynode_t *n, s_r
     }
     if (conf_only_keys(ctx, n, keys) < 0)
         rc = -1;
-    if (!name || name->kind != YNODE_SCALAR || !s_id_ok(name->value)) {
+    if (!name || name->kind != YNODE_SCALAR || !route_id_ok(name->value)) {
         diag_at(ctx->diag, ctx->file, name ? name : n,
                 "a rule needs a name of lower-case letters, digits or '-'");
         rc = -1;

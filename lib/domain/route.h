@@ -81,6 +81,10 @@ const char *route_rule_provider(const route_t *rt, int rule);
 size_t route_rule_count(const route_t *rt);
 const char *route_provider_id(const route_t *rt, int provider);
 const char *route_provider_name(const route_t *rt, int provider);
+/* Whether s may name a provider, an authority set or a rule: 1-32
+ * lower-case letters, digits or '-', not beginning with '-'. */
+bool route_id_ok(const char *s);
+
 int route_provider_find(const route_t *rt, const char *id);
 size_t route_provider_count(const route_t *rt);
 /* True when the provider's cases are signposted elsewhere (out of area). */

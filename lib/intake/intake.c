@@ -50,13 +50,12 @@ void intake_reply(intake_t *in, const wire_peer_t *peer, uint64_t corr, bool has
 void intake_reply_error(intake_t *in, const wire_peer_t *peer, uint64_t corr, bool has_corr,
                         const char *code, const char *message)
 {
-    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
-    Carerhub__Error err = CARERHUB__ERROR__INIT;
-    err.code = (char *)code;
-    err.message = (char *)message;
-    env.body_case = CARERHUB__ENVELOPE__BODY_ERROR;
-    env.error = &err;
-    intake_reply(in, peer, corr, has_corr, &env);
+    Carerhub__Envelope req = CARERHUB__ENVELOPE__INIT;
+    req.has_corr = has_corr;
+    req.corr = corr;
+    /* A submitter that went away cannot be answered; it will resend. */
+    if (wire_send_error(in->front, peer, &req, code, message) < 0)
+        log_debug("reply not sent: %s", zmq_strerror(errno));
 }
 
 void intake_reply_submit(intake_t *in, const wire_peer_t *peer, uint64_t corr, bool has_corr,

@@ -243,3 +243,17 @@ void wire_forward_free(wire_forward_t *f)
     f->buf = NULL;
     f->len = f->cap = 0;
 }
+
+int wire_send_error(void *sock, const wire_peer_t *peer, const Carerhub__Envelope *req,
+                    const char *code, const char *message)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__Error err = CARERHUB__ERROR__INIT;
+    err.code = (char *)code;
+    err.message = (char *)message;
+    env.body_case = CARERHUB__ENVELOPE__BODY_ERROR;
+    env.error = &err;
+    env.has_corr = req && req->has_corr;
+    env.corr = req ? req->corr : 0;
+    return wire_send(sock, peer, &env, ZMQ_DONTWAIT);
+}

@@ -52,6 +52,12 @@ int wire_send(void *sock, const wire_peer_t *peer, Carerhub__Envelope *env, int 
 wire_status_t wire_recv(void *sock, bool router, wire_peer_t *peer, Carerhub__Envelope **env,
                         int flags);
 
+/* Answers a request (its corr copied; req may be NULL) with an Error of
+ * code (bad_request, forbidden, unavailable, ...) and a message for a
+ * person, without blocking. Same contract as wire_send. */
+int wire_send_error(void *sock, const wire_peer_t *peer, const Carerhub__Envelope *req,
+                    const char *code, const char *message);
+
 /* Sends an Envelope already encoded (it must carry version WIRE_VERSION).
  * Same contract as wire_send. */
 int wire_send_raw(void *sock, const wire_peer_t *peer, const void *data, size_t n, int flags);

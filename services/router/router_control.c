@@ -28,13 +28,8 @@ static void s_send(router_t *r, const wire_peer_t *peer, const Carerhub__Envelop
 static void s_error(router_t *r, const wire_peer_t *peer, const Carerhub__Envelope *req,
                     const char *code, const char *message)
 {
-    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
-    Carerhub__Error err = CARERHUB__ERROR__INIT;
-    err.code = (char *)code;
-    err.message = (char *)message;
-    rep.body_case = CARERHUB__ENVELOPE__BODY_ERROR;
-    rep.error = &err;
-    s_send(r, peer, req, &rep);
+    if (wire_send_error(r->control_sock, peer, req, code, message) < 0)
+        log_debug("control reply not sent: %s", zmq_strerror(errno));
 }
 
 static void s_status(router_t *r, MDB_txn *txn, const wire_peer_t *peer,

@@ -23,17 +23,6 @@
 
 #define S_IDS_PER_PASS 200000
 
-static bool s_provider_ok(const char *p)
-{
-    size_t n = p ? strlen(p) : 0;
-    if (n == 0 || n >= sizeof((agent_t *)0)->provider)
-        return false;
-    for (; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
-            return false;
-    return true;
-}
-
 static agent_t *s_agent(router_t *r, const char *provider, bool create)
 {
     for (size_t i = 0; i < r->nagents; i++)
@@ -116,15 +105,9 @@ static bool s_acked(agent_t *a, uint64_t seq)
 
 static void s_refuse(router_t *r, const wire_peer_t *peer, const char *actor, const char *why)
 {
-    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
-    Carerhub__Error err = CARERHUB__ERROR__INIT;
     r->bad++;
     secure_refused(r->sec, "refused-message", actor, NULL, why);
-    err.code = (char *)"forbidden";
-    err.message = (char *)why;
-    env.body_case = CARERHUB__ENVELOPE__BODY_ERROR;
-    env.error = &err;
-    wire_send(r->delivery_sock, peer, &env, ZMQ_DONTWAIT);
+    wire_send_error(r->delivery_sock, peer, NULL, "forbidden", why);
 }
 
 static void s_hello(router_t *r, const wire_peer_t *peer, const Carerhub__Hello *h)
@@ -148,7 +131,7 @@ static void s_hello(router_t *r, const wire_peer_t *peer, const Carerhub__Hello 
         s_refuse(r, peer, actor, why);
         return;
     }
-    if (!s_provider_ok(provider)) {
+    if (!route_id_ok(provider)) {
         s_refuse(r, peer, actor, "invalid provider id");
         return;
     }
@@ -366,22 +349,17 @@ void router_deliver_drain(router_t *r)
     free(seqs);
 }
 
-/* Age in whole years on a referral's own date. */
+/* The flags of a delivery, from the referrals it carries: urgent if any
+ * is; young carer and transition by the age on the newest one's date. */
 static void s_flags(Carerhub__Case *c)
 {
     c->has_urgent = c->has_young_carer = c->has_transition = true;
-    for (size_t i = 0; i < c->n_referrals; i++) {
-        const Carerhub__Referral *ref = c->referrals[i];
-        date_t on, discharge;
-        if (ref->discharge && ref->discharge->patient && date_parse(ref->referral_date, &on) == 0 &&
-            date_parse(ref->discharge->patient->expected_discharge, &discharge) == 0 &&
-            discharge <= on + 2)
-            c->urgent = true;
-    }
+    for (size_t i = 0; i < c->n_referrals; i++)
+        c->urgent = c->urgent || referral_urgent(c->referrals[i]);
     if (c->n_referrals > 0) {
         int age = referral_carer_age(c->referrals[c->n_referrals - 1]);
-        c->young_carer = age >= 0 && age < 18;
-        c->transition = age == 17;
+        c->young_carer = referral_young_carer(age);
+        c->transition = referral_transition(age);
     }
 }
 

@@ -4,6 +4,7 @@
  */
 #include "router.h"
 
+#include "domain/referral.h"
 #include "util/be64.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -13,8 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define S_ID_MAX 64
 
 const char *const router_dbs[] = {"referrals", "cases", "by_nhs", "by_key",    "outbox", "audit",
                                   "parked",    "stats", "meta",   "delivered", NULL};
@@ -79,7 +78,8 @@ int router_put(router_t *r, MDB_txn *txn, int db, const void *key, size_t klen,
 Carerhub__ReferralRecord *router_get_referral(router_t *r, MDB_txn *txn, const char *id)
 {
     MDB_val k = store_val(id), v;
-    if (strlen(id) > S_ID_MAX || mdb_get(txn, store_dbi(r->store, DB_REFERRALS), &k, &v) != 0)
+    if (strlen(id) > REFERRAL_ID_MAX ||
+        mdb_get(txn, store_dbi(r->store, DB_REFERRALS), &k, &v) != 0)
         return NULL;
     return carerhub__referral_record__unpack(NULL, v.mv_size, v.mv_data);
 }

@@ -19,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_ID_MAX 64
-
 /* Appends the audit records an intake forwarded. An intake sends them in
  * order and sends again what was not acknowledged, so a record at or below
  * the last one taken from that intake (by its number and time) was stored
@@ -83,28 +81,6 @@ static int s_index_put(router_t *r, MDB_txn *txn, int db, const char *key, const
     if (strlen(key) > 500)
         return 0; /* too long to index; the case still exists */
     return mdb_put(txn, store_dbi(r->store, (size_t)db), &k, &v, 0);
-}
-
-static bool s_id_ok(const char *id)
-{
-    size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n > S_ID_MAX)
-        return false;
-    for (; *id; id++)
-        if (!((*id >= 'A' && *id <= 'Z') || (*id >= 'a' && *id <= 'z') ||
-              (*id >= '0' && *id <= '9') || *id == '-'))
-            return false;
-    return true;
-}
-
-static bool s_urgent(const Carerhub__Referral *ref)
-{
-    date_t on, discharge;
-    if (!ref->discharge || !ref->discharge->patient || date_parse(ref->referral_date, &on) < 0 ||
-        date_parse(ref->discharge->patient->expected_discharge, &discharge) < 0)
-        return false;
-    /* Within 48 hours of the day of referral. */
-    return discharge <= on + 2;
 }
 
 /* Who referred, for the audit trail: the submitter the intake recorded,
@@ -361,9 +337,9 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
         c->nhs_number = xstrdup(ref->carer->nhs_number);
     }
     c->has_urgent = c->has_young_carer = c->has_transition = true;
-    c->urgent = c->urgent || s_urgent(ref);
-    c->young_carer = age >= 0 && age < 18;
-    c->transition = age == 17;
+    c->urgent = c->urgent || referral_urgent(ref);
+    c->young_carer = referral_young_carer(age);
+    c->transition = referral_transition(age);
     c->has_updated_at = true;
     c->updated_at = now;
 
@@ -450,7 +426,7 @@ static int s_take_txn(MDB_txn *txn, void *arg)
             return rc;
         for (size_t j = 0; j < f->n_referrals; j++) {
             Carerhub__Referral *ref = f->referrals[j];
-            if (!s_id_ok(ref->id) || !ref->carer || !router_fwd_allows(&t->fwds[i], ref))
+            if (!referral_id_ok(ref->id) || !ref->carer || !router_fwd_allows(&t->fwds[i], ref))
                 continue; /* refused in router_take before we got here */
             if ((rc = s_take_one(r, txn, ref, actor, t)) != 0)
                 return rc;
@@ -475,7 +451,7 @@ int router_take(router_t *r, router_fwd_t *fwds, size_t n)
         Carerhub__Forward *f = fwds[i].env->forward;
         for (size_t j = 0; j < f->n_referrals; j++) {
             Carerhub__Referral *ref = f->referrals[j];
-            if (!s_id_ok(ref->id) || !ref->carer) {
+            if (!referral_id_ok(ref->id) || !ref->carer) {
                 /* Not a referral any intake of ours would send: nothing to
                  * store it under. Acknowledged so it is not sent for ever. */
                 r->bad++;
