@@ -195,3 +195,16 @@ char *hubconf_data_path(const hubconf_t *c, const char *name)
 {
     return file_join(c->data_dir, name);
 }
+
+const hubconf_intake_t *hubconf_intake(const hubconf_t *c, const char *name)
+{
+    if (!name)
+        return NULL;
+    if (strcmp(name, "gp-intake") == 0)
+        return &c->gp_intake;
+    if (strcmp(name, "discharge-intake") == 0)
+        return &c->discharge_intake;
+    if (strcmp(name, "school-intake") == 0)
+        return &c->school_intake;
+    return NULL;
+}

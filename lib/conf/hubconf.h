@@ -56,6 +56,9 @@ typedef struct {
 /* Reads and checks a configuration file. NULL on any problem, each one in
  * diag as file:line:column: message. */
 hubconf_t *hubconf_load(const char *path, diag_t *diag);
+/* The section of the intake named gp-intake, discharge-intake or
+ * school-intake, or NULL. Borrowed from c. */
+const hubconf_intake_t *hubconf_intake(const hubconf_t *c, const char *name);
 void hubconf_destroy(hubconf_t **c);
 
 /* The configuration file to use when none is given: $CARERHUB_CONFIG, then

@@ -64,6 +64,9 @@ bool referral_id_ok(const char *id);
 bool referral_id_of_source(const char *id, Carerhub__Source s);
 /* The source whose intake gives ids like this one; returns 0 or -1. */
 int referral_source_of_id(const char *id, Carerhub__Source *out);
+/* The name of the source's intake (gp-intake): its key, its data
+ * directory, its section of the configuration; or NULL. */
+const char *referral_intake_name(Carerhub__Source s);
 /* The program of the source's intake (carerhub-gp-intake), or NULL. */
 const char *referral_intake_program(Carerhub__Source s);
 /* The role whose keys submit referrals of the source; returns 0 or -1. */

@@ -11,17 +11,18 @@
 
 typedef struct {
     Carerhub__Source source;
-    const char *name, *id_prefix, *program, *org_field;
+    const char *name, *id_prefix, *intake, *program, *org_field;
     role_t submitter;
     route_src_t route;
 } s_source_t;
 
 static const s_source_t s_sources[] = {
-    {CARERHUB__SOURCE__GP, "gp", "GP", "carerhub-gp-intake", "practice", ROLE_GP, ROUTE_SRC_GP},
-    {CARERHUB__SOURCE__DISCHARGE, "discharge", "HD", "carerhub-discharge-intake", "hospital.trust",
-     ROLE_HOSPITAL, ROUTE_SRC_DISCHARGE},
-    {CARERHUB__SOURCE__SCHOOL, "school", "SC", "carerhub-school-intake", "school.urn", ROLE_SCHOOL,
-     ROUTE_SRC_SCHOOL},
+    {CARERHUB__SOURCE__GP, "gp", "GP", "gp-intake", "carerhub-gp-intake", "practice", ROLE_GP,
+     ROUTE_SRC_GP},
+    {CARERHUB__SOURCE__DISCHARGE, "discharge", "HD", "discharge-intake",
+     "carerhub-discharge-intake", "hospital.trust", ROLE_HOSPITAL, ROUTE_SRC_DISCHARGE},
+    {CARERHUB__SOURCE__SCHOOL, "school", "SC", "school-intake", "carerhub-school-intake",
+     "school.urn", ROLE_SCHOOL, ROUTE_SRC_SCHOOL},
 };
 
 static const s_source_t *s_find(Carerhub__Source s)
@@ -87,6 +88,12 @@ int referral_source_of_id(const char *id, Carerhub__Source *out)
             return 0;
         }
     return -1;
+}
+
+const char *referral_intake_name(Carerhub__Source s)
+{
+    const s_source_t *d = s_find(s);
+    return d ? d->intake : NULL;
 }
 
 const char *referral_intake_program(Carerhub__Source s)

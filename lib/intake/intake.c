@@ -17,24 +17,6 @@
 #include <sysexits.h>
 #include <zmq.h>
 
-const intake_kind_t intake_gp = {"gp-intake", CARERHUB__SOURCE__GP, offsetof(hubconf_t, gp_intake),
-                                 NULL};
-const intake_kind_t intake_discharge = {"discharge-intake", CARERHUB__SOURCE__DISCHARGE,
-                                        offsetof(hubconf_t, discharge_intake), NULL};
-const intake_kind_t intake_school = {
-    "school-intake", CARERHUB__SOURCE__SCHOOL, offsetof(hubconf_t, school_intake),
-    "carerhub does not handle safeguarding concerns: if you have one about this pupil, "
-    "follow your school's safeguarding procedure now"};
-
-const intake_kind_t *intake_kind_of_id(const char *id)
-{
-    const intake_kind_t *all[] = {&intake_gp, &intake_discharge, &intake_school};
-    for (size_t i = 0; i < 3; i++)
-        if (referral_id_of_source(id, all[i]->source))
-            return all[i];
-    return NULL;
-}
-
 /* --- replies ------------------------------------------------------------- */
 
 void intake_reply(intake_t *in, const wire_peer_t *peer, uint64_t corr, bool has_corr,
@@ -105,7 +87,8 @@ static void s_drain_front(intake_t *in, intake_batch_t *b)
             return;
         if (st != WIRE_OK) {
             in->bad++;
-            secure_refuse(in->sec, &peer, in->kind->dir, wire_status_str(st));
+            secure_refuse(in->sec, &peer, referral_intake_name(in->kind->source),
+                          wire_status_str(st));
             intake_reply_error(in, &peer, 0, false, "bad_request", wire_status_str(st));
             continue;
         }
@@ -143,7 +126,7 @@ static void s_reload(intake_t *in)
     const hubconf_intake_t *ic;
     if (!c)
         return;
-    ic = (const hubconf_intake_t *)((const char *)c + in->kind->conf_offset);
+    ic = hubconf_intake(c, referral_intake_name(in->kind->source));
     if (strcmp(ic->endpoint, in->ic->endpoint) != 0 ||
         strcmp(c->router.intake_endpoint, in->conf->router.intake_endpoint) != 0)
         log_warn("reload: endpoints change only on restart");
@@ -168,15 +151,15 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     daemon_parse_args(argc, argv, referral_intake_program(kind->source), "", NULL, NULL, NULL,
                       &in.args);
     in.conf = daemon_load_conf(&in.args);
-    in.ic = (const hubconf_intake_t *)((const char *)in.conf + kind->conf_offset);
+    in.ic = hubconf_intake(in.conf, referral_intake_name(kind->source));
     in.rt = daemon_load_routing(in.conf);
     if (!in.rt)
         return EX_CONFIG;
     daemon_check_done(&in.args);
     daemon_signals();
-    dir = daemon_data_dir(in.conf, kind->dir);
+    dir = daemon_data_dir(in.conf, referral_intake_name(kind->source));
     intake_spool_open(&in, dir);
-    in.sec = secure_start(in.conf, kind->dir);
+    in.sec = secure_start(in.conf, referral_intake_name(kind->source));
     daemon_open_pcdb(in.conf, &in.pcdb);
     in.inflight = smap_new();
     in.retry_ms = in.ic->retry_ms;
@@ -192,7 +175,7 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
         int hwm = 8192;
         zmq_setsockopt(in.front, ZMQ_SNDHWM, &hwm, sizeof hwm);
     }
-    secure_server(in.sec, in.front, kind->dir);
+    secure_server(in.sec, in.front, referral_intake_name(kind->source));
     daemon_bind(in.front, in.ic->endpoint);
     log_info("taking %s referrals on %s; spool %s (ids %s-%s-N)",
              referral_source_name(kind->source), in.ic->endpoint, dir,

@@ -16,19 +16,17 @@
 
 #include <stddef.h>
 
+/* What an intake daemon's own program tells the engine. The rest follows
+ * from the source and is defined once, in lib/domain/referral.h: its name
+ * (key, data directory, configuration section), program name, id prefix,
+ * the role that submits, the organisation field a key's scope must cover,
+ * and the checks of its referrals. */
 typedef struct {
-    const char *dir;         /* its subdirectory of data_dir and key name, e.g. gp-intake */
-    Carerhub__Source source; /* the only source it takes (program name, id prefix and
-                                submitting role follow from it: domain/referral.h) */
-    size_t conf_offset;      /* offsetof(hubconf_t, <its section>) */
-    const char *notice;      /* told to the submitter with every acceptance */
+    Carerhub__Source source; /* the only source it takes */
+    const char *notice;      /* told to the submitter with every acceptance, or NULL */
 } intake_kind_t;
 
 /* Runs an intake daemon; returns the process exit status. */
 int intake_main(int argc, char **argv, const intake_kind_t *kind);
-
-/* The intake serving the source named by a referral id's prefix, or NULL. */
-const intake_kind_t *intake_kind_of_id(const char *referral_id);
-extern const intake_kind_t intake_gp, intake_discharge, intake_school;
 
 #endif

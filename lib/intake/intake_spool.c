@@ -244,7 +244,7 @@ void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *en
     rep.has_state = true;
     rep.state = CARERHUB__STATUS_REPLY__STATE__UNKNOWN;
     rep.referral_id = (char *)id;
-    rep.where = (char *)in->kind->dir;
+    rep.where = (char *)referral_intake_name(in->kind->source);
     if (seq && store_read(in->store, &txn) == 0) {
         uint8_t key[8];
         MDB_val k = {8, key}, v;

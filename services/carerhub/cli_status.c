@@ -6,7 +6,7 @@
 #include "cli.h"
 
 #include "clnt/clnt.h"
-#include "intake/intake.h"
+#include "domain/referral.h"
 #include "util/buf.h"
 #include "wire/pbjson.h"
 
@@ -104,7 +104,8 @@ int cli_status(cli_t *cli, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const hubconf_t *conf;
-    const intake_kind_t *kind;
+    const char *intake = NULL;
+    Carerhub__Source src;
     Carerhub__Envelope *rep;
     const char *id;
     bool json = false;
@@ -124,17 +125,17 @@ int cli_status(cli_t *cli, int argc, char **argv)
     }
     id = argv[optind];
     conf = cli_conf(cli);
-    kind = intake_kind_of_id(id);
+    if (referral_source_of_id(id, &src) == 0)
+        intake = referral_intake_name(src);
     /* The router first; if it does not know the referral, or does not
      * answer, the intake that accepted it may still hold it. */
-    rep =
-        s_ask(cli, "router", conf->router.control_endpoint, id, kind ? timeout_ms / 2 : timeout_ms);
+    rep = s_ask(cli, "router", conf->router.control_endpoint, id,
+                intake ? timeout_ms / 2 : timeout_ms);
     err = rep ? 0 : errno;
-    if (kind && (!rep || (rep->body_case == CARERHUB__ENVELOPE__BODY_STATUS_REPLY &&
-                          rep->status_reply->state == CARERHUB__STATUS_REPLY__STATE__UNKNOWN))) {
-        const hubconf_intake_t *ic =
-            (const hubconf_intake_t *)((const char *)conf + kind->conf_offset);
-        Carerhub__Envelope *at_intake = s_ask(cli, kind->dir, ic->endpoint, id, timeout_ms / 2);
+    if (intake && (!rep || (rep->body_case == CARERHUB__ENVELOPE__BODY_STATUS_REPLY &&
+                            rep->status_reply->state == CARERHUB__STATUS_REPLY__STATE__UNKNOWN))) {
+        const hubconf_intake_t *ic = hubconf_intake(conf, intake);
+        Carerhub__Envelope *at_intake = s_ask(cli, intake, ic->endpoint, id, timeout_ms / 2);
         if (!at_intake && errno == EACCES)
             err = EACCES;
         if (!rep)
