@@ -29,17 +29,6 @@ int intake_clnt_submit(void *sock, uint64_t corr, const char *token, Carerhub__R
     return s_send(sock, corr, &env);
 }
 
-int router_clnt_forward(void *sock, Carerhub__Referral **refs, size_t n)
-{
-    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
-    Carerhub__Forward fwd = CARERHUB__FORWARD__INIT;
-    fwd.n_referrals = n;
-    fwd.referrals = refs;
-    env.body_case = CARERHUB__ENVELOPE__BODY_FORWARD;
-    env.forward = &fwd;
-    return s_send(sock, 0, &env);
-}
-
 int router_clnt_hello(void *sock, const char *provider, uint32_t credit)
 {
     Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
@@ -108,55 +97,79 @@ int clnt_refused(void *watch)
     return refused;
 }
 
+int clnt_open(clnt_conn_t *c, void *ctx, const char *endpoint, const clnt_keys_t *keys)
+{
+    int immediate = 1;
+    memset(c, 0, sizeof *c);
+    c->sock = zmq_socket(ctx, ZMQ_DEALER);
+    if (!c->sock)
+        return -1;
+    wire_socket_defaults(c->sock);
+    zmq_setsockopt(c->sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
+    if (keys && curve_client(c->sock, &keys->me, keys->server) < 0)
+        goto fail;
+    c->watch = clnt_watch(ctx, c->sock);
+    if (zmq_connect(c->sock, endpoint) < 0)
+        goto fail;
+    return 0;
+fail:
+    clnt_close(c);
+    return -1;
+}
+
+int clnt_wait(clnt_conn_t *c, long ms)
+{
+    zmq_pollitem_t items[2] = {{c->sock, 0, ZMQ_POLLIN, 0}, {c->watch, 0, ZMQ_POLLIN, 0}};
+    if (zmq_poll(items, c->watch ? 2 : 1, ms) < 0)
+        return zmq_errno() == EINTR ? 0 : -1;
+    if ((items[1].revents & ZMQ_POLLIN) && clnt_refused(c->watch)) {
+        errno = EACCES;
+        return -1;
+    }
+    return (items[0].revents & ZMQ_POLLIN) ? 1 : 0;
+}
+
+void clnt_close(clnt_conn_t *c)
+{
+    int e = errno;
+    if (c->watch)
+        zmq_close(c->watch);
+    if (c->sock)
+        zmq_close(c->sock);
+    c->watch = c->sock = NULL;
+    errno = e;
+}
+
 Carerhub__Envelope *clnt_call(void *ctx, const char *endpoint, const clnt_keys_t *keys,
                               Carerhub__Envelope *env, int timeout_ms, int resend_ms)
 {
     static uint64_t s_corr;
-    void *sock = zmq_socket(ctx, ZMQ_DEALER);
     int64_t deadline = clock_mono_ms() + timeout_ms, next_send = 0;
     Carerhub__Envelope *reply = NULL;
     uint64_t corr = ++s_corr + ((uint64_t)clock_now_ms() << 20);
-    int immediate = 1, refused = 0;
-    void *watch;
+    clnt_conn_t c;
+    int ready = 0;
 
-    if (!sock)
+    if (clnt_open(&c, ctx, endpoint, keys) < 0)
         return NULL;
-    wire_socket_defaults(sock);
-    if (keys && curve_client(sock, &keys->me, keys->server) < 0) {
-        zmq_close(sock);
-        return NULL;
-    }
-    zmq_setsockopt(sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
-    watch = clnt_watch(ctx, sock);
-    if (zmq_connect(sock, endpoint) < 0) {
-        if (watch)
-            zmq_close(watch);
-        zmq_close(sock);
-        return NULL;
-    }
     env->has_corr = true;
     env->corr = corr;
-    for (;;) {
+    while (clock_mono_ms() < deadline) {
         int64_t now = clock_mono_ms();
-        zmq_pollitem_t items[2] = {{sock, 0, ZMQ_POLLIN, 0}, {watch, 0, ZMQ_POLLIN, 0}};
         long wait;
-        if (now >= deadline)
-            break;
         if (now >= next_send) {
             /* Not yet connected is EAGAIN: try again very soon. */
-            if (wire_send(sock, NULL, env, ZMQ_DONTWAIT) == 0)
+            if (wire_send(c.sock, NULL, env, ZMQ_DONTWAIT) == 0)
                 next_send = now + (resend_ms > 0 ? resend_ms : timeout_ms);
             else
                 next_send = now + 20;
         }
         wait = (long)((next_send < deadline ? next_send : deadline) - now);
-        if (zmq_poll(items, watch ? 2 : 1, wait < 10 ? 10 : wait) < 0 && zmq_errno() != EINTR)
+        if ((ready = clnt_wait(&c, wait < 10 ? 10 : wait)) < 0)
             break;
-        if ((items[1].revents & ZMQ_POLLIN) && (refused = clnt_refused(watch)) != 0)
-            break;
-        if (items[0].revents & ZMQ_POLLIN) {
+        if (ready > 0) {
             Carerhub__Envelope *got = NULL;
-            if (wire_recv(sock, false, NULL, &got, ZMQ_DONTWAIT) == WIRE_OK) {
+            if (wire_recv(c.sock, false, NULL, &got, ZMQ_DONTWAIT) == WIRE_OK) {
                 if (got->has_corr && got->corr == corr) {
                     reply = got;
                     break;
@@ -165,10 +178,45 @@ Carerhub__Envelope *clnt_call(void *ctx, const char *endpoint, const clnt_keys_t
             }
         }
     }
-    if (watch)
-        zmq_close(watch);
-    zmq_close(sock);
+    clnt_close(&c);
     if (!reply)
-        errno = refused ? EACCES : ETIMEDOUT;
+        errno = ready < 0 && errno == EACCES ? EACCES : ETIMEDOUT;
     return reply;
+}
+
+Carerhub__Envelope *clnt_status(void *ctx, const char *endpoint, const clnt_keys_t *keys,
+                                const char *referral_id, int timeout_ms)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__StatusQuery q = CARERHUB__STATUS_QUERY__INIT;
+    q.referral_id = (char *)referral_id;
+    env.body_case = CARERHUB__ENVELOPE__BODY_STATUS_QUERY;
+    env.status_query = &q;
+    return clnt_call(ctx, endpoint, keys, &env, timeout_ms, 2000);
+}
+
+Carerhub__Envelope *clnt_stats(void *ctx, const char *endpoint, const clnt_keys_t *keys,
+                               int timeout_ms)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__StatsQuery q = CARERHUB__STATS_QUERY__INIT;
+    env.body_case = CARERHUB__ENVELOPE__BODY_STATS_QUERY;
+    env.stats_query = &q;
+    return clnt_call(ctx, endpoint, keys, &env, timeout_ms, 2000);
+}
+
+Carerhub__Envelope *clnt_audit(void *ctx, const char *endpoint, const clnt_keys_t *keys,
+                               int64_t since, uint64_t after, uint32_t limit, int timeout_ms)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__AuditQuery q = CARERHUB__AUDIT_QUERY__INIT;
+    q.has_since = since > 0;
+    q.since = since;
+    q.has_after = after > 0;
+    q.after = after;
+    q.has_limit = true;
+    q.limit = limit;
+    env.body_case = CARERHUB__ENVELOPE__BODY_AUDIT_QUERY;
+    env.audit_query = &q;
+    return clnt_call(ctx, endpoint, keys, &env, timeout_ms, 2000);
 }

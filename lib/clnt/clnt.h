@@ -19,9 +19,6 @@
 /* To an intake. */
 int intake_clnt_submit(void *sock, uint64_t corr, const char *token, Carerhub__Referral *r);
 
-/* To the router's intake endpoint (from an intake). */
-int router_clnt_forward(void *sock, Carerhub__Referral **refs, size_t n);
-
 /* To the router's delivery endpoint (from a provider agent). */
 int router_clnt_hello(void *sock, const char *provider, uint32_t credit);
 int router_clnt_delivery_ack(void *sock, const uint64_t *ids, size_t n, uint32_t credit);
@@ -40,11 +37,37 @@ void *clnt_watch(void *ctx, void *sock);
  * refused this client with (400: the key is not listed), or 0. */
 int clnt_refused(void *watch);
 
+/* A connection to one server: a DEALER socket that sends only once the
+ * connection is made (ZMQ_IMMEDIATE: until then a send is EAGAIN), as a
+ * CURVE client with keys, and a watch on its handshakes. */
+typedef struct {
+    void *sock, *watch;
+} clnt_conn_t;
+
+/* Opens c to endpoint. Returns 0, or -1 with errno. */
+int clnt_open(clnt_conn_t *c, void *ctx, const char *endpoint, const clnt_keys_t *keys);
+/* Waits up to ms for a message on c: 1 when one is waiting, 0 when none
+ * came, -1 when the server refused this client's key (errno EACCES) or the
+ * poll failed. */
+int clnt_wait(clnt_conn_t *c, long ms);
+void clnt_close(clnt_conn_t *c);
+
 /* Sends env to endpoint and waits up to timeout_ms for the reply with the
  * same corr, resending every resend_ms. Returns the reply (caller frees with
  * carerhub__envelope__free_unpacked) or NULL: errno ETIMEDOUT on timeout,
  * EACCES when the server refused this client's key. */
 Carerhub__Envelope *clnt_call(void *ctx, const char *endpoint, const clnt_keys_t *keys,
                               Carerhub__Envelope *env, int timeout_ms, int resend_ms);
+
+/* Operators' questions, as clnt_call (resending every 2 s): where a
+ * referral is (of the router, or of the intake that accepted it), the
+ * router's statistics, and up to limit audit records from since (unix ms,
+ * 0: all) after sequence number after. */
+Carerhub__Envelope *clnt_status(void *ctx, const char *endpoint, const clnt_keys_t *keys,
+                                const char *referral_id, int timeout_ms);
+Carerhub__Envelope *clnt_stats(void *ctx, const char *endpoint, const clnt_keys_t *keys,
+                               int timeout_ms);
+Carerhub__Envelope *clnt_audit(void *ctx, const char *endpoint, const clnt_keys_t *keys,
+                               int64_t since, uint64_t after, uint32_t limit, int timeout_ms);
 
 #endif

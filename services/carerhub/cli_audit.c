@@ -59,17 +59,8 @@ int cli_audit(cli_t *cli, int argc, char **argv)
     cli_keys(cli, "operator", "router", &keys);
     ctx = zmq_ctx_new();
     while (more) {
-        Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT, *rep;
-        Carerhub__AuditQuery q = CARERHUB__AUDIT_QUERY__INIT;
-        q.has_since = since > 0;
-        q.since = since;
-        q.has_after = after > 0;
-        q.after = after;
-        q.has_limit = true;
-        q.limit = 1000;
-        env.body_case = CARERHUB__ENVELOPE__BODY_AUDIT_QUERY;
-        env.audit_query = &q;
-        rep = clnt_call(ctx, conf->router.control_endpoint, &keys, &env, 10000, 2000);
+        Carerhub__Envelope *rep =
+            clnt_audit(ctx, conf->router.control_endpoint, &keys, since, after, 1000, 10000);
         if (!rep) {
             rc = cli_unanswered("audit", "router", conf->router.control_endpoint, errno);
             break;

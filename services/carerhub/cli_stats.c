@@ -22,8 +22,7 @@ int cli_stats(cli_t *cli, int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
-    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT, *rep;
-    Carerhub__StatsQuery q = CARERHUB__STATS_QUERY__INIT;
+    Carerhub__Envelope *rep;
     const hubconf_t *conf;
     clnt_keys_t keys;
     void *ctx;
@@ -37,10 +36,8 @@ int cli_stats(cli_t *cli, int argc, char **argv)
     }
     conf = cli_conf(cli);
     cli_keys(cli, "operator", "router", &keys);
-    env.body_case = CARERHUB__ENVELOPE__BODY_STATS_QUERY;
-    env.stats_query = &q;
     ctx = zmq_ctx_new();
-    rep = clnt_call(ctx, conf->router.control_endpoint, &keys, &env, 10000, 2000);
+    rep = clnt_stats(ctx, conf->router.control_endpoint, &keys, 10000);
     err = errno;
     zmq_ctx_term(ctx);
     if (!rep)

@@ -35,16 +35,11 @@ static Carerhub__Envelope *s_ask(cli_t *cli, const char *server, const char *end
                                  const char *id, int timeout_ms)
 {
     clnt_keys_t keys;
-    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
-    Carerhub__StatusQuery q = CARERHUB__STATUS_QUERY__INIT;
     void *ctx = zmq_ctx_new();
     Carerhub__Envelope *rep;
     int err;
-    q.referral_id = (char *)id;
-    env.body_case = CARERHUB__ENVELOPE__BODY_STATUS_QUERY;
-    env.status_query = &q;
     cli_keys(cli, "operator", server, &keys);
-    rep = clnt_call(ctx, endpoint, &keys, &env, timeout_ms, 2000);
+    rep = clnt_status(ctx, endpoint, &keys, id, timeout_ms);
     err = errno;
     memset(&keys, 0, sizeof keys);
     zmq_ctx_term(ctx);

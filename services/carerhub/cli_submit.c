@@ -186,27 +186,24 @@ static void s_take_reply(s_doc_t *d, const Carerhub__Envelope *env)
  * this client's key. */
 static int s_send_all(const char *endpoint, const clnt_keys_t *keys, s_docs_t *docs, int timeout_ms)
 {
-    void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_DEALER), *watch;
+    void *ctx = zmq_ctx_new();
     int64_t last_progress = clock_mono_ms();
     size_t open = 0, waiting = 0;
-    int one = 1, rc = 0;
+    clnt_conn_t c;
+    int rc = 0, ready;
 
     for (size_t i = 0; i < docs->n; i++)
         if (docs->v[i].state == S_PENDING) {
             s_token(docs->v[i].token);
             waiting++;
         }
-    wire_socket_defaults(sock);
-    zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof one);
-    watch = clnt_watch(ctx, sock);
-    if (curve_client(sock, &keys->me, keys->server) < 0 || zmq_connect(sock, endpoint) < 0) {
+    if (clnt_open(&c, ctx, endpoint, keys) < 0) {
         cli_error("submit", "cannot connect to %s: %s", endpoint, zmq_strerror(zmq_errno()));
-        rc = ETIMEDOUT;
-        waiting = 0;
+        zmq_ctx_term(ctx);
+        return ETIMEDOUT;
     }
     while (waiting > 0) {
         int64_t now = clock_mono_ms();
-        zmq_pollitem_t items[2] = {{sock, 0, ZMQ_POLLIN, 0}, {watch, 0, ZMQ_POLLIN, 0}};
         /* Send new ones while the window allows; resend the unanswered
          * every few seconds (same token, so never twice accepted). */
         for (size_t i = 0; i < docs->n; i++) {
@@ -215,7 +212,7 @@ static int s_send_all(const char *endpoint, const clnt_keys_t *keys, s_docs_t *d
             bool stale = d->state == S_SENT && now - d->sent_at > 3000;
             if (!fresh && !stale)
                 continue;
-            if (intake_clnt_submit(sock, i + 1, d->token, d->ref) < 0)
+            if (intake_clnt_submit(c.sock, i + 1, d->token, d->ref) < 0)
                 break; /* not connected yet */
             if (fresh)
                 open++;
@@ -226,15 +223,13 @@ static int s_send_all(const char *endpoint, const clnt_keys_t *keys, s_docs_t *d
             rc = ETIMEDOUT;
             break;
         }
-        if (zmq_poll(items, watch ? 2 : 1, 100) < 0 && zmq_errno() != EINTR)
-            break;
-        if ((items[1].revents & ZMQ_POLLIN) && clnt_refused(watch)) {
-            rc = EACCES;
+        if ((ready = clnt_wait(&c, 100)) < 0) {
+            rc = errno == EACCES ? EACCES : ETIMEDOUT;
             break;
         }
-        while (items[0].revents & ZMQ_POLLIN) {
+        while (ready > 0) {
             Carerhub__Envelope *env = NULL;
-            wire_status_t st = wire_recv(sock, false, NULL, &env, ZMQ_DONTWAIT);
+            wire_status_t st = wire_recv(c.sock, false, NULL, &env, ZMQ_DONTWAIT);
             if (st == WIRE_AGAIN || st == WIRE_FAILED)
                 break;
             if (st != WIRE_OK)
@@ -251,9 +246,7 @@ static int s_send_all(const char *endpoint, const clnt_keys_t *keys, s_docs_t *d
             carerhub__envelope__free_unpacked(env, NULL);
         }
     }
-    if (watch)
-        zmq_close(watch);
-    zmq_close(sock);
+    clnt_close(&c);
     zmq_ctx_term(ctx);
     return rc;
 }
