@@ -72,6 +72,12 @@ BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(OUT)/%)
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(OUT)/%)
+# The provider agent with its ledger's redelivery check planted out
+# (-DCARERHUB_PLANT_NO_LEDGER_CHECK): only for the test that shows the fault
+# campaign catches it (tests/integration/t_faults_catch_rewrites.sh); never
+# installed.
+PLANTED_BIN := $(OUT)/planted/carerhub-provider
+PLANTED_OBJ := $(patsubst %.c,$(B)/planted/%.o,$(sort $(wildcard services/provider/*.c)))
 # Preloaded libraries for fault tests: never instrumented, so they can be
 # preloaded into instrumented daemons too.
 PRELOAD_SO := $(patsubst tests/preload/%.c,$(OUT)/libcarerhub-%.so,$(wildcard tests/preload/*.c))
@@ -82,7 +88,7 @@ PRELOAD_SO := $(patsubst tests/preload/%.c,$(OUT)/libcarerhub-%.so,$(wildcard te
 all: deps-present
 	@$(MAKE) --no-print-directory -j$(JOBS) build
 
-build: $(PROGRAMS) $(TEST_BIN) $(BENCH_BIN) $(TOOL_BIN) $(PRELOAD_SO)
+build: $(PROGRAMS) $(TEST_BIN) $(BENCH_BIN) $(TOOL_BIN) $(PRELOAD_SO) $(PLANTED_BIN)
 
 # --- rules ---------------------------------------------------------------------
 
@@ -107,6 +113,14 @@ $(OUT)/$(2): $(patsubst %.c,$(B)/%.o,$(sort $(wildcard services/$(1)/*.c))) $(LI
 	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(word 1,$(subst :, ,$(s))),$(word 2,$(subst :, ,$(s))))))
+
+$(B)/planted/%.o: %.c | $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DCARERHUB_PLANT_NO_LEDGER_CHECK -MMD -MP -c $< -o $@
+
+$(PLANTED_BIN): $(PLANTED_OBJ) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The router's own objects (all but its main) and the provider agent's spool
 # code are linked into the unit test runner, so that they have unit tests.

@@ -354,8 +354,13 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, bool *stored, siz
         uint64_t at;
         if (e) {
             carerhub__ledger_entry__free_unpacked(e, NULL);
+#ifndef CARERHUB_PLANT_NO_LEDGER_CHECK
             stored[i] = true;
             continue;
+#endif
+            /* Only in build/.../planted/carerhub-provider, never installed:
+             * a bug planted so that the fault campaign shows it catches an
+             * agent writing a redelivered referral again. */
         }
         /* The same referral twice in one batch is also a redelivery: it
          * fares as the first does. */

@@ -38,9 +38,15 @@ provider:
 YAML
 }
 
-hub_start() { "$top/deploy/local-hub" start "$hub" "$@" >/dev/null || fail "hub did not start: $*"; }
-hub_stop() { "$top/deploy/local-hub" stop "$hub" "$@" >/dev/null; }
-hub_kill() { "$top/deploy/local-hub" kill "$hub" "$1"; }
+hub_start() {
+    "$top/deploy/local-hub" exits "$hub" >"$WORK/exits" 2>&1 ||
+        fail "before starting $*: a daemon had died: $(cat "$WORK/exits")"
+    "$top/deploy/local-hub" start "$hub" "$@" >/dev/null || fail "hub did not start: $*"
+}
+# Each fails the test if a daemon had died on its own or failed at stop
+# (local-hub says which): a restart must not hide a crash.
+hub_stop() { "$top/deploy/local-hub" stop "$hub" "$@" >/dev/null || fail "local-hub stop $*: a daemon exited unasked or failed"; }
+hub_kill() { "$top/deploy/local-hub" kill "$hub" "$1" || fail "cannot kill $1: it was not running"; }
 cli() { "$bin/carerhub" --config "$hub/carerhub.yaml" "$@"; }
 
 # Case files a provider has received (not counting the agent's own state).
