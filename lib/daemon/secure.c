@@ -505,6 +505,16 @@ const participant_t *secure_peer(const secure_t *s, const wire_peer_t *peer)
     return peer->user[0] ? participants_by_key(s->ps, peer->user) : NULL;
 }
 
+const participant_t *secure_role(const secure_t *s, const wire_peer_t *peer, role_t role)
+{
+    const participant_t *who = secure_peer(s, peer);
+    if (!who || who->role != role)
+        return NULL;
+    if ((role == ROLE_PROVIDER || role == ROLE_INTAKE) && who->nscopes != 1)
+        return NULL;
+    return who;
+}
+
 const participant_t *secure_participant(const secure_t *s, const char *id)
 {
     return participants_by_id(s->ps, id);

@@ -59,6 +59,11 @@ const participant_t *secure_peer(const secure_t *s, const wire_peer_t *peer);
  * the first of them, which may be answered once. Refusals are recorded. */
 bool secure_admit(secure_t *s, const wire_peer_t *peer, bool *first_refusal);
 
+/* The participant a message came from when it is listed with role (and,
+ * for providers and intakes, one scope: whose cases, which source), else
+ * NULL: the role gate every daemon applies before it serves a request. */
+const participant_t *secure_role(const secure_t *s, const wire_peer_t *peer, role_t role);
+
 /* The participant listed with this id now, or NULL. */
 const participant_t *secure_participant(const secure_t *s, const char *id);
 

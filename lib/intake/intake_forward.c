@@ -144,17 +144,18 @@ static int s_put_audit(MDB_txn *txn, void *arg)
     int rc;
     for (size_t i = 0; i < a->n; i++) {
         MDB_val k = {8, key}, v;
-        uint8_t buf[2048];
+        uint8_t *buf;
         a->recs[i]->has_seq = true;
         a->recs[i]->seq = ++seq;
         free(a->recs[i]->recorded_by);
         a->recs[i]->recorded_by = xstrdup(referral_intake_program(in->kind->source));
-        if (carerhub__audit_record__get_packed_size(a->recs[i]) > sizeof buf)
-            continue; /* cannot happen: every field is short */
+        buf = xmalloc(carerhub__audit_record__get_packed_size(a->recs[i]) + 1);
         v.mv_size = carerhub__audit_record__pack(a->recs[i], buf);
         v.mv_data = buf;
         be64_put(seq, key);
-        if ((rc = mdb_put(txn, store_dbi(in->store, INTAKE_DB_AUDIT), &k, &v, 0)) != 0)
+        rc = mdb_put(txn, store_dbi(in->store, INTAKE_DB_AUDIT), &k, &v, 0);
+        free(buf);
+        if (rc != 0)
             return rc;
     }
     {

@@ -226,12 +226,11 @@ void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *en
     const char *id = env->status_query->referral_id;
     uint64_t seq = id && strlen(id) < 64 ? intake_seq_of(in, id) : 0;
     Carerhub__SpoolEntry *e = NULL;
-    const participant_t *who = secure_peer(in->sec, peer);
     char actor[80];
     MDB_txn *txn;
 
     secure_actor(in->sec, peer, actor, sizeof actor);
-    if (!who || who->role != ROLE_OPERATOR) {
+    if (!secure_role(in->sec, peer, ROLE_OPERATOR)) {
         secure_refused(in->sec, "refused-message", actor, NULL,
                        "status query refused: operators only");
         in->bad++;

@@ -109,3 +109,12 @@ void log_fatalx(const char *fmt, ...)
     va_end(ap);
     exit(1);
 }
+
+void log_panic(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_vlog(LOG_LVL_ERROR, NULL, fmt, ap);
+    va_end(ap);
+    abort();
+}

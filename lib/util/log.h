@@ -29,4 +29,11 @@ noreturn void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2
 /* As log_fatal, without errno text. */
 noreturn void log_fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Our own bug, a broken invariant: logs the message and aborts, leaving a
+ * core to look at. Never compiled out. */
+noreturn void log_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define CH_ASSERT(cond)                                                                            \
+    ((cond) ? (void)0                                                                              \
+            : log_panic("%s:%d: %s: assertion failed: %s", __FILE__, __LINE__, __func__, #cond))
+
 #endif

@@ -7,19 +7,36 @@
  * place; only then is the delivery acknowledged. The ledger makes a
  * redelivery harmless: it is acknowledged and never written again.
  *
- * main.c: arguments and the loop; provider_spool.c: the files and the
- * ledger; provider_json.c: what a file holds.
+ * main.c: arguments and the loop; provider_agent.c: the work with the
+ * router; provider_spool.c: the files and the ledger; provider_json.c: what
+ * a file holds.
  */
 #ifndef CARERHUB_PROVIDER_H
 #define CARERHUB_PROVIDER_H
 
 #include "carerhub.pb-c.h"
+#include "clnt/clnt.h"
+#include "conf/hubconf.h"
+#include "daemon/daemon.h"
 #include "util/buf.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
 typedef struct spool spool_t;
+typedef struct provider_agent provider_agent_t;
+
+/* The agent for provider, connected to the router with keys, writing into
+ * spool (borrowed); takes ownership of conf. */
+provider_agent_t *provider_agent_new(const daemon_args_t *args, hubconf_t *conf,
+                                     const char *provider, spool_t *spool, const clnt_keys_t *keys);
+/* One pass: hello when due, wait a little for deliveries, store and
+ * acknowledge them, reconnect when the router has gone quiet. */
+void provider_agent_step(provider_agent_t *a);
+/* SIGHUP: the configuration again (the router endpoint and the credit
+ * change only on restart). */
+void provider_agent_reload(provider_agent_t *a);
+void provider_agent_destroy(provider_agent_t **a);
 
 /* Opens the spool directory out (created 0700) with its state under
  * out/.carerhub: the ledger and the temporary files. Finishes what a

@@ -38,6 +38,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Only in bin/planted/carerhub-provider, never installed: an agent with its
+ * de-duplication removed (no ledger check, and files replaced), so that the
+ * fault campaign shows it catches an agent writing a redelivery again. */
+#ifdef CARERHUB_PLANT_NO_LEDGER_CHECK
+#define S_PLANTED 1
+#else
+#define S_PLANTED 0
+#endif
+
 struct spool {
     char *out;
     char *tmp;
@@ -354,13 +363,10 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, bool *stored, siz
         uint64_t at;
         if (e) {
             carerhub__ledger_entry__free_unpacked(e, NULL);
-#ifndef CARERHUB_PLANT_NO_LEDGER_CHECK
-            stored[i] = true;
-            continue;
-#endif
-            /* Only in build/.../planted/carerhub-provider, never installed:
-             * a bug planted so that the fault campaign shows it catches an
-             * agent writing a redelivered referral again. */
+            if (!S_PLANTED) {
+                stored[i] = true;
+                continue;
+            }
         }
         /* The same referral twice in one batch is also a redelivery: it
          * fares as the first does. */
@@ -370,7 +376,7 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, bool *stored, siz
         }
         smap_put(seen, ds[i]->referral_id, i);
         provider_file_name(ds[i], b.names[i], sizeof b.names[i]);
-        if (!s_name_free(s, b.names[i], ds[i]->referral_id))
+        if (!S_PLANTED && !s_name_free(s, b.names[i], ds[i]->referral_id))
             continue;
         b.fresh[i] = true;
         fresh++;
@@ -411,7 +417,8 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, bool *stored, siz
         if (!b.fresh[i])
             continue;
         snprintf(tmp, sizeof tmp, "%s.tmp", ds[i]->referral_id);
-        if (file_rename_noreplace(s->tmpfd, tmp, s->outfd, b.names[i]) == 0) {
+        if ((S_PLANTED ? renameat(s->tmpfd, tmp, s->outfd, b.names[i])
+                       : file_rename_noreplace(s->tmpfd, tmp, s->outfd, b.names[i])) == 0) {
             stored[i] = true;
             (*written)++;
         } else if (errno == EEXIST) {

@@ -211,14 +211,13 @@ void router_control_drain(router_t *r)
             continue;
         }
         {
-            const participant_t *who = secure_peer(r->sec, &peer);
             char actor[80];
             const char *what = env->body_case == CARERHUB__ENVELOPE__BODY_STATUS_QUERY  ? "status"
                                : env->body_case == CARERHUB__ENVELOPE__BODY_STATS_QUERY ? "stats"
                                : env->body_case == CARERHUB__ENVELOPE__BODY_AUDIT_QUERY ? "audit"
                                                                                         : NULL;
             secure_actor(r->sec, &peer, actor, sizeof actor);
-            if (!who || who->role != ROLE_OPERATOR) {
+            if (!secure_role(r->sec, &peer, ROLE_OPERATOR)) {
                 char why[120];
                 snprintf(why, sizeof why, "%s query refused: operators only",
                          what ? what : "control");

@@ -113,13 +113,13 @@ static void s_refuse(router_t *r, const wire_peer_t *peer, const char *actor, co
 static void s_hello(router_t *r, const wire_peer_t *peer, const Carerhub__Hello *h)
 {
     agent_t *a;
-    const participant_t *who = secure_peer(r->sec, peer);
+    const participant_t *who = secure_role(r->sec, peer, ROLE_PROVIDER);
     const char *provider;
     char actor[80], why[160];
     int64_t now = clock_mono_ms();
 
     secure_actor(r->sec, peer, actor, sizeof actor);
-    if (!who || who->role != ROLE_PROVIDER || who->nscopes != 1) {
+    if (!who) {
         s_refuse(r, peer, actor, "only a provider's key may receive cases");
         return;
     }
@@ -261,9 +261,8 @@ void router_agents_recheck(router_t *r)
         char why[160];
         if (!a->connected)
             continue;
-        who = secure_peer(r->sec, &a->peer);
-        if (who && who->role == ROLE_PROVIDER && who->nscopes == 1 &&
-            strcmp(who->scopes[0], a->provider) == 0)
+        who = secure_role(r->sec, &a->peer, ROLE_PROVIDER);
+        if (who && strcmp(who->scopes[0], a->provider) == 0)
             continue;
         /* Nothing more goes to it; what it had not acknowledged goes to
          * the next agent the participants file admits. */
@@ -273,6 +272,7 @@ void router_agents_recheck(router_t *r)
                  "agent for %s cut off: its key is no longer listed for that provider",
                  a->provider);
         log_warn("%s", why);
+        who = secure_peer(r->sec, &a->peer);
         secure_audit(r->sec, "refused-connection", who ? who->id : "unlisted", NULL, why);
     }
 }

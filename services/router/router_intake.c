@@ -85,14 +85,13 @@ static void s_take_one_by_one(router_t *r, router_fwd_t *fwds, size_t n, smap_t 
 static int s_forward_from(router_t *r, const wire_peer_t *peer, Carerhub__Envelope *env,
                           router_fwd_t *f)
 {
-    const participant_t *who = secure_peer(r->sec, peer);
+    const participant_t *who = secure_role(r->sec, peer, ROLE_INTAKE);
     const char *why = NULL;
     memset(f, 0, sizeof *f);
     f->peer = *peer;
     f->env = env;
     secure_actor(r->sec, peer, f->actor, sizeof f->actor);
-    if (!who || who->role != ROLE_INTAKE || who->nscopes != 1 ||
-        referral_source_parse(who->scopes[0], &f->source) < 0)
+    if (!who || referral_source_parse(who->scopes[0], &f->source) < 0)
         why = "forward refused: only the hub's intakes may forward";
     else if (env->forward->n_referrals > WIRE_FORWARD_MAX ||
              env->forward->n_audit > WIRE_FORWARD_MAX)

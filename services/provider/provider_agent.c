@@ -1,0 +1,203 @@
+/*
+ * The agent's work with the router: say hello (also the heartbeat), take
+ * the deliveries that arrive, make them durable in the spool, acknowledge
+ * them, and start a fresh connection when the router has gone quiet. See
+ * provider.h.
+ */
+#include "provider.h"
+
+#include "daemon/daemon.h"
+#include "domain/referral.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "wire/wire.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+struct provider_agent {
+    const daemon_args_t *args;
+    hubconf_t *conf; /* owned */
+    const char *provider;
+    spool_t *spool; /* borrowed */
+    clnt_keys_t keys;
+    clnt_conn_t conn;
+    Carerhub__Envelope **envs;
+    Carerhub__Delivery **ds;
+    uint64_t *ids;
+    bool *stored;
+    uint32_t credit; /* buffers hold this many deliveries */
+    int64_t next_hello, last_heard;
+    bool refused; /* told so by the router: say it once, ask seldom */
+    unsigned long written, duplicates;
+};
+
+static void s_connect(provider_agent_t *a)
+{
+    if (clnt_open(&a->conn, daemon_zmq(), a->conf->router.delivery_endpoint, &a->keys) < 0)
+        log_fatal("cannot connect to the router at %s", a->conf->router.delivery_endpoint);
+    a->last_heard = clock_mono_ms();
+}
+
+provider_agent_t *provider_agent_new(const daemon_args_t *args, hubconf_t *conf,
+                                     const char *provider, spool_t *spool, const clnt_keys_t *keys)
+{
+    provider_agent_t *a = xcalloc(1, sizeof *a);
+    a->args = args;
+    a->conf = conf;
+    a->provider = provider;
+    a->spool = spool;
+    a->keys = *keys;
+    a->credit = (uint32_t)conf->provider.credit;
+    a->envs = xcalloc(a->credit, sizeof *a->envs);
+    a->ds = xcalloc(a->credit, sizeof *a->ds);
+    a->ids = xcalloc(a->credit, sizeof *a->ids);
+    a->stored = xcalloc(a->credit, sizeof *a->stored);
+    s_connect(a);
+    return a;
+}
+
+void provider_agent_reload(provider_agent_t *a)
+{
+    hubconf_t *c = daemon_reload_conf(a->args, a->conf);
+    if (!c)
+        return;
+    if (strcmp(c->router.delivery_endpoint, a->conf->router.delivery_endpoint))
+        log_warn("reload: the router endpoint changes only on restart");
+    c->provider.credit = a->credit; /* buffers are sized for it */
+    hubconf_destroy(&a->conf);
+    a->conf = c;
+    log_info("configuration reloaded");
+}
+
+/* A message from the router that is not a delivery. Returns true when env
+ * was one of those (and is freed). */
+static bool s_not_a_delivery(provider_agent_t *a, Carerhub__Envelope *env)
+{
+    if (env->body_case == CARERHUB__ENVELOPE__BODY_HELLO) {
+        /* The router's heartbeat. */
+        if (a->refused)
+            log_info("the router accepts this agent again");
+        a->refused = false;
+    } else if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR) {
+        /* Refused: until the operator changes the participants file,
+         * asking again changes nothing; ask every 30 s. */
+        if (!a->refused)
+            log_error("the router refused this agent: %s; asking again every 30 s",
+                      env->error->message ? env->error->message : "");
+        a->refused = true;
+        a->next_hello = clock_mono_ms() + 30000;
+    } else if (env->body_case != CARERHUB__ENVELOPE__BODY_DELIVERY || !env->delivery->case_ ||
+               !env->delivery->has_delivery_id || !referral_id_ok(env->delivery->referral_id)) {
+        log_warn("refused a message from the router: not a delivery this agent can store");
+    } else if (env->delivery->case_->provider &&
+               strcmp(env->delivery->case_->provider, a->provider) != 0) {
+        log_error("refused delivery %llu: it is for %s, not %s",
+                  (unsigned long long)env->delivery->delivery_id, env->delivery->case_->provider,
+                  a->provider);
+    } else {
+        return false;
+    }
+    carerhub__envelope__free_unpacked(env, NULL);
+    return true;
+}
+
+/* Reads what the router sent, up to the credit; returns the deliveries. */
+static size_t s_receive(provider_agent_t *a)
+{
+    size_t n = 0;
+    while (n < a->credit) {
+        Carerhub__Envelope *env = NULL;
+        wire_status_t st = wire_recv(a->conn.sock, false, NULL, &env, ZMQ_DONTWAIT);
+        if (st == WIRE_AGAIN || st == WIRE_FAILED)
+            break;
+        if (st != WIRE_OK) {
+            log_warn("refused a message from the router: %s", wire_status_str(st));
+            continue;
+        }
+        a->last_heard = clock_mono_ms();
+        if (s_not_a_delivery(a, env))
+            continue;
+        a->envs[n] = env;
+        a->ds[n++] = env->delivery;
+    }
+    return n;
+}
+
+/* Makes n deliveries durable, then acknowledges them. */
+static void s_store(provider_agent_t *a, size_t n)
+{
+    size_t nids = 0, written = 0;
+    if (spool_write(a->spool, a->ds, n, a->stored, &written) == 0) {
+        /* One not stored (its file name taken) stays with the router,
+         * which sends it again later. */
+        for (size_t i = 0; i < n; i++)
+            if (a->stored[i])
+                a->ids[nids++] = a->ds[i]->delivery_id;
+        a->written += written;
+        a->duplicates += nids - written;
+        if (nids > 0 && router_clnt_delivery_ack(a->conn.sock, a->ids, nids, a->credit) < 0)
+            log_warn("acknowledgement not sent (%s); the router will resend", zmq_strerror(errno));
+        log_debug("stored %zu delivery(ies), %zu new file(s)", n, written);
+    }
+    for (size_t i = 0; i < n; i++)
+        carerhub__envelope__free_unpacked(a->envs[i], NULL);
+}
+
+void provider_agent_step(provider_agent_t *a)
+{
+    int64_t now = clock_mono_ms();
+    long wait;
+    size_t n;
+
+    if (now >= a->next_hello) {
+        /* Also a heartbeat: a restarted router learns of us from it. Not
+         * yet connected: try again soon. */
+        if (router_clnt_hello(a->conn.sock, a->provider, a->credit) == 0)
+            a->next_hello = now + a->conf->provider.hello_ms;
+        else
+            a->next_hello = now + 50;
+    }
+    wait =
+        a->next_hello - now < 1000 ? (long)(a->next_hello > now ? a->next_hello - now : 1) : 1000;
+    if (clnt_wait(&a->conn, wait) < 0) {
+        if (errno != EACCES)
+            log_fatalx("poll: %s", zmq_strerror(zmq_errno()));
+        if (!a->refused)
+            log_error("the router refused this agent's key (fingerprint %.12s): it is not "
+                      "listed in the hub's participants; retrying",
+                      a->keys.me.pub);
+        a->refused = true;
+    }
+    if ((n = s_receive(a)) > 0)
+        s_store(a, n);
+    /* A router that went away leaves our socket talking to nobody: start a
+     * fresh connection (Lazy Pirate), and say hello again. */
+    if (clock_mono_ms() - a->last_heard > 4 * a->conf->provider.hello_ms + 10000) {
+        clnt_close(&a->conn);
+        s_connect(a);
+        if (!a->refused)
+            a->next_hello = 0;
+    }
+}
+
+void provider_agent_destroy(provider_agent_t **ap)
+{
+    provider_agent_t *a = *ap;
+    if (!a)
+        return;
+    log_info("stopping: %lu file(s) written, %lu redelivery(ies) recognised", a->written,
+             a->duplicates);
+    clnt_close(&a->conn);
+    hubconf_destroy(&a->conf);
+    free(a->envs);
+    free(a->ds);
+    free(a->ids);
+    free(a->stored);
+    memset(&a->keys, 0, sizeof a->keys);
+    free(a);
+    *ap = NULL;
+}
