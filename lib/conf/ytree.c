@@ -128,6 +128,10 @@ static int s_add_child(ystream_t *s, s_frame_t *f, ynode_t *child, const yaml_ma
     return 0;
 }
 
+/* One loop over libyaml's events, read top to bottom: each event opens,
+ * fills or closes a node, and then the same limits and refusals apply to
+ * every node. It stays one function (past 80 lines) because the parser's
+ * state, the stack of open nodes and the counts, is the loop's own. */
 ystream_t *ytree_parse(const char *buf, size_t len, const ylimits_t *lim)
 {
     ystream_t *s = xcalloc(1, sizeof *s);

@@ -25,6 +25,7 @@
 
 typedef struct {
     void *pair;
+    void *sock; /* the socket watched */
     char what[48];
 } s_monitor_t;
 
@@ -221,8 +222,28 @@ void secure_server(secure_t *s, void *sock, const char *what)
     s->mon[s->nmon].pair = zmq_socket(daemon_zmq(), ZMQ_PAIR);
     if (!s->mon[s->nmon].pair || zmq_connect(s->mon[s->nmon].pair, ep) < 0)
         log_fatalx("cannot watch a socket: %s", zmq_strerror(zmq_errno()));
+    s->mon[s->nmon].sock = sock;
     snprintf(s->mon[s->nmon].what, sizeof s->mon[0].what, "%s", what);
     s->nmon++;
+}
+
+void secure_unwatch(secure_t *s)
+{
+    for (size_t i = 0; i < s->nmon; i++) {
+        zmq_msg_t m;
+        if (!s->mon[i].sock)
+            continue;
+        zmq_socket_monitor(s->mon[i].sock, NULL, 0);
+        s->mon[i].sock = NULL;
+        /* What the socket reported before it stopped: read, so that none
+         * is left queued when the context ends. */
+        zmq_msg_init(&m);
+        while (zmq_msg_recv(&m, s->mon[i].pair, ZMQ_DONTWAIT) >= 0) {
+            zmq_msg_close(&m);
+            zmq_msg_init(&m);
+        }
+        zmq_msg_close(&m);
+    }
 }
 
 void secure_client(secure_t *s, void *sock, const hubconf_t *conf, const char *server_name)

@@ -34,6 +34,10 @@ void secure_stop(secure_t **s);
 /* Makes sock a CURVE server with this daemon's key, watched for failed
  * handshakes. `what` names it in the audit trail (e.g. "gp intake"). */
 void secure_server(secure_t *s, void *sock, const char *what);
+/* Stops watching the server sockets, and reads what their watches still
+ * hold. Call before closing them (then secure_stop). */
+void secure_unwatch(secure_t *s);
+
 /* Makes sock a CURVE client of the server whose public key is
  * keys_dir/<server_name>.pub. Exits if it cannot be read. */
 void secure_client(secure_t *s, void *sock, const hubconf_t *conf, const char *server_name);

@@ -78,6 +78,49 @@ static void s_free_one(participant_t *p)
     free(p->scopes);
 }
 
+/* Reads a participant's scope: none for an operator, one value for a
+ * provider or an intake, one or a list for the others, each checked for
+ * its role. Returns 0, or -1 with the problems in ctx's diagnostics. */
+static int s_scopes(const conf_ctx_t *ctx, participant_t *pp, const ynode_t *n,
+                    const ynode_t *scope)
+{
+    participant_t p = *pp;
+    int rc = 0;
+    if (p.role == ROLE_OPERATOR) {
+        if (scope && !ynode_is_null(scope)) {
+            diag_at(ctx->diag, ctx->file, scope, "participant %s: an operator has no scope", p.id);
+            rc = -1;
+        }
+    } else if (!scope || ynode_is_null(scope)) {
+        diag_at(ctx->diag, ctx->file, n, "participant %s: a %s needs a scope", p.id,
+                role_name(p.role));
+        rc = -1;
+    } else {
+        size_t count = scope->kind == YNODE_SEQ ? scope->nkids : 1;
+        if (scope->kind == YNODE_MAP || count == 0 || (count > 1 && p.role == ROLE_PROVIDER) ||
+            (count > 1 && p.role == ROLE_INTAKE)) {
+            diag_at(ctx->diag, ctx->file, scope, "participant %s: scope must be one value%s", p.id,
+                    p.role == ROLE_PROVIDER || p.role == ROLE_INTAKE ? "" : " or a list");
+            rc = -1;
+        } else {
+            p.scopes = xcalloc(count, sizeof *p.scopes);
+            for (size_t i = 0; i < count; i++) {
+                const ynode_t *s = scope->kind == YNODE_SEQ ? scope->kids[i] : scope;
+                const char *why = s->kind == YNODE_SCALAR ? s_scope_problem(p.role, s->value)
+                                                          : "scope values are single codes";
+                if (why) {
+                    diag_at(ctx->diag, ctx->file, s, "participant %s: %s", p.id, why);
+                    rc = -1;
+                    continue;
+                }
+                p.scopes[p.nscopes++] = xstrdup(s->value);
+            }
+        }
+    }
+    *pp = p;
+    return rc;
+}
+
 static int s_one(participants_t *ps, const conf_ctx_t *ctx, const ynode_t *n)
 {
     static const char *const keys[] = {"id", "role", "scope", "key", NULL};
@@ -111,37 +154,8 @@ static int s_one(participants_t *ps, const conf_ctx_t *ctx, const ynode_t *n)
         s_free_one(&p);
         return -1;
     }
-    if (p.role == ROLE_OPERATOR) {
-        if (scope && !ynode_is_null(scope)) {
-            diag_at(ctx->diag, ctx->file, scope, "participant %s: an operator has no scope", p.id);
-            rc = -1;
-        }
-    } else if (!scope || ynode_is_null(scope)) {
-        diag_at(ctx->diag, ctx->file, n, "participant %s: a %s needs a scope", p.id,
-                role_name(p.role));
+    if (s_scopes(ctx, &p, n, scope) < 0)
         rc = -1;
-    } else {
-        size_t count = scope->kind == YNODE_SEQ ? scope->nkids : 1;
-        if (scope->kind == YNODE_MAP || count == 0 || (count > 1 && p.role == ROLE_PROVIDER) ||
-            (count > 1 && p.role == ROLE_INTAKE)) {
-            diag_at(ctx->diag, ctx->file, scope, "participant %s: scope must be one value%s", p.id,
-                    p.role == ROLE_PROVIDER || p.role == ROLE_INTAKE ? "" : " or a list");
-            rc = -1;
-        } else {
-            p.scopes = xcalloc(count, sizeof *p.scopes);
-            for (size_t i = 0; i < count; i++) {
-                const ynode_t *s = scope->kind == YNODE_SEQ ? scope->kids[i] : scope;
-                const char *why = s->kind == YNODE_SCALAR ? s_scope_problem(p.role, s->value)
-                                                          : "scope values are single codes";
-                if (why) {
-                    diag_at(ctx->diag, ctx->file, s, "participant %s: %s", p.id, why);
-                    rc = -1;
-                    continue;
-                }
-                p.scopes[p.nscopes++] = xstrdup(s->value);
-            }
-        }
-    }
     if (!key || key->kind != YNODE_SCALAR || !s_key_ok(key->value)) {
         diag_at(ctx->diag, ctx->file, key ? key : n,
                 "participant %s: key must be a 40-character Z85 public key (carerhub keygen "

@@ -140,6 +140,46 @@ static void s_reload(intake_t *in)
     log_info("configuration reloaded");
 }
 
+/* The socket submitters and operators talk to. */
+static void s_front_open(intake_t *in)
+{
+    /* Answers a submitter has not read yet, per connection. A ROUTER
+     * socket drops what it cannot queue, and a submitter that resends gets
+     * the same answer, so this bounds memory and loses nothing: room for a
+     * whole window of pipelined submissions (the CLI keeps 256 in flight,
+     * the benchmark 4000), and no more. */
+    int hwm = 8192;
+    in->front = daemon_socket(ZMQ_ROUTER);
+    zmq_setsockopt(in->front, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    secure_server(in->sec, in->front, referral_intake_name(in->kind->source));
+    daemon_bind(in->front, in->ic->endpoint);
+}
+
+/* One pass of the loop: wait a little, then take what came in, commit and
+ * answer it, and forward what the router has not yet taken. */
+static void s_step(intake_t *in, intake_batch_t *batch)
+{
+    zmq_pollitem_t items[8] = {{in->front, 0, ZMQ_POLLIN, 0}, {in->back, 0, ZMQ_POLLIN, 0}};
+    size_t nitems = 2 + secure_items(in->sec, items + 2, 6);
+    int64_t now;
+    if (daemon_take_reload())
+        s_reload(in);
+    if (zmq_poll(items, (int)nitems, 100) < 0 && zmq_errno() != EINTR)
+        log_fatalx("poll: %s", zmq_strerror(zmq_errno()));
+    secure_handle(in->sec);
+    intake_drain_back(in);
+    s_drain_front(in, batch);
+    intake_commit(in, batch);
+    intake_store_audit(in);
+    intake_forward(in);
+    intake_check_retry(in);
+    now = clock_mono_ms();
+    if (now >= in->next_prune) {
+        intake_prune_tokens(in);
+        in->next_prune = now + 3600 * 1000;
+    }
+}
+
 int intake_main(int argc, char **argv, const intake_kind_t *kind)
 {
     intake_t in;
@@ -165,18 +205,7 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     in.retry_ms = in.ic->retry_ms;
     in.last_progress = clock_mono_ms();
     intake_back_open(&in);
-    in.front = daemon_socket(ZMQ_ROUTER);
-    {
-        /* Answers a submitter has not read yet, per connection. A ROUTER
-         * socket drops what it cannot queue, and a submitter that resends
-         * gets the same answer, so this bounds memory and loses nothing:
-         * room for a whole window of pipelined submissions (the CLI keeps
-         * 256 in flight, the benchmark 4000), and no more. */
-        int hwm = 8192;
-        zmq_setsockopt(in.front, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    }
-    secure_server(in.sec, in.front, referral_intake_name(kind->source));
-    daemon_bind(in.front, in.ic->endpoint);
+    s_front_open(&in);
     log_info("taking %s referrals on %s; spool %s (ids %s-%s-N)",
              referral_source_name(kind->source), in.ic->endpoint, dir,
              referral_id_prefix(kind->source), in.epoch);
@@ -184,27 +213,8 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     memset(&batch, 0, sizeof batch);
     batch.in = &in;
     batch.tokens = smap_new();
-    while (!daemon_stopping()) {
-        zmq_pollitem_t items[8] = {{in.front, 0, ZMQ_POLLIN, 0}, {in.back, 0, ZMQ_POLLIN, 0}};
-        size_t nitems = 2 + secure_items(in.sec, items + 2, 6);
-        int64_t now;
-        if (daemon_take_reload())
-            s_reload(&in);
-        if (zmq_poll(items, (int)nitems, 100) < 0 && zmq_errno() != EINTR)
-            log_fatalx("poll: %s", zmq_strerror(zmq_errno()));
-        secure_handle(in.sec);
-        intake_drain_back(&in);
-        s_drain_front(&in, &batch);
-        intake_commit(&in, &batch);
-        intake_store_audit(&in);
-        intake_forward(&in);
-        intake_check_retry(&in);
-        now = clock_mono_ms();
-        if (now >= in.next_prune) {
-            intake_prune_tokens(&in);
-            in.next_prune = now + 3600 * 1000;
-        }
-    }
+    while (!daemon_stopping())
+        s_step(&in, &batch);
     /* Stopping: answer what was taken, keep the rest for next time. */
     intake_drain_back(&in);
     intake_commit(&in, &batch);
@@ -215,6 +225,7 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     smap_destroy(&batch.tokens);
     free(batch.items);
     smap_destroy(&in.inflight);
+    secure_unwatch(in.sec);
     zmq_close(in.front);
     zmq_close(in.back);
     secure_stop(&in.sec);

@@ -100,100 +100,126 @@ static void s_print_json(const route_t *rt, const route_result_t *r, const char 
     buf_free(&b);
 }
 
-int cli_route(cli_t *cli, int argc, char **argv)
+typedef struct {
+    int age; /* -1: an adult, unless dob gives an age */
+    const char *dob, *on;
+    route_src_t source;
+    bool json;
+} s_opts_t;
+
+/* Parses the options into o; returns 0 or the exit status of the error. */
+static int s_options(int argc, char **argv, s_opts_t *o)
 {
     static const struct option opts[] = {
         {"age", required_argument, NULL, 'a'}, {"dob", required_argument, NULL, 'd'},
         {"on", required_argument, NULL, 'o'},  {"source", required_argument, NULL, 's'},
         {"json", no_argument, NULL, 'j'},      {NULL, 0, NULL, 0},
     };
-    const hubconf_t *conf;
-    route_t *rt;
-    pcdb_t *pcdb;
-    diag_t d = DIAG_INIT;
-    route_result_t r;
-    buf_t input = BUF_INIT, reason = BUF_INIT;
-    char pc[POSTCODE_MAX], *pcdir;
-    const char *dob = NULL, *on = NULL;
-    int c, age = -1, rc = 0;
-    route_src_t source = ROUTE_SRC_ANY;
-    bool json = false;
-
+    int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        long v;
         switch (c) {
-        case 'a': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
+        case 'a':
+            v = strtol(optarg, &end, 10);
             if (!*optarg || *end || v < 0 || v > 150) {
                 cli_error("route", "--age must be a whole number of years, 0-150");
                 return EX_USAGE;
             }
-            age = (int)v;
+            o->age = (int)v;
             break;
-        }
         case 'd':
-            dob = optarg;
+            o->dob = optarg;
             break;
         case 'o':
-            on = optarg;
+            o->on = optarg;
             break;
         case 's':
             for (int i = ROUTE_SRC_GP; i <= ROUTE_SRC_SCHOOL; i++)
                 if (strcmp(optarg, s_source_names[i]) == 0)
-                    source = (route_src_t)i;
-            if (source == ROUTE_SRC_ANY) {
+                    o->source = (route_src_t)i;
+            if (o->source == ROUTE_SRC_ANY) {
                 cli_error("route", "--source must be gp, discharge or school");
                 return EX_USAGE;
             }
             break;
         case 'j':
-            json = true;
+            o->json = true;
             break;
         default:
             return EX_USAGE;
         }
     }
-    if (optind >= argc) {
-        cli_error("route", "give a postcode: carerhub route POSTCODE [--age N]");
+    return 0;
+}
+
+/* The carer's age from --dob (on --on, else today); returns 0 or the exit
+ * status of the error. */
+static int s_age(s_opts_t *o)
+{
+    date_t born, day = date_today();
+    if (!o->dob) {
+        if (o->on) {
+            cli_error("route", "--on needs --dob");
+            return EX_USAGE;
+        }
+        return 0;
+    }
+    if (o->age >= 0) {
+        cli_error("route", "give --age or --dob, not both");
         return EX_USAGE;
     }
-    /* "carerhub route cm2 0aa" arrives as two words. */
+    if (date_parse(o->dob, &born) < 0 || (o->on && date_parse(o->on, &day) < 0)) {
+        cli_error("route", "dates must be real dates written YYYY-MM-DD");
+        return EX_USAGE;
+    }
+    if ((o->age = date_age(born, day)) < 0) {
+        cli_error("route", "--dob %s is after the day of referral", o->dob);
+        return EX_DATAERR;
+    }
+    return 0;
+}
+
+/* The postcode from the words left ("carerhub route cm2 0aa" arrives as
+ * two), normalised into pc; returns 0 or the exit status of the error. */
+static int s_postcode(int argc, char **argv, char pc[POSTCODE_MAX])
+{
+    buf_t input = BUF_INIT;
+    int rc = 0;
     for (int i = optind; i < argc; i++) {
         if (i > optind)
             buf_addc(&input, ' ');
         buf_adds(&input, argv[i]);
     }
-    if (dob) {
-        date_t born, day = date_today();
-        if (age >= 0) {
-            cli_error("route", "give --age or --dob, not both");
-            buf_free(&input);
-            return EX_USAGE;
-        }
-        if (date_parse(dob, &born) < 0 || (on && date_parse(on, &day) < 0)) {
-            cli_error("route", "dates must be real dates written YYYY-MM-DD");
-            buf_free(&input);
-            return EX_USAGE;
-        }
-        age = date_age(born, day);
-        if (age < 0) {
-            cli_error("route", "--dob %s is after the day of referral", dob);
-            buf_free(&input);
-            return EX_DATAERR;
-        }
-    } else if (on) {
-        cli_error("route", "--on needs --dob");
-        buf_free(&input);
-        return EX_USAGE;
-    }
     if (postcode_normalise(input.data, pc) < 0) {
         cli_error("route", "'%s' is not a valid UK postcode (expected a form like CM2 0AA)",
                   input.data);
-        buf_free(&input);
-        return EX_DATAERR;
+        rc = EX_DATAERR;
     }
     buf_free(&input);
+    return rc;
+}
 
+int cli_route(cli_t *cli, int argc, char **argv)
+{
+    s_opts_t o = {-1, NULL, NULL, ROUTE_SRC_ANY, false};
+    const hubconf_t *conf;
+    route_t *rt;
+    pcdb_t *pcdb;
+    diag_t d = DIAG_INIT;
+    route_result_t r;
+    buf_t reason = BUF_INIT;
+    char pc[POSTCODE_MAX], *pcdir;
+    int rc;
+
+    if ((rc = s_options(argc, argv, &o)) != 0)
+        return rc;
+    if (optind >= argc) {
+        cli_error("route", "give a postcode: carerhub route POSTCODE [--age N]");
+        return EX_USAGE;
+    }
+    if ((rc = s_age(&o)) != 0 || (rc = s_postcode(argc, argv, pc)) != 0)
+        return rc;
     conf = cli_conf(cli);
     rt = route_load(conf->routing, &d);
     if (!rt) {
@@ -208,14 +234,14 @@ int cli_route(cli_t *cli, int argc, char **argv)
                   strerror(errno));
     free(pcdir);
 
-    route_decide(rt, pc, age, source, pcdb ? pcdb_lookup : NULL, pcdb, &r);
+    route_decide(rt, pc, o.age, o.source, pcdb ? pcdb_lookup : NULL, pcdb, &r);
     route_explain(rt, &r, &reason);
-    if (json)
+    if (o.json)
         s_print_json(rt, &r, reason.data);
     else
         s_print_text(rt, &r, reason.data);
     buf_free(&reason);
     pcdb_close(&pcdb);
     route_destroy(&rt);
-    return rc;
+    return 0;
 }

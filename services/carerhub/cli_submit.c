@@ -289,13 +289,116 @@ static void s_print_json(const s_doc_t *doc, const char *name)
     buf_free(&b);
 }
 
-int cli_submit(cli_t *cli, int argc, char **argv)
+/* Tells the person what became of one document. */
+static void s_report(const s_doc_t *doc, bool json, bool said, int unreached, Carerhub__Source src)
+{
+    const char *name = strcmp(doc->file, "-") ? doc->file : "stdin";
+    if (json) {
+        s_print_json(doc, name);
+        return;
+    }
+    for (size_t j = 0; j < doc->nnotices; j++)
+        cli_print(stderr, "%s#%zu: notice: %s", name, doc->doc, doc->notices[j]);
+    switch (doc->state) {
+    case S_PENDING:
+    case S_SENT:
+        if (!said)
+            cli_print(stderr, "%s#%zu: not accepted: %s the %s intake", name, doc->doc,
+                      unreached == EACCES ? "this client's key was refused by" : "no answer from",
+                      referral_source_name(src));
+        break;
+    case S_ACCEPTED:
+        cli_print(stdout, "accepted %s", doc->id);
+        break;
+    case S_REJECTED:
+    case S_LOCAL:
+        for (size_t j = 0; j < doc->errs.n; j++)
+            cli_print(stderr, "%s#%zu: %s: %s", name, doc->doc, doc->errs.v[j].field,
+                      doc->errs.v[j].message);
+        break;
+    case S_FORBIDDEN:
+        cli_print(stderr, "%s#%zu: not accepted: %s", name, doc->doc,
+                  doc->errs.n ? doc->errs.v[0].message : "refused");
+        break;
+    case S_UNAVAILABLE:
+        fprintf(stderr,
+                "%s#%zu: not accepted: the intake is temporarily unable to store referrals; "
+                "send it again later\n",
+                name, doc->doc);
+        break;
+    default:
+        break;
+    }
+}
+
+static void s_doc_free(s_doc_t *doc)
+{
+    if (doc->ref)
+        carerhub__referral__free_unpacked(doc->ref, NULL);
+    ferrs_free(&doc->errs);
+    free(doc->id);
+    for (size_t j = 0; j < doc->nnotices; j++)
+        free(doc->notices[j]);
+    free(doc->notices);
+}
+
+/* The exit status: the intake's silence or refusal of the key first, then
+ * the worst fate of a document. */
+static int s_status(const s_docs_t *docs, int unreached, Carerhub__Source src, const char *endpoint,
+                    double timeout)
+{
+    bool forbidden = false, rejected = false, unavailable = false;
+    for (size_t i = 0; i < docs->n; i++) {
+        rejected |= docs->v[i].state == S_REJECTED || docs->v[i].state == S_LOCAL;
+        forbidden |= docs->v[i].state == S_FORBIDDEN;
+        unavailable |= docs->v[i].state == S_UNAVAILABLE;
+    }
+    if (unreached == EACCES) {
+        char what[64];
+        snprintf(what, sizeof what, "%s intake", referral_source_name(src));
+        return cli_unanswered("submit", what, endpoint, EACCES);
+    }
+    if (unreached) {
+        cli_error("submit", "the %s intake at %s did not answer within %g s",
+                  referral_source_name(src), endpoint, timeout);
+        return EX_UNAVAILABLE;
+    }
+    return forbidden ? EX_NOPERM : rejected ? EX_DATAERR : unavailable ? EX_TEMPFAIL : 0;
+}
+
+/* Parses the options; returns 0, or the exit status of a usage error. */
+static int s_options(int argc, char **argv, bool *json, double *timeout, Carerhub__Source *src)
 {
     static const struct option opts[] = {
         {"timeout", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        if (c == 'j') {
+            *json = true;
+            continue;
+        }
+        if (c != 't')
+            return EX_USAGE;
+        *timeout = strtod(optarg, &end);
+        if (*end || *timeout <= 0 || *timeout > 86400) {
+            cli_error("submit", "--timeout must be a number of seconds");
+            return EX_USAGE;
+        }
+    }
+    if (argc - optind < 2 || referral_source_parse(argv[optind], src) < 0) {
+        cli_error("submit", "usage: carerhub submit [--json] [--timeout S] gp|discharge|school "
+                            "FILE... (- for standard input)");
+        return EX_USAGE;
+    }
+    return 0;
+}
+
+int cli_submit(cli_t *cli, int argc, char **argv)
+{
     const hubconf_t *conf;
     Carerhub__Source src;
     s_docs_t docs = {NULL, 0, 0};
@@ -303,34 +406,16 @@ int cli_submit(cli_t *cli, int argc, char **argv)
     route_t *rt;
     diag_t d = DIAG_INIT;
     double timeout = 10;
-    const char *endpoint;
-    int c, rc = 0, unreached = 0;
-    bool json = false, pending = false, any_forbidden = false, any_rejected = false,
-         any_unavailable = false;
+    const char *endpoint, *intake;
+    int rc, unreached = 0;
+    bool json = false, pending = false;
+    role_t role = ROLE_GP;
 
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        char *end;
-        if (c == 'j') {
-            json = true;
-            continue;
-        }
-        if (c != 't')
-            return EX_USAGE;
-        timeout = strtod(optarg, &end);
-        if (*end || timeout <= 0 || timeout > 86400) {
-            cli_error("submit", "--timeout must be a number of seconds");
-            return EX_USAGE;
-        }
-    }
-    if (argc - optind < 2 || referral_source_parse(argv[optind], &src) < 0) {
-        cli_error("submit", "usage: carerhub submit [--json] [--timeout S] gp|discharge|school "
-                            "FILE... (- for standard input)");
-        return EX_USAGE;
-    }
+    if ((rc = s_options(argc, argv, &json, &timeout, &src)) != 0)
+        return rc;
     conf = cli_conf(cli);
-    endpoint = src == CARERHUB__SOURCE__GP          ? conf->gp_intake.endpoint
-               : src == CARERHUB__SOURCE__DISCHARGE ? conf->discharge_intake.endpoint
-                                                    : conf->school_intake.endpoint;
+    intake = referral_intake_name(src);
+    endpoint = hubconf_intake(conf, intake)->endpoint;
     memset(&ctx, 0, sizeof ctx);
     ctx.today = date_today();
     rt = route_load(conf->routing, &d);
@@ -344,86 +429,19 @@ int cli_submit(cli_t *cli, int argc, char **argv)
         pending = docs.v[i].state == S_PENDING;
     if (pending) { /* else every document was refused here: nothing to send */
         clnt_keys_t keys;
-        cli_keys(cli,
-                 src == CARERHUB__SOURCE__GP          ? "gp"
-                 : src == CARERHUB__SOURCE__DISCHARGE ? "hospital"
-                                                      : "school",
-                 src == CARERHUB__SOURCE__GP          ? "gp-intake"
-                 : src == CARERHUB__SOURCE__DISCHARGE ? "discharge-intake"
-                                                      : "school-intake",
-                 &keys);
+        /* Without --key, the key named after the role that submits here. */
+        referral_submitter_role(src, &role);
+        cli_keys(cli, role_name(role), intake, &keys);
         unreached = s_send_all(endpoint, &keys, &docs, (int)(timeout * 1000));
         memset(&keys, 0, sizeof keys);
     }
-
-    for (size_t i = 0; i < docs.n; i++) {
-        s_doc_t *doc = &docs.v[i];
-        const char *name = strcmp(doc->file, "-") ? doc->file : "stdin";
-        if (json)
-            s_print_json(doc, name);
-        for (size_t j = 0; j < doc->nnotices && !json; j++)
-            cli_print(stderr, "%s#%zu: notice: %s", name, doc->doc, doc->notices[j]);
-        switch (json ? S_PENDING : doc->state) {
-        case S_PENDING:
-        case S_SENT:
-            if (!json && rc == 0)
-                cli_print(stderr, "%s#%zu: not accepted: %s the %s intake", name, doc->doc,
-                          unreached == EACCES ? "this client's key was refused by"
-                                              : "no answer from",
-                          referral_source_name(src));
-            break;
-        case S_ACCEPTED:
-            cli_print(stdout, "accepted %s", doc->id);
-            break;
-        case S_REJECTED:
-        case S_LOCAL:
-            for (size_t j = 0; j < doc->errs.n; j++)
-                cli_print(stderr, "%s#%zu: %s: %s", name, doc->doc, doc->errs.v[j].field,
-                          doc->errs.v[j].message);
-            break;
-        case S_FORBIDDEN:
-            cli_print(stderr, "%s#%zu: not accepted: %s", name, doc->doc,
-                      doc->errs.n ? doc->errs.v[0].message : "refused");
-            break;
-        case S_UNAVAILABLE:
-            fprintf(stderr,
-                    "%s#%zu: not accepted: the intake is temporarily unable to store "
-                    "referrals; send it again later\n",
-                    name, doc->doc);
-            break;
-        default:
-            break;
-        }
-        any_rejected |= doc->state == S_REJECTED || doc->state == S_LOCAL;
-        any_forbidden |= doc->state == S_FORBIDDEN;
-        any_unavailable |= doc->state == S_UNAVAILABLE;
-        if (doc->ref)
-            carerhub__referral__free_unpacked(doc->ref, NULL);
-        ferrs_free(&doc->errs);
-        free(doc->id);
-        for (size_t j = 0; j < doc->nnotices; j++)
-            free(doc->notices[j]);
-        free(doc->notices);
-    }
+    for (size_t i = 0; i < docs.n; i++)
+        s_report(&docs.v[i], json, rc != 0, unreached, src);
+    if (rc == 0)
+        rc = s_status(&docs, unreached, src, endpoint, timeout);
+    for (size_t i = 0; i < docs.n; i++)
+        s_doc_free(&docs.v[i]);
     free(docs.v);
     route_destroy(&rt);
-    if (rc)
-        return rc;
-    if (unreached == EACCES) {
-        char what[64];
-        snprintf(what, sizeof what, "%s intake", referral_source_name(src));
-        return cli_unanswered("submit", what, endpoint, EACCES);
-    }
-    if (unreached) {
-        cli_error("submit", "the %s intake at %s did not answer within %g s",
-                  referral_source_name(src), endpoint, timeout);
-        return EX_UNAVAILABLE;
-    }
-    if (any_forbidden)
-        return EX_NOPERM;
-    if (any_rejected)
-        return EX_DATAERR;
-    if (any_unavailable)
-        return EX_TEMPFAIL;
-    return 0;
+    return rc;
 }

@@ -98,92 +98,108 @@ static void s_refuse_existing(spool_t *s, const char *name, const char *rid)
               s->out, name, rid);
 }
 
+/* Referral ids to take out of the ledger (NULL-terminated). */
+typedef struct {
+    char **v;
+    size_t n, cap;
+} s_ids_t;
+
+static void s_ids_add(s_ids_t *ids, const char *rid)
+{
+    ids->v = xgrow(ids->v, &ids->cap, ids->n + 2, sizeof *ids->v);
+    ids->v[ids->n++] = xstrdup(rid);
+    ids->v[ids->n] = NULL;
+}
+
+enum { S_LEFT, S_COMPLETED, S_DISCARDED };
+
+/* What to do with tmp/NAME, left by a previous run for referral rid: move
+ * it into place if the ledger names its file and nothing is there yet;
+ * else discard it (and, if the ledger has it, take it out so that the
+ * router's next attempt is written). */
+static int s_recover_one(spool_t *s, MDB_txn *txn, const char *name, const char *rid,
+                         s_ids_t *forget)
+{
+    Carerhub__LedgerEntry *e = s_ledger_get(s, txn, rid);
+    struct stat st;
+    int what = S_DISCARDED;
+    if (e && (fstatat(s->tmpfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))) {
+        /* Not a file this agent wrote (a symlink someone planted): never
+         * moved into place. */
+        log_error("%s/%s is not a regular file: removed; the router will deliver referral %s "
+                  "again",
+                  s->tmp, name, rid);
+        s_ids_add(forget, rid);
+    } else if (e && e->file && !strchr(e->file, '/') && e->file[0] != '.') {
+        what = S_COMPLETED;
+        if (file_rename_noreplace(s->tmpfd, name, s->outfd, e->file) == 0) {
+            /* completed */
+        } else if (errno == EEXIST && file_same_file(s->tmpfd, name, s->outfd, e->file)) {
+            /* Linked into place, not yet unlinked from tmp/. */
+            unlinkat(s->tmpfd, name, 0);
+        } else if (errno == EEXIST) {
+            s_refuse_existing(s, e->file, rid);
+            s_ids_add(forget, rid);
+            what = S_DISCARDED;
+        } else {
+            log_error("cannot move %s/%s to %s/%s: %s", s->tmp, name, s->out, e->file,
+                      strerror(errno));
+            what = S_LEFT;
+        }
+    } else {
+        unlinkat(s->tmpfd, name, 0);
+    }
+    if (e)
+        carerhub__ledger_entry__free_unpacked(e, NULL);
+    return what;
+}
+
 /* Completes or discards what a previous run left in tmp/. */
 static int s_recover(spool_t *s)
 {
     DIR *dir = opendir(s->tmp);
     struct dirent *de;
     MDB_txn *txn;
-    int renamed = 0, removed = 0, rc;
-    char **forget = xcalloc(1, sizeof *forget);
-    size_t nforget = 0, cap = 1;
+    int done[3] = {0, 0, 0}, rc;
+    s_ids_t forget = {xcalloc(1, sizeof(char *)), 0, 1};
 
-    if (!dir) {
-        free(forget);
-        return -1;
-    }
-    if (store_read(s->ledger, &txn) != 0) {
-        closedir(dir);
-        free(forget);
+    if (!dir || store_read(s->ledger, &txn) != 0) {
+        if (dir)
+            closedir(dir);
+        free(forget.v);
         return -1;
     }
     while ((de = readdir(dir)) != NULL) {
         size_t n = strlen(de->d_name);
         char rid[256];
-        Carerhub__LedgerEntry *e;
-        struct stat st;
         if (n < 5 || strcmp(de->d_name + n - 4, ".tmp") != 0 || n - 4 >= sizeof rid)
             continue;
         memcpy(rid, de->d_name, n - 4);
         rid[n - 4] = '\0';
-        e = s_ledger_get(s, txn, rid);
-        if (e &&
-            (fstatat(s->tmpfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))) {
-            /* Not a file this agent wrote (a symlink someone planted): never
-             * moved into place. */
-            log_error("%s/%s is not a regular file: removed; the router will deliver referral %s "
-                      "again",
-                      s->tmp, de->d_name, rid);
-            forget = xgrow(forget, &cap, nforget + 2, sizeof *forget);
-            forget[nforget++] = xstrdup(rid);
-            forget[nforget] = NULL;
-            removed++;
-        } else if (e && e->file && !strchr(e->file, '/') && e->file[0] != '.') {
-            if (file_rename_noreplace(s->tmpfd, de->d_name, s->outfd, e->file) == 0) {
-                renamed++;
-            } else if (errno == EEXIST && file_same_file(s->tmpfd, de->d_name, s->outfd, e->file)) {
-                /* Linked into place, not yet unlinked from tmp/. */
-                unlinkat(s->tmpfd, de->d_name, 0);
-                renamed++;
-            } else if (errno == EEXIST) {
-                s_refuse_existing(s, e->file, rid);
-                forget = xgrow(forget, &cap, nforget + 2, sizeof *forget);
-                forget[nforget++] = xstrdup(rid);
-                forget[nforget] = NULL;
-                removed++;
-            } else {
-                log_error("cannot move %s/%s to %s/%s: %s", s->tmp, de->d_name, s->out, e->file,
-                          strerror(errno));
-            }
-        } else {
-            unlinkat(s->tmpfd, de->d_name, 0);
-            removed++;
-        }
-        if (e)
-            carerhub__ledger_entry__free_unpacked(e, NULL);
+        done[s_recover_one(s, txn, de->d_name, rid, &forget)]++;
     }
     mdb_txn_abort(txn);
     closedir(dir);
     /* Out of the ledger first, then out of tmp/: the other way round, a
      * failure would leave the ledger naming a file that is not there, and
      * the router's next attempt would be taken for a redelivery. */
-    rc = nforget ? s_forget(s, forget) : 0;
-    for (size_t i = 0; i < nforget; i++) {
+    rc = forget.n ? s_forget(s, forget.v) : 0;
+    for (size_t i = 0; i < forget.n; i++) {
         char name[256];
-        snprintf(name, sizeof name, "%s.tmp", forget[i]);
+        snprintf(name, sizeof name, "%s.tmp", forget.v[i]);
         if (rc == 0)
             unlinkat(s->tmpfd, name, 0);
-        free(forget[i]);
+        free(forget.v[i]);
     }
-    free(forget);
+    free(forget.v);
     if (rc < 0)
         return -1;
-    if (renamed || removed) {
+    if (done[S_COMPLETED] || done[S_DISCARDED]) {
         fsync(s->outfd);
         fsync(s->tmpfd);
         log_info("recovered: %d file(s) completed, %d unfinished file(s) discarded (they "
                  "will be delivered again)",
-                 renamed, removed);
+                 done[S_COMPLETED], done[S_DISCARDED]);
     }
     return 0;
 }
@@ -337,29 +353,21 @@ static bool s_name_free(spool_t *s, const char *name, const char *rid)
     return true;
 }
 
-int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, bool *stored, size_t *written)
+/* Which deliveries are new: not in the ledger (those already are stored),
+ * not a repeat within the batch (first[i] names the one it repeats), and
+ * with their file name free. Returns how many are new, or -1. */
+static long s_pick(spool_t *s, s_batch_t *b, bool *stored, size_t *first)
 {
-    s_batch_t b = {s, ds, xcalloc(n ? n : 1, sizeof *b.names), xcalloc(n ? n : 1, 1), n};
-    size_t *first = xcalloc(n ? n : 1, sizeof *first);
-    char **clash = xcalloc(n + 1, sizeof *clash);
-    buf_t doc = BUF_INIT;
-    MDB_txn *txn;
     smap_t *seen = smap_new();
-    const char *last = NULL;
-    size_t fresh = 0, nclash = 0;
-    int rc = -1;
-
-    *written = 0;
-    for (size_t i = 0; i < n; i++) {
-        stored[i] = false;
-        first[i] = i;
-    }
+    MDB_txn *txn;
+    long fresh = 0;
     if (store_read(s->ledger, &txn) != 0) {
         log_error("cannot read the ledger");
-        goto done;
+        smap_destroy(&seen);
+        return -1;
     }
-    for (size_t i = 0; i < n; i++) {
-        Carerhub__LedgerEntry *e = s_ledger_get(s, txn, ds[i]->referral_id);
+    for (size_t i = 0; i < b->n; i++) {
+        Carerhub__LedgerEntry *e = s_ledger_get(s, txn, b->ds[i]->referral_id);
         uint64_t at;
         if (e) {
             carerhub__ledger_entry__free_unpacked(e, NULL);
@@ -370,61 +378,66 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, bool *stored, siz
         }
         /* The same referral twice in one batch is also a redelivery: it
          * fares as the first does. */
-        if (smap_get(seen, ds[i]->referral_id, &at)) {
+        if (smap_get(seen, b->ds[i]->referral_id, &at)) {
             first[i] = (size_t)at;
             continue;
         }
-        smap_put(seen, ds[i]->referral_id, i);
-        provider_file_name(ds[i], b.names[i], sizeof b.names[i]);
-        if (!S_PLANTED && !s_name_free(s, b.names[i], ds[i]->referral_id))
+        smap_put(seen, b->ds[i]->referral_id, i);
+        provider_file_name(b->ds[i], b->names[i], sizeof b->names[i]);
+        if (!S_PLANTED && !s_name_free(s, b->names[i], b->ds[i]->referral_id))
             continue;
-        b.fresh[i] = true;
+        b->fresh[i] = true;
         fresh++;
     }
     mdb_txn_abort(txn);
+    smap_destroy(&seen);
+    return fresh;
+}
 
-    /* (1) temporary files, synced together. */
-    for (size_t i = 0; i < n; i++) {
-        if (!b.fresh[i])
+/* (1) The new deliveries' temporary files, synced together. */
+static int s_write_all_tmp(spool_t *s, s_batch_t *b, size_t fresh)
+{
+    buf_t doc = BUF_INIT;
+    const char *last = NULL;
+    int rc = 0;
+    for (size_t i = 0; i < b->n && rc == 0; i++) {
+        if (!b->fresh[i])
             continue;
         buf_reset(&doc);
-        provider_json(ds[i], &doc);
-        if (s_write_tmp(s, ds[i]->referral_id, &doc) < 0) {
-            log_error("cannot write %s/%s.tmp: %s", s->tmp, ds[i]->referral_id, strerror(errno));
-            goto cleanup;
-        }
-        last = ds[i]->referral_id;
+        provider_json(b->ds[i], &doc);
+        if ((rc = s_write_tmp(s, b->ds[i]->referral_id, &doc)) < 0)
+            log_error("cannot write %s/%s.tmp: %s", s->tmp, b->ds[i]->referral_id, strerror(errno));
+        last = b->ds[i]->referral_id;
     }
-    if (fresh == 0) {
-        rc = 0;
-        goto done;
-    }
-    if (s_sync_tmp(s, last, fresh) < 0) {
+    buf_free(&doc);
+    if (rc == 0 && s_sync_tmp(s, last, fresh) < 0) {
         log_error("cannot sync the temporary files in %s: %s", s->tmp, strerror(errno));
-        goto cleanup;
+        rc = -1;
     }
-    /* (2) the ledger. */
-    if ((rc = store_write(s->ledger, s_ledger_txn, &b)) != 0) {
-        log_error("cannot record deliveries in the ledger: %s",
-                  rc > 0 ? strerror(rc) : mdb_strerror(rc));
-        goto cleanup;
-    }
-    /* (3) into place, never over a file. From here on the ledger says they
-     * are delivered, so a failure must not lose them: s_recover finishes the
-     * job on restart. */
-    for (size_t i = 0; i < n; i++) {
+    return rc;
+}
+
+/* (3) Into place, never over a file. By now the ledger says they are
+ * delivered, so a failure must not lose them: the agent stops, and
+ * s_recover finishes the job on restart. A name taken meanwhile is
+ * refused and forgotten, to be sent again. */
+static void s_place(spool_t *s, s_batch_t *b, bool *stored, size_t *written)
+{
+    char **clash = xcalloc(b->n + 1, sizeof *clash);
+    size_t nclash = 0;
+    for (size_t i = 0; i < b->n; i++) {
         char tmp[256];
-        if (!b.fresh[i])
+        if (!b->fresh[i])
             continue;
-        snprintf(tmp, sizeof tmp, "%s.tmp", ds[i]->referral_id);
-        if ((S_PLANTED ? renameat(s->tmpfd, tmp, s->outfd, b.names[i])
-                       : file_rename_noreplace(s->tmpfd, tmp, s->outfd, b.names[i])) == 0) {
+        snprintf(tmp, sizeof tmp, "%s.tmp", b->ds[i]->referral_id);
+        if ((S_PLANTED ? renameat(s->tmpfd, tmp, s->outfd, b->names[i])
+                       : file_rename_noreplace(s->tmpfd, tmp, s->outfd, b->names[i])) == 0) {
             stored[i] = true;
             (*written)++;
         } else if (errno == EEXIST) {
             /* Appeared since we looked. */
-            s_refuse_existing(s, b.names[i], ds[i]->referral_id);
-            clash[nclash++] = ds[i]->referral_id;
+            s_refuse_existing(s, b->names[i], b->ds[i]->referral_id);
+            clash[nclash++] = b->ds[i]->referral_id;
         } else {
             log_error("cannot move %s/%s into place: %s; stopping so that a restart completes it",
                       s->tmp, tmp, strerror(errno));
@@ -436,33 +449,45 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, bool *stored, siz
                   strerror(errno));
         exit(1);
     }
-    if (nclash > 0) {
-        if (s_forget(s, clash) < 0) {
-            log_error("stopping so that a restart completes it");
-            exit(1);
-        }
-        for (size_t i = 0; i < nclash; i++)
-            s_unlink_tmp(s, clash[i]);
+    if (nclash > 0 && s_forget(s, clash) < 0) {
+        log_error("stopping so that a restart completes it");
+        exit(1);
     }
-    rc = 0;
-    goto done;
-cleanup:
+    for (size_t i = 0; i < nclash; i++)
+        s_unlink_tmp(s, clash[i]);
+    free(clash);
+}
+
+int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, bool *stored, size_t *written)
+{
+    s_batch_t b = {s, ds, xcalloc(n ? n : 1, sizeof *b.names), xcalloc(n ? n : 1, 1), n};
+    size_t *first = xcalloc(n ? n : 1, sizeof *first);
+    long fresh;
+    int rc = -1;
+
+    *written = 0;
+    for (size_t i = 0; i < n; i++) {
+        stored[i] = false;
+        first[i] = i;
+    }
+    fresh = s_pick(s, &b, stored, first);
+    if (fresh == 0) {
+        rc = 0;
+    } else if (fresh > 0 && s_write_all_tmp(s, &b, (size_t)fresh) == 0) {
+        /* (2) the ledger, then (3) into place. */
+        if ((rc = store_write(s->ledger, s_ledger_txn, &b)) != 0)
+            log_error("cannot record deliveries in the ledger: %s", store_strerror(rc));
+        else
+            s_place(s, &b, stored, written);
+    }
+    if (fresh > 0 && rc != 0)
+        for (size_t i = 0; i < n; i++)
+            if (b.fresh[i])
+                s_unlink_tmp(s, ds[i]->referral_id);
     for (size_t i = 0; i < n; i++)
-        if (b.fresh[i])
-            s_unlink_tmp(s, ds[i]->referral_id);
-    rc = -1;
-done:
-    if (rc == 0)
-        for (size_t i = 0; i < n; i++)
-            stored[i] = stored[first[i]];
-    else
-        for (size_t i = 0; i < n; i++)
-            stored[i] = false;
-    smap_destroy(&seen);
-    buf_free(&doc);
+        stored[i] = rc == 0 && stored[first[i]];
     free(b.names);
     free(b.fresh);
     free(first);
-    free(clash);
-    return rc;
+    return rc == 0 ? 0 : -1;
 }

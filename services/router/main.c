@@ -81,6 +81,7 @@ int main(int argc, char **argv)
     log_info("stopping: %lu referral(s) taken, %lu resent and already held, %lu parked, "
              "%lu bad message(s)",
              r->taken, r->duplicates, r->parked, r->bad);
+    secure_unwatch(r->sec);
     zmq_close(r->intake_sock);
     zmq_close(r->delivery_sock);
     zmq_close(r->control_sock);

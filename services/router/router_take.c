@@ -267,69 +267,46 @@ typedef struct {
     smap_t *tally; /* counter name -> increment, written once per batch */
 } s_take_t;
 
-static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
-                      s_take_t *t)
+/* Whether ref is new to the router: not taken before (the intake did not
+ * hear our acknowledgement) and not parked. Counts a resend. */
+static bool s_unseen(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref, s_take_t *t)
 {
-    Carerhub__ReferralRecord rec = CARERHUB__REFERRAL_RECORD__INIT;
-    Carerhub__OutboxEntry out = CARERHUB__OUTBOX_ENTRY__INIT;
-    Carerhub__ReferralRecord *old;
-    Carerhub__CaseRecord *c = NULL;
-    ferrs_t errs = FERRS_INIT;
-    referral_ctx_t ctx;
-    char case_id[64], key[512], detail[160], stat[96];
-    uint8_t okey[64];
-    int64_t now = clock_now_ms();
-    bool is_new;
-    int age, rc;
-
-    old = router_get_referral(r, txn, ref->id);
+    Carerhub__ReferralRecord *old = router_get_referral(r, txn, ref->id);
+    MDB_val k = store_val(ref->id), v;
     if (old) {
-        /* Already taken: the intake did not hear our acknowledgement. */
         carerhub__referral_record__free_unpacked(old, NULL);
         t->duplicates++;
-        return 0;
+        return false;
     }
-    {
-        MDB_val k = store_val(ref->id), v;
-        if (mdb_get(txn, store_dbi(r->store, DB_PARKED), &k, &v) == 0)
-            return 0;
-    }
-    /* An intake checked it; check again, because the router trusts no one
-     * with its store. Dates are judged on the day of referral. */
+    return mdb_get(txn, store_dbi(r->store, DB_PARKED), &k, &v) != 0;
+}
+
+/* An intake checked it; check again, because the router trusts no one with
+ * its store. Dates are judged on the day of referral. Returns NULL, or why
+ * it must be parked (in why). */
+static const char *s_recheck(Carerhub__Referral *ref, char *why, size_t whysz)
+{
+    ferrs_t errs = FERRS_INIT;
+    referral_ctx_t ctx;
     memset(&ctx, 0, sizeof ctx);
-    if (!ref->referral_date || date_parse(ref->referral_date, &ctx.today) < 0) {
-        return router_park(r, txn, ref, actor, "no valid referral_date");
-    }
+    if (!ref->referral_date || date_parse(ref->referral_date, &ctx.today) < 0)
+        return "no valid referral_date";
     if (referral_check(ref, ref->source, &ctx, &errs) < 0) {
-        snprintf(detail, sizeof detail, "fails its checks: %s: %s", errs.v[0].field,
-                 errs.v[0].code);
+        snprintf(why, whysz, "fails its checks: %s: %s", errs.v[0].field, errs.v[0].code);
         ferrs_free(&errs);
-        return router_park(r, txn, ref, actor, detail);
+        return why;
     }
-    if (referral_match_key(ref, key, sizeof key) < 0)
-        key[0] = '\0';
-    if ((rc = s_match(r, txn, ref, key, case_id, sizeof case_id, &c)) != 0)
-        return rc;
-    is_new = c == NULL;
-    if (!is_new && s_referrers(c, s_submitter(r, ref, actor), false) >=
-                       (uint64_t)r->conf->router.submitter_case_max) {
-        /* One submitter cannot grow a case without bound: what it sends
-         * beyond the limit waits for an operator, and nothing else does. */
-        snprintf(detail, sizeof detail,
-                 "case %s already holds %lld referrals from %s (router.submitter_case_max)",
-                 case_id, r->conf->router.submitter_case_max, s_submitter(r, ref, actor));
-        log_error("alert: %s referred the carer of case %s more than %lld times; parking %s",
-                  s_submitter(r, ref, actor), case_id, r->conf->router.submitter_case_max, ref->id);
-        carerhub__case_record__free_unpacked(c, NULL);
-        return router_park(r, txn, ref, actor, detail);
-    }
-    if (is_new) {
-        c = s_new_case(r, ref, now);
-        snprintf(case_id, sizeof case_id, "%s", c->case_id);
-    }
-    age = referral_carer_age(ref);
+    return NULL;
+}
+
+/* Adds ref to case c: its id, its submitter, its match key, the NHS number
+ * if the case had none, and the flags as they now stand. */
+static void s_case_add(Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
+                       const char *submitter, const char *key, int64_t now)
+{
+    int age = referral_carer_age(ref);
     s_strv_add(&c->referral_ids, &c->n_referral_ids, ref->id);
-    s_referrers(c, s_submitter(r, ref, actor), true);
+    s_referrers(c, submitter, true);
     if (key[0])
         s_strv_add(&c->match_keys, &c->n_match_keys, key);
     if (ref->carer->nhs_number && *ref->carer->nhs_number && !(c->nhs_number && *c->nhs_number)) {
@@ -342,17 +319,27 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     c->transition = referral_transition(age);
     c->has_updated_at = true;
     c->updated_at = now;
+}
 
-    if ((rc = router_put(r, txn, DB_CASES, case_id, strlen(case_id), &c->base)) != 0)
-        goto done;
-    if (c->nhs_number && *c->nhs_number &&
-        (rc = s_index_put(r, txn, DB_BY_NHS, c->nhs_number, case_id)) != 0)
-        goto done;
-    if (key[0] && (rc = s_index_put(r, txn, DB_BY_KEY, key, case_id)) != 0)
-        goto done;
+/* Writes the case, its indexes, the outbox entry, the referral record and
+ * the audit record. */
+static int s_write(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
+                   const char *submitter, Carerhub__CaseRecord *c, const char *key, bool is_new,
+                   int64_t now)
+{
+    Carerhub__ReferralRecord rec = CARERHUB__REFERRAL_RECORD__INIT;
+    Carerhub__OutboxEntry out = CARERHUB__OUTBOX_ENTRY__INIT;
+    char detail[160];
+    uint8_t okey[64];
+    int rc;
 
+    if ((rc = router_put(r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base)) != 0 ||
+        (c->nhs_number && *c->nhs_number &&
+         (rc = s_index_put(r, txn, DB_BY_NHS, c->nhs_number, c->case_id)) != 0) ||
+        (key[0] && (rc = s_index_put(r, txn, DB_BY_KEY, key, c->case_id)) != 0))
+        return rc;
     out.referral_id = ref->id;
-    out.case_id = case_id;
+    out.case_id = c->case_id;
     out.kind = (char *)(is_new ? "new" : "update");
     out.has_queued_at = true;
     out.queued_at = now;
@@ -363,46 +350,86 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     if ((rc = router_put(r, txn, DB_OUTBOX, okey,
                          router_outbox_key(c->provider, rec.outbox_seq, okey, sizeof okey),
                          &out.base)) != 0)
-        goto done;
+        return rc;
     rec.referral = ref;
-    rec.case_id = case_id;
+    rec.case_id = c->case_id;
     rec.kind = out.kind;
     rec.provider = c->provider;
     rec.has_routed_at = true;
     rec.routed_at = now;
     rec.actor = (char *)actor;
     if ((rc = router_put(r, txn, DB_REFERRALS, ref->id, strlen(ref->id), &rec.base)) != 0)
-        goto done;
+        return rc;
     if (is_new)
         snprintf(detail, sizeof detail, "routed to %s: new case by rule %s (through %s)",
                  c->provider, c->rule, actor);
     else
         snprintf(detail, sizeof detail, "routed to %s: update of the carer's case (through %s)",
                  c->provider, actor);
-    if ((rc = router_audit(r, txn, "accepted", s_submitter(r, ref, actor), ref->id, case_id,
-                           c->provider, detail)) != 0)
-        goto done;
-    {
-        const char *names[] = {"referrals", "source/", "provider/", "lad/",
-                               "referrer/", "kind/",   "month/"};
-        char month[8];
-        snprintf(month, sizeof month, "%.7s", ref->referral_date);
-        for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-            const char *val = i == 1   ? referral_source_name(ref->source)
-                              : i == 2 ? c->provider
-                              : i == 3 ? (c->lad ? c->lad : "unresolved")
-                              : i == 4 ? (referral_org(ref) ? referral_org(ref) : "unknown")
-                              : i == 5 ? out.kind
-                              : i == 6 ? month
-                                       : "";
-            snprintf(stat, sizeof stat, "%s%s", names[i], val);
-            router_tally(t->tally, stat, 1);
-        }
+    return router_audit(r, txn, "accepted", submitter, ref->id, c->case_id, c->provider, detail);
+}
+
+/* The counters a taken referral adds to, written once per batch. */
+static void s_tally_taken(s_take_t *t, const Carerhub__Referral *ref, const Carerhub__CaseRecord *c,
+                          bool is_new)
+{
+    const char *names[] = {"referrals", "source/", "provider/", "lad/",
+                           "referrer/", "kind/",   "month/"};
+    char month[8], stat[96];
+    snprintf(month, sizeof month, "%.7s", ref->referral_date);
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const char *val = i == 1   ? referral_source_name(ref->source)
+                          : i == 2 ? c->provider
+                          : i == 3 ? (c->lad ? c->lad : "unresolved")
+                          : i == 4 ? (referral_org(ref) ? referral_org(ref) : "unknown")
+                          : i == 5 ? (is_new ? "new" : "update")
+                          : i == 6 ? month
+                                   : "";
+        snprintf(stat, sizeof stat, "%s%s", names[i], val);
+        router_tally(t->tally, stat, 1);
     }
-    t->taken++;
-    log_info("%s: %s %s for %s (%s)", ref->id, is_new ? "new case" : "update of", case_id,
-             c->provider, is_new ? c->rule : "same carer");
-done:
+}
+
+static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
+                      s_take_t *t)
+{
+    const char *submitter = s_submitter(r, ref, actor), *why;
+    Carerhub__CaseRecord *c = NULL;
+    char case_id[64], key[512], detail[200];
+    int64_t now = clock_now_ms();
+    bool is_new;
+    int rc;
+
+    if (!s_unseen(r, txn, ref, t))
+        return 0;
+    if ((why = s_recheck(ref, detail, sizeof detail)) != NULL)
+        return router_park(r, txn, ref, actor, why);
+    if (referral_match_key(ref, key, sizeof key) < 0)
+        key[0] = '\0';
+    if ((rc = s_match(r, txn, ref, key, case_id, sizeof case_id, &c)) != 0)
+        return rc;
+    is_new = c == NULL;
+    if (!is_new &&
+        s_referrers(c, submitter, false) >= (uint64_t)r->conf->router.submitter_case_max) {
+        /* One submitter cannot grow a case without bound: what it sends
+         * beyond the limit waits for an operator, and nothing else does. */
+        snprintf(detail, sizeof detail,
+                 "case %s already holds %lld referrals from %s (router.submitter_case_max)",
+                 case_id, r->conf->router.submitter_case_max, submitter);
+        log_error("alert: %s referred the carer of case %s more than %lld times; parking %s",
+                  submitter, case_id, r->conf->router.submitter_case_max, ref->id);
+        carerhub__case_record__free_unpacked(c, NULL);
+        return router_park(r, txn, ref, actor, detail);
+    }
+    if (is_new)
+        c = s_new_case(r, ref, now);
+    s_case_add(c, ref, submitter, key, now);
+    if ((rc = s_write(r, txn, ref, actor, submitter, c, key, is_new, now)) == 0) {
+        s_tally_taken(t, ref, c, is_new);
+        t->taken++;
+        log_info("%s: %s %s for %s (%s)", ref->id, is_new ? "new case" : "update of", c->case_id,
+                 c->provider, is_new ? c->rule : "same carer");
+    }
     carerhub__case_record__free_unpacked(c, NULL);
     return rc;
 }

@@ -1,0 +1,367 @@
+/*
+ * Reading a routing file: providers, authority sets and the ordered rules,
+ * each checked with every problem reported at its position, compiled to
+ * bitsets over the authority table. See route.h.
+ */
+#include "domain/route_impl.h"
+
+#include "util/file.h"
+#include "util/mem.h"
+#include "util/smap.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool route_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > ROUTE_ID_MAX || s[0] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return false;
+    return true;
+}
+
+int route_provider_find(const route_t *rt, const char *id)
+{
+    for (size_t i = 0; i < rt->nproviders; i++)
+        if (strcmp(rt->providers[i].id, id) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int s_load_providers(route_t *rt, const conf_ctx_t *ctx, const ynode_t *map)
+{
+    static const char *const keys[] = {"name", "signpost", NULL};
+    int rc = 0;
+    if (!map || map->kind != YNODE_MAP || map->nkids == 0) {
+        diag_at(ctx->diag, ctx->file, map, "providers must map each provider id to its name");
+        return -1;
+    }
+    for (size_t i = 0; i + 1 < map->nkids; i += 2) {
+        const ynode_t *k = map->kids[i], *v = map->kids[i + 1];
+        const ynode_t *name = ynode_get(v, "name"), *sp = ynode_get(v, "signpost");
+        route_provider_t p = {NULL, NULL, false};
+        if (!route_id_ok(k->value)) {
+            diag_at(ctx->diag, ctx->file, k,
+                    "provider id '%.40s' must be 1-%d lower-case letters, digits or '-'", k->value,
+                    ROUTE_ID_MAX);
+            rc = -1;
+            continue;
+        }
+        if (!v || v->kind != YNODE_MAP) {
+            diag_at(ctx->diag, ctx->file, v ? v : k, "provider %s needs {name: ...}", k->value);
+            rc = -1;
+            continue;
+        }
+        if (conf_only_keys(ctx, v, keys) < 0)
+            rc = -1;
+        if (!name || name->kind != YNODE_SCALAR || name->len == 0 ||
+            name->len != strlen(name->value)) {
+            diag_at(ctx->diag, ctx->file, name ? name : v, "provider %s needs a name", k->value);
+            rc = -1;
+            continue;
+        }
+        if (sp && conf_parse_bool(sp, &p.signpost) < 0) {
+            diag_at(ctx->diag, ctx->file, sp, "signpost must be true or false");
+            rc = -1;
+        }
+        p.id = xstrdup(k->value);
+        p.name = xstrdup(name->value);
+        rt->providers =
+            xgrow(rt->providers, &rt->providers_cap, rt->nproviders + 1, sizeof *rt->providers);
+        rt->providers[rt->nproviders++] = p;
+    }
+    return rc;
+}
+
+static int s_set_find(const route_t *rt, const char *name)
+{
+    for (size_t i = 0; i < rt->nsets; i++)
+        if (strcmp(rt->sets[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Adds to bits the authorities named by n: a set name, an authority code,
+ * or a list of either. */
+static int s_bind_lads(route_t *rt, const conf_ctx_t *ctx, const ynode_t *n, uint64_t *bits)
+{
+    int rc = 0;
+    if (n && n->kind == YNODE_SEQ) {
+        if (n->nkids == 0) {
+            diag_at(ctx->diag, ctx->file, n, "an empty list of authorities matches nothing");
+            return -1;
+        }
+        for (size_t i = 0; i < n->nkids; i++) {
+            if (n->kids[i]->kind != YNODE_SCALAR) {
+                diag_at(ctx->diag, ctx->file, n->kids[i],
+                        "a list of authorities holds codes and set names, not a %s",
+                        ynode_kind_name(n->kids[i]));
+                rc = -1;
+            } else if (s_bind_lads(rt, ctx, n->kids[i], bits) < 0) {
+                rc = -1;
+            }
+        }
+        return rc;
+    }
+    if (!n || n->kind != YNODE_SCALAR) {
+        diag_at(ctx->diag, ctx->file, n, "expected an authority code, a set name, or a list");
+        return -1;
+    }
+    {
+        int set = s_set_find(rt, n->value);
+        int lad = geo_lad_find(rt->geo, n->value);
+        if (set >= 0) {
+            for (size_t w = 0; w < rt->words; w++)
+                bits[w] |= rt->sets[set].bits[w];
+        } else if (lad >= 0) {
+            bits[lad >> 6] |= (uint64_t)1 << (lad & 63);
+        } else {
+            diag_at(ctx->diag, ctx->file, n,
+                    "'%.40s' is neither an authority set nor a known "
+                    "authority code",
+                    n->value);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int s_load_sets(route_t *rt, const conf_ctx_t *ctx, const ynode_t *map)
+{
+    int rc = 0;
+    if (ynode_is_null(map))
+        return 0;
+    if (map->kind != YNODE_MAP) {
+        diag_at(ctx->diag, ctx->file, map, "authority_sets must map names to lists of codes");
+        return -1;
+    }
+    for (size_t i = 0; i + 1 < map->nkids; i += 2) {
+        const ynode_t *k = map->kids[i];
+        route_set_t set;
+        if (!route_id_ok(k->value)) {
+            diag_at(ctx->diag, ctx->file, k,
+                    "set name '%.40s' must be lower-case letters, "
+                    "digits or '-'",
+                    k->value);
+            rc = -1;
+            continue;
+        }
+        set.name = xstrdup(k->value);
+        set.bits = xcalloc(rt->words, sizeof *set.bits);
+        if (s_bind_lads(rt, ctx, map->kids[i + 1], set.bits) < 0)
+            rc = -1;
+        rt->sets = xgrow(rt->sets, &rt->sets_cap, rt->nsets + 1, sizeof *rt->sets);
+        rt->sets[rt->nsets++] = set;
+    }
+    return rc;
+}
+
+static int s_age(const conf_ctx_t *ctx, const ynode_t *n, int *out)
+{
+    long long v;
+    if (conf_parse_int(n, &v) < 0 || v < 0 || v > 150) {
+        diag_at(ctx->diag, ctx->file, n, "an age must be a whole number of years, 0-150");
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int s_sources(const conf_ctx_t *ctx, const ynode_t *n, unsigned *mask)
+{
+    static const char *names[] = {"", "gp", "discharge", "school"};
+    const ynode_t *one = n;
+    size_t count = n && n->kind == YNODE_SEQ ? n->nkids : 1;
+    for (size_t i = 0; i < count; i++) {
+        bool found = false;
+        if (n && n->kind == YNODE_SEQ)
+            one = n->kids[i];
+        for (unsigned s = ROUTE_SRC_GP; s <= ROUTE_SRC_SCHOOL; s++)
+            if (one && one->kind == YNODE_SCALAR && strcmp(one->value, names[s]) == 0) {
+                *mask |= 1u << s;
+                found = true;
+            }
+        if (!found) {
+            diag_at(ctx->diag, ctx->file, one, "source must be gp, discharge or school");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int s_load_rule(route_t *rt, const conf_ctx_t *ctx, const ynode_t *n, route_rule_t *r)
+{
+    static const char *const keys[] = {"name", "when", "provider", "because", NULL};
+    static const char *const conds[] = {"authority_in", "authority_not_in", "age_under",
+                                        "age_from",     "source",           NULL};
+    const ynode_t *name = ynode_get(n, "name"), *when = ynode_get(n, "when");
+    const ynode_t *prov = ynode_get(n, "provider"), *because = ynode_get(n, "because");
+    const ynode_t *c;
+    int rc = 0;
+
+    memset(r, 0, sizeof *r);
+    r->age_under = r->age_from = -1;
+    r->provider = -1;
+    if (!n || n->kind != YNODE_MAP) {
+        diag_at(ctx->diag, ctx->file, n, "each rule must be a mapping with name, when, provider");
+        return -1;
+    }
+    if (conf_only_keys(ctx, n, keys) < 0)
+        rc = -1;
+    if (!name || name->kind != YNODE_SCALAR || !route_id_ok(name->value)) {
+        diag_at(ctx->diag, ctx->file, name ? name : n,
+                "a rule needs a name of lower-case letters, digits or '-'");
+        rc = -1;
+    } else {
+        r->name = xstrdup(name->value);
+    }
+    if (!prov || prov->kind != YNODE_SCALAR ||
+        (r->provider = route_provider_find(rt, prov->value)) < 0) {
+        diag_at(ctx->diag, ctx->file, prov ? prov : n, "rule needs a provider from providers");
+        rc = -1;
+    }
+    if (because && (because->kind != YNODE_SCALAR || because->len != strlen(because->value))) {
+        diag_at(ctx->diag, ctx->file, because, "because must be a line of text");
+        rc = -1;
+    } else if (because) {
+        r->because = xstrdup(because->value);
+    }
+    if (ynode_is_null(when))
+        return rc; /* matches every known authority */
+    if (when->kind != YNODE_MAP) {
+        diag_at(ctx->diag, ctx->file, when, "when must be a mapping of conditions");
+        return -1;
+    }
+    if (conf_only_keys(ctx, when, conds) < 0)
+        rc = -1;
+    if ((c = ynode_get(when, "authority_in")) != NULL) {
+        r->in = xcalloc(rt->words, sizeof *r->in);
+        if (s_bind_lads(rt, ctx, c, r->in) < 0)
+            rc = -1;
+    }
+    if ((c = ynode_get(when, "authority_not_in")) != NULL) {
+        r->out = xcalloc(rt->words, sizeof *r->out);
+        if (s_bind_lads(rt, ctx, c, r->out) < 0)
+            rc = -1;
+    }
+    if ((c = ynode_get(when, "age_under")) != NULL && s_age(ctx, c, &r->age_under) < 0)
+        rc = -1;
+    if ((c = ynode_get(when, "age_from")) != NULL && s_age(ctx, c, &r->age_from) < 0)
+        rc = -1;
+    if ((c = ynode_get(when, "source")) != NULL && s_sources(ctx, c, &r->sources) < 0)
+        rc = -1;
+    return rc;
+}
+
+static int s_load_rules(route_t *rt, const conf_ctx_t *ctx, const ynode_t *seq)
+{
+    int rc = 0;
+    if (!seq || seq->kind != YNODE_SEQ || seq->nkids == 0) {
+        diag_at(ctx->diag, ctx->file, seq, "rules must be a list of at least one rule");
+        return -1;
+    }
+    for (size_t i = 0; i < seq->nkids; i++) {
+        route_rule_t r;
+        if (s_load_rule(rt, ctx, seq->kids[i], &r) < 0)
+            rc = -1;
+        for (size_t j = 0; r.name && j < rt->nrules; j++)
+            if (rt->rules[j].name && strcmp(rt->rules[j].name, r.name) == 0) {
+                diag_at(ctx->diag, ctx->file, seq->kids[i], "two rules are named %s", r.name);
+                rc = -1;
+            }
+        rt->rules = xgrow(rt->rules, &rt->rules_cap, rt->nrules + 1, sizeof *rt->rules);
+        rt->rules[rt->nrules++] = r;
+    }
+    return rc;
+}
+
+route_t *route_load(const char *path, diag_t *diag)
+{
+    static const char *const top[] = {"area",    "districts", "providers", "authority_sets",
+                                      "sectors", "rules",     "triage",    NULL};
+    const ynode_t *root, *n;
+    char *dir = file_dirname(path);
+    conf_ctx_t ctx = {path, dir, diag};
+    size_t before = diag->n;
+    ystream_t *s = conf_read_file(path, &root, diag);
+    route_t *rt = xcalloc(1, sizeof *rt);
+
+    rt->triage = -1;
+    rt->geo = geo_new();
+    if (!s)
+        goto done;
+    conf_only_keys(&ctx, root, top);
+    n = ynode_get(root, "area");
+    if (!n || n->kind != YNODE_SCALAR || n->len == 0)
+        diag_at(diag, path, n ? n : root, "area must name the area this routing serves");
+    else
+        rt->area = xstrdup(n->value);
+    n = ynode_get(root, "districts");
+    if (!n || n->kind != YNODE_SCALAR || n->len == 0) {
+        diag_at(diag, path, n ? n : root, "districts must name the postcode districts file");
+        goto done;
+    }
+    {
+        char *dpath = file_join(dir, n->value);
+        int rc;
+        if (!file_exists(dpath)) {
+            diag_at(diag, path, n, "districts file %s does not exist", dpath);
+            free(dpath);
+            goto done;
+        }
+        rc = geo_load_districts(rt->geo, dpath, diag);
+        free(dpath);
+        if (rc < 0)
+            goto done;
+    }
+    rt->words = (geo_lad_count(rt->geo) + 63) / 64 + 1;
+    s_load_providers(rt, &ctx, ynode_get(root, "providers"));
+    geo_add_sectors(rt->geo, &ctx, ynode_get(root, "sectors"));
+    s_load_sets(rt, &ctx, ynode_get(root, "authority_sets"));
+    s_load_rules(rt, &ctx, ynode_get(root, "rules"));
+    n = ynode_get(root, "triage");
+    if (!n || n->kind != YNODE_SCALAR || (rt->triage = route_provider_find(rt, n->value)) < 0)
+        diag_at(diag, path, n ? n : root,
+                "triage must name the provider that takes what no rule resolves");
+done:
+    ystream_destroy(&s);
+    free(dir);
+    if (diag->n > before) {
+        route_destroy(&rt);
+        return NULL;
+    }
+    return rt;
+}
+
+void route_destroy(route_t **rtp)
+{
+    route_t *rt = *rtp;
+    if (!rt)
+        return;
+    for (size_t i = 0; i < rt->nproviders; i++) {
+        free(rt->providers[i].id);
+        free(rt->providers[i].name);
+    }
+    for (size_t i = 0; i < rt->nsets; i++) {
+        free(rt->sets[i].name);
+        free(rt->sets[i].bits);
+    }
+    for (size_t i = 0; i < rt->nrules; i++) {
+        free(rt->rules[i].name);
+        free(rt->rules[i].because);
+        free(rt->rules[i].in);
+        free(rt->rules[i].out);
+    }
+    free(rt->providers);
+    free(rt->sets);
+    free(rt->rules);
+    free(rt->area);
+    geo_destroy(&rt->geo);
+    free(rt);
+    *rtp = NULL;
+}

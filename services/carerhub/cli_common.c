@@ -1,0 +1,114 @@
+/*
+ * What every carerhub command shares: its configuration, the client's keys,
+ * and how it speaks to a person (escaped lines, errors, an unanswered or
+ * refused server). See cli.h.
+ */
+#include "cli.h"
+
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/text.h"
+#include "wire/curve.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+/* The formatted text as one line of out, escaped: what the hub stored or a
+ * peer sent can neither end the line nor drive the terminal. */
+static void s_vline(FILE *out, const char *fmt, va_list ap)
+{
+    char *raw, *safe;
+    int n = vasprintf(&raw, fmt, ap);
+    if (n < 0)
+        abort();
+    safe = xmalloc(TEXT_ESCAPE_MAX((size_t)n));
+    text_escape(raw, (size_t)n, safe, TEXT_ESCAPE_MAX((size_t)n));
+    fputs(safe, out);
+    fputc('\n', out);
+    free(safe);
+    free(raw);
+}
+
+void cli_print(FILE *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_vline(out, fmt, ap);
+    va_end(ap);
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "carerhub: %s: ", cmd);
+    va_start(ap, fmt);
+    s_vline(stderr, fmt, ap);
+    va_end(ap);
+}
+
+int cli_unanswered(const char *cmd, const char *server, const char *endpoint, int err)
+{
+    if (err == EACCES) {
+        cli_error(cmd,
+                  "the %s at %s refused this client's key: it is not a listed participant "
+                  "(ask the hub's operator to add your .pub to participants.yaml)",
+                  server, endpoint);
+        return EX_NOPERM;
+    }
+    cli_error(cmd, "the %s at %s did not answer", server, endpoint);
+    return EX_UNAVAILABLE;
+}
+
+void cli_keys(cli_t *cli, const char *default_name, const char *server_name, clnt_keys_t *out)
+{
+    const hubconf_t *conf = cli_conf(cli);
+    const char *key = cli->key ? cli->key : getenv("CARERHUB_KEY");
+    char err[512], *path, *spath;
+
+    if (key && *key)
+        path = strchr(key, '/') || strstr(key, ".key")
+                   ? xstrdup(key)
+                   : xasprintf("%s/%s.key", conf->security.keys_dir, key);
+    else
+        path = xasprintf("%s/%s.key", conf->security.keys_dir, default_name);
+    if (curve_load_secret(path, &out->me, err, sizeof err) < 0) {
+        cli_error("key", "%s", err);
+        fprintf(stderr, "carerhub: give your key with --key FILE (carerhub keygen NAME makes "
+                        "one; the hub's operator must list its .pub in participants.yaml)\n");
+        exit(EX_CONFIG);
+    }
+    spath = xasprintf("%s/%s.pub", conf->security.keys_dir, server_name);
+    if (curve_load_public(spath, out->server, err, sizeof err) < 0) {
+        cli_error("key", "%s (the public key of the hub's %s)", err, server_name);
+        exit(EX_CONFIG);
+    }
+    free(path);
+    free(spath);
+}
+
+const hubconf_t *cli_conf(cli_t *cli)
+{
+    diag_t d = DIAG_INIT;
+    if (cli->conf)
+        return cli->conf;
+    if (!cli->found_path) {
+        cli->found_path = cli->config_path ? xstrdup(cli->config_path) : hubconf_find();
+        if (!cli->found_path) {
+            cli_error("config", "no configuration found: give --config FILE or set "
+                                "CARERHUB_CONFIG");
+            exit(EX_CONFIG);
+        }
+    }
+    cli->conf = hubconf_load(cli->found_path, &d);
+    if (!cli->conf) {
+        diag_print(&d, stderr);
+        diag_free(&d);
+        exit(EX_CONFIG);
+    }
+    log_set_level(cli->conf->log_level < LOG_LVL_WARN ? cli->conf->log_level : LOG_LVL_WARN);
+    return cli->conf;
+}
