@@ -68,6 +68,37 @@ static char *s_text(const ynode_t *v, const char *path, ferrs_t *errs)
     return xstrndup(v->value, v->len);
 }
 
+/* A repeated field: a list of values, or one value standing for a list of
+ * one. */
+static void s_bind_list(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, const ynode_t *v,
+                        const char *path, ferrs_t *errs)
+{
+    char *base = (char *)msg;
+    size_t *n = (size_t *)(base + f->quantifier_offset);
+    char ***arr = (char ***)(base + f->offset);
+    const ynode_t *one = v;
+    size_t count = v->kind == YNODE_SEQ ? v->nkids : 1;
+    if (f->type != PROTOBUF_C_TYPE_STRING || v->kind == YNODE_MAP) {
+        ferrs_add(errs, path, "type", "must be a list of values");
+        return;
+    }
+    *arr = xcalloc(count, sizeof **arr);
+    *n = 0;
+    for (size_t i = 0; i < count; i++) {
+        char item[160];
+        char *text;
+        if (v->kind == YNODE_SEQ)
+            one = v->kids[i];
+        snprintf(item, sizeof item, "%s[%zu]", path, i + 1);
+        if (one->kind != YNODE_SCALAR) {
+            ferrs_add(errs, item, "type", "must be a single value, not a %s", ynode_kind_name(one));
+            continue;
+        }
+        if ((text = s_text(one, item, errs)) != NULL)
+            (*arr)[(*n)++] = text;
+    }
+}
+
 static void s_bind_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, const ynode_t *v,
                          const char *path, ferrs_t *errs)
 {
@@ -78,30 +109,7 @@ static void s_bind_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *
     if (ynode_is_null(v))
         return; /* left out */
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-        size_t *n = (size_t *)(base + f->quantifier_offset);
-        char ***arr = (char ***)(base + f->offset);
-        const ynode_t *one = v;
-        size_t count = v->kind == YNODE_SEQ ? v->nkids : 1;
-        if (f->type != PROTOBUF_C_TYPE_STRING || v->kind == YNODE_MAP) {
-            ferrs_add(errs, path, "type", "must be a list of values");
-            return;
-        }
-        *arr = xcalloc(count, sizeof **arr);
-        *n = 0;
-        for (size_t i = 0; i < count; i++) {
-            char item[160];
-            char *text;
-            if (v->kind == YNODE_SEQ)
-                one = v->kids[i];
-            snprintf(item, sizeof item, "%s[%zu]", path, i + 1);
-            if (one->kind != YNODE_SCALAR) {
-                ferrs_add(errs, item, "type", "must be a single value, not a %s",
-                          ynode_kind_name(one));
-                continue;
-            }
-            if ((text = s_text(one, item, errs)) != NULL)
-                (*arr)[(*n)++] = text;
-        }
+        s_bind_list(msg, f, v, path, errs);
         return;
     }
     if (f->type == PROTOBUF_C_TYPE_MESSAGE) {

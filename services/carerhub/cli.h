@@ -9,6 +9,7 @@
 
 #include "clnt/clnt.h"
 #include "conf/hubconf.h"
+#include "domain/route.h"
 
 #include <stdio.h>
 
@@ -21,6 +22,9 @@ typedef struct {
 
 /* The hub configuration; on a problem prints it and exits 78. */
 const hubconf_t *cli_conf(cli_t *cli);
+/* The configuration's routing (free with route_destroy), or every problem
+ * printed and exit 78. */
+route_t *cli_routing(cli_t *cli);
 /* The keys to talk to server_name (router, gp-intake, ...): --key, else
  * $CARERHUB_KEY, else keys_dir/<default_name>.key. Exits 78 if there are
  * none. */

@@ -18,6 +18,23 @@
 #include <time.h>
 #include <zmq.h>
 
+/* The start of day (YYYY-MM-DD, local time) in unix ms, or -1. */
+static int64_t s_local_midnight_ms(const char *day)
+{
+    date_t d;
+    struct tm tm;
+    int y, m, dd;
+    if (date_parse(day, &d) < 0)
+        return -1;
+    date_to_ymd(d, &y, &m, &dd);
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = y - 1900;
+    tm.tm_mon = m - 1;
+    tm.tm_mday = dd;
+    tm.tm_isdst = -1;
+    return (int64_t)mktime(&tm) * 1000;
+}
+
 int cli_audit(cli_t *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -37,20 +54,10 @@ int cli_audit(cli_t *cli, int argc, char **argv)
         if (c == 'j') {
             json = true;
         } else if (c == 's') {
-            date_t d;
-            struct tm tm;
-            int y, m, dd;
-            if (date_parse(optarg, &d) < 0) {
+            if ((since = s_local_midnight_ms(optarg)) < 0) {
                 cli_error("audit", "--since must be a date written YYYY-MM-DD");
                 return EX_USAGE;
             }
-            date_to_ymd(d, &y, &m, &dd);
-            memset(&tm, 0, sizeof tm);
-            tm.tm_year = y - 1900;
-            tm.tm_mon = m - 1;
-            tm.tm_mday = dd;
-            tm.tm_isdst = -1;
-            since = (int64_t)mktime(&tm) * 1000;
         } else {
             return EX_USAGE;
         }

@@ -112,3 +112,15 @@ const hubconf_t *cli_conf(cli_t *cli)
     log_set_level(cli->conf->log_level < LOG_LVL_WARN ? cli->conf->log_level : LOG_LVL_WARN);
     return cli->conf;
 }
+
+route_t *cli_routing(cli_t *cli)
+{
+    diag_t d = DIAG_INIT;
+    route_t *rt = route_load(cli_conf(cli)->routing, &d);
+    if (!rt) {
+        diag_print(&d, stderr);
+        diag_free(&d);
+        exit(EX_CONFIG);
+    }
+    return rt;
+}

@@ -19,13 +19,7 @@ int cli_config(cli_t *cli, int argc, char **argv)
     diag_t d = DIAG_INIT;
 
     if (argc == 2 && strcmp(argv[1], "providers") == 0) {
-        conf = cli_conf(cli);
-        rt = route_load(conf->routing, &d);
-        if (!rt) {
-            diag_print(&d, stderr);
-            diag_free(&d);
-            return EX_CONFIG;
-        }
+        rt = cli_routing(cli);
         for (size_t i = 0; i < route_provider_count(rt); i++)
             printf("%s\n", route_provider_id(rt, (int)i));
         route_destroy(&rt);
@@ -38,12 +32,7 @@ int cli_config(cli_t *cli, int argc, char **argv)
     if (argc == 3)
         cli->config_path = argv[2];
     conf = cli_conf(cli);
-    rt = route_load(conf->routing, &d);
-    if (!rt) {
-        diag_print(&d, stderr);
-        diag_free(&d);
-        return EX_CONFIG;
-    }
+    rt = cli_routing(cli);
     {
         participants_t *ps = participants_load(conf->security.participants, &d);
         if (!ps) {

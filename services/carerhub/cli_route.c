@@ -206,7 +206,6 @@ int cli_route(cli_t *cli, int argc, char **argv)
     const hubconf_t *conf;
     route_t *rt;
     pcdb_t *pcdb;
-    diag_t d = DIAG_INIT;
     route_result_t r;
     buf_t reason = BUF_INIT;
     char pc[POSTCODE_MAX], *pcdir;
@@ -221,12 +220,7 @@ int cli_route(cli_t *cli, int argc, char **argv)
     if ((rc = s_age(&o)) != 0 || (rc = s_postcode(argc, argv, pc)) != 0)
         return rc;
     conf = cli_conf(cli);
-    rt = route_load(conf->routing, &d);
-    if (!rt) {
-        diag_print(&d, stderr);
-        diag_free(&d);
-        return EX_CONFIG;
-    }
+    rt = cli_routing(cli);
     pcdir = hubconf_data_path(conf, "postcodes");
     pcdb = pcdb_open(pcdir, false);
     if (!pcdb && errno != ENOENT)

@@ -7,7 +7,6 @@
 #include "domain/route.h"
 #include "util/log.h"
 #include "util/mem.h"
-#include "wire/curve.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -33,26 +32,6 @@ static int s_opt(int opt, const char *arg, void *ctx)
     else
         return -1;
     return 0;
-}
-
-/* The agent's own key (by default keys_dir/provider-<id>.key) and the
- * router's public key. Returns 0, or -1 with the problem said. */
-static int s_keys(const hubconf_t *conf, const s_opts_t *o, clnt_keys_t *keys)
-{
-    char *kpath = o->key ? xstrdup(o->key)
-                         : xasprintf("%s/provider-%s.key", conf->security.keys_dir, o->provider);
-    char *ppath = xasprintf("%s/router.pub", conf->security.keys_dir);
-    char err[512];
-    int rc = 0;
-    if (curve_load_secret(kpath, &keys->me, err, sizeof err) < 0 ||
-        curve_load_public(ppath, keys->server, err, sizeof err) < 0) {
-        fprintf(stderr, "carerhub-provider: %s\n", err);
-        log_error("%s", err);
-        rc = -1;
-    }
-    free(kpath);
-    free(ppath);
-    return rc;
 }
 
 int main(int argc, char **argv)
@@ -84,7 +63,7 @@ int main(int argc, char **argv)
         return EX_USAGE;
     }
     conf = daemon_load_conf(&args);
-    if (s_keys(conf, &o, &keys) < 0)
+    if (provider_agent_keys(conf, o.provider, o.key, &keys) < 0)
         return EX_CONFIG;
     daemon_check_done(&args);
     daemon_signals();

@@ -26,6 +26,10 @@
 typedef struct spool spool_t;
 typedef struct provider_agent provider_agent_t;
 
+/* The agent's own key (the file key, else keys_dir/provider-<id>.key) and
+ * the router's public key. Returns 0, or -1 with the problem said. */
+int provider_agent_keys(const hubconf_t *conf, const char *provider, const char *key,
+                        clnt_keys_t *keys);
 /* The agent for provider, connected to the router with keys, writing into
  * spool (borrowed); takes ownership of conf. */
 provider_agent_t *provider_agent_new(const daemon_args_t *args, hubconf_t *conf,

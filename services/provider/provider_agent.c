@@ -11,9 +11,11 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "wire/curve.h"
 #include "wire/wire.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -34,6 +36,25 @@ struct provider_agent {
     bool refused; /* told so by the router: say it once, ask seldom */
     unsigned long written, duplicates;
 };
+
+int provider_agent_keys(const hubconf_t *conf, const char *provider, const char *key,
+                        clnt_keys_t *keys)
+{
+    char *kpath =
+        key ? xstrdup(key) : xasprintf("%s/provider-%s.key", conf->security.keys_dir, provider);
+    char *ppath = xasprintf("%s/router.pub", conf->security.keys_dir);
+    char err[512];
+    int rc = 0;
+    if (curve_load_secret(kpath, &keys->me, err, sizeof err) < 0 ||
+        curve_load_public(ppath, keys->server, err, sizeof err) < 0) {
+        fprintf(stderr, "carerhub-provider: %s\n", err);
+        log_error("%s", err);
+        rc = -1;
+    }
+    free(kpath);
+    free(ppath);
+    return rc;
+}
 
 static void s_connect(provider_agent_t *a)
 {

@@ -86,7 +86,7 @@ static int s_forget(spool_t *s, char **rids)
     void *arg[2] = {s, rids};
     int rc = store_write(s->ledger, s_ledger_drop, arg);
     if (rc != 0)
-        log_error("cannot update the ledger: %s", rc > 0 ? strerror(rc) : mdb_strerror(rc));
+        log_error("cannot update the ledger: %s", store_strerror(rc));
     return rc == 0 ? 0 : -1;
 }
 
@@ -223,8 +223,7 @@ spool_t *spool_open(const char *out)
     }
     s->ledger = store_open(ledger, &o, &err);
     if (!s->ledger) {
-        log_error("cannot open the ledger %s: %s", ledger,
-                  err > 0 ? strerror(err) : mdb_strerror(err));
+        log_error("cannot open the ledger %s: %s", ledger, store_strerror(err));
         goto fail;
     }
     if (s_recover(s) < 0) {

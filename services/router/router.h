@@ -27,17 +27,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The case store's tables: enum name, LMDB name; what each maps. */
+#define ROUTER_DBS(X)                                                                              \
+    X(DB_REFERRALS, "referrals") /* referral id -> ReferralRecord */                               \
+    X(DB_CASES, "cases")         /* case id -> CaseRecord */                                       \
+    X(DB_BY_NHS, "by_nhs")       /* NHS number -> case id */                                       \
+    X(DB_BY_KEY, "by_key")       /* carer match key -> case id */                                  \
+    X(DB_OUTBOX, "outbox")       /* provider NUL seq -> OutboxEntry */                             \
+    X(DB_AUDIT, "audit")         /* seq -> AuditRecord */                                          \
+    X(DB_PARKED, "parked")       /* referral id -> ParkedEntry */                                  \
+    X(DB_STATS, "stats")         /* counter name -> uint64 */                                      \
+    X(DB_META, "meta")           /* the numbering: outbox, audit, case */                          \
+    X(DB_DELIVERED, "delivered") /* referral id -> uint64 ms: when its agent acknowledged it */
+
 enum {
-    DB_REFERRALS, /* referral id -> ReferralRecord */
-    DB_CASES,     /* case id -> CaseRecord */
-    DB_BY_NHS,    /* NHS number -> case id */
-    DB_BY_KEY,    /* carer match key -> case id */
-    DB_OUTBOX,    /* provider NUL seq -> OutboxEntry */
-    DB_AUDIT,     /* seq -> AuditRecord */
-    DB_PARKED,    /* referral id -> ParkedEntry */
-    DB_STATS,     /* counter name -> uint64 */
-    DB_META,      /* counters of ids */
-    DB_DELIVERED, /* referral id -> uint64 ms: when its agent acknowledged it */
+#define S_DB_ENUM(id, name) id,
+    ROUTER_DBS(S_DB_ENUM)
+#undef S_DB_ENUM
 };
 
 #define ROUTER_MAX_AGENTS 64

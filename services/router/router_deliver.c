@@ -338,7 +338,7 @@ void router_deliver_drain(router_t *r)
         if (rc != 0) {
             log_error("cannot record %zu delivery acknowledgement(s): %s; they will be "
                       "delivered again",
-                      n, rc > 0 ? strerror(rc) : mdb_strerror(rc));
+                      n, store_strerror(rc));
         } else {
             for (size_t i = 0; i < n; i++)
                 if (s_acked(agents[i], seqs[i]))
@@ -491,8 +491,7 @@ static void s_park_too_big(router_t *r, agent_t *a, uint64_t *seqs, size_t n)
     s_toobig_t t = {r, a->provider, seqs, n};
     int rc = store_write(r->store, s_park_txn, &t);
     if (rc)
-        log_error("cannot park %zu delivery(ies) for %s: %s", n, a->provider,
-                  rc > 0 ? strerror(rc) : mdb_strerror(rc));
+        log_error("cannot park %zu delivery(ies) for %s: %s", n, a->provider, store_strerror(rc));
 }
 
 void router_deliver_send(router_t *r)

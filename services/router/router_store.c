@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const router_dbs[] = {"referrals", "cases", "by_nhs", "by_key",    "outbox", "audit",
-                                  "parked",    "stats", "meta",   "delivered", NULL};
+const char *const router_dbs[] = {
+#define S_DB_NAME(id, name) name,
+    ROUTER_DBS(S_DB_NAME)
+#undef S_DB_NAME
+        NULL};
 
 void router_store_open(router_t *r, const char *dir)
 {
@@ -157,8 +160,7 @@ void router_store_events(router_t *r)
         return;
     rc = store_write(r->store, s_events_txn, &e);
     if (rc)
-        log_error("cannot store %zu audit record(s): %s", e.n,
-                  rc > 0 ? strerror(rc) : mdb_strerror(rc));
+        log_error("cannot store %zu audit record(s): %s", e.n, store_strerror(rc));
     for (size_t i = 0; i < e.n; i++)
         carerhub__audit_record__free_unpacked(e.recs[i], NULL);
     free(e.recs);

@@ -102,3 +102,12 @@ for s in router gp-intake discharge-intake school-intake provider-afc provider-e
 done
 cli --key school submit school "$samples/school.yaml" >"$WORK/out" || fail "school key refused"
 hub_stop
+
+# An agent for a provider id no routing file could name is refused at once.
+"$bin/carerhub-provider" -c "$hub/carerhub.yaml" --provider ECS --out "$WORK/upper" \
+    >"$WORK/out" 2>"$WORK/err"
+assert_eq $? 64 "exit status of an agent for provider ECS"
+grep -q "carerhub-provider: 'ECS' is not a provider id (1-32 lower-case letters, digits or '-')" \
+    "$WORK/err" || fail "no clear refusal of provider ECS: $(cat "$WORK/err")"
+[ -e "$WORK/upper" ] && fail "an agent for ECS made its spool"
+note "an agent for ECS refused"
