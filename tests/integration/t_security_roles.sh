@@ -23,7 +23,7 @@ grep -q "school.yaml#1: not accepted: a gp key may not submit here: the school i
 card gp 2 | sed 's/^practice: .*/practice: F81999/' >"$WORK/other-practice.yaml"
 cli submit gp "$WORK/other-practice.yaml" >"$WORK/out" 2>"$WORK/err"
 assert_eq $? 65 "exit status of another practice's card"
-grep -q "other-practice.yaml#1: practice: F81999 is not yours to refer for: your key (gp) may refer for F81001" \
+grep -q "other-practice.yaml#1: practice: F81999 is not yours to refer for: your key (gp) may refer for F81001, F81002, F81003, F81004 or F81005 only" \
     "$WORK/err" || fail "no error on the practice: $(cat "$WORK/err")"
 card discharge 1 | sed 's/trust: RAJ /trust: RXQ /; s/site: RAJ01/site: RXQ01/' >"$WORK/other-trust.yaml"
 grep -q 'trust: RXQ' "$WORK/other-trust.yaml" || fail "test card not made"

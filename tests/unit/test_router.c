@@ -5,6 +5,7 @@
  */
 #include "test.h"
 
+#include "clnt/clnt.h"
 #include "conf/ytree.h"
 #include "domain/referral.h"
 #include "router/router.h"
@@ -16,23 +17,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
 typedef struct {
     router_t r;
     Carerhub__Envelope env;
     Carerhub__Forward fwd;
     router_fwd_t f;
+    void *agent; /* a provider agent's socket, when a test opens one */
 } s_hub_t;
 
-static char s_pub[3][CURVE_Z85];
-static s_hub_t *s_live; /* left open by a test that failed */
+static char s_pub[4][CURVE_Z85];
+static keypair_t s_agent_kp; /* the carers-first agent's key pair */
+static s_hub_t *s_live;      /* left open by a test that failed */
 
 static void s_close(s_hub_t *h);
 
 /* A router on a fresh store, with router.submitter_case_max set to max. */
 static int s_open(s_hub_t *h, int max)
 {
-    const char *names[] = {"router", "gp-intake", "school-intake"};
+    const char *names[] = {"router", "gp-intake", "school-intake", "provider-carers-first"};
     const char *dir = test_tmpdir();
     char err[256], *conf, *parts, *path;
     diag_t d = DIAG_INIT;
@@ -40,7 +44,7 @@ static int s_open(s_hub_t *h, int max)
         s_close(s_live);
     memset(h, 0, sizeof *h);
     s_live = h;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         keypair_t kp;
         char *keys = file_join(dir, "keys");
         if (curve_keygen(keys, names[i], &kp, err, sizeof err) < 0) {
@@ -48,13 +52,17 @@ static int s_open(s_hub_t *h, int max)
             return -1;
         }
         memcpy(s_pub[i], kp.pub, CURVE_Z85);
+        if (i == 3)
+            s_agent_kp = kp;
         free(keys);
     }
     parts = xasprintf("participants:\n"
                       "  - {id: gp-intake, role: intake, scope: gp, key: \"%s\"}\n"
                       "  - {id: school-intake, role: intake, scope: school, key: \"%s\"}\n"
-                      "  - {id: gp, role: gp, scope: [F81001, F81002], key: \"%s\"}\n",
-                      s_pub[1], s_pub[2], s_pub[0]);
+                      "  - {id: gp, role: gp, scope: [F81001, F81002], key: \"%s\"}\n"
+                      "  - {id: provider-carers-first, role: provider, scope: carers-first, "
+                      "key: \"%s\"}\n",
+                      s_pub[1], s_pub[2], s_pub[0], s_pub[3]);
     path = file_join(dir, "participants.yaml");
     file_write_atomic(path, parts, strlen(parts), 0600);
     free(path);
@@ -92,6 +100,13 @@ static int s_open(s_hub_t *h, int max)
 static void s_close(s_hub_t *h)
 {
     s_live = NULL;
+    if (h->agent)
+        zmq_close(h->agent);
+    if (h->r.delivery_sock) {
+        secure_unwatch(h->r.sec);
+        zmq_close(h->r.delivery_sock);
+        router_agents_free(&h->r);
+    }
     store_close(&h->r.store);
     secure_stop(&h->r.sec);
     daemon_zmq_term();
@@ -275,5 +290,87 @@ TEST(router_park_now_keeps_its_audit_record_across_a_restart)
     CHECK_STR(a->referral_id, "GP-TEST03-1");
     carerhub__audit_record__free_unpacked(a, NULL);
     carerhub__referral__free_unpacked(r, NULL);
+    s_close(&h);
+}
+
+/* Runs the router's delivery side until the agent's socket has a message
+ * (or ms pass); returns it, or NULL. */
+static Carerhub__Envelope *s_agent_recv(s_hub_t *h, void *agent, int ms)
+{
+    for (int i = 0; i < ms / 10; i++) {
+        Carerhub__Envelope *env = NULL;
+        zmq_pollitem_t item = {agent, 0, ZMQ_POLLIN, 0};
+        secure_handle(h->r.sec);
+        router_deliver_drain(&h->r);
+        router_deliver_send(&h->r);
+        if (zmq_poll(&item, 1, 10) > 0 && wire_recv(agent, false, NULL, &env, 0) == WIRE_OK)
+            return env;
+    }
+    return NULL;
+}
+
+static bool s_delivered(s_hub_t *h, const char *id)
+{
+    MDB_txn *txn;
+    MDB_val k = store_val(id), v;
+    bool found;
+    if (store_read(h->r.store, &txn) != 0)
+        return false;
+    found = mdb_get(txn, store_dbi(h->r.store, DB_DELIVERED), &k, &v) == 0;
+    mdb_txn_abort(txn);
+    return found;
+}
+
+/* The router delivers a case to its organisation's agent, over CURVE with
+ * the agent's own key, and records it delivered when the agent says so; an
+ * acknowledgement of a delivery not in flight changes nothing. */
+TEST(router_delivers_to_the_agent_and_records_its_acknowledgement)
+{
+    static s_hub_t h; /* static: s_open closes it if this test fails */
+    Carerhub__Referral *a;
+    Carerhub__Envelope *env;
+    void *agent;
+    uint64_t seq, wrong = 999999;
+    char ep[256];
+    CHECK_INT(s_open(&h, 50), 0);
+    a = s_card("GP-TEST04-1", "gp");
+    CHECK(a != NULL);
+    CHECK_INT(s_take(&h, CARERHUB__SOURCE__GP, "gp-intake", a), 0);
+    carerhub__referral__free_unpacked(a, NULL);
+    /* ipc, not inproc: CURVE and the ZAP handler, as between processes. */
+    snprintf(ep, sizeof ep, "ipc://%s/delivery.ipc", test_tmpdir());
+    h.r.delivery_sock = daemon_socket(ZMQ_ROUTER);
+    secure_server(h.r.sec, h.r.delivery_sock, "router delivery socket");
+    daemon_bind(h.r.delivery_sock, ep);
+    agent = h.agent = daemon_socket(ZMQ_DEALER);
+    CHECK_INT(curve_client(agent, &s_agent_kp, s_pub[0]), 0);
+    CHECK_INT(zmq_connect(agent, ep), 0);
+    CHECK_INT(router_clnt_hello(agent, "carers-first", 10), 0);
+
+    env = s_agent_recv(&h, agent, 5000); /* the router's answer to the hello */
+    CHECK(env != NULL);
+    CHECK_INT(env->body_case, CARERHUB__ENVELOPE__BODY_HELLO);
+    carerhub__envelope__free_unpacked(env, NULL);
+    env = s_agent_recv(&h, agent, 5000);
+    CHECK(env != NULL);
+    CHECK_INT(env->body_case, CARERHUB__ENVELOPE__BODY_DELIVERY);
+    CHECK_STR(env->delivery->referral_id, "GP-TEST04-1");
+    CHECK_STR(env->delivery->kind, "new");
+    CHECK_STR(env->delivery->case_->provider, "carers-first");
+    CHECK_INT(env->delivery->case_->referrals_total, 1);
+    CHECK_INT(env->delivery->case_->n_referrals, 1);
+    seq = env->delivery->delivery_id;
+    carerhub__envelope__free_unpacked(env, NULL);
+
+    CHECK_INT(router_clnt_delivery_ack(agent, &wrong, 1, 10), 0);
+    CHECK(s_agent_recv(&h, agent, 300) == NULL);
+    CHECK(!s_delivered(&h, "GP-TEST04-1"));
+    CHECK_INT(router_clnt_delivery_ack(agent, &seq, 1, 10), 0);
+    for (int i = 0; i < 100 && !s_delivered(&h, "GP-TEST04-1"); i++) {
+        secure_handle(h.r.sec);
+        router_deliver_drain(&h.r);
+        zmq_poll(NULL, 0, 10);
+    }
+    CHECK(s_delivered(&h, "GP-TEST04-1"));
     s_close(&h);
 }
