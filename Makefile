@@ -222,6 +222,13 @@ $(B)/bin/fuzz_json: $(B)/tests/fuzz/fuzz_json.o $(B)/services/provider/provider_
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)
 
+# The router's own code, fuzzed with the forwards an intake's key can send.
+$(B)/tests/fuzz/fuzz_router_forward.o: override CFLAGS += -Iservices
+$(B)/bin/fuzz_router_forward: $(B)/tests/fuzz/fuzz_router_forward.o $(FUZZ_HARNESS) $(ROUTER_OBJ) \
+                              $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)
+
 $(B)/bin/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(FUZZ_HARNESS) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)

@@ -222,12 +222,8 @@ static int s_ack_txn(MDB_txn *txn, void *arg)
     }
     if (rc == 0)
         rc = router_tally_write(r, txn, a->tally);
-    if (rc == 0) {
-        uint8_t buf[8];
-        MDB_val k = store_val("audit"), v = {8, buf};
-        be64_put(r->next_audit, buf);
-        rc = mdb_put(txn, store_dbi(r->store, DB_META), &k, &v, 0);
-    }
+    if (rc == 0)
+        rc = router_put_meta(r, txn);
     if (rc)
         r->next_audit = audit0;
     return rc;

@@ -140,12 +140,8 @@ static int s_events_txn(MDB_txn *txn, void *arg)
         Carerhub__AuditRecord *a = e->recs[i];
         rc = router_audit_record(e->r, txn, a);
     }
-    if (rc == 0) {
-        uint8_t buf[8];
-        MDB_val k = store_val("audit"), v = {8, buf};
-        be64_put(e->r->next_audit, buf);
-        rc = mdb_put(txn, store_dbi(e->r->store, DB_META), &k, &v, 0);
-    }
+    if (rc == 0)
+        rc = router_put_meta(e->r, txn);
     if (rc)
         e->r->next_audit = audit0;
     return rc;
