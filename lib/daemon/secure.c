@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 #define S_MAX_MONITORS 4
@@ -50,9 +51,13 @@ typedef struct {
     unsigned long held;
 } s_budget_t;
 
-/* A connection a listed key has sent on, until it closes. */
+/* A connection a listed key has sent on, until it closes: its descriptor,
+ * and the socket's inode, which tells a descriptor given to another
+ * connection since from the same one. */
 typedef struct {
     int fd;
+    dev_t dev;
+    ino_t ino;
     char key[KEY_Z85_LEN + 1];
     bool refused; /* over the key's limit: its messages are dropped */
 } s_conn_t;
@@ -402,24 +407,52 @@ static void s_conn_drop(secure_t *s, int fd)
     s->nconns--;
 }
 
+/* Whether connection c is still open on its descriptor. */
+static bool s_conn_live(const s_conn_t *c)
+{
+    struct stat st;
+    return fstat(c->fd, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino;
+}
+
+/* Forgets the connections of key that have closed: a message read after
+ * its connection closed, or a disconnection reported before the message
+ * was read, would otherwise count a connection that is gone. */
+static void s_conn_prune(secure_t *s, const char *key)
+{
+    size_t i = s->nconns;
+    while (i-- > 0)
+        if (strcmp(s->conns[i].key, key) == 0 && !s_conn_live(&s->conns[i]))
+            s_conn_drop(s, s->conns[i].fd);
+}
+
 bool secure_admit(secure_t *s, const wire_peer_t *peer, bool *first_refusal)
 {
     char k[16];
     uint64_t i, n = 0;
+    struct stat st;
     s_conn_t *c;
     *first_refusal = false;
     if (peer->fd < 0 || !peer->user[0])
         return true;
     snprintf(k, sizeof k, "%d", peer->fd);
     if (smap_get(s->by_fd, k, &i)) {
-        if (strcmp(s->conns[i].key, peer->user) == 0)
+        if (strcmp(s->conns[i].key, peer->user) == 0 && s_conn_live(&s->conns[i]))
             return !s->conns[i].refused;
         s_conn_drop(s, peer->fd); /* closed, and its descriptor given to another */
     }
+    if (fstat(peer->fd, &st) < 0)
+        return true; /* closed already: nothing to hold, nothing to count */
     smap_get(s->per_key, peer->user, &n);
+    if (n >= (uint64_t)s->per_key_max) {
+        s_conn_prune(s, peer->user);
+        n = 0;
+        smap_get(s->per_key, peer->user, &n);
+    }
     s->conns = xgrow(s->conns, &s->capconns, s->nconns + 1, sizeof *s->conns);
     c = &s->conns[s->nconns];
     c->fd = peer->fd;
+    c->dev = st.st_dev;
+    c->ino = st.st_ino;
     snprintf(c->key, sizeof c->key, "%.40s", peer->user);
     c->refused = n >= (uint64_t)s->per_key_max;
     smap_put(s->by_fd, k, s->nconns++);

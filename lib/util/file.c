@@ -220,6 +220,15 @@ int file_sync_dir(const char *dir)
     return rc;
 }
 
+/* The process's umask (read by setting it back at once), so that a file
+ * made by mkostemp gets the mode open() would have given it. */
+static mode_t s_umask(void)
+{
+    mode_t m = umask(077);
+    umask(m);
+    return m;
+}
+
 int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode)
 {
     char *tmp = xasprintf("%s.tmp.XXXXXX", path);
@@ -232,7 +241,7 @@ int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode)
 
     if (fd < 0)
         goto fail;
-    if (fchmod(fd, mode) < 0 || file_write_full(fd, data, n) < 0 || fsync(fd) < 0) {
+    if (fchmod(fd, mode & ~s_umask()) < 0 || file_write_full(fd, data, n) < 0 || fsync(fd) < 0) {
         e = errno;
         close(fd);
         unlink(tmp);

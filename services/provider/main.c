@@ -5,9 +5,11 @@
 #include "provider.h"
 
 #include "domain/route.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/mem.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,13 +69,19 @@ int main(int argc, char **argv)
         return EX_CONFIG;
     daemon_check_done(&args);
     daemon_signals();
-    if (!(spool = spool_open(o.out)))
-        return EX_CANTCREAT;
     {
+        /* Locked before the spool is opened: finishing what a previous run
+         * left is for one agent alone. */
         char *state = xasprintf("%s/.carerhub", o.out);
+        if (file_private_dir(o.out) < 0 || file_private_dir(state) < 0) {
+            log_error("cannot create %s: %s", state, strerror(errno));
+            return EX_CANTCREAT;
+        }
         daemon_lock(state);
         free(state);
     }
+    if (!(spool = spool_open(o.out)))
+        return EX_CANTCREAT;
     agent = provider_agent_new(&args, conf, o.provider, spool, &keys);
     log_info("agent for %s: receiving from %s into %s", o.provider, conf->router.delivery_endpoint,
              o.out);

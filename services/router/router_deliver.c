@@ -404,6 +404,9 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
     c.n_candidates = cr->n_candidates;
     c.candidates = cr->candidates;
     c.signpost = cr->signpost;
+    /* Urgent if any referral of the case was, carried or not. */
+    c.has_urgent = true;
+    c.urgent = cr->urgent;
     c.has_opened_at = cr->has_opened_at;
     c.opened_at = cr->opened_at;
     c.has_updated_at = e->has_queued_at;
@@ -486,8 +489,11 @@ static void s_park_too_big(router_t *r, agent_t *a, uint64_t *seqs, size_t n)
 {
     s_toobig_t t = {r, a->provider, seqs, n};
     int rc = store_write(r->store, s_park_txn, &t);
-    if (rc)
+    if (rc) {
+        /* Still in the outbox: try them again, from the oldest unacknowledged. */
         log_error("cannot park %zu delivery(ies) for %s: %s", n, a->provider, store_strerror(rc));
+        s_rewind(a);
+    }
 }
 
 void router_deliver_send(router_t *r)
@@ -524,7 +530,11 @@ void router_deliver_send(router_t *r)
                 break;
             if (sent == 0)
                 s_push(a, seq, now);
-            if (sent == 2 && (!big_agent || big_agent == a) && nbig < sizeof big / sizeof *big) {
+            if (sent == 2) {
+                /* Parked after this pass; one that cannot be noted now is
+                 * not passed over: this agent stops here until then. */
+                if ((big_agent && big_agent != a) || nbig == sizeof big / sizeof *big)
+                    break;
                 big_agent = a;
                 big[nbig++] = seq;
             }

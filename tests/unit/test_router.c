@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <zmq.h>
 
 typedef struct {
@@ -372,5 +375,50 @@ TEST(router_delivers_to_the_agent_and_records_its_acknowledgement)
         zmq_poll(NULL, 0, 10);
     }
     CHECK(s_delivered(&h, "GP-TEST04-1"));
+    s_close(&h);
+}
+
+/* A key is served on at most security.connections_per_key (8) connections
+ * at once; connections that closed without their closing being seen (a
+ * message read after the peer left) do not count against it, whether their
+ * descriptor was given to another connection or not. */
+TEST(secure_admit_limits_and_forgets_closed_connections)
+{
+    static s_hub_t h; /* static: s_open closes it if this test fails */
+    int fds[9][2], fresh[2], high;
+    wire_peer_t peer;
+    bool first;
+    CHECK_INT(s_open(&h, 50), 0);
+    memset(&peer, 0, sizeof peer);
+    snprintf(peer.user, sizeof peer.user, "%s", s_pub[1]);
+    for (int i = 0; i < 9; i++)
+        CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, fds[i]), 0);
+    for (int i = 0; i < 8; i++) {
+        peer.fd = fds[i][0];
+        CHECK(secure_admit(h.r.sec, &peer, &first));
+        CHECK(secure_admit(h.r.sec, &peer, &first)); /* the same one again */
+    }
+    peer.fd = fds[8][0];
+    CHECK(!secure_admit(h.r.sec, &peer, &first));
+    CHECK(first);
+    CHECK(!secure_admit(h.r.sec, &peer, &first));
+    CHECK(!first);
+    /* Two of the eight close, unseen, and their descriptors go to another
+     * socket; a new connection on a descriptor never seen is served. */
+    close(fds[0][0]);
+    close(fds[1][0]);
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, fresh), 0);
+    high = fcntl(fresh[0], F_DUPFD, 500);
+    CHECK(high >= 500);
+    peer.fd = high;
+    CHECK(secure_admit(h.r.sec, &peer, &first));
+    close(high);
+    close(fresh[0]);
+    close(fresh[1]);
+    for (int i = 0; i < 9; i++) {
+        if (i > 1)
+            close(fds[i][0]);
+        close(fds[i][1]);
+    }
     s_close(&h);
 }
