@@ -41,6 +41,14 @@ static const conf_key_t s_gp_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7301")};
 static const conf_key_t s_discharge_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7302")};
 static const conf_key_t s_school_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7303")};
 
+static const conf_key_t s_referrals_keys[] = {
+    {"resend_window_days", CK_INT, offsetof(hubconf_referrals_t, resend_window_days), "30", 0,
+     366, NULL, NULL, false},
+    {"test_nhs_numbers", CK_BOOL, offsetof(hubconf_referrals_t, test_nhs_numbers), "false", 0, 0,
+     NULL, NULL, false},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
+};
+
 static const conf_key_t s_router_keys[] = {
     {"intake_endpoint", CK_STR, offsetof(hubconf_router_t, intake_endpoint), "tcp://127.0.0.1:7310",
      0, 256, NULL, NULL, true},
@@ -92,6 +100,8 @@ static const conf_key_t s_keys[] = {
      s_discharge_keys, NULL, false},
     {"school_intake", CK_SECTION, offsetof(hubconf_t, school_intake), NULL, 0, 0, s_school_keys,
      NULL, false},
+    {"referrals", CK_SECTION, offsetof(hubconf_t, referrals), NULL, 0, 0, s_referrals_keys, NULL,
+     false},
     {"router", CK_SECTION, offsetof(hubconf_t, router), NULL, 0, 0, s_router_keys, NULL, false},
     {"provider", CK_SECTION, offsetof(hubconf_t, provider), NULL, 0, 0, s_provider_keys, NULL,
      false},

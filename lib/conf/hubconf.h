@@ -17,6 +17,13 @@ typedef struct {
     long long retry_max_ms;
 } hubconf_intake_t;
 
+/* What every intake applies to the referrals it takes. */
+typedef struct {
+    long long resend_window_days; /* the same referral again from the same submitter within
+                                     this is answered with the first id */
+    bool test_nhs_numbers;        /* accept NHS numbers of the test range (training hubs) */
+} hubconf_referrals_t;
+
 typedef struct {
     char *intake_endpoint;        /* intakes forward here */
     char *delivery_endpoint;      /* provider agents connect here */
@@ -48,6 +55,7 @@ typedef struct {
     long long store_map_mb; /* initial LMDB map of each store, MiB (0: each daemon's own); maps grow
                                as needed */
     hubconf_intake_t gp_intake, discharge_intake, school_intake;
+    hubconf_referrals_t referrals;
     hubconf_router_t router;
     hubconf_provider_t provider;
     hubconf_security_t security;
