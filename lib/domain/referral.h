@@ -60,6 +60,10 @@ const char *referral_id_prefix(Carerhub__Source s);
  * and dashes (what every receiver checks before using one as a key). */
 #define REFERRAL_ID_MAX 64
 bool referral_id_ok(const char *id);
+/* Whether id is a case id as the router gives them: "C-" and 6 to
+ * CASE_ID_MAX - 2 digits (C-000001). Provider agents name files after it. */
+#define CASE_ID_MAX 24
+bool case_id_ok(const char *id);
 /* True if id begins with the source's prefix and a dash. */
 bool referral_id_of_source(const char *id, Carerhub__Source s);
 /* The source whose intake gives ids like this one; returns 0 or -1. */

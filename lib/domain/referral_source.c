@@ -73,6 +73,17 @@ bool referral_id_ok(const char *id)
     return true;
 }
 
+bool case_id_ok(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n < 8 || n > CASE_ID_MAX || id[0] != 'C' || id[1] != '-')
+        return false;
+    for (id += 2; *id; id++)
+        if (*id < '0' || *id > '9')
+            return false;
+    return true;
+}
+
 bool referral_id_of_source(const char *id, Carerhub__Source s)
 {
     const char *p = referral_id_prefix(s);

@@ -397,3 +397,22 @@ TEST(referral_blank_optional_field_is_no_value)
     ferrs_free(&e);
     carerhub__referral__free_unpacked(r, NULL);
 }
+
+/* Case ids name the agents' files, so only the router's form passes. */
+TEST(referral_case_id_form)
+{
+    CHECK(case_id_ok("C-000001"));
+    CHECK(case_id_ok("C-1234567"));
+    CHECK(case_id_ok("C-0000000000000000000001"));
+    CHECK(!case_id_ok("C-00000000000000000000001"));
+    CHECK(!case_id_ok("C-00001"));
+    CHECK(!case_id_ok("c-000001"));
+    CHECK(!case_id_ok("C_000001"));
+    CHECK(!case_id_ok("C-00000a"));
+    CHECK(!case_id_ok("C-000001.v000002"));
+    CHECK(!case_id_ok("C-000001\n2"));
+    CHECK(!case_id_ok(""));
+    CHECK(!case_id_ok(NULL));
+    CHECK(referral_id_ok("GP-7KQ2M9-1"));
+    CHECK(!referral_id_ok("GP-7KQ2M9-1.tmp"));
+}
