@@ -42,7 +42,7 @@ static void s_enum(buf_t *out, const ProtobufCEnumDescriptor *d, int value)
 }
 
 /* One value of field f stored at p. */
-static void s_value(buf_t *out, const ProtobufCFieldDescriptor *f, const void *p)
+static void s_value(buf_t *out, const ProtobufCFieldDescriptor *f, const void *p, unsigned opts)
 {
     switch (f->type) {
     case PROTOBUF_C_TYPE_STRING:
@@ -76,7 +76,7 @@ static void s_value(buf_t *out, const ProtobufCFieldDescriptor *f, const void *p
         s_enum(out, f->descriptor, *(const int *)p);
         break;
     case PROTOBUF_C_TYPE_MESSAGE:
-        pbjson_message(out, *(const ProtobufCMessage *const *)p);
+        pbjson_message_opts(out, *(const ProtobufCMessage *const *)p, opts);
         break;
     default:
         buf_adds(out, "null");
@@ -106,6 +106,11 @@ static size_t s_size(const ProtobufCFieldDescriptor *f)
 
 void pbjson_message(buf_t *out, const ProtobufCMessage *msg)
 {
+    pbjson_message_opts(out, msg, 0);
+}
+
+void pbjson_message_opts(buf_t *out, const ProtobufCMessage *msg, unsigned opts)
+{
     const ProtobufCMessageDescriptor *d;
     const char *base = (const char *)msg;
     bool first = true;
@@ -130,7 +135,7 @@ void pbjson_message(buf_t *out, const ProtobufCMessage *msg)
             for (size_t j = 0; j < n; j++) {
                 if (j)
                     buf_addc(out, ',');
-                s_value(out, f, arr + j * s_size(f));
+                s_value(out, f, arr + j * s_size(f), opts);
             }
             buf_addc(out, ']');
             first = false;
@@ -143,6 +148,9 @@ void pbjson_message(buf_t *out, const ProtobufCMessage *msg)
         } else if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE) {
             if (*(const void *const *)p == NULL)
                 continue;
+            if (f->type == PROTOBUF_C_TYPE_STRING && (opts & PBJSON_OMIT_EMPTY) &&
+                **(const char *const *)p == '\0')
+                continue;
         } else if (f->label == PROTOBUF_C_LABEL_OPTIONAL &&
                    !*(const protobuf_c_boolean *)(base + f->quantifier_offset)) {
             continue;
@@ -150,7 +158,7 @@ void pbjson_message(buf_t *out, const ProtobufCMessage *msg)
         buf_adds(out, first ? "\"" : ",\"");
         buf_adds(out, f->name);
         buf_adds(out, "\":");
-        s_value(out, f, p);
+        s_value(out, f, p, opts);
         first = false;
     }
     buf_addc(out, '}');

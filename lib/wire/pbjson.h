@@ -15,6 +15,13 @@
 
 /* Appends msg as a JSON object. */
 void pbjson_message(buf_t *out, const ProtobufCMessage *msg);
+
+/* Options of pbjson_message_opts. PBJSON_OMIT_EMPTY: a string field set to
+ * "" is left out too, as if unset, here and in every nested message (the
+ * elements of a repeated field are written as they are). */
+#define PBJSON_OMIT_EMPTY 1u
+/* As pbjson_message, with options. */
+void pbjson_message_opts(buf_t *out, const ProtobufCMessage *msg, unsigned opts);
 /* Appends a unix time in milliseconds as a JSON string in UTC. */
 void pbjson_time(buf_t *out, int64_t unix_ms);
 

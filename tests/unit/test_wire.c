@@ -218,6 +218,34 @@ TEST(pbjson_escapes_nested_and_repeated_strings)
     buf_free(&b);
 }
 
+/* Unset fields are left out; with PBJSON_OMIT_EMPTY so are empty strings,
+ * nested ones too, while plain pbjson_message keeps them. */
+TEST(pbjson_omit_empty_leaves_out_empty_strings)
+{
+    Carerhub__Referral r = CARERHUB__REFERRAL__INIT;
+    Carerhub__Carer c = CARERHUB__CARER__INIT;
+    Carerhub__CaredFor f = CARERHUB__CARED_FOR__INIT;
+    char *conds[] = {"frailty"};
+    buf_t b = BUF_INIT;
+    r.id = "GP-7KQ2M9-1";
+    r.submitted_by = "";
+    c.given_name = "Ann";
+    c.family_name = "";
+    c.phone = "";
+    f.relationship = "";
+    f.n_conditions = 1;
+    f.conditions = conds;
+    r.carer = &c;
+    r.cared_for = &f;
+    pbjson_message_opts(&b, &r.base, PBJSON_OMIT_EMPTY);
+    CHECK_STR(b.data, "{\"id\":\"GP-7KQ2M9-1\",\"carer\":{\"given_name\":\"Ann\"},"
+                      "\"cared_for\":{\"conditions\":[\"frailty\"]}}");
+    buf_reset(&b);
+    pbjson_message(&b, &c.base);
+    CHECK_STR(b.data, "{\"given_name\":\"Ann\",\"family_name\":\"\",\"phone\":\"\"}");
+    buf_free(&b);
+}
+
 /* A Forward built from encoded records decodes as the same records, with
  * the version set; an empty one is an empty Forward. */
 TEST(wire_forward_wraps_encoded_records)
