@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct spool spool_t;
 typedef struct provider_agent provider_agent_t;
@@ -49,14 +50,38 @@ spool_t *spool_open(const char *out);
 void spool_close(spool_t **s);
 
 /* Makes every delivery durable in the spool, or finds it already there;
- * never replaces a file. stored[i] (n of them, caller's) says whether
- * delivery i may be acknowledged: false for one whose case file name is
- * taken by a file already in the spool (logged as an error naming it).
- * Returns 0, or -1 (logged, every stored[i] false) when none may be
- * acknowledged. *written counts the files written now. */
+ * never replaces a file. A delivery is known by its identity: its case id
+ * and version, or without a version its referral id; one whose identity is
+ * in the ledger is a redelivery, stored and not written again. stored[i]
+ * (n of them, caller's) says whether delivery i may be acknowledged: false
+ * for one whose case file name is taken by a file already in the spool, or
+ * that has no identity (each logged as an error naming it). Returns 0, or
+ * -1 (logged, every stored[i] false) when none may be acknowledged.
+ * *written counts the files written now. */
 int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, bool *stored, size_t *written);
 
-/* The file name a delivery gets (safe characters only). */
+/* The version of the case a delivery carries, or 0 for none (a router
+ * older than case versions, which numbers from 1). */
+uint32_t provider_version(const Carerhub__Delivery *d);
+
+/* The organisation a delivery is for: the case's provider, or for a
+ * transfer_out the organisation the case has left. NULL if not said.
+ * Borrowed from d. */
+const char *provider_recipient(const Carerhub__Delivery *d);
+
+/* Whether d makes a case file this agent (for provider) may write: a known
+ * kind, a case id, the ids its identity needs (see spool_write), what a file
+ * of its kind must hold, and for this provider. Returns true, or false with
+ * the reason in why (for the log; no personal data). */
+bool provider_delivery_ok(const Carerhub__Delivery *d, const char *provider, char *why,
+                          size_t whysz);
+
+/* The file name a delivery gets (safe characters only), so that a case's
+ * files sort in delivery order: <case>.v<version, 6 digits>.<kind>.json;
+ * without a version <case>.json for a new case and
+ * <case>.<kind>.<referral-id>.json otherwise (the names of agents before
+ * case versions, which sort before every versioned name of their case). */
+#define PROVIDER_NAME_MAX 200
 void provider_file_name(const Carerhub__Delivery *d, char *out, size_t outsz);
 
 /* The JSON document of a delivery. */

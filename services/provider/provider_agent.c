@@ -7,7 +7,6 @@
 #include "provider.h"
 
 #include "daemon/daemon.h"
-#include "domain/referral.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -34,7 +33,7 @@ struct provider_agent {
     uint32_t credit; /* buffers hold this many deliveries */
     int64_t next_hello, last_heard;
     bool refused; /* told so by the router: say it once, ask seldom */
-    unsigned long written, duplicates;
+    unsigned long written, duplicates, refused_deliveries;
 };
 
 int provider_agent_keys(const hubconf_t *conf, const char *provider, const char *key,
@@ -98,6 +97,7 @@ void provider_agent_reload(provider_agent_t *a)
  * was one of those (and is freed). */
 static bool s_not_a_delivery(provider_agent_t *a, Carerhub__Envelope *env)
 {
+    char why[200];
     if (env->body_case == CARERHUB__ENVELOPE__BODY_HELLO) {
         /* The router's heartbeat. */
         if (a->refused)
@@ -111,14 +111,14 @@ static bool s_not_a_delivery(provider_agent_t *a, Carerhub__Envelope *env)
                       env->error->message ? env->error->message : "");
         a->refused = true;
         a->next_hello = clock_mono_ms() + 30000;
-    } else if (env->body_case != CARERHUB__ENVELOPE__BODY_DELIVERY || !env->delivery->case_ ||
-               !env->delivery->has_delivery_id || !referral_id_ok(env->delivery->referral_id)) {
+    } else if (env->body_case != CARERHUB__ENVELOPE__BODY_DELIVERY ||
+               !env->delivery->has_delivery_id) {
         log_warn("refused a message from the router: not a delivery this agent can store");
-    } else if (env->delivery->case_->provider &&
-               strcmp(env->delivery->case_->provider, a->provider) != 0) {
-        log_error("refused delivery %llu: it is for %s, not %s",
-                  (unsigned long long)env->delivery->delivery_id, env->delivery->case_->provider,
-                  a->provider);
+    } else if (!provider_delivery_ok(env->delivery, a->provider, why, sizeof why)) {
+        /* Not acknowledged: it stays with the router, whose operator sees
+         * it wait, and this says why. */
+        a->refused_deliveries++;
+        log_error("refused delivery %llu: %s", (unsigned long long)env->delivery->delivery_id, why);
     } else {
         return false;
     }
@@ -210,8 +210,9 @@ void provider_agent_destroy(provider_agent_t **ap)
     provider_agent_t *a = *ap;
     if (!a)
         return;
-    log_info("stopping: %lu file(s) written, %lu redelivery(ies) recognised", a->written,
-             a->duplicates);
+    log_info("stopping: %lu file(s) written, %lu redelivery(ies) recognised, %lu delivery(ies) "
+             "refused",
+             a->written, a->duplicates, a->refused_deliveries);
     clnt_close(&a->conn);
     hubconf_destroy(&a->conf);
     free(a->envs);

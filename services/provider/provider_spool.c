@@ -1,12 +1,21 @@
 /*
  * The spool directory and the ledger: see provider.h.
  *
+ * A delivery is known by its identity: case id and version (one case can
+ * reach an organisation twice for one referral, an update and then a
+ * transfer, or with none, a transfer on an 18th birthday); a delivery
+ * without a version, from a router older than case versions, by its
+ * referral id. The ledger's key is the identity: case id, a newline, the
+ * version in decimal; or the referral id. A temporary file is named after
+ * it: <case-id>.v<version>.tmp or <referral-id>.tmp, which s_ident_tmp
+ * reads back (a referral id holds no dot).
+ *
  * A batch of deliveries is made durable in four steps: (1) each new one is
- * written to .carerhub/tmp/<referral-id>.tmp, and the batch is synced with
- * one syncfs() (one fsync() when the batch holds a single file); (2) the ledger
- * records referral id -> final file name, in one LMDB transaction; (3) each
- * temporary file is renamed into the spool directory and the directory is
- * fsync()ed; (4) the caller acknowledges. A crash before (2) leaves
+ * written to its temporary file in .carerhub/tmp/, and the batch is synced
+ * with one syncfs() (one fsync() when the batch holds a single file); (2) the
+ * ledger records identity -> final file name, in one LMDB transaction; (3)
+ * each temporary file is renamed into the spool directory and the directory
+ * is fsync()ed; (4) the caller acknowledges. A crash before (2) leaves
  * temporary files the next start deletes (the router will send them again);
  * a crash after (2) leaves temporary files the next start renames, because
  * the ledger says they were committed.
@@ -21,6 +30,7 @@
  */
 #include "provider.h"
 
+#include "domain/referral.h"
 #include "store.pb-c.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -32,6 +42,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,11 +67,77 @@ struct spool {
 
 static const char *const s_dbs[] = {"delivered", NULL};
 
-/* The ledger's record of a referral, or NULL. Caller frees. */
-static Carerhub__LedgerEntry *s_ledger_get(spool_t *s, MDB_txn *txn, const char *rid)
+/* A delivery's identity (see the top of this file). */
+#define S_ID_MAX 96 /* more than a case id or a referral id */
+typedef struct {
+    char key[S_ID_MAX + 16];      /* the ledger's key */
+    char tmp[S_ID_MAX + 32];      /* its temporary file in tmp/ */
+    char what[S_ID_MAX * 2 + 32]; /* for the log */
+} s_ident_t;
+
+static void s_ident_versioned(s_ident_t *id, const char *case_id, uint32_t v, const char *rid)
 {
-    MDB_val k = store_val(rid), v;
-    if (strlen(rid) > 400 || mdb_get(txn, store_dbi(s->ledger, 0), &k, &v) != 0)
+    snprintf(id->key, sizeof id->key, "%s\n%" PRIu32, case_id, v);
+    snprintf(id->tmp, sizeof id->tmp, "%s.v%06" PRIu32 ".tmp", case_id, v);
+    snprintf(id->what, sizeof id->what, "version %" PRIu32 " of case %s%s%s%s", v, case_id,
+             rid ? " (referral " : "", rid ? rid : "", rid ? ")" : "");
+}
+
+static void s_ident_referral(s_ident_t *id, const char *rid)
+{
+    snprintf(id->key, sizeof id->key, "%s", rid);
+    snprintf(id->tmp, sizeof id->tmp, "%s.tmp", rid);
+    snprintf(id->what, sizeof id->what, "the case of referral %s", rid);
+}
+
+/* The identity of d; -1 if it has none (its ids are not ids). */
+static int s_ident(const Carerhub__Delivery *d, s_ident_t *id)
+{
+    uint32_t v = provider_version(d);
+    const char *rid = d->referral_id && referral_id_ok(d->referral_id) ? d->referral_id : NULL;
+    if (v > 0 && case_id_ok(d->case_->case_id))
+        s_ident_versioned(id, d->case_->case_id, v, rid);
+    else if (v == 0 && rid)
+        s_ident_referral(id, rid);
+    else
+        return -1;
+    return 0;
+}
+
+/* The identity a temporary file left in tmp/ was written for, from its
+ * name; -1 if it is no name this agent gives. */
+static int s_ident_tmp(const char *name, s_ident_t *id)
+{
+    char stem[S_ID_MAX], *dot, *end;
+    size_t n = strlen(name);
+    unsigned long v;
+    if (n < 5 || n >= sizeof stem || strcmp(name + n - 4, ".tmp") != 0)
+        return -1;
+    memcpy(stem, name, n - 4);
+    stem[n - 4] = '\0';
+    if (!(dot = strchr(stem, '.'))) {
+        if (!referral_id_ok(stem))
+            return -1;
+        s_ident_referral(id, stem);
+        return 0;
+    }
+    *dot = '\0';
+    if (dot[1] != 'v' || dot[2] < '0' || dot[2] > '9' || !case_id_ok(stem))
+        return -1;
+    errno = 0;
+    v = strtoul(dot + 2, &end, 10);
+    if (errno || *end || v == 0 || v > UINT32_MAX || end - (dot + 2) > 10)
+        return -1;
+    s_ident_versioned(id, stem, (uint32_t)v, NULL);
+    return 0;
+}
+
+/* The ledger's record of a delivery, by its identity's key, or NULL.
+ * Caller frees. */
+static Carerhub__LedgerEntry *s_ledger_get(spool_t *s, MDB_txn *txn, const char *key)
+{
+    MDB_val k = store_val(key), v;
+    if (strlen(key) > 400 || mdb_get(txn, store_dbi(s->ledger, 0), &k, &v) != 0)
         return NULL;
     return carerhub__ledger_entry__unpack(NULL, v.mv_size, v.mv_data);
 }
@@ -68,9 +145,9 @@ static Carerhub__LedgerEntry *s_ledger_get(spool_t *s, MDB_txn *txn, const char 
 static int s_ledger_drop(MDB_txn *txn, void *arg)
 {
     spool_t *s = ((void **)arg)[0];
-    char **rids = ((void **)arg)[1];
-    for (size_t i = 0; rids[i]; i++) {
-        MDB_val k = store_val(rids[i]);
+    s_ident_t *const *ids = ((void **)arg)[1];
+    for (size_t i = 0; ids[i]; i++) {
+        MDB_val k = store_val(ids[i]->key);
         int rc = mdb_del(txn, store_dbi(s->ledger, 0), &k, NULL);
         if (rc != 0 && rc != MDB_NOTFOUND)
             return rc;
@@ -78,58 +155,58 @@ static int s_ledger_drop(MDB_txn *txn, void *arg)
     return 0;
 }
 
-/* Forgets that these referrals (a NULL-terminated list) were stored: their
- * files could not be put in place, so their deliveries were never
+/* Forgets that these deliveries (a NULL-terminated list of identities) were
+ * stored: their files could not be put in place, so they were never
  * acknowledged and the router will send them again. */
-static int s_forget(spool_t *s, char **rids)
+static int s_forget(spool_t *s, s_ident_t *const *ids)
 {
-    void *arg[2] = {s, rids};
+    void *arg[2] = {s, (void *)ids};
     int rc = store_write(s->ledger, s_ledger_drop, arg);
     if (rc != 0)
         log_error("cannot update the ledger: %s", store_strerror(rc));
     return rc == 0 ? 0 : -1;
 }
 
-static void s_refuse_existing(spool_t *s, const char *name, const char *rid)
+static void s_refuse_existing(spool_t *s, const char *name, const s_ident_t *id)
 {
-    log_error("%s/%s already exists: not replacing it with the case of referral %s, which "
+    log_error("%s/%s already exists: not replacing it with %s, which "
               "stays with the router unacknowledged; move the old file away (the case system "
               "may not have read it) and the router's next attempt delivers it",
-              s->out, name, rid);
+              s->out, name, id->what);
 }
 
-/* Referral ids to take out of the ledger (NULL-terminated). */
+/* Identities to take out of the ledger (NULL-terminated), owned. */
 typedef struct {
-    char **v;
+    s_ident_t **v;
     size_t n, cap;
 } s_ids_t;
 
-static void s_ids_add(s_ids_t *ids, const char *rid)
+static void s_ids_add(s_ids_t *ids, const s_ident_t *id)
 {
     ids->v = xgrow(ids->v, &ids->cap, ids->n + 2, sizeof *ids->v);
-    ids->v[ids->n++] = xstrdup(rid);
+    ids->v[ids->n] = xmalloc(sizeof *id);
+    *ids->v[ids->n++] = *id;
     ids->v[ids->n] = NULL;
 }
 
 enum { S_LEFT, S_COMPLETED, S_DISCARDED };
 
-/* What to do with tmp/NAME, left by a previous run for referral rid: move
+/* What to do with tmp/NAME, left by a previous run for delivery id: move
  * it into place if the ledger names its file and nothing is there yet;
  * else discard it (and, if the ledger has it, take it out so that the
  * router's next attempt is written). */
-static int s_recover_one(spool_t *s, MDB_txn *txn, const char *name, const char *rid,
+static int s_recover_one(spool_t *s, MDB_txn *txn, const char *name, const s_ident_t *id,
                          s_ids_t *forget)
 {
-    Carerhub__LedgerEntry *e = s_ledger_get(s, txn, rid);
+    Carerhub__LedgerEntry *e = s_ledger_get(s, txn, id->key);
     struct stat st;
     int what = S_DISCARDED;
     if (e && (fstatat(s->tmpfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))) {
         /* Not a file this agent wrote (a symlink someone planted): never
          * moved into place. */
-        log_error("%s/%s is not a regular file: removed; the router will deliver referral %s "
-                  "again",
-                  s->tmp, name, rid);
-        s_ids_add(forget, rid);
+        log_error("%s/%s is not a regular file: removed; the router will deliver %s again", s->tmp,
+                  name, id->what);
+        s_ids_add(forget, id);
     } else if (e && e->file && !strchr(e->file, '/') && e->file[0] != '.') {
         what = S_COMPLETED;
         if (file_rename_noreplace(s->tmpfd, name, s->outfd, e->file) == 0) {
@@ -138,8 +215,8 @@ static int s_recover_one(spool_t *s, MDB_txn *txn, const char *name, const char 
             /* Linked into place, not yet unlinked from tmp/. */
             unlinkat(s->tmpfd, name, 0);
         } else if (errno == EEXIST) {
-            s_refuse_existing(s, e->file, rid);
-            s_ids_add(forget, rid);
+            s_refuse_existing(s, e->file, id);
+            s_ids_add(forget, id);
             what = S_DISCARDED;
         } else {
             log_error("cannot move %s/%s to %s/%s: %s", s->tmp, name, s->out, e->file,
@@ -161,7 +238,7 @@ static int s_recover(spool_t *s)
     struct dirent *de;
     MDB_txn *txn;
     int done[3] = {0, 0, 0}, rc;
-    s_ids_t forget = {xcalloc(1, sizeof(char *)), 0, 1};
+    s_ids_t forget = {xcalloc(1, sizeof(s_ident_t *)), 0, 1};
 
     if (!dir || store_read(s->ledger, &txn) != 0) {
         if (dir)
@@ -171,12 +248,16 @@ static int s_recover(spool_t *s)
     }
     while ((de = readdir(dir)) != NULL) {
         size_t n = strlen(de->d_name);
-        char rid[256];
-        if (n < 5 || strcmp(de->d_name + n - 4, ".tmp") != 0 || n - 4 >= sizeof rid)
+        s_ident_t id;
+        if (n < 5 || strcmp(de->d_name + n - 4, ".tmp") != 0)
             continue;
-        memcpy(rid, de->d_name, n - 4);
-        rid[n - 4] = '\0';
-        done[s_recover_one(s, txn, de->d_name, rid, &forget)]++;
+        if (s_ident_tmp(de->d_name, &id) < 0) {
+            /* No name this agent gives: nothing the ledger can have. */
+            unlinkat(s->tmpfd, de->d_name, 0);
+            done[S_DISCARDED]++;
+            continue;
+        }
+        done[s_recover_one(s, txn, de->d_name, &id, &forget)]++;
     }
     mdb_txn_abort(txn);
     closedir(dir);
@@ -185,10 +266,8 @@ static int s_recover(spool_t *s)
      * the router's next attempt would be taken for a redelivery. */
     rc = forget.n ? s_forget(s, forget.v) : 0;
     for (size_t i = 0; i < forget.n; i++) {
-        char name[256];
-        snprintf(name, sizeof name, "%s.tmp", forget.v[i]);
         if (rc == 0)
-            unlinkat(s->tmpfd, name, 0);
+            unlinkat(s->tmpfd, forget.v[i]->tmp, 0);
         free(forget.v[i]);
     }
     free(forget.v);
@@ -259,7 +338,8 @@ void spool_close(spool_t **sp)
 typedef struct {
     spool_t *s;
     Carerhub__Delivery **ds;
-    char (*names)[160];
+    s_ident_t *ids;
+    char (*names)[PROVIDER_NAME_MAX];
     bool *fresh;
     size_t n;
 } s_batch_t;
@@ -280,22 +360,20 @@ static int s_ledger_txn(MDB_txn *txn, void *arg)
         e.at = now;
         v.mv_size = carerhub__ledger_entry__pack(&e, buf);
         v.mv_data = buf;
-        k = store_val(b->ds[i]->referral_id);
+        k = store_val(b->ids[i].key);
         if ((rc = mdb_put(txn, store_dbi(b->s->ledger, 0), &k, &v, 0)) != 0)
             return rc;
     }
     return 0;
 }
 
-/* Writes tmp/<rid>.tmp, not yet synced. Created exclusively and not
- * through a symlink: whatever was at that name (left by a failed attempt,
- * or planted) is removed, never written through. */
-static int s_write_tmp(spool_t *s, const char *rid, const buf_t *doc)
+/* Writes tmp/NAME, not yet synced. Created exclusively and not through a
+ * symlink: whatever was at that name (left by a failed attempt, or planted)
+ * is removed, never written through. */
+static int s_write_tmp(spool_t *s, const char *name, const buf_t *doc)
 {
     const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-    char name[256];
     int fd, rc = 0;
-    snprintf(name, sizeof name, "%s.tmp", rid);
     fd = openat(s->tmpfd, name, flags, 0600);
     if (fd < 0 && errno == EEXIST) {
         log_warn("%s/%s was already there: removing it and writing afresh", s->tmp, name);
@@ -314,47 +392,39 @@ static int s_write_tmp(spool_t *s, const char *rid, const buf_t *doc)
 /* Makes the batch's temporary files durable: one fsync() for one file;
  * for more, one syncfs(), which writes them all back and flushes the disk's
  * cache once instead of once per file. */
-static int s_sync_tmp(spool_t *s, const char *only_rid, size_t fresh)
+static int s_sync_tmp(spool_t *s, const char *only, size_t fresh)
 {
-    char name[256];
     int fd, rc;
     if (fresh > 1)
         return syncfs(s->tmpfd) < 0 || fsync(s->tmpfd) < 0 ? -1 : 0;
-    snprintf(name, sizeof name, "%s.tmp", only_rid);
-    if ((fd = openat(s->tmpfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    if ((fd = openat(s->tmpfd, only, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
         return -1;
     rc = fsync(fd) < 0 || fsync(s->tmpfd) < 0 ? -1 : 0;
     close(fd);
     return rc;
 }
 
-static void s_unlink_tmp(spool_t *s, const char *rid)
-{
-    char name[256];
-    snprintf(name, sizeof name, "%s.tmp", rid);
-    unlinkat(s->tmpfd, name, 0);
-}
-
 /* Whether the case file name is free in the spool directory; if not, says
  * so loudly. */
-static bool s_name_free(spool_t *s, const char *name, const char *rid)
+static bool s_name_free(spool_t *s, const char *name, const s_ident_t *id)
 {
     struct stat st;
     if (fstatat(s->outfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        s_refuse_existing(s, name, rid);
+        s_refuse_existing(s, name, id);
         return false;
     }
     if (errno != ENOENT) {
-        log_error("cannot look for %s/%s: %s; referral %s stays with the router", s->out, name,
-                  strerror(errno), rid);
+        log_error("cannot look for %s/%s: %s; %s stays with the router", s->out, name,
+                  strerror(errno), id->what);
         return false;
     }
     return true;
 }
 
-/* Which deliveries are new: not in the ledger (those already are stored),
- * not a repeat within the batch (first[i] names the one it repeats), and
- * with their file name free. Returns how many are new, or -1. */
+/* Which deliveries are new: with an identity, not in the ledger (those
+ * already are stored), not a repeat within the batch (first[i] names the
+ * one it repeats), and with their file name free. Returns how many are
+ * new, or -1. */
 static long s_pick(spool_t *s, s_batch_t *b, bool *stored, size_t *first)
 {
     smap_t *seen = smap_new();
@@ -366,8 +436,18 @@ static long s_pick(spool_t *s, s_batch_t *b, bool *stored, size_t *first)
         return -1;
     }
     for (size_t i = 0; i < b->n; i++) {
-        Carerhub__LedgerEntry *e = s_ledger_get(s, txn, b->ds[i]->referral_id);
+        Carerhub__LedgerEntry *e;
         uint64_t at;
+        if (s_ident(b->ds[i], &b->ids[i]) < 0) {
+            /* The agent lets no such delivery through: it stays with the
+             * router, unacknowledged. */
+            log_error("delivery %llu has no identity (no case version and referral id): not "
+                      "stored",
+                      (unsigned long long)b->ds[i]->delivery_id);
+            first[i] = b->n;
+            continue;
+        }
+        e = s_ledger_get(s, txn, b->ids[i].key);
         if (e) {
             carerhub__ledger_entry__free_unpacked(e, NULL);
             if (!S_PLANTED) {
@@ -375,15 +455,15 @@ static long s_pick(spool_t *s, s_batch_t *b, bool *stored, size_t *first)
                 continue;
             }
         }
-        /* The same referral twice in one batch is also a redelivery: it
+        /* The same delivery twice in one batch is also a redelivery: it
          * fares as the first does. */
-        if (smap_get(seen, b->ds[i]->referral_id, &at)) {
+        if (smap_get(seen, b->ids[i].key, &at)) {
             first[i] = (size_t)at;
             continue;
         }
-        smap_put(seen, b->ds[i]->referral_id, i);
+        smap_put(seen, b->ids[i].key, i);
         provider_file_name(b->ds[i], b->names[i], sizeof b->names[i]);
-        if (!S_PLANTED && !s_name_free(s, b->names[i], b->ds[i]->referral_id))
+        if (!S_PLANTED && !s_name_free(s, b->names[i], &b->ids[i]))
             continue;
         b->fresh[i] = true;
         fresh++;
@@ -404,9 +484,9 @@ static int s_write_all_tmp(spool_t *s, s_batch_t *b, size_t fresh)
             continue;
         buf_reset(&doc);
         provider_json(b->ds[i], &doc);
-        if ((rc = s_write_tmp(s, b->ds[i]->referral_id, &doc)) < 0)
-            log_error("cannot write %s/%s.tmp: %s", s->tmp, b->ds[i]->referral_id, strerror(errno));
-        last = b->ds[i]->referral_id;
+        if ((rc = s_write_tmp(s, b->ids[i].tmp, &doc)) < 0)
+            log_error("cannot write %s/%s: %s", s->tmp, b->ids[i].tmp, strerror(errno));
+        last = b->ids[i].tmp;
     }
     buf_free(&doc);
     if (rc == 0 && s_sync_tmp(s, last, fresh) < 0) {
@@ -422,21 +502,20 @@ static int s_write_all_tmp(spool_t *s, s_batch_t *b, size_t fresh)
  * refused and forgotten, to be sent again. */
 static void s_place(spool_t *s, s_batch_t *b, bool *stored, size_t *written)
 {
-    char **clash = xcalloc(b->n + 1, sizeof *clash);
+    s_ident_t **clash = xcalloc(b->n + 1, sizeof *clash);
     size_t nclash = 0;
     for (size_t i = 0; i < b->n; i++) {
-        char tmp[256];
+        const char *tmp = b->ids[i].tmp;
         if (!b->fresh[i])
             continue;
-        snprintf(tmp, sizeof tmp, "%s.tmp", b->ds[i]->referral_id);
         if ((S_PLANTED ? renameat(s->tmpfd, tmp, s->outfd, b->names[i])
                        : file_rename_noreplace(s->tmpfd, tmp, s->outfd, b->names[i])) == 0) {
             stored[i] = true;
             (*written)++;
         } else if (errno == EEXIST) {
             /* Appeared since we looked. */
-            s_refuse_existing(s, b->names[i], b->ds[i]->referral_id);
-            clash[nclash++] = b->ds[i]->referral_id;
+            s_refuse_existing(s, b->names[i], &b->ids[i]);
+            clash[nclash++] = &b->ids[i];
         } else {
             log_error("cannot move %s/%s into place: %s; stopping so that a restart completes it",
                       s->tmp, tmp, strerror(errno));
@@ -453,13 +532,18 @@ static void s_place(spool_t *s, s_batch_t *b, bool *stored, size_t *written)
         exit(1);
     }
     for (size_t i = 0; i < nclash; i++)
-        s_unlink_tmp(s, clash[i]);
+        unlinkat(s->tmpfd, clash[i]->tmp, 0);
     free(clash);
 }
 
 int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, bool *stored, size_t *written)
 {
-    s_batch_t b = {s, ds, xcalloc(n ? n : 1, sizeof *b.names), xcalloc(n ? n : 1, 1), n};
+    s_batch_t b = {s,
+                   ds,
+                   xcalloc(n ? n : 1, sizeof *b.ids),
+                   xcalloc(n ? n : 1, sizeof *b.names),
+                   xcalloc(n ? n : 1, 1),
+                   n};
     size_t *first = xcalloc(n ? n : 1, sizeof *first);
     long fresh;
     int rc = -1;
@@ -482,9 +566,10 @@ int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, bool *stored, siz
     if (fresh > 0 && rc != 0)
         for (size_t i = 0; i < n; i++)
             if (b.fresh[i])
-                s_unlink_tmp(s, ds[i]->referral_id);
+                unlinkat(s->tmpfd, b.ids[i].tmp, 0);
     for (size_t i = 0; i < n; i++)
-        stored[i] = rc == 0 && stored[first[i]];
+        stored[i] = rc == 0 && first[i] < n && stored[first[i]];
+    free(b.ids);
     free(b.names);
     free(b.fresh);
     free(first);

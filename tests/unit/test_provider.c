@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -33,6 +34,26 @@ static Carerhub__Delivery *s_del(s_del_t *x, const char *rid, const char *case_i
     x->d.referral_id = (char *)rid;
     x->d.case_ = &x->c;
     return &x->d;
+}
+
+/* A delivery of version v of a case, of kind (rid may be NULL). */
+static Carerhub__Delivery *s_vdel(s_del_t *x, const char *case_id, uint32_t v, const char *kind,
+                                  const char *rid)
+{
+    Carerhub__Delivery *d = s_del(x, rid, case_id);
+    x->c.has_version = true;
+    x->c.version = v;
+    d->kind = (char *)kind;
+    return d;
+}
+
+static bool s_exists(const char *dir, const char *name)
+{
+    char *path = file_join(dir, name);
+    struct stat st;
+    bool yes = lstat(path, &st) == 0;
+    free(path);
+    return yes;
 }
 
 /* Standard error into a file while a test looks at what is logged. */
@@ -247,4 +268,178 @@ TEST(spool_recovery_completes_a_half_done_link)
     free(out);
     free(final);
     free(tmp);
+}
+
+static int s_strcmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A case's files sort in delivery order, versioned or from an older
+ * router (whose names sort before the versioned ones of their case). */
+TEST(provider_file_names_sort_by_version)
+{
+    static const struct {
+        uint32_t v;
+        const char *kind, *rid, *want;
+    } t[] = {
+        {0, "new", "GP-7KQ2M9-1", "C-000004.json"},
+        {0, "update", "HD-7KQ2M9-2", "C-000004.update.HD-7KQ2M9-2.json"},
+        {1, "update", "GP-7KQ2M9-3", "C-000004.v000001.update.json"},
+        {2, "transfer_out", NULL, "C-000004.v000002.transfer_out.json"},
+        {3, "transfer_in", "GP-7KQ2M9-3", "C-000004.v000003.transfer_in.json"},
+        {9, "update", "SC-7KQ2M9-1", "C-000004.v000009.update.json"},
+        {10, "new", "SC-7KQ2M9-2", "C-000004.v000010.new.json"},
+        {123456, "update", "SC-7KQ2M9-3", "C-000004.v123456.update.json"},
+    };
+    enum { N = sizeof t / sizeof *t };
+    char names[N][PROVIDER_NAME_MAX], *sorted[N];
+    for (size_t i = 0; i < N; i++) {
+        s_del_t x;
+        Carerhub__Delivery *d = t[i].v ? s_vdel(&x, "C-000004", t[i].v, t[i].kind, t[i].rid)
+                                       : s_del(&x, t[i].rid, "C-000004");
+        d->kind = (char *)t[i].kind;
+        provider_file_name(d, names[i], sizeof names[i]);
+        CHECK_STR(names[i], t[i].want);
+        sorted[i] = names[i];
+    }
+    qsort(sorted, N, sizeof *sorted, s_strcmp);
+    for (size_t i = 0; i < N; i++)
+        CHECK_STR(sorted[i], t[i].want);
+}
+
+/* One case can reach an organisation twice for one referral (an update,
+ * then a transfer back to it caused by the same referral) or for none (a
+ * transfer on an 18th birthday): each version is written once, and a
+ * redelivery of a version is recognised, in a later batch or in the same. */
+TEST(spool_knows_a_delivery_by_case_and_version)
+{
+    char *out = file_join(test_tmpdir(), "spool");
+    spool_t *sp = spool_open(out);
+    s_del_t x, y, z, w;
+    Carerhub__Delivery *ds[4];
+    bool stored[4];
+    size_t written = 99;
+
+    CHECK(sp);
+    ds[0] = s_vdel(&x, "C-000004", 2, "update", "GP-7KQ2M9-3");
+    CHECK_INT(spool_write(sp, ds, 1, stored, &written), 0);
+    CHECK(stored[0]);
+    CHECK_INT(written, 1);
+    /* The same referral again, as the transfer it caused. */
+    ds[0] = s_vdel(&y, "C-000004", 3, "transfer_in", "GP-7KQ2M9-3");
+    CHECK_INT(spool_write(sp, ds, 1, stored, &written), 0);
+    CHECK(stored[0]);
+    CHECK_INT(written, 1);
+    CHECK(s_exists(out, "C-000004.v000002.update.json"));
+    CHECK(s_exists(out, "C-000004.v000003.transfer_in.json"));
+    /* Sent again with the birthday transfer, which has no referral, and
+     * that one twice in the batch. */
+    ds[0] = s_vdel(&z, "C-000004", 3, "transfer_in", "GP-7KQ2M9-3");
+    ds[1] = s_vdel(&w, "C-000004", 4, "transfer_out", NULL);
+    ds[2] = ds[1];
+    ds[3] = ds[0];
+    CHECK_INT(spool_write(sp, ds, 4, stored, &written), 0);
+    CHECK(stored[0] && stored[1] && stored[2] && stored[3]);
+    CHECK_INT(written, 1);
+    CHECK(s_exists(out, "C-000004.v000004.transfer_out.json"));
+    /* Again, all already there. */
+    CHECK_INT(spool_write(sp, ds, 4, stored, &written), 0);
+    CHECK(stored[0] && stored[1] && stored[2] && stored[3]);
+    CHECK_INT(written, 0);
+    /* A delivery without a version is still known by its referral: a
+     * new one once, whatever else the case has had. */
+    ds[0] = s_del(&x, "GP-7KQ2M9-3", "C-000004");
+    CHECK_INT(spool_write(sp, ds, 1, stored, &written), 0);
+    CHECK(stored[0]);
+    CHECK_INT(written, 1);
+    CHECK(s_exists(out, "C-000004.json"));
+    CHECK_INT(spool_write(sp, ds, 1, stored, &written), 0);
+    CHECK(stored[0]);
+    CHECK_INT(written, 0);
+    spool_close(&sp);
+    /* And after a restart, from the ledger alone. */
+    sp = spool_open(out);
+    CHECK(sp);
+    ds[0] = s_vdel(&y, "C-000004", 3, "transfer_in", "GP-7KQ2M9-3");
+    CHECK_INT(spool_write(sp, ds, 1, stored, &written), 0);
+    CHECK(stored[0]);
+    CHECK_INT(written, 0);
+    spool_close(&sp);
+    free(out);
+}
+
+/* A delivery with no identity (no version and no referral id, or a
+ * version of a case id that is not one) is not stored, and the rest of its
+ * batch is. */
+TEST(spool_refuses_a_delivery_without_identity)
+{
+    char *out = file_join(test_tmpdir(), "spool");
+    char *log = file_join(test_tmpdir(), "log");
+    spool_t *sp = spool_open(out);
+    s_del_t x, y, z;
+    Carerhub__Delivery *ds[3] = {s_vdel(&x, "C-000005", 0, "transfer_in", NULL),
+                                 s_vdel(&y, "../C-000005", 2, "update", "GP-7KQ2M9-5"),
+                                 s_vdel(&z, "C-000005", 2, "update", "GP-7KQ2M9-5")};
+    bool stored[3];
+    size_t written = 0;
+    char *logged;
+    int saved;
+
+    CHECK(sp);
+    saved = s_capture(log);
+    CHECK_INT(spool_write(sp, ds, 3, stored, &written), 0);
+    logged = s_release(saved, log);
+    CHECK(!stored[0]);
+    CHECK(!stored[1]);
+    CHECK(stored[2]);
+    CHECK_INT(written, 1);
+    CHECK_CONTAINS(logged, "has no identity");
+    free(logged);
+    spool_close(&sp);
+    free(out);
+    free(log);
+}
+
+/* A file left in tmp/ under its case and version, after the ledger took it,
+ * is put in place at the next start; one the ledger never took is
+ * discarded, to be sent again. */
+TEST(spool_recovery_of_versioned_deliveries)
+{
+    char *out = file_join(test_tmpdir(), "spool");
+    char *final = file_join(out, "C-000006.v000007.update.json");
+    char *tmp = file_join(out, ".carerhub/tmp/C-000006.v000007.tmp");
+    char *stray = file_join(out, ".carerhub/tmp/C-000006.v000008.tmp");
+    spool_t *sp = spool_open(out);
+    s_del_t x, y;
+    Carerhub__Delivery *d = s_vdel(&x, "C-000006", 7, "update", "GP-7KQ2M9-6");
+    bool stored = false;
+    size_t written = 0;
+    struct stat st;
+    char *data;
+
+    CHECK(sp);
+    CHECK_INT(spool_write(sp, &d, 1, &stored, &written), 0);
+    spool_close(&sp);
+    CHECK_INT(rename(final, tmp), 0);
+    s_put(out, ".carerhub/tmp/C-000006.v000008.tmp", "half\n", 0600);
+    sp = spool_open(out);
+    CHECK(sp);
+    CHECK_INT(lstat(tmp, &st), -1);
+    CHECK_INT(lstat(stray, &st), -1);
+    data = s_slurp(out, "C-000006.v000007.update.json");
+    CHECK_CONTAINS(data, "\"case_id\":\"C-000006\"");
+    free(data);
+    CHECK_INT(spool_write(sp, &d, 1, &stored, &written), 0);
+    CHECK(stored);
+    CHECK_INT(written, 0);
+    d = s_vdel(&y, "C-000006", 8, "update", "GP-7KQ2M9-6");
+    CHECK_INT(spool_write(sp, &d, 1, &stored, &written), 0);
+    CHECK(stored);
+    CHECK_INT(written, 1);
+    spool_close(&sp);
+    free(out);
+    free(final);
+    free(tmp);
+    free(stray);
 }
