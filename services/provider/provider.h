@@ -84,7 +84,10 @@ bool provider_delivery_ok(const Carerhub__Delivery *d, const char *provider, cha
 #define PROVIDER_NAME_MAX 200
 void provider_file_name(const Carerhub__Delivery *d, char *out, size_t outsz);
 
-/* The JSON document of a delivery. */
+/* The JSON document of a delivery, a case file of schema PROVIDER_SCHEMA
+ * (config/case.schema.json) when provider_delivery_ok says d makes one;
+ * valid JSON whatever d holds. Appended to out. */
+#define PROVIDER_SCHEMA "carerhub.case.v2"
 void provider_json(const Carerhub__Delivery *d, buf_t *out);
 
 #endif

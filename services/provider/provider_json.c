@@ -1,8 +1,12 @@
 /*
- * What a case file holds: see provider.h. One JSON object per delivery:
- * the case, why it was routed here, its flags, the carer's current details
- * (from the newest referral), and every referral with its source details.
- * Field names are those of the referral files and the wire protocol.
+ * What a case file holds, and what it is named: see provider.h. One JSON
+ * object per delivery (schema carerhub.case.v2, config/case.schema.json,
+ * README "Case files"): the case and its version, why it was routed here,
+ * its flags as they stand, a transfer's from, to and why, the carer as now
+ * known, and the newest referrals of the case with their source details.
+ * Field names are those of the referral files and the wire protocol. A
+ * field without a value is left out, never null. A transfer_out tells the
+ * organisation the case has left no more than that, to whom and why.
  */
 #include "provider.h"
 
@@ -15,75 +19,194 @@
 #include <stdio.h>
 #include <string.h>
 
-static void s_str(buf_t *b, const char *key, const char *val, bool comma)
+static bool s_is(const char *s, const char *want)
 {
-    buf_printf(b, "%s\"%s\":", comma ? "," : "", key);
-    buf_json_str(b, val);
+    return s && want && strcmp(s, want) == 0;
 }
 
-static void s_bool(buf_t *b, const char *key, bool val)
+/* A JSON object being written: its fields go in through s_key. */
+typedef struct {
+    buf_t *b;
+    bool first;
+} s_obj_t;
+
+static void s_open(s_obj_t *o, buf_t *b)
 {
-    buf_printf(b, ",\"%s\":%s", key, val ? "true" : "false");
+    o->b = b;
+    o->first = true;
+    buf_addc(b, '{');
+}
+
+static void s_close(s_obj_t *o)
+{
+    buf_addc(o->b, '}');
+}
+
+static void s_key(s_obj_t *o, const char *key)
+{
+    buf_printf(o->b, "%s\"%s\":", o->first ? "" : ",", key);
+    o->first = false;
+}
+
+static bool s_has(const char *val)
+{
+    return val && *val;
+}
+
+/* Each of these leaves out a field without a value (unset, or empty
+ * text), the one rule for absent values in a case file. */
+static void s_str(s_obj_t *o, const char *key, const char *val)
+{
+    if (!s_has(val))
+        return;
+    s_key(o, key);
+    buf_json_str(o->b, val);
+}
+
+static void s_time(s_obj_t *o, const char *key, bool has, int64_t ms)
+{
+    if (!has)
+        return;
+    s_key(o, key);
+    pbjson_time(o->b, ms);
+}
+
+static void s_msg(s_obj_t *o, const char *key, const ProtobufCMessage *m)
+{
+    if (!m)
+        return;
+    s_key(o, key);
+    pbjson_message_opts(o->b, m, PBJSON_OMIT_EMPTY);
+}
+
+/* A flag always has a value: false unless the router says true. */
+static void s_bool(s_obj_t *o, const char *key, bool val)
+{
+    s_key(o, key);
+    buf_adds(o->b, val ? "true" : "false");
+}
+
+static const Carerhub__Carer *s_carer(const Carerhub__Case *c);
+
+/* The organisation's name beside provider_recipient. */
+static const char *s_recipient_name(const Carerhub__Delivery *d)
+{
+    const Carerhub__Case *c = d->case_;
+    if (!s_is(d->kind, "transfer_out"))
+        return c->provider_name;
+    if (s_has(c->transferred_from_name))
+        return c->transferred_from_name;
+    return s_is(c->provider, c->transferred_from) ? c->provider_name : NULL;
+}
+
+static void s_transfer(s_obj_t *o, const Carerhub__Case *c)
+{
+    s_obj_t t;
+    if (!s_has(c->transferred_from) && !s_has(c->transferred_to) && !s_has(c->transfer_why))
+        return;
+    s_key(o, "transfer");
+    s_open(&t, o->b);
+    s_str(&t, "from", c->transferred_from);
+    s_str(&t, "from_name", c->transferred_from_name);
+    s_str(&t, "to", c->transferred_to);
+    s_str(&t, "to_name", c->transferred_to_name);
+    s_str(&t, "why", c->transfer_why);
+    s_close(&t);
+}
+
+static void s_flags(s_obj_t *o, const Carerhub__Case *c)
+{
+    s_obj_t f;
+    s_key(o, "flags");
+    s_open(&f, o->b);
+    s_bool(&f, "urgent", c->urgent);
+    s_bool(&f, "young_carer", c->young_carer);
+    s_bool(&f, "transition", c->transition);
+    s_bool(&f, "identity_conflict", c->identity_conflict);
+    s_str(&f, "conflict_reason", c->conflict_reason);
+    s_close(&f);
+}
+
+static void s_routing(s_obj_t *o, const Carerhub__Case *c)
+{
+    s_obj_t r;
+    s_key(o, "routing");
+    s_open(&r, o->b);
+    s_str(&r, "rule", c->rule);
+    s_str(&r, "reason", c->reason);
+    s_str(&r, "lad", c->lad);
+    s_str(&r, "lad_name", c->lad_name);
+    if (c->n_candidates) {
+        s_key(&r, "candidates");
+        buf_addc(o->b, '[');
+        for (size_t i = 0; i < c->n_candidates; i++) {
+            if (i)
+                buf_addc(o->b, ',');
+            buf_json_str(o->b, c->candidates[i] ? c->candidates[i] : "");
+        }
+        buf_addc(o->b, ']');
+    }
+    s_str(&r, "signpost", c->signpost);
+    s_close(&r);
 }
 
 void provider_json(const Carerhub__Delivery *d, buf_t *b)
 {
-    const Carerhub__Case *c = d->case_;
-    const Carerhub__Referral *newest =
-        c && c->n_referrals ? c->referrals[c->n_referrals - 1] : NULL;
-    buf_adds(b, "{\"schema\":\"carerhub.case.v1\"");
-    s_str(b, "kind", d->kind, true);
-    s_str(b, "case_id", c ? c->case_id : NULL, true);
-    s_str(b, "referral_id", d->referral_id, true);
-    s_str(b, "provider", c ? c->provider : NULL, true);
-    s_str(b, "provider_name", c ? c->provider_name : NULL, true);
-    buf_adds(b, ",\"flags\":{");
-    buf_printf(b, "\"urgent\":%s", c && c->urgent ? "true" : "false");
-    s_bool(b, "young_carer", c && c->young_carer);
-    s_bool(b, "transition", c && c->transition);
-    buf_adds(b, "},\"routing\":{");
-    s_str(b, "rule", c ? c->rule : NULL, false);
-    s_str(b, "reason", c ? c->reason : NULL, true);
-    s_str(b, "lad", c ? c->lad : NULL, true);
-    s_str(b, "lad_name", c ? c->lad_name : NULL, true);
-    buf_adds(b, ",\"candidates\":[");
-    for (size_t i = 0; c && i < c->n_candidates; i++) {
-        if (i)
-            buf_addc(b, ',');
-        buf_json_str(b, c->candidates[i]);
-    }
-    buf_adds(b, "]");
-    s_str(b, "signpost", c ? c->signpost : NULL, true);
-    buf_adds(b, "},\"opened_at\":");
-    if (c && c->has_opened_at)
-        pbjson_time(b, c->opened_at);
-    else
-        buf_adds(b, "null");
-    buf_adds(b, ",\"updated_at\":");
-    if (c && c->has_updated_at)
-        pbjson_time(b, c->updated_at);
-    else
-        buf_adds(b, "null");
-    buf_adds(b, ",\"carer\":");
-    pbjson_message(b, newest ? (const ProtobufCMessage *)newest->carer : NULL);
-    buf_adds(b, ",\"cared_for\":");
-    pbjson_message(b, newest ? (const ProtobufCMessage *)newest->cared_for : NULL);
-    buf_adds(b, ",\"consent\":");
-    pbjson_message(b, newest ? (const ProtobufCMessage *)newest->consent : NULL);
-    if (c && c->has_referrals_total)
-        buf_printf(b, ",\"referrals_total\":%u", c->referrals_total);
-    buf_adds(b, ",\"referrals\":[");
-    for (size_t i = 0; c && i < c->n_referrals; i++) {
-        if (i)
-            buf_addc(b, ',');
-        pbjson_message(b, &c->referrals[i]->base);
-    }
-    buf_adds(b, "]}\n");
-}
+    static const Carerhub__Case none = CARERHUB__CASE__INIT;
+    const Carerhub__Case *c = d->case_ ? d->case_ : &none;
+    const Carerhub__Referral *newest = c->n_referrals ? c->referrals[c->n_referrals - 1] : NULL;
+    bool out = s_is(d->kind, "transfer_out");
+    uint32_t v = provider_version(d);
+    s_obj_t o;
 
-static bool s_is(const char *s, const char *want)
-{
-    return s && strcmp(s, want) == 0;
+    s_open(&o, b);
+    s_str(&o, "schema", PROVIDER_SCHEMA);
+    s_str(&o, "kind", d->kind);
+    s_str(&o, "case_id", c->case_id);
+    if (v > 0) {
+        s_key(&o, "version");
+        buf_printf(b, "%" PRIu32, v);
+    }
+    if (!out)
+        s_str(&o, "referral_id", d->referral_id);
+    if (d->case_) {
+        s_str(&o, "provider", provider_recipient(d));
+        s_str(&o, "provider_name", s_recipient_name(d));
+    }
+    if (out || s_is(d->kind, "transfer_in"))
+        s_transfer(&o, c);
+    if (out) {
+        /* The organisation the case has left learns that, to whom and
+         * why, and nothing of the carer, whatever the delivery holds. */
+        s_time(&o, "updated_at", c->has_updated_at, c->updated_at);
+        s_close(&o);
+        buf_addc(b, '\n');
+        return;
+    }
+    s_str(&o, "previous_case", c->previous_case);
+    s_flags(&o, c);
+    s_routing(&o, c);
+    s_time(&o, "opened_at", c->has_opened_at, c->opened_at);
+    s_time(&o, "updated_at", c->has_updated_at, c->updated_at);
+    s_msg(&o, "carer", (const ProtobufCMessage *)s_carer(c));
+    s_msg(&o, "cared_for", newest ? (const ProtobufCMessage *)newest->cared_for : NULL);
+    s_msg(&o, "consent", newest ? (const ProtobufCMessage *)newest->consent : NULL);
+    if (c->has_referrals_total) {
+        s_key(&o, "referrals_total");
+        buf_printf(b, "%" PRIu32, c->referrals_total);
+    }
+    if (c->n_referrals) {
+        s_key(&o, "referrals");
+        buf_addc(b, '[');
+        for (size_t i = 0; i < c->n_referrals; i++) {
+            if (i)
+                buf_addc(b, ',');
+            pbjson_message_opts(b, &c->referrals[i]->base, PBJSON_OMIT_EMPTY);
+        }
+        buf_addc(b, ']');
+    }
+    s_close(&o);
+    buf_addc(b, '\n');
 }
 
 static const char *const s_kinds[] = {"new", "update", "transfer_in", "transfer_out", NULL};
@@ -154,7 +277,8 @@ bool provider_delivery_ok(const Carerhub__Delivery *d, const char *provider, cha
     if (!to || strcmp(to, provider) != 0)
         return s_why(why, whysz, "it is for %.40s, not %s", to ? to : "no provider", provider);
     if (in || out) {
-        if (!route_id_ok(c->transferred_from) || !route_id_ok(c->transferred_to))
+        if (!c->transferred_from || !route_id_ok(c->transferred_from) || !c->transferred_to ||
+            !route_id_ok(c->transferred_to))
             return s_why(why, whysz, "a transfer that does not name both organisations");
         if (!s_one_of(c->transfer_why, s_whys))
             return s_why(why, whysz,

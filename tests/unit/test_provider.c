@@ -443,3 +443,385 @@ TEST(spool_recovery_of_versioned_deliveries)
     free(tmp);
     free(stray);
 }
+
+/* --- what a case file holds ---------------------------------------------- */
+
+/* The case of Jane Smith, at every kind of delivery: her GP's referral, then
+ * a hospital's, then she moves and the case goes from Carers First to Essex
+ * Carers Support. Every field of the protocol that a case file holds is set
+ * somewhere here. */
+typedef struct {
+    Carerhub__Carer carer1, carer2, known;
+    Carerhub__CaredFor cf1, cf2;
+    Carerhub__Consent co1, co2;
+    Carerhub__Referrer rr1, rr2;
+    Carerhub__GpPart gp;
+    Carerhub__Hospital hosp;
+    Carerhub__Patient pat;
+    Carerhub__DischargePart dis;
+    Carerhub__Referral r1, r2;
+    Carerhub__Referral *refs[2];
+    Carerhub__Case c;
+    Carerhub__Delivery d;
+} s_jane_t;
+
+static char *s_conds1[] = {"dementia", "frailty"};
+static char *s_conds2[] = {"dementia", "frailty", "physical_disability"};
+static char *s_cands_cm[] = {"E07000070"};
+static char *s_cands_co[] = {"E07000071"};
+
+static Carerhub__Delivery *s_jane(s_jane_t *j, const char *kind, uint32_t version)
+{
+    memset(j, 0, sizeof *j);
+    carerhub__carer__init(&j->carer1);
+    j->carer1.given_name = "Jane";
+    j->carer1.family_name = "Smith";
+    j->carer1.date_of_birth = "1961-04-02";
+    j->carer1.postcode = "CM2 0AA";
+    j->carer1.address = "1 High Street, Chelmsford";
+    j->carer1.phone = "07700 900123";
+    j->carer1.email = "jane@example.org";
+    j->carer1.preferred_contact = "phone";
+    j->carer1.language = "English";
+    j->carer1.nhs_number = "9434765919";
+    carerhub__carer__init(&j->carer2);
+    j->carer2.given_name = "Jane";
+    j->carer2.family_name = "Smith";
+    j->carer2.date_of_birth = "1961-04-02";
+    j->carer2.postcode = "CO1 1AB";
+    j->carer2.phone = "";
+    j->carer2.address = "2 \"Quay\" Street\nColchester";
+    j->known = j->carer2;
+    j->known.phone = "07700 900123";
+    j->known.email = "jane@example.org";
+    j->known.preferred_contact = "phone";
+    j->known.language = "English";
+    j->known.nhs_number = "9434765919";
+    carerhub__cared_for__init(&j->cf1);
+    j->cf1.relationship = "mother";
+    j->cf1.n_conditions = 2;
+    j->cf1.conditions = s_conds1;
+    j->cf2 = j->cf1;
+    j->cf2.n_conditions = 3;
+    j->cf2.conditions = s_conds2;
+    carerhub__consent__init(&j->co1);
+    j->co1.has_share_with_support_service = true;
+    j->co1.share_with_support_service = true;
+    j->co1.given_by = "carer";
+    j->co1.date = "2026-11-20";
+    j->co2 = j->co1;
+    j->co2.date = "2026-11-21";
+    carerhub__referrer__init(&j->rr1);
+    j->rr1.name = "A Patel";
+    j->rr1.phone = "01245 000000";
+    j->rr1.email = "a.patel@nhs.net";
+    carerhub__referrer__init(&j->rr2);
+    j->rr2.name = "Ward 5 nurse";
+    j->rr2.phone = "01245 111111";
+    carerhub__gp_part__init(&j->gp);
+    j->gp.practice = "F81001";
+    j->gp.has_record_carer_on_gp_record = true;
+    j->gp.record_carer_on_gp_record = true;
+    carerhub__hospital__init(&j->hosp);
+    j->hosp.trust = "RAJ";
+    j->hosp.site = "RAJ01";
+    j->hosp.ward = "Ward 5";
+    carerhub__patient__init(&j->pat);
+    j->pat.nhs_number = "4010232137";
+    j->pat.expected_discharge = "2026-11-23";
+    carerhub__discharge_part__init(&j->dis);
+    j->dis.hospital = &j->hosp;
+    j->dis.patient = &j->pat;
+    j->dis.has_carer_consulted = true;
+    j->dis.carer_consulted = false;
+
+    carerhub__referral__init(&j->r1);
+    j->r1.id = "GP-7KQ2M9-1";
+    j->r1.has_source = true;
+    j->r1.source = CARERHUB__SOURCE__GP;
+    j->r1.has_received_at = true;
+    j->r1.received_at = 1795169700123; /* 2026-11-20T10:15:00.123Z */
+    j->r1.referral_date = "2026-11-20";
+    j->r1.submitted_by = "gp-f81001";
+    j->r1.referrer = &j->rr1;
+    j->r1.carer = &j->carer1;
+    j->r1.cared_for = &j->cf1;
+    j->r1.consent = &j->co1;
+    j->r1.gp = &j->gp;
+    carerhub__referral__init(&j->r2);
+    j->r2.id = "HD-3TX8PW-4";
+    j->r2.has_source = true;
+    j->r2.source = CARERHUB__SOURCE__DISCHARGE;
+    j->r2.has_received_at = true;
+    j->r2.received_at = 1795263300000; /* 2026-11-21T12:15:00.000Z */
+    j->r2.referral_date = "2026-11-21";
+    j->r2.submitted_by = "mse-ward";
+    j->r2.referrer = &j->rr2;
+    j->r2.carer = &j->carer2;
+    j->r2.cared_for = &j->cf2;
+    j->r2.consent = &j->co2;
+    j->r2.discharge = &j->dis;
+    j->refs[0] = &j->r1;
+    j->refs[1] = &j->r2;
+
+    carerhub__case__init(&j->c);
+    j->c.case_id = "C-000012";
+    j->c.provider = "carers-first";
+    j->c.provider_name = "Carers First";
+    j->c.rule = "mid-essex";
+    j->c.reason = "CM2 0AA is in Chelmsford (E07000070), going by postcode district CM2.";
+    j->c.lad = "E07000070";
+    j->c.lad_name = "Chelmsford";
+    j->c.n_candidates = 1;
+    j->c.candidates = s_cands_cm;
+    j->c.has_urgent = j->c.has_young_carer = j->c.has_transition = true;
+    j->c.has_opened_at = true;
+    j->c.opened_at = 1795169700500;
+    j->c.has_updated_at = true;
+    j->c.updated_at = 1795169700500;
+    j->c.referrals = j->refs;
+    j->c.n_referrals = 1;
+    j->c.has_referrals_total = true;
+    j->c.referrals_total = 1;
+    j->c.carer = &j->carer1;
+    if (version) {
+        j->c.has_version = true;
+        j->c.version = version;
+    }
+    carerhub__delivery__init(&j->d);
+    j->d.has_delivery_id = true;
+    j->d.delivery_id = 7;
+    j->d.kind = (char *)kind;
+    j->d.referral_id = "GP-7KQ2M9-1";
+    j->d.case_ = &j->c;
+    if (strcmp(kind, "new") == 0)
+        return &j->d;
+
+    /* The hospital's referral: an update, urgent (a discharge in two days),
+     * and a possible second record of her (another date of birth with her
+     * NHS number), an episode after a closed one. */
+    j->d.referral_id = "HD-3TX8PW-4";
+    j->c.n_referrals = 2;
+    j->c.referrals_total = 2;
+    j->c.carer = &j->known;
+    j->c.urgent = true;
+    j->c.has_identity_conflict = true;
+    j->c.identity_conflict = true;
+    j->c.conflict_reason = "C-000009 has this NHS number with another date of birth";
+    j->c.previous_case = "C-000004";
+    j->c.updated_at = 1795263300900;
+    if (strcmp(kind, "update") == 0)
+        return &j->d;
+
+    /* She moved to Colchester: the case goes to Essex Carers Support. */
+    j->c.transferred_from = "carers-first";
+    j->c.transferred_from_name = "Carers First";
+    j->c.transferred_to = "ecs";
+    j->c.transferred_to_name = "Essex Carers Support";
+    j->c.transfer_why = "moved";
+    j->c.provider = "ecs";
+    j->c.provider_name = "Essex Carers Support";
+    j->c.rule = "north-essex";
+    j->c.reason = "CO1 1AB is in Colchester (E07000071), going by postcode district CO1.";
+    j->c.lad = "E07000071";
+    j->c.lad_name = "Colchester";
+    j->c.candidates = s_cands_co;
+    return &j->d;
+}
+
+static char *s_json_of(const Carerhub__Delivery *d)
+{
+    buf_t b = BUF_INIT;
+    provider_json(d, &b);
+    return buf_take(&b);
+}
+
+/* The case files of tests/golden/case/: every kind as the agent writes it.
+ * tests/golden/run checks each against config/case.schema.json; UPDATE=1
+ * rewrites them (review the diff). */
+TEST(provider_json_golden_case_files)
+{
+    static const struct {
+        const char *file, *kind;
+        uint32_t version;
+    } t[] = {
+        {"new.json", "new", 1},
+        {"update.json", "update", 2},
+        {"transfer_in.json", "transfer_in", 3},
+        {"transfer_out.json", "transfer_out", 3},
+        {"transfer_in-rerouted.json", "transfer_in", 4},
+        {"unversioned-new.json", "new", 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        s_jane_t j;
+        char path[512], *got, *want = NULL;
+        size_t len;
+        s_jane(&j, t[i].kind, t[i].version);
+        if (t[i].version == 0) {
+            /* A router older than case versions sends no carer of the case:
+             * the newest referral's is the file's. */
+            j.c.carer = NULL;
+            j.c.has_identity_conflict = false;
+        }
+        if (strstr(t[i].file, "rerouted")) {
+            /* Triage gives the case to another organisation: no referral
+             * caused it. */
+            j.d.referral_id = NULL;
+            j.c.transferred_from = "ews-triage";
+            j.c.transferred_from_name = "Essex Wellbeing Service";
+            j.c.transfer_why = "rerouted";
+        }
+        got = s_json_of(&j.d);
+        snprintf(path, sizeof path, "%s/%s", test_src("tests/golden/case"), t[i].file);
+        if (getenv("UPDATE") && strcmp(getenv("UPDATE"), "1") == 0) {
+            int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            CHECK(fd >= 0);
+            CHECK_INT(file_write_full(fd, got, strlen(got)), 0);
+            close(fd);
+        }
+        if (file_read_all(path, 1 << 20, &want, &len) < 0)
+            want = NULL;
+        if (!want || strcmp(got, want) != 0)
+            test_fail(__FILE__, __LINE__, "%s differs:\n      got  %s      want %s", path, got,
+                      want ? want : "(no file)\n");
+        free(got);
+        free(want);
+        CHECK(!test_failed());
+    }
+}
+
+/* Whatever the delivery carries, a transfer_out file tells the organisation
+ * the case has left no more than that, to whom and why. */
+TEST(spool_transfer_out_holds_no_personal_data)
+{
+    static const char *const never[] = {"\"carer\"",
+                                        "\"referrals\"",
+                                        "\"cared_for\"",
+                                        "\"consent\"",
+                                        "\"routing\"",
+                                        "\"flags\"",
+                                        "\"referral_id\"",
+                                        "\"previous_case\"",
+                                        "\"opened_at\"",
+                                        "Jane",
+                                        "Smith",
+                                        "1961",
+                                        "CO1 1AB",
+                                        "CM2 0AA",
+                                        "Quay",
+                                        "07700",
+                                        "9434765919",
+                                        "dementia",
+                                        "HD-3TX8PW-4",
+                                        "GP-7KQ2M9-1",
+                                        "C-000009",
+                                        "Chelmsford",
+                                        "Colchester"};
+    char *out = file_join(test_tmpdir(), "spool"), *data;
+    spool_t *sp = spool_open(out);
+    s_jane_t j;
+    Carerhub__Delivery *d = s_jane(&j, "transfer_out", 3);
+    bool stored = false;
+    size_t written = 0;
+    char why[200];
+
+    CHECK(sp);
+    /* The router (wrongly) sends the case as the new organisation has it. */
+    CHECK(j.c.carer && j.c.n_referrals == 2);
+    CHECK(provider_delivery_ok(d, "carers-first", why, sizeof why));
+    CHECK_INT(spool_write(sp, &d, 1, &stored, &written), 0);
+    CHECK(stored);
+    CHECK_INT(written, 1);
+    data = s_slurp(out, "C-000012.v000003.transfer_out.json");
+    CHECK(data);
+    for (size_t i = 0; i < sizeof never / sizeof *never; i++)
+        if (strstr(data, never[i]))
+            test_fail(__FILE__, __LINE__, "the transfer_out file holds \"%s\": %s", never[i], data);
+    CHECK(!test_failed());
+    CHECK_STR(data, "{\"schema\":\"carerhub.case.v2\",\"kind\":\"transfer_out\",\"case_id\":"
+                    "\"C-000012\",\"version\":3,\"provider\":\"carers-first\",\"provider_name\":"
+                    "\"Carers First\",\"transfer\":{\"from\":\"carers-first\",\"from_name\":"
+                    "\"Carers First\",\"to\":\"ecs\",\"to_name\":\"Essex Carers Support\",\"why\":"
+                    "\"moved\"},\"updated_at\":\"2026-11-21T12:15:00.900Z\"}\n");
+    free(data);
+    spool_close(&sp);
+    free(out);
+}
+
+/* The carer is the case's as now known when the router sends it, else the
+ * newest carried referral's; a value left empty is left out. */
+TEST(provider_json_carer_as_now_known)
+{
+    s_jane_t j;
+    char *doc;
+    s_jane(&j, "update", 2);
+    doc = s_json_of(&j.d);
+    CHECK_CONTAINS(doc, "\"carer\":{\"given_name\":\"Jane\",\"family_name\":\"Smith\","
+                        "\"date_of_birth\":\"1961-04-02\",\"postcode\":\"CO1 1AB\",\"address\":"
+                        "\"2 \\\"Quay\\\" Street\\nColchester\",\"phone\":\"07700 900123\"");
+    free(doc);
+    j.c.carer = NULL;
+    doc = s_json_of(&j.d);
+    CHECK_CONTAINS(doc, "\"carer\":{\"given_name\":\"Jane\",\"family_name\":\"Smith\","
+                        "\"date_of_birth\":\"1961-04-02\",\"postcode\":\"CO1 1AB\",\"address\":"
+                        "\"2 \\\"Quay\\\" Street\\nColchester\"},");
+    CHECK(!strstr(doc, "null"));
+    CHECK(!strstr(doc, "\"\""));
+    free(doc);
+}
+
+/* What the agent refuses to write, each with its reason. */
+TEST(provider_delivery_ok_refuses_what_makes_no_case_file)
+{
+    static const struct {
+        const char *what, *kind, *who, *why;
+        uint32_t version;
+    } t[] = {
+        {"good", "update", "carers-first", NULL, 2},
+        {"good without a version", "update", "carers-first", NULL, 0},
+        {"good transfer_in", "transfer_in", "ecs", NULL, 3},
+        {"good transfer_out", "transfer_out", "carers-first", NULL, 3},
+        {"another's", "update", "ecs", "it is for carers-first, not ecs", 2},
+        {"another's transfer_in", "transfer_in", "carers-first", "it is for ecs, not carers-first",
+         3},
+        {"another's transfer_out", "transfer_out", "ecs", "it is for carers-first, not ecs", 3},
+        {"unknown kind", "closed", "carers-first", "its kind 'closed' is not new, update", 2},
+        {"bad case id", "update", "carers-first", "its case id 'C-1/../x' is not one", 2},
+        {"no referral", "update", "carers-first", "update delivery names no referral", 2},
+        {"no referral nor version", "transfer_in", "ecs",
+         "transfer_in delivery without a case version names no referral", 0},
+        {"transfer without why", "transfer_in", "ecs", "whose reason 'lost' is not moved", 3},
+        {"transfer without to", "transfer_out", "carers-first", "does not name both", 3},
+        {"no referrals", "update", "carers-first", "it carries no referral", 2},
+        {"referral of no source", "update", "carers-first",
+         "referral 2 of the case has no id and source of its own", 2},
+        {"no carer", "update", "carers-first", "it carries no carer", 2},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        s_jane_t j;
+        char why[200] = "";
+        bool ok;
+        s_jane(&j, t[i].kind, t[i].version);
+        if (strcmp(t[i].what, "bad case id") == 0)
+            j.c.case_id = "C-1/../x";
+        if (strcmp(t[i].what, "no referral") == 0 ||
+            strcmp(t[i].what, "no referral nor version") == 0)
+            j.d.referral_id = NULL;
+        if (strcmp(t[i].what, "transfer without why") == 0)
+            j.c.transfer_why = "lost";
+        if (strcmp(t[i].what, "transfer without to") == 0)
+            j.c.transferred_to = NULL;
+        if (strcmp(t[i].what, "no referrals") == 0)
+            j.c.n_referrals = 0;
+        if (strcmp(t[i].what, "referral of no source") == 0)
+            j.r2.source = CARERHUB__SOURCE__GP;
+        if (strcmp(t[i].what, "no carer") == 0) {
+            j.c.carer = NULL;
+            j.r2.carer = NULL;
+        }
+        ok = provider_delivery_ok(&j.d, t[i].who, why, sizeof why);
+        if (ok != (t[i].why == NULL) || (t[i].why && !strstr(why, t[i].why)))
+            test_fail(__FILE__, __LINE__, "%s: %s, \"%s\"; expected %s", t[i].what,
+                      ok ? "accepted" : "refused", why, t[i].why ? t[i].why : "accepted");
+    }
+}
