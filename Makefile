@@ -264,7 +264,7 @@ install: deps-present
 	install -d -m 0755 $(DESTDIR)$(LOCALSTATEDIR)/spool/carerhub
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 config/routing.yaml config/districts.yaml config/participants.yaml \
-	  $(DESTDIR)$(SYSCONFDIR)/carerhub/
+	  config/case.schema.json $(DESTDIR)$(SYSCONFDIR)/carerhub/
 	install -m 0644 config/samples/*.yaml $(DESTDIR)$(SYSCONFDIR)/carerhub/samples/
 	sed -e 's|^data_dir:.*|data_dir: $(LOCALSTATEDIR)/lib/carerhub|' \
 	    -e 's|^  keys_dir:.*|  keys_dir: $(SYSCONFDIR)/carerhub/keys|' config/carerhub.yaml \
