@@ -44,8 +44,22 @@ hub_start() {
     "$top/deploy/local-hub" start "$hub" "$@" >/dev/null || fail "hub did not start: $*"
 }
 # Each fails the test if a daemon had died on its own or failed at stop
-# (local-hub says which): a restart must not hide a crash.
-hub_stop() { "$top/deploy/local-hub" stop "$hub" "$@" >/dev/null || fail "local-hub stop $*: a daemon exited unasked or failed"; }
+# (local-hub says which): a restart must not hide a crash. hub_stop then
+# checks every case file the providers hold against the schema.
+hub_stop() {
+    "$top/deploy/local-hub" stop "$hub" "$@" >/dev/null || fail "local-hub stop $*: a daemon exited unasked or failed"
+    check_case_files
+}
+
+# check_case_files: fails the test, with the checker's output, unless every
+# case file under $hub/providers is valid against config/case.schema.json.
+# tests/integration/run checks again after each test, hub_stop or not.
+check_case_files() {
+    [ -d "$hub/providers" ] || return 0
+    "$top/tests/tools/check-case-files" "$hub/providers" >"$WORK/case-check" 2>&1 ||
+        fail "case files not valid against config/case.schema.json:
+$(awk 'NR <= 40 { print } END { if (NR > 40) print "...\n" $0 }' "$WORK/case-check")"
+}
 hub_kill() { "$top/deploy/local-hub" kill "$hub" "$1" || fail "cannot kill $1: it was not running"; }
 cli() { "$bin/carerhub" --config "$hub/carerhub.yaml" "$@"; }
 
@@ -71,8 +85,8 @@ assert_eq() {
     [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"
 }
 
-# The referral ids of every case file, one per line (a case file names one).
-delivered_ids() { files | xargs -r jq -r .referral_id | sort; }
+# The referral ids of every case file that names one, one per line.
+delivered_ids() { files | xargs -r jq -r '.referral_id // empty' | sort; }
 
 # gen N PREFIX: N synthetic GP cards, distinct carers spread over the
 # provider areas (and triage), as one multi-document YAML file.

@@ -24,3 +24,4 @@ delivered_ids | grep -qx "$id" || fail "$id was not delivered within 5 s of the 
 audit_wait '.event == "refused-message" and .actor == "provider-afc" and
     (.detail | test("acknowledgement of more deliveries than the agent.s window"))'
 echo "flood refused; $id delivered"
+hub_stop

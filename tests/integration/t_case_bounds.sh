@@ -40,3 +40,4 @@ other=$(cli submit gp "$WORK/other.yaml" | awk '/^accepted/{print $2}')
 wait_count 51 "$provider"
 delivered_ids | grep -qx "$other" || fail "$other was not delivered"
 echo "50 of 80 in the case, 30 parked, $other delivered"
+hub_stop

@@ -25,3 +25,4 @@ audit_wait '.event == "refused-connection" and .actor == "gp" and
     (.detail | test("already has 8 connection.s. open"))'
 # All closed: a new connection is served.
 cli submit gp "$samples/gp.yaml" >"$WORK/out" || fail "the practice was not served afterwards"
+hub_stop

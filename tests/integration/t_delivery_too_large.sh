@@ -31,3 +31,4 @@ grep -q "alert: the delivery of case" "$hub/logs/router.log" || fail "no alert i
 sleep 1
 assert_eq "$(count "$provider")" 2 "case files of $provider"
 echo "$b parked; $c delivered behind it"
+hub_stop

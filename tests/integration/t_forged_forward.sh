@@ -68,3 +68,4 @@ audit_wait '.event == "refused-message" and .actor == "gp" and .recorded_by == "
 audit_has '.event == "refused-message" and .actor == "gp-intake" and .referral_id == "'"$next"'"' ||
     fail "no audit record of the refused forward"
 echo "forged forwards refused; the genuine referral $next delivered"
+hub_stop

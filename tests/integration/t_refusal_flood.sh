@@ -30,3 +30,4 @@ assert_eq "$gp" 2 "records of the practice's refusals (one, then the count)"
 lines=$(grep -c 'refused-connection key:' "$hub/logs/gp-intake.log")
 [ "$lines" -le 21 ] || fail "$lines log lines for refused strangers"
 note "strangers: $strangers recorded, $held counted; log lines $lines"
+hub_stop

@@ -31,9 +31,24 @@ upd=$(grep -l "\"referral_id\":\"$hd1\"" $(files carers-first))
 assert_eq "$(jq -r .kind "$new")" new "kind of the GP's delivery"
 assert_eq "$(jq -r .kind "$upd")" update "kind of the hospital's delivery"
 assert_eq "$(jq -r .case_id "$upd")" "$(jq -r .case_id "$new")" "case of the update"
-assert_eq "$(basename "$upd")" "$(jq -r .case_id "$new").update.$hd1.json" "update file name"
+# Named so that a case's files sort in delivery order: <case>.v<version>.<kind>.json
+# (from a router without case versions: <case>.json, then <case>.update.<id>.json).
+case=$(jq -r .case_id "$new")
+v1=$(jq -r '.version // 0' "$new")
+v2=$(jq -r '.version // 0' "$upd")
+if [ "$v1" = 0 ]; then
+    assert_eq "$(basename "$new") $(basename "$upd")" "$case.json $case.update.$hd1.json" "file names"
+else
+    assert_eq "$(basename "$new") $(basename "$upd")" \
+        "$(printf '%s.v%06d.new.json %s.v%06d.update.json' "$case" "$v1" "$case" "$v2")" "file names"
+    [ "$v2" -gt "$v1" ] || fail "the update's version $v2 is not after the new case's $v1"
+fi
+assert_eq "$(printf '%s\n' "$(basename "$upd")" "$(basename "$new")" | LC_ALL=C sort | head -n 1)" \
+    "$(basename "$new")" "the new case's file sorts first"
 assert_eq "$(jq -r '[.referrals[].source] | join(",")' "$upd")" "gp,discharge" "referrals in the update"
 assert_eq "$(jq -r .flags.urgent "$upd")" true "urgent flag (discharge tomorrow)"
+assert_eq "$(jq -r '[.schema, .flags.identity_conflict] | join(" ")' "$upd")" "carerhub.case.v2 false" \
+    "schema and identity_conflict flag"
 assert_eq "$(jq -r '.referrals[1].discharge.hospital.trust' "$upd")" RAJ "source details"
 
 # The Tendring discharge in a week is not urgent.

@@ -56,3 +56,4 @@ grep -qx "reply submit_reply ACCEPTED $a" "$WORK/e" || fail "a resend: $(cat "$W
 sleep 1
 assert_eq "$(count)" 2 "case files after the resends"
 echo "tokens kept apart per submitter: $a and $b"
+hub_stop
