@@ -104,10 +104,26 @@ int referral_check(Carerhub__Referral *r, Carerhub__Source src, const referral_c
 /* Reports protobuf fields this version does not know, anywhere in m. */
 void referral_check_unknown(const ProtobufCMessage *m, const char *path, ferrs_t *errs);
 
-/* The key that matches a carer without an NHS number: folded family name,
- * date of birth and postcode ("smith|1961-04-02|CM20AA"). Returns 0, or -1
- * if a part is missing. */
-int referral_match_key(const Carerhub__Referral *r, char *out, size_t outsz);
+/* Keys that tell one carer from another (referral_match.c). Names are
+ * folded: case, accents, spaces, hyphens and apostrophes do not count
+ * ("O'Brien-Smith" and "obrien smith" match; Siân and Sian match). */
+enum { REFERRAL_KEYS_MAX = 2 };
+/* The keys that join a carer without an NHS number on one side: folded
+ * family name, given name and date of birth, with the postcode
+ * ("smith\x1fann\x1f1961-04-02\x1fp:CM20AA") and with the phone number
+ * (digits only, +44 as 0). Returns how many (0 if a name or the date of
+ * birth is missing). */
+size_t referral_person_keys(const Carerhub__Carer *c, char keys[][512]);
+/* The NHS number and date of birth ("9434765919\x1f1961-04-02"); with dob
+ * NULL, the prefix every date of birth of that number shares. Returns 0, or
+ * -1 if a part is missing. */
+int referral_nhs_key(const char *nhs, const char *dob, char *out, size_t outsz);
+/* Folds a name for matching into out; returns its length. */
+size_t referral_fold_name(const char *in, char *out, size_t outsz);
+/* The carer as now known: each non-empty field of newer overwrites into's
+ * (created if NULL); a postcode that changes brings its address with it,
+ * or none, so that an old address never stands beside a new postcode. */
+void referral_carer_merge(Carerhub__Carer **into, const Carerhub__Carer *newer);
 
 /* --- rules (referral_rules.c) ------------------------------------------ */
 

@@ -118,3 +118,12 @@ int date_age(date_t dob, date_t on)
         age--;
     return age;
 }
+
+date_t date_birthday(date_t dob, int age)
+{
+    int y, m, d;
+    date_to_ymd(dob, &y, &m, &d);
+    if (!date_valid_ymd(y + age, m, d))
+        return date_from_ymd(y + age, 3, 1); /* 29 February, common year */
+    return date_from_ymd(y + age, m, d);
+}

@@ -32,4 +32,8 @@ date_t date_today(void);
  * `on` is before `dob`. */
 int date_age(date_t dob, date_t on);
 
+/* The day someone born on dob turns age: 29 February in a common year is
+ * 1 March. */
+date_t date_birthday(date_t dob, int age);
+
 #endif

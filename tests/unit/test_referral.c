@@ -318,57 +318,120 @@ TEST(referral_unknown_postcode_district)
     route_destroy(&rt);
 }
 
-TEST(referral_match_key_folds_names)
+TEST(referral_person_keys_fold_names)
 {
-    Carerhub__Referral r = CARERHUB__REFERRAL__INIT;
     Carerhub__Carer c = CARERHUB__CARER__INIT;
-    char a[256], b[256];
-    r.carer = &c;
+    char a[REFERRAL_KEYS_MAX][512], b[REFERRAL_KEYS_MAX][512];
     c.date_of_birth = "1960-02-03";
     c.postcode = "CO1 1AB";
+    c.given_name = "Si\xc3\xa2n"; /* Siân */
     c.family_name = "O'Neill-Smith";
-    CHECK_INT(referral_match_key(&r, a, sizeof a), 0);
-    CHECK_STR(a, "oneillsmith|1960-02-03|CO11AB");
+    CHECK_INT((int)referral_person_keys(&c, a), 1);
+    CHECK_STR(a[0], "oneillsmith\x1fsian\x1f"
+                    "1960-02-03\x1fp:CO11AB");
     c.family_name = "o\xe2\x80\x99neill smith"; /* typographic apostrophe */
-    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
-    CHECK_STR(b, a);
-    c.family_name = "Bront\xc3\xab"; /* Brontë */
-    CHECK_INT(referral_match_key(&r, a, sizeof a), 0);
-    CHECK_STR(a, "bronte|1960-02-03|CO11AB");
+    c.given_name = "SIAN";
+    c.postcode = "co11ab";
+    CHECK_INT((int)referral_person_keys(&c, b), 1);
+    CHECK_STR(b[0], a[0]);
     c.family_name = "  -' ";
-    CHECK_INT(referral_match_key(&r, a, sizeof a), -1);
+    CHECK_INT((int)referral_person_keys(&c, a), 0);
 }
 
-TEST(referral_match_key_each_part_counts)
+TEST(referral_person_keys_each_part_counts)
 {
-    /* Name, date of birth and postcode each tell carers apart: changing any
-     * one alone gives another key. */
-    Carerhub__Referral r = CARERHUB__REFERRAL__INIT;
+    /* Names, date of birth, and postcode or phone each tell carers apart:
+     * changing any one alone gives another key. Twins differ in the given
+     * name. */
     Carerhub__Carer c = CARERHUB__CARER__INIT;
-    char a[256], b[256];
-    r.carer = &c;
+    char a[REFERRAL_KEYS_MAX][512];
     c.family_name = "Clarke";
+    c.given_name = "Ann";
     c.date_of_birth = "1960-02-03";
     c.postcode = "CO4 5AB";
-    CHECK_INT(referral_match_key(&r, a, sizeof a), 0);
-    CHECK_STR(a, "clarke|1960-02-03|CO45AB");
+    c.phone = "+44 (0)7700 900111";
+    CHECK_INT((int)referral_person_keys(&c, a), 2);
+    CHECK_STR(a[0], "clarke\x1f"
+                    "ann\x1f"
+                    "1960-02-03\x1fp:CO45AB");
+    CHECK_STR(a[1], "clarke\x1f"
+                    "ann\x1f"
+                    "1960-02-03\x1ft:07700900111");
+    c.phone = "07700-900111";
+    CHECK_INT((int)referral_person_keys(&c, a), 2);
+    CHECK_STR(a[1], "clarke\x1f"
+                    "ann\x1f"
+                    "1960-02-03\x1ft:07700900111");
+    c.given_name = "Anne";
+    CHECK_INT((int)referral_person_keys(&c, a), 2);
+    CHECK_STR(a[0], "clarke\x1f"
+                    "anne\x1f"
+                    "1960-02-03\x1fp:CO45AB");
     c.date_of_birth = "1960-03-02"; /* day and month swapped */
-    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
-    CHECK_STR(b, "clarke|1960-03-02|CO45AB");
-    c.date_of_birth = "1961-02-03";
-    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
-    CHECK_STR(b, "clarke|1961-02-03|CO45AB");
-    c.date_of_birth = "1960-02-03";
-    c.postcode = "CO4 5AD";
-    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
-    CHECK_STR(b, "clarke|1960-02-03|CO45AD");
+    CHECK_INT((int)referral_person_keys(&c, a), 2);
+    CHECK_STR(a[0], "clarke\x1f"
+                    "anne\x1f"
+                    "1960-03-02\x1fp:CO45AB");
+    c.postcode = NULL;
+    c.phone = NULL;
+    CHECK_INT((int)referral_person_keys(&c, a), 0);
+    /* Without a date of birth or a given name there is no key, never one
+     * that matches all. */
     c.postcode = "CO4 5AB";
-    c.family_name = "Clark";
-    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
-    CHECK_STR(b, "clark|1960-02-03|CO45AB");
-    /* Without a date of birth there is no key, never one that matches all. */
     c.date_of_birth = NULL;
-    CHECK_INT(referral_match_key(&r, b, sizeof b), -1);
+    CHECK_INT((int)referral_person_keys(&c, a), 0);
+    c.date_of_birth = "1960-02-03";
+    c.given_name = "";
+    CHECK_INT((int)referral_person_keys(&c, a), 0);
+}
+
+TEST(referral_carer_merge_keeps_what_was_given)
+{
+    Carerhub__Carer first = CARERHUB__CARER__INIT, later = CARERHUB__CARER__INIT;
+    Carerhub__Carer *now = NULL;
+    first.given_name = "Ann";
+    first.nhs_number = "9434765919";
+    first.postcode = "CM2 0AA";
+    first.address = "1 Old Road, Chelmsford";
+    first.phone = "07700 900111";
+    later.given_name = "Anne";
+    later.postcode = "CO4 5AB";
+    later.email = "";
+    referral_carer_merge(&now, &first);
+    referral_carer_merge(&now, &later);
+    CHECK_STR(now->given_name, "Anne");
+    CHECK_STR(now->nhs_number, "9434765919"); /* never disappears */
+    CHECK_STR(now->phone, "07700 900111");
+    CHECK_STR(now->postcode, "CO4 5AB");
+    /* A new postcode without an address: the old address went with the old
+     * postcode. */
+    CHECK(now->address == NULL);
+    CHECK(now->email == NULL);
+    later.postcode = "CO4 5AB";
+    later.address = "2 New Street, Colchester";
+    referral_carer_merge(&now, &later);
+    CHECK_STR(now->address, "2 New Street, Colchester");
+    later.address = NULL; /* same postcode again, no address: it stays */
+    referral_carer_merge(&now, &later);
+    CHECK_STR(now->address, "2 New Street, Colchester");
+    carerhub__carer__free_unpacked(now, NULL);
+}
+
+TEST(date_birthday_29_february)
+{
+    date_t dob;
+    char day[DATE_STRLEN];
+    CHECK_INT(date_parse("2008-02-29", &dob), 0);
+    date_format(date_birthday(dob, 18), day);
+    CHECK_STR(day, "2026-03-01"); /* 2026 has no 29 February */
+    CHECK_INT(date_parse("2012-02-29", &dob), 0);
+    date_format(date_birthday(dob, 18), day);
+    CHECK_STR(day, "2030-03-01");
+    date_format(date_birthday(dob, 20), day);
+    CHECK_STR(day, "2032-02-29");
+    CHECK_INT(date_parse("2009-12-01", &dob), 0);
+    date_format(date_birthday(dob, 18), day);
+    CHECK_STR(day, "2027-12-01");
 }
 
 TEST(referral_age_on_referral_date)
