@@ -246,12 +246,25 @@ static const char *s_why_text(const char *why)
                                        : "the routing rules now send the carer elsewhere";
 }
 
+/* The routing of a case that moved says so, and why, for as long as it
+ * stays where it moved to. */
+static void s_explain_move(Carerhub__CaseRecord *c)
+{
+    char *reason;
+    if (!c->transferred_from || !c->transfer_why)
+        return;
+    reason = xasprintf("%s. The case came from %s: %s.", c->reason ? c->reason : "",
+                       c->transferred_from_name ? c->transferred_from_name : c->transferred_from,
+                       s_why_text(c->transfer_why));
+    free(c->reason);
+    c->reason = reason;
+}
+
 /* Case c moves to the organisation of decision d, for why. */
 static int s_transfer(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerhub__CaseRecord *d,
                       const char *why, const char *rid, int64_t now)
 {
     char detail[200], stat[64];
-    char *reason;
     int rc;
     free(c->transferred_from);
     free(c->transferred_from_name);
@@ -262,10 +275,7 @@ static int s_transfer(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerh
     c->has_transferred_at = true;
     c->transferred_at = now;
     s_apply(c, d);
-    reason = xasprintf("%s. The case came from %s: %s.", c->reason, c->transferred_from_name,
-                       s_why_text(why));
-    free(c->reason);
-    c->reason = reason;
+    s_explain_move(c);
     if ((rc = s_notify_gone(r, txn, c, now)) != 0 ||
         (rc = s_deliver(r, txn, c, "transfer_in", rid, now)) != 0)
         return rc;
@@ -320,8 +330,10 @@ int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerh
         /* A referral: delivered to the case's organisation, with its routing
          * explained anew when it resolves (else as it was). */
         *kind = c->provider ? "update" : "new";
-        if (!c->provider || resolved)
+        if (!c->provider || resolved) {
             s_apply(c, &d);
+            s_explain_move(c);
+        }
         c->has_version = true;
         c->version++;
         c->has_updated_at = true;
