@@ -90,13 +90,18 @@ typedef struct {
     const geo_t *geo;   /* postcode districts, for "unknown postcode"; NULL: skip */
     route_unit_fn unit; /* the unit table, also consulted; NULL: none */
     void *unit_arg;
+    bool test_nhs_numbers; /* accept NHS numbers of the test range (a training hub:
+                            * referrals.test_nhs_numbers); false refuses them */
 } referral_ctx_t;
 
 /* Checks r as a referral from src: required fields, formats, check digits,
  * dates real and not in the future, UTF-8 text of sane length, consent to
- * share, and the rules of the source. Normalises what it accepts in place
- * (postcode spacing, NHS number digits, code case). Returns 0 if r is fit to
- * accept, -1 with every problem in errs. Fields set by the hub (id, source,
+ * share, and the rules of the source. An NHS number that passes its check
+ * digit but is issued to nobody (nhs_number_range) is refused with code
+ * not_issued: one digit repeated always, the test range unless
+ * ctx->test_nhs_numbers. Normalises what it accepts in place (postcode
+ * spacing, NHS number digits, code case). Returns 0 if r is fit to accept,
+ * -1 with every problem in errs. Fields set by the hub (id, source,
  * received_at, referral_date, submitted_by) are not looked at. */
 int referral_check(Carerhub__Referral *r, Carerhub__Source src, const referral_ctx_t *ctx,
                    ferrs_t *errs);

@@ -119,6 +119,15 @@ static void s_drain_front(intake_t *in, intake_batch_t *b)
 
 /* --- life cycle ----------------------------------------------------------- */
 
+/* A hub that takes test NHS numbers is a training hub: say so, so that a
+ * hub in service set so by mistake shows in its log. */
+static void s_note_test_numbers(const intake_t *in)
+{
+    if (in->conf->referrals.test_nhs_numbers)
+        log_warn("referrals.test_nhs_numbers is true: NHS numbers of the test range "
+                 "(999 000 0000 to 999 999 9999) are accepted, as on a training hub");
+}
+
 static void s_reload(intake_t *in)
 {
     route_t *rt = NULL;
@@ -138,6 +147,7 @@ static void s_reload(intake_t *in)
     daemon_open_pcdb(in->conf, &in->pcdb);
     secure_reload(in->sec, c);
     log_info("configuration reloaded");
+    s_note_test_numbers(in);
 }
 
 /* The socket submitters and operators talk to. */
@@ -209,6 +219,7 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     log_info("taking %s referrals on %s; spool %s (ids %s-%s-N)",
              referral_source_name(kind->source), in.ic->endpoint, dir,
              referral_id_prefix(kind->source), in.epoch);
+    s_note_test_numbers(&in);
 
     memset(&batch, 0, sizeof batch);
     batch.in = &in;

@@ -100,6 +100,7 @@ static void s_check(intake_t *in, const participant_t *who, const char *actor,
     memset(&ctx, 0, sizeof ctx);
     ctx.today = date_today();
     ctx.geo = route_geo(in->rt);
+    ctx.test_nhs_numbers = in->conf->referrals.test_nhs_numbers;
     if (in->pcdb) {
         ctx.unit = pcdb_lookup;
         ctx.unit_arg = in->pcdb;

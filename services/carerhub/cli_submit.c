@@ -418,6 +418,7 @@ int cli_submit(cli_t *cli, int argc, char **argv)
     endpoint = hubconf_intake(conf, intake)->endpoint;
     memset(&ctx, 0, sizeof ctx);
     ctx.today = date_today();
+    ctx.test_nhs_numbers = conf->referrals.test_nhs_numbers;
     rt = route_load(conf->routing, &d);
     diag_free(&d);
     ctx.geo = rt ? route_geo(rt) : NULL;

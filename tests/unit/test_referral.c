@@ -28,16 +28,25 @@ static const char s_gp_card[] = "practice: f81001\n"
                                 "date: 2026-11-20}\n"
                                 "record_carer_on_gp_record: true\n";
 
-/* Binds and checks text as a referral of src on 2026-11-22. */
-static Carerhub__Referral *s_load(const char *text, Carerhub__Source src, ferrs_t *errs)
+/* Binds and checks text as a referral of src on 2026-11-22, on a hub that
+ * takes test NHS numbers if training. */
+static Carerhub__Referral *s_load_on(const char *text, Carerhub__Source src, bool training,
+                                     ferrs_t *errs)
 {
     ystream_t *s = ytree_parse(text, strlen(text), &s_lim);
     referral_ctx_t ctx = {date_from_ymd(2026, 11, 22), NULL, NULL, NULL};
     Carerhub__Referral *r = referral_from_yaml(ystream_doc(s, 0), src, errs);
+    ctx.test_nhs_numbers = training;
     if (r && errs->n == 0)
         referral_check(r, src, &ctx, errs);
     ystream_destroy(&s);
     return r;
+}
+
+/* As s_load_on, on a hub in service (test NHS numbers refused). */
+static Carerhub__Referral *s_load(const char *text, Carerhub__Source src, ferrs_t *errs)
+{
+    return s_load_on(text, src, false, errs);
 }
 
 static void s_dump(const ferrs_t *e)
@@ -458,5 +467,118 @@ TEST(referral_blank_optional_field_is_no_value)
     CHECK_INT(e.n, 0);
     CHECK(r->carer->nhs_number == NULL);
     ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+}
+
+/* The message of the error on field, or "" if there is none. */
+static const char *s_message(const ferrs_t *e, const char *field)
+{
+    for (size_t i = 0; i < e->n; i++)
+        if (strcmp(e->v[i].field, field) == 0)
+            return e->v[i].message;
+    return "";
+}
+
+/* The GP card with the carer's NHS number replaced, checked on a hub in
+ * service or a training hub. */
+static Carerhub__Referral *s_gp_nhs(const char *nhs, bool training, ferrs_t *e)
+{
+    char text[4096];
+    const char *from = "nhs_number: 943 476 5919";
+    const char *at = strstr(s_gp_card, from);
+    Carerhub__Referral *r;
+    snprintf(text, sizeof text, "%.*snhs_number: '%s'%s", (int)(at - s_gp_card), s_gp_card, nhs,
+             at + strlen(from));
+    r = s_load_on(text, CARERHUB__SOURCE__GP, training, e);
+    s_dump(e);
+    return r;
+}
+
+TEST(referral_nhs_repeated_digits_not_issued)
+{
+    /* Every one passes modulus 11; none is anyone's, on any hub. */
+    for (int training = 0; training <= 1; training++)
+        for (char d = '0'; d <= '9'; d++) {
+            char digits[11], nhs[16], want[200];
+            ferrs_t e = FERRS_INIT;
+            Carerhub__Referral *r;
+            memset(digits, d, 10);
+            digits[10] = '\0';
+            snprintf(nhs, sizeof nhs, "%.3s %.3s %.4s", digits, digits, digits);
+            r = s_gp_nhs(nhs, training, &e);
+            CHECK(s_only(&e, (const char *const[]){"carer.nhs_number", "not_issued", NULL}));
+            /* The number as digits, nothing else of what was written. */
+            snprintf(want, sizeof want,
+                     "%s is not an NHS number issued to anyone (all ten digits are the same): "
+                     "check it on the carer's record, or leave it out",
+                     digits);
+            CHECK_STR(s_message(&e, "carer.nhs_number"), want);
+            ferrs_free(&e);
+            carerhub__referral__free_unpacked(r, NULL);
+        }
+}
+
+TEST(referral_nhs_test_range_only_on_a_training_hub)
+{
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r = s_gp_nhs("999-054-8609", false, &e);
+    CHECK(s_only(&e, (const char *const[]){"carer.nhs_number", "not_issued", NULL}));
+    CHECK_STR(s_message(&e, "carer.nhs_number"),
+              "9990548609 is not an NHS number issued to anyone (numbers from 999 000 0000 to 999 "
+              "999 9999 are for testing only): check it on the carer's record, or leave it out");
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+    /* A training hub takes it, normalised as any other. */
+    r = s_gp_nhs("999-054-8609", true, &e);
+    CHECK_INT(e.n, 0);
+    CHECK_STR(r->carer->nhs_number, "9990548609");
+    carerhub__referral__free_unpacked(r, NULL);
+    /* Numbers outside the test range are taken on both: the samples' own,
+     * just below the range, and a Scottish CHI number. */
+    for (int training = 0; training <= 1; training++) {
+        static const char *const ok[] = {"943 476 5919", "4010232137", "9989999996", "0101011113"};
+        for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+            r = s_gp_nhs(ok[i], training, &e);
+            if (e.n)
+                test_fail(__FILE__, __LINE__, "%s refused (training %d): %s", ok[i], training,
+                          e.v[0].message);
+            CHECK(!test_failed());
+            carerhub__referral__free_unpacked(r, NULL);
+        }
+    }
+}
+
+TEST(referral_discharge_patient_nhs_not_issued)
+{
+    static const char card[] = "hospital: {trust: RAJ, site: RAJ01, ward: Ward 10}\n"
+                               "patient: {nhs_number: '%s', expected_discharge: 2026-11-24}\n"
+                               "carer_consulted: true\n"
+                               "referrer: {name: K Wright, phone: 01245 222222}\n"
+                               "carer: {given_name: Jane, family_name: Smith, date_of_birth: "
+                               "1961-04-02, postcode: CM2 0AA, phone: 07700 900123}\n"
+                               "cared_for: {relationship: mother}\n"
+                               "consent: {share_with_support_service: true, given_by: carer, "
+                               "date: 2026-11-21}\n";
+    char text[1024];
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r;
+    /* The patient's number is required: the remedy is to look it up. */
+    snprintf(text, sizeof text, card, "2222222222");
+    r = s_load_on(text, CARERHUB__SOURCE__DISCHARGE, true, &e);
+    s_dump(&e);
+    CHECK(s_only(&e, (const char *const[]){"patient.nhs_number", "not_issued", NULL}));
+    CHECK_STR(s_message(&e, "patient.nhs_number"),
+              "2222222222 is not an NHS number issued to anyone (all ten digits are the same): "
+              "check it on the patient's record");
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+    snprintf(text, sizeof text, card, "999 000 0018");
+    r = s_load(text, CARERHUB__SOURCE__DISCHARGE, &e);
+    CHECK(s_only(&e, (const char *const[]){"patient.nhs_number", "not_issued", NULL}));
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+    r = s_load_on(text, CARERHUB__SOURCE__DISCHARGE, true, &e);
+    CHECK_INT(e.n, 0);
+    CHECK_STR(r->discharge->patient->nhs_number, "9990000018");
     carerhub__referral__free_unpacked(r, NULL);
 }
