@@ -168,10 +168,10 @@ static bool s_unseen(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref, s
  * it must be parked (in why). */
 static const char *s_recheck(const router_t *r, Carerhub__Referral *ref, char *why, size_t whysz)
 {
-    (void)r;
     ferrs_t errs = FERRS_INIT;
     referral_ctx_t ctx;
     memset(&ctx, 0, sizeof ctx);
+    ctx.test_nhs_numbers = r->conf->referrals.test_nhs_numbers;
     if (!ref->referral_date || date_parse(ref->referral_date, &ctx.today) < 0)
         return "no valid referral_date";
     if (referral_check(ref, ref->source, &ctx, &errs) < 0) {
