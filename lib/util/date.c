@@ -4,6 +4,7 @@
  */
 #include "util/date.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -103,6 +104,21 @@ date_t date_of_ms(int64_t unix_ms)
 date_t date_today(void)
 {
     return date_of_ms((int64_t)time(NULL) * 1000);
+}
+
+void date_format_when(int64_t unix_ms, char *out)
+{
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
+    time_t t = (time_t)(unix_ms / 1000);
+    struct tm tm;
+    if (!localtime_r(&t, &tm)) {
+        snprintf(out, DATE_WHEN_STRLEN, "an unknown time");
+        return;
+    }
+    snprintf(out, DATE_WHEN_STRLEN, "%d %s %d at %02d:%02d", tm.tm_mday, months[tm.tm_mon % 12],
+             tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
 }
 
 int date_age(date_t dob, date_t on)
