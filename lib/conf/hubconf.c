@@ -42,8 +42,8 @@ static const conf_key_t s_discharge_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:730
 static const conf_key_t s_school_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7303")};
 
 static const conf_key_t s_referrals_keys[] = {
-    {"resend_window_days", CK_INT, offsetof(hubconf_referrals_t, resend_window_days), "30", 0,
-     366, NULL, NULL, false},
+    {"resend_window_days", CK_INT, offsetof(hubconf_referrals_t, resend_window_days), "30", 0, 366,
+     NULL, NULL, false},
     {"test_nhs_numbers", CK_BOOL, offsetof(hubconf_referrals_t, test_nhs_numbers), "false", 0, 0,
      NULL, NULL, false},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},

@@ -136,9 +136,10 @@ static int s_one(participants_t *ps, const conf_ctx_t *ctx, const ynode_t *n)
     }
     if (conf_only_keys(ctx, n, keys) < 0)
         rc = -1;
-    if (!id || id->kind != YNODE_SCALAR || id->len == 0 || id->len > 64 ||
+    if (!id || id->kind != YNODE_SCALAR || id->len == 0 || id->len > PARTICIPANT_ID_MAX ||
         id->len != strlen(id->value)) {
-        diag_at(ctx->diag, ctx->file, id ? id : n, "a participant needs an id (1-64 characters)");
+        diag_at(ctx->diag, ctx->file, id ? id : n, "a participant needs an id (1-%d characters)",
+                PARTICIPANT_ID_MAX);
         return -1;
     }
     p.id = xstrdup(id->value);

@@ -28,7 +28,8 @@ typedef enum {
     ROLE_INTAKE,
 } role_t;
 
-#define KEY_Z85_LEN 40
+#define KEY_Z85_LEN        40
+#define PARTICIPANT_ID_MAX 64 /* characters of a participant's id */
 
 typedef struct {
     char *id;

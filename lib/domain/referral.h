@@ -94,13 +94,18 @@ typedef struct {
     const geo_t *geo;   /* postcode districts, for "unknown postcode"; NULL: skip */
     route_unit_fn unit; /* the unit table, also consulted; NULL: none */
     void *unit_arg;
+    bool test_nhs_numbers; /* accept NHS numbers of the test range (a training hub:
+                            * referrals.test_nhs_numbers); false refuses them */
 } referral_ctx_t;
 
 /* Checks r as a referral from src: required fields, formats, check digits,
  * dates real and not in the future, UTF-8 text of sane length, consent to
- * share, and the rules of the source. Normalises what it accepts in place
- * (postcode spacing, NHS number digits, code case). Returns 0 if r is fit to
- * accept, -1 with every problem in errs. Fields set by the hub (id, source,
+ * share, and the rules of the source. An NHS number that passes its check
+ * digit but is issued to nobody (nhs_number_range) is refused with code
+ * not_issued: one digit repeated always, the test range unless
+ * ctx->test_nhs_numbers. Normalises what it accepts in place (postcode
+ * spacing, NHS number digits, code case). Returns 0 if r is fit to accept,
+ * -1 with every problem in errs. Fields set by the hub (id, source,
  * received_at, referral_date, submitted_by) are not looked at. */
 int referral_check(Carerhub__Referral *r, Carerhub__Source src, const referral_ctx_t *ctx,
                    ferrs_t *errs);
@@ -108,10 +113,26 @@ int referral_check(Carerhub__Referral *r, Carerhub__Source src, const referral_c
 /* Reports protobuf fields this version does not know, anywhere in m. */
 void referral_check_unknown(const ProtobufCMessage *m, const char *path, ferrs_t *errs);
 
-/* The key that matches a carer without an NHS number: folded family name,
- * date of birth and postcode ("smith|1961-04-02|CM20AA"). Returns 0, or -1
- * if a part is missing. */
-int referral_match_key(const Carerhub__Referral *r, char *out, size_t outsz);
+/* Keys that tell one carer from another (referral_match.c). Names are
+ * folded: case, accents, spaces, hyphens and apostrophes do not count
+ * ("O'Brien-Smith" and "obrien smith" match; Siân and Sian match). */
+enum { REFERRAL_KEYS_MAX = 2 };
+/* The keys that join a carer without an NHS number on one side: folded
+ * family name, given name and date of birth, with the postcode
+ * ("smith\x1fann\x1f1961-04-02\x1fp:CM20AA") and with the phone number
+ * (digits only, +44 as 0). Returns how many (0 if a name or the date of
+ * birth is missing). */
+size_t referral_person_keys(const Carerhub__Carer *c, char keys[][512]);
+/* The NHS number and date of birth ("9434765919\x1f1961-04-02"); with dob
+ * NULL, the prefix every date of birth of that number shares. Returns 0, or
+ * -1 if a part is missing. */
+int referral_nhs_key(const char *nhs, const char *dob, char *out, size_t outsz);
+/* Folds a name for matching into out; returns its length. */
+size_t referral_fold_name(const char *in, char *out, size_t outsz);
+/* The carer as now known: each non-empty field of newer overwrites into's
+ * (created if NULL); a postcode that changes brings its address with it,
+ * or none, so that an old address never stands beside a new postcode. */
+void referral_carer_merge(Carerhub__Carer **into, const Carerhub__Carer *newer);
 
 /* --- rules (referral_rules.c) ------------------------------------------ */
 

@@ -192,7 +192,19 @@ static bool s_date(ferrs_t *e, const char *field, char **val, bool required, dat
     return true;
 }
 
-static void s_nhs(ferrs_t *e, const char *field, char **val, bool required)
+/* What a referrer can do about an NHS number that is nobody's: look it up
+ * on the person's record, or, where it may be left out, leave it out. */
+static const char *s_nhs_remedy(const char *field)
+{
+    if (strcmp(field, "carer.nhs_number") == 0)
+        return "check it on the carer's record, or leave it out";
+    return "check it on the patient's record";
+}
+
+/* An NHS number of ten digits, a check digit that matches, and a number
+ * that could be a person's. Only the digits are echoed back. */
+static void s_nhs(ferrs_t *e, const char *field, char **val, bool required,
+                  const referral_ctx_t *ctx)
 {
     char digits[NHS_NUMBER_MAX];
     if (!s_text(e, field, val, 20, required, false))
@@ -201,6 +213,22 @@ static void s_nhs(ferrs_t *e, const char *field, char **val, bool required)
     case NHS_OK:
         free(*val);
         *val = xstrdup(digits);
+        switch (nhs_number_range(digits)) {
+        case NHS_RANGE_ISSUED:
+            break;
+        case NHS_RANGE_REPEATED:
+            ferrs_add(e, field, "not_issued",
+                      "%s is not an NHS number issued to anyone (all ten digits are the same): %s",
+                      digits, s_nhs_remedy(field));
+            break;
+        case NHS_RANGE_TEST:
+            if (!ctx->test_nhs_numbers)
+                ferrs_add(e, field, "not_issued",
+                          "%s is not an NHS number issued to anyone (numbers from 999 000 0000 "
+                          "to 999 999 9999 are for testing only): %s",
+                          digits, s_nhs_remedy(field));
+            break;
+        }
         return;
     case NHS_FORMAT:
         ferrs_add(e, field, "format", "must be a 10-digit NHS number such as 943 476 5919");
@@ -303,7 +331,7 @@ static void s_carer(ferrs_t *e, Carerhub__Carer *c, const referral_ctx_t *ctx, d
     s_phone(e, "carer.phone", &c->phone, false);
     s_email(e, "carer.email", &c->email, false);
     s_text(e, "carer.language", &c->language, S_SHORT_MAX, false, false);
-    s_nhs(e, "carer.nhs_number", &c->nhs_number, false);
+    s_nhs(e, "carer.nhs_number", &c->nhs_number, false, ctx);
     s_choice(e, "carer.preferred_contact", &c->preferred_contact, false, contact);
     if (text_is_blank(c->phone) && text_is_blank(c->email) && text_is_blank(c->address))
         ferrs_add(e, "carer.phone", "required",
@@ -443,7 +471,7 @@ static void s_discharge(ferrs_t *e, Carerhub__DischargePart *d, const referral_c
                   "is required: the patient's NHS number and "
                   "expected discharge date");
     } else {
-        s_nhs(e, "patient.nhs_number", &p->nhs_number, true);
+        s_nhs(e, "patient.nhs_number", &p->nhs_number, true, ctx);
         s_date(e, "patient.expected_discharge", &p->expected_discharge, true, ctx->today - 30,
                ctx->today + 365, "is more than a year ahead",
                "is more than 30 days ago: refer recent discharges only", &day);

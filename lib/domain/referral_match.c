@@ -8,6 +8,7 @@
 
 #include "util/mem.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,22 +68,97 @@ static size_t s_fold(const char *in, char *out, size_t outsz)
     return n;
 }
 
-int referral_match_key(const Carerhub__Referral *r, char *out, size_t outsz)
+size_t referral_fold_name(const char *in, char *out, size_t outsz)
 {
-    char family[256], pc[16];
-    size_t j = 0;
-    const Carerhub__Carer *c = r->carer;
-    if (!c || !c->family_name || !c->date_of_birth || !c->postcode)
-        return -1;
-    if (s_fold(c->family_name, family, sizeof family) == 0)
-        return -1;
-    for (const char *p = c->postcode; *p && j + 1 < sizeof pc; p++)
+    return s_fold(in ? in : "", out, outsz);
+}
+
+/* A phone number as digits alone, a leading +44 (or 0044) read as 0:
+ * "+44 7700 900111" and "07700-900111" are the same number. */
+static size_t s_phone(const char *in, char *out, size_t outsz)
+{
+    size_t n = 0;
+    const char *p = in ? in : "";
+    while (*p == ' ')
+        p++;
+    if (strncmp(p, "+44", 3) == 0 || strncmp(p, "0044", 4) == 0) {
+        p += *p == '+' ? 3 : 4;
+        while (*p == ' ' || *p == '(' || *p == ')')
+            p++;
+        if (*p == '0') /* +44 (0)7700 ... */
+            p++;
+        if (n + 1 < outsz)
+            out[n++] = '0';
+    }
+    for (; *p && n + 1 < outsz; p++)
+        if (*p >= '0' && *p <= '9')
+            out[n++] = *p;
+    out[n] = '\0';
+    return n;
+}
+
+size_t referral_person_keys(const Carerhub__Carer *c, char keys[][512])
+{
+    char family[160], given[160], pc[16], phone[32];
+    size_t n = 0, j = 0;
+    if (!c || !c->date_of_birth || !*c->date_of_birth ||
+        s_fold(c->family_name ? c->family_name : "", family, sizeof family) == 0 ||
+        s_fold(c->given_name ? c->given_name : "", given, sizeof given) == 0)
+        return 0;
+    for (const char *p = c->postcode ? c->postcode : ""; *p && j + 1 < sizeof pc; p++)
         if (*p != ' ')
-            pc[j++] = *p;
+            pc[j++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
     pc[j] = '\0';
-    if (snprintf(out, outsz, "%s|%s|%s", family, c->date_of_birth, pc) >= (int)outsz)
+    if (pc[0])
+        snprintf(keys[n++], 512, "%s\x1f%s\x1f%.10s\x1fp:%s", family, given, c->date_of_birth, pc);
+    if (s_phone(c->phone, phone, sizeof phone) >= 6)
+        snprintf(keys[n++], 512, "%s\x1f%s\x1f%.10s\x1ft:%s", family, given, c->date_of_birth,
+                 phone);
+    return n;
+}
+
+int referral_nhs_key(const char *nhs, const char *dob, char *out, size_t outsz)
+{
+    if (!nhs || !*nhs || strlen(nhs) > 16 || (dob && !*dob))
+        return -1;
+    if (snprintf(out, outsz, "%s\x1f%.10s", nhs, dob ? dob : "") >= (int)outsz)
         return -1;
     return 0;
+}
+
+static bool s_set(const char *s)
+{
+    return s && *s;
+}
+
+static void s_take(char **into, const char *from)
+{
+    free(*into);
+    *into = s_set(from) ? xstrdup(from) : NULL;
+}
+
+void referral_carer_merge(Carerhub__Carer **into, const Carerhub__Carer *newer)
+{
+    Carerhub__Carer *c = *into;
+    const ProtobufCMessageDescriptor *d = &carerhub__carer__descriptor;
+    bool moved;
+    if (!newer)
+        return;
+    if (!c) {
+        c = *into = xmalloc(sizeof *c);
+        carerhub__carer__init(c);
+    }
+    moved = s_set(newer->postcode) &&
+            !(s_set(c->postcode) && strcmp(c->postcode, newer->postcode) == 0);
+    if (moved)
+        s_take(&c->address, newer->address);
+    /* Every field of Carer is a string. */
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        char **to = (char **)((char *)c + d->fields[i].offset);
+        char *const *from = (char *const *)((const char *)newer + d->fields[i].offset);
+        if (d->fields[i].type == PROTOBUF_C_TYPE_STRING && s_set(*from))
+            s_take(to, *from);
+    }
 }
 
 int referral_carer_age(const Carerhub__Referral *r)

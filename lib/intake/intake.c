@@ -6,6 +6,7 @@
 
 #include "domain/referral.h"
 #include "util/clock.h"
+#include "util/date.h"
 #include "util/file.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -40,13 +41,16 @@ void intake_reply_error(intake_t *in, const wire_peer_t *peer, uint64_t corr, bo
         log_debug("reply not sent: %s", zmq_strerror(errno));
 }
 
-void intake_reply_submit(intake_t *in, const wire_peer_t *peer, uint64_t corr, bool has_corr,
-                         Carerhub__SubmitReply__Status status, const char *id, const ferrs_t *errs)
+/* A submission's answer. For a resend, already_at is when its referral was
+ * first accepted, said in the first notice; else NULL. */
+static void s_reply_submit(intake_t *in, const wire_peer_t *peer, uint64_t corr, bool has_corr,
+                           Carerhub__SubmitReply__Status status, const char *id,
+                           const ferrs_t *errs, const int64_t *already_at)
 {
     Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
     Carerhub__SubmitReply rep = CARERHUB__SUBMIT_REPLY__INIT;
     Carerhub__FieldError *fe = NULL, **fep = NULL;
-    char *notice = (char *)in->kind->notice;
+    char again[DATE_WHEN_STRLEN + 80], when[DATE_WHEN_STRLEN], *notices[2];
 
     rep.has_status = true;
     rep.status = status;
@@ -64,15 +68,34 @@ void intake_reply_submit(intake_t *in, const wire_peer_t *peer, uint64_t corr, b
         rep.n_errors = errs->n;
         rep.errors = fep;
     }
-    if (notice && status == CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED) {
-        rep.n_notices = 1;
-        rep.notices = &notice;
+    if (already_at && status == CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED) {
+        date_format_when(*already_at, when);
+        snprintf(again, sizeof again, "already accepted on %s; nothing new was sent", when);
+        rep.has_already_accepted_at = true;
+        rep.already_accepted_at = *already_at;
+        notices[rep.n_notices++] = again;
     }
+    if (in->kind->notice && status == CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED)
+        notices[rep.n_notices++] = (char *)in->kind->notice;
+    rep.notices = rep.n_notices ? notices : NULL;
     env.body_case = CARERHUB__ENVELOPE__BODY_SUBMIT_REPLY;
     env.submit_reply = &rep;
     intake_reply(in, peer, corr, has_corr, &env);
     free(fe);
     free(fep);
+}
+
+void intake_reply_submit(intake_t *in, const wire_peer_t *peer, uint64_t corr, bool has_corr,
+                         Carerhub__SubmitReply__Status status, const char *id, const ferrs_t *errs)
+{
+    s_reply_submit(in, peer, corr, has_corr, status, id, errs, NULL);
+}
+
+void intake_reply_resend(intake_t *in, const wire_peer_t *peer, uint64_t corr, bool has_corr,
+                         const char *id, int64_t first_at)
+{
+    s_reply_submit(in, peer, corr, has_corr, CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED, id, NULL,
+                   &first_at);
 }
 
 /* Reads what submitters sent, up to one batch. */
@@ -119,6 +142,15 @@ static void s_drain_front(intake_t *in, intake_batch_t *b)
 
 /* --- life cycle ----------------------------------------------------------- */
 
+/* A hub that takes test NHS numbers is a training hub: say so, so that a
+ * hub in service set so by mistake shows in its log. */
+static void s_note_test_numbers(const intake_t *in)
+{
+    if (in->conf->referrals.test_nhs_numbers)
+        log_warn("referrals.test_nhs_numbers is true: NHS numbers of the test range "
+                 "(999 000 0000 to 999 999 9999) are accepted, as on a training hub");
+}
+
 static void s_reload(intake_t *in)
 {
     route_t *rt = NULL;
@@ -138,6 +170,7 @@ static void s_reload(intake_t *in)
     daemon_open_pcdb(in->conf, &in->pcdb);
     secure_reload(in->sec, c);
     log_info("configuration reloaded");
+    s_note_test_numbers(in);
 }
 
 /* The socket submitters and operators talk to. */
@@ -175,7 +208,7 @@ static void s_step(intake_t *in, intake_batch_t *batch)
     intake_check_retry(in);
     now = clock_mono_ms();
     if (now >= in->next_prune) {
-        intake_prune_tokens(in);
+        intake_prune(in);
         in->next_prune = now + 3600 * 1000;
     }
 }
@@ -209,20 +242,24 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     log_info("taking %s referrals on %s; spool %s (ids %s-%s-N)",
              referral_source_name(kind->source), in.ic->endpoint, dir,
              referral_id_prefix(kind->source), in.epoch);
+    s_note_test_numbers(&in);
 
     memset(&batch, 0, sizeof batch);
     batch.in = &in;
     batch.tokens = smap_new();
+    batch.resends = smap_new();
     while (!daemon_stopping())
         s_step(&in, &batch);
     /* Stopping: answer what was taken, keep the rest for next time. */
     intake_drain_back(&in);
     intake_commit(&in, &batch);
     intake_store_audit(&in);
-    log_info("stopping: %lu accepted, %lu rejected, %lu unavailable, %lu acknowledged by the "
-             "router, %zu in flight (kept in the spool)",
-             in.accepted, in.rejected, in.unavailable, in.acked, smap_count(in.inflight));
+    log_info("stopping: %lu accepted, %lu resend(s) recognised, %lu rejected, %lu unavailable, %lu "
+             "acknowledged by the router, %zu in flight (kept in the spool)",
+             in.accepted, in.resent, in.rejected, in.unavailable, in.acked,
+             smap_count(in.inflight));
     smap_destroy(&batch.tokens);
+    smap_destroy(&batch.resends);
     free(batch.items);
     smap_destroy(&in.inflight);
     secure_unwatch(in.sec);

@@ -5,7 +5,10 @@
  * spool (a batch per commit, fully synced) and only then answers
  * "accepted". It forwards the spool to the router over a DEALER socket and
  * deletes each referral once the router acknowledges it, resending with
- * backoff until it does. A restart resumes from the spool.
+ * backoff until it does. A restart resumes from the spool. The same
+ * referral sent again by the same submitter (under any token, within
+ * referrals.resend_window_days) is answered with the id it was first given,
+ * and spooled no second time.
  *
  * Each intake daemon is a thin main that describes its source.
  */

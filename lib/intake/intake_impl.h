@@ -2,8 +2,8 @@
  * Inside the intake engine: the state its parts share. intake.c runs the
  * loop and answers submitters; intake_spool.c keeps the spool (batches,
  * commits, ids, status queries); intake_submit.c judges a submission
- * (checks, scope, tokens); intake_forward.c forwards the spool and the audit
- * records to the router and deletes what it acknowledges.
+ * (checks, scope, tokens, resends); intake_forward.c forwards the spool and
+ * the audit records to the router and deletes what it acknowledges.
  */
 #ifndef CARERHUB_INTAKE_IMPL_H
 #define CARERHUB_INTAKE_IMPL_H
@@ -26,11 +26,14 @@
 #define INTAKE_FORWARD_MAX_REFS  WIRE_FORWARD_MAX
 #define INTAKE_FORWARD_MAX_BYTES (2u << 20)
 #define INTAKE_TOKEN_MAX         128
-#define INTAKE_TOKEN_KEEP_MS     (7LL * 24 * 3600 * 1000)
+#define INTAKE_DAY_MS            (24LL * 3600 * 1000)
+#define INTAKE_TOKEN_KEEP_MS     (7 * INTAKE_DAY_MS)
 #define INTAKE_DIGEST            16
+#define INTAKE_RESEND_KEY        (PARTICIPANT_ID_MAX + 2 + 2 * INTAKE_DIGEST)
 
-/* The spool's tables, in the order of intake_dbs. */
-enum { INTAKE_DB_SPOOL, INTAKE_DB_TOKENS, INTAKE_DB_META, INTAKE_DB_AUDIT };
+/* The spool's tables, in the order of intake_dbs. tokens and resends hold
+ * TokenEntry records (proto/store.proto says their keys). */
+enum { INTAKE_DB_SPOOL, INTAKE_DB_TOKENS, INTAKE_DB_META, INTAKE_DB_AUDIT, INTAKE_DB_RESENDS };
 extern const char *const intake_dbs[];
 
 typedef struct {
@@ -53,7 +56,7 @@ typedef struct {
     int64_t last_progress;
     int64_t retry_ms;
     int64_t next_prune;
-    unsigned long accepted, rejected, unavailable, forwarded, acked, bad;
+    unsigned long accepted, rejected, unavailable, forwarded, acked, bad, resent;
 } intake_t;
 
 /* A submission accepted into the batch being gathered. */
@@ -64,9 +67,11 @@ typedef struct {
     Carerhub__Envelope *env; /* owned: the request */
     uint64_t seq;
     char id[48];
-    int same_as; /* index of an earlier item with the same token, or -1 */
+    int same_as; /* index of an earlier item with the same token or referral, or -1 */
+    bool again;  /* same_as is the same referral under another token: a resend */
     uint8_t digest[INTAKE_DIGEST];
     char tkey[INTAKE_TOKEN_MAX + 100]; /* "" without a token */
+    char rkey[INTAKE_RESEND_KEY];      /* "" when resends are not recognised */
 } intake_item_t;
 
 /* Submissions gathered for one commit. */
@@ -74,7 +79,8 @@ typedef struct {
     intake_t *in;
     intake_item_t *items;
     size_t n, cap;
-    smap_t *tokens; /* token -> item index, within the batch */
+    smap_t *tokens;  /* token key -> item index, within the batch */
+    smap_t *resends; /* resend key -> item index, within the batch */
     uint64_t last_seq;
 } intake_batch_t;
 
@@ -86,6 +92,10 @@ void intake_reply_error(intake_t *in, const wire_peer_t *peer, uint64_t corr, bo
                         const char *code, const char *message);
 void intake_reply_submit(intake_t *in, const wire_peer_t *peer, uint64_t corr, bool has_corr,
                          Carerhub__SubmitReply__Status status, const char *id, const ferrs_t *errs);
+/* Answers a resend of a referral accepted at first_at (unix ms) as id:
+ * accepted, with a notice that says when, and that nothing new was sent. */
+void intake_reply_resend(intake_t *in, const wire_peer_t *peer, uint64_t corr, bool has_corr,
+                         const char *id, int64_t first_at);
 
 /* intake_spool.c */
 /* Opens the spool in dir and reads its epoch and numbering; exits when it
@@ -102,12 +112,13 @@ void intake_commit(intake_t *in, intake_batch_t *b);
 void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *env);
 
 /* intake_submit.c */
-/* Judges a submission: answered at once when refused or a resend, else
- * added to the batch. Takes ownership of env. */
+/* Judges a submission: answered at once when refused or a resend of what
+ * is already spooled, else added to the batch. Takes ownership of env. */
 void intake_submit(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,
                    Carerhub__Envelope *env);
-/* Forgets tokens older than INTAKE_TOKEN_KEEP_MS. */
-void intake_prune_tokens(intake_t *in);
+/* Forgets tokens older than INTAKE_TOKEN_KEEP_MS, and referrals accepted
+ * longer ago than referrals.resend_window_days (all of them at 0). */
+void intake_prune(intake_t *in);
 
 /* intake_forward.c */
 /* (Re)opens the socket to the router. */

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-const char *const intake_dbs[] = {"spool", "tokens", "meta", "audit", NULL};
+const char *const intake_dbs[] = {"spool", "tokens", "meta", "audit", "resends", NULL};
 
 /* The sequence number of one of our referral ids, or 0 if it is not ours. */
 uint64_t intake_seq_of(const intake_t *in, const char *id)
@@ -113,6 +113,29 @@ void intake_spool_open(intake_t *in, const char *dir)
     }
 }
 
+/* A TokenEntry under key in table db: the id given, and when. */
+static int s_put_entry(MDB_txn *txn, intake_t *in, size_t db, const char *key, const char *id,
+                       int64_t at, const uint8_t *digest)
+{
+    Carerhub__TokenEntry t = CARERHUB__TOKEN_ENTRY__INIT;
+    uint8_t buf[128];
+    MDB_val k = store_val(key), v;
+    t.referral_id = (char *)id;
+    t.has_at = true;
+    t.at = at;
+    if (digest) {
+        t.has_digest = true;
+        t.digest.len = INTAKE_DIGEST;
+        t.digest.data = (uint8_t *)digest;
+    }
+    CH_ASSERT(carerhub__token_entry__get_packed_size(&t) <= sizeof buf);
+    v.mv_size = carerhub__token_entry__pack(&t, buf);
+    v.mv_data = buf;
+    return mdb_put(txn, store_dbi(in->store, db), &k, &v, 0);
+}
+
+/* The batch's referrals, their tokens and their resend keys, in one
+ * transaction: a resend is recognised exactly when its first is spooled. */
 static int s_write_batch(MDB_txn *txn, void *arg)
 {
     intake_batch_t *b = arg;
@@ -142,21 +165,12 @@ static int s_write_batch(MDB_txn *txn, void *arg)
             rc = mdb_put(txn, store_dbi(in->store, INTAKE_DB_SPOOL), &k, &v, 0);
         if (rc)
             return rc;
-        if (it->tkey[0]) {
-            Carerhub__TokenEntry t = CARERHUB__TOKEN_ENTRY__INIT;
-            uint8_t tbuf[128];
-            MDB_val tk = store_val(it->tkey), tv;
-            t.referral_id = it->id;
-            t.has_at = true;
-            t.at = now;
-            t.has_digest = true;
-            t.digest.len = INTAKE_DIGEST;
-            t.digest.data = it->digest;
-            tv.mv_size = carerhub__token_entry__pack(&t, tbuf);
-            tv.mv_data = tbuf;
-            if ((rc = mdb_put(txn, store_dbi(in->store, INTAKE_DB_TOKENS), &tk, &tv, 0)) != 0)
-                return rc;
-        }
+        if (it->tkey[0] &&
+            (rc = s_put_entry(txn, in, INTAKE_DB_TOKENS, it->tkey, it->id, now, it->digest)) != 0)
+            return rc;
+        if (it->rkey[0] && (rc = s_put_entry(txn, in, INTAKE_DB_RESENDS, it->rkey, it->id,
+                                             req->referral->received_at, NULL)) != 0)
+            return rc;
     }
     {
         MDB_val k = store_val("seq"), v = {8, key};
@@ -172,6 +186,8 @@ static void s_batch_clear(intake_batch_t *b)
     b->n = 0;
     smap_destroy(&b->tokens);
     b->tokens = smap_new();
+    smap_destroy(&b->resends);
+    b->resends = smap_new();
 }
 
 /* Commits the batch, then answers every submitter in it. */
@@ -188,13 +204,19 @@ void intake_commit(intake_t *in, intake_batch_t *b)
     }
     for (size_t i = 0; i < b->n; i++) {
         intake_item_t *it = &b->items[i];
-        const char *id = it->same_as >= 0 ? b->items[it->same_as].id : it->id;
-        if (rc == 0) {
+        const intake_item_t *first = it->same_as >= 0 ? &b->items[it->same_as] : it;
+        const Carerhub__Referral *r = first->env->submit->referral;
+        if (rc == 0 && it->again) {
+            intake_reply_resend(in, &it->peer, it->corr, it->has_corr, first->id, r->received_at);
+            in->resent++;
+            log_info("resend of %s from %s recognised: answered with its id, nothing spooled",
+                     first->id, r->submitted_by);
+        } else if (rc == 0) {
             intake_reply_submit(in, &it->peer, it->corr, it->has_corr,
-                                CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED, id, NULL);
+                                CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED, first->id, NULL);
             if (it->same_as < 0) {
                 in->accepted++;
-                log_info("accepted %s", id);
+                log_info("accepted %s", first->id);
             }
         } else {
             intake_reply_submit(in, &it->peer, it->corr, it->has_corr,

@@ -1,7 +1,10 @@
 /*
  * Judging a submission: see intake_impl.h. The key decides what may be
  * submitted here and for whom; the referral is checked against the rules of
- * its source; a token makes a resend harmless, for its own submitter only.
+ * its source; a token makes a resend harmless, for its own submitter only;
+ * and so does sending the same referral again, with any token or none,
+ * within referrals.resend_window_days: it is answered with the id it was
+ * given, and nothing new is spooled.
  */
 #include "intake/intake_impl.h"
 
@@ -23,6 +26,17 @@
 static void s_token_key(const participant_t *who, const char *token, char *out, size_t outsz)
 {
     snprintf(out, outsz, "%s\n%s", who->id, token);
+}
+
+/* A referral sent again is the submitter's own too: the same card from two
+ * practices is two referrals. Keys of the resends table and of a batch's
+ * resend map are "<participant id>\n<digest in hex>". */
+static void s_resend_key(const participant_t *who, const uint8_t digest[INTAKE_DIGEST], char *out,
+                         size_t outsz)
+{
+    char hex[2 * INTAKE_DIGEST + 1];
+    sodium_bin2hex(hex, sizeof hex, digest, INTAKE_DIGEST);
+    snprintf(out, outsz, "%s\n%s", who->id, hex);
 }
 
 /* What a resend must repeat: a digest of the referral as checked. */
@@ -100,6 +114,7 @@ static void s_check(intake_t *in, const participant_t *who, const char *actor,
     memset(&ctx, 0, sizeof ctx);
     ctx.today = date_today();
     ctx.geo = route_geo(in->rt);
+    ctx.test_nhs_numbers = in->conf->referrals.test_nhs_numbers;
     if (in->pcdb) {
         ctx.unit = pcdb_lookup;
         ctx.unit_arg = in->pcdb;
@@ -182,6 +197,62 @@ static bool s_resent(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,
     return true;
 }
 
+/* The id of a referral this submitter's key sent before, and when it was
+ * accepted, from the spool's resends table: only if within the window. */
+static bool s_resend_known(intake_t *in, const char *rkey, char *id, size_t idsz, int64_t *at)
+{
+    int64_t cutoff = clock_now_ms() - in->conf->referrals.resend_window_days * INTAKE_DAY_MS;
+    MDB_txn *txn;
+    MDB_val k = store_val(rkey), v;
+    bool found = false;
+    if (store_read(in->store, &txn) != 0)
+        return false;
+    if (mdb_get(txn, store_dbi(in->store, INTAKE_DB_RESENDS), &k, &v) == 0) {
+        Carerhub__TokenEntry *t = carerhub__token_entry__unpack(NULL, v.mv_size, v.mv_data);
+        if (t && t->referral_id && t->has_at && t->at >= cutoff) {
+            snprintf(id, idsz, "%s", t->referral_id);
+            *at = t->at;
+            found = true;
+        }
+        if (t)
+            carerhub__token_entry__free_unpacked(t, NULL);
+    }
+    mdb_txn_abort(txn);
+    return found;
+}
+
+/* The same referral again from the same submitter, under another token or
+ * none: answered with the first one's id, from the batch it is in or from
+ * the resends table. Returns true when the submission was answered or
+ * queued so; else rkey is its resend key ("" when resends are not
+ * recognised). */
+static bool s_again(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,
+                    Carerhub__Envelope *env, const participant_t *who,
+                    const uint8_t digest[INTAKE_DIGEST], char rkey[INTAKE_RESEND_KEY])
+{
+    char known[64];
+    uint64_t item;
+    int64_t at;
+    rkey[0] = '\0';
+    if (in->conf->referrals.resend_window_days <= 0)
+        return false;
+    s_resend_key(who, digest, rkey, INTAKE_RESEND_KEY);
+    if (smap_get(b->resends, rkey, &item)) {
+        intake_item_t *it = intake_batch_add(b, peer, env);
+        it->same_as = (int)item;
+        it->again = true;
+        return true;
+    }
+    if (!s_resend_known(in, rkey, known, sizeof known, &at))
+        return false;
+    in->resent++;
+    log_info("resend of %s from %s recognised: answered with its id, nothing spooled", known,
+             who->id);
+    intake_reply_resend(in, peer, env->corr, env->has_corr, known, at);
+    carerhub__envelope__free_unpacked(env, NULL);
+    return true;
+}
+
 /* Takes ownership of env. */
 void intake_submit(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,
                    Carerhub__Envelope *env)
@@ -190,7 +261,7 @@ void intake_submit(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,
     Carerhub__Referral *r = req->referral;
     const participant_t *who = secure_peer(in->sec, peer);
     ferrs_t errs = FERRS_INIT;
-    char day[DATE_STRLEN], actor[80], tkey[INTAKE_TOKEN_MAX + 100];
+    char day[DATE_STRLEN], actor[80], tkey[INTAKE_TOKEN_MAX + 100], rkey[INTAKE_RESEND_KEY];
     uint8_t digest[INTAKE_DIGEST];
     intake_item_t *it;
 
@@ -223,6 +294,8 @@ void intake_submit(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,
         if (s_resent(in, b, peer, env, tkey, digest))
             return;
     }
+    if (s_again(in, b, peer, env, who, digest, rkey))
+        return;
 
     /* Stamp what the hub, not the submitter, decides. */
     r->has_received_at = true;
@@ -242,23 +315,31 @@ void intake_submit(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,
         snprintf(it->tkey, sizeof it->tkey, "%s", tkey);
         smap_put(b->tokens, tkey, b->n - 1);
     }
+    if (rkey[0]) {
+        snprintf(it->rkey, sizeof it->rkey, "%s", rkey);
+        smap_put(b->resends, rkey, b->n - 1);
+    }
 }
 
-/* --- tokens ------------------------------------------------------------- */
+/* --- pruning ------------------------------------------------------------- */
 
-static int s_prune_tokens(MDB_txn *txn, void *arg)
+typedef struct {
+    intake_t *in;
+    size_t db;
+    int64_t cutoff; /* entries from before this go */
+} s_prune_t;
+
+static int s_prune_one(MDB_txn *txn, const s_prune_t *p)
 {
-    intake_t *in = arg;
     MDB_cursor *cur;
     MDB_val k, v;
-    int64_t cutoff = clock_now_ms() - INTAKE_TOKEN_KEEP_MS;
     int rc, n = 0;
-    if ((rc = mdb_cursor_open(txn, store_dbi(in->store, INTAKE_DB_TOKENS), &cur)) != 0)
+    if ((rc = mdb_cursor_open(txn, store_dbi(p->in->store, p->db), &cur)) != 0)
         return rc;
     rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     while (rc == 0 && n < 100000) {
         Carerhub__TokenEntry *t = carerhub__token_entry__unpack(NULL, v.mv_size, v.mv_data);
-        bool old = !t || t->at < cutoff;
+        bool old = !t || t->at < p->cutoff;
         if (t)
             carerhub__token_entry__free_unpacked(t, NULL);
         if (old && (rc = mdb_cursor_del(cur, 0)) != 0)
@@ -270,9 +351,24 @@ static int s_prune_tokens(MDB_txn *txn, void *arg)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-void intake_prune_tokens(intake_t *in)
+static int s_prune(MDB_txn *txn, void *arg)
 {
-    int rc = store_write(in->store, s_prune_tokens, in);
+    const s_prune_t *p = arg;
+    int rc = 0;
+    for (size_t i = 0; i < 2 && rc == 0; i++)
+        rc = s_prune_one(txn, &p[i]);
+    return rc;
+}
+
+void intake_prune(intake_t *in)
+{
+    int64_t now = clock_now_ms();
+    /* At 0 days nothing is recognised, so nothing need be kept. */
+    s_prune_t p[2] = {
+        {in, INTAKE_DB_TOKENS, now - INTAKE_TOKEN_KEEP_MS},
+        {in, INTAKE_DB_RESENDS, now - in->conf->referrals.resend_window_days * INTAKE_DAY_MS},
+    };
+    int rc = store_write(in->store, s_prune, p);
     if (rc != 0)
-        log_warn("cannot prune old tokens: %s", store_strerror(rc));
+        log_warn("cannot prune old tokens and resends: %s", store_strerror(rc));
 }

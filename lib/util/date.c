@@ -4,6 +4,7 @@
  */
 #include "util/date.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -105,6 +106,21 @@ date_t date_today(void)
     return date_of_ms((int64_t)time(NULL) * 1000);
 }
 
+void date_format_when(int64_t unix_ms, char *out)
+{
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
+    time_t t = (time_t)(unix_ms / 1000);
+    struct tm tm;
+    if (!localtime_r(&t, &tm)) {
+        snprintf(out, DATE_WHEN_STRLEN, "an unknown time");
+        return;
+    }
+    snprintf(out, DATE_WHEN_STRLEN, "%d %s %d at %02d:%02d", tm.tm_mday, months[tm.tm_mon % 12],
+             tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
+}
+
 int date_age(date_t dob, date_t on)
 {
     int by, bm, bd, oy, om, od, age;
@@ -117,4 +133,13 @@ int date_age(date_t dob, date_t on)
     if (om < bm || (om == bm && od < bd))
         age--;
     return age;
+}
+
+date_t date_birthday(date_t dob, int age)
+{
+    int y, m, d;
+    date_to_ymd(dob, &y, &m, &d);
+    if (!date_valid_ymd(y + age, m, d))
+        return date_from_ymd(y + age, 3, 1); /* 29 February, common year */
+    return date_from_ymd(y + age, m, d);
 }

@@ -1,7 +1,7 @@
 /*
  * Calendar dates as whole days since 1970-01-01 (proleptic Gregorian), the
  * strict YYYY-MM-DD form used in referrals, "today" in the hub's local time,
- * and ages in whole years.
+ * a moment as a person reads it, and ages in whole years.
  */
 #ifndef CARERHUB_DATE_H
 #define CARERHUB_DATE_H
@@ -11,7 +11,8 @@
 
 typedef int32_t date_t;
 
-#define DATE_STRLEN 11 /* "YYYY-MM-DD" and NUL */
+#define DATE_STRLEN      11 /* "YYYY-MM-DD" and NUL */
+#define DATE_WHEN_STRLEN 40 /* "30 September 2026 at 14:03" and NUL, with room */
 
 bool date_valid_ymd(int y, int m, int d);
 date_t date_from_ymd(int y, int m, int d);
@@ -27,9 +28,18 @@ void date_format(date_t day, char *out);
 date_t date_of_ms(int64_t unix_ms);
 date_t date_today(void);
 
+/* A unix time in milliseconds as a person reads it, in local time:
+ * "1 December 2026 at 14:03" (English month names, whatever the locale).
+ * Writes at most DATE_WHEN_STRLEN bytes into out. */
+void date_format_when(int64_t unix_ms, char *out);
+
 /* Age in whole years on day `on` of someone born on `dob`. Someone born on 29
  * February becomes a year older on 1 March in years without one. Negative if
  * `on` is before `dob`. */
 int date_age(date_t dob, date_t on);
+
+/* The day someone born on dob turns age: 29 February in a common year is
+ * 1 March. */
+date_t date_birthday(date_t dob, int age);
 
 #endif

@@ -6,6 +6,10 @@
  *
  * Submissions are pipelined on one connection; each carries a random token
  * so that resending after a lost answer cannot make a second referral.
+ * Sending a file again later is safe too: a referral the intake already
+ * accepted from this key (within referrals.resend_window_days) is answered
+ * with its id, "accepted <referral-id> (already accepted on ...; nothing
+ * new was sent)", and goes nowhere.
  */
 #include "cli.h"
 
@@ -17,6 +21,7 @@
 #include "util/clock.h"
 #include "util/file.h"
 #include "util/mem.h"
+#include "wire/pbjson.h"
 #include "wire/wire.h"
 
 #include <errno.h>
@@ -50,8 +55,10 @@ typedef struct {
     s_state_t state;
     int64_t sent_at;
     char *id;
+    bool already;       /* accepted before: nothing new was sent */
+    int64_t already_at; /* when it was first accepted */
     ferrs_t errs;
-    char **notices;
+    char **notices; /* an already accepted one's first says so */
     size_t nnotices;
 } s_doc_t;
 
@@ -166,6 +173,8 @@ static void s_take_reply(s_doc_t *d, const Carerhub__Envelope *env)
     case CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED:
         d->state = S_ACCEPTED;
         d->id = xstrdup(r->referral_id ? r->referral_id : "");
+        d->already = r->has_already_accepted_at && d->nnotices > 0;
+        d->already_at = r->already_accepted_at;
         break;
     case CARERHUB__SUBMIT_REPLY__STATUS__REJECTED:
         d->state = S_REJECTED;
@@ -253,7 +262,8 @@ static int s_send_all(const char *endpoint, const clnt_keys_t *keys, s_docs_t *d
 
 /* One line of JSON per document: where it came from, what became of it
  * (accepted, rejected, refused, unavailable, unanswered), who judged it
- * (this client or the intake) and every problem with its field and code. */
+ * (this client or the intake), when it was first accepted if it had been
+ * before (already_accepted_at), and every problem with its field and code. */
 static void s_print_json(const s_doc_t *doc, const char *name)
 {
     static const char *const states[] = {"unanswered",  "unanswered", "accepted", "rejected",
@@ -267,6 +277,10 @@ static void s_print_json(const s_doc_t *doc, const char *name)
     if (doc->id) {
         buf_adds(&b, ",\"referral_id\":");
         buf_json_str(&b, doc->id);
+    }
+    if (doc->already) {
+        buf_adds(&b, ",\"already_accepted_at\":");
+        pbjson_time(&b, doc->already_at);
     }
     buf_adds(&b, ",\"errors\":[");
     for (size_t j = 0; j < doc->errs.n; j++) {
@@ -297,7 +311,8 @@ static void s_report(const s_doc_t *doc, bool json, bool said, int unreached, Ca
         s_print_json(doc, name);
         return;
     }
-    for (size_t j = 0; j < doc->nnotices; j++)
+    /* An already accepted one's first notice goes with its id. */
+    for (size_t j = doc->already ? 1 : 0; j < doc->nnotices; j++)
         cli_print(stderr, "%s#%zu: notice: %s", name, doc->doc, doc->notices[j]);
     switch (doc->state) {
     case S_PENDING:
@@ -308,7 +323,10 @@ static void s_report(const s_doc_t *doc, bool json, bool said, int unreached, Ca
                       referral_source_name(src));
         break;
     case S_ACCEPTED:
-        cli_print(stdout, "accepted %s", doc->id);
+        if (doc->already)
+            cli_print(stdout, "accepted %s (%s)", doc->id, doc->notices[0]);
+        else
+            cli_print(stdout, "accepted %s", doc->id);
         break;
     case S_REJECTED:
     case S_LOCAL:
@@ -418,6 +436,7 @@ int cli_submit(cli_t *cli, int argc, char **argv)
     endpoint = hubconf_intake(conf, intake)->endpoint;
     memset(&ctx, 0, sizeof ctx);
     ctx.today = date_today();
+    ctx.test_nhs_numbers = conf->referrals.test_nhs_numbers;
     rt = route_load(conf->routing, &d);
     diag_free(&d);
     ctx.geo = rt ? route_geo(rt) : NULL;

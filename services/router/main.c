@@ -17,6 +17,8 @@
 #include <string.h>
 #include <zmq.h>
 
+#define S_BIRTHDAYS_MS (60 * 60 * 1000) /* how often the 18th birthdays are checked */
+
 static void s_reload(router_t *r)
 {
     route_t *rt = NULL;
@@ -41,6 +43,7 @@ int main(int argc, char **argv)
 {
     router_t *r = xcalloc(1, sizeof *r);
     char *dir;
+    int64_t birthdays_at;
 
     daemon_parse_args(argc, argv, "carerhub-router", "", NULL, NULL, NULL, &r->args);
     r->conf = daemon_load_conf(&r->args);
@@ -61,6 +64,10 @@ int main(int argc, char **argv)
              route_area(r->rt), r->conf->router.intake_endpoint, r->conf->router.delivery_endpoint,
              r->conf->router.control_endpoint, dir, (unsigned long long)r->next_case);
 
+    /* Young carers' cases move on the 18th birthday: checked now, for
+     * any birthday while the router was stopped, and then every hour. */
+    router_turns_18(r, date_today());
+    birthdays_at = clock_mono_ms();
     while (!daemon_stopping()) {
         zmq_pollitem_t items[10] = {{r->intake_sock, 0, ZMQ_POLLIN, 0},
                                     {r->delivery_sock, 0, ZMQ_POLLIN, 0},
@@ -77,6 +84,10 @@ int main(int argc, char **argv)
         router_store_events(r);
         router_deliver_send(r);
         router_deliver_timers(r);
+        if (clock_mono_ms() - birthdays_at >= S_BIRTHDAYS_MS) {
+            router_turns_18(r, date_today());
+            birthdays_at = clock_mono_ms();
+        }
     }
     log_info("stopping: %lu referral(s) taken, %lu resent and already held, %lu parked, "
              "%lu bad message(s)",

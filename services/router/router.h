@@ -19,6 +19,7 @@
 #include "daemon/secure.h"
 #include "domain/pcdb.h"
 #include "domain/route.h"
+#include "util/date.h"
 #include "store.pb-c.h"
 #include "store/store.h"
 #include "util/smap.h"
@@ -31,8 +32,9 @@
 #define ROUTER_DBS(X)                                                                              \
     X(DB_REFERRALS, "referrals") /* referral id -> ReferralRecord */                               \
     X(DB_CASES, "cases")         /* case id -> CaseRecord */                                       \
-    X(DB_BY_NHS, "by_nhs")       /* NHS number -> case id */                                       \
-    X(DB_BY_KEY, "by_key")       /* carer match key -> case id */                                  \
+    X(DB_BY_NHS, "by_nhs_dob")   /* NHS number US date of birth -> case id */                      \
+    X(DB_BY_PERSON, "by_person") /* names, birth, postcode or phone -> case id, "*" if several */  \
+    X(DB_TURNS_18, "turns_18")   /* YYYY-MM-DD US case id -> "": young carers' cases to move */    \
     X(DB_OUTBOX, "outbox")       /* provider NUL seq -> OutboxEntry */                             \
     X(DB_AUDIT, "audit")         /* seq -> AuditRecord */                                          \
     X(DB_PARKED, "parked")       /* referral id -> ParkedEntry */                                  \
@@ -168,6 +170,55 @@ size_t router_outbox_key(const char *provider, uint64_t seq, uint8_t *out, size_
 /* Reads a stored record: returns a new message or NULL if absent. */
 Carerhub__ReferralRecord *router_get_referral(router_t *r, MDB_txn *txn, const char *id);
 Carerhub__CaseRecord *router_get_case(router_t *r, MDB_txn *txn, const char *id);
+
+/* --- who the carer is (router_match.c) --------------------------------- */
+
+#define ROUTER_MATCH_MAX 8
+
+typedef struct {
+    Carerhub__CaseRecord *found;            /* the carer's open case, or NULL: a new one */
+    char previous[64];                      /* else the carer's closed case, if any */
+    char conflict[256];                     /* why a new case is flagged identity_conflict */
+    char conflicting[ROUTER_MATCH_MAX][64]; /* cases to flag with it */
+    size_t nconflicting;
+} router_match_t;
+
+/* Finds the case of the carer, by the rules at the top of router_match.c. */
+int router_match(router_t *r, MDB_txn *txn, const Carerhub__Carer *carer, router_match_t *m);
+void router_match_free(router_match_t *m);
+/* Indexes case c under the NHS number and the person keys of carer (one
+ * referral's), inside a write transaction. */
+int router_index(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
+                 const Carerhub__Carer *carer);
+
+/* --- a case over time (router_case.c) ---------------------------------- */
+
+/* Opens a new case (numbered next) for the carer of m, at now. */
+Carerhub__CaseRecord *router_case_open(router_t *r, const router_match_t *m, int64_t now);
+/* Routes case c again for a referral of source src on day `on`, with the
+ * carer as now known: the same organisation keeps the case (its routing
+ * explained anew); another one takes it over (transfer_out to the old,
+ * transfer_in to the new, both of the case's next version). A referral that
+ * routes nowhere (triage) leaves a case where it is. Queues the delivery:
+ * kind "new" for a case without a provider, else "update" or the transfer.
+ * Sets *kind (static text; NULL when nothing was queued). referral_id is
+ * NULL for a birthday, which queues only a transfer; moved says the
+ * referral gave a new postcode (the reason a transfer gives). */
+int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerhub__Source src,
+                      date_t on, const char *referral_id, bool moved, int64_t now,
+                      const char **kind);
+/* Marks each case of m->conflicting as in conflict with case c. */
+int router_case_flag(router_t *r, MDB_txn *txn, const router_match_t *m,
+                     const Carerhub__CaseRecord *c);
+/* Links closed case prev to its next episode c. */
+int router_case_link(router_t *r, MDB_txn *txn, const char *prev, const Carerhub__CaseRecord *c);
+/* Notes a young carer's case for its 18th birthday, inside a write
+ * transaction (once per case). */
+int router_case_note_birthday(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c);
+/* Moves every open young carer's case whose carer is 18 on or before today
+ * to the organisation that serves them now. Returns how many moved, or -1
+ * if the store failed (logged). */
+int router_turns_18(router_t *r, date_t today);
 
 /* Packs and puts a protobuf message. */
 int router_put(router_t *r, MDB_txn *txn, int db, const void *key, size_t klen,

@@ -5,6 +5,8 @@
  */
 #include "router.h"
 
+#include "util/buf.h"
+
 #include "util/be64.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -32,6 +34,28 @@ static void s_error(router_t *r, const wire_peer_t *peer, const Carerhub__Envelo
         log_debug("control reply not sent: %s", zmq_strerror(errno));
 }
 
+/* Where the referral's case is now: its organisation, rule and reason; a
+ * move since the referral was delivered; an identity conflict. */
+static void s_case_now(const Carerhub__ReferralRecord *rec, const Carerhub__CaseRecord *c,
+                       Carerhub__StatusReply *s, buf_t *detail)
+{
+    if (rec->provider && c->provider && strcmp(rec->provider, c->provider) != 0) {
+        buf_printf(detail, "routed to %s; the case has since moved to %s (%s)", rec->provider,
+                   c->provider_name ? c->provider_name : c->provider,
+                   c->transfer_why ? c->transfer_why : "rerouted");
+        s->provider = c->provider;
+    }
+    if (c->identity_conflict)
+        buf_printf(detail, "%sidentity conflict: %s", detail->len ? "; " : "",
+                   c->conflict_reason ? c->conflict_reason : "");
+    if (c->next_case)
+        buf_printf(detail, "%sclosed; the carer's next episode is case %s", detail->len ? "; " : "",
+                   c->next_case);
+    s->provider_name = c->provider_name;
+    s->rule = c->rule;
+    s->reason = c->reason;
+}
+
 static void s_status(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
                      const Carerhub__Envelope *req)
 {
@@ -41,6 +65,7 @@ static void s_status(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
     Carerhub__ReferralRecord *rec = id ? router_get_referral(r, txn, id) : NULL;
     Carerhub__CaseRecord *c = NULL;
     Carerhub__ParkedEntry *p = NULL;
+    buf_t detail = BUF_INIT;
 
     s.has_state = true;
     s.state = CARERHUB__STATUS_REPLY__STATE__UNKNOWN;
@@ -68,9 +93,8 @@ static void s_status(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
         s.has_delivered_at = rec->has_delivered_at;
         s.delivered_at = rec->delivered_at;
         if (c) {
-            s.provider_name = c->provider_name;
-            s.rule = c->rule;
-            s.reason = c->reason;
+            s_case_now(rec, c, &s, &detail);
+            s.detail = detail.len ? detail.data : NULL;
         }
     }
     /* Parked before it was taken, or its delivery parked since. */
@@ -91,6 +115,7 @@ static void s_status(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
         carerhub__case_record__free_unpacked(c, NULL);
     if (p)
         carerhub__parked_entry__free_unpacked(p, NULL);
+    buf_free(&detail);
 }
 
 static void s_stats(router_t *r, MDB_txn *txn, const wire_peer_t *peer,

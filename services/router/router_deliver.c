@@ -345,8 +345,9 @@ void router_deliver_drain(router_t *r)
     free(seqs);
 }
 
-/* The flags of a delivery, from the referrals it carries: urgent if any
- * is; young carer and transition by the age on the newest one's date. */
+/* The flags of a delivery queued before outbox entries held the case:
+ * urgent if any referral carried is; young carer and transition by the age
+ * on the newest one's date. */
 static void s_flags(Carerhub__Case *c)
 {
     c->has_urgent = c->has_young_carer = c->has_transition = true;
@@ -357,6 +358,33 @@ static void s_flags(Carerhub__Case *c)
         c->young_carer = referral_young_carer(age);
         c->transition = referral_transition(age);
     }
+}
+
+/* The case of an outbox entry, without its referrals: as queued, or (for
+ * an entry older than snapshots) from the case record as it stands. */
+static void s_case_of(const Carerhub__OutboxEntry *e, const Carerhub__CaseRecord *cr,
+                      Carerhub__Case *c)
+{
+    if (e->snapshot) {
+        *c = *e->snapshot;
+        return;
+    }
+    c->case_id = cr->case_id;
+    c->provider = cr->provider;
+    c->provider_name = cr->provider_name;
+    c->rule = cr->rule;
+    c->reason = cr->reason;
+    c->lad = cr->lad;
+    c->lad_name = cr->lad_name;
+    c->n_candidates = cr->n_candidates;
+    c->candidates = cr->candidates;
+    c->signpost = cr->signpost;
+    c->has_urgent = true;
+    c->urgent = cr->urgent;
+    c->has_opened_at = cr->has_opened_at;
+    c->opened_at = cr->opened_at;
+    c->has_updated_at = e->has_queued_at;
+    c->updated_at = e->queued_at;
 }
 
 /* Builds and sends one delivery. Returns 0, -1 to stop sending to this
@@ -381,10 +409,12 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
     }
     /* The case as it stood when this delivery was queued, so that every
      * resend is the same; of its referrals, the newest case_history. */
-    n = e->referral_count && e->referral_count <= cr->n_referral_ids ? e->referral_count
-                                                                     : cr->n_referral_ids;
+    n = e->snapshot || e->referral_count ? e->referral_count : cr->n_referral_ids;
+    if (n > cr->n_referral_ids)
+        n = cr->n_referral_ids;
     first = n > (size_t)r->conf->router.case_history ? n - (size_t)r->conf->router.case_history : 0;
     recs = xcalloc(n ? n : 1, sizeof *recs);
+    s_case_of(e, cr, &c);
     c.referrals = xcalloc(n ? n : 1, sizeof *c.referrals);
     for (size_t i = first; i < n; i++) {
         recs[i] = router_get_referral(r, txn, cr->referral_ids[i]);
@@ -392,26 +422,10 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
             c.referrals[got++] = recs[i]->referral;
     }
     c.n_referrals = got;
-    c.has_referrals_total = true;
+    c.has_referrals_total = n > 0;
     c.referrals_total = (uint32_t)n;
-    c.case_id = cr->case_id;
-    c.provider = cr->provider;
-    c.provider_name = cr->provider_name;
-    c.rule = cr->rule;
-    c.reason = cr->reason;
-    c.lad = cr->lad;
-    c.lad_name = cr->lad_name;
-    c.n_candidates = cr->n_candidates;
-    c.candidates = cr->candidates;
-    c.signpost = cr->signpost;
-    /* Urgent if any referral of the case was, carried or not. */
-    c.has_urgent = true;
-    c.urgent = cr->urgent;
-    c.has_opened_at = cr->has_opened_at;
-    c.opened_at = cr->opened_at;
-    c.has_updated_at = e->has_queued_at;
-    c.updated_at = e->queued_at;
-    s_flags(&c);
+    if (!e->snapshot)
+        s_flags(&c);
     d.has_delivery_id = true;
     d.delivery_id = seq;
     d.kind = e->kind;

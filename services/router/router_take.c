@@ -58,31 +58,6 @@ static int s_take_intake_audit(router_t *r, MDB_txn *txn, const router_fwd_t *fw
     return 0;
 }
 
-/* The id of the case indexed under key in db, or NULL. Borrowed from txn. */
-static int s_index_get(router_t *r, MDB_txn *txn, int db, const char *key, char *out, size_t outsz)
-{
-    MDB_val k = store_val(key), v;
-    int rc;
-    if (strlen(key) > 500)
-        return MDB_NOTFOUND;
-    rc = mdb_get(txn, store_dbi(r->store, (size_t)db), &k, &v);
-    if (rc)
-        return rc;
-    if (v.mv_size >= outsz)
-        return MDB_CORRUPTED;
-    memcpy(out, v.mv_data, v.mv_size);
-    out[v.mv_size] = '\0';
-    return 0;
-}
-
-static int s_index_put(router_t *r, MDB_txn *txn, int db, const char *key, const char *case_id)
-{
-    MDB_val k = store_val(key), v = store_val(case_id);
-    if (strlen(key) > 500)
-        return 0; /* too long to index; the case still exists */
-    return mdb_put(txn, store_dbi(r->store, (size_t)db), &k, &v, 0);
-}
-
 /* Who referred, for the audit trail: the submitter the intake recorded,
  * when the participants file confirms a key of that name may submit this
  * referral; else the intake that forwarded it, which is all the router
@@ -143,44 +118,6 @@ int router_park(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *
     return router_audit(r, txn, "parked", actor, ref->id, NULL, NULL, reason);
 }
 
-/* Finds the carer's case: by NHS number, else by name, date of birth and
- * postcode (but never a case holding a different NHS number). Sets case_id
- * ("" when none). */
-static int s_match(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref, const char *key,
-                   char *case_id, size_t sz, Carerhub__CaseRecord **found)
-{
-    const char *nhs = ref->carer->nhs_number;
-    int rc;
-    *found = NULL;
-    case_id[0] = '\0';
-    if (nhs && *nhs) {
-        rc = s_index_get(r, txn, DB_BY_NHS, nhs, case_id, sz);
-        if (rc && rc != MDB_NOTFOUND)
-            return rc;
-    }
-    if (!case_id[0] && key[0]) {
-        rc = s_index_get(r, txn, DB_BY_KEY, key, case_id, sz);
-        if (rc && rc != MDB_NOTFOUND)
-            return rc;
-    }
-    if (!case_id[0])
-        return 0;
-    *found = router_get_case(r, txn, case_id);
-    if (!*found) {
-        log_error("index names case %s, which is missing; opening a new case", case_id);
-        case_id[0] = '\0';
-        return 0;
-    }
-    if (nhs && *nhs && (*found)->nhs_number && *(*found)->nhs_number &&
-        strcmp((*found)->nhs_number, nhs) != 0) {
-        /* Same name, birthday and postcode, different person. */
-        carerhub__case_record__free_unpacked(*found, NULL);
-        *found = NULL;
-        case_id[0] = '\0';
-    }
-    return 0;
-}
-
 /* How many referrals of the case came from this submitter; with add, one
  * more. */
 static uint64_t s_referrers(Carerhub__CaseRecord *c, const char *who, bool add)
@@ -200,61 +137,6 @@ static uint64_t s_referrers(Carerhub__CaseRecord *c, const char *who, bool add)
     if (add)
         n->value++;
     return n ? n->value : 0;
-}
-
-static void s_strv_add(char ***v, size_t *n, const char *s)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp((*v)[i], s) == 0)
-            return;
-    *v = xrealloc(*v, (*n + 1) * sizeof **v);
-    (*v)[(*n)++] = xstrdup(s);
-}
-
-/* Opens a new case for ref, routed by the engine. */
-static Carerhub__CaseRecord *s_new_case(router_t *r, const Carerhub__Referral *ref, int64_t now)
-{
-    Carerhub__CaseRecord *c = xmalloc(sizeof *c);
-    route_result_t res;
-    buf_t reason = BUF_INIT;
-    char pc[POSTCODE_MAX];
-    const geo_t *g = route_geo(r->rt);
-    int lad;
-
-    carerhub__case_record__init(c);
-    if (postcode_normalise(ref->carer->postcode, pc) < 0)
-        strcpy(pc, "");
-    route_decide(r->rt, pc, referral_carer_age(ref), referral_route_source(ref->source),
-                 r->pcdb ? pcdb_lookup : NULL, r->pcdb, &res);
-    route_explain(r->rt, &res, &reason);
-    c->case_id = xasprintf("C-%06llu", (unsigned long long)++r->next_case);
-    c->provider = xstrdup(route_provider_id(r->rt, res.provider));
-    c->provider_name = xstrdup(route_provider_name(r->rt, res.provider));
-    c->rule = xstrdup(route_rule_name(r->rt, &res));
-    c->reason = buf_take(&reason);
-    lad = route_result_lad(&res);
-    if (lad >= 0) {
-        c->lad = xstrdup(geo_lad_code(g, (geo_lad_t)lad));
-        c->lad_name = xstrdup(geo_lad_name(g, (geo_lad_t)lad));
-    } else if (res.ncands == 1) {
-        c->lad = xstrdup(res.unlisted);
-    }
-    for (size_t i = 0; i < res.ncands; i++)
-        s_strv_add(&c->candidates, &c->n_candidates,
-                   res.cands[i] == GEO_UNLISTED ? res.unlisted : geo_lad_code(g, res.cands[i]));
-    if (route_provider_signposts(r->rt, res.provider)) {
-        buf_t sp = BUF_INIT;
-        for (size_t i = 0; i < res.ncands; i++) {
-            if (i)
-                buf_adds(&sp, " or ");
-            buf_adds(&sp,
-                     res.cands[i] == GEO_UNLISTED ? res.unlisted : geo_lad_name(g, res.cands[i]));
-        }
-        c->signpost = buf_take(&sp);
-    }
-    c->has_opened_at = true;
-    c->opened_at = now;
-    return c;
 }
 
 typedef struct {
@@ -284,11 +166,12 @@ static bool s_unseen(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref, s
 /* An intake checked it; check again, because the router trusts no one with
  * its store. Dates are judged on the day of referral. Returns NULL, or why
  * it must be parked (in why). */
-static const char *s_recheck(Carerhub__Referral *ref, char *why, size_t whysz)
+static const char *s_recheck(const router_t *r, Carerhub__Referral *ref, char *why, size_t whysz)
 {
     ferrs_t errs = FERRS_INIT;
     referral_ctx_t ctx;
     memset(&ctx, 0, sizeof ctx);
+    ctx.test_nhs_numbers = r->conf->referrals.test_nhs_numbers;
     if (!ref->referral_date || date_parse(ref->referral_date, &ctx.today) < 0)
         return "no valid referral_date";
     if (referral_check(ref, ref->source, &ctx, &errs) < 0) {
@@ -299,79 +182,73 @@ static const char *s_recheck(Carerhub__Referral *ref, char *why, size_t whysz)
     return NULL;
 }
 
-/* Adds ref to case c: its id, its submitter, its match key, the NHS number
- * if the case had none, and the flags as they now stand. */
-static void s_case_add(Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
-                       const char *submitter, const char *key, int64_t now)
+/* Adds ref to case c: its id, its submitter, the NHS number if the case
+ * had none, the carer's details (as now known), and how long it is
+ * urgent. Returns whether the referral gives a new postcode. */
+static bool s_case_add(Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
+                       const char *submitter)
 {
-    int age = referral_carer_age(ref);
-    s_strv_add(&c->referral_ids, &c->n_referral_ids, ref->id);
+    const char *was = c->carer && c->carer->postcode ? c->carer->postcode : "";
+    char old[POSTCODE_MAX], now[POSTCODE_MAX];
+    bool moved;
+    c->referral_ids = xrealloc(c->referral_ids, (c->n_referral_ids + 1) * sizeof *c->referral_ids);
+    c->referral_ids[c->n_referral_ids++] = xstrdup(ref->id);
     s_referrers(c, submitter, true);
-    if (key[0])
-        s_strv_add(&c->match_keys, &c->n_match_keys, key);
     if (ref->carer->nhs_number && *ref->carer->nhs_number && !(c->nhs_number && *c->nhs_number)) {
         free(c->nhs_number);
         c->nhs_number = xstrdup(ref->carer->nhs_number);
     }
-    c->has_urgent = c->has_young_carer = c->has_transition = true;
-    c->urgent = c->urgent || referral_urgent(ref);
-    c->young_carer = referral_young_carer(age);
-    c->transition = referral_transition(age);
-    c->has_updated_at = true;
-    c->updated_at = now;
+    moved = c->carer && postcode_normalise(was, old) == 0 &&
+            postcode_normalise(ref->carer->postcode, now) == 0 && strcmp(old, now) != 0;
+    referral_carer_merge(&c->carer, ref->carer);
+    if (referral_urgent(ref)) {
+        const char *day = ref->discharge->patient->expected_discharge;
+        if (!c->urgent_until || strcmp(day, c->urgent_until) > 0) {
+            free(c->urgent_until);
+            c->urgent_until = xstrdup(day);
+        }
+        c->has_urgent = c->urgent = true;
+    }
+    return moved;
 }
 
-/* Writes the case, its indexes, the outbox entry, the referral record and
- * the audit record. */
+/* Writes the case, the referral record and the audit record. */
 static int s_write(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
-                   const char *submitter, Carerhub__CaseRecord *c, const char *key, bool is_new,
-                   int64_t now)
+                   const char *submitter, Carerhub__CaseRecord *c, const char *kind, int64_t now)
 {
     Carerhub__ReferralRecord rec = CARERHUB__REFERRAL_RECORD__INIT;
-    Carerhub__OutboxEntry out = CARERHUB__OUTBOX_ENTRY__INIT;
-    char detail[160];
-    uint8_t okey[64];
+    char detail[200];
     int rc;
 
-    if ((rc = router_put(r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base)) != 0 ||
-        (c->nhs_number && *c->nhs_number &&
-         (rc = s_index_put(r, txn, DB_BY_NHS, c->nhs_number, c->case_id)) != 0) ||
-        (key[0] && (rc = s_index_put(r, txn, DB_BY_KEY, key, c->case_id)) != 0))
+    if ((rc = router_put(r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base)) != 0)
         return rc;
-    out.referral_id = ref->id;
-    out.case_id = c->case_id;
-    out.kind = (char *)(is_new ? "new" : "update");
-    out.has_queued_at = true;
-    out.queued_at = now;
-    out.has_referral_count = true;
-    out.referral_count = (uint32_t)c->n_referral_ids;
     rec.has_outbox_seq = true;
-    rec.outbox_seq = ++r->next_outbox;
-    if ((rc = router_put(r, txn, DB_OUTBOX, okey,
-                         router_outbox_key(c->provider, rec.outbox_seq, okey, sizeof okey),
-                         &out.base)) != 0)
-        return rc;
+    rec.outbox_seq = r->next_outbox;
     rec.referral = ref;
     rec.case_id = c->case_id;
-    rec.kind = out.kind;
+    rec.kind = (char *)kind;
     rec.provider = c->provider;
     rec.has_routed_at = true;
     rec.routed_at = now;
     rec.actor = (char *)actor;
     if ((rc = router_put(r, txn, DB_REFERRALS, ref->id, strlen(ref->id), &rec.base)) != 0)
         return rc;
-    if (is_new)
+    if (strcmp(kind, "new") == 0)
         snprintf(detail, sizeof detail, "routed to %s: new case by rule %s (through %s)",
                  c->provider, c->rule, actor);
-    else
+    else if (strcmp(kind, "update") == 0)
         snprintf(detail, sizeof detail, "routed to %s: update of the carer's case (through %s)",
                  c->provider, actor);
+    else
+        snprintf(detail, sizeof detail,
+                 "routed to %s by rule %s: the case moves there from %s (through %s)", c->provider,
+                 c->rule, c->transferred_from, actor);
     return router_audit(r, txn, "accepted", submitter, ref->id, c->case_id, c->provider, detail);
 }
 
 /* The counters a taken referral adds to, written once per batch. */
 static void s_tally_taken(s_take_t *t, const Carerhub__Referral *ref, const Carerhub__CaseRecord *c,
-                          bool is_new)
+                          const char *kind)
 {
     const char *names[] = {"referrals", "source/", "provider/", "lad/",
                            "referrer/", "kind/",   "month/"};
@@ -382,7 +259,7 @@ static void s_tally_taken(s_take_t *t, const Carerhub__Referral *ref, const Care
                           : i == 2 ? c->provider
                           : i == 3 ? (c->lad ? c->lad : "unresolved")
                           : i == 4 ? (referral_org(ref) ? referral_org(ref) : "unknown")
-                          : i == 5 ? (is_new ? "new" : "update")
+                          : i == 5 ? kind
                           : i == 6 ? month
                                    : "";
         snprintf(stat, sizeof stat, "%s%s", names[i], val);
@@ -390,45 +267,59 @@ static void s_tally_taken(s_take_t *t, const Carerhub__Referral *ref, const Care
     }
 }
 
+/* One submitter cannot grow a case without bound: what it sends beyond
+ * the limit waits for an operator, and nothing else does. */
+static bool s_over_limit(router_t *r, Carerhub__CaseRecord *c, const char *submitter,
+                         const Carerhub__Referral *ref, char *why, size_t whysz)
+{
+    if (s_referrers(c, submitter, false) < (uint64_t)r->conf->router.submitter_case_max)
+        return false;
+    snprintf(why, whysz, "case %s already holds %lld referrals from %s (router.submitter_case_max)",
+             c->case_id, r->conf->router.submitter_case_max, submitter);
+    log_error("alert: %s referred the carer of case %s more than %lld times; parking %s", submitter,
+              c->case_id, r->conf->router.submitter_case_max, ref->id);
+    return true;
+}
+
 static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
                       s_take_t *t)
 {
-    const char *submitter = s_submitter(r, ref, actor), *why;
-    Carerhub__CaseRecord *c = NULL;
-    char case_id[64], key[512], detail[200];
+    const char *submitter = s_submitter(r, ref, actor), *why, *kind;
+    router_match_t m;
+    Carerhub__CaseRecord *c;
+    char detail[200];
     int64_t now = clock_now_ms();
-    bool is_new;
+    date_t on;
+    bool moved;
     int rc;
 
     if (!s_unseen(r, txn, ref, t))
         return 0;
-    if ((why = s_recheck(ref, detail, sizeof detail)) != NULL)
+    if ((why = s_recheck(r, ref, detail, sizeof detail)) != NULL)
         return router_park(r, txn, ref, actor, why);
-    if (referral_match_key(ref, key, sizeof key) < 0)
-        key[0] = '\0';
-    if ((rc = s_match(r, txn, ref, key, case_id, sizeof case_id, &c)) != 0)
+    if ((rc = router_match(r, txn, ref->carer, &m)) != 0)
         return rc;
-    is_new = c == NULL;
-    if (!is_new &&
-        s_referrers(c, submitter, false) >= (uint64_t)r->conf->router.submitter_case_max) {
-        /* One submitter cannot grow a case without bound: what it sends
-         * beyond the limit waits for an operator, and nothing else does. */
-        snprintf(detail, sizeof detail,
-                 "case %s already holds %lld referrals from %s (router.submitter_case_max)",
-                 case_id, r->conf->router.submitter_case_max, submitter);
-        log_error("alert: %s referred the carer of case %s more than %lld times; parking %s",
-                  submitter, case_id, r->conf->router.submitter_case_max, ref->id);
-        carerhub__case_record__free_unpacked(c, NULL);
+    if (m.found && s_over_limit(r, m.found, submitter, ref, detail, sizeof detail)) {
+        router_match_free(&m);
         return router_park(r, txn, ref, actor, detail);
     }
-    if (is_new)
-        c = s_new_case(r, ref, now);
-    s_case_add(c, ref, submitter, key, now);
-    if ((rc = s_write(r, txn, ref, actor, submitter, c, key, is_new, now)) == 0) {
-        s_tally_taken(t, ref, c, is_new);
+    c = m.found ? m.found : router_case_open(r, &m, now);
+    m.found = NULL;
+    moved = s_case_add(c, ref, submitter);
+    date_parse(ref->referral_date, &on); /* checked by s_recheck */
+    rc = router_case_route(r, txn, c, ref->source, on, ref->id, moved, now, &kind);
+    if (rc == 0 && c->previous_case && c->version == 1)
+        rc = router_case_link(r, txn, c->previous_case, c);
+    if (rc == 0 && c->version == 1)
+        rc = router_case_flag(r, txn, &m, c);
+    if (rc == 0)
+        rc = router_index(r, txn, c, ref->carer);
+    if (rc == 0)
+        rc = s_write(r, txn, ref, actor, submitter, c, kind, now);
+    if (rc == 0) {
+        s_tally_taken(t, ref, c, kind);
         t->taken++;
-        log_info("%s: %s %s for %s (%s)", ref->id, is_new ? "new case" : "update of", c->case_id,
-                 c->provider, is_new ? c->rule : "same carer");
+        log_info("%s: %s %s for %s (%s)", ref->id, kind, c->case_id, c->provider, c->rule);
     }
     carerhub__case_record__free_unpacked(c, NULL);
     return rc;

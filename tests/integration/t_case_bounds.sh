@@ -7,6 +7,10 @@
 # sent after them, is delivered.
 . "$(dirname "$0")/lib.sh"
 hub_config
+# The same card 80 times would be one referral and 79 resends of it; a
+# submitter that changes a field each time makes 80. Here the intake's
+# recognition of resends is off, so that 80 sends of one card are 80.
+echo "referrals: {resend_window_days: 0}" >>"$hub/carerhub.yaml"
 hub_start
 keys=$hub/keys
 long=$(printf 'Flat %.0s' $(seq 55))

@@ -28,7 +28,9 @@
  * each a fresh key pair that no participants file lists (instead of --key).
  * --token T gives every submission that token (default testpeer-PID-N, a new
  * one for each); --repeat N sends the message N times without reading
- * replies in between.
+ * replies in between (the same referral from the same key is still one
+ * referral, recognised as a resend, unless referrals.resend_window_days is
+ * 0).
  * --cut N sends only the first N bytes of the encoded message (a truncated
  * message), --cut -N all but its last N bytes. Output: "sent N" and then "reply <body>[ <code>:
  * <message>]" per message received (a submit reply adds its status, and a line "problem <field>
@@ -132,7 +134,7 @@ static int s_send_yaml(void *sock, const char *src_name, const char *path)
     char token[32];
     int rc;
     req.referral = s_read_yaml(src_name, path, &src);
-    /* Each repeat is a referral of its own, unless --token is given. */
+    /* Each repeat has a token of its own, unless --token is given. */
     snprintf(token, sizeof token, "testpeer-%ld-%ld", (long)getpid(), s_sent);
     req.token = s_token ? (char *)s_token : token;
     env.body_case = CARERHUB__ENVELOPE__BODY_SUBMIT;

@@ -168,6 +168,59 @@ TEST(nhs_number_invalid_vectors)
     }
 }
 
+/* Numbers that pass modulus 11 and still belong to nobody. */
+TEST(nhs_number_range_repeated_digits)
+{
+    char n[NHS_NUMBER_MAX], out[NHS_NUMBER_MAX];
+    for (char d = '0'; d <= '9'; d++) {
+        memset(n, d, 10);
+        n[10] = '\0';
+        /* Each passes the check digit: that is why it needs a rule. */
+        CHECK_INT(nhs_number_parse(n, out), NHS_OK);
+        if (nhs_number_range(out) != NHS_RANGE_REPEATED)
+            test_fail(__FILE__, __LINE__, "%s not seen as one digit repeated", n);
+        CHECK(!test_failed());
+    }
+    /* One digit different is not repeated. */
+    CHECK_INT(nhs_number_range("1111111112"), NHS_RANGE_ISSUED);
+    CHECK_INT(nhs_number_range("2111111111"), NHS_RANGE_ISSUED);
+}
+
+TEST(nhs_number_range_test_and_issued)
+{
+    static const struct {
+        const char *digits;
+        nhs_range_t want;
+    } cases[] = {
+        /* The test range, 999 000 0000 to 999 999 9999, at both ends. */
+        {"9990000018", NHS_RANGE_TEST},
+        {"9990548609", NHS_RANGE_TEST},
+        {"9999999980", NHS_RANGE_TEST},
+        /* 9999999999 is in it too, but is refused as repeated digits. */
+        {"9999999999", NHS_RANGE_REPEATED},
+        /* Just below it, and the numbers of the samples and tests. */
+        {"9989999996", NHS_RANGE_ISSUED},
+        {"9434765919", NHS_RANGE_ISSUED},
+        {"4010232137", NHS_RANGE_ISSUED},
+        {"9000000009", NHS_RANGE_ISSUED},
+        /* Scottish CHI (a date of birth first) and Northern Irish H&C
+         * numbers are people's. */
+        {"0101011113", NHS_RANGE_ISSUED},
+        {"3112999991", NHS_RANGE_ISSUED},
+        {"3200000015", NHS_RANGE_ISSUED},
+    };
+    char out[NHS_NUMBER_MAX];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        nhs_range_t got;
+        CHECK_INT(nhs_number_parse(cases[i].digits, out), NHS_OK);
+        got = nhs_number_range(out);
+        if (got != cases[i].want)
+            test_fail(__FILE__, __LINE__, "%s: range %d, expected %d", cases[i].digits, (int)got,
+                      (int)cases[i].want);
+        CHECK(!test_failed());
+    }
+}
+
 TEST(nhs_number_separators)
 {
     static const char *const ok[] = {

@@ -28,16 +28,25 @@ static const char s_gp_card[] = "practice: f81001\n"
                                 "date: 2026-11-20}\n"
                                 "record_carer_on_gp_record: true\n";
 
-/* Binds and checks text as a referral of src on 2026-11-22. */
-static Carerhub__Referral *s_load(const char *text, Carerhub__Source src, ferrs_t *errs)
+/* Binds and checks text as a referral of src on 2026-11-22, on a hub that
+ * takes test NHS numbers if training. */
+static Carerhub__Referral *s_load_on(const char *text, Carerhub__Source src, bool training,
+                                     ferrs_t *errs)
 {
     ystream_t *s = ytree_parse(text, strlen(text), &s_lim);
     referral_ctx_t ctx = {date_from_ymd(2026, 11, 22), NULL, NULL, NULL};
     Carerhub__Referral *r = referral_from_yaml(ystream_doc(s, 0), src, errs);
+    ctx.test_nhs_numbers = training;
     if (r && errs->n == 0)
         referral_check(r, src, &ctx, errs);
     ystream_destroy(&s);
     return r;
+}
+
+/* As s_load_on, on a hub in service (test NHS numbers refused). */
+static Carerhub__Referral *s_load(const char *text, Carerhub__Source src, ferrs_t *errs)
+{
+    return s_load_on(text, src, false, errs);
 }
 
 static void s_dump(const ferrs_t *e)
@@ -318,57 +327,120 @@ TEST(referral_unknown_postcode_district)
     route_destroy(&rt);
 }
 
-TEST(referral_match_key_folds_names)
+TEST(referral_person_keys_fold_names)
 {
-    Carerhub__Referral r = CARERHUB__REFERRAL__INIT;
     Carerhub__Carer c = CARERHUB__CARER__INIT;
-    char a[256], b[256];
-    r.carer = &c;
+    char a[REFERRAL_KEYS_MAX][512], b[REFERRAL_KEYS_MAX][512];
     c.date_of_birth = "1960-02-03";
     c.postcode = "CO1 1AB";
+    c.given_name = "Si\xc3\xa2n"; /* Siân */
     c.family_name = "O'Neill-Smith";
-    CHECK_INT(referral_match_key(&r, a, sizeof a), 0);
-    CHECK_STR(a, "oneillsmith|1960-02-03|CO11AB");
+    CHECK_INT((int)referral_person_keys(&c, a), 1);
+    CHECK_STR(a[0], "oneillsmith\x1fsian\x1f"
+                    "1960-02-03\x1fp:CO11AB");
     c.family_name = "o\xe2\x80\x99neill smith"; /* typographic apostrophe */
-    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
-    CHECK_STR(b, a);
-    c.family_name = "Bront\xc3\xab"; /* Brontë */
-    CHECK_INT(referral_match_key(&r, a, sizeof a), 0);
-    CHECK_STR(a, "bronte|1960-02-03|CO11AB");
+    c.given_name = "SIAN";
+    c.postcode = "co11ab";
+    CHECK_INT((int)referral_person_keys(&c, b), 1);
+    CHECK_STR(b[0], a[0]);
     c.family_name = "  -' ";
-    CHECK_INT(referral_match_key(&r, a, sizeof a), -1);
+    CHECK_INT((int)referral_person_keys(&c, a), 0);
 }
 
-TEST(referral_match_key_each_part_counts)
+TEST(referral_person_keys_each_part_counts)
 {
-    /* Name, date of birth and postcode each tell carers apart: changing any
-     * one alone gives another key. */
-    Carerhub__Referral r = CARERHUB__REFERRAL__INIT;
+    /* Names, date of birth, and postcode or phone each tell carers apart:
+     * changing any one alone gives another key. Twins differ in the given
+     * name. */
     Carerhub__Carer c = CARERHUB__CARER__INIT;
-    char a[256], b[256];
-    r.carer = &c;
+    char a[REFERRAL_KEYS_MAX][512];
     c.family_name = "Clarke";
+    c.given_name = "Ann";
     c.date_of_birth = "1960-02-03";
     c.postcode = "CO4 5AB";
-    CHECK_INT(referral_match_key(&r, a, sizeof a), 0);
-    CHECK_STR(a, "clarke|1960-02-03|CO45AB");
+    c.phone = "+44 (0)7700 900111";
+    CHECK_INT((int)referral_person_keys(&c, a), 2);
+    CHECK_STR(a[0], "clarke\x1f"
+                    "ann\x1f"
+                    "1960-02-03\x1fp:CO45AB");
+    CHECK_STR(a[1], "clarke\x1f"
+                    "ann\x1f"
+                    "1960-02-03\x1ft:07700900111");
+    c.phone = "07700-900111";
+    CHECK_INT((int)referral_person_keys(&c, a), 2);
+    CHECK_STR(a[1], "clarke\x1f"
+                    "ann\x1f"
+                    "1960-02-03\x1ft:07700900111");
+    c.given_name = "Anne";
+    CHECK_INT((int)referral_person_keys(&c, a), 2);
+    CHECK_STR(a[0], "clarke\x1f"
+                    "anne\x1f"
+                    "1960-02-03\x1fp:CO45AB");
     c.date_of_birth = "1960-03-02"; /* day and month swapped */
-    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
-    CHECK_STR(b, "clarke|1960-03-02|CO45AB");
-    c.date_of_birth = "1961-02-03";
-    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
-    CHECK_STR(b, "clarke|1961-02-03|CO45AB");
-    c.date_of_birth = "1960-02-03";
-    c.postcode = "CO4 5AD";
-    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
-    CHECK_STR(b, "clarke|1960-02-03|CO45AD");
+    CHECK_INT((int)referral_person_keys(&c, a), 2);
+    CHECK_STR(a[0], "clarke\x1f"
+                    "anne\x1f"
+                    "1960-03-02\x1fp:CO45AB");
+    c.postcode = NULL;
+    c.phone = NULL;
+    CHECK_INT((int)referral_person_keys(&c, a), 0);
+    /* Without a date of birth or a given name there is no key, never one
+     * that matches all. */
     c.postcode = "CO4 5AB";
-    c.family_name = "Clark";
-    CHECK_INT(referral_match_key(&r, b, sizeof b), 0);
-    CHECK_STR(b, "clark|1960-02-03|CO45AB");
-    /* Without a date of birth there is no key, never one that matches all. */
     c.date_of_birth = NULL;
-    CHECK_INT(referral_match_key(&r, b, sizeof b), -1);
+    CHECK_INT((int)referral_person_keys(&c, a), 0);
+    c.date_of_birth = "1960-02-03";
+    c.given_name = "";
+    CHECK_INT((int)referral_person_keys(&c, a), 0);
+}
+
+TEST(referral_carer_merge_keeps_what_was_given)
+{
+    Carerhub__Carer first = CARERHUB__CARER__INIT, later = CARERHUB__CARER__INIT;
+    Carerhub__Carer *now = NULL;
+    first.given_name = "Ann";
+    first.nhs_number = "9434765919";
+    first.postcode = "CM2 0AA";
+    first.address = "1 Old Road, Chelmsford";
+    first.phone = "07700 900111";
+    later.given_name = "Anne";
+    later.postcode = "CO4 5AB";
+    later.email = "";
+    referral_carer_merge(&now, &first);
+    referral_carer_merge(&now, &later);
+    CHECK_STR(now->given_name, "Anne");
+    CHECK_STR(now->nhs_number, "9434765919"); /* never disappears */
+    CHECK_STR(now->phone, "07700 900111");
+    CHECK_STR(now->postcode, "CO4 5AB");
+    /* A new postcode without an address: the old address went with the old
+     * postcode. */
+    CHECK(now->address == NULL);
+    CHECK(now->email == NULL);
+    later.postcode = "CO4 5AB";
+    later.address = "2 New Street, Colchester";
+    referral_carer_merge(&now, &later);
+    CHECK_STR(now->address, "2 New Street, Colchester");
+    later.address = NULL; /* same postcode again, no address: it stays */
+    referral_carer_merge(&now, &later);
+    CHECK_STR(now->address, "2 New Street, Colchester");
+    carerhub__carer__free_unpacked(now, NULL);
+}
+
+TEST(date_birthday_29_february)
+{
+    date_t dob;
+    char day[DATE_STRLEN];
+    CHECK_INT(date_parse("2008-02-29", &dob), 0);
+    date_format(date_birthday(dob, 18), day);
+    CHECK_STR(day, "2026-03-01"); /* 2026 has no 29 February */
+    CHECK_INT(date_parse("2012-02-29", &dob), 0);
+    date_format(date_birthday(dob, 18), day);
+    CHECK_STR(day, "2030-03-01");
+    date_format(date_birthday(dob, 20), day);
+    CHECK_STR(day, "2032-02-29");
+    CHECK_INT(date_parse("2009-12-01", &dob), 0);
+    date_format(date_birthday(dob, 18), day);
+    CHECK_STR(day, "2027-12-01");
 }
 
 TEST(referral_age_on_referral_date)
@@ -415,4 +487,117 @@ TEST(referral_case_id_form)
     CHECK(!case_id_ok(NULL));
     CHECK(referral_id_ok("GP-7KQ2M9-1"));
     CHECK(!referral_id_ok("GP-7KQ2M9-1.tmp"));
+}
+
+/* The message of the error on field, or "" if there is none. */
+static const char *s_message(const ferrs_t *e, const char *field)
+{
+    for (size_t i = 0; i < e->n; i++)
+        if (strcmp(e->v[i].field, field) == 0)
+            return e->v[i].message;
+    return "";
+}
+
+/* The GP card with the carer's NHS number replaced, checked on a hub in
+ * service or a training hub. */
+static Carerhub__Referral *s_gp_nhs(const char *nhs, bool training, ferrs_t *e)
+{
+    char text[4096];
+    const char *from = "nhs_number: 943 476 5919";
+    const char *at = strstr(s_gp_card, from);
+    Carerhub__Referral *r;
+    snprintf(text, sizeof text, "%.*snhs_number: '%s'%s", (int)(at - s_gp_card), s_gp_card, nhs,
+             at + strlen(from));
+    r = s_load_on(text, CARERHUB__SOURCE__GP, training, e);
+    s_dump(e);
+    return r;
+}
+
+TEST(referral_nhs_repeated_digits_not_issued)
+{
+    /* Every one passes modulus 11; none is anyone's, on any hub. */
+    for (int training = 0; training <= 1; training++)
+        for (char d = '0'; d <= '9'; d++) {
+            char digits[11], nhs[16], want[200];
+            ferrs_t e = FERRS_INIT;
+            Carerhub__Referral *r;
+            memset(digits, d, 10);
+            digits[10] = '\0';
+            snprintf(nhs, sizeof nhs, "%.3s %.3s %.4s", digits, digits, digits);
+            r = s_gp_nhs(nhs, training, &e);
+            CHECK(s_only(&e, (const char *const[]){"carer.nhs_number", "not_issued", NULL}));
+            /* The number as digits, nothing else of what was written. */
+            snprintf(want, sizeof want,
+                     "%s is not an NHS number issued to anyone (all ten digits are the same): "
+                     "check it on the carer's record, or leave it out",
+                     digits);
+            CHECK_STR(s_message(&e, "carer.nhs_number"), want);
+            ferrs_free(&e);
+            carerhub__referral__free_unpacked(r, NULL);
+        }
+}
+
+TEST(referral_nhs_test_range_only_on_a_training_hub)
+{
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r = s_gp_nhs("999-054-8609", false, &e);
+    CHECK(s_only(&e, (const char *const[]){"carer.nhs_number", "not_issued", NULL}));
+    CHECK_STR(s_message(&e, "carer.nhs_number"),
+              "9990548609 is not an NHS number issued to anyone (numbers from 999 000 0000 to 999 "
+              "999 9999 are for testing only): check it on the carer's record, or leave it out");
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+    /* A training hub takes it, normalised as any other. */
+    r = s_gp_nhs("999-054-8609", true, &e);
+    CHECK_INT(e.n, 0);
+    CHECK_STR(r->carer->nhs_number, "9990548609");
+    carerhub__referral__free_unpacked(r, NULL);
+    /* Numbers outside the test range are taken on both: the samples' own,
+     * just below the range, and a Scottish CHI number. */
+    for (int training = 0; training <= 1; training++) {
+        static const char *const ok[] = {"943 476 5919", "4010232137", "9989999996", "0101011113"};
+        for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+            r = s_gp_nhs(ok[i], training, &e);
+            if (e.n)
+                test_fail(__FILE__, __LINE__, "%s refused (training %d): %s", ok[i], training,
+                          e.v[0].message);
+            CHECK(!test_failed());
+            carerhub__referral__free_unpacked(r, NULL);
+        }
+    }
+}
+
+TEST(referral_discharge_patient_nhs_not_issued)
+{
+    static const char card[] = "hospital: {trust: RAJ, site: RAJ01, ward: Ward 10}\n"
+                               "patient: {nhs_number: '%s', expected_discharge: 2026-11-24}\n"
+                               "carer_consulted: true\n"
+                               "referrer: {name: K Wright, phone: 01245 222222}\n"
+                               "carer: {given_name: Jane, family_name: Smith, date_of_birth: "
+                               "1961-04-02, postcode: CM2 0AA, phone: 07700 900123}\n"
+                               "cared_for: {relationship: mother}\n"
+                               "consent: {share_with_support_service: true, given_by: carer, "
+                               "date: 2026-11-21}\n";
+    char text[1024];
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r;
+    /* The patient's number is required: the remedy is to look it up. */
+    snprintf(text, sizeof text, card, "2222222222");
+    r = s_load_on(text, CARERHUB__SOURCE__DISCHARGE, true, &e);
+    s_dump(&e);
+    CHECK(s_only(&e, (const char *const[]){"patient.nhs_number", "not_issued", NULL}));
+    CHECK_STR(s_message(&e, "patient.nhs_number"),
+              "2222222222 is not an NHS number issued to anyone (all ten digits are the same): "
+              "check it on the patient's record");
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+    snprintf(text, sizeof text, card, "999 000 0018");
+    r = s_load(text, CARERHUB__SOURCE__DISCHARGE, &e);
+    CHECK(s_only(&e, (const char *const[]){"patient.nhs_number", "not_issued", NULL}));
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+    r = s_load_on(text, CARERHUB__SOURCE__DISCHARGE, true, &e);
+    CHECK_INT(e.n, 0);
+    CHECK_STR(r->discharge->patient->nhs_number, "9990000018");
+    carerhub__referral__free_unpacked(r, NULL);
 }

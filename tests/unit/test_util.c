@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 TEST(text_utf8_accepts_well_formed)
@@ -238,6 +239,34 @@ TEST(date_age_leap_day_birthday_turns_on_1_march)
     /* In a leap year the birthday is the day itself. */
     CHECK_INT(date_age(dob, date_from_ymd(2028, 2, 28)), 19);
     CHECK_INT(date_age(dob, date_from_ymd(2028, 2, 29)), 20);
+}
+
+/* Unix milliseconds of a UTC date and time. */
+static int64_t s_utc_ms(int y, int mo, int d, int h, int mi)
+{
+    return ((int64_t)date_from_ymd(y, mo, d) * 86400 + h * 3600 + mi * 60) * 1000;
+}
+
+TEST(date_format_when_reads_as_a_person_says_it)
+{
+    char winter[DATE_WHEN_STRLEN], summer[DATE_WHEN_STRLEN], minute[DATE_WHEN_STRLEN];
+    char *tz = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+    /* The United Kingdom's rule, written out so that no zone file is needed. */
+    setenv("TZ", "GMT0BST,M3.5.0/1,M10.5.0", 1);
+    tzset();
+    date_format_when(s_utc_ms(2026, 12, 1, 14, 3), winter);
+    /* Summer time: an hour ahead of UTC, and the day can change with it. */
+    date_format_when(s_utc_ms(2026, 7, 31, 23, 30), summer);
+    date_format_when(s_utc_ms(2026, 9, 30, 8, 5) + 59999, minute);
+    if (tz)
+        setenv("TZ", tz, 1);
+    else
+        unsetenv("TZ");
+    free(tz);
+    tzset();
+    CHECK_STR(winter, "1 December 2026 at 14:03");
+    CHECK_STR(summer, "1 August 2026 at 00:30");
+    CHECK_STR(minute, "30 September 2026 at 09:05");
 }
 
 TEST(buf_json_escapes)

@@ -1,0 +1,488 @@
+/*
+ * A case over time: see "A case over time" in DESIGN.md. Every referral of
+ * an open case routes it again, with the carer as now known; when another
+ * organisation serves the carer now (they moved, or turned 18), the case
+ * moves: the new organisation receives the whole case (transfer_in), the
+ * old one a notice that it has gone and to whom (transfer_out, without the
+ * carer's details), and nothing of the case goes to the old one after.
+ *
+ * Each delivery is queued with the case as it stands then (a snapshot in
+ * its outbox entry): the same version is the same file however often it is
+ * sent, and a later change can never reach an organisation through an
+ * earlier delivery.
+ */
+#include "router.h"
+
+#include "domain/postcode.h"
+#include "domain/referral.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void s_strv_add(char ***v, size_t *n, const char *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i], s) == 0)
+            return;
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = xstrdup(s);
+}
+
+static int s_age(const Carerhub__CaseRecord *c, date_t on)
+{
+    date_t dob;
+    if (!c->carer || date_parse(c->carer->date_of_birth, &dob) < 0)
+        return -1;
+    return date_age(dob, on);
+}
+
+/* The routing decision for the carer as now known, into d's routing
+ * fields. Returns whether it resolved (else it is triage's). */
+static bool s_decide(router_t *r, const Carerhub__Carer *carer, int age, Carerhub__Source src,
+                     Carerhub__CaseRecord *d)
+{
+    route_result_t res;
+    buf_t reason = BUF_INIT;
+    char pc[POSTCODE_MAX];
+    const geo_t *g = route_geo(r->rt);
+    int lad;
+
+    if (!carer || postcode_normalise(carer->postcode, pc) < 0)
+        strcpy(pc, "");
+    route_decide(r->rt, pc, age, referral_route_source(src), r->pcdb ? pcdb_lookup : NULL, r->pcdb,
+                 &res);
+    route_explain(r->rt, &res, &reason);
+    d->provider = xstrdup(route_provider_id(r->rt, res.provider));
+    d->provider_name = xstrdup(route_provider_name(r->rt, res.provider));
+    d->rule = xstrdup(route_rule_name(r->rt, &res));
+    d->reason = buf_take(&reason);
+    lad = route_result_lad(&res);
+    if (lad >= 0) {
+        d->lad = xstrdup(geo_lad_code(g, (geo_lad_t)lad));
+        d->lad_name = xstrdup(geo_lad_name(g, (geo_lad_t)lad));
+    } else if (res.ncands == 1) {
+        d->lad = xstrdup(res.unlisted);
+    }
+    for (size_t i = 0; i < res.ncands; i++)
+        s_strv_add(&d->candidates, &d->n_candidates,
+                   res.cands[i] == GEO_UNLISTED ? res.unlisted : geo_lad_code(g, res.cands[i]));
+    if (route_provider_signposts(r->rt, res.provider)) {
+        buf_t sp = BUF_INIT;
+        for (size_t i = 0; i < res.ncands; i++) {
+            if (i)
+                buf_adds(&sp, " or ");
+            buf_adds(&sp,
+                     res.cands[i] == GEO_UNLISTED ? res.unlisted : geo_lad_name(g, res.cands[i]));
+        }
+        d->signpost = buf_take(&sp);
+    }
+    return res.outcome == ROUTE_RESOLVED;
+}
+
+#define S_SWAP(a, b)                                                                               \
+    do {                                                                                           \
+        void *t_ = (void *)(a);                                                                    \
+        (a) = (b);                                                                                 \
+        (b) = t_;                                                                                  \
+    } while (0)
+
+/* The routing fields of d become c's (and c's old ones d's, to be freed). */
+static void s_apply(Carerhub__CaseRecord *c, Carerhub__CaseRecord *d)
+{
+    size_t n;
+    S_SWAP(c->provider, d->provider);
+    S_SWAP(c->provider_name, d->provider_name);
+    S_SWAP(c->rule, d->rule);
+    S_SWAP(c->reason, d->reason);
+    S_SWAP(c->lad, d->lad);
+    S_SWAP(c->lad_name, d->lad_name);
+    S_SWAP(c->signpost, d->signpost);
+    S_SWAP(c->candidates, d->candidates);
+    n = c->n_candidates;
+    c->n_candidates = d->n_candidates;
+    d->n_candidates = n;
+}
+
+static void s_routing_free(Carerhub__CaseRecord *d)
+{
+    free(d->provider);
+    free(d->provider_name);
+    free(d->rule);
+    free(d->reason);
+    free(d->lad);
+    free(d->lad_name);
+    free(d->signpost);
+    for (size_t i = 0; i < d->n_candidates; i++)
+        free(d->candidates[i]);
+    free(d->candidates);
+}
+
+Carerhub__CaseRecord *router_case_open(router_t *r, const router_match_t *m, int64_t now)
+{
+    Carerhub__CaseRecord *c = xmalloc(sizeof *c);
+    carerhub__case_record__init(c);
+    c->case_id = xasprintf("C-%06llu", (unsigned long long)++r->next_case);
+    c->has_opened_at = true;
+    c->opened_at = now;
+    if (m->previous[0])
+        c->previous_case = xstrdup(m->previous);
+    if (m->conflict[0]) {
+        c->has_identity_conflict = c->identity_conflict = true;
+        c->conflict_reason = xstrdup(m->conflict);
+    }
+    return c;
+}
+
+/* The flags as they stand on the day of now: urgent until the latest
+ * urgent discharge date; young carer and transition by age that day. */
+static void s_flags(const Carerhub__CaseRecord *c, int64_t now, Carerhub__Case *s)
+{
+    date_t today = date_of_ms(now), until;
+    int age = s_age(c, today);
+    s->has_urgent = s->has_young_carer = s->has_transition = true;
+    s->urgent = c->urgent_until && date_parse(c->urgent_until, &until) == 0 && until >= today;
+    s->young_carer = referral_young_carer(age);
+    s->transition = referral_transition(age);
+    s->has_identity_conflict = true;
+    s->identity_conflict = c->identity_conflict;
+    s->conflict_reason = c->conflict_reason;
+}
+
+/* The case as its organisation is to see it now (pointers into c). */
+static void s_snapshot(const Carerhub__CaseRecord *c, int64_t now, Carerhub__Case *s)
+{
+    s->case_id = c->case_id;
+    s->provider = c->provider;
+    s->provider_name = c->provider_name;
+    s->rule = c->rule;
+    s->reason = c->reason;
+    s->lad = c->lad;
+    s->lad_name = c->lad_name;
+    s->n_candidates = c->n_candidates;
+    s->candidates = c->candidates;
+    s->signpost = c->signpost;
+    s->has_opened_at = c->has_opened_at;
+    s->opened_at = c->opened_at;
+    s->has_updated_at = true;
+    s->updated_at = now;
+    s->has_version = true;
+    s->version = c->version;
+    s->carer = c->carer;
+    s->previous_case = c->previous_case;
+    s_flags(c, now, s);
+}
+
+typedef struct {
+    const char *provider, *kind, *referral_id;
+    uint32_t referral_count;
+    Carerhub__Case *snapshot;
+} s_queued_t;
+
+static int s_queue(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c, const s_queued_t *q,
+                   int64_t now)
+{
+    Carerhub__OutboxEntry out = CARERHUB__OUTBOX_ENTRY__INIT;
+    uint8_t okey[64];
+    out.referral_id = (char *)q->referral_id;
+    out.case_id = c->case_id;
+    out.kind = (char *)q->kind;
+    out.has_queued_at = true;
+    out.queued_at = now;
+    out.has_referral_count = true;
+    out.referral_count = q->referral_count;
+    out.snapshot = q->snapshot;
+    ++r->next_outbox;
+    return router_put(r, txn, DB_OUTBOX, okey,
+                      router_outbox_key(q->provider, r->next_outbox, okey, sizeof okey), &out.base);
+}
+
+/* Queues the delivery of c to its provider. */
+static int s_deliver(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c, const char *kind,
+                     const char *rid, int64_t now)
+{
+    Carerhub__Case s = CARERHUB__CASE__INIT;
+    s_queued_t q = {c->provider, kind, rid, (uint32_t)c->n_referral_ids, &s};
+    s_snapshot(c, now, &s);
+    if (strcmp(kind, "transfer_in") == 0) {
+        s.transferred_from = c->transferred_from;
+        s.transferred_from_name = c->transferred_from_name;
+        s.transferred_to = c->provider;
+        s.transferred_to_name = c->provider_name;
+        s.transfer_why = c->transfer_why;
+    }
+    return s_queue(r, txn, c, &q, now);
+}
+
+/* The notice to the organisation a case left: the case id, the version,
+ * where it went and why; nothing of the carer. */
+static int s_notify_gone(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c, int64_t now)
+{
+    Carerhub__Case s = CARERHUB__CASE__INIT;
+    s_queued_t q = {c->transferred_from, "transfer_out", NULL, 0, &s};
+    s.case_id = c->case_id;
+    s.provider = c->transferred_from;
+    s.provider_name = c->transferred_from_name;
+    s.has_version = true;
+    s.version = c->version;
+    s.has_updated_at = true;
+    s.updated_at = now;
+    s.transferred_from = c->transferred_from;
+    s.transferred_from_name = c->transferred_from_name;
+    s.transferred_to = c->provider;
+    s.transferred_to_name = c->provider_name;
+    s.transfer_why = c->transfer_why;
+    return s_queue(r, txn, c, &q, now);
+}
+
+static const char *s_why_text(const char *why)
+{
+    return strcmp(why, "turned_18") == 0 ? "the carer has turned 18"
+           : strcmp(why, "moved") == 0 ? "the carer's address is now in another organisation's area"
+                                       : "the routing rules now send the carer elsewhere";
+}
+
+/* The routing of a case that moved says so, and why, for as long as it
+ * stays where it moved to. */
+static void s_explain_move(Carerhub__CaseRecord *c)
+{
+    char *reason;
+    if (!c->transferred_from || !c->transfer_why)
+        return;
+    reason = xasprintf("%s. The case came from %s: %s.", c->reason ? c->reason : "",
+                       c->transferred_from_name ? c->transferred_from_name : c->transferred_from,
+                       s_why_text(c->transfer_why));
+    free(c->reason);
+    c->reason = reason;
+}
+
+/* Case c moves to the organisation of decision d, for why. */
+static int s_transfer(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerhub__CaseRecord *d,
+                      const char *why, const char *rid, int64_t now)
+{
+    char detail[200], stat[64];
+    int rc;
+    free(c->transferred_from);
+    free(c->transferred_from_name);
+    free(c->transfer_why);
+    c->transferred_from = xstrdup(c->provider);
+    c->transferred_from_name = xstrdup(c->provider_name ? c->provider_name : c->provider);
+    c->transfer_why = xstrdup(why);
+    c->has_transferred_at = true;
+    c->transferred_at = now;
+    s_apply(c, d);
+    s_explain_move(c);
+    if ((rc = s_notify_gone(r, txn, c, now)) != 0 ||
+        (rc = s_deliver(r, txn, c, "transfer_in", rid, now)) != 0)
+        return rc;
+    snprintf(detail, sizeof detail, "case moved from %s to %s (%s), version %u",
+             c->transferred_from, c->provider, why, c->version);
+    log_info("%s: %s", c->case_id, detail);
+    snprintf(stat, sizeof stat, "transfers/%s", why);
+    if ((rc = router_count(r, txn, "transfers", 1)) != 0 ||
+        (rc = router_count(r, txn, stat, 1)) != 0)
+        return rc;
+    return router_audit(r, txn, "transferred", "carerhub-router", rid, c->case_id, c->provider,
+                        detail);
+}
+
+int router_case_note_birthday(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c)
+{
+    date_t dob;
+    char day[DATE_STRLEN], key[128];
+    MDB_val k, v = {0, ""};
+    if (c->turns_18 || !c->carer || date_parse(c->carer->date_of_birth, &dob) < 0)
+        return 0;
+    date_format(date_birthday(dob, 18), day);
+    c->turns_18 = xstrdup(day);
+    snprintf(key, sizeof key, "%s\x1f%s", day, c->case_id);
+    k = store_val(key);
+    return mdb_put(txn, store_dbi(r->store, DB_TURNS_18), &k, &v, 0);
+}
+
+int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerhub__Source src,
+                      date_t on, const char *rid, bool moved, int64_t now, const char **kind)
+{
+    Carerhub__CaseRecord d = CARERHUB__CASE_RECORD__INIT;
+    int age = s_age(c, on);
+    date_t birthday;
+    bool resolved = s_decide(r, c->carer, age, src, &d);
+    bool turned = c->turns_18 && date_parse(c->turns_18, &birthday) == 0 && on >= birthday;
+    int rc = 0;
+
+    *kind = NULL;
+    if (c->provider && resolved && strcmp(d.provider, c->provider) != 0) {
+        c->has_version = true;
+        c->version++;
+        c->has_updated_at = true;
+        c->updated_at = now;
+        *kind = "transfer_in";
+        rc = s_transfer(r, txn, c, &d,
+                        turned  ? "turned_18"
+                        : moved ? "moved"
+                                : "rerouted",
+                        rid, now);
+    } else if (rid) {
+        /* A referral: delivered to the case's organisation, with its routing
+         * explained anew when it resolves (else as it was). */
+        *kind = c->provider ? "update" : "new";
+        if (!c->provider || resolved) {
+            s_apply(c, &d);
+            s_explain_move(c);
+        }
+        c->has_version = true;
+        c->version++;
+        c->has_updated_at = true;
+        c->updated_at = now;
+        rc = s_deliver(r, txn, c, *kind, rid, now);
+    }
+    if (rc == 0 && referral_young_carer(age))
+        rc = router_case_note_birthday(r, txn, c);
+    s_routing_free(&d);
+    return rc;
+}
+
+int router_case_flag(router_t *r, MDB_txn *txn, const router_match_t *m,
+                     const Carerhub__CaseRecord *c)
+{
+    for (size_t i = 0; i < m->nconflicting; i++) {
+        Carerhub__CaseRecord *other = router_get_case(r, txn, m->conflicting[i]);
+        int rc;
+        if (!other)
+            continue;
+        if (!other->identity_conflict) {
+            other->has_identity_conflict = other->identity_conflict = true;
+            free(other->conflict_reason);
+            other->conflict_reason =
+                xasprintf("case %s was given the same NHS number with another date of birth: not "
+                          "joined; check the NHS number and date of birth with the carer",
+                          c->case_id);
+        }
+        rc = router_put(r, txn, DB_CASES, other->case_id, strlen(other->case_id), &other->base);
+        carerhub__case_record__free_unpacked(other, NULL);
+        if (rc)
+            return rc;
+    }
+    if (m->nconflicting || c->identity_conflict) {
+        log_error("alert: identity conflict: case %s and %s: %s", c->case_id,
+                  m->nconflicting ? m->conflicting[0] : "another", c->conflict_reason);
+        return router_count(r, txn, "identity_conflicts", 1);
+    }
+    return 0;
+}
+
+int router_case_link(router_t *r, MDB_txn *txn, const char *prev, const Carerhub__CaseRecord *c)
+{
+    Carerhub__CaseRecord *p = router_get_case(r, txn, prev);
+    int rc;
+    if (!p)
+        return 0;
+    free(p->next_case);
+    p->next_case = xstrdup(c->case_id);
+    rc = router_put(r, txn, DB_CASES, p->case_id, strlen(p->case_id), &p->base);
+    carerhub__case_record__free_unpacked(p, NULL);
+    if (rc == 0)
+        rc = router_count(r, txn, "episodes", 1);
+    return rc;
+}
+
+#define S_BIRTHDAYS_PER_TXN 500
+
+typedef struct {
+    router_t *r;
+    date_t today;
+    uint64_t outbox0, audit0;
+    int moved, looked;
+} s_birthdays_t;
+
+/* The source of the newest referral of c: it routes the case as before. */
+static Carerhub__Source s_newest_source(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c)
+{
+    Carerhub__ReferralRecord *rec =
+        c->n_referral_ids ? router_get_referral(r, txn, c->referral_ids[c->n_referral_ids - 1])
+                          : NULL;
+    Carerhub__Source src = rec && rec->referral ? rec->referral->source : CARERHUB__SOURCE__GP;
+    if (rec)
+        carerhub__referral_record__free_unpacked(rec, NULL);
+    return src;
+}
+
+static int s_birthday_one(s_birthdays_t *b, MDB_txn *txn, const char *case_id)
+{
+    router_t *r = b->r;
+    Carerhub__CaseRecord *c = router_get_case(r, txn, case_id);
+    const char *kind = NULL;
+    int rc = 0;
+    if (c && !c->closed)
+        rc = router_case_route(r, txn, c, s_newest_source(r, txn, c), b->today, NULL, false,
+                               clock_now_ms(), &kind);
+    if (rc == 0 && kind) {
+        b->moved++;
+        rc = router_put(r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base);
+    }
+    if (c)
+        carerhub__case_record__free_unpacked(c, NULL);
+    return rc;
+}
+
+static int s_birthdays_txn(MDB_txn *txn, void *arg)
+{
+    s_birthdays_t *b = arg;
+    router_t *r = b->r;
+    char today[DATE_STRLEN], ids[S_BIRTHDAYS_PER_TXN][64];
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc, n = 0;
+
+    r->next_outbox = b->outbox0;
+    r->next_audit = b->audit0;
+    b->moved = 0;
+    date_format(b->today, today);
+    if ((rc = mdb_cursor_open(txn, store_dbi(r->store, DB_TURNS_18), &cur)) != 0)
+        return rc;
+    /* Keys start with the birthday: the due ones come first. */
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+         rc == 0 && n < S_BIRTHDAYS_PER_TXN && k.mv_size > 11 && k.mv_size < 11 + 64 &&
+         memcmp(k.mv_data, today, 10) <= 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) {
+        memcpy(ids[n], (const char *)k.mv_data + 11, k.mv_size - 11);
+        ids[n++][k.mv_size - 11] = '\0';
+        if ((rc = mdb_cursor_del(cur, 0)) != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    b->looked = n;
+    for (int i = 0; i < n; i++)
+        if ((rc = s_birthday_one(b, txn, ids[i])) != 0)
+            return rc;
+    return router_put_meta(r, txn);
+}
+
+int router_turns_18(router_t *r, date_t today)
+{
+    int moved = 0;
+    for (;;) {
+        s_birthdays_t b = {r, today, r->next_outbox, r->next_audit, 0, 0};
+        int rc = store_write(r->store, s_birthdays_txn, &b);
+        if (rc != 0) {
+            r->next_outbox = b.outbox0;
+            r->next_audit = b.audit0;
+            log_error("cannot move the cases of carers who turned 18: %s; trying again later",
+                      store_strerror(rc));
+            return -1;
+        }
+        moved += b.moved;
+        if (b.looked < S_BIRTHDAYS_PER_TXN)
+            break;
+    }
+    if (moved)
+        log_info("%d young carer's case(s) moved to adult services on the carer's 18th birthday",
+                 moved);
+    return moved;
+}

@@ -1,0 +1,166 @@
+/*
+ * The unit tests' router: see router_hub.h.
+ */
+#include "router_hub.h"
+
+#include "conf/ytree.h"
+#include "domain/referral.h"
+#include "util/be64.h"
+#include "util/file.h"
+#include "util/mem.h"
+#include "test.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+char hub_pub[4][CURVE_Z85];
+keypair_t hub_agent_kp; /* the carers-first agent's key pair */
+static hub_t *hub_live; /* left open by a test that failed */
+
+/* A router on a fresh store, with router.submitter_case_max set to max. */
+int hub_open(hub_t *h, int max)
+{
+    const char *names[] = {"router", "gp-intake", "school-intake", "provider-carers-first"};
+    const char *dir = test_tmpdir();
+    char err[256], *conf, *parts, *path;
+    diag_t d = DIAG_INIT;
+    if (hub_live)
+        hub_close(hub_live);
+    memset(h, 0, sizeof *h);
+    hub_live = h;
+    for (int i = 0; i < 4; i++) {
+        keypair_t kp;
+        char *keys = file_join(dir, "keys");
+        if (curve_keygen(keys, names[i], &kp, err, sizeof err) < 0) {
+            fprintf(stderr, "    %s\n", err);
+            return -1;
+        }
+        memcpy(hub_pub[i], kp.pub, CURVE_Z85);
+        if (i == 3)
+            hub_agent_kp = kp;
+        free(keys);
+    }
+    parts = xasprintf("participants:\n"
+                      "  - {id: gp-intake, role: intake, scope: gp, key: \"%s\"}\n"
+                      "  - {id: school-intake, role: intake, scope: school, key: \"%s\"}\n"
+                      "  - {id: gp, role: gp, scope: [F81001, F81002], key: \"%s\"}\n"
+                      "  - {id: provider-carers-first, role: provider, scope: carers-first, "
+                      "key: \"%s\"}\n",
+                      hub_pub[1], hub_pub[2], hub_pub[0], hub_pub[3]);
+    path = file_join(dir, "participants.yaml");
+    file_write_atomic(path, parts, strlen(parts), 0600);
+    free(path);
+    free(parts);
+    {
+        char *routing = realpath(test_src("config/routing.yaml"), NULL);
+        conf = xasprintf("data_dir: data\nrouting: %s\nrouter: {submitter_case_max: %d}\n",
+                         routing ? routing : "", max);
+        free(routing);
+    }
+    path = file_join(dir, "carerhub.yaml");
+    file_write_atomic(path, conf, strlen(conf), 0600);
+    free(conf);
+    h->r.conf = hubconf_load(path, &d);
+    free(path);
+    h->r.rt = h->r.conf ? route_load(h->r.conf->routing, &d) : NULL;
+    for (size_t i = 0; i < d.n; i++)
+        fprintf(stderr, "    %s\n", d.msgs[i]);
+    diag_free(&d);
+    if (!h->r.rt)
+        return -1;
+    h->r.sec = secure_start(h->r.conf, "router");
+    path = file_join(dir, "store");
+    file_private_dir(path);
+    router_store_open(&h->r, path);
+    free(path);
+    carerhub__envelope__init(&h->env);
+    carerhub__forward__init(&h->fwd);
+    h->env.body_case = CARERHUB__ENVELOPE__BODY_FORWARD;
+    h->env.forward = &h->fwd;
+    h->f.env = &h->env;
+    return 0;
+}
+
+void hub_close(hub_t *h)
+{
+    hub_live = NULL;
+    if (h->agent)
+        zmq_close(h->agent);
+    if (h->r.delivery_sock) {
+        secure_unwatch(h->r.sec);
+        zmq_close(h->r.delivery_sock);
+        router_agents_free(&h->r);
+    }
+    store_close(&h->r.store);
+    secure_stop(&h->r.sec);
+    daemon_zmq_term();
+    route_destroy(&h->r.rt);
+    hubconf_destroy(&h->r.conf);
+}
+
+/* The first card of config/samples/gp.yaml, stamped as the GP intake does. */
+Carerhub__Referral *hub_card(const char *id, const char *submitted_by)
+{
+    static const ylimits_t lim = {.max_depth = 16, .max_nodes = 10000, .max_scalar = 1 << 20};
+    ferrs_t errs = FERRS_INIT;
+    char *data;
+    size_t len;
+    ystream_t *ys;
+    Carerhub__Referral *r = NULL;
+    if (file_read_all(test_src("config/samples/gp.yaml"), 1 << 20, &data, &len) < 0)
+        return NULL;
+    ys = ytree_parse(data, len, &lim);
+    free(data);
+    if (ystream_doc(ys, 0))
+        r = referral_from_yaml(ystream_doc(ys, 0), CARERHUB__SOURCE__GP, &errs);
+    ystream_destroy(&ys);
+    ferrs_free(&errs);
+    if (!r)
+        return NULL;
+    r->id = xstrdup(id);
+    r->has_source = true;
+    r->source = CARERHUB__SOURCE__GP;
+    r->has_received_at = true;
+    r->received_at = 1796000000000LL;
+    r->referral_date = xstrdup("2026-11-30");
+    r->submitted_by = xstrdup(submitted_by);
+    return r;
+}
+
+/* Takes one referral as forwarded by the intake of src. */
+int hub_take(hub_t *h, Carerhub__Source src, const char *actor, Carerhub__Referral *ref)
+{
+    h->fwd.n_referrals = 1;
+    h->fwd.referrals = &ref;
+    h->f.source = src;
+    h->f.program = referral_intake_program(src);
+    snprintf(h->f.actor, sizeof h->f.actor, "%s", actor);
+    return router_take(&h->r, &h->f, 1);
+}
+
+Carerhub__ReferralRecord *hub_get(hub_t *h, const char *id)
+{
+    MDB_txn *txn;
+    Carerhub__ReferralRecord *rec;
+    if (store_read(h->r.store, &txn) != 0)
+        return NULL;
+    rec = router_get_referral(&h->r, txn, id);
+    mdb_txn_abort(txn);
+    return rec;
+}
+
+uint64_t hub_stat(hub_t *h, const char *name)
+{
+    MDB_txn *txn;
+    MDB_val k = store_val(name), v;
+    uint64_t n = 0;
+    if (store_read(h->r.store, &txn) != 0)
+        return 0;
+    if (mdb_get(txn, store_dbi(h->r.store, DB_STATS), &k, &v) == 0 && v.mv_size == 8)
+        n = be64_get(v.mv_data);
+    mdb_txn_abort(txn);
+    return n;
+}

@@ -1,0 +1,270 @@
+/*
+ * Unit tests of who a carer is and of a case over time, in the router's
+ * own code on a real case store: NHS numbers with dates of birth, twins,
+ * moves between organisations, the 18th birthday on a date the test gives,
+ * and a new episode after a case is closed.
+ */
+#include "test.h"
+
+#include "domain/referral.h"
+#include "router_hub.h"
+#include "util/be64.h"
+#include "util/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void s_set(char **field, const char *value)
+{
+    free(*field);
+    *field = value ? xstrdup(value) : NULL;
+}
+
+/* The sample card with this id, for the carer given. */
+static Carerhub__Referral *s_carer(const char *id, const char *given, const char *dob,
+                                   const char *postcode, const char *nhs)
+{
+    Carerhub__Referral *r = hub_card(id, "gp");
+    if (!r)
+        return NULL;
+    s_set(&r->carer->given_name, given);
+    s_set(&r->carer->date_of_birth, dob);
+    s_set(&r->carer->postcode, postcode);
+    s_set(&r->carer->nhs_number, nhs);
+    s_set(&r->carer->address, NULL);
+    return r;
+}
+
+/* Takes the card and frees it; returns the stored record (caller frees). */
+static Carerhub__ReferralRecord *s_taken(hub_t *h, Carerhub__Referral *r)
+{
+    Carerhub__ReferralRecord *rec = NULL;
+    if (r && hub_take(h, CARERHUB__SOURCE__GP, "gp-intake", r) == 0)
+        rec = hub_get(h, r->id);
+    if (r)
+        carerhub__referral__free_unpacked(r, NULL);
+    return rec;
+}
+
+static Carerhub__CaseRecord *s_case(hub_t *h, const char *id)
+{
+    MDB_txn *txn;
+    Carerhub__CaseRecord *c;
+    if (store_read(h->r.store, &txn) != 0)
+        return NULL;
+    c = router_get_case(&h->r, txn, id);
+    mdb_txn_abort(txn);
+    return c;
+}
+
+/* The kinds and versions queued for provider, in order: "new/1 update/2". */
+static void s_outbox(hub_t *h, const char *provider, char *out, size_t outsz)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    size_t plen = strlen(provider) + 1, n = 0;
+    uint8_t key[64];
+    out[0] = '\0';
+    if (store_read(h->r.store, &txn) != 0)
+        return;
+    mdb_cursor_open(txn, store_dbi(h->r.store, DB_OUTBOX), &cur);
+    k.mv_size = router_outbox_key(provider, 0, key, sizeof key);
+    k.mv_data = key;
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0 && k.mv_size == plen + 8 && memcmp(k.mv_data, provider, plen) == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Carerhub__OutboxEntry *e = carerhub__outbox_entry__unpack(NULL, v.mv_size, v.mv_data);
+        if (e && n < outsz)
+            n += (size_t)snprintf(out + n, outsz - n, "%s%s/%u", n ? " " : "", e->kind,
+                                  e->snapshot ? e->snapshot->version : 0);
+        if (e && e->snapshot && strcmp(e->kind, "transfer_out") == 0 && e->snapshot->carer)
+            snprintf(out, outsz, "a transfer_out carries the carer");
+        if (e)
+            carerhub__outbox_entry__free_unpacked(e, NULL);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+}
+
+TEST(router_same_nhs_number_other_birthday_is_two_flagged_cases)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__ReferralRecord *a, *b, *c;
+    Carerhub__CaseRecord *ca, *cb;
+    CHECK_INT(hub_open(&h, 50), 0);
+    a = s_taken(&h, s_carer("GP-TEST10-1", "Jane", "1961-04-02", "CM2 0AA", "9434765919"));
+    /* Another carer, in Colchester, given the same NHS number. */
+    b = s_taken(&h, s_carer("GP-TEST10-2", "Mary", "1975-09-14", "CO4 5AB", "9434765919"));
+    /* The first carer again: joins her own case, not the other. */
+    c = s_taken(&h, s_carer("GP-TEST10-3", "Jane", "1961-04-02", "CM2 0AA", "9434765919"));
+    CHECK(a && b && c);
+    CHECK(strcmp(a->case_id, b->case_id) != 0);
+    CHECK_STR(a->provider, "carers-first");
+    CHECK_STR(b->provider, "ecs");
+    CHECK_STR(b->kind, "new");
+    CHECK_STR(c->case_id, a->case_id);
+    CHECK_STR(c->kind, "update");
+    ca = s_case(&h, a->case_id);
+    cb = s_case(&h, b->case_id);
+    CHECK(ca && cb);
+    CHECK(ca->identity_conflict && cb->identity_conflict);
+    CHECK(strstr(ca->conflict_reason, b->case_id) != NULL);
+    CHECK(strstr(cb->conflict_reason, a->case_id) != NULL);
+    CHECK_INT(hub_stat(&h, "identity_conflicts"), 1);
+    carerhub__case_record__free_unpacked(ca, NULL);
+    carerhub__case_record__free_unpacked(cb, NULL);
+    carerhub__referral_record__free_unpacked(a, NULL);
+    carerhub__referral_record__free_unpacked(b, NULL);
+    carerhub__referral_record__free_unpacked(c, NULL);
+    hub_close(&h);
+}
+
+TEST(router_twins_are_two_cases_and_a_name_match_needs_postcode_or_phone)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__ReferralRecord *a, *b, *c, *d;
+    Carerhub__Referral *r;
+    CHECK_INT(hub_open(&h, 50), 0);
+    a = s_taken(&h, s_carer("GP-TEST11-1", "Anna", "2001-05-05", "CM2 0AA", NULL));
+    b = s_taken(&h, s_carer("GP-TEST11-2", "Emma", "2001-05-05", "CM2 0AA", NULL));
+    /* Anna again, written another way, with her NHS number: the same. */
+    c = s_taken(&h, s_carer("GP-TEST11-3", "ANNA ", "2001-05-05", "cm20aa", "9434765919"));
+    /* Anna's name and birthday at another postcode and phone: not joined. */
+    r = s_carer("GP-TEST11-4", "Anna", "2001-05-05", "CM1 1AA", NULL);
+    CHECK(r != NULL);
+    s_set(&r->carer->phone, "07700 900999");
+    d = s_taken(&h, r);
+    CHECK(a && b && c && d);
+    CHECK(strcmp(a->case_id, b->case_id) != 0);
+    CHECK_STR(c->case_id, a->case_id);
+    CHECK(strcmp(d->case_id, a->case_id) != 0);
+    carerhub__referral_record__free_unpacked(a, NULL);
+    carerhub__referral_record__free_unpacked(b, NULL);
+    carerhub__referral_record__free_unpacked(c, NULL);
+    carerhub__referral_record__free_unpacked(d, NULL);
+    hub_close(&h);
+}
+
+TEST(router_moves_a_case_to_the_organisation_of_the_new_address)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__ReferralRecord *a, *b, *c;
+    Carerhub__CaseRecord *cs;
+    char q[256];
+    CHECK_INT(hub_open(&h, 50), 0);
+    a = s_taken(&h, s_carer("GP-TEST12-1", "Jane", "1961-04-02", "CM2 0AA", "9434765919"));
+    b = s_taken(&h, s_carer("GP-TEST12-2", "Jane", "1961-04-02", "CO4 5AB", "9434765919"));
+    c = s_taken(&h, s_carer("GP-TEST12-3", "Jane", "1961-04-02", "CO4 5AB", NULL));
+    CHECK(a && b && c);
+    CHECK_STR(b->case_id, a->case_id);
+    CHECK_STR(b->kind, "transfer_in");
+    CHECK_STR(b->provider, "ecs");
+    CHECK_STR(c->kind, "update");
+    CHECK_STR(c->provider, "ecs");
+    s_outbox(&h, "carers-first", q, sizeof q);
+    CHECK_STR(q, "new/1 transfer_out/2");
+    s_outbox(&h, "ecs", q, sizeof q);
+    CHECK_STR(q, "transfer_in/2 update/3");
+    cs = s_case(&h, a->case_id);
+    CHECK(cs != NULL);
+    CHECK_STR(cs->transferred_from, "carers-first");
+    CHECK_STR(cs->transfer_why, "moved");
+    CHECK(strstr(cs->reason, "Carers First") != NULL);
+    CHECK_STR(cs->carer->nhs_number, "9434765919"); /* kept from before */
+    CHECK_INT(hub_stat(&h, "transfers/moved"), 1);
+    carerhub__case_record__free_unpacked(cs, NULL);
+    carerhub__referral_record__free_unpacked(a, NULL);
+    carerhub__referral_record__free_unpacked(b, NULL);
+    carerhub__referral_record__free_unpacked(c, NULL);
+    hub_close(&h);
+}
+
+static int s_turns(hub_t *h, const char *day)
+{
+    date_t d;
+    if (date_parse(day, &d) < 0)
+        return -2;
+    return router_turns_18(&h->r, d);
+}
+
+TEST(router_moves_a_young_carer_on_the_18th_birthday)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__ReferralRecord *a, *b;
+    Carerhub__CaseRecord *ca, *cb;
+    char q[256];
+    CHECK_INT(hub_open(&h, 50), 0);
+    /* 17 on the day of referral (2026-11-30), 18 on 2027-02-28; and 14,
+     * born on 29 February: 18 on 1 March 2030. */
+    a = s_taken(&h, s_carer("GP-TEST13-1", "Sam", "2009-02-28", "CM2 0AA", NULL));
+    b = s_taken(&h, s_carer("GP-TEST13-2", "Leap", "2012-02-29", "CO4 5AB", NULL));
+    CHECK(a && b);
+    CHECK_STR(a->provider, "young-carers");
+    CHECK_STR(b->provider, "young-carers");
+    CHECK_INT(s_turns(&h, "2027-02-27"), 0);
+    CHECK_INT(s_turns(&h, "2027-02-28"), 1);
+    CHECK_INT(s_turns(&h, "2027-02-28"), 0); /* once */
+    CHECK_INT(s_turns(&h, "2030-02-28"), 0);
+    CHECK_INT(s_turns(&h, "2030-03-01"), 1);
+    ca = s_case(&h, a->case_id);
+    cb = s_case(&h, b->case_id);
+    CHECK(ca && cb);
+    CHECK_STR(ca->provider, "carers-first");
+    CHECK_STR(ca->transfer_why, "turned_18");
+    CHECK_STR(cb->provider, "ecs");
+    s_outbox(&h, "young-carers", q, sizeof q);
+    CHECK_STR(q, "new/1 new/1 transfer_out/2 transfer_out/2");
+    s_outbox(&h, "carers-first", q, sizeof q);
+    CHECK_STR(q, "transfer_in/2");
+    carerhub__case_record__free_unpacked(ca, NULL);
+    carerhub__case_record__free_unpacked(cb, NULL);
+    carerhub__referral_record__free_unpacked(a, NULL);
+    carerhub__referral_record__free_unpacked(b, NULL);
+    hub_close(&h);
+}
+
+static int s_close_case(MDB_txn *txn, void *arg)
+{
+    hub_t *h = ((void **)arg)[0];
+    Carerhub__CaseRecord *c = router_get_case(&h->r, txn, ((void **)arg)[1]);
+    int rc;
+    if (!c)
+        return MDB_NOTFOUND;
+    c->has_closed = c->closed = true;
+    rc = router_put(&h->r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base);
+    carerhub__case_record__free_unpacked(c, NULL);
+    return rc;
+}
+
+TEST(router_a_referral_for_a_closed_case_opens_a_new_episode)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__ReferralRecord *a, *b, *c;
+    Carerhub__CaseRecord *old, *next;
+    void *arg[2];
+    CHECK_INT(hub_open(&h, 50), 0);
+    a = s_taken(&h, s_carer("GP-TEST14-1", "Jane", "1961-04-02", "CM2 0AA", "9434765919"));
+    CHECK(a != NULL);
+    arg[0] = &h;
+    arg[1] = a->case_id;
+    CHECK_INT(store_write(h.r.store, s_close_case, arg), 0);
+    b = s_taken(&h, s_carer("GP-TEST14-2", "Jane", "1961-04-02", "CM2 0AA", "9434765919"));
+    c = s_taken(&h, s_carer("GP-TEST14-3", "Jane", "1961-04-02", "CM2 0AA", NULL));
+    CHECK(b && c);
+    CHECK(strcmp(b->case_id, a->case_id) != 0);
+    CHECK_STR(b->kind, "new");
+    CHECK_STR(c->case_id, b->case_id);
+    old = s_case(&h, a->case_id);
+    next = s_case(&h, b->case_id);
+    CHECK(old && next);
+    CHECK_STR(old->next_case, b->case_id);
+    CHECK_STR(next->previous_case, a->case_id);
+    carerhub__case_record__free_unpacked(old, NULL);
+    carerhub__case_record__free_unpacked(next, NULL);
+    carerhub__referral_record__free_unpacked(a, NULL);
+    carerhub__referral_record__free_unpacked(b, NULL);
+    carerhub__referral_record__free_unpacked(c, NULL);
+    hub_close(&h);
+}
