@@ -60,8 +60,8 @@ void spool_close(spool_t **s);
  * *written counts the files written now. */
 int spool_write(spool_t *s, Carerhub__Delivery **ds, size_t n, bool *stored, size_t *written);
 
-/* The version of the case a delivery carries, or 0 for none (a router
- * older than case versions, which numbers from 1). */
+/* The version of the case a delivery carries (from 1), or 0 for none, as
+ * from a router older than case versions. */
 uint32_t provider_version(const Carerhub__Delivery *d);
 
 /* The organisation a delivery is for: the case's provider, or for a
