@@ -80,8 +80,11 @@ static void s_print(const Carerhub__StatusReply *s, bool json)
     }
     if (s->case_id)
         cli_print(stdout, "  %-10s %s (%s)", "case", s->case_id,
-                  s->kind && strcmp(s->kind, "update") == 0 ? "an update of the carer's case"
-                                                            : "a new case");
+                  !s->kind || strcmp(s->kind, "new") == 0 ? "a new case"
+                  : strcmp(s->kind, "update") == 0        ? "an update of the carer's case"
+                                                          : "the case moved with it");
+    if (s->detail && s->state != CARERHUB__STATUS_REPLY__STATE__PARKED)
+        cli_print(stdout, "  %-10s %s", "note", s->detail);
     if (s->rule)
         cli_print(stdout, "  %-10s %s", "rule", s->rule);
     if (s->reason)

@@ -34,16 +34,20 @@ static void s_error(router_t *r, const wire_peer_t *peer, const Carerhub__Envelo
         log_debug("control reply not sent: %s", zmq_strerror(errno));
 }
 
-/* Where the referral's case is now: its organisation, rule and reason; a
- * move since the referral was delivered; an identity conflict. */
-static void s_case_now(const Carerhub__ReferralRecord *rec, const Carerhub__CaseRecord *c,
-                       Carerhub__StatusReply *s, buf_t *detail)
+/* Where the referral's case is now: its rule and reason; a move since the
+ * referral was routed (provider stays where the referral went); an
+ * identity conflict; a later episode. */
+static void s_case_now(const router_t *r, const Carerhub__ReferralRecord *rec,
+                       const Carerhub__CaseRecord *c, Carerhub__StatusReply *s, buf_t *detail)
 {
-    if (rec->provider && c->provider && strcmp(rec->provider, c->provider) != 0) {
-        buf_printf(detail, "routed to %s; the case has since moved to %s (%s)", rec->provider,
+    bool moved = rec->provider && c->provider && strcmp(rec->provider, c->provider) != 0;
+    s->provider_name = c->provider_name;
+    if (moved) {
+        int p = route_provider_find(r->rt, rec->provider);
+        s->provider_name = p >= 0 ? (char *)route_provider_name(r->rt, p) : NULL;
+        buf_printf(detail, "the case has since moved to %s (%s)",
                    c->provider_name ? c->provider_name : c->provider,
                    c->transfer_why ? c->transfer_why : "rerouted");
-        s->provider = c->provider;
     }
     if (c->identity_conflict)
         buf_printf(detail, "%sidentity conflict: %s", detail->len ? "; " : "",
@@ -51,7 +55,6 @@ static void s_case_now(const Carerhub__ReferralRecord *rec, const Carerhub__Case
     if (c->next_case)
         buf_printf(detail, "%sclosed; the carer's next episode is case %s", detail->len ? "; " : "",
                    c->next_case);
-    s->provider_name = c->provider_name;
     s->rule = c->rule;
     s->reason = c->reason;
 }
@@ -93,7 +96,7 @@ static void s_status(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
         s.has_delivered_at = rec->has_delivered_at;
         s.delivered_at = rec->delivered_at;
         if (c) {
-            s_case_now(rec, c, &s, &detail);
+            s_case_now(r, rec, c, &s, &detail);
             s.detail = detail.len ? detail.data : NULL;
         }
     }

@@ -9,7 +9,7 @@ hub_config
 sed -i 's/^  agent_timeout_ms: 3000$/  agent_timeout_ms: 3000\n  delivery_max_bytes: 1024/' "$hub/carerhub.yaml"
 grep -q '^  delivery_max_bytes: 1024$' "$hub/carerhub.yaml" || fail "configuration not made"
 hub_start
-long=$(printf 'Flat %.0s' $(seq 50))
+long=$(printf 'Flat %.0s' $(seq 12))
 card() { awk '/^---$/{d++} d==1' "$samples/gp.yaml" | sed "s|^  address: .*|  address: \"$long\"|"; }
 card >"$WORK/first.yaml"
 card | sed 's/^  name: "A Patel"/  name: "B Jones"/' >"$WORK/second.yaml"

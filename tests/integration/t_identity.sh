@@ -65,5 +65,5 @@ wait_count 4 ecs
 browns=$(grep -l '"family_name":"[Bb]rown"' $(files ecs))
 assert_eq "$(jq -r '.case_id' $browns | sort -u | wc -l)" 2 "cases for the twins"
 assert_eq "$(jq -r '[.kind, .carer.given_name] | join(" ")' $browns | sort | tr '\n' ';')" \
-    "new Anna;new Emma;update ANNA ;" "the twins' case files"
+    "new Anna;new Emma;update ANNA;" "the twins' case files"
 hub_stop

@@ -3,7 +3,15 @@
 # here it is started with its clock one day ahead (faketime), on the
 # birthday of a carer referred at 17 the day before.
 . "$(dirname "$0")/lib.sh"
-command -v faketime >/dev/null || fail "faketime is not installed (tools/deps install)"
+faketime=$(dpkg -L libfaketime 2>/dev/null | grep "/libfaketime.so.1$" | head -n 1)
+[ -f "$faketime" ] || fail "$faketime is missing: tools/deps install (package faketime)"
+# The router alone, its clock a day ahead (libfaketime preloaded, so that
+# the signal and the exit status are the router's own).
+router_tomorrow() {
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 LD_PRELOAD=$faketime \
+        FAKETIME="+1d" "$bin/carerhub-router" -c "$hub/carerhub.yaml" 2>"$1" &
+    router=$!
+}
 hub_config
 hub_start
 dob=$(date -d "$(date +%F) -18 years +1 day" +%F) # 18 tomorrow
@@ -24,9 +32,7 @@ assert_eq "$(jq -r '[.kind, .flags.young_carer, .flags.transition] | join(" ")' 
 
 # The next day, the router starts: the case moves.
 hub_stop router
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-    faketime -f "+1d" "$bin/carerhub-router" -c "$hub/carerhub.yaml" 2>"$WORK/router.log" &
-router=$!
+router_tomorrow "$WORK/router.log"
 wait_count 1 carers-first
 wait_count 2 young-carers
 kill -TERM $router
@@ -41,9 +47,7 @@ assert_eq "$(jq -r '[.kind, .transfer.to, .transfer.why, has("carer")] | join(" 
     "transfer_out carers-first turned_18 false" "the notice to the Young Carers Service"
 
 # Once only: a restart on the same day moves nothing more.
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-    faketime -f "+1d" "$bin/carerhub-router" -c "$hub/carerhub.yaml" 2>"$WORK/router2.log" &
-router=$!
+router_tomorrow "$WORK/router2.log"
 sleep 2
 kill -TERM $router
 wait $router || fail "the router under faketime exited badly"
