@@ -270,8 +270,9 @@ bool provider_delivery_ok(const Carerhub__Delivery *d, const char *provider, cha
         return s_why(why, whysz, "its case id '%.40s' is not one", c->case_id ? c->case_id : "");
     if (d->referral_id && !referral_id_ok(d->referral_id))
         return s_why(why, whysz, "its referral id '%.70s' is not one", d->referral_id);
-    if (!d->referral_id &&
-        (provider_version(d) == 0 || s_is(d->kind, "new") || s_is(d->kind, "update")))
+    /* An update without a referral is a change of the case alone (a flag
+     * raised by another carer's referral). */
+    if (!d->referral_id && (provider_version(d) == 0 || s_is(d->kind, "new")))
         return s_why(why, whysz, "%s %s names no referral", d->kind,
                      provider_version(d) ? "delivery" : "delivery without a case version");
     if (!to || strcmp(to, provider) != 0)

@@ -315,7 +315,9 @@ int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerh
     int rc = 0;
 
     *kind = NULL;
-    if (c->provider && resolved && strcmp(d.provider, c->provider) != 0) {
+    /* A carer who moved, or turned 18, to where no one is found goes to
+     * triage: the old organisation is told nothing of the new address. */
+    if (c->provider && (resolved || moved || turned) && strcmp(d.provider, c->provider) != 0) {
         c->has_version = true;
         c->version++;
         c->has_updated_at = true;
@@ -352,9 +354,11 @@ int router_case_flag(router_t *r, MDB_txn *txn, const router_match_t *m,
     for (size_t i = 0; i < m->nconflicting; i++) {
         Carerhub__CaseRecord *other = router_get_case(r, txn, m->conflicting[i]);
         int rc;
+        bool raised;
         if (!other)
             continue;
-        if (!other->identity_conflict) {
+        raised = !other->identity_conflict;
+        if (raised) {
             other->has_identity_conflict = other->identity_conflict = true;
             free(other->conflict_reason);
             other->conflict_reason =
@@ -362,7 +366,19 @@ int router_case_flag(router_t *r, MDB_txn *txn, const router_match_t *m,
                           "joined; check the NHS number and date of birth with the carer",
                           c->case_id);
         }
-        rc = router_put(r, txn, DB_CASES, other->case_id, strlen(other->case_id), &other->base);
+        /* Its organisation hears of the flag too: the case, as it stands,
+         * raised to its next version; nothing of the other carer. */
+        if (raised && !other->closed && other->provider) {
+            int64_t now = clock_now_ms();
+            other->has_version = other->has_updated_at = true;
+            other->version++;
+            other->updated_at = now;
+            rc = s_deliver(r, txn, other, "update", NULL, now);
+        } else {
+            rc = 0;
+        }
+        if (rc == 0)
+            rc = router_put(r, txn, DB_CASES, other->case_id, strlen(other->case_id), &other->base);
         carerhub__case_record__free_unpacked(other, NULL);
         if (rc)
             return rc;

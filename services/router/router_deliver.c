@@ -387,6 +387,33 @@ static void s_case_of(const Carerhub__OutboxEntry *e, const Carerhub__CaseRecord
     c->updated_at = e->queued_at;
 }
 
+/* Keeps a delivery within max bytes by carrying fewer of the case's
+ * referrals, oldest first out (referrals_total still counts them all; the
+ * same every time, so a resend is the same). Returns -1 if even the newest
+ * alone is too large. */
+static int s_fit(Carerhub__Envelope *env, size_t max)
+{
+    Carerhub__Case *c = env->delivery->case_;
+    size_t drop = 0, n = c->n_referrals;
+    Carerhub__Referral **all = c->referrals;
+    int rc = 0;
+    while (carerhub__envelope__get_packed_size(env) > max) {
+        if (c->n_referrals <= 1) {
+            rc = -1;
+            break;
+        }
+        drop++;
+        c->referrals = all + drop;
+        c->n_referrals = n - drop;
+    }
+    if (rc == 0 && drop > 0) {
+        /* The array stays the caller's to free. */
+        memmove(all, all + drop, (n - drop) * sizeof *all);
+    }
+    c->referrals = all;
+    return rc;
+}
+
 /* Builds and sends one delivery. Returns 0, -1 to stop sending to this
  * agent for now (its queue is full or it is gone), 1 if the entry could not
  * be built (skipped, and logged), 2 if it is larger than an agent may be
@@ -433,7 +460,7 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
     d.case_ = &c;
     env.body_case = CARERHUB__ENVELOPE__BODY_DELIVERY;
     env.delivery = &d;
-    if (carerhub__envelope__get_packed_size(&env) > (size_t)r->conf->router.delivery_max_bytes) {
+    if (s_fit(&env, (size_t)r->conf->router.delivery_max_bytes) < 0) {
         rc = 2;
     } else if (wire_send(r->delivery_sock, &a->peer, &env, ZMQ_DONTWAIT) < 0) {
         if (errno == EHOSTUNREACH) {

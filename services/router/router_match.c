@@ -36,29 +36,40 @@ static void s_add_id(router_match_t *m, const char *id, size_t len)
     }
 }
 
+/* Whether case c may be the carer with this NHS number (NULL: none
+ * given): not if the case holds another. */
+static bool s_may_be(const Carerhub__CaseRecord *c, const char *nhs)
+{
+    return !nhs || !*nhs || !c->nhs_number || !*c->nhs_number || strcmp(c->nhs_number, nhs) == 0;
+}
+
 /* The open case of the carer of case id, following its later episodes;
- * sets m->found, or m->previous when the last episode is closed. */
-static int s_follow(router_t *r, MDB_txn *txn, const char *id, router_match_t *m)
+ * sets m->found, or m->previous when the last episode is closed. An
+ * episode holding another NHS number than nhs is another person's: then
+ * neither (a new case, not linked). */
+static int s_follow(router_t *r, MDB_txn *txn, const char *id, const char *nhs, router_match_t *m)
 {
     Carerhub__CaseRecord *c = router_get_case(r, txn, id);
-    for (int hops = 0; c && c->closed && c->next_case && *c->next_case && hops < S_CHAIN_MAX;
+    bool ok = c && s_may_be(c, nhs);
+    for (int hops = 0; ok && c->closed && c->next_case && *c->next_case && hops < S_CHAIN_MAX;
          hops++) {
         Carerhub__CaseRecord *next = router_get_case(r, txn, c->next_case);
         if (!next)
             break;
         carerhub__case_record__free_unpacked(c, NULL);
         c = next;
+        ok = s_may_be(c, nhs);
     }
     if (!c) {
         log_error("an index names case %s, which is missing; opening a new case", id);
         return 0;
     }
-    if (c->closed) {
+    if (ok && c->closed)
         snprintf(m->previous, sizeof m->previous, "%s", c->case_id);
+    if (ok && !c->closed)
+        m->found = c;
+    else
         carerhub__case_record__free_unpacked(c, NULL);
-        return 0;
-    }
-    m->found = c;
     return 0;
 }
 
@@ -102,7 +113,7 @@ static int s_by_nhs(router_t *r, MDB_txn *txn, const Carerhub__Carer *carer, rou
          * number: those cases were flagged when they were opened. */
         m->nconflicting = 0;
         *done = true;
-        return s_follow(r, txn, same, m);
+        return s_follow(r, txn, same, carer->nhs_number, m);
     }
     if (m->nconflicting > 0) {
         snprintf(m->conflict, sizeof m->conflict,
@@ -120,7 +131,7 @@ static int s_by_person(router_t *r, MDB_txn *txn, const Carerhub__Carer *carer, 
 {
     char keys[REFERRAL_KEYS_MAX][512], ids[REFERRAL_KEYS_MAX][64];
     size_t nkeys = referral_person_keys(carer, keys), nids = 0;
-    bool shared = false, ref_nhs = carer->nhs_number && *carer->nhs_number;
+    bool shared = false;
 
     for (size_t i = 0; i < nkeys; i++) {
         MDB_val k = store_val(keys[i]), v;
@@ -147,16 +158,8 @@ static int s_by_person(router_t *r, MDB_txn *txn, const Carerhub__Carer *carer, 
     }
     if (nids == 0)
         return 0;
-    {
-        int rc = s_follow(r, txn, ids[0], m);
-        if (rc == 0 && m->found && ref_nhs && m->found->nhs_number && *m->found->nhs_number &&
-            strcmp(m->found->nhs_number, carer->nhs_number) != 0) {
-            /* Two NHS numbers: two people, however alike. */
-            carerhub__case_record__free_unpacked(m->found, NULL);
-            m->found = NULL;
-        }
-        return rc;
-    }
+    /* Two NHS numbers are two people, however alike (s_follow). */
+    return s_follow(r, txn, ids[0], carer->nhs_number, m);
 }
 
 int router_match(router_t *r, MDB_txn *txn, const Carerhub__Carer *carer, router_match_t *m)

@@ -202,7 +202,14 @@ static bool s_case_add(Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
             postcode_normalise(ref->carer->postcode, now) == 0 && strcmp(old, now) != 0;
     referral_carer_merge(&c->carer, ref->carer);
     if (referral_urgent(ref)) {
-        const char *day = ref->discharge->patient->expected_discharge;
+        /* Urgent until the patient goes home, and for two days at least
+         * after the referral (a discharge may be referred once it has
+         * happened). */
+        date_t home, on;
+        char day[DATE_STRLEN];
+        date_parse(ref->discharge->patient->expected_discharge, &home);
+        date_parse(ref->referral_date, &on);
+        date_format(home > on + 2 ? home : on + 2, day);
         if (!c->urgent_until || strcmp(day, c->urgent_until) > 0) {
             free(c->urgent_until);
             c->urgent_until = xstrdup(day);
@@ -214,7 +221,8 @@ static bool s_case_add(Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
 
 /* Writes the case, the referral record and the audit record. */
 static int s_write(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
-                   const char *submitter, Carerhub__CaseRecord *c, const char *kind, int64_t now)
+                   const char *submitter, Carerhub__CaseRecord *c, const char *kind, uint64_t seq,
+                   int64_t now)
 {
     Carerhub__ReferralRecord rec = CARERHUB__REFERRAL_RECORD__INIT;
     char detail[200];
@@ -223,7 +231,7 @@ static int s_write(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const cha
     if ((rc = router_put(r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base)) != 0)
         return rc;
     rec.has_outbox_seq = true;
-    rec.outbox_seq = r->next_outbox;
+    rec.outbox_seq = seq;
     rec.referral = ref;
     rec.case_id = c->case_id;
     rec.kind = (char *)kind;
@@ -290,6 +298,7 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     char detail[200];
     int64_t now = clock_now_ms();
     date_t on;
+    uint64_t seq;
     bool moved;
     int rc;
 
@@ -306,8 +315,13 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     c = m.found ? m.found : router_case_open(r, &m, now);
     m.found = NULL;
     moved = s_case_add(c, ref, submitter);
+    /* Routed as the carer is now: a referral that waited (in an intake,
+     * for the router) since before an 18th birthday moves no one back. */
     date_parse(ref->referral_date, &on); /* checked by s_recheck */
+    if (date_of_ms(now) > on)
+        on = date_of_ms(now);
     rc = router_case_route(r, txn, c, ref->source, on, ref->id, moved, now, &kind);
+    seq = r->next_outbox; /* its delivery (a transfer_in is queued last) */
     if (rc == 0 && c->previous_case && c->version == 1)
         rc = router_case_link(r, txn, c->previous_case, c);
     if (rc == 0 && c->version == 1)
@@ -315,7 +329,7 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     if (rc == 0)
         rc = router_index(r, txn, c, ref->carer);
     if (rc == 0)
-        rc = s_write(r, txn, ref, actor, submitter, c, kind, now);
+        rc = s_write(r, txn, ref, actor, submitter, c, kind, seq, now);
     if (rc == 0) {
         s_tally_taken(t, ref, c, kind);
         t->taken++;

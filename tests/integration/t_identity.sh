@@ -22,9 +22,10 @@ DOC
     card Mary Jones 1975-09-14 "CO4 5AB" 9434765919 "07700 900222"
 } >"$WORK/nhs.yaml"
 cli submit gp "$WORK/nhs.yaml" >"$WORK/ids" || fail "not accepted: $(cat "$WORK/ids")"
-wait_count 1 carers-first
+wait_count 2 carers-first # Jane's case, then its flag
 wait_count 1 ecs
-jane=$(files carers-first)
+jane=$(files carers-first | head -n 1)
+flagged=$(files carers-first | tail -n 1)
 mary=$(files ecs)
 assert_eq "$(jq -r .carer.family_name "$jane")" Smith "Carers First's carer"
 assert_eq "$(jq -r .carer.family_name "$mary")" Jones "Essex Carers Support's carer"
@@ -32,6 +33,11 @@ assert_eq "$(jq -r '[.referrals[].carer.family_name] | join(",")' "$mary")" Jone
     "no referral of Jane's at Essex Carers Support"
 [ "$(jq -r .case_id "$jane")" != "$(jq -r .case_id "$mary")" ] || fail "one case for two carers"
 assert_eq "$(jq -r .flags.identity_conflict "$mary")" true "the second case is flagged"
+# Carers First hears of the flag on Jane's case: an update of the case
+# alone, naming no referral and nothing of Mary.
+assert_eq "$(jq -r '[.kind, .version, .flags.identity_conflict, has("referral_id"), .carer.family_name, ([.referrals[].carer.family_name] | join(","))] | join(" ")' "$flagged")" \
+    "update 2 true false Smith Smith" "the flag at Carers First"
+grep -q "Jones\|Mary\|CO4" "$flagged" && fail "Carers First's file tells of Mary"
 jq -r .flags.conflict_reason "$mary" | grep -q "$(jq -r .case_id "$jane")" ||
     fail "the flag's reason does not name the other case: $(jq -r .flags.conflict_reason "$mary")"
 # The operator sees both: the count, and each referral's status.
@@ -47,7 +53,7 @@ grep -rq "Smith\|Jane" "$hub/logs" && fail "a log holds the carer's name"
 # First, now also flagged; nothing of hers goes to Mary's organisation.
 card Jane Smith 1961-04-02 "CM2 0AA" 9434765919 "07700 900333" >"$WORK/jane2.yaml"
 cli submit gp "$WORK/jane2.yaml" >/dev/null || fail "not accepted"
-wait_count 2 carers-first
+wait_count 3 carers-first
 latest=$(files carers-first | tail -n 1)
 assert_eq "$(jq -r '[.kind, .case_id, .flags.identity_conflict] | join(" ")' "$latest")" \
     "update $(jq -r .case_id "$jane") true" "Jane's update"

@@ -787,7 +787,8 @@ TEST(provider_delivery_ok_refuses_what_makes_no_case_file)
         {"another's transfer_out", "transfer_out", "ecs", "it is for carers-first, not ecs", 3},
         {"unknown kind", "closed", "carers-first", "its kind 'closed' is not new, update", 2},
         {"bad case id", "update", "carers-first", "its case id 'C-1/../x' is not one", 2},
-        {"no referral", "update", "carers-first", "update delivery names no referral", 2},
+        {"no referral", "new", "carers-first", "new delivery names no referral", 2},
+        {"update of the case alone", "update", "carers-first", NULL, 2},
         {"no referral nor version", "transfer_in", "ecs",
          "transfer_in delivery without a case version names no referral", 0},
         {"transfer without why", "transfer_in", "ecs", "whose reason 'lost' is not moved", 3},
@@ -805,6 +806,7 @@ TEST(provider_delivery_ok_refuses_what_makes_no_case_file)
         if (strcmp(t[i].what, "bad case id") == 0)
             j.c.case_id = "C-1/../x";
         if (strcmp(t[i].what, "no referral") == 0 ||
+            strcmp(t[i].what, "update of the case alone") == 0 ||
             strcmp(t[i].what, "no referral nor version") == 0)
             j.d.referral_id = NULL;
         if (strcmp(t[i].what, "transfer without why") == 0)

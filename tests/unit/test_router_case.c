@@ -150,14 +150,19 @@ TEST(router_twins_are_two_cases_and_a_name_match_needs_postcode_or_phone)
 TEST(router_moves_a_case_to_the_organisation_of_the_new_address)
 {
     static hub_t h; /* static: hub_open closes it if this test fails */
-    Carerhub__ReferralRecord *a, *b, *c;
+    Carerhub__ReferralRecord *a, *b, *c, *d;
     Carerhub__CaseRecord *cs;
     char q[256];
     CHECK_INT(hub_open(&h, 50), 0);
     a = s_taken(&h, s_carer("GP-TEST12-1", "Jane", "1961-04-02", "CM2 0AA", "9434765919"));
     b = s_taken(&h, s_carer("GP-TEST12-2", "Jane", "1961-04-02", "CO4 5AB", "9434765919"));
     c = s_taken(&h, s_carer("GP-TEST12-3", "Jane", "1961-04-02", "CO4 5AB", NULL));
-    CHECK(a && b && c);
+    /* Then to a district two areas share: routed to no one, so the case
+     * goes to triage; Essex Carers Support is told only that it went. */
+    d = s_taken(&h, s_carer("GP-TEST12-4", "Jane", "1961-04-02", "CM1 1AA", "9434765919"));
+    CHECK(a && b && c && d);
+    CHECK_STR(d->kind, "transfer_in");
+    CHECK_STR(d->provider, "ews-triage");
     CHECK_STR(b->case_id, a->case_id);
     CHECK_STR(b->kind, "transfer_in");
     CHECK_STR(b->provider, "ecs");
@@ -166,27 +171,26 @@ TEST(router_moves_a_case_to_the_organisation_of_the_new_address)
     s_outbox(&h, "carers-first", q, sizeof q);
     CHECK_STR(q, "new/1 transfer_out/2");
     s_outbox(&h, "ecs", q, sizeof q);
-    CHECK_STR(q, "transfer_in/2 update/3");
+    CHECK_STR(q, "transfer_in/2 update/3 transfer_out/4");
     cs = s_case(&h, a->case_id);
     CHECK(cs != NULL);
-    CHECK_STR(cs->transferred_from, "carers-first");
+    CHECK_STR(cs->provider, "ews-triage");
+    CHECK_STR(cs->transferred_from, "ecs");
     CHECK_STR(cs->transfer_why, "moved");
-    CHECK(strstr(cs->reason, "Carers First") != NULL);
+    CHECK(strstr(cs->reason, "came from Essex Carers Support") != NULL);
     CHECK_STR(cs->carer->nhs_number, "9434765919"); /* kept from before */
-    CHECK_INT(hub_stat(&h, "transfers/moved"), 1);
+    CHECK_INT(hub_stat(&h, "transfers/moved"), 2);
     carerhub__case_record__free_unpacked(cs, NULL);
     carerhub__referral_record__free_unpacked(a, NULL);
     carerhub__referral_record__free_unpacked(b, NULL);
     carerhub__referral_record__free_unpacked(c, NULL);
+    carerhub__referral_record__free_unpacked(d, NULL);
     hub_close(&h);
 }
 
-static int s_turns(hub_t *h, const char *day)
+static void s_day(date_t d, char out[DATE_STRLEN])
 {
-    date_t d;
-    if (date_parse(day, &d) < 0)
-        return -2;
-    return router_turns_18(&h->r, d);
+    date_format(d, out);
 }
 
 TEST(router_moves_a_young_carer_on_the_18th_birthday)
@@ -194,20 +198,27 @@ TEST(router_moves_a_young_carer_on_the_18th_birthday)
     static hub_t h; /* static: hub_open closes it if this test fails */
     Carerhub__ReferralRecord *a, *b;
     Carerhub__CaseRecord *ca, *cb;
-    char q[256];
+    date_t today = date_today(), dob;
+    char sam[DATE_STRLEN], leap[DATE_STRLEN], q[256];
+    int y, m, d, y0;
     CHECK_INT(hub_open(&h, 50), 0);
-    /* 17 on the day of referral (2026-11-30), 18 on 2027-02-28; and 14,
-     * born on 29 February: 18 on 1 March 2030. */
-    a = s_taken(&h, s_carer("GP-TEST13-1", "Sam", "2009-02-28", "CM2 0AA", NULL));
-    b = s_taken(&h, s_carer("GP-TEST13-2", "Leap", "2012-02-29", "CO4 5AB", NULL));
+    /* Sam is 17 and turns 18 in 30 days; Leap, born on 29 February, is
+     * between 14 and 17 and turns 18 in a year without one: on 1 March. */
+    date_to_ymd(today, &y, &m, &d);
+    dob = date_from_ymd(y - 18, m, d <= 28 ? d : 28) + 30;
+    s_day(dob, sam);
+    y0 = (y - 14) - (y - 14) % 4;
+    s_day(date_from_ymd(y0, 2, 29), leap);
+    a = s_taken(&h, s_carer("GP-TEST13-1", "Sam", sam, "CM2 0AA", NULL));
+    b = s_taken(&h, s_carer("GP-TEST13-2", "Leap", leap, "CO4 5AB", NULL));
     CHECK(a && b);
     CHECK_STR(a->provider, "young-carers");
     CHECK_STR(b->provider, "young-carers");
-    CHECK_INT(s_turns(&h, "2027-02-27"), 0);
-    CHECK_INT(s_turns(&h, "2027-02-28"), 1);
-    CHECK_INT(s_turns(&h, "2027-02-28"), 0); /* once */
-    CHECK_INT(s_turns(&h, "2030-02-28"), 0);
-    CHECK_INT(s_turns(&h, "2030-03-01"), 1);
+    CHECK_INT(router_turns_18(&h.r, date_birthday(dob, 18) - 1), 0);
+    CHECK_INT(router_turns_18(&h.r, date_birthday(dob, 18)), 1);
+    CHECK_INT(router_turns_18(&h.r, date_birthday(dob, 18)), 0); /* once */
+    CHECK_INT(router_turns_18(&h.r, date_from_ymd(y0 + 18, 2, 28)), 0);
+    CHECK_INT(router_turns_18(&h.r, date_from_ymd(y0 + 18, 3, 1)), 1);
     ca = s_case(&h, a->case_id);
     cb = s_case(&h, b->case_id);
     CHECK(ca && cb);
@@ -263,6 +274,39 @@ TEST(router_a_referral_for_a_closed_case_opens_a_new_episode)
     CHECK_STR(next->previous_case, a->case_id);
     carerhub__case_record__free_unpacked(old, NULL);
     carerhub__case_record__free_unpacked(next, NULL);
+    carerhub__referral_record__free_unpacked(a, NULL);
+    carerhub__referral_record__free_unpacked(b, NULL);
+    carerhub__referral_record__free_unpacked(c, NULL);
+    hub_close(&h);
+}
+
+TEST(router_a_closed_case_of_another_nhs_number_is_not_an_episode)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__ReferralRecord *a, *b, *c;
+    Carerhub__CaseRecord *cb, *cc;
+    void *arg[2];
+    CHECK_INT(hub_open(&h, 50), 0);
+    a = s_taken(&h, s_carer("GP-TEST15-1", "Ann", "1961-04-02", "CM2 0AA", "9434765919"));
+    CHECK(a != NULL);
+    arg[0] = &h;
+    arg[1] = a->case_id;
+    CHECK_INT(store_write(h.r.store, s_close_case, arg), 0);
+    /* Another Ann Smith, same birthday and postcode, another NHS number. */
+    b = s_taken(&h, s_carer("GP-TEST15-2", "Ann", "1961-04-02", "CM2 0AA", "4010232137"));
+    /* The first Ann again: a new episode of her own case, not the other's. */
+    c = s_taken(&h, s_carer("GP-TEST15-3", "Ann", "1961-04-02", "CM2 0AA", "9434765919"));
+    CHECK(b && c);
+    CHECK(strcmp(b->case_id, a->case_id) != 0);
+    CHECK(strcmp(c->case_id, b->case_id) != 0);
+    CHECK(strcmp(c->case_id, a->case_id) != 0);
+    cb = s_case(&h, b->case_id);
+    cc = s_case(&h, c->case_id);
+    CHECK(cb && cc);
+    CHECK(cb->previous_case == NULL);
+    CHECK_STR(cc->previous_case, a->case_id);
+    carerhub__case_record__free_unpacked(cb, NULL);
+    carerhub__case_record__free_unpacked(cc, NULL);
     carerhub__referral_record__free_unpacked(a, NULL);
     carerhub__referral_record__free_unpacked(b, NULL);
     carerhub__referral_record__free_unpacked(c, NULL);
