@@ -199,7 +199,8 @@ static void s_accepted(Carerhub__Referral *r, Carerhub__Source src, const referr
     ferrs_t again = FERRS_INIT;
     route_result_t res;
     buf_t b = BUF_INIT;
-    char pc[POSTCODE_MAX], nhs[NHS_NUMBER_MAX], key[512];
+    char pc[POSTCODE_MAX], nhs[NHS_NUMBER_MAX], keys[REFERRAL_KEYS_MAX][512];
+    size_t nkeys;
     uint8_t *before, *after;
     size_t nbefore, nafter;
     int age;
@@ -233,8 +234,19 @@ static void s_accepted(Carerhub__Referral *r, Carerhub__Source src, const referr
 
     age = referral_carer_age(r);
     HARNESS_ASSERT(age >= 0 && age <= 121);
-    if (referral_match_key(r, key, sizeof key) == 0)
-        harness_assert_text(key, strlen(key));
+    nkeys = referral_person_keys(r->carer, keys);
+    HARNESS_ASSERT(nkeys <= REFERRAL_KEYS_MAX);
+    for (size_t i = 0; i < nkeys; i++) {
+        /* Names, date of birth, postcode or phone: four parts, each text. */
+        int seps = 0;
+        for (char *p = keys[i]; *p; p++)
+            if (*p == '\x1f') {
+                *p = ' ';
+                seps++;
+            }
+        HARNESS_ASSERT(seps == 3);
+        harness_assert_text(keys[i], strlen(keys[i]));
+    }
 
     route_decide(rt, pc, age, referral_route_source(src), s_unit, NULL, &res);
     HARNESS_ASSERT(res.provider >= 0 && *route_provider_id(rt, res.provider));
