@@ -3,6 +3,8 @@
  */
 #include "router_hub.h"
 
+#include "fixture.h"
+
 #include "conf/ytree.h"
 #include "domain/referral.h"
 #include "util/be64.h"
@@ -24,25 +26,19 @@ static hub_t *hub_live; /* left open by a test that failed */
 int hub_open(hub_t *h, int max)
 {
     const char *names[] = {"router", "gp-intake", "school-intake", "provider-carers-first"};
-    const char *dir = test_tmpdir();
-    char err[256], *conf, *parts, *path;
-    diag_t d = DIAG_INIT;
+    keypair_t kp[4];
+    char *parts, extra[64];
+    char *path;
+    int rc;
     if (hub_live)
         hub_close(hub_live);
     memset(h, 0, sizeof *h);
     hub_live = h;
-    for (int i = 0; i < 4; i++) {
-        keypair_t kp;
-        char *keys = file_join(dir, "keys");
-        if (curve_keygen(keys, names[i], &kp, err, sizeof err) < 0) {
-            fprintf(stderr, "    %s\n", err);
-            return -1;
-        }
-        memcpy(hub_pub[i], kp.pub, CURVE_Z85);
-        if (i == 3)
-            hub_agent_kp = kp;
-        free(keys);
-    }
+    if (fixture_keys(names, 4, kp) < 0)
+        return -1;
+    for (int i = 0; i < 4; i++)
+        memcpy(hub_pub[i], kp[i].pub, CURVE_Z85);
+    hub_agent_kp = kp[3];
     parts = xasprintf("participants:\n"
                       "  - {id: gp-intake, role: intake, scope: gp, key: \"%s\"}\n"
                       "  - {id: school-intake, role: intake, scope: school, key: \"%s\"}\n"
@@ -50,29 +46,13 @@ int hub_open(hub_t *h, int max)
                       "  - {id: provider-carers-first, role: provider, scope: carers-first, "
                       "key: \"%s\"}\n",
                       hub_pub[1], hub_pub[2], hub_pub[0], hub_pub[3]);
-    path = file_join(dir, "participants.yaml");
-    file_write_atomic(path, parts, strlen(parts), 0600);
-    free(path);
+    snprintf(extra, sizeof extra, "router: {submitter_case_max: %d}\n", max);
+    rc = fixture_conf(parts, extra, &h->r.conf, &h->r.rt);
     free(parts);
-    {
-        char *routing = realpath(test_src("config/routing.yaml"), NULL);
-        conf = xasprintf("data_dir: data\nrouting: %s\nrouter: {submitter_case_max: %d}\n",
-                         routing ? routing : "", max);
-        free(routing);
-    }
-    path = file_join(dir, "carerhub.yaml");
-    file_write_atomic(path, conf, strlen(conf), 0600);
-    free(conf);
-    h->r.conf = hubconf_load(path, &d);
-    free(path);
-    h->r.rt = h->r.conf ? route_load(h->r.conf->routing, &d) : NULL;
-    for (size_t i = 0; i < d.n; i++)
-        fprintf(stderr, "    %s\n", d.msgs[i]);
-    diag_free(&d);
-    if (!h->r.rt)
+    if (rc < 0)
         return -1;
     h->r.sec = secure_start(h->r.conf, "router");
-    path = file_join(dir, "store");
+    path = file_join(test_tmpdir(), "store");
     file_private_dir(path);
     router_store_open(&h->r, path);
     free(path);

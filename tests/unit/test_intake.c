@@ -8,6 +8,7 @@
 #include "test.h"
 
 #include "clnt/clnt.h"
+#include "fixture.h"
 #include "conf/ytree.h"
 #include "intake/intake_impl.h"
 #include "store.pb-c.h"
@@ -62,52 +63,30 @@ static void s_batch_close(s_intake_h *h)
 static int s_open(s_intake_h *h, int days)
 {
     const char *names[] = {"gp-intake", "gp", "gp2"};
-    const char *dir = test_tmpdir();
-    char err[256], ep[300], *conf, *parts, *path, *routing;
-    diag_t d = DIAG_INIT;
+    keypair_t kp[3];
+    char ep[300], extra[64], *parts;
+    int rc;
     if (s_live)
         s_close(s_live);
     memset(h, 0, sizeof *h);
     s_live = h;
-    for (int i = 0; i < 3; i++) {
-        keypair_t kp;
-        char *keys = file_join(dir, "keys");
-        if (curve_keygen(keys, names[i], &kp, err, sizeof err) < 0) {
-            fprintf(stderr, "    %s\n", err);
-            free(keys);
-            return -1;
-        }
-        if (i > 0)
-            memcpy(s_pub[i - 1], kp.pub, CURVE_Z85);
-        free(keys);
-    }
+    if (fixture_keys(names, 3, kp) < 0)
+        return -1;
+    memcpy(s_pub[0], kp[1].pub, CURVE_Z85);
+    memcpy(s_pub[1], kp[2].pub, CURVE_Z85);
     parts = xasprintf("participants:\n"
                       "  - {id: gp, role: gp, scope: [F81001, F81002, F81003], key: \"%s\"}\n"
                       "  - {id: gp2, role: gp, scope: [F81001, F81002, F81003], key: \"%s\"}\n",
                       s_pub[0], s_pub[1]);
-    path = file_join(dir, "participants.yaml");
-    file_write_atomic(path, parts, strlen(parts), 0600);
-    free(path);
-    free(parts);
-    routing = realpath(test_src("config/routing.yaml"), NULL);
-    conf = xasprintf("data_dir: data\nrouting: %s\nreferrals: {resend_window_days: %d}\n",
-                     routing ? routing : "", days);
-    free(routing);
-    path = file_join(dir, "carerhub.yaml");
-    file_write_atomic(path, conf, strlen(conf), 0600);
-    free(conf);
+    snprintf(extra, sizeof extra, "referrals: {resend_window_days: %d}\n", days);
     h->in.kind = &s_gp;
-    h->in.conf = hubconf_load(path, &d);
-    free(path);
-    h->in.rt = h->in.conf ? route_load(h->in.conf->routing, &d) : NULL;
-    for (size_t i = 0; i < d.n; i++)
-        fprintf(stderr, "    %s\n", d.msgs[i]);
-    diag_free(&d);
-    if (!h->in.rt)
+    rc = fixture_conf(parts, extra, &h->in.conf, &h->in.rt);
+    free(parts);
+    if (rc < 0)
         return -1;
     h->in.ic = hubconf_intake(h->in.conf, "gp");
     h->in.sec = secure_start(h->in.conf, "gp-intake");
-    h->store_dir = file_join(dir, "spool");
+    h->store_dir = file_join(test_tmpdir(), "spool");
     file_private_dir(h->store_dir);
     intake_spool_open(&h->in, h->store_dir);
     s_batch_open(h);

@@ -1,0 +1,51 @@
+/*
+ * The unit tests' keys and configuration: see fixture.h.
+ */
+#include "fixture.h"
+
+#include "test.h"
+#include "util/file.h"
+#include "util/mem.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fixture_keys(const char *const *names, size_t n, keypair_t *kps)
+{
+    char *keys = file_join(test_tmpdir(), "keys"), err[256];
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if ((rc = curve_keygen(keys, names[i], &kps[i], err, sizeof err)) < 0)
+            fprintf(stderr, "    %s\n", err);
+    free(keys);
+    return rc < 0 ? -1 : 0;
+}
+
+static char *s_write(const char *name, const char *text)
+{
+    char *path = file_join(test_tmpdir(), name);
+    file_write_atomic(path, text, strlen(text), 0600);
+    return path;
+}
+
+int fixture_conf(const char *participants, const char *extra, hubconf_t **conf, route_t **rt)
+{
+    char *routing = realpath(test_src("config/routing.yaml"), NULL);
+    char *yaml = xasprintf("data_dir: data\nrouting: %s\n%s", routing ? routing : "", extra);
+    char *path;
+    diag_t d = DIAG_INIT;
+
+    free(s_write("participants.yaml", participants));
+    path = s_write("carerhub.yaml", yaml);
+    *conf = hubconf_load(path, &d);
+    *rt = *conf ? route_load((*conf)->routing, &d) : NULL;
+    for (size_t i = 0; i < d.n; i++)
+        fprintf(stderr, "    %s\n", d.msgs[i]);
+    diag_free(&d);
+    free(path);
+    free(yaml);
+    free(routing);
+    return *rt ? 0 : -1;
+}

@@ -1,0 +1,24 @@
+/*
+ * What the unit tests that run a daemon's own code need around it: key
+ * pairs, a participants file and a configuration with the shipped routing,
+ * all in the test's temporary directory.
+ */
+#ifndef CARERHUB_TEST_FIXTURE_H
+#define CARERHUB_TEST_FIXTURE_H
+
+#include "conf/hubconf.h"
+#include "domain/route.h"
+#include "wire/curve.h"
+
+#include <stddef.h>
+
+/* A key pair for each of the n names, in the test directory's keys/
+ * (kps[i]). Returns 0, or -1 having said why. */
+int fixture_keys(const char *const *names, size_t n, keypair_t *kps);
+/* Writes participants.yaml and carerhub.yaml (data_dir, the shipped
+ * routing, then the YAML of extra) in the test directory, and loads the
+ * configuration and its routing. Returns 0, or -1 having said each
+ * problem. */
+int fixture_conf(const char *participants, const char *extra, hubconf_t **conf, route_t **rt);
+
+#endif
