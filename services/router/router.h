@@ -198,8 +198,9 @@ Carerhub__CaseRecord *router_case_open(router_t *r, const router_match_t *m, int
 /* Routes case c again for a referral of source src on day `on`, with the
  * carer as now known: the same organisation keeps the case (its routing
  * explained anew); another one takes it over (transfer_out to the old,
- * transfer_in to the new, both of the case's next version). A referral that
- * routes nowhere (triage) leaves a case where it is. Queues the delivery:
+ * transfer_in to the new, both of the case's next version). Routed to no
+ * one (triage), a case stays where it is unless the carer moved or turned
+ * 18: then it goes to triage. Queues the delivery:
  * kind "new" for a case without a provider, else "update" or the transfer.
  * Sets *kind (static text; NULL when nothing was queued). referral_id is
  * NULL for a birthday, which queues only a transfer; moved says the
@@ -212,9 +213,6 @@ int router_case_flag(router_t *r, MDB_txn *txn, const router_match_t *m,
                      const Carerhub__CaseRecord *c);
 /* Links closed case prev to its next episode c. */
 int router_case_link(router_t *r, MDB_txn *txn, const char *prev, const Carerhub__CaseRecord *c);
-/* Notes a young carer's case for its 18th birthday, inside a write
- * transaction (once per case). */
-int router_case_note_birthday(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c);
 /* Moves every open young carer's case whose carer is 18 on or before today
  * to the organisation that serves them now. Returns how many moved, or -1
  * if the store failed (logged). */

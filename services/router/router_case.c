@@ -290,7 +290,8 @@ static int s_transfer(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerh
                         detail);
 }
 
-int router_case_note_birthday(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c)
+/* Notes a young carer's case for its 18th birthday (once per case). */
+static int s_note_birthday(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c)
 {
     date_t dob;
     char day[DATE_STRLEN], key[128];
@@ -343,7 +344,7 @@ int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerh
         rc = s_deliver(r, txn, c, *kind, rid, now);
     }
     if (rc == 0 && referral_young_carer(age))
-        rc = router_case_note_birthday(r, txn, c);
+        rc = s_note_birthday(r, txn, c);
     s_routing_free(&d);
     return rc;
 }
