@@ -69,6 +69,8 @@ static const conf_key_t s_router_keys[] = {
      * the envelope. */
     {"delivery_max_bytes", CK_INT, offsetof(hubconf_router_t, delivery_max_bytes), "4194304", 1024,
      8323072, NULL, NULL, false},
+    {"agent_alert_minutes", CK_INT, offsetof(hubconf_router_t, agent_alert_minutes), "15", 1, 10080,
+     NULL, NULL, false},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
 };
 

@@ -25,15 +25,16 @@ typedef struct {
 } hubconf_referrals_t;
 
 typedef struct {
-    char *intake_endpoint;        /* intakes forward here */
-    char *delivery_endpoint;      /* provider agents connect here */
-    char *control_endpoint;       /* status, statistics and audit queries */
-    long long batch;              /* most referrals committed together */
-    long long redeliver_ms;       /* resend an unacknowledged delivery after this */
-    long long agent_timeout_ms;   /* a silent provider agent is gone after this */
-    long long case_history;       /* the newest referrals of a case each delivery carries */
-    long long submitter_case_max; /* referrals one submitter may add to one case */
-    long long delivery_max_bytes; /* a larger delivery is parked, never sent */
+    char *intake_endpoint;         /* intakes forward here */
+    char *delivery_endpoint;       /* provider agents connect here */
+    char *control_endpoint;        /* status, statistics and audit queries */
+    long long batch;               /* most referrals committed together */
+    long long redeliver_ms;        /* resend an unacknowledged delivery after this */
+    long long agent_timeout_ms;    /* a silent provider agent is gone after this */
+    long long case_history;        /* the newest referrals of a case each delivery carries */
+    long long submitter_case_max;  /* referrals one submitter may add to one case */
+    long long delivery_max_bytes;  /* a larger delivery is parked, never sent */
+    long long agent_alert_minutes; /* a provider's agent not connected this long is an alert */
 } hubconf_router_t;
 
 typedef struct {

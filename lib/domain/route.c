@@ -243,3 +243,13 @@ int route_result_lad(const route_result_t *r)
 {
     return r->ncands == 1 && r->cands[0] != GEO_UNLISTED ? r->cands[0] : -1;
 }
+
+int route_triage(const route_t *rt)
+{
+    return rt->triage;
+}
+
+int route_contact_by_days(const route_t *rt, route_src_t source)
+{
+    return source > ROUTE_SRC_ANY && source <= ROUTE_SRC_SCHOOL ? rt->contact_by_days[source] : 10;
+}

@@ -90,6 +90,12 @@ size_t route_provider_count(const route_t *rt);
 /* True when the provider's cases are signposted elsewhere (out of area). */
 bool route_provider_signposts(const route_t *rt, int provider);
 const geo_t *route_geo(const route_t *rt);
+/* The triage provider's index: what no rule resolves, and the one that may
+ * assign a case to any organisation. */
+int route_triage(const route_t *rt);
+/* Days from the hub's receipt of a referral of the source by which its
+ * organisation should have contacted the carer (contact_by_days). */
+int route_contact_by_days(const route_t *rt, route_src_t source);
 /* The area the routing serves (its `area`). */
 const char *route_area(const route_t *rt);
 /* The single authority of a result, or -1 when there is not exactly one. */

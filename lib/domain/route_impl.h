@@ -46,6 +46,7 @@ struct route {
     route_rule_t *rules;
     size_t nrules, rules_cap;
     int triage;
+    int contact_by_days[4]; /* by route_src_t; [ROUTE_SRC_ANY] unused */
 };
 
 /* Whether authority lad is in a rule's bitset. */

@@ -280,10 +280,40 @@ static int s_load_rules(route_t *rt, const conf_ctx_t *ctx, const ynode_t *seq)
     return rc;
 }
 
+/* contact_by_days: {discharge: 2, gp: 10, school: 10}; each source left
+ * out keeps its default. */
+static void s_load_contact_by(route_t *rt, conf_ctx_t *ctx, const ynode_t *map)
+{
+    static const char *const names[] = {"gp", "discharge", "school", NULL};
+    rt->contact_by_days[ROUTE_SRC_GP] = 10;
+    rt->contact_by_days[ROUTE_SRC_DISCHARGE] = 2;
+    rt->contact_by_days[ROUTE_SRC_SCHOOL] = 10;
+    if (!map)
+        return;
+    if (map->kind != YNODE_MAP) {
+        diag_at(ctx->diag, ctx->file, map,
+                "contact_by_days must map sources (gp, discharge, school) to days");
+        return;
+    }
+    conf_only_keys(ctx, map, names);
+    for (int i = 0; names[i]; i++) {
+        const ynode_t *n = ynode_get(map, names[i]);
+        long long days;
+        if (!n)
+            continue;
+        if (conf_parse_int(n, &days) < 0 || days < 1 || days > 365)
+            diag_at(ctx->diag, ctx->file, n,
+                    "contact_by_days.%s must be a whole number of days from 1 to 365", names[i]);
+        else
+            rt->contact_by_days[ROUTE_SRC_GP + i] = (int)days;
+    }
+}
+
 route_t *route_load(const char *path, diag_t *diag)
 {
-    static const char *const top[] = {"area",    "districts", "providers", "authority_sets",
-                                      "sectors", "rules",     "triage",    NULL};
+    static const char *const top[] = {"area",           "districts",       "providers",
+                                      "authority_sets", "sectors",         "rules",
+                                      "triage",         "contact_by_days", NULL};
     const ynode_t *root, *n;
     char *dir = file_dirname(path);
     conf_ctx_t ctx = {path, dir, diag};
@@ -324,6 +354,7 @@ route_t *route_load(const char *path, diag_t *diag)
     geo_add_sectors(rt->geo, &ctx, ynode_get(root, "sectors"));
     s_load_sets(rt, &ctx, ynode_get(root, "authority_sets"));
     s_load_rules(rt, &ctx, ynode_get(root, "rules"));
+    s_load_contact_by(rt, &ctx, ynode_get(root, "contact_by_days"));
     n = ynode_get(root, "triage");
     if (!n || n->kind != YNODE_SCALAR || (rt->triage = route_provider_find(rt, n->value)) < 0)
         diag_at(diag, path, n ? n : root,

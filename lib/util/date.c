@@ -72,6 +72,73 @@ int date_parse(const char *s, date_t *out)
     return 0;
 }
 
+/* Reads [+-]HH:MM or Z at s into seconds east of UTC; returns the
+ * characters read, or 0. */
+static size_t s_offset(const char *s, long *secs)
+{
+    int h, m;
+    if (*s == 'Z' || *s == 'z') {
+        *secs = 0;
+        return 1;
+    }
+    if ((*s != '+' && *s != '-') || s[3] != ':')
+        return 0;
+    h = s_digits(s + 1, 2);
+    m = s_digits(s + 4, 2);
+    if (h < 0 || h > 23 || m < 0 || m > 59)
+        return 0;
+    *secs = (*s == '-' ? -1 : 1) * (h * 3600L + m * 60L);
+    return 6;
+}
+
+int date_time_parse(const char *s, int64_t *out)
+{
+    char day[DATE_STRLEN];
+    date_t d;
+    int hh, mm, ss = 0, ms = 0;
+    long off;
+    size_t i = 16, n;
+
+    if (!s || strlen(s) < 10)
+        return -1;
+    memcpy(day, s, 10);
+    day[10] = '\0';
+    if (date_parse(day, &d) < 0)
+        return -1;
+    if (s[10] == '\0') {
+        struct tm tm = {0};
+        int y, mo, dd;
+        date_to_ymd(d, &y, &mo, &dd);
+        tm.tm_year = y - 1900;
+        tm.tm_mon = mo - 1;
+        tm.tm_mday = dd;
+        tm.tm_isdst = -1;
+        *out = (int64_t)mktime(&tm) * 1000;
+        return 0;
+    }
+    if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || strlen(s) < 17 || s[13] != ':')
+        return -1;
+    hh = s_digits(s + 11, 2);
+    mm = s_digits(s + 14, 2);
+    if (s[16] == ':') {
+        ss = s_digits(s + 17, 2);
+        i = 19;
+        if (s[i] == '.') {
+            int scale = 100;
+            for (i++; s[i] >= '0' && s[i] <= '9'; i++, scale /= 10)
+                ms += scale > 0 ? (s[i] - '0') * scale : 0;
+            if (s[i - 1] == '.')
+                return -1;
+        }
+    }
+    if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60)
+        return -1;
+    if (!(n = s_offset(s + i, &off)) || s[i + n] != '\0')
+        return -1;
+    *out = ((int64_t)d * 86400 + hh * 3600 + mm * 60 + (ss > 59 ? 59 : ss) - off) * 1000 + ms;
+    return 0;
+}
+
 void date_format(date_t day, char *out)
 {
     int y, m, d;

@@ -21,6 +21,12 @@ void date_to_ymd(date_t day, int *y, int *m, int *d);
 /* Parses exactly YYYY-MM-DD (year 1000-9999) naming a real date. Returns 0,
  * or -1 if the form is wrong or the date does not exist (2026-02-30). */
 int date_parse(const char *s, date_t *out);
+/* Parses a moment as RFC 3339 writes it: YYYY-MM-DDTHH:MM:SS with
+ * optional fractions of a second, then Z or an offset (+01:00); seconds
+ * may be left out (HH:MM). Returns 0 with unix milliseconds in *out, or -1.
+ * A date alone (YYYY-MM-DD) is read as local midnight. */
+int date_time_parse(const char *s, int64_t *out);
+
 /* Writes YYYY-MM-DD into out (DATE_STRLEN bytes). */
 void date_format(date_t day, char *out);
 

@@ -19,6 +19,8 @@
 #define WIRE_MAX_ID  255
 /* The most referrals, and the most audit records, one Forward may hold. */
 #define WIRE_FORWARD_MAX 1000
+/* Most outcomes in one OutcomeReport. */
+#define WIRE_OUTCOMES_MAX 100
 
 typedef enum {
     WIRE_OK = 0,

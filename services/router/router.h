@@ -40,7 +40,12 @@
     X(DB_PARKED, "parked")       /* referral id -> ParkedEntry */                                  \
     X(DB_STATS, "stats")         /* counter name -> uint64 */                                      \
     X(DB_META, "meta")           /* the numbering: outbox, audit, case */                          \
-    X(DB_DELIVERED, "delivered") /* referral id -> uint64 ms: when its agent acknowledged it */
+    X(DB_DELIVERED, "delivered") /* referral id -> uint64 ms: when its agent acknowledged it */    \
+    X(DB_TIMELINE, "timeline")   /* case id US entry (4 bytes BE) -> TimelineRecord */             \
+    X(DB_OUTCOME_IDS, "outcome_ids") /* provider NL outcome id -> OutcomeSeen */                   \
+    X(DB_CONTACT_DUE, "contact_due") /* YYYY-MM-DD US case id -> "": contact-by targets */         \
+    X(DB_BY_REFERRER, "by_referrer") /* source US org US received (8 bytes BE) US referral id */   \
+                                     /* -> "": a referring organisation's referrals */
 
 enum {
 #define S_DB_ENUM(id, name) id,
@@ -211,12 +216,85 @@ int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerh
 /* Marks each case of m->conflicting as in conflict with case c. */
 int router_case_flag(router_t *r, MDB_txn *txn, const router_match_t *m,
                      const Carerhub__CaseRecord *c);
+/* Moves case c to the provider of index `provider` (route_t), as a
+ * transfer (transfer_out to the old organisation, transfer_in to the new,
+ * both of the case's next version) with why (not_ours, assigned) and the
+ * passing organisation's words (reason, may be NULL); the case starts at
+ * state delivered there. */
+int router_case_move(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int provider,
+                     const char *why, const char *reason, int64_t now);
+/* Queues a delivery of kind (update, cancelled) of case c to its
+ * organisation, of the case's next version: for cancelled, with the
+ * cancellation and without the carer's details or referrals. */
+int router_case_notify(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *kind,
+                       const char *referral_id, const Carerhub__Cancellation *cancel, int64_t now);
 /* Links closed case prev to its next episode c. */
 int router_case_link(router_t *r, MDB_txn *txn, const char *prev, const Carerhub__CaseRecord *c);
 /* Moves every open young carer's case whose carer is 18 on or before today
  * to the organisation that serves them now. Returns how many moved, or -1
  * if the store failed (logged). */
 int router_turns_18(router_t *r, date_t today);
+
+/* --- a case's timeline (router_timeline.c) ------------------------------ */
+
+/* Appends ev to case c's timeline (numbered c->timeline_next, which goes
+ * up: write c afterwards), with the participant that reported it and the
+ * outcome id, if any; recorded_at is set to now when ev has none. */
+int router_timeline_add(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
+                        const Carerhub__TimelineEvent *ev, const char *actor,
+                        const char *outcome_id);
+/* The case's timeline, oldest first, at most max entries (the newest
+ * max): *out is a new array of new events (free with
+ * router_timeline_free). For a referrer, without notes and kinds of
+ * support. Returns the count. */
+size_t router_timeline(router_t *r, MDB_txn *txn, const char *case_id, bool for_referrer,
+                       size_t max, Carerhub__TimelineEvent ***out);
+void router_timeline_free(Carerhub__TimelineEvent **evs, size_t n);
+
+/* --- outcomes, passing back, cancelling (router_outcome.c) ------------ */
+
+/* Records the n outcomes of a report from provider (the reporting key's
+ * scope; actor its participant id) in one transaction, each checked
+ * (outcome_check), for a case that is with provider now (assign: any open
+ * case, and only from the triage provider), and a step the case may take
+ * (outcome_step_ok). An outcome id recorded before is ALREADY_RECORDED.
+ * Fills results[i] (caller's, n of them; free with
+ * router_outcome_results_free): RECORDED, ALREADY_RECORDED, REFUSED with
+ * field, code and message, or UNAVAILABLE when the store failed. Each
+ * recorded outcome is on the case's timeline, counted and audited;
+ * not_ours and assign move the case (router_case_move). */
+void router_outcomes(router_t *r, const char *provider, const char *actor, Carerhub__Outcome **os,
+                     size_t n, Carerhub__OutcomeResult *results);
+void router_outcome_results_free(Carerhub__OutcomeResult *results, size_t n);
+
+/* A referrer's cancellation of its referral q->referral_id (who: the
+ * referrer's participant, whose scope must cover the referral's
+ * organisation, else it is not found). Returns 0 with *out filled (free its
+ * strings with router_cancel_reply_free), or -1 with an Error's code
+ * (not_found, closed, bad_request, unavailable) and message. The case's
+ * organisation gets a delivery of kind cancelled; a case whose every
+ * referral is cancelled is closed (closed_reason cancelled). */
+int router_cancel(router_t *r, const participant_t *who, const Carerhub__CancelRequest *q,
+                  Carerhub__CancelReply *out, char *code, size_t codesz, char *msg, size_t msgsz);
+void router_cancel_reply_free(Carerhub__CancelReply *out);
+
+/* Sets case c's contact-by target to the earlier of its own and `due`
+ * (YYYY-MM-DD), or with due NULL clears it (contact made, case closed),
+ * keeping the contact_due index in step. Write c afterwards. */
+int router_contact_due(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *due);
+
+/* --- a referrer's view, and what needs a person (router_feedback.c) --- */
+
+/* Indexes a taken referral under its referring organisation
+ * (DB_BY_REFERRER), inside the write transaction that takes it. */
+int router_referrer_index(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref);
+/* Builds the index for a store written before it existed (once; marked in
+ * meta). Returns 0 or the store error. */
+int router_referrer_index_build(router_t *r);
+/* Where a referral stands for its referrer (StatusReply.progress), and
+ * since when (*at, unix ms). c is its case (may be NULL). Static text. */
+const char *router_progress(router_t *r, MDB_txn *txn, const Carerhub__ReferralRecord *rec,
+                            const Carerhub__CaseRecord *c, int64_t *at);
 
 /* Packs and puts a protobuf message. */
 int router_put(router_t *r, MDB_txn *txn, int db, const void *key, size_t klen,

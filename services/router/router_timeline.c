@@ -1,0 +1,107 @@
+/*
+ * A case's timeline: every outcome its organisations reported, every move
+ * and every cancellation, in the order the hub recorded them. Key: case
+ * id, US, entry number (4 bytes, big-endian), so one cursor range reads a
+ * case's whole life. See router.h.
+ */
+#include "router.h"
+
+#include "domain/referral.h"
+#include "util/clock.h"
+#include "util/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The key of entry n of case id (id, US, 4 bytes); returns its length. */
+static size_t s_key(const char *id, uint32_t n, uint8_t *out, size_t outsz)
+{
+    size_t len = strlen(id);
+    if (len + 5 > outsz)
+        len = outsz - 5;
+    memcpy(out, id, len);
+    out[len] = 0x1f;
+    out[len + 1] = (uint8_t)(n >> 24);
+    out[len + 2] = (uint8_t)(n >> 16);
+    out[len + 3] = (uint8_t)(n >> 8);
+    out[len + 4] = (uint8_t)n;
+    return len + 5;
+}
+
+int router_timeline_add(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
+                        const Carerhub__TimelineEvent *ev, const char *actor,
+                        const char *outcome_id)
+{
+    Carerhub__TimelineRecord rec = CARERHUB__TIMELINE_RECORD__INIT;
+    Carerhub__TimelineEvent e = *ev;
+    uint8_t key[CASE_ID_MAX + 8];
+    size_t klen = s_key(c->case_id, c->timeline_next, key, sizeof key);
+    int rc;
+
+    if (!e.has_recorded_at) {
+        e.has_recorded_at = true;
+        e.recorded_at = clock_now_ms();
+    }
+    rec.event = &e;
+    rec.actor = (char *)actor;
+    rec.outcome_id = (char *)outcome_id;
+    if ((rc = router_put(r, txn, DB_TIMELINE, key, klen, &rec.base)) == 0) {
+        c->has_timeline_next = true;
+        c->timeline_next++;
+    }
+    return rc;
+}
+
+/* A copy of ev as a referrer may see it: no note, no kinds of support. */
+static Carerhub__TimelineEvent *s_for_referrer(Carerhub__TimelineEvent *ev)
+{
+    free(ev->note);
+    ev->note = NULL;
+    for (size_t i = 0; i < ev->n_support; i++)
+        free(ev->support[i]);
+    free(ev->support);
+    ev->support = NULL;
+    ev->n_support = 0;
+    /* Words a passing organisation wrote may be about the carer; a
+     * closing reason and a cancellation's are codes. */
+    if (ev->event && strcmp(ev->event, "closed") != 0 && strcmp(ev->event, "cancelled") != 0) {
+        free(ev->reason);
+        ev->reason = NULL;
+    }
+    return ev;
+}
+
+size_t router_timeline(router_t *r, MDB_txn *txn, const char *case_id, bool for_referrer,
+                       size_t max, Carerhub__TimelineEvent ***out)
+{
+    Carerhub__CaseRecord *c = router_get_case(r, txn, case_id);
+    uint32_t total = c && c->has_timeline_next ? c->timeline_next : 0;
+    uint32_t from = total > max ? total - (uint32_t)max : 0;
+    Carerhub__TimelineEvent **evs = xcalloc(total - from + 1, sizeof *evs);
+    uint8_t key[CASE_ID_MAX + 8];
+    size_t n = 0;
+
+    for (uint32_t i = from; i < total; i++) {
+        MDB_val k = {s_key(case_id, i, key, sizeof key), key}, v;
+        Carerhub__TimelineRecord *rec;
+        if (mdb_get(txn, store_dbi(r->store, DB_TIMELINE), &k, &v) != 0 ||
+            !(rec = carerhub__timeline_record__unpack(NULL, v.mv_size, v.mv_data)))
+            continue;
+        if (rec->event) {
+            evs[n++] = for_referrer ? s_for_referrer(rec->event) : rec->event;
+            rec->event = NULL;
+        }
+        carerhub__timeline_record__free_unpacked(rec, NULL);
+    }
+    if (c)
+        carerhub__case_record__free_unpacked(c, NULL);
+    *out = evs;
+    return n;
+}
+
+void router_timeline_free(Carerhub__TimelineEvent **evs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        carerhub__timeline_event__free_unpacked(evs[i], NULL);
+    free(evs);
+}
