@@ -66,7 +66,7 @@ cli() { "$bin/carerhub" --config "$hub/carerhub.yaml" "$@"; }
 # Case files a provider has received (not counting the agent's own state).
 files() {
     local where=$hub/providers${1:+/$1}
-    find "$where" -path '*/.carerhub' -prune -o -name '*.json' -print 2>/dev/null | sort
+    find "$where" \( -path '*/.carerhub' -o -path '*/outcomes' \) -prune -o -name '*.json' -print 2>/dev/null | sort
 }
 count() { files "${1:-}" | wc -l; }
 
@@ -123,4 +123,40 @@ audit_wait() {
         sleep 0.2
     done
     fail "no audit record with $1; the trail: $(tail -n 20 "$WORK/audit")"
+}
+
+# add_key ID ROLE SCOPE: a new key pair in the hub's keys, listed as a
+# participant (SCOPE in YAML: F81002 or [A, B]); waits until the router
+# has reloaded the participants.
+add_key() {
+    local keys=$hub/keys before i
+    "$bin/carerhub" keygen "$1" --dir "$keys" >/dev/null || fail "keygen $1"
+    echo "  - {id: $1, role: $2, scope: $3, key: \"$(grep -v '^#' "$keys/$1.pub" | head -n 1)\"}" \
+        >>"$hub/participants.yaml"
+    before=$(grep -c 'participants reloaded' "$hub/logs/router.log")
+    "$top/deploy/local-hub" reload "$hub" >/dev/null
+    for ((i = 0; i < 100; i++)); do
+        [ "$(grep -c 'participants reloaded' "$hub/logs/router.log")" -gt "$before" ] && return 0
+        sleep 0.05
+    done
+    fail "the router did not reload the participants"
+}
+
+# drop_outcome PROVIDER NAME JSON: an outcome file as a case system writes
+# one: a temporary name first, then renamed into PROVIDER's outcomes folder.
+drop_outcome() {
+    local dir=$hub/providers/$1/outcomes
+    mkdir -p "$dir"
+    printf '%s\n' "$3" >"$dir/.$2.tmp"
+    mv "$dir/.$2.tmp" "$dir/$2"
+}
+
+# wait_file PATH [SECONDS]: until PATH exists.
+wait_file() {
+    local i
+    for ((i = 0; i < ${2:-20} * 10; i++)); do
+        [ -e "$1" ] && return 0
+        sleep 0.1
+    done
+    fail "$1 did not appear in ${2:-20} s"
 }
