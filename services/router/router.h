@@ -282,6 +282,18 @@ void router_cancel_reply_free(Carerhub__CancelReply *out);
  * (YYYY-MM-DD), or with due NULL clears it (contact made, case closed),
  * keeping the contact_due index in step. Write c afterwards. */
 int router_contact_due(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *due);
+/* Closes case c at `at` (unix ms) with reason (a closing reason, or
+ * "cancelled"): state closed, its contact-by target and urgency ended,
+ * its 18th-birthday move forgotten. Write c afterwards. */
+int router_case_close(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *reason,
+                      int64_t at);
+/* The contact-by target a referral sets (YYYY-MM-DD into day): the hub's
+ * day of receipt plus its source's contact_by_days (router_take.c). */
+void router_contact_by(const router_t *r, const Carerhub__Referral *ref, char day[DATE_STRLEN]);
+/* Whether ref is urgent; if so, the last day it is (YYYY-MM-DD into day):
+ * the patient's expected discharge, and two days after the referral at
+ * least (router_take.c). */
+bool router_urgent_until(const Carerhub__Referral *ref, char day[DATE_STRLEN]);
 
 /* --- a referrer's view, and what needs a person (router_feedback.c) --- */
 
