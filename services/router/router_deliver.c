@@ -21,7 +21,8 @@
 #include <string.h>
 #include <zmq.h>
 
-#define S_IDS_PER_PASS 200000
+#define S_IDS_PER_PASS     200000
+#define S_REPORTS_PER_PASS 20 /* outcome reports: a commit each */
 
 static agent_t *s_agent(router_t *r, const char *provider, bool create)
 {
@@ -165,6 +166,54 @@ static void s_hello(router_t *r, const wire_peer_t *peer, const Carerhub__Hello 
         a->window = 100000;
 }
 
+/* An organisation's outcome report: recorded (router_outcomes), answered
+ * on the connection it came by, whether or not that agent said hello.
+ * The key says whose cases these are. */
+static void s_outcome_report(router_t *r, const wire_peer_t *peer, const Carerhub__Envelope *env)
+{
+    const participant_t *who = secure_role(r->sec, peer, ROLE_PROVIDER);
+    const Carerhub__OutcomeReport *rep = env->outcome_report;
+    Carerhub__Envelope back = CARERHUB__ENVELOPE__INIT;
+    Carerhub__OutcomeReply reply = CARERHUB__OUTCOME_REPLY__INIT;
+    Carerhub__OutcomeResult *results, **ptrs;
+    char actor[80], why[120];
+
+    secure_actor(r->sec, peer, actor, sizeof actor);
+    if (!who || !route_id_ok(who->scopes[0])) {
+        r->bad++;
+        secure_refused(r->sec, "refused-message", actor, NULL,
+                       "an outcome report from a key that is not a provider's");
+        wire_send_error(r->delivery_sock, peer, env, "forbidden",
+                        "only a provider's key may report outcomes");
+        return;
+    }
+    if (rep->n_outcomes > WIRE_OUTCOMES_MAX) {
+        r->bad++;
+        snprintf(why, sizeof why, "an outcome report holds at most %d outcomes; this one has %zu",
+                 WIRE_OUTCOMES_MAX, rep->n_outcomes);
+        wire_send_error(r->delivery_sock, peer, env, "bad_request", why);
+        return;
+    }
+    results = xcalloc(rep->n_outcomes + 1, sizeof *results);
+    ptrs = xcalloc(rep->n_outcomes + 1, sizeof *ptrs);
+    router_outcomes(r, who->scopes[0], who->id, rep->outcomes, rep->n_outcomes, results);
+    for (size_t i = 0; i < rep->n_outcomes; i++)
+        ptrs[i] = &results[i];
+    reply.n_results = rep->n_outcomes;
+    reply.results = ptrs;
+    back.body_case = CARERHUB__ENVELOPE__BODY_OUTCOME_REPLY;
+    back.outcome_reply = &reply;
+    back.has_corr = env->has_corr;
+    back.corr = env->corr;
+    /* Not sent (the agent is gone): it sends the report again, and what
+     * was recorded is already recorded. */
+    if (wire_send(r->delivery_sock, peer, &back, ZMQ_DONTWAIT) < 0)
+        log_debug("outcome reply to %s not sent: %s", actor, zmq_strerror(errno));
+    router_outcome_results_free(results, rep->n_outcomes);
+    free(results);
+    free(ptrs);
+}
+
 typedef struct {
     router_t *r;
     agent_t **agents;
@@ -204,7 +253,9 @@ static int s_ack_txn(MDB_txn *txn, void *arg)
             carerhub__outbox_entry__free_unpacked(e, NULL);
             break;
         }
-        if (e && e->referral_id) {
+        /* A cancellation's notice names its referral, but is not its
+         * delivery: the referral keeps the time it was delivered. */
+        if (e && e->referral_id && !(e->kind && strcmp(e->kind, "cancelled") == 0)) {
             MDB_val dk = store_val(e->referral_id), dv = {8, when};
             rc = mdb_put(txn, store_dbi(r->store, DB_DELIVERED), &dk, &dv, 0);
         }
@@ -277,14 +328,14 @@ void router_deliver_drain(router_t *r)
 {
     agent_t **agents = NULL;
     uint64_t *seqs = NULL;
-    size_t n = 0, cap = 0, msgs = 0, looked = 0;
+    size_t n = 0, cap = 0, msgs = 0, looked = 0, reports = 0;
     Carerhub__Envelope *env;
     wire_peer_t peer;
     wire_status_t st;
 
     /* Bounded per pass, in messages and in ids looked at, so that no agent
      * holds up the intakes, operators and other agents for long. */
-    while (msgs++ < 1000 && looked < S_IDS_PER_PASS &&
+    while (msgs++ < 1000 && looked < S_IDS_PER_PASS && reports < S_REPORTS_PER_PASS &&
            (st = wire_recv(r->delivery_sock, true, &peer, &env, ZMQ_DONTWAIT)) != WIRE_AGAIN &&
            st != WIRE_FAILED) {
         agent_t *a = NULL;
@@ -299,6 +350,12 @@ void router_deliver_drain(router_t *r)
                 a = &r->agents[i];
         if (env->body_case == CARERHUB__ENVELOPE__BODY_HELLO) {
             s_hello(r, &peer, env->hello);
+        } else if (env->body_case == CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT) {
+            /* One transaction each: a few per pass. */
+            reports++;
+            if (a)
+                a->last_seen = clock_mono_ms();
+            s_outcome_report(r, &peer, env);
         } else if (env->body_case == CARERHUB__ENVELOPE__BODY_DELIVERY_ACK && a &&
                    env->delivery_ack->n_delivery_ids > a->window) {
             /* An agent never has more in flight than its window. */
@@ -322,7 +379,7 @@ void router_deliver_drain(router_t *r)
         } else {
             r->bad++;
             secure_refuse(r->sec, &peer, "router delivery socket",
-                          a ? "not a hello or an acknowledgement"
+                          a ? "not a hello, an acknowledgement or an outcome report"
                             : "an acknowledgement from an agent that has not said hello");
         }
         carerhub__envelope__free_unpacked(env, NULL);
