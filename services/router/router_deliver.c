@@ -166,54 +166,6 @@ static void s_hello(router_t *r, const wire_peer_t *peer, const Carerhub__Hello 
         a->window = 100000;
 }
 
-/* An organisation's outcome report: recorded (router_outcomes), answered
- * on the connection it came by, whether or not that agent said hello.
- * The key says whose cases these are. */
-static void s_outcome_report(router_t *r, const wire_peer_t *peer, const Carerhub__Envelope *env)
-{
-    const participant_t *who = secure_role(r->sec, peer, ROLE_PROVIDER);
-    const Carerhub__OutcomeReport *rep = env->outcome_report;
-    Carerhub__Envelope back = CARERHUB__ENVELOPE__INIT;
-    Carerhub__OutcomeReply reply = CARERHUB__OUTCOME_REPLY__INIT;
-    Carerhub__OutcomeResult *results, **ptrs;
-    char actor[80], why[120];
-
-    secure_actor(r->sec, peer, actor, sizeof actor);
-    if (!who || !route_id_ok(who->scopes[0])) {
-        r->bad++;
-        secure_refused(r->sec, "refused-message", actor, NULL,
-                       "an outcome report from a key that is not a provider's");
-        wire_send_error(r->delivery_sock, peer, env, "forbidden",
-                        "only a provider's key may report outcomes");
-        return;
-    }
-    if (rep->n_outcomes > WIRE_OUTCOMES_MAX) {
-        r->bad++;
-        snprintf(why, sizeof why, "an outcome report holds at most %d outcomes; this one has %zu",
-                 WIRE_OUTCOMES_MAX, rep->n_outcomes);
-        wire_send_error(r->delivery_sock, peer, env, "bad_request", why);
-        return;
-    }
-    results = xcalloc(rep->n_outcomes + 1, sizeof *results);
-    ptrs = xcalloc(rep->n_outcomes + 1, sizeof *ptrs);
-    router_outcomes(r, who->scopes[0], who->id, rep->outcomes, rep->n_outcomes, results);
-    for (size_t i = 0; i < rep->n_outcomes; i++)
-        ptrs[i] = &results[i];
-    reply.n_results = rep->n_outcomes;
-    reply.results = ptrs;
-    back.body_case = CARERHUB__ENVELOPE__BODY_OUTCOME_REPLY;
-    back.outcome_reply = &reply;
-    back.has_corr = env->has_corr;
-    back.corr = env->corr;
-    /* Not sent (the agent is gone): it sends the report again, and what
-     * was recorded is already recorded. */
-    if (wire_send(r->delivery_sock, peer, &back, ZMQ_DONTWAIT) < 0)
-        log_debug("outcome reply to %s not sent: %s", actor, zmq_strerror(errno));
-    router_outcome_results_free(results, rep->n_outcomes);
-    free(results);
-    free(ptrs);
-}
-
 typedef struct {
     router_t *r;
     agent_t **agents;
@@ -355,7 +307,7 @@ void router_deliver_drain(router_t *r)
             reports++;
             if (a)
                 a->last_seen = clock_mono_ms();
-            s_outcome_report(r, &peer, env);
+            router_outcome_answer(r, r->delivery_sock, &peer, env);
         } else if (env->body_case == CARERHUB__ENVELOPE__BODY_DELIVERY_ACK && a &&
                    env->delivery_ack->n_delivery_ids > a->window) {
             /* An agent never has more in flight than its window. */

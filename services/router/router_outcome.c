@@ -7,10 +7,8 @@
  * into the case record, the counters and the audit trail (codes only,
  * never the words); not_ours and assign move the case. An outcome id is
  * recorded once per organisation, so a resend after a kill changes
- * nothing.
- *
- * Also here: the contact-by targets (the contact_due table), which a
- * contact ends, and closing a case.
+ * nothing. A report comes from a provider's agent on the delivery socket
+ * (router_outcome_answer), or from `carerhub outcome`.
  */
 #include "router.h"
 
@@ -21,10 +19,12 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
 /* An outcome id's key: provider id (route_id_ok), newline, outcome id. */
 #define S_SEEN_KEY_MAX (64 + OUTCOME_ID_MAX + 2)
@@ -108,108 +108,6 @@ static void s_case_now(const router_t *r, const Carerhub__CaseRecord *c,
     res->state = xstrdup(c->state && *c->state ? c->state : OUTCOME_DELIVERED);
     res->provider = xstrdup(c->provider ? c->provider : "");
     res->provider_name = xstrdup(c->provider_name ? c->provider_name : s_name(r, c->provider));
-}
-
-/* --- contact-by targets, urgency, closing ------------------------------ */
-
-static int s_due_key(const char *day, const char *case_id, char *out, size_t outsz)
-{
-    return snprintf(out, outsz, "%s\x1f%s", day, case_id);
-}
-
-int router_contact_due(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *due)
-{
-    char key[DATE_STRLEN + CASE_ID_MAX + 8];
-    MDB_val k, v = {0, ""};
-    int rc;
-    if (due && c->contact_by && strcmp(c->contact_by, due) <= 0)
-        return 0; /* the earlier target stands */
-    if (c->contact_by) {
-        s_due_key(c->contact_by, c->case_id, key, sizeof key);
-        k = store_val(key);
-        rc = mdb_del(txn, store_dbi(r->store, DB_CONTACT_DUE), &k, NULL);
-        if (rc != 0 && rc != MDB_NOTFOUND)
-            return rc;
-        free(c->contact_by);
-        c->contact_by = NULL;
-    }
-    if (!due)
-        return 0;
-    s_due_key(due, c->case_id, key, sizeof key);
-    k = store_val(key);
-    if ((rc = mdb_put(txn, store_dbi(r->store, DB_CONTACT_DUE), &k, &v, 0)) != 0)
-        return rc;
-    c->contact_by = xstrdup(due);
-    return 0;
-}
-
-static void s_urgent_end(Carerhub__CaseRecord *c)
-{
-    free(c->urgent_until);
-    c->urgent_until = NULL;
-    c->has_urgent = true;
-    c->urgent = false;
-}
-
-/* The organisation reached the carer (or reported it could not) at `at`:
- * the contact-by target and the urgent flag end, except what a referral
- * routed after that moment sets again (the organisation had not seen it). */
-static int s_contact_made(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int64_t at)
-{
-    int rc = router_contact_due(r, txn, c, NULL);
-    s_urgent_end(c);
-    for (size_t i = c->n_referral_ids; rc == 0 && i-- > 0;) {
-        Carerhub__ReferralRecord *rec = router_get_referral(r, txn, c->referral_ids[i]);
-        char day[DATE_STRLEN];
-        bool older;
-        if (!rec)
-            continue;
-        older = !rec->has_routed_at || rec->routed_at <= at;
-        if (!older && rec->referral && !rec->cancellation) {
-            router_contact_by(r, rec->referral, day);
-            rc = router_contact_due(r, txn, c, day);
-            if (router_urgent_until(rec->referral, day) &&
-                (!c->urgent_until || strcmp(day, c->urgent_until) > 0)) {
-                free(c->urgent_until);
-                c->urgent_until = xstrdup(day);
-                c->urgent = true;
-            }
-        }
-        carerhub__referral_record__free_unpacked(rec, NULL);
-        if (older)
-            break; /* referrals are in the order taken */
-    }
-    return rc;
-}
-
-int router_case_close(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *reason,
-                      int64_t at)
-{
-    int rc;
-    c->has_closed = c->closed = true;
-    c->has_closed_at = true;
-    c->closed_at = at;
-    free(c->closed_reason);
-    c->closed_reason = xstrdup(reason);
-    free(c->state);
-    c->state = xstrdup("closed");
-    c->has_state_at = true;
-    c->state_at = at;
-    s_urgent_end(c);
-    if ((rc = router_contact_due(r, txn, c, NULL)) != 0)
-        return rc;
-    if (c->turns_18) {
-        char key[DATE_STRLEN + CASE_ID_MAX + 8];
-        MDB_val k;
-        s_due_key(c->turns_18, c->case_id, key, sizeof key);
-        k = store_val(key);
-        rc = mdb_del(txn, store_dbi(r->store, DB_TURNS_18), &k, NULL);
-        if (rc != 0 && rc != MDB_NOTFOUND)
-            return rc;
-        free(c->turns_18);
-        c->turns_18 = NULL;
-    }
-    return 0;
 }
 
 /* --- one outcome -------------------------------------------------------- */
@@ -313,7 +211,7 @@ static int s_apply(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o, outc
             s_tally2(t, "support", o->support[i]);
         }
     if (outcome_is_contact(st))
-        rc = s_contact_made(r, txn, c, at);
+        rc = router_contact_made(r, txn, c, at);
     if (rc == 0 && st == OUTCOME_CLOSED) {
         rc = router_case_close(r, txn, c, o->reason, at);
         s_tally2(t, "closed", o->reason);
@@ -330,15 +228,16 @@ static int s_record(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o, out
     Carerhub__TimelineEvent ev = CARERHUB__TIMELINE_EVENT__INIT;
     Carerhub__OutcomeSeen seen = CARERHUB__OUTCOME_SEEN__INIT;
     const char *name = outcome_status_name(st);
-    char *from = xstrdup(c->provider), *from_name = xstrdup(s_name(r, c->provider));
+    /* The reporting organisation: the case's, or for assign triage. */
+    const char *from = t->provider, *from_name = s_name(r, t->provider);
     char key[S_SEEN_KEY_MAX], detail[160];
     int rc;
 
     ev.has_at = true;
     ev.at = at;
     ev.event = (char *)name;
-    ev.provider = from;
-    ev.provider_name = from_name;
+    ev.provider = (char *)from;
+    ev.provider_name = (char *)from_name;
     ev.reason = o->reason;
     ev.n_support = o->n_support;
     ev.support = o->support;
@@ -380,8 +279,6 @@ static int s_record(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o, out
         router_tally(t->tally, "assigned", 1);
     s_set_result(res, CARERHUB__OUTCOME_RESULT__RESULT__RECORDED);
     s_case_now(r, c, res);
-    free(from);
-    free(from_name);
     return rc;
 }
 
@@ -541,4 +438,49 @@ void router_outcomes(router_t *r, const char *provider, const char *actor, Carer
     for (size_t i = 0; i < n; i++)
         if (results[i].result == CARERHUB__OUTCOME_RESULT__RESULT__RECORDED)
             log_info("%s: %s recorded from %s", os[i]->case_id, os[i]->status, provider);
+}
+
+void router_outcome_answer(router_t *r, void *sock, const wire_peer_t *peer,
+                           const Carerhub__Envelope *env)
+{
+    const participant_t *who = secure_role(r->sec, peer, ROLE_PROVIDER);
+    const Carerhub__OutcomeReport *rep = env->outcome_report;
+    Carerhub__Envelope back = CARERHUB__ENVELOPE__INIT;
+    Carerhub__OutcomeReply reply = CARERHUB__OUTCOME_REPLY__INIT;
+    Carerhub__OutcomeResult *results, **ptrs;
+    char actor[80], why[120];
+
+    secure_actor(r->sec, peer, actor, sizeof actor);
+    if (!who || !route_id_ok(who->scopes[0])) {
+        r->bad++;
+        secure_refused(r->sec, "refused-message", actor, NULL,
+                       "an outcome report from a key that is not a provider's");
+        wire_send_error(sock, peer, env, "forbidden", "only a provider's key may report outcomes");
+        return;
+    }
+    if (rep->n_outcomes > WIRE_OUTCOMES_MAX) {
+        r->bad++;
+        snprintf(why, sizeof why, "an outcome report holds at most %d outcomes; this one has %zu",
+                 WIRE_OUTCOMES_MAX, rep->n_outcomes);
+        wire_send_error(sock, peer, env, "bad_request", why);
+        return;
+    }
+    results = xcalloc(rep->n_outcomes + 1, sizeof *results);
+    ptrs = xcalloc(rep->n_outcomes + 1, sizeof *ptrs);
+    router_outcomes(r, who->scopes[0], who->id, rep->outcomes, rep->n_outcomes, results);
+    for (size_t i = 0; i < rep->n_outcomes; i++)
+        ptrs[i] = &results[i];
+    reply.n_results = rep->n_outcomes;
+    reply.results = ptrs;
+    back.body_case = CARERHUB__ENVELOPE__BODY_OUTCOME_REPLY;
+    back.outcome_reply = &reply;
+    back.has_corr = env->has_corr;
+    back.corr = env->corr;
+    /* Not sent (the sender is gone): it sends the report again, and what
+     * was recorded is already recorded. */
+    if (wire_send(sock, peer, &back, ZMQ_DONTWAIT) < 0)
+        log_debug("outcome reply to %s not sent: %s", actor, zmq_strerror(errno));
+    router_outcome_results_free(results, rep->n_outcomes);
+    free(results);
+    free(ptrs);
 }

@@ -379,8 +379,10 @@ TEST(router_not_ours_to_an_unknown_organisation_goes_to_triage_who_assigns)
     static hub_t h; /* static: hub_open closes it if this test fails */
     Carerhub__OutcomeResult res;
     Carerhub__CaseRecord *c;
+    Carerhub__TimelineEvent **tl;
     char id[32], q[200];
     bool carer;
+    size_t n;
     CHECK_INT(hub_open(&h, 50), 0);
     CHECK(s_take(&h, "GP-TEST35-1", id));
     CHECK_INT(s_report(&h, "carers-first", "cf-1", id, "not_ours", NULL, NULL, "carers-r-us", &res),
@@ -427,6 +429,16 @@ TEST(router_not_ours_to_an_unknown_organisation_goes_to_triage_who_assigns)
     CHECK(!carer);
     /* Triage may assign any open case, wherever it is. */
     CHECK_INT(s_result(&h, "ews-triage", "t-5", id, "assign", NULL, NULL, "ecs"), RECORDED);
+    n = hub_timeline(&h, id, false, &tl);
+    CHECK(n >= 2);
+    CHECK_STR(tl[n - 2]->event, "assign");
+    CHECK_STR(tl[n - 2]->provider, "ews-triage"); /* who reported it */
+    CHECK_STR(tl[n - 2]->to, "ecs");
+    CHECK_STR(tl[n - 1]->event, "transferred");
+    CHECK_STR(tl[n - 1]->provider, "afc"); /* where it was */
+    CHECK_STR(tl[n - 1]->reason, "assigned");
+    router_timeline_free(tl, n);
+    CHECK_INT(hub_stat(&h, "outcomes/assign/ews-triage"), 2);
     hub_close(&h);
 }
 
@@ -539,6 +551,9 @@ TEST(router_contact_reported_from_before_an_urgent_referral_leaves_it_urgent)
     char due[DATE_STRLEN];
     CHECK_INT(hub_open(&h, 50), 0);
     CHECK_INT(s_take_discharge(&h, "HD-TEST38-1", today, today + 1), 0);
+    /* The second routed a moment later (the clock is in milliseconds). */
+    for (int64_t t0 = clock_now_ms(); clock_now_ms() <= t0 + 1;)
+        ;
     CHECK_INT(s_take_discharge(&h, "HD-TEST38-2", today, today + 1), 0);
     a = hub_get(&h, "HD-TEST38-1");
     b = hub_get(&h, "HD-TEST38-2");
