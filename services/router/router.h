@@ -251,7 +251,8 @@ size_t router_timeline(router_t *r, MDB_txn *txn, const char *case_id, bool for_
                        size_t max, Carerhub__TimelineEvent ***out);
 void router_timeline_free(Carerhub__TimelineEvent **evs, size_t n);
 
-/* --- outcomes, passing back, cancelling (router_outcome.c) ------------ */
+/* --- outcomes, passing back, cancelling (router_outcome.c,
+ * router_cancel.c; contact-by targets and closing in router_contact.c) - */
 
 /* Records the n outcomes of a report from provider (the reporting key's
  * scope; actor its participant id) in one transaction, each checked
@@ -266,6 +267,13 @@ void router_timeline_free(Carerhub__TimelineEvent **evs, size_t n);
 void router_outcomes(router_t *r, const char *provider, const char *actor, Carerhub__Outcome **os,
                      size_t n, Carerhub__OutcomeResult *results);
 void router_outcome_results_free(Carerhub__OutcomeResult *results, size_t n);
+/* Answers env, an OutcomeReport that came on sock from peer, whether or
+ * not that peer said hello: from a provider's key (its scope: whose cases
+ * these are; another role's key gets an Error forbidden), at most
+ * WIRE_OUTCOMES_MAX outcomes (else an Error bad_request), recorded with
+ * router_outcomes and answered with an OutcomeReply of the same corr. */
+void router_outcome_answer(router_t *r, void *sock, const wire_peer_t *peer,
+                           const Carerhub__Envelope *env);
 
 /* A referrer's cancellation of its referral q->referral_id (who: the
  * referrer's participant, whose scope must cover the referral's
@@ -282,6 +290,23 @@ void router_cancel_reply_free(Carerhub__CancelReply *out);
  * (YYYY-MM-DD), or with due NULL clears it (contact made, case closed),
  * keeping the contact_due index in step. Write c afterwards. */
 int router_contact_due(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *due);
+/* The organisation reached the carer (or reported it could not) at `at`
+ * (unix ms): case c's contact-by target and urgent flag end, except what
+ * a referral routed after that moment sets again (the organisation had
+ * not seen it). Write c afterwards. */
+int router_contact_made(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int64_t at);
+/* Closes case c at `at` (unix ms) with reason (a closing reason, or
+ * "cancelled"): state closed, its contact-by target and urgency ended,
+ * its 18th-birthday move forgotten. Write c afterwards. */
+int router_case_close(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *reason,
+                      int64_t at);
+/* The contact-by target a referral sets (YYYY-MM-DD into day): the hub's
+ * day of receipt plus its source's contact_by_days (router_take.c). */
+void router_contact_by(const router_t *r, const Carerhub__Referral *ref, char day[DATE_STRLEN]);
+/* Whether ref is urgent; if so, the last day it is (YYYY-MM-DD into day):
+ * the patient's expected discharge, and two days after the referral at
+ * least (router_take.c). */
+bool router_urgent_until(const Carerhub__Referral *ref, char day[DATE_STRLEN]);
 
 /* --- a referrer's view, and what needs a person (router_feedback.c) --- */
 

@@ -13,6 +13,7 @@
  */
 #include "router.h"
 
+#include "domain/outcome.h"
 #include "domain/postcode.h"
 #include "domain/referral.h"
 #include "util/buf.h"
@@ -174,6 +175,10 @@ static void s_snapshot(const Carerhub__CaseRecord *c, int64_t now, Carerhub__Cas
     s->version = c->version;
     s->carer = c->carer;
     s->previous_case = c->previous_case;
+    s->contact_by = c->contact_by;
+    s->has_closed = c->closed;
+    s->closed = c->closed;
+    s->closed_reason = c->closed_reason;
     s_flags(c, now, s);
 }
 
@@ -214,6 +219,7 @@ static int s_deliver(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c, c
         s.transferred_to = c->provider;
         s.transferred_to_name = c->provider_name;
         s.transfer_why = c->transfer_why;
+        s.transfer_reason = c->transfer_reason;
     }
     return s_queue(r, txn, c, &q, now);
 }
@@ -243,7 +249,17 @@ static const char *s_why_text(const char *why)
 {
     return strcmp(why, "turned_18") == 0 ? "the carer has turned 18"
            : strcmp(why, "moved") == 0 ? "the carer's address is now in another organisation's area"
-                                       : "the routing rules now send the carer elsewhere";
+           : strcmp(why, "not_ours") == 0 ? "it passed the case on as not theirs to support"
+           : strcmp(why, "assigned") == 0 ? "the triage service assigned the case"
+                                          : "the routing rules now send the carer elsewhere";
+}
+
+/* Whether the case was last placed by a person (passed on, assigned):
+ * then only a move or an 18th birthday routes it anew. */
+static bool s_by_hand(const Carerhub__CaseRecord *c)
+{
+    return c->transfer_why &&
+           (strcmp(c->transfer_why, "not_ours") == 0 || strcmp(c->transfer_why, "assigned") == 0);
 }
 
 /* The routing of a case that moved says so, and why, for as long as it
@@ -260,24 +276,49 @@ static void s_explain_move(Carerhub__CaseRecord *c)
     c->reason = reason;
 }
 
-/* Case c moves to the organisation of decision d, for why. */
+/* The move on the case's timeline: from, to, why, and the words the
+ * passing organisation gave. */
+static int s_timeline_move(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int64_t now)
+{
+    Carerhub__TimelineEvent ev = CARERHUB__TIMELINE_EVENT__INIT;
+    ev.has_at = true;
+    ev.at = now;
+    ev.event = (char *)"transferred";
+    ev.provider = c->transferred_from;
+    ev.provider_name = c->transferred_from_name;
+    ev.to = c->provider;
+    ev.to_name = c->provider_name;
+    ev.reason = c->transfer_why;
+    ev.note = c->transfer_reason;
+    return router_timeline_add(r, txn, c, &ev, "carerhub-router", NULL);
+}
+
+/* Case c moves to the organisation of decision d, for why (words: the
+ * passing organisation's, or NULL); the new one starts it at delivered. */
 static int s_transfer(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerhub__CaseRecord *d,
-                      const char *why, const char *rid, int64_t now)
+                      const char *why, const char *words, const char *rid, int64_t now)
 {
     char detail[200], stat[64];
     int rc;
     free(c->transferred_from);
     free(c->transferred_from_name);
     free(c->transfer_why);
+    free(c->transfer_reason);
     c->transferred_from = xstrdup(c->provider);
     c->transferred_from_name = xstrdup(c->provider_name ? c->provider_name : c->provider);
     c->transfer_why = xstrdup(why);
+    c->transfer_reason = words ? xstrdup(words) : NULL;
     c->has_transferred_at = true;
     c->transferred_at = now;
+    free(c->state);
+    c->state = xstrdup(OUTCOME_DELIVERED);
+    c->has_state_at = true;
+    c->state_at = now;
     s_apply(c, d);
     s_explain_move(c);
     if ((rc = s_notify_gone(r, txn, c, now)) != 0 ||
-        (rc = s_deliver(r, txn, c, "transfer_in", rid, now)) != 0)
+        (rc = s_deliver(r, txn, c, "transfer_in", rid, now)) != 0 ||
+        (rc = s_timeline_move(r, txn, c, now)) != 0)
         return rc;
     snprintf(detail, sizeof detail, "case moved from %s to %s (%s), version %u",
              c->transferred_from, c->provider, why, c->version);
@@ -313,12 +354,14 @@ int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerh
     date_t birthday;
     bool resolved = s_decide(r, c->carer, age, src, &d);
     bool turned = c->turns_18 && date_parse(c->turns_18, &birthday) == 0 && on >= birthday;
+    bool elsewhere = c->provider && strcmp(d.provider, c->provider) != 0;
     int rc = 0;
 
     *kind = NULL;
     /* A carer who moved, or turned 18, to where no one is found goes to
-     * triage: the old organisation is told nothing of the new address. */
-    if (c->provider && (resolved || moved || turned) && strcmp(d.provider, c->provider) != 0) {
+     * triage: the old organisation is told nothing of the new address. A
+     * case a person placed stays where they placed it until then. */
+    if (elsewhere && (moved || turned || (resolved && !s_by_hand(c)))) {
         c->has_version = true;
         c->version++;
         c->has_updated_at = true;
@@ -328,12 +371,12 @@ int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerh
                         turned  ? "turned_18"
                         : moved ? "moved"
                                 : "rerouted",
-                        rid, now);
+                        NULL, rid, now);
     } else if (rid) {
         /* A referral: delivered to the case's organisation, with its routing
          * explained anew when it resolves (else as it was). */
         *kind = c->provider ? "update" : "new";
-        if (!c->provider || resolved) {
+        if (!c->provider || (resolved && !elsewhere)) {
             s_apply(c, &d);
             s_explain_move(c);
         }
@@ -347,6 +390,69 @@ int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerh
         rc = s_note_birthday(r, txn, c);
     s_routing_free(&d);
     return rc;
+}
+
+int router_case_move(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int provider,
+                     const char *why, const char *reason, int64_t now)
+{
+    Carerhub__CaseRecord d = CARERHUB__CASE_RECORD__INIT;
+    int rc;
+
+    CH_ASSERT(provider >= 0 && (size_t)provider < route_provider_count(r->rt));
+    /* The carer's area is as it was; only the organisation changes. */
+    d.provider = xstrdup(route_provider_id(r->rt, provider));
+    d.provider_name = xstrdup(route_provider_name(r->rt, provider));
+    d.rule = xstrdup(strcmp(why, "assigned") == 0 ? "assigned" : "passed-on");
+    d.reason = xstrdup("Placed by hand, not by the routing rules");
+    d.lad = c->lad ? xstrdup(c->lad) : NULL;
+    d.lad_name = c->lad_name ? xstrdup(c->lad_name) : NULL;
+    if (route_provider_signposts(r->rt, provider) && c->signpost)
+        d.signpost = xstrdup(c->signpost);
+    for (size_t i = 0; i < c->n_candidates; i++)
+        s_strv_add(&d.candidates, &d.n_candidates, c->candidates[i]);
+    c->has_version = true;
+    c->version++;
+    c->has_updated_at = true;
+    c->updated_at = now;
+    rc = s_transfer(r, txn, c, &d, why, reason, NULL, now);
+    s_routing_free(&d);
+    return rc;
+}
+
+/* The notice of a cancelled referral: which, why, and whether the case is
+ * closed by it; nothing of the carer, and no referrals. */
+static int s_notify_cancelled(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
+                              const char *rid, const Carerhub__Cancellation *cancel, int64_t now)
+{
+    Carerhub__Case s = CARERHUB__CASE__INIT;
+    s_queued_t q = {c->provider, "cancelled", rid, 0, &s};
+    s.case_id = c->case_id;
+    s.provider = c->provider;
+    s.provider_name = c->provider_name;
+    s.has_version = true;
+    s.version = c->version;
+    s.has_opened_at = c->has_opened_at;
+    s.opened_at = c->opened_at;
+    s.has_updated_at = true;
+    s.updated_at = now;
+    s.cancellation = (Carerhub__Cancellation *)cancel;
+    s.has_closed = true;
+    s.closed = c->closed;
+    s.closed_reason = c->closed_reason;
+    return s_queue(r, txn, c, &q, now);
+}
+
+int router_case_notify(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *kind,
+                       const char *referral_id, const Carerhub__Cancellation *cancel, int64_t now)
+{
+    bool cancelled = strcmp(kind, "cancelled") == 0;
+    CH_ASSERT(c->provider && (cancelled ? cancel != NULL : strcmp(kind, "update") == 0));
+    c->has_version = true;
+    c->version++;
+    c->has_updated_at = true;
+    c->updated_at = now;
+    return cancelled ? s_notify_cancelled(r, txn, c, referral_id, cancel, now)
+                     : s_deliver(r, txn, c, "update", referral_id, now);
 }
 
 int router_case_flag(router_t *r, MDB_txn *txn, const router_match_t *m,
@@ -405,101 +511,4 @@ int router_case_link(router_t *r, MDB_txn *txn, const char *prev, const Carerhub
     if (rc == 0)
         rc = router_count(r, txn, "episodes", 1);
     return rc;
-}
-
-#define S_BIRTHDAYS_PER_TXN 500
-
-typedef struct {
-    router_t *r;
-    date_t today;
-    uint64_t outbox0, audit0;
-    int moved, looked;
-} s_birthdays_t;
-
-/* The source of the newest referral of c: it routes the case as before. */
-static Carerhub__Source s_newest_source(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c)
-{
-    Carerhub__ReferralRecord *rec =
-        c->n_referral_ids ? router_get_referral(r, txn, c->referral_ids[c->n_referral_ids - 1])
-                          : NULL;
-    Carerhub__Source src = rec && rec->referral ? rec->referral->source : CARERHUB__SOURCE__GP;
-    if (rec)
-        carerhub__referral_record__free_unpacked(rec, NULL);
-    return src;
-}
-
-static int s_birthday_one(s_birthdays_t *b, MDB_txn *txn, const char *case_id)
-{
-    router_t *r = b->r;
-    Carerhub__CaseRecord *c = router_get_case(r, txn, case_id);
-    const char *kind = NULL;
-    int rc = 0;
-    if (c && !c->closed)
-        rc = router_case_route(r, txn, c, s_newest_source(r, txn, c), b->today, NULL, false,
-                               clock_now_ms(), &kind);
-    if (rc == 0 && kind) {
-        b->moved++;
-        rc = router_put(r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base);
-    }
-    if (c)
-        carerhub__case_record__free_unpacked(c, NULL);
-    return rc;
-}
-
-static int s_birthdays_txn(MDB_txn *txn, void *arg)
-{
-    s_birthdays_t *b = arg;
-    router_t *r = b->r;
-    char today[DATE_STRLEN], ids[S_BIRTHDAYS_PER_TXN][64];
-    MDB_cursor *cur;
-    MDB_val k, v;
-    int rc, n = 0;
-
-    r->next_outbox = b->outbox0;
-    r->next_audit = b->audit0;
-    b->moved = 0;
-    date_format(b->today, today);
-    if ((rc = mdb_cursor_open(txn, store_dbi(r->store, DB_TURNS_18), &cur)) != 0)
-        return rc;
-    /* Keys start with the birthday: the due ones come first. */
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-         rc == 0 && n < S_BIRTHDAYS_PER_TXN && k.mv_size > 11 && k.mv_size < 11 + 64 &&
-         memcmp(k.mv_data, today, 10) <= 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) {
-        memcpy(ids[n], (const char *)k.mv_data + 11, k.mv_size - 11);
-        ids[n++][k.mv_size - 11] = '\0';
-        if ((rc = mdb_cursor_del(cur, 0)) != 0)
-            break;
-    }
-    mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND)
-        return rc;
-    b->looked = n;
-    for (int i = 0; i < n; i++)
-        if ((rc = s_birthday_one(b, txn, ids[i])) != 0)
-            return rc;
-    return router_put_meta(r, txn);
-}
-
-int router_turns_18(router_t *r, date_t today)
-{
-    int moved = 0;
-    for (;;) {
-        s_birthdays_t b = {r, today, r->next_outbox, r->next_audit, 0, 0};
-        int rc = store_write(r->store, s_birthdays_txn, &b);
-        if (rc != 0) {
-            r->next_outbox = b.outbox0;
-            r->next_audit = b.audit0;
-            log_error("cannot move the cases of carers who turned 18: %s; trying again later",
-                      store_strerror(rc));
-            return -1;
-        }
-        moved += b.moved;
-        if (b.looked < S_BIRTHDAYS_PER_TXN)
-            break;
-    }
-    if (moved)
-        log_info("%d young carer's case(s) moved to adult services on the carer's 18th birthday",
-                 moved);
-    return moved;
 }

@@ -21,7 +21,8 @@
 #include <string.h>
 #include <zmq.h>
 
-#define S_IDS_PER_PASS 200000
+#define S_IDS_PER_PASS     200000
+#define S_REPORTS_PER_PASS 20 /* outcome reports: a commit each */
 
 static agent_t *s_agent(router_t *r, const char *provider, bool create)
 {
@@ -204,7 +205,9 @@ static int s_ack_txn(MDB_txn *txn, void *arg)
             carerhub__outbox_entry__free_unpacked(e, NULL);
             break;
         }
-        if (e && e->referral_id) {
+        /* A cancellation's notice names its referral, but is not its
+         * delivery: the referral keeps the time it was delivered. */
+        if (e && e->referral_id && !(e->kind && strcmp(e->kind, "cancelled") == 0)) {
             MDB_val dk = store_val(e->referral_id), dv = {8, when};
             rc = mdb_put(txn, store_dbi(r->store, DB_DELIVERED), &dk, &dv, 0);
         }
@@ -277,14 +280,14 @@ void router_deliver_drain(router_t *r)
 {
     agent_t **agents = NULL;
     uint64_t *seqs = NULL;
-    size_t n = 0, cap = 0, msgs = 0, looked = 0;
+    size_t n = 0, cap = 0, msgs = 0, looked = 0, reports = 0;
     Carerhub__Envelope *env;
     wire_peer_t peer;
     wire_status_t st;
 
     /* Bounded per pass, in messages and in ids looked at, so that no agent
      * holds up the intakes, operators and other agents for long. */
-    while (msgs++ < 1000 && looked < S_IDS_PER_PASS &&
+    while (msgs++ < 1000 && looked < S_IDS_PER_PASS && reports < S_REPORTS_PER_PASS &&
            (st = wire_recv(r->delivery_sock, true, &peer, &env, ZMQ_DONTWAIT)) != WIRE_AGAIN &&
            st != WIRE_FAILED) {
         agent_t *a = NULL;
@@ -299,6 +302,12 @@ void router_deliver_drain(router_t *r)
                 a = &r->agents[i];
         if (env->body_case == CARERHUB__ENVELOPE__BODY_HELLO) {
             s_hello(r, &peer, env->hello);
+        } else if (env->body_case == CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT) {
+            /* One transaction each: a few per pass. */
+            reports++;
+            if (a)
+                a->last_seen = clock_mono_ms();
+            router_outcome_answer(r, r->delivery_sock, &peer, env);
         } else if (env->body_case == CARERHUB__ENVELOPE__BODY_DELIVERY_ACK && a &&
                    env->delivery_ack->n_delivery_ids > a->window) {
             /* An agent never has more in flight than its window. */
@@ -322,7 +331,7 @@ void router_deliver_drain(router_t *r)
         } else {
             r->bad++;
             secure_refuse(r->sec, &peer, "router delivery socket",
-                          a ? "not a hello or an acknowledgement"
+                          a ? "not a hello, an acknowledgement or an outcome report"
                             : "an acknowledgement from an agent that has not said hello");
         }
         carerhub__envelope__free_unpacked(env, NULL);

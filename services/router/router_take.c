@@ -189,7 +189,7 @@ static bool s_case_add(Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
                        const char *submitter)
 {
     const char *was = c->carer && c->carer->postcode ? c->carer->postcode : "";
-    char old[POSTCODE_MAX], now[POSTCODE_MAX];
+    char old[POSTCODE_MAX], now[POSTCODE_MAX], day[DATE_STRLEN];
     bool moved;
     c->referral_ids = xrealloc(c->referral_ids, (c->n_referral_ids + 1) * sizeof *c->referral_ids);
     c->referral_ids[c->n_referral_ids++] = xstrdup(ref->id);
@@ -201,15 +201,7 @@ static bool s_case_add(Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
     moved = c->carer && postcode_normalise(was, old) == 0 &&
             postcode_normalise(ref->carer->postcode, now) == 0 && strcmp(old, now) != 0;
     referral_carer_merge(&c->carer, ref->carer);
-    if (referral_urgent(ref)) {
-        /* Urgent until the patient goes home, and for two days at least
-         * after the referral (a discharge may be referred once it has
-         * happened). */
-        date_t home, on;
-        char day[DATE_STRLEN];
-        date_parse(ref->discharge->patient->expected_discharge, &home);
-        date_parse(ref->referral_date, &on);
-        date_format(home > on + 2 ? home : on + 2, day);
+    if (router_urgent_until(ref, day)) {
         if (!c->urgent_until || strcmp(day, c->urgent_until) > 0) {
             free(c->urgent_until);
             c->urgent_until = xstrdup(day);
@@ -217,6 +209,27 @@ static bool s_case_add(Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
         c->has_urgent = c->urgent = true;
     }
     return moved;
+}
+
+bool router_urgent_until(const Carerhub__Referral *ref, char day[DATE_STRLEN])
+{
+    date_t home, on;
+    if (!referral_urgent(ref))
+        return false;
+    /* Urgent until the patient goes home, and for two days at least after
+     * the referral (a discharge may be referred once it has happened). */
+    date_parse(ref->discharge->patient->expected_discharge, &home);
+    date_parse(ref->referral_date, &on);
+    date_format(home > on + 2 ? home : on + 2, day);
+    return true;
+}
+
+void router_contact_by(const router_t *r, const Carerhub__Referral *ref, char day[DATE_STRLEN])
+{
+    int64_t received = ref->has_received_at ? ref->received_at : clock_now_ms();
+    date_format(date_of_ms(received) +
+                    route_contact_by_days(r->rt, referral_route_source(ref->source)),
+                day);
 }
 
 /* Writes the case, the referral record and the audit record. */
@@ -295,7 +308,7 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     const char *submitter = s_submitter(r, ref, actor), *why, *kind;
     router_match_t m;
     Carerhub__CaseRecord *c;
-    char detail[200];
+    char detail[200], day[DATE_STRLEN];
     int64_t now = clock_now_ms();
     date_t on;
     uint64_t seq;
@@ -315,6 +328,12 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     c = m.found ? m.found : router_case_open(r, &m, now);
     m.found = NULL;
     moved = s_case_add(c, ref, submitter);
+    /* Its contact-by target, before the delivery that carries it. */
+    router_contact_by(r, ref, day);
+    if ((rc = router_contact_due(r, txn, c, day)) != 0) {
+        carerhub__case_record__free_unpacked(c, NULL);
+        return rc;
+    }
     /* Routed as the carer is now: a referral that waited (in an intake,
      * for the router) since before an 18th birthday moves no one back. */
     date_parse(ref->referral_date, &on); /* checked by s_recheck */

@@ -63,8 +63,9 @@ static Carerhub__TimelineEvent *s_for_referrer(Carerhub__TimelineEvent *ev)
     ev->support = NULL;
     ev->n_support = 0;
     /* Words a passing organisation wrote may be about the carer; a
-     * closing reason and a cancellation's are codes. */
-    if (ev->event && strcmp(ev->event, "closed") != 0 && strcmp(ev->event, "cancelled") != 0) {
+     * closing reason, a cancellation's and a transfer's are codes. */
+    if (ev->event && strcmp(ev->event, "closed") != 0 && strcmp(ev->event, "cancelled") != 0 &&
+        strcmp(ev->event, "transferred") != 0) {
         free(ev->reason);
         ev->reason = NULL;
     }

@@ -20,6 +20,7 @@
 
 char hub_pub[4][CURVE_Z85];
 keypair_t hub_agent_kp; /* the carers-first agent's key pair */
+keypair_t hub_gp_kp;    /* listed as the practice "gp" */
 static hub_t *hub_live; /* left open by a test that failed */
 
 /* A router on a fresh store, with router.submitter_case_max set to max. */
@@ -39,6 +40,7 @@ int hub_open(hub_t *h, int max)
     for (int i = 0; i < 4; i++)
         memcpy(hub_pub[i], kp[i].pub, CURVE_Z85);
     hub_agent_kp = kp[3];
+    hub_gp_kp = kp[0];
     parts = xasprintf("participants:\n"
                       "  - {id: gp-intake, role: intake, scope: gp, key: \"%s\"}\n"
                       "  - {id: school-intake, role: intake, scope: school, key: \"%s\"}\n"
@@ -143,4 +145,134 @@ uint64_t hub_stat(hub_t *h, const char *name)
         n = be64_get(v.mv_data);
     mdb_txn_abort(txn);
     return n;
+}
+
+/* --- outcomes, cancellations, contact-by targets --------------------- */
+
+/* The first document of a sample file as a referral of src, or NULL. */
+static Carerhub__Referral *s_sample(const char *file, Carerhub__Source src)
+{
+    static const ylimits_t lim = {.max_depth = 16, .max_nodes = 10000, .max_scalar = 1 << 20};
+    ferrs_t errs = FERRS_INIT;
+    char *data;
+    size_t len;
+    ystream_t *ys;
+    Carerhub__Referral *r = NULL;
+    if (file_read_all(test_src(file), 1 << 20, &data, &len) < 0)
+        return NULL;
+    ys = ytree_parse(data, len, &lim);
+    free(data);
+    if (ystream_doc(ys, 0))
+        r = referral_from_yaml(ystream_doc(ys, 0), src, &errs);
+    ystream_destroy(&ys);
+    ferrs_free(&errs);
+    return r;
+}
+
+Carerhub__Referral *hub_discharge(const char *id, const char *on, const char *home)
+{
+    Carerhub__Referral *r = s_sample("config/samples/discharge.yaml", CARERHUB__SOURCE__DISCHARGE);
+    int64_t day;
+    if (!r || !r->discharge || !r->discharge->patient || date_time_parse(on, &day) < 0) {
+        if (r)
+            carerhub__referral__free_unpacked(r, NULL);
+        return NULL;
+    }
+    r->id = xstrdup(id);
+    r->has_source = true;
+    r->source = CARERHUB__SOURCE__DISCHARGE;
+    r->has_received_at = true;
+    r->received_at = day + 9 * 3600 * 1000;
+    r->referral_date = xstrdup(on);
+    free(r->discharge->patient->expected_discharge);
+    r->discharge->patient->expected_discharge = xstrdup(home);
+    return r;
+}
+
+Carerhub__CaseRecord *hub_case(hub_t *h, const char *id)
+{
+    MDB_txn *txn;
+    Carerhub__CaseRecord *c;
+    if (store_read(h->r.store, &txn) != 0)
+        return NULL;
+    c = router_get_case(&h->r, txn, id);
+    mdb_txn_abort(txn);
+    return c;
+}
+
+size_t hub_outbox(hub_t *h, const char *provider, Carerhub__OutboxEntry ***out)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    size_t plen = strlen(provider) + 1, n = 0, cap = 0;
+    uint8_t key[64];
+    *out = NULL;
+    if (store_read(h->r.store, &txn) != 0)
+        return 0;
+    mdb_cursor_open(txn, store_dbi(h->r.store, DB_OUTBOX), &cur);
+    k.mv_size = router_outbox_key(provider, 0, key, sizeof key);
+    k.mv_data = key;
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0 && k.mv_size == plen + 8 && memcmp(k.mv_data, provider, plen) == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Carerhub__OutboxEntry *e = carerhub__outbox_entry__unpack(NULL, v.mv_size, v.mv_data);
+        if (!e)
+            continue;
+        *out = xgrow(*out, &cap, n + 1, sizeof **out);
+        (*out)[n++] = e;
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return n;
+}
+
+void hub_outbox_free(Carerhub__OutboxEntry **e, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        carerhub__outbox_entry__free_unpacked(e[i], NULL);
+    free(e);
+}
+
+size_t hub_timeline(hub_t *h, const char *case_id, bool for_referrer,
+                    Carerhub__TimelineEvent ***out)
+{
+    MDB_txn *txn;
+    size_t n;
+    *out = NULL;
+    if (store_read(h->r.store, &txn) != 0)
+        return 0;
+    n = router_timeline(&h->r, txn, case_id, for_referrer, 1000, out);
+    mdb_txn_abort(txn);
+    return n;
+}
+
+bool hub_has(hub_t *h, int db, const char *key)
+{
+    MDB_txn *txn;
+    MDB_val k = store_val(key), v;
+    bool found;
+    if (store_read(h->r.store, &txn) != 0)
+        return false;
+    found = mdb_get(txn, store_dbi(h->r.store, (size_t)db), &k, &v) == 0;
+    mdb_txn_abort(txn);
+    return found;
+}
+
+Carerhub__Outcome *hub_outcome_new(const char *outcome_id, const char *case_id, const char *status)
+{
+    Carerhub__Outcome *o = xmalloc(sizeof *o);
+    carerhub__outcome__init(o);
+    o->outcome_id = outcome_id ? xstrdup(outcome_id) : NULL;
+    o->case_id = case_id ? xstrdup(case_id) : NULL;
+    o->status = status ? xstrdup(status) : NULL;
+    return o;
+}
+
+int hub_report(hub_t *h, const char *provider, Carerhub__Outcome *o, Carerhub__OutcomeResult *res)
+{
+    char actor[80];
+    snprintf(actor, sizeof actor, "provider-%s", provider);
+    router_outcomes(&h->r, provider, actor, &o, 1, res);
+    return res->result;
 }

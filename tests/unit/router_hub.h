@@ -28,4 +28,31 @@ int hub_take(hub_t *h, Carerhub__Source src, const char *actor, Carerhub__Referr
 Carerhub__ReferralRecord *hub_get(hub_t *h, const char *id);
 uint64_t hub_stat(hub_t *h, const char *name);
 
+/* --- outcomes, cancellations, contact-by targets ----------------------- */
+
+extern keypair_t hub_gp_kp; /* a key pair listed as the practice "gp" (role gp) */
+
+/* The first discharge of config/samples/discharge.yaml (Jane Smith, the
+ * carer of the first GP card), referred on day `on`, the patient going
+ * home on `home` (YYYY-MM-DD), stamped as the discharge intake does. */
+Carerhub__Referral *hub_discharge(const char *id, const char *on, const char *home);
+/* The case record (caller frees), or NULL. */
+Carerhub__CaseRecord *hub_case(hub_t *h, const char *id);
+/* The outbox entries queued for provider, oldest first: *out is a new
+ * array (free with hub_outbox_free). Returns the count. */
+size_t hub_outbox(hub_t *h, const char *provider, Carerhub__OutboxEntry ***out);
+void hub_outbox_free(Carerhub__OutboxEntry **e, size_t n);
+/* The case's timeline, oldest first (free with router_timeline_free). */
+size_t hub_timeline(hub_t *h, const char *case_id, bool for_referrer,
+                    Carerhub__TimelineEvent ***out);
+/* Whether table db holds key. */
+bool hub_has(hub_t *h, int db, const char *key);
+/* A new outcome (free with carerhub__outcome__free_unpacked): id, case,
+ * status; the rest NULL or added by the test. */
+Carerhub__Outcome *hub_outcome_new(const char *outcome_id, const char *case_id, const char *status);
+/* Reports the one outcome o from provider (its agent's participant
+ * "provider-<provider>"); res is the test's to free with
+ * router_outcome_results_free. Returns res->result. */
+int hub_report(hub_t *h, const char *provider, Carerhub__Outcome *o, Carerhub__OutcomeResult *res);
+
 #endif

@@ -1,0 +1,235 @@
+/*
+ * A referrer cancels one of its own referrals while the case is open
+ * (DESIGN.md, "A case over time"): circumstances changed, or it was sent
+ * in error (then the organisation deletes what it imported). The
+ * organisation gets a delivery of kind cancelled saying which and why; a
+ * case whose every referral is cancelled is closed. Another
+ * organisation's referral is "not found", in the same words as one that
+ * does not exist.
+ */
+#include "router.h"
+
+#include "domain/outcome.h"
+#include "domain/referral.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    router_t *r;
+    const participant_t *who;
+    const Carerhub__CancelRequest *q;
+    Carerhub__CancelReply *out;
+    char *code, *msg;
+    size_t codesz, msgsz;
+    bool refused;
+    uint64_t outbox0, audit0;
+    int64_t now;
+} s_cancel_t;
+
+void router_cancel_reply_free(Carerhub__CancelReply *out)
+{
+    free(out->referral_id);
+    free(out->case_id);
+    free(out->provider);
+    free(out->provider_name);
+    carerhub__cancel_reply__init(out);
+}
+
+static void s_refuse(s_cancel_t *t, const char *code, const char *msg)
+{
+    t->refused = true;
+    snprintf(t->code, t->codesz, "%s", code);
+    snprintf(t->msg, t->msgsz, "%s", msg);
+}
+
+static void s_not_found(s_cancel_t *t)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "no referral %.64s of yours is known to the hub",
+             t->q->referral_id ? t->q->referral_id : "");
+    s_refuse(t, "not_found", msg);
+}
+
+/* Whether the referral is the asking referrer's: the role that submits
+ * its source, and a scope that covers its organisation. */
+static bool s_theirs(const participant_t *who, const Carerhub__Referral *ref)
+{
+    role_t want;
+    const char *org = referral_org(ref);
+    return referral_submitter_role(ref->source, &want) == 0 && who->role == want && org &&
+           participant_in_scope(who, org);
+}
+
+/* Whether every referral of c other than `except` is cancelled. */
+static bool s_all_cancelled(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
+                            const char *except)
+{
+    for (size_t i = 0; i < c->n_referral_ids; i++) {
+        Carerhub__ReferralRecord *rec;
+        bool cancelled;
+        if (strcmp(c->referral_ids[i], except) == 0)
+            continue;
+        rec = router_get_referral(r, txn, c->referral_ids[i]);
+        cancelled = rec && rec->cancellation;
+        if (rec)
+            carerhub__referral_record__free_unpacked(rec, NULL);
+        if (!cancelled)
+            return false;
+    }
+    return true;
+}
+
+static void s_reply(Carerhub__CancelReply *out, const Carerhub__CaseRecord *c,
+                    const Carerhub__Cancellation *k)
+{
+    out->referral_id = xstrdup(k->referral_id);
+    out->case_id = xstrdup(c->case_id);
+    out->provider = xstrdup(c->provider ? c->provider : "");
+    out->provider_name = xstrdup(c->provider_name ? c->provider_name : "");
+    out->has_case_closed = true;
+    out->case_closed = c->closed && c->closed_reason && strcmp(c->closed_reason, "cancelled") == 0;
+    out->has_cancelled_at = true;
+    out->cancelled_at = k->at;
+}
+
+/* The cancellation recorded: referral, timeline, the case (closed if
+ * nothing of it is left), the organisation's delivery, counter, audit. */
+static int s_record(s_cancel_t *t, MDB_txn *txn, Carerhub__ReferralRecord *rec,
+                    Carerhub__CaseRecord *c)
+{
+    router_t *r = t->r;
+    Carerhub__Cancellation k = CARERHUB__CANCELLATION__INIT;
+    Carerhub__TimelineEvent ev = CARERHUB__TIMELINE_EVENT__INIT;
+    const char *id = rec->referral->id;
+    char stat[64], detail[64];
+    int rc;
+
+    k.referral_id = (char *)id;
+    k.reason = t->q->reason;
+    k.note = t->q->note;
+    k.has_at = true;
+    k.at = t->now;
+    rec->cancellation = &k;
+    rc = router_put(r, txn, DB_REFERRALS, id, strlen(id), &rec->base);
+    rec->cancellation = NULL; /* not rec's to free */
+    if (rc != 0)
+        return rc;
+    ev.has_at = true;
+    ev.at = t->now;
+    ev.event = (char *)"cancelled";
+    ev.provider = c->provider;
+    ev.provider_name = c->provider_name;
+    ev.reason = k.reason;
+    ev.referral_id = k.referral_id;
+    ev.note = k.note;
+    if ((rc = router_timeline_add(r, txn, c, &ev, t->who->id, NULL)) != 0)
+        return rc;
+    if (s_all_cancelled(r, txn, c, id) && (rc = router_case_close(r, txn, c, "cancelled", t->now)))
+        return rc;
+    if ((rc = router_case_notify(r, txn, c, "cancelled", id, &k, t->now)) != 0 ||
+        (rc = router_put(r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base)) != 0)
+        return rc;
+    snprintf(stat, sizeof stat, "cancelled/%s", k.reason);
+    if ((rc = router_count(r, txn, stat, 1)) != 0)
+        return rc;
+    snprintf(detail, sizeof detail, "reason %s", k.reason);
+    if ((rc = router_audit(r, txn, "cancelled", t->who->id, id, c->case_id, c->provider, detail)) !=
+        0)
+        return rc;
+    s_reply(t->out, c, &k);
+    return router_put_meta(r, txn);
+}
+
+static int s_cancel_txn(MDB_txn *txn, void *arg)
+{
+    s_cancel_t *t = arg;
+    router_t *r = t->r;
+    Carerhub__ReferralRecord *rec;
+    Carerhub__CaseRecord *c = NULL;
+    int rc = 0;
+
+    /* store_write may run us again after growing the map. */
+    r->next_outbox = t->outbox0;
+    r->next_audit = t->audit0;
+    t->refused = false;
+    router_cancel_reply_free(t->out);
+    rec = router_get_referral(r, txn, t->q->referral_id);
+    if (rec && rec->referral && rec->case_id && s_theirs(t->who, rec->referral))
+        c = router_get_case(r, txn, rec->case_id);
+    if (!c) {
+        s_not_found(t);
+    } else if (rec->cancellation) {
+        s_reply(t->out, c, rec->cancellation);
+        t->out->has_already = t->out->already = true;
+    } else if (c->closed) {
+        char when[DATE_WHEN_STRLEN], msg[200];
+        date_format_when(c->has_closed_at ? c->closed_at : c->updated_at, when);
+        snprintf(msg, sizeof msg, "the case was closed on %s: there is nothing to cancel", when);
+        s_refuse(t, "closed", msg);
+    } else {
+        rc = s_record(t, txn, rec, c);
+    }
+    if (rec)
+        carerhub__referral_record__free_unpacked(rec, NULL);
+    if (c)
+        carerhub__case_record__free_unpacked(c, NULL);
+    return rc;
+}
+
+int router_cancel(router_t *r, const participant_t *who, const Carerhub__CancelRequest *q,
+                  Carerhub__CancelReply *out, char *code, size_t codesz, char *msg, size_t msgsz)
+{
+    s_cancel_t t = {r,
+                    who,
+                    q,
+                    out,
+                    code,
+                    msg,
+                    codesz,
+                    msgsz,
+                    false,
+                    r->next_outbox,
+                    r->next_audit,
+                    clock_now_ms()};
+    const char *reason = q->reason;
+    text_status_t ts;
+    int rc;
+
+    carerhub__cancel_reply__init(out);
+    if (!referral_id_ok(q->referral_id)) {
+        s_not_found(&t);
+        return -1;
+    }
+    if (!reason || (strcmp(reason, "changed") != 0 && strcmp(reason, "error") != 0)) {
+        s_refuse(&t, "bad_request",
+                 "--reason must be changed (the carer's circumstances changed) or error (the "
+                 "referral was sent in error: the organisation deletes it)");
+        return -1;
+    }
+    if (q->note && (ts = text_check(q->note, strlen(q->note), OUTCOME_NOTE_MAX, true)) != TEXT_OK) {
+        snprintf(msg, msgsz, "--note %s",
+                 ts == TEXT_TOO_LONG ? "is longer than 2000 characters" : text_status_str(ts));
+        snprintf(code, codesz, "bad_request");
+        return -1;
+    }
+    rc = store_write(r->store, s_cancel_txn, &t);
+    if (rc != 0) {
+        r->next_outbox = t.outbox0;
+        r->next_audit = t.audit0;
+        router_cancel_reply_free(out);
+        log_error("cannot record the cancellation of %s: %s", q->referral_id, store_strerror(rc));
+        s_refuse(&t, "unavailable", "the hub cannot record the cancellation now: try again later");
+        return -1;
+    }
+    if (t.refused)
+        return -1;
+    if (!out->already)
+        log_info("%s: cancelled by %s (%s)", q->referral_id, who->id, reason);
+    return 0;
+}

@@ -1,0 +1,112 @@
+/*
+ * Contact-by targets and the end of a case: each referral gives its case
+ * a day by which the organisation should have contacted the carer (the
+ * earliest open one stands), indexed in the contact_due table by day so
+ * overdue cases come first; a contact ends it, and the urgent flag of a
+ * discharge. Closing a case ends both, and its 18th-birthday move.
+ */
+#include "router.h"
+
+#include "domain/referral.h"
+#include "util/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int s_due_key(const char *day, const char *case_id, char *out, size_t outsz)
+{
+    return snprintf(out, outsz, "%s\x1f%s", day, case_id);
+}
+
+int router_contact_due(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *due)
+{
+    char key[DATE_STRLEN + CASE_ID_MAX + 8];
+    MDB_val k, v = {0, ""};
+    int rc;
+    if (due && c->contact_by && strcmp(c->contact_by, due) <= 0)
+        return 0; /* the earlier target stands */
+    if (c->contact_by) {
+        s_due_key(c->contact_by, c->case_id, key, sizeof key);
+        k = store_val(key);
+        rc = mdb_del(txn, store_dbi(r->store, DB_CONTACT_DUE), &k, NULL);
+        if (rc != 0 && rc != MDB_NOTFOUND)
+            return rc;
+        free(c->contact_by);
+        c->contact_by = NULL;
+    }
+    if (!due)
+        return 0;
+    s_due_key(due, c->case_id, key, sizeof key);
+    k = store_val(key);
+    if ((rc = mdb_put(txn, store_dbi(r->store, DB_CONTACT_DUE), &k, &v, 0)) != 0)
+        return rc;
+    c->contact_by = xstrdup(due);
+    return 0;
+}
+
+static void s_urgent_end(Carerhub__CaseRecord *c)
+{
+    free(c->urgent_until);
+    c->urgent_until = NULL;
+    c->has_urgent = true;
+    c->urgent = false;
+}
+
+int router_contact_made(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int64_t at)
+{
+    int rc = router_contact_due(r, txn, c, NULL);
+    s_urgent_end(c);
+    for (size_t i = c->n_referral_ids; rc == 0 && i-- > 0;) {
+        Carerhub__ReferralRecord *rec = router_get_referral(r, txn, c->referral_ids[i]);
+        char day[DATE_STRLEN];
+        bool older;
+        if (!rec)
+            continue;
+        older = !rec->has_routed_at || rec->routed_at <= at;
+        if (!older && rec->referral && !rec->cancellation) {
+            router_contact_by(r, rec->referral, day);
+            rc = router_contact_due(r, txn, c, day);
+            if (router_urgent_until(rec->referral, day) &&
+                (!c->urgent_until || strcmp(day, c->urgent_until) > 0)) {
+                free(c->urgent_until);
+                c->urgent_until = xstrdup(day);
+                c->urgent = true;
+            }
+        }
+        carerhub__referral_record__free_unpacked(rec, NULL);
+        if (older)
+            break; /* referrals are in the order taken */
+    }
+    return rc;
+}
+
+int router_case_close(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *reason,
+                      int64_t at)
+{
+    int rc;
+    c->has_closed = c->closed = true;
+    c->has_closed_at = true;
+    c->closed_at = at;
+    free(c->closed_reason);
+    c->closed_reason = xstrdup(reason);
+    free(c->state);
+    c->state = xstrdup("closed");
+    c->has_state_at = true;
+    c->state_at = at;
+    s_urgent_end(c);
+    if ((rc = router_contact_due(r, txn, c, NULL)) != 0)
+        return rc;
+    if (c->turns_18) {
+        char key[DATE_STRLEN + CASE_ID_MAX + 8];
+        MDB_val k;
+        s_due_key(c->turns_18, c->case_id, key, sizeof key);
+        k = store_val(key);
+        rc = mdb_del(txn, store_dbi(r->store, DB_TURNS_18), &k, NULL);
+        if (rc != 0 && rc != MDB_NOTFOUND)
+            return rc;
+        free(c->turns_18);
+        c->turns_18 = NULL;
+    }
+    return 0;
+}
