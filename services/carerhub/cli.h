@@ -11,6 +11,7 @@
 #include "conf/hubconf.h"
 #include "domain/route.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef struct {
@@ -32,6 +33,19 @@ void cli_keys(cli_t *cli, const char *default_name, const char *server_name, cln
 /* Reports a call that got no reply (err is clnt_call's errno): a refused
  * key exits 77, silence 69. Returns the exit status. */
 int cli_unanswered(const char *cmd, const char *server, const char *endpoint, int err);
+/* Whether a key was given: --key, or $CARERHUB_KEY. */
+bool cli_key_given(const cli_t *cli);
+/* Sends env to the router's control socket with the keys cli_keys finds
+ * (default_name when none was given) and waits up to timeout_ms, resending
+ * (so the request must be safe to repeat). Returns the reply (free with
+ * carerhub__envelope__free_unpacked), or NULL having said why, with *rc
+ * the exit status (cli_unanswered). */
+Carerhub__Envelope *cli_router_call(cli_t *cli, const char *cmd, const char *default_name,
+                                    Carerhub__Envelope *env, int timeout_ms, int *rc);
+/* Reports an answer that is not the one asked for: an Error (forbidden
+ * exits 77, unavailable 69, any other refusal 65) or something else (76).
+ * Returns the exit status. */
+int cli_refused(const char *cmd, const Carerhub__Envelope *rep);
 /* Prints one line to out (stdout or stderr), escaped with text_escape:
  * every string that came from the hub or a peer is printed through this
  * (or as JSON). */
@@ -47,5 +61,9 @@ int cli_status(cli_t *cli, int argc, char **argv);
 int cli_stats(cli_t *cli, int argc, char **argv);
 int cli_keygen(cli_t *cli, int argc, char **argv);
 int cli_audit(cli_t *cli, int argc, char **argv);
+int cli_outcome(cli_t *cli, int argc, char **argv);
+int cli_feedback(cli_t *cli, int argc, char **argv);
+int cli_cancel(cli_t *cli, int argc, char **argv);
+int cli_alerts(cli_t *cli, int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <zmq.h>
 
 /* The formatted text as one line of out, escaped: what the hub stored or a
  * peer sent can neither end the line nor drive the terminal. */
@@ -88,6 +89,50 @@ void cli_keys(cli_t *cli, const char *default_name, const char *server_name, cln
     }
     free(path);
     free(spath);
+}
+
+bool cli_key_given(const cli_t *cli)
+{
+    const char *env = getenv("CARERHUB_KEY");
+    return (cli->key && *cli->key) || (env && *env);
+}
+
+Carerhub__Envelope *cli_router_call(cli_t *cli, const char *cmd, const char *default_name,
+                                    Carerhub__Envelope *env, int timeout_ms, int *rc)
+{
+    const hubconf_t *conf = cli_conf(cli);
+    Carerhub__Envelope *rep;
+    clnt_keys_t keys;
+    void *ctx;
+    int err;
+
+    cli_keys(cli, default_name, "router", &keys);
+    ctx = zmq_ctx_new();
+    rep = clnt_call(ctx, conf->router.control_endpoint, &keys, env, timeout_ms, 2000);
+    err = errno;
+    memset(&keys, 0, sizeof keys);
+    zmq_ctx_term(ctx);
+    if (!rep)
+        *rc = cli_unanswered(cmd, "router", conf->router.control_endpoint, err);
+    return rep;
+}
+
+int cli_refused(const char *cmd, const Carerhub__Envelope *rep)
+{
+    const char *code, *msg;
+    if (rep->body_case != CARERHUB__ENVELOPE__BODY_ERROR) {
+        cli_error(cmd, "unexpected answer from the router");
+        return EX_PROTOCOL;
+    }
+    code = rep->error->code ? rep->error->code : "";
+    msg = rep->error->message ? rep->error->message : code;
+    if (strcmp(code, "forbidden") == 0) {
+        cli_error(cmd, "refused: %s", msg);
+        return EX_NOPERM;
+    }
+    cli_error(cmd, "%s", msg);
+    return strcmp(code, "unavailable") == 0 || strcmp(code, "version") == 0 ? EX_UNAVAILABLE
+                                                                            : EX_DATAERR;
 }
 
 const hubconf_t *cli_conf(cli_t *cli)

@@ -1,13 +1,18 @@
 /*
  * carerhub status REFERRAL-ID: where a referral is. The router knows every
  * referral it has taken; one it has not yet taken is still in the spool of
- * the intake that accepted it (named by the id's prefix).
+ * the intake that accepted it (named by the id's prefix). An operator's key
+ * sees any referral; a referrer's key (--key gp) its own organisation's,
+ * with where each stands and the case's timeline, without the notes and
+ * kinds of support (which are the carer's).
  */
 #include "cli.h"
 
 #include "clnt/clnt.h"
+#include "domain/outcome.h"
 #include "domain/referral.h"
 #include "util/buf.h"
+#include "util/date.h"
 #include "wire/pbjson.h"
 
 #include <errno.h>
@@ -47,6 +52,53 @@ static Carerhub__Envelope *s_ask(cli_t *cli, const char *server, const char *end
     return rep;
 }
 
+/* One event of the case's timeline: when, what, where, to where, the
+ * reason; the kinds of support and the note reach only an operator's key. */
+static void s_event(const Carerhub__TimelineEvent *ev)
+{
+    char when[DATE_WHEN_STRLEN] = "";
+    buf_t b = BUF_INIT;
+    if (ev->has_at || ev->has_recorded_at)
+        date_format_when(ev->has_at ? ev->at : ev->recorded_at, when);
+    buf_printf(&b, "    %s  %s", when, ev->event ? ev->event : "");
+    if (ev->referral_id)
+        buf_printf(&b, " %s", ev->referral_id);
+    if (ev->provider_name || ev->provider)
+        buf_printf(&b, " at %s", ev->provider_name ? ev->provider_name : ev->provider);
+    if (ev->to_name || ev->to)
+        buf_printf(&b, ", to %s", ev->to_name ? ev->to_name : ev->to);
+    if (ev->reason)
+        buf_printf(&b, "; reason %s", ev->reason);
+    for (size_t i = 0; i < ev->n_support; i++)
+        buf_printf(&b, "%s%s", i ? ", " : "; support ", ev->support[i]);
+    if (ev->note)
+        buf_printf(&b, "; note: %s", ev->note);
+    cli_print(stdout, "%s", b.data);
+    buf_free(&b);
+}
+
+/* Where the referral stands for its referrer, and the case's life. */
+static void s_progress(const Carerhub__StatusReply *s)
+{
+    char when[DATE_WHEN_STRLEN];
+    if (s->progress && s->has_progress_at && s->progress_at > 0) {
+        date_format_when(s->progress_at, when);
+        cli_print(stdout, "  where it stands: %s, since %s", s->progress, when);
+    } else if (s->progress) {
+        cli_print(stdout, "  where it stands: %s", s->progress);
+    }
+    if (s->contact_by)
+        cli_print(stdout, "  %-10s %s (no contact recorded yet)", "contact by", s->contact_by);
+    if (s->code_on_gp_record)
+        cli_print(stdout,
+                  "  Record this carer on the GP record (SNOMED CT %s |%s|): the carer agreed",
+                  OUTCOME_SNOMED_CARER, OUTCOME_SNOMED_CARER_PT);
+    if (s->n_timeline)
+        cli_print(stdout, "  timeline:");
+    for (size_t i = 0; i < s->n_timeline; i++)
+        s_event(s->timeline[i]);
+}
+
 static void s_print(const Carerhub__StatusReply *s, bool json)
 {
     static const char *states[] = {"unknown", "spooled", "routed", "delivered", "parked"};
@@ -78,11 +130,14 @@ static void s_print(const Carerhub__StatusReply *s, bool json)
     default:
         cli_print(stdout, "%s: %s", s->referral_id, state);
     }
-    if (s->case_id)
+    /* A referrer's key is not told how the referral joined the case. */
+    if (s->case_id && !s->kind)
+        cli_print(stdout, "  %-10s %s", "case", s->case_id);
+    else if (s->case_id)
         cli_print(stdout, "  %-10s %s (%s)", "case", s->case_id,
-                  !s->kind || strcmp(s->kind, "new") == 0 ? "a new case"
-                  : strcmp(s->kind, "update") == 0        ? "an update of the carer's case"
-                                                          : "the case moved with it");
+                  strcmp(s->kind, "new") == 0      ? "a new case"
+                  : strcmp(s->kind, "update") == 0 ? "an update of the carer's case"
+                                                   : "the case moved with it");
     if (s->detail && s->state != CARERHUB__STATUS_REPLY__STATE__PARKED)
         cli_print(stdout, "  %-10s %s", "note", s->detail);
     if (s->rule)
@@ -92,6 +147,7 @@ static void s_print(const Carerhub__StatusReply *s, bool json)
     s_time("accepted", s->has_accepted_at, s->accepted_at);
     s_time("routed", s->has_routed_at, s->routed_at);
     s_time("delivered", s->has_delivered_at, s->delivered_at);
+    s_progress(s);
 }
 
 int cli_status(cli_t *cli, int argc, char **argv)
@@ -106,7 +162,7 @@ int cli_status(cli_t *cli, int argc, char **argv)
     Carerhub__Source src;
     Carerhub__Envelope *rep;
     const char *id;
-    bool json = false;
+    bool json = false, not_operator = false;
     int c, timeout_ms = 10000, rc, err;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -118,7 +174,7 @@ int cli_status(cli_t *cli, int argc, char **argv)
             return EX_USAGE;
     }
     if (argc - optind != 1) {
-        cli_error("status", "usage: carerhub status REFERRAL-ID [--json]");
+        cli_error("status", "usage: carerhub [--key KEY] status REFERRAL-ID [--json]");
         return EX_USAGE;
     }
     id = argv[optind];
@@ -139,10 +195,15 @@ int cli_status(cli_t *cli, int argc, char **argv)
         if (!rep)
             cli_error("status", "the router at %s did not answer; asking the intake",
                       conf->router.control_endpoint);
-        if (at_intake) {
+        /* The intakes answer operators only: a referrer's key that the
+         * router does not know the referral for is told so. */
+        not_operator = rep && at_intake && at_intake->body_case == CARERHUB__ENVELOPE__BODY_ERROR;
+        if (at_intake && !not_operator) {
             if (rep)
                 carerhub__envelope__free_unpacked(rep, NULL);
             rep = at_intake;
+        } else if (at_intake) {
+            carerhub__envelope__free_unpacked(at_intake, NULL);
         }
     }
     if (!rep)
@@ -160,6 +221,11 @@ int cli_status(cli_t *cli, int argc, char **argv)
     if (rep->status_reply->state == CARERHUB__STATUS_REPLY__STATE__UNKNOWN) {
         if (json)
             s_print(rep->status_reply, true);
+        else if (not_operator)
+            cli_error("status",
+                      "%s: not a referral of this key's organisation that the router holds (one "
+                      "sent a moment ago may still be on its way: ask again in a minute)",
+                      id);
         else
             cli_error("status", "%s: no such referral", id);
         rc = EX_NOINPUT;

@@ -24,15 +24,26 @@ static void s_usage(FILE *out)
           "  config providers           list the provider ids of the routing\n"
           "  submit gp|discharge|school [--timeout S] FILE...\n"
           "                             send referral files (- for standard input)\n"
-          "  status REFERRAL-ID [--json]  where a referral is\n"
+          "  status REFERRAL-ID [--json]  where a referral is, and its case's timeline\n"
+          "                             (operators: any; referrers: their own)\n"
+          "  feedback [--since DATE] [--json]\n"
+          "                             a referrer's referrals and where each stands\n"
+          "  cancel REFERRAL-ID --reason changed|error [--note TEXT]\n"
+          "                             cancel a referral of your own while its case is open\n"
+          "  outcome CASE-ID STATUS [--support KIND]... [--reason TEXT] [--to PROVIDER]\n"
+          "        [--at TIME] [--note TEXT] [--id OUTCOME-ID]\n"
+          "                             report what happened with a case (a provider's key)\n"
           "  stats [--json]             counts by source, provider, authority, referrer\n"
+          "  alerts [--json]            what needs a person (operators; exit 1 if anything)\n"
           "  audit [--since DATE]       the audit trail (operators)\n"
           "  keygen NAME [--dir DIR]    make NAME.key (secret, 0600) and NAME.pub\n"
           "\n"
           "The configuration is FILE, else $CARERHUB_CONFIG, else the carerhub.yaml\n"
           "of this installation. KEY is your secret key file (or its name in the\n"
-          "configured keys directory); without one, submit uses gp, hospital or\n"
-          "school, and the operator commands use operator.\n",
+          "configured keys directory), else $CARERHUB_KEY; without one, submit uses\n"
+          "gp, hospital or school, cancel the same by the referral's id, and status,\n"
+          "stats, alerts and audit use operator. feedback needs a referrer's key\n"
+          "(--key gp) and outcome a provider's (--key provider-ID).\n",
           out);
 }
 
@@ -42,9 +53,10 @@ typedef struct {
 } s_command_t;
 
 static const s_command_t s_commands[] = {
-    {"route", cli_route},   {"postcodes", cli_postcodes}, {"config", cli_config},
-    {"submit", cli_submit}, {"status", cli_status},       {"stats", cli_stats},
-    {"keygen", cli_keygen}, {"audit", cli_audit},
+    {"route", cli_route},       {"postcodes", cli_postcodes}, {"config", cli_config},
+    {"submit", cli_submit},     {"status", cli_status},       {"stats", cli_stats},
+    {"keygen", cli_keygen},     {"audit", cli_audit},         {"outcome", cli_outcome},
+    {"feedback", cli_feedback}, {"cancel", cli_cancel},       {"alerts", cli_alerts},
 };
 
 int main(int argc, char **argv)

@@ -86,6 +86,7 @@ typedef struct {
     agent_t agents[ROUTER_MAX_AGENTS];
     size_t nagents;
     unsigned long taken, duplicates, parked, bad;
+    int64_t started_at; /* monotonic ms: when the control socket opened (agent_silent) */
 } router_t;
 
 /* The tables' names, in the order of the enum above, NULL-terminated. */
@@ -166,7 +167,9 @@ void router_deliver_timers(router_t *r);
  * entries before what it had been sent, or a restart). */
 void router_agent_rewind(router_t *r, const char *provider);
 
-/* Operators: status, statistics, audit. */
+/* The control socket: status, statistics, audit and alerts for operators;
+ * status, feedback and cancelling for referrers; outcome reports for
+ * providers. Each query is audited. */
 void router_control_drain(router_t *r);
 
 /* Encodes an outbox key: provider, NUL, 8-byte big-endian seq. */
@@ -320,6 +323,45 @@ int router_referrer_index_build(router_t *r);
  * since when (*at, unix ms). c is its case (may be NULL). Static text. */
 const char *router_progress(router_t *r, MDB_txn *txn, const Carerhub__ReferralRecord *rec,
                             const Carerhub__CaseRecord *c, int64_t *at);
+
+/* When the referral's organisation's agent stored it (*at, unix ms): its
+ * own record in older stores, else the delivered table. False if not yet. */
+bool router_delivered_at(router_t *r, MDB_txn *txn, const Carerhub__ReferralRecord *rec,
+                         int64_t *at);
+/* Whether who is a referrer's key (gp, hospital, school). */
+bool router_is_referrer(const participant_t *who);
+/* Whether referrer who may see ref: its role's source, and an
+ * organisation its scope covers. */
+bool router_referrer_covers(const participant_t *who, const Carerhub__Referral *ref);
+/* Where referral id stands (router_status.c), as a StatusReply for who:
+ * NULL (or an operator) sees any referral with the case's detail, its
+ * timeline whole; a referrer sees only
+ * a referral of its source whose organisation its scope covers (any other
+ * is answered as an unknown id), and of that only its own referral's
+ * dates, state and progress, the case id, the organisation the case is
+ * with now, the routing rule and reason, and the timeline as a referrer
+ * sees it (router_timeline), without another referral's cancellation.
+ * Returns a new reply (free with carerhub__status_reply__free_unpacked). */
+Carerhub__StatusReply *router_status(router_t *r, MDB_txn *txn, const participant_t *who,
+                                     const char *id);
+/* A referrer's referrals (who: a referrer's participant), by q: received
+ * on or after q->since, oldest first, at most q->limit (1000), after
+ * q->after. Returns a new reply (free with
+ * carerhub__feedback_reply__free_unpacked), or NULL with a message for a
+ * bad_request in msg. */
+Carerhub__FeedbackReply *router_feedback(router_t *r, MDB_txn *txn, const participant_t *who,
+                                         const Carerhub__FeedbackQuery *q, char *msg, size_t msgsz);
+
+/* --- what needs a person (router_alerts.c) ----------------------------- */
+
+#define ROUTER_ALERTS_MAX 200 /* alerts listed in one reply */
+
+/* What needs a person on day `today`: overdue contacts, parked referrals,
+ * identity conflicts of open cases, providers whose agent is silent.
+ * Returns a new reply (free with carerhub__alerts_reply__free_unpacked). */
+Carerhub__AlertsReply *router_alerts(router_t *r, MDB_txn *txn, date_t today);
+/* How many cases are past their contact-by target on day `today`. */
+uint64_t router_overdue_contacts(router_t *r, MDB_txn *txn, date_t today);
 
 /* Packs and puts a protobuf message. */
 int router_put(router_t *r, MDB_txn *txn, int db, const void *key, size_t klen,

@@ -1,13 +1,17 @@
 /*
- * The router's control socket: where a referral is, counts for the
- * commissioning team, and the audit trail. Read-only, except that each
- * question asked is itself audited.
+ * The router's control socket. One table says which keys may ask what:
+ * operators the status of any referral, the statistics, the audit trail
+ * and the alerts; referrers (gp, hospital, school keys) the status of their
+ * own referrals, their feedback, and cancelling a referral; providers
+ * outcome reports on their cases. Anything else is refused, counted and
+ * audited; every question served is audited too (ids only, never personal
+ * data).
  */
 #include "router.h"
 
-#include "util/buf.h"
-
+#include "domain/referral.h"
 #include "util/be64.h"
+#include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -18,12 +22,20 @@
 #include <string.h>
 #include <zmq.h>
 
-static void s_send(router_t *r, const wire_peer_t *peer, const Carerhub__Envelope *req,
-                   Carerhub__Envelope *rep)
+/* One request being served. */
+typedef struct {
+    router_t *r;
+    MDB_txn *txn; /* a read transaction, shared by the requests of a drain */
+    const wire_peer_t *peer;
+    const Carerhub__Envelope *env;
+    const participant_t *who;
+} s_req_t;
+
+static void s_send(s_req_t *q, Carerhub__Envelope *rep)
 {
-    rep->has_corr = req->has_corr;
-    rep->corr = req->corr;
-    if (wire_send(r->control_sock, peer, rep, ZMQ_DONTWAIT) < 0)
+    rep->has_corr = q->env->has_corr;
+    rep->corr = q->env->corr;
+    if (wire_send(q->r->control_sock, q->peer, rep, ZMQ_DONTWAIT) < 0)
         log_debug("control reply not sent: %s", zmq_strerror(errno));
 }
 
@@ -34,95 +46,17 @@ static void s_error(router_t *r, const wire_peer_t *peer, const Carerhub__Envelo
         log_debug("control reply not sent: %s", zmq_strerror(errno));
 }
 
-/* Where the referral's case is now: its rule and reason; a move since the
- * referral was routed (provider stays where the referral went); an
- * identity conflict; a later episode. */
-static void s_case_now(const router_t *r, const Carerhub__ReferralRecord *rec,
-                       const Carerhub__CaseRecord *c, Carerhub__StatusReply *s, buf_t *detail)
-{
-    bool moved = rec->provider && c->provider && strcmp(rec->provider, c->provider) != 0;
-    s->provider_name = c->provider_name;
-    if (moved) {
-        int p = route_provider_find(r->rt, rec->provider);
-        s->provider_name = p >= 0 ? (char *)route_provider_name(r->rt, p) : NULL;
-        buf_printf(detail, "the case has since moved to %s (%s)",
-                   c->provider_name ? c->provider_name : c->provider,
-                   c->transfer_why ? c->transfer_why : "rerouted");
-    }
-    if (c->identity_conflict)
-        buf_printf(detail, "%sidentity conflict: %s", detail->len ? "; " : "",
-                   c->conflict_reason ? c->conflict_reason : "");
-    if (c->next_case)
-        buf_printf(detail, "%sclosed; the carer's next episode is case %s", detail->len ? "; " : "",
-                   c->next_case);
-    s->rule = c->rule;
-    s->reason = c->reason;
-}
-
-static void s_status(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
-                     const Carerhub__Envelope *req)
+static void s_status(s_req_t *q)
 {
     Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
-    Carerhub__StatusReply s = CARERHUB__STATUS_REPLY__INIT;
-    const char *id = req->status_query->referral_id;
-    Carerhub__ReferralRecord *rec = id ? router_get_referral(r, txn, id) : NULL;
-    Carerhub__CaseRecord *c = NULL;
-    Carerhub__ParkedEntry *p = NULL;
-    buf_t detail = BUF_INIT;
-
-    s.has_state = true;
-    s.state = CARERHUB__STATUS_REPLY__STATE__UNKNOWN;
-    s.referral_id = (char *)id;
-    s.where = (char *)"carerhub-router";
-    if (rec) {
-        MDB_val k = store_val(id), v;
-        /* Stores written before delivered_at had its own table hold it in
-         * the referral record. */
-        if (!rec->has_delivered_at &&
-            mdb_get(txn, store_dbi(r->store, DB_DELIVERED), &k, &v) == 0 && v.mv_size == 8) {
-            rec->has_delivered_at = true;
-            rec->delivered_at = (int64_t)be64_get(v.mv_data);
-        }
-        c = rec->case_id ? router_get_case(r, txn, rec->case_id) : NULL;
-        s.state = rec->has_delivered_at ? CARERHUB__STATUS_REPLY__STATE__DELIVERED
-                                        : CARERHUB__STATUS_REPLY__STATE__ROUTED;
-        s.case_id = rec->case_id;
-        s.provider = rec->provider;
-        s.kind = rec->kind;
-        s.has_accepted_at = rec->referral && rec->referral->has_received_at;
-        s.accepted_at = s.has_accepted_at ? rec->referral->received_at : 0;
-        s.has_routed_at = rec->has_routed_at;
-        s.routed_at = rec->routed_at;
-        s.has_delivered_at = rec->has_delivered_at;
-        s.delivered_at = rec->delivered_at;
-        if (c) {
-            s_case_now(r, rec, c, &s, &detail);
-            s.detail = detail.len ? detail.data : NULL;
-        }
-    }
-    /* Parked before it was taken, or its delivery parked since. */
-    if (s.state != CARERHUB__STATUS_REPLY__STATE__DELIVERED && id && strlen(id) < 100) {
-        MDB_val k = store_val(id), v;
-        if (mdb_get(txn, store_dbi(r->store, DB_PARKED), &k, &v) == 0 &&
-            (p = carerhub__parked_entry__unpack(NULL, v.mv_size, v.mv_data)) != NULL) {
-            s.state = CARERHUB__STATUS_REPLY__STATE__PARKED;
-            s.detail = p->reason;
-        }
-    }
+    const participant_t *as = router_is_referrer(q->who) ? q->who : NULL;
     rep.body_case = CARERHUB__ENVELOPE__BODY_STATUS_REPLY;
-    rep.status_reply = &s;
-    s_send(r, peer, req, &rep);
-    if (rec)
-        carerhub__referral_record__free_unpacked(rec, NULL);
-    if (c)
-        carerhub__case_record__free_unpacked(c, NULL);
-    if (p)
-        carerhub__parked_entry__free_unpacked(p, NULL);
-    buf_free(&detail);
+    rep.status_reply = router_status(q->r, q->txn, as, q->env->status_query->referral_id);
+    s_send(q, &rep);
+    carerhub__status_reply__free_unpacked(rep.status_reply, NULL);
 }
 
-static void s_stats(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
-                    const Carerhub__Envelope *req)
+static void s_stats(s_req_t *q)
 {
     Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
     Carerhub__StatsReply s = CARERHUB__STATS_REPLY__INIT;
@@ -132,7 +66,7 @@ static void s_stats(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
     MDB_val k, v;
     int rc;
 
-    mdb_cursor_open(txn, store_dbi(r->store, DB_STATS), &cur);
+    mdb_cursor_open(q->txn, store_dbi(q->r->store, DB_STATS), &cur);
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < 100000;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (v.mv_size != 8)
@@ -145,28 +79,34 @@ static void s_stats(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
         n++;
     }
     mdb_cursor_close(cur);
-    ptrs = xcalloc(n ? n : 1, sizeof *ptrs);
+    /* Computed, not counted: the cases past their contact-by target now. */
+    counts = xgrow(counts, &cap, n + 1, sizeof *counts);
+    carerhub__count__init(&counts[n]);
+    counts[n].key = xstrdup("overdue_contacts");
+    counts[n].has_value = true;
+    counts[n].value = router_overdue_contacts(q->r, q->txn, date_today());
+    n++;
+    ptrs = xcalloc(n, sizeof *ptrs);
     for (size_t i = 0; i < n; i++)
         ptrs[i] = &counts[i];
     s.n_counts = n;
     s.counts = ptrs;
     rep.body_case = CARERHUB__ENVELOPE__BODY_STATS_REPLY;
     rep.stats_reply = &s;
-    s_send(r, peer, req, &rep);
+    s_send(q, &rep);
     for (size_t i = 0; i < n; i++)
         free(counts[i].key);
     free(counts);
     free(ptrs);
 }
 
-static void s_audit(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
-                    const Carerhub__Envelope *req)
+static void s_audit(s_req_t *q)
 {
-    const Carerhub__AuditQuery *q = req->audit_query;
+    const Carerhub__AuditQuery *aq = q->env->audit_query;
     Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
     Carerhub__AuditReply a = CARERHUB__AUDIT_REPLY__INIT;
     Carerhub__AuditRecord **recs;
-    uint32_t limit = q->has_limit && q->limit > 0 && q->limit <= 5000 ? q->limit : 1000;
+    uint32_t limit = aq->has_limit && aq->limit > 0 && aq->limit <= 5000 ? aq->limit : 1000;
     uint8_t key[8];
     MDB_cursor *cur;
     MDB_val k = {8, key}, v;
@@ -174,14 +114,14 @@ static void s_audit(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
     int rc;
 
     recs = xcalloc(limit, sizeof *recs);
-    be64_put(q->has_after ? q->after + 1 : 0, key);
-    mdb_cursor_open(txn, store_dbi(r->store, DB_AUDIT), &cur);
+    be64_put(aq->has_after ? aq->after + 1 : 0, key);
+    mdb_cursor_open(q->txn, store_dbi(q->r->store, DB_AUDIT), &cur);
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         Carerhub__AuditRecord *rec = carerhub__audit_record__unpack(NULL, v.mv_size, v.mv_data);
         if (!rec)
             continue;
-        if (q->has_since && rec->at < q->since) {
+        if (aq->has_since && rec->at < aq->since) {
             carerhub__audit_record__free_unpacked(rec, NULL);
             continue;
         }
@@ -198,10 +138,180 @@ static void s_audit(router_t *r, MDB_txn *txn, const wire_peer_t *peer,
     a.records = recs;
     rep.body_case = CARERHUB__ENVELOPE__BODY_AUDIT_REPLY;
     rep.audit_reply = &a;
-    s_send(r, peer, req, &rep);
+    s_send(q, &rep);
     for (size_t i = 0; i < n; i++)
         carerhub__audit_record__free_unpacked(recs[i], NULL);
     free(recs);
+}
+
+static void s_alerts(s_req_t *q)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    rep.body_case = CARERHUB__ENVELOPE__BODY_ALERTS_REPLY;
+    rep.alerts_reply = router_alerts(q->r, q->txn, date_today());
+    s_send(q, &rep);
+    carerhub__alerts_reply__free_unpacked(rep.alerts_reply, NULL);
+}
+
+static void s_feedback(s_req_t *q)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    char msg[200];
+    rep.feedback_reply =
+        router_feedback(q->r, q->txn, q->who, q->env->feedback_query, msg, sizeof msg);
+    if (!rep.feedback_reply) {
+        s_error(q->r, q->peer, q->env, "bad_request", msg);
+        return;
+    }
+    rep.body_case = CARERHUB__ENVELOPE__BODY_FEEDBACK_REPLY;
+    s_send(q, &rep);
+    carerhub__feedback_reply__free_unpacked(rep.feedback_reply, NULL);
+}
+
+static void s_cancel(s_req_t *q)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    Carerhub__CancelReply out = CARERHUB__CANCEL_REPLY__INIT;
+    char code[32], msg[300];
+    if (router_cancel(q->r, q->who, q->env->cancel, &out, code, sizeof code, msg, sizeof msg) !=
+        0) {
+        s_error(q->r, q->peer, q->env, code, msg);
+        return;
+    }
+    rep.body_case = CARERHUB__ENVELOPE__BODY_CANCEL_REPLY;
+    rep.cancel_reply = &out;
+    s_send(q, &rep);
+    router_cancel_reply_free(&out);
+}
+
+static void s_outcome(s_req_t *q)
+{
+    const Carerhub__OutcomeReport *o = q->env->outcome_report;
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    Carerhub__OutcomeReply out = CARERHUB__OUTCOME_REPLY__INIT;
+    Carerhub__OutcomeResult *results, **ptrs;
+    char msg[100];
+
+    if (o->n_outcomes == 0 || o->n_outcomes > WIRE_OUTCOMES_MAX) {
+        snprintf(msg, sizeof msg, "an outcome report holds 1 to %d outcomes, not %zu",
+                 WIRE_OUTCOMES_MAX, o->n_outcomes);
+        s_error(q->r, q->peer, q->env, "bad_request", msg);
+        return;
+    }
+    results = xcalloc(o->n_outcomes, sizeof *results);
+    ptrs = xcalloc(o->n_outcomes, sizeof *ptrs);
+    /* The key's scope is the provider it reports for (secure_role). */
+    router_outcomes(q->r, q->who->scopes[0], q->who->id, o->outcomes, o->n_outcomes, results);
+    for (size_t i = 0; i < o->n_outcomes; i++)
+        ptrs[i] = &results[i];
+    out.n_results = o->n_outcomes;
+    out.results = ptrs;
+    rep.body_case = CARERHUB__ENVELOPE__BODY_OUTCOME_REPLY;
+    rep.outcome_reply = &out;
+    s_send(q, &rep);
+    router_outcome_results_free(results, o->n_outcomes);
+    free(results);
+    free(ptrs);
+}
+
+#define S_OPERATOR (1u << ROLE_OPERATOR)
+#define S_REFERRER ((1u << ROLE_GP) | (1u << ROLE_HOSPITAL) | (1u << ROLE_SCHOOL))
+#define S_PROVIDER (1u << ROLE_PROVIDER)
+
+/* What the control socket answers, and to which keys. */
+typedef struct {
+    Carerhub__Envelope__BodyCase body;
+    const char *what;  /* its audit event, and its name in a refusal */
+    unsigned roles;    /* the roles (bits of role_t) that may ask */
+    bool writes;       /* changes the store (in a transaction of its own) */
+    const char *only;  /* the refusal's audit detail */
+    const char *needs; /* what a refused key is told */
+    void (*serve)(s_req_t *q);
+} s_query_t;
+
+static const s_query_t s_queries[] = {
+    {CARERHUB__ENVELOPE__BODY_STATUS_QUERY, "status", S_OPERATOR | S_REFERRER, false,
+     "operator and referrer keys only",
+     "status queries need an operator key, or a referrer's key (gp, hospital or school) for its "
+     "own referrals",
+     s_status},
+    {CARERHUB__ENVELOPE__BODY_STATS_QUERY, "stats", S_OPERATOR, false, "operator keys only",
+     "statistics queries need an operator key", s_stats},
+    {CARERHUB__ENVELOPE__BODY_AUDIT_QUERY, "audit", S_OPERATOR, false, "operator keys only",
+     "audit queries need an operator key", s_audit},
+    {CARERHUB__ENVELOPE__BODY_ALERTS_QUERY, "alerts", S_OPERATOR, false, "operator keys only",
+     "alerts queries need an operator key", s_alerts},
+    {CARERHUB__ENVELOPE__BODY_FEEDBACK_QUERY, "feedback", S_REFERRER, false, "referrer keys only",
+     "feedback queries need a referrer's key (gp, hospital or school)", s_feedback},
+    {CARERHUB__ENVELOPE__BODY_CANCEL, "cancel", S_REFERRER, true, "referrer keys only",
+     "cancelling a referral needs the key of its referrer (gp, hospital or school)", s_cancel},
+    {CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT, "outcome", S_PROVIDER, true, "provider keys only",
+     "outcome reports need the key of the organisation that has the case (provider-<id>)",
+     s_outcome},
+};
+
+/* Whether the key of q may ask query e: its role, and for a provider one
+ * scope (the provider it speaks for). */
+static bool s_allowed(s_req_t *q, const s_query_t *e)
+{
+    if (!q->who || !(e->roles & (1u << q->who->role)))
+        return false;
+    return q->who->role != ROLE_PROVIDER || secure_role(q->r->sec, q->peer, ROLE_PROVIDER);
+}
+
+/* Audits a query served: the referral it names, if any; never its text. */
+static void s_audit_query(s_req_t *q, const s_query_t *e, const char *actor)
+{
+    const Carerhub__Envelope *env = q->env;
+    const char *rid = env->body_case == CARERHUB__ENVELOPE__BODY_STATUS_QUERY
+                          ? env->status_query->referral_id
+                      : env->body_case == CARERHUB__ENVELOPE__BODY_CANCEL ? env->cancel->referral_id
+                                                                          : NULL;
+    char detail[64] = "";
+    if (env->body_case == CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT)
+        snprintf(detail, sizeof detail, "%zu outcome(s)", env->outcome_report->n_outcomes);
+    secure_audit(q->r->sec, e->what, actor, rid && referral_id_ok(rid) ? rid : NULL,
+                 detail[0] ? detail : NULL);
+}
+
+/* Serves one admitted message, or refuses it. */
+static void s_serve(s_req_t *q)
+{
+    const s_query_t *e = NULL;
+    char actor[80], why[120];
+
+    for (size_t i = 0; i < sizeof s_queries / sizeof *s_queries && !e; i++)
+        if (s_queries[i].body == q->env->body_case)
+            e = &s_queries[i];
+    secure_actor(q->r->sec, q->peer, actor, sizeof actor);
+    if (!e) {
+        q->r->bad++;
+        secure_refused(q->r->sec, "refused-message", actor, NULL,
+                       "control message refused: not a query this socket answers");
+        s_error(q->r, q->peer, q->env, "bad_request",
+                "the control socket answers status, stats, audit, alerts, feedback, cancel and "
+                "outcome_report messages");
+        return;
+    }
+    if (!s_allowed(q, e)) {
+        snprintf(why, sizeof why, "%s query refused: %s", e->what, e->only);
+        q->r->bad++;
+        secure_refused(q->r->sec, "refused-message", actor, NULL, why);
+        s_error(q->r, q->peer, q->env, "forbidden", e->needs);
+        return;
+    }
+    s_audit_query(q, e, actor);
+    if (e->writes && q->txn) {
+        /* Later questions of this drain must see what it writes. */
+        mdb_txn_abort(q->txn);
+        q->txn = NULL;
+    }
+    if (!e->writes && !q->txn && store_read(q->r->store, &q->txn) != 0) {
+        q->txn = NULL;
+        s_error(q->r, q->peer, q->env, "unavailable", "the case store cannot be read");
+        return;
+    }
+    e->serve(q);
 }
 
 void router_control_open(router_t *r)
@@ -209,11 +319,13 @@ void router_control_open(router_t *r)
     r->control_sock = daemon_socket(ZMQ_ROUTER);
     secure_server(r->sec, r->control_sock, "router control socket");
     daemon_bind(r->control_sock, r->conf->router.control_endpoint);
+    if (!r->started_at)
+        r->started_at = clock_mono_ms();
 }
 
 void router_control_drain(router_t *r)
 {
-    MDB_txn *txn = NULL;
+    s_req_t q = {r, NULL, NULL, NULL, NULL};
     Carerhub__Envelope *env;
     wire_peer_t peer;
     wire_status_t st;
@@ -238,55 +350,12 @@ void router_control_drain(router_t *r)
             carerhub__envelope__free_unpacked(env, NULL);
             continue;
         }
-        {
-            char actor[80];
-            const char *what = env->body_case == CARERHUB__ENVELOPE__BODY_STATUS_QUERY  ? "status"
-                               : env->body_case == CARERHUB__ENVELOPE__BODY_STATS_QUERY ? "stats"
-                               : env->body_case == CARERHUB__ENVELOPE__BODY_AUDIT_QUERY ? "audit"
-                                                                                        : NULL;
-            secure_actor(r->sec, &peer, actor, sizeof actor);
-            if (!secure_role(r->sec, &peer, ROLE_OPERATOR)) {
-                char why[120];
-                snprintf(why, sizeof why, "%s query refused: operators only",
-                         what ? what : "control");
-                r->bad++;
-                secure_refused(r->sec, "refused-message", actor, NULL, why);
-                s_error(r, &peer, env, "forbidden",
-                        "status, statistics and audit queries need an operator key");
-                carerhub__envelope__free_unpacked(env, NULL);
-                continue;
-            }
-            if (what) {
-                const char *rid = env->body_case == CARERHUB__ENVELOPE__BODY_STATUS_QUERY &&
-                                          env->status_query->referral_id &&
-                                          strlen(env->status_query->referral_id) < 64
-                                      ? env->status_query->referral_id
-                                      : NULL;
-                secure_audit(r->sec, what, actor, rid, NULL);
-            }
-        }
-        if (!txn && store_read(r->store, &txn) != 0) {
-            s_error(r, &peer, env, "unavailable", "the case store cannot be read");
-            carerhub__envelope__free_unpacked(env, NULL);
-            continue;
-        }
-        switch (env->body_case) {
-        case CARERHUB__ENVELOPE__BODY_STATUS_QUERY:
-            s_status(r, txn, &peer, env);
-            break;
-        case CARERHUB__ENVELOPE__BODY_STATS_QUERY:
-            s_stats(r, txn, &peer, env);
-            break;
-        case CARERHUB__ENVELOPE__BODY_AUDIT_QUERY:
-            s_audit(r, txn, &peer, env);
-            break;
-        default:
-            r->bad++;
-            s_error(r, &peer, env, "bad_request",
-                    "the control socket answers status, statistics and audit queries");
-        }
+        q.peer = &peer;
+        q.env = env;
+        q.who = secure_peer(r->sec, &peer);
+        s_serve(&q);
         carerhub__envelope__free_unpacked(env, NULL);
     }
-    if (txn)
-        mdb_txn_abort(txn);
+    if (q.txn)
+        mdb_txn_abort(q.txn);
 }

@@ -32,6 +32,10 @@ void router_store_open(router_t *r, const char *dir)
         log_fatalx("cannot open the case store in %s: %s", dir, store_strerror(err));
     if ((rc = store_write(r->store, router_load_meta, r)) != 0)
         log_fatalx("cannot read the case store in %s: %s", dir, store_strerror(rc));
+    /* A store written before feedback: its referrals, by referrer. */
+    if ((rc = router_referrer_index_build(r)) != 0)
+        log_fatalx("cannot index the referrals of the case store in %s by referrer: %s", dir,
+                   store_strerror(rc));
 }
 
 int router_load_meta(MDB_txn *txn, void *arg)

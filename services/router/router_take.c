@@ -349,6 +349,8 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
         rc = router_index(r, txn, c, ref->carer);
     if (rc == 0)
         rc = s_write(r, txn, ref, actor, submitter, c, kind, seq, now);
+    if (rc == 0)
+        rc = router_referrer_index(r, txn, ref);
     if (rc == 0) {
         s_tally_taken(t, ref, c, kind);
         t->taken++;

@@ -32,15 +32,28 @@ assert_eq $? 65 "exit status of another trust's discharge"
 grep -q "other-trust.yaml#1: hospital.trust: RXQ is not yours to refer for" "$WORK/err" ||
     fail "no error on the trust: $(cat "$WORK/err")"
 
-# Non-operators asking questions: refused with exit 77.
+# Non-operators asking questions: refused with exit 77, except a
+# referrer's status of its own referrals. Another organisation's key is
+# told nothing of the referral (exit 66, as for an id never given).
 id=$(cli submit gp "$samples/gp.yaml" | awk '/^accepted/{print $2; exit}')
 [ -n "$id" ] || fail "the GP key's own cards were not accepted"
+for ((i = 0; i < 100; i++)); do # until the router has taken it
+    cli --key gp status "$id" >"$WORK/out" 2>"$WORK/err" && break
+    sleep 0.1
+done
+[ -s "$WORK/out" ] || fail "the GP key's status of its own referral: $(cat "$WORK/err")"
+grep -q "^$id: " "$WORK/out" || fail "status did not answer the GP key: $(cat "$WORK/out")"
+cli --key school status "$id" >"$WORK/out" 2>"$WORK/err"
+assert_eq $? 66 "exit status of status with the school key"
+grep -q "$id: not a referral of this key's organisation that the router holds" "$WORK/err" ||
+    fail "status with school: $(cat "$WORK/err")"
+grep -q "$id" "$WORK/out" && fail "status answered the school key"
+cli --key provider-ecs status "$id" >"$WORK/out" 2>"$WORK/err"
+assert_eq $? 77 "exit status of status with the provider-ecs key"
+grep -q "refused: status queries need an operator key, or a referrer's key" "$WORK/err" ||
+    fail "status with provider-ecs: $(cat "$WORK/err")"
+grep -q "$id" "$WORK/out" && fail "status answered the provider-ecs key"
 for key in gp school provider-ecs; do
-    cli --key "$key" status "$id" >"$WORK/out" 2>"$WORK/err"
-    assert_eq $? 77 "exit status of status with the $key key"
-    grep -q "refused: status, statistics and audit queries need an operator key\|refused: status queries need an operator key" \
-        "$WORK/err" || fail "status with $key: $(cat "$WORK/err")"
-    grep -q "$id" "$WORK/out" && fail "status answered the $key key"
     cli --key "$key" stats >"$WORK/out" 2>&1
     assert_eq $? 77 "exit status of stats with the $key key"
     cli --key "$key" audit >"$WORK/out" 2>&1
@@ -83,7 +96,7 @@ audit_wait '.event == "refused-message" and .actor == "gp" and .recorded_by == "
 for cond in \
     '.actor == "gp" and (.detail | test("F81999")) and .recorded_by == "carerhub-gp-intake"' \
     '.actor == "hospital" and (.detail | test("RXQ"))' \
-    '.actor == "school" and .recorded_by == "carerhub-router" and (.detail | test("status"))' \
+    '.actor == "provider-ecs" and .recorded_by == "carerhub-router" and (.detail | test("status"))' \
     '.actor == "provider-ecs" and (.detail | test("stats"))' \
     '.actor == "gp" and (.detail | test("audit"))' \
     '.actor == "provider-ecs" and .detail == "asked for the cases of afc with the key of ecs"' \

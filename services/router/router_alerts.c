@@ -1,0 +1,198 @@
+/*
+ * What needs a person now (carerhub alerts): cases past their contact-by
+ * target with no contact, referrals parked for an operator, open cases
+ * flagged as a possible identity conflict, and organisations whose agent
+ * has not been connected for router.agent_alert_minutes. Each alert names
+ * cases, referrals and providers by id only. See router.h.
+ *
+ * Identity conflicts are found by reading every case: there is no index of
+ * flagged cases yet, and the operator's question is rare.
+ */
+#include "router.h"
+
+#include "domain/referral.h"
+#include "util/clock.h"
+#include "util/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The next alert of rep, or NULL when ROUTER_ALERTS_MAX are listed; each
+ * is counted in total either way. */
+static Carerhub__Alert *s_add(Carerhub__AlertsReply *rep, const char *kind)
+{
+    Carerhub__Alert *a;
+    rep->total++;
+    if (rep->n_alerts == ROUTER_ALERTS_MAX)
+        return NULL;
+    a = xmalloc(sizeof *a);
+    carerhub__alert__init(a);
+    a->kind = xstrdup(kind);
+    rep->alerts[rep->n_alerts++] = a;
+    return a;
+}
+
+static void s_since(Carerhub__Alert *a, int64_t at)
+{
+    a->has_since = true;
+    a->since = at;
+}
+
+/* Calls fn for each contact-by entry before today (day YYYY-MM-DD, case
+ * id); returns how many there were. */
+static uint64_t s_overdue(router_t *r, MDB_txn *txn, date_t today,
+                          void (*fn)(router_t *, MDB_txn *, const char *, const char *, void *),
+                          void *arg)
+{
+    char day[DATE_STRLEN], id[CASE_ID_MAX + 1];
+    MDB_cursor *cur;
+    MDB_val k, v;
+    uint64_t n = 0;
+    int rc;
+
+    date_format(today, day);
+    if (mdb_cursor_open(txn, store_dbi(r->store, DB_CONTACT_DUE), &cur) != 0)
+        return 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const char *key = k.mv_data;
+        char due[DATE_STRLEN];
+        size_t idlen = k.mv_size > DATE_STRLEN ? k.mv_size - DATE_STRLEN : 0;
+        if (k.mv_size >= 10 && memcmp(key, day, 10) >= 0)
+            break; /* sorted by day: the rest are due today or later */
+        if (k.mv_size <= DATE_STRLEN || key[10] != 0x1f || idlen > CASE_ID_MAX)
+            continue; /* not an entry router_contact_due writes */
+        n++;
+        if (!fn)
+            continue;
+        memcpy(due, key, 10);
+        due[10] = '\0';
+        memcpy(id, key + DATE_STRLEN, idlen);
+        id[idlen] = '\0';
+        fn(r, txn, due, id, arg);
+    }
+    mdb_cursor_close(cur);
+    return n;
+}
+
+uint64_t router_overdue_contacts(router_t *r, MDB_txn *txn, date_t today)
+{
+    return s_overdue(r, txn, today, NULL, NULL);
+}
+
+static void s_overdue_alert(router_t *r, MDB_txn *txn, const char *due, const char *id, void *arg)
+{
+    Carerhub__AlertsReply *rep = arg;
+    Carerhub__CaseRecord *c = router_get_case(r, txn, id);
+    Carerhub__Alert *a;
+    int64_t since;
+    if (!c || c->closed) { /* an entry the case no longer has */
+        if (c)
+            carerhub__case_record__free_unpacked(c, NULL);
+        return;
+    }
+    if ((a = s_add(rep, "overdue_contact")) != NULL) {
+        a->case_id = xstrdup(id);
+        a->provider = c->provider ? xstrdup(c->provider) : NULL;
+        a->detail = xasprintf("no contact recorded; due by %s", due);
+        if (date_time_parse(due, &since) == 0)
+            s_since(a, since);
+    }
+    carerhub__case_record__free_unpacked(c, NULL);
+}
+
+static void s_parked(router_t *r, MDB_txn *txn, Carerhub__AlertsReply *rep)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc;
+    if (mdb_cursor_open(txn, store_dbi(r->store, DB_PARKED), &cur) != 0)
+        return;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Carerhub__ParkedEntry *p;
+        Carerhub__Alert *a = s_add(rep, "parked");
+        if (!a)
+            continue;
+        a->referral_id =
+            xstrndup(k.mv_data, k.mv_size < REFERRAL_ID_MAX ? k.mv_size : REFERRAL_ID_MAX);
+        if ((p = carerhub__parked_entry__unpack(NULL, v.mv_size, v.mv_data)) != NULL) {
+            a->detail = p->reason ? xstrdup(p->reason) : NULL;
+            if (p->has_at)
+                s_since(a, p->at);
+            carerhub__parked_entry__free_unpacked(p, NULL);
+        }
+    }
+    mdb_cursor_close(cur);
+}
+
+static void s_conflicts(router_t *r, MDB_txn *txn, Carerhub__AlertsReply *rep)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc;
+    if (mdb_cursor_open(txn, store_dbi(r->store, DB_CASES), &cur) != 0)
+        return;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Carerhub__CaseRecord *c = carerhub__case_record__unpack(NULL, v.mv_size, v.mv_data);
+        Carerhub__Alert *a;
+        if (c && c->identity_conflict && !c->closed && (a = s_add(rep, "identity_conflict"))) {
+            a->case_id = c->case_id ? xstrdup(c->case_id) : NULL;
+            a->provider = c->provider ? xstrdup(c->provider) : NULL;
+            /* Case ids only (router_case_flag), never the carer's details. */
+            a->detail = c->conflict_reason ? xstrdup(c->conflict_reason) : NULL;
+        }
+        if (c)
+            carerhub__case_record__free_unpacked(c, NULL);
+    }
+    mdb_cursor_close(cur);
+}
+
+/* Each provider of the routing whose agent is not connected, and has not
+ * been for longer than router.agent_alert_minutes (or never has, since
+ * the router started longer ago than that). */
+static void s_agents(router_t *r, Carerhub__AlertsReply *rep)
+{
+    int64_t mono = clock_mono_ms(), now = clock_now_ms();
+    long long mins = r->conf->router.agent_alert_minutes;
+    int64_t limit = (int64_t)mins * 60000;
+    for (size_t i = 0; i < route_provider_count(r->rt); i++) {
+        const char *id = route_provider_id(r->rt, (int)i);
+        const agent_t *ag = NULL;
+        Carerhub__Alert *a;
+        int64_t quiet, m;
+        for (size_t j = 0; j < r->nagents && !ag; j++)
+            if (strcmp(r->agents[j].provider, id) == 0)
+                ag = &r->agents[j];
+        if (ag && ag->connected)
+            continue;
+        quiet = ag ? mono - ag->last_seen : r->started_at ? mono - r->started_at : 0;
+        if (quiet <= limit || !(a = s_add(rep, "agent_silent")))
+            continue;
+        a->provider = xstrdup(id);
+        m = quiet / 60000;
+        a->detail =
+            ag ? xasprintf("its agent has not been connected for %lld minute%s "
+                           "(router.agent_alert_minutes: %lld)",
+                           (long long)m, m == 1 ? "" : "s", mins)
+               : xasprintf("no agent has connected since the router started %lld minute%s ago "
+                           "(router.agent_alert_minutes: %lld)",
+                           (long long)m, m == 1 ? "" : "s", mins);
+        s_since(a, now - quiet);
+    }
+}
+
+Carerhub__AlertsReply *router_alerts(router_t *r, MDB_txn *txn, date_t today)
+{
+    Carerhub__AlertsReply *rep = xmalloc(sizeof *rep);
+    carerhub__alerts_reply__init(rep);
+    rep->alerts = xcalloc(ROUTER_ALERTS_MAX, sizeof *rep->alerts);
+    rep->has_total = true;
+    s_overdue(r, txn, today, s_overdue_alert, rep);
+    s_parked(r, txn, rep);
+    s_conflicts(r, txn, rep);
+    s_agents(r, rep);
+    return rep;
+}

@@ -1,0 +1,395 @@
+/*
+ * A referrer's view of its referrals: the by_referrer index (source, US,
+ * organisation, US, received_at as 8 bytes big-endian, US, referral id), so
+ * that one cursor range per organisation of a key's scope reads its
+ * referrals in the order received; where each stands (router_progress);
+ * and the feedback query that lists them. Nothing of the carer, the notes
+ * or the kinds of support leaves here. See router.h; router_status.c is the
+ * status query, for a referrer and for an operator.
+ */
+#include "router.h"
+
+#include "domain/outcome.h"
+#include "domain/referral.h"
+#include "util/be64.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_US            0x1f
+#define S_KEY_MAX       200  /* source 9, organisation 64, time 8, id 64, separators */
+#define S_FEEDBACK_MAX  1000 /* items in one reply */
+#define S_BUILD_PER_TXN 1000 /* referrals indexed per commit when building */
+
+/* The prefix of an organisation's keys: source, US, organisation, US.
+ * Returns its length, or 0 when it would not fit. */
+static size_t s_prefix(const char *src, const char *org, uint8_t *out, size_t outsz)
+{
+    size_t ls = strlen(src), lo = strlen(org);
+    if (ls + lo + 2 + 8 + 1 + REFERRAL_ID_MAX > outsz || lo > REFERRAL_ID_MAX)
+        return 0;
+    memcpy(out, src, ls);
+    out[ls] = S_US;
+    memcpy(out + ls + 1, org, lo);
+    out[ls + 1 + lo] = S_US;
+    return ls + lo + 2;
+}
+
+int router_referrer_index(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref)
+{
+    const char *org = referral_org(ref), *src = referral_source_name(ref->source);
+    uint8_t key[S_KEY_MAX];
+    size_t n, idlen;
+    MDB_val k, v = {0, (void *)""};
+
+    if (!org || !*org || !*src || !ref->id || !ref->has_received_at ||
+        (idlen = strlen(ref->id)) > REFERRAL_ID_MAX || !(n = s_prefix(src, org, key, sizeof key)))
+        return 0; /* nothing to list it under: no referral the router takes */
+    be64_put(ref->received_at > 0 ? (uint64_t)ref->received_at : 0, key + n);
+    key[n + 8] = S_US;
+    memcpy(key + n + 9, ref->id, idlen);
+    k.mv_size = n + 9 + idlen;
+    k.mv_data = key;
+    return mdb_put(txn, store_dbi(r->store, DB_BY_REFERRER), &k, &v, 0);
+}
+
+/* --- building the index for an older store ------------------------------ */
+
+typedef struct {
+    router_t *r;
+    char from[REFERRAL_ID_MAX + 1]; /* the last referral indexed, committed */
+    char last[REFERRAL_ID_MAX + 1]; /* the same in the transaction running */
+    bool done;                      /* the transaction running reached the end */
+    size_t n;                       /* indexed by the transaction running */
+} s_build_t;
+
+static int s_build_txn(MDB_txn *txn, void *arg)
+{
+    s_build_t *b = arg;
+    router_t *r = b->r;
+    MDB_cursor *cur;
+    MDB_val k = store_val(b->from), v;
+    int rc, op = b->from[0] ? MDB_SET_RANGE : MDB_FIRST;
+
+    b->n = 0;
+    b->done = false;
+    snprintf(b->last, sizeof b->last, "%s", b->from);
+    if ((rc = mdb_cursor_open(txn, store_dbi(r->store, DB_REFERRALS), &cur)) != 0)
+        return rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op); rc == 0 && b->n < S_BUILD_PER_TXN;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Carerhub__ReferralRecord *rec;
+        int err = 0;
+        if (k.mv_size > REFERRAL_ID_MAX || (b->from[0] && k.mv_size == strlen(b->from) &&
+                                            memcmp(k.mv_data, b->from, k.mv_size) == 0))
+            continue;
+        memcpy(b->last, k.mv_data, k.mv_size);
+        b->last[k.mv_size] = '\0';
+        b->n++;
+        if (!(rec = carerhub__referral_record__unpack(NULL, v.mv_size, v.mv_data)))
+            continue;
+        if (rec->referral) {
+            Carerhub__Referral ref = *rec->referral;
+            /* Very old records may lack the intake's time: the router's will do. */
+            if (!ref.has_received_at && rec->has_routed_at) {
+                ref.has_received_at = true;
+                ref.received_at = rec->routed_at;
+            }
+            err = router_referrer_index(r, txn, &ref);
+        }
+        carerhub__referral_record__free_unpacked(rec, NULL);
+        if (err) {
+            mdb_cursor_close(cur);
+            return err;
+        }
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    if (rc == MDB_NOTFOUND) {
+        uint8_t one[8];
+        MDB_val mk = store_val("by_referrer"), mv = {8, one};
+        be64_put(1, one);
+        b->done = true;
+        return mdb_put(txn, store_dbi(r->store, DB_META), &mk, &mv, 0);
+    }
+    return 0;
+}
+
+int router_referrer_index_build(router_t *r)
+{
+    s_build_t b;
+    MDB_txn *txn;
+    MDB_val k = store_val("by_referrer"), v;
+    size_t total = 0;
+    int rc;
+
+    if ((rc = store_read(r->store, &txn)) != 0)
+        return rc;
+    rc = mdb_get(txn, store_dbi(r->store, DB_META), &k, &v);
+    mdb_txn_abort(txn);
+    if (rc == 0)
+        return 0; /* built before */
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    memset(&b, 0, sizeof b);
+    b.r = r;
+    do {
+        if ((rc = store_write(r->store, s_build_txn, &b)) != 0)
+            return rc;
+        memcpy(b.from, b.last, sizeof b.from);
+        total += b.n;
+    } while (!b.done);
+    if (total)
+        log_info("indexed %zu referral(s) by their referring organisation", total);
+    return 0;
+}
+
+/* --- where a referral stands -------------------------------------------- */
+
+bool router_delivered_at(router_t *r, MDB_txn *txn, const Carerhub__ReferralRecord *rec,
+                         int64_t *at)
+{
+    MDB_val k, v;
+    if (rec->has_delivered_at) {
+        *at = rec->delivered_at;
+        return true;
+    }
+    if (!rec->referral || !rec->referral->id || strlen(rec->referral->id) > REFERRAL_ID_MAX)
+        return false;
+    k = store_val(rec->referral->id);
+    if (mdb_get(txn, store_dbi(r->store, DB_DELIVERED), &k, &v) != 0 || v.mv_size != 8)
+        return false;
+    *at = (int64_t)be64_get(v.mv_data);
+    return true;
+}
+
+const char *router_progress(router_t *r, MDB_txn *txn, const Carerhub__ReferralRecord *rec,
+                            const Carerhub__CaseRecord *c, int64_t *at)
+{
+    const Carerhub__Referral *ref = rec->referral;
+    int64_t delivered = 0;
+    const char *p;
+
+    if (rec->cancellation) {
+        *at = rec->cancellation->at;
+        return "cancelled";
+    }
+    if (!router_delivered_at(r, txn, rec, &delivered)) {
+        *at = ref && ref->has_received_at ? ref->received_at : rec->routed_at;
+        return "received";
+    }
+    if (c && c->closed) {
+        *at = c->has_closed_at ? c->closed_at : c->has_state_at ? c->state_at : delivered;
+        return "closed";
+    }
+    p = outcome_progress(c ? c->state : NULL);
+    *at = strcmp(p, "delivered") != 0 && c && c->has_state_at ? c->state_at : delivered;
+    return p;
+}
+
+/* --- the feedback query ------------------------------------------------- */
+
+bool router_is_referrer(const participant_t *who)
+{
+    return who && (who->role == ROLE_GP || who->role == ROLE_HOSPITAL || who->role == ROLE_SCHOOL);
+}
+
+/* The source a referrer's key submits (its role's), or SOURCE_UNKNOWN. */
+static Carerhub__Source s_source_of(const participant_t *who)
+{
+    const Carerhub__Source all[] = {CARERHUB__SOURCE__GP, CARERHUB__SOURCE__DISCHARGE,
+                                    CARERHUB__SOURCE__SCHOOL};
+    for (size_t i = 0; i < 3; i++) {
+        role_t want;
+        if (referral_submitter_role(all[i], &want) == 0 && who->role == want)
+            return all[i];
+    }
+    return CARERHUB__SOURCE__SOURCE_UNKNOWN;
+}
+
+/* One organisation's cursor, at its next referral. */
+typedef struct {
+    MDB_cursor *cur;
+    uint8_t prefix[S_KEY_MAX];
+    size_t plen;
+    bool live;
+    int64_t at;
+    char id[REFERRAL_ID_MAX + 1];
+} s_org_t;
+
+/* Reads the entry under the cursor (rc of the last move) into o. */
+static void s_org_read(s_org_t *o, int rc, const MDB_val *k)
+{
+    size_t idlen;
+    o->live = rc == 0 && k->mv_size > o->plen + 9 && memcmp(k->mv_data, o->prefix, o->plen) == 0;
+    if (!o->live)
+        return;
+    idlen = k->mv_size - o->plen - 9;
+    if (idlen > REFERRAL_ID_MAX) {
+        o->live = false;
+        return;
+    }
+    o->at = (int64_t)be64_get((const uint8_t *)k->mv_data + o->plen);
+    memcpy(o->id, (const uint8_t *)k->mv_data + o->plen + 9, idlen);
+    o->id[idlen] = '\0';
+}
+
+static void s_org_next(s_org_t *o)
+{
+    MDB_val k, v;
+    s_org_read(o, mdb_cursor_get(o->cur, &k, &v, MDB_NEXT), &k);
+}
+
+/* Whether (at, id) comes before (bat, bid) in the order feedback lists. */
+static bool s_before(int64_t at, const char *id, int64_t bat, const char *bid)
+{
+    return at < bat || (at == bat && strcmp(id, bid) < 0);
+}
+
+bool router_referrer_covers(const participant_t *who, const Carerhub__Referral *ref)
+{
+    const char *org = ref ? referral_org(ref) : NULL;
+    return ref && ref->has_source && ref->source == s_source_of(who) && org &&
+           participant_in_scope(who, org);
+}
+
+/* A new item of the feedback for referral id, or NULL if it is not
+ * readable (or not who's). */
+static Carerhub__FeedbackItem *s_item(router_t *r, MDB_txn *txn, const participant_t *who,
+                                      const char *id)
+{
+    Carerhub__ReferralRecord *rec = router_get_referral(r, txn, id);
+    Carerhub__CaseRecord *c;
+    Carerhub__FeedbackItem *it;
+    const Carerhub__Referral *ref;
+    int64_t at = 0;
+
+    if (!rec || !router_referrer_covers(who, rec->referral)) {
+        if (rec)
+            carerhub__referral_record__free_unpacked(rec, NULL);
+        return NULL;
+    }
+    ref = rec->referral;
+    c = rec->case_id ? router_get_case(r, txn, rec->case_id) : NULL;
+    it = xmalloc(sizeof *it);
+    carerhub__feedback_item__init(it);
+    it->referral_id = xstrdup(id);
+    it->referral_date = ref->referral_date ? xstrdup(ref->referral_date) : NULL;
+    it->has_received_at = ref->has_received_at;
+    it->received_at = ref->received_at;
+    it->has_source = true;
+    it->source = ref->source;
+    it->organisation = xstrdup(referral_org(ref));
+    it->case_id = rec->case_id ? xstrdup(rec->case_id) : NULL;
+    {
+        const char *p = c && c->provider ? c->provider : rec->provider;
+        const char *pn = c && c->provider ? c->provider_name : NULL;
+        it->provider = p ? xstrdup(p) : NULL;
+        it->provider_name = pn ? xstrdup(pn) : NULL;
+    }
+    it->state = xstrdup(router_progress(r, txn, rec, c, &at));
+    it->has_updated_at = true;
+    it->updated_at = at;
+    if (ref->source == CARERHUB__SOURCE__GP) {
+        it->has_code_on_gp_record = true;
+        it->code_on_gp_record = ref->gp && ref->gp->record_carer_on_gp_record && !rec->cancellation;
+    }
+    if (c)
+        carerhub__case_record__free_unpacked(c, NULL);
+    carerhub__referral_record__free_unpacked(rec, NULL);
+    return it;
+}
+
+/* Opens a cursor per organisation of who's scope (each once), at the
+ * first referral received at or after from. Returns how many. */
+static size_t s_orgs_open(router_t *r, MDB_txn *txn, const participant_t *who, int64_t from,
+                          s_org_t *orgs)
+{
+    const char *src = referral_source_name(s_source_of(who));
+    size_t n = 0;
+    for (size_t i = 0; i < who->nscopes; i++) {
+        s_org_t *o = &orgs[n];
+        MDB_val k, v;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(who->scopes[j], who->scopes[i]) == 0;
+        if (seen || !(o->plen = s_prefix(src, who->scopes[i], o->prefix, sizeof o->prefix)) ||
+            mdb_cursor_open(txn, store_dbi(r->store, DB_BY_REFERRER), &o->cur) != 0)
+            continue;
+        be64_put(from > 0 ? (uint64_t)from : 0, o->prefix + o->plen);
+        k.mv_size = o->plen + 8;
+        k.mv_data = o->prefix;
+        s_org_read(o, mdb_cursor_get(o->cur, &k, &v, MDB_SET_RANGE), &k);
+        n++;
+    }
+    return n;
+}
+
+Carerhub__FeedbackReply *router_feedback(router_t *r, MDB_txn *txn, const participant_t *who,
+                                         const Carerhub__FeedbackQuery *q, char *msg, size_t msgsz)
+{
+    Carerhub__FeedbackReply *rep;
+    s_org_t *orgs;
+    size_t norgs, limit = q->has_limit && q->limit > 0 && q->limit < S_FEEDBACK_MAX
+                              ? q->limit
+                              : S_FEEDBACK_MAX;
+    int64_t since = 0, after_at = 0;
+    const char *after = q->after && *q->after ? q->after : NULL;
+    date_t day;
+
+    if (!router_is_referrer(who)) {
+        snprintf(msg, msgsz, "feedback is for a referrer's key (gp, hospital or school)");
+        return NULL;
+    }
+    if (q->since && *q->since &&
+        (date_parse(q->since, &day) < 0 || date_time_parse(q->since, &since) < 0)) {
+        snprintf(msg, msgsz, "since: %.40s is not a date: write it YYYY-MM-DD", q->since);
+        return NULL;
+    }
+    if (after) {
+        Carerhub__ReferralRecord *rec = router_get_referral(r, txn, after);
+        bool ok =
+            rec && router_referrer_covers(who, rec->referral) && rec->referral->has_received_at;
+        after_at = ok ? rec->referral->received_at : 0;
+        if (rec)
+            carerhub__referral_record__free_unpacked(rec, NULL);
+        if (!ok) {
+            snprintf(msg, msgsz, "after: %.64s is not one of your referrals", after);
+            return NULL;
+        }
+    }
+    orgs = xcalloc(who->nscopes ? who->nscopes : 1, sizeof *orgs);
+    norgs = s_orgs_open(r, txn, who, after_at > since ? after_at : since, orgs);
+    rep = xmalloc(sizeof *rep);
+    carerhub__feedback_reply__init(rep);
+    rep->items = xcalloc(limit, sizeof *rep->items);
+    for (;;) {
+        s_org_t *next = NULL;
+        Carerhub__FeedbackItem *it;
+        for (size_t i = 0; i < norgs; i++) {
+            s_org_t *o = &orgs[i];
+            /* Those up to `after` were listed before. */
+            while (o->live && after && !s_before(after_at, after, o->at, o->id))
+                s_org_next(o);
+            if (o->live && (!next || s_before(o->at, o->id, next->at, next->id)))
+                next = o;
+        }
+        if (!next)
+            break;
+        if (rep->n_items == limit) {
+            rep->has_more = rep->more = true;
+            break;
+        }
+        if ((it = s_item(r, txn, who, next->id)) != NULL)
+            rep->items[rep->n_items++] = it;
+        s_org_next(next);
+    }
+    for (size_t i = 0; i < norgs; i++)
+        mdb_cursor_close(orgs[i].cur);
+    free(orgs);
+    return rep;
+}
