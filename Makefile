@@ -46,6 +46,10 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat
 CFLAGS ?=
 override CFLAGS += -std=c11 $(VFLAGS) $(WARN) -D_GNU_SOURCE -Ilib -I$(B)/gen $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lm
+# jansson reads the outcome files of a provider's case system (the agent,
+# and the unit tests and fuzz targets of its code).
+JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
@@ -113,6 +117,8 @@ $(OUT)/$(2): $(patsubst %.c,$(B)/%.o,$(sort $(wildcard services/$(1)/*.c))) $(LI
 	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(word 1,$(subst :, ,$(s))),$(word 2,$(subst :, ,$(s))))))
+$(B)/services/provider/%.o $(B)/planted/services/provider/%.o: override CFLAGS += $(JANSSON_CFLAGS)
+$(OUT)/carerhub-provider $(PLANTED_BIN) $(TEST_BIN): LDLIBS += $(JANSSON_LIBS)
 
 $(B)/planted/%.o: %.c | $(GEN_H)
 	@mkdir -p $(@D)
@@ -127,8 +133,11 @@ $(PLANTED_BIN): $(PLANTED_OBJ) $(LIBA)
 ROUTER_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out services/router/main.c,\
                 $(sort $(wildcard services/router/*.c))))
 TEST_SVC_OBJ := $(ROUTER_OBJ) $(patsubst %.c,$(B)/%.o,services/provider/provider_spool.c \
-                                        services/provider/provider_json.c)
-$(B)/tests/unit/%.o: override CFLAGS += -Iservices
+                                        services/provider/provider_json.c \
+                                        services/provider/provider_outcome.c \
+                                        services/provider/provider_outbox.c \
+                                        services/provider/provider_outbox_file.c)
+$(B)/tests/unit/%.o: override CFLAGS += -Iservices $(JANSSON_CFLAGS)
 
 $(TEST_BIN): $(TEST_SRC:%.c=$(B)/%.o) $(TEST_SVC_OBJ) $(LIBA)
 	@mkdir -p $(@D)
@@ -203,8 +212,8 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/bin/%)
 FUZZ_HARNESS := $(B)/tests/fuzz/harness.o
 # jansson, the project's JSON library, reads back what the targets write as
 # JSON. Only the fuzz targets use it.
-FUZZ_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
-$(B)/tests/fuzz/%.o: override CFLAGS += $(shell pkg-config --cflags jansson 2>/dev/null)
+FUZZ_LIBS := $(JANSSON_LIBS)
+$(B)/tests/fuzz/%.o: override CFLAGS += $(JANSSON_CFLAGS)
 
 .PHONY: fuzz-build
 .SECONDARY: $(FUZZ_SRC:%.c=$(B)/%.o) $(FUZZ_HARNESS)
@@ -219,6 +228,12 @@ endif
 # fuzz_json writes case files with the provider agent's own code.
 $(B)/bin/fuzz_json: $(B)/tests/fuzz/fuzz_json.o $(B)/services/provider/provider_json.o \
                     $(FUZZ_HARNESS) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)
+
+# fuzz_outcome_json reads outcome files with the provider agent's own code.
+$(B)/bin/fuzz_outcome_json: $(B)/tests/fuzz/fuzz_outcome_json.o \
+                            $(B)/services/provider/provider_outcome.o $(FUZZ_HARNESS) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)
 
@@ -264,7 +279,7 @@ install: deps-present
 	install -d -m 0755 $(DESTDIR)$(LOCALSTATEDIR)/spool/carerhub
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 config/routing.yaml config/districts.yaml config/participants.yaml \
-	  config/case.schema.json $(DESTDIR)$(SYSCONFDIR)/carerhub/
+	  config/case.schema.json config/outcome.schema.json $(DESTDIR)$(SYSCONFDIR)/carerhub/
 	install -m 0644 config/samples/*.yaml $(DESTDIR)$(SYSCONFDIR)/carerhub/samples/
 	sed -e 's|^data_dir:.*|data_dir: $(LOCALSTATEDIR)/lib/carerhub|' \
 	    -e 's|^  keys_dir:.*|  keys_dir: $(SYSCONFDIR)/carerhub/keys|' config/carerhub.yaml \

@@ -54,6 +54,17 @@ int router_clnt_delivery_ack(void *sock, const uint64_t *ids, size_t n, uint32_t
     return s_send(sock, 0, &env);
 }
 
+int router_clnt_outcome_report(void *sock, uint64_t corr, Carerhub__Outcome **os, size_t n)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__OutcomeReport rep = CARERHUB__OUTCOME_REPORT__INIT;
+    rep.n_outcomes = n;
+    rep.outcomes = os;
+    env.body_case = CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT;
+    env.outcome_report = &rep;
+    return s_send(sock, corr, &env);
+}
+
 void *clnt_watch(void *ctx, void *sock)
 {
     static unsigned s_n;

@@ -22,6 +22,9 @@ int intake_clnt_submit(void *sock, uint64_t corr, const char *token, Carerhub__R
 /* To the router's delivery endpoint (from a provider agent). */
 int router_clnt_hello(void *sock, const char *provider, uint32_t credit);
 int router_clnt_delivery_ack(void *sock, const uint64_t *ids, size_t n, uint32_t credit);
+/* Outcomes from the agent's case system (n <= WIRE_OUTCOMES_MAX, borrowed),
+ * as one OutcomeReport; the router answers with an OutcomeReply of corr. */
+int router_clnt_outcome_report(void *sock, uint64_t corr, Carerhub__Outcome **os, size_t n);
 
 /* A client's own key pair and the public key of the server it talks to. */
 typedef struct {

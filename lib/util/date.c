@@ -81,9 +81,10 @@ static size_t s_offset(const char *s, long *secs)
         *secs = 0;
         return 1;
     }
-    if ((*s != '+' && *s != '-') || s[3] != ':')
+    /* Each character looked at only once the ones before it are known not
+     * to end the string. */
+    if ((*s != '+' && *s != '-') || (h = s_digits(s + 1, 2)) < 0 || s[3] != ':')
         return 0;
-    h = s_digits(s + 1, 2);
     m = s_digits(s + 4, 2);
     if (h < 0 || h > 23 || m < 0 || m > 59)
         return 0;
@@ -121,7 +122,8 @@ int date_time_parse(const char *s, int64_t *out)
     hh = s_digits(s + 11, 2);
     mm = s_digits(s + 14, 2);
     if (s[16] == ':') {
-        ss = s_digits(s + 17, 2);
+        if ((ss = s_digits(s + 17, 2)) < 0)
+            return -1; /* and s[19] may be past the end */
         i = 19;
         if (s[i] == '.') {
             int scale = 100;

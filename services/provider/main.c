@@ -49,6 +49,7 @@ int main(int argc, char **argv)
     daemon_args_t args;
     hubconf_t *conf;
     spool_t *spool;
+    outbox_t *outbox;
     provider_agent_t *agent;
 
     daemon_parse_args(argc, argv, "carerhub-provider", "--provider ID --out DIR [--key FILE]",
@@ -80,9 +81,9 @@ int main(int argc, char **argv)
         daemon_lock(state);
         free(state);
     }
-    if (!(spool = spool_open(o.out)))
+    if (!(spool = spool_open(o.out)) || !(outbox = outbox_open(o.out, o.provider)))
         return EX_CANTCREAT;
-    agent = provider_agent_new(&args, conf, o.provider, spool, &keys);
+    agent = provider_agent_new(&args, conf, o.provider, spool, outbox, &keys);
     log_info("agent for %s: receiving from %s into %s", o.provider, conf->router.delivery_endpoint,
              o.out);
     while (!daemon_stopping()) {
@@ -92,6 +93,7 @@ int main(int argc, char **argv)
     }
     provider_agent_destroy(&agent);
     daemon_zmq_term();
+    outbox_close(&outbox);
     spool_close(&spool);
     memset(&keys, 0, sizeof keys);
     return 0;

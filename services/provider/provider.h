@@ -7,9 +7,18 @@
  * place; only then is the delivery acknowledged. The ledger makes a
  * redelivery harmless: it is acknowledged and never written again.
  *
+ * The way back: the organisation's case system drops outcome files into
+ * the spool's outcomes/ folder; the agent reads each, sends the good ones
+ * to the router on the same connection, and moves each file to
+ * outcomes/sent/ once the router has recorded it, or to outcomes/rejected/
+ * with an error file beside it. Until then the file stays where it is: it
+ * is its own durable queue.
+ *
  * main.c: arguments and the loop; provider_agent.c: the work with the
  * router; provider_spool.c: the files and the ledger; provider_json.c: what
- * a file holds.
+ * a file holds; provider_outcome.c: what an outcome file says;
+ * provider_outbox.c: the outcomes folder; provider_outbox_file.c: reading
+ * and filing its files.
  */
 #ifndef CARERHUB_PROVIDER_H
 #define CARERHUB_PROVIDER_H
@@ -18,13 +27,16 @@
 #include "clnt/clnt.h"
 #include "conf/hubconf.h"
 #include "daemon/daemon.h"
+#include "domain/outcome.h"
 #include "util/buf.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 typedef struct spool spool_t;
+typedef struct outbox outbox_t;
 typedef struct provider_agent provider_agent_t;
 
 /* The agent's own key (the file key, else keys_dir/provider-<id>.key) and
@@ -32,11 +44,14 @@ typedef struct provider_agent provider_agent_t;
 int provider_agent_keys(const hubconf_t *conf, const char *provider, const char *key,
                         clnt_keys_t *keys);
 /* The agent for provider, connected to the router with keys, writing into
- * spool (borrowed); takes ownership of conf. */
+ * spool and carrying the outcomes of outbox (both borrowed); takes
+ * ownership of conf. */
 provider_agent_t *provider_agent_new(const daemon_args_t *args, hubconf_t *conf,
-                                     const char *provider, spool_t *spool, const clnt_keys_t *keys);
+                                     const char *provider, spool_t *spool, outbox_t *outbox,
+                                     const clnt_keys_t *keys);
 /* One pass: hello when due, wait a little for deliveries, store and
- * acknowledge them, reconnect when the router has gone quiet. */
+ * acknowledge them, carry outcome files and act on the router's answers,
+ * reconnect when the router has gone quiet. */
 void provider_agent_step(provider_agent_t *a);
 /* SIGHUP: the configuration again (the router endpoint and the credit
  * change only on restart). */
@@ -89,5 +104,85 @@ void provider_file_name(const Carerhub__Delivery *d, char *out, size_t outsz);
  * valid JSON whatever d holds. Appended to out. */
 #define PROVIDER_SCHEMA "carerhub.case.v2"
 void provider_json(const Carerhub__Delivery *d, buf_t *out);
+
+/* --- outcome files (provider_outcome.c) -------------------------------- */
+
+/* The largest outcome file read; a larger one is rejected unread. */
+#define PROVIDER_OUTCOME_MAX_BYTES (64 * 1024)
+/* An outcome id the agent derives: "f-", 32 hexadecimal digits, NUL. */
+#define PROVIDER_OUTCOME_ID_LEN 35
+
+/* Reads outcome file `name` (its len bytes at data) of provider: one JSON
+ * object (duplicate keys refused) of the keys of config/outcome.schema.json,
+ * each of its type (at: an RFC 3339 date and time), then outcome_check with
+ * the hub's clock now (unix ms), which is also the outcome's time when the
+ * file gives none. Returns a new Outcome, its source the file's name and
+ * its outcome_id the file's or provider_outcome_id's (free with
+ * provider_outcome_free); or NULL with every problem added to errs, each
+ * named by the key it is about, or "json" for the file as a whole (syntax,
+ * encoding, duplicate_key, too_large, type). Either way case_id gets the
+ * file's case id when it is one (for the log), else "". A len over
+ * PROVIDER_OUTCOME_MAX_BYTES is too_large without data being looked at
+ * (data may be NULL). */
+Carerhub__Outcome *provider_outcome_read(const char *provider, const char *name, const void *data,
+                                         size_t len, int64_t now, char case_id[CASE_ID_MAX + 1],
+                                         ferrs_t *errs);
+void provider_outcome_free(Carerhub__Outcome **o);
+/* The outcome id of a file without one: a hash (BLAKE2b, 16 bytes) of the
+ * provider id, the file name and its content, in hexadecimal after "f-".
+ * The same file read again has the same id; another name, another id. */
+void provider_outcome_id(const char *provider, const char *name, const void *data, size_t len,
+                         char out[PROVIDER_OUTCOME_ID_LEN]);
+/* The error file of a rejected outcome file: {"file": name, "rejected_at":
+ * UTC time, "errors": [{"field", "code", "message"}...]}, a line of JSON
+ * whatever name and errs hold. Appended to out. */
+void provider_outcome_error_json(const char *name, int64_t rejected_at, const ferrs_t *errs,
+                                 buf_t *out);
+
+/* --- the outcomes folder (provider_outbox.c) ---------------------------- */
+
+#define OUTBOX_SCAN_MS    200 /* the folder is listed at most this often */
+#define OUTBOX_PASS_MAX   100 /* files read in one pass, in name order */
+#define OUTBOX_FLIGHT_MAX 400 /* files read and not yet moved */
+#define OUTBOX_NAME_MAX   200 /* bytes of a file name; longer ones are left alone */
+
+/* Opens out/outcomes with its sent/ and rejected/ folders (created 0700),
+ * for provider (borrowed). NULL on failure (logged). */
+outbox_t *outbox_open(const char *out, const char *provider);
+void outbox_close(outbox_t **ob);
+/* One pass, when due: reads the files new in outcomes/ (each at most once
+ * while it waits for the router), moves the bad ones to rejected/ with
+ * their error files, and, when may_send, sends on sock the outcomes not yet
+ * sent or unanswered for resend_ms, in reports of at most WIRE_OUTCOMES_MAX.
+ * Returns how many ms until it is next due. */
+long outbox_step(outbox_t *ob, void *sock, bool may_send, int64_t resend_ms);
+/* The router's answer to report corr: a file recorded (or recorded
+ * before) goes to sent/, a refused one to rejected/ with the router's
+ * field, code and message in its error file; one the router could not
+ * store now is sent again after resend_ms. */
+void outbox_reply(outbox_t *ob, uint64_t corr, const Carerhub__OutcomeReply *rep);
+/* An Error answering report corr: returns false if corr is no report of
+ * ob's; else its files are sent again later (the error logged). */
+bool outbox_error(outbox_t *ob, uint64_t corr, const char *code, const char *message);
+/* A new connection: whatever waits for an answer is sent again. */
+void outbox_resend(outbox_t *ob);
+/* Files moved to sent/ and to rejected/ since opening. */
+void outbox_counts(const outbox_t *ob, unsigned long *sent, unsigned long *rejected);
+
+/* The file work of the folder (provider_outbox_file.c). Reads the whole of
+ * fd, a regular file as st describes it, into *data (new, caller frees),
+ * *len bytes; or when it is larger than PROVIDER_OUTCOME_MAX_BYTES, nothing
+ * (*data NULL) and *len its size (a file that grew while read: more than
+ * the maximum). Returns 0, or -1 with errno. */
+int outbox_file_read(int fd, const struct stat *st, char **data, size_t *len);
+/* Moves fromdir/name into todir (whose path is todirpath) as name, or
+ * name.2 ... name.999, the first where no file of that name is (nor, with
+ * errdoc, of its name.error.json); with errdoc, that error file is written
+ * first, durably. Never replaces a file; syncs both folders. The name
+ * given goes to final. Returns 0, or -1 with errno (ENOENT: name is gone). */
+int outbox_file_away(int fromdir, const char *name, int todir, const char *todirpath,
+                     const buf_t *errdoc, char *final, size_t finalsz);
+/* Removes the temporary error files a previous run left in dir (dirfd). */
+void outbox_file_clean(int dirfd, const char *dir);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * The agent's work with the router: say hello (also the heartbeat), take
  * the deliveries that arrive, make them durable in the spool, acknowledge
- * them, and start a fresh connection when the router has gone quiet. See
- * provider.h.
+ * them, carry the outcome files to the router and act on its answers, and
+ * start a fresh connection when the router has gone quiet. See provider.h.
  */
 #include "provider.h"
 
@@ -23,7 +23,8 @@ struct provider_agent {
     const daemon_args_t *args;
     hubconf_t *conf; /* owned */
     const char *provider;
-    spool_t *spool; /* borrowed */
+    spool_t *spool;   /* borrowed */
+    outbox_t *outbox; /* borrowed */
     clnt_keys_t keys;
     clnt_conn_t conn;
     Carerhub__Envelope **envs;
@@ -33,6 +34,7 @@ struct provider_agent {
     uint32_t credit; /* buffers hold this many deliveries */
     int64_t next_hello, last_heard;
     bool refused; /* told so by the router: say it once, ask seldom */
+    bool heard;   /* the router has said hello on this connection */
     unsigned long written, duplicates, refused_deliveries;
 };
 
@@ -60,16 +62,23 @@ static void s_connect(provider_agent_t *a)
     if (clnt_open(&a->conn, daemon_zmq(), a->conf->router.delivery_endpoint, &a->keys) < 0)
         log_fatal("cannot connect to the router at %s", a->conf->router.delivery_endpoint);
     a->last_heard = clock_mono_ms();
+    /* Outcomes wait for the router's hello on the new connection, then go
+     * again: what was sent on the old one may never have arrived. */
+    a->heard = false;
+    if (a->outbox)
+        outbox_resend(a->outbox);
 }
 
 provider_agent_t *provider_agent_new(const daemon_args_t *args, hubconf_t *conf,
-                                     const char *provider, spool_t *spool, const clnt_keys_t *keys)
+                                     const char *provider, spool_t *spool, outbox_t *outbox,
+                                     const clnt_keys_t *keys)
 {
     provider_agent_t *a = xcalloc(1, sizeof *a);
     a->args = args;
     a->conf = conf;
     a->provider = provider;
     a->spool = spool;
+    a->outbox = outbox;
     a->keys = *keys;
     a->credit = (uint32_t)conf->provider.credit;
     a->envs = xcalloc(a->credit, sizeof *a->envs);
@@ -103,6 +112,12 @@ static bool s_not_a_delivery(provider_agent_t *a, Carerhub__Envelope *env)
         if (a->refused)
             log_info("the router accepts this agent again");
         a->refused = false;
+        a->heard = true;
+    } else if (env->body_case == CARERHUB__ENVELOPE__BODY_OUTCOME_REPLY) {
+        outbox_reply(a->outbox, env->has_corr ? env->corr : 0, env->outcome_reply);
+    } else if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR && env->has_corr &&
+               outbox_error(a->outbox, env->corr, env->error->code, env->error->message)) {
+        /* An answer to a report of outcomes, not a refusal of this agent. */
     } else if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR) {
         /* Refused: until the operator changes the participants file,
          * asking again changes nothing; ask every 30 s. */
@@ -171,7 +186,7 @@ static void s_store(provider_agent_t *a, size_t n)
 void provider_agent_step(provider_agent_t *a)
 {
     int64_t now = clock_mono_ms();
-    long wait;
+    long wait, outcome_wait;
     size_t n;
 
     if (now >= a->next_hello) {
@@ -182,8 +197,13 @@ void provider_agent_step(provider_agent_t *a)
         else
             a->next_hello = now + 50;
     }
+    /* Outcome files: read, sent once the router has said hello here. */
+    outcome_wait =
+        outbox_step(a->outbox, a->conn.sock, a->heard && !a->refused, a->conf->router.redeliver_ms);
     wait =
         a->next_hello - now < 1000 ? (long)(a->next_hello > now ? a->next_hello - now : 1) : 1000;
+    if (outcome_wait < wait)
+        wait = outcome_wait;
     if (clnt_wait(&a->conn, wait) < 0) {
         if (errno != EACCES)
             log_fatalx("poll: %s", zmq_strerror(zmq_errno()));
@@ -208,11 +228,13 @@ void provider_agent_step(provider_agent_t *a)
 void provider_agent_destroy(provider_agent_t **ap)
 {
     provider_agent_t *a = *ap;
+    unsigned long sent, rejected;
     if (!a)
         return;
+    outbox_counts(a->outbox, &sent, &rejected);
     log_info("stopping: %lu file(s) written, %lu redelivery(ies) recognised, %lu delivery(ies) "
-             "refused",
-             a->written, a->duplicates, a->refused_deliveries);
+             "refused; %lu outcome file(s) recorded, %lu rejected",
+             a->written, a->duplicates, a->refused_deliveries, sent, rejected);
     clnt_close(&a->conn);
     hubconf_destroy(&a->conf);
     free(a->envs);

@@ -6,12 +6,16 @@
  * known, and the newest referrals of the case with their source details.
  * Field names are those of the referral files and the wire protocol. A
  * field without a value is left out, never null. A transfer_out tells the
- * organisation the case has left no more than that, to whom and why.
+ * organisation the case has left no more than that, to whom and why; a
+ * cancelled file, which referral its referrer cancelled, why and when, and
+ * whether the case is closed by it, but nothing of the carer.
  */
 #include "provider.h"
 
+#include "domain/outcome.h"
 #include "domain/referral.h"
 #include "domain/route.h"
+#include "util/date.h"
 #include "wire/pbjson.h"
 
 #include <inttypes.h>
@@ -114,12 +118,57 @@ static void s_transfer(s_obj_t *o, const Carerhub__Case *c)
     s_close(&t);
 }
 
+/* The reason the passing organisation (not_ours) or triage (assigned)
+ * gave, for the organisation the case arrives at; not told back to the one
+ * it leaves. */
+static void s_transfer_in(s_obj_t *o, const Carerhub__Case *c)
+{
+    s_obj_t t;
+    if (!s_has(c->transferred_from) && !s_has(c->transferred_to) && !s_has(c->transfer_why) &&
+        !s_has(c->transfer_reason))
+        return;
+    s_key(o, "transfer");
+    s_open(&t, o->b);
+    s_str(&t, "from", c->transferred_from);
+    s_str(&t, "from_name", c->transferred_from_name);
+    s_str(&t, "to", c->transferred_to);
+    s_str(&t, "to_name", c->transferred_to_name);
+    s_str(&t, "why", c->transfer_why);
+    s_str(&t, "reason", c->transfer_reason);
+    s_close(&t);
+}
+
+static void s_cancellation(s_obj_t *o, const Carerhub__Delivery *d)
+{
+    const Carerhub__Cancellation *x = d->case_->cancellation;
+    s_obj_t t;
+    if (!x)
+        return;
+    s_key(o, "cancellation");
+    s_open(&t, o->b);
+    s_str(&t, "referral_id", s_has(x->referral_id) ? x->referral_id : d->referral_id);
+    s_str(&t, "reason", x->reason);
+    s_str(&t, "note", x->note);
+    s_time(&t, "at", x->has_at, x->at);
+    s_close(&t);
+}
+
+/* Closed, and why: written only for a closed case. */
+static void s_closed(s_obj_t *o, const Carerhub__Case *c)
+{
+    if (!c->closed)
+        return;
+    s_bool(o, "closed", true);
+    s_str(o, "closed_reason", c->closed_reason);
+}
+
 static void s_flags(s_obj_t *o, const Carerhub__Case *c)
 {
     s_obj_t f;
     s_key(o, "flags");
     s_open(&f, o->b);
     s_bool(&f, "urgent", c->urgent);
+    s_str(&f, "contact_by", c->contact_by);
     s_bool(&f, "young_carer", c->young_carer);
     s_bool(&f, "transition", c->transition);
     s_bool(&f, "identity_conflict", c->identity_conflict);
@@ -155,7 +204,7 @@ void provider_json(const Carerhub__Delivery *d, buf_t *b)
     static const Carerhub__Case none = CARERHUB__CASE__INIT;
     const Carerhub__Case *c = d->case_ ? d->case_ : &none;
     const Carerhub__Referral *newest = c->n_referrals ? c->referrals[c->n_referrals - 1] : NULL;
-    bool out = s_is(d->kind, "transfer_out");
+    bool out = s_is(d->kind, "transfer_out"), cancelled = s_is(d->kind, "cancelled");
     uint32_t v = provider_version(d);
     s_obj_t o;
 
@@ -173,8 +222,10 @@ void provider_json(const Carerhub__Delivery *d, buf_t *b)
         s_str(&o, "provider", provider_recipient(d));
         s_str(&o, "provider_name", s_recipient_name(d));
     }
-    if (out || s_is(d->kind, "transfer_in"))
+    if (out)
         s_transfer(&o, c);
+    else if (s_is(d->kind, "transfer_in"))
+        s_transfer_in(&o, c);
     if (out) {
         /* The organisation the case has left learns that, to whom and
          * why, and nothing of the carer, whatever the delivery holds. */
@@ -183,6 +234,17 @@ void provider_json(const Carerhub__Delivery *d, buf_t *b)
         buf_addc(b, '\n');
         return;
     }
+    if (cancelled) {
+        /* Which referral, why and when; the carer the organisation has. */
+        if (d->case_)
+            s_cancellation(&o, d);
+        s_closed(&o, c);
+        s_time(&o, "updated_at", c->has_updated_at, c->updated_at);
+        s_close(&o);
+        buf_addc(b, '\n');
+        return;
+    }
+    s_closed(&o, c);
     s_str(&o, "previous_case", c->previous_case);
     s_flags(&o, c);
     s_routing(&o, c);
@@ -209,8 +271,11 @@ void provider_json(const Carerhub__Delivery *d, buf_t *b)
     buf_addc(b, '\n');
 }
 
-static const char *const s_kinds[] = {"new", "update", "transfer_in", "transfer_out", NULL};
-static const char *const s_whys[] = {"moved", "turned_18", "rerouted", NULL};
+static const char *const s_kinds[] = {"new",          "update",    "transfer_in",
+                                      "transfer_out", "cancelled", NULL};
+static const char *const s_whys[] = {"moved",    "turned_18", "rerouted",
+                                     "not_ours", "assigned",  NULL};
+static const char *const s_cancel_reasons[] = {"changed", "error", NULL};
 
 static bool s_one_of(const char *s, const char *const *list)
 {
@@ -254,6 +319,40 @@ static bool s_why(char *why, size_t whysz, const char *fmt, ...)
     return false;
 }
 
+/* What a cancelled file must hold: a case version and the referral, and
+ * the cancellation's reason of the list (its referral, if it names one, is
+ * the delivery's). */
+static bool s_cancelled_ok(const Carerhub__Delivery *d, char *why, size_t whysz)
+{
+    const Carerhub__Cancellation *x = d->case_->cancellation;
+    if (provider_version(d) == 0 || !d->referral_id)
+        return s_why(why, whysz, "a cancellation without a case version or a referral id");
+    if (!x || !s_one_of(x->reason, s_cancel_reasons))
+        return s_why(why, whysz, "a cancellation whose reason '%.20s' is not changed or error",
+                     x && x->reason ? x->reason : "");
+    if (x->referral_id && strcmp(x->referral_id, d->referral_id) != 0)
+        return s_why(why, whysz, "a cancellation of referral %.70s delivered for %.70s",
+                     x->referral_id, d->referral_id);
+    return true;
+}
+
+/* The fields every kind may carry: a closing reason of the list (or
+ * "cancelled"), a contact-by date. */
+static bool s_case_fields_ok(const Carerhub__Case *c, char *why, size_t whysz)
+{
+    date_t day;
+    if (s_has(c->closed_reason) && !outcome_close_reason_ok(c->closed_reason) &&
+        !s_is(c->closed_reason, "cancelled"))
+        return s_why(why, whysz, "its closing reason '%.30s' is not one of %s, cancelled",
+                     c->closed_reason, outcome_list(outcome_close_reasons));
+    if (s_has(c->closed_reason) && !c->closed)
+        return s_why(why, whysz, "a closing reason for a case that is not closed");
+    if (s_has(c->contact_by) && date_parse(c->contact_by, &day) < 0)
+        return s_why(why, whysz, "its contact-by date '%.20s' is not a date (YYYY-MM-DD)",
+                     c->contact_by);
+    return true;
+}
+
 bool provider_delivery_ok(const Carerhub__Delivery *d, const char *provider, char *why,
                           size_t whysz)
 {
@@ -264,7 +363,8 @@ bool provider_delivery_ok(const Carerhub__Delivery *d, const char *provider, cha
     if (!c)
         return s_why(why, whysz, "it holds no case");
     if (!s_one_of(d->kind, s_kinds))
-        return s_why(why, whysz, "its kind '%.20s' is not new, update, transfer_in or transfer_out",
+        return s_why(why, whysz,
+                     "its kind '%.20s' is not new, update, transfer_in, transfer_out or cancelled",
                      d->kind ? d->kind : "");
     if (!case_id_ok(c->case_id))
         return s_why(why, whysz, "its case id '%.40s' is not one", c->case_id ? c->case_id : "");
@@ -277,14 +377,16 @@ bool provider_delivery_ok(const Carerhub__Delivery *d, const char *provider, cha
                      provider_version(d) ? "delivery" : "delivery without a case version");
     if (!to || strcmp(to, provider) != 0)
         return s_why(why, whysz, "it is for %.40s, not %s", to ? to : "no provider", provider);
+    if (!s_case_fields_ok(c, why, whysz))
+        return false;
     if (in || out) {
         if (!c->transferred_from || !route_id_ok(c->transferred_from) || !c->transferred_to ||
             !route_id_ok(c->transferred_to))
             return s_why(why, whysz, "a transfer that does not name both organisations");
         if (!s_one_of(c->transfer_why, s_whys))
             return s_why(why, whysz,
-                         "a transfer whose reason '%.20s' is not moved, turned_18 or "
-                         "rerouted",
+                         "a transfer whose reason '%.20s' is not moved, turned_18, rerouted, "
+                         "not_ours or assigned",
                          c->transfer_why ? c->transfer_why : "");
         if (in && strcmp(c->transferred_to, c->provider ? c->provider : "") != 0)
             return s_why(why, whysz, "a transfer to %.40s delivered to %s", c->transferred_to,
@@ -292,6 +394,8 @@ bool provider_delivery_ok(const Carerhub__Delivery *d, const char *provider, cha
     }
     if (out)
         return true;
+    if (s_is(d->kind, "cancelled"))
+        return s_cancelled_ok(d, why, whysz);
     if (c->n_referrals == 0)
         return s_why(why, whysz, "it carries no referral");
     for (size_t i = 0; i < c->n_referrals; i++) {

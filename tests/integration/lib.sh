@@ -63,7 +63,8 @@ $(awk 'NR <= 40 { print } END { if (NR > 40) print "...\n" $0 }' "$WORK/case-che
 hub_kill() { "$top/deploy/local-hub" kill "$hub" "$1" || fail "cannot kill $1: it was not running"; }
 cli() { "$bin/carerhub" --config "$hub/carerhub.yaml" "$@"; }
 
-# Case files a provider has received (not counting the agent's own state).
+# Case files a provider has received (not counting the agent's own state
+# nor the outcome files of its outcomes/ folder).
 files() {
     local where=$hub/providers${1:+/$1}
     find "$where" \( -path '*/.carerhub' -o -path '*/outcomes' \) -prune -o -name '*.json' -print 2>/dev/null | sort

@@ -636,6 +636,13 @@ static char *s_json_of(const Carerhub__Delivery *d)
     return buf_take(&b);
 }
 
+static const char *s_file_name(const Carerhub__Delivery *d)
+{
+    static char name[PROVIDER_NAME_MAX];
+    provider_file_name(d, name, sizeof name);
+    return name;
+}
+
 /* The case files of tests/golden/case/: every kind as the agent writes it.
  * tests/golden/run checks each against config/case.schema.json; UPDATE=1
  * rewrites them (review the diff). */
@@ -651,7 +658,10 @@ TEST(provider_json_golden_case_files)
         {"transfer_out.json", "transfer_out", 3},
         {"transfer_in-rerouted.json", "transfer_in", 4},
         {"unversioned-new.json", "new", 0},
+        {"transfer_in-not_ours.json", "transfer_in", 5},
+        {"cancelled.json", "update", 6},
     };
+    Carerhub__Cancellation cancel = CARERHUB__CANCELLATION__INIT;
     for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
         s_jane_t j;
         char path[512], *got, *want = NULL;
@@ -671,6 +681,30 @@ TEST(provider_json_golden_case_files)
             j.c.transferred_from_name = "Essex Wellbeing Service";
             j.c.transfer_why = "rerouted";
         }
+        if (strstr(t[i].file, "not_ours")) {
+            /* Essex Carers Support passes it back; triage has it now, to
+             * contact her by a date. */
+            j.d.referral_id = NULL;
+            j.c.transferred_from = "ecs";
+            j.c.transferred_from_name = "Essex Carers Support";
+            j.c.transferred_to = j.c.provider = "ews-triage";
+            j.c.transferred_to_name = j.c.provider_name = "Essex Wellbeing Service";
+            j.c.transfer_why = "not_ours";
+            j.c.transfer_reason = "She is moving to Suffolk next week";
+            j.c.contact_by = "2026-11-23";
+        }
+        if (strcmp(t[i].file, "cancelled.json") == 0) {
+            /* The hospital cancels its referral: sent in error. */
+            j.d.kind = "cancelled";
+            cancel.referral_id = "HD-3TX8PW-4";
+            cancel.reason = "error";
+            cancel.note = "Sent for the wrong patient's carer";
+            cancel.has_at = true;
+            cancel.at = 1795350000250;
+            j.c.cancellation = &cancel;
+            j.c.updated_at = cancel.at;
+            j.c.contact_by = "2026-11-23";
+        }
         got = s_json_of(&j.d);
         snprintf(path, sizeof path, "%s/%s", test_src("tests/golden/case"), t[i].file);
         if (getenv("UPDATE") && strcmp(getenv("UPDATE"), "1") == 0) {
@@ -688,6 +722,80 @@ TEST(provider_json_golden_case_files)
         free(want);
         CHECK(!test_failed());
     }
+}
+
+/* A cancelled file names the referral, why and when, and nothing of the
+ * carer the organisation has, whatever the delivery carries; a case closed
+ * by it says so. */
+TEST(provider_json_cancelled_holds_no_carer)
+{
+    static const char *const never[] = {
+        "\"carer\"", "\"referrals\"", "\"cared_for\"", "\"consent\"", "\"routing\"",
+        "\"flags\"", "Jane",          "Smith",         "1961",        "CO1 1AB",
+        "07700",     "9434765919",    "dementia"};
+    Carerhub__Cancellation cancel = CARERHUB__CANCELLATION__INIT;
+    s_jane_t j;
+    char why[200], *doc;
+    s_jane(&j, "update", 6);
+    j.d.kind = "cancelled";
+    cancel.reason = "changed";
+    j.c.cancellation = &cancel;
+    j.c.closed = j.c.has_closed = true;
+    j.c.closed_reason = "cancelled";
+    CHECK(provider_delivery_ok(&j.d, "carers-first", why, sizeof why));
+    doc = s_json_of(&j.d);
+    for (size_t i = 0; i < sizeof never / sizeof *never; i++)
+        if (strstr(doc, never[i]))
+            test_fail(__FILE__, __LINE__, "the cancelled file holds \"%s\": %s", never[i], doc);
+    CHECK(!test_failed());
+    CHECK_CONTAINS(doc, "\"referral_id\":\"HD-3TX8PW-4\",\"provider\":\"carers-first\"");
+    /* The cancellation names the delivery's referral when it names none. */
+    CHECK_CONTAINS(doc, "\"cancellation\":{\"referral_id\":\"HD-3TX8PW-4\",\"reason\":"
+                        "\"changed\"},\"closed\":true,\"closed_reason\":\"cancelled\"");
+    free(doc);
+    CHECK_STR(s_file_name(&j.d), "C-000012.v000006.cancelled.json");
+}
+
+/* What a cancelled file, and the new fields of every kind, must hold. */
+TEST(provider_delivery_ok_cancelled_and_new_fields)
+{
+    Carerhub__Cancellation cancel = CARERHUB__CANCELLATION__INIT;
+    s_jane_t j;
+    char why[200];
+    s_jane(&j, "update", 6);
+    j.d.kind = "cancelled";
+    CHECK(!provider_delivery_ok(&j.d, "carers-first", why, sizeof why));
+    CHECK_CONTAINS(why, "not changed or error");
+    cancel.reason = "moved";
+    j.c.cancellation = &cancel;
+    CHECK(!provider_delivery_ok(&j.d, "carers-first", why, sizeof why));
+    cancel.reason = "error";
+    CHECK(provider_delivery_ok(&j.d, "carers-first", why, sizeof why));
+    cancel.referral_id = "GP-7KQ2M9-1";
+    CHECK(!provider_delivery_ok(&j.d, "carers-first", why, sizeof why));
+    cancel.referral_id = NULL;
+    j.d.referral_id = NULL;
+    CHECK(!provider_delivery_ok(&j.d, "carers-first", why, sizeof why));
+    CHECK_CONTAINS(why, "referral");
+    j.d.referral_id = "HD-3TX8PW-4";
+    j.c.has_version = false;
+    CHECK(!provider_delivery_ok(&j.d, "carers-first", why, sizeof why));
+
+    s_jane(&j, "update", 6);
+    j.c.closed = j.c.has_closed = true;
+    j.c.closed_reason = "finished";
+    CHECK(!provider_delivery_ok(&j.d, "carers-first", why, sizeof why));
+    CHECK_CONTAINS(why, "closing reason");
+    j.c.closed_reason = "bereaved";
+    CHECK(provider_delivery_ok(&j.d, "carers-first", why, sizeof why));
+    j.c.closed = false;
+    CHECK(!provider_delivery_ok(&j.d, "carers-first", why, sizeof why));
+    j.c.closed_reason = NULL;
+    j.c.contact_by = "23/11/2026";
+    CHECK(!provider_delivery_ok(&j.d, "carers-first", why, sizeof why));
+    CHECK_CONTAINS(why, "contact-by");
+    j.c.contact_by = "2026-11-23";
+    CHECK(provider_delivery_ok(&j.d, "carers-first", why, sizeof why));
 }
 
 /* Whatever the delivery carries, a transfer_out file tells the organisation

@@ -1,0 +1,359 @@
+/*
+ * Unit tests of the provider agent's outcomes folder (services/provider,
+ * provider_outbox.c): files moved to sent/ once the router recorded them,
+ * to rejected/ with an error file, never over a file already there; sent
+ * again when unanswered, and after a restart with the same outcome id;
+ * never read through a symlink.
+ */
+#include "test.h"
+
+#include "../../services/provider/provider.h"
+#include "util/file.h"
+#include "util/mem.h"
+#include "wire/wire.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+typedef struct {
+    char *out, *dir;
+    outbox_t *ob;
+    void *ctx, *tx, *rx; /* the agent's end, the router's end */
+} s_box_t;
+
+static int s_box(s_box_t *x)
+{
+    static int n;
+    char ep[64];
+    x->out = file_join(test_tmpdir(), "spool");
+    x->dir = file_join(x->out, "outcomes");
+    x->ob = outbox_open(x->out, "carers-first");
+    x->ctx = zmq_ctx_new();
+    x->tx = zmq_socket(x->ctx, ZMQ_PAIR);
+    x->rx = zmq_socket(x->ctx, ZMQ_PAIR);
+    snprintf(ep, sizeof ep, "inproc://outbox-%d", ++n);
+    if (!x->ob || zmq_bind(x->rx, ep) < 0 || zmq_connect(x->tx, ep) < 0)
+        return -1;
+    return 0;
+}
+
+static void s_unbox(s_box_t *x)
+{
+    outbox_close(&x->ob);
+    zmq_close(x->tx);
+    zmq_close(x->rx);
+    zmq_ctx_term(x->ctx);
+    free(x->out);
+    free(x->dir);
+}
+
+static void s_put(const s_box_t *x, const char *sub, const char *name, const char *doc)
+{
+    char *dir = sub ? file_join(x->dir, sub) : xstrdup(x->dir), *path = file_join(dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0) {
+        (void)file_write_full(fd, doc, strlen(doc));
+        close(fd);
+    }
+    free(path);
+    free(dir);
+}
+
+static bool s_there(const s_box_t *x, const char *sub, const char *name)
+{
+    char *dir = sub ? file_join(x->dir, sub) : xstrdup(x->dir), *path = file_join(dir, name);
+    struct stat st;
+    bool yes = lstat(path, &st) == 0;
+    free(path);
+    free(dir);
+    return yes;
+}
+
+/* A pass of the outbox, allowed to send. */
+static void s_pass(s_box_t *x)
+{
+    outbox_step(x->ob, x->tx, true, 100);
+}
+
+/* The report the router receives next, or NULL within ms. */
+static Carerhub__Envelope *s_report_within(s_box_t *x, int ms)
+{
+    Carerhub__Envelope *env = NULL;
+    zmq_setsockopt(x->rx, ZMQ_RCVTIMEO, &ms, sizeof ms);
+    if (wire_recv(x->rx, false, NULL, &env, 0) != WIRE_OK)
+        return NULL;
+    if (env->body_case != CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT) {
+        carerhub__envelope__free_unpacked(env, NULL);
+        return NULL;
+    }
+    return env;
+}
+
+static Carerhub__Envelope *s_report(s_box_t *x)
+{
+    return s_report_within(x, 1000);
+}
+
+/* No report comes within 50 ms. */
+static bool s_no_report(s_box_t *x)
+{
+    Carerhub__Envelope *env = s_report_within(x, 50);
+    if (env)
+        carerhub__envelope__free_unpacked(env, NULL);
+    return env == NULL;
+}
+
+/* The router answers every outcome of report env with result r. */
+static void s_answer(s_box_t *x, const Carerhub__Envelope *env, int r, const char *field,
+                     const char *code, const char *message)
+{
+    size_t n = env->outcome_report->n_outcomes;
+    Carerhub__OutcomeResult *res = xcalloc(n, sizeof *res), **ps = xcalloc(n, sizeof *ps);
+    Carerhub__OutcomeReply rep = CARERHUB__OUTCOME_REPLY__INIT;
+    for (size_t i = 0; i < n; i++) {
+        carerhub__outcome_result__init(&res[i]);
+        res[i].outcome_id = env->outcome_report->outcomes[i]->outcome_id;
+        res[i].has_result = true;
+        res[i].result = (Carerhub__OutcomeResult__Result)r;
+        res[i].field = (char *)field;
+        res[i].code = (char *)code;
+        res[i].message = (char *)message;
+        res[i].state = (char *)"contacted";
+        ps[i] = &res[i];
+    }
+    rep.n_results = n;
+    rep.results = ps;
+    outbox_reply(x->ob, env->corr, &rep);
+    free(res);
+    free(ps);
+}
+
+static char *s_slurp(const s_box_t *x, const char *sub, const char *name)
+{
+    char *dir = file_join(x->dir, sub), *path = file_join(dir, name), *data = NULL;
+    size_t len;
+    if (file_read_all(path, 1 << 20, &data, &len) < 0)
+        data = NULL;
+    free(path);
+    free(dir);
+    return data;
+}
+
+#define S_GOOD "{\"case_id\":\"C-000001\",\"status\":\"contacted\"}"
+
+TEST(outbox_makes_its_folders)
+{
+    s_box_t x;
+    struct stat st;
+    char *p;
+    CHECK_INT(s_box(&x), 0);
+    p = file_join(x.dir, "rejected");
+    CHECK(stat(x.dir, &st) == 0 && (st.st_mode & 0777) == 0700);
+    CHECK(stat(p, &st) == 0 && (st.st_mode & 0777) == 0700);
+    free(p);
+    CHECK(s_there(&x, NULL, "sent"));
+    s_unbox(&x);
+}
+
+/* Recorded: to sent/, and a name taken there becomes NAME.2. */
+TEST(outbox_recorded_to_sent)
+{
+    s_box_t x;
+    Carerhub__Envelope *env;
+    CHECK_INT(s_box(&x), 0);
+    s_put(&x, "sent", "a.json", "an earlier file of that name");
+    s_put(&x, NULL, "a.json", S_GOOD);
+    s_put(&x, NULL, "b.json", S_GOOD);
+    s_put(&x, NULL, ".c.json", S_GOOD); /* still being written */
+    s_put(&x, NULL, "d.json.tmp", S_GOOD);
+    s_pass(&x);
+    CHECK((env = s_report(&x)));
+    CHECK_INT(env->outcome_report->n_outcomes, 2);
+    CHECK_STR(env->outcome_report->outcomes[0]->source, "a.json");
+    CHECK_STR(env->outcome_report->outcomes[1]->source, "b.json");
+    /* Two files, two outcomes. */
+    CHECK(strcmp(env->outcome_report->outcomes[0]->outcome_id,
+                 env->outcome_report->outcomes[1]->outcome_id) != 0);
+    /* Unanswered, each stays where it is. */
+    CHECK(s_there(&x, NULL, "a.json") && s_there(&x, NULL, "b.json"));
+    s_answer(&x, env, CARERHUB__OUTCOME_RESULT__RESULT__RECORDED, NULL, NULL, NULL);
+    carerhub__envelope__free_unpacked(env, NULL);
+    CHECK(!s_there(&x, NULL, "a.json") && !s_there(&x, NULL, "b.json"));
+    CHECK(s_there(&x, "sent", "a.json.2") && s_there(&x, "sent", "b.json"));
+    {
+        char *old = s_slurp(&x, "sent", "a.json");
+        CHECK_STR(old, "an earlier file of that name");
+        free(old);
+    }
+    CHECK(s_there(&x, NULL, ".c.json") && s_there(&x, NULL, "d.json.tmp"));
+    s_pass(&x);
+    CHECK(s_no_report(&x));
+    s_unbox(&x);
+}
+
+/* A bad file: to rejected/ with its error file, at once, nothing sent. */
+TEST(outbox_bad_file_rejected_with_error_file)
+{
+    s_box_t x;
+    char *err;
+    json_error_t jerr;
+    json_t *doc, *e0;
+    CHECK_INT(s_box(&x), 0);
+    s_put(&x, "rejected", "bad.json.error.json", "an earlier error file");
+    s_put(&x, NULL, "bad.json", "{\"case_id\":\"C-000001\",\"status\":\"phoned\"}");
+    outbox_step(x.ob, x.tx, false, 100);
+    CHECK(!s_there(&x, NULL, "bad.json"));
+    CHECK(!s_there(&x, "rejected", "bad.json"));
+    CHECK(s_there(&x, "rejected", "bad.json.2"));
+    CHECK((err = s_slurp(&x, "rejected", "bad.json.2.error.json")));
+    doc = json_loads(err, JSON_REJECT_DUPLICATES, &jerr);
+    free(err);
+    CHECK(doc);
+    CHECK_STR(json_string_value(json_object_get(doc, "file")), "bad.json");
+    e0 = json_array_get(json_object_get(doc, "errors"), 0);
+    CHECK_STR(json_string_value(json_object_get(e0, "field")), "status");
+    CHECK_STR(json_string_value(json_object_get(e0, "code")), "unknown");
+    json_decref(doc);
+    s_unbox(&x);
+}
+
+/* Refused by the router: its field, code and message in the error file. */
+TEST(outbox_refused_to_rejected)
+{
+    s_box_t x;
+    Carerhub__Envelope *env;
+    char *err;
+    CHECK_INT(s_box(&x), 0);
+    s_put(&x, NULL, "late.json", S_GOOD);
+    s_pass(&x);
+    CHECK((env = s_report(&x)));
+    s_answer(&x, env, CARERHUB__OUTCOME_RESULT__RESULT__REFUSED, "status", "impossible_step",
+             "the case is closed");
+    carerhub__envelope__free_unpacked(env, NULL);
+    CHECK(s_there(&x, "rejected", "late.json"));
+    CHECK((err = s_slurp(&x, "rejected", "late.json.error.json")));
+    CHECK_CONTAINS(err, "{\"field\":\"status\",\"code\":\"impossible_step\",\"message\":\"the case "
+                        "is closed\"}");
+    free(err);
+    s_unbox(&x);
+}
+
+/* Unavailable, or no answer: sent again after resend_ms, the same outcome. */
+TEST(outbox_unanswered_sent_again)
+{
+    s_box_t x;
+    Carerhub__Envelope *env, *again;
+    CHECK_INT(s_box(&x), 0);
+    s_put(&x, NULL, "a.json", S_GOOD);
+    s_pass(&x);
+    CHECK((env = s_report(&x)));
+    s_pass(&x); /* too soon */
+    CHECK(s_no_report(&x));
+    usleep(150 * 1000);
+    s_pass(&x);
+    CHECK((again = s_report(&x)));
+    CHECK_STR(again->outcome_report->outcomes[0]->outcome_id,
+              env->outcome_report->outcomes[0]->outcome_id);
+    s_answer(&x, again, CARERHUB__OUTCOME_RESULT__RESULT__UNAVAILABLE, NULL, NULL, NULL);
+    CHECK(s_there(&x, NULL, "a.json"));
+    usleep(150 * 1000);
+    s_pass(&x);
+    carerhub__envelope__free_unpacked(again, NULL);
+    CHECK((again = s_report(&x)));
+    /* The first report's answer, late: taken by outcome id. */
+    s_answer(&x, env, CARERHUB__OUTCOME_RESULT__RESULT__ALREADY_RECORDED, NULL, NULL, NULL);
+    CHECK(s_there(&x, "sent", "a.json"));
+    carerhub__envelope__free_unpacked(env, NULL);
+    carerhub__envelope__free_unpacked(again, NULL);
+    s_unbox(&x);
+}
+
+/* Killed before the answer: the file, still there, is read again by the
+ * next run and sent with the same outcome id (the router records it once). */
+TEST(outbox_after_a_restart_the_same_outcome)
+{
+    s_box_t x;
+    Carerhub__Envelope *env, *again;
+    CHECK_INT(s_box(&x), 0);
+    s_put(&x, NULL, "a.json", S_GOOD);
+    s_pass(&x);
+    CHECK((env = s_report(&x)));
+    outbox_close(&x.ob);
+    CHECK((x.ob = outbox_open(x.out, "carers-first")));
+    s_pass(&x);
+    CHECK((again = s_report(&x)));
+    CHECK_STR(again->outcome_report->outcomes[0]->outcome_id,
+              env->outcome_report->outcomes[0]->outcome_id);
+    carerhub__envelope__free_unpacked(env, NULL);
+    carerhub__envelope__free_unpacked(again, NULL);
+    s_unbox(&x);
+}
+
+/* Never through a symlink; a file replaced while in flight is read again,
+ * not filed unread. */
+TEST(outbox_symlinks_and_replaced_files)
+{
+    s_box_t x;
+    Carerhub__Envelope *env, *again;
+    char *target = file_join(test_tmpdir(), "elsewhere.json"), *link = NULL;
+    CHECK_INT(s_box(&x), 0);
+    link = file_join(x.dir, "link.json");
+    s_put(&x, NULL, "a.json", S_GOOD);
+    {
+        int fd = open(target, O_WRONLY | O_CREAT, 0600);
+        CHECK(fd >= 0);
+        CHECK_INT(file_write_full(fd, S_GOOD, strlen(S_GOOD)), 0);
+        close(fd);
+    }
+    CHECK_INT(symlink(target, link), 0);
+    s_pass(&x);
+    CHECK((env = s_report(&x)));
+    CHECK_INT(env->outcome_report->n_outcomes, 1);
+    CHECK_STR(env->outcome_report->outcomes[0]->source, "a.json");
+    /* The case system writes a.json anew (renamed over) before the answer. */
+    s_put(&x, NULL, ".new",
+          "{\"case_id\":\"C-000001\",\"status\":\"supported\",\"support\":"
+          "[\"break\"]}");
+    {
+        char *from = file_join(x.dir, ".new"), *to = file_join(x.dir, "a.json");
+        CHECK_INT(rename(from, to), 0);
+        free(from);
+        free(to);
+    }
+    s_answer(&x, env, CARERHUB__OUTCOME_RESULT__RESULT__RECORDED, NULL, NULL, NULL);
+    carerhub__envelope__free_unpacked(env, NULL);
+    CHECK(s_there(&x, NULL, "a.json") && !s_there(&x, "sent", "a.json"));
+    usleep((OUTBOX_SCAN_MS + 50) * 1000); /* the next listing of the folder */
+    s_pass(&x);
+    CHECK((again = s_report(&x)));
+    CHECK_STR(again->outcome_report->outcomes[0]->status, "supported");
+    carerhub__envelope__free_unpacked(again, NULL);
+    CHECK(s_there(&x, NULL, "link.json") && !s_there(&x, "rejected", "link.json"));
+    free(target);
+    free(link);
+    s_unbox(&x);
+}
+
+/* A file over 64 KiB: rejected without being read whole. */
+TEST(outbox_too_large_rejected)
+{
+    s_box_t x;
+    char *big = xmalloc(PROVIDER_OUTCOME_MAX_BYTES + 100), *err;
+    CHECK_INT(s_box(&x), 0);
+    memset(big, ' ', PROVIDER_OUTCOME_MAX_BYTES + 99);
+    memcpy(big, S_GOOD, strlen(S_GOOD));
+    big[PROVIDER_OUTCOME_MAX_BYTES + 99] = '\0';
+    s_put(&x, NULL, "big.json", big);
+    free(big);
+    outbox_step(x.ob, x.tx, false, 100);
+    CHECK(s_there(&x, "rejected", "big.json"));
+    CHECK((err = s_slurp(&x, "rejected", "big.json.error.json")));
+    CHECK_CONTAINS(err, "\"field\":\"json\",\"code\":\"too_large\"");
+    free(err);
+    s_unbox(&x);
+}
