@@ -369,7 +369,9 @@ static int s_one(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o,
     rc = 0;
     if (!outcome_step_ok(c->state, st, why, sizeof why)) {
         s_refuse(res, "status", "impossible_step", "%s", why);
-    } else if (c->has_opened_at && at < c->opened_at) {
+    } else if (c->has_opened_at && at < c->opened_at - OUTCOME_SKEW_MS) {
+        /* A time written to the minute, or by a clock a little behind
+         * the hub's, may fall just before the case opened. */
         date_format_when(c->opened_at, when);
         s_refuse(res, "at", "before_case", "at is before the hub opened case %s (on %s)",
                  c->case_id, when);

@@ -76,7 +76,7 @@ assert_eq "$(jq -r '.[0].state' "$WORK/fb")" closed "the practice's feedback aft
 
 # Counted for the council; the notes are nowhere in logs or audit.
 cli stats >"$WORK/stats" || fail "stats failed"
-grep -q "^supported 1$" "$WORK/stats" || fail "carers supported not counted: $(grep support "$WORK/stats")"
+[ "$(awk '$1 == "supported" { print $2 }' "$WORK/stats")" = 1 ] || fail "carers supported not counted: $(grep support "$WORK/stats")"
 audit_fetch
 audit_has "select(.event == \"outcome\" and .case_id == \"$case_id\")" || fail "outcomes not audited"
 grep -q "Spoke\|Booked\|assessment for" "$WORK/audit" "$hub"/logs/*.log && fail "a note reached the log or the audit trail"

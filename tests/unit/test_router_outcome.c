@@ -259,6 +259,15 @@ TEST(router_outcome_refuses_impossible_steps_and_bad_outcomes)
     CHECK_STR(res.field, "at");
     CHECK_STR(res.code, "before_case");
     router_outcome_results_free(&res, 1);
+    /* A minute before it (a time written to the minute) is taken. */
+    c = hub_case(&h, id);
+    o = hub_outcome_new("to-the-minute", id, "contacted");
+    o->has_at = true;
+    o->at = c->opened_at - 60000;
+    carerhub__case_record__free_unpacked(c, NULL);
+    CHECK_INT(hub_report(&h, "carers-first", o, &res), RECORDED);
+    carerhub__outcome__free_unpacked(o, NULL);
+    router_outcome_results_free(&res, 1);
 
     CHECK_INT(s_result(&h, "carers-first", "cf-1", id, "declined", NULL, NULL, NULL), RECORDED);
     CHECK_INT(s_report(&h, "carers-first", "cf-2", id, "supported", "break", NULL, NULL, &res),
