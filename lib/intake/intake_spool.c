@@ -241,6 +241,25 @@ intake_item_t *intake_batch_add(intake_batch_t *b, const wire_peer_t *peer, Care
     return it;
 }
 
+/* Whether the peer's key is of a referrer (gp, hospital, school). */
+static bool s_referrer(const intake_t *in, const wire_peer_t *peer)
+{
+    const participant_t *who = secure_peer(in->sec, peer);
+    return who && (who->role == ROLE_GP || who->role == ROLE_HOSPITAL || who->role == ROLE_SCHOOL);
+}
+
+/* Whether ref is the referrer's own: a key of the role that submits the
+ * intake's source, whose scope covers the referring organisation. */
+static bool s_referrers_own(const intake_t *in, const wire_peer_t *peer,
+                            const Carerhub__Referral *ref)
+{
+    const participant_t *who = secure_peer(in->sec, peer);
+    const char *org = referral_org(ref);
+    role_t want;
+    return who && org && referral_submitter_role(in->kind->source, &want) == 0 &&
+           who->role == want && participant_in_scope(who, org);
+}
+
 void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *env)
 {
     Carerhub__Envelope out = CARERHUB__ENVELOPE__INIT;
@@ -252,12 +271,13 @@ void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *en
     MDB_txn *txn;
 
     secure_actor(in->sec, peer, actor, sizeof actor);
-    if (!secure_role(in->sec, peer, ROLE_OPERATOR)) {
+    if (!secure_role(in->sec, peer, ROLE_OPERATOR) && !s_referrer(in, peer)) {
         secure_refused(in->sec, "refused-message", actor, NULL,
-                       "status query refused: operators only");
+                       "status query refused: operator and referrer keys only");
         in->bad++;
         intake_reply_error(in, peer, env->corr, env->has_corr, "forbidden",
-                           "status queries need an operator key");
+                           "status queries need an operator key, or a referrer's key for its "
+                           "own referrals");
         return;
     }
     secure_audit(in->sec, "status", actor, id && strlen(id) < 64 ? id : NULL, NULL);
@@ -274,11 +294,20 @@ void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *en
             e = carerhub__spool_entry__unpack(NULL, v.mv_size, v.mv_data);
         mdb_txn_abort(txn);
     }
+    if (e && e->referral && !secure_role(in->sec, peer, ROLE_OPERATOR) &&
+        !s_referrers_own(in, peer, e->referral)) {
+        /* Another organisation's referral reads as no referral at all. */
+        carerhub__spool_entry__free_unpacked(e, NULL);
+        e = NULL;
+    }
     if (e && e->referral) {
         rep.state = CARERHUB__STATUS_REPLY__STATE__SPOOLED;
         rep.has_accepted_at = true;
         rep.accepted_at = e->referral->received_at;
         rep.detail = (char *)"accepted; waiting for the router to take it";
+        rep.progress = (char *)"received";
+        rep.has_progress_at = true;
+        rep.progress_at = e->referral->received_at;
     }
     out.body_case = CARERHUB__ENVELOPE__BODY_STATUS_REPLY;
     out.status_reply = &rep;

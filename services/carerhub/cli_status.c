@@ -162,7 +162,7 @@ int cli_status(cli_t *cli, int argc, char **argv)
     Carerhub__Source src;
     Carerhub__Envelope *rep;
     const char *id;
-    bool json = false, not_operator = false;
+    bool json = false;
     int c, timeout_ms = 10000, rc, err;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -195,10 +195,9 @@ int cli_status(cli_t *cli, int argc, char **argv)
         if (!rep)
             cli_error("status", "the router at %s did not answer; asking the intake",
                       conf->router.control_endpoint);
-        /* The intakes answer operators only: a referrer's key that the
-         * router does not know the referral for is told so. */
-        not_operator = rep && at_intake && at_intake->body_case == CARERHUB__ENVELOPE__BODY_ERROR;
-        if (at_intake && !not_operator) {
+        /* The intakes answer operators, and referrers for their own
+         * referrals; a refusal there leaves the router's answer. */
+        if (at_intake && !(rep && at_intake->body_case == CARERHUB__ENVELOPE__BODY_ERROR)) {
             if (rep)
                 carerhub__envelope__free_unpacked(rep, NULL);
             rep = at_intake;
@@ -221,13 +220,11 @@ int cli_status(cli_t *cli, int argc, char **argv)
     if (rep->status_reply->state == CARERHUB__STATUS_REPLY__STATE__UNKNOWN) {
         if (json)
             s_print(rep->status_reply, true);
-        else if (not_operator)
-            cli_error("status",
-                      "%s: not a referral of this key's organisation that the router holds (one "
-                      "sent a moment ago may still be on its way: ask again in a minute)",
-                      id);
         else
-            cli_error("status", "%s: no such referral", id);
+            cli_error("status",
+                      "%s: no such referral that this key may see (one sent a moment ago may "
+                      "still be on its way: ask again in a minute)",
+                      id);
         rc = EX_NOINPUT;
     } else {
         s_print(rep->status_reply, json);

@@ -19,8 +19,16 @@ cared_for: {relationship: mother, conditions: [dementia]}
 consent: {share_with_support_service: true, given_by: carer, date: 2026-01-02}
 record_carer_on_gp_record: true
 DOC
+# Received, with the router stopped: the practice sees it at the intake,
+# another practice does not.
+hub_stop router
 cli submit gp "$WORK/card.yaml" >"$WORK/ids" || fail "not accepted"
 rid=$(sed -n 's/^accepted \([^ ]*\).*/\1/p' "$WORK/ids")
+cli --key gp status "$rid" --json --timeout 2 >"$WORK/st" 2>/dev/null
+assert_eq "$(jq -r '[.state, .progress] | join(" ")' "$WORK/st")" "spooled received" "the practice's status before the router takes it"
+cli --key gp-other status "$rid" --timeout 2 >"$WORK/st2" 2>&1
+grep -q "no such referral that this key may see" "$WORK/st2" || fail "another practice's status: $(cat "$WORK/st2")"
+hub_start router
 wait_count 1 carers-first
 case_id=$(jq -r .case_id "$(files carers-first)")
 

@@ -45,7 +45,7 @@ done
 grep -q "^$id: " "$WORK/out" || fail "status did not answer the GP key: $(cat "$WORK/out")"
 cli --key school status "$id" >"$WORK/out" 2>"$WORK/err"
 assert_eq $? 66 "exit status of status with the school key"
-grep -q "$id: not a referral of this key's organisation that the router holds" "$WORK/err" ||
+grep -q "$id: no such referral that this key may see" "$WORK/err" ||
     fail "status with school: $(cat "$WORK/err")"
 grep -q "$id" "$WORK/out" && fail "status answered the school key"
 cli --key provider-ecs status "$id" >"$WORK/out" 2>"$WORK/err"
