@@ -76,12 +76,15 @@ BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(OUT)/%)
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(OUT)/%)
-# The provider agent with its ledger's redelivery check planted out
-# (-DCARERHUB_PLANT_NO_LEDGER_CHECK): only for the test that shows the fault
-# campaign catches it (tests/integration/t_faults_catch_rewrites.sh); never
-# installed.
-PLANTED_BIN := $(OUT)/planted/carerhub-provider
+# Planted faults, only for the tests that show the fault campaign catches
+# them; never installed: the provider agent with its ledger's redelivery
+# check planted out (-DCARERHUB_PLANT_NO_LEDGER_CHECK,
+# t_faults_catch_rewrites.sh), and the router without its check of outcome
+# ids already recorded (-DCARERHUB_PLANT_NO_OUTCOME_ID_CHECK,
+# t_faults_catch_outcomes_twice.sh).
+PLANTED_BIN := $(OUT)/planted/carerhub-provider $(OUT)/planted/carerhub-router
 PLANTED_OBJ := $(patsubst %.c,$(B)/planted/%.o,$(sort $(wildcard services/provider/*.c)))
+PLANTED_ROUTER_OBJ := $(patsubst %.c,$(B)/planted/%.o,$(sort $(wildcard services/router/*.c)))
 # Preloaded libraries for fault tests: never instrumented, so they can be
 # preloaded into instrumented daemons too.
 PRELOAD_SO := $(patsubst tests/preload/%.c,$(OUT)/libcarerhub-%.so,$(wildcard tests/preload/*.c))
@@ -122,9 +125,14 @@ $(OUT)/carerhub-provider $(PLANTED_BIN) $(TEST_BIN): LDLIBS += $(JANSSON_LIBS)
 
 $(B)/planted/%.o: %.c | $(GEN_H)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DCARERHUB_PLANT_NO_LEDGER_CHECK -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) -DCARERHUB_PLANT_NO_LEDGER_CHECK -DCARERHUB_PLANT_NO_OUTCOME_ID_CHECK \
+	    -MMD -MP -c $< -o $@
 
-$(PLANTED_BIN): $(PLANTED_OBJ) $(LIBA)
+$(OUT)/planted/carerhub-provider: $(PLANTED_OBJ) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/planted/carerhub-router: $(PLANTED_ROUTER_OBJ) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
