@@ -171,6 +171,7 @@ static void s_take(outbox_t *ob, const char *name)
     char *data;
     size_t len;
     struct stat st;
+    provider_file_t file;
     s_flight_t *f;
     int rc;
 
@@ -190,8 +191,8 @@ static void s_take(outbox_t *ob, const char *name)
         f->due = clock_mono_ms() + S_RETRY_MS;
         return;
     }
-    f->o =
-        provider_outcome_read(ob->provider, name, data, len, clock_now_ms(), f->case_id, &f->errs);
+    provider_file_of(&file, name, data, len, &st);
+    f->o = provider_outcome_read(ob->provider, &file, clock_now_ms(), f->case_id, &f->errs);
     free(data);
     if (f->o) {
         f->state = F_SEND;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -273,22 +274,43 @@ TEST(outbox_unanswered_sent_again)
     s_unbox(&x);
 }
 
+/* Sets the modification time of outcomes/NAME. */
+static int s_mtime(const s_box_t *x, const char *name, time_t sec, long nsec)
+{
+    struct timespec ts[2] = {{sec, nsec}, {sec, nsec}};
+    char *path = file_join(x->dir, name);
+    int rc = utimensat(AT_FDCWD, path, ts, 0);
+    free(path);
+    return rc;
+}
+
 /* Killed before the answer: the file, still there, is read again by the
- * next run and sent with the same outcome id (the router records it once). */
+ * next run and sent as the same outcome, with the same outcome id (the
+ * router records it once) and, the file giving no at, the same time: when
+ * the file was written. */
 TEST(outbox_after_a_restart_the_same_outcome)
 {
     s_box_t x;
     Carerhub__Envelope *env, *again;
+    const Carerhub__Outcome *o, *o2;
     CHECK_INT(s_box(&x), 0);
     s_put(&x, NULL, "a.json", S_GOOD);
+    /* 2024-01-01T00:00:00.678Z */
+    CHECK_INT(s_mtime(&x, "a.json", 1704067200, 678000123), 0);
     s_pass(&x);
     CHECK((env = s_report(&x)));
+    o = env->outcome_report->outcomes[0];
+    CHECK(o->has_at);
+    CHECK_INT(o->at, 1704067200678LL);
     outbox_close(&x.ob);
+    usleep(5 * 1000);
     CHECK((x.ob = outbox_open(x.out, "carers-first")));
     s_pass(&x);
     CHECK((again = s_report(&x)));
-    CHECK_STR(again->outcome_report->outcomes[0]->outcome_id,
-              env->outcome_report->outcomes[0]->outcome_id);
+    o2 = again->outcome_report->outcomes[0];
+    CHECK_STR(o2->outcome_id, o->outcome_id);
+    CHECK(o2->has_at);
+    CHECK_INT(o2->at, o->at);
     carerhub__envelope__free_unpacked(env, NULL);
     carerhub__envelope__free_unpacked(again, NULL);
     s_unbox(&x);
