@@ -144,8 +144,10 @@ Carerhub__Outcome *provider_outcome_read(const char *provider, const provider_fi
                                          int64_t now, char case_id[CASE_ID_MAX + 1], ferrs_t *errs);
 void provider_outcome_free(Carerhub__Outcome **o);
 /* The outcome id of a file without one: a hash (BLAKE2b, 16 bytes) of the
- * provider id, the file name and its content, in hexadecimal after "f-".
- * The same file read again has the same id; another name, another id. */
+ * provider id, the file's name, inode number, modification time (ns) and
+ * content, in hexadecimal after "f-". The same file read again (after a
+ * restart) has the same id; another name, or the same name and content
+ * written anew, another id. */
 void provider_outcome_id(const char *provider, const provider_file_t *f,
                          char out[PROVIDER_OUTCOME_ID_LEN]);
 /* The error file of a rejected outcome file: {"file": name, "rejected_at":

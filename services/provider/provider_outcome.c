@@ -8,10 +8,12 @@
  * document as a whole) with a code and a sentence; a file with any problem
  * is not sent.
  *
- * A file without an outcome_id gets one from the provider, its name and its
- * content; one without an at, its modification time. So the same file read
- * again (after a kill, before the router's answer was acted on) is the same
- * outcome, which the router records once.
+ * A file without an outcome_id gets one from the provider, its name, its
+ * inode number, its modification time and its content; one without an at,
+ * its modification time. So the same file read again (after a kill, before
+ * the router's answer was acted on) is the same outcome, which the router
+ * records once, and the same name and content written anew another day is
+ * another outcome.
  */
 #include "provider.h"
 
@@ -55,12 +57,19 @@ void provider_outcome_id(const char *provider, const provider_file_t *f,
                          char out[PROVIDER_OUTCOME_ID_LEN])
 {
     crypto_generichash_state st;
-    unsigned char digest[16];
-    /* Each part with its terminating NUL: "ab"+"c" and "a"+"bc" differ. */
+    unsigned char digest[16], file[16];
+    /* The file itself: the same while it waits, another for a file written
+     * anew with the same name and content (another day's outcome). */
+    for (int i = 0; i < 8; i++) {
+        file[i] = (unsigned char)(f->ino >> (56 - 8 * i));
+        file[8 + i] = (unsigned char)((uint64_t)f->mtime_ns >> (56 - 8 * i));
+    }
+    /* Each text with its terminating NUL: "ab"+"c" and "a"+"bc" differ. */
     crypto_generichash_init(&st, NULL, 0, sizeof digest);
     crypto_generichash_update(&st, (const unsigned char *)"carerhub outcome file", 22);
     crypto_generichash_update(&st, (const unsigned char *)provider, strlen(provider) + 1);
     crypto_generichash_update(&st, (const unsigned char *)f->name, strlen(f->name) + 1);
+    crypto_generichash_update(&st, file, sizeof file);
     crypto_generichash_update(&st, f->data, f->len);
     crypto_generichash_final(&st, digest, sizeof digest);
     memcpy(out, "f-", 2);

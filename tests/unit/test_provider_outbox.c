@@ -316,6 +316,56 @@ TEST(outbox_after_a_restart_the_same_outcome)
     s_unbox(&x);
 }
 
+/* The same name and content dropped again once the first was filed (the
+ * case system's next outcome of the same words): another outcome, not
+ * taken for the first and filed unsent. */
+TEST(outbox_same_name_and_content_again_another_outcome)
+{
+    s_box_t x;
+    Carerhub__Envelope *env, *again;
+    CHECK_INT(s_box(&x), 0);
+    s_put(&x, NULL, "a.json", S_GOOD);
+    s_pass(&x);
+    CHECK((env = s_report(&x)));
+    s_answer(&x, env, CARERHUB__OUTCOME_RESULT__RESULT__RECORDED, NULL, NULL, NULL);
+    CHECK(s_there(&x, "sent", "a.json"));
+    s_put(&x, NULL, "a.json", S_GOOD);
+    usleep((OUTBOX_SCAN_MS + 50) * 1000);
+    s_pass(&x);
+    CHECK((again = s_report(&x)));
+    CHECK(strcmp(again->outcome_report->outcomes[0]->outcome_id,
+                 env->outcome_report->outcomes[0]->outcome_id) != 0);
+    carerhub__envelope__free_unpacked(env, NULL);
+    carerhub__envelope__free_unpacked(again, NULL);
+    s_unbox(&x);
+}
+
+/* Written again in place while in flight (the same inode, a new time): not
+ * filed as the outcome sent, but read afresh, another outcome. */
+TEST(outbox_rewritten_in_place_read_again)
+{
+    s_box_t x;
+    Carerhub__Envelope *env, *again;
+    CHECK_INT(s_box(&x), 0);
+    s_put(&x, NULL, "a.json", S_GOOD);
+    CHECK_INT(s_mtime(&x, "a.json", 1704067200, 0), 0);
+    s_pass(&x);
+    CHECK((env = s_report(&x)));
+    s_put(&x, NULL, "a.json", "{\"case_id\":\"C-000001\",\"status\":\"declined\"}");
+    CHECK_INT(s_mtime(&x, "a.json", 1704067260, 0), 0);
+    s_answer(&x, env, CARERHUB__OUTCOME_RESULT__RESULT__RECORDED, NULL, NULL, NULL);
+    CHECK(s_there(&x, NULL, "a.json") && !s_there(&x, "sent", "a.json"));
+    usleep((OUTBOX_SCAN_MS + 50) * 1000);
+    s_pass(&x);
+    CHECK((again = s_report(&x)));
+    CHECK_STR(again->outcome_report->outcomes[0]->status, "declined");
+    CHECK(strcmp(again->outcome_report->outcomes[0]->outcome_id,
+                 env->outcome_report->outcomes[0]->outcome_id) != 0);
+    carerhub__envelope__free_unpacked(env, NULL);
+    carerhub__envelope__free_unpacked(again, NULL);
+    s_unbox(&x);
+}
+
 /* Never through a symlink; a file replaced while in flight is read again,
  * not filed unread. */
 TEST(outbox_symlinks_and_replaced_files)

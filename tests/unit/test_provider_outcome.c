@@ -278,7 +278,7 @@ TEST(provider_outcome_mtime_in_the_future)
     ferrs_free(&e);
 }
 
-TEST(provider_outcome_id_stable_per_name_and_content)
+TEST(provider_outcome_id_stable_per_file)
 {
     char a[PROVIDER_OUTCOME_ID_LEN], b[PROVIDER_OUTCOME_ID_LEN];
     const char *doc = "{\"case_id\":\"C-000001\",\"status\":\"contacted\"}";
@@ -293,6 +293,16 @@ TEST(provider_outcome_id_stable_per_name_and_content)
     CHECK(strcmp(a, b) != 0);
     g = f;
     g.len--;
+    provider_outcome_id("carers-first", &g, b);
+    CHECK(strcmp(a, b) != 0);
+    /* The same name and content written anew (another day's outcome):
+     * another inode, or the same inode again with another time. */
+    g = f;
+    g.ino++;
+    provider_outcome_id("carers-first", &g, b);
+    CHECK(strcmp(a, b) != 0);
+    g = f;
+    g.mtime_ns++;
     provider_outcome_id("carers-first", &g, b);
     CHECK(strcmp(a, b) != 0);
     /* The parts are kept apart: "a.json"+"x" is not "a.jsonx"+"". */
