@@ -244,6 +244,34 @@ TEST(outbox_refused_to_rejected)
     s_unbox(&x);
 }
 
+/* Its outcome id recorded before for another outcome (code id_reused): a
+ * refusal like any other, to rejected/ with the router's words, and not
+ * sent again. */
+TEST(outbox_id_reused_to_rejected)
+{
+    s_box_t x;
+    Carerhub__Envelope *env;
+    char *err;
+    CHECK_INT(s_box(&x), 0);
+    s_put(&x, NULL, "again.json",
+          "{\"case_id\":\"C-000001\",\"status\":\"contacted\",\"outcome_id\":\"cs-42\"}");
+    s_pass(&x);
+    CHECK((env = s_report(&x)));
+    s_answer(&x, env, CARERHUB__OUTCOME_RESULT__RESULT__REFUSED, "outcome_id", "id_reused",
+             "cs-42 was recorded before for another outcome");
+    carerhub__envelope__free_unpacked(env, NULL);
+    CHECK(!s_there(&x, NULL, "again.json") && !s_there(&x, "sent", "again.json"));
+    CHECK(s_there(&x, "rejected", "again.json"));
+    CHECK((err = s_slurp(&x, "rejected", "again.json.error.json")));
+    CHECK_CONTAINS(err, "{\"field\":\"outcome_id\",\"code\":\"id_reused\",\"message\":"
+                        "\"cs-42 was recorded before for another outcome\"}");
+    free(err);
+    usleep(150 * 1000);
+    s_pass(&x);
+    CHECK(s_no_report(&x));
+    s_unbox(&x);
+}
+
 /* Unavailable, or no answer: sent again after resend_ms, the same outcome. */
 TEST(outbox_unanswered_sent_again)
 {
