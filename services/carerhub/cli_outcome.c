@@ -5,7 +5,9 @@
  * the organisation's provider key. The outcome is checked here as the
  * router checks it (outcome_check), so a mistake is named by its option
  * before anything is sent. Each outcome carries an id (--id, or a random
- * one): the router records an id once, so resending is safe.
+ * one) and its time (--at, or now, taken once): the router records an id
+ * once, and refuses it with other content, so what is resent, by this
+ * command or by a person told the id and the time, is the same outcome.
  */
 #include "cli.h"
 
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #define S_SUPPORT_MAX 32 /* --support options kept (outcome_check allows fewer) */
 
@@ -59,6 +62,21 @@ static void s_random_id(char out[29])
     out[28] = '\0';
 }
 
+/* How to send o again so that it is recorded once: the same id, the same
+ * time (in UTC, to the ms, as it was sent). */
+static void s_send_again(const char *why, const Carerhub__Outcome *o)
+{
+    time_t t = (time_t)(o->at / 1000);
+    struct tm tm;
+    char at[32];
+    gmtime_r(&t, &tm);
+    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%S", &tm);
+    cli_error("outcome",
+              "%s: send it again later, with the same options and --id %s --at %s.%03dZ, so "
+              "that it is recorded once",
+              why, o->outcome_id, at, (int)(o->at % 1000));
+}
+
 /* Reports the router's answer to the one outcome sent. */
 static int s_report(const Carerhub__OutcomeResult *res, const Carerhub__Outcome *o)
 {
@@ -79,10 +97,9 @@ static int s_report(const Carerhub__OutcomeResult *res, const Carerhub__Outcome 
                                : "");
         return EX_DATAERR;
     default:
-        cli_error("outcome",
-                  "the router could not record it now (%s): send it again later with --id %s, "
-                  "so that it is recorded once",
-                  res->message ? res->message : "unavailable", o->outcome_id);
+        cli_error("outcome", "the router could not record it now (%s)",
+                  res->message ? res->message : "unavailable");
+        s_send_again("not recorded", o);
         return EX_UNAVAILABLE;
     }
 }
@@ -147,6 +164,11 @@ static int s_options(int argc, char **argv, Carerhub__Outcome *o, char **support
         s_random_id(id);
         o->outcome_id = id;
     }
+    /* Now, once: every resend carries the same outcome. */
+    if (!o->has_at) {
+        o->has_at = true;
+        o->at = clock_now_ms();
+    }
     return 0;
 }
 
@@ -178,8 +200,11 @@ int cli_outcome(cli_t *cli, int argc, char **argv)
     env.body_case = CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT;
     env.outcome_report = &report;
     /* Resent with the same id until answered: recorded once whatever happens. */
-    if (!(rep = cli_router_call(cli, "outcome", "operator", &env, 10000, &rc)))
+    if (!(rep = cli_router_call(cli, "outcome", "operator", &env, 10000, &rc))) {
+        if (rc == EX_UNAVAILABLE)
+            s_send_again("it may or may not have been recorded", &o);
         return rc;
+    }
     if (rep->body_case != CARERHUB__ENVELOPE__BODY_OUTCOME_REPLY)
         rc = cli_refused("outcome", rep);
     else if (rep->outcome_reply->n_results != 1) {

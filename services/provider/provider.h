@@ -112,26 +112,43 @@ void provider_json(const Carerhub__Delivery *d, buf_t *out);
 /* An outcome id the agent derives: "f-", 32 hexadecimal digits, NUL. */
 #define PROVIDER_OUTCOME_ID_LEN 35
 
-/* Reads outcome file `name` (its len bytes at data) of provider: one JSON
- * object (duplicate keys refused) of the keys of config/outcome.schema.json,
- * each of its type (at: an RFC 3339 date and time), then outcome_check with
- * the hub's clock now (unix ms), which is also the outcome's time when the
- * file gives none. Returns a new Outcome, its source the file's name and
- * its outcome_id the file's or provider_outcome_id's (free with
- * provider_outcome_free); or NULL with every problem added to errs, each
- * named by the key it is about, or "json" for the file as a whole (syntax,
- * encoding, duplicate_key, too_large, type). Either way case_id gets the
- * file's case id when it is one (for the log), else "". A len over
- * PROVIDER_OUTCOME_MAX_BYTES is too_large without data being looked at
- * (data may be NULL). */
-Carerhub__Outcome *provider_outcome_read(const char *provider, const char *name, const void *data,
-                                         size_t len, int64_t now, char case_id[CASE_ID_MAX + 1],
-                                         ferrs_t *errs);
+/* An outcome file as the agent found it in outcomes/: its name, its len
+ * bytes at data, and what stays the same while the file waits there (a
+ * kill of the agent changes neither) but not when it is written anew: its
+ * inode number and modification time. */
+typedef struct {
+    const char *name;
+    const void *data;
+    size_t len;
+    uint64_t ino;
+    int64_t mtime_ns; /* unix nanoseconds */
+} provider_file_t;
+
+/* What the agent knows of the file st describes, of that name and data:
+ * fills f (name and data borrowed). */
+void provider_file_of(provider_file_t *f, const char *name, const void *data, size_t len,
+                      const struct stat *st);
+/* Reads outcome file f of provider: one JSON object (duplicate keys
+ * refused) of the keys of config/outcome.schema.json, each of its type (at:
+ * an RFC 3339 date and time), then outcome_check with the hub's clock now
+ * (unix ms). A file without at has its modification time (to the ms), so
+ * that the outcome read from a file is the same each time it is read.
+ * Returns a new Outcome, its source the file's name and its outcome_id the
+ * file's or provider_outcome_id's (free with provider_outcome_free); or
+ * NULL with every problem added to errs, each named by the key it is about,
+ * or "json" for the file as a whole (syntax, encoding, duplicate_key,
+ * too_large, type). Either way case_id gets the file's case id when it is
+ * one (for the log), else "". A len over PROVIDER_OUTCOME_MAX_BYTES is
+ * too_large without data being looked at (data may be NULL). */
+Carerhub__Outcome *provider_outcome_read(const char *provider, const provider_file_t *f,
+                                         int64_t now, char case_id[CASE_ID_MAX + 1], ferrs_t *errs);
 void provider_outcome_free(Carerhub__Outcome **o);
 /* The outcome id of a file without one: a hash (BLAKE2b, 16 bytes) of the
- * provider id, the file name and its content, in hexadecimal after "f-".
- * The same file read again has the same id; another name, another id. */
-void provider_outcome_id(const char *provider, const char *name, const void *data, size_t len,
+ * provider id, the file's name, inode number, modification time (ns) and
+ * content, in hexadecimal after "f-". The same file read again (after a
+ * restart) has the same id; another name, or the same name and content
+ * written anew, another id. */
+void provider_outcome_id(const char *provider, const provider_file_t *f,
                          char out[PROVIDER_OUTCOME_ID_LEN]);
 /* The error file of a rejected outcome file: {"file": name, "rejected_at":
  * UTC time, "errors": [{"field", "code", "message"}...]}, a line of JSON

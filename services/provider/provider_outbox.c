@@ -8,14 +8,15 @@
  * recorded outcome's file then moves to sent/, a refused one to rejected/
  * with NAME.error.json beside it (written first, atomically). A kill at any
  * point leaves the file in outcomes/ (or already moved): read again on
- * restart it has the same outcome id, which the router records once. So
+ * restart it is the same outcome (the same inode and modification time:
+ * the same outcome id and time), which the router records once. So
  * nothing is lost and at worst an outcome is sent twice.
  *
  * Nothing in sent/ or rejected/ is replaced (provider_outbox_file.c). No
  * symlink is followed: only regular files are read, and a file is moved
- * only while it is still the one that was read (the same inode), so a file
- * the case system replaced meanwhile is read again rather than filed
- * unread.
+ * only while it is still the one that was read (the same inode, not
+ * written since), so a file the case system replaced or rewrote meanwhile
+ * is read again rather than filed unread.
  */
 #include "provider.h"
 
@@ -45,6 +46,7 @@ typedef struct {
     char *name;
     dev_t dev;
     ino_t ino;
+    struct timespec mtim;          /* with ino, what its outcome id was made of */
     char case_id[CASE_ID_MAX + 1]; /* "" if it names none */
     Carerhub__Outcome *o;          /* F_SEND and F_TO_SENT: its outcome */
     ferrs_t errs;                  /* F_TO_REJECTED: what its error file says */
@@ -93,12 +95,14 @@ static s_flight_t *s_find(outbox_t *ob, const char *name)
     return NULL;
 }
 
-/* Whether outcomes/NAME is still the file that was read. */
+/* Whether outcomes/NAME is still the file that was read: the same inode,
+ * not written since. */
 static bool s_still_there(outbox_t *ob, const s_flight_t *f)
 {
     struct stat st;
     return fstatat(ob->dirfd, f->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-           st.st_dev == f->dev && st.st_ino == f->ino;
+           st.st_dev == f->dev && st.st_ino == f->ino && st.st_mtim.tv_sec == f->mtim.tv_sec &&
+           st.st_mtim.tv_nsec == f->mtim.tv_nsec;
 }
 
 /* The errors as "field code, field code" for the log (never a message: it
@@ -121,8 +125,8 @@ static void s_finish(outbox_t *ob, s_flight_t *f)
     int rc;
 
     if (!s_still_there(ob, f)) {
-        log_warn("outcome file %s (case %s) was removed or replaced before it was filed; a "
-                 "file there now is read afresh",
+        log_warn("outcome file %s (case %s) was removed, replaced or written again before it "
+                 "was filed; a file there now is read afresh",
                  f->name, f->case_id[0] ? f->case_id : "unknown");
         s_flight_free(f);
         return;
@@ -161,6 +165,7 @@ static s_flight_t *s_add(outbox_t *ob, const char *name, const struct stat *st)
     f->name = xstrdup(name);
     f->dev = st->st_dev;
     f->ino = st->st_ino;
+    f->mtim = st->st_mtim;
     return f;
 }
 
@@ -171,6 +176,7 @@ static void s_take(outbox_t *ob, const char *name)
     char *data;
     size_t len;
     struct stat st;
+    provider_file_t file;
     s_flight_t *f;
     int rc;
 
@@ -190,8 +196,8 @@ static void s_take(outbox_t *ob, const char *name)
         f->due = clock_mono_ms() + S_RETRY_MS;
         return;
     }
-    f->o =
-        provider_outcome_read(ob->provider, name, data, len, clock_now_ms(), f->case_id, &f->errs);
+    provider_file_of(&file, name, data, len, &st);
+    f->o = provider_outcome_read(ob->provider, &file, clock_now_ms(), f->case_id, &f->errs);
     free(data);
     if (f->o) {
         f->state = F_SEND;
@@ -286,7 +292,8 @@ static void s_send(outbox_t *ob, void *sock, int64_t now)
             if (f->state != F_SEND || f->due > now)
                 continue;
             if (f->corr && !s_still_there(ob, f)) {
-                log_warn("outcome file %s (case %s) was removed before the router answered",
+                log_warn("outcome file %s (case %s) was removed or written again before the "
+                         "router answered; a file there now is read afresh",
                          f->name, f->case_id);
                 s_flight_free(f);
                 continue;

@@ -8,9 +8,12 @@
  * document as a whole) with a code and a sentence; a file with any problem
  * is not sent.
  *
- * A file without an outcome_id gets one from the provider, its name and its
- * content: the same file read again (after a kill, before the router's
- * answer was acted on) is the same outcome, which the router records once.
+ * A file without an outcome_id gets one from the provider, its name, its
+ * inode number, its modification time and its content; one without an at,
+ * its modification time. So the same file read again (after a kill, before
+ * the router's answer was acted on) is the same outcome, which the router
+ * records once, and the same name and content written anew another day is
+ * another outcome.
  */
 #include "provider.h"
 
@@ -40,17 +43,34 @@ static const struct {
 #define S_UNKNOWN_MAX    10 /* unknown keys named; then one error says there are more */
 #define S_FIELD_NAME_MAX 64 /* bytes of an unknown key named as a field */
 
-void provider_outcome_id(const char *provider, const char *name, const void *data, size_t len,
+void provider_file_of(provider_file_t *f, const char *name, const void *data, size_t len,
+                      const struct stat *st)
+{
+    f->name = name;
+    f->data = data;
+    f->len = len;
+    f->ino = (uint64_t)st->st_ino;
+    f->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+void provider_outcome_id(const char *provider, const provider_file_t *f,
                          char out[PROVIDER_OUTCOME_ID_LEN])
 {
     crypto_generichash_state st;
-    unsigned char digest[16];
-    /* Each part with its terminating NUL: "ab"+"c" and "a"+"bc" differ. */
+    unsigned char digest[16], file[16];
+    /* The file itself: the same while it waits, another for a file written
+     * anew with the same name and content (another day's outcome). */
+    for (int i = 0; i < 8; i++) {
+        file[i] = (unsigned char)(f->ino >> (56 - 8 * i));
+        file[8 + i] = (unsigned char)((uint64_t)f->mtime_ns >> (56 - 8 * i));
+    }
+    /* Each text with its terminating NUL: "ab"+"c" and "a"+"bc" differ. */
     crypto_generichash_init(&st, NULL, 0, sizeof digest);
     crypto_generichash_update(&st, (const unsigned char *)"carerhub outcome file", 22);
     crypto_generichash_update(&st, (const unsigned char *)provider, strlen(provider) + 1);
-    crypto_generichash_update(&st, (const unsigned char *)name, strlen(name) + 1);
-    crypto_generichash_update(&st, data, len);
+    crypto_generichash_update(&st, (const unsigned char *)f->name, strlen(f->name) + 1);
+    crypto_generichash_update(&st, file, sizeof file);
+    crypto_generichash_update(&st, f->data, f->len);
     crypto_generichash_final(&st, digest, sizeof digest);
     memcpy(out, "f-", 2);
     sodium_bin2hex(out + 2, PROVIDER_OUTCOME_ID_LEN - 2, digest, sizeof digest);
@@ -255,26 +275,33 @@ static void s_fields(Carerhub__Outcome *o, json_t *doc, ferrs_t *errs, ferrs_t *
     }
 }
 
-Carerhub__Outcome *provider_outcome_read(const char *provider, const char *name, const void *data,
-                                         size_t len, int64_t now, char case_id[CASE_ID_MAX + 1],
-                                         ferrs_t *errs)
+/* The modification time of f in unix ms, rounded down. */
+static int64_t s_mtime_ms(const provider_file_t *f)
+{
+    int64_t ms = f->mtime_ns / 1000000;
+    return f->mtime_ns % 1000000 < 0 ? ms - 1 : ms;
+}
+
+Carerhub__Outcome *provider_outcome_read(const char *provider, const provider_file_t *f,
+                                         int64_t now, char case_id[CASE_ID_MAX + 1], ferrs_t *errs)
 {
     const size_t flags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL;
     Carerhub__Outcome *o;
     ferrs_t typed = FERRS_INIT, checked = FERRS_INIT;
     size_t before = errs->n;
+    bool at_of_file = false;
     json_error_t err;
     json_t *doc;
 
     case_id[0] = '\0';
-    if (len > PROVIDER_OUTCOME_MAX_BYTES) {
+    if (f->len > PROVIDER_OUTCOME_MAX_BYTES) {
         ferrs_add(errs, "json", "too_large",
                   "the file is %zu bytes; an outcome file may have at most %d (a note at most "
                   "%d characters)",
-                  len, PROVIDER_OUTCOME_MAX_BYTES, OUTCOME_NOTE_MAX);
+                  f->len, PROVIDER_OUTCOME_MAX_BYTES, OUTCOME_NOTE_MAX);
         return NULL;
     }
-    if (!(doc = json_loadb(data, len, flags, &err))) {
+    if (!(doc = json_loadb(f->data, f->len, flags, &err))) {
         s_not_json(&err, errs);
         return NULL;
     }
@@ -291,16 +318,27 @@ Carerhub__Outcome *provider_outcome_read(const char *provider, const char *name,
     s_fields(o, doc, errs, &typed);
     json_decref(doc);
 
+    /* Not the time it is read: the outcome must be the same each time the
+     * file is read (the router refuses an id it knows with other content). */
     if (!o->has_at && !ferrs_has(&typed, "at")) {
-        o->has_at = true;
-        o->at = now;
+        o->has_at = at_of_file = true;
+        o->at = s_mtime_ms(f);
     }
     /* What the hub checks of every outcome, but not again for a field whose
      * type was wrong (it is absent from o, not missing from the file). */
     outcome_check(o, now, &checked);
-    for (size_t i = 0; i < checked.n; i++)
-        if (!ferrs_has(&typed, checked.v[i].field))
-            ferrs_add(errs, checked.v[i].field, checked.v[i].code, "%s", checked.v[i].message);
+    for (size_t i = 0; i < checked.n; i++) {
+        const char *field = checked.v[i].field, *code = checked.v[i].code;
+        if (ferrs_has(&typed, field))
+            continue;
+        if (at_of_file && strcmp(field, "at") == 0)
+            ferrs_add(errs, field, code,
+                      "the file has no at, and its modification time, its at, is %s: is the "
+                      "clock of the machine that wrote it right? Give at in the file",
+                      strcmp(code, "future") == 0 ? "in the future" : "before the year 2000");
+        else
+            ferrs_add(errs, field, code, "%s", checked.v[i].message);
+    }
     ferrs_free(&checked);
     ferrs_free(&typed);
     if (o->case_id && case_id_ok(o->case_id))
@@ -311,9 +349,9 @@ Carerhub__Outcome *provider_outcome_read(const char *provider, const char *name,
     }
     if (!o->outcome_id) {
         o->outcome_id = xmalloc(PROVIDER_OUTCOME_ID_LEN);
-        provider_outcome_id(provider, name, data, len, o->outcome_id);
+        provider_outcome_id(provider, f, o->outcome_id);
     }
-    o->source = xstrdup(name);
+    o->source = xstrdup(f->name);
     return o;
 }
 

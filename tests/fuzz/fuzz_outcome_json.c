@@ -2,11 +2,11 @@
  * Fuzz target: the provider agent's reader of outcome files
  * (services/provider/provider_outcome.c) on arbitrary bytes. It must not
  * crash or leak; a file it accepts must pass outcome_check as it stands,
- * hold only UTF-8 text, have a well-formed outcome id (the same one when
- * read again) and survive the wire (packed and unpacked unchanged); a file
- * it rejects must say why, each error with a field and a code, and the
- * error file the agent would write beside it must be one JSON object,
- * whatever the file's name.
+ * hold only UTF-8 text, have a well-formed outcome id and a time (both
+ * the same when read again) and survive the wire (packed and unpacked
+ * unchanged); a file it rejects must say why, each error with a field and
+ * a code, and the error file the agent would write beside it must be one
+ * JSON object, whatever the file's name.
  */
 #include "harness.h"
 
@@ -23,8 +23,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* 2026-11-23T00:00:00Z, the harness's day. */
+/* 2026-11-23T00:00:00Z, the harness's day; the file was written an hour
+ * before. */
 #define S_NOW 1795392000000LL
+
+static provider_file_t s_file(const uint8_t *data, size_t size)
+{
+    provider_file_t f = {"f.json", data, size, 4242, (S_NOW - 3600 * 1000) * 1000000};
+    return f;
+}
 
 static void s_text(const char *s)
 {
@@ -37,6 +44,7 @@ static void s_accepted(const Carerhub__Outcome *o, const char *case_id, const ui
 {
     ferrs_t errs = FERRS_INIT;
     Carerhub__Outcome *again, *back;
+    provider_file_t file = s_file(data, size);
     char id2[CASE_ID_MAX + 1];
     size_t n;
     uint8_t *packed;
@@ -54,8 +62,8 @@ static void s_accepted(const Carerhub__Outcome *o, const char *case_id, const ui
         s_text(o->support[i]);
 
     /* Read again (as after a kill): the same outcome id. */
-    again = provider_outcome_read("carers-first", "f.json", data, size, S_NOW, id2, &errs);
-    HARNESS_ASSERT(again && strcmp(again->outcome_id, o->outcome_id) == 0);
+    again = provider_outcome_read("carers-first", &file, S_NOW, id2, &errs);
+    HARNESS_ASSERT(again && strcmp(again->outcome_id, o->outcome_id) == 0 && again->at == o->at);
     provider_outcome_free(&again);
 
     /* What the router receives is what was read. */
@@ -102,8 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ferrs_t errs = FERRS_INIT;
     char case_id[CASE_ID_MAX + 1];
-    Carerhub__Outcome *o =
-        provider_outcome_read("carers-first", "f.json", data, size, S_NOW, case_id, &errs);
+    provider_file_t file = s_file(data, size);
+    Carerhub__Outcome *o = provider_outcome_read("carers-first", &file, S_NOW, case_id, &errs);
 
     HARNESS_ASSERT(!case_id[0] || case_id_ok(case_id));
     if (o) {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -243,6 +244,34 @@ TEST(outbox_refused_to_rejected)
     s_unbox(&x);
 }
 
+/* Its outcome id recorded before for another outcome (code id_reused): a
+ * refusal like any other, to rejected/ with the router's words, and not
+ * sent again. */
+TEST(outbox_id_reused_to_rejected)
+{
+    s_box_t x;
+    Carerhub__Envelope *env;
+    char *err;
+    CHECK_INT(s_box(&x), 0);
+    s_put(&x, NULL, "again.json",
+          "{\"case_id\":\"C-000001\",\"status\":\"contacted\",\"outcome_id\":\"cs-42\"}");
+    s_pass(&x);
+    CHECK((env = s_report(&x)));
+    s_answer(&x, env, CARERHUB__OUTCOME_RESULT__RESULT__REFUSED, "outcome_id", "id_reused",
+             "cs-42 was recorded before for another outcome");
+    carerhub__envelope__free_unpacked(env, NULL);
+    CHECK(!s_there(&x, NULL, "again.json") && !s_there(&x, "sent", "again.json"));
+    CHECK(s_there(&x, "rejected", "again.json"));
+    CHECK((err = s_slurp(&x, "rejected", "again.json.error.json")));
+    CHECK_CONTAINS(err, "{\"field\":\"outcome_id\",\"code\":\"id_reused\",\"message\":"
+                        "\"cs-42 was recorded before for another outcome\"}");
+    free(err);
+    usleep(150 * 1000);
+    s_pass(&x);
+    CHECK(s_no_report(&x));
+    s_unbox(&x);
+}
+
 /* Unavailable, or no answer: sent again after resend_ms, the same outcome. */
 TEST(outbox_unanswered_sent_again)
 {
@@ -273,9 +302,52 @@ TEST(outbox_unanswered_sent_again)
     s_unbox(&x);
 }
 
+/* Sets the modification time of outcomes/NAME. */
+static int s_mtime(const s_box_t *x, const char *name, time_t sec, long nsec)
+{
+    struct timespec ts[2] = {{sec, nsec}, {sec, nsec}};
+    char *path = file_join(x->dir, name);
+    int rc = utimensat(AT_FDCWD, path, ts, 0);
+    free(path);
+    return rc;
+}
+
 /* Killed before the answer: the file, still there, is read again by the
- * next run and sent with the same outcome id (the router records it once). */
+ * next run and sent as the same outcome, with the same outcome id (the
+ * router records it once) and, the file giving no at, the same time: when
+ * the file was written. */
 TEST(outbox_after_a_restart_the_same_outcome)
+{
+    s_box_t x;
+    Carerhub__Envelope *env, *again;
+    const Carerhub__Outcome *o, *o2;
+    CHECK_INT(s_box(&x), 0);
+    s_put(&x, NULL, "a.json", S_GOOD);
+    /* 2024-01-01T00:00:00.678Z */
+    CHECK_INT(s_mtime(&x, "a.json", 1704067200, 678000123), 0);
+    s_pass(&x);
+    CHECK((env = s_report(&x)));
+    o = env->outcome_report->outcomes[0];
+    CHECK(o->has_at);
+    CHECK_INT(o->at, 1704067200678LL);
+    outbox_close(&x.ob);
+    usleep(5 * 1000);
+    CHECK((x.ob = outbox_open(x.out, "carers-first")));
+    s_pass(&x);
+    CHECK((again = s_report(&x)));
+    o2 = again->outcome_report->outcomes[0];
+    CHECK_STR(o2->outcome_id, o->outcome_id);
+    CHECK(o2->has_at);
+    CHECK_INT(o2->at, o->at);
+    carerhub__envelope__free_unpacked(env, NULL);
+    carerhub__envelope__free_unpacked(again, NULL);
+    s_unbox(&x);
+}
+
+/* The same name and content dropped again once the first was filed (the
+ * case system's next outcome of the same words): another outcome, not
+ * taken for the first and filed unsent. */
+TEST(outbox_same_name_and_content_again_another_outcome)
 {
     s_box_t x;
     Carerhub__Envelope *env, *again;
@@ -283,12 +355,40 @@ TEST(outbox_after_a_restart_the_same_outcome)
     s_put(&x, NULL, "a.json", S_GOOD);
     s_pass(&x);
     CHECK((env = s_report(&x)));
-    outbox_close(&x.ob);
-    CHECK((x.ob = outbox_open(x.out, "carers-first")));
+    s_answer(&x, env, CARERHUB__OUTCOME_RESULT__RESULT__RECORDED, NULL, NULL, NULL);
+    CHECK(s_there(&x, "sent", "a.json"));
+    s_put(&x, NULL, "a.json", S_GOOD);
+    usleep((OUTBOX_SCAN_MS + 50) * 1000);
     s_pass(&x);
     CHECK((again = s_report(&x)));
-    CHECK_STR(again->outcome_report->outcomes[0]->outcome_id,
-              env->outcome_report->outcomes[0]->outcome_id);
+    CHECK(strcmp(again->outcome_report->outcomes[0]->outcome_id,
+                 env->outcome_report->outcomes[0]->outcome_id) != 0);
+    carerhub__envelope__free_unpacked(env, NULL);
+    carerhub__envelope__free_unpacked(again, NULL);
+    s_unbox(&x);
+}
+
+/* Written again in place while in flight (the same inode, a new time): not
+ * filed as the outcome sent, but read afresh, another outcome. */
+TEST(outbox_rewritten_in_place_read_again)
+{
+    s_box_t x;
+    Carerhub__Envelope *env, *again;
+    CHECK_INT(s_box(&x), 0);
+    s_put(&x, NULL, "a.json", S_GOOD);
+    CHECK_INT(s_mtime(&x, "a.json", 1704067200, 0), 0);
+    s_pass(&x);
+    CHECK((env = s_report(&x)));
+    s_put(&x, NULL, "a.json", "{\"case_id\":\"C-000001\",\"status\":\"declined\"}");
+    CHECK_INT(s_mtime(&x, "a.json", 1704067260, 0), 0);
+    s_answer(&x, env, CARERHUB__OUTCOME_RESULT__RESULT__RECORDED, NULL, NULL, NULL);
+    CHECK(s_there(&x, NULL, "a.json") && !s_there(&x, "sent", "a.json"));
+    usleep((OUTBOX_SCAN_MS + 50) * 1000);
+    s_pass(&x);
+    CHECK((again = s_report(&x)));
+    CHECK_STR(again->outcome_report->outcomes[0]->status, "declined");
+    CHECK(strcmp(again->outcome_report->outcomes[0]->outcome_id,
+                 env->outcome_report->outcomes[0]->outcome_id) != 0);
     carerhub__envelope__free_unpacked(env, NULL);
     carerhub__envelope__free_unpacked(again, NULL);
     s_unbox(&x);

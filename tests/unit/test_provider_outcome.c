@@ -18,10 +18,29 @@
 /* 2026-12-01T12:00:00Z, the hub's clock in these tests. */
 #define S_NOW 1796126400000LL
 
-static Carerhub__Outcome *s_read(const char *doc, ferrs_t *errs)
+/* 2026-12-01T11:30:00.250000999Z, when the files of these tests were
+ * written; 4242 their inode number. */
+#define S_MTIME_NS 1796124600250000999LL
+#define S_MTIME    1796124600250LL
+
+/* A file of these tests: name, content, inode number, modification time. */
+static provider_file_t s_file(const char *name, const void *data, size_t len)
+{
+    provider_file_t f = {name, data, len, 4242, S_MTIME_NS};
+    return f;
+}
+
+static Carerhub__Outcome *s_read_named(const char *name, const void *data, size_t len,
+                                       ferrs_t *errs)
 {
     char case_id[CASE_ID_MAX + 1];
-    return provider_outcome_read("carers-first", "x.json", doc, strlen(doc), S_NOW, case_id, errs);
+    provider_file_t f = s_file(name, data, len);
+    return provider_outcome_read("carers-first", &f, S_NOW, case_id, errs);
+}
+
+static Carerhub__Outcome *s_read(const char *doc, ferrs_t *errs)
+{
+    return s_read_named("x.json", doc, strlen(doc), errs);
 }
 
 /* The errors as "field code; field code" for a message. */
@@ -51,8 +70,8 @@ TEST(provider_outcome_reads_a_whole_file)
     const char *doc = "{\"case_id\": \"C-000001\", \"status\": \"supported\", \"support\": "
                       "[\"information_advice\", \"break\"], \"at\": \"2026-12-01T10:00:00+01:00\", "
                       "\"note\": \"Rang Jane\\nshe is well\", \"outcome_id\": \"cs-42\"}";
-    Carerhub__Outcome *o =
-        provider_outcome_read("carers-first", "a.json", doc, strlen(doc), S_NOW, case_id, &e);
+    provider_file_t f = s_file("a.json", doc, strlen(doc));
+    Carerhub__Outcome *o = provider_outcome_read("carers-first", &f, S_NOW, case_id, &e);
     CHECK(o);
     CHECK_INT(e.n, 0);
     CHECK_STR(o->case_id, "C-000001");
@@ -70,14 +89,15 @@ TEST(provider_outcome_reads_a_whole_file)
     CHECK(!o);
 }
 
-/* Without at, the time it is read; without an outcome_id, one derived. */
+/* Without at, when the file was written (to the ms), not when it is read:
+ * the same each time; without an outcome_id, one derived. */
 TEST(provider_outcome_defaults)
 {
     ferrs_t e = FERRS_INIT;
     Carerhub__Outcome *o = s_read("{\"case_id\":\"C-000001\",\"status\":\"contacted\"}", &e);
     CHECK(o);
     CHECK(o->has_at);
-    CHECK_INT(o->at, S_NOW);
+    CHECK_INT(o->at, S_MTIME);
     CHECK(strncmp(o->outcome_id, "f-", 2) == 0);
     CHECK_INT(strlen(o->outcome_id), PROVIDER_OUTCOME_ID_LEN - 1);
     CHECK(outcome_id_ok(o->outcome_id));
@@ -186,10 +206,7 @@ TEST(provider_outcome_adversarial_corpus)
             buf_add(&doc, data, len);
         }
         free(data);
-        {
-            char case_id[CASE_ID_MAX + 1];
-            o = provider_outcome_read("carers-first", name, doc.data, doc.len, S_NOW, case_id, &e);
-        }
+        o = s_read_named(name, doc.data, doc.len, &e);
         if (o || !s_has(&e, field, code))
             test_fail(__FILE__, __LINE__, "%s: expected %s %s, got %s%s", name, field, code,
                       o ? "accepted " : "", s_errs(&e));
@@ -240,30 +257,59 @@ TEST(provider_outcome_not_json_says_where)
 TEST(provider_outcome_too_large_is_not_read)
 {
     ferrs_t e = FERRS_INIT;
-    char case_id[CASE_ID_MAX + 1];
     /* No data at all: only its size is looked at. */
-    CHECK(!provider_outcome_read("carers-first", "x.json", NULL, PROVIDER_OUTCOME_MAX_BYTES + 1,
-                                 S_NOW, case_id, &e));
+    CHECK(!s_read_named("x.json", NULL, PROVIDER_OUTCOME_MAX_BYTES + 1, &e));
     CHECK(s_has(&e, "json", "too_large"));
     ferrs_free(&e);
 }
 
-TEST(provider_outcome_id_stable_per_name_and_content)
+/* A modification time in the future (the writer's clock ahead): at, said
+ * as the file's time, since the file gives none. */
+TEST(provider_outcome_mtime_in_the_future)
+{
+    ferrs_t e = FERRS_INIT;
+    const char *doc = "{\"case_id\":\"C-000001\",\"status\":\"contacted\"}";
+    char case_id[CASE_ID_MAX + 1];
+    provider_file_t f = s_file("x.json", doc, strlen(doc));
+    f.mtime_ns = (S_NOW + 3600 * 1000) * 1000000;
+    CHECK(!provider_outcome_read("carers-first", &f, S_NOW, case_id, &e));
+    CHECK(s_has(&e, "at", "future"));
+    CHECK_CONTAINS(e.v[0].message, "modification time");
+    ferrs_free(&e);
+}
+
+TEST(provider_outcome_id_stable_per_file)
 {
     char a[PROVIDER_OUTCOME_ID_LEN], b[PROVIDER_OUTCOME_ID_LEN];
     const char *doc = "{\"case_id\":\"C-000001\",\"status\":\"contacted\"}";
-    provider_outcome_id("carers-first", "a.json", doc, strlen(doc), a);
-    provider_outcome_id("carers-first", "a.json", doc, strlen(doc), b);
+    provider_file_t f = s_file("a.json", doc, strlen(doc)), g = f;
+    provider_outcome_id("carers-first", &f, a);
+    provider_outcome_id("carers-first", &g, b);
     CHECK_STR(a, b);
-    provider_outcome_id("carers-first", "b.json", doc, strlen(doc), b);
+    g.name = "b.json";
+    provider_outcome_id("carers-first", &g, b);
     CHECK(strcmp(a, b) != 0);
-    provider_outcome_id("ecs", "a.json", doc, strlen(doc), b);
+    provider_outcome_id("ecs", &f, b);
     CHECK(strcmp(a, b) != 0);
-    provider_outcome_id("carers-first", "a.json", doc, strlen(doc) - 1, b);
+    g = f;
+    g.len--;
+    provider_outcome_id("carers-first", &g, b);
+    CHECK(strcmp(a, b) != 0);
+    /* The same name and content written anew (another day's outcome):
+     * another inode, or the same inode again with another time. */
+    g = f;
+    g.ino++;
+    provider_outcome_id("carers-first", &g, b);
+    CHECK(strcmp(a, b) != 0);
+    g = f;
+    g.mtime_ns++;
+    provider_outcome_id("carers-first", &g, b);
     CHECK(strcmp(a, b) != 0);
     /* The parts are kept apart: "a.json"+"x" is not "a.jsonx"+"". */
-    provider_outcome_id("carers-first", "a.jsonx", "", 0, a);
-    provider_outcome_id("carers-first", "a.json", "x", 1, b);
+    f = s_file("a.jsonx", "", 0);
+    g = s_file("a.json", "x", 1);
+    provider_outcome_id("carers-first", &f, a);
+    provider_outcome_id("carers-first", &g, b);
     CHECK(strcmp(a, b) != 0);
 }
 
