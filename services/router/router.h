@@ -248,8 +248,10 @@ int router_timeline_add(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
                         const char *outcome_id);
 /* The case's timeline, oldest first, at most max entries (the newest
  * max): *out is a new array of new events (free with
- * router_timeline_free). For a referrer, without notes and kinds of
- * support. Returns the count. */
+ * router_timeline_free). For a referrer, only what happened, when, at
+ * which organisation and where the case went, and which referral a
+ * cancellation was of: no reason, note or kinds of support. Returns the
+ * count. */
 size_t router_timeline(router_t *r, MDB_txn *txn, const char *case_id, bool for_referrer,
                        size_t max, Carerhub__TimelineEvent ***out);
 void router_timeline_free(Carerhub__TimelineEvent **evs, size_t n);
@@ -335,13 +337,15 @@ bool router_is_referrer(const participant_t *who);
 bool router_referrer_covers(const participant_t *who, const Carerhub__Referral *ref);
 /* Where referral id stands (router_status.c), as a StatusReply for who:
  * NULL (or an operator) sees any referral with the case's detail, its
- * timeline whole; a referrer sees only
- * a referral of its source whose organisation its scope covers (any other
+ * routing rule and reason, its timeline whole; a referrer sees only a
+ * referral of its source whose organisation its scope covers (any other
  * is answered as an unknown id), and of that only its own referral's
  * dates, state and progress, the case id, the organisation the case is
- * with now, the routing rule and reason, and the timeline as a referrer
- * sees it (router_timeline), without another referral's cancellation.
- * Returns a new reply (free with carerhub__status_reply__free_unpacked). */
+ * with now, its contact-by target, and the timeline as a referrer sees it
+ * (router_timeline), without another referral's cancellation: no routing
+ * rule or reason (route_explain's words may hold the postcode and age
+ * another referral gave). Returns a new reply (free with
+ * carerhub__status_reply__free_unpacked). */
 Carerhub__StatusReply *router_status(router_t *r, MDB_txn *txn, const participant_t *who,
                                      const char *id);
 /* A referrer's referrals (who: a referrer's participant), by q: received

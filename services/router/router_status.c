@@ -3,7 +3,9 @@
  * as its referrer does. An operator sees any referral with everything the
  * router knows of its case's life; a referrer sees its own referrals only,
  * and of each nothing that belongs to the case's other referrals or to the
- * carer. See router.h.
+ * carer: not the routing rule or its reason (the explanation names the
+ * postcode and age the carer's referrals gave), and of the timeline only
+ * what happened, when and where (router_timeline). See router.h.
  */
 #include "router.h"
 
@@ -103,9 +105,9 @@ static void s_fill(router_t *r, MDB_txn *txn, bool referrer, const Carerhub__Ref
         s->provider_name = s_dup(c->provider ? c->provider_name : NULL);
     } else {
         s_case_now(r, rec, c, s);
+        s->rule = s_dup(c->rule);
+        s->reason = s_dup(c->reason);
     }
-    s->rule = s_dup(c->rule);
-    s->reason = s_dup(c->reason);
     s->contact_by = s_dup(c->contact_by);
     s->n_timeline = router_timeline(r, txn, c->case_id, referrer, S_TIMELINE_MAX, &s->timeline);
     if (referrer)

@@ -13,6 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Moves string src into dst, leaving src NULL. */
+#define S_MOVE(dst, src)                                                                           \
+    do {                                                                                           \
+        (dst) = (src);                                                                             \
+        (src) = NULL;                                                                              \
+    } while (0)
+
 /* The key of entry n of case id (id, US, 4 bytes); returns its length. */
 static size_t s_key(const char *id, uint32_t n, uint8_t *out, size_t outsz)
 {
@@ -52,24 +59,29 @@ int router_timeline_add(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
     return rc;
 }
 
-/* A copy of ev as a referrer may see it: no note, no kinds of support. */
+/* ev as a referrer may see it: what happened, when (and when the hub
+ * recorded it), at which organisation and where the case went; for a
+ * cancellation, which referral (the status query keeps only the
+ * referrer's own). Nothing else: a reason is the carer's (bereaved,
+ * moved, a passing organisation's words), and so are the note and the
+ * kinds of support. Frees ev. */
 static Carerhub__TimelineEvent *s_for_referrer(Carerhub__TimelineEvent *ev)
 {
-    free(ev->note);
-    ev->note = NULL;
-    for (size_t i = 0; i < ev->n_support; i++)
-        free(ev->support[i]);
-    free(ev->support);
-    ev->support = NULL;
-    ev->n_support = 0;
-    /* Words a passing organisation wrote may be about the carer; a
-     * closing reason, a cancellation's and a transfer's are codes. */
-    if (ev->event && strcmp(ev->event, "closed") != 0 && strcmp(ev->event, "cancelled") != 0 &&
-        strcmp(ev->event, "transferred") != 0) {
-        free(ev->reason);
-        ev->reason = NULL;
-    }
-    return ev;
+    Carerhub__TimelineEvent *out = xmalloc(sizeof *out);
+    carerhub__timeline_event__init(out);
+    out->has_at = ev->has_at;
+    out->at = ev->at;
+    out->has_recorded_at = ev->has_recorded_at;
+    out->recorded_at = ev->recorded_at;
+    S_MOVE(out->event, ev->event);
+    S_MOVE(out->provider, ev->provider);
+    S_MOVE(out->provider_name, ev->provider_name);
+    S_MOVE(out->to, ev->to);
+    S_MOVE(out->to_name, ev->to_name);
+    if (out->event && strcmp(out->event, "cancelled") == 0)
+        S_MOVE(out->referral_id, ev->referral_id);
+    carerhub__timeline_event__free_unpacked(ev, NULL);
+    return out;
 }
 
 size_t router_timeline(router_t *r, MDB_txn *txn, const char *case_id, bool for_referrer,

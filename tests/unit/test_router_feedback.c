@@ -279,9 +279,9 @@ TEST(router_status_for_a_referrer_shows_its_own_referrals_only)
     CHECK(s->case_id != NULL);
     CHECK_STR(s->provider, "carers-first");
     CHECK_STR(s->provider_name, "Carers First");
-    CHECK(s->rule != NULL);
     /* Not how it joined the case (another referrer was first), nor the
-     * case's detail. */
+     * case's detail, nor how it was routed. */
+    CHECK(s->rule == NULL && s->reason == NULL);
     CHECK(s->kind == NULL);
     CHECK(s->detail == NULL);
     carerhub__status_reply__free_unpacked(s, NULL);
@@ -303,9 +303,10 @@ TEST(router_status_for_a_referrer_shows_its_own_referrals_only)
         carerhub__status_reply__free_unpacked(s, NULL);
     }
 
-    /* The operator sees that it is an update. */
+    /* The operator sees that it is an update, and how it was routed. */
     s = s_status(&h, NULL, "GP-TEST23-2");
     CHECK_STR(s->kind, "update");
+    CHECK(s->rule != NULL && s->reason != NULL);
     carerhub__status_reply__free_unpacked(s, NULL);
     hub_close(&h);
 }
@@ -375,7 +376,7 @@ TEST(router_status_timeline_for_a_referrer_has_no_note_or_support)
     CHECK_INT(s->timeline[0]->n_support, 0);
     CHECK_STR(s->timeline[1]->event, "cancelled");
     CHECK_STR(s->timeline[1]->referral_id, "GP-TEST24-1");
-    CHECK_STR(s->timeline[1]->reason, "changed");
+    CHECK(s->timeline[1]->reason == NULL); /* the referrer's own words stay with it */
     carerhub__status_reply__free_unpacked(s, NULL);
 
     /* The operator sees it all. */
