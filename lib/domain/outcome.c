@@ -252,8 +252,7 @@ const char *outcome_state_after(const char *state, outcome_status_t st)
 
 bool outcome_is_contact(outcome_status_t st)
 {
-    return st == OUTCOME_CONTACTED || st == OUTCOME_SUPPORTED || st == OUTCOME_DECLINED ||
-           st == OUTCOME_UNABLE_TO_CONTACT;
+    return st == OUTCOME_CONTACTED || st == OUTCOME_SUPPORTED || st == OUTCOME_DECLINED;
 }
 
 const char *outcome_progress(const char *state)

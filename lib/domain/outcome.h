@@ -77,8 +77,9 @@ bool outcome_step_ok(const char *state, outcome_status_t st, char *why, size_t w
  * leave the new organisation's case at delivered. */
 const char *outcome_state_after(const char *state, outcome_status_t st);
 /* Whether st says the organisation reached the carer (contacted,
- * supported, declined) or reported it could not (unable_to_contact): it
- * ends the contact-by target and an urgent flag. */
+ * supported, declined): it ends the contact-by target and an urgent flag.
+ * unable_to_contact does not: the carer still waits to be contacted, so the
+ * case stays urgent, and overdue once past its target. */
 bool outcome_is_contact(outcome_status_t st);
 /* What a referrer is told of a case in `state`: delivered (for delivered,
  * accepted, contact_attempted), contacted, supported, declined,

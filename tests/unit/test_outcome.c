@@ -245,7 +245,7 @@ TEST(outcome_state_after_and_progress)
     CHECK(outcome_is_contact(OUTCOME_CONTACTED));
     CHECK(outcome_is_contact(OUTCOME_SUPPORTED));
     CHECK(outcome_is_contact(OUTCOME_DECLINED));
-    CHECK(outcome_is_contact(OUTCOME_UNABLE_TO_CONTACT));
+    CHECK(!outcome_is_contact(OUTCOME_UNABLE_TO_CONTACT));
     CHECK(!outcome_is_contact(OUTCOME_ACCEPTED));
     CHECK(!outcome_is_contact(OUTCOME_CONTACT_ATTEMPTED));
     CHECK(!outcome_is_contact(OUTCOME_CLOSED));

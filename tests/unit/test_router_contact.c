@@ -1,0 +1,109 @@
+/*
+ * Unit tests of the contact a case waits for, on a real case store: what
+ * ends its contact-by target and urgency (and what does not), what a
+ * cancelled referral leaves of them and of the carer's details, a new
+ * referral for a carer who declined, and a case passed on after contact.
+ */
+#include "test.h"
+
+#include "domain/referral.h"
+#include "router_hub.h"
+#include "util/clock.h"
+#include "util/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RECORDED CARERHUB__OUTCOME_RESULT__RESULT__RECORDED
+#define REFUSED  CARERHUB__OUTCOME_RESULT__RESULT__REFUSED
+
+/* Takes ref (freed) as its intake forwards it; its case id into out. */
+static int s_take(hub_t *h, Carerhub__Referral *ref, char out[32])
+{
+    Carerhub__ReferralRecord *rec;
+    char id[64];
+    int rc;
+    if (!ref)
+        return -1;
+    snprintf(id, sizeof id, "%s", ref->id);
+    rc = hub_take(h, ref->source,
+                  ref->source == CARERHUB__SOURCE__GP ? "gp-intake" : "discharge-intake", ref);
+    carerhub__referral__free_unpacked(ref, NULL);
+    if (rc != 0 || !(rec = hub_get(h, id)))
+        return -1;
+    snprintf(out, 32, "%s", rec->case_id);
+    carerhub__referral_record__free_unpacked(rec, NULL);
+    return 0;
+}
+
+/* A discharge of Jane Smith referred `on`, the patient home on `home`. */
+static Carerhub__Referral *s_discharge(const char *id, date_t on, date_t home)
+{
+    char d1[DATE_STRLEN], d2[DATE_STRLEN];
+    date_format(on, d1);
+    date_format(home, d2);
+    return hub_discharge(id, d1, d2);
+}
+
+/* Reports one outcome (reason and to may be NULL); returns its result,
+ * the refusal's code into code (if given). */
+static int s_report(hub_t *h, const char *provider, const char *oid, const char *case_id,
+                    const char *status, const char *reason, const char *to, char *code)
+{
+    Carerhub__Outcome *o = hub_outcome_new(oid, case_id, status);
+    Carerhub__OutcomeResult res;
+    int rc;
+    o->reason = reason ? xstrdup(reason) : NULL;
+    o->to = to ? xstrdup(to) : NULL;
+    if (strcmp(status, "supported") == 0) {
+        o->support = xcalloc(1, sizeof *o->support);
+        o->support[o->n_support++] = xstrdup("break");
+    }
+    rc = hub_report(h, provider, o, &res);
+    if (code)
+        snprintf(code, 32, "%s", res.code ? res.code : "");
+    router_outcome_results_free(&res, 1);
+    carerhub__outcome__free_unpacked(o, NULL);
+    return rc;
+}
+
+static uint64_t s_overdue(hub_t *h, date_t today)
+{
+    MDB_txn *txn;
+    uint64_t n;
+    if (store_read(h->r.store, &txn) != 0)
+        return 0;
+    n = router_overdue_contacts(&h->r, txn, today);
+    mdb_txn_abort(txn);
+    return n;
+}
+
+TEST(router_unable_to_contact_leaves_the_case_waiting_urgent_and_overdue)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__CaseRecord *c;
+    date_t today = date_today();
+    char id[32], due[DATE_STRLEN];
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h, s_discharge("HD-TEST70-1", today, today + 1), id), 0);
+    CHECK_INT(s_report(&h, "carers-first", "cf-1", id, "unable_to_contact", NULL, NULL, NULL),
+              RECORDED);
+    c = hub_case(&h, id);
+    CHECK(c != NULL);
+    CHECK_STR(c->state, "unable_to_contact");
+    date_format(today + 2, due);
+    CHECK_STR(c->contact_by, due);
+    CHECK(c->urgent && c->urgent_until != NULL);
+    CHECK(!c->has_contacted_at);
+    carerhub__case_record__free_unpacked(c, NULL);
+    /* Past its target, it is overdue; contact ends that. */
+    CHECK_INT(s_overdue(&h, today + 3), 1);
+    CHECK_INT(s_report(&h, "carers-first", "cf-2", id, "contacted", NULL, NULL, NULL), RECORDED);
+    CHECK_INT(s_overdue(&h, today + 3), 0);
+    c = hub_case(&h, id);
+    CHECK(c != NULL);
+    CHECK(!c->urgent && c->contact_by == NULL);
+    carerhub__case_record__free_unpacked(c, NULL);
+    hub_close(&h);
+}
