@@ -6,6 +6,7 @@
 #include "router.h"
 
 #include "util/be64.h"
+#include "domain/outcome.h"
 #include "domain/postcode.h"
 #include "domain/referral.h"
 #include "util/buf.h"
@@ -184,7 +185,10 @@ static const char *s_recheck(const router_t *r, Carerhub__Referral *ref, char *w
 
 /* Adds ref to case c: its id, its submitter, the NHS number if the case
  * had none, the carer's details (as now known), and how long it is
- * urgent. Returns whether the referral gives a new postcode. */
+ * urgent. A carer who declined, or could not be reached, is asked for
+ * again: the case is back at delivered, so that its organisation may
+ * record an attempt and its outcome anew (nothing else of the case's
+ * past changes). Returns whether the referral gives a new postcode. */
 static bool s_case_add(Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
                        const char *submitter)
 {
@@ -194,6 +198,11 @@ static bool s_case_add(Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
     c->referral_ids = xrealloc(c->referral_ids, (c->n_referral_ids + 1) * sizeof *c->referral_ids);
     c->referral_ids[c->n_referral_ids++] = xstrdup(ref->id);
     s_referrers(c, submitter, true);
+    if (c->state && (strcmp(c->state, outcome_status_name(OUTCOME_DECLINED)) == 0 ||
+                     strcmp(c->state, outcome_status_name(OUTCOME_UNABLE_TO_CONTACT)) == 0)) {
+        free(c->state);
+        c->state = xstrdup(OUTCOME_DELIVERED);
+    }
     if (ref->carer->nhs_number && *ref->carer->nhs_number && !(c->nhs_number && *c->nhs_number)) {
         free(c->nhs_number);
         c->nhs_number = xstrdup(ref->carer->nhs_number);

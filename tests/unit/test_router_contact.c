@@ -107,3 +107,43 @@ TEST(router_unable_to_contact_leaves_the_case_waiting_urgent_and_overdue)
     carerhub__case_record__free_unpacked(c, NULL);
     hub_close(&h);
 }
+
+TEST(router_new_referral_for_a_carer_who_declined_asks_for_contact_again)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__CaseRecord *c;
+    Carerhub__TimelineEvent **tl;
+    char id[32], again[32], code[32];
+    size_t n;
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h, hub_card("GP-TEST71-1", "gp"), id), 0);
+    CHECK_INT(s_report(&h, "carers-first", "cf-1", id, "declined", NULL, NULL, NULL), RECORDED);
+    CHECK_INT(s_report(&h, "carers-first", "cf-2", id, "contact_attempted", NULL, NULL, code),
+              REFUSED);
+    CHECK_STR(code, "impossible_step");
+    /* Her practice refers her again: a new request for contact. */
+    CHECK_INT(s_take(&h, hub_card("GP-TEST71-2", "gp"), again), 0);
+    CHECK_STR(again, id);
+    c = hub_case(&h, id);
+    CHECK(c != NULL);
+    CHECK_STR(c->state, "delivered");
+    CHECK(c->has_contacted_at); /* the decline is still history */
+    CHECK(c->contact_by != NULL);
+    carerhub__case_record__free_unpacked(c, NULL);
+    n = hub_timeline(&h, id, false, &tl);
+    router_timeline_free(tl, n);
+    CHECK_INT(n, 1);
+    CHECK_INT(s_report(&h, "carers-first", "cf-3", id, "contact_attempted", NULL, NULL, NULL),
+              RECORDED);
+    CHECK_INT(s_report(&h, "carers-first", "cf-4", id, "unable_to_contact", NULL, NULL, NULL),
+              RECORDED);
+    /* And once more after she could not be reached. */
+    CHECK_INT(s_take(&h, hub_card("GP-TEST71-3", "gp"), again), 0);
+    c = hub_case(&h, id);
+    CHECK(c != NULL);
+    CHECK_STR(c->state, "delivered");
+    carerhub__case_record__free_unpacked(c, NULL);
+    CHECK_INT(s_report(&h, "carers-first", "cf-5", id, "accepted", NULL, NULL, NULL), RECORDED);
+    CHECK_INT(s_report(&h, "carers-first", "cf-6", id, "contacted", NULL, NULL, NULL), RECORDED);
+    hub_close(&h);
+}
