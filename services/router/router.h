@@ -223,7 +223,8 @@ int router_case_flag(router_t *r, MDB_txn *txn, const router_match_t *m,
  * transfer (transfer_out to the old organisation, transfer_in to the new,
  * both of the case's next version) with why (not_ours, assigned) and the
  * passing organisation's words (reason, may be NULL); the case starts at
- * state delivered there. */
+ * state delivered there, with a contact-by target if it had none
+ * (router_contact_by_moved). */
 int router_case_move(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int provider,
                      const char *why, const char *reason, int64_t now);
 /* Queues a delivery of kind (update, cancelled) of case c to its
@@ -308,6 +309,12 @@ int router_case_close(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const 
 /* The contact-by target a referral sets (YYYY-MM-DD into day): the hub's
  * day of receipt plus its source's contact_by_days (router_take.c). */
 void router_contact_by(const router_t *r, const Carerhub__Referral *ref, char day[DATE_STRLEN]);
+/* The contact-by target a case passed on or assigned at `at` (unix ms)
+ * gets when it has none (contact was made at the organisation it left):
+ * that day plus the contact_by_days of the source of its newest referral
+ * (newest_id), into day. False if the id names no source. */
+bool router_contact_by_moved(const router_t *r, const char *newest_id, int64_t at,
+                             char day[DATE_STRLEN]);
 /* Whether ref is urgent; if so, the last day it is (YYYY-MM-DD into day):
  * the patient's expected discharge, and two days after the referral at
  * least (router_take.c). */

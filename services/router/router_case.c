@@ -396,9 +396,16 @@ int router_case_move(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int pro
                      const char *why, const char *reason, int64_t now)
 {
     Carerhub__CaseRecord d = CARERHUB__CASE_RECORD__INIT;
+    char day[DATE_STRLEN];
     int rc;
 
     CH_ASSERT(provider >= 0 && (size_t)provider < route_provider_count(r->rt));
+    /* Contact made at the old organisation is not contact by the new one,
+     * which has its own days to reach the carer (in its delivery). */
+    if (!c->contact_by && c->n_referral_ids &&
+        router_contact_by_moved(r, c->referral_ids[c->n_referral_ids - 1], now, day) &&
+        (rc = router_contact_due(r, txn, c, day)) != 0)
+        return rc;
     /* The carer's area is as it was; only the organisation changes. */
     d.provider = xstrdup(route_provider_id(r->rt, provider));
     d.provider_name = xstrdup(route_provider_name(r->rt, provider));

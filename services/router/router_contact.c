@@ -81,6 +81,16 @@ int router_contact_made(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int6
     return rc;
 }
 
+bool router_contact_by_moved(const router_t *r, const char *newest_id, int64_t at,
+                             char day[DATE_STRLEN])
+{
+    Carerhub__Source src;
+    if (!newest_id || referral_source_of_id(newest_id, &src) < 0)
+        return false;
+    date_format(date_of_ms(at) + route_contact_by_days(r->rt, referral_route_source(src)), day);
+    return true;
+}
+
 int router_case_close(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *reason,
                       int64_t at)
 {

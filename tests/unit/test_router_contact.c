@@ -147,3 +147,52 @@ TEST(router_new_referral_for_a_carer_who_declined_asks_for_contact_again)
     CHECK_INT(s_report(&h, "carers-first", "cf-6", id, "contacted", NULL, NULL, NULL), RECORDED);
     hub_close(&h);
 }
+
+TEST(router_case_passed_on_after_contact_gets_a_contact_by_target_there)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__CaseRecord *c;
+    Carerhub__OutboxEntry **e;
+    date_t today = date_today();
+    char id[32], due[DATE_STRLEN], key[64];
+    size_t n;
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h, hub_card("GP-TEST72-1", "gp"), id), 0);
+    CHECK_INT(s_report(&h, "carers-first", "cf-1", id, "contacted", NULL, NULL, NULL), RECORDED);
+    c = hub_case(&h, id);
+    CHECK(c != NULL);
+    CHECK(c->contact_by == NULL);
+    carerhub__case_record__free_unpacked(c, NULL);
+    /* Passed on to triage: Essex Wellbeing Service has not contacted her,
+     * and has a GP referral's 10 days from today to do so. */
+    CHECK_INT(s_report(&h, "carers-first", "cf-2", id, "not_ours", NULL, NULL, NULL), RECORDED);
+    date_format(today + 10, due);
+    c = hub_case(&h, id);
+    CHECK(c != NULL);
+    CHECK_STR(c->provider, "ews-triage");
+    CHECK_STR(c->contact_by, due);
+    carerhub__case_record__free_unpacked(c, NULL);
+    snprintf(key, sizeof key, "%s\x1f%s", due, id);
+    CHECK(hub_has(&h, DB_CONTACT_DUE, key));
+    n = hub_outbox(&h, "ews-triage", &e);
+    CHECK_INT(n, 1);
+    CHECK_STR(e[0]->kind, "transfer_in");
+    CHECK_STR(e[0]->snapshot->contact_by, due);
+    hub_outbox_free(e, n);
+    CHECK_INT(s_overdue(&h, today + 11), 1);
+    /* Assigned on before anyone reached her: the target stands. */
+    CHECK_INT(s_report(&h, "ews-triage", "t-1", id, "assign", NULL, "afc", NULL), RECORDED);
+    c = hub_case(&h, id);
+    CHECK(c != NULL);
+    CHECK_STR(c->contact_by, due);
+    carerhub__case_record__free_unpacked(c, NULL);
+    /* Contacted by triage's choice, then assigned again: a new target. */
+    CHECK_INT(s_report(&h, "afc", "a-1", id, "contacted", NULL, NULL, NULL), RECORDED);
+    CHECK_INT(s_overdue(&h, today + 11), 0);
+    CHECK_INT(s_report(&h, "ews-triage", "t-2", id, "assign", NULL, "ecs", NULL), RECORDED);
+    c = hub_case(&h, id);
+    CHECK(c != NULL);
+    CHECK_STR(c->contact_by, due);
+    carerhub__case_record__free_unpacked(c, NULL);
+    hub_close(&h);
+}
