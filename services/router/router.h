@@ -256,6 +256,13 @@ int router_timeline_add(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
 size_t router_timeline(router_t *r, MDB_txn *txn, const char *case_id, bool for_referrer,
                        size_t max, Carerhub__TimelineEvent ***out);
 void router_timeline_free(Carerhub__TimelineEvent **evs, size_t n);
+/* Since when case c has waited to be contacted, from its timeline: *since
+ * is the moment its organisation last reached the carer (the earlier of
+ * that outcome's time and when the hub recorded it; INT64_MIN if none has),
+ * *moved when a person first passed the case on or assigned it after that
+ * (unix ms; 0 if not). Returns 0 or the store error. */
+int router_timeline_waiting(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
+                            int64_t *since, int64_t *moved);
 
 /* --- outcomes, passing back, cancelling (router_outcome.c,
  * router_cancel.c; contact-by targets and closing in router_contact.c) - */
@@ -287,7 +294,10 @@ void router_outcome_answer(router_t *r, void *sock, const wire_peer_t *peer,
  * strings with router_cancel_reply_free), or -1 with an Error's code
  * (not_found, closed, bad_request, unavailable) and message. The case's
  * organisation gets a delivery of kind cancelled; a case whose every
- * referral is cancelled is closed (closed_reason cancelled). */
+ * referral is cancelled is closed (closed_reason cancelled); else its
+ * carer, contact-by target and urgency are what the referrals still
+ * standing give. A cancelled referral is in no delivery sent after
+ * (router_deliver.c). */
 int router_cancel(router_t *r, const participant_t *who, const Carerhub__CancelRequest *q,
                   Carerhub__CancelReply *out, char *code, size_t codesz, char *msg, size_t msgsz);
 void router_cancel_reply_free(Carerhub__CancelReply *out);
@@ -301,6 +311,15 @@ int router_contact_due(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const
  * a referral routed after that moment sets again (the organisation had
  * not seen it). Write c afterwards. */
 int router_contact_made(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int64_t at);
+/* Sets case c's contact-by target and urgency anew after one of its
+ * referrals was cancelled, from recs (its n referral records, in the order
+ * taken; NULL for one missing): each not cancelled that was routed after
+ * its organisation last reached the carer (router_timeline_waiting) sets
+ * them as when it was taken; a case passed on or assigned since then, when
+ * none of those was routed before the move, has the target the move gave
+ * (router_contact_by_moved). Write c afterwards. */
+int router_contact_recompute(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
+                             Carerhub__ReferralRecord *const *recs, size_t n);
 /* Closes case c at `at` (unix ms) with reason (a closing reason, or
  * "cancelled"): state closed, its contact-by target and urgency ended,
  * its 18th-birthday move forgotten. Write c afterwards. */
@@ -312,7 +331,7 @@ void router_contact_by(const router_t *r, const Carerhub__Referral *ref, char da
 /* The contact-by target a case passed on or assigned at `at` (unix ms)
  * gets when it has none (contact was made at the organisation it left):
  * that day plus the contact_by_days of the source of its newest referral
- * (newest_id), into day. False if the id names no source. */
+ * not cancelled (newest_id), into day. False if the id names no source. */
 bool router_contact_by_moved(const router_t *r, const char *newest_id, int64_t at,
                              char day[DATE_STRLEN]);
 /* Whether ref is urgent; if so, the last day it is (YYYY-MM-DD into day):

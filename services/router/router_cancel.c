@@ -3,7 +3,9 @@
  * (DESIGN.md, "A case over time"): circumstances changed, or it was sent
  * in error (then the organisation deletes what it imported). The
  * organisation gets a delivery of kind cancelled saying which and why; a
- * case whose every referral is cancelled is closed. Another
+ * case whose every referral is cancelled is closed. What the referral gave
+ * leaves the case: its carer's details and the contact it waits for are
+ * what the other referrals give, and no delivery carries it after. Another
  * organisation's referral is "not found", in the same words as one that
  * does not exist.
  */
@@ -66,23 +68,47 @@ static bool s_theirs(const participant_t *who, const Carerhub__Referral *ref)
            participant_in_scope(who, org);
 }
 
-/* Whether every referral of c other than `except` is cancelled. */
-static bool s_all_cancelled(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
-                            const char *except)
+/* The case's referral records, in the order taken (NULL for one missing;
+ * free with s_recs_free): read after the cancellation was written, so
+ * that it shows. */
+static Carerhub__ReferralRecord **s_recs(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c)
 {
-    for (size_t i = 0; i < c->n_referral_ids; i++) {
-        Carerhub__ReferralRecord *rec;
-        bool cancelled;
-        if (strcmp(c->referral_ids[i], except) == 0)
-            continue;
-        rec = router_get_referral(r, txn, c->referral_ids[i]);
-        cancelled = rec && rec->cancellation;
-        if (rec)
-            carerhub__referral_record__free_unpacked(rec, NULL);
-        if (!cancelled)
-            return false;
-    }
-    return true;
+    Carerhub__ReferralRecord **recs = xcalloc(c->n_referral_ids + 1, sizeof *recs);
+    for (size_t i = 0; i < c->n_referral_ids; i++)
+        recs[i] = router_get_referral(r, txn, c->referral_ids[i]);
+    return recs;
+}
+
+static void s_recs_free(Carerhub__ReferralRecord **recs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (recs[i])
+            carerhub__referral_record__free_unpacked(recs[i], NULL);
+    free(recs);
+}
+
+/* What is left of case c once a referral is cancelled: the carer as the
+ * referrals still standing give them (the newest non-empty value of each
+ * field, as when they were taken); and the contact they wait for
+ * (router_contact_recompute). With none left, the case closes. */
+static int s_what_is_left(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int64_t now)
+{
+    Carerhub__ReferralRecord **recs = s_recs(r, txn, c);
+    Carerhub__Carer *carer = NULL;
+    size_t left = 0;
+    int rc;
+    for (size_t i = 0; i < c->n_referral_ids; i++)
+        if (recs[i] && recs[i]->referral && !recs[i]->cancellation) {
+            referral_carer_merge(&carer, recs[i]->referral->carer);
+            left++;
+        }
+    if (c->carer)
+        carerhub__carer__free_unpacked(c->carer, NULL);
+    c->carer = carer;
+    rc = left ? router_contact_recompute(r, txn, c, recs, c->n_referral_ids)
+              : router_case_close(r, txn, c, "cancelled", now);
+    s_recs_free(recs, c->n_referral_ids);
+    return rc;
 }
 
 static void s_reply(Carerhub__CancelReply *out, const Carerhub__CaseRecord *c,
@@ -98,8 +124,9 @@ static void s_reply(Carerhub__CancelReply *out, const Carerhub__CaseRecord *c,
     out->cancelled_at = k->at;
 }
 
-/* The cancellation recorded: referral, timeline, the case (closed if
- * nothing of it is left), the organisation's delivery, counter, audit. */
+/* The cancellation recorded: referral, timeline, the case (its carer and
+ * the contact it waits for without the referral; closed if nothing of it
+ * is left), the organisation's delivery, counter, audit. */
 static int s_record(s_cancel_t *t, MDB_txn *txn, Carerhub__ReferralRecord *rec,
                     Carerhub__CaseRecord *c)
 {
@@ -130,7 +157,7 @@ static int s_record(s_cancel_t *t, MDB_txn *txn, Carerhub__ReferralRecord *rec,
     ev.note = k.note;
     if ((rc = router_timeline_add(r, txn, c, &ev, t->who->id, NULL)) != 0)
         return rc;
-    if (s_all_cancelled(r, txn, c, id) && (rc = router_case_close(r, txn, c, "cancelled", t->now)))
+    if ((rc = s_what_is_left(r, txn, c, t->now)) != 0)
         return rc;
     if ((rc = router_case_notify(r, txn, c, "cancelled", id, &k, t->now)) != 0 ||
         (rc = router_put(r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base)) != 0)

@@ -392,6 +392,21 @@ int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerh
     return rc;
 }
 
+/* The id of the newest referral of c not cancelled (NULL if none):
+ * borrowed from c. */
+static const char *s_newest_standing(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c)
+{
+    for (size_t i = c->n_referral_ids; i-- > 0;) {
+        Carerhub__ReferralRecord *rec = router_get_referral(r, txn, c->referral_ids[i]);
+        bool cancelled = rec && rec->cancellation;
+        if (rec)
+            carerhub__referral_record__free_unpacked(rec, NULL);
+        if (!cancelled)
+            return c->referral_ids[i];
+    }
+    return NULL;
+}
+
 int router_case_move(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int provider,
                      const char *why, const char *reason, int64_t now)
 {
@@ -402,8 +417,7 @@ int router_case_move(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int pro
     CH_ASSERT(provider >= 0 && (size_t)provider < route_provider_count(r->rt));
     /* Contact made at the old organisation is not contact by the new one,
      * which has its own days to reach the carer (in its delivery). */
-    if (!c->contact_by && c->n_referral_ids &&
-        router_contact_by_moved(r, c->referral_ids[c->n_referral_ids - 1], now, day) &&
+    if (!c->contact_by && router_contact_by_moved(r, s_newest_standing(r, txn, c), now, day) &&
         (rc = router_contact_due(r, txn, c, day)) != 0)
         return rc;
     /* The carer's area is as it was; only the organisation changes. */

@@ -53,31 +53,75 @@ static void s_urgent_end(Carerhub__CaseRecord *c)
     c->urgent = false;
 }
 
+/* What referral rec, waiting for contact, sets of case c: its contact-by
+ * target (the earliest stands) and its urgency (the latest day stands). */
+static int s_waits(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
+                   const Carerhub__ReferralRecord *rec)
+{
+    char day[DATE_STRLEN];
+    int rc;
+    router_contact_by(r, rec->referral, day);
+    if ((rc = router_contact_due(r, txn, c, day)) != 0)
+        return rc;
+    if (router_urgent_until(rec->referral, day) &&
+        (!c->urgent_until || strcmp(day, c->urgent_until) > 0)) {
+        free(c->urgent_until);
+        c->urgent_until = xstrdup(day);
+        c->urgent = true;
+    }
+    return 0;
+}
+
 int router_contact_made(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int64_t at)
 {
     int rc = router_contact_due(r, txn, c, NULL);
     s_urgent_end(c);
     for (size_t i = c->n_referral_ids; rc == 0 && i-- > 0;) {
         Carerhub__ReferralRecord *rec = router_get_referral(r, txn, c->referral_ids[i]);
-        char day[DATE_STRLEN];
         bool older;
         if (!rec)
             continue;
         older = !rec->has_routed_at || rec->routed_at <= at;
-        if (!older && rec->referral && !rec->cancellation) {
-            router_contact_by(r, rec->referral, day);
-            rc = router_contact_due(r, txn, c, day);
-            if (router_urgent_until(rec->referral, day) &&
-                (!c->urgent_until || strcmp(day, c->urgent_until) > 0)) {
-                free(c->urgent_until);
-                c->urgent_until = xstrdup(day);
-                c->urgent = true;
-            }
-        }
+        if (!older && rec->referral && !rec->cancellation)
+            rc = s_waits(r, txn, c, rec);
         carerhub__referral_record__free_unpacked(rec, NULL);
         if (older)
             break; /* referrals are in the order taken */
     }
+    return rc;
+}
+
+int router_contact_recompute(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
+                             Carerhub__ReferralRecord *const *recs, size_t n)
+{
+    const char *before_move = NULL; /* the newest standing when it was passed on */
+    bool waited_at_move = false;
+    int64_t since, moved;
+    char day[DATE_STRLEN];
+    int rc;
+
+    if ((rc = router_timeline_waiting(r, txn, c, &since, &moved)) != 0 ||
+        (rc = router_contact_due(r, txn, c, NULL)) != 0)
+        return rc;
+    s_urgent_end(c);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const Carerhub__ReferralRecord *rec = recs[i];
+        if (!rec || !rec->referral || !rec->has_routed_at)
+            continue;
+        if (rec->cancellation)
+            continue;
+        if (moved && rec->routed_at <= moved)
+            before_move = rec->referral->id;
+        if (rec->routed_at <= since)
+            continue;
+        if (moved && rec->routed_at <= moved)
+            waited_at_move = true;
+        rc = s_waits(r, txn, c, rec);
+    }
+    /* Passed on when no referral still standing waited for contact: the
+     * target that move gave (router_case_move). */
+    if (rc == 0 && moved && !waited_at_move && router_contact_by_moved(r, before_move, moved, day))
+        rc = router_contact_due(r, txn, c, day);
     return rc;
 }
 

@@ -5,7 +5,9 @@
  * window unacknowledged. Acknowledgements are committed in one transaction
  * per pass (outbox entry deleted, referral marked delivered, audit record).
  * What is not acknowledged in time, or was in flight to an agent that went
- * quiet or reconnected, is sent again; agents are idempotent.
+ * quiet or reconnected, is sent again; agents are idempotent. A
+ * cancelled referral travels no more: a delivery leaves it out, and one
+ * left with none of the referrals it was to carry is dropped.
  */
 #include "router.h"
 
@@ -423,10 +425,46 @@ static int s_fit(Carerhub__Envelope *env, size_t max)
     return rc;
 }
 
+/* The referrals a delivery carries, into c: of the case's first n, the
+ * newest router.case_history that are not cancelled (a cancelled referral
+ * travels no more, even in a delivery queued before it was cancelled),
+ * oldest first, and how many are not cancelled (referrals_total). The
+ * records read are in recs (n of them; the caller frees). Returns how many
+ * were left out as cancelled. */
+static size_t s_referrals(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *cr, size_t n,
+                          Carerhub__ReferralRecord **recs, Carerhub__Case *c)
+{
+    size_t hist = (size_t)r->conf->router.case_history, got = 0, total = 0, cancelled = 0;
+    c->referrals = xcalloc(n ? n : 1, sizeof *c->referrals);
+    for (size_t i = n; i-- > 0;) {
+        recs[i] = router_get_referral(r, txn, cr->referral_ids[i]);
+        if (!recs[i] || !recs[i]->referral)
+            continue;
+        if (recs[i]->cancellation) {
+            cancelled++;
+            continue;
+        }
+        total++;
+        if (got < hist)
+            c->referrals[got++] = recs[i]->referral;
+    }
+    for (size_t i = 0; i < got / 2; i++) {
+        Carerhub__Referral *t = c->referrals[i];
+        c->referrals[i] = c->referrals[got - 1 - i];
+        c->referrals[got - 1 - i] = t;
+    }
+    c->n_referrals = got;
+    c->has_referrals_total = n > 0;
+    c->referrals_total = (uint32_t)total;
+    return cancelled;
+}
+
 /* Builds and sends one delivery. Returns 0, -1 to stop sending to this
  * agent for now (its queue is full or it is gone), 1 if the entry could not
  * be built (skipped, and logged), 2 if it is larger than an agent may be
- * sent (to be parked). */
+ * sent (to be parked), 3 if every referral it was to carry has been
+ * cancelled since it was queued (nothing of it is to travel: to be
+ * dropped). */
 static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
                       const Carerhub__OutboxEntry *e)
 {
@@ -435,7 +473,7 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
     Carerhub__Case c = CARERHUB__CASE__INIT;
     Carerhub__CaseRecord *cr = router_get_case(r, txn, e->case_id ? e->case_id : "");
     Carerhub__ReferralRecord **recs;
-    size_t n, first, got = 0;
+    size_t n, cancelled;
     int rc = 0;
 
     if (!cr) {
@@ -444,22 +482,13 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
         return 1;
     }
     /* The case as it stood when this delivery was queued, so that every
-     * resend is the same; of its referrals, the newest case_history. */
+     * resend is the same (but for referrals cancelled since). */
     n = e->snapshot || e->referral_count ? e->referral_count : cr->n_referral_ids;
     if (n > cr->n_referral_ids)
         n = cr->n_referral_ids;
-    first = n > (size_t)r->conf->router.case_history ? n - (size_t)r->conf->router.case_history : 0;
     recs = xcalloc(n ? n : 1, sizeof *recs);
     s_case_of(e, cr, &c);
-    c.referrals = xcalloc(n ? n : 1, sizeof *c.referrals);
-    for (size_t i = first; i < n; i++) {
-        recs[i] = router_get_referral(r, txn, cr->referral_ids[i]);
-        if (recs[i] && recs[i]->referral)
-            c.referrals[got++] = recs[i]->referral;
-    }
-    c.n_referrals = got;
-    c.has_referrals_total = n > 0;
-    c.referrals_total = (uint32_t)n;
+    cancelled = s_referrals(r, txn, cr, n, recs, &c);
     if (!e->snapshot)
         s_flags(&c);
     d.has_delivery_id = true;
@@ -469,7 +498,9 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
     d.case_ = &c;
     env.body_case = CARERHUB__ENVELOPE__BODY_DELIVERY;
     env.delivery = &d;
-    if (s_fit(&env, (size_t)r->conf->router.delivery_max_bytes) < 0) {
+    if (cancelled > 0 && c.n_referrals == 0) {
+        rc = 3;
+    } else if (s_fit(&env, (size_t)r->conf->router.delivery_max_bytes) < 0) {
         rc = 2;
     } else if (wire_send(r->delivery_sock, &a->peer, &env, ZMQ_DONTWAIT) < 0) {
         if (errno == EHOSTUNREACH) {
@@ -492,56 +523,75 @@ typedef struct {
     router_t *r;
     const char *provider;
     uint64_t *seqs;
+    bool *moot; /* per seq: every referral it carried is cancelled (else too big) */
     size_t n;
-} s_toobig_t;
+} s_held_t;
 
-/* Parks deliveries too large to send: each leaves the outbox, so that what
- * is queued behind it moves on, and is held for an operator with its
- * referral and the reason. */
-static int s_park_txn(MDB_txn *txn, void *arg)
+/* A delivery too large to send: parked for an operator with its referral
+ * and the reason. */
+static int s_park_one(router_t *r, MDB_txn *txn, const char *provider,
+                      const Carerhub__OutboxEntry *e)
 {
-    s_toobig_t *t = arg;
+    Carerhub__ReferralRecord *rec =
+        e && e->referral_id ? router_get_referral(r, txn, e->referral_id) : NULL;
+    char why[200];
+    int rc = 0;
+    snprintf(why, sizeof why,
+             "the delivery of case %.40s to %s is larger than router.delivery_max_bytes "
+             "(%lld bytes)",
+             e && e->case_id ? e->case_id : "?", provider, r->conf->router.delivery_max_bytes);
+    log_error("alert: %s; parked for an operator", why);
+    if (rec && rec->referral)
+        rc = router_park(r, txn, rec->referral, provider, why);
+    if (rec)
+        carerhub__referral_record__free_unpacked(rec, NULL);
+    return rc;
+}
+
+/* Settles deliveries that are not to be sent: each leaves the outbox, so
+ * that what is queued behind it moves on. One too large is parked; one
+ * whose referrals were all cancelled is dropped (audited): nothing of it
+ * is to reach the organisation, which has the cancellation's notice. */
+static int s_held_txn(MDB_txn *txn, void *arg)
+{
+    s_held_t *t = arg;
     router_t *r = t->r;
-    uint64_t audit0 = r->next_audit;
+    uint64_t audit0 = r->next_audit, parked0 = r->parked;
     int rc = 0;
     for (size_t i = 0; i < t->n && rc == 0; i++) {
         uint8_t key[64];
         MDB_val k = {router_outbox_key(t->provider, t->seqs[i], key, sizeof key), key}, v;
         Carerhub__OutboxEntry *e;
-        Carerhub__ReferralRecord *rec;
-        char why[200];
         if (mdb_get(txn, store_dbi(r->store, DB_OUTBOX), &k, &v) != 0)
             continue;
         e = carerhub__outbox_entry__unpack(NULL, v.mv_size, v.mv_data);
-        rec = e && e->referral_id ? router_get_referral(r, txn, e->referral_id) : NULL;
-        snprintf(why, sizeof why,
-                 "the delivery of case %.40s to %s is larger than router.delivery_max_bytes "
-                 "(%lld bytes)",
-                 e && e->case_id ? e->case_id : "?", t->provider,
-                 r->conf->router.delivery_max_bytes);
-        log_error("alert: %s; parked for an operator", why);
         rc = mdb_del(txn, store_dbi(r->store, DB_OUTBOX), &k, NULL);
-        if (rc == 0 && rec && rec->referral)
-            rc = router_park(r, txn, rec->referral, t->provider, why);
-        if (rec)
-            carerhub__referral_record__free_unpacked(rec, NULL);
+        if (rc == 0 && !t->moot[i])
+            rc = s_park_one(r, txn, t->provider, e);
+        else if (rc == 0)
+            rc = router_audit(r, txn, "dropped", "carerhub-router", e ? e->referral_id : NULL,
+                              e ? e->case_id : NULL, t->provider,
+                              "not sent: every referral it carried was cancelled");
         if (e)
             carerhub__outbox_entry__free_unpacked(e, NULL);
     }
     if (rc == 0)
         rc = router_put_meta(r, txn);
-    if (rc)
+    if (rc) {
         r->next_audit = audit0;
+        r->parked = parked0;
+    }
     return rc;
 }
 
-static void s_park_too_big(router_t *r, agent_t *a, uint64_t *seqs, size_t n)
+static void s_settle(router_t *r, agent_t *a, uint64_t *seqs, bool *moot, size_t n)
 {
-    s_toobig_t t = {r, a->provider, seqs, n};
-    int rc = store_write(r->store, s_park_txn, &t);
+    s_held_t t = {r, a->provider, seqs, moot, n};
+    int rc = store_write(r->store, s_held_txn, &t);
     if (rc) {
         /* Still in the outbox: try them again, from the oldest unacknowledged. */
-        log_error("cannot park %zu delivery(ies) for %s: %s", n, a->provider, store_strerror(rc));
+        log_error("cannot park or drop %zu delivery(ies) for %s: %s", n, a->provider,
+                  store_strerror(rc));
         s_rewind(a);
     }
 }
@@ -550,9 +600,10 @@ void router_deliver_send(router_t *r)
 {
     MDB_txn *txn = NULL;
     int64_t now = clock_mono_ms();
-    agent_t *big_agent = NULL;
-    uint64_t big[64];
-    size_t nbig = 0;
+    agent_t *held_agent = NULL;
+    uint64_t held[64];
+    bool moot[64];
+    size_t nheld = 0;
 
     for (size_t i = 0; i < r->nagents; i++) {
         agent_t *a = &r->agents[i];
@@ -580,13 +631,15 @@ void router_deliver_send(router_t *r)
                 break;
             if (sent == 0)
                 s_push(a, seq, now);
-            if (sent == 2) {
-                /* Parked after this pass; one that cannot be noted now is
-                 * not passed over: this agent stops here until then. */
-                if ((big_agent && big_agent != a) || nbig == sizeof big / sizeof *big)
+            if (sent == 2 || sent == 3) {
+                /* Parked or dropped after this pass; one that cannot be
+                 * noted now is not passed over: this agent stops here
+                 * until then. */
+                if ((held_agent && held_agent != a) || nheld == sizeof held / sizeof *held)
                     break;
-                big_agent = a;
-                big[nbig++] = seq;
+                held_agent = a;
+                moot[nheld] = sent == 3;
+                held[nheld++] = seq;
             }
             a->next_seq = seq + 1;
             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
@@ -595,8 +648,8 @@ void router_deliver_send(router_t *r)
     }
     if (txn)
         mdb_txn_abort(txn);
-    if (nbig)
-        s_park_too_big(r, big_agent, big, nbig);
+    if (nheld)
+        s_settle(r, held_agent, held, moot, nheld);
 }
 
 void router_deliver_timers(router_t *r)

@@ -6,6 +6,7 @@
  */
 #include "router.h"
 
+#include "domain/outcome.h"
 #include "domain/referral.h"
 #include "util/clock.h"
 #include "util/mem.h"
@@ -110,6 +111,46 @@ size_t router_timeline(router_t *r, MDB_txn *txn, const char *case_id, bool for_
         carerhub__case_record__free_unpacked(c, NULL);
     *out = evs;
     return n;
+}
+
+int router_timeline_waiting(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
+                            int64_t *since, int64_t *moved)
+{
+    uint8_t key[CASE_ID_MAX + 8];
+    *since = INT64_MIN;
+    *moved = 0;
+    for (uint32_t i = c->has_timeline_next ? c->timeline_next : 0; i-- > 0;) {
+        MDB_val k = {s_key(c->case_id, i, key, sizeof key), key}, v;
+        Carerhub__TimelineRecord *rec;
+        const Carerhub__TimelineEvent *ev;
+        bool contact = false;
+        int rc = mdb_get(txn, store_dbi(r->store, DB_TIMELINE), &k, &v);
+        if (rc == MDB_NOTFOUND)
+            continue;
+        if (rc != 0)
+            return rc;
+        if (!(rec = carerhub__timeline_record__unpack(NULL, v.mv_size, v.mv_data)))
+            continue;
+        if ((ev = rec->event) != NULL && ev->event) {
+            int st = outcome_status_parse(ev->event);
+            if (st >= 0 && outcome_is_contact((outcome_status_t)st)) {
+                /* As router_contact_made saw it: a referral routed after
+                 * the outcome's time, or after it was recorded, waits. */
+                contact = true;
+                *since = ev->has_at ? ev->at : INT64_MIN;
+                if (ev->has_recorded_at && ev->recorded_at < *since)
+                    *since = ev->recorded_at;
+            } else if (strcmp(ev->event, "transferred") == 0 && ev->reason &&
+                       (strcmp(ev->reason, "not_ours") == 0 ||
+                        strcmp(ev->reason, "assigned") == 0)) {
+                *moved = ev->has_at ? ev->at : 0; /* the earliest since contact, at the end */
+            }
+        }
+        carerhub__timeline_record__free_unpacked(rec, NULL);
+        if (contact)
+            break;
+    }
+    return 0;
 }
 
 void router_timeline_free(Carerhub__TimelineEvent **evs, size_t n)

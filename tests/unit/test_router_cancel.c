@@ -309,37 +309,42 @@ TEST(router_takes_outcome_reports_and_sends_cancellations_on_the_delivery_socket
     carerhub__envelope__free_unpacked(env, NULL);
     CHECK_INT(hub_stat(&h, "outcomes/accepted"), 1);
 
-    /* A cancellation reaches the agent, after the case's deliveries. */
-    CHECK((gp = secure_participant(h.r.sec, "gp")) != NULL);
-    CHECK_INT(s_cancel(&h, gp, "GP-TEST42-1", "changed", "moved in with her daughter", &k), 0);
-    router_cancel_reply_free(&k.out);
+    /* The case reaches the agent; then a cancellation, after it. */
     CHECK_INT(router_clnt_hello(agent, "carers-first", 10), 0);
     env = s_recv(&h, agent, 5000);
     CHECK(env && env->body_case == CARERHUB__ENVELOPE__BODY_HELLO);
     carerhub__envelope__free_unpacked(env, NULL);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 2; i++) {
         env = s_recv(&h, agent, 5000);
         CHECK(env && env->body_case == CARERHUB__ENVELOPE__BODY_DELIVERY);
         seqs[i] = env->delivery->delivery_id;
-        CHECK_STR(env->delivery->kind, i == 0 ? "new" : i == 1 ? "update" : "cancelled");
-        if (i == 2) {
-            Carerhub__Case *c = env->delivery->case_;
-            CHECK_STR(env->delivery->referral_id, "GP-TEST42-1");
-            CHECK(c->carer == NULL);
-            CHECK_INT(c->n_referrals, 0);
-            CHECK(c->cancellation && c->cancellation->reason);
-            CHECK_STR(c->cancellation->reason, "changed");
-            CHECK_STR(c->cancellation->note, "moved in with her daughter");
-            CHECK_INT(c->version, 3);
-            CHECK(!c->closed);
-        }
+        CHECK_STR(env->delivery->kind, i == 0 ? "new" : "update");
         carerhub__envelope__free_unpacked(env, NULL);
     }
-    /* The referral was delivered when its case was, not when the notice
-     * of its cancellation was. */
     CHECK_INT(router_clnt_delivery_ack(agent, seqs, 2, 10), 0);
     CHECK(s_delivered_at(&h, "GP-TEST42-1", &first));
     zmq_poll(NULL, 0, 20);
+    CHECK((gp = secure_participant(h.r.sec, "gp")) != NULL);
+    CHECK_INT(s_cancel(&h, gp, "GP-TEST42-1", "changed", "moved in with her daughter", &k), 0);
+    router_cancel_reply_free(&k.out);
+    env = s_recv(&h, agent, 5000);
+    CHECK(env && env->body_case == CARERHUB__ENVELOPE__BODY_DELIVERY);
+    seqs[2] = env->delivery->delivery_id;
+    CHECK_STR(env->delivery->kind, "cancelled");
+    {
+        Carerhub__Case *c = env->delivery->case_;
+        CHECK_STR(env->delivery->referral_id, "GP-TEST42-1");
+        CHECK(c->carer == NULL);
+        CHECK_INT(c->n_referrals, 0);
+        CHECK(c->cancellation && c->cancellation->reason);
+        CHECK_STR(c->cancellation->reason, "changed");
+        CHECK_STR(c->cancellation->note, "moved in with her daughter");
+        CHECK_INT(c->version, 3);
+        CHECK(!c->closed);
+    }
+    carerhub__envelope__free_unpacked(env, NULL);
+    /* The referral was delivered when its case was, not when the notice
+     * of its cancellation was. */
     CHECK_INT(router_clnt_delivery_ack(agent, seqs + 2, 1, 10), 0);
     for (int i = 0; i < 100 && hub_stat(&h, "delivered/carers-first") < 3; i++) {
         secure_handle(h.r.sec);
@@ -349,5 +354,81 @@ TEST(router_takes_outcome_reports_and_sends_cancellations_on_the_delivery_socket
     CHECK_INT(hub_stat(&h, "delivered/carers-first"), 3);
     CHECK(s_delivered_at(&h, "GP-TEST42-1", &then));
     CHECK_INT(then, first);
+    hub_close(&h);
+}
+
+/* Whether the audit trail has an event about referral rid. */
+static bool s_audited(hub_t *h, const char *event, const char *rid)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    bool found = false;
+    if (store_read(h->r.store, &txn) != 0)
+        return false;
+    mdb_cursor_open(txn, store_dbi(h->r.store, DB_AUDIT), &cur);
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !found;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Carerhub__AuditRecord *a = carerhub__audit_record__unpack(NULL, v.mv_size, v.mv_data);
+        found = a && a->event && a->referral_id && strcmp(a->event, event) == 0 &&
+                strcmp(a->referral_id, rid) == 0;
+        if (a)
+            carerhub__audit_record__free_unpacked(a, NULL);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return found;
+}
+
+TEST(router_cancelled_referral_travels_in_no_delivery_sent_after)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__Envelope *env;
+    Carerhub__OutboxEntry **e;
+    const participant_t *gp;
+    s_cancel_t k;
+    char ep[256];
+    size_t n;
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK(s_take(&h, "GP-TEST43-1") && s_take(&h, "GP-TEST43-2") && s_take(&h, "GP-TEST43-3"));
+    /* Cancelled while the organisation's agent is away. */
+    CHECK((gp = secure_participant(h.r.sec, "gp")) != NULL);
+    CHECK_INT(s_cancel(&h, gp, "GP-TEST43-1", "error", NULL, &k), 0);
+    router_cancel_reply_free(&k.out);
+    CHECK_INT(hub_outbox(&h, "carers-first", &e), 4);
+    hub_outbox_free(e, 4);
+
+    snprintf(ep, sizeof ep, "ipc://%s/delivery.ipc", test_tmpdir());
+    h.r.delivery_sock = daemon_socket(ZMQ_ROUTER);
+    secure_server(h.r.sec, h.r.delivery_sock, "router delivery socket");
+    daemon_bind(h.r.delivery_sock, ep);
+    CHECK((h.agent = s_connect(&h, &hub_agent_kp, ep)) != NULL);
+    CHECK_INT(router_clnt_hello(h.agent, "carers-first", 10), 0);
+    env = s_recv(&h, h.agent, 5000);
+    CHECK(env && env->body_case == CARERHUB__ENVELOPE__BODY_HELLO);
+    carerhub__envelope__free_unpacked(env, NULL);
+    /* The new case carried only the cancelled referral: not sent. Each
+     * update carries the referrals still standing. */
+    for (int i = 0; i < 3; i++) {
+        Carerhub__Case *c;
+        env = s_recv(&h, h.agent, 5000);
+        CHECK(env && env->body_case == CARERHUB__ENVELOPE__BODY_DELIVERY);
+        c = env->delivery->case_;
+        CHECK_STR(env->delivery->kind, i < 2 ? "update" : "cancelled");
+        for (size_t j = 0; j < c->n_referrals; j++)
+            CHECK(strcmp(c->referrals[j]->id, "GP-TEST43-1") != 0);
+        if (i < 2) {
+            CHECK_INT(c->n_referrals, i + 1);
+            CHECK_INT(c->referrals_total, i + 1);
+            CHECK_STR(c->referrals[i]->id, i == 0 ? "GP-TEST43-2" : "GP-TEST43-3");
+        }
+        carerhub__envelope__free_unpacked(env, NULL);
+    }
+    /* It left the outbox, audited, so nothing waits behind it. */
+    n = hub_outbox(&h, "carers-first", &e);
+    CHECK_INT(n, 3);
+    CHECK_STR(e[0]->kind, "update");
+    hub_outbox_free(e, n);
+    CHECK(s_audited(&h, "dropped", "GP-TEST43-1"));
     hub_close(&h);
 }

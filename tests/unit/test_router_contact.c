@@ -68,6 +68,26 @@ static int s_report(hub_t *h, const char *provider, const char *oid, const char 
     return rc;
 }
 
+/* The referrer of id cancels it: the practice "gp", or for a discharge
+ * a key of its trust (RAJ). */
+static int s_cancel(hub_t *h, const char *id, const char *reason)
+{
+    static char *trust[] = {"RAJ"};
+    participant_t hospital = {"hospital", ROLE_HOSPITAL, trust, 1, ""};
+    Carerhub__CancelRequest q = CARERHUB__CANCEL_REQUEST__INIT;
+    Carerhub__CancelReply out;
+    const participant_t *who =
+        strncmp(id, "HD-", 3) == 0 ? &hospital : secure_participant(h->r.sec, "gp");
+    char code[32], msg[300];
+    int rc;
+    q.referral_id = (char *)id;
+    q.reason = (char *)reason;
+    rc = router_cancel(&h->r, who, &q, &out, code, sizeof code, msg, sizeof msg);
+    if (rc == 0)
+        router_cancel_reply_free(&out);
+    return rc;
+}
+
 static uint64_t s_overdue(hub_t *h, date_t today)
 {
     MDB_txn *txn;
@@ -193,6 +213,143 @@ TEST(router_case_passed_on_after_contact_gets_a_contact_by_target_there)
     c = hub_case(&h, id);
     CHECK(c != NULL);
     CHECK_STR(c->contact_by, due);
+    carerhub__case_record__free_unpacked(c, NULL);
+    hub_close(&h);
+}
+
+/* The GP card of Jane Smith with this id, phone, email, postcode and
+ * address. */
+static Carerhub__Referral *s_card(const char *id, const char *phone, const char *email,
+                                  const char *postcode, const char *address)
+{
+    Carerhub__Referral *r = hub_card(id, "gp");
+    if (!r)
+        return NULL;
+    free(r->carer->phone);
+    r->carer->phone = xstrdup(phone);
+    free(r->carer->email);
+    r->carer->email = xstrdup(email);
+    free(r->carer->postcode);
+    r->carer->postcode = xstrdup(postcode);
+    free(r->carer->address);
+    r->carer->address = xstrdup(address);
+    return r;
+}
+
+TEST(router_cancelled_referral_leaves_the_carer_as_the_others_give)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__CaseRecord *c;
+    Carerhub__OutboxEntry **e;
+    char id[32], again[32];
+    size_t n;
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h,
+                     s_card("GP-TEST73-1", "07700 900123", "jane@example.org", "CM2 0AA",
+                            "1 High Street, Chelmsford"),
+                     id),
+              0);
+    /* Sent in error: another Jane's phone, email and address. */
+    CHECK_INT(s_take(&h,
+                     s_card("GP-TEST73-2", "07700 900999", "joan@example.org", "CM2 9QT",
+                            "7 Mill Lane, Chelmsford"),
+                     again),
+              0);
+    CHECK_STR(again, id);
+    c = hub_case(&h, id);
+    CHECK(c && c->carer);
+    CHECK_STR(c->carer->phone, "07700 900999");
+    carerhub__case_record__free_unpacked(c, NULL);
+    CHECK_INT(s_cancel(&h, "GP-TEST73-2", "error"), 0);
+    c = hub_case(&h, id);
+    CHECK(c && c->carer && !c->closed);
+    CHECK_STR(c->carer->phone, "07700 900123");
+    CHECK_STR(c->carer->email, "jane@example.org");
+    CHECK_STR(c->carer->postcode, "CM2 0AA");
+    CHECK_STR(c->carer->address, "1 High Street, Chelmsford");
+    CHECK_STR(c->carer->given_name, "Jane");
+    carerhub__case_record__free_unpacked(c, NULL);
+    /* What reaches the organisation next has her details, not Joan's. */
+    CHECK_INT(s_take(&h, hub_card("GP-TEST73-3", "gp"), again), 0);
+    n = hub_outbox(&h, "carers-first", &e);
+    CHECK(n >= 1);
+    CHECK_STR(e[n - 1]->kind, "update");
+    CHECK(e[n - 1]->snapshot && e[n - 1]->snapshot->carer);
+    CHECK_STR(e[n - 1]->snapshot->carer->email, "jane@example.org");
+    CHECK_STR(e[n - 1]->snapshot->carer->address, "1 High Street, Chelmsford");
+    hub_outbox_free(e, n);
+    hub_close(&h);
+}
+
+TEST(router_cancelled_urgent_discharge_leaves_the_case_neither_urgent_nor_overdue)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__CaseRecord *c;
+    date_t today = date_today();
+    char id[32], again[32], due[DATE_STRLEN], gp_due[DATE_STRLEN], key[64];
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h, hub_card("GP-TEST74-1", "gp"), id), 0);
+    c = hub_case(&h, id);
+    CHECK(c && c->contact_by);
+    snprintf(gp_due, sizeof gp_due, "%s", c->contact_by);
+    carerhub__case_record__free_unpacked(c, NULL);
+    CHECK_INT(s_take(&h, s_discharge("HD-TEST74-2", today, today + 1), again), 0);
+    CHECK_STR(again, id);
+    date_format(today + 2, due);
+    c = hub_case(&h, id);
+    CHECK(c && c->urgent);
+    CHECK_STR(c->contact_by, due);
+    carerhub__case_record__free_unpacked(c, NULL);
+    CHECK_INT(s_overdue(&h, today + 3), 1);
+
+    CHECK_INT(s_cancel(&h, "HD-TEST74-2", "changed"), 0);
+    c = hub_case(&h, id);
+    CHECK(c != NULL);
+    CHECK(!c->urgent && c->urgent_until == NULL);
+    CHECK_STR(c->contact_by, gp_due); /* the GP referral's target stands */
+    carerhub__case_record__free_unpacked(c, NULL);
+    snprintf(key, sizeof key, "%s\x1f%s", due, id);
+    CHECK(!hub_has(&h, DB_CONTACT_DUE, key));
+    snprintf(key, sizeof key, "%s\x1f%s", gp_due, id);
+    CHECK(hub_has(&h, DB_CONTACT_DUE, key));
+    CHECK_INT(s_overdue(&h, today + 3), 0);
+    hub_close(&h);
+}
+
+TEST(router_cancelled_referral_after_contact_leaves_no_target)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__CaseRecord *c;
+    date_t today = date_today();
+    char id[32], again[32], due[DATE_STRLEN];
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h, hub_card("GP-TEST75-1", "gp"), id), 0);
+    CHECK_INT(s_report(&h, "carers-first", "cf-1", id, "contacted", NULL, NULL, NULL), RECORDED);
+    CHECK_INT(s_take(&h, s_discharge("HD-TEST75-2", today, today + 1), again), 0);
+    CHECK_INT(s_cancel(&h, "HD-TEST75-2", "error"), 0);
+    /* The GP referral was contacted: nothing waits. */
+    c = hub_case(&h, id);
+    CHECK(c != NULL);
+    CHECK(c->contact_by == NULL);
+    CHECK(!c->urgent && c->urgent_until == NULL);
+    carerhub__case_record__free_unpacked(c, NULL);
+    CHECK_INT(s_overdue(&h, today + 30), 0);
+
+    /* Passed on after contact: the new organisation's target (from the
+     * day of the move) outlives another cancelled discharge. */
+    CHECK_INT(s_report(&h, "carers-first", "cf-2", id, "not_ours", NULL, "ecs", NULL), RECORDED);
+    date_format(today + 10, due); /* a GP referral's days: the discharge was cancelled */
+    c = hub_case(&h, id);
+    CHECK(c != NULL);
+    CHECK_STR(c->contact_by, due);
+    carerhub__case_record__free_unpacked(c, NULL);
+    CHECK_INT(s_take(&h, s_discharge("HD-TEST75-3", today, today + 1), again), 0);
+    CHECK_INT(s_cancel(&h, "HD-TEST75-3", "changed"), 0);
+    c = hub_case(&h, id);
+    CHECK(c != NULL);
+    CHECK_STR(c->provider, "ecs");
+    CHECK_STR(c->contact_by, due);
+    CHECK(!c->urgent);
     carerhub__case_record__free_unpacked(c, NULL);
     hub_close(&h);
 }
