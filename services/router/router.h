@@ -241,6 +241,11 @@ int router_turns_18(router_t *r, date_t today);
 
 /* --- a case's timeline (router_timeline.c) ------------------------------ */
 
+/* The entries a case's timeline holds at most. Outcomes fill it up to one
+ * entry short, so that closing the case is always recorded; the moves and
+ * cancellations the hub records are never refused (router_outcome.c). */
+#define ROUTER_TIMELINE_MAX 1000
+
 /* Appends ev to case c's timeline (numbered c->timeline_next, which goes
  * up: write c afterwards), with the participant that reported it and the
  * outcome id, if any; recorded_at is set to now when ev has none. */
@@ -270,8 +275,9 @@ int router_timeline_waiting(router_t *r, MDB_txn *txn, const Carerhub__CaseRecor
 /* Records the n outcomes of a report from provider (the reporting key's
  * scope; actor its participant id) in one transaction, each checked
  * (outcome_check), for a case that is with provider now (assign: any open
- * case, and only from the triage provider), and a step the case may take
- * (outcome_step_ok). An outcome id recorded before is ALREADY_RECORDED.
+ * case, and only from the triage provider), a step the case may take
+ * (outcome_step_ok), with room on its timeline (ROUTER_TIMELINE_MAX, else
+ * REFUSED too_many). An outcome id recorded before is ALREADY_RECORDED.
  * Fills results[i] (caller's, n of them; free with
  * router_outcome_results_free): RECORDED, ALREADY_RECORDED, REFUSED with
  * field, code and message, or UNAVAILABLE when the store failed. Each

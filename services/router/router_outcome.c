@@ -340,6 +340,19 @@ static int s_seen(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o,
     return 0;
 }
 
+/* Whether the case's timeline has no room for an outcome of status st: a
+ * passing on takes two entries (the outcome, and the move), and one entry
+ * stays for closing, which is always recorded (nothing comes after it).
+ * The hub's own entries (a transfer when the carer moves or turns 18, a
+ * referrer's cancellation) are not held to this: each is bounded by the
+ * case's referrals (router.submitter_case_max) and its one 18th birthday,
+ * and refusing one would lose a move or a cancellation that happened. */
+static bool s_full(const Carerhub__CaseRecord *c, outcome_status_t st)
+{
+    uint32_t need = st == OUTCOME_NOT_OURS || st == OUTCOME_ASSIGN ? 2 : 1;
+    return st != OUTCOME_CLOSED && c->timeline_next + need >= ROUTER_TIMELINE_MAX;
+}
+
 static int s_one(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o,
                  Carerhub__OutcomeResult *res)
 {
@@ -378,6 +391,11 @@ static int s_one(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o,
     rc = 0;
     if (!outcome_step_ok(c->state, st, why, sizeof why)) {
         s_refuse(res, "status", "impossible_step", "%s", why);
+    } else if (s_full(c, st)) {
+        s_refuse(res, "status", "too_many",
+                 "case %s has %u entries on its timeline, the most the hub keeps for one case: "
+                 "close the case (closed is still recorded), or ask the hub's operator",
+                 c->case_id, c->timeline_next);
     } else if (c->has_opened_at && at < c->opened_at - OUTCOME_SKEW_MS) {
         /* A time written to the minute, or by a clock a little behind
          * the hub's, may fall just before the case opened. */
