@@ -277,7 +277,10 @@ int router_timeline_waiting(router_t *r, MDB_txn *txn, const Carerhub__CaseRecor
  * (outcome_check), for a case that is with provider now (assign: any open
  * case, and only from the triage provider), a step the case may take
  * (outcome_step_ok), with room on its timeline (ROUTER_TIMELINE_MAX, else
- * REFUSED too_many). An outcome id recorded before is ALREADY_RECORDED.
+ * REFUSED too_many). An outcome id recorded before is ALREADY_RECORDED
+ * when the outcome is the same (but for its source), with the case's
+ * state and provider while the case is still provider's; with another
+ * outcome it is REFUSED (outcome_id, id_reused).
  * Fills results[i] (caller's, n of them; free with
  * router_outcome_results_free): RECORDED, ALREADY_RECORDED, REFUSED with
  * field, code and message, or UNAVAILABLE when the store failed. Each

@@ -7,8 +7,9 @@
  * into the case record, the counters and the audit trail (codes only,
  * never the words); not_ours and assign move the case. An outcome id is
  * recorded once per organisation, so a resend after a kill changes
- * nothing. A report comes from a provider's agent on the delivery socket
- * (router_outcome_answer), or from `carerhub outcome`.
+ * nothing; it names one outcome (a digest of it is kept), so another
+ * outcome under an id used before is refused, not lost in silence. A report comes from a provider's
+ * agent on the delivery socket (router_outcome_answer), or from `carerhub outcome`.
  */
 #include "router.h"
 
@@ -20,6 +21,7 @@
 #include "util/mem.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@
 
 /* An outcome id's key: provider id (route_id_ok), newline, outcome id. */
 #define S_SEEN_KEY_MAX (64 + OUTCOME_ID_MAX + 2)
+#define S_DIGEST       16 /* bytes of OutcomeSeen.digest */
 
 typedef struct {
     router_t *r;
@@ -38,6 +41,7 @@ typedef struct {
     uint64_t outbox0, audit0; /* the numbering, to restore if redone */
     smap_t *tally;
     int64_t now;
+    uint8_t digest[S_DIGEST]; /* of the outcome being looked at (s_digest) */
 } s_report_t;
 
 static const char *s_name(const router_t *r, const char *provider)
@@ -251,6 +255,9 @@ static int s_record(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o, out
     seen.entry = c->timeline_next;
     seen.has_at = true;
     seen.at = t->now;
+    seen.has_digest = true;
+    seen.digest.len = S_DIGEST;
+    seen.digest.data = t->digest;
     rc = router_timeline_add(r, txn, c, &ev, t->actor, o->outcome_id);
     if (rc == 0 && dest >= 0)
         rc = router_case_move(r, txn, c, dest, st == OUTCOME_ASSIGN ? "assigned" : "not_ours",
@@ -311,7 +318,27 @@ static bool s_yours(s_report_t *t, const Carerhub__Outcome *o, outcome_status_t 
 #define S_PLANTED 0
 #endif
 
-/* An outcome id this organisation reported before: where its case is now. */
+/* The digest of outcome o as sent, without its source (the name of the
+ * agent's file, which is not what the outcome says). */
+static void s_digest(const Carerhub__Outcome *o, uint8_t out[S_DIGEST])
+{
+    Carerhub__Outcome copy = *o;
+    uint8_t stack[4096], *buf = stack;
+    size_t n;
+    copy.source = NULL;
+    n = carerhub__outcome__get_packed_size(&copy);
+    if (n > sizeof stack)
+        buf = xmalloc(n);
+    carerhub__outcome__pack(&copy, buf);
+    crypto_generichash(out, S_DIGEST, buf, n, NULL, 0);
+    if (buf != stack)
+        free(buf);
+}
+
+/* An outcome id this organisation reported before (*seen): the same
+ * outcome again is ALREADY_RECORDED, with where its case is now if it is
+ * still the organisation's to see; another outcome under that id is
+ * refused. t->digest is o's. */
 static int s_seen(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o,
                   Carerhub__OutcomeResult *res, bool *seen)
 {
@@ -327,26 +354,30 @@ static int s_seen(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o,
     *seen = rc == 0;
     if (rc != 0)
         return rc == MDB_NOTFOUND ? 0 : rc;
+    s = carerhub__outcome_seen__unpack(NULL, v.mv_size, v.mv_data);
+    /* An entry from before digests were kept is taken as the same. */
+    if (s && s->has_digest &&
+        (s->digest.len != S_DIGEST || memcmp(s->digest.data, t->digest, S_DIGEST) != 0)) {
+        s_refuse(res, "outcome_id", "id_reused",
+                 "outcome id %s was used before for another outcome of this organisation: give "
+                 "this one an id of its own",
+                 o->outcome_id);
+        carerhub__outcome_seen__free_unpacked(s, NULL);
+        return 0;
+    }
     s_set_result(res, CARERHUB__OUTCOME_RESULT__RESULT__ALREADY_RECORDED);
     res->message = xasprintf("outcome %s was recorded before: nothing changed", o->outcome_id);
-    s = carerhub__outcome_seen__unpack(NULL, v.mv_size, v.mv_data);
     c = s && s->case_id ? router_get_case(r, txn, s->case_id) : NULL;
-    if (c) {
+    /* A case passed on since is another organisation's: nothing of it. */
+    if (c && c->provider && strcmp(c->provider, t->provider) == 0)
         s_case_now(r, c, res);
+    if (c)
         carerhub__case_record__free_unpacked(c, NULL);
-    }
     if (s)
         carerhub__outcome_seen__free_unpacked(s, NULL);
     return 0;
 }
 
-/* Whether the case's timeline has no room for an outcome of status st: a
- * passing on takes two entries (the outcome, and the move), and one entry
- * stays for closing, which is always recorded (nothing comes after it).
- * The hub's own entries (a transfer when the carer moves or turns 18, a
- * referrer's cancellation) are not held to this: each is bounded by the
- * case's referrals (router.submitter_case_max) and its one 18th birthday,
- * and refusing one would lose a move or a cancellation that happened. */
 static bool s_full(const Carerhub__CaseRecord *c, outcome_status_t st)
 {
     uint32_t need = st == OUTCOME_NOT_OURS || st == OUTCOME_ASSIGN ? 2 : 1;
@@ -378,6 +409,7 @@ static int s_one(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o,
         ferrs_free(&errs);
         return 0;
     }
+    s_digest(o, t->digest);
     if ((rc = s_seen(t, txn, o, res, &seen)) != 0 || seen)
         return rc;
     st = (outcome_status_t)outcome_status_parse(o->status);

@@ -190,8 +190,12 @@ TEST(router_outcome_id_again_is_already_recorded_and_changes_nothing)
     CHECK_STR(res.state, "supported");
     CHECK_STR(res.provider, "carers-first");
     router_outcome_results_free(&res, 1);
-    /* Even when the resend differs: the id is what was recorded. */
-    CHECK_INT(s_result(&h, "carers-first", "cf-1", id, "contacted", NULL, NULL, NULL), ALREADY);
+    /* Another outcome under the same id is refused, and changes nothing. */
+    CHECK_INT(s_report(&h, "carers-first", "cf-1", id, "contacted", NULL, NULL, NULL, &res),
+              REFUSED);
+    CHECK_STR(res.field, "outcome_id");
+    CHECK_STR(res.code, "id_reused");
+    router_outcome_results_free(&res, 1);
     CHECK_INT(hub_stat(&h, "supported"), 1);
     CHECK_INT(hub_stat(&h, "outcomes/supported"), 1);
     CHECK_INT(hub_stat(&h, "outcomes/contacted"), 0);

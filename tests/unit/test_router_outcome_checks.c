@@ -122,3 +122,83 @@ TEST(router_timeline_of_a_case_is_bounded_and_closing_always_fits)
     router_timeline_free(tl, n);
     hub_close(&h);
 }
+
+typedef struct {
+    hub_t *h;
+    const char *key, *case_id;
+} s_old_seen_t;
+
+/* An outcome id as a router before digests recorded it. */
+static int s_old_seen_txn(MDB_txn *txn, void *arg)
+{
+    s_old_seen_t *o = arg;
+    Carerhub__OutcomeSeen seen = CARERHUB__OUTCOME_SEEN__INIT;
+    seen.case_id = (char *)o->case_id;
+    seen.has_entry = true;
+    seen.entry = 0;
+    return router_put(&o->h->r, txn, DB_OUTCOME_IDS, o->key, strlen(o->key), &seen.base);
+}
+
+TEST(router_outcome_id_names_one_outcome)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__OutcomeResult res;
+    Carerhub__Outcome *o;
+    s_old_seen_t old = {&h, "carers-first\ncf-old", NULL};
+    char id[32], field[32], code[32], msg[300];
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h, "GP-TEST81-1", id), 0);
+    o = s_outcome("cf-1", id, "contacted");
+    o->note = xstrdup("Spoke to Jane");
+    o->source = xstrdup("2026-12-01-a.json");
+    CHECK_INT(s_report(&h, "carers-first", o, NULL, NULL, NULL, 0), RECORDED);
+    /* Sent again, from a file of another name: the same outcome. */
+    o = s_outcome("cf-1", id, "contacted");
+    o->note = xstrdup("Spoke to Jane");
+    o->source = xstrdup("renamed.json");
+    CHECK_INT(hub_report(&h, "carers-first", o, &res), ALREADY);
+    CHECK_STR(res.state, "contacted");
+    CHECK_STR(res.provider, "carers-first");
+    router_outcome_results_free(&res, 1);
+    carerhub__outcome__free_unpacked(o, NULL);
+    /* Another outcome under that id: refused, not lost in silence. */
+    o = s_outcome("cf-1", id, "contacted");
+    o->note = xstrdup("Spoke to Jane again");
+    CHECK_INT(s_report(&h, "carers-first", o, field, code, msg, sizeof msg), REFUSED);
+    CHECK_STR(field, "outcome_id");
+    CHECK_STR(code, "id_reused");
+    CHECK_STR(msg, "outcome id cf-1 was used before for another outcome of this organisation: give "
+                   "this one an id of its own");
+    CHECK_INT(s_report(&h, "carers-first", s_outcome("cf-1", id, "supported"), NULL, code, NULL, 0),
+              REFUSED);
+    CHECK_STR(code, "id_reused");
+    CHECK_INT(hub_stat(&h, "outcomes/supported"), 0);
+    /* An id a router recorded before it kept digests reads as the same. */
+    old.case_id = id;
+    CHECK_INT(store_write(h.r.store, s_old_seen_txn, &old), 0);
+    CHECK_INT(
+        s_report(&h, "carers-first", s_outcome("cf-old", id, "supported"), NULL, NULL, NULL, 0),
+        ALREADY);
+    hub_close(&h);
+}
+
+TEST(router_outcome_sent_again_after_its_case_moved_on_says_nothing_of_it)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__OutcomeResult res;
+    Carerhub__Outcome *o;
+    char id[32];
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h, "GP-TEST82-1", id), 0);
+    o = s_outcome("cf-1", id, "not_ours");
+    o->to = xstrdup("ecs");
+    CHECK_INT(s_report(&h, "carers-first", o, NULL, NULL, NULL, 0), RECORDED);
+    o = s_outcome("cf-1", id, "not_ours");
+    o->to = xstrdup("ecs");
+    CHECK_INT(hub_report(&h, "carers-first", o, &res), ALREADY);
+    carerhub__outcome__free_unpacked(o, NULL);
+    CHECK_STR(res.outcome_id, "cf-1");
+    CHECK(res.state == NULL && res.provider == NULL && res.provider_name == NULL);
+    router_outcome_results_free(&res, 1);
+    hub_close(&h);
+}
