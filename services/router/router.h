@@ -45,7 +45,8 @@
     X(DB_OUTCOME_IDS, "outcome_ids") /* provider NL outcome id -> OutcomeSeen */                   \
     X(DB_CONTACT_DUE, "contact_due") /* YYYY-MM-DD US case id -> "": contact-by targets */         \
     X(DB_BY_REFERRER, "by_referrer") /* source US org US received (8 bytes BE) US referral id */   \
-                                     /* -> "": a referring organisation's referrals */
+                                     /* -> "": a referring organisation's referrals */             \
+    X(DB_CONFLICTS, "conflicts")     /* case id -> "": open cases flagged identity_conflict */
 
 enum {
 #define S_DB_ENUM(id, name) id,
@@ -216,7 +217,8 @@ Carerhub__CaseRecord *router_case_open(router_t *r, const router_match_t *m, int
 int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerhub__Source src,
                       date_t on, const char *referral_id, bool moved, int64_t now,
                       const char **kind);
-/* Marks each case of m->conflicting as in conflict with case c. */
+/* Marks each case of m->conflicting as in conflict with case c, and lists
+ * them and c (if flagged) in the conflicts table. */
 int router_case_flag(router_t *r, MDB_txn *txn, const router_match_t *m,
                      const Carerhub__CaseRecord *c);
 /* Moves case c to the provider of index `provider` (route_t), as a
@@ -331,7 +333,8 @@ int router_contact_recompute(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
                              Carerhub__ReferralRecord *const *recs, size_t n);
 /* Closes case c at `at` (unix ms) with reason (a closing reason, or
  * "cancelled"): state closed, its contact-by target and urgency ended,
- * its 18th-birthday move forgotten. Write c afterwards. */
+ * its 18th-birthday move forgotten, out of the conflicts table. Write c
+ * afterwards. */
 int router_case_close(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *reason,
                       int64_t at);
 /* The contact-by target a referral sets (YYYY-MM-DD into day): the hub's
@@ -401,6 +404,12 @@ Carerhub__FeedbackReply *router_feedback(router_t *r, MDB_txn *txn, const partic
 Carerhub__AlertsReply *router_alerts(router_t *r, MDB_txn *txn, date_t today);
 /* How many cases are past their contact-by target on day `today`. */
 uint64_t router_overdue_contacts(router_t *r, MDB_txn *txn, date_t today);
+/* Keeps case c's entry in the conflicts table in step with it, inside a
+ * write transaction: listed while open and flagged identity_conflict. */
+int router_conflict_note(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c);
+/* Builds the conflicts table for a store written before it existed (once;
+ * marked in meta). Returns 0 or the store error. */
+int router_conflicts_build(router_t *r);
 
 /* Packs and puts a protobuf message. */
 int router_put(router_t *r, MDB_txn *txn, int db, const void *key, size_t klen,

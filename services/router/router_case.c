@@ -507,7 +507,15 @@ int router_case_flag(router_t *r, MDB_txn *txn, const router_match_t *m,
         }
         if (rc == 0)
             rc = router_put(r, txn, DB_CASES, other->case_id, strlen(other->case_id), &other->base);
+        if (rc == 0)
+            rc = router_conflict_note(r, txn, other);
         carerhub__case_record__free_unpacked(other, NULL);
+        if (rc)
+            return rc;
+    }
+    if (c->identity_conflict) {
+        /* A new case opened flagged (router_take). */
+        int rc = router_conflict_note(r, txn, c);
         if (rc)
             return rc;
     }

@@ -3,7 +3,8 @@
  * a day by which the organisation should have contacted the carer (the
  * earliest open one stands), indexed in the contact_due table by day so
  * overdue cases come first; a contact ends it, and the urgent flag of a
- * discharge. Closing a case ends both, and its 18th-birthday move.
+ * discharge. Closing a case ends both, its 18th-birthday move, and its
+ * listing among identity conflicts.
  */
 #include "router.h"
 
@@ -150,6 +151,9 @@ int router_case_close(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const 
     c->state_at = at;
     s_urgent_end(c);
     if ((rc = router_contact_due(r, txn, c, NULL)) != 0)
+        return rc;
+    /* Closed, a possible identity conflict no longer needs a person. */
+    if (c->identity_conflict && (rc = router_conflict_note(r, txn, c)) != 0)
         return rc;
     if (c->turns_18) {
         char key[DATE_STRLEN + CASE_ID_MAX + 8];

@@ -36,6 +36,10 @@ void router_store_open(router_t *r, const char *dir)
     if ((rc = router_referrer_index_build(r)) != 0)
         log_fatalx("cannot index the referrals of the case store in %s by referrer: %s", dir,
                    store_strerror(rc));
+    /* And before alerts read identity conflicts from their own table. */
+    if ((rc = router_conflicts_build(r)) != 0)
+        log_fatalx("cannot list the identity conflicts of the case store in %s: %s", dir,
+                   store_strerror(rc));
 }
 
 int router_load_meta(MDB_txn *txn, void *arg)
