@@ -45,6 +45,8 @@ const char *const outcome_close_reasons[] = {
     "declined",         "unable_to_contact", "other",    NULL,
 };
 
+const char *const outcome_cancel_reasons[] = {"changed", "error", NULL};
+
 static int s_index(const char *const *names, const char *s)
 {
     for (int i = 0; s && names[i]; i++)
@@ -65,9 +67,12 @@ const char *outcome_status_name(outcome_status_t st)
 
 const char *outcome_list(const char *const *names)
 {
-    /* Three lists, each well under the size of its buffer. */
-    static char buf[3][400];
-    int which = names == outcome_statuses ? 0 : names == outcome_supports ? 1 : 2;
+    /* Four lists, each well under the size of its buffer. */
+    static char buf[4][400];
+    int which = names == outcome_statuses        ? 0
+                : names == outcome_supports      ? 1
+                : names == outcome_close_reasons ? 2
+                                                 : 3;
     char *out = buf[which];
     size_t len = 0;
     if (out[0])
@@ -85,6 +90,11 @@ bool outcome_support_ok(const char *kind)
 bool outcome_close_reason_ok(const char *reason)
 {
     return s_index(outcome_close_reasons, reason) >= 0;
+}
+
+bool outcome_cancel_reason_ok(const char *reason)
+{
+    return s_index(outcome_cancel_reasons, reason) >= 0;
 }
 
 bool outcome_id_ok(const char *s)

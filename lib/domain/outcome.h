@@ -45,14 +45,18 @@ typedef enum {
 /* The status named s, or -1. */
 int outcome_status_parse(const char *s);
 const char *outcome_status_name(outcome_status_t st);
-/* Every status, kind of support, closing reason: a NULL-terminated list,
- * and the same joined with ", " for a message. */
+/* Every status, kind of support, closing reason, cancelling reason: a
+ * NULL-terminated list, and the same joined with ", " for a message. */
 extern const char *const outcome_statuses[];
 extern const char *const outcome_supports[];
 extern const char *const outcome_close_reasons[];
+/* Why a referrer cancels its referral: changed (the carer's circumstances
+ * changed) or error (sent in error: the organisation deletes it). */
+extern const char *const outcome_cancel_reasons[];
 const char *outcome_list(const char *const *names);
 bool outcome_support_ok(const char *kind);
 bool outcome_close_reason_ok(const char *reason);
+bool outcome_cancel_reason_ok(const char *reason);
 /* Whether s may be an outcome id: 1-OUTCOME_ID_MAX letters, digits and
  * "-_.:". */
 bool outcome_id_ok(const char *s);

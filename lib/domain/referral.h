@@ -75,6 +75,14 @@ const char *referral_intake_name(Carerhub__Source s);
 const char *referral_intake_program(Carerhub__Source s);
 /* The role whose keys submit referrals of the source; returns 0 or -1. */
 int referral_submitter_role(Carerhub__Source s, role_t *out);
+/* Whether role is a referrer's: the role that submits some source (gp,
+ * hospital, school). */
+bool role_is_referrer(role_t role);
+/* Whether ref is the referrer who's own: who is of the role that submits
+ * ref's source, and its scope covers the referring organisation
+ * (referral_org). The one rule for what a referrer may see, cancel or be
+ * recorded as having sent; false if either is NULL. */
+bool referral_is_referrers(const participant_t *who, const Carerhub__Referral *ref);
 /* The field naming the referring organisation (practice, hospital.trust,
  * school.urn), which the submitting key's scope must cover; or NULL. */
 const char *referral_org_field(Carerhub__Source s);

@@ -122,6 +122,21 @@ int referral_submitter_role(Carerhub__Source s, role_t *out)
     return 0;
 }
 
+bool role_is_referrer(role_t role)
+{
+    for (size_t i = 0; i < sizeof s_sources / sizeof *s_sources; i++)
+        if (s_sources[i].submitter == role)
+            return true;
+    return false;
+}
+
+bool referral_is_referrers(const participant_t *who, const Carerhub__Referral *ref)
+{
+    const s_source_t *d = ref && ref->has_source ? s_find(ref->source) : NULL;
+    const char *org = ref ? referral_org(ref) : NULL;
+    return who && d && who->role == d->submitter && org && participant_in_scope(who, org);
+}
+
 const char *referral_org_field(Carerhub__Source s)
 {
     const s_source_t *d = s_find(s);

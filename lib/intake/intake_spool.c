@@ -241,37 +241,19 @@ intake_item_t *intake_batch_add(intake_batch_t *b, const wire_peer_t *peer, Care
     return it;
 }
 
-/* Whether the peer's key is of a referrer (gp, hospital, school). */
-static bool s_referrer(const intake_t *in, const wire_peer_t *peer)
-{
-    const participant_t *who = secure_peer(in->sec, peer);
-    return who && (who->role == ROLE_GP || who->role == ROLE_HOSPITAL || who->role == ROLE_SCHOOL);
-}
-
-/* Whether ref is the referrer's own: a key of the role that submits the
- * intake's source, whose scope covers the referring organisation. */
-static bool s_referrers_own(const intake_t *in, const wire_peer_t *peer,
-                            const Carerhub__Referral *ref)
-{
-    const participant_t *who = secure_peer(in->sec, peer);
-    const char *org = referral_org(ref);
-    role_t want;
-    return who && org && referral_submitter_role(in->kind->source, &want) == 0 &&
-           who->role == want && participant_in_scope(who, org);
-}
-
 void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *env)
 {
     Carerhub__Envelope out = CARERHUB__ENVELOPE__INIT;
     Carerhub__StatusReply rep = CARERHUB__STATUS_REPLY__INIT;
     const char *id = env->status_query->referral_id;
     uint64_t seq = id && strlen(id) < 64 ? intake_seq_of(in, id) : 0;
+    const participant_t *who = secure_peer(in->sec, peer);
     Carerhub__SpoolEntry *e = NULL;
     char actor[80];
     MDB_txn *txn;
 
     secure_actor(in->sec, peer, actor, sizeof actor);
-    if (!secure_role(in->sec, peer, ROLE_OPERATOR) && !s_referrer(in, peer)) {
+    if (!secure_role(in->sec, peer, ROLE_OPERATOR) && !(who && role_is_referrer(who->role))) {
         secure_refused(in->sec, "refused-message", actor, NULL,
                        "status query refused: operator and referrer keys only");
         in->bad++;
@@ -295,7 +277,7 @@ void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *en
         mdb_txn_abort(txn);
     }
     if (e && e->referral && !secure_role(in->sec, peer, ROLE_OPERATOR) &&
-        !s_referrers_own(in, peer, e->referral)) {
+        !referral_is_referrers(who, e->referral)) {
         /* Another organisation's referral reads as no referral at all. */
         carerhub__spool_entry__free_unpacked(e, NULL);
         e = NULL;

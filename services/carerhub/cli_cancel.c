@@ -7,6 +7,7 @@
  */
 #include "cli.h"
 
+#include "domain/outcome.h"
 #include "domain/referral.h"
 
 #include <getopt.h>
@@ -63,7 +64,7 @@ int cli_cancel(cli_t *cli, int argc, char **argv)
         return EX_USAGE;
     }
     id = argv[optind];
-    if (!reason || (strcmp(reason, "changed") != 0 && strcmp(reason, "error") != 0)) {
+    if (!outcome_cancel_reason_ok(reason)) {
         cli_error("cancel",
                   "--reason must be changed (the carer's circumstances changed) or error (sent "
                   "in error: the organisation deletes what it imported)");

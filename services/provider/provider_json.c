@@ -275,7 +275,6 @@ static const char *const s_kinds[] = {"new",          "update",    "transfer_in"
                                       "transfer_out", "cancelled", NULL};
 static const char *const s_whys[] = {"moved",    "turned_18", "rerouted",
                                      "not_ours", "assigned",  NULL};
-static const char *const s_cancel_reasons[] = {"changed", "error", NULL};
 
 static bool s_one_of(const char *s, const char *const *list)
 {
@@ -327,7 +326,7 @@ static bool s_cancelled_ok(const Carerhub__Delivery *d, char *why, size_t whysz)
     const Carerhub__Cancellation *x = d->case_->cancellation;
     if (provider_version(d) == 0 || !d->referral_id)
         return s_why(why, whysz, "a cancellation without a case version or a referral id");
-    if (!x || !s_one_of(x->reason, s_cancel_reasons))
+    if (!x || !outcome_cancel_reason_ok(x->reason))
         return s_why(why, whysz, "a cancellation whose reason '%.20s' is not changed or error",
                      x && x->reason ? x->reason : "");
     if (x->referral_id && strcmp(x->referral_id, d->referral_id) != 0)

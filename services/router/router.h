@@ -368,11 +368,6 @@ const char *router_progress(router_t *r, MDB_txn *txn, const Carerhub__ReferralR
  * own record in older stores, else the delivered table. False if not yet. */
 bool router_delivered_at(router_t *r, MDB_txn *txn, const Carerhub__ReferralRecord *rec,
                          int64_t *at);
-/* Whether who is a referrer's key (gp, hospital, school). */
-bool router_is_referrer(const participant_t *who);
-/* Whether referrer who may see ref: its role's source, and an
- * organisation its scope covers. */
-bool router_referrer_covers(const participant_t *who, const Carerhub__Referral *ref);
 /* Where referral id stands (router_status.c), as a StatusReply for who:
  * NULL (or an operator) sees any referral with the case's detail, its
  * routing rule and reason, its timeline whole; a referrer sees only a
@@ -410,6 +405,10 @@ int router_conflict_note(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *
 /* Builds the conflicts table for a store written before it existed (once;
  * marked in meta). Returns 0 or the store error. */
 int router_conflicts_build(router_t *r);
+
+/* Adds a copy of s to the strings *v (*n of them, grown by one) unless one
+ * of them is s already; returns whether it was added. */
+bool router_strv_add(char ***v, size_t *n, const char *s);
 
 /* Packs and puts a protobuf message. */
 int router_put(router_t *r, MDB_txn *txn, int db, const void *key, size_t klen,

@@ -58,16 +58,6 @@ static void s_not_found(s_cancel_t *t)
     s_refuse(t, "not_found", msg);
 }
 
-/* Whether the referral is the asking referrer's: the role that submits
- * its source, and a scope that covers its organisation. */
-static bool s_theirs(const participant_t *who, const Carerhub__Referral *ref)
-{
-    role_t want;
-    const char *org = referral_org(ref);
-    return referral_submitter_role(ref->source, &want) == 0 && who->role == want && org &&
-           participant_in_scope(who, org);
-}
-
 /* The case's referral records, in the order taken (NULL for one missing;
  * free with s_recs_free): read after the cancellation was written, so
  * that it shows. */
@@ -187,7 +177,7 @@ static int s_cancel_txn(MDB_txn *txn, void *arg)
     t->refused = false;
     router_cancel_reply_free(t->out);
     rec = router_get_referral(r, txn, t->q->referral_id);
-    if (rec && rec->referral && rec->case_id && s_theirs(t->who, rec->referral))
+    if (rec && rec->referral && rec->case_id && referral_is_referrers(t->who, rec->referral))
         c = router_get_case(r, txn, rec->case_id);
     if (!c) {
         s_not_found(t);
@@ -233,7 +223,7 @@ int router_cancel(router_t *r, const participant_t *who, const Carerhub__CancelR
         s_not_found(&t);
         return -1;
     }
-    if (!reason || (strcmp(reason, "changed") != 0 && strcmp(reason, "error") != 0)) {
+    if (!outcome_cancel_reason_ok(reason)) {
         s_refuse(&t, "bad_request",
                  "--reason must be changed (the carer's circumstances changed) or error (the "
                  "referral was sent in error: the organisation deletes it)");

@@ -25,13 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void s_strv_add(char ***v, size_t *n, const char *s)
+bool router_strv_add(char ***v, size_t *n, const char *s)
 {
     for (size_t i = 0; i < *n; i++)
         if (strcmp((*v)[i], s) == 0)
-            return;
+            return false;
     *v = xrealloc(*v, (*n + 1) * sizeof **v);
     (*v)[(*n)++] = xstrdup(s);
+    return true;
 }
 
 static int s_age(const Carerhub__CaseRecord *c, date_t on)
@@ -70,8 +71,9 @@ static bool s_decide(router_t *r, const Carerhub__Carer *carer, int age, Carerhu
         d->lad = xstrdup(res.unlisted);
     }
     for (size_t i = 0; i < res.ncands; i++)
-        s_strv_add(&d->candidates, &d->n_candidates,
-                   res.cands[i] == GEO_UNLISTED ? res.unlisted : geo_lad_code(g, res.cands[i]));
+        router_strv_add(&d->candidates, &d->n_candidates,
+                        res.cands[i] == GEO_UNLISTED ? res.unlisted
+                                                     : geo_lad_code(g, res.cands[i]));
     if (route_provider_signposts(r->rt, res.provider)) {
         buf_t sp = BUF_INIT;
         for (size_t i = 0; i < res.ncands; i++) {
@@ -430,7 +432,7 @@ int router_case_move(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int pro
     if (route_provider_signposts(r->rt, provider) && c->signpost)
         d.signpost = xstrdup(c->signpost);
     for (size_t i = 0; i < c->n_candidates; i++)
-        s_strv_add(&d.candidates, &d.n_candidates, c->candidates[i]);
+        router_strv_add(&d.candidates, &d.n_candidates, c->candidates[i]);
     c->has_version = true;
     c->version++;
     c->has_updated_at = true;

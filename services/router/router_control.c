@@ -49,7 +49,7 @@ static void s_error(router_t *r, const wire_peer_t *peer, const Carerhub__Envelo
 static void s_status(s_req_t *q)
 {
     Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
-    const participant_t *as = router_is_referrer(q->who) ? q->who : NULL;
+    const participant_t *as = q->who && role_is_referrer(q->who->role) ? q->who : NULL;
     rep.body_case = CARERHUB__ENVELOPE__BODY_STATUS_REPLY;
     rep.status_reply = router_status(q->r, q->txn, as, q->env->status_query->referral_id);
     s_send(q, &rep);

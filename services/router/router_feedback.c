@@ -193,11 +193,6 @@ const char *router_progress(router_t *r, MDB_txn *txn, const Carerhub__ReferralR
 
 /* --- the feedback query ------------------------------------------------- */
 
-bool router_is_referrer(const participant_t *who)
-{
-    return who && (who->role == ROLE_GP || who->role == ROLE_HOSPITAL || who->role == ROLE_SCHOOL);
-}
-
 /* The source a referrer's key submits (its role's), or SOURCE_UNKNOWN. */
 static Carerhub__Source s_source_of(const participant_t *who)
 {
@@ -250,13 +245,6 @@ static bool s_before(int64_t at, const char *id, int64_t bat, const char *bid)
     return at < bat || (at == bat && strcmp(id, bid) < 0);
 }
 
-bool router_referrer_covers(const participant_t *who, const Carerhub__Referral *ref)
-{
-    const char *org = ref ? referral_org(ref) : NULL;
-    return ref && ref->has_source && ref->source == s_source_of(who) && org &&
-           participant_in_scope(who, org);
-}
-
 /* A new item of the feedback for referral id, or NULL if it is not
  * readable (or not who's). */
 static Carerhub__FeedbackItem *s_item(router_t *r, MDB_txn *txn, const participant_t *who,
@@ -268,7 +256,7 @@ static Carerhub__FeedbackItem *s_item(router_t *r, MDB_txn *txn, const participa
     const Carerhub__Referral *ref;
     int64_t at = 0;
 
-    if (!rec || !router_referrer_covers(who, rec->referral)) {
+    if (!rec || !referral_is_referrers(who, rec->referral)) {
         if (rec)
             carerhub__referral_record__free_unpacked(rec, NULL);
         return NULL;
@@ -341,7 +329,7 @@ Carerhub__FeedbackReply *router_feedback(router_t *r, MDB_txn *txn, const partic
     const char *after = q->after && *q->after ? q->after : NULL;
     date_t day;
 
-    if (!router_is_referrer(who)) {
+    if (!who || !role_is_referrer(who->role)) {
         snprintf(msg, msgsz, "feedback is for a referrer's key (gp, hospital or school)");
         return NULL;
     }
@@ -353,7 +341,7 @@ Carerhub__FeedbackReply *router_feedback(router_t *r, MDB_txn *txn, const partic
     if (after) {
         Carerhub__ReferralRecord *rec = router_get_referral(r, txn, after);
         bool ok =
-            rec && router_referrer_covers(who, rec->referral) && rec->referral->has_received_at;
+            rec && referral_is_referrers(who, rec->referral) && rec->referral->has_received_at;
         after_at = ok ? rec->referral->received_at : 0;
         if (rec)
             carerhub__referral_record__free_unpacked(rec, NULL);

@@ -116,20 +116,6 @@ static void s_case_now(const router_t *r, const Carerhub__CaseRecord *c,
 
 /* --- one outcome -------------------------------------------------------- */
 
-static void s_strv_add(char ***v, size_t *n, const char *s)
-{
-    *v = xrealloc(*v, (*n + 1) * sizeof **v);
-    (*v)[(*n)++] = xstrdup(s);
-}
-
-static bool s_strv_has(char *const *v, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(v[i], s) == 0)
-            return true;
-    return false;
-}
-
 static void s_tally2(s_report_t *t, const char *a, const char *b)
 {
     char stat[128];
@@ -210,10 +196,8 @@ static int s_apply(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o, outc
         s_tally2(t, "supported", from);
     }
     for (size_t i = 0; i < o->n_support; i++)
-        if (!s_strv_has(c->support, c->n_support, o->support[i])) {
-            s_strv_add(&c->support, &c->n_support, o->support[i]);
+        if (router_strv_add(&c->support, &c->n_support, o->support[i]))
             s_tally2(t, "support", o->support[i]);
-        }
     if (outcome_is_contact(st))
         rc = router_contact_made(r, txn, c, at);
     if (rc == 0 && st == OUTCOME_CLOSED) {

@@ -124,7 +124,7 @@ static Carerhub__ParkedEntry *s_parked(router_t *r, MDB_txn *txn, const particip
     if (mdb_get(txn, store_dbi(r->store, DB_PARKED), &k, &v) != 0 ||
         !(p = carerhub__parked_entry__unpack(NULL, v.mv_size, v.mv_data)))
         return NULL;
-    if (who && !taken && !router_referrer_covers(who, p->referral)) {
+    if (who && !taken && !referral_is_referrers(who, p->referral)) {
         carerhub__parked_entry__free_unpacked(p, NULL);
         return NULL;
     }
@@ -138,7 +138,7 @@ Carerhub__StatusReply *router_status(router_t *r, MDB_txn *txn, const participan
     Carerhub__ReferralRecord *rec;
     Carerhub__CaseRecord *c = NULL;
     Carerhub__ParkedEntry *p = NULL;
-    bool referrer = router_is_referrer(who);
+    bool referrer = who && role_is_referrer(who->role);
 
     carerhub__status_reply__init(s);
     s->has_state = true;
@@ -149,7 +149,7 @@ Carerhub__StatusReply *router_status(router_t *r, MDB_txn *txn, const participan
         return s;
     rec = router_get_referral(r, txn, id);
     /* Another organisation's referral reads as one that does not exist. */
-    if (rec && referrer && !router_referrer_covers(who, rec->referral)) {
+    if (rec && referrer && !referral_is_referrers(who, rec->referral)) {
         carerhub__referral_record__free_unpacked(rec, NULL);
         return s;
     }

@@ -67,9 +67,7 @@ static const char *s_submitter(const router_t *r, const Carerhub__Referral *ref,
 {
     const participant_t *who =
         ref->submitted_by ? secure_participant(r->sec, ref->submitted_by) : NULL;
-    role_t want;
-    if (who && referral_submitter_role(ref->source, &want) == 0 && who->role == want &&
-        participant_in_scope(who, referral_org(ref)))
+    if (referral_is_referrers(who, ref))
         return who->id;
     return intake;
 }
