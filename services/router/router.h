@@ -291,11 +291,13 @@ int router_timeline_waiting(router_t *r, MDB_txn *txn, const Carerhub__CaseRecor
 void router_outcomes(router_t *r, const char *provider, const char *actor, Carerhub__Outcome **os,
                      size_t n, Carerhub__OutcomeResult *results);
 void router_outcome_results_free(Carerhub__OutcomeResult *results, size_t n);
-/* Answers env, an OutcomeReport that came on sock from peer, whether or
- * not that peer said hello: from a provider's key (its scope: whose cases
- * these are; another role's key gets an Error forbidden), at most
- * WIRE_OUTCOMES_MAX outcomes (else an Error bad_request), recorded with
- * router_outcomes and answered with an OutcomeReply of the same corr. */
+/* Answers env, an OutcomeReport that came on sock (the delivery socket,
+ * or the control socket for `carerhub outcome`) from peer, whether or not
+ * that peer said hello: from a provider's key (its scope: whose cases
+ * these are; another role's key gets an Error forbidden, audited), 1 to
+ * WIRE_OUTCOMES_MAX outcomes (else an Error bad_request, counted),
+ * recorded with router_outcomes and answered with an OutcomeReply of the
+ * same corr. */
 void router_outcome_answer(router_t *r, void *sock, const wire_peer_t *peer,
                            const Carerhub__Envelope *env);
 

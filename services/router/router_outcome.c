@@ -503,9 +503,9 @@ void router_outcome_answer(router_t *r, void *sock, const wire_peer_t *peer,
         wire_send_error(sock, peer, env, "forbidden", "only a provider's key may report outcomes");
         return;
     }
-    if (rep->n_outcomes > WIRE_OUTCOMES_MAX) {
+    if (rep->n_outcomes == 0 || rep->n_outcomes > WIRE_OUTCOMES_MAX) {
         r->bad++;
-        snprintf(why, sizeof why, "an outcome report holds at most %d outcomes; this one has %zu",
+        snprintf(why, sizeof why, "an outcome report holds 1 to %d outcomes, not %zu",
                  WIRE_OUTCOMES_MAX, rep->n_outcomes);
         wire_send_error(sock, peer, env, "bad_request", why);
         return;

@@ -71,8 +71,13 @@ void hub_close(hub_t *h)
     hub_live = NULL;
     if (h->agent)
         zmq_close(h->agent);
-    if (h->r.delivery_sock) {
+    if (h->client)
+        zmq_close(h->client);
+    if (h->r.delivery_sock || h->r.control_sock)
         secure_unwatch(h->r.sec);
+    if (h->r.control_sock)
+        zmq_close(h->r.control_sock);
+    if (h->r.delivery_sock) {
         zmq_close(h->r.delivery_sock);
         router_agents_free(&h->r);
     }

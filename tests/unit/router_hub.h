@@ -12,7 +12,8 @@ typedef struct {
     Carerhub__Envelope env;
     Carerhub__Forward fwd;
     router_fwd_t f;
-    void *agent; /* a provider agent's socket, when a test opens one */
+    void *agent;  /* a provider agent's socket, when a test opens one */
+    void *client; /* a client of the control socket, when a test opens one */
 } hub_t;
 
 extern char hub_pub[4][CURVE_Z85];

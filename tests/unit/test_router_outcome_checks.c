@@ -202,3 +202,147 @@ TEST(router_outcome_sent_again_after_its_case_moved_on_says_nothing_of_it)
     router_outcome_results_free(&res, 1);
     hub_close(&h);
 }
+
+/* --- the same answer on both sockets ------------------------------------ */
+
+static void *s_connect(const keypair_t *kp, const char *ep)
+{
+    void *s = daemon_socket(ZMQ_DEALER);
+    if (curve_client(s, kp, hub_pub[0]) != 0 || zmq_connect(s, ep) != 0) {
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Sends a report of n outcomes (accepted, ids o-1...) for case_id on sock
+ * and serves both of the router's sockets until the answer comes. */
+static Carerhub__Envelope *s_ask(hub_t *h, void *sock, const char *case_id, size_t n)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT, *back = NULL;
+    Carerhub__OutcomeReport rep = CARERHUB__OUTCOME_REPORT__INIT;
+    Carerhub__Outcome *os = xcalloc(n + 1, sizeof *os), **ptrs = xcalloc(n + 1, sizeof *ptrs);
+    char(*ids)[24] = xcalloc(n + 1, sizeof *ids);
+    for (size_t i = 0; i < n; i++) {
+        carerhub__outcome__init(&os[i]);
+        snprintf(ids[i], sizeof ids[0], "o-%zu", i + 1);
+        os[i].outcome_id = ids[i];
+        os[i].case_id = (char *)case_id;
+        os[i].status = (char *)"accepted";
+        ptrs[i] = &os[i];
+    }
+    rep.n_outcomes = n;
+    rep.outcomes = ptrs;
+    env.has_corr = true;
+    env.corr = 7;
+    env.body_case = CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT;
+    env.outcome_report = &rep;
+    if (wire_send(sock, NULL, &env, 0) == 0)
+        for (int i = 0; i < 500 && !back; i++) {
+            zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+            secure_handle(h->r.sec);
+            router_control_drain(&h->r);
+            router_deliver_drain(&h->r);
+            if (zmq_poll(&item, 1, 10) > 0 && wire_recv(sock, false, NULL, &back, 0) != WIRE_OK)
+                back = NULL;
+        }
+    free(os);
+    free(ptrs);
+    free(ids);
+    return back;
+}
+
+/* The error code and message of an answer ("" if it is not an error). */
+static void s_error_of(const Carerhub__Envelope *e, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s: %s",
+             e && e->body_case == CARERHUB__ENVELOPE__BODY_ERROR ? e->error->code : "",
+             e && e->body_case == CARERHUB__ENVELOPE__BODY_ERROR ? e->error->message : "");
+}
+
+/* Whether the audit trail holds event by actor with this detail. */
+static bool s_audited(hub_t *h, const char *event, const char *actor, const char *detail)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    bool found = false;
+    router_store_events(&h->r);
+    if (store_read(h->r.store, &txn) != 0)
+        return false;
+    mdb_cursor_open(txn, store_dbi(h->r.store, DB_AUDIT), &cur);
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !found;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Carerhub__AuditRecord *a = carerhub__audit_record__unpack(NULL, v.mv_size, v.mv_data);
+        found = a && a->event && a->actor && a->detail && strcmp(a->event, event) == 0 &&
+                strcmp(a->actor, actor) == 0 && strcmp(a->detail, detail) == 0;
+        if (a)
+            carerhub__audit_record__free_unpacked(a, NULL);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return found;
+}
+
+TEST(router_outcome_reports_are_answered_alike_on_both_sockets)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__Envelope *e;
+    char id[32], ep[256], cep[256], a[300], b[300];
+    void *gp;
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h, "GP-TEST83-1", id), 0);
+    snprintf(ep, sizeof ep, "ipc://%s/delivery.ipc", test_tmpdir());
+    snprintf(cep, sizeof cep, "ipc://%s/control.ipc", test_tmpdir());
+    h.r.delivery_sock = daemon_socket(ZMQ_ROUTER);
+    secure_server(h.r.sec, h.r.delivery_sock, "router delivery socket");
+    daemon_bind(h.r.delivery_sock, ep);
+    h.r.control_sock = daemon_socket(ZMQ_ROUTER);
+    secure_server(h.r.sec, h.r.control_sock, "router control socket");
+    daemon_bind(h.r.control_sock, cep);
+    CHECK((h.agent = s_connect(&hub_agent_kp, ep)) != NULL);
+    CHECK((h.client = s_connect(&hub_agent_kp, cep)) != NULL);
+
+    /* `carerhub outcome` records; the agent sending it again is told so. */
+    e = s_ask(&h, h.client, id, 1);
+    CHECK(e && e->body_case == CARERHUB__ENVELOPE__BODY_OUTCOME_REPLY);
+    CHECK_INT(e->corr, 7);
+    CHECK_INT(e->outcome_reply->results[0]->result, RECORDED);
+    CHECK_STR(e->outcome_reply->results[0]->state, "accepted");
+    carerhub__envelope__free_unpacked(e, NULL);
+    e = s_ask(&h, h.agent, id, 1);
+    CHECK(e && e->body_case == CARERHUB__ENVELOPE__BODY_OUTCOME_REPLY);
+    CHECK_INT(e->outcome_reply->results[0]->result, ALREADY);
+    carerhub__envelope__free_unpacked(e, NULL);
+    CHECK(s_audited(&h, "outcome", "provider-carers-first", "1 outcome(s)"));
+
+    /* An empty report, and one too large: the same refusal on each. */
+    for (size_t n = 0; n <= WIRE_OUTCOMES_MAX + 1; n += WIRE_OUTCOMES_MAX + 1) {
+        unsigned long bad = h.r.bad;
+        e = s_ask(&h, h.client, id, n);
+        s_error_of(e, a, sizeof a);
+        if (e)
+            carerhub__envelope__free_unpacked(e, NULL);
+        e = s_ask(&h, h.agent, id, n);
+        s_error_of(e, b, sizeof b);
+        if (e)
+            carerhub__envelope__free_unpacked(e, NULL);
+        CHECK_STR(a, b);
+        CHECK_CONTAINS(a, "bad_request: an outcome report holds 1 to 100 outcomes, not ");
+        CHECK_INT(h.r.bad, bad + 2); /* counted, on each socket */
+    }
+
+    /* A practice's key is refused by the control socket's table, and the
+     * refusal audited. */
+    CHECK((gp = s_connect(&hub_gp_kp, cep)) != NULL);
+    e = s_ask(&h, gp, id, 1);
+    zmq_close(gp);
+    s_error_of(e, a, sizeof a);
+    if (e)
+        carerhub__envelope__free_unpacked(e, NULL);
+    CHECK_STR(a, "forbidden: outcome reports need the key of the organisation that has the case "
+                 "(provider-<id>)");
+    CHECK(s_audited(&h, "refused-message", "gp", "outcome query refused: provider keys only"));
+    CHECK_INT(hub_stat(&h, "outcomes/accepted"), 1);
+    hub_close(&h);
+}
