@@ -73,9 +73,10 @@ int outcome_check(const Carerhub__Outcome *o, int64_t now, ferrs_t *errs);
 
 /* Whether a case in `state` (CaseRecord.state; NULL or "" is delivered)
  * may take status st. Returns true, or false with a sentence for the
- * organisation in why ("the case was closed on ...: a new referral opens a
- * new episode"). Who may report (the case's organisation; assign: triage)
- * is the router's to decide. */
+ * organisation in why ("the case is closed: nothing more can be recorded
+ * on it (a new referral for the carer opens a new episode)"). Who may
+ * report (the case's organisation; assign: triage) is the router's to
+ * decide. */
 bool outcome_step_ok(const char *state, outcome_status_t st, char *why, size_t whysz);
 /* The case's state after st (the step allowed). not_ours and assign
  * leave the new organisation's case at delivered. */

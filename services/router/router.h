@@ -170,7 +170,9 @@ void router_agent_rewind(router_t *r, const char *provider);
 
 /* The control socket: status, statistics, audit and alerts for operators;
  * status, feedback and cancelling for referrers; outcome reports for
- * providers. Each query is audited. */
+ * providers. A query a key may ask is audited before it is served (the
+ * record stands if serving fails); one it may not is refused, counted and
+ * audited as a refusal. */
 void router_control_drain(router_t *r);
 
 /* Encodes an outbox key: provider, NUL, 8-byte big-endian seq. */

@@ -4,8 +4,9 @@
  * and the alerts; referrers (gp, hospital, school keys) the status of their
  * own referrals, their feedback, and cancelling a referral; providers
  * outcome reports on their cases. Anything else is refused, counted and
- * audited; every question served is audited too (ids only, never personal
- * data).
+ * audited. A question a key may ask is audited before it is served (ids
+ * only, never personal data), and that record stands if serving it then
+ * fails (the store cannot be read, a bad request).
  */
 #include "router.h"
 
@@ -236,7 +237,8 @@ static bool s_allowed(s_req_t *q, const s_query_t *e)
     return q->who->role != ROLE_PROVIDER || secure_role(q->r->sec, q->peer, ROLE_PROVIDER);
 }
 
-/* Audits a query served: the referral it names, if any; never its text. */
+/* Audits a query about to be served: the referral it names, if any;
+ * never its text. */
 static void s_audit_query(s_req_t *q, const s_query_t *e, const char *actor)
 {
     const Carerhub__Envelope *env = q->env;
