@@ -7,8 +7,9 @@
  * flow control, and redelivers what is not acknowledged.
  *
  * main.c runs the loop; router_intake.c reads the intakes' forwards and
- * router_take.c stores referrals; router_deliver.c serves provider agents;
- * router_control.c answers operators.
+ * router_take.c stores referrals; router_deliver.c serves provider agents,
+ * and router_send.c sends them their deliveries; router_control.c answers
+ * operators.
  */
 #ifndef CARERHUB_ROUTER_H
 #define CARERHUB_ROUTER_H
@@ -167,6 +168,12 @@ void router_deliver_timers(router_t *r);
 /* Forgets what was sent to every agent of provider (its outbox gained
  * entries before what it had been sent, or a restart). */
 void router_agent_rewind(router_t *r, const char *provider);
+/* Agent a was sent delivery seq at now (monotonic ms): in flight until
+ * acknowledged (router_send.c). */
+void router_agent_sent(agent_t *a, uint64_t seq, int64_t now);
+/* Forgets what was sent to agent a: it is sent again from the oldest
+ * unacknowledged (it is gone, or a delivery could not be settled). */
+void router_agent_forget(agent_t *a);
 
 /* The control socket: status, statistics, audit and alerts for operators;
  * status, feedback and cancelling for referrers; outcome reports for
