@@ -3,9 +3,9 @@
  * agents): each outbox entry is built into a Delivery of the case as it
  * was queued, with the newest of its referrals (router.case_history), and
  * sent while the agent has credit. A cancelled referral travels no more: a
- * delivery leaves it out, and one left with none of the referrals it was
- * to carry is dropped (audited). A delivery too large for an agent is
- * parked for an operator.
+ * delivery leaves it out, and what it gave of the carer's details, and one
+ * left with none of the referrals it was to carry is dropped (audited). A delivery too large for an
+ * agent is parked for an operator.
  */
 #include "router.h"
 
@@ -138,6 +138,7 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
     Carerhub__Case c = CARERHUB__CASE__INIT;
     Carerhub__CaseRecord *cr = router_get_case(r, txn, e->case_id ? e->case_id : "");
     Carerhub__ReferralRecord **recs;
+    Carerhub__Carer *carer = NULL;
     size_t n, cancelled;
     int rc = 0;
 
@@ -154,6 +155,14 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
     recs = xcalloc(n ? n : 1, sizeof *recs);
     s_case_of(e, cr, &c);
     cancelled = s_referrals(r, txn, cr, n, recs, &c);
+    if (cancelled > 0 && c.carer) {
+        /* The carer as the referrals it was queued with give them, but
+         * for those cancelled since: nothing of theirs travels. */
+        for (size_t i = 0; i < n; i++)
+            if (recs[i] && recs[i]->referral && !recs[i]->cancellation)
+                referral_carer_merge(&carer, recs[i]->referral->carer);
+        c.carer = carer;
+    }
     if (!e->snapshot)
         s_flags(&c);
     d.has_delivery_id = true;
@@ -180,6 +189,8 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
             carerhub__referral_record__free_unpacked(recs[i], NULL);
     free(recs);
     free(c.referrals);
+    if (carer)
+        carerhub__carer__free_unpacked(carer, NULL);
     carerhub__case_record__free_unpacked(cr, NULL);
     return rc;
 }

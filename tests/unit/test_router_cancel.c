@@ -432,3 +432,51 @@ TEST(router_cancelled_referral_travels_in_no_delivery_sent_after)
     CHECK(s_audited(&h, "dropped", "GP-TEST43-1"));
     hub_close(&h);
 }
+
+TEST(router_cancelled_referral_leaves_its_details_out_of_deliveries_queued_before)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__Referral *wrong;
+    Carerhub__Envelope *env;
+    const participant_t *gp;
+    s_cancel_t k;
+    char ep[256];
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK(s_take(&h, "GP-TEST44-1"));
+    /* Sent in error, with another person's email and phone. */
+    CHECK((wrong = hub_card("GP-TEST44-2", "gp")) != NULL);
+    free(wrong->carer->email);
+    wrong->carer->email = xstrdup("joan@example.org");
+    free(wrong->carer->phone);
+    wrong->carer->phone = xstrdup("07700 900999");
+    CHECK_INT(hub_take(&h, CARERHUB__SOURCE__GP, "gp-intake", wrong), 0);
+    carerhub__referral__free_unpacked(wrong, NULL);
+    CHECK((gp = secure_participant(h.r.sec, "gp")) != NULL);
+    CHECK_INT(s_cancel(&h, gp, "GP-TEST44-2", "error", NULL, &k), 0);
+    router_cancel_reply_free(&k.out);
+
+    snprintf(ep, sizeof ep, "ipc://%s/delivery.ipc", test_tmpdir());
+    h.r.delivery_sock = daemon_socket(ZMQ_ROUTER);
+    secure_server(h.r.sec, h.r.delivery_sock, "router delivery socket");
+    daemon_bind(h.r.delivery_sock, ep);
+    CHECK((h.agent = s_connect(&h, &hub_agent_kp, ep)) != NULL);
+    CHECK_INT(router_clnt_hello(h.agent, "carers-first", 10), 0);
+    env = s_recv(&h, h.agent, 5000);
+    CHECK(env && env->body_case == CARERHUB__ENVELOPE__BODY_HELLO);
+    carerhub__envelope__free_unpacked(env, NULL);
+    for (int i = 0; i < 2; i++) {
+        Carerhub__Case *c;
+        env = s_recv(&h, h.agent, 5000);
+        CHECK(env && env->body_case == CARERHUB__ENVELOPE__BODY_DELIVERY);
+        CHECK_STR(env->delivery->kind, i == 0 ? "new" : "update");
+        c = env->delivery->case_;
+        /* The update was queued with Joan's details; it goes without. */
+        CHECK(c->carer != NULL);
+        CHECK_STR(c->carer->email, "jane@example.org");
+        CHECK_STR(c->carer->phone, "07700 900123");
+        CHECK_INT(c->n_referrals, 1);
+        CHECK_STR(c->referrals[0]->id, "GP-TEST44-1");
+        carerhub__envelope__free_unpacked(env, NULL);
+    }
+    hub_close(&h);
+}
