@@ -268,10 +268,14 @@ static bool s_by_hand(const Carerhub__CaseRecord *c)
  * stays where it moved to. */
 static void s_explain_move(Carerhub__CaseRecord *c)
 {
+    const char *was = c->reason ? c->reason : "";
+    size_t len = strlen(was);
     char *reason;
     if (!c->transferred_from || !c->transfer_why)
         return;
-    reason = xasprintf("%s. The case came from %s: %s.", c->reason ? c->reason : "",
+    if (len > 0 && was[len - 1] == '.')
+        len--; /* the routing's explanation ends its own sentence */
+    reason = xasprintf("%.*s. The case came from %s: %s.", (int)len, was,
                        c->transferred_from_name ? c->transferred_from_name : c->transferred_from,
                        s_why_text(c->transfer_why));
     free(c->reason);

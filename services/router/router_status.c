@@ -50,14 +50,20 @@ static void s_case_now(const router_t *r, const Carerhub__ReferralRecord *rec,
     buf_free(&detail);
 }
 
-/* The case's timeline for a referrer of referral id: as router_timeline
- * strips it, and without what names another referral (another
- * referrer's cancellation is not this referrer's to see). */
-static void s_timeline_for(Carerhub__StatusReply *s, const char *id)
+/* The case's timeline for a referrer of referral id, received at
+ * `since`: as router_timeline strips it, without what happened before the
+ * referral came (the carer's history with the organisations is not the
+ * new referrer's to read), and without what names another referral
+ * (another referrer's cancellation is not this referrer's to see). */
+static void s_timeline_for(Carerhub__StatusReply *s, const char *id, int64_t since)
 {
     size_t n = 0;
     for (size_t i = 0; i < s->n_timeline; i++) {
         Carerhub__TimelineEvent *ev = s->timeline[i];
+        if (ev->has_recorded_at && ev->recorded_at < since) {
+            carerhub__timeline_event__free_unpacked(ev, NULL);
+            continue;
+        }
         if (ev->referral_id && strcmp(ev->referral_id, id) != 0) {
             if (ev->event && strcmp(ev->event, "cancelled") == 0) {
                 carerhub__timeline_event__free_unpacked(ev, NULL);
@@ -108,10 +114,14 @@ static void s_fill(router_t *r, MDB_txn *txn, bool referrer, const Carerhub__Ref
         s->rule = s_dup(c->rule);
         s->reason = s_dup(c->reason);
     }
-    s->contact_by = s_dup(c->contact_by);
+    /* A referrer is not told the case's target: another referral (an
+     * urgent discharge, say) may have set it. */
+    if (!referrer)
+        s->contact_by = s_dup(c->contact_by);
     s->n_timeline = router_timeline(r, txn, c->case_id, referrer, S_TIMELINE_MAX, &s->timeline);
     if (referrer)
-        s_timeline_for(s, ref && ref->id ? ref->id : "");
+        s_timeline_for(s, ref && ref->id ? ref->id : "",
+                       ref && ref->has_received_at ? ref->received_at : 0);
 }
 
 /* A referral parked before it was taken, or whose delivery was parked

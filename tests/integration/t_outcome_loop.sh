@@ -67,6 +67,26 @@ cli --key gp status "$rid" --json >"$WORK/st" || fail "status with the practice'
 assert_eq "$(jq -r '[.timeline[].event] | join(" ")' "$WORK/st")" "contacted supported" "the timeline"
 grep -qi "assessment\|Booked\|Spoke" "$WORK/st" && fail "the practice sees the charity's notes: $(cat "$WORK/st")"
 
+# A hospital refers the same carer later: it joins her case, and the
+# hospital reads nothing of what happened before its referral came, nor the
+# case's contact-by target.
+cat >"$WORK/discharge.yaml" <<DOC
+---
+hospital: {trust: RAJ, site: RAJ01, ward: "Ward 10"}
+patient: {nhs_number: "9434765870", expected_discharge: $(date -d '+5 days' +%F)}
+carer_consulted: true
+referrer: {name: "K Wright, discharge nurse", phone: "01245 222222"}
+carer: {given_name: Jane, family_name: Smith, date_of_birth: 1961-04-02, postcode: "CM2 0AA", phone: "07700 900111"}
+cared_for: {relationship: mother, conditions: [dementia]}
+consent: {share_with_support_service: true, given_by: carer, date: $(date +%F)}
+DOC
+cli submit discharge "$WORK/discharge.yaml" >"$WORK/hids" || fail "the discharge was not accepted"
+hid=$(sed -n 's/^accepted \([^ ]*\).*/\1/p' "$WORK/hids")
+wait_count 2 carers-first
+cli --key hospital status "$hid" --json >"$WORK/hst" || fail "status with the hospital's key failed"
+assert_eq "$(jq -r '[.case_id, (.timeline // [] | length), has("contact_by"), has("reason")] | join(" ")' "$WORK/hst")" \
+    "$case_id 0 false false" "the hospital's view of the carer's case"
+
 # Another practice sees nothing of it.
 cli --key gp-other feedback --json >"$WORK/fb2" || fail "feedback of the other practice failed"
 assert_eq "$(jq length "$WORK/fb2")" 0 "referrals another practice sees"

@@ -178,6 +178,7 @@ TEST(router_moves_a_case_to_the_organisation_of_the_new_address)
     CHECK_STR(cs->transferred_from, "ecs");
     CHECK_STR(cs->transfer_why, "moved");
     CHECK(strstr(cs->reason, "came from Essex Carers Support") != NULL);
+    CHECK(strstr(cs->reason, "..") == NULL);
     CHECK_STR(cs->carer->nhs_number, "9434765919"); /* kept from before */
     CHECK_INT(hub_stat(&h, "transfers/moved"), 2);
     carerhub__case_record__free_unpacked(cs, NULL);
