@@ -23,6 +23,16 @@
  *     raw FILE         the bytes of FILE as one frame
  *     frames N         one message of N empty frames
  *     big N            one frame of N bytes
+ *     outcomes FILE    an OutcomeReport: FILE is a JSON array of outcomes,
+ *                      each an object of Outcome's fields (at: unix ms),
+ *                      sent as written: nothing checked here
+ *     cancel ID REASON [NOTE]
+ *                      a CancelRequest
+ *     feedback [LIMIT [AFTER [SINCE]]]
+ *                      a FeedbackQuery (LIMIT 0: unset; AFTER, SINCE "": unset)
+ *     alerts           an AlertsQuery
+ *
+ * --dump prints, after each reply line, the reply as JSON ("json {...}").
  *
  * --connections N opens N connections and sends on each; --random-keys gives
  * each a fresh key pair that no participants file lists (instead of --key).
@@ -44,9 +54,11 @@
 #include "util/date.h"
 #include "util/file.h"
 #include "wire/curve.h"
+#include "wire/pbjson.h"
 #include "wire/wire.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +88,65 @@ static const char *s_body(const Carerhub__Envelope *env)
 static long s_cut = LONG_MAX;
 static const char *s_token;
 static long s_sent; /* messages sent so far */
+static bool s_dump;
+static int s_send_env(void *sock, Carerhub__Envelope *env);
+
+static char *s_jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    if (!json_is_string(v))
+        return NULL;
+    /* As the bytes say, NULs and all: protobuf-c packs up to the first. */
+    return strdup(json_string_value(v));
+}
+
+/* An OutcomeReport from a JSON array of Outcome objects. */
+static int s_send_outcomes(void *sock, const char *path)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__OutcomeReport rep = CARERHUB__OUTCOME_REPORT__INIT;
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, JSON_ALLOW_NUL, &jerr), *o;
+    size_t i, n;
+    int rc;
+    if (!json_is_array(doc)) {
+        fprintf(stderr, "carerhub-testpeer: %s: not a JSON array (%s)\n", path, jerr.text);
+        exit(EX_DATAERR);
+    }
+    n = json_array_size(doc);
+    rep.outcomes = calloc(n ? n : 1, sizeof *rep.outcomes);
+    json_array_foreach(doc, i, o)
+    {
+        Carerhub__Outcome *x = calloc(1, sizeof *x);
+        json_t *sup = json_object_get(o, "support"), *at = json_object_get(o, "at"), *e;
+        size_t j;
+        carerhub__outcome__init(x);
+        x->outcome_id = s_jstr(o, "outcome_id");
+        x->case_id = s_jstr(o, "case_id");
+        x->status = s_jstr(o, "status");
+        x->reason = s_jstr(o, "reason");
+        x->to = s_jstr(o, "to");
+        x->note = s_jstr(o, "note");
+        x->source = s_jstr(o, "source");
+        if (json_is_integer(at)) {
+            x->has_at = true;
+            x->at = json_integer_value(at);
+        }
+        if (json_is_array(sup)) {
+            x->support = calloc(json_array_size(sup) + 1, sizeof *x->support);
+            json_array_foreach(sup, j, e) x->support[x->n_support++] = strdup(json_string_value(e));
+        }
+        rep.outcomes[rep.n_outcomes++] = x;
+    }
+    json_decref(doc);
+    env.body_case = CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT;
+    env.outcome_report = &rep;
+    rc = s_send_env(sock, &env);
+    for (i = 0; i < rep.n_outcomes; i++)
+        carerhub__outcome__free_unpacked(rep.outcomes[i], NULL);
+    free(rep.outcomes);
+    return rc;
+}
 
 static int s_send_env(void *sock, Carerhub__Envelope *env)
 {
@@ -235,6 +306,26 @@ static int s_send(void *sock, int argc, char **argv)
 {
     const char *what = argv[0], *arg = argc > 1 ? argv[1] : NULL;
     Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    if (strcmp(what, "alerts") == 0) {
+        Carerhub__AlertsQuery q = CARERHUB__ALERTS_QUERY__INIT;
+        env.body_case = CARERHUB__ENVELOPE__BODY_ALERTS_QUERY;
+        env.alerts_query = &q;
+        return s_send_env(sock, &env);
+    }
+    if (strcmp(what, "feedback") == 0) {
+        Carerhub__FeedbackQuery q = CARERHUB__FEEDBACK_QUERY__INIT;
+        if (arg && strtoul(arg, NULL, 10) > 0) {
+            q.has_limit = true;
+            q.limit = (uint32_t)strtoul(arg, NULL, 10);
+        }
+        if (argc > 2 && argv[2][0])
+            q.after = argv[2];
+        if (argc > 3 && argv[3][0])
+            q.since = argv[3];
+        env.body_case = CARERHUB__ENVELOPE__BODY_FEEDBACK_QUERY;
+        env.feedback_query = &q;
+        return s_send_env(sock, &env);
+    }
     if (strcmp(what, "stats") == 0) {
         Carerhub__StatsQuery q = CARERHUB__STATS_QUERY__INIT;
         env.body_case = CARERHUB__ENVELOPE__BODY_STATS_QUERY;
@@ -248,6 +339,19 @@ static int s_send(void *sock, int argc, char **argv)
         q.referral_id = (char *)arg;
         env.body_case = CARERHUB__ENVELOPE__BODY_STATUS_QUERY;
         env.status_query = &q;
+        return s_send_env(sock, &env);
+    }
+    if (strcmp(what, "outcomes") == 0)
+        return s_send_outcomes(sock, arg);
+    if (strcmp(what, "cancel") == 0) {
+        Carerhub__CancelRequest q = CARERHUB__CANCEL_REQUEST__INIT;
+        if (argc < 3)
+            s_usage();
+        q.referral_id = (char *)arg;
+        q.reason = argv[2];
+        q.note = argc > 3 ? argv[3] : NULL;
+        env.body_case = CARERHUB__ENVELOPE__BODY_CANCEL;
+        env.cancel = &q;
         return s_send_env(sock, &env);
     }
     if (strcmp(what, "hello") == 0) {
@@ -358,6 +462,12 @@ static int s_print_reply(void *sock)
     } else {
         printf("reply %s\n", s_body(env));
     }
+    if (s_dump) {
+        buf_t b = BUF_INIT;
+        pbjson_message(&b, &env->base);
+        printf("json %.*s\n", (int)b.len, b.data);
+        buf_free(&b);
+    }
     carerhub__envelope__free_unpacked(env, NULL);
     return 1;
 }
@@ -373,6 +483,7 @@ int main(int argc, char **argv)
         {"repeat", required_argument, NULL, 'r'},
         {"connections", required_argument, NULL, 'n'},
         {"random-keys", no_argument, NULL, 'x'},
+        {"dump", no_argument, NULL, 'd'},
         {NULL, 0, NULL, 0},
     };
     const char *server_pub = NULL, *key = NULL;
@@ -408,6 +519,9 @@ int main(int argc, char **argv)
             break;
         case 'x':
             random_keys = true;
+            break;
+        case 'd':
+            s_dump = true;
             break;
         default:
             s_usage();
