@@ -1,7 +1,7 @@
 # The way back, attacked: a hostile but listed peer and a careless case
-# system, against the real router and provider agents. Each part shows one
-# problem; every part runs, and the test fails at the end naming each one
-# that showed.
+# system, against the real router and provider agents. Each part checks one
+# way the hub could break its promise; every part runs, and the test fails
+# at the end naming each that broke.
 #
 # 1. Two outcome files with the same outcome_id and different content: the
 #    second is not the same outcome and must not be filed in sent/ as
