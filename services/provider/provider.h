@@ -18,7 +18,7 @@
  * router; provider_spool.c: the files and the ledger; provider_json.c: what
  * a file holds; provider_outcome.c: what an outcome file says;
  * provider_outbox.c: the outcomes folder; provider_outbox_file.c: reading
- * and filing its files.
+ * and filing its files, and keeping its folders.
  */
 #ifndef CARERHUB_PROVIDER_H
 #define CARERHUB_PROVIDER_H
@@ -158,13 +158,19 @@ void provider_outcome_error_json(const char *name, int64_t rejected_at, const fe
 
 /* --- the outcomes folder (provider_outbox.c) ---------------------------- */
 
-#define OUTBOX_SCAN_MS    200 /* the folder is listed at most this often */
-#define OUTBOX_PASS_MAX   100 /* files read in one pass, in name order */
-#define OUTBOX_FLIGHT_MAX 400 /* files read and not yet moved */
-#define OUTBOX_NAME_MAX   200 /* bytes of a file name; longer ones are left alone */
+#define OUTBOX_SCAN_MS    200  /* the folder is listed at most this often */
+#define OUTBOX_CHECK_MS   1000 /* the folders are looked at at most this often */
+#define OUTBOX_PASS_MAX   100  /* files read in one pass, in name order */
+#define OUTBOX_FLIGHT_MAX 400  /* files read and not yet moved */
+#define OUTBOX_NAME_MAX   200  /* bytes of a file name; longer ones are left alone */
 
 /* Opens out/outcomes with its sent/ and rejected/ folders (created 0700),
- * for provider (borrowed). NULL on failure (logged). */
+ * for provider (borrowed). NULL on failure (logged). The agent keeps a
+ * handle on each, and looks at most every OUTBOX_CHECK_MS (at once when a
+ * file or folder is not found) whether each is still the folder at its
+ * path: one removed is made again (0700), one replaced is opened anew. The
+ * files read from an outcomes/ that was removed or replaced and not yet
+ * filed are forgotten: a file there now (put back, or new) is read afresh. */
 outbox_t *outbox_open(const char *out, const char *provider);
 void outbox_close(outbox_t **ob);
 /* One pass, when due: reads the files new in outcomes/ (each at most once
@@ -192,14 +198,62 @@ void outbox_counts(const outbox_t *ob, unsigned long *sent, unsigned long *rejec
  * (*data NULL) and *len its size (a file that grew while read: more than
  * the maximum). Returns 0, or -1 with errno. */
 int outbox_file_read(int fd, const struct stat *st, char **data, size_t *len);
-/* Moves fromdir/name into todir (whose path is todirpath) as name, or
- * name.2 ... name.999, the first where no file of that name is (nor, with
- * errdoc, of its name.error.json); with errdoc, that error file is written
- * first, durably. Never replaces a file; syncs both folders. The name
- * given goes to final. Returns 0, or -1 with errno (ENOENT: name is gone). */
-int outbox_file_away(int fromdir, const char *name, int todir, const char *todirpath,
-                     const buf_t *errdoc, char *final, size_t finalsz);
-/* Removes the temporary error files a previous run left in dir (dirfd). */
-void outbox_file_clean(int dirfd, const char *dir);
+/* Whether a name in outcomes/ is an outcome file to read: a whole one (not
+ * a temporary name starting with '.') ending in .json. */
+bool outbox_file_candidate(const char *name);
+/* Inserts a copy of name into pick, which holds the first *n <= max names
+ * in byte order (each new, caller frees): so that a pass reads the first
+ * max names of a folder of any size. */
+void outbox_file_pick(char **pick, size_t *n, size_t max, const char *name);
+/* Moves fromdir/name into todir as name, or name.2 ... name.999, the first
+ * where no file of that name is (nor, with errdoc, of its name.error.json);
+ * with errdoc, that error file is written first, durably. Never replaces a
+ * file; syncs both folders. The name given goes to final. Returns 0, or -1
+ * with errno (ENOENT: name is gone, or a folder is). */
+int outbox_file_away(int fromdir, const char *name, int todir, const buf_t *errdoc, char *final,
+                     size_t finalsz);
+/* Removes the temporary error files a previous run left in dirfd. */
+void outbox_file_clean(int dirfd);
+
+/* --- the folders of the outbox (provider_outbox_file.c) ---------------- */
+
+/* A folder of the outbox, held open: its path (owned), the handle (-1: not
+ * open), which folder that is, and what of it was not said: [0] warnings,
+ * [1] errors. */
+typedef struct {
+    char *path;
+    int fd;
+    dev_t dev;
+    ino_t ino;
+    int64_t next_say[2]; /* monotonic ms: said again no sooner */
+    unsigned long unsaid[2];
+} outbox_folder_t;
+
+/* outcomes/ with its sent/ and rejected/, held open. */
+typedef struct {
+    outbox_folder_t dir, sent, rej;
+    int64_t next_check; /* monotonic ms: looked at again no sooner */
+} outbox_folders_t;
+
+/* Opens out/outcomes, sent/ and rejected/ into fs, made 0700 (out/ too)
+ * when missing. Returns 0, or -1 (logged, nothing held). */
+int outbox_folders_open(outbox_folders_t *fs, const char *out);
+void outbox_folders_close(outbox_folders_t *fs);
+
+#define OUTBOX_DIR_NEW 1 /* outcomes/ was removed or replaced: held files are not in it */
+#define OUTBOX_SUB_NEW 2 /* sent/ or rejected/ is open anew */
+/* Looks, at most every OUTBOX_CHECK_MS unless now, whether each folder is
+ * still the one at its path: one removed is made again (0700, its parent
+ * synced), one replaced opened anew (its mode set to 0700), never through
+ * a symlink; a new outcomes/ gets sent/ and rejected/. One that cannot be
+ * opened is tried again at the next look. Each change and each failure is
+ * said, at most once a minute for each folder. Returns what changed
+ * (OUTBOX_*_NEW), 0 for nothing. */
+int outbox_folders_check(outbox_folders_t *fs, bool now);
+/* Logs a line about folder fo, a warning (or with error an error), unless
+ * one of that level was said of it less than a minute ago: then counted,
+ * and the count said with the next. */
+void outbox_folder_say(outbox_folder_t *fo, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -17,6 +17,15 @@
  * only while it is still the one that was read (the same inode, not
  * written since), so a file the case system replaced or rewrote meanwhile
  * is read again rather than filed unread.
+ *
+ * The case system may clear sent/ and rejected/, even outcomes/, at any
+ * time: the agent holds a handle on each folder and looks (at most every
+ * OUTBOX_CHECK_MS, and at once when a file or folder is not found) whether
+ * each is still the one at its path. One removed is made again and one
+ * replaced opened anew; a move that failed for want of it is tried again
+ * at once. The files in flight of an outcomes/ removed or replaced are
+ * forgotten and whatever is in the new one is read: a file put back is the
+ * same outcome (the router records it once), and nothing recorded is lost.
  */
 #include "provider.h"
 
@@ -58,8 +67,7 @@ typedef struct {
 } s_flight_t;
 
 struct outbox {
-    char *dir, *sent, *rejected;
-    int dirfd, sentfd, rejfd;
+    outbox_folders_t fs;
     const char *provider;
     s_flight_t *v;
     size_t n, cap;
@@ -100,7 +108,7 @@ static s_flight_t *s_find(outbox_t *ob, const char *name)
 static bool s_still_there(outbox_t *ob, const s_flight_t *f)
 {
     struct stat st;
-    return fstatat(ob->dirfd, f->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+    return fstatat(ob->fs.dir.fd, f->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
            st.st_dev == f->dev && st.st_ino == f->ino && st.st_mtim.tv_sec == f->mtim.tv_sec &&
            st.st_mtim.tv_nsec == f->mtim.tv_nsec;
 }
@@ -116,41 +124,95 @@ static void s_codes(const ferrs_t *errs, char *out, size_t outsz)
                                 errs->v[i].code);
 }
 
+/* Looks at the folders (at most every OUTBOX_CHECK_MS unless now). The
+ * flights of an outcomes/ removed or replaced are forgotten: their files
+ * are not in the folder there now, and what is in it is read afresh. Files
+ * whose move failed for want of a folder are moved as soon as it is open
+ * again. Returns true when outcomes/ was replaced (every flight done). */
+static bool s_folders(outbox_t *ob, bool now)
+{
+    int changed = outbox_folders_check(&ob->fs, now);
+    size_t n = 0;
+    for (size_t i = 0; i < ob->n; i++) {
+        s_flight_t *f = &ob->v[i];
+        if (f->state == F_DONE)
+            continue;
+        if (changed & OUTBOX_DIR_NEW) {
+            s_flight_free(f);
+            n++;
+        } else if ((changed & OUTBOX_SUB_NEW) &&
+                   (f->state == F_TO_SENT || f->state == F_TO_REJECTED)) {
+            f->due = 0;
+        }
+    }
+    if (n > 0)
+        log_info("%zu outcome file(s) read from %s before it was removed or replaced, not yet "
+                 "filed, are forgotten; whatever is in the folder now is read afresh",
+                 n, ob->fs.dir.path);
+    return changed & OUTBOX_DIR_NEW;
+}
+
+/* Whether flight f's file is no longer the one read (f is then done: a
+ * file there now is read afresh). One not found has the folders looked at
+ * at once: when outcomes/ was replaced, every flight is forgotten. */
+static bool s_lost(outbox_t *ob, s_flight_t *f, const char *before)
+{
+    if (s_still_there(ob, f))
+        return false;
+    if (s_folders(ob, true) || f->state == F_DONE)
+        return true;
+    log_warn("outcome file %s (case %s) was removed, replaced or written again before %s; a "
+             "file there now is read afresh",
+             f->name, f->case_id[0] ? f->case_id : "unknown", before);
+    s_flight_free(f);
+    return true;
+}
+
 /* Moves a flight's file where it goes; a failure is tried again later. */
 static void s_finish(outbox_t *ob, s_flight_t *f)
 {
     bool rejected = f->state == F_TO_REJECTED;
+    outbox_folder_t *to = rejected ? &ob->fs.rej : &ob->fs.sent;
     char final[OUTBOX_NAME_MAX + 16], codes[400];
     buf_t doc = BUF_INIT;
-    int rc;
+    int rc = -1, e = 0;
 
-    if (!s_still_there(ob, f)) {
-        log_warn("outcome file %s (case %s) was removed, replaced or written again before it "
-                 "was filed; a file there now is read afresh",
-                 f->name, f->case_id[0] ? f->case_id : "unknown");
-        s_flight_free(f);
+    if (s_lost(ob, f, "it was filed"))
         return;
-    }
     if (rejected)
         provider_outcome_error_json(f->name, clock_now_ms(), &f->errs, &doc);
-    rc = outbox_file_away(ob->dirfd, f->name, rejected ? ob->rejfd : ob->sentfd,
-                          rejected ? ob->rejected : ob->sent, rejected ? &doc : NULL, final,
-                          sizeof final);
+    for (int tries = 0; to->fd >= 0; tries++) {
+        rc = outbox_file_away(ob->fs.dir.fd, f->name, to->fd, rejected ? &doc : NULL, final,
+                              sizeof final);
+        e = errno;
+        /* Not found (the folder it goes to, say, was removed): the folders
+         * are looked at at once and the move tried again. */
+        if (rc == 0 || e != ENOENT || tries > 0 || s_folders(ob, true) ||
+            s_lost(ob, f, "it was filed"))
+            break;
+    }
     buf_free(&doc);
+    if (f->state == F_DONE)
+        return;
+    if (rc < 0 && to->fd < 0) {
+        /* That folder cannot be opened now (said): moved once it is. */
+        f->due = ob->fs.next_check;
+        return;
+    }
     if (rc < 0) {
-        log_error("cannot move %s/%s to %s/: %s; trying again in %d s", ob->dir, f->name,
-                  rejected ? "rejected" : "sent", strerror(errno), S_RETRY_MS / 1000);
+        log_error("cannot move %s/%s to %s/: %s; trying again in %d s", ob->fs.dir.path, f->name,
+                  rejected ? "rejected" : "sent", strerror(e), S_RETRY_MS / 1000);
         f->due = clock_mono_ms() + S_RETRY_MS;
         return;
     }
     if (rejected) {
         s_codes(&f->errs, codes, sizeof codes);
         log_warn("outcome file %s (case %s) rejected: %s; see %s/%s.error.json", f->name,
-                 f->case_id[0] ? f->case_id : "unknown", codes, ob->rejected, final);
+                 f->case_id[0] ? f->case_id : "unknown", codes, ob->fs.rej.path, final);
         ob->moved_rejected++;
     } else {
-        log_debug("outcome file %s (case %s): moved to %s/%s", f->name, f->case_id, ob->sent,
-                  final);
+        log_debug("outcome file %s (case %s): moved to %s/%s", f->name, f->case_id,
+                  ob->fs.sent.path, final);
         ob->moved_sent++;
     }
     s_flight_free(f);
@@ -172,7 +234,7 @@ static s_flight_t *s_add(outbox_t *ob, const char *name, const struct stat *st)
 /* Reads outcomes/NAME: into flight to send, or rejected at once. */
 static void s_take(outbox_t *ob, const char *name)
 {
-    int fd = openat(ob->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int fd = openat(ob->fs.dir.fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     char *data;
     size_t len;
     struct stat st;
@@ -190,8 +252,8 @@ static void s_take(outbox_t *ob, const char *name)
     close(fd);
     f = s_add(ob, name, &st);
     if (rc < 0) {
-        log_error("cannot read %s/%s: %s; trying again in %d s", ob->dir, name, strerror(errno),
-                  S_RETRY_MS / 1000);
+        log_error("cannot read %s/%s: %s; trying again in %d s", ob->fs.dir.path, name,
+                  strerror(errno), S_RETRY_MS / 1000);
         f->state = F_HOLD;
         f->due = clock_mono_ms() + S_RETRY_MS;
         return;
@@ -208,69 +270,51 @@ static void s_take(outbox_t *ob, const char *name)
     }
 }
 
-/* Whether a name in outcomes/ is an outcome file to read: a whole one (not
- * a temporary name starting with '.') ending in .json. */
-static bool s_candidate(const char *name)
-{
-    size_t n = strlen(name);
-    return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".json") == 0;
-}
-
-/* Inserts name into the first `max` names in byte order held in pick. */
-static void s_pick(char **pick, size_t *n, size_t max, const char *name)
-{
-    size_t lo = 0, hi = *n;
-    if (max == 0 || (*n == max && strcmp(name, pick[*n - 1]) >= 0))
-        return;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (strcmp(pick[mid], name) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (*n == max)
-        free(pick[--*n]);
-    memmove(pick + lo + 1, pick + lo, (*n - lo) * sizeof *pick);
-    pick[lo] = xstrdup(name);
-    (*n)++;
-}
-
-/* Lists outcomes/: the first new files in name order, read. */
+/* Lists outcomes/ (the folder held, so that what is listed is what is
+ * read): the first new files in name order, read. */
 static void s_scan(outbox_t *ob)
 {
     char *pick[OUTBOX_PASS_MAX];
     size_t npick = 0, room = OUTBOX_FLIGHT_MAX > ob->n ? OUTBOX_FLIGHT_MAX - ob->n : 0;
     unsigned long long_names = 0, not_files = 0;
-    DIR *dir = opendir(ob->dir);
+    int fd =
+        ob->fs.dir.fd < 0 ? -1 : openat(ob->fs.dir.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *dir = fd < 0 ? NULL : fdopendir(fd);
     struct dirent *de;
 
     if (!dir) {
-        log_error("cannot list %s: %s", ob->dir, strerror(errno));
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        /* Not open (said when the folders were looked at), or gone: then
+         * they are looked at at once. */
+        if (ob->fs.dir.fd >= 0 && (e != ENOENT || !s_folders(ob, true)))
+            outbox_folder_say(&ob->fs.dir, true, "cannot list %s: %s", ob->fs.dir.path,
+                              strerror(e));
         return;
     }
     if (room > OUTBOX_PASS_MAX)
         room = OUTBOX_PASS_MAX;
     while ((de = readdir(dir)) != NULL) {
         struct stat st;
-        if (!s_candidate(de->d_name))
+        if (!outbox_file_candidate(de->d_name))
             continue;
         if (de->d_type == DT_UNKNOWN &&
-            fstatat(ob->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            fstatat(ob->fs.dir.fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
             de->d_type = S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
         if (de->d_type != DT_REG) {
             not_files++;
         } else if (strlen(de->d_name) > OUTBOX_NAME_MAX) {
             long_names++;
         } else if (!s_find(ob, de->d_name)) {
-            s_pick(pick, &npick, room, de->d_name);
+            outbox_file_pick(pick, &npick, room, de->d_name);
         }
     }
     closedir(dir);
     if ((long_names || not_files) && clock_mono_ms() >= ob->next_warn) {
         log_warn("%s: left alone: %lu name(s) ending in .json that are not regular files "
                  "(symlinks are never followed), %lu file name(s) longer than %d bytes",
-                 ob->dir, not_files, long_names, OUTBOX_NAME_MAX);
+                 ob->fs.dir.path, not_files, long_names, OUTBOX_NAME_MAX);
         ob->next_warn = clock_mono_ms() + S_WARN_MS;
     }
     for (size_t i = 0; i < npick; i++) {
@@ -291,11 +335,11 @@ static void s_send(outbox_t *ob, void *sock, int64_t now)
             s_flight_t *f = &ob->v[i];
             if (f->state != F_SEND || f->due > now)
                 continue;
-            if (f->corr && !s_still_there(ob, f)) {
-                log_warn("outcome file %s (case %s) was removed or written again before the "
-                         "router answered; a file there now is read afresh",
-                         f->name, f->case_id);
-                s_flight_free(f);
+            if (f->corr && s_lost(ob, f, "the router answered")) {
+                /* outcomes/ was replaced: every flight, those of this
+                 * report too, is forgotten. */
+                if (n > 0 && fs[0]->state == F_DONE)
+                    return;
                 continue;
             }
             os[n] = f->o;
@@ -324,6 +368,7 @@ long outbox_step(outbox_t *ob, void *sock, bool may_send, int64_t resend_ms)
 {
     int64_t now = clock_mono_ms(), next;
     ob->resend_ms = resend_ms > 0 ? resend_ms : 1000;
+    s_folders(ob, false);
     for (size_t i = 0; i < ob->n; i++) {
         s_flight_t *f = &ob->v[i];
         if ((f->state == F_TO_SENT || f->state == F_TO_REJECTED) && f->due <= now)
@@ -437,24 +482,16 @@ void outbox_counts(const outbox_t *ob, unsigned long *sent, unsigned long *rejec
 outbox_t *outbox_open(const char *out, const char *provider)
 {
     outbox_t *ob = xcalloc(1, sizeof *ob);
-    const int dflags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    if (outbox_folders_open(&ob->fs, out) < 0) {
+        free(ob);
+        return NULL;
+    }
     ob->provider = provider;
-    ob->dir = file_join(out, "outcomes");
-    ob->sent = file_join(ob->dir, "sent");
-    ob->rejected = file_join(ob->dir, "rejected");
-    ob->dirfd = ob->sentfd = ob->rejfd = -1;
     ob->resend_ms = 1000;
     /* Report numbers start from the clock, so that an answer to a report
      * of an earlier run is never taken for one of this run's. */
     ob->corr = ob->corr0 = (uint64_t)clock_now_ms() << 16;
-    if (file_private_dir(ob->dir) < 0 || file_private_dir(ob->sent) < 0 ||
-        file_private_dir(ob->rejected) < 0 || (ob->dirfd = open(ob->dir, dflags)) < 0 ||
-        (ob->sentfd = open(ob->sent, dflags)) < 0 || (ob->rejfd = open(ob->rejected, dflags)) < 0) {
-        log_error("cannot create %s: %s", ob->rejected, strerror(errno));
-        outbox_close(&ob);
-        return NULL;
-    }
-    outbox_file_clean(ob->rejfd, ob->rejected);
+    outbox_file_clean(ob->fs.rej.fd);
     return ob;
 }
 
@@ -466,15 +503,7 @@ void outbox_close(outbox_t **obp)
     for (size_t i = 0; i < ob->n; i++)
         s_flight_free(&ob->v[i]);
     free(ob->v);
-    if (ob->dirfd >= 0)
-        close(ob->dirfd);
-    if (ob->sentfd >= 0)
-        close(ob->sentfd);
-    if (ob->rejfd >= 0)
-        close(ob->rejfd);
-    free(ob->dir);
-    free(ob->sent);
-    free(ob->rejected);
+    outbox_folders_close(&ob->fs);
     free(ob);
     *obp = NULL;
 }

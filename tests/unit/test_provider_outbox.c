@@ -3,16 +3,20 @@
  * provider_outbox.c): files moved to sent/ once the router recorded them,
  * to rejected/ with an error file, never over a file already there; sent
  * again when unanswered, and after a restart with the same outcome id;
- * never read through a symlink.
+ * never read through a symlink; sent/, rejected/ and outcomes/ cleared by
+ * the case system while the agent runs: made again, nothing lost.
  */
 #include "test.h"
 
 #include "../../services/provider/provider.h"
 #include "util/file.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "wire/wire.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -455,5 +459,259 @@ TEST(outbox_too_large_rejected)
     CHECK((err = s_slurp(&x, "rejected", "big.json.error.json")));
     CHECK_CONTAINS(err, "\"field\":\"json\",\"code\":\"too_large\"");
     free(err);
+    s_unbox(&x);
+}
+
+/* --- folders cleared while the agent runs --------------------------------- */
+
+static int s_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+/* rm -rf outcomes/SUB (or outcomes/ itself). */
+static int s_rmtree(const s_box_t *x, const char *sub)
+{
+    char *dir = sub ? file_join(x->dir, sub) : xstrdup(x->dir);
+    int rc = nftw(dir, s_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(dir);
+    return rc;
+}
+
+static int s_mkdir(const s_box_t *x, const char *sub)
+{
+    char *dir = sub ? file_join(x->dir, sub) : xstrdup(x->dir);
+    int rc = mkdir(dir, 0755);
+    free(dir);
+    return rc;
+}
+
+/* outcomes/SUB is a folder of mode 0700. */
+static bool s_private(const s_box_t *x, const char *sub)
+{
+    char *dir = sub ? file_join(x->dir, sub) : xstrdup(x->dir);
+    struct stat st;
+    bool yes = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700;
+    free(dir);
+    return yes;
+}
+
+static int s_level;
+
+/* Standard error into a file, at level info, while a test looks at what is
+ * logged. */
+static int s_capture(void)
+{
+    char *path = file_join(test_tmpdir(), "log");
+    int saved = dup(STDERR_FILENO), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    free(path);
+    s_level = log_level();
+    log_set_level(LOG_LVL_INFO);
+    return saved;
+}
+
+/* What was logged since s_capture (caller frees). */
+static char *s_release(int saved)
+{
+    char *path = file_join(test_tmpdir(), "log"), *data = NULL;
+    size_t len;
+    log_set_level(s_level);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    if (file_read_all(path, 1 << 20, &data, &len) < 0)
+        data = xstrdup("");
+    free(path);
+    return data;
+}
+
+/* How many times needle is in hay. */
+static int s_count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* The agent sends f's outcome, the router records it: f is in sent/. */
+static bool s_recorded(s_box_t *x, const char *name)
+{
+    Carerhub__Envelope *env;
+    bool ok;
+    usleep((OUTBOX_SCAN_MS + 50) * 1000);
+    s_pass(x);
+    if (!(env = s_report(x)))
+        return false;
+    ok = env->outcome_report->n_outcomes == 1 &&
+         strcmp(env->outcome_report->outcomes[0]->source, name) == 0;
+    s_answer(x, env, CARERHUB__OUTCOME_RESULT__RESULT__RECORDED, NULL, NULL, NULL);
+    carerhub__envelope__free_unpacked(env, NULL);
+    return ok && s_there(x, "sent", name) && !s_there(x, NULL, name);
+}
+
+/* sent/ removed while a file waits for the router: made again, the file
+ * filed in it once recorded, and so are the files after it; said once. */
+TEST(outbox_sent_removed_made_again)
+{
+    s_box_t x;
+    Carerhub__Envelope *env;
+    char *log;
+    int saved;
+    bool ok;
+    CHECK_INT(s_box(&x), 0);
+    s_put(&x, NULL, "a.json", S_GOOD);
+    s_pass(&x);
+    CHECK((env = s_report(&x)));
+    CHECK_INT(s_rmtree(&x, "sent"), 0);
+    saved = s_capture();
+    s_answer(&x, env, CARERHUB__OUTCOME_RESULT__RESULT__RECORDED, NULL, NULL, NULL);
+    carerhub__envelope__free_unpacked(env, NULL);
+    log = s_release(saved);
+    CHECK(s_there(&x, "sent", "a.json") && !s_there(&x, NULL, "a.json"));
+    CHECK(s_private(&x, "sent"));
+    CHECK_INT(s_count(log, "was removed; made it again"), 1);
+    CHECK(!strstr(log, "cannot move"));
+    free(log);
+    CHECK_INT(s_rmtree(&x, "sent"), 0);
+    s_put(&x, NULL, "b.json", S_GOOD);
+    saved = s_capture();
+    ok = s_recorded(&x, "b.json");
+    log = s_release(saved);
+    CHECK(ok);
+    /* Said at most once a minute. */
+    CHECK(!strstr(log, "made it again"));
+    free(log);
+    s_unbox(&x);
+}
+
+/* sent/ and rejected/ removed and made again by the case system: the next
+ * files are filed in the new ones, an error file beside its file, no
+ * temporary file left. */
+TEST(outbox_sent_replaced_files_go_to_the_new_one)
+{
+    s_box_t x;
+    Carerhub__Envelope *env;
+    char *err, *rej;
+    DIR *d;
+    struct dirent *de;
+    CHECK_INT(s_box(&x), 0);
+    s_put(&x, NULL, "a.json", S_GOOD);
+    s_pass(&x);
+    CHECK((env = s_report(&x)));
+    CHECK_INT(s_rmtree(&x, "sent"), 0);
+    CHECK_INT(s_mkdir(&x, "sent"), 0);
+    s_put(&x, "sent", "old.json", "the case system's own");
+    CHECK_INT(s_rmtree(&x, "rejected"), 0);
+    CHECK_INT(s_mkdir(&x, "rejected"), 0);
+    s_answer(&x, env, CARERHUB__OUTCOME_RESULT__RESULT__RECORDED, NULL, NULL, NULL);
+    carerhub__envelope__free_unpacked(env, NULL);
+    CHECK(s_there(&x, "sent", "a.json") && s_there(&x, "sent", "old.json"));
+    CHECK(!s_there(&x, NULL, "a.json"));
+    s_put(&x, NULL, "bad.json", "{\"case_id\":\"C-000001\",\"status\":\"phoned\"}");
+    usleep((OUTBOX_SCAN_MS + 50) * 1000);
+    outbox_step(x.ob, x.tx, false, 100);
+    CHECK(s_there(&x, "rejected", "bad.json") && !s_there(&x, NULL, "bad.json"));
+    CHECK((err = s_slurp(&x, "rejected", "bad.json.error.json")));
+    CHECK_CONTAINS(err, "\"field\":\"status\",\"code\":\"unknown\"");
+    free(err);
+    CHECK(s_private(&x, "sent") && s_private(&x, "rejected"));
+    rej = file_join(x.dir, "rejected");
+    CHECK((d = opendir(rej)));
+    while ((de = readdir(d)) != NULL)
+        if (strncmp(de->d_name, ".carerhub-", 10) == 0)
+            break;
+    closedir(d);
+    free(rej);
+    CHECK(de == NULL);
+    s_unbox(&x);
+}
+
+/* outcomes/ replaced (moved aside, a new one made): the files dropped in
+ * the new one are read; one waiting for the router in the old one is read
+ * again when put in the new one, the same outcome, and filed there once. */
+TEST(outbox_outcomes_replaced_new_one_read)
+{
+    s_box_t x;
+    Carerhub__Envelope *env, *again;
+    char *old = NULL, *from = NULL, *to = NULL;
+    CHECK_INT(s_box(&x), 0);
+    old = file_join(x.out, "outcomes.old");
+    s_put(&x, NULL, "a.json", S_GOOD);
+    s_pass(&x);
+    CHECK((env = s_report(&x)));
+    CHECK_INT(rename(x.dir, old), 0);
+    CHECK_INT(s_mkdir(&x, NULL), 0);
+    s_put(&x, NULL, "b.json", S_GOOD);
+    usleep((OUTBOX_CHECK_MS + 50) * 1000);
+    s_pass(&x);
+    CHECK((again = s_report(&x)));
+    CHECK_INT(again->outcome_report->n_outcomes, 1);
+    CHECK_STR(again->outcome_report->outcomes[0]->source, "b.json");
+    CHECK(s_private(&x, NULL) && s_private(&x, "sent") && s_private(&x, "rejected"));
+    s_answer(&x, again, CARERHUB__OUTCOME_RESULT__RESULT__RECORDED, NULL, NULL, NULL);
+    carerhub__envelope__free_unpacked(again, NULL);
+    CHECK(s_there(&x, "sent", "b.json"));
+    /* The old folder's file, answered late: not filed in the old folder. */
+    s_answer(&x, env, CARERHUB__OUTCOME_RESULT__RESULT__RECORDED, NULL, NULL, NULL);
+    from = file_join(old, "a.json");
+    CHECK(file_exists(from));
+    /* Put in the new folder: the same outcome, recorded before. */
+    to = file_join(x.dir, "a.json");
+    CHECK_INT(rename(from, to), 0);
+    usleep((OUTBOX_SCAN_MS + 50) * 1000);
+    s_pass(&x);
+    CHECK((again = s_report(&x)));
+    CHECK_STR(again->outcome_report->outcomes[0]->outcome_id,
+              env->outcome_report->outcomes[0]->outcome_id);
+    s_answer(&x, again, CARERHUB__OUTCOME_RESULT__RESULT__ALREADY_RECORDED, NULL, NULL, NULL);
+    CHECK(s_there(&x, "sent", "a.json") && !s_there(&x, "sent", "a.json.2"));
+    carerhub__envelope__free_unpacked(env, NULL);
+    carerhub__envelope__free_unpacked(again, NULL);
+    free(old);
+    free(from);
+    free(to);
+    s_unbox(&x);
+}
+
+/* outcomes/ removed: made again at once, with sent/ and rejected/. While
+ * it cannot be (a file of that name), said once, not each pass; made as
+ * soon as it can be, and files dropped then are filed. */
+TEST(outbox_outcomes_missing_then_made)
+{
+    s_box_t x;
+    char *log;
+    int saved, fd;
+    bool made, quiet, blocked, again;
+    CHECK_INT(s_box(&x), 0);
+    s_put(&x, NULL, "a.json", S_GOOD);
+    s_pass(&x);
+    carerhub__envelope__free_unpacked(s_report(&x), NULL);
+    CHECK_INT(s_rmtree(&x, NULL), 0);
+    saved = s_capture();
+    usleep((OUTBOX_SCAN_MS + 50) * 1000);
+    s_pass(&x);
+    made = s_private(&x, NULL) && s_private(&x, "sent") && s_private(&x, "rejected");
+    quiet = s_no_report(&x); /* a.json went with the folder */
+    blocked = s_rmtree(&x, NULL) == 0 && (fd = open(x.dir, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0;
+    if (blocked)
+        close(fd);
+    for (int i = 0; blocked && i < 15; i++) {
+        usleep((OUTBOX_SCAN_MS + 10) * 1000);
+        s_pass(&x);
+    }
+    blocked = blocked && unlink(x.dir) == 0;
+    usleep((OUTBOX_CHECK_MS + 50) * 1000);
+    s_pass(&x);
+    again = s_private(&x, NULL) && s_private(&x, "sent");
+    log = s_release(saved);
+    CHECK(made && quiet && blocked && again);
+    CHECK_INT(s_count(log, "was removed; made it again"), 1);
+    CHECK_INT(s_count(log, "cannot open"), 1);
+    CHECK(!strstr(log, "cannot list"));
+    free(log);
+    s_put(&x, NULL, "c.json", S_GOOD);
+    CHECK(s_recorded(&x, "c.json"));
     s_unbox(&x);
 }
