@@ -370,6 +370,20 @@ int router_referrer_index(router_t *r, MDB_txn *txn, const Carerhub__Referral *r
 /* Builds the index for a store written before it existed (once; marked in
  * meta). Returns 0 or the store error. */
 int router_referrer_index_build(router_t *r);
+
+/* A table built once from another for a store written before it existed
+ * (router_build.c): each entry of table db is given to each (with its
+ * value), which returns 1 to count it, 0 not to, or minus a store error;
+ * then meta key marker is set. Logs "<what>: <count>" when it counted any. */
+#define ROUTER_BUILD_PER_TXN 1000 /* entries walked per commit */
+typedef struct {
+    const char *marker; /* its meta key */
+    int db;             /* the table walked */
+    int (*each)(router_t *r, MDB_txn *txn, const MDB_val *value);
+    const char *what;
+} router_build_t;
+/* Returns 0 (also when built before), or the store error. */
+int router_build_once(router_t *r, const router_build_t *how);
 /* Where a referral stands for its referrer (StatusReply.progress), and
  * since when (*at, unix ms). c is its case (may be NULL). Static text. */
 const char *router_progress(router_t *r, MDB_txn *txn, const Carerhub__ReferralRecord *rec,

@@ -173,92 +173,28 @@ int router_conflict_note(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *
 
 /* --- the conflicts table for an older store ----------------------------- */
 
-#define S_BUILD_PER_TXN 1000 /* cases looked at per commit when building */
-
-typedef struct {
-    router_t *r;
-    char from[CASE_ID_MAX + 1]; /* the last case looked at, committed */
-    char last[CASE_ID_MAX + 1]; /* the same in the transaction running */
-    bool done;                  /* the transaction running reached the end */
-    size_t listed;              /* flagged open cases listed by it */
-} s_build_t;
-
-static int s_build_txn(MDB_txn *txn, void *arg)
+/* One case record of the store: listed if open and flagged
+ * (router_build_once). */
+static int s_conflict_one(router_t *r, MDB_txn *txn, const MDB_val *v)
 {
-    s_build_t *b = arg;
-    router_t *r = b->r;
-    MDB_cursor *cur;
-    MDB_val k = store_val(b->from), v;
-    size_t n = 0;
-    int rc, op = b->from[0] ? MDB_SET_RANGE : MDB_FIRST;
-
-    b->listed = 0;
-    b->done = false;
-    snprintf(b->last, sizeof b->last, "%s", b->from);
-    if ((rc = mdb_cursor_open(txn, store_dbi(r->store, DB_CASES), &cur)) != 0)
-        return rc;
-    for (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op); rc == 0 && n < S_BUILD_PER_TXN;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        Carerhub__CaseRecord *c;
-        int err = 0;
-        if (k.mv_size > CASE_ID_MAX || (b->from[0] && k.mv_size == strlen(b->from) &&
-                                        memcmp(k.mv_data, b->from, k.mv_size) == 0))
-            continue;
-        memcpy(b->last, k.mv_data, k.mv_size);
-        b->last[k.mv_size] = '\0';
-        n++;
-        if (!(c = carerhub__case_record__unpack(NULL, v.mv_size, v.mv_data)))
-            continue;
-        if (c->case_id && c->identity_conflict && !c->closed) {
-            err = router_conflict_note(r, txn, c);
-            b->listed++;
-        }
-        carerhub__case_record__free_unpacked(c, NULL);
-        if (err) {
-            mdb_cursor_close(cur);
-            return err;
-        }
+    Carerhub__CaseRecord *c = carerhub__case_record__unpack(NULL, v->mv_size, v->mv_data);
+    int err = 0, listed = 0;
+    if (!c)
+        return 0;
+    if (c->case_id && c->identity_conflict && !c->closed) {
+        err = router_conflict_note(r, txn, c);
+        listed = 1;
     }
-    mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND)
-        return rc;
-    if (rc == MDB_NOTFOUND) {
-        uint8_t one[8];
-        MDB_val mk = store_val("conflicts"), mv = {8, one};
-        be64_put(1, one);
-        b->done = true;
-        return mdb_put(txn, store_dbi(r->store, DB_META), &mk, &mv, 0);
-    }
-    return 0;
+    carerhub__case_record__free_unpacked(c, NULL);
+    return err ? -err : listed;
 }
 
 int router_conflicts_build(router_t *r)
 {
-    s_build_t b;
-    MDB_txn *txn;
-    MDB_val k = store_val("conflicts"), v;
-    size_t total = 0;
-    int rc;
-
-    if ((rc = store_read(r->store, &txn)) != 0)
-        return rc;
-    rc = mdb_get(txn, store_dbi(r->store, DB_META), &k, &v);
-    mdb_txn_abort(txn);
-    if (rc == 0)
-        return 0; /* built before */
-    if (rc != MDB_NOTFOUND)
-        return rc;
-    memset(&b, 0, sizeof b);
-    b.r = r;
-    do {
-        if ((rc = store_write(r->store, s_build_txn, &b)) != 0)
-            return rc;
-        memcpy(b.from, b.last, sizeof b.from);
-        total += b.listed;
-    } while (!b.done);
-    if (total)
-        log_info("listed %zu open case(s) flagged as a possible identity conflict", total);
-    return 0;
+    static const router_build_t how = {
+        "conflicts", DB_CASES, s_conflict_one,
+        "open case(s) flagged as a possible identity conflict listed"};
+    return router_build_once(r, &how);
 }
 
 /* Each provider of the routing whose agent is not connected, and has not

@@ -19,10 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_US            0x1f
-#define S_KEY_MAX       200  /* source 9, organisation 64, time 8, id 64, separators */
-#define S_FEEDBACK_MAX  1000 /* items in one reply */
-#define S_BUILD_PER_TXN 1000 /* referrals indexed per commit when building */
+#define S_US           0x1f
+#define S_KEY_MAX      200  /* source 9, organisation 64, time 8, id 64, separators */
+#define S_FEEDBACK_MAX 1000 /* items in one reply */
 
 /* The prefix of an organisation's keys: source, US, organisation, US.
  * Returns its length, or 0 when it would not fit. */
@@ -58,94 +57,31 @@ int router_referrer_index(router_t *r, MDB_txn *txn, const Carerhub__Referral *r
 
 /* --- building the index for an older store ------------------------------ */
 
-typedef struct {
-    router_t *r;
-    char from[REFERRAL_ID_MAX + 1]; /* the last referral indexed, committed */
-    char last[REFERRAL_ID_MAX + 1]; /* the same in the transaction running */
-    bool done;                      /* the transaction running reached the end */
-    size_t n;                       /* indexed by the transaction running */
-} s_build_t;
-
-static int s_build_txn(MDB_txn *txn, void *arg)
+/* One referral record of the store, indexed (router_build_once). */
+static int s_index_one(router_t *r, MDB_txn *txn, const MDB_val *v)
 {
-    s_build_t *b = arg;
-    router_t *r = b->r;
-    MDB_cursor *cur;
-    MDB_val k = store_val(b->from), v;
-    int rc, op = b->from[0] ? MDB_SET_RANGE : MDB_FIRST;
-
-    b->n = 0;
-    b->done = false;
-    snprintf(b->last, sizeof b->last, "%s", b->from);
-    if ((rc = mdb_cursor_open(txn, store_dbi(r->store, DB_REFERRALS), &cur)) != 0)
-        return rc;
-    for (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op); rc == 0 && b->n < S_BUILD_PER_TXN;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        Carerhub__ReferralRecord *rec;
-        int err = 0;
-        if (k.mv_size > REFERRAL_ID_MAX || (b->from[0] && k.mv_size == strlen(b->from) &&
-                                            memcmp(k.mv_data, b->from, k.mv_size) == 0))
-            continue;
-        memcpy(b->last, k.mv_data, k.mv_size);
-        b->last[k.mv_size] = '\0';
-        b->n++;
-        if (!(rec = carerhub__referral_record__unpack(NULL, v.mv_size, v.mv_data)))
-            continue;
-        if (rec->referral) {
-            Carerhub__Referral ref = *rec->referral;
-            /* Very old records may lack the intake's time: the router's will do. */
-            if (!ref.has_received_at && rec->has_routed_at) {
-                ref.has_received_at = true;
-                ref.received_at = rec->routed_at;
-            }
-            err = router_referrer_index(r, txn, &ref);
+    Carerhub__ReferralRecord *rec = carerhub__referral_record__unpack(NULL, v->mv_size, v->mv_data);
+    int err = 0;
+    if (!rec)
+        return 0;
+    if (rec->referral) {
+        Carerhub__Referral ref = *rec->referral;
+        /* Very old records may lack the intake's time: the router's will do. */
+        if (!ref.has_received_at && rec->has_routed_at) {
+            ref.has_received_at = true;
+            ref.received_at = rec->routed_at;
         }
-        carerhub__referral_record__free_unpacked(rec, NULL);
-        if (err) {
-            mdb_cursor_close(cur);
-            return err;
-        }
+        err = router_referrer_index(r, txn, &ref);
     }
-    mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND)
-        return rc;
-    if (rc == MDB_NOTFOUND) {
-        uint8_t one[8];
-        MDB_val mk = store_val("by_referrer"), mv = {8, one};
-        be64_put(1, one);
-        b->done = true;
-        return mdb_put(txn, store_dbi(r->store, DB_META), &mk, &mv, 0);
-    }
-    return 0;
+    carerhub__referral_record__free_unpacked(rec, NULL);
+    return err ? -err : 1;
 }
 
 int router_referrer_index_build(router_t *r)
 {
-    s_build_t b;
-    MDB_txn *txn;
-    MDB_val k = store_val("by_referrer"), v;
-    size_t total = 0;
-    int rc;
-
-    if ((rc = store_read(r->store, &txn)) != 0)
-        return rc;
-    rc = mdb_get(txn, store_dbi(r->store, DB_META), &k, &v);
-    mdb_txn_abort(txn);
-    if (rc == 0)
-        return 0; /* built before */
-    if (rc != MDB_NOTFOUND)
-        return rc;
-    memset(&b, 0, sizeof b);
-    b.r = r;
-    do {
-        if ((rc = store_write(r->store, s_build_txn, &b)) != 0)
-            return rc;
-        memcpy(b.from, b.last, sizeof b.from);
-        total += b.n;
-    } while (!b.done);
-    if (total)
-        log_info("indexed %zu referral(s) by their referring organisation", total);
-    return 0;
+    static const router_build_t how = {"by_referrer", DB_REFERRALS, s_index_one,
+                                       "referrals indexed by their referring organisation"};
+    return router_build_once(r, &how);
 }
 
 /* --- where a referral stands -------------------------------------------- */
