@@ -103,29 +103,15 @@ static const char *s_recipient_name(const Carerhub__Delivery *d)
     return s_is(c->provider, c->transferred_from) ? c->provider_name : NULL;
 }
 
-static void s_transfer(s_obj_t *o, const Carerhub__Case *c)
+/* The transfer of a case; with_reason for the organisation the case
+ * arrives at: the reason the passing organisation (not_ours) or triage
+ * (assigned) gave, never told back to the one it leaves. */
+static void s_transfer(s_obj_t *o, const Carerhub__Case *c, bool with_reason)
 {
-    s_obj_t t;
-    if (!s_has(c->transferred_from) && !s_has(c->transferred_to) && !s_has(c->transfer_why))
-        return;
-    s_key(o, "transfer");
-    s_open(&t, o->b);
-    s_str(&t, "from", c->transferred_from);
-    s_str(&t, "from_name", c->transferred_from_name);
-    s_str(&t, "to", c->transferred_to);
-    s_str(&t, "to_name", c->transferred_to_name);
-    s_str(&t, "why", c->transfer_why);
-    s_close(&t);
-}
-
-/* The reason the passing organisation (not_ours) or triage (assigned)
- * gave, for the organisation the case arrives at; not told back to the one
- * it leaves. */
-static void s_transfer_in(s_obj_t *o, const Carerhub__Case *c)
-{
+    const char *reason = with_reason ? c->transfer_reason : NULL;
     s_obj_t t;
     if (!s_has(c->transferred_from) && !s_has(c->transferred_to) && !s_has(c->transfer_why) &&
-        !s_has(c->transfer_reason))
+        !s_has(reason))
         return;
     s_key(o, "transfer");
     s_open(&t, o->b);
@@ -134,7 +120,7 @@ static void s_transfer_in(s_obj_t *o, const Carerhub__Case *c)
     s_str(&t, "to", c->transferred_to);
     s_str(&t, "to_name", c->transferred_to_name);
     s_str(&t, "why", c->transfer_why);
-    s_str(&t, "reason", c->transfer_reason);
+    s_str(&t, "reason", reason);
     s_close(&t);
 }
 
@@ -222,10 +208,8 @@ void provider_json(const Carerhub__Delivery *d, buf_t *b)
         s_str(&o, "provider", provider_recipient(d));
         s_str(&o, "provider_name", s_recipient_name(d));
     }
-    if (out)
-        s_transfer(&o, c);
-    else if (s_is(d->kind, "transfer_in"))
-        s_transfer_in(&o, c);
+    if (out || s_is(d->kind, "transfer_in"))
+        s_transfer(&o, c, !out);
     if (out) {
         /* The organisation the case has left learns that, to whom and
          * why, and nothing of the carer, whatever the delivery holds. */
