@@ -4,6 +4,8 @@
 #include "fixture.h"
 
 #include "test.h"
+#include "conf/ytree.h"
+#include "domain/referral.h"
 #include "util/file.h"
 #include "util/mem.h"
 
@@ -48,4 +50,27 @@ int fixture_conf(const char *participants, const char *extra, hubconf_t **conf, 
     free(yaml);
     free(routing);
     return *rt ? 0 : -1;
+}
+
+Carerhub__Referral *fixture_sample(const char *file, Carerhub__Source src, size_t doc)
+{
+    static const ylimits_t lim = {.max_depth = 16, .max_nodes = 10000, .max_scalar = 1 << 20};
+    ferrs_t errs = FERRS_INIT;
+    char *data;
+    size_t len;
+    ystream_t *ys;
+    Carerhub__Referral *r = NULL;
+    if (file_read_all(test_src(file), 1 << 20, &data, &len) < 0)
+        return NULL;
+    ys = ytree_parse(data, len, &lim);
+    free(data);
+    if (ystream_doc(ys, doc))
+        r = referral_from_yaml(ystream_doc(ys, doc), src, &errs);
+    ystream_destroy(&ys);
+    if (errs.n && r) {
+        carerhub__referral__free_unpacked(r, NULL);
+        r = NULL;
+    }
+    ferrs_free(&errs);
+    return r;
 }

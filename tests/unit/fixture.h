@@ -6,6 +6,7 @@
 #ifndef CARERHUB_TEST_FIXTURE_H
 #define CARERHUB_TEST_FIXTURE_H
 
+#include "carerhub.pb-c.h"
 #include "conf/hubconf.h"
 #include "domain/route.h"
 #include "wire/curve.h"
@@ -20,5 +21,10 @@ int fixture_keys(const char *const *names, size_t n, keypair_t *kps);
  * configuration and its routing. Returns 0, or -1 having said each
  * problem. */
 int fixture_conf(const char *participants, const char *extra, hubconf_t **conf, route_t **rt);
+
+/* Document doc (from 0) of a sample referral file of config/samples/ (path
+ * from the source tree's top) as a referral of src, as a submitter sends
+ * it; NULL if it cannot be read or binds with a problem. */
+Carerhub__Referral *fixture_sample(const char *file, Carerhub__Source src, size_t doc);
 
 #endif

@@ -5,7 +5,6 @@
 
 #include "fixture.h"
 
-#include "conf/ytree.h"
 #include "domain/referral.h"
 #include "util/be64.h"
 #include "util/file.h"
@@ -91,20 +90,7 @@ void hub_close(hub_t *h)
 /* The first card of config/samples/gp.yaml, stamped as the GP intake does. */
 Carerhub__Referral *hub_card(const char *id, const char *submitted_by)
 {
-    static const ylimits_t lim = {.max_depth = 16, .max_nodes = 10000, .max_scalar = 1 << 20};
-    ferrs_t errs = FERRS_INIT;
-    char *data;
-    size_t len;
-    ystream_t *ys;
-    Carerhub__Referral *r = NULL;
-    if (file_read_all(test_src("config/samples/gp.yaml"), 1 << 20, &data, &len) < 0)
-        return NULL;
-    ys = ytree_parse(data, len, &lim);
-    free(data);
-    if (ystream_doc(ys, 0))
-        r = referral_from_yaml(ystream_doc(ys, 0), CARERHUB__SOURCE__GP, &errs);
-    ystream_destroy(&ys);
-    ferrs_free(&errs);
+    Carerhub__Referral *r = fixture_sample("config/samples/gp.yaml", CARERHUB__SOURCE__GP, 0);
     if (!r)
         return NULL;
     r->id = xstrdup(id);
@@ -154,29 +140,10 @@ uint64_t hub_stat(hub_t *h, const char *name)
 
 /* --- outcomes, cancellations, contact-by targets --------------------- */
 
-/* The first document of a sample file as a referral of src, or NULL. */
-static Carerhub__Referral *s_sample(const char *file, Carerhub__Source src)
-{
-    static const ylimits_t lim = {.max_depth = 16, .max_nodes = 10000, .max_scalar = 1 << 20};
-    ferrs_t errs = FERRS_INIT;
-    char *data;
-    size_t len;
-    ystream_t *ys;
-    Carerhub__Referral *r = NULL;
-    if (file_read_all(test_src(file), 1 << 20, &data, &len) < 0)
-        return NULL;
-    ys = ytree_parse(data, len, &lim);
-    free(data);
-    if (ystream_doc(ys, 0))
-        r = referral_from_yaml(ystream_doc(ys, 0), src, &errs);
-    ystream_destroy(&ys);
-    ferrs_free(&errs);
-    return r;
-}
-
 Carerhub__Referral *hub_discharge(const char *id, const char *on, const char *home)
 {
-    Carerhub__Referral *r = s_sample("config/samples/discharge.yaml", CARERHUB__SOURCE__DISCHARGE);
+    Carerhub__Referral *r =
+        fixture_sample("config/samples/discharge.yaml", CARERHUB__SOURCE__DISCHARGE, 0);
     int64_t day;
     if (!r || !r->discharge || !r->discharge->patient || date_time_parse(on, &day) < 0) {
         if (r)

@@ -9,7 +9,6 @@
 
 #include "clnt/clnt.h"
 #include "fixture.h"
-#include "conf/ytree.h"
 #include "intake/intake_impl.h"
 #include "store.pb-c.h"
 #include "util/be64.h"
@@ -127,25 +126,7 @@ static void s_close(s_intake_h *h)
 /* Document n (1-based) of config/samples/gp.yaml, as a submitter sends it. */
 static Carerhub__Referral *s_card(int n)
 {
-    static const ylimits_t lim = {.max_depth = 16, .max_nodes = 10000, .max_scalar = 1 << 20};
-    ferrs_t errs = FERRS_INIT;
-    char *data;
-    size_t len;
-    ystream_t *ys;
-    Carerhub__Referral *r = NULL;
-    if (file_read_all(test_src("config/samples/gp.yaml"), 1 << 20, &data, &len) < 0)
-        return NULL;
-    ys = ytree_parse(data, len, &lim);
-    free(data);
-    if (ystream_doc(ys, (size_t)n - 1))
-        r = referral_from_yaml(ystream_doc(ys, (size_t)n - 1), CARERHUB__SOURCE__GP, &errs);
-    ystream_destroy(&ys);
-    if (errs.n && r) {
-        carerhub__referral__free_unpacked(r, NULL);
-        r = NULL;
-    }
-    ferrs_free(&errs);
-    return r;
+    return fixture_sample("config/samples/gp.yaml", CARERHUB__SOURCE__GP, (size_t)n - 1);
 }
 
 /* Sends r from key (0: gp, 1: gp2) with token (or none) to the intake,
