@@ -161,6 +161,17 @@ Carerhub__Referral *hub_discharge(const char *id, const char *on, const char *ho
     return r;
 }
 
+Carerhub__StatusReply *hub_status(hub_t *h, const participant_t *who, const char *id)
+{
+    Carerhub__StatusReply *s;
+    MDB_txn *txn;
+    if (store_read(h->r.store, &txn) != 0)
+        return NULL;
+    s = router_status(&h->r, txn, who, id);
+    mdb_txn_abort(txn);
+    return s;
+}
+
 Carerhub__CaseRecord *hub_case(hub_t *h, const char *id)
 {
     MDB_txn *txn;

@@ -38,6 +38,8 @@ extern keypair_t hub_gp_kp; /* a key pair listed as the practice "gp" (role gp) 
  * home on `home` (YYYY-MM-DD), stamped as the discharge intake does. */
 Carerhub__Referral *hub_discharge(const char *id, const char *on, const char *home);
 /* The case record (caller frees), or NULL. */
+/* What router_status answers who (NULL: an operator) about referral id. */
+Carerhub__StatusReply *hub_status(hub_t *h, const participant_t *who, const char *id);
 Carerhub__CaseRecord *hub_case(hub_t *h, const char *id);
 /* The outbox entries queued for provider, oldest first: *out is a new
  * array (free with hub_outbox_free). Returns the count. */

@@ -86,17 +86,6 @@ static Carerhub__FeedbackReply *s_feedback(hub_t *h, const participant_t *who, c
     return f;
 }
 
-static Carerhub__StatusReply *s_status(hub_t *h, const participant_t *who, const char *id)
-{
-    Carerhub__StatusReply *s;
-    MDB_txn *txn;
-    if (store_read(h->r.store, &txn) != 0)
-        return NULL;
-    s = router_status(&h->r, txn, who, id);
-    mdb_txn_abort(txn);
-    return s;
-}
-
 /* The referral ids of a reply, space-separated. */
 static void s_ids(const Carerhub__FeedbackReply *f, char *out, size_t outsz)
 {
@@ -238,14 +227,14 @@ TEST(router_progress_received_then_delivered)
     int64_t before = clock_now_ms();
     CHECK_INT(hub_open(&h, 50), 0);
     CHECK_INT(s_take(&h, "GP-TEST22-1", "F81001", s_noon("2026-11-30"), false), 0);
-    s = s_status(&h, &gp, "GP-TEST22-1");
+    s = hub_status(&h, &gp, "GP-TEST22-1");
     CHECK_STR(s->progress, "received");
     CHECK_INT(s->progress_at, s_noon("2026-11-30"));
     CHECK_INT(s->state, CARERHUB__STATUS_REPLY__STATE__ROUTED);
     carerhub__status_reply__free_unpacked(s, NULL);
 
     CHECK_INT(s_delivered(&h, "GP-TEST22-1"), 0);
-    s = s_status(&h, &gp, "GP-TEST22-1");
+    s = hub_status(&h, &gp, "GP-TEST22-1");
     CHECK_STR(s->progress, "delivered");
     CHECK(s->progress_at >= before);
     CHECK_INT(s->state, CARERHUB__STATUS_REPLY__STATE__DELIVERED);
@@ -269,12 +258,12 @@ TEST(router_status_for_a_referrer_shows_its_own_referrals_only)
     /* The same carer from another practice joins the case. */
     CHECK_INT(s_take(&h, "GP-TEST23-2", "F81003", s_noon("2026-11-30") + 60000, true), 0);
 
-    s = s_status(&h, &other, "GP-TEST23-1");
+    s = hub_status(&h, &other, "GP-TEST23-1");
     CHECK_INT(s->state, CARERHUB__STATUS_REPLY__STATE__UNKNOWN);
     CHECK(!s->case_id && !s->provider && !s->progress && !s->rule && s->n_timeline == 0);
     carerhub__status_reply__free_unpacked(s, NULL);
 
-    s = s_status(&h, &other, "GP-TEST23-2");
+    s = hub_status(&h, &other, "GP-TEST23-2");
     CHECK_INT(s->state, CARERHUB__STATUS_REPLY__STATE__ROUTED);
     CHECK(s->case_id != NULL);
     CHECK_STR(s->provider, "carers-first");
@@ -289,22 +278,22 @@ TEST(router_status_for_a_referrer_shows_its_own_referrals_only)
     /* The first practice's key sees its own referral of the case, not
      * the other practice's; nor does a key of another role whose scope
      * names the practice. */
-    s = s_status(&h, &gp, "GP-TEST23-2");
+    s = hub_status(&h, &gp, "GP-TEST23-2");
     CHECK_INT(s->state, CARERHUB__STATUS_REPLY__STATE__UNKNOWN);
     carerhub__status_reply__free_unpacked(s, NULL);
-    s = s_status(&h, &gp, "GP-TEST23-1");
+    s = hub_status(&h, &gp, "GP-TEST23-1");
     CHECK_INT(s->state, CARERHUB__STATUS_REPLY__STATE__ROUTED);
     CHECK_STR(s->progress, "received");
     carerhub__status_reply__free_unpacked(s, NULL);
     {
         participant_t trust = s_key("hospital", ROLE_HOSPITAL, s_gp_scopes, 2);
-        s = s_status(&h, &trust, "GP-TEST23-1");
+        s = hub_status(&h, &trust, "GP-TEST23-1");
         CHECK_INT(s->state, CARERHUB__STATUS_REPLY__STATE__UNKNOWN);
         carerhub__status_reply__free_unpacked(s, NULL);
     }
 
     /* The operator sees that it is an update, and how it was routed. */
-    s = s_status(&h, NULL, "GP-TEST23-2");
+    s = hub_status(&h, NULL, "GP-TEST23-2");
     CHECK_STR(s->kind, "update");
     CHECK(s->rule != NULL && s->reason != NULL);
     carerhub__status_reply__free_unpacked(s, NULL);
@@ -368,7 +357,7 @@ TEST(router_status_timeline_for_a_referrer_has_no_note_or_support)
     e.case_id = rec->case_id;
     CHECK_INT(store_write(h.r.store, s_events_txn, &e), 0);
 
-    s = s_status(&h, &gp, "GP-TEST24-1");
+    s = hub_status(&h, &gp, "GP-TEST24-1");
     CHECK_INT(s->n_timeline, 2); /* the other practice's cancellation is not shown */
     CHECK_STR(s->timeline[0]->event, "supported");
     CHECK_STR(s->timeline[0]->provider_name, "Carers First");
@@ -380,7 +369,7 @@ TEST(router_status_timeline_for_a_referrer_has_no_note_or_support)
     carerhub__status_reply__free_unpacked(s, NULL);
 
     /* The operator sees it all. */
-    s = s_status(&h, NULL, "GP-TEST24-1");
+    s = hub_status(&h, NULL, "GP-TEST24-1");
     CHECK_INT(s->n_timeline, 3);
     CHECK_STR(s->timeline[0]->note, "Jane would like a break in March");
     CHECK_INT(s->timeline[0]->n_support, 2);
