@@ -19,11 +19,11 @@ struct participants {
 };
 
 static const char *const s_roles[] = {"gp",       "hospital", "school", "provider",
-                                      "operator", "intake",   NULL};
+                                      "operator", "intake",   "commissioner", NULL};
 
 const char *role_name(role_t r)
 {
-    return r <= ROLE_INTAKE ? s_roles[r] : "unknown";
+    return r <= ROLE_COMMISSIONER ? s_roles[r] : "unknown";
 }
 
 void key_fingerprint(const char *z85, char *out, size_t outsz)
@@ -60,6 +60,8 @@ static const char *s_scope_problem(role_t role, const char *s)
                    : "an intake scope is gp, discharge or school";
     case ROLE_OPERATOR:
         return "an operator has no scope";
+    case ROLE_COMMISSIONER:
+        return "a commissioner has no scope";
     }
     return "invalid scope";
 }
@@ -86,9 +88,10 @@ static int s_scopes(const conf_ctx_t *ctx, participant_t *pp, const ynode_t *n,
 {
     participant_t p = *pp;
     int rc = 0;
-    if (p.role == ROLE_OPERATOR) {
+    if (p.role == ROLE_OPERATOR || p.role == ROLE_COMMISSIONER) {
         if (scope && !ynode_is_null(scope)) {
-            diag_at(ctx->diag, ctx->file, scope, "participant %s: an operator has no scope", p.id);
+            diag_at(ctx->diag, ctx->file, scope, "participant %s: %s has no scope", p.id,
+                    p.role == ROLE_OPERATOR ? "an operator" : "a commissioner");
             rc = -1;
         }
     } else if (!scope || ynode_is_null(scope)) {
@@ -149,8 +152,8 @@ static int s_one(participants_t *ps, const conf_ctx_t *ctx, const ynode_t *n)
             p.role = (role_t)i;
     if ((int)p.role < 0) {
         diag_at(ctx->diag, ctx->file, role ? role : n,
-                "participant %s: role must be gp, hospital, school, provider, operator or "
-                "intake",
+                "participant %s: role must be gp, hospital, school, provider, operator, "
+                "commissioner or intake",
                 p.id);
         s_free_one(&p);
         return -1;

@@ -26,6 +26,7 @@ typedef enum {
     ROLE_PROVIDER,
     ROLE_OPERATOR,
     ROLE_INTAKE,
+    ROLE_COMMISSIONER, /* reads reports (counts only), nothing with personal data */
 } role_t;
 
 #define KEY_Z85_LEN        40

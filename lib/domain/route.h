@@ -15,8 +15,10 @@
 #include "domain/geo.h"
 #include "domain/postcode.h"
 #include "util/buf.h"
+#include "util/date.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct route route_t;
 
@@ -98,6 +100,21 @@ int route_triage(const route_t *rt);
 int route_contact_by_days(const route_t *rt, route_src_t source);
 /* The area the routing serves (its `area`). */
 const char *route_area(const route_t *rt);
+/* --- reporting (routing.yaml: programme_start, targets, referrers) ---- */
+
+/* The day the programme's counting starts (`programme_start`), or -1 if the
+ * routing does not say. */
+date_t route_programme_start(const route_t *rt);
+/* The targets for carers supported since the programme start, in date
+ * order (`targets`: each {date: YYYY-MM-DD, carers: N}). */
+size_t route_target_count(const route_t *rt);
+void route_target(const route_t *rt, size_t i, date_t *date, uint64_t *carers);
+/* The name configuration gives a referring organisation (`referrers`: by
+ * source, the practice ODS code, trust ODS code or school URN), or NULL. */
+const char *route_referrer_name(const route_t *rt, route_src_t source, const char *code);
+/* The name of an authority by its ONS code (districts file), or NULL. */
+const char *route_authority_name(const route_t *rt, const char *code);
+
 /* The single authority of a result, or -1 when there is not exactly one. */
 int route_result_lad(const route_result_t *r);
 

@@ -47,7 +47,8 @@
     X(DB_CONTACT_DUE, "contact_due") /* YYYY-MM-DD US case id -> "": contact-by targets */         \
     X(DB_BY_REFERRER, "by_referrer") /* source US org US received (8 bytes BE) US referral id */   \
                                      /* -> "": a referring organisation's referrals */             \
-    X(DB_CONFLICTS, "conflicts")     /* case id -> "": open cases flagged identity_conflict */
+    X(DB_CONFLICTS, "conflicts")     /* case id -> "": open cases flagged identity_conflict */  \
+    X(DB_REPORT, "report")           /* YYYY-MM-DD US kind US ... -> uint64: see below */
 
 enum {
 #define S_DB_ENUM(id, name) id,
@@ -430,6 +431,79 @@ int router_conflict_note(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *
 /* Builds the conflicts table for a store written before it existed (once;
  * marked in meta). Returns 0 or the store error. */
 int router_conflicts_build(router_t *r);
+
+/* --- reports (router_report.c counts, router_report_query.c answers) --- */
+
+/* The report table holds counts only, kept as the router commits, in the
+ * same transaction, so a report never reads a case. Each key is a local
+ * calendar day, US (0x1f), a kind, then the kind's fields, each after a US;
+ * each value an 8-byte big-endian count:
+ *
+ *   DAY c PROVIDER SOURCE LAD STAGE FLAGS  cases opened on DAY, by where each
+ *       stands now (its organisation now, the source of the referral that
+ *       opened it, its authority or "unresolved"), STAGE one of waiting,
+ *       contacted, supported, declined, unable_to_contact, closed
+ *       (router_report_stage); FLAGS the letters of u (opened by an urgent
+ *       discharge), w (first contact by its contact-by target), y (a young
+ *       carer: young_carer or transition), in that order, or "-" for none.
+ *       A case moves from key to key (its report_key) as it changes.
+ *   DAY r SOURCE CODE     referrals received from a referring organisation
+ *                         (practice, trust, URN; "unknown" if none)
+ *   DAY d YES|NO          discharge referrals, whether the carer was consulted
+ *                         ("yes" or "no")
+ *   DAY n PREVDAY         cases opened on DAY for a carer whose previous
+ *                         episode opened on PREVDAY (to count carers once)
+ *   DAY f PROVIDER SOURCE HOURS  first contacts on DAY (outcome's at), by the
+ *                         organisation then, HOURS from the case opening
+ *                         (router_report_hours)
+ *   DAY s PROVIDER SOURCE LAD    cases first supported on DAY
+ *   DAY a PREVDAY         of them, carers last supported (an earlier
+ *                         episode) on PREVDAY
+ *   DAY t PROVIDER        young carers' cases moved to adult services on
+ *                         DAY, from PROVIDER
+ *
+ * Carers referred in [A, B] are the c cases opened then less the n entries
+ * of those days with PREVDAY >= A; carers supported the s entries less the
+ * a entries with PREVDAY >= A: each carer once, however many episodes. */
+#define ROUTER_REPORT_KEY_MAX 160
+
+/* Where case c stands for a report: a stage name above (static text). */
+const char *router_report_stage(const Carerhub__CaseRecord *c);
+/* The bucket of a time to first contact of ms milliseconds: whole hours
+ * below 72, whole days (in hours: 72, 96, ...) below 90 days, else 2160. */
+unsigned router_report_hours(int64_t ms);
+/* Writes case c's cohort key (the c entry above) into out. */
+void router_report_case_key(const Carerhub__CaseRecord *c, char out[ROUTER_REPORT_KEY_MAX]);
+/* Counts case c under its cohort key now, moving it from the one it was
+ * counted under (c->report_key, set to the new one). Every write of a case
+ * goes through router_put_case, which calls this. */
+int router_report_case(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c);
+/* router_report_case, then the case record put. */
+int router_put_case(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c);
+/* A referral taken into case c: the r and d entries, and when it opened c
+ * (opened) the opening source and urgency on c and, for a carer's next
+ * episode (c->previous_case), the n entry. */
+int router_report_referral(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref,
+                           Carerhub__CaseRecord *c, bool opened);
+/* Case c's first contact at `at` (unix ms): the f entry and
+ * c->contact_in_time; before the contact-by target is cleared. */
+int router_report_contact(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int64_t at);
+/* Case c first supported at `at`: the s entry, and the a entry if an
+ * earlier episode of the carer was supported. */
+int router_report_support(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c, int64_t at);
+/* A young carer's case moving to adult services from `from` at `at`. */
+int router_report_transition(router_t *r, MDB_txn *txn, const char *from, int64_t at);
+/* Counts a store written before the report table existed (once; marked in
+ * meta): each case's cohort, first contact and support, and each
+ * referral. Returns 0 or the store error. */
+int router_report_build(router_t *r);
+
+/* The report for q on day `today` (q's dates default to the programme
+ * start and today), from the report table alone. Returns a new reply (free
+ * with carerhub__report_reply__free_unpacked), or NULL with a message for a
+ * bad_request in msg (a date that is not YYYY-MM-DD, from after to). */
+Carerhub__ReportReply *router_report(router_t *r, MDB_txn *txn, const Carerhub__ReportQuery *q,
+                                     date_t today, char *msg, size_t msgsz);
 
 /* Adds a copy of s to the strings *v (*n of them, grown by one) unless one
  * of them is s already; returns whether it was added. */
