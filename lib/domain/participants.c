@@ -18,7 +18,7 @@ struct participants {
     smap_t *by_key;
 };
 
-static const char *const s_roles[] = {"gp",       "hospital", "school", "provider",
+static const char *const s_roles[] = {"gp",       "hospital", "school",       "provider",
                                       "operator", "intake",   "commissioner", NULL};
 
 const char *role_name(role_t r)

@@ -47,7 +47,7 @@
     X(DB_CONTACT_DUE, "contact_due") /* YYYY-MM-DD US case id -> "": contact-by targets */         \
     X(DB_BY_REFERRER, "by_referrer") /* source US org US received (8 bytes BE) US referral id */   \
                                      /* -> "": a referring organisation's referrals */             \
-    X(DB_CONFLICTS, "conflicts")     /* case id -> "": open cases flagged identity_conflict */  \
+    X(DB_CONFLICTS, "conflicts")     /* case id -> "": open cases flagged identity_conflict */     \
     X(DB_REPORT, "report")           /* YYYY-MM-DD US kind US ... -> uint64: see below */
 
 enum {
