@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+"""Opens a carerhub report page (`carerhub report --html FILE`) in headless
+Chromium and checks it as a person would see it.
+
+    tests/browser/report_page.py PAGE.html SHOTS-DIR [--name NAME] [--expect TEXT]...
+
+- the title, and each TEXT (the area, headline figures), are visible text;
+- each chart (a top-level <svg>) has a size on screen and a title for
+  people who cannot see it; the tables are there, each with a caption;
+- the page has no <script> and asks for nothing but itself (the page's
+  resource timings and the browser's own network log);
+- 320 px wide (a small phone), nothing reaches past the right edge of the
+  screen, outside a box that scrolls on its own; the page asks phones to
+  lay it out at their width (meta viewport).
+Saves SHOTS-DIR/NAME-desktop.png (1280 px wide) and NAME-320.png (NAME:
+report unless given), the whole page each. Exits 0 if all is well, 1 listing what is not, 2 if the
+browser cannot be started. Needs chromium, chromium-driver and
+python3-selenium (Debian; tools/deps installs them).
+"""
+import argparse
+import base64
+import json
+import os
+import sys
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+except ImportError:
+    sys.stderr.write("report_page: python3-selenium is not installed (tools/deps install)\n")
+    sys.exit(2)
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+MAX_HEIGHT = 16000  # screenshots are cut there
+
+# Elements whose right edge is past the viewport, unless inside a box that
+# scrolls or clips on its own (a wide table in an overflow-x: auto box).
+OVERFLOWING = """
+const w = document.documentElement.clientWidth, out = [];
+for (const e of document.body.querySelectorAll('*')) {
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 || r.right <= w + 0.5) continue;
+    let boxed = false;
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+        const ox = getComputedStyle(p).overflowX;
+        if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') { boxed = true; break; }
+    }
+    if (!boxed) out.push(e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') +
+                         ' right edge at ' + Math.round(r.right) + ' px');
+}
+return out.slice(0, 8);
+"""
+
+
+def browser():
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--hide-scrollbars", "--force-device-scale-factor=1"):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
+
+
+def view(d, width, height):
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+
+def screenshot(d, width, path):
+    """The whole page at `width` CSS px, into path."""
+    view(d, width, 800)
+    height = min(MAX_HEIGHT, d.execute_script("return document.documentElement.scrollHeight"))
+    view(d, width, height)
+    shot = d.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(shot["data"]))
+
+
+def requests(d):
+    """URLs the browser asked for since the log was last read."""
+    urls = []
+    for entry in d.get_log("performance"):
+        m = json.loads(entry["message"])["message"]
+        if m.get("method") == "Network.requestWillBeSent":
+            urls.append(m["params"]["request"]["url"])
+    return urls
+
+
+def check(d, url, expect, shots, name):
+    bad = []
+    requests(d)  # what the browser did before the page
+    view(d, 1280, 900)
+    d.get(url)
+    body = d.find_element(By.TAG_NAME, "body").text
+
+    title = d.title.strip()
+    if not title:
+        bad.append("the page has no title")
+    h1 = [h.text for h in d.find_elements(By.TAG_NAME, "h1") if h.is_displayed()]
+    if len(h1) != 1 or not h1[0].strip():
+        bad.append(f"the page should have one visible main heading, has {h1}")
+    for text in expect:
+        if text not in body:
+            bad.append(f"'{text}' is not visible on the page")
+
+    charts = d.find_elements(By.CSS_SELECTOR, "svg:not(svg svg)")
+    if len(charts) < 3:
+        bad.append(f"{len(charts)} chart(s), expected at least 3 (progress, path, time to contact)")
+    for i, svg in enumerate(charts, 1):
+        size = svg.size
+        if not svg.is_displayed() or size["width"] < 1 or size["height"] < 1:
+            bad.append(f"chart {i} is not shown (size {size['width']}x{size['height']})")
+        label = d.execute_script(
+            "const t = arguments[0].querySelector('title'); return t ? t.textContent : ''", svg)
+        if not label.strip():
+            bad.append(f"chart {i} has no <title> for people who cannot see it")
+
+    tables = d.find_elements(By.TAG_NAME, "table")
+    if len(tables) < 3:
+        bad.append(f"{len(tables)} table(s), expected the figures in tables as well as charts")
+    for i, t in enumerate(tables, 1):
+        caps = t.find_elements(By.TAG_NAME, "caption")
+        if not caps or not caps[0].text.strip():
+            bad.append(f"table {i} has no caption")
+        if len(t.find_elements(By.TAG_NAME, "tr")) < 2:
+            bad.append(f"table {i} has no rows of figures")
+    if d.find_elements(By.TAG_NAME, "script"):
+        bad.append("the page has a <script>")
+
+    # Nothing but the page itself, by the page's own account and the browser's.
+    res = d.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    if res:
+        bad.append(f"the page loaded {res[:5]}")
+    others = [u for u in requests(d) if u != url]
+    if others:
+        bad.append(f"the browser asked for {others[:5]}")
+
+    screenshot(d, 1280, os.path.join(shots, name + "-desktop.png"))
+
+    view(d, 320, 640)
+    meta = d.execute_script(
+        "const m = document.querySelector('meta[name=viewport]'); return m ? m.content : ''")
+    if "width=device-width" not in meta.replace(" ", ""):
+        bad.append("no <meta name=viewport content=width=device-width>: phones would shrink the page")
+    inner, scroll = d.execute_script(
+        "return [window.innerWidth, document.documentElement.scrollWidth]")
+    if scroll > inner:
+        bad.append(f"at 320 px the page is {scroll} px wide: it scrolls sideways")
+    over = d.execute_script(OVERFLOWING)
+    if over:
+        bad.append(f"at 320 px these reach past the screen's edge: {over}")
+    for text in expect:
+        if text not in d.find_element(By.TAG_NAME, "body").text:
+            bad.append(f"at 320 px '{text}' is not visible")
+    screenshot(d, 320, os.path.join(shots, name + "-320.png"))
+    if requests(d):
+        bad.append("the browser asked for something while the page was resized")
+    return title, bad
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("page")
+    ap.add_argument("shots")
+    ap.add_argument("--name", default="report")
+    ap.add_argument("--expect", action="append", default=[])
+    a = ap.parse_args()
+    url = "file://" + os.path.abspath(a.page)
+    try:
+        d = browser()
+    except Exception as e:  # the browser or its driver is missing or broken
+        sys.stderr.write(f"report_page: cannot start {CHROMIUM} with {CHROMEDRIVER}: {e}\n")
+        return 2
+    try:
+        title, bad = check(d, url, a.expect, a.shots, a.name)
+    finally:
+        d.quit()
+    for b in bad:
+        print(f"report page: {b}")
+    if not bad:
+        print(f"report page: '{title}' looks right on a desktop and at 320 px; "
+              f"screenshots {a.name}-desktop.png and {a.name}-320.png in {a.shots}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
