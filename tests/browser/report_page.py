@@ -2,7 +2,8 @@
 """Opens a carerhub report page (`carerhub report --html FILE`) in headless
 Chromium and checks it as a person would see it.
 
-    tests/browser/report_page.py PAGE.html SHOTS-DIR [--name NAME] [--expect TEXT]...
+    tests/browser/report_page.py PAGE.html SHOTS-DIR [--name NAME] [--axe AXE.JS]
+                                 [--expect TEXT]...
 
 - the title, and each TEXT (the area, headline figures), are visible text;
 - each chart (a top-level <svg>) has a size on screen and a title for
@@ -11,7 +12,10 @@ Chromium and checks it as a person would see it.
   resource timings and the browser's own network log);
 - 320 px wide (a small phone), nothing reaches past the right edge of the
   screen, outside a box that scrolls on its own; the page asks phones to
-  lay it out at their width (meta viewport).
+  lay it out at their width (meta viewport);
+- with --axe (axe.min.js of the npm package axe-core, a test tool only), no
+  violation of the WCAG 2.2 A and AA rules axe checks, on the desktop and
+  at 320 px (axe is put into the page by the test, after the checks above).
 Saves SHOTS-DIR/NAME-desktop.png (1280 px wide) and NAME-320.png (NAME:
 report unless given), the whole page each. Exits 0 if all is well, 1 listing what is not, 2 if the
 browser cannot be started. Needs chromium, chromium-driver and
@@ -89,7 +93,20 @@ def requests(d):
     return urls
 
 
-def check(d, url, expect, shots, name):
+def axe(d, source):
+    """Violations of the WCAG A/AA rules that axe-core finds in the page now."""
+    d.execute_script(source)
+    d.set_script_timeout(60)
+    res = d.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values:"
+        " ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+        ".then(r => done(r.violations.map(v => [v.id, v.impact, v.help, v.nodes.length,"
+        " v.nodes[0].target.join(' ')]))).catch(e => done([['axe', 'error', String(e), 0, '']]))")
+    return [f"{i} ({impact}): {why}: {n} element(s), first {where}" for i, impact, why, n, where in res]
+
+
+def check(d, url, expect, shots, name, axe_js):
     bad = []
     requests(d)  # what the browser did before the page
     view(d, 1280, 900)
@@ -158,6 +175,14 @@ def check(d, url, expect, shots, name):
     screenshot(d, 320, os.path.join(shots, name + "-320.png"))
     if requests(d):
         bad.append("the browser asked for something while the page was resized")
+    if axe_js:
+        with open(axe_js) as f:
+            source = f.read()
+        view(d, 320, 640)
+        bad += [f"axe at 320 px: {v}" for v in axe(d, source)]
+        d.get(url)  # afresh: axe leaves its own state in the page
+        view(d, 1280, 900)
+        bad += [f"axe: {v}" for v in axe(d, source)]
     return title, bad
 
 
@@ -166,6 +191,7 @@ def main():
     ap.add_argument("page")
     ap.add_argument("shots")
     ap.add_argument("--name", default="report")
+    ap.add_argument("--axe", metavar="AXE.JS")
     ap.add_argument("--expect", action="append", default=[])
     a = ap.parse_args()
     url = "file://" + os.path.abspath(a.page)
@@ -175,13 +201,14 @@ def main():
         sys.stderr.write(f"report_page: cannot start {CHROMIUM} with {CHROMEDRIVER}: {e}\n")
         return 2
     try:
-        title, bad = check(d, url, a.expect, a.shots, a.name)
+        title, bad = check(d, url, a.expect, a.shots, a.name, a.axe)
     finally:
         d.quit()
     for b in bad:
         print(f"report page: {b}")
     if not bad:
-        print(f"report page: '{title}' looks right on a desktop and at 320 px; "
+        print(f"report page: '{title}' looks right on a desktop and at 320 px"
+              f"{' (axe: no WCAG A/AA violation)' if a.axe else ''}; "
               f"screenshots {a.name}-desktop.png and {a.name}-320.png in {a.shots}")
     return 1 if bad else 0
 

@@ -5,7 +5,9 @@
 # on screen, the tables are there, nothing spills sideways on a 320 px
 # phone, and the page asks for nothing over the network. The published
 # page shows small counts as "<5". Screenshots (desktop and 320 px) are
-# saved in $WORK and, if CARERHUB_ARTIFACTS is set, copied there.
+# saved in $WORK and, if CARERHUB_ARTIFACTS is set, copied there. Both
+# pages are checked with axe-core's WCAG 2.2 A and AA rules too (the npm
+# package, a test tool only, installed once into build/test-npm).
 # Skipped, saying so, only if the browser is not installed and
 # CARERHUB_REQUIRE_BROWSER is unset (tools/deps installs it).
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +19,19 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] ||
     echo "SKIP: t_report_browser: chromium, chromium-driver or python3-selenium is not installed" \
         "(tools/deps install); set CARERHUB_REQUIRE_BROWSER=1 to fail instead"
     exit 0
+fi
+
+axe=$top/build/test-npm/node_modules/axe-core/axe.min.js
+if [ ! -f "$axe" ] && command -v npm >/dev/null; then
+    npm install --no-save --no-package-lock --no-audit --no-fund --prefix "$top/build/test-npm" \
+        axe-core@4.14.1 >"$WORK/npm.log" 2>&1
+fi
+axe_opt=()
+if [ -f "$axe" ]; then
+    axe_opt=(--axe "$axe")
+else
+    [ -n "${CARERHUB_REQUIRE_BROWSER:-}" ] && fail "cannot install axe-core with npm: $(tail -n 3 "$WORK/npm.log" 2>/dev/null)"
+    note "axe-core could not be installed with npm: the pages are not checked against its WCAG rules"
 fi
 
 hub_config
@@ -52,13 +67,13 @@ cli --key commissioner report --html "$WORK/published.html" --publish >/dev/null
 num() { jq -r "$1" "$WORK/report.json" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 shots=$WORK/shots
 mkdir -p "$shots"
-"$page" "$WORK/report.html" "$shots" --name report --expect "$(jq -r .area "$WORK/report.json")" \
+"$page" "$WORK/report.html" "$shots" --name report "${axe_opt[@]}" --expect "$(jq -r .area "$WORK/report.json")" \
     --expect 12,500 --expect 4,150 --expect "$(num .carers_supported)" --expect "$(num .referrals)" \
     >"$WORK/page.out" 2>&1
 rc=$?
 cat "$WORK/page.out"
 [ $rc -eq 0 ] || fail "the report page in Chromium: $(cat "$WORK/page.out")"
-"$page" "$WORK/published.html" "$shots" --name published --expect "<5" --expect "$(num .referrals)" \
+"$page" "$WORK/published.html" "$shots" --name published "${axe_opt[@]}" --expect "<5" --expect "$(num .referrals)" \
     >"$WORK/page.out" 2>&1 || fail "the published report page in Chromium: $(cat "$WORK/page.out")"
 cat "$WORK/page.out"
 for png in report-desktop report-320 published-desktop published-320; do
