@@ -69,8 +69,15 @@ static int s_add(router_t *r, MDB_txn *txn, const char *key, int by)
     else if (rc != 0 && rc != MDB_NOTFOUND)
         return rc;
     if (by < 0 && n == 0) {
-        if (!warned)
-            log_warn("report count %s would go below 0: left at 0 (further ones not logged)", key);
+        if (!warned) {
+            char shown[ROUTER_REPORT_KEY_MAX];
+            size_t i;
+            for (i = 0; key[i] && i + 1 < sizeof shown; i++)
+                shown[i] = key[i] == '\x1f' ? '/' : key[i];
+            shown[i] = '\0';
+            log_warn("report count %s would go below 0: left at 0 (further ones not logged)",
+                     shown);
+        }
         warned = true;
         return 0;
     }

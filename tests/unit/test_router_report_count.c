@@ -474,3 +474,41 @@ TEST(router_report_redone_transaction_counts_once)
     CHECK_INT(hub_stat(&h, "referrals"), n);
     hub_close(&h);
 }
+
+/* Points case C-000001 at a count that is not there. */
+static int s_lost_txn(MDB_txn *txn, void *arg)
+{
+    hub_t *h = arg;
+    Carerhub__CaseRecord *c = router_get_case(&h->r, txn, "C-000001");
+    int rc;
+    if (!c)
+        return MDB_NOTFOUND;
+    free(c->report_key);
+    c->report_key = xstrdup("2000-01-01\x1f"
+                            "c\x1fnone\x1fgp\x1funresolved\x1fwaiting\x1f-");
+    rc = router_put(&h->r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base);
+    carerhub__case_record__free_unpacked(c, NULL);
+    return rc;
+}
+
+TEST(router_report_count_never_goes_below_zero)
+{
+    static hub_t h;
+    char id[32], want[1024];
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h, "GP-RC10-1", s_at(5, 10), id), 0);
+    /* A store changed by hand: the case was counted nowhere. Moving it
+     * takes nothing from a count of 0 (no wrap to 2^64 - 1), and the
+     * waiting count it had is left as it was. */
+    CHECK_INT(store_write(h.r.store, s_lost_txn, &h), 0);
+    CHECK_INT(s_outcome(&h, "carers-first", "o1", id, "contacted", s_at(4, 13), NULL), RECORDED);
+    snprintf(want, sizeof want,
+             "%s|c|carers-first|gp|E07000070|contacted|w=1\n"
+             "%s|c|carers-first|gp|E07000070|waiting|-=1\n"
+             "%s|r|gp|F81001=1\n"
+             "%s|f|carers-first|gp|27=1\n",
+             s_d(5), s_d(5), s_d(5), s_d(4));
+    CHECK(s_table(&h, want));
+    CHECK_INT(hub_report_count(&h, "2000-01-01|c|none|gp|unresolved|waiting|-"), 0);
+    hub_close(&h);
+}
