@@ -61,12 +61,14 @@ static const char s_style[] =
     ".t:focus{outline:3px solid #1d70b8;outline-offset:2px}"
     "table{border-collapse:collapse}"
     "caption{text-align:left;font-weight:700;padding:0 0 .5rem}"
-    "th,td{padding:.35rem .75rem .35rem 0;border-bottom:1px solid #b1b4b6;text-align:left;"
+    "th,td{padding:.35rem .5rem .35rem 0;border-bottom:1px solid #b1b4b6;text-align:left;"
     "vertical-align:top}"
-    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
+    "td.n{white-space:nowrap}"
+    "tbody th{min-width:9rem}"
     "thead th{border-bottom:2px solid #0b0c0c}"
     "figure{margin:1rem 0}"
-    "figure svg{display:block;width:100%;max-width:40rem;height:auto}"
+    "figure svg{display:block;width:100%;max-width:30rem;height:auto}"
     "figcaption{font-size:.9375rem;max-width:42rem}"
     ".big{font-size:1.5rem;font-weight:700}";
 
@@ -347,35 +349,48 @@ static void s_times(s_page_t *pg, const Carerhub__ReportReply *rep)
 
 typedef enum { S_PROVIDER, S_SOURCE, S_AUTHORITY, S_MONTH } s_dim_t;
 
-static void s_breakdown(s_page_t *pg, const char *title, Carerhub__ReportRow *const *rows, size_t n,
-                        s_dim_t dim)
+/* The columns of a breakdown, and which dimensions have each (a bit per
+ * s_dim_t): only sources and months count referrals received, and an
+ * authority's row has no first contacts. */
+#define S_ALL    0xfu
+#define S_BIT(d) (1u << (d))
+static const struct {
+    const char *head;
+    unsigned dims;
+} s_cols[] = {
+    {"Referrals received", S_BIT(S_SOURCE) | S_BIT(S_MONTH)},
+    {"Referred", S_ALL},
+    {"Waiting", S_ALL},
+    {"Contacted", S_ALL},
+    {"Supported", S_ALL},
+    {"Declined", S_ALL},
+    {"Unable to contact", S_ALL},
+    {"First contacts in the period", S_ALL & ~S_BIT(S_AUTHORITY)},
+    {"First supported in the period", S_ALL},
+    {"Supported since the start", S_BIT(S_MONTH)},
+};
+
+static void s_breakdown(s_page_t *pg, const char *title, const char *caption,
+                        Carerhub__ReportRow *const *rows, size_t n, s_dim_t dim)
 {
     static const char *const first[] = {"Organisation", "Source", "Authority", "Month"};
-    static const char *const heads[] = {"Referrals",
-                                        "Referred",
-                                        "Waiting",
-                                        "Contacted",
-                                        "Supported",
-                                        "Declined",
-                                        "Unable to contact",
-                                        "First contacts in period",
-                                        "First supported in period"};
     char f[REPORT_FIG_MAX], label[256];
 
     s_h2(pg, title);
-    s_table_open(pg, title);
+    s_table_open(pg, caption);
     s_th(pg, first[dim], true);
-    for (size_t i = dim == S_SOURCE || dim == S_MONTH ? 0 : 1; i < sizeof heads / sizeof *heads;
-         i++)
-        s_th(pg, heads[i], false);
-    if (dim == S_MONTH)
-        s_th(pg, "Supported since start", false);
+    for (size_t c = 0; c < sizeof s_cols / sizeof *s_cols; c++)
+        if (s_cols[c].dims & S_BIT(dim))
+            s_th(pg, s_cols[c].head, false);
     s_table_body(pg);
     for (size_t i = 0; i < n; i++) {
         const Carerhub__ReportRow *r = rows[i];
         const Carerhub__ReportPath *p = report_path(r->path);
-        const uint64_t v[] = {p->referred, p->waiting,           p->contacted, p->supported,
-                              p->declined, p->unable_to_contact, r->contacted, r->supported};
+        const uint64_t v[] = {r->referrals,         p->referred,
+                              p->waiting,           p->contacted,
+                              p->supported,         p->declined,
+                              p->unable_to_contact, r->contacted,
+                              r->supported,         r->carers_supported_since_start};
         if (report_row_empty(r))
             continue;
         if (dim == S_AUTHORITY && r->name)
@@ -385,12 +400,9 @@ static void s_breakdown(s_page_t *pg, const char *title, Carerhub__ReportRow *co
         else
             snprintf(label, sizeof label, "%s", report_row_label(r, dim == S_SOURCE));
         s_row_head(pg, label);
-        if (dim == S_SOURCE || dim == S_MONTH)
-            s_cell_count(pg, r->referrals);
-        for (size_t k = 0; k < sizeof v / sizeof *v; k++)
-            s_cell_count(pg, v[k]);
-        if (dim == S_MONTH)
-            s_cell_count(pg, r->carers_supported_since_start);
+        for (size_t c = 0; c < sizeof s_cols / sizeof *s_cols; c++)
+            if (s_cols[c].dims & S_BIT(dim))
+                s_cell_count(pg, v[c]);
         buf_adds(pg->b, "</tr>");
     }
     s_table_end(pg);
@@ -439,10 +451,22 @@ static void s_body(s_page_t *pg, const Carerhub__ReportReply *rep)
     s_targets(pg, rep);
     s_path(pg, rep);
     s_times(pg, rep);
-    s_breakdown(pg, "By organisation", rep->by_provider, rep->n_by_provider, S_PROVIDER);
-    s_breakdown(pg, "By source", rep->by_source, rep->n_by_source, S_SOURCE);
-    s_breakdown(pg, "By authority", rep->by_authority, rep->n_by_authority, S_AUTHORITY);
-    s_breakdown(pg, "By month", rep->by_month, rep->n_by_month, S_MONTH);
+    s_breakdown(pg, "By organisation",
+                "Carers referred in the period, by organisation now: where they stand, and "
+                "first contacts and support in the period",
+                rep->by_provider, rep->n_by_provider, S_PROVIDER);
+    s_breakdown(pg, "By source",
+                "Referrals and carers referred in the period, by source: where they stand, and "
+                "first contacts and support in the period",
+                rep->by_source, rep->n_by_source, S_SOURCE);
+    s_breakdown(pg, "By authority",
+                "Carers referred in the period, by local authority: where they stand, and "
+                "support in the period",
+                rep->by_authority, rep->n_by_authority, S_AUTHORITY);
+    s_breakdown(pg, "By month",
+                "Each month: referrals, where the carers referred that month stand, first "
+                "contacts and support made that month, and carers supported since the start",
+                rep->by_month, rep->n_by_month, S_MONTH);
     s_referrers(pg, rep, false);
     s_referrers(pg, rep, true);
     s_h2(pg, "Young carers");

@@ -27,7 +27,7 @@ static void s_open(buf_t *b, const char *id, double h, const char *title, const 
 {
     buf_printf(b,
                "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-labelledby=\"%s-t %s-d\" "
-               "font-size=\"13\" fill=\"" S_INK "\"><title id=\"%s-t\">",
+               "font-size=\"14\" fill=\"" S_INK "\"><title id=\"%s-t\">",
                S_W, h, id, id, id);
     report_html_txt(b, title);
     buf_printf(b, "</title><desc id=\"%s-d\">", id);
@@ -126,7 +126,10 @@ void report_svg_progress(buf_t *b, const Carerhub__ReportReply *rep, bool publis
         a.end = d > a.end ? d : a.end;
         max = fmax(max, (double)rep->by_month[i]->carers_supported_since_start);
     }
-    s_open(b, "chart-progress", 280, "Progress to each target",
+    /* a month left out needs a line saying so: room for it first */
+    for (size_t i = 0; i < rep->n_by_month; i++)
+        hidden = hidden || report_small(rep->by_month[i]->carers_supported_since_start, publish);
+    s_open(b, "chart-progress", hidden ? 274 : 252, "Progress to each target",
            "Carers supported since the programme start at the end of each month, rising from "
            "left to right, against a dashed straight line from the start to each target. The "
            "table after the chart gives every figure.");
@@ -159,7 +162,14 @@ void report_svg_progress(buf_t *b, const Carerhub__ReportReply *rep, bool publis
         snprintf(ym, sizeof ym, "%.7s", t->date);
         snprintf(label, sizeof label, "%s by %s", report_count(f[0], t->carers, false, true),
                  report_date(f[1], ym));
-        s_text(b, x - 6, y - 8, "end", label);
+        /* beside its mark, on the side away from the axis, with a white
+         * halo so the lines it crosses do not hide it */
+        buf_adds(b, "<g stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">");
+        if (x < 52 + (S_W - 64) / 2)
+            s_text(b, x + 8, y + 18, "start", label);
+        else
+            s_text(b, x - 6, y - 8, "end", label);
+        buf_adds(b, "</g>");
     }
     /* the carers supported: a line through the months drawn, broken where a
      * month's figure is hidden */
@@ -168,7 +178,6 @@ void report_svg_progress(buf_t *b, const Carerhub__ReportReply *rep, bool publis
         uint64_t n = r->carers_supported_since_start;
         d = report_month_day(rep, r->key);
         if (d < 0 || report_small(n, publish)) {
-            hidden = hidden || report_small(n, publish);
             if (open)
                 buf_adds(b, "\"/>");
             open = false;
@@ -281,7 +290,7 @@ void report_svg_times(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
         }
         for (int k = 0; k < 2; k++) {
             unsigned h = k ? p90 : med;
-            double w = 220 * h / max, top = y + 20 + 18 * k;
+            double w = 180 * h / max, top = y + 20 + 18 * k;
             buf_printf(b, "<rect x=\"0\" y=\"%.0f\" width=\"%.1f\" height=\"14\" fill=\"%s\"/>",
                        top, w, k ? S_GREY : S_BLUE);
             snprintf(label, sizeof label, "%s %s", k ? "90th percentile" : "median",

@@ -18,10 +18,12 @@
 
 #define S_COLS 12
 
-/* A table of text cells: the first column left-aligned, the rest (figures)
- * right-aligned, each as wide as its widest cell. */
+/* A table of text cells: the first column and those in `left` (a bit per
+ * column) left-aligned, the rest (figures) right-aligned, each as wide as
+ * its widest cell, two spaces apart. */
 typedef struct {
     size_t ncols, nrows, cap;
+    unsigned left;
     char **cells; /* owned: nrows * ncols, the header first */
 } s_table_t;
 
@@ -59,13 +61,15 @@ static void s_table_put(buf_t *b, s_table_t *t)
         buf_adds(b, " ");
         for (size_t i = 0; i < t->ncols; i++) {
             char *c = t->cells[r * t->ncols + i];
-            size_t pad = w[i] - text_utf8_chars(c, strlen(c));
-            buf_adds(b, " ");
-            if (i > 0)
-                buf_printf(b, "%*s", (int)pad, "");
+            int pad = (int)(w[i] - text_utf8_chars(c, strlen(c)));
+            bool left = i == 0 || (t->left & (1u << i));
+            buf_adds(b, i ? "  " : " ");
+            if (!left)
+                buf_printf(b, "%*s", pad, "");
             buf_adds(b, c);
-            if (i == 0 && t->ncols > 1)
-                buf_printf(b, "%*s", (int)pad, "");
+            /* no spaces after the last cell */
+            if (left && i + 1 < t->ncols)
+                buf_printf(b, "%*s", pad, "");
         }
         buf_addc(b, '\n');
     }
@@ -177,9 +181,9 @@ static void s_path(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
         s_row_add(&tab, (const char *[]){rows[i].name, S_N(0, rows[i].n)});
     s_table_put(b, &tab);
-    s_line(b, "  reached (contacted, supported or declined): %s of those referred",
+    s_line(b, "  reached (contacted, supported or declined), of those referred: %s",
            report_share_text(f[0], report_reached(p), p->referred, publish));
-    s_line(b, "  supported: %s of those reached",
+    s_line(b, "  supported, of those reached: %s",
            report_share_text(f[0], p->supported, report_reached(p), publish));
     s_line(b, "  first contact within the target for its source: %s", S_N(0, p->within_target));
     buf_addc(b, '\n');
@@ -196,15 +200,15 @@ static void s_path(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
 
 typedef enum { S_PROVIDER, S_SOURCE, S_AUTHORITY, S_MONTH } s_dim_t;
 
-static void s_breakdown(buf_t *b, const char *title, Carerhub__ReportRow *const *rows, size_t n,
-                        s_dim_t dim, bool publish)
+static void s_breakdown(buf_t *b, const char *title, const char *note,
+                        Carerhub__ReportRow *const *rows, size_t n, s_dim_t dim, bool publish)
 {
     static const char *const first[] = {"Organisation", "Source", "Authority", "Month"};
     char f[S_COLS][REPORT_FIG_MAX];
     s_table_t tab = {0};
     unsigned med, p90;
 
-    tab.ncols = dim == S_MONTH ? 7 : dim == S_AUTHORITY ? 9 : dim == S_SOURCE ? 11 : 10;
+    tab.ncols = dim == S_MONTH ? 7 : dim == S_AUTHORITY ? 8 : dim == S_SOURCE ? 11 : 10;
     if (dim == S_MONTH)
         s_row_add(&tab, (const char *[]){"Month", "Referrals", "Referred", "Supported", "Contacts",
                                          "Supports", "Since start"});
@@ -242,6 +246,8 @@ static void s_breakdown(buf_t *b, const char *title, Carerhub__ReportRow *const 
     }
     buf_addc(b, '\n');
     s_line(b, "%s", title);
+    if (note)
+        s_line(b, "  (%s)", note);
     s_table_put(b, &tab);
 }
 
@@ -250,7 +256,7 @@ static void s_referrers(buf_t *b, const Carerhub__ReportReply *rep, bool quiet, 
     Carerhub__ReportRow *const *rows = quiet ? rep->gone_quiet : rep->referrers;
     size_t n = quiet ? rep->n_gone_quiet : rep->n_referrers;
     char f[2][REPORT_FIG_MAX], last[REPORT_FIG_MAX];
-    s_table_t tab = {5};
+    s_table_t tab = {5, 0, 0, 1u << 1 | 1u << 2 | 1u << 4, NULL};
 
     buf_addc(b, '\n');
     if (quiet)
@@ -285,16 +291,17 @@ void report_text(buf_t *out, const Carerhub__ReportReply *rep, bool publish)
     s_headline(out, rep, publish);
     s_targets(out, rep, publish);
     s_path(out, rep, publish);
-    s_breakdown(out,
-                "By organisation (Referred to Unable: where the carers referred in the period "
-                "stand now; Supports: first supported in the period; Median, 90th: time to "
-                "first contact)",
+    s_breakdown(out, "By organisation",
+                "Referred to Unable: where the carers referred in the period stand now; "
+                "Supports: carers first supported in the period; Median, 90th: time to first "
+                "contact",
                 rep->by_provider, rep->n_by_provider, S_PROVIDER, publish);
-    s_breakdown(out, "By source", rep->by_source, rep->n_by_source, S_SOURCE, publish);
-    s_breakdown(out, "By authority", rep->by_authority, rep->n_by_authority, S_AUTHORITY, publish);
-    s_breakdown(out,
-                "By month (Referred, Supported: the carers referred that month; Contacts, "
-                "Supports: made that month; Since start: carers supported by its end)",
+    s_breakdown(out, "By source", NULL, rep->by_source, rep->n_by_source, S_SOURCE, publish);
+    s_breakdown(out, "By authority", NULL, rep->by_authority, rep->n_by_authority, S_AUTHORITY,
+                publish);
+    s_breakdown(out, "By month",
+                "Referred, Supported: the carers referred that month; Contacts, Supports: made "
+                "that month; Since start: carers supported by its end",
                 rep->by_month, rep->n_by_month, S_MONTH, publish);
     s_referrers(out, rep, false, publish);
     s_referrers(out, rep, true, publish);
