@@ -6,6 +6,7 @@
 #include "domain/route_impl.h"
 
 #include "util/file.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/smap.h"
 
@@ -252,4 +253,38 @@ int route_triage(const route_t *rt)
 int route_contact_by_days(const route_t *rt, route_src_t source)
 {
     return source > ROUTE_SRC_ANY && source <= ROUTE_SRC_SCHOOL ? rt->contact_by_days[source] : 10;
+}
+
+date_t route_programme_start(const route_t *rt)
+{
+    return rt->programme_start;
+}
+
+size_t route_target_count(const route_t *rt)
+{
+    return rt->ntargets;
+}
+
+void route_target(const route_t *rt, size_t i, date_t *date, uint64_t *carers)
+{
+    CH_ASSERT(i < rt->ntargets);
+    *date = rt->targets[i].date;
+    *carers = rt->targets[i].carers;
+}
+
+const char *route_referrer_name(const route_t *rt, route_src_t source, const char *code)
+{
+    route_referrer_t key = {(char *)code, NULL};
+    const route_referrer_t *found;
+    if (source < ROUTE_SRC_GP || source > ROUTE_SRC_SCHOOL || !code || !rt->nreferrers[source])
+        return NULL;
+    found = bsearch(&key, rt->referrers[source], rt->nreferrers[source], sizeof key,
+                    route_referrer_cmp);
+    return found ? found->name : NULL;
+}
+
+const char *route_authority_name(const route_t *rt, const char *code)
+{
+    int lad = code ? geo_lad_find(rt->geo, code) : -1;
+    return lad >= 0 ? geo_lad_name(rt->geo, (geo_lad_t)lad) : NULL;
 }

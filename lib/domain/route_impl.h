@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #define ROUTE_ID_MAX 32
 
@@ -35,6 +36,18 @@ typedef struct {
     uint64_t *bits;
 } route_set_t;
 
+/* A target for carers supported (`targets`). */
+typedef struct {
+    date_t date;
+    uint64_t carers;
+} route_target_t;
+
+/* A referring organisation's name (`referrers`), by its code. */
+typedef struct {
+    char *code;
+    char *name;
+} route_referrer_t;
+
 struct route {
     char *area;
     geo_t *geo;
@@ -46,13 +59,24 @@ struct route {
     route_rule_t *rules;
     size_t nrules, rules_cap;
     int triage;
-    int contact_by_days[4]; /* by route_src_t; [ROUTE_SRC_ANY] unused */
+    int contact_by_days[4];  /* by route_src_t; [ROUTE_SRC_ANY] unused */
+    date_t programme_start;  /* -1: not given */
+    route_target_t *targets; /* in date order */
+    size_t ntargets;
+    route_referrer_t *referrers[4]; /* by route_src_t, sorted by code; [ROUTE_SRC_ANY] unused */
+    size_t nreferrers[4];
 };
 
 /* Whether authority lad is in a rule's bitset. */
 static inline bool route_bit(const uint64_t *bits, geo_lad_t lad)
 {
     return bits[lad >> 6] >> (lad & 63) & 1;
+}
+
+/* Orders referrers by code (qsort, bsearch). */
+static inline int route_referrer_cmp(const void *a, const void *b)
+{
+    return strcmp(((const route_referrer_t *)a)->code, ((const route_referrer_t *)b)->code);
 }
 
 #endif

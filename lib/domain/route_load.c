@@ -5,9 +5,11 @@
  */
 #include "domain/route_impl.h"
 
+#include "domain/codes.h"
 #include "util/file.h"
 #include "util/mem.h"
 #include "util/smap.h"
+#include "util/text.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -309,11 +311,151 @@ static void s_load_contact_by(route_t *rt, conf_ctx_t *ctx, const ynode_t *map)
     }
 }
 
+/* --- reporting: programme_start, targets, referrers ------------------ */
+
+/* A day written YYYY-MM-DD at n (else reported at n, or at `at` when the
+ * key is missing). */
+static int s_load_day(const conf_ctx_t *ctx, const ynode_t *n, const ynode_t *at, const char *what,
+                      date_t *out)
+{
+    if (n && n->kind == YNODE_SCALAR && n->len == strlen(n->value) &&
+        date_parse(n->value, out) == 0)
+        return 0;
+    diag_at(ctx->diag, ctx->file, n ? n : at, "%s must be a date, YYYY-MM-DD", what);
+    return -1;
+}
+
+/* targets: [{date: 2025-04-01, carers: 4150}, ...], in date order, each
+ * after programme_start (which they need: they count from it). */
+static void s_load_targets(route_t *rt, const conf_ctx_t *ctx, const ynode_t *seq, bool start_given)
+{
+    static const char *const keys[] = {"date", "carers", NULL};
+    if (!seq)
+        return;
+    if (seq->kind != YNODE_SEQ) {
+        diag_at(ctx->diag, ctx->file, seq,
+                "targets must be a list of {date: YYYY-MM-DD, carers: N}");
+        return;
+    }
+    if (!start_given)
+        diag_at(ctx->diag, ctx->file, seq,
+                "targets needs programme_start: the day the carers supported are counted from");
+    rt->targets = xcalloc(seq->nkids + 1, sizeof *rt->targets);
+    for (size_t i = 0; i < seq->nkids; i++) {
+        const ynode_t *n = seq->kids[i], *carers = ynode_get(n, "carers");
+        route_target_t t = {-1, 0};
+        char what[48];
+        long long v;
+        if (n->kind != YNODE_MAP) {
+            diag_at(ctx->diag, ctx->file, n, "targets[%zu] must be {date: YYYY-MM-DD, carers: N}",
+                    i);
+            continue;
+        }
+        conf_only_keys(ctx, n, keys);
+        snprintf(what, sizeof what, "targets[%zu].date", i);
+        if (s_load_day(ctx, ynode_get(n, "date"), n, what, &t.date) == 0) {
+            const route_target_t *prev = rt->ntargets ? &rt->targets[rt->ntargets - 1] : NULL;
+            if (rt->programme_start >= 0 && t.date <= rt->programme_start)
+                diag_at(ctx->diag, ctx->file, ynode_get(n, "date"),
+                        "%s must be after programme_start", what);
+            else if (prev && prev->date >= 0 && t.date <= prev->date)
+                diag_at(ctx->diag, ctx->file, ynode_get(n, "date"),
+                        "%s must be after the target before it (targets in date order)", what);
+        }
+        if (!carers || conf_parse_int(carers, &v) < 0 || v < 1 || v > 100000000)
+            diag_at(ctx->diag, ctx->file, carers ? carers : n,
+                    "targets[%zu].carers must be a whole number of carers from 1 to 100000000", i);
+        else
+            t.carers = (uint64_t)v;
+        rt->targets[rt->ntargets++] = t;
+    }
+}
+
+static bool s_referrer_code_ok(route_src_t src, const char *code)
+{
+    return src == ROUTE_SRC_GP          ? ods_practice_valid(code)
+           : src == ROUTE_SRC_DISCHARGE ? ods_trust_valid(code)
+                                        : urn_valid(code);
+}
+
+/* A name for people to read: 1-100 characters of text on one line, and
+ * nothing invisible that could disguise it on a page or a terminal. */
+static bool s_referrer_name_ok(const ynode_t *v)
+{
+    const unsigned char *p;
+    if (!v || v->kind != YNODE_SCALAR || text_check(v->value, v->len, 100, false) != TEXT_OK)
+        return false;
+    p = (const unsigned char *)v->value;
+    for (size_t i = 0, len; i < v->len; i += len)
+        if ((len = text_utf8_seq_len(p + i, v->len - i)) > 1 && text_is_layout_char(p + i, len))
+            return false;
+    return true;
+}
+
+/* referrers: {gp: {F81001: "The Practice"}, discharge: {RAJ: ...},
+ * school: {115000: ...}}: the names reports give referring organisations. */
+static void s_load_referrers(route_t *rt, const conf_ctx_t *ctx, const ynode_t *map)
+{
+    static const char *const names[] = {"gp", "discharge", "school", NULL};
+    static const char *const what[] = {
+        "a practice ODS code (a letter and five digits, e.g. F81001)",
+        "a trust ODS code (a letter, then two letters or digits, e.g. RAJ)",
+        "a school URN (six digits, e.g. 115000)"};
+    if (ynode_is_null(map))
+        return;
+    if (map->kind != YNODE_MAP) {
+        diag_at(ctx->diag, ctx->file, map,
+                "referrers must map sources (gp, discharge, school) to {code: name}");
+        return;
+    }
+    conf_only_keys(ctx, map, names);
+    for (int i = 0; names[i]; i++) {
+        const ynode_t *m = ynode_get(map, names[i]);
+        route_src_t src = (route_src_t)(ROUTE_SRC_GP + i);
+        size_t n = 0;
+        if (ynode_is_null(m))
+            continue;
+        if (m->kind != YNODE_MAP) {
+            diag_at(ctx->diag, ctx->file, m,
+                    "referrers.%s must map each organisation's code to its name", names[i]);
+            continue;
+        }
+        rt->referrers[src] = xcalloc(m->nkids / 2 + 1, sizeof *rt->referrers[src]);
+        for (size_t j = 0; j + 1 < m->nkids; j += 2) {
+            const ynode_t *k = m->kids[j], *v = m->kids[j + 1];
+            if (k->kind != YNODE_SCALAR || k->len != strlen(k->value) ||
+                !s_referrer_code_ok(src, k->value)) {
+                diag_at(ctx->diag, ctx->file, k, "referrers.%s: '%.40s' is not %s", names[i],
+                        k->kind == YNODE_SCALAR ? k->value : ynode_kind_name(k), what[i]);
+            } else if (!s_referrer_name_ok(v)) {
+                diag_at(ctx->diag, ctx->file, v,
+                        "referrers.%s.%s: the name must be 1-100 characters of printable text",
+                        names[i], k->value);
+            } else {
+                rt->referrers[src][n].code = xstrdup(k->value);
+                rt->referrers[src][n++].name = xstrdup(v->value);
+            }
+        }
+        qsort(rt->referrers[src], n, sizeof *rt->referrers[src], route_referrer_cmp);
+        rt->nreferrers[src] = n;
+    }
+}
+
+/* The reporting keys: each optional. */
+static void s_load_reporting(route_t *rt, const conf_ctx_t *ctx, const ynode_t *root)
+{
+    const ynode_t *start = ynode_get(root, "programme_start");
+    if (start)
+        s_load_day(ctx, start, root, "programme_start", &rt->programme_start);
+    s_load_targets(rt, ctx, ynode_get(root, "targets"), start != NULL);
+    s_load_referrers(rt, ctx, ynode_get(root, "referrers"));
+}
+
 route_t *route_load(const char *path, diag_t *diag)
 {
-    static const char *const top[] = {"area",           "districts",       "providers",
-                                      "authority_sets", "sectors",         "rules",
-                                      "triage",         "contact_by_days", NULL};
+    static const char *const top[] = {
+        "area",   "districts",       "providers",       "authority_sets", "sectors",   "rules",
+        "triage", "contact_by_days", "programme_start", "targets",        "referrers", NULL};
     const ynode_t *root, *n;
     char *dir = file_dirname(path);
     conf_ctx_t ctx = {path, dir, diag};
@@ -322,6 +464,7 @@ route_t *route_load(const char *path, diag_t *diag)
     route_t *rt = xcalloc(1, sizeof *rt);
 
     rt->triage = -1;
+    rt->programme_start = -1;
     rt->geo = geo_new();
     if (!s)
         goto done;
@@ -355,6 +498,7 @@ route_t *route_load(const char *path, diag_t *diag)
     s_load_sets(rt, &ctx, ynode_get(root, "authority_sets"));
     s_load_rules(rt, &ctx, ynode_get(root, "rules"));
     s_load_contact_by(rt, &ctx, ynode_get(root, "contact_by_days"));
+    s_load_reporting(rt, &ctx, root);
     n = ynode_get(root, "triage");
     if (!n || n->kind != YNODE_SCALAR || (rt->triage = route_provider_find(rt, n->value)) < 0)
         diag_at(diag, path, n ? n : root,
@@ -388,6 +532,14 @@ void route_destroy(route_t **rtp)
         free(rt->rules[i].in);
         free(rt->rules[i].out);
     }
+    for (int s = ROUTE_SRC_GP; s <= ROUTE_SRC_SCHOOL; s++) {
+        for (size_t i = 0; i < rt->nreferrers[s]; i++) {
+            free(rt->referrers[s][i].code);
+            free(rt->referrers[s][i].name);
+        }
+        free(rt->referrers[s]);
+    }
+    free(rt->targets);
     free(rt->providers);
     free(rt->sets);
     free(rt->rules);

@@ -150,7 +150,7 @@ static int s_record(s_cancel_t *t, MDB_txn *txn, Carerhub__ReferralRecord *rec,
     if ((rc = s_what_is_left(r, txn, c, t->now)) != 0)
         return rc;
     if ((rc = router_case_notify(r, txn, c, "cancelled", id, &k, t->now)) != 0 ||
-        (rc = router_put(r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base)) != 0)
+        (rc = router_put_case(r, txn, c)) != 0)
         return rc;
     snprintf(stat, sizeof stat, "cancelled/%s", k.reason);
     if ((rc = router_count(r, txn, stat, 1)) != 0)

@@ -378,6 +378,9 @@ int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerh
                         : moved ? "moved"
                                 : "rerouted",
                         NULL, rid, now);
+        /* A young carer's case goes to adult services. */
+        if (rc == 0 && turned)
+            rc = router_report_transition(r, txn, c->transferred_from, now);
     } else if (rid) {
         /* A referral: delivered to the case's organisation, with its routing
          * explained anew when it resolves (else as it was). */
@@ -512,7 +515,7 @@ int router_case_flag(router_t *r, MDB_txn *txn, const router_match_t *m,
             rc = 0;
         }
         if (rc == 0)
-            rc = router_put(r, txn, DB_CASES, other->case_id, strlen(other->case_id), &other->base);
+            rc = router_put_case(r, txn, other);
         if (rc == 0)
             rc = router_conflict_note(r, txn, other);
         carerhub__case_record__free_unpacked(other, NULL);
@@ -541,7 +544,7 @@ int router_case_link(router_t *r, MDB_txn *txn, const char *prev, const Carerhub
         return 0;
     free(p->next_case);
     p->next_case = xstrdup(c->case_id);
-    rc = router_put(r, txn, DB_CASES, p->case_id, strlen(p->case_id), &p->base);
+    rc = router_put_case(r, txn, p);
     carerhub__case_record__free_unpacked(p, NULL);
     if (rc == 0)
         rc = router_count(r, txn, "episodes", 1);

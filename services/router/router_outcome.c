@@ -185,6 +185,8 @@ static int s_apply(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o, outc
         !c->has_contacted_at) {
         c->has_contacted_at = true;
         c->contacted_at = at;
+        /* Whether by its contact-by target: before a contact ends it. */
+        rc = router_report_contact(r, txn, c, at);
         router_tally(t->tally, "contacted", 1);
         s_tally2(t, "contacted", from);
     }
@@ -192,13 +194,15 @@ static int s_apply(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o, outc
         /* Carers supported: each case once, however often supported. */
         c->has_supported_at = true;
         c->supported_at = at;
+        if (rc == 0)
+            rc = router_report_support(r, txn, c, at);
         router_tally(t->tally, "supported", 1);
         s_tally2(t, "supported", from);
     }
     for (size_t i = 0; i < o->n_support; i++)
         if (router_strv_add(&c->support, &c->n_support, o->support[i]))
             s_tally2(t, "support", o->support[i]);
-    if (outcome_is_contact(st))
+    if (rc == 0 && outcome_is_contact(st))
         rc = router_contact_made(r, txn, c, at);
     if (rc == 0 && st == OUTCOME_CLOSED) {
         rc = router_case_close(r, txn, c, o->reason, at);
@@ -249,7 +253,7 @@ static int s_record(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o, out
     else if (rc == 0)
         rc = s_apply(t, txn, o, st, at, from, c);
     if (rc == 0)
-        rc = router_put(r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base);
+        rc = router_put_case(r, txn, c);
     snprintf(key, sizeof key, "%s\n%s", t->provider, o->outcome_id);
     if (rc == 0)
         rc = router_put(r, txn, DB_OUTCOME_IDS, key, strlen(key), &seen.base);

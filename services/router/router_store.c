@@ -40,6 +40,10 @@ void router_store_open(router_t *r, const char *dir)
     if ((rc = router_conflicts_build(r)) != 0)
         log_fatalx("cannot list the identity conflicts of the case store in %s: %s", dir,
                    store_strerror(rc));
+    /* And before reports counted cases as the router commits. */
+    if ((rc = router_report_build(r)) != 0)
+        log_fatalx("cannot count the cases of the case store in %s for reports: %s", dir,
+                   store_strerror(rc));
 }
 
 int router_load_meta(MDB_txn *txn, void *arg)

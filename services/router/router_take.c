@@ -248,7 +248,7 @@ static int s_write(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const cha
     char detail[200];
     int rc;
 
-    if ((rc = router_put(r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base)) != 0)
+    if ((rc = router_put_case(r, txn, c)) != 0)
         return rc;
     rec.has_outbox_seq = true;
     rec.outbox_seq = seq;
@@ -319,7 +319,7 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     int64_t now = clock_now_ms();
     date_t on;
     uint64_t seq;
-    bool moved;
+    bool moved, opened;
     int rc;
 
     if (!s_unseen(r, txn, ref, t))
@@ -332,7 +332,13 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
         router_match_free(&m);
         return router_park(r, txn, ref, actor, detail);
     }
-    c = m.found ? m.found : router_case_open(r, &m, now);
+    /* A case opens when the hub accepted the referral that opens it: a
+     * carer whose referral waited for the router has waited since then. */
+    opened = m.found == NULL;
+    c = m.found
+            ? m.found
+            : router_case_open(
+                  r, &m, ref->has_received_at && ref->received_at < now ? ref->received_at : now);
     m.found = NULL;
     moved = s_case_add(c, ref, submitter);
     /* Its contact-by target, before the delivery that carries it. */
@@ -354,6 +360,8 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
         rc = router_case_flag(r, txn, &m, c);
     if (rc == 0)
         rc = router_index(r, txn, c, ref->carer);
+    if (rc == 0)
+        rc = router_report_referral(r, txn, ref, c, opened);
     if (rc == 0)
         rc = s_write(r, txn, ref, actor, submitter, c, kind, seq, now);
     if (rc == 0)

@@ -44,7 +44,7 @@ static int s_birthday_one(s_birthdays_t *b, MDB_txn *txn, const char *case_id)
                                clock_now_ms(), &kind);
     if (rc == 0 && kind) {
         b->moved++;
-        rc = router_put(r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base);
+        rc = router_put_case(r, txn, c);
     }
     if (c)
         carerhub__case_record__free_unpacked(c, NULL);

@@ -7,6 +7,7 @@
 
 #include "domain/referral.h"
 #include "util/be64.h"
+#include "util/buf.h"
 #include "util/file.h"
 #include "util/mem.h"
 #include "test.h"
@@ -264,4 +265,48 @@ int hub_report(hub_t *h, const char *provider, Carerhub__Outcome *o, Carerhub__O
     snprintf(actor, sizeof actor, "provider-%s", provider);
     router_outcomes(&h->r, provider, actor, &o, 1, res);
     return res->result;
+}
+
+/* --- the report table -------------------------------------------------- */
+
+uint64_t hub_report_count(hub_t *h, const char *key)
+{
+    char *k = xstrdup(key);
+    MDB_txn *txn;
+    MDB_val kv, v;
+    uint64_t n = 0;
+    for (char *p = k; *p; p++)
+        if (*p == '|')
+            *p = '\x1f';
+    kv = store_val(k);
+    if (store_read(h->r.store, &txn) == 0) {
+        if (mdb_get(txn, store_dbi(h->r.store, DB_REPORT), &kv, &v) == 0 && v.mv_size == 8)
+            n = be64_get(v.mv_data);
+        mdb_txn_abort(txn);
+    }
+    free(k);
+    return n;
+}
+
+char *hub_report_dump(hub_t *h)
+{
+    buf_t out = BUF_INIT;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    if (store_read(h->r.store, &txn) != 0)
+        return xstrdup("(no store)");
+    mdb_cursor_open(txn, store_dbi(h->r.store, DB_REPORT), &cur);
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        for (size_t i = 0; i < k.mv_size; i++) {
+            char c = ((const char *)k.mv_data)[i];
+            buf_addc(&out, c == '\x1f' ? '|' : c);
+        }
+        buf_printf(&out, "=%llu\n",
+                   v.mv_size == 8 ? (unsigned long long)be64_get(v.mv_data) : 0ULL);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return out.len ? buf_take(&out) : xstrdup("");
 }

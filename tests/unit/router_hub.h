@@ -60,4 +60,13 @@ Carerhub__Outcome *hub_outcome_new(const char *outcome_id, const char *case_id, 
  * router_outcome_results_free. Returns res->result. */
 int hub_report(hub_t *h, const char *provider, Carerhub__Outcome *o, Carerhub__OutcomeResult *res);
 
+/* --- the report table -------------------------------------------------- */
+
+/* The count under a report key written with '|' for each US separator
+ * ("2026-11-30|r|gp|F81001"); 0 if there is none. */
+uint64_t hub_report_count(hub_t *h, const char *key);
+/* Every entry of the report table in key order, one "key=count" line each
+ * ('|' for US): a new string, the caller's to free. */
+char *hub_report_dump(hub_t *h);
+
 #endif

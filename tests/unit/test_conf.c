@@ -6,6 +6,7 @@
 
 #include "conf/conf.h"
 #include "conf/hubconf.h"
+#include "domain/route.h"
 #include "util/file.h"
 #include "util/mem.h"
 
@@ -287,4 +288,144 @@ TEST(hubconf_refuses_aliases_and_missing_file)
     CHECK_CONTAINS(d.msgs[0], "cannot read: No such file or directory");
     diag_free(&d);
     free(p);
+}
+
+/* --- routing's reporting keys: programme_start, targets, referrers ---- */
+
+static const char s_route_head[] = "area: Test\ndistricts: districts.yaml\n"
+                                   "providers: {a: {name: A}}\n"
+                                   "rules:\n  - {name: r, provider: a}\n"
+                                   "triage: a\n";
+
+/* Loads the routing s_route_head then tail; d gets the problems. */
+static route_t *s_route_load(const char *tail, diag_t *d)
+{
+    char *text = xasprintf("%s%s", s_route_head, tail), *dist, *path;
+    route_t *rt;
+    dist = s_write("districts.yaml", "authorities:\n"
+                                     "  E07000070: {name: Chelmsford, country: England}\n"
+                                     "districts:\n  CM1: [E07000070]\n");
+    path = s_write("routing.yaml", text);
+    rt = route_load(path, d);
+    free(text);
+    free(dist);
+    free(path);
+    return rt;
+}
+
+TEST(route_reporting_shipped_targets_and_names)
+{
+    diag_t d = DIAG_INIT;
+    route_t *rt = route_load(test_src("config/routing.yaml"), &d);
+    date_t day;
+    uint64_t carers;
+    diag_print(&d, stdout);
+    CHECK(rt != NULL);
+    /* ECCOS: 4,150 carers by April 2025 and 12,500 by April 2027, from
+     * April 2024 (days since 1970: 19814 is 2024-04-01). */
+    CHECK_INT(route_programme_start(rt), 19814);
+    CHECK_INT(route_target_count(rt), 2);
+    route_target(rt, 0, &day, &carers);
+    CHECK_INT(day, 19814 + 365);
+    CHECK_INT(carers, 4150);
+    route_target(rt, 1, &day, &carers);
+    CHECK_INT(day, 19814 + 3 * 365); /* no 29 February between */
+    CHECK_INT(carers, 12500);
+    CHECK(route_referrer_name(rt, ROUTE_SRC_GP, "F81001") == NULL);
+    CHECK_STR(route_authority_name(rt, "E07000070"), "Chelmsford");
+    CHECK(route_authority_name(rt, "E99999999") == NULL);
+    route_destroy(&rt);
+}
+
+TEST(route_reporting_reads_referrers_by_source)
+{
+    diag_t d = DIAG_INIT;
+    route_t *rt = s_route_load("referrers:\n"
+                               "  gp: {F81002: \"Zed Surgery\", F81001: \"Siân's Practice\"}\n"
+                               "  discharge: {RAJ: Mid and South Essex}\n"
+                               "  school: {\"115000\": Example Academy}\n",
+                               &d);
+    diag_print(&d, stdout);
+    CHECK(rt != NULL);
+    CHECK_STR(route_referrer_name(rt, ROUTE_SRC_GP, "F81001"), "Siân's Practice");
+    CHECK_STR(route_referrer_name(rt, ROUTE_SRC_GP, "F81002"), "Zed Surgery");
+    CHECK_STR(route_referrer_name(rt, ROUTE_SRC_DISCHARGE, "RAJ"), "Mid and South Essex");
+    CHECK_STR(route_referrer_name(rt, ROUTE_SRC_SCHOOL, "115000"), "Example Academy");
+    /* A code is the source's: the same code under another is unknown. */
+    CHECK(route_referrer_name(rt, ROUTE_SRC_SCHOOL, "F81001") == NULL);
+    CHECK(route_referrer_name(rt, ROUTE_SRC_GP, "F81003") == NULL);
+    /* Without programme_start or targets, nothing to count against. */
+    CHECK_INT(route_programme_start(rt), -1);
+    CHECK_INT(route_target_count(rt), 0);
+    route_destroy(&rt);
+}
+
+/* tail is refused with exactly one problem, which says want. */
+static bool s_route_refused(const char *tail, const char *want)
+{
+    diag_t d = DIAG_INIT;
+    route_t *rt = s_route_load(tail, &d);
+    bool ok = rt == NULL && d.n == 1 && strstr(d.msgs[0], want) != NULL;
+    if (!ok) {
+        printf("for: %s", tail);
+        diag_print(&d, stdout);
+    }
+    route_destroy(&rt);
+    diag_free(&d);
+    return ok;
+}
+
+TEST(route_reporting_refuses_each_bad_value_by_name)
+{
+    static const char start[] = "programme_start: 2024-04-01\n";
+    char *t;
+    CHECK(s_route_refused("programme_start: 2024-02-30\n",
+                          "routing.yaml:7:18: programme_start must be a date, YYYY-MM-DD"));
+    CHECK(s_route_refused("programme_start: April\n", "programme_start must be a date"));
+    CHECK(s_route_refused("targets: [{date: 2025-04-01, carers: 10}]\n",
+                          "routing.yaml:7:10: targets needs programme_start"));
+    t = xasprintf("%stargets: {date: 2025-04-01}\n", start);
+    CHECK(s_route_refused(t, "targets must be a list"));
+    free(t);
+    t = xasprintf("%stargets: [{date: 2025-13-01, carers: 10}]\n", start);
+    CHECK(s_route_refused(t, "targets[0].date must be a date, YYYY-MM-DD"));
+    free(t);
+    t = xasprintf("%stargets: [{carers: 10}]\n", start);
+    CHECK(s_route_refused(t, "targets[0].date must be a date"));
+    free(t);
+    t = xasprintf("%stargets: [{date: 2024-04-01, carers: 10}]\n", start);
+    CHECK(s_route_refused(t, "targets[0].date must be after programme_start"));
+    free(t);
+    t = xasprintf("%stargets: [{date: 2026-04-01, carers: 10}, {date: 2025-04-01, carers: 20}]\n",
+                  start);
+    CHECK(s_route_refused(t, "routing.yaml:8:50: targets[1].date must be after the target before"));
+    free(t);
+    t = xasprintf("%stargets: [{date: 2025-04-01, carers: 0}]\n", start);
+    CHECK(s_route_refused(t, "targets[0].carers must be a whole number of carers"));
+    free(t);
+    t = xasprintf("%stargets: [{date: 2025-04-01, carers: many}]\n", start);
+    CHECK(s_route_refused(t, "targets[0].carers must be a whole number"));
+    free(t);
+    t = xasprintf("%stargets: [{date: 2025-04-01, carers: 5, people: 3}]\n", start);
+    CHECK(s_route_refused(t, "unknown key 'people'"));
+    free(t);
+    CHECK(s_route_refused("referrers: [F81001]\n", "referrers must map sources"));
+    CHECK(s_route_refused("referrers: {pharmacy: {}}\n", "unknown key 'pharmacy'"));
+    CHECK(s_route_refused("referrers: {gp: [F81001]}\n", "referrers.gp must map each"));
+    CHECK(s_route_refused("referrers: {gp: {RAJ: A Trust}}\n",
+                          "routing.yaml:7:18: referrers.gp: 'RAJ' is not a practice ODS code"));
+    CHECK(s_route_refused("referrers: {discharge: {F81001: A}}\n",
+                          "referrers.discharge: 'F81001' is not a trust ODS code"));
+    CHECK(s_route_refused("referrers: {school: {\"11500\": A}}\n",
+                          "referrers.school: '11500' is not a school URN"));
+    CHECK(s_route_refused("referrers: {gp: {F81001: \"\"}}\n",
+                          "referrers.gp.F81001: the name must be 1-100 characters"));
+    CHECK(
+        s_route_refused("referrers: {gp: {F81001: \"a\\tb\"}}\n", "referrers.gp.F81001: the name"));
+    CHECK(s_route_refused("referrers: {gp: {F81001: \"a\\u202eb\"}}\n",
+                          "referrers.gp.F81001: the name"));
+    CHECK(s_route_refused("referrers: {gp: {F81001: {name: A}}}\n", "referrers.gp.F81001"));
+    t = xasprintf("referrers: {gp: {F81001: \"%0101d\"}}\n", 0);
+    CHECK(s_route_refused(t, "referrers.gp.F81001: the name must be 1-100 characters"));
+    free(t);
 }
