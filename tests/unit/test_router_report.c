@@ -221,6 +221,7 @@ TEST(router_report_february_cuts_through_timelines)
      * do not say where). */
     CHECK_STR(s_keys(rep->by_authority, rep->n_by_authority),
               "E07000070 E07000071 E07000072 unresolved");
+    CHECK_STR(rep->by_authority[0]->name, "Chelmsford");
     CHECK_STR(s_path(rep->by_authority[0]->path), "0 0 0 0 0 0 0 / 0 0 0 0");
     CHECK_INT(rep->by_authority[0]->supported, 1);
     CHECK_STR(s_path(rep->by_authority[1]->path), "3 0 0 0 0 3 0 / 0 0 0 0");
@@ -387,6 +388,99 @@ TEST(router_report_refuses_bad_periods_naming_the_field)
     /* To defaults to today, which must not be before the from asked. */
     CHECK(s_ask(&h, "2025-05-01", NULL, "2025-04-30", msg, sizeof msg) == NULL);
     CHECK_STR(msg, "from: the period's first day (2025-05-01) is after its last (2025-04-30)");
+    hub_close(&h);
+}
+
+/*
+ * Targets (the shipped routing: counted from 1 April 2024; 4,150 carers
+ * by 1 April 2025, 12,500 by 1 April 2027). Supports of many carers at
+ * once: 500 before the start (not counted), 2,000 on 1 October 2024,
+ * 2,300 on 1 March 2025, 1,000 on 1 September 2025 of whom 100 were
+ * supported before (on 1 October 2024) and 50 before the start (counted:
+ * their first since it), 3,000 on 1 November 2025.
+ */
+static const s_ent_t s_supports[] = {
+    {"2024-03-15 s carers-first gp E07000070", 500},
+    {"2024-10-01 s carers-first gp E07000070", 2000},
+    {"2025-03-01 s afc gp E07000072", 2300},
+    {"2025-09-01 s ecs discharge E07000071", 1000},
+    {"2025-09-01 a 2024-10-01", 100},
+    {"2025-09-01 a 2024-03-15", 50},
+    {"2025-11-01 s carers-first school E07000070", 3000},
+};
+
+/* A target's figures as "so_far expected on_track due". */
+static const char *s_target(const Carerhub__ReportTarget *t)
+{
+    static char out[100];
+    snprintf(out, sizeof out, "%s %llu: %llu %llu %s %s", t->date, (unsigned long long)t->carers,
+             (unsigned long long)t->supported_so_far, (unsigned long long)t->expected_by_now,
+             t->on_track ? "on-track" : "behind", t->due ? "due" : "not-due");
+    return out;
+}
+
+TEST(router_report_targets_on_and_off_track)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__ReportReply *rep;
+    char msg[200];
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_put(&h, s_supports, sizeof s_supports / sizeof *s_supports), 0);
+
+    /* To 31 January 2025, from the programme start by default: 306 days
+     * of the 366 to 1 April 2025 (both ends counted), and of the 1,096 to
+     * 1 April 2027. 4150 * 306 / 366 = 3469.7; 12500 * 306 / 1096 =
+     * 3489.96. Then 60 days to go (1.971 months of 30.4375 days) for 2,150
+     * more; 790 days (25.955 months) for 10,500: 404.549 a month. */
+    CHECK((rep = s_ask(&h, NULL, "2025-01-31", "2025-04-30", msg, sizeof msg)) != NULL);
+    CHECK_STR(rep->from, "2024-04-01");
+    CHECK_STR(rep->programme_start, "2024-04-01");
+    CHECK_INT(rep->carers_supported, 2000);
+    CHECK_INT(rep->carers_supported_since_start, 2000);
+    CHECK_INT(rep->n_targets, 2);
+    CHECK_STR(s_target(rep->targets[0]), "2025-04-01 4150: 2000 3469 behind not-due");
+    CHECK(rep->targets[0]->needed_per_month > 1090.67 &&
+          rep->targets[0]->needed_per_month < 1090.68);
+    CHECK_STR(s_target(rep->targets[1]), "2027-04-01 12500: 2000 3489 behind not-due");
+    CHECK(rep->targets[1]->needed_per_month > 404.54 && rep->targets[1]->needed_per_month < 404.55);
+    carerhub__report_reply__free_unpacked(rep, NULL);
+
+    /* To 30 June 2025: the first met when due (4,300 by 1 April); the
+     * second behind: 456 days of 1,096, 12500 * 456 / 1096 = 5200.7. */
+    CHECK((rep = s_ask(&h, "2025-01-01", "2025-06-30", "2025-07-01", msg, sizeof msg)) != NULL);
+    CHECK_INT(rep->carers_supported, 2300);
+    CHECK_INT(rep->carers_supported_since_start, 4300);
+    CHECK_STR(s_target(rep->targets[0]), "2025-04-01 4150: 4300 4150 on-track due");
+    CHECK(rep->targets[0]->needed_per_month == 0);
+    CHECK_STR(s_target(rep->targets[1]), "2027-04-01 12500: 4300 5200 behind not-due");
+    /* Each month's count since the start, at its end. */
+    CHECK_STR(s_keys(rep->by_month, rep->n_by_month),
+              "2025-01 2025-02 2025-03 2025-04 2025-05 2025-06");
+    CHECK_INT(rep->by_month[1]->carers_supported_since_start, 2000);
+    CHECK_INT(rep->by_month[2]->carers_supported_since_start, 4300);
+    CHECK_INT(rep->by_month[2]->supported, 2300);
+    carerhub__report_reply__free_unpacked(rep, NULL);
+
+    /* To 31 December 2025: 2,000 + 2,300 + 1,000 - 100 + 3,000 = 8,200
+     * carers; 640 days of 1,096, 12500 * 640 / 1096 = 7299.3: on track,
+     * with 4,300 to go in 456 days (14.98 months). The first target stays
+     * met, counted to its date. */
+    CHECK((rep = s_ask(&h, "2025-07-01", "2025-12-31", "2026-01-01", msg, sizeof msg)) != NULL);
+    CHECK_INT(rep->carers_supported_since_start, 8200);
+    /* In the period: 4,000 cases; the 100 supported in October 2024 were
+     * first supported before it, so count in it too. */
+    CHECK_INT(rep->carers_supported, 4000);
+    CHECK_STR(s_target(rep->targets[0]), "2025-04-01 4150: 4300 4150 on-track due");
+    CHECK_STR(s_target(rep->targets[1]), "2027-04-01 12500: 8200 7299 on-track not-due");
+    CHECK(rep->targets[1]->needed_per_month > 287.01 && rep->targets[1]->needed_per_month < 287.03);
+    carerhub__report_reply__free_unpacked(rep, NULL);
+
+    /* A period before the start: nothing since it, and nothing expected. */
+    CHECK((rep = s_ask(&h, "2024-03-01", "2024-03-31", "2026-01-01", msg, sizeof msg)) != NULL);
+    CHECK_INT(rep->carers_supported, 500);
+    CHECK_INT(rep->carers_supported_since_start, 0);
+    CHECK_STR(s_target(rep->targets[0]), "2025-04-01 4150: 0 0 on-track not-due");
+    carerhub__report_reply__free_unpacked(rep, NULL);
     hub_close(&h);
 }
 
