@@ -217,7 +217,9 @@ static void s_referral(report_q_t *q, const s_field_t *f, int nf, bool in, uint6
 static void s_entry(report_q_t *q, const s_field_t *f, int nf, uint64_t v)
 {
     bool in = q->month >= 0;
-    report_acc_t *rows[4] = {NULL, NULL, NULL, NULL};
+    /* The rows an entry counts in: the period's, its month's, its
+     * organisation's and its source's; and its authority's. */
+    report_acc_t *rows[4] = {NULL, NULL, NULL, NULL}, *lad;
     char kind = f[1].n == 1 ? f[1].p[0] : '\0';
 
     if (kind == 'r') {
@@ -241,8 +243,8 @@ static void s_entry(report_q_t *q, const s_field_t *f, int nf, uint64_t v)
         for (int i = 0; i < 4; i++)
             if (rows[i])
                 s_path_add(rows[i]->path, s_stage(&f[5]), &f[6], v);
-        if ((rows[0] = s_dim_row(&q->lads, f[4].p, f[4].n)))
-            s_path_add(rows[0]->path, s_stage(&f[5]), &f[6], v);
+        if ((lad = s_dim_row(&q->lads, f[4].p, f[4].n)))
+            s_path_add(lad->path, s_stage(&f[5]), &f[6], v);
         break;
     case 'f': { /* PROVIDER SOURCE HOURS */
         int b = nf >= 5 ? s_bucket(&f[4]) : -1;
@@ -265,8 +267,8 @@ static void s_entry(report_q_t *q, const s_field_t *f, int nf, uint64_t v)
         for (int i = 0; i < 4; i++)
             if (rows[i])
                 rows[i]->supported += v;
-        if ((rows[0] = s_dim_row(&q->lads, f[4].p, f[4].n)))
-            rows[0]->supported += v;
+        if ((lad = s_dim_row(&q->lads, f[4].p, f[4].n)))
+            lad->supported += v;
         break;
     case 'n': /* PREVDAY: a carer referred before */
         if (nf >= 3 && s_on_or_after(&f[2], q->from_s))
