@@ -47,7 +47,7 @@ CFLAGS ?=
 override CFLAGS += -std=c11 $(VFLAGS) $(WARN) -D_GNU_SOURCE -Ilib -I$(B)/gen $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lm
 # jansson reads the outcome files of a provider's case system (the agent,
-# and the unit tests and fuzz targets of its code).
+# and the unit tests and fuzz targets of its code) and writes reports' JSON.
 JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 
@@ -121,7 +121,10 @@ $(OUT)/$(2): $(patsubst %.c,$(B)/%.o,$(sort $(wildcard services/$(1)/*.c))) $(LI
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(word 1,$(subst :, ,$(s))),$(word 2,$(subst :, ,$(s))))))
 $(B)/services/provider/%.o $(B)/planted/services/provider/%.o: override CFLAGS += $(JANSSON_CFLAGS)
+# lib/report writes a report's JSON with jansson too (carerhub report --json).
+$(B)/lib/report/%.o: override CFLAGS += $(JANSSON_CFLAGS)
 $(OUT)/carerhub-provider $(PLANTED_BIN) $(TEST_BIN) $(OUT)/carerhub-testpeer: LDLIBS += $(JANSSON_LIBS)
+$(OUT)/carerhub: LDLIBS += $(JANSSON_LIBS)
 
 $(B)/planted/%.o: %.c | $(GEN_H)
 	@mkdir -p $(@D)

@@ -65,5 +65,6 @@ int cli_outcome(cli_t *cli, int argc, char **argv);
 int cli_feedback(cli_t *cli, int argc, char **argv);
 int cli_cancel(cli_t *cli, int argc, char **argv);
 int cli_alerts(cli_t *cli, int argc, char **argv);
+int cli_report(cli_t *cli, int argc, char **argv);
 
 #endif

@@ -36,13 +36,18 @@ static void s_usage(FILE *out)
           "  stats [--json]             counts by source, provider, authority, referrer\n"
           "  alerts [--json]            what needs a person (operators; exit 1 if anything)\n"
           "  audit [--since DATE]       the audit trail (operators)\n"
+          "  report [--from DATE] [--to DATE] [--json | --csv | --html FILE] [--publish]\n"
+          "        [--key NAME]         carers supported against the targets, the path to\n"
+          "                             support, time to contact, who refers (commissioners,\n"
+          "                             operators); --publish shows counts below 5 as \"<5\"\n"
           "  keygen NAME [--dir DIR]    make NAME.key (secret, 0600) and NAME.pub\n"
           "\n"
           "The configuration is FILE, else $CARERHUB_CONFIG, else the carerhub.yaml\n"
           "of this installation. KEY is your secret key file (or its name in the\n"
           "configured keys directory), else $CARERHUB_KEY; without one, submit uses\n"
-          "gp, hospital or school, cancel the same by the referral's id, and status,\n"
-          "stats, alerts and audit use operator. feedback needs a referrer's key\n"
+          "gp, hospital or school, cancel the same by the referral's id, status,\n"
+          "stats, alerts and audit use operator, and report commissioner if the keys\n"
+          "directory has one, else operator. feedback needs a referrer's key\n"
           "(--key gp) and outcome a provider's (--key provider-ID).\n",
           out);
 }
@@ -57,6 +62,7 @@ static const s_command_t s_commands[] = {
     {"submit", cli_submit},     {"status", cli_status},       {"stats", cli_stats},
     {"keygen", cli_keygen},     {"audit", cli_audit},         {"outcome", cli_outcome},
     {"feedback", cli_feedback}, {"cancel", cli_cancel},       {"alerts", cli_alerts},
+    {"report", cli_report},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,93 @@
+/*
+ * What the report's four forms share (not for callers outside
+ * lib/report/ and its tests): one place that decides what a published
+ * figure may show (report_fig.c), the escaping of the page's text
+ * (report_html.c) and its charts (report_svg.c).
+ */
+#ifndef CARERHUB_REPORT_IMPL_H
+#define CARERHUB_REPORT_IMPL_H
+
+#include "report/report.h"
+#include "util/date.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define REPORT_FIG_MAX 40 /* a formatted count or date, with the NUL */
+
+/* --- figures (report_fig.c) ----------------------------------------------- */
+
+/* Whether the count n is hidden ("<5") under publish. */
+bool report_small(uint64_t n, bool publish);
+/* n as written: "<5" when hidden, else its digits, with thousands
+ * separators ("12,500") when sep. Returns out. */
+const char *report_count(char out[REPORT_FIG_MAX], uint64_t n, bool publish, bool sep);
+/* The share num/den, rounded to 3 decimals, in *out. False when there is
+ * none to give: den is 0, or under publish num or den is below 5. */
+bool report_share(uint64_t num, uint64_t den, bool publish, double *out);
+/* The share as a person reads it ("66.7%"), or "suppressed" / "-" when
+ * report_share gives none (hidden / nothing to divide by). Returns out. */
+const char *report_share_text(char out[REPORT_FIG_MAX], uint64_t num, uint64_t den, bool publish);
+/* Carers reached by the organisation: contacted, supported or declined. */
+uint64_t report_reached(const Carerhub__ReportPath *p);
+/* The median and 90th percentile of t in hours. False when there are no
+ * contacts, or under publish fewer than 5. */
+bool report_times(const Carerhub__ReportTimeliness *t, bool publish, unsigned *median,
+                  unsigned *p90);
+/* Hours as a person reads them: "20 h" below 72, else whole days ("4
+ * days"). Returns out. */
+const char *report_hours_text(char out[REPORT_FIG_MAX], unsigned hours);
+/* Carers a month needed to meet target t, rounded up; false when it is
+ * hidden (under publish, supported_so_far below 5). */
+bool report_needed(const Carerhub__ReportTarget *t, bool publish, uint64_t *out);
+/* Where target t stands: "met" or "missed" once due, else "on track" or
+ * "behind" (static text). */
+const char *report_target_state(const Carerhub__ReportTarget *t);
+
+/* The day counting starts: the programme start, else the period's first
+ * day, else -1. */
+date_t report_start(const Carerhub__ReportReply *rep);
+/* The last day of month "YYYY-MM", or -1. */
+date_t report_month_end(const char *ym);
+/* The day a month's figures stand for: its last day, or the period's end
+ * in the period's last (partial) month; -1 if ym is not YYYY-MM. */
+date_t report_month_day(const Carerhub__ReportReply *rep, const char *ym);
+/* Carers supported on the straight line from the programme start (none)
+ * to target t (all its carers on its date), on day `day`, rounded; false
+ * past the target's date or when the dates are missing. */
+bool report_line(const Carerhub__ReportReply *rep, const Carerhub__ReportTarget *t, date_t day,
+                 uint64_t *out);
+
+/* The reply's path, or an all-zero one when it has none (borrowed). */
+const Carerhub__ReportPath *report_path(const Carerhub__ReportPath *p);
+/* The same for a timeliness. */
+const Carerhub__ReportTimeliness *report_timeliness(const Carerhub__ReportTimeliness *t);
+/* Whether every count of row r is 0: such rows are left out. */
+bool report_row_empty(const Carerhub__ReportRow *r);
+/* A source's name ("GP practices") by its key, else NULL. */
+const char *report_source_name(const char *key);
+/* What to call row r: its configured name, else (for a source) the
+ * source's name, else its key, else "". */
+const char *report_row_label(const Carerhub__ReportRow *r, bool is_source);
+
+/* "2027-04-01" as "1 April 2027", "2026-11" as "November 2026"; anything
+ * else as it is (cut to fit). Returns out. */
+const char *report_date(char out[REPORT_FIG_MAX], const char *s);
+/* The generation time (unix ms) as RFC 3339 in UTC: 2026-12-01T15:40:00Z. */
+void report_utc(char out[REPORT_FIG_MAX], int64_t ms);
+
+/* --- the page (report_html.c, report_svg.c) --------------------------------- */
+
+/* Appends s as HTML text, safe in an element or a quoted attribute: & < >
+ * " ' as character references, each control character and each byte that
+ * is not well-formed UTF-8 as U+FFFD. NULL appends nothing. */
+void report_html_txt(buf_t *b, const char *s);
+
+/* Each appends one <svg role="img"> with its <title> and <desc> (the
+ * tables beside it carry the same figures). Figures hidden under publish
+ * are not drawn, and the chart says so. */
+void report_svg_progress(buf_t *b, const Carerhub__ReportReply *rep, bool publish);
+void report_svg_path(buf_t *b, const Carerhub__ReportPath *p, bool publish);
+void report_svg_times(buf_t *b, const Carerhub__ReportReply *rep, bool publish);
+
+#endif
