@@ -161,6 +161,12 @@ $(OUT)/bench_pipeline: $(B)/tests/bench/bench_pipeline.o \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# bench_report runs the router's own code in this process, on a store it fills.
+$(B)/tests/bench/bench_report.o: override CFLAGS += -Iservices
+$(OUT)/bench_report: $(B)/tests/bench/bench_report.o $(B)/tests/unit/fixture.o $(ROUTER_OBJ) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 $(OUT)/%: $(B)/tests/bench/%.o $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

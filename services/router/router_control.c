@@ -3,7 +3,9 @@
  * operators the status of any referral, the statistics, the audit trail
  * and the alerts; referrers (gp, hospital, school keys) the status of their
  * own referrals, their feedback, and cancelling a referral; providers
- * outcome reports on their cases. Anything else is refused, counted and
+ * outcome reports on their cases; operators and commissioners the report
+ * (counts only: a commissioner's key may ask nothing else, since all else
+ * holds personal data or ids). Anything else is refused, counted and
  * audited. A question a key may ask is audited before it is served (ids
  * only, never personal data), and that record stands if serving it then
  * fails (the store cannot be read, a bad request).
@@ -169,6 +171,21 @@ static void s_feedback(s_req_t *q)
     carerhub__feedback_reply__free_unpacked(rep.feedback_reply, NULL);
 }
 
+static void s_report(s_req_t *q)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    char msg[200];
+    rep.report_reply =
+        router_report(q->r, q->txn, q->env->report_query, date_today(), msg, sizeof msg);
+    if (!rep.report_reply) {
+        s_error(q->r, q->peer, q->env, "bad_request", msg);
+        return;
+    }
+    rep.body_case = CARERHUB__ENVELOPE__BODY_REPORT_REPLY;
+    s_send(q, &rep);
+    carerhub__report_reply__free_unpacked(rep.report_reply, NULL);
+}
+
 static void s_cancel(s_req_t *q)
 {
     Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
@@ -192,9 +209,10 @@ static void s_outcome(s_req_t *q)
     router_outcome_answer(q->r, q->r->control_sock, q->peer, q->env);
 }
 
-#define S_OPERATOR (1u << ROLE_OPERATOR)
-#define S_REFERRER ((1u << ROLE_GP) | (1u << ROLE_HOSPITAL) | (1u << ROLE_SCHOOL))
-#define S_PROVIDER (1u << ROLE_PROVIDER)
+#define S_OPERATOR     (1u << ROLE_OPERATOR)
+#define S_REFERRER     ((1u << ROLE_GP) | (1u << ROLE_HOSPITAL) | (1u << ROLE_SCHOOL))
+#define S_PROVIDER     (1u << ROLE_PROVIDER)
+#define S_COMMISSIONER (1u << ROLE_COMMISSIONER)
 
 /* What the control socket answers, and to which keys. */
 typedef struct {
@@ -219,6 +237,9 @@ static const s_query_t s_queries[] = {
      "audit queries need an operator key", s_audit},
     {CARERHUB__ENVELOPE__BODY_ALERTS_QUERY, "alerts", S_OPERATOR, false, "operator keys only",
      "alerts queries need an operator key", s_alerts},
+    {CARERHUB__ENVELOPE__BODY_REPORT_QUERY, "report", S_OPERATOR | S_COMMISSIONER, false,
+     "operator and commissioner keys only", "reports need an operator or a commissioner key",
+     s_report},
     {CARERHUB__ENVELOPE__BODY_FEEDBACK_QUERY, "feedback", S_REFERRER, false, "referrer keys only",
      "feedback queries need a referrer's key (gp, hospital or school)", s_feedback},
     {CARERHUB__ENVELOPE__BODY_CANCEL, "cancel", S_REFERRER, true, "referrer keys only",
@@ -268,8 +289,8 @@ static void s_serve(s_req_t *q)
         secure_refused(q->r->sec, "refused-message", actor, NULL,
                        "control message refused: not a query this socket answers");
         s_error(q->r, q->peer, q->env, "bad_request",
-                "the control socket answers status, stats, audit, alerts, feedback, cancel and "
-                "outcome_report messages");
+                "the control socket answers status, stats, audit, alerts, report, feedback, cancel "
+                "and outcome_report messages");
         return;
     }
     if (!s_allowed(q, e)) {

@@ -21,13 +21,15 @@
 char hub_pub[4][CURVE_Z85];
 keypair_t hub_agent_kp; /* the carers-first agent's key pair */
 keypair_t hub_gp_kp;    /* listed as the practice "gp" */
+keypair_t hub_operator_kp, hub_commissioner_kp;
 static hub_t *hub_live; /* left open by a test that failed */
 
 /* A router on a fresh store, with router.submitter_case_max set to max. */
 int hub_open(hub_t *h, int max)
 {
-    const char *names[] = {"router", "gp-intake", "school-intake", "provider-carers-first"};
-    keypair_t kp[4];
+    const char *names[] = {"router",   "gp-intake",   "school-intake", "provider-carers-first",
+                           "operator", "commissioner"};
+    keypair_t kp[6];
     char *parts, extra[64];
     char *path;
     int rc;
@@ -35,19 +37,23 @@ int hub_open(hub_t *h, int max)
         hub_close(hub_live);
     memset(h, 0, sizeof *h);
     hub_live = h;
-    if (fixture_keys(names, 4, kp) < 0)
+    if (fixture_keys(names, 6, kp) < 0)
         return -1;
     for (int i = 0; i < 4; i++)
         memcpy(hub_pub[i], kp[i].pub, CURVE_Z85);
     hub_agent_kp = kp[3];
     hub_gp_kp = kp[0];
+    hub_operator_kp = kp[4];
+    hub_commissioner_kp = kp[5];
     parts = xasprintf("participants:\n"
                       "  - {id: gp-intake, role: intake, scope: gp, key: \"%s\"}\n"
                       "  - {id: school-intake, role: intake, scope: school, key: \"%s\"}\n"
                       "  - {id: gp, role: gp, scope: [F81001, F81002], key: \"%s\"}\n"
                       "  - {id: provider-carers-first, role: provider, scope: carers-first, "
-                      "key: \"%s\"}\n",
-                      hub_pub[1], hub_pub[2], hub_pub[0], hub_pub[3]);
+                      "key: \"%s\"}\n"
+                      "  - {id: operator, role: operator, key: \"%s\"}\n"
+                      "  - {id: commissioner, role: commissioner, key: \"%s\"}\n",
+                      hub_pub[1], hub_pub[2], hub_pub[0], hub_pub[3], kp[4].pub, kp[5].pub);
     snprintf(extra, sizeof extra, "router: {submitter_case_max: %d}\n", max);
     rc = fixture_conf(parts, extra, &h->r.conf, &h->r.rt);
     free(parts);

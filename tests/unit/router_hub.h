@@ -32,6 +32,8 @@ uint64_t hub_stat(hub_t *h, const char *name);
 /* --- outcomes, cancellations, contact-by targets ----------------------- */
 
 extern keypair_t hub_gp_kp; /* a key pair listed as the practice "gp" (role gp) */
+/* Key pairs listed as "operator" and "commissioner", of those roles. */
+extern keypair_t hub_operator_kp, hub_commissioner_kp;
 
 /* The first discharge of config/samples/discharge.yaml (Jane Smith, the
  * carer of the first GP card), referred on day `on`, the patient going
