@@ -7,7 +7,7 @@
 # page shows small counts as "<5". Screenshots (desktop and 320 px) are
 # saved in $WORK and, if CARERHUB_ARTIFACTS is set, copied there. Both
 # pages are checked with axe-core's WCAG 2.2 A and AA rules too (the npm
-# package, a test tool only, installed once into build/test-npm).
+# package, a test tool only, installed into build/test-npm by tools/deps).
 # Skipped, saying so, only if the browser is not installed and
 # CARERHUB_REQUIRE_BROWSER is unset (tools/deps installs it).
 . "$(dirname "$0")/lib.sh"
@@ -22,16 +22,12 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] ||
 fi
 
 axe=$top/build/test-npm/node_modules/axe-core/axe.min.js
-if [ ! -f "$axe" ] && command -v npm >/dev/null; then
-    npm install --no-save --no-package-lock --no-audit --no-fund --prefix "$top/build/test-npm" \
-        axe-core@4.14.1 >"$WORK/npm.log" 2>&1
-fi
 axe_opt=()
 if [ -f "$axe" ]; then
     axe_opt=(--axe "$axe")
 else
-    [ -n "${CARERHUB_REQUIRE_BROWSER:-}" ] && fail "cannot install axe-core with npm: $(tail -n 3 "$WORK/npm.log" 2>/dev/null)"
-    note "axe-core could not be installed with npm: the pages are not checked against its WCAG rules"
+    [ -n "${CARERHUB_REQUIRE_BROWSER:-}" ] && fail "axe-core is missing ($axe) and CARERHUB_REQUIRE_BROWSER is set: tools/deps install"
+    note "axe-core is not installed (tools/deps install): the pages are not checked against its WCAG rules"
 fi
 
 hub_config
