@@ -58,13 +58,20 @@ static void s_count(const s_ctx_t *c, const char *measure, uint64_t n)
     s_line(c->b, c->section, c->key, c->name, measure, report_count(v, n, c->publish, false));
 }
 
-static void s_share(const s_ctx_t *c, const char *measure, uint64_t num, uint64_t den)
+/* A share, empty when there is none (ok false). */
+static void s_share_of(const s_ctx_t *c, const char *measure, bool ok, double s)
 {
     char v[REPORT_FIG_MAX] = "";
-    double s;
-    if (report_share(num, den, c->publish, &s))
+    if (ok)
         snprintf(v, sizeof v, "%.3f", s);
     s_line(c->b, c->section, c->key, c->name, measure, v);
+}
+
+static void s_share(const s_ctx_t *c, const char *measure, uint64_t num, uint64_t den)
+{
+    double s = 0;
+    bool ok = report_share(num, den, c->publish, &s);
+    s_share_of(c, measure, ok, s);
 }
 
 static void s_text(const s_ctx_t *c, const char *measure, const char *v)
@@ -82,14 +89,18 @@ static void s_path(const s_ctx_t *c, const char *prefix, const Carerhub__ReportP
                           p->supported, p->declined,      p->unable_to_contact,
                           p->closed,    p->within_target, p->young};
     char m[64];
+    double s = 0;
+    bool ok;
     for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
         snprintf(m, sizeof m, "%s%s", prefix, names[i]);
         s_count(c, m, v[i]);
     }
     snprintf(m, sizeof m, "%sconversion_contacted", prefix);
-    s_share(c, m, report_reached(p), p->referred);
+    ok = report_conversion(p, REPORT_CONV_REACHED, c->publish, &s);
+    s_share_of(c, m, ok, s);
     snprintf(m, sizeof m, "%sconversion_supported", prefix);
-    s_share(c, m, p->supported, report_reached(p));
+    ok = report_conversion(p, REPORT_CONV_SUPPORTED, c->publish, &s);
+    s_share_of(c, m, ok, s);
 }
 
 static void s_times(const s_ctx_t *c, const Carerhub__ReportTimeliness *t)
@@ -184,7 +195,9 @@ static void s_targets(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
         s_count(&c, "supported_so_far", t->supported_so_far);
         snprintf(v, sizeof v, "%" PRIu64, t->expected_by_now);
         s_text(&c, "expected_by_now", v);
-        s_text(&c, "on_track", t->on_track ? "true" : "false");
+        /* empty where it would narrow down a hidden supported_so_far */
+        snprintf(v, sizeof v, "%s", t->on_track ? "true" : "false");
+        s_text(&c, "on_track", report_target_hidden(t, publish) ? "" : v);
         s_text(&c, "due", t->due ? "true" : "false");
         v[0] = '\0';
         if (report_needed(t, publish, &need))

@@ -57,13 +57,42 @@ const char *report_share_text(char out[REPORT_FIG_MAX], uint64_t num, uint64_t d
     if (report_share(num, den, publish, &s))
         snprintf(out, REPORT_FIG_MAX, "%.1f%%", s * 100.0);
     else
-        snprintf(out, REPORT_FIG_MAX, "%s", den == 0 ? "-" : "suppressed");
+        snprintf(out, REPORT_FIG_MAX, "%s", den == 0 && !publish ? "-" : "suppressed");
     return out;
 }
 
 uint64_t report_reached(const Carerhub__ReportPath *p)
 {
     return p->contacted + p->supported + p->declined;
+}
+
+/* The share's numerator and denominator, and whether publish hides a
+ * count summed into reached (supported, its numerator, is one of them). */
+static bool s_conversion(const Carerhub__ReportPath *p, report_conv_t c, bool publish,
+                         uint64_t *num, uint64_t *den)
+{
+    bool part = report_small(p->contacted, publish) || report_small(p->supported, publish) ||
+                report_small(p->declined, publish);
+    *num = c == REPORT_CONV_REACHED ? report_reached(p) : p->supported;
+    *den = c == REPORT_CONV_REACHED ? p->referred : report_reached(p);
+    return part;
+}
+
+bool report_conversion(const Carerhub__ReportPath *p, report_conv_t c, bool publish, double *out)
+{
+    uint64_t num, den;
+    return !s_conversion(p, c, publish, &num, &den) && report_share(num, den, publish, out);
+}
+
+const char *report_conversion_text(char out[REPORT_FIG_MAX], const Carerhub__ReportPath *p,
+                                   report_conv_t c, bool publish)
+{
+    uint64_t num, den;
+    if (s_conversion(p, c, publish, &num, &den))
+        snprintf(out, REPORT_FIG_MAX, "suppressed");
+    else
+        report_share_text(out, num, den, publish);
+    return out;
 }
 
 bool report_times(const Carerhub__ReportTimeliness *t, bool publish, unsigned *median,
@@ -74,6 +103,11 @@ bool report_times(const Carerhub__ReportTimeliness *t, bool publish, unsigned *m
     *median = t->median_hours;
     *p90 = t->p90_hours;
     return true;
+}
+
+bool report_times_hidden(const Carerhub__ReportTimeliness *t, bool publish)
+{
+    return report_small(t->contacts, publish);
 }
 
 const char *report_hours_text(char out[REPORT_FIG_MAX], unsigned hours)
@@ -97,8 +131,16 @@ bool report_needed(const Carerhub__ReportTarget *t, bool publish, uint64_t *out)
     return true;
 }
 
-const char *report_target_state(const Carerhub__ReportTarget *t)
+bool report_target_hidden(const Carerhub__ReportTarget *t, bool publish)
 {
+    return report_small(t->supported_so_far, publish) && t->expected_by_now > 0 &&
+           t->expected_by_now < REPORT_SMALL;
+}
+
+const char *report_target_state(const Carerhub__ReportTarget *t, bool publish)
+{
+    if (report_target_hidden(t, publish))
+        return t->due ? "whether met is suppressed" : "whether on track is suppressed";
     if (t->due)
         return t->on_track ? "met" : "missed";
     return t->on_track ? "on track" : "behind";

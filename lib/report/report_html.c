@@ -215,6 +215,8 @@ static void s_targets(s_page_t *pg, const Carerhub__ReportReply *rep)
     buf_adds(pg->b, "<ul>");
     for (size_t i = 0; i < rep->n_targets; i++) {
         const Carerhub__ReportTarget *t = rep->targets[i];
+        /* behind, and saying so does not give away a hidden figure */
+        bool behind = !t->due && !t->on_track && !report_target_hidden(t, pg->publish);
         buf_adds(pg->b, "<li><strong>");
         report_html_txt(pg->b, report_count(f[0], t->carers, false, true));
         buf_adds(pg->b, " by ");
@@ -222,11 +224,11 @@ static void s_targets(s_page_t *pg, const Carerhub__ReportReply *rep)
         buf_adds(pg->b, "</strong>: ");
         s_count(pg, t->supported_so_far);
         buf_adds(pg->b, " so far; <strong>");
-        report_html_txt(pg->b, report_target_state(t));
+        report_html_txt(pg->b, report_target_state(t, pg->publish));
         buf_adds(pg->b, "</strong>");
-        if (!t->due && !t->on_track && report_needed(t, pg->publish, &need))
+        if (behind && report_needed(t, pg->publish, &need))
             buf_printf(pg->b, ": %s a month needed", report_count(f[2], need, false, true));
-        else if (!t->due && !t->on_track)
+        else if (behind)
             buf_adds(pg->b, ": the rate needed is suppressed");
         buf_printf(pg->b, " (the straight line from the start: %s by now)</li>",
                    report_count(f[2], t->expected_by_now, false, true));
@@ -268,6 +270,7 @@ static void s_targets(s_page_t *pg, const Carerhub__ReportReply *rep)
 static void s_path(s_page_t *pg, const Carerhub__ReportReply *rep)
 {
     const Carerhub__ReportPath *p = report_path(rep->path);
+    char f[REPORT_FIG_MAX];
     const struct {
         const char *name;
         uint64_t n;
@@ -295,9 +298,9 @@ static void s_path(s_page_t *pg, const Carerhub__ReportReply *rep)
     }
     s_table_end(pg);
     buf_adds(pg->b, "<p>Reached (contacted, supported or declined): ");
-    s_share(pg, report_reached(p), p->referred);
+    report_html_txt(pg->b, report_conversion_text(f, p, REPORT_CONV_REACHED, pg->publish));
     buf_adds(pg->b, " of those referred. Supported: ");
-    s_share(pg, p->supported, report_reached(p));
+    report_html_txt(pg->b, report_conversion_text(f, p, REPORT_CONV_SUPPORTED, pg->publish));
     buf_adds(pg->b, " of those reached. First contact within the target for its source: ");
     s_count(pg, p->within_target);
     buf_adds(pg->b, ".</p>\n");
@@ -317,7 +320,7 @@ static void s_times(s_page_t *pg, const Carerhub__ReportReply *rep)
     if (report_times(t, pg->publish, &med, &p90))
         buf_printf(pg->b, ": median %s, 90th percentile %s", report_hours_text(f[0], med),
                    report_hours_text(f[1], p90));
-    else if (t->contacts)
+    else if (t->contacts || report_times_hidden(t, pg->publish))
         buf_adds(pg->b, ": median and 90th percentile suppressed");
     buf_adds(pg->b, ".</p>\n<p>Urgent discharges: ");
     s_count(pg, p->urgent);
@@ -336,12 +339,14 @@ static void s_times(s_page_t *pg, const Carerhub__ReportReply *rep)
         const Carerhub__ReportRow *r = rep->by_provider[i];
         const Carerhub__ReportTimeliness *rt = report_timeliness(r->first_contact);
         bool have = report_times(rt, pg->publish, &med, &p90);
+        const char *none =
+            rt->contacts || report_times_hidden(rt, pg->publish) ? "suppressed" : "-";
         if (report_row_empty(r))
             continue;
         s_row_head(pg, report_row_label(r, false));
         s_cell_count(pg, rt->contacts);
-        s_cell_text(pg, have ? report_hours_text(f[0], med) : rt->contacts ? "suppressed" : "-");
-        s_cell_text(pg, have ? report_hours_text(f[1], p90) : rt->contacts ? "suppressed" : "-");
+        s_cell_text(pg, have ? report_hours_text(f[0], med) : none);
+        s_cell_text(pg, have ? report_hours_text(f[1], p90) : none);
         buf_adds(pg->b, "</tr>");
     }
     s_table_end(pg);

@@ -26,14 +26,29 @@ const char *report_count(char out[REPORT_FIG_MAX], uint64_t n, bool publish, boo
  * none to give: den is 0, or under publish num or den is below 5. */
 bool report_share(uint64_t num, uint64_t den, bool publish, double *out);
 /* The share as a person reads it ("66.7%"), or "suppressed" / "-" when
- * report_share gives none (hidden / nothing to divide by). Returns out. */
+ * report_share gives none (hidden / nothing to divide by; under publish a
+ * den of 0 is hidden like 1 to 4, so "suppressed"). Returns out. */
 const char *report_share_text(char out[REPORT_FIG_MAX], uint64_t num, uint64_t den, bool publish);
 /* Carers reached by the organisation: contacted, supported or declined. */
 uint64_t report_reached(const Carerhub__ReportPath *p);
+/* A path's two conversions: carers reached, of those referred, and
+ * supported, of those reached. */
+typedef enum { REPORT_CONV_REACHED, REPORT_CONV_SUPPORTED } report_conv_t;
+/* Conversion c of path p as report_share gives it, and also none under
+ * publish when any count summed into reached is below 5: the share and
+ * the referred would give the sum, so the hidden part with it. */
+bool report_conversion(const Carerhub__ReportPath *p, report_conv_t c, bool publish, double *out);
+/* The same as a person reads it, as report_share_text. Returns out. */
+const char *report_conversion_text(char out[REPORT_FIG_MAX], const Carerhub__ReportPath *p,
+                                   report_conv_t c, bool publish);
 /* The median and 90th percentile of t in hours. False when there are no
  * contacts, or under publish fewer than 5. */
 bool report_times(const Carerhub__ReportTimeliness *t, bool publish, unsigned *median,
                   unsigned *p90);
+/* Whether report_times gives none because publish hides the contacts (0
+ * among them): to be called suppressed, never "no first contacts", which
+ * would tell 0 from 1 to 4. */
+bool report_times_hidden(const Carerhub__ReportTimeliness *t, bool publish);
 /* Hours as a person reads them: "20 h" below 72, else whole days ("4
  * days"). Returns out. */
 const char *report_hours_text(char out[REPORT_FIG_MAX], unsigned hours);
@@ -41,8 +56,14 @@ const char *report_hours_text(char out[REPORT_FIG_MAX], unsigned hours);
  * hidden (under publish, supported_so_far below 5). */
 bool report_needed(const Carerhub__ReportTarget *t, bool publish, uint64_t *out);
 /* Where target t stands: "met" or "missed" once due, else "on track" or
- * "behind" (static text). */
-const char *report_target_state(const Carerhub__ReportTarget *t);
+ * "behind" (static text); under publish "whether met is suppressed" /
+ * "whether on track is suppressed" when report_target_hidden. */
+const char *report_target_state(const Carerhub__ReportTarget *t, bool publish);
+/* Whether publish hides where t stands: its supported so far is hidden
+ * and the straight line by now is 1 to 4, so "behind" or "on track" would
+ * narrow it down (behind a line at 1: none). Against 0 or 5 and more the
+ * state follows from "<5" and is given. */
+bool report_target_hidden(const Carerhub__ReportTarget *t, bool publish);
 
 /* The day counting starts: the programme start, else the period's first
  * day, else -1. */

@@ -40,7 +40,7 @@ static void s_set(json_t *o, const char *key, json_t *v)
 static json_t *s_path(const Carerhub__ReportPath *p, bool publish)
 {
     json_t *o = json_object(), *conv = json_object();
-    uint64_t reached = report_reached(p);
+    double v;
 
     s_set(o, "referred", s_count(p->referred, publish));
     s_set(o, "waiting", s_count(p->waiting, publish));
@@ -51,8 +51,10 @@ static json_t *s_path(const Carerhub__ReportPath *p, bool publish)
     s_set(o, "closed", s_count(p->closed, publish));
     s_set(o, "within_target", s_count(p->within_target, publish));
     s_set(o, "young", s_count(p->young, publish));
-    s_set(conv, "contacted", s_share(reached, p->referred, publish));
-    s_set(conv, "supported", s_share(p->supported, reached, publish));
+    s_set(conv, "contacted",
+          report_conversion(p, REPORT_CONV_REACHED, publish, &v) ? json_real(v) : json_null());
+    s_set(conv, "supported",
+          report_conversion(p, REPORT_CONV_SUPPORTED, publish, &v) ? json_real(v) : json_null());
     s_set(o, "conversion", conv);
     return o;
 }
@@ -84,7 +86,9 @@ static json_t *s_targets(const Carerhub__ReportReply *rep, bool publish)
         s_set(o, "carers", json_integer((json_int_t)t->carers));
         s_set(o, "supported_so_far", s_count(t->supported_so_far, publish));
         s_set(o, "expected_by_now", json_integer((json_int_t)t->expected_by_now));
-        s_set(o, "on_track", json_boolean(t->on_track));
+        /* null where it would narrow down a hidden supported_so_far */
+        s_set(o, "on_track",
+              report_target_hidden(t, publish) ? json_null() : json_boolean(t->on_track));
         s_set(o, "due", json_boolean(t->due));
         s_set(o, "needed_per_month", have ? json_integer((json_int_t)need) : json_null());
         json_array_append_new(a, o);

@@ -58,11 +58,12 @@ static void s_cut(const char *s, size_t max, char *out, size_t outsz)
         snprintf(out, outsz, "%.*s", (int)(i < outsz ? i : outsz - 1), s);
 }
 
-/* A round top for an axis from 0 to at least max, in `ticks` steps. */
+/* A round top for an axis from 0 to at least max, in `ticks` steps of
+ * whole carers (a tick at 0.5 would be labelled 0). */
 static double s_nice(double max, int ticks, double *step)
 {
     double raw = (max > 0 ? max : 1) / ticks, mag = pow(10, floor(log10(raw))), r = raw / mag;
-    *step = mag * (r <= 1 ? 1 : r <= 2 ? 2 : r <= 5 ? 5 : 10);
+    *step = fmax(1, mag * (r <= 1 ? 1 : r <= 2 ? 2 : r <= 5 ? 5 : 10));
     return ceil((max > 0 ? max : 1) / *step) * *step;
 }
 
@@ -121,14 +122,17 @@ void report_svg_progress(buf_t *b, const Carerhub__ReportReply *rep, bool publis
             a.end = d > a.end ? d : a.end;
             max = fmax(max, (double)rep->targets[i]->carers);
         }
+    /* the axis from what is drawn only: a top of 3 would give away a
+     * hidden 3; a month left out needs a line saying so, room for it */
     for (size_t i = 0; i < rep->n_by_month; i++) {
+        uint64_t n = rep->by_month[i]->carers_supported_since_start;
         d = report_month_day(rep, rep->by_month[i]->key);
         a.end = d > a.end ? d : a.end;
-        max = fmax(max, (double)rep->by_month[i]->carers_supported_since_start);
+        if (report_small(n, publish))
+            hidden = true;
+        else
+            max = fmax(max, (double)n);
     }
-    /* a month left out needs a line saying so: room for it first */
-    for (size_t i = 0; i < rep->n_by_month; i++)
-        hidden = hidden || report_small(rep->by_month[i]->carers_supported_since_start, publish);
     s_open(b, "chart-progress", hidden ? 274 : 252, "Progress to each target",
            "Carers supported since the programme start at the end of each month, rising from "
            "left to right, against a dashed straight line from the start to each target. The "
@@ -267,7 +271,7 @@ void report_svg_times(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
         if (report_times(t, publish, &med, &p90))
             max = fmax(max, fmax(med, p90));
         else
-            hidden = hidden || t->contacts > 0;
+            hidden = hidden || report_times_hidden(t, publish);
     }
     s_open(b, "chart-times", 8 + 62.0 * (rows ? rows : 1) + (hidden ? 24 : 0),
            "Time to first contact by organisation",
@@ -283,8 +287,10 @@ void report_svg_times(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
         s_cut(report_row_label(r, false), 44, name, sizeof name);
         s_text(b, 0, y + 14, "start", name);
         if (!report_times(t, publish, &med, &p90)) {
+            /* under publish 0 is hidden like 1 to 4: not "no first contacts" */
             s_text(b, 0, y + 34, "start",
-                   t->contacts ? "fewer than 5 contacts: not drawn" : "no first contacts");
+                   report_times_hidden(t, publish) ? "fewer than 5 contacts: not drawn"
+                                                   : "no first contacts");
             y += 62;
             continue;
         }

@@ -138,12 +138,12 @@ static void s_targets(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
     s_line(b, "Targets (carers supported since the programme start)");
     for (size_t i = 0; i < rep->n_targets; i++) {
         const Carerhub__ReportTarget *t = rep->targets[i];
-        const char *state = report_target_state(t);
+        const char *state = report_target_state(t, publish);
         char *date = s_esc(report_date(f[0], t->date)), need[64];
         uint64_t n;
 
         report_count(f[1], t->carers, false, true);
-        if (t->due || t->on_track)
+        if (t->due || t->on_track || report_target_hidden(t, publish))
             snprintf(need, sizeof need, "%s", "");
         else if (report_needed(t, publish, &n))
             snprintf(need, sizeof need, ": %s a month needed", report_count(f[3], n, false, true));
@@ -182,9 +182,9 @@ static void s_path(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
         s_row_add(&tab, (const char *[]){rows[i].name, S_N(0, rows[i].n)});
     s_table_put(b, &tab);
     s_line(b, "  reached (contacted, supported or declined), of those referred: %s",
-           report_share_text(f[0], report_reached(p), p->referred, publish));
+           report_conversion_text(f[0], p, REPORT_CONV_REACHED, publish));
     s_line(b, "  supported, of those reached: %s",
-           report_share_text(f[0], p->supported, report_reached(p), publish));
+           report_conversion_text(f[0], p, REPORT_CONV_SUPPORTED, publish));
     s_line(b, "  first contact within the target for its source: %s", S_N(0, p->within_target));
     buf_addc(b, '\n');
     if (report_times(t, publish, &med, &p90))
@@ -192,7 +192,9 @@ static void s_path(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
                S_N(0, t->contacts), report_hours_text(f[1], med), report_hours_text(f[2], p90));
     else
         s_line(b, "Time to first contact: %s contacts in the period%s", S_N(0, t->contacts),
-               t->contacts ? "; median and 90th percentile suppressed" : "");
+               t->contacts || report_times_hidden(t, publish)
+                   ? "; median and 90th percentile suppressed"
+                   : "");
     s_line(b, "Urgent discharges: %s referred, %s contacted within their target (%s)",
            S_N(0, p->urgent), S_N(1, p->urgent_within_target),
            report_share_text(f[2], p->urgent_within_target, p->urgent, publish));
