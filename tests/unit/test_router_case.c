@@ -237,6 +237,72 @@ TEST(router_moves_a_young_carer_on_the_18th_birthday)
     hub_close(&h);
 }
 
+/* How many entries of the report table are of kind (the letter after
+ * the day), whatever their fields. */
+static int s_report_kind(hub_t *h, char kind)
+{
+    char *dump = hub_report_dump(h), pat[4] = {'|', kind, '|', '\0'};
+    int n = 0;
+    for (const char *p = dump; (p = strstr(p, pat)) != NULL; p++)
+        n++;
+    free(dump);
+    return n;
+}
+
+TEST(router_a_move_at_18_is_counted_once_and_not_made_again)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__ReferralRecord *a, *b;
+    Carerhub__CaseRecord *c;
+    Carerhub__Outcome *o;
+    Carerhub__OutcomeResult res;
+    date_t today = date_today(), birthday;
+    char dob[DATE_STRLEN], later[DATE_STRLEN], key[128];
+    int y, m, d;
+    CHECK_INT(hub_open(&h, 50), 0);
+    /* Sam turns 18 in two days; moved to carers-first then, who pass the
+     * case to afc; a referral a month after the birthday finds it there. */
+    date_to_ymd(today + 2, &y, &m, &d);
+    birthday = date_birthday(date_from_ymd(y - 18, m, d), 18);
+    s_day(date_from_ymd(y - 18, m, d), dob);
+    a = s_taken(&h, s_carer("GP-TEST16-1", "Sam", dob, "CM2 0AA", NULL));
+    CHECK(a != NULL);
+    CHECK_STR(a->provider, "young-carers");
+    CHECK_INT(router_turns_18(&h.r, birthday), 1);
+    o = hub_outcome_new("o1", a->case_id, "not_ours");
+    o->reason = xstrdup("the carer is with afc already");
+    o->to = xstrdup("afc");
+    CHECK_INT(hub_report(&h, "carers-first", o, &res), CARERHUB__OUTCOME_RESULT__RESULT__RECORDED);
+    router_outcome_results_free(&res, 1);
+    carerhub__outcome__free_unpacked(o, NULL);
+    s_day(birthday + 30, later);
+    {
+        Carerhub__Referral *r = s_carer("GP-TEST16-2", "Sam", dob, "CM2 0AA", NULL);
+        CHECK(r != NULL);
+        s_set(&r->referral_date, later);
+        b = s_taken(&h, r);
+    }
+    CHECK(b != NULL);
+    CHECK_STR(b->case_id, a->case_id);
+    /* Placed by a person with afc, it stays there: the birthday is past. */
+    c = s_case(&h, a->case_id);
+    CHECK(c != NULL);
+    CHECK_STR(c->provider, "afc");
+    CHECK(c->turns_18 == NULL);
+    carerhub__case_record__free_unpacked(c, NULL);
+    s_day(birthday, key);
+    snprintf(key + strlen(key), sizeof key - strlen(key), "\x1f%s", a->case_id);
+    CHECK(!hub_has(&h, DB_TURNS_18, key));
+    /* One young carer moved to adult services, once, from young-carers. */
+    s_day(today, key);
+    strcat(key, "|t|young-carers");
+    CHECK_INT(hub_report_count(&h, key), 1);
+    CHECK_INT(s_report_kind(&h, 't'), 1);
+    carerhub__referral_record__free_unpacked(a, NULL);
+    carerhub__referral_record__free_unpacked(b, NULL);
+    hub_close(&h);
+}
+
 static int s_close_case(MDB_txn *txn, void *arg)
 {
     hub_t *h = ((void **)arg)[0];
