@@ -347,6 +347,49 @@ TEST(router_a_referral_for_a_closed_case_opens_a_new_episode)
     hub_close(&h);
 }
 
+TEST(router_a_next_episode_opens_no_earlier_than_the_one_before)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__ReferralRecord *a, *b;
+    Carerhub__CaseRecord *ca, *cb;
+    Carerhub__Referral *r;
+    void *arg[2];
+    char day1[DATE_STRLEN], day0[DATE_STRLEN], key[64];
+    int64_t held;
+    CHECK_INT(hub_open(&h, 50), 0);
+    a = s_taken(&h, s_carer("GP-TEST17-1", "Jane", "1961-04-02", "CM2 0AA", "9434765919"));
+    CHECK(a != NULL);
+    arg[0] = &h;
+    arg[1] = a->case_id;
+    CHECK_INT(store_write(h.r.store, s_close_case, arg), 0);
+    /* A referral received three days before the first episode opened,
+     * held up in its intake until after that episode closed. */
+    r = s_carer("GP-TEST17-2", "Jane", "1961-04-02", "CM2 0AA", "9434765919");
+    CHECK(r != NULL);
+    held = r->received_at - 3 * 86400000LL;
+    r->received_at = held;
+    b = s_taken(&h, r);
+    CHECK(b != NULL);
+    ca = s_case(&h, a->case_id);
+    cb = s_case(&h, b->case_id);
+    CHECK(ca && cb);
+    CHECK_STR(cb->previous_case, a->case_id);
+    CHECK(cb->opened_at == ca->opened_at);
+    /* Its n entry is of the first episode's day, not of the day before:
+     * a period holding only that day still counts the carer once. */
+    date_format(date_of_ms(ca->opened_at), day1);
+    date_format(date_of_ms(held), day0);
+    snprintf(key, sizeof key, "%s|n|%s", day1, day1);
+    CHECK_INT(hub_report_count(&h, key), 1);
+    snprintf(key, sizeof key, "%s|n|%s", day0, day1);
+    CHECK_INT(hub_report_count(&h, key), 0);
+    carerhub__case_record__free_unpacked(ca, NULL);
+    carerhub__case_record__free_unpacked(cb, NULL);
+    carerhub__referral_record__free_unpacked(a, NULL);
+    carerhub__referral_record__free_unpacked(b, NULL);
+    hub_close(&h);
+}
+
 TEST(router_a_closed_case_of_another_nhs_number_is_not_an_episode)
 {
     static hub_t h; /* static: hub_open closes it if this test fails */
