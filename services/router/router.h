@@ -445,7 +445,9 @@ int router_conflicts_build(router_t *r);
  *       contacted, supported, declined, unable_to_contact, closed
  *       (router_report_stage); FLAGS the letters of u (opened by an urgent
  *       discharge), w (first contact by its contact-by target), y (a young
- *       carer: young_carer or transition), in that order, or "-" for none.
+ *       carer: under 18 the day it opened, kept as opened_young; a case
+ *       counted before that was kept, by the carer as now known), in that
+ *       order, or "-" for none.
  *       A case moves from key to key (its report_key) as it changes.
  *   DAY r SOURCE CODE     referrals received from a referring organisation
  *                         (practice, trust, URN; "unknown" if none)
@@ -481,8 +483,9 @@ int router_report_case(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c);
 /* router_report_case, then the case record put. */
 int router_put_case(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c);
 /* A referral taken into case c: the r and d entries, and when it opened c
- * (opened) the opening source and urgency on c and, for a carer's next
- * episode (c->previous_case), the n entry. */
+ * (opened) the opening source, urgency and young carer (by ref's carer,
+ * on c's opening day) on c and, for a carer's next episode
+ * (c->previous_case), the n entry. */
 int router_report_referral(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref,
                            Carerhub__CaseRecord *c, bool opened);
 /* Case c's first contact at `at` (unix ms): the f entry and

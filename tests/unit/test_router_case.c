@@ -303,6 +303,39 @@ TEST(router_a_move_at_18_is_counted_once_and_not_made_again)
     hub_close(&h);
 }
 
+TEST(router_a_young_carers_case_stays_one_when_its_referral_is_cancelled)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__CancelRequest q = CARERHUB__CANCEL_REQUEST__INIT;
+    Carerhub__CancelReply out = CARERHUB__CANCEL_REPLY__INIT;
+    Carerhub__ReferralRecord *a;
+    Carerhub__CaseRecord *c;
+    char day[DATE_STRLEN], key[128], code[32], msg[300];
+    CHECK_INT(hub_open(&h, 50), 0);
+    a = s_taken(&h, s_carer("GP-TEST18-1", "Sam", "2011-06-01", "CM2 0AA", NULL));
+    CHECK(a != NULL);
+    CHECK_STR(a->provider, "young-carers");
+    /* Cancelled, the case closes and keeps no carer, no date of birth: it
+     * was a young carer's when it opened, and stays counted as one. */
+    q.referral_id = (char *)"GP-TEST18-1";
+    q.reason = (char *)"error";
+    CHECK_INT(router_cancel(&h.r, secure_participant(h.r.sec, "gp"), &q, &out, code, sizeof code,
+                            msg, sizeof msg),
+              0);
+    router_cancel_reply_free(&out);
+    c = s_case(&h, a->case_id);
+    CHECK(c != NULL);
+    CHECK(c->closed && c->carer == NULL);
+    date_format(date_of_ms(c->opened_at), day);
+    carerhub__case_record__free_unpacked(c, NULL);
+    snprintf(key, sizeof key, "%s|c|young-carers|gp|E07000070|closed|y", day);
+    CHECK_INT(hub_report_count(&h, key), 1);
+    snprintf(key, sizeof key, "%s|c|young-carers|gp|E07000070|closed|-", day);
+    CHECK_INT(hub_report_count(&h, key), 0);
+    carerhub__referral_record__free_unpacked(a, NULL);
+    hub_close(&h);
+}
+
 static int s_close_case(MDB_txn *txn, void *arg)
 {
     hub_t *h = ((void **)arg)[0];
