@@ -454,7 +454,9 @@ int router_conflicts_build(router_t *r);
  *   DAY d YES|NO          discharge referrals, whether the carer was consulted
  *                         ("yes" or "no")
  *   DAY n PREVDAY         cases opened on DAY for a carer whose previous
- *                         episode opened on PREVDAY (to count carers once)
+ *                         episode opened on PREVDAY (to count carers once;
+ *                         never after DAY: an episode opens no earlier than
+ *                         the one before it)
  *   DAY f PROVIDER SOURCE HOURS  first contacts on DAY (outcome's at), by the
  *                         organisation then, HOURS from the case opening
  *                         (router_report_hours)
