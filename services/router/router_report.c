@@ -163,6 +163,10 @@ int router_report_case(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c)
 {
     char key[ROUTER_REPORT_KEY_MAX];
     int rc;
+    /* A record that cannot say when the case opened (router_report_build)
+     * belongs to no day's cohort: not to 1 January 1970's. */
+    if (!c->has_opened_at)
+        return 0;
     router_report_case_key(c, key);
     if (c->report_key && strcmp(c->report_key, key) == 0)
         return 0;
