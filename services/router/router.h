@@ -445,14 +445,18 @@ int router_conflicts_build(router_t *r);
  *       contacted, supported, declined, unable_to_contact, closed
  *       (router_report_stage); FLAGS the letters of u (opened by an urgent
  *       discharge), w (first contact by its contact-by target), y (a young
- *       carer: young_carer or transition), in that order, or "-" for none.
+ *       carer: under 18 the day it opened, kept as opened_young; a case
+ *       counted before that was kept, by the carer as now known), in that
+ *       order, or "-" for none.
  *       A case moves from key to key (its report_key) as it changes.
  *   DAY r SOURCE CODE     referrals received from a referring organisation
  *                         (practice, trust, URN; "unknown" if none)
  *   DAY d YES|NO          discharge referrals, whether the carer was consulted
  *                         ("yes" or "no")
  *   DAY n PREVDAY         cases opened on DAY for a carer whose previous
- *                         episode opened on PREVDAY (to count carers once)
+ *                         episode opened on PREVDAY (to count carers once;
+ *                         never after DAY: an episode opens no earlier than
+ *                         the one before it)
  *   DAY f PROVIDER SOURCE HOURS  first contacts on DAY (outcome's at), by the
  *                         organisation then, HOURS from the case opening
  *                         (router_report_hours)
@@ -460,7 +464,7 @@ int router_conflicts_build(router_t *r);
  *   DAY a PREVDAY         of them, carers last supported (an earlier
  *                         episode) on PREVDAY
  *   DAY t PROVIDER        young carers' cases moved to adult services on
- *                         DAY, from PROVIDER
+ *                         DAY, from PROVIDER (the move at 18: once a case)
  *
  * Carers referred in [A, B] are the c cases opened then less the n entries
  * of those days with PREVDAY >= A; carers supported the s entries less the
@@ -475,14 +479,16 @@ unsigned router_report_hours(int64_t ms);
 /* Writes case c's cohort key (the c entry above) into out. */
 void router_report_case_key(const Carerhub__CaseRecord *c, char out[ROUTER_REPORT_KEY_MAX]);
 /* Counts case c under its cohort key now, moving it from the one it was
- * counted under (c->report_key, set to the new one). Every write of a case
+ * counted under (c->report_key, set to the new one); a case without
+ * opened_at is counted nowhere. Every write of a case
  * goes through router_put_case, which calls this. */
 int router_report_case(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c);
 /* router_report_case, then the case record put. */
 int router_put_case(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c);
 /* A referral taken into case c: the r and d entries, and when it opened c
- * (opened) the opening source and urgency on c and, for a carer's next
- * episode (c->previous_case), the n entry. */
+ * (opened) the opening source, urgency and young carer (by ref's carer,
+ * on c's opening day) on c and, for a carer's next episode
+ * (c->previous_case), the n entry. */
 int router_report_referral(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref,
                            Carerhub__CaseRecord *c, bool opened);
 /* Case c's first contact at `at` (unix ms): the f entry and
@@ -494,8 +500,10 @@ int router_report_support(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord 
 /* A young carer's case moving to adult services from `from` at `at`. */
 int router_report_transition(router_t *r, MDB_txn *txn, const char *from, int64_t at);
 /* Counts a store written before the report table existed (once; marked in
- * meta): each case's cohort, first contact and support, and each
- * referral. Returns 0 or the store error. */
+ * meta): each case's cohort, first contact and support, move at 18 (from
+ * its timeline), and each referral; a case that did not keep when it
+ * opened opens when its first referral was received. Returns 0 or the
+ * store error. */
 int router_report_build(router_t *r);
 
 /* The report for q on day `today` (q's dates default to the programme

@@ -352,6 +352,22 @@ static int s_note_birthday(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c)
     return mdb_put(txn, store_dbi(r->store, DB_TURNS_18), &k, &v, 0);
 }
 
+/* Forgets case c's 18th birthday once it has passed (moved or not): a
+ * later route of the case is for another reason, and a person's placing
+ * stands against it. */
+static int s_forget_birthday(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c)
+{
+    char key[128];
+    MDB_val k;
+    int rc;
+    snprintf(key, sizeof key, "%s\x1f%s", c->turns_18, c->case_id);
+    k = store_val(key);
+    rc = mdb_del(txn, store_dbi(r->store, DB_TURNS_18), &k, NULL);
+    free(c->turns_18);
+    c->turns_18 = NULL;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerhub__Source src,
                       date_t on, const char *rid, bool moved, int64_t now, const char **kind)
 {
@@ -378,7 +394,8 @@ int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerh
                         : moved ? "moved"
                                 : "rerouted",
                         NULL, rid, now);
-        /* A young carer's case goes to adult services. */
+        /* A young carer's case goes to adult services: counted for this
+         * move only, its birthday forgotten below. */
         if (rc == 0 && turned)
             rc = router_report_transition(r, txn, c->transferred_from, now);
     } else if (rid) {
@@ -395,6 +412,8 @@ int router_case_route(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, Carerh
         c->updated_at = now;
         rc = s_deliver(r, txn, c, *kind, rid, now);
     }
+    if (rc == 0 && turned)
+        rc = s_forget_birthday(r, txn, c);
     if (rc == 0 && referral_young_carer(age))
         rc = s_note_birthday(r, txn, c);
     s_routing_free(&d);

@@ -122,13 +122,21 @@ unsigned router_report_hours(int64_t ms)
     return 90 * 24;
 }
 
-/* Whether the carer of c was under 18 on the day the case opened. */
-static bool s_young(const Carerhub__CaseRecord *c)
+/* Whether carer was under 18 on the day of at (unix ms). */
+static bool s_young_on(const Carerhub__Carer *carer, int64_t at)
 {
     date_t dob;
-    if (!c->carer || !c->carer->date_of_birth || date_parse(c->carer->date_of_birth, &dob) < 0)
+    if (!carer || !carer->date_of_birth || date_parse(carer->date_of_birth, &dob) < 0)
         return false;
-    return referral_young_carer(date_age(dob, date_of_ms(c->opened_at)));
+    return referral_young_carer(date_age(dob, date_of_ms(at)));
+}
+
+/* Whether the carer of c was under 18 on the day the case opened: as kept
+ * when it opened; for a case counted before that was kept, by the carer as
+ * now known. */
+static bool s_young(const Carerhub__CaseRecord *c)
+{
+    return c->has_opened_young ? c->opened_young : s_young_on(c->carer, c->opened_at);
 }
 
 void router_report_case_key(const Carerhub__CaseRecord *c, char out[ROUTER_REPORT_KEY_MAX])
@@ -155,6 +163,10 @@ int router_report_case(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c)
 {
     char key[ROUTER_REPORT_KEY_MAX];
     int rc;
+    /* A record that cannot say when the case opened (router_report_build)
+     * belongs to no day's cohort: not to 1 January 1970's. */
+    if (!c->has_opened_at)
+        return 0;
     router_report_case_key(c, key);
     if (c->report_key && strcmp(c->report_key, key) == 0)
         return 0;
@@ -199,6 +211,8 @@ int router_report_referral(router_t *r, MDB_txn *txn, const Carerhub__Referral *
     c->opened_source = ref->source;
     c->has_opened_urgent = true;
     c->opened_urgent = discharge && router_urgent_until(ref, until);
+    c->has_opened_young = true;
+    c->opened_young = s_young_on(ref->carer, c->opened_at);
     if (c->previous_case) {
         Carerhub__CaseRecord *prev = router_get_case(r, txn, c->previous_case);
         if (prev && prev->has_opened_at) {

@@ -309,6 +309,23 @@ static bool s_over_limit(router_t *r, Carerhub__CaseRecord *c, const char *submi
     return true;
 }
 
+/* When a case opened by ref opens: when the hub accepted ref, as a carer
+ * whose referral waited for the router has waited since then; but a
+ * carer's next episode no earlier than the one before it opened (a
+ * referral held up in an intake may be older than that episode), so that
+ * episodes open in their order. */
+static int64_t s_opening(router_t *r, MDB_txn *txn, const router_match_t *m,
+                         const Carerhub__Referral *ref, int64_t now)
+{
+    int64_t at = ref->has_received_at && ref->received_at < now ? ref->received_at : now;
+    Carerhub__CaseRecord *prev = m->previous[0] ? router_get_case(r, txn, m->previous) : NULL;
+    if (prev && prev->has_opened_at && prev->opened_at > at)
+        at = prev->opened_at < now ? prev->opened_at : now;
+    if (prev)
+        carerhub__case_record__free_unpacked(prev, NULL);
+    return at;
+}
+
 static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor,
                       s_take_t *t)
 {
@@ -332,13 +349,8 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
         router_match_free(&m);
         return router_park(r, txn, ref, actor, detail);
     }
-    /* A case opens when the hub accepted the referral that opens it: a
-     * carer whose referral waited for the router has waited since then. */
     opened = m.found == NULL;
-    c = m.found
-            ? m.found
-            : router_case_open(
-                  r, &m, ref->has_received_at && ref->received_at < now ? ref->received_at : now);
+    c = m.found ? m.found : router_case_open(r, &m, s_opening(r, txn, &m, ref, now));
     m.found = NULL;
     moved = s_case_add(c, ref, submitter);
     /* Its contact-by target, before the delivery that carries it. */

@@ -237,6 +237,105 @@ TEST(router_moves_a_young_carer_on_the_18th_birthday)
     hub_close(&h);
 }
 
+/* How many entries of the report table are of kind (the letter after
+ * the day), whatever their fields. */
+static int s_report_kind(hub_t *h, char kind)
+{
+    char *dump = hub_report_dump(h), pat[4] = {'|', kind, '|', '\0'};
+    int n = 0;
+    for (const char *p = dump; (p = strstr(p, pat)) != NULL; p++)
+        n++;
+    free(dump);
+    return n;
+}
+
+TEST(router_a_move_at_18_is_counted_once_and_not_made_again)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__ReferralRecord *a, *b;
+    Carerhub__CaseRecord *c;
+    Carerhub__Outcome *o;
+    Carerhub__OutcomeResult res;
+    date_t today = date_today(), birthday;
+    char dob[DATE_STRLEN], later[DATE_STRLEN], key[128];
+    int y, m, d;
+    CHECK_INT(hub_open(&h, 50), 0);
+    /* Sam turns 18 in two days; moved to carers-first then, who pass the
+     * case to afc; a referral a month after the birthday finds it there. */
+    date_to_ymd(today + 2, &y, &m, &d);
+    birthday = date_birthday(date_from_ymd(y - 18, m, d), 18);
+    s_day(date_from_ymd(y - 18, m, d), dob);
+    a = s_taken(&h, s_carer("GP-TEST16-1", "Sam", dob, "CM2 0AA", NULL));
+    CHECK(a != NULL);
+    CHECK_STR(a->provider, "young-carers");
+    CHECK_INT(router_turns_18(&h.r, birthday), 1);
+    o = hub_outcome_new("o1", a->case_id, "not_ours");
+    o->reason = xstrdup("the carer is with afc already");
+    o->to = xstrdup("afc");
+    CHECK_INT(hub_report(&h, "carers-first", o, &res), CARERHUB__OUTCOME_RESULT__RESULT__RECORDED);
+    router_outcome_results_free(&res, 1);
+    carerhub__outcome__free_unpacked(o, NULL);
+    s_day(birthday + 30, later);
+    {
+        Carerhub__Referral *r = s_carer("GP-TEST16-2", "Sam", dob, "CM2 0AA", NULL);
+        CHECK(r != NULL);
+        s_set(&r->referral_date, later);
+        b = s_taken(&h, r);
+    }
+    CHECK(b != NULL);
+    CHECK_STR(b->case_id, a->case_id);
+    /* Placed by a person with afc, it stays there: the birthday is past. */
+    c = s_case(&h, a->case_id);
+    CHECK(c != NULL);
+    CHECK_STR(c->provider, "afc");
+    CHECK(c->turns_18 == NULL);
+    carerhub__case_record__free_unpacked(c, NULL);
+    s_day(birthday, key);
+    snprintf(key + strlen(key), sizeof key - strlen(key), "\x1f%s", a->case_id);
+    CHECK(!hub_has(&h, DB_TURNS_18, key));
+    /* One young carer moved to adult services, once, from young-carers. */
+    s_day(today, key);
+    strcat(key, "|t|young-carers");
+    CHECK_INT(hub_report_count(&h, key), 1);
+    CHECK_INT(s_report_kind(&h, 't'), 1);
+    carerhub__referral_record__free_unpacked(a, NULL);
+    carerhub__referral_record__free_unpacked(b, NULL);
+    hub_close(&h);
+}
+
+TEST(router_a_young_carers_case_stays_one_when_its_referral_is_cancelled)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__CancelRequest q = CARERHUB__CANCEL_REQUEST__INIT;
+    Carerhub__CancelReply out = CARERHUB__CANCEL_REPLY__INIT;
+    Carerhub__ReferralRecord *a;
+    Carerhub__CaseRecord *c;
+    char day[DATE_STRLEN], key[128], code[32], msg[300];
+    CHECK_INT(hub_open(&h, 50), 0);
+    a = s_taken(&h, s_carer("GP-TEST18-1", "Sam", "2011-06-01", "CM2 0AA", NULL));
+    CHECK(a != NULL);
+    CHECK_STR(a->provider, "young-carers");
+    /* Cancelled, the case closes and keeps no carer, no date of birth: it
+     * was a young carer's when it opened, and stays counted as one. */
+    q.referral_id = (char *)"GP-TEST18-1";
+    q.reason = (char *)"error";
+    CHECK_INT(router_cancel(&h.r, secure_participant(h.r.sec, "gp"), &q, &out, code, sizeof code,
+                            msg, sizeof msg),
+              0);
+    router_cancel_reply_free(&out);
+    c = s_case(&h, a->case_id);
+    CHECK(c != NULL);
+    CHECK(c->closed && c->carer == NULL);
+    date_format(date_of_ms(c->opened_at), day);
+    carerhub__case_record__free_unpacked(c, NULL);
+    snprintf(key, sizeof key, "%s|c|young-carers|gp|E07000070|closed|y", day);
+    CHECK_INT(hub_report_count(&h, key), 1);
+    snprintf(key, sizeof key, "%s|c|young-carers|gp|E07000070|closed|-", day);
+    CHECK_INT(hub_report_count(&h, key), 0);
+    carerhub__referral_record__free_unpacked(a, NULL);
+    hub_close(&h);
+}
+
 static int s_close_case(MDB_txn *txn, void *arg)
 {
     hub_t *h = ((void **)arg)[0];
@@ -278,6 +377,49 @@ TEST(router_a_referral_for_a_closed_case_opens_a_new_episode)
     carerhub__referral_record__free_unpacked(a, NULL);
     carerhub__referral_record__free_unpacked(b, NULL);
     carerhub__referral_record__free_unpacked(c, NULL);
+    hub_close(&h);
+}
+
+TEST(router_a_next_episode_opens_no_earlier_than_the_one_before)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__ReferralRecord *a, *b;
+    Carerhub__CaseRecord *ca, *cb;
+    Carerhub__Referral *r;
+    void *arg[2];
+    char day1[DATE_STRLEN], day0[DATE_STRLEN], key[64];
+    int64_t held;
+    CHECK_INT(hub_open(&h, 50), 0);
+    a = s_taken(&h, s_carer("GP-TEST17-1", "Jane", "1961-04-02", "CM2 0AA", "9434765919"));
+    CHECK(a != NULL);
+    arg[0] = &h;
+    arg[1] = a->case_id;
+    CHECK_INT(store_write(h.r.store, s_close_case, arg), 0);
+    /* A referral received three days before the first episode opened,
+     * held up in its intake until after that episode closed. */
+    r = s_carer("GP-TEST17-2", "Jane", "1961-04-02", "CM2 0AA", "9434765919");
+    CHECK(r != NULL);
+    held = r->received_at - 3 * 86400000LL;
+    r->received_at = held;
+    b = s_taken(&h, r);
+    CHECK(b != NULL);
+    ca = s_case(&h, a->case_id);
+    cb = s_case(&h, b->case_id);
+    CHECK(ca && cb);
+    CHECK_STR(cb->previous_case, a->case_id);
+    CHECK(cb->opened_at == ca->opened_at);
+    /* Its n entry is of the first episode's day, not of the day before:
+     * a period holding only that day still counts the carer once. */
+    date_format(date_of_ms(ca->opened_at), day1);
+    date_format(date_of_ms(held), day0);
+    snprintf(key, sizeof key, "%s|n|%s", day1, day1);
+    CHECK_INT(hub_report_count(&h, key), 1);
+    snprintf(key, sizeof key, "%s|n|%s", day0, day1);
+    CHECK_INT(hub_report_count(&h, key), 0);
+    carerhub__case_record__free_unpacked(ca, NULL);
+    carerhub__case_record__free_unpacked(cb, NULL);
+    carerhub__referral_record__free_unpacked(a, NULL);
+    carerhub__referral_record__free_unpacked(b, NULL);
     hub_close(&h);
 }
 

@@ -5,8 +5,9 @@
  * cohort moving as it is contacted and supported, the first contact's
  * hours, an urgent discharge contacted in time, a closed case referred
  * again, a carer supported in two episodes, a case passed on, a young
- * carer's move to adult services, the table built for an older store, and
- * a transaction redone after the map filled.
+ * carer's move to adult services, the table built for an older store
+ * (with a case that did not keep when it opened, and a move at 18), and a
+ * transaction redone after the map filled.
  *
  * Days are counted back from today (the hub's day), at local hours, so
  * that outcomes fall between the referral and now.
@@ -329,12 +330,30 @@ TEST(router_report_case_passed_on_counts_at_its_new_organisation)
     hub_close(&h);
 }
 
+static int s_forget_txn(MDB_txn *txn, void *arg);
+
+/* Makes case C-000001 one written before cases kept when they opened. */
+static int s_undate_txn(MDB_txn *txn, void *arg)
+{
+    hub_t *h = arg;
+    Carerhub__CaseRecord *c = router_get_case(&h->r, txn, "C-000001");
+    int rc;
+    if (!c)
+        return MDB_NOTFOUND;
+    c->has_opened_at = false;
+    c->opened_at = 0;
+    rc = router_put(&h->r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base);
+    carerhub__case_record__free_unpacked(c, NULL);
+    return rc;
+}
+
 TEST(router_report_young_carer_moves_to_adult_services)
 {
     static hub_t h;
     Carerhub__Referral *r = hub_card("GP-RC07-1", "gp");
     Carerhub__CaseRecord *c;
     char dob[DATE_STRLEN], want[1024];
+    int64_t received;
     int y, m, d;
     CHECK(r != NULL);
     CHECK_INT(hub_open(&h, 50), 0);
@@ -345,7 +364,7 @@ TEST(router_report_young_carer_moves_to_adult_services)
     r->carer->date_of_birth = xstrdup(dob);
     free(r->referral_date);
     r->referral_date = xstrdup(s_d(0));
-    r->received_at = clock_now_ms() - 60000;
+    r->received_at = received = clock_now_ms() - 60000;
     CHECK_INT(hub_take(&h, CARERHUB__SOURCE__GP, "gp-intake", r), 0);
     carerhub__referral__free_unpacked(r, NULL);
     c = hub_case(&h, "C-000001");
@@ -365,6 +384,17 @@ TEST(router_report_young_carer_moves_to_adult_services)
              "%s|t|young-carers=1\n",
              s_d(0), s_d(0), s_d(0));
     CHECK(s_table(&h, want));
+    /* A store from before the report table, whose case did not keep when
+     * it opened: built, the case opens when its referral was received,
+     * and its move at 18 (on its timeline) is counted. */
+    CHECK_INT(store_write(h.r.store, s_forget_txn, &h), 0);
+    CHECK_INT(store_write(h.r.store, s_undate_txn, &h), 0);
+    CHECK_INT(router_report_build(&h.r), 0);
+    CHECK(s_table(&h, want));
+    c = hub_case(&h, "C-000001");
+    CHECK(c != NULL);
+    CHECK(c->has_opened_at && c->opened_at == received);
+    carerhub__case_record__free_unpacked(c, NULL);
     hub_close(&h);
 }
 
@@ -391,6 +421,7 @@ static int s_forget_txn(MDB_txn *txn, void *arg)
         c->report_key = NULL;
         c->has_opened_source = c->has_opened_urgent = c->has_contact_in_time = false;
         c->opened_urgent = c->contact_in_time = false;
+        c->has_opened_young = c->opened_young = false;
         rc = router_put(&h->r, txn, DB_CASES, k.mv_data, k.mv_size, &c->base);
         carerhub__case_record__free_unpacked(c, NULL);
         if (rc != 0)
