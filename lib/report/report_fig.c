@@ -120,6 +120,12 @@ const char *report_hours_text(char out[REPORT_FIG_MAX], unsigned hours)
     return out;
 }
 
+const char *report_noun(uint64_t n, bool publish, const char *one, const char *many)
+{
+    /* "<5" reads as several */
+    return n == 1 && !report_small(n, publish) ? one : many;
+}
+
 bool report_needed(const Carerhub__ReportTarget *t, bool publish, uint64_t *out)
 {
     double n = t->needed_per_month;

@@ -46,7 +46,10 @@ void report_html_txt(buf_t *b, const char *s)
 
 /* WCAG 2.2 AA: text #0b0c0c on white is 19:1, the blue 5.2:1, the grey of
  * rules decorative only. Tables scroll in a focusable region rather than
- * widen the page. */
+ * widen the page; their captions wrap at the region's width (where
+ * container units are not known, the screen's), not the table's. A chart is as wide as the text
+ * column, and its text (20 user units, report_svg.c) is set smaller the wider the chart is drawn,
+ * to read at 12 to 16 px whatever the screen. */
 static const char s_style[] =
     "html{-webkit-text-size-adjust:100%;text-size-adjust:100%}"
     "body{margin:0;background:#fff;color:#0b0c0c;font-family:system-ui,-apple-system,"
@@ -57,10 +60,12 @@ static const char s_style[] =
     "border-top:2px solid #0b0c0c}"
     "p,ul{max-width:42rem}"
     ".note{border-left:6px solid #1d70b8;background:#f3f2f1;padding:.5rem 1rem}"
-    ".t{overflow-x:auto;margin:1rem 0 1.5rem}"
+    ".t{overflow-x:auto;margin:1rem 0 1.5rem;container-type:inline-size}"
     ".t:focus{outline:3px solid #1d70b8;outline-offset:2px}"
     "table{border-collapse:collapse}"
     "caption{text-align:left;font-weight:700;padding:0 0 .5rem}"
+    "caption span{display:block;max-width:min(42rem,calc(100vw - 2rem));"
+    "max-width:min(42rem,100cqw)}"
     "th,td{padding:.35rem .5rem .35rem 0;border-bottom:1px solid #b1b4b6;text-align:left;"
     "vertical-align:top}"
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
@@ -68,98 +73,46 @@ static const char s_style[] =
     "tbody th{min-width:9rem}"
     "thead th{border-bottom:2px solid #0b0c0c}"
     "figure{margin:1rem 0}"
-    "figure svg{display:block;width:100%;max-width:30rem;height:auto}"
+    "figure svg{display:block;width:100%;max-width:42rem;height:auto}"
+    "@media(min-width:25em){figure svg{font-size:16px}}"
+    "@media(min-width:32em){figure svg{font-size:13px}}"
+    "@media(min-width:40em){figure svg{font-size:11.5px}}"
     "figcaption{font-size:.9375rem;max-width:42rem}"
     ".big{font-size:1.5rem;font-weight:700}";
 
-/* The page being written: where, under publish or not, and the next id. */
-typedef struct {
-    buf_t *b;
-    bool publish;
-    unsigned id;
-} s_page_t;
-
-static void s_count(s_page_t *pg, uint64_t n)
+void report_page_count(report_page_t *pg, uint64_t n)
 {
     char f[REPORT_FIG_MAX];
     /* "<5" is markup: escape it like any text */
     report_html_txt(pg->b, report_count(f, n, pg->publish, true));
 }
 
-static void s_share(s_page_t *pg, uint64_t num, uint64_t den)
+static void s_share(report_page_t *pg, uint64_t num, uint64_t den)
 {
     char f[REPORT_FIG_MAX];
     report_html_txt(pg->b, report_share_text(f, num, den, pg->publish));
 }
 
-/* Opens a table in its scrolling region, up to its column heads (s_th),
- * then s_table_body. */
-static void s_table_open(s_page_t *pg, const char *caption)
-{
-    unsigned id = ++pg->id;
-    buf_printf(pg->b,
-               "<div class=\"t\" role=\"region\" tabindex=\"0\" aria-labelledby=\"c%u\">"
-               "<table><caption id=\"c%u\">",
-               id, id);
-    report_html_txt(pg->b, caption);
-    buf_adds(pg->b, "</caption><thead><tr>");
-}
-
-/* A column head: the first heads the row labels, the rest figures. */
-static void s_th(s_page_t *pg, const char *head, bool first)
-{
-    buf_adds(pg->b, first ? "<th scope=\"col\">" : "<th scope=\"col\" class=\"n\">");
-    report_html_txt(pg->b, head);
-    buf_adds(pg->b, "</th>");
-}
-
-static void s_table_body(s_page_t *pg)
-{
-    buf_adds(pg->b, "</tr></thead><tbody>");
-}
-
-static void s_table(s_page_t *pg, const char *caption, const char *const *heads, size_t n)
-{
-    s_table_open(pg, caption);
-    for (size_t i = 0; i < n; i++)
-        s_th(pg, heads[i], i == 0);
-    s_table_body(pg);
-}
-
-static void s_table_end(s_page_t *pg)
-{
-    buf_adds(pg->b, "</tbody></table></div>\n");
-}
-
-static void s_row_head(s_page_t *pg, const char *label)
-{
-    buf_adds(pg->b, "<tr><th scope=\"row\">");
-    report_html_txt(pg->b, label);
-    buf_adds(pg->b, "</th>");
-}
-
-static void s_cell_count(s_page_t *pg, uint64_t n)
-{
-    buf_adds(pg->b, "<td class=\"n\">");
-    s_count(pg, n);
-    buf_adds(pg->b, "</td>");
-}
-
-static void s_cell_text(s_page_t *pg, const char *s)
-{
-    buf_adds(pg->b, "<td class=\"n\">");
-    report_html_txt(pg->b, s);
-    buf_adds(pg->b, "</td>");
-}
-
-static void s_h2(s_page_t *pg, const char *title)
+void report_page_h2(report_page_t *pg, const char *title)
 {
     buf_adds(pg->b, "<h2>");
     report_html_txt(pg->b, title);
     buf_adds(pg->b, "</h2>");
 }
 
-static void s_intro(s_page_t *pg, const Carerhub__ReportReply *rep)
+/* Ends a chart's caption, saying what the chart left out as a sentence of
+ * its own, where it wraps with the caption rather than be cut at the
+ * chart's edge. */
+static void s_left_out(report_page_t *pg, bool hidden, const char *note)
+{
+    if (hidden) {
+        buf_addc(pg->b, ' ');
+        report_html_txt(pg->b, note);
+    }
+    buf_adds(pg->b, "</figcaption></figure>\n");
+}
+
+static void s_intro(report_page_t *pg, const Carerhub__ReportReply *rep)
 {
     char f[3][REPORT_FIG_MAX], when[DATE_WHEN_STRLEN];
 
@@ -183,35 +136,36 @@ static void s_intro(s_page_t *pg, const Carerhub__ReportReply *rep)
                    "charts leave them out.</p>\n",
                    REPORT_SMALL, REPORT_SMALL);
     buf_adds(pg->b, "<p>Carers supported in the period: <span class=\"big\">");
-    s_count(pg, rep->carers_supported);
+    report_page_count(pg, rep->carers_supported);
     buf_adds(pg->b, "</span><br>Since the programme start: <span class=\"big\">");
-    s_count(pg, rep->carers_supported_since_start);
+    report_page_count(pg, rep->carers_supported_since_start);
     buf_adds(pg->b, "</span></p>\n");
-    s_table(pg, "The period in figures", (const char *[]){"Figure", "Number"}, 2);
-    s_row_head(pg, "Referrals received");
-    s_cell_count(pg, rep->referrals);
+    report_table(pg, "The period in figures", (const char *[]){"Figure", "Number"}, 2);
+    report_row_head(pg, "Referrals received");
+    report_cell_count(pg, rep->referrals);
     buf_adds(pg->b, "</tr>");
-    s_row_head(pg, "Carers referred (each carer once)");
-    s_cell_count(pg, rep->carers_referred);
+    report_row_head(pg, "Carers referred (each carer once)");
+    report_cell_count(pg, rep->carers_referred);
     buf_adds(pg->b, "</tr>");
-    s_row_head(pg, "Carers first contacted");
-    s_cell_count(pg, rep->carers_contacted);
+    report_row_head(pg, "Carers first contacted");
+    report_cell_count(pg, rep->carers_contacted);
     buf_adds(pg->b, "</tr>");
-    s_row_head(pg, "Carers first supported");
-    s_cell_count(pg, rep->carers_supported);
+    report_row_head(pg, "Carers first supported");
+    report_cell_count(pg, rep->carers_supported);
     buf_adds(pg->b, "</tr>");
-    s_row_head(pg, "Carers supported since the programme start");
-    s_cell_count(pg, rep->carers_supported_since_start);
+    report_row_head(pg, "Carers supported since the programme start");
+    report_cell_count(pg, rep->carers_supported_since_start);
     buf_adds(pg->b, "</tr>");
-    s_table_end(pg);
+    report_table_end(pg);
 }
 
-static void s_targets(s_page_t *pg, const Carerhub__ReportReply *rep)
+static void s_targets(report_page_t *pg, const Carerhub__ReportReply *rep)
 {
     char f[3][REPORT_FIG_MAX];
     uint64_t need, line;
+    bool hidden;
 
-    s_h2(pg, "Progress to the targets");
+    report_page_h2(pg, "Progress to the targets");
     buf_adds(pg->b, "<ul>");
     for (size_t i = 0; i < rep->n_targets; i++) {
         const Carerhub__ReportTarget *t = rep->targets[i];
@@ -222,7 +176,7 @@ static void s_targets(s_page_t *pg, const Carerhub__ReportReply *rep)
         buf_adds(pg->b, " by ");
         report_html_txt(pg->b, report_date(f[1], t->date));
         buf_adds(pg->b, "</strong>: ");
-        s_count(pg, t->supported_so_far);
+        report_page_count(pg, t->supported_so_far);
         buf_adds(pg->b, " so far; <strong>");
         report_html_txt(pg->b, report_target_state(t, pg->publish));
         buf_adds(pg->b, "</strong>");
@@ -234,43 +188,45 @@ static void s_targets(s_page_t *pg, const Carerhub__ReportReply *rep)
                    report_count(f[2], t->expected_by_now, false, true));
     }
     buf_adds(pg->b, "</ul>\n<figure>");
-    report_svg_progress(pg->b, rep, pg->publish);
+    hidden = report_svg_progress(pg->b, rep, pg->publish);
     buf_adds(pg->b, "<figcaption>Carers supported since the programme start at the end of each "
                     "month (solid line), against the straight line from the start to each "
-                    "target (dashed). The table below has the same figures.</figcaption>"
-                    "</figure>\n");
-    s_table_open(pg, "Carers supported since the start, by month, and the line to each target");
-    s_th(pg, "Month", true);
-    s_th(pg, "Supported since start", false);
+                    "target (dashed). The table below has the same figures.");
+    s_left_out(pg, hidden, "Months with fewer than 5 carers so far are not drawn.");
+    report_table_open(pg,
+                      "Carers supported since the start, by month, and the line to each target");
+    report_th(pg, "Month", true);
+    report_th(pg, "Supported since start", false);
     /* the line's columns: one per target, headed by the target */
     for (size_t i = 0; i < rep->n_targets; i++) {
         char head[3 * REPORT_FIG_MAX];
         snprintf(head, sizeof head, "Line to %s by %s",
                  report_count(f[0], rep->targets[i]->carers, false, true),
                  report_date(f[1], rep->targets[i]->date));
-        s_th(pg, head, false);
+        report_th(pg, head, false);
     }
-    s_table_body(pg);
+    report_table_body(pg);
     for (size_t m = 0; m < rep->n_by_month; m++) {
         const Carerhub__ReportRow *r = rep->by_month[m];
-        s_row_head(pg, report_date(f[0], r->key));
-        s_cell_count(pg, r->carers_supported_since_start);
+        report_row_head(pg, report_date(f[0], r->key));
+        report_cell_count(pg, r->carers_supported_since_start);
         for (size_t i = 0; i < rep->n_targets; i++) {
             if (report_line(rep, rep->targets[i], report_month_day(rep, r->key), &line))
-                s_cell_text(pg, report_count(f[1], line, false, true));
+                report_cell_text(pg, report_count(f[1], line, false, true));
             else
-                s_cell_text(pg, "-");
+                report_cell_text(pg, "-");
         }
         buf_adds(pg->b, "</tr>");
     }
-    s_table_end(pg);
+    report_table_end(pg);
 }
 
 /* The stages of a path, in the order of the chart and its table. */
-static void s_path(s_page_t *pg, const Carerhub__ReportReply *rep)
+static void s_path(report_page_t *pg, const Carerhub__ReportReply *rep)
 {
     const Carerhub__ReportPath *p = report_path(rep->path);
     char f[REPORT_FIG_MAX];
+    bool hidden;
     const struct {
         const char *name;
         uint64_t n;
@@ -284,57 +240,60 @@ static void s_path(s_page_t *pg, const Carerhub__ReportReply *rep)
         {"Closed before contact", p->closed},
     };
 
-    s_h2(pg, "The path from referral to support");
+    report_page_h2(pg, "The path from referral to support");
     buf_adds(pg->b, "<p>Where the carers referred in the period stand now.</p>\n<figure>");
-    report_svg_path(pg->b, p, pg->publish);
+    hidden = report_svg_path(pg->b, p, pg->publish);
     buf_adds(pg->b, "<figcaption>Carers referred in the period, by where they stand now. The "
-                    "table below has the same figures.</figcaption></figure>\n");
-    s_table(pg, "Carers referred in the period, by where they stand now",
-            (const char *[]){"Stage", "Carers"}, 2);
+                    "table below has the same figures.");
+    s_left_out(pg, hidden, "Stages with fewer than 5 carers are not drawn.");
+    report_table(pg, "Carers referred in the period, by where they stand now",
+                 (const char *[]){"Stage", "Carers"}, 2);
     for (size_t i = 0; i < sizeof st / sizeof *st; i++) {
-        s_row_head(pg, st[i].name);
-        s_cell_count(pg, st[i].n);
+        report_row_head(pg, st[i].name);
+        report_cell_count(pg, st[i].n);
         buf_adds(pg->b, "</tr>");
     }
-    s_table_end(pg);
+    report_table_end(pg);
     buf_adds(pg->b, "<p>Reached (contacted, supported or declined): ");
     report_html_txt(pg->b, report_conversion_text(f, p, REPORT_CONV_REACHED, pg->publish));
     buf_adds(pg->b, " of those referred. Supported: ");
     report_html_txt(pg->b, report_conversion_text(f, p, REPORT_CONV_SUPPORTED, pg->publish));
     buf_adds(pg->b, " of those reached. First contact within the target for its source: ");
-    s_count(pg, p->within_target);
+    report_page_count(pg, p->within_target);
     buf_adds(pg->b, ".</p>\n");
 }
 
-static void s_times(s_page_t *pg, const Carerhub__ReportReply *rep)
+static void s_times(report_page_t *pg, const Carerhub__ReportReply *rep)
 {
     const Carerhub__ReportPath *p = report_path(rep->path);
     const Carerhub__ReportTimeliness *t = report_timeliness(rep->first_contact);
     char f[2][REPORT_FIG_MAX];
     unsigned med, p90;
+    bool hidden;
 
-    s_h2(pg, "Time to first contact");
+    report_page_h2(pg, "Time to first contact");
     buf_adds(pg->b, "<p>");
-    s_count(pg, t->contacts);
-    buf_adds(pg->b, " first contacts in the period, counted from the referral&#39;s acceptance");
+    report_page_count(pg, t->contacts);
+    buf_adds(pg->b, report_noun(t->contacts, pg->publish, " first contact", " first contacts"));
+    buf_adds(pg->b, " in the period, counted from the referral&#39;s acceptance");
     if (report_times(t, pg->publish, &med, &p90))
         buf_printf(pg->b, ": median %s, 90th percentile %s", report_hours_text(f[0], med),
                    report_hours_text(f[1], p90));
     else if (t->contacts || report_times_hidden(t, pg->publish))
         buf_adds(pg->b, ": median and 90th percentile suppressed");
     buf_adds(pg->b, ".</p>\n<p>Urgent discharges: ");
-    s_count(pg, p->urgent);
+    report_page_count(pg, p->urgent);
     buf_adds(pg->b, " referred, ");
-    s_count(pg, p->urgent_within_target);
+    report_page_count(pg, p->urgent_within_target);
     buf_adds(pg->b, " contacted within their target (");
     s_share(pg, p->urgent_within_target, p->urgent);
     buf_adds(pg->b, ").</p>\n<figure>");
-    report_svg_times(pg->b, rep, pg->publish);
+    hidden = report_svg_times(pg->b, rep, pg->publish);
     buf_adds(pg->b, "<figcaption>Median and 90th percentile hours from acceptance to first "
-                    "contact, by organisation. The table below has the same figures."
-                    "</figcaption></figure>\n");
-    s_table(pg, "Time to first contact by organisation",
-            (const char *[]){"Organisation", "Contacts", "Median", "90th percentile"}, 4);
+                    "contact, by organisation. The table below has the same figures.");
+    s_left_out(pg, hidden, "Organisations with fewer than 5 first contacts are not drawn.");
+    report_table(pg, "Time to first contact by organisation",
+                 (const char *[]){"Organisation", "Contacts", "Median", "90th percentile"}, 4);
     for (size_t i = 0; i < rep->n_by_provider; i++) {
         const Carerhub__ReportRow *r = rep->by_provider[i];
         const Carerhub__ReportTimeliness *rt = report_timeliness(r->first_contact);
@@ -343,112 +302,16 @@ static void s_times(s_page_t *pg, const Carerhub__ReportReply *rep)
             rt->contacts || report_times_hidden(rt, pg->publish) ? "suppressed" : "-";
         if (report_row_empty(r))
             continue;
-        s_row_head(pg, report_row_label(r, false));
-        s_cell_count(pg, rt->contacts);
-        s_cell_text(pg, have ? report_hours_text(f[0], med) : none);
-        s_cell_text(pg, have ? report_hours_text(f[1], p90) : none);
+        report_row_head(pg, report_row_label(r, false));
+        report_cell_count(pg, rt->contacts);
+        report_cell_text(pg, have ? report_hours_text(f[0], med) : none);
+        report_cell_text(pg, have ? report_hours_text(f[1], p90) : none);
         buf_adds(pg->b, "</tr>");
     }
-    s_table_end(pg);
+    report_table_end(pg);
 }
 
-typedef enum { S_PROVIDER, S_SOURCE, S_AUTHORITY, S_MONTH } s_dim_t;
-
-/* The columns of a breakdown, and which dimensions have each (a bit per
- * s_dim_t): only sources and months count referrals received, and an
- * authority's row has no first contacts. */
-#define S_ALL    0xfu
-#define S_BIT(d) (1u << (d))
-static const struct {
-    const char *head;
-    unsigned dims;
-} s_cols[] = {
-    {"Referrals received", S_BIT(S_SOURCE) | S_BIT(S_MONTH)},
-    {"Referred", S_ALL},
-    {"Waiting", S_ALL},
-    {"Contacted", S_ALL},
-    {"Supported", S_ALL},
-    {"Declined", S_ALL},
-    {"Unable to contact", S_ALL},
-    {"First contacts in the period", S_ALL & ~S_BIT(S_AUTHORITY)},
-    {"First supported in the period", S_ALL},
-    {"Supported since the start", S_BIT(S_MONTH)},
-};
-
-static void s_breakdown(s_page_t *pg, const char *title, const char *caption,
-                        Carerhub__ReportRow *const *rows, size_t n, s_dim_t dim)
-{
-    static const char *const first[] = {"Organisation", "Source", "Authority", "Month"};
-    char f[REPORT_FIG_MAX], label[256];
-
-    s_h2(pg, title);
-    s_table_open(pg, caption);
-    s_th(pg, first[dim], true);
-    for (size_t c = 0; c < sizeof s_cols / sizeof *s_cols; c++)
-        if (s_cols[c].dims & S_BIT(dim))
-            s_th(pg, s_cols[c].head, false);
-    s_table_body(pg);
-    for (size_t i = 0; i < n; i++) {
-        const Carerhub__ReportRow *r = rows[i];
-        const Carerhub__ReportPath *p = report_path(r->path);
-        const uint64_t v[] = {r->referrals,         p->referred,
-                              p->waiting,           p->contacted,
-                              p->supported,         p->declined,
-                              p->unable_to_contact, r->contacted,
-                              r->supported,         r->carers_supported_since_start};
-        if (report_row_empty(r))
-            continue;
-        if (dim == S_AUTHORITY && r->name)
-            snprintf(label, sizeof label, "%s (%s)", r->name, r->key ? r->key : "");
-        else if (dim == S_MONTH)
-            snprintf(label, sizeof label, "%s", report_date(f, r->key));
-        else
-            snprintf(label, sizeof label, "%s", report_row_label(r, dim == S_SOURCE));
-        s_row_head(pg, label);
-        for (size_t c = 0; c < sizeof s_cols / sizeof *s_cols; c++)
-            if (s_cols[c].dims & S_BIT(dim))
-                s_cell_count(pg, v[c]);
-        buf_adds(pg->b, "</tr>");
-    }
-    s_table_end(pg);
-}
-
-static void s_referrers(s_page_t *pg, const Carerhub__ReportReply *rep, bool quiet)
-{
-    Carerhub__ReportRow *const *rows = quiet ? rep->gone_quiet : rep->referrers;
-    size_t n = quiet ? rep->n_gone_quiet : rep->n_referrers;
-    char f[REPORT_FIG_MAX];
-
-    s_h2(pg, quiet ? "Gone quiet" : "Who refers");
-    if (quiet)
-        buf_printf(pg->b,
-                   "<p>Referring organisations that referred before, but not in the %u "
-                   "days up to the end of the period.</p>\n",
-                   rep->quiet_days);
-    else
-        buf_adds(pg->b, "<p>Each referring organisation with referrals in the period.</p>\n");
-    s_table(pg, quiet ? "Referrers gone quiet" : "Referrals by referring organisation",
-            (const char *[]){"Organisation", "Source", "Code",
-                             quiet ? "Referrals before" : "Referrals", "Last referral"},
-            5);
-    for (size_t i = 0; i < n; i++) {
-        const Carerhub__ReportRow *r = rows[i];
-        const char *src = report_source_name(r->source);
-        if (report_row_empty(r))
-            continue;
-        s_row_head(pg, r->name ? r->name : "(no name configured)");
-        s_cell_text(pg, src ? src : r->source);
-        s_cell_text(pg, r->key);
-        s_cell_count(pg, quiet ? r->referrals_before : r->referrals);
-        s_cell_text(pg, report_date(f, r->last_referral));
-        buf_adds(pg->b, "</tr>");
-    }
-    s_table_end(pg);
-    if (!quiet && rep->referrers_more)
-        buf_adds(pg->b, "<p>There are more referring organisations than are listed here.</p>\n");
-}
-
-static void s_body(s_page_t *pg, const Carerhub__ReportReply *rep)
+static void s_body(report_page_t *pg, const Carerhub__ReportReply *rep)
 {
     const Carerhub__ReportPath *p = report_path(rep->path);
 
@@ -456,35 +319,18 @@ static void s_body(s_page_t *pg, const Carerhub__ReportReply *rep)
     s_targets(pg, rep);
     s_path(pg, rep);
     s_times(pg, rep);
-    s_breakdown(pg, "By organisation",
-                "Carers referred in the period, by organisation now: where they stand, and "
-                "first contacts and support in the period",
-                rep->by_provider, rep->n_by_provider, S_PROVIDER);
-    s_breakdown(pg, "By source",
-                "Referrals and carers referred in the period, by source: where they stand, and "
-                "first contacts and support in the period",
-                rep->by_source, rep->n_by_source, S_SOURCE);
-    s_breakdown(pg, "By authority",
-                "Carers referred in the period, by local authority: where they stand, and "
-                "support in the period",
-                rep->by_authority, rep->n_by_authority, S_AUTHORITY);
-    s_breakdown(pg, "By month",
-                "Each month: referrals, where the carers referred that month stand, first "
-                "contacts and support made that month, and carers supported since the start",
-                rep->by_month, rep->n_by_month, S_MONTH);
-    s_referrers(pg, rep, false);
-    s_referrers(pg, rep, true);
-    s_h2(pg, "Young carers");
+    report_html_breakdowns(pg, rep);
+    report_page_h2(pg, "Young carers");
     buf_adds(pg->b, "<p>Young carers referred in the period: ");
-    s_count(pg, p->young);
+    report_page_count(pg, p->young);
     buf_adds(pg->b, ". Moved to adult services in the period: ");
-    s_count(pg, rep->transitions);
+    report_page_count(pg, rep->transitions);
     buf_adds(pg->b, ".</p>\n");
-    s_h2(pg, "Discharges: was the carer consulted");
+    report_page_h2(pg, "Discharges: was the carer consulted");
     buf_adds(pg->b, "<p>Discharge referrals in the period: ");
-    s_count(pg, rep->discharges);
+    report_page_count(pg, rep->discharges);
     buf_adds(pg->b, ". The carer was consulted in ");
-    s_count(pg, rep->discharges_consulted);
+    report_page_count(pg, rep->discharges_consulted);
     buf_adds(pg->b, " (");
     s_share(pg, rep->discharges_consulted, rep->discharges);
     buf_adds(pg->b, ").</p>\n");
@@ -492,7 +338,7 @@ static void s_body(s_page_t *pg, const Carerhub__ReportReply *rep)
 
 void report_html(buf_t *out, const Carerhub__ReportReply *rep, bool publish)
 {
-    s_page_t pg = {out, publish, 0};
+    report_page_t pg = {out, publish, 0, 0, 0};
     char from[REPORT_FIG_MAX], to[REPORT_FIG_MAX];
 
     report_date(from, rep->from);

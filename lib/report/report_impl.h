@@ -2,7 +2,7 @@
  * What the report's four forms share (not for callers outside
  * lib/report/ and its tests): one place that decides what a published
  * figure may show (report_fig.c), the escaping of the page's text
- * (report_html.c) and its charts (report_svg.c).
+ * (report_html.c, report_html_table.c) and its charts (report_svg.c).
  */
 #ifndef CARERHUB_REPORT_IMPL_H
 #define CARERHUB_REPORT_IMPL_H
@@ -52,6 +52,8 @@ bool report_times_hidden(const Carerhub__ReportTimeliness *t, bool publish);
 /* Hours as a person reads them: "20 h" below 72, else whole days ("4
  * days"). Returns out. */
 const char *report_hours_text(char out[REPORT_FIG_MAX], unsigned hours);
+/* The noun after count n as written: one for 1, else many ("<5" too). */
+const char *report_noun(uint64_t n, bool publish, const char *one, const char *many);
 /* Carers a month needed to meet target t, rounded up; false when it is
  * hidden (under publish, supported_so_far below 5). */
 bool report_needed(const Carerhub__ReportTarget *t, bool publish, uint64_t *out);
@@ -106,9 +108,39 @@ void report_html_txt(buf_t *b, const char *s);
 
 /* Each appends one <svg role="img"> with its <title> and <desc> (the
  * tables beside it carry the same figures). Figures hidden under publish
- * are not drawn, and the chart says so. */
-void report_svg_progress(buf_t *b, const Carerhub__ReportReply *rep, bool publish);
-void report_svg_path(buf_t *b, const Carerhub__ReportPath *p, bool publish);
-void report_svg_times(buf_t *b, const Carerhub__ReportReply *rep, bool publish);
+ * are not drawn; each returns whether it left one out, for the page to say
+ * so beside the chart (text in the chart would be cut at its edge). */
+bool report_svg_progress(buf_t *b, const Carerhub__ReportReply *rep, bool publish);
+bool report_svg_path(buf_t *b, const Carerhub__ReportPath *p, bool publish);
+bool report_svg_times(buf_t *b, const Carerhub__ReportReply *rep, bool publish);
+
+/* The page being written (report_html.c, its tables report_html_table.c):
+ * where, under publish or not, the next id, and the columns and rows of
+ * the table open now. */
+typedef struct {
+    buf_t *b;
+    bool publish;
+    unsigned id, cols, rows;
+} report_page_t;
+
+/* Count n as written on the page ("<5" escaped). */
+void report_page_count(report_page_t *pg, uint64_t n);
+void report_page_h2(report_page_t *pg, const char *title);
+/* A table: report_table_open, a report_th for each column head (the
+ * first heads the row labels, the rest figures), report_table_body; or
+ * report_table with every head at once. Then rows of report_row_head and
+ * cells, each row closed with "</tr>", and report_table_end, which says
+ * "None" in a table left without rows. */
+void report_table_open(report_page_t *pg, const char *caption);
+void report_th(report_page_t *pg, const char *head, bool first);
+void report_table_body(report_page_t *pg);
+void report_table(report_page_t *pg, const char *caption, const char *const *heads, size_t n);
+void report_table_end(report_page_t *pg);
+void report_row_head(report_page_t *pg, const char *label);
+void report_cell_count(report_page_t *pg, uint64_t n);
+void report_cell_text(report_page_t *pg, const char *s);
+/* The breakdowns by organisation, source, authority and month, who refers
+ * and who has gone quiet: a heading and a table each. */
+void report_html_breakdowns(report_page_t *pg, const Carerhub__ReportReply *rep);
 
 #endif

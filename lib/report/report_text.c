@@ -124,8 +124,10 @@ static void s_headline(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
     s_line(b, "Carers supported in the period: %s", S_N(0, rep->carers_supported));
     s_line(b, "Carers supported since the programme start (%s): %s", from,
            S_N(1, rep->carers_supported_since_start));
-    s_line(b, "Referrals received: %s, for %s carers; carers first contacted in the period: %s",
-           S_N(2, rep->referrals), S_N(3, rep->carers_referred), S_N(0, rep->carers_contacted));
+    s_line(b, "Referrals received: %s, for %s %s; carers first contacted in the period: %s",
+           S_N(2, rep->referrals), S_N(3, rep->carers_referred),
+           report_noun(rep->carers_referred, publish, "carer", "carers"),
+           S_N(0, rep->carers_contacted));
     free(from);
 }
 
@@ -163,6 +165,7 @@ static void s_path(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
     char f[4][REPORT_FIG_MAX];
     s_table_t tab = {2};
     unsigned med, p90;
+    const char *contacts = report_noun(t->contacts, publish, "contact", "contacts");
     const struct {
         const char *name;
         uint64_t n;
@@ -188,10 +191,11 @@ static void s_path(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
     s_line(b, "  first contact within the target for its source: %s", S_N(0, p->within_target));
     buf_addc(b, '\n');
     if (report_times(t, publish, &med, &p90))
-        s_line(b, "Time to first contact: %s contacts in the period; median %s, 90th percentile %s",
-               S_N(0, t->contacts), report_hours_text(f[1], med), report_hours_text(f[2], p90));
+        s_line(b, "Time to first contact: %s %s in the period; median %s, 90th percentile %s",
+               S_N(0, t->contacts), contacts, report_hours_text(f[1], med),
+               report_hours_text(f[2], p90));
     else
-        s_line(b, "Time to first contact: %s contacts in the period%s", S_N(0, t->contacts),
+        s_line(b, "Time to first contact: %s %s in the period%s", S_N(0, t->contacts), contacts,
                t->contacts || report_times_hidden(t, publish)
                    ? "; median and 90th percentile suppressed"
                    : "");
