@@ -203,7 +203,10 @@ def path(cs):
     reached = p["contacted"] + p["supported"] + p["declined"]
     p.update(referred=len(cs), within_target=sum(c["in_time"] for c in cs),
              young=sum(bool(c.get("young")) for c in cs))
-    conv = {"contacted": share(reached, len(cs)), "supported": share(p["supported"], reached)}
+    # Published, a share is left out when any count summed into it is below 5.
+    hidden = any(small(p[k]) for k in ("contacted", "supported", "declined"))
+    conv = {"contacted": None if hidden else share(reached, len(cs)),
+            "supported": None if hidden else share(p["supported"], reached)}
     return dict({k: cnt(v) for k, v in p.items()}, conversion=conv)
 def rank(hs, q):
     hs = sorted(hs)
