@@ -171,6 +171,13 @@ $(OUT)/%: $(B)/tests/bench/%.o $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# carerhub-reportcheck (the fault campaign's check of the report table)
+# reads a router store with the router's own cohort keys.
+$(B)/tests/tools/carerhub-reportcheck.o: override CFLAGS += -Iservices
+$(OUT)/carerhub-reportcheck: $(B)/tests/tools/carerhub-reportcheck.o $(ROUTER_OBJ) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 $(OUT)/%: $(B)/tests/tools/%.o $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -31,6 +31,9 @@
  *     feedback [LIMIT [AFTER [SINCE]]]
  *                      a FeedbackQuery (LIMIT 0: unset; AFTER, SINCE "": unset)
  *     alerts           an AlertsQuery
+ *     report [FROM [TO]]
+ *                      a ReportQuery, its dates sent as given, nothing
+ *                      checked here ("-": unset)
  *
  * --dump prints, after each reply line, the reply as JSON ("json {...}").
  *
@@ -74,7 +77,7 @@ static void s_usage(void)
             "[--wait MS] [--cut N] [--token T] [--repeat N] [--connections N] [--random-keys] "
             "status ID | stats | hello PROVIDER | "
             "submit SRC FILE | forward SRC FILE ID [BY] | forward-audit BY SEQ EVENT | "
-            "ack PROVIDER N | raw FILE | frames N | big N\n");
+            "ack PROVIDER N | raw FILE | frames N | big N | report [FROM [TO]]\n");
     exit(EX_USAGE);
 }
 
@@ -324,6 +327,16 @@ static int s_send(void *sock, int argc, char **argv)
             q.since = argv[3];
         env.body_case = CARERHUB__ENVELOPE__BODY_FEEDBACK_QUERY;
         env.feedback_query = &q;
+        return s_send_env(sock, &env);
+    }
+    if (strcmp(what, "report") == 0) {
+        Carerhub__ReportQuery q = CARERHUB__REPORT_QUERY__INIT;
+        if (arg && strcmp(arg, "-") != 0)
+            q.from = (char *)arg;
+        if (argc > 2 && strcmp(argv[2], "-") != 0)
+            q.to = argv[2];
+        env.body_case = CARERHUB__ENVELOPE__BODY_REPORT_QUERY;
+        env.report_query = &q;
         return s_send_env(sock, &env);
     }
     if (strcmp(what, "stats") == 0) {
