@@ -136,11 +136,13 @@ int text_squeeze(const char *s, char *out, size_t outsz)
 bool text_is_layout_char(const unsigned char *p, size_t len)
 {
     if (len == 2)
-        return p[0] == 0xc2 && p[1] < 0xa0;
-    if (len == 3 && p[0] == 0xe2 && p[1] == 0x80)
-        return p[2] >= 0xa8 && p[2] <= 0xae; /* U+2028-U+202E */
-    if (len == 3 && p[0] == 0xe2 && p[1] == 0x81)
-        return p[2] >= 0xa6 && p[2] <= 0xa9; /* U+2066-U+2069 */
+        return (p[0] == 0xc2 && p[1] < 0xa0) || (p[0] == 0xd8 && p[1] == 0x9c); /* C1, U+061C */
+    if (len == 3 && p[0] == 0xe2 && p[1] == 0x80) /* U+200B, U+200E-U+200F, U+2028-U+202E */
+        return p[2] == 0x8b || p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xa8 && p[2] <= 0xae);
+    if (len == 3 && p[0] == 0xe2 && p[1] == 0x81) /* U+2060-U+2064, U+2066-U+2069 */
+        return (p[2] >= 0xa0 && p[2] <= 0xa4) || (p[2] >= 0xa6 && p[2] <= 0xa9);
+    if (len == 3 && p[0] == 0xef && p[1] == 0xbb) /* U+FEFF */
+        return p[2] == 0xbf;
     return false;
 }
 

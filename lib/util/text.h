@@ -38,8 +38,10 @@ size_t text_utf8_chars(const char *s, size_t n);
 int text_squeeze(const char *s, char *out, size_t outsz);
 
 /* True if the well-formed UTF-8 sequence of len (> 1) bytes at p is a C1
- * control, a line or paragraph separator or a bidirectional control: not
- * text in itself, and harmful on a terminal or in a log line. */
+ * control, a line or paragraph separator, a bidirectional control or mark,
+ * or an invisible one (zero-width space, word joiners, byte-order mark):
+ * not text in itself, unseen by a reader, and harmful on a terminal or in a
+ * log line. Zero-width joiners (U+200C, U+200D) are text: names use them. */
 bool text_is_layout_char(const unsigned char *p, size_t len);
 
 /* Copies the n bytes at s to out (outsz > 0 bytes, always NUL-terminated)

@@ -81,6 +81,17 @@ TEST(text_escape_every_single_byte)
     }
 }
 
+/* The characters text_is_layout_char names, by code point: C1 controls, the
+ * Arabic letter mark, zero-width space, bidi marks, line and paragraph
+ * separators, bidi embeddings and overrides, word joiners and invisible
+ * operators, bidi isolates, the byte-order mark. */
+static bool s_layout_cp(unsigned cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200b || cp == 0x200e ||
+           cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2064) ||
+           (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+}
+
 TEST(text_escape_every_two_byte_sequence)
 {
     /* Every lead byte followed by every continuation byte: C2 80..C2 9F are
@@ -89,7 +100,8 @@ TEST(text_escape_every_two_byte_sequence)
     for (int lead = 0x80; lead < 0x100; lead++)
         for (int cont = 0x80; cont < 0xc0; cont++) {
             char in[2] = {(char)lead, (char)cont}, want[16];
-            if (lead >= 0xc2 && lead <= 0xdf && !(lead == 0xc2 && cont < 0xa0))
+            unsigned cp = (unsigned)(lead & 0x1f) << 6 | (unsigned)(cont & 0x3f);
+            if (lead >= 0xc2 && lead <= 0xdf && !s_layout_cp(cp))
                 snprintf(want, sizeof want, "%c%c", lead, cont);
             else
                 snprintf(want, sizeof want, "\\x%02x\\x%02x", lead, cont);
@@ -99,7 +111,8 @@ TEST(text_escape_every_two_byte_sequence)
     for (int mid = 0x80; mid <= 0x81; mid++)
         for (int last = 0x80; last < 0xc0; last++) {
             char in[3] = {(char)0xe2, (char)mid, (char)last}, want[16];
-            bool layout = mid == 0x80 ? last >= 0xa8 && last <= 0xae : last >= 0xa6 && last <= 0xa9;
+            bool layout =
+                s_layout_cp(0x2000u | (unsigned)(mid & 0x3f) << 6 | (unsigned)(last & 0x3f));
             if (layout)
                 snprintf(want, sizeof want, "\\xe2\\x%02x\\x%02x", mid, last);
             else
@@ -369,10 +382,9 @@ TEST(buf_json_keeps_every_code_point)
             continue;
         n = s_utf8(cp, in);
         in[n] = '\0';
-        /* C1 controls, line and paragraph separators and bidi controls
-         * are escaped; every other character is written as itself. */
-        if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x2028 && cp <= 0x202e) ||
-            (cp >= 0x2066 && cp <= 0x2069)) {
+        /* The layout characters are escaped; every other character is
+         * written as itself. */
+        if (s_layout_cp(cp)) {
             snprintf(want, sizeof want, "\"\\u%04x\"", cp);
         } else {
             want[0] = '"';
