@@ -128,41 +128,37 @@ TEST(router_report_case_moves_as_it_is_contacted_and_supported)
     hub_close(&h);
 }
 
-TEST(router_report_first_contact_on_its_target_day)
+/* Referral rid received `ago` days back at 10:00, contacted yesterday at
+ * 13:00: the table is its case in cohort (w: in time), its referral, and
+ * its first contact in hours bucket. */
+static void s_contacted_yesterday(const char *rid, int ago, const char *cohort, unsigned bucket)
 {
-    static hub_t h;
+    static hub_t h; /* static: hub_open closes it if the test fails */
     char id[32], want[1024];
-    /* Received 11 days ago: the target is yesterday (10 days on). Contact
-     * yesterday at 13:00 is in time, 10 days 3 hours on: bucket 10 * 24. */
     CHECK_INT(hub_open(&h, 50), 0);
-    CHECK_INT(s_take(&h, "GP-RC02-1", hub_at(11, 10), id), 0);
+    CHECK_INT(s_take(&h, rid, hub_at(ago, 10), id), 0);
     CHECK_INT(hub_outcome_at(&h, "carers-first", "o1", id, "contacted", hub_at(1, 13), NULL),
               RECORDED);
     snprintf(want, sizeof want,
-             "%s|c|carers-first|gp|E07000070|contacted|w=1\n"
+             "%s|c|carers-first|gp|E07000070|contacted|%s=1\n"
              "%s|r|gp|F81001=1\n"
-             "%s|f|carers-first|gp|240=1\n",
-             hub_day(11), hub_day(11), hub_day(1));
+             "%s|f|carers-first|gp|%u=1\n",
+             hub_day(ago), cohort, hub_day(ago), hub_day(1), bucket);
     CHECK(s_table(&h, want));
     hub_close(&h);
 }
 
+TEST(router_report_first_contact_on_its_target_day)
+{
+    /* Received 11 days ago: the target is yesterday (10 days on). Contact
+     * yesterday at 13:00 is in time, 10 days 3 hours on: bucket 10 * 24. */
+    s_contacted_yesterday("GP-RC02-1", 11, "w", 240);
+}
+
 TEST(router_report_first_contact_after_its_target_day)
 {
-    static hub_t h;
-    char id[32], want[1024];
     /* Received 12 days ago: the same contact is a day late (11 days 3 h). */
-    CHECK_INT(hub_open(&h, 50), 0);
-    CHECK_INT(s_take(&h, "GP-RC02-2", hub_at(12, 10), id), 0);
-    CHECK_INT(hub_outcome_at(&h, "carers-first", "o1", id, "contacted", hub_at(1, 13), NULL),
-              RECORDED);
-    snprintf(want, sizeof want,
-             "%s|c|carers-first|gp|E07000070|contacted|-=1\n"
-             "%s|r|gp|F81001=1\n"
-             "%s|f|carers-first|gp|264=1\n",
-             hub_day(12), hub_day(12), hub_day(1));
-    CHECK(s_table(&h, want));
-    hub_close(&h);
+    s_contacted_yesterday("GP-RC02-2", 12, "-", 264);
 }
 
 TEST(router_report_urgent_discharge_contacted_in_time)
