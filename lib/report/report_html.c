@@ -226,19 +226,8 @@ static void s_path(report_page_t *pg, const Carerhub__ReportReply *rep)
 {
     const Carerhub__ReportPath *p = report_path(rep->path);
     char f[REPORT_FIG_MAX];
+    report_stage_t st[REPORT_STAGES];
     bool hidden;
-    const struct {
-        const char *name;
-        uint64_t n;
-    } st[] = {
-        {"Referred", p->referred},
-        {"Contacted", p->contacted},
-        {"Supported", p->supported},
-        {"Declined", p->declined},
-        {"Unable to contact", p->unable_to_contact},
-        {"Waiting", p->waiting},
-        {"Closed before contact", p->closed},
-    };
 
     report_page_h2(pg, "The path from referral to support");
     buf_adds(pg->b, "<p>Where the carers referred in the period stand now.</p>\n<figure>");
@@ -248,7 +237,8 @@ static void s_path(report_page_t *pg, const Carerhub__ReportReply *rep)
     s_left_out(pg, hidden, "Stages with fewer than 5 carers are not drawn.");
     report_table(pg, "Carers referred in the period, by where they stand now",
                  (const char *[]){"Stage", "Carers"}, 2);
-    for (size_t i = 0; i < sizeof st / sizeof *st; i++) {
+    report_path_stages(p, st);
+    for (size_t i = 0; i < REPORT_STAGES; i++) {
         report_row_head(pg, st[i].name);
         report_cell_count(pg, st[i].n);
         buf_adds(pg->b, "</tr>");

@@ -112,6 +112,14 @@ void report_html_txt(buf_t *b, const char *s);
  * so beside the chart (text in the chart would be cut at its edge). */
 bool report_svg_progress(buf_t *b, const Carerhub__ReportReply *rep, bool publish);
 bool report_svg_path(buf_t *b, const Carerhub__ReportPath *p, bool publish);
+/* The stages of a path, as the chart and the page's table name them, in
+ * their order. */
+typedef struct {
+    const char *name;
+    uint64_t n;
+} report_stage_t;
+#define REPORT_STAGES 7
+void report_path_stages(const Carerhub__ReportPath *p, report_stage_t out[REPORT_STAGES]);
 bool report_svg_times(buf_t *b, const Carerhub__ReportReply *rep, bool publish);
 
 /* The page being written (report_html.c, its tables report_html_table.c):

@@ -246,12 +246,9 @@ bool report_svg_progress(buf_t *b, const Carerhub__ReportReply *rep, bool publis
 /* A row: its name, then under it a bar with its figure at the end. */
 #define S_ROW (2 * S_F + 14)
 
-bool report_svg_path(buf_t *b, const Carerhub__ReportPath *p, bool publish)
+void report_path_stages(const Carerhub__ReportPath *p, report_stage_t out[REPORT_STAGES])
 {
-    const struct {
-        const char *name;
-        uint64_t n;
-    } st[] = {
+    const report_stage_t st[REPORT_STAGES] = {
         {"Referred", p->referred},
         {"Contacted", p->contacted},
         {"Supported", p->supported},
@@ -260,13 +257,20 @@ bool report_svg_path(buf_t *b, const Carerhub__ReportPath *p, bool publish)
         {"Waiting", p->waiting},
         {"Closed before contact", p->closed},
     };
-    const size_t n = sizeof st / sizeof *st;
+    memcpy(out, st, sizeof st);
+}
+
+bool report_svg_path(buf_t *b, const Carerhub__ReportPath *p, bool publish)
+{
+    report_stage_t st[REPORT_STAGES];
+    const size_t n = REPORT_STAGES;
     /* the longest bar leaves room for "12,500" after it */
     const double bar = S_W - S_TEXT_W(8);
     char f[REPORT_FIG_MAX];
     double max = 1, y = 4;
     bool hidden = false;
 
+    report_path_stages(p, st);
     for (size_t i = 0; i < n; i++) {
         if (!report_small(st[i].n, publish))
             max = fmax(max, (double)st[i].n);

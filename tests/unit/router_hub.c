@@ -267,6 +267,76 @@ int hub_report(hub_t *h, const char *provider, Carerhub__Outcome *o, Carerhub__O
     return res->result;
 }
 
+/* --- cases over days ---------------------------------------------------- */
+
+const char *hub_day(int ago)
+{
+    static char days[32][DATE_STRLEN];
+    static int next;
+    char *out = days[next++ % 32];
+    date_format(date_today() - ago, out);
+    return out;
+}
+
+int64_t hub_at(int ago, int hour)
+{
+    int64_t ms = 0;
+    date_time_parse(hub_day(ago), &ms); /* a date alone: local midnight */
+    return ms + hour * 3600000LL;
+}
+
+int hub_take_case(hub_t *h, Carerhub__Referral *r, char out[32])
+{
+    Carerhub__ReferralRecord *rec;
+    char id[64];
+    int rc;
+    if (!r)
+        return -1;
+    snprintf(id, sizeof id, "%s", r->id);
+    rc = hub_take(h, r->source,
+                  r->source == CARERHUB__SOURCE__GP ? "gp-intake" : "discharge-intake", r);
+    carerhub__referral__free_unpacked(r, NULL);
+    if (rc != 0 || !(rec = hub_get(h, id)))
+        return -1;
+    snprintf(out, 32, "%s", rec->case_id);
+    carerhub__referral_record__free_unpacked(rec, NULL);
+    return 0;
+}
+
+int hub_outcome_at(hub_t *h, const char *provider, const char *oid, const char *case_id,
+                   const char *status, int64_t at, const char *extra)
+{
+    Carerhub__Outcome *o = hub_outcome_new(oid, case_id, status);
+    Carerhub__OutcomeResult res;
+    int rc;
+    o->has_at = true;
+    o->at = at;
+    if (strcmp(status, "supported") == 0) {
+        o->support = xcalloc(1, sizeof *o->support);
+        o->support[o->n_support++] = xstrdup(extra);
+    } else if (strcmp(status, "closed") == 0) {
+        o->reason = xstrdup(extra);
+    } else if (extra) {
+        o->to = xstrdup(extra);
+    }
+    rc = hub_report(h, provider, o, &res);
+    if (rc != CARERHUB__OUTCOME_RESULT__RESULT__RECORDED)
+        printf("    %s %s: %s\n", oid, status, res.message ? res.message : "");
+    router_outcome_results_free(&res, 1);
+    carerhub__outcome__free_unpacked(o, NULL);
+    return rc;
+}
+
+void *hub_connect(const keypair_t *kp, const char *ep)
+{
+    void *s = daemon_socket(ZMQ_DEALER);
+    if (curve_client(s, kp, hub_pub[0]) != 0 || zmq_connect(s, ep) != 0) {
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
 /* --- the report table -------------------------------------------------- */
 
 uint64_t hub_report_count(hub_t *h, const char *key)
@@ -309,4 +379,41 @@ char *hub_report_dump(hub_t *h)
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     return out.len ? buf_take(&out) : xstrdup("");
+}
+
+/* --- the report reply, as text ------------------------------------------ */
+
+const char *hub_path_text(const Carerhub__ReportPath *p)
+{
+    static char out[200];
+    if (!p)
+        return "(none)";
+    snprintf(out, sizeof out, "%llu %llu %llu %llu %llu %llu %llu / %llu %llu %llu %llu",
+             (unsigned long long)p->referred, (unsigned long long)p->waiting,
+             (unsigned long long)p->contacted, (unsigned long long)p->supported,
+             (unsigned long long)p->declined, (unsigned long long)p->unable_to_contact,
+             (unsigned long long)p->closed, (unsigned long long)p->within_target,
+             (unsigned long long)p->urgent, (unsigned long long)p->urgent_within_target,
+             (unsigned long long)p->young);
+    return out;
+}
+
+const char *hub_times_text(const Carerhub__ReportTimeliness *t)
+{
+    static char out[64];
+    if (!t)
+        return "(none)";
+    snprintf(out, sizeof out, "%llu %u %u", (unsigned long long)t->contacts, t->median_hours,
+             t->p90_hours);
+    return out;
+}
+
+const char *hub_keys_text(Carerhub__ReportRow **rows, size_t n)
+{
+    static char out[1000];
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(out + len, sizeof out - len, "%s%s", i ? " " : "", rows[i]->key);
+    return out;
 }

@@ -60,6 +60,25 @@ Carerhub__Outcome *hub_outcome_new(const char *outcome_id, const char *case_id, 
  * router_outcome_results_free. Returns res->result. */
 int hub_report(hub_t *h, const char *provider, Carerhub__Outcome *o, Carerhub__OutcomeResult *res);
 
+/* --- cases over days ---------------------------------------------------- */
+
+/* YYYY-MM-DD of `ago` days before today (the hub's day): one of 32
+ * buffers in turn, so that a call's arguments may hold many. */
+const char *hub_day(int ago);
+/* Local `hour` o'clock, `ago` days before today, in unix ms. */
+int64_t hub_at(int ago, int hour);
+/* Takes referral r (freed; NULL fails) as forwarded by the intake of its
+ * source; its case id into out. */
+int hub_take_case(hub_t *h, Carerhub__Referral *r, char out[32]);
+/* Reports one outcome from provider at `at`; extra is, for supported, the
+ * one kind of support; for closed, the reason; otherwise the organisation
+ * it goes to (or NULL). A result other than recorded is printed. */
+int hub_outcome_at(hub_t *h, const char *provider, const char *oid, const char *case_id,
+                   const char *status, int64_t at, const char *extra);
+/* A DEALER socket with key pair kp, connected to ep under the router's
+ * key; NULL if it could not be. */
+void *hub_connect(const keypair_t *kp, const char *ep);
+
 /* --- the report table -------------------------------------------------- */
 
 /* The count under a report key written with '|' for each US separator
@@ -68,5 +87,16 @@ uint64_t hub_report_count(hub_t *h, const char *key);
 /* Every entry of the report table in key order, one "key=count" line each
  * ('|' for US): a new string, the caller's to free. */
 char *hub_report_dump(hub_t *h);
+
+/* --- the report reply, as text for CHECK_STR (each in a buffer of its
+ * own, overwritten by the next call) ------------------------------------- */
+
+/* A path as "referred waiting contacted supported declined unable closed
+ * / within urgent urgent_within young"; "(none)" for NULL. */
+const char *hub_path_text(const Carerhub__ReportPath *p);
+/* Contacts, median and p90 hours as "N m p"; "(none)" for NULL. */
+const char *hub_times_text(const Carerhub__ReportTimeliness *t);
+/* The rows' keys, joined by spaces. */
+const char *hub_keys_text(Carerhub__ReportRow **rows, size_t n);
 
 #endif

@@ -21,18 +21,7 @@
 /* Takes the first GP card with this id; its case id into out. */
 static int s_take(hub_t *h, const char *id, char out[32])
 {
-    Carerhub__Referral *r = hub_card(id, "gp");
-    Carerhub__ReferralRecord *rec;
-    int rc;
-    if (!r)
-        return -1;
-    rc = hub_take(h, CARERHUB__SOURCE__GP, "gp-intake", r);
-    carerhub__referral__free_unpacked(r, NULL);
-    if (rc != 0 || !(rec = hub_get(h, id)))
-        return -1;
-    snprintf(out, 32, "%s", rec->case_id);
-    carerhub__referral_record__free_unpacked(rec, NULL);
-    return 0;
+    return hub_take_case(h, hub_card(id, "gp"), out);
 }
 
 /* A new outcome; supported gets one kind of support. */
@@ -205,16 +194,6 @@ TEST(router_outcome_sent_again_after_its_case_moved_on_says_nothing_of_it)
 
 /* --- the same answer on both sockets ------------------------------------ */
 
-static void *s_connect(const keypair_t *kp, const char *ep)
-{
-    void *s = daemon_socket(ZMQ_DEALER);
-    if (curve_client(s, kp, hub_pub[0]) != 0 || zmq_connect(s, ep) != 0) {
-        zmq_close(s);
-        return NULL;
-    }
-    return s;
-}
-
 /* Sends a report of n outcomes (accepted, ids o-1...) for case_id on sock
  * and serves both of the router's sockets until the answer comes. */
 static Carerhub__Envelope *s_ask(hub_t *h, void *sock, const char *case_id, size_t n)
@@ -300,8 +279,8 @@ TEST(router_outcome_reports_are_answered_alike_on_both_sockets)
     h.r.control_sock = daemon_socket(ZMQ_ROUTER);
     secure_server(h.r.sec, h.r.control_sock, "router control socket");
     daemon_bind(h.r.control_sock, cep);
-    CHECK((h.agent = s_connect(&hub_agent_kp, ep)) != NULL);
-    CHECK((h.client = s_connect(&hub_agent_kp, cep)) != NULL);
+    CHECK((h.agent = hub_connect(&hub_agent_kp, ep)) != NULL);
+    CHECK((h.client = hub_connect(&hub_agent_kp, cep)) != NULL);
 
     /* `carerhub outcome` records; the agent sending it again is told so. */
     e = s_ask(&h, h.client, id, 1);
@@ -334,7 +313,7 @@ TEST(router_outcome_reports_are_answered_alike_on_both_sockets)
 
     /* A practice's key is refused by the control socket's table, and the
      * refusal audited. */
-    CHECK((gp = s_connect(&hub_gp_kp, cep)) != NULL);
+    CHECK((gp = hub_connect(&hub_gp_kp, cep)) != NULL);
     e = s_ask(&h, gp, id, 1);
     zmq_close(gp);
     s_error_of(e, a, sizeof a);

@@ -73,45 +73,6 @@ static Carerhub__ReportReply *s_ask(hub_t *h, const char *from, const char *to, 
     return rep;
 }
 
-/* The rows' keys, joined by spaces. */
-static const char *s_keys(Carerhub__ReportRow **rows, size_t n)
-{
-    static char out[1000];
-    size_t len = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(out + len, sizeof out - len, "%s%s", i ? " " : "", rows[i]->key);
-    return out;
-}
-
-/* A path as "referred waiting contacted supported declined unable closed
- * / within urgent urgent_within young". */
-static const char *s_path(const Carerhub__ReportPath *p)
-{
-    static char out[200];
-    if (!p)
-        return "(none)";
-    snprintf(out, sizeof out, "%llu %llu %llu %llu %llu %llu %llu / %llu %llu %llu %llu",
-             (unsigned long long)p->referred, (unsigned long long)p->waiting,
-             (unsigned long long)p->contacted, (unsigned long long)p->supported,
-             (unsigned long long)p->declined, (unsigned long long)p->unable_to_contact,
-             (unsigned long long)p->closed, (unsigned long long)p->within_target,
-             (unsigned long long)p->urgent, (unsigned long long)p->urgent_within_target,
-             (unsigned long long)p->young);
-    return out;
-}
-
-/* Contacts, median and p90 hours as "N m p". */
-static const char *s_times(const Carerhub__ReportTimeliness *t)
-{
-    static char out[64];
-    if (!t)
-        return "(none)";
-    snprintf(out, sizeof out, "%llu %u %u", (unsigned long long)t->contacts, t->median_hours,
-             t->p90_hours);
-    return out;
-}
-
 /* A row's referrals, contacted and supported as "r c s". */
 static const char *s_rcs(const Carerhub__ReportRow *row)
 {
@@ -180,13 +141,13 @@ TEST(router_report_february_cuts_through_timelines)
     CHECK_STR(rep->to, "2025-02-28");
     /* Opened in February: C, D and the three from F81002 (not B, opened
      * the day before, though contacted in February). */
-    CHECK_STR(s_path(rep->path), "5 1 0 0 1 3 0 / 1 1 0 1");
+    CHECK_STR(hub_path_text(rep->path), "5 1 0 0 1 3 0 / 1 1 0 1");
     CHECK_INT(rep->carers_referred, 5);
     CHECK_INT(rep->referrals, 5);
     /* First contacts in February: B (5 h) and D (120 h); A's was in
      * January. Nearest rank of 2: median the first, p90 the second. */
     CHECK_INT(rep->carers_contacted, 2);
-    CHECK_STR(s_times(rep->first_contact), "2 5 120");
+    CHECK_STR(hub_times_text(rep->first_contact), "2 5 120");
     /* A, supported 3 February. */
     CHECK_INT(rep->carers_supported, 1);
     CHECK_INT(rep->carers_supported_since_start, 1);
@@ -197,46 +158,47 @@ TEST(router_report_february_cuts_through_timelines)
     /* By organisation, in routing's order: AFC has C waiting and B's
      * contact; ECS the three; Carers First only A's support; the young
      * carers' service D, declined, contacted in 120 h. */
-    CHECK_STR(s_keys(rep->by_provider, rep->n_by_provider), "afc ecs carers-first young-carers");
+    CHECK_STR(hub_keys_text(rep->by_provider, rep->n_by_provider),
+              "afc ecs carers-first young-carers");
     CHECK_STR(rep->by_provider[0]->name, "Action for Family Carers");
-    CHECK_STR(s_path(rep->by_provider[0]->path), "1 1 0 0 0 0 0 / 0 1 0 0");
+    CHECK_STR(hub_path_text(rep->by_provider[0]->path), "1 1 0 0 0 0 0 / 0 1 0 0");
     CHECK_STR(s_rcs(rep->by_provider[0]), "0 1 0");
-    CHECK_STR(s_times(rep->by_provider[0]->first_contact), "1 5 5");
-    CHECK_STR(s_path(rep->by_provider[1]->path), "3 0 0 0 0 3 0 / 0 0 0 0");
-    CHECK_STR(s_path(rep->by_provider[2]->path), "0 0 0 0 0 0 0 / 0 0 0 0");
+    CHECK_STR(hub_times_text(rep->by_provider[0]->first_contact), "1 5 5");
+    CHECK_STR(hub_path_text(rep->by_provider[1]->path), "3 0 0 0 0 3 0 / 0 0 0 0");
+    CHECK_STR(hub_path_text(rep->by_provider[2]->path), "0 0 0 0 0 0 0 / 0 0 0 0");
     CHECK_STR(s_rcs(rep->by_provider[2]), "0 0 1");
-    CHECK_STR(s_path(rep->by_provider[3]->path), "1 0 0 0 1 0 0 / 1 0 0 1");
-    CHECK_STR(s_times(rep->by_provider[3]->first_contact), "1 120 120");
+    CHECK_STR(hub_path_text(rep->by_provider[3]->path), "1 0 0 0 1 0 0 / 1 0 0 1");
+    CHECK_STR(hub_times_text(rep->by_provider[3]->first_contact), "1 120 120");
 
     /* By source: referrals only here. */
-    CHECK_STR(s_keys(rep->by_source, rep->n_by_source), "gp discharge school");
+    CHECK_STR(hub_keys_text(rep->by_source, rep->n_by_source), "gp discharge school");
     CHECK_STR(rep->by_source[0]->name, "GP practices");
-    CHECK_STR(s_path(rep->by_source[0]->path), "3 0 0 0 0 3 0 / 0 0 0 0");
+    CHECK_STR(hub_path_text(rep->by_source[0]->path), "3 0 0 0 0 3 0 / 0 0 0 0");
     CHECK_STR(s_rcs(rep->by_source[0]), "3 0 1");
     CHECK(rep->by_source[0]->has_referrals && !rep->by_provider[0]->has_referrals);
     CHECK_STR(s_rcs(rep->by_source[1]), "1 1 0");
-    CHECK_STR(s_path(rep->by_source[1]->path), "1 1 0 0 0 0 0 / 0 1 0 0");
+    CHECK_STR(hub_path_text(rep->by_source[1]->path), "1 1 0 0 0 0 0 / 0 1 0 0");
     CHECK_STR(s_rcs(rep->by_source[2]), "1 1 0");
 
     /* By authority, by code, unresolved last: no contacts (the f entries
      * do not say where). */
-    CHECK_STR(s_keys(rep->by_authority, rep->n_by_authority),
+    CHECK_STR(hub_keys_text(rep->by_authority, rep->n_by_authority),
               "E07000070 E07000071 E07000072 unresolved");
     CHECK_STR(rep->by_authority[0]->name, "Chelmsford");
-    CHECK_STR(s_path(rep->by_authority[0]->path), "0 0 0 0 0 0 0 / 0 0 0 0");
+    CHECK_STR(hub_path_text(rep->by_authority[0]->path), "0 0 0 0 0 0 0 / 0 0 0 0");
     CHECK_INT(rep->by_authority[0]->supported, 1);
-    CHECK_STR(s_path(rep->by_authority[1]->path), "3 0 0 0 0 3 0 / 0 0 0 0");
+    CHECK_STR(hub_path_text(rep->by_authority[1]->path), "3 0 0 0 0 3 0 / 0 0 0 0");
     CHECK(!rep->by_authority[1]->has_contacted && !rep->by_authority[1]->first_contact);
-    CHECK_STR(s_path(rep->by_authority[3]->path), "1 0 0 0 1 0 0 / 1 0 0 1");
+    CHECK_STR(hub_path_text(rep->by_authority[3]->path), "1 0 0 0 1 0 0 / 1 0 0 1");
     CHECK(rep->by_authority[3]->name == NULL);
 
-    CHECK_STR(s_keys(rep->by_month, rep->n_by_month), "2025-02");
+    CHECK_STR(hub_keys_text(rep->by_month, rep->n_by_month), "2025-02");
     CHECK_STR(s_rcs(rep->by_month[0]), "5 2 1");
-    CHECK_STR(s_path(rep->by_month[0]->path), "5 1 0 0 1 3 0 / 1 1 0 1");
+    CHECK_STR(hub_path_text(rep->by_month[0]->path), "5 1 0 0 1 3 0 / 1 1 0 1");
     CHECK_INT(rep->by_month[0]->carers_supported_since_start, 1);
 
     /* Referrers in February, most first; then by source and code. */
-    CHECK_STR(s_keys(rep->referrers, rep->n_referrers), "F81002 RAJ 123456");
+    CHECK_STR(hub_keys_text(rep->referrers, rep->n_referrers), "F81002 RAJ 123456");
     CHECK_STR(rep->referrers[0]->source, "gp");
     CHECK_INT(rep->referrers[0]->referrals, 3);
     CHECK_STR(rep->referrers[0]->last_referral, "2025-02-20");
@@ -248,7 +210,7 @@ TEST(router_report_february_cuts_through_timelines)
     /* The 90 days to 28 February start 1 December 2024: F81003 referred
      * only in June 2024. F81001 (10 January) is not quiet. */
     CHECK_INT(rep->quiet_days, 90);
-    CHECK_STR(s_keys(rep->gone_quiet, rep->n_gone_quiet), "F81003");
+    CHECK_STR(hub_keys_text(rep->gone_quiet, rep->n_gone_quiet), "F81003");
     CHECK_STR(rep->gone_quiet[0]->last_referral, "2024-06-01");
     CHECK_INT(rep->gone_quiet[0]->referrals_before, 4);
     carerhub__report_reply__free_unpacked(rep, NULL);
@@ -265,39 +227,39 @@ TEST(router_report_quarter_counts_a_carer_supported_twice_once)
     CHECK((rep = s_ask(&h, "2025-01-01", "2025-03-31", "2025-04-30", msg, sizeof msg)) != NULL);
     /* Eight cases opened: A twice, B, C, D, three from F81002; seven
      * carers (A's second episode follows one opened in the period). */
-    CHECK_STR(s_path(rep->path), "8 1 1 2 1 3 0 / 3 2 1 1");
+    CHECK_STR(hub_path_text(rep->path), "8 1 1 2 1 3 0 / 3 2 1 1");
     CHECK_INT(rep->carers_referred, 7);
     CHECK_INT(rep->referrals, 8);
     /* Four first contacts: 5, 20, 48, 120 h: median rank 2, p90 rank 4. */
-    CHECK_STR(s_times(rep->first_contact), "4 20 120");
+    CHECK_STR(hub_times_text(rep->first_contact), "4 20 120");
     /* Two cases supported, one carer. */
     CHECK_INT(rep->carers_supported, 1);
     CHECK_INT(rep->carers_supported_since_start, 1);
     CHECK_INT(rep->transitions, 1);
     CHECK_INT(rep->discharges, 2);
     CHECK_INT(rep->discharges_consulted, 1);
-    CHECK_STR(s_path(rep->by_provider[2]->path), "2 0 0 2 0 0 0 / 1 0 0 0");
+    CHECK_STR(hub_path_text(rep->by_provider[2]->path), "2 0 0 2 0 0 0 / 1 0 0 0");
     CHECK_STR(s_rcs(rep->by_provider[2]), "0 2 2");
-    CHECK_STR(s_times(rep->by_provider[2]->first_contact), "2 20 48");
+    CHECK_STR(hub_times_text(rep->by_provider[2]->first_contact), "2 20 48");
 
     /* Each month of the quarter. */
-    CHECK_STR(s_keys(rep->by_month, rep->n_by_month), "2025-01 2025-02 2025-03");
+    CHECK_STR(hub_keys_text(rep->by_month, rep->n_by_month), "2025-01 2025-02 2025-03");
     CHECK_STR(s_rcs(rep->by_month[0]), "2 1 0");
-    CHECK_STR(s_path(rep->by_month[0]->path), "2 0 1 1 0 0 0 / 2 1 1 0");
+    CHECK_STR(hub_path_text(rep->by_month[0]->path), "2 0 1 1 0 0 0 / 2 1 1 0");
     CHECK_INT(rep->by_month[0]->carers_supported_since_start, 0);
     CHECK_STR(s_rcs(rep->by_month[1]), "5 2 1");
     CHECK_INT(rep->by_month[1]->carers_supported_since_start, 1);
     CHECK_STR(s_rcs(rep->by_month[2]), "1 1 1");
-    CHECK_STR(s_path(rep->by_month[2]->path), "1 0 0 1 0 0 0 / 0 0 0 0");
+    CHECK_STR(hub_path_text(rep->by_month[2]->path), "1 0 0 1 0 0 0 / 0 0 0 0");
     CHECK_INT(rep->by_month[2]->carers_supported_since_start, 1);
 
     /* RAJ and F81001 referred twice each: by source, then code. */
-    CHECK_STR(s_keys(rep->referrers, rep->n_referrers), "F81002 RAJ F81001 123456");
+    CHECK_STR(hub_keys_text(rep->referrers, rep->n_referrers), "F81002 RAJ F81001 123456");
     CHECK_INT(rep->referrers[1]->referrals, 2);
     CHECK_STR(rep->referrers[1]->last_referral, "2025-02-10");
     CHECK_INT(rep->referrers[2]->referrals, 2);
     CHECK_STR(rep->referrers[2]->last_referral, "2025-03-05");
-    CHECK_STR(s_keys(rep->gone_quiet, rep->n_gone_quiet), "F81003");
+    CHECK_STR(hub_keys_text(rep->gone_quiet, rep->n_gone_quiet), "F81003");
     carerhub__report_reply__free_unpacked(rep, NULL);
 
     /* From the day A's first episode opened: both of A's cases, one carer. */
@@ -323,7 +285,7 @@ TEST(router_report_march_counts_carers_new_to_the_period)
     /* A's second episode, and its support, are A's first in March: the
      * earlier ones were before the period. */
     CHECK((rep = s_ask(&h, "2025-03-01", "2025-03-31", "2025-04-30", msg, sizeof msg)) != NULL);
-    CHECK_STR(s_path(rep->path), "1 0 0 1 0 0 0 / 0 0 0 0");
+    CHECK_STR(hub_path_text(rep->path), "1 0 0 1 0 0 0 / 0 0 0 0");
     CHECK_INT(rep->carers_referred, 1);
     CHECK_INT(rep->carers_supported, 1);
     CHECK_INT(rep->carers_supported_since_start, 1);
@@ -331,17 +293,17 @@ TEST(router_report_march_counts_carers_new_to_the_period)
     CHECK_INT(rep->discharges, 0);
     /* Only F81001 referred in March; every referrer but F81003 referred in
      * the 90 days to 31 March (from 1 January). */
-    CHECK_STR(s_keys(rep->referrers, rep->n_referrers), "F81001");
-    CHECK_STR(s_keys(rep->gone_quiet, rep->n_gone_quiet), "F81003");
+    CHECK_STR(hub_keys_text(rep->referrers, rep->n_referrers), "F81001");
+    CHECK_STR(hub_keys_text(rep->gone_quiet, rep->n_gone_quiet), "F81003");
     carerhub__report_reply__free_unpacked(rep, NULL);
 
     /* A period that ends on 1 June 2024 sees only F81003's four, and no
      * one quiet yet. */
     CHECK((rep = s_ask(&h, "2024-06-01", "2024-06-01", "2025-04-30", msg, sizeof msg)) != NULL);
-    CHECK_STR(s_path(rep->path), "4 0 0 0 0 0 4 / 0 0 0 0");
+    CHECK_STR(hub_path_text(rep->path), "4 0 0 0 0 0 4 / 0 0 0 0");
     CHECK_INT(rep->carers_supported_since_start, 0);
     CHECK_INT(rep->n_gone_quiet, 0);
-    CHECK_STR(s_keys(rep->referrers, rep->n_referrers), "F81003");
+    CHECK_STR(hub_keys_text(rep->referrers, rep->n_referrers), "F81003");
     carerhub__report_reply__free_unpacked(rep, NULL);
     hub_close(&h);
 }
@@ -354,15 +316,15 @@ TEST(router_report_months_are_clipped_to_the_period)
     CHECK_INT(hub_open(&h, 50), 0);
     CHECK_INT(s_put(&h, s_data, S_NDATA), 0);
     CHECK((rep = s_ask(&h, "2025-01-15", "2025-02-14", "2025-04-30", msg, sizeof msg)) != NULL);
-    CHECK_STR(s_keys(rep->by_month, rep->n_by_month), "2025-01 2025-02");
+    CHECK_STR(hub_keys_text(rep->by_month, rep->n_by_month), "2025-01 2025-02");
     /* January from the 15th: B only (A's referral and contact were
      * earlier). */
     CHECK_STR(s_rcs(rep->by_month[0]), "1 0 0");
-    CHECK_STR(s_path(rep->by_month[0]->path), "1 0 1 0 0 0 0 / 1 1 1 0");
+    CHECK_STR(hub_path_text(rep->by_month[0]->path), "1 0 1 0 0 0 0 / 1 1 1 0");
     CHECK_INT(rep->by_month[0]->carers_supported_since_start, 0);
     /* February to the 14th: C; B's contact; A's support. */
     CHECK_STR(s_rcs(rep->by_month[1]), "1 1 1");
-    CHECK_STR(s_path(rep->by_month[1]->path), "1 1 0 0 0 0 0 / 0 1 0 0");
+    CHECK_STR(hub_path_text(rep->by_month[1]->path), "1 1 0 0 0 0 0 / 0 1 0 0");
     CHECK_INT(rep->by_month[1]->carers_supported_since_start, 1);
     carerhub__report_reply__free_unpacked(rep, NULL);
     hub_close(&h);
@@ -455,7 +417,7 @@ TEST(router_report_targets_on_and_off_track)
     CHECK(rep->targets[0]->needed_per_month == 0);
     CHECK_STR(s_target(rep->targets[1]), "2027-04-01 12500: 4300 5200 behind not-due");
     /* Each month's count since the start, at its end. */
-    CHECK_STR(s_keys(rep->by_month, rep->n_by_month),
+    CHECK_STR(hub_keys_text(rep->by_month, rep->n_by_month),
               "2025-01 2025-02 2025-03 2025-04 2025-05 2025-06");
     CHECK_INT(rep->by_month[1]->carers_supported_since_start, 2000);
     CHECK_INT(rep->by_month[2]->carers_supported_since_start, 4300);

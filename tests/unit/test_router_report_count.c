@@ -26,69 +26,14 @@
 #define RECORDED CARERHUB__OUTCOME_RESULT__RESULT__RECORDED
 #define HOUR     3600000LL
 
-/* YYYY-MM-DD of `ago` days before today: one of 32 buffers in turn, so
- * that a call's arguments may hold many. */
-static const char *s_d(int ago)
-{
-    static char days[32][DATE_STRLEN];
-    static int next;
-    char *out = days[next++ % 32];
-    date_format(date_today() - ago, out);
-    return out;
-}
-
-/* Local `hour` o'clock, `ago` days before today, in unix ms. */
-static int64_t s_at(int ago, int hour)
-{
-    int64_t ms = 0;
-    date_time_parse(s_d(ago), &ms); /* a date alone: local midnight */
-    return ms + hour * HOUR;
-}
-
 /* Takes the first GP card (Jane Smith, Chelmsford) as received at
  * `received`; its case id into out. */
 static int s_take(hub_t *h, const char *id, int64_t received, char out[32])
 {
     Carerhub__Referral *r = hub_card(id, "gp");
-    Carerhub__ReferralRecord *rec;
-    int rc;
-    if (!r)
-        return -1;
-    r->received_at = received;
-    rc = hub_take(h, CARERHUB__SOURCE__GP, "gp-intake", r);
-    carerhub__referral__free_unpacked(r, NULL);
-    if (rc != 0 || !(rec = hub_get(h, id)))
-        return -1;
-    snprintf(out, 32, "%s", rec->case_id);
-    carerhub__referral_record__free_unpacked(rec, NULL);
-    return 0;
-}
-
-/* Reports one outcome from provider at `at`: for supported a break, for
- * closed `extra` is the reason, for not_ours the organisation it goes to. */
-static int s_outcome(hub_t *h, const char *provider, const char *oid, const char *case_id,
-                     const char *status, int64_t at, const char *extra)
-{
-    Carerhub__Outcome *o = hub_outcome_new(oid, case_id, status);
-    Carerhub__OutcomeResult res;
-    int rc;
-    o->has_at = true;
-    o->at = at;
-    if (strcmp(status, "supported") == 0) {
-        o->support = xcalloc(1, sizeof *o->support);
-        o->support[0] = xstrdup("break");
-        o->n_support = 1;
-    } else if (strcmp(status, "closed") == 0) {
-        o->reason = xstrdup(extra);
-    } else if (extra) {
-        o->to = xstrdup(extra);
-    }
-    rc = hub_report(h, provider, o, &res);
-    if (rc != RECORDED)
-        printf("    %s %s: %s\n", oid, status, res.message ? res.message : "");
-    router_outcome_results_free(&res, 1);
-    carerhub__outcome__free_unpacked(o, NULL);
-    return rc;
+    if (r)
+        r->received_at = received;
+    return hub_take_case(h, r, out);
 }
 
 /* Whether the report table is exactly want (hub_report_dump's lines). */
@@ -145,73 +90,75 @@ TEST(router_report_case_moves_as_it_is_contacted_and_supported)
     char id[32], want[1024], old[160];
     CHECK_INT(hub_open(&h, 50), 0);
     /* Received 10 days ago at 10:00; Chelmsford; target 10 days on. */
-    CHECK_INT(s_take(&h, "GP-RC01-1", s_at(10, 10), id), 0);
+    CHECK_INT(s_take(&h, "GP-RC01-1", hub_at(10, 10), id), 0);
     snprintf(want, sizeof want,
              "%s|c|carers-first|gp|E07000070|waiting|-=1\n"
              "%s|r|gp|F81001=1\n",
-             s_d(10), s_d(10));
+             hub_day(10), hub_day(10));
     CHECK(s_table(&h, want));
     /* Contacted the next day at 13:00: 27 hours, by the target. */
-    CHECK_INT(s_outcome(&h, "carers-first", "o1", id, "contacted", s_at(9, 13), NULL), RECORDED);
+    CHECK_INT(hub_outcome_at(&h, "carers-first", "o1", id, "contacted", hub_at(9, 13), NULL),
+              RECORDED);
     snprintf(want, sizeof want,
              "%s|c|carers-first|gp|E07000070|contacted|w=1\n"
              "%s|r|gp|F81001=1\n"
              "%s|f|carers-first|gp|27=1\n",
-             s_d(10), s_d(10), s_d(9));
+             hub_day(10), hub_day(10), hub_day(9));
     CHECK(s_table(&h, want));
-    snprintf(old, sizeof old, "%s|c|carers-first|gp|E07000070|contacted|w", s_d(10));
+    snprintf(old, sizeof old, "%s|c|carers-first|gp|E07000070|contacted|w", hub_day(10));
     CHECK_INT(hub_report_count(&h, old), 1);
     /* Supported two days later: the case moves; its old count is 0. */
-    CHECK_INT(s_outcome(&h, "carers-first", "o2", id, "supported", s_at(7, 9), NULL), RECORDED);
+    CHECK_INT(hub_outcome_at(&h, "carers-first", "o2", id, "supported", hub_at(7, 9), "break"),
+              RECORDED);
     snprintf(want, sizeof want,
              "%s|c|carers-first|gp|E07000070|supported|w=1\n"
              "%s|r|gp|F81001=1\n"
              "%s|f|carers-first|gp|27=1\n"
              "%s|s|carers-first|gp|E07000070=1\n",
-             s_d(10), s_d(10), s_d(9), s_d(7));
+             hub_day(10), hub_day(10), hub_day(9), hub_day(7));
     CHECK(s_table(&h, want));
     CHECK_INT(hub_report_count(&h, old), 0);
     /* Supported again, then closed: first support only, still supported. */
-    CHECK_INT(s_outcome(&h, "carers-first", "o3", id, "supported", s_at(6, 9), NULL), RECORDED);
-    CHECK_INT(s_outcome(&h, "carers-first", "o4", id, "closed", s_at(5, 9), "support_complete"),
+    CHECK_INT(hub_outcome_at(&h, "carers-first", "o3", id, "supported", hub_at(6, 9), "break"),
               RECORDED);
+    CHECK_INT(
+        hub_outcome_at(&h, "carers-first", "o4", id, "closed", hub_at(5, 9), "support_complete"),
+        RECORDED);
+    CHECK(s_table(&h, want));
+    hub_close(&h);
+}
+
+/* Referral rid received `ago` days back at 10:00, contacted yesterday at
+ * 13:00: the table is its case in cohort (w: in time), its referral, and
+ * its first contact in hours bucket. */
+static void s_contacted_yesterday(const char *rid, int ago, const char *cohort, unsigned bucket)
+{
+    static hub_t h; /* static: hub_open closes it if the test fails */
+    char id[32], want[1024];
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h, rid, hub_at(ago, 10), id), 0);
+    CHECK_INT(hub_outcome_at(&h, "carers-first", "o1", id, "contacted", hub_at(1, 13), NULL),
+              RECORDED);
+    snprintf(want, sizeof want,
+             "%s|c|carers-first|gp|E07000070|contacted|%s=1\n"
+             "%s|r|gp|F81001=1\n"
+             "%s|f|carers-first|gp|%u=1\n",
+             hub_day(ago), cohort, hub_day(ago), hub_day(1), bucket);
     CHECK(s_table(&h, want));
     hub_close(&h);
 }
 
 TEST(router_report_first_contact_on_its_target_day)
 {
-    static hub_t h;
-    char id[32], want[1024];
     /* Received 11 days ago: the target is yesterday (10 days on). Contact
      * yesterday at 13:00 is in time, 10 days 3 hours on: bucket 10 * 24. */
-    CHECK_INT(hub_open(&h, 50), 0);
-    CHECK_INT(s_take(&h, "GP-RC02-1", s_at(11, 10), id), 0);
-    CHECK_INT(s_outcome(&h, "carers-first", "o1", id, "contacted", s_at(1, 13), NULL), RECORDED);
-    snprintf(want, sizeof want,
-             "%s|c|carers-first|gp|E07000070|contacted|w=1\n"
-             "%s|r|gp|F81001=1\n"
-             "%s|f|carers-first|gp|240=1\n",
-             s_d(11), s_d(11), s_d(1));
-    CHECK(s_table(&h, want));
-    hub_close(&h);
+    s_contacted_yesterday("GP-RC02-1", 11, "w", 240);
 }
 
 TEST(router_report_first_contact_after_its_target_day)
 {
-    static hub_t h;
-    char id[32], want[1024];
     /* Received 12 days ago: the same contact is a day late (11 days 3 h). */
-    CHECK_INT(hub_open(&h, 50), 0);
-    CHECK_INT(s_take(&h, "GP-RC02-2", s_at(12, 10), id), 0);
-    CHECK_INT(s_outcome(&h, "carers-first", "o1", id, "contacted", s_at(1, 13), NULL), RECORDED);
-    snprintf(want, sizeof want,
-             "%s|c|carers-first|gp|E07000070|contacted|-=1\n"
-             "%s|r|gp|F81001=1\n"
-             "%s|f|carers-first|gp|264=1\n",
-             s_d(12), s_d(12), s_d(1));
-    CHECK(s_table(&h, want));
-    hub_close(&h);
+    s_contacted_yesterday("GP-RC02-2", 12, "-", 264);
 }
 
 TEST(router_report_urgent_discharge_contacted_in_time)
@@ -223,7 +170,7 @@ TEST(router_report_urgent_discharge_contacted_in_time)
     CHECK_INT(hub_open(&h, 50), 0);
     /* Referred two days ago (received 09:00), home the next day: urgent,
      * to be contacted within 2 days. The carer was consulted. */
-    r = hub_discharge("HD-RC03-1", s_d(2), s_d(1));
+    r = hub_discharge("HD-RC03-1", hub_day(2), hub_day(1));
     CHECK(r != NULL);
     CHECK_INT(hub_take(&h, CARERHUB__SOURCE__DISCHARGE, "discharge-intake", r), 0);
     carerhub__referral__free_unpacked(r, NULL);
@@ -231,13 +178,14 @@ TEST(router_report_urgent_discharge_contacted_in_time)
     CHECK(rec != NULL);
     snprintf(id, sizeof id, "%s", rec->case_id);
     carerhub__referral_record__free_unpacked(rec, NULL);
-    CHECK_INT(s_outcome(&h, "carers-first", "o1", id, "contacted", s_at(1, 12), NULL), RECORDED);
+    CHECK_INT(hub_outcome_at(&h, "carers-first", "o1", id, "contacted", hub_at(1, 12), NULL),
+              RECORDED);
     snprintf(want, sizeof want,
              "%s|c|carers-first|discharge|E07000070|contacted|uw=1\n"
              "%s|d|yes=1\n"
              "%s|r|discharge|RAJ=1\n"
              "%s|f|carers-first|discharge|27=1\n",
-             s_d(2), s_d(2), s_d(2), s_d(1));
+             hub_day(2), hub_day(2), hub_day(2), hub_day(1));
     CHECK(s_table(&h, want));
     hub_close(&h);
 }
@@ -248,10 +196,11 @@ TEST(router_report_closed_case_referred_again_is_a_next_episode)
     Carerhub__CaseRecord *c;
     char id1[32], id2[32], want[1024];
     CHECK_INT(hub_open(&h, 50), 0);
-    CHECK_INT(s_take(&h, "GP-RC04-1", s_at(10, 10), id1), 0);
-    CHECK_INT(s_outcome(&h, "carers-first", "o1", id1, "closed", s_at(9, 10), "no_longer_caring"),
-              RECORDED);
-    CHECK_INT(s_take(&h, "GP-RC04-2", s_at(7, 10), id2), 0);
+    CHECK_INT(s_take(&h, "GP-RC04-1", hub_at(10, 10), id1), 0);
+    CHECK_INT(
+        hub_outcome_at(&h, "carers-first", "o1", id1, "closed", hub_at(9, 10), "no_longer_caring"),
+        RECORDED);
+    CHECK_INT(s_take(&h, "GP-RC04-2", hub_at(7, 10), id2), 0);
     CHECK(strcmp(id1, id2) != 0);
     c = hub_case(&h, id2);
     CHECK(c != NULL);
@@ -265,7 +214,7 @@ TEST(router_report_closed_case_referred_again_is_a_next_episode)
              "%s|c|carers-first|gp|E07000070|waiting|-=1\n"
              "%s|n|%s=1\n"
              "%s|r|gp|F81001=1\n",
-             s_d(10), s_d(10), s_d(7), s_d(7), s_d(10), s_d(7));
+             hub_day(10), hub_day(10), hub_day(7), hub_day(7), hub_day(10), hub_day(7));
     CHECK(s_table(&h, want));
     hub_close(&h);
 }
@@ -276,12 +225,14 @@ TEST(router_report_closed_case_referred_again_is_a_next_episode)
 static const char *s_two_episodes(hub_t *h, char *want, size_t wantsz)
 {
     char id1[32], id2[32];
-    if (s_take(h, "GP-RC05-1", s_at(10, 10), id1) < 0 ||
-        s_outcome(h, "carers-first", "o1", id1, "supported", s_at(9, 12), NULL) != RECORDED ||
-        s_outcome(h, "carers-first", "o2", id1, "closed", s_at(8, 9), "support_complete") !=
+    if (s_take(h, "GP-RC05-1", hub_at(10, 10), id1) < 0 ||
+        hub_outcome_at(h, "carers-first", "o1", id1, "supported", hub_at(9, 12), "break") !=
             RECORDED ||
-        s_take(h, "GP-RC05-2", s_at(6, 10), id2) < 0 ||
-        s_outcome(h, "carers-first", "o3", id2, "supported", s_at(4, 11), NULL) != RECORDED)
+        hub_outcome_at(h, "carers-first", "o2", id1, "closed", hub_at(8, 9), "support_complete") !=
+            RECORDED ||
+        s_take(h, "GP-RC05-2", hub_at(6, 10), id2) < 0 ||
+        hub_outcome_at(h, "carers-first", "o3", id2, "supported", hub_at(4, 11), "break") !=
+            RECORDED)
         return NULL;
     snprintf(want, wantsz,
              "%s|c|carers-first|gp|E07000070|supported|w=1\n"
@@ -294,8 +245,8 @@ static const char *s_two_episodes(hub_t *h, char *want, size_t wantsz)
              "%s|a|%s=1\n"
              "%s|f|carers-first|gp|49=1\n"
              "%s|s|carers-first|gp|E07000070=1\n",
-             s_d(10), s_d(10), s_d(9), s_d(9), s_d(6), s_d(6), s_d(10), s_d(6), s_d(4), s_d(9),
-             s_d(4), s_d(4));
+             hub_day(10), hub_day(10), hub_day(9), hub_day(9), hub_day(6), hub_day(6), hub_day(10),
+             hub_day(6), hub_day(4), hub_day(9), hub_day(4), hub_day(4));
     return want;
 }
 
@@ -314,18 +265,20 @@ TEST(router_report_case_passed_on_counts_at_its_new_organisation)
     static hub_t h;
     char id[32], want[1024], was[160];
     CHECK_INT(hub_open(&h, 50), 0);
-    CHECK_INT(s_take(&h, "GP-RC06-1", s_at(5, 10), id), 0);
-    CHECK_INT(s_outcome(&h, "carers-first", "o1", id, "contacted", s_at(4, 13), NULL), RECORDED);
-    CHECK_INT(s_outcome(&h, "carers-first", "o2", id, "not_ours", s_at(3, 9), "ecs"), RECORDED);
+    CHECK_INT(s_take(&h, "GP-RC06-1", hub_at(5, 10), id), 0);
+    CHECK_INT(hub_outcome_at(&h, "carers-first", "o1", id, "contacted", hub_at(4, 13), NULL),
+              RECORDED);
+    CHECK_INT(hub_outcome_at(&h, "carers-first", "o2", id, "not_ours", hub_at(3, 9), "ecs"),
+              RECORDED);
     /* The cohort is where the case is now; the first contact stays with
      * the organisation that made it. */
     snprintf(want, sizeof want,
              "%s|c|ecs|gp|E07000070|contacted|w=1\n"
              "%s|r|gp|F81001=1\n"
              "%s|f|carers-first|gp|27=1\n",
-             s_d(5), s_d(5), s_d(4));
+             hub_day(5), hub_day(5), hub_day(4));
     CHECK(s_table(&h, want));
-    snprintf(was, sizeof was, "%s|c|carers-first|gp|E07000070|contacted|w", s_d(5));
+    snprintf(was, sizeof was, "%s|c|carers-first|gp|E07000070|contacted|w", hub_day(5));
     CHECK_INT(hub_report_count(&h, was), 0);
     hub_close(&h);
 }
@@ -363,7 +316,7 @@ TEST(router_report_young_carer_moves_to_adult_services)
     free(r->carer->date_of_birth);
     r->carer->date_of_birth = xstrdup(dob);
     free(r->referral_date);
-    r->referral_date = xstrdup(s_d(0));
+    r->referral_date = xstrdup(hub_day(0));
     r->received_at = received = clock_now_ms() - 60000;
     CHECK_INT(hub_take(&h, CARERHUB__SOURCE__GP, "gp-intake", r), 0);
     carerhub__referral__free_unpacked(r, NULL);
@@ -374,7 +327,7 @@ TEST(router_report_young_carer_moves_to_adult_services)
     snprintf(want, sizeof want,
              "%s|c|young-carers|gp|E07000070|waiting|y=1\n"
              "%s|r|gp|F81001=1\n",
-             s_d(0), s_d(0));
+             hub_day(0), hub_day(0));
     CHECK(s_table(&h, want));
     CHECK_INT(router_turns_18(&h.r, date_today() + 1), 1);
     /* Still counted as a young carer's case: young when referred. */
@@ -382,7 +335,7 @@ TEST(router_report_young_carer_moves_to_adult_services)
              "%s|c|carers-first|gp|E07000070|waiting|y=1\n"
              "%s|r|gp|F81001=1\n"
              "%s|t|young-carers=1\n",
-             s_d(0), s_d(0), s_d(0));
+             hub_day(0), hub_day(0), hub_day(0));
     CHECK(s_table(&h, want));
     /* A store from before the report table, whose case did not keep when
      * it opened: built, the case opens when its referral was received,
@@ -439,11 +392,11 @@ TEST(router_report_built_for_an_older_store)
     CHECK_INT(hub_open(&h, 50), 0);
     CHECK(s_two_episodes(&h, want, sizeof want));
     /* Jane referred again, into her open case: a referral, no case. */
-    CHECK_INT(s_take(&h, "GP-RC08-2", s_at(3, 10), id), 0);
-    snprintf(more, sizeof more, "%s|r|gp|F81001=1\n", s_d(3));
+    CHECK_INT(s_take(&h, "GP-RC08-2", hub_at(3, 10), id), 0);
+    snprintf(more, sizeof more, "%s|r|gp|F81001=1\n", hub_day(3));
     strncat(want, more, sizeof want - strlen(want) - 1);
     /* And an urgent discharge, of another carer, still waiting. */
-    r = hub_discharge("HD-RC08-1", s_d(2), s_d(1));
+    r = hub_discharge("HD-RC08-1", hub_day(2), hub_day(1));
     CHECK(r != NULL);
     free(r->carer->nhs_number);
     free(r->carer->given_name);
@@ -461,7 +414,7 @@ TEST(router_report_built_for_an_older_store)
              "%s|c|carers-first|discharge|E07000070|waiting|u=1\n"
              "%s|d|yes=1\n"
              "%s|r|discharge|RAJ=1\n",
-             s_d(2), s_d(2), s_d(2));
+             hub_day(2), hub_day(2), hub_day(2));
     strncat(want, more, sizeof want - strlen(want) - 1);
     CHECK(s_table(&h, want));
 
@@ -494,12 +447,12 @@ TEST(router_report_redone_transaction_counts_once)
     while (store_map_size(h.r.store) == 1 << 20 && n < 3000) {
         char rid[32];
         snprintf(rid, sizeof rid, "GP-RC09-%d", ++n);
-        CHECK_INT(s_take(&h, rid, s_at(3, 10), id), 0);
+        CHECK_INT(s_take(&h, rid, hub_at(3, 10), id), 0);
     }
     CHECK(store_map_size(h.r.store) > 1 << 20);
-    snprintf(key, sizeof key, "%s|r|gp|F81001", s_d(3));
+    snprintf(key, sizeof key, "%s|r|gp|F81001", hub_day(3));
     CHECK_INT(hub_report_count(&h, key), n);
-    snprintf(key, sizeof key, "%s|c|carers-first|gp|E07000070|waiting|-", s_d(3));
+    snprintf(key, sizeof key, "%s|c|carers-first|gp|E07000070|waiting|-", hub_day(3));
     cases = hub_report_count(&h, key);
     CHECK_INT(cases, 1); /* one carer, one case, however often referred */
     CHECK_INT(hub_stat(&h, "referrals"), n);
@@ -527,18 +480,19 @@ TEST(router_report_count_never_goes_below_zero)
     static hub_t h;
     char id[32], want[1024];
     CHECK_INT(hub_open(&h, 50), 0);
-    CHECK_INT(s_take(&h, "GP-RC10-1", s_at(5, 10), id), 0);
+    CHECK_INT(s_take(&h, "GP-RC10-1", hub_at(5, 10), id), 0);
     /* A store changed by hand: the case was counted nowhere. Moving it
      * takes nothing from a count of 0 (no wrap to 2^64 - 1), and the
      * waiting count it had is left as it was. */
     CHECK_INT(store_write(h.r.store, s_lost_txn, &h), 0);
-    CHECK_INT(s_outcome(&h, "carers-first", "o1", id, "contacted", s_at(4, 13), NULL), RECORDED);
+    CHECK_INT(hub_outcome_at(&h, "carers-first", "o1", id, "contacted", hub_at(4, 13), NULL),
+              RECORDED);
     snprintf(want, sizeof want,
              "%s|c|carers-first|gp|E07000070|contacted|w=1\n"
              "%s|c|carers-first|gp|E07000070|waiting|-=1\n"
              "%s|r|gp|F81001=1\n"
              "%s|f|carers-first|gp|27=1\n",
-             s_d(5), s_d(5), s_d(5), s_d(4));
+             hub_day(5), hub_day(5), hub_day(5), hub_day(4));
     CHECK(s_table(&h, want));
     CHECK_INT(hub_report_count(&h, "2000-01-01|c|none|gp|unresolved|waiting|-"), 0);
     hub_close(&h);

@@ -19,34 +19,12 @@
 #include <zmq.h>
 
 #define RECORDED CARERHUB__OUTCOME_RESULT__RESULT__RECORDED
-#define HOUR     3600000LL
-
-/* YYYY-MM-DD of `ago` days before today, in one of 16 buffers in turn. */
-static const char *s_d(int ago)
-{
-    static char days[16][DATE_STRLEN];
-    static int next;
-    char *out = days[next++ % 16];
-    date_format(date_today() - ago, out);
-    return out;
-}
-
-/* Local `hour` o'clock, `ago` days before today, in unix ms. */
-static int64_t s_at(int ago, int hour)
-{
-    int64_t ms = 0;
-    date_time_parse(s_d(ago), &ms); /* a date alone: local midnight */
-    return ms + hour * HOUR;
-}
 
 /* A carer of our own (family name, no NHS number, postcode) on referral
  * r, received `ago` days back at 09:00; taken, its case id into out. */
 static int s_take(hub_t *h, Carerhub__Referral *r, const char *family, const char *postcode,
                   const char *practice, int ago, char out[32])
 {
-    Carerhub__ReferralRecord *rec;
-    char id[64];
-    int rc;
     if (!r)
         return -1;
     free(r->carer->family_name);
@@ -60,42 +38,11 @@ static int s_take(hub_t *h, Carerhub__Referral *r, const char *family, const cha
         r->gp->practice = xstrdup(practice);
     }
     free(r->referral_date);
-    r->referral_date = xstrdup(s_d(ago));
+    r->referral_date = xstrdup(hub_day(ago));
     free(r->consent->date);
-    r->consent->date = xstrdup(s_d(ago));
-    r->received_at = s_at(ago, 9);
-    snprintf(id, sizeof id, "%s", r->id);
-    rc = hub_take(h, r->source,
-                  r->source == CARERHUB__SOURCE__GP ? "gp-intake" : "discharge-intake", r);
-    carerhub__referral__free_unpacked(r, NULL);
-    if (rc != 0 || !(rec = hub_get(h, id)))
-        return -1;
-    snprintf(out, 32, "%s", rec->case_id);
-    carerhub__referral_record__free_unpacked(rec, NULL);
-    return 0;
-}
-
-/* One outcome from provider at `at` (supported: information and advice;
- * closed: support complete). */
-static int s_outcome(hub_t *h, const char *provider, const char *oid, const char *case_id,
-                     const char *status, int64_t at)
-{
-    Carerhub__Outcome *o = hub_outcome_new(oid, case_id, status);
-    Carerhub__OutcomeResult res;
-    int rc;
-    o->has_at = true;
-    o->at = at;
-    if (strcmp(status, "supported") == 0) {
-        o->support = xcalloc(1, sizeof *o->support);
-        o->support[o->n_support++] = xstrdup("information_advice");
-    } else if (strcmp(status, "closed") == 0)
-        o->reason = xstrdup("support_complete");
-    rc = hub_report(h, provider, o, &res);
-    if (rc != RECORDED)
-        printf("    %s %s: %s\n", oid, status, res.message ? res.message : "");
-    router_outcome_results_free(&res, 1);
-    carerhub__outcome__free_unpacked(o, NULL);
-    return rc;
+    r->consent->date = xstrdup(hub_day(ago));
+    r->received_at = hub_at(ago, 9);
+    return hub_take_case(h, r, out);
 }
 
 /*
@@ -112,18 +59,25 @@ static int s_story(hub_t *h)
 {
     char p1[32], p1b[32], p2[32], p3[32], p4[32];
     if (s_take(h, hub_card("GP-TEST90-1", "gp"), "Patel", "CM2 0AA", "F81001", 50, p1) != 0 ||
-        s_outcome(h, "carers-first", "o-1", p1, "contacted", s_at(49, 9)) != RECORDED ||
+        hub_outcome_at(h, "carers-first", "o-1", p1, "contacted", hub_at(49, 9), NULL) !=
+            RECORDED ||
         s_take(h, hub_card("GP-TEST90-2", "gp"), "Brown", "CM16 4AA", "F81001", 45, p2) != 0 ||
-        s_outcome(h, "afc", "o-2", p2, "unable_to_contact", s_at(35, 11)) != RECORDED ||
-        s_outcome(h, "carers-first", "o-3", p1, "supported", s_at(25, 10)) != RECORDED ||
-        s_outcome(h, "carers-first", "o-4", p1, "closed", s_at(20, 10)) != RECORDED ||
-        s_take(h, hub_discharge("HD-TEST90-3", s_d(20), s_d(19)), "Green", "CM2 0AA", NULL, 20,
-               p3) != 0 ||
-        s_outcome(h, "carers-first", "o-5", p3, "contacted", s_at(20, 15)) != RECORDED ||
+        hub_outcome_at(h, "afc", "o-2", p2, "unable_to_contact", hub_at(35, 11), NULL) !=
+            RECORDED ||
+        hub_outcome_at(h, "carers-first", "o-3", p1, "supported", hub_at(25, 10),
+                       "information_advice") != RECORDED ||
+        hub_outcome_at(h, "carers-first", "o-4", p1, "closed", hub_at(20, 10),
+                       "support_complete") != RECORDED ||
+        s_take(h, hub_discharge("HD-TEST90-3", hub_day(20), hub_day(19)), "Green", "CM2 0AA", NULL,
+               20, p3) != 0 ||
+        hub_outcome_at(h, "carers-first", "o-5", p3, "contacted", hub_at(20, 15), NULL) !=
+            RECORDED ||
         s_take(h, hub_card("GP-TEST90-4", "gp"), "Patel", "CM2 0AA", "F81002", 15, p1b) != 0 ||
         strcmp(p1, p1b) == 0 ||
-        s_outcome(h, "carers-first", "o-6", p1b, "contacted", s_at(14, 10)) != RECORDED ||
-        s_outcome(h, "carers-first", "o-7", p1b, "supported", s_at(10, 10)) != RECORDED ||
+        hub_outcome_at(h, "carers-first", "o-6", p1b, "contacted", hub_at(14, 10), NULL) !=
+            RECORDED ||
+        hub_outcome_at(h, "carers-first", "o-7", p1b, "supported", hub_at(10, 10),
+                       "information_advice") != RECORDED ||
         s_take(h, hub_card("GP-TEST90-5", "gp"), "White", "CO1 1AA", "F81002", 5, p4) != 0)
         return -1;
     return 0;
@@ -135,8 +89,8 @@ static Carerhub__ReportReply *s_ask(hub_t *h, int from_ago, int to_ago)
     Carerhub__ReportReply *rep;
     MDB_txn *txn;
     char msg[200];
-    q.from = (char *)s_d(from_ago);
-    q.to = (char *)s_d(to_ago);
+    q.from = (char *)hub_day(from_ago);
+    q.to = (char *)hub_day(to_ago);
     if (store_read(h->r.store, &txn) != 0)
         return NULL;
     rep = router_report(&h->r, txn, &q, date_today(), msg, sizeof msg);
@@ -144,39 +98,6 @@ static Carerhub__ReportReply *s_ask(hub_t *h, int from_ago, int to_ago)
     if (!rep)
         printf("    %s\n", msg);
     return rep;
-}
-
-/* A path as "referred waiting contacted supported declined unable closed
- * / within urgent urgent_within young". */
-static const char *s_path(const Carerhub__ReportPath *p)
-{
-    static char out[200];
-    snprintf(out, sizeof out, "%llu %llu %llu %llu %llu %llu %llu / %llu %llu %llu %llu",
-             (unsigned long long)p->referred, (unsigned long long)p->waiting,
-             (unsigned long long)p->contacted, (unsigned long long)p->supported,
-             (unsigned long long)p->declined, (unsigned long long)p->unable_to_contact,
-             (unsigned long long)p->closed, (unsigned long long)p->within_target,
-             (unsigned long long)p->urgent, (unsigned long long)p->urgent_within_target,
-             (unsigned long long)p->young);
-    return out;
-}
-
-static const char *s_times(const Carerhub__ReportTimeliness *t)
-{
-    static char out[64];
-    snprintf(out, sizeof out, "%llu %u %u", (unsigned long long)t->contacts, t->median_hours,
-             t->p90_hours);
-    return out;
-}
-
-static const char *s_keys(Carerhub__ReportRow **rows, size_t n)
-{
-    static char out[500];
-    size_t len = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(out + len, sizeof out - len, "%s%s", i ? " " : "", rows[i]->key);
-    return out;
 }
 
 TEST(router_report_after_real_takes_and_outcomes)
@@ -189,16 +110,16 @@ TEST(router_report_after_real_takes_and_outcomes)
     /* 60 to 31 days ago: Patel's first case and Brown's opened, Patel
      * contacted (24 h); Patel's support came later. */
     CHECK((rep = s_ask(&h, 60, 31)) != NULL);
-    CHECK_STR(s_path(rep->path), "2 0 0 1 0 1 0 / 1 0 0 0");
+    CHECK_STR(hub_path_text(rep->path), "2 0 0 1 0 1 0 / 1 0 0 0");
     CHECK_INT(rep->carers_referred, 2);
     CHECK_INT(rep->referrals, 2);
     CHECK_INT(rep->carers_contacted, 1);
-    CHECK_STR(s_times(rep->first_contact), "1 24 24");
+    CHECK_STR(hub_times_text(rep->first_contact), "1 24 24");
     CHECK_INT(rep->carers_supported, 0);
     CHECK_INT(rep->carers_supported_since_start, 0);
-    CHECK_STR(s_keys(rep->by_provider, rep->n_by_provider), "afc carers-first");
-    CHECK_STR(s_path(rep->by_provider[0]->path), "1 0 0 0 0 1 0 / 0 0 0 0");
-    CHECK_STR(s_keys(rep->by_authority, rep->n_by_authority), "E07000070 E07000072");
+    CHECK_STR(hub_keys_text(rep->by_provider, rep->n_by_provider), "afc carers-first");
+    CHECK_STR(hub_path_text(rep->by_provider[0]->path), "1 0 0 0 0 1 0 / 0 0 0 0");
+    CHECK_STR(hub_keys_text(rep->by_authority, rep->n_by_authority), "E07000070 E07000072");
     CHECK_STR(rep->by_authority[1]->name, "Epping Forest");
     carerhub__report_reply__free_unpacked(rep, NULL);
 
@@ -207,52 +128,42 @@ TEST(router_report_after_real_takes_and_outcomes)
      * supported twice (25 and 10 days ago): one carer. Patel is new to
      * this period: the first episode opened before it. */
     CHECK((rep = s_ask(&h, 30, 1)) != NULL);
-    CHECK_STR(s_path(rep->path), "3 1 1 1 0 0 0 / 2 1 1 0");
+    CHECK_STR(hub_path_text(rep->path), "3 1 1 1 0 0 0 / 2 1 1 0");
     CHECK_INT(rep->carers_referred, 3);
     CHECK_INT(rep->referrals, 3);
     CHECK_INT(rep->carers_contacted, 2);
-    CHECK_STR(s_times(rep->first_contact), "2 6 25");
+    CHECK_STR(hub_times_text(rep->first_contact), "2 6 25");
     CHECK_INT(rep->carers_supported, 1);
     CHECK_INT(rep->carers_supported_since_start, 1);
     CHECK_INT(rep->discharges, 1);
     CHECK_INT(rep->discharges_consulted, 1);
-    CHECK_STR(s_keys(rep->by_provider, rep->n_by_provider), "ecs carers-first");
+    CHECK_STR(hub_keys_text(rep->by_provider, rep->n_by_provider), "ecs carers-first");
     CHECK_INT(rep->by_provider[1]->supported, 2);
     carerhub__report_reply__free_unpacked(rep, NULL);
 
     /* All 60 days: five cases, four carers; contacts in 6, 24 and 25 h
      * (median the second, p90 the third). */
     CHECK((rep = s_ask(&h, 60, 0)) != NULL);
-    CHECK_STR(s_path(rep->path), "5 1 1 2 0 1 0 / 3 1 1 0");
+    CHECK_STR(hub_path_text(rep->path), "5 1 1 2 0 1 0 / 3 1 1 0");
     CHECK_INT(rep->carers_referred, 4);
     CHECK_INT(rep->referrals, 5);
-    CHECK_STR(s_times(rep->first_contact), "3 24 25");
+    CHECK_STR(hub_times_text(rep->first_contact), "3 24 25");
     CHECK_INT(rep->carers_supported, 1);
-    CHECK_STR(s_keys(rep->by_source, rep->n_by_source), "gp discharge");
-    CHECK_STR(s_path(rep->by_source[0]->path), "4 1 0 2 0 1 0 / 2 0 0 0");
+    CHECK_STR(hub_keys_text(rep->by_source, rep->n_by_source), "gp discharge");
+    CHECK_STR(hub_path_text(rep->by_source[0]->path), "4 1 0 2 0 1 0 / 2 0 0 0");
     CHECK_INT(rep->by_source[0]->referrals, 4);
     CHECK_INT(rep->by_source[0]->contacted, 2);
     CHECK_INT(rep->by_source[0]->supported, 2);
-    CHECK_STR(s_path(rep->by_source[1]->path), "1 0 1 0 0 0 0 / 1 1 1 0");
-    CHECK_STR(s_keys(rep->referrers, rep->n_referrers), "F81001 F81002 RAJ");
+    CHECK_STR(hub_path_text(rep->by_source[1]->path), "1 0 1 0 0 0 0 / 1 1 1 0");
+    CHECK_STR(hub_keys_text(rep->referrers, rep->n_referrers), "F81001 F81002 RAJ");
     CHECK_INT(rep->referrers[0]->referrals, 2);
-    CHECK_STR(rep->referrers[0]->last_referral, s_d(45));
-    CHECK_STR(rep->referrers[1]->last_referral, s_d(5));
+    CHECK_STR(rep->referrers[0]->last_referral, hub_day(45));
+    CHECK_STR(rep->referrers[1]->last_referral, hub_day(5));
     CHECK_INT(rep->n_gone_quiet, 0);
     carerhub__report_reply__free_unpacked(rep, NULL);
     hub_close(&h);
 }
 /* --- the control socket ------------------------------------------------ */
-
-static void *s_connect(const keypair_t *kp, const char *ep)
-{
-    void *s = daemon_socket(ZMQ_DEALER);
-    if (curve_client(s, kp, hub_pub[0]) != 0 || zmq_connect(s, ep) != 0) {
-        zmq_close(s);
-        return NULL;
-    }
-    return s;
-}
 
 /* Sends env on sock and serves the control socket until the answer. */
 static Carerhub__Envelope *s_control(hub_t *h, void *sock, Carerhub__Envelope *env)
@@ -307,10 +218,10 @@ TEST(router_report_served_to_commissioners_who_may_ask_nothing_else)
     h.r.control_sock = daemon_socket(ZMQ_ROUTER);
     secure_server(h.r.sec, h.r.control_sock, "router control socket");
     daemon_bind(h.r.control_sock, ep);
-    CHECK((h.client = s_connect(&hub_commissioner_kp, ep)) != NULL);
+    CHECK((h.client = hub_connect(&hub_commissioner_kp, ep)) != NULL);
 
     /* The commissioner's report: the last 30 days, as worked out above. */
-    e = s_ask_report(&h, h.client, s_d(30), s_d(1));
+    e = s_ask_report(&h, h.client, hub_day(30), hub_day(1));
     CHECK(e && e->body_case == CARERHUB__ENVELOPE__BODY_REPORT_REPLY);
     CHECK_INT(e->corr, 11);
     CHECK_INT(e->report_reply->carers_referred, 3);
@@ -341,14 +252,14 @@ TEST(router_report_served_to_commissioners_who_may_ask_nothing_else)
     carerhub__envelope__free_unpacked(e, NULL);
 
     /* An operator may ask for the report; a practice may not. */
-    CHECK((op = s_connect(&hub_operator_kp, ep)) != NULL);
-    e = s_ask_report(&h, op, s_d(30), s_d(1));
+    CHECK((op = hub_connect(&hub_operator_kp, ep)) != NULL);
+    e = s_ask_report(&h, op, hub_day(30), hub_day(1));
     zmq_close(op);
     CHECK(e && e->body_case == CARERHUB__ENVELOPE__BODY_REPORT_REPLY);
     CHECK_INT(e->report_reply->referrals, 3);
     carerhub__envelope__free_unpacked(e, NULL);
-    CHECK((gp = s_connect(&hub_gp_kp, ep)) != NULL);
-    e = s_ask_report(&h, gp, s_d(30), s_d(1));
+    CHECK((gp = hub_connect(&hub_gp_kp, ep)) != NULL);
+    e = s_ask_report(&h, gp, hub_day(30), hub_day(1));
     zmq_close(gp);
     CHECK_STR(s_err(e), "forbidden: reports need an operator or a commissioner key");
     carerhub__envelope__free_unpacked(e, NULL);
