@@ -48,6 +48,19 @@ typedef struct {
     long long connections_per_key; /* connections one key may be served on at once */
 } hubconf_security_t;
 
+/* The web front door (carerhub-web). */
+typedef struct {
+    char *listen;                   /* address:port, e.g. 127.0.0.1:7320 (port 0: any free one) */
+    char *tls_cert, *tls_key;       /* PEM files; both or neither. Without them the daemon
+                                       listens on loopback only */
+    long long session_idle_minutes; /* a session ends after this long unused (30) */
+    long long max_body_bytes;       /* a request body larger than this is refused (65536) */
+    long long max_connections;      /* connections served at once (64; per address 8) */
+    long long connection_timeout_s; /* a connection idle this long is closed (15) */
+    long long login_attempts;       /* failed logins per account or address in the window (5) */
+    long long login_window_minutes; /* ... before further attempts wait (15) */
+} hubconf_web_t;
+
 typedef struct {
     char *path;             /* this file */
     char *data_dir;         /* one subdirectory per daemon, and postcodes/ */
@@ -60,6 +73,7 @@ typedef struct {
     hubconf_router_t router;
     hubconf_provider_t provider;
     hubconf_security_t security;
+    hubconf_web_t web;
 } hubconf_t;
 
 /* Reads and checks a configuration file. NULL on any problem, each one in

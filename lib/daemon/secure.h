@@ -68,6 +68,31 @@ bool secure_admit(secure_t *s, const wire_peer_t *peer, bool *first_refusal);
  * NULL: the role gate every daemon applies before it serves a request. */
 const participant_t *secure_role(const secure_t *s, const wire_peer_t *peer, role_t role);
 
+/* Whom a request is for. A gateway's request carrying OnBehalf is for
+ * that user, as a participant of the user's role scoped to the user's
+ * organisation alone, with the id "<gateway id>/<user>" (the audit trail's
+ * actor, e.g. "web/a.patel"). */
+typedef struct {
+    participant_t p; /* points into the buffers below */
+    char id[PARTICIPANT_ID_MAX + 80];
+    char org[40];
+    char *scopev[1];
+} secure_acting_t;
+
+/* The participant request env from peer acts as: the peer's own when env
+ * carries no OnBehalf; the user's (built in *out) when it does and the
+ * peer's key has role gateway and the OnBehalf is well formed (a user name
+ * of 1-64 letters, digits, '.', '-', '_'; a role; an organisation of the
+ * form that role's scope needs, none for commissioner and operator). NULL
+ * otherwise, with the reason in why (for the refusal the caller audits):
+ * an OnBehalf from a key that is not a gateway's, or one badly formed. */
+const participant_t *secure_acting(const secure_t *s, const wire_peer_t *peer,
+                                   const Carerhub__Envelope *env, secure_acting_t *out, char *why,
+                                   size_t whysz);
+/* The audit trail's words for who: "gateway web / user a.patel" for a
+ * gateway's user, else the participant id. */
+void secure_acting_name(const participant_t *who, char *out, size_t outsz);
+
 /* The participant listed with this id now, or NULL. */
 const participant_t *secure_participant(const secure_t *s, const char *id);
 

@@ -18,12 +18,12 @@ struct participants {
     smap_t *by_key;
 };
 
-static const char *const s_roles[] = {"gp",       "hospital", "school",       "provider",
-                                      "operator", "intake",   "commissioner", NULL};
+static const char *const s_roles[] = {"gp",     "hospital",     "school",  "provider", "operator",
+                                      "intake", "commissioner", "gateway", NULL};
 
 const char *role_name(role_t r)
 {
-    return r <= ROLE_COMMISSIONER ? s_roles[r] : "unknown";
+    return r <= ROLE_GATEWAY ? s_roles[r] : "unknown";
 }
 
 void key_fingerprint(const char *z85, char *out, size_t outsz)
@@ -62,6 +62,8 @@ static const char *s_scope_problem(role_t role, const char *s)
         return "an operator has no scope";
     case ROLE_COMMISSIONER:
         return "a commissioner has no scope";
+    case ROLE_GATEWAY:
+        return "a gateway has no scope";
     }
     return "invalid scope";
 }
@@ -88,10 +90,12 @@ static int s_scopes(const conf_ctx_t *ctx, participant_t *pp, const ynode_t *n,
 {
     participant_t p = *pp;
     int rc = 0;
-    if (p.role == ROLE_OPERATOR || p.role == ROLE_COMMISSIONER) {
+    if (p.role == ROLE_OPERATOR || p.role == ROLE_COMMISSIONER || p.role == ROLE_GATEWAY) {
         if (scope && !ynode_is_null(scope)) {
             diag_at(ctx->diag, ctx->file, scope, "participant %s: %s has no scope", p.id,
-                    p.role == ROLE_OPERATOR ? "an operator" : "a commissioner");
+                    p.role == ROLE_OPERATOR       ? "an operator"
+                    : p.role == ROLE_COMMISSIONER ? "a commissioner"
+                                                  : "a gateway");
             rc = -1;
         }
     } else if (!scope || ynode_is_null(scope)) {
@@ -153,7 +157,7 @@ static int s_one(participants_t *ps, const conf_ctx_t *ctx, const ynode_t *n)
     if ((int)p.role < 0) {
         diag_at(ctx->diag, ctx->file, role ? role : n,
                 "participant %s: role must be gp, hospital, school, provider, operator, "
-                "commissioner or intake",
+                "commissioner, gateway or intake",
                 p.id);
         s_free_one(&p);
         return -1;

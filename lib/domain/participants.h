@@ -27,6 +27,7 @@ typedef enum {
     ROLE_OPERATOR,
     ROLE_INTAKE,
     ROLE_COMMISSIONER, /* reads reports (counts only), nothing with personal data */
+    ROLE_GATEWAY,      /* carerhub-web: acts for its logged-in users (OnBehalf) */
 } role_t;
 
 #define KEY_Z85_LEN        40

@@ -1,0 +1,120 @@
+/*
+ * carerhub-web: the web front door. It serves forms and pages over HTTP(S)
+ * with libmicrohttpd, in the daemon's one thread (MHD's epoll descriptor is
+ * polled with the ZeroMQ sockets), and talks to the intakes and the router
+ * over ZeroMQ with its own CURVE key (role gateway), naming the logged-in
+ * user in every request (OnBehalf): an intake or the router then treats it
+ * as that user's organisation and no other.
+ *
+ * main.c: arguments, configuration, signals and the loop; web_http.c:
+ * libmicrohttpd, limits, headers, the route table, request bodies;
+ * web_session.c: sessions, CSRF tokens, login throttling; web_login.c:
+ * /login, /logout, a first password changed, /setup; web_page.c: the page
+ * layout, the stylesheet, the one HTML escaping function; web_hub.c: calls
+ * to the intakes and the router on behalf of a user; web_form.c and
+ * web_fields.c: the referral forms (/refer/gp, /refer/discharge,
+ * /refer/school), their fields by YAML key path; web_referrals.c:
+ * /referrals and /referrals/ID.
+ */
+#ifndef CARERHUB_WEB_H
+#define CARERHUB_WEB_H
+
+#include "carerhub.pb-c.h"
+#include "conf/hubconf.h"
+#include "daemon/daemon.h"
+#include "daemon/secure.h"
+#include "store/store.h"
+#include "util/buf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WEB_TOKEN_LEN  43   /* a session id or CSRF token: base64url of 32 random bytes */
+#define WEB_FIELDS_MAX 200  /* form fields in one request */
+#define WEB_FIELD_MAX  4096 /* bytes in one field's value */
+
+typedef struct web web_t;
+
+/* The logged-in user of a request. */
+typedef struct {
+    char name[64];
+    role_t role;
+    char org[40];                 /* "" for commissioner and operator */
+    char csrf[WEB_TOKEN_LEN + 1]; /* the session's CSRF token */
+    bool must_change;             /* a first password: only /login/change is served */
+} web_user_t;
+
+/* One request, as a handler sees it. */
+typedef struct {
+    bool post;              /* POST (its body read and decoded); else GET or HEAD */
+    const char *path;       /* without the query string */
+    const web_user_t *user; /* NULL when nobody is logged in */
+    const char *address;    /* the client's address, for throttling (never logged) */
+    size_t nfields;         /* form fields (POST body, or the query of a GET), in order */
+    const char *const *names;
+    const char *const *values;
+} web_req_t;
+
+/* The first value of field name, or NULL. */
+const char *web_field(const web_req_t *q, const char *name);
+/* Every value of field name (checkboxes), up to max, in order; the count. */
+size_t web_fields(const web_req_t *q, const char *name, const char **out, size_t max);
+
+/* What a handler answers. */
+typedef struct {
+    int status;         /* 200 unless set */
+    buf_t body;         /* text/html; charset=utf-8 unless type is set */
+    const char *type;   /* static text */
+    char location[512]; /* a redirect (303) when set */
+    bool personal;      /* holds personal data: never cached (Cache-Control: no-store) */
+} web_resp_t;
+
+typedef void (*web_handler_fn)(web_t *w, const web_req_t *q, web_resp_t *r);
+
+/* --- pages (web_page.c) ----------------------------------------------- */
+
+/* THE escaping function: every value written into HTML goes through it
+ * (text and attribute values alike: & < > " ' escaped; bytes that are not
+ * UTF-8 and control characters written as U+FFFD). */
+void web_esc(buf_t *b, const char *s);
+/* Appends fmt, where each %s argument is escaped with web_esc and %d, %u,
+ * %zu, %lld are numbers; no other conversions. */
+void web_htmlf(buf_t *b, const char *fmt, ...);
+/* The page up to its <main>: doctype, lang en-GB, title "<title> -
+ * carerhub", the stylesheet link, a skip link, the header with the user's
+ * name and organisation and a log-out form (when logged in), navigation for
+ * the user's role. */
+void web_page_begin(buf_t *b, const web_req_t *q, const char *title);
+void web_page_end(buf_t *b);
+/* A hidden input with the session's CSRF token (every form has one). */
+void web_csrf_input(buf_t *b, const web_req_t *q);
+/* A whole page for an error status (403, 404, 413, 500, 503) with words a
+ * person can act on. */
+void web_error_page(web_resp_t *r, const web_req_t *q, int status, const char *message);
+/* The stylesheet (served at /style.css). */
+extern const char web_css[];
+
+/* --- calls to the hub (web_hub.c) ------------------------------------ */
+
+/* Sends env to the intake of src (submissions) or to the router (status,
+ * feedback, ...) on behalf of user u, and waits up to timeout_ms for the
+ * answer. Returns the reply (free with carerhub__envelope__free_unpacked)
+ * or NULL when the hub did not answer in time (the page says the hub
+ * cannot be reached now and to try again: nothing was lost). */
+Carerhub__Envelope *web_intake_call(web_t *w, Carerhub__Source src, const web_user_t *u,
+                                    Carerhub__Envelope *env, int timeout_ms);
+Carerhub__Envelope *web_router_call(web_t *w, const web_user_t *u, Carerhub__Envelope *env,
+                                    int timeout_ms);
+
+/* --- the handlers, by module ------------------------------------------- */
+
+void web_login_page(web_t *w, const web_req_t *q, web_resp_t *r);  /* /login */
+void web_logout(web_t *w, const web_req_t *q, web_resp_t *r);      /* /logout (POST) */
+void web_change_page(web_t *w, const web_req_t *q, web_resp_t *r); /* /login/change */
+void web_setup_page(web_t *w, const web_req_t *q, web_resp_t *r);  /* /setup?user=&token= */
+void web_home(web_t *w, const web_req_t *q, web_resp_t *r);        /* / */
+void web_refer(web_t *w, const web_req_t *q, web_resp_t *r);     /* /refer/{gp,discharge,school} */
+void web_referrals(web_t *w, const web_req_t *q, web_resp_t *r); /* /referrals, /referrals/ID */
+
+#endif
