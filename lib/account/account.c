@@ -33,9 +33,11 @@ static const char s_dummy_hash[] = "$argon2id$v=19$m=65536,t=2,p=1$SMgB9RwE3muc2
 
 static void s_sodium(void)
 {
-    /* Idempotent and thread-safe; it fails only without a random source. */
-    if (sodium_init() < 0)
+    static bool started;
+    /* It fails only without a random source: nothing here could work. */
+    if (!started && sodium_init() < 0)
         log_panic("libsodium cannot start (no random source?)");
+    started = true;
 }
 
 static account_rc_t s_say(account_rc_t rc, char *msg, size_t msgsz, const char *fmt, ...)
