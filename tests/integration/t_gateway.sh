@@ -98,6 +98,24 @@ grep -q '^reply error forbidden: feedback queries need' "$WORK/out" ||
 peer router-control gp --on-behalf a.patel:gp:F81001 feedback >"$WORK/out"
 grep -q "^reply error forbidden: an OnBehalf from a key of role gp" "$WORK/out" ||
     fail "the GP key's OnBehalf at the router: $(cat "$WORK/out")"
+# Other roles get what their keys would: a commissioner the report and
+# nothing with ids, an operator the statistics, a provider's user may
+# report outcomes (an empty report gets as far as being judged empty).
+peer router-control web --on-behalf c.ward:commissioner report >"$WORK/out"
+grep -q '^reply report_reply$' "$WORK/out" || fail "a commissioner's report: $(cat "$WORK/out")"
+peer router-control web --on-behalf c.ward:commissioner status "$a" >"$WORK/out"
+grep -q '^reply error forbidden' "$WORK/out" || fail "a commissioner's status: $(cat "$WORK/out")"
+peer router-control web --on-behalf o.lee:operator stats >"$WORK/out"
+grep -q '^reply stats_reply$' "$WORK/out" || fail "an operator's statistics: $(cat "$WORK/out")"
+peer router-control web --on-behalf a.patel:gp:F81001 stats >"$WORK/out"
+grep -q '^reply error forbidden' "$WORK/out" || fail "a GP user's statistics: $(cat "$WORK/out")"
+echo '[]' >"$WORK/none.json"
+peer router-control web --on-behalf p.khan:provider:afc outcomes "$WORK/none.json" >"$WORK/out"
+grep -q '^reply error bad_request: an outcome report holds 1 to' "$WORK/out" ||
+    fail "a provider user's outcome report: $(cat "$WORK/out")"
+peer router-control web --on-behalf a.patel:gp:F81001 outcomes "$WORK/none.json" >"$WORK/out"
+grep -q '^reply error forbidden: outcome reports need' "$WORK/out" ||
+    fail "a GP user's outcome report: $(cat "$WORK/out")"
 
 # The audit trail names the user, and each refusal with the key that sent
 # it; never the values sent raw, never the carer.
