@@ -273,16 +273,19 @@ static void s_fail(web_throttle_t *t, const char *key, int64_t now, int64_t wind
 {
     s_fails_t *f = s_get(t, key, now, window_ms);
     if (!f) {
-        size_t i, oldest = 0;
+        size_t i, least = 0;
         for (i = 0; i < t->max && t->slot[i].since; i++)
-            if (t->slot[i].since < t->slot[oldest].since)
-                oldest = i;
+            if (t->slot[i].fails < t->slot[least].fails ||
+                (t->slot[i].fails == t->slot[least].fails &&
+                 t->slot[i].since < t->slot[least].since))
+                least = i;
         if (i == t->max) {
-            /* Full: an old window goes first (a flood of names cannot
-             * keep a throttled address from being counted for long). */
-            smap_del(t->by_key, t->slot[oldest].key);
-            memset(&t->slot[oldest], 0, sizeof t->slot[oldest]);
-            i = oldest;
+            /* Full: the entry with the fewest failures (the oldest of
+             * them) makes way, so that a flood of names, one failure
+             * each, cannot wipe out an address's count. */
+            smap_del(t->by_key, t->slot[least].key);
+            memset(&t->slot[least], 0, sizeof t->slot[least]);
+            i = least;
         }
         f = &t->slot[i];
         snprintf(f->key, sizeof f->key, "%s", key);
