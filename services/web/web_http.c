@@ -450,6 +450,11 @@ static void s_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* --- the daemon -------------------------------------------------------- */
 
+const hubconf_t *web_conf(const web_t *w)
+{
+    return w->conf;
+}
+
 void web_limits(const hubconf_t *conf, web_limits_t *out)
 {
     const hubconf_web_t *c = &conf->web;
