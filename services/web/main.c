@@ -95,7 +95,7 @@ int main(int argc, char **argv)
     web_limits(w->conf, &w->lim);
     if (sodium_init() < 0)
         log_fatalx("libsodium cannot start");
-    if (web_http_check(w) < 0 || web_hub_keys(&w->hub, w->conf) < 0)
+    if (web_listen_check(w) < 0 || web_hub_keys(&w->hub, w->conf) < 0)
         return EX_CONFIG;
     daemon_check_done(&w->args);
     daemon_signals();

@@ -3,20 +3,18 @@
  * (MHD_USE_EPOLL: its descriptor is polled with the ZeroMQ sockets), the
  * limits every request meets (connections at once and per address, header
  * bytes, body bytes, fields, and a whole request's time, so that a client
- * sending a byte a second is cut off), form decoding that refuses bad
- * UTF-8 and NUL, the route table with who may use each route, and the
- * headers every answer carries.
+ * sending a byte a second is cut off), the route table with who may use
+ * each route, and the headers every answer carries. Bodies are decoded by
+ * web_body.c; the address listened on is web_listen.c's.
  */
 #include "web_impl.h"
 
 #include "util/clock.h"
-#include "util/file.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/text.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,127 +24,6 @@
 
 static const char s_csp[] = "default-src 'none'; style-src 'self'; img-src 'self'; "
                             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-/* --- forms ------------------------------------------------------------- */
-
-static int s_hex(int c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-/* Decodes n bytes of one name or value; NULL with why on a problem. */
-static char *s_unescape(const char *s, size_t n, char *why, size_t whysz)
-{
-    char *out = xmalloc(n + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '+') {
-            out[o++] = ' ';
-        } else if (s[i] == '%') {
-            int hi = i + 2 < n ? s_hex((unsigned char)s[i + 1]) : -1;
-            int lo = i + 2 < n ? s_hex((unsigned char)s[i + 2]) : -1;
-            if (hi < 0 || lo < 0) {
-                snprintf(why, whysz,
-                         "a field is badly encoded (a %% not followed by two "
-                         "hexadecimal digits)");
-                free(out);
-                return NULL;
-            }
-            out[o++] = (char)(hi << 4 | lo);
-            i += 2;
-        } else {
-            out[o++] = s[i];
-        }
-    }
-    out[o] = '\0';
-    if (memchr(out, '\0', o)) {
-        snprintf(why, whysz, "a field holds a NUL character, which text never has");
-    } else if (o > WEB_FIELD_MAX) {
-        snprintf(why, whysz, "a field is longer than %d bytes", WEB_FIELD_MAX);
-    } else {
-        for (size_t i = 0; i < o;) {
-            size_t len = text_utf8_seq_len((const unsigned char *)out + i, o - i);
-            if (!len) {
-                snprintf(why, whysz, "a field is not valid UTF-8 text");
-                break;
-            }
-            i += len;
-        }
-        if (!*why)
-            return out;
-    }
-    free(out);
-    return NULL;
-}
-
-int web_form_decode(const char *s, size_t n, web_form_t *f, char *why, size_t whysz)
-{
-    size_t cap = 0;
-    memset(f, 0, sizeof *f);
-    why[0] = '\0';
-    for (size_t i = 0; i < n;) {
-        const char *amp = memchr(s + i, '&', n - i);
-        size_t end = amp ? (size_t)(amp - s) : n;
-        const char *eq = memchr(s + i, '=', end - i);
-        size_t nend = eq ? (size_t)(eq - s) : end;
-        char *name, *value = NULL;
-        if (end > i) {
-            if (f->n == WEB_FIELDS_MAX) {
-                snprintf(why, whysz, "the form has more than %d fields", WEB_FIELDS_MAX);
-                goto bad;
-            }
-            if (!(name = s_unescape(s + i, nend - i, why, whysz)))
-                goto bad;
-            if (!(value = s_unescape(eq ? eq + 1 : s + end, eq ? end - nend - 1 : 0, why, whysz))) {
-                free(name);
-                goto bad;
-            }
-            if (f->n == cap) {
-                size_t c2 = cap;
-                f->names = xgrow(f->names, &cap, f->n + 1, sizeof *f->names);
-                f->values = xgrow(f->values, &c2, f->n + 1, sizeof *f->values);
-            }
-            f->names[f->n] = name;
-            f->values[f->n++] = value;
-        }
-        i = end + 1;
-    }
-    return 0;
-bad:
-    web_form_free(f);
-    return -1;
-}
-
-void web_form_free(web_form_t *f)
-{
-    for (size_t i = 0; i < f->n; i++) {
-        free(f->names[i]);
-        free(f->values[i]);
-    }
-    free(f->names);
-    free(f->values);
-    memset(f, 0, sizeof *f);
-}
-
-const char *web_field(const web_req_t *q, const char *name)
-{
-    for (size_t i = 0; i < q->nfields; i++)
-        if (strcmp(q->names[i], name) == 0)
-            return q->values[i];
-    return NULL;
-}
-
-size_t web_fields(const web_req_t *q, const char *name, const char **out, size_t max)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < q->nfields && n < max; i++)
-        if (strcmp(q->names[i], name) == 0)
-            out[n++] = q->values[i];
-    return n;
-}
 
 /* --- routes ------------------------------------------------------------ */
 
@@ -455,108 +332,6 @@ const hubconf_t *web_conf(const web_t *w)
     return w->conf;
 }
 
-void web_limits(const hubconf_t *conf, web_limits_t *out)
-{
-    const hubconf_web_t *c = &conf->web;
-#define S_OR(v, d) ((v) > 0 ? (v) : (d))
-    out->listen = c->listen && *c->listen ? c->listen : "127.0.0.1:7320";
-    out->tls_cert = c->tls_cert && *c->tls_cert ? c->tls_cert : NULL;
-    out->tls_key = c->tls_key && *c->tls_key ? c->tls_key : NULL;
-    out->idle_ms = S_OR(c->session_idle_minutes, 30) * 60000LL;
-    out->max_body = (size_t)S_OR(c->max_body_bytes, 65536);
-    out->max_connections = (unsigned)S_OR(c->max_connections, 64);
-    out->per_address = out->max_connections < 8 ? out->max_connections : 8;
-    out->timeout_s = (unsigned)S_OR(c->connection_timeout_s, 15);
-    out->login_attempts = (unsigned)S_OR(c->login_attempts, 5);
-    out->login_window_ms = S_OR(c->login_window_minutes, 15) * 60000LL;
-#undef S_OR
-}
-
-/* Reads listen (host:port, [v6]:port, localhost:port) into sa. -1 with
- * why when it is not an address to listen on. */
-static int s_listen_addr(const char *listen, struct sockaddr_storage *sa, bool *loopback, char *why,
-                         size_t whysz)
-{
-    char host[64];
-    const char *colon = strrchr(listen, ':');
-    char *end;
-    long port;
-    size_t hn;
-
-    memset(sa, 0, sizeof *sa);
-    if (!colon || colon == listen) {
-        snprintf(why, whysz, "web.listen '%s' is not address:port", listen);
-        return -1;
-    }
-    port = strtol(colon + 1, &end, 10);
-    if (!colon[1] || *end || port < 0 || port > 65535) {
-        snprintf(why, whysz, "web.listen '%s': the port is not a number from 0 to 65535", listen);
-        return -1;
-    }
-    hn = (size_t)(colon - listen);
-    if (listen[0] == '[' && hn > 2 && listen[hn - 1] == ']')
-        listen++, hn -= 2;
-    if (hn >= sizeof host) {
-        snprintf(why, whysz, "web.listen: the address is too long");
-        return -1;
-    }
-    memcpy(host, listen, hn);
-    host[hn] = '\0';
-    if (strcmp(host, "localhost") == 0)
-        snprintf(host, sizeof host, "127.0.0.1");
-    if (inet_pton(AF_INET, host, &((struct sockaddr_in *)sa)->sin_addr) == 1) {
-        struct sockaddr_in *in = (struct sockaddr_in *)sa;
-        in->sin_family = AF_INET;
-        in->sin_port = htons((uint16_t)port);
-        *loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-    } else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)sa)->sin6_addr) == 1) {
-        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)port);
-        *loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
-    } else {
-        snprintf(why, whysz, "web.listen '%s': '%s' is not a numeric IPv4 or IPv6 address",
-                 listen - (listen[-1] == '[' ? 1 : 0), host);
-        return -1;
-    }
-    return 0;
-}
-
-int web_http_check(web_t *w)
-{
-    struct sockaddr_storage sa;
-    bool loopback = false;
-    char why[512];
-    size_t n;
-
-    if (s_listen_addr(w->lim.listen, &sa, &loopback, why, sizeof why) < 0) {
-        log_error("%s", why);
-        return -1;
-    }
-    if (!w->lim.tls_cert != !w->lim.tls_key) {
-        log_error("web.tls_cert and web.tls_key go together: give both or neither");
-        return -1;
-    }
-    w->tls = w->lim.tls_cert != NULL;
-    if (!w->tls && !loopback) {
-        log_error("web.listen %s is not a loopback address, and without web.tls_cert and "
-                  "web.tls_key passwords would cross the network in clear: refusing to listen "
-                  "on it (give a certificate, or listen on 127.0.0.1)",
-                  w->lim.listen);
-        return -1;
-    }
-    if (w->tls && (file_read_all(w->lim.tls_cert, 1 << 20, &w->tls_cert, &n) < 0 ||
-                   file_read_trusted(w->lim.tls_key, FILE_SECRET, 1 << 20, &w->tls_key, &n, why,
-                                     sizeof why) < 0)) {
-        if (!w->tls_cert)
-            log_error("cannot read web.tls_cert %s: %s", w->lim.tls_cert, strerror(errno));
-        else
-            log_error("web.tls_key: %s", why);
-        return -1;
-    }
-    return 0;
-}
-
 int web_http_start(web_t *w)
 {
     struct sockaddr_storage sa;
@@ -570,8 +345,8 @@ int web_http_start(web_t *w)
         {MHD_OPTION_END, 0, NULL},
     };
 
-    if (s_listen_addr(w->lim.listen, &sa, &loopback, why, sizeof why) < 0)
-        log_panic("%s", why); /* web_http_check passed it */
+    if (web_listen_addr(w->lim.listen, &sa, &loopback, why, sizeof why) < 0)
+        log_panic("%s", why); /* web_listen_check passed it */
     if (sa.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (w->tls)

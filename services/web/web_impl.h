@@ -1,9 +1,10 @@
 /*
  * carerhub-web's internals, shared by its own modules and its unit tests
  * (web.h is what the page modules see): the daemon's state, the limits it
- * applies, sessions and login throttling (web_session.c), the HTTP side
- * (web_http.c: request bodies, the route table, who may use a route) and
- * the connections to the hub (web_hub.c).
+ * applies and where it listens (web_listen.c), sessions and login
+ * throttling (web_session.c), request bodies (web_body.c), the HTTP side
+ * (web_http.c: the route table, who may use a route) and the connections
+ * to the hub (web_hub.c).
  */
 #ifndef CARERHUB_WEB_IMPL_H
 #define CARERHUB_WEB_IMPL_H
@@ -18,6 +19,7 @@
 #include <zmq.h>
 
 struct MHD_Daemon;
+struct sockaddr_storage;
 
 #define WEB_COOKIE       "carerhub_session"
 #define WEB_SESSIONS_MAX 20000 /* sessions kept at once (logged in or not) */
@@ -174,9 +176,14 @@ typedef struct {
 int web_form_decode(const char *s, size_t n, web_form_t *f, char *why, size_t whysz);
 void web_form_free(web_form_t *f);
 
+/* Reads listen (host:port, [v6]:port, localhost:port) into sa, and
+ * whether it is a loopback address. -1 with why when it is not an address
+ * to listen on. */
+int web_listen_addr(const char *listen, struct sockaddr_storage *sa, bool *loopback, char *why,
+                    size_t whysz);
 /* Checks web.listen and the TLS files (read into w): -1, logged, when the
  * daemon cannot serve with them (a non-loopback address without TLS). */
-int web_http_check(web_t *w);
+int web_listen_check(web_t *w);
 /* Listens, and sets w->url. -1 (logged) when it cannot. */
 int web_http_start(web_t *w);
 /* The descriptor to poll for MHD, and how long until it must run anyway. */
