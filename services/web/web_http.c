@@ -190,6 +190,9 @@ static enum MHD_Result s_send(web_t *w, struct MHD_Connection *c, web_resp_t *r,
         s_header(resp, "Location", r->location);
     if (w->cookie[0])
         s_header(resp, "Set-Cookie", w->cookie);
+    /* The cookie was this answer's: never the next one's, which may be
+     * another client's. */
+    w->cookie[0] = '\0';
     if (allow)
         s_header(resp, "Allow", allow);
     ret = MHD_queue_response(c, (unsigned)r->status, resp);
@@ -233,7 +236,9 @@ static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, s_call_t *ca
         char msg[256];
         snprintf(msg, sizeof msg, "%s could not be read: %s. Nothing was done.",
                  call->post ? "What was sent" : "The address", why);
-        return s_refuse(w, c, &q, 400, msg, NULL);
+        ret = s_refuse(w, c, &q, 400, msg, NULL);
+        w->sess = NULL;
+        return ret;
     }
     q.nfields = f.n;
     q.names = (const char *const *)f.names;

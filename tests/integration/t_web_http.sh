@@ -112,6 +112,10 @@ login a.patel 'correct horse battery' 3
 assert_eq "$st" 303 "right password"
 assert_eq "$(hdr login Location)" / "after login"
 [ -n "$sid" ] && [ "$sid" != "$pre" ] || fail "login did not make a new session id"
+# The next answer, to another client refused before its request is read,
+# carries no cookie (least of all the one just set).
+assert_eq "$(req x 1 -X PUT "$url/")" 405 "PUT / after a login"
+hdr x Set-Cookie | grep -q . && fail "an answer to another client set a cookie: $(hdr x Set-Cookie)"
 assert_eq "$(req h 3 -H "Cookie: carerhub_session=$pre" "$url/")" 303 "/ with the id from before login"
 assert_eq "$(req h 3 -H "Cookie: carerhub_session=$sid" "$url/")" 200 "/ logged in"
 grep -q 'Logged in as <strong>a.patel</strong>' "$WORK/h.b" || fail "home: $(cat "$WORK/h.b")"
