@@ -288,8 +288,10 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char 
             strcmp(method, MHD_HTTP_METHOD_HEAD))
             return s_refuse(w, c, &q, 405, "This site takes GET and POST requests only.",
                             "GET, HEAD, POST");
+        /* A GET is answered on the next call, once MHD knows the request
+         * is whole: an answer queued now would close the connection. */
         if (!call->post)
-            return s_answer(w, c, call, url);
+            return MHD_YES;
         len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (len && strtoull(len, NULL, 10) > w->lim.max_body)
             return s_refuse(w, c, &q, 413,
