@@ -89,6 +89,11 @@ def check_errors(b, typed, wrong):
             raise Failed(f"the message for {key} is {gap} px away from its input")
     say(f"  error summary at the top, each message beside its field: "
         f"{'; '.join(links.values())}")
+    on_page = [k for k in b.d.execute_script(
+        "return [...document.querySelectorAll('main form [id]')].map(e => e.id)") if k in links]
+    if list(links) != on_page:
+        say(f"  note: the error summary lists {list(links)}; the fields come in the order "
+            f"{on_page} (the GOV.UK pattern lists them in the page's order)")
     # What was typed is kept, the wrong values too.
     for key, value in typed.items():
         els = b.named(key)
