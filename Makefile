@@ -148,6 +148,8 @@ TEST_SVC_OBJ := $(ROUTER_OBJ) $(patsubst %.c,$(B)/%.o,services/provider/provider
                                         services/provider/provider_outcome.c \
                                         services/provider/provider_outbox.c \
                                         services/provider/provider_outbox_file.c)
+# The web front door's referral forms (their fields and answers; no HTTP).
+TEST_SVC_OBJ += $(B)/services/web/web_fields.o
 $(B)/tests/unit/%.o: override CFLAGS += -Iservices $(JANSSON_CFLAGS)
 
 $(TEST_BIN): $(TEST_SRC:%.c=$(B)/%.o) $(TEST_SVC_OBJ) $(LIBA)
