@@ -107,6 +107,11 @@ Carerhub__Envelope *web_intake_call(web_t *w, Carerhub__Source src, const web_us
 Carerhub__Envelope *web_router_call(web_t *w, const web_user_t *u, Carerhub__Envelope *env,
                                     int timeout_ms);
 
+/* The configuration in force (replaced on SIGHUP), borrowed until the
+ * handler returns: the referral forms' routing preview reads the routing
+ * file and the postcode table from it. */
+const hubconf_t *web_conf(const web_t *w);
+
 /* --- the handlers, by module ------------------------------------------- */
 
 void web_login_page(web_t *w, const web_req_t *q, web_resp_t *r);  /* /login */

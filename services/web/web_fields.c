@@ -62,14 +62,12 @@ static const F s_given_name = {
     .label = "Given name",
     .input = WEB_IN_TEXT,
     .required = true,
-    .width = 20,
 };
 static const F s_family_name = {
     .key = "carer.family_name",
     .label = "Family name",
     .input = WEB_IN_TEXT,
     .required = true,
-    .width = 20,
 };
 static const F s_dob = {
     .key = "carer.date_of_birth",
@@ -77,7 +75,6 @@ static const F s_dob = {
     .hint = S_DATE_HINT("1961-04-02"),
     .input = WEB_IN_DATE,
     .required = true,
-    .width = 10,
 };
 static const F s_postcode = {
     .key = "carer.postcode",
@@ -85,7 +82,6 @@ static const F s_postcode = {
     .hint = "For example, CM2 0AA",
     .input = WEB_IN_TEXT,
     .required = true,
-    .width = 10,
 };
 static const F s_address = {
     .key = "carer.address",
@@ -98,14 +94,12 @@ static const F s_phone = {
     .label = "Phone number",
     .hint = "Optional, for example 07700 900123",
     .input = WEB_IN_TEXT,
-    .width = 20,
 };
 static const F s_email = {
     .key = "carer.email",
     .label = "Email address",
     .hint = "Optional",
     .input = WEB_IN_TEXT,
-    .width = 30,
 };
 static const F s_contact_by = {
     .key = "carer.preferred_contact",
@@ -113,20 +107,19 @@ static const F s_contact_by = {
     .hint = "Optional",
     .input = WEB_IN_RADIOS,
     .options = s_contact,
+    .what = "How they would like to be contacted",
 };
 static const F s_language = {
     .key = "carer.language",
     .label = "Preferred language",
     .hint = "Optional, if not English",
     .input = WEB_IN_TEXT,
-    .width = 20,
 };
 static const F s_nhs = {
     .key = "carer.nhs_number",
     .label = "NHS number",
     .hint = "Optional. 10 digits, for example 943 476 5919: leave it out if you are not sure of it",
     .input = WEB_IN_TEXT,
-    .width = 10,
 };
 static const F s_relationship = {
     .key = "cared_for.relationship",
@@ -134,7 +127,7 @@ static const F s_relationship = {
     .hint = "For example mother, husband, son, friend",
     .input = WEB_IN_TEXT,
     .required = true,
-    .width = 20,
+    .what = "Who they are to the carer",
 };
 static const F s_conditions_f = {
     .key = "cared_for.conditions",
@@ -142,6 +135,7 @@ static const F s_conditions_f = {
     .hint = "Optional. Select all that apply",
     .input = WEB_IN_CHECKBOXES,
     .options = s_conditions,
+    .what = "What they need care for",
 };
 static const F s_share = {
     .key = "consent.share_with_support_service",
@@ -149,6 +143,7 @@ static const F s_share = {
     .hint = "The hub can take a referral only with their consent",
     .input = WEB_IN_YESNO,
     .required = true,
+    .what = "Consent to share",
 };
 static const F s_given_by = {
     .key = "consent.given_by",
@@ -156,6 +151,7 @@ static const F s_given_by = {
     .input = WEB_IN_RADIOS,
     .required = true,
     .options = s_given_by_adult,
+    .what = "Who gave consent",
 };
 static const F s_given_by_pupil = {
     .key = "consent.given_by",
@@ -163,6 +159,7 @@ static const F s_given_by_pupil = {
     .input = WEB_IN_RADIOS,
     .required = true,
     .options = s_given_by_school,
+    .what = "Who gave consent",
 };
 static const F s_consent_date = {
     .key = "consent.date",
@@ -170,7 +167,6 @@ static const F s_consent_date = {
     .hint = S_DATE_HINT("2026-11-20"),
     .input = WEB_IN_DATE,
     .required = true,
-    .width = 10,
 };
 static const F s_ref_name = {
     .key = "referrer.name",
@@ -178,7 +174,6 @@ static const F s_ref_name = {
     .input = WEB_IN_TEXT,
     .required = true,
     .autocomplete = "name",
-    .width = 30,
 };
 static const F s_ref_phone = {
     .key = "referrer.phone",
@@ -186,14 +181,12 @@ static const F s_ref_phone = {
     .hint = "A phone number or an email address, or both",
     .input = WEB_IN_TEXT,
     .autocomplete = "tel",
-    .width = 20,
 };
 static const F s_ref_email = {
     .key = "referrer.email",
     .label = "Your email address",
     .input = WEB_IN_TEXT,
     .autocomplete = "email",
-    .width = 30,
 };
 
 /* GP */
@@ -208,6 +201,7 @@ static const F s_gp_record = {
     .label = "May the practice record them as a carer on their GP record?",
     .hint = "Optional",
     .input = WEB_IN_YESNO,
+    .what = "Recording them as a carer on the GP record",
 };
 
 /* Discharge */
@@ -223,7 +217,6 @@ static const F s_site = {
     .hint = "The site's ODS code, for example RAJ01",
     .input = WEB_IN_TEXT,
     .required = true,
-    .width = 10,
 };
 static const F s_ward = {
     .key = "hospital.ward",
@@ -231,7 +224,6 @@ static const F s_ward = {
     .hint = "For example, Ward 10",
     .input = WEB_IN_TEXT,
     .required = true,
-    .width = 20,
 };
 static const F s_patient_nhs = {
     .key = "patient.nhs_number",
@@ -239,7 +231,6 @@ static const F s_patient_nhs = {
     .hint = "10 digits, for example 401 023 2137",
     .input = WEB_IN_TEXT,
     .required = true,
-    .width = 10,
 };
 static const F s_discharge_date = {
     .key = "patient.expected_discharge",
@@ -247,7 +238,6 @@ static const F s_discharge_date = {
     .hint = S_DATE_HINT("2026-11-24") ". Within 48 hours of today makes the referral urgent",
     .input = WEB_IN_DATE,
     .required = true,
-    .width = 10,
 };
 static const F s_patient_is = {
     .key = "cared_for.relationship",
@@ -255,7 +245,7 @@ static const F s_patient_is = {
     .hint = "For example mother, husband, son, friend",
     .input = WEB_IN_TEXT,
     .required = true,
-    .width = 20,
+    .what = "Who the patient is to the carer",
 };
 static const F s_patient_needs = {
     .key = "cared_for.conditions",
@@ -263,12 +253,14 @@ static const F s_patient_needs = {
     .hint = "Optional. Select all that apply",
     .input = WEB_IN_CHECKBOXES,
     .options = s_conditions,
+    .what = "What the patient needs care for",
 };
 static const F s_consulted = {
     .key = "carer_consulted",
     .label = "Was the carer consulted about the discharge?",
     .input = WEB_IN_YESNO,
     .required = true,
+    .what = "Whether the carer was consulted",
 };
 
 /* School */
@@ -277,6 +269,7 @@ static const F s_safeguarding = {
     .label = "Has a safeguarding referral already been made?",
     .input = WEB_IN_YESNO,
     .required = true,
+    .what = "Whether a safeguarding referral was made",
 };
 static const F s_urn = {
     .key = "school.urn",
@@ -342,7 +335,7 @@ static const web_fieldset_t s_school_sets[] = {
     S_SET("You, the referrer", NULL, s_referrer),
 };
 
-static const web_form_t s_forms[] = {
+static const web_formdef_t s_forms[] = {
     {CARERHUB__SOURCE__GP, "/refer/gp", "Refer a carer: GP yellow card",
      "A patient who looks after someone: the carers' support service for where they live will "
      "contact them.",
@@ -359,7 +352,7 @@ static const web_form_t s_forms[] = {
 
 /* --- looking fields up ----------------------------------------------------------- */
 
-const web_form_t *web_form_of(Carerhub__Source src)
+const web_formdef_t *web_form_of(Carerhub__Source src)
 {
     for (size_t i = 0; i < S_N(s_forms); i++)
         if (s_forms[i].source == src)
@@ -367,7 +360,7 @@ const web_form_t *web_form_of(Carerhub__Source src)
     return NULL;
 }
 
-const web_form_t *web_form_at(const char *path)
+const web_formdef_t *web_form_at(const char *path)
 {
     for (size_t i = 0; path && i < S_N(s_forms); i++)
         if (strcmp(s_forms[i].path, path) == 0)
@@ -375,7 +368,7 @@ const web_form_t *web_form_at(const char *path)
     return NULL;
 }
 
-const web_field_t *web_form_field(const web_form_t *f, const char *key)
+const web_field_t *web_form_field(const web_formdef_t *f, const char *key)
 {
     for (size_t s = 0; s < f->nsets; s++)
         for (size_t i = 0; i < f->sets[s].nfields; i++)
@@ -384,7 +377,7 @@ const web_field_t *web_form_field(const web_form_t *f, const char *key)
     return NULL;
 }
 
-const web_field_t *web_form_field_of_error(const web_form_t *f, const char *errfield)
+const web_field_t *web_form_field_of_error(const web_formdef_t *f, const char *errfield)
 {
     char key[128];
     size_t n = strcspn(errfield, "[");
@@ -541,8 +534,9 @@ static void s_org(ynode_t *root, const char *key, const char *org)
     at->len = strlen(org);
 }
 
-Carerhub__Referral *web_form_referral(const web_form_t *f, size_t nfields, const char *const *names,
-                                      const char *const *values, const char *org, ferrs_t *errs)
+Carerhub__Referral *web_form_referral(const web_formdef_t *f, size_t nfields,
+                                      const char *const *names, const char *const *values,
+                                      const char *org, ferrs_t *errs)
 {
     ynode_t *root = s_node(YNODE_MAP);
     Carerhub__Referral *r;

@@ -42,7 +42,7 @@ typedef struct {
      * NULL: "off", as the carer's details are not the user's and the
      * browser must not offer the user's own. */
     const char *autocomplete;
-    int width; /* characters, for a text input's width; 0: the full width */
+    const char *what; /* its name in error messages when the label is a question; NULL: the label */
 } web_field_t;
 
 typedef struct {
@@ -59,19 +59,19 @@ typedef struct {
     const char *intro; /* a sentence under it */
     const web_fieldset_t *sets;
     size_t nsets;
-} web_form_t;
+} web_formdef_t;
 
 /* The form of src, or NULL for a source without one. */
-const web_form_t *web_form_of(Carerhub__Source src);
+const web_formdef_t *web_form_of(Carerhub__Source src);
 /* The form served at path (/refer/gp), or NULL. */
-const web_form_t *web_form_at(const char *path);
+const web_formdef_t *web_form_at(const char *path);
 /* The field of f with that key path, or NULL. */
-const web_field_t *web_form_field(const web_form_t *f, const char *key);
+const web_field_t *web_form_field(const web_formdef_t *f, const char *key);
 /* The field an error names, as the form shows it: the list of an item
  * (cared_for.conditions[2]), the first field of a group reported missing
  * as a whole (carer -> carer.given_name); NULL when no field of the form
  * stands for it (the error then appears in the summary only). */
-const web_field_t *web_form_field_of_error(const web_form_t *f, const char *errfield);
+const web_field_t *web_form_field_of_error(const web_formdef_t *f, const char *errfield);
 
 /* A date as typed, in the YAML form: YYYY-MM-DD kept as it is, and day,
  * month, year (2/4/1961, 2-4-1961, 2.4.1961, 2 4 1961) written so. Anything
@@ -87,7 +87,8 @@ void web_form_date(const char *typed, char *out, size_t outsz);
  * a new Referral (free with carerhub__referral__free_unpacked), with what
  * could not be read (a year group that is not a number) in errs by key
  * path. */
-Carerhub__Referral *web_form_referral(const web_form_t *f, size_t nfields, const char *const *names,
-                                      const char *const *values, const char *org, ferrs_t *errs);
+Carerhub__Referral *web_form_referral(const web_formdef_t *f, size_t nfields,
+                                      const char *const *names, const char *const *values,
+                                      const char *org, ferrs_t *errs);
 
 #endif
