@@ -47,7 +47,8 @@ const char *account_check(const char *name, role_t role, const char *org);
  * UTF-8 without control characters, not the account name. NULL or why not. */
 const char *account_password_problem(const char *name, const char *password);
 
-/* Each returns ACCOUNT_OK or another code with a message in msg. */
+/* Each returns ACCOUNT_OK or another code with a message in msg. A NULL
+ * password to account_add: none until a set-up link sets one. */
 account_rc_t account_add(store_t *st, const char *name, role_t role, const char *org,
                          const char *password, bool must_change, char *msg, size_t msgsz);
 /* Sets a new password (clears must_change unless must_change). */
@@ -71,7 +72,8 @@ account_rc_t account_verify(store_t *st, const char *name, const char *password,
                             Carerhub__WebAccount **out);
 /* The account (free as above), or NULL. */
 Carerhub__WebAccount *account_get(store_t *st, const char *name);
-/* Calls fn for each account in name order; stops at a non-zero return. */
+/* Calls fn for each account in name order; stops at a non-zero return.
+ * Returns 0, fn's non-zero return, or the store's error (store_strerror). */
 int account_each(store_t *st, int (*fn)(const Carerhub__WebAccount *a, void *arg), void *arg);
 
 /* Opens (creating) the web store in dir. NULL with the error in *err. */

@@ -8,7 +8,9 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +93,26 @@ static const conf_key_t s_security_keys[] = {
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
 };
 
+static const conf_key_t s_web_keys[] = {
+    {"listen", CK_STR, offsetof(hubconf_web_t, listen), "127.0.0.1:7320", 0, 64, NULL, NULL, true},
+    {"public_url", CK_STR, offsetof(hubconf_web_t, public_url), NULL, 0, 256, NULL, NULL, false},
+    {"tls_cert", CK_PATH, offsetof(hubconf_web_t, tls_cert), NULL, 0, PATH_MAX, NULL, NULL, false},
+    {"tls_key", CK_PATH, offsetof(hubconf_web_t, tls_key), NULL, 0, PATH_MAX, NULL, NULL, false},
+    {"session_idle_minutes", CK_INT, offsetof(hubconf_web_t, session_idle_minutes), "30", 1, 1440,
+     NULL, NULL, false},
+    {"max_body_bytes", CK_INT, offsetof(hubconf_web_t, max_body_bytes), "65536", 1024, 8388608,
+     NULL, NULL, false},
+    {"max_connections", CK_INT, offsetof(hubconf_web_t, max_connections), "64", 1, 10000, NULL,
+     NULL, false},
+    {"connection_timeout_s", CK_INT, offsetof(hubconf_web_t, connection_timeout_s), "15", 1, 3600,
+     NULL, NULL, false},
+    {"login_attempts", CK_INT, offsetof(hubconf_web_t, login_attempts), "5", 1, 1000, NULL, NULL,
+     false},
+    {"login_window_minutes", CK_INT, offsetof(hubconf_web_t, login_window_minutes), "15", 1, 1440,
+     NULL, NULL, false},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
+};
+
 static const conf_key_t s_keys[] = {
     {"data_dir", CK_PATH, offsetof(hubconf_t, data_dir), NULL, 0, PATH_MAX, NULL, NULL, true},
     {"routing", CK_PATH, offsetof(hubconf_t, routing), "routing.yaml", 0, PATH_MAX, NULL, NULL,
@@ -109,6 +131,7 @@ static const conf_key_t s_keys[] = {
      false},
     {"security", CK_SECTION, offsetof(hubconf_t, security), NULL, 0, 0, s_security_keys, NULL,
      false},
+    {"web", CK_SECTION, offsetof(hubconf_t, web), NULL, 0, 0, s_web_keys, NULL, false},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
 };
 
@@ -126,6 +149,102 @@ static void s_check_endpoint(const char *file, const ynode_t *root, const char *
         diag_at(diag, file, at ? at : root,
                 "%s.%s must be a tcp://, ipc:// or inproc:// endpoint, not '%.64s'", section, key,
                 value);
+}
+
+/* Whether s is a port number, 0 to 65535. */
+static bool s_port_ok(const char *s)
+{
+    size_t n = strspn(s, "0123456789");
+    return n > 0 && n <= 5 && !s[n] && atol(s) <= 65535;
+}
+
+/* Why a web listen address is not host:port with a numeric address or
+ * localhost as host, or NULL. */
+static const char *s_listen_problem(const char *l)
+{
+    const char *colon;
+    char host[INET6_ADDRSTRLEN + 1];
+    unsigned char bin[sizeof(struct in6_addr)];
+    size_t n;
+
+    if (l[0] == '[') {
+        const char *end = strchr(l, ']');
+        n = end ? (size_t)(end - l - 1) : 0;
+        if (!end || n == 0 || n >= sizeof host || end[1] != ':')
+            return "an IPv6 address goes in brackets, then the port, e.g. [::1]:7320";
+        memcpy(host, l + 1, n);
+        host[n] = '\0';
+        if (inet_pton(AF_INET6, host, bin) != 1)
+            return "the address in brackets is not an IPv6 address";
+        return s_port_ok(end + 2) ? NULL : "the port must be a number from 0 to 65535";
+    }
+    colon = strrchr(l, ':');
+    if (!colon)
+        return "it needs a port, e.g. 127.0.0.1:7320";
+    n = (size_t)(colon - l);
+    if (memchr(l, ':', n))
+        return "an IPv6 address goes in brackets, e.g. [::1]:7320";
+    if (n == 0 || n >= sizeof host)
+        return "it needs an address before the port, e.g. 127.0.0.1:7320";
+    memcpy(host, l, n);
+    host[n] = '\0';
+    if (strcmp(host, "localhost") != 0 && inet_pton(AF_INET, host, bin) != 1)
+        return "the address must be a numeric IPv4 or IPv6 address, or localhost (names are "
+               "not looked up)";
+    return s_port_ok(colon + 1) ? NULL : "the port must be a number from 0 to 65535";
+}
+
+static bool s_url_ok(const char *u)
+{
+    size_t skip = strncmp(u, "https://", 8) == 0 ? 8 : strncmp(u, "http://", 7) == 0 ? 7 : 0;
+    if (!skip || !u[skip] || u[skip] == '/')
+        return false;
+    for (const char *p = u; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '?' || *p == '#' || *p == '"' || *p == '<' ||
+            *p == '>' || *p == '\\' || (unsigned char)*p >= 0x7f)
+            return false;
+    return true;
+}
+
+/* The web section's rules beyond single values. */
+static void s_check_web(const char *file, const ynode_t *root, hubconf_web_t *w, diag_t *diag)
+{
+    const ynode_t *sec = ynode_get(root, "web"), *at;
+    const char *why;
+    size_t n;
+
+    /* An empty value is no value. */
+    if (w->tls_cert && !*w->tls_cert) {
+        free(w->tls_cert);
+        w->tls_cert = NULL;
+    }
+    if (w->tls_key && !*w->tls_key) {
+        free(w->tls_key);
+        w->tls_key = NULL;
+    }
+    if (!w->tls_cert != !w->tls_key) {
+        at = ynode_get(sec, w->tls_cert ? "tls_cert" : "tls_key");
+        diag_at(diag, file, at ? at : root,
+                "web.tls_cert and web.tls_key go together: give both (HTTPS) or neither");
+    }
+    if (w->listen && (why = s_listen_problem(w->listen)) != NULL) {
+        at = ynode_get(sec, "listen");
+        diag_at(diag, file, at ? at : root, "web.listen must be address:port, not '%.64s': %s",
+                w->listen, why);
+    }
+    if (w->public_url && (n = strlen(w->public_url)) > 0) {
+        while (n > 0 && w->public_url[n - 1] == '/')
+            w->public_url[--n] = '\0';
+        if (!s_url_ok(w->public_url)) {
+            at = ynode_get(sec, "public_url");
+            diag_at(diag, file, at ? at : root,
+                    "web.public_url must be an http:// or https:// address without spaces, "
+                    "query or fragment, e.g. https://refer.example.org");
+        }
+    } else if (w->public_url) {
+        free(w->public_url);
+        w->public_url = NULL;
+    }
 }
 
 hubconf_t *hubconf_load(const char *path, diag_t *diag)
@@ -152,6 +271,7 @@ hubconf_t *hubconf_load(const char *path, diag_t *diag)
     s_check_endpoint(path, root, "router", "intake_endpoint", c->router.intake_endpoint, diag);
     s_check_endpoint(path, root, "router", "delivery_endpoint", c->router.delivery_endpoint, diag);
     s_check_endpoint(path, root, "router", "control_endpoint", c->router.control_endpoint, diag);
+    s_check_web(path, root, &c->web, diag);
     free(dir);
     ystream_destroy(&s);
     if (diag->n > before) {

@@ -50,7 +50,10 @@ typedef struct {
 
 /* The web front door (carerhub-web). */
 typedef struct {
-    char *listen;                   /* address:port, e.g. 127.0.0.1:7320 (port 0: any free one) */
+    char *listen;                   /* address:port, e.g. 127.0.0.1:7320 (port 0: any free one);
+                                       an IPv6 address in brackets, [::1]:7320 */
+    char *public_url;               /* the address people use (http:// or https://, without a
+                                       trailing /), for set-up links; NULL: from listen */
     char *tls_cert, *tls_key;       /* PEM files; both or neither. Without them the daemon
                                        listens on loopback only */
     long long session_idle_minutes; /* a session ends after this long unused (30) */

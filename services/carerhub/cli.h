@@ -1,8 +1,8 @@
 /*
  * The carerhub command: one file per subcommand, sharing the configuration
  * loaded once here. Exit statuses follow sysexits(3): 64 usage, 65 bad data,
- * 66 missing input, 69 hub unavailable, 77 refused (key or role), 78 bad
- * configuration.
+ * 66 missing input, 69 hub unavailable, 74 a store unreadable or unwritable,
+ * 77 refused (key or role), 78 bad configuration.
  */
 #ifndef CARERHUB_CLI_H
 #define CARERHUB_CLI_H
@@ -66,5 +66,6 @@ int cli_feedback(cli_t *cli, int argc, char **argv);
 int cli_cancel(cli_t *cli, int argc, char **argv);
 int cli_alerts(cli_t *cli, int argc, char **argv);
 int cli_report(cli_t *cli, int argc, char **argv);
+int cli_user(cli_t *cli, int argc, char **argv);
 
 #endif

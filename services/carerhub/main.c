@@ -41,6 +41,18 @@ static void s_usage(FILE *out)
           "                             support, time to contact, who refers (commissioners,\n"
           "                             operators); --publish shows counts below 5 as \"<5\"\n"
           "  keygen NAME [--dir DIR]    make NAME.key (secret, 0600) and NAME.pub\n"
+          "  user add NAME --role gp|hospital|school|provider|commissioner|operator\n"
+          "        [--org CODE] [--password-stdin | --setup-link]\n"
+          "                             an account of the web front door: prints a first\n"
+          "                             password (changed at the first login), or sets one\n"
+          "                             read from standard input, or prints a set-up link\n"
+          "                             (once, for 72 hours); CODE: the practice's or\n"
+          "                             trust's ODS code, the school's URN, the provider id\n"
+          "  user passwd NAME [--password-stdin | --setup-link]\n"
+          "                             a new password for an account, as for add\n"
+          "  user disable NAME | user enable NAME\n"
+          "                             stop an account logging in, or let it again\n"
+          "  user list                  the accounts: name, role, organisation, state\n"
           "\n"
           "The configuration is FILE, else $CARERHUB_CONFIG, else the carerhub.yaml\n"
           "of this installation. KEY is your secret key file (or its name in the\n"
@@ -62,7 +74,7 @@ static const s_command_t s_commands[] = {
     {"submit", cli_submit},     {"status", cli_status},       {"stats", cli_stats},
     {"keygen", cli_keygen},     {"audit", cli_audit},         {"outcome", cli_outcome},
     {"feedback", cli_feedback}, {"cancel", cli_cancel},       {"alerts", cli_alerts},
-    {"report", cli_report},
+    {"report", cli_report},     {"user", cli_user},
 };
 
 int main(int argc, char **argv)

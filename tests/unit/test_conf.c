@@ -251,6 +251,7 @@ TEST(hubconf_loads_the_shipped_file)
     CHECK_STR(c->gp_intake.endpoint, "tcp://127.0.0.1:7301");
     CHECK_INT(c->router.redeliver_ms, 30000);
     CHECK_CONTAINS(c->routing, "config/routing.yaml");
+    CHECK_STR(c->web.listen, "127.0.0.1:7320");
     hubconf_destroy(&c);
     CHECK(c == NULL);
 }
@@ -286,6 +287,95 @@ TEST(hubconf_refuses_aliases_and_missing_file)
     diag_free(&d);
     CHECK(hubconf_load("/nonexistent/carerhub.yaml", &d) == NULL);
     CHECK_CONTAINS(d.msgs[0], "cannot read: No such file or directory");
+    diag_free(&d);
+    free(p);
+}
+
+/* --- the web section -------------------------------------------------- */
+
+TEST(hubconf_web_defaults_and_values)
+{
+    diag_t d = DIAG_INIT;
+    char *p = s_write("hub.yaml", "data_dir: /tmp/x\n"), *want;
+    hubconf_t *c = hubconf_load(p, &d);
+    CHECK(c != NULL);
+    CHECK_STR(c->web.listen, "127.0.0.1:7320");
+    CHECK(!c->web.tls_cert && !c->web.tls_key && !c->web.public_url);
+    CHECK_INT(c->web.session_idle_minutes, 30);
+    CHECK_INT(c->web.max_body_bytes, 65536);
+    CHECK_INT(c->web.max_connections, 64);
+    CHECK_INT(c->web.connection_timeout_s, 15);
+    CHECK_INT(c->web.login_attempts, 5);
+    CHECK_INT(c->web.login_window_minutes, 15);
+    hubconf_destroy(&c);
+    free(p);
+    p = s_write("hub.yaml", "data_dir: /tmp/x\nweb:\n  listen: '[::]:443'\n"
+                            "  tls_cert: certs/web.pem\n  tls_key: /etc/web.key\n"
+                            "  public_url: https://refer.example.org/\n  login_attempts: 3\n");
+    c = hubconf_load(p, &d);
+    diag_print(&d, stdout);
+    CHECK(c != NULL);
+    CHECK_STR(c->web.listen, "[::]:443");
+    want = file_join(test_tmpdir(), "certs/web.pem");
+    CHECK_STR(c->web.tls_cert, want);
+    CHECK_STR(c->web.tls_key, "/etc/web.key");
+    CHECK_STR(c->web.public_url, "https://refer.example.org");
+    CHECK_INT(c->web.login_attempts, 3);
+    hubconf_destroy(&c);
+    free(want);
+    free(p);
+}
+
+TEST(hubconf_web_listen_addresses)
+{
+    const char *good[] = {"localhost:8080", "0.0.0.0:443", "[::]:7320", "[::1]:0",
+                          "127.0.0.1:65535"};
+    const char *bad[][2] = {
+        {"example.org:80", "numeric IPv4 or IPv6 address, or localhost"},
+        {"127.0.0.1", "it needs a port"},
+        {"::1:7320", "an IPv6 address goes in brackets"},
+        {"[::1]7320", "an IPv6 address goes in brackets"},
+        {"[fe80::zz]:80", "not an IPv6 address"},
+        {"127.0.0.1:65536", "the port must be a number from 0 to 65535"},
+        {"127.0.0.1:http", "the port must be a number"},
+        {"1.2.3:80", "numeric IPv4"},
+        {":80", "it needs an address"},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good + sizeof bad / sizeof *bad; i++) {
+        bool ok = i < sizeof good / sizeof *good;
+        const char *l = ok ? good[i] : bad[i - sizeof good / sizeof *good][0];
+        char *text = xasprintf("data_dir: /tmp/x\nweb:\n  listen: '%s'\n", l);
+        char *p = s_write("hub.yaml", text);
+        diag_t d = DIAG_INIT;
+        hubconf_t *c = hubconf_load(p, &d);
+        free(text);
+        free(p);
+        if (ok) {
+            CHECK(c != NULL);
+            CHECK_STR(c->web.listen, l);
+        } else {
+            char want[200];
+            CHECK(c == NULL);
+            CHECK_INT(d.n, 1);
+            snprintf(want, sizeof want, ":3:11: web.listen must be address:port, not '%s': ", l);
+            CHECK_CONTAINS(d.msgs[0], want);
+            CHECK_CONTAINS(d.msgs[0], bad[i - sizeof good / sizeof *good][1]);
+        }
+        hubconf_destroy(&c);
+        diag_free(&d);
+    }
+}
+
+TEST(hubconf_web_tls_both_or_neither_and_url)
+{
+    diag_t d = DIAG_INIT;
+    char *p = s_write("hub.yaml", "data_dir: /tmp/x\nweb:\n  tls_key: web.key\n"
+                                  "  public_url: refer.example.org\n  max_body_bytes: 10\n");
+    CHECK(hubconf_load(p, &d) == NULL);
+    CHECK_INT(d.n, 3);
+    CHECK_CONTAINS(d.msgs[0], ":5:19: max_body_bytes must be between 1024 and 8388608, not 10");
+    CHECK_CONTAINS(d.msgs[1], ":3:12: web.tls_cert and web.tls_key go together");
+    CHECK_CONTAINS(d.msgs[2], ":4:15: web.public_url must be an http:// or https:// address");
     diag_free(&d);
     free(p);
 }
