@@ -35,7 +35,7 @@ typedef struct {
  * cannot flood the log and the audit trail. */
 typedef struct {
     char event[24];
-    char actor[40];
+    char actor[160]; /* room for "gateway <id> / user <name>" */
     char detail[200];
     int64_t until; /* monotonic ms; 0: free */
     unsigned long held;

@@ -29,7 +29,12 @@
 #define INTAKE_DAY_MS            (24LL * 3600 * 1000)
 #define INTAKE_TOKEN_KEEP_MS     (7 * INTAKE_DAY_MS)
 #define INTAKE_DIGEST            16
-#define INTAKE_RESEND_KEY        (PARTICIPANT_ID_MAX + 2 + 2 * INTAKE_DIGEST)
+/* A submitter's id: a participant's, or a gateway's user's (secure_acting_t:
+ * "<gateway id>/<user>"); and its words in the audit trail. */
+#define INTAKE_SUBMITTER_MAX (PARTICIPANT_ID_MAX + 80)
+#define INTAKE_ACTOR_MAX     160
+#define INTAKE_TOKEN_KEY     (INTAKE_SUBMITTER_MAX + 2 + INTAKE_TOKEN_MAX)
+#define INTAKE_RESEND_KEY    (INTAKE_SUBMITTER_MAX + 2 + 2 * INTAKE_DIGEST)
 
 /* The spool's tables, in the order of intake_dbs. tokens and resends hold
  * TokenEntry records (proto/store.proto says their keys). */
@@ -70,8 +75,11 @@ typedef struct {
     int same_as; /* index of an earlier item with the same token or referral, or -1 */
     bool again;  /* same_as is the same referral under another token: a resend */
     uint8_t digest[INTAKE_DIGEST];
-    char tkey[INTAKE_TOKEN_MAX + 100]; /* "" without a token */
-    char rkey[INTAKE_RESEND_KEY];      /* "" when resends are not recognised */
+    char tkey[INTAKE_TOKEN_KEY];  /* "" without a token */
+    char rkey[INTAKE_RESEND_KEY]; /* "" when resends are not recognised */
+    /* A gateway's user's submission: the audit trail's words for the user
+     * ("gateway web / user a.patel"), recorded once it is committed; else "". */
+    char by[INTAKE_ACTOR_MAX];
 } intake_item_t;
 
 /* Submissions gathered for one commit. */
@@ -112,6 +120,14 @@ void intake_commit(intake_t *in, intake_batch_t *b);
 void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *env);
 
 /* intake_submit.c */
+/* Whom a request from peer is for (secure_acting), with the audit trail's
+ * words for it in actor (the key's when the request is refused). NULL for
+ * an unlisted key, and for an OnBehalf that is refused: from a key that is
+ * not a gateway's, or badly formed; that refusal is answered (forbidden),
+ * logged and audited here. */
+const participant_t *intake_acting(intake_t *in, const wire_peer_t *peer,
+                                   const Carerhub__Envelope *env, secure_acting_t *as, char *actor,
+                                   size_t actorsz);
 /* Judges a submission: answered at once when refused or a resend of what
  * is already spooled, else added to the batch. Takes ownership of env. */
 void intake_submit(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,

@@ -218,6 +218,12 @@ void intake_commit(intake_t *in, intake_batch_t *b)
                 in->accepted++;
                 log_info("accepted %s", first->id);
             }
+            /* The router knows a gateway's user only from submitted_by,
+             * which no participants file lists: the intake that judged
+             * the user records who it was. */
+            if (it->same_as < 0 && it->by[0])
+                secure_audit(in->sec, "submitted", it->by, first->id,
+                             "accepted from a gateway for its user");
         } else {
             intake_reply_submit(in, &it->peer, it->corr, it->has_corr,
                                 CARERHUB__SUBMIT_REPLY__STATUS__UNAVAILABLE, NULL, NULL);
@@ -247,13 +253,16 @@ void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *en
     Carerhub__StatusReply rep = CARERHUB__STATUS_REPLY__INIT;
     const char *id = env->status_query->referral_id;
     uint64_t seq = id && strlen(id) < 64 ? intake_seq_of(in, id) : 0;
-    const participant_t *who = secure_peer(in->sec, peer);
+    char actor[INTAKE_ACTOR_MAX];
+    secure_acting_t as;
+    const participant_t *who = intake_acting(in, peer, env, &as, actor, sizeof actor);
+    bool op = who && who->role == ROLE_OPERATOR;
     Carerhub__SpoolEntry *e = NULL;
-    char actor[80];
     MDB_txn *txn;
 
-    secure_actor(in->sec, peer, actor, sizeof actor);
-    if (!secure_role(in->sec, peer, ROLE_OPERATOR) && !(who && role_is_referrer(who->role))) {
+    if (!who && env->on_behalf)
+        return; /* refused, and answered so */
+    if (!op && !(who && role_is_referrer(who->role))) {
         secure_refused(in->sec, "refused-message", actor, NULL,
                        "status query refused: operator and referrer keys only");
         in->bad++;
@@ -276,8 +285,7 @@ void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *en
             e = carerhub__spool_entry__unpack(NULL, v.mv_size, v.mv_data);
         mdb_txn_abort(txn);
     }
-    if (e && e->referral && !secure_role(in->sec, peer, ROLE_OPERATOR) &&
-        !referral_is_referrers(who, e->referral)) {
+    if (e && e->referral && !op && !referral_is_referrers(who, e->referral)) {
         /* Another organisation's referral reads as no referral at all. */
         carerhub__spool_entry__free_unpacked(e, NULL);
         e = NULL;

@@ -4,7 +4,9 @@
  * its source; a token makes a resend harmless, for its own submitter only;
  * and so does sending the same referral again, with any token or none,
  * within referrals.resend_window_days: it is answered with the id it was
- * given, and nothing new is spooled.
+ * given, and nothing new is spooled. A gateway's submission is judged for
+ * the user it names (secure_acting): the user's organisation is the scope,
+ * and the user is the submitter.
  */
 #include "intake/intake_impl.h"
 
@@ -128,7 +130,7 @@ static void s_check(intake_t *in, const participant_t *who, const char *actor,
         char why[200], scopes[200];
         s_scope_list(who, scopes, sizeof scopes);
         ferrs_add(errs, field, "forbidden",
-                  "%s is not yours to refer for: your key (%s) may refer for %s only", org, who->id,
+                  "%s is not yours to refer for: your key (%s) may refer for %s only", org, actor,
                   scopes);
         snprintf(why, sizeof why, "referral for %.60s refused: outside the scope of the key", org);
         secure_refused(in->sec, "refused-message", actor, NULL, why);
@@ -143,10 +145,16 @@ static bool s_role_refused(intake_t *in, const participant_t *who, const char *a
     char why[200];
     if (referral_submitter_role(in->kind->source, &want) == 0 && who && who->role == want)
         return false;
-    snprintf(why, sizeof why,
-             "a %s key may not submit here: the %s intake takes referrals from %s keys only",
-             who ? role_name(who->role) : "unlisted", referral_source_name(in->kind->source),
-             role_name(want));
+    if (who && who->role == ROLE_GATEWAY)
+        snprintf(why, sizeof why,
+                 "a gateway key submits only for a user logged in to it (OnBehalf): the %s intake "
+                 "takes referrals from %s keys and %s users only",
+                 referral_source_name(in->kind->source), role_name(want), role_name(want));
+    else
+        snprintf(why, sizeof why,
+                 "a %s key may not submit here: the %s intake takes referrals from %s keys only",
+                 who ? role_name(who->role) : "unlisted", referral_source_name(in->kind->source),
+                 role_name(want));
     secure_refused(in->sec, "refused-message", actor, NULL, why);
     in->bad++;
     intake_reply_error(in, peer, env->corr, env->has_corr, "forbidden", why);
@@ -253,19 +261,45 @@ static bool s_again(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,
     return true;
 }
 
+const participant_t *intake_acting(intake_t *in, const wire_peer_t *peer,
+                                   const Carerhub__Envelope *env, secure_acting_t *as, char *actor,
+                                   size_t actorsz)
+{
+    char why[200], msg[240];
+    const participant_t *who = secure_acting(in->sec, peer, env, as, why, sizeof why);
+    secure_actor(in->sec, peer, actor, actorsz);
+    if (who) {
+        secure_acting_name(who, actor, actorsz);
+        return who;
+    }
+    if (!env->on_behalf)
+        return NULL; /* an unlisted key: the caller's role check refuses it */
+    snprintf(msg, sizeof msg, "request refused: %s", why);
+    secure_refused(in->sec, "refused-message", actor, NULL, msg);
+    in->bad++;
+    intake_reply_error(in, peer, env->corr, env->has_corr, "forbidden", why);
+    return NULL;
+}
+
 /* Takes ownership of env. */
 void intake_submit(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,
                    Carerhub__Envelope *env)
 {
     Carerhub__SubmitRequest *req = env->submit;
     Carerhub__Referral *r = req->referral;
-    const participant_t *who = secure_peer(in->sec, peer);
+    secure_acting_t as;
+    const participant_t *who;
     ferrs_t errs = FERRS_INIT;
-    char day[DATE_STRLEN], actor[80], tkey[INTAKE_TOKEN_MAX + 100], rkey[INTAKE_RESEND_KEY];
+    char day[DATE_STRLEN], actor[INTAKE_ACTOR_MAX], tkey[INTAKE_TOKEN_KEY];
+    char rkey[INTAKE_RESEND_KEY];
     uint8_t digest[INTAKE_DIGEST];
     intake_item_t *it;
 
-    secure_actor(in->sec, peer, actor, sizeof actor);
+    who = intake_acting(in, peer, env, &as, actor, sizeof actor);
+    if (!who && env->on_behalf) {
+        carerhub__envelope__free_unpacked(env, NULL);
+        return;
+    }
     if (s_role_refused(in, who, actor, peer, env)) {
         carerhub__envelope__free_unpacked(env, NULL);
         return;
@@ -311,6 +345,8 @@ void intake_submit(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,
     snprintf(it->id, sizeof it->id, "%s-%s-%llu", referral_id_prefix(in->kind->source), in->epoch,
              (unsigned long long)it->seq);
     r->id = xstrdup(it->id);
+    if (env->on_behalf)
+        snprintf(it->by, sizeof it->by, "%s", actor);
     if (req->token) {
         snprintf(it->tkey, sizeof it->tkey, "%s", tkey);
         smap_put(b->tokens, tkey, b->n - 1);

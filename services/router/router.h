@@ -302,14 +302,16 @@ void router_outcomes(router_t *r, const char *provider, const char *actor, Carer
                      size_t n, Carerhub__OutcomeResult *results);
 void router_outcome_results_free(Carerhub__OutcomeResult *results, size_t n);
 /* Answers env, an OutcomeReport that came on sock (the delivery socket,
- * or the control socket for `carerhub outcome`) from peer, whether or not
- * that peer said hello: from a provider's key (its scope: whose cases
- * these are; another role's key gets an Error forbidden, audited), 1 to
+ * or the control socket for `carerhub outcome`) from peer for who (the
+ * peer's participant, or a gateway's user: secure_acting; NULL when
+ * unlisted), whether or not that peer said hello: for a provider (its one
+ * scope: whose cases these are; anybody else gets an Error forbidden,
+ * audited), 1 to
  * WIRE_OUTCOMES_MAX outcomes (else an Error bad_request, counted),
  * recorded with router_outcomes and answered with an OutcomeReply of the
  * same corr. */
 void router_outcome_answer(router_t *r, void *sock, const wire_peer_t *peer,
-                           const Carerhub__Envelope *env);
+                           const participant_t *who, const Carerhub__Envelope *env);
 
 /* A referrer's cancellation of its referral q->referral_id (who: the
  * referrer's participant, whose scope must cover the referral's

@@ -32,6 +32,7 @@ typedef struct {
     bool refused;
     uint64_t outbox0, audit0;
     int64_t now;
+    char by[160]; /* who, in the audit trail's words ("gateway web / user a.patel") */
 } s_cancel_t;
 
 void router_cancel_reply_free(Carerhub__CancelReply *out)
@@ -145,7 +146,7 @@ static int s_record(s_cancel_t *t, MDB_txn *txn, Carerhub__ReferralRecord *rec,
     ev.reason = k.reason;
     ev.referral_id = k.referral_id;
     ev.note = k.note;
-    if ((rc = router_timeline_add(r, txn, c, &ev, t->who->id, NULL)) != 0)
+    if ((rc = router_timeline_add(r, txn, c, &ev, t->by, NULL)) != 0)
         return rc;
     if ((rc = s_what_is_left(r, txn, c, t->now)) != 0)
         return rc;
@@ -156,8 +157,7 @@ static int s_record(s_cancel_t *t, MDB_txn *txn, Carerhub__ReferralRecord *rec,
     if ((rc = router_count(r, txn, stat, 1)) != 0)
         return rc;
     snprintf(detail, sizeof detail, "reason %s", k.reason);
-    if ((rc = router_audit(r, txn, "cancelled", t->who->id, id, c->case_id, c->provider, detail)) !=
-        0)
+    if ((rc = router_audit(r, txn, "cancelled", t->by, id, c->case_id, c->provider, detail)) != 0)
         return rc;
     s_reply(t->out, c, &k);
     return router_put_meta(r, txn);
@@ -213,12 +213,14 @@ int router_cancel(router_t *r, const participant_t *who, const Carerhub__CancelR
                     false,
                     r->next_outbox,
                     r->next_audit,
-                    clock_now_ms()};
+                    clock_now_ms(),
+                    ""};
     const char *reason = q->reason;
     text_status_t ts;
     int rc;
 
     carerhub__cancel_reply__init(out);
+    secure_acting_name(who, t.by, sizeof t.by);
     if (!referral_id_ok(q->referral_id)) {
         s_not_found(&t);
         return -1;
@@ -247,6 +249,6 @@ int router_cancel(router_t *r, const participant_t *who, const Carerhub__CancelR
     if (t.refused)
         return -1;
     if (!out->already)
-        log_info("%s: cancelled by %s (%s)", q->referral_id, who->id, reason);
+        log_info("%s: cancelled by %s (%s)", q->referral_id, t.by, reason);
     return 0;
 }

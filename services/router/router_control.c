@@ -9,6 +9,11 @@
  * audited. A question a key may ask is audited before it is served (ids
  * only, never personal data), and that record stands if serving it then
  * fails (the store cannot be read, a bad request).
+ *
+ * Each request is judged for whom it is for (secure_acting): a gateway's
+ * request for a logged-in user gets exactly what a key of the user's role
+ * and organisation would get, and the audit trail names the user ("gateway
+ * web / user a.patel"); a gateway's key acting for nobody gets nothing.
  */
 #include "router.h"
 
@@ -31,7 +36,9 @@ typedef struct {
     MDB_txn *txn; /* a read transaction, shared by the requests of a drain */
     const wire_peer_t *peer;
     const Carerhub__Envelope *env;
-    const participant_t *who;
+    const participant_t *who; /* whom the request is for */
+    secure_acting_t as;       /* who, when a gateway acts for a user */
+    char actor[160];          /* the audit trail's words for who */
 } s_req_t;
 
 static void s_send(s_req_t *q, Carerhub__Envelope *rep)
@@ -206,7 +213,7 @@ static void s_cancel(s_req_t *q)
  * only a provider's key this far, and it was audited. */
 static void s_outcome(s_req_t *q)
 {
-    router_outcome_answer(q->r, q->r->control_sock, q->peer, q->env);
+    router_outcome_answer(q->r, q->r->control_sock, q->peer, q->who, q->env);
 }
 
 #define S_OPERATOR     (1u << ROLE_OPERATOR)
@@ -255,12 +262,12 @@ static bool s_allowed(s_req_t *q, const s_query_t *e)
 {
     if (!q->who || !(e->roles & (1u << q->who->role)))
         return false;
-    return q->who->role != ROLE_PROVIDER || secure_role(q->r->sec, q->peer, ROLE_PROVIDER);
+    return q->who->role != ROLE_PROVIDER || q->who->nscopes == 1;
 }
 
 /* Audits a query about to be served: the referral it names, if any;
  * never its text. */
-static void s_audit_query(s_req_t *q, const s_query_t *e, const char *actor)
+static void s_audit_query(s_req_t *q, const s_query_t *e)
 {
     const Carerhub__Envelope *env = q->env;
     const char *rid = env->body_case == CARERHUB__ENVELOPE__BODY_STATUS_QUERY
@@ -270,7 +277,7 @@ static void s_audit_query(s_req_t *q, const s_query_t *e, const char *actor)
     char detail[64] = "";
     if (env->body_case == CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT)
         snprintf(detail, sizeof detail, "%zu outcome(s)", env->outcome_report->n_outcomes);
-    secure_audit(q->r->sec, e->what, actor, rid && referral_id_ok(rid) ? rid : NULL,
+    secure_audit(q->r->sec, e->what, q->actor, rid && referral_id_ok(rid) ? rid : NULL,
                  detail[0] ? detail : NULL);
 }
 
@@ -278,12 +285,12 @@ static void s_audit_query(s_req_t *q, const s_query_t *e, const char *actor)
 static void s_serve(s_req_t *q)
 {
     const s_query_t *e = NULL;
-    char actor[80], why[120];
+    const char *actor = q->actor;
+    char why[120];
 
     for (size_t i = 0; i < sizeof s_queries / sizeof *s_queries && !e; i++)
         if (s_queries[i].body == q->env->body_case)
             e = &s_queries[i];
-    secure_actor(q->r->sec, q->peer, actor, sizeof actor);
     if (!e) {
         q->r->bad++;
         secure_refused(q->r->sec, "refused-message", actor, NULL,
@@ -300,7 +307,7 @@ static void s_serve(s_req_t *q)
         s_error(q->r, q->peer, q->env, "forbidden", e->needs);
         return;
     }
-    s_audit_query(q, e, actor);
+    s_audit_query(q, e);
     if (e->writes && q->txn) {
         /* Later questions of this drain must see what it writes. */
         mdb_txn_abort(q->txn);
@@ -323,15 +330,36 @@ void router_control_open(router_t *r)
         r->started_at = clock_mono_ms();
 }
 
+/* Whom q is for, and its actor; false when it carries an OnBehalf that is
+ * refused (from a key that is not a gateway's, or badly formed), which is
+ * then answered, counted and audited. */
+static bool s_acting(s_req_t *q)
+{
+    char why[200], detail[240];
+    q->who = secure_acting(q->r->sec, q->peer, q->env, &q->as, why, sizeof why);
+    secure_actor(q->r->sec, q->peer, q->actor, sizeof q->actor);
+    if (q->who)
+        secure_acting_name(q->who, q->actor, sizeof q->actor);
+    if (q->who || !q->env->on_behalf)
+        return true; /* an unlisted key: refused by the table */
+    q->r->bad++;
+    snprintf(detail, sizeof detail, "control message refused: %s", why);
+    secure_refused(q->r->sec, "refused-message", q->actor, NULL, detail);
+    s_error(q->r, q->peer, q->env, "forbidden", why);
+    return false;
+}
+
 void router_control_drain(router_t *r)
 {
-    s_req_t q = {r, NULL, NULL, NULL, NULL};
+    s_req_t q;
     Carerhub__Envelope *env;
     wire_peer_t peer;
     wire_status_t st;
     int count = 0;
     bool first;
 
+    memset(&q, 0, sizeof q);
+    q.r = r;
     while (count++ < 100 &&
            (st = wire_recv(r->control_sock, true, &peer, &env, ZMQ_DONTWAIT)) != WIRE_AGAIN &&
            st != WIRE_FAILED) {
@@ -352,8 +380,8 @@ void router_control_drain(router_t *r)
         }
         q.peer = &peer;
         q.env = env;
-        q.who = secure_peer(r->sec, &peer);
-        s_serve(&q);
+        if (s_acting(&q))
+            s_serve(&q);
         carerhub__envelope__free_unpacked(env, NULL);
     }
     if (q.txn)

@@ -318,7 +318,8 @@ void router_deliver_drain(router_t *r)
             reports++;
             if (a)
                 a->last_seen = clock_mono_ms();
-            router_outcome_answer(r, r->delivery_sock, &peer, env);
+            router_outcome_answer(r, r->delivery_sock, &peer,
+                                  secure_role(r->sec, &peer, ROLE_PROVIDER), env);
         } else if (env->body_case == CARERHUB__ENVELOPE__BODY_DELIVERY_ACK && a &&
                    env->delivery_ack->n_delivery_ids > a->window) {
             /* An agent never has more in flight than its window. */

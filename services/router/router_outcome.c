@@ -490,17 +490,19 @@ void router_outcomes(router_t *r, const char *provider, const char *actor, Carer
 }
 
 void router_outcome_answer(router_t *r, void *sock, const wire_peer_t *peer,
-                           const Carerhub__Envelope *env)
+                           const participant_t *who, const Carerhub__Envelope *env)
 {
-    const participant_t *who = secure_role(r->sec, peer, ROLE_PROVIDER);
     const Carerhub__OutcomeReport *rep = env->outcome_report;
     Carerhub__Envelope back = CARERHUB__ENVELOPE__INIT;
     Carerhub__OutcomeReply reply = CARERHUB__OUTCOME_REPLY__INIT;
     Carerhub__OutcomeResult *results, **ptrs;
-    char actor[80], why[120];
+    char actor[160], why[120];
 
-    secure_actor(r->sec, peer, actor, sizeof actor);
-    if (!who || !route_id_ok(who->scopes[0])) {
+    if (who)
+        secure_acting_name(who, actor, sizeof actor);
+    else
+        secure_actor(r->sec, peer, actor, sizeof actor);
+    if (!who || who->role != ROLE_PROVIDER || who->nscopes != 1 || !route_id_ok(who->scopes[0])) {
         r->bad++;
         secure_refused(r->sec, "refused-message", actor, NULL,
                        "an outcome report from a key that is not a provider's");
@@ -516,7 +518,7 @@ void router_outcome_answer(router_t *r, void *sock, const wire_peer_t *peer,
     }
     results = xcalloc(rep->n_outcomes + 1, sizeof *results);
     ptrs = xcalloc(rep->n_outcomes + 1, sizeof *ptrs);
-    router_outcomes(r, who->scopes[0], who->id, rep->outcomes, rep->n_outcomes, results);
+    router_outcomes(r, who->scopes[0], actor, rep->outcomes, rep->n_outcomes, results);
     for (size_t i = 0; i < rep->n_outcomes; i++)
         ptrs[i] = &results[i];
     reply.n_results = rep->n_outcomes;

@@ -37,6 +37,11 @@
  *
  * --dump prints, after each reply line, the reply as JSON ("json {...}").
  *
+ * --on-behalf USER:ROLE[:ORG] puts an OnBehalf in every message, as a
+ * gateway (carerhub-web) says whom a request is for: the user's account
+ * name, role and organisation, sent as given (an empty part as an empty
+ * string; ORG left out: unset), nothing checked here.
+ *
  * --connections N opens N connections and sends on each; --random-keys gives
  * each a fresh key pair that no participants file lists (instead of --key).
  * --token T gives every submission that token (default testpeer-PID-N, a new
@@ -75,6 +80,7 @@ static void s_usage(void)
     fprintf(stderr,
             "usage: carerhub-testpeer ENDPOINT [--server-pub FILE --key FILE|--random-keys] "
             "[--wait MS] [--cut N] [--token T] [--repeat N] [--connections N] [--random-keys] "
+            "[--on-behalf USER:ROLE[:ORG]] "
             "status ID | stats | hello PROVIDER | "
             "submit SRC FILE | forward SRC FILE ID [BY] | forward-audit BY SEQ EVENT | "
             "ack PROVIDER N | raw FILE | frames N | big N | report [FROM [TO]]\n");
@@ -92,6 +98,8 @@ static long s_cut = LONG_MAX;
 static const char *s_token;
 static long s_sent; /* messages sent so far */
 static bool s_dump;
+static Carerhub__OnBehalf s_ob = CARERHUB__ON_BEHALF__INIT;
+static bool s_has_ob;
 static int s_send_env(void *sock, Carerhub__Envelope *env);
 
 static char *s_jstr(json_t *o, const char *k)
@@ -160,6 +168,7 @@ static int s_send_env(void *sock, Carerhub__Envelope *env)
     env->corr = 1;
     env->has_version = true;
     env->version = WIRE_VERSION;
+    env->on_behalf = s_has_ob ? &s_ob : NULL;
     len = carerhub__envelope__get_packed_size(env);
     data = malloc(len ? len : 1);
     if (!data)
@@ -497,6 +506,7 @@ int main(int argc, char **argv)
         {"connections", required_argument, NULL, 'n'},
         {"random-keys", no_argument, NULL, 'x'},
         {"dump", no_argument, NULL, 'd'},
+        {"on-behalf", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
     const char *server_pub = NULL, *key = NULL;
@@ -535,6 +545,17 @@ int main(int argc, char **argv)
             break;
         case 'd':
             s_dump = true;
+            break;
+        case 'o': /* USER:ROLE[:ORG], split in place */
+            s_has_ob = true;
+            s_ob.user = optarg;
+            s_ob.role = strchr(optarg, ':');
+            if (!s_ob.role)
+                s_usage();
+            *s_ob.role++ = '\0';
+            s_ob.organisation = strchr(s_ob.role, ':');
+            if (s_ob.organisation)
+                *s_ob.organisation++ = '\0';
             break;
         default:
             s_usage();

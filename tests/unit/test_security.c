@@ -1,9 +1,13 @@
 /*
- * Unit tests of the participants file and CURVE key files.
+ * Unit tests of the participants file, CURVE key files, and whom a request
+ * acts for (a gateway's user: secure_acting).
  */
 #include "test.h"
 
 #include "conf/conf.h"
+#include "daemon/daemon.h"
+#include "daemon/secure.h"
+#include "fixture.h"
 #include "domain/participants.h"
 #include "util/file.h"
 #include "util/mem.h"
@@ -289,4 +293,225 @@ TEST(curve_refuses_key_files_without_a_key)
     CHECK_STR(err, "/nonexistent/x.key: cannot read: No such file or directory (make one with: "
                    "carerhub keygen NAME)");
     free(path);
+}
+
+/* --- whom a request acts for (secure_acting) ------------------------------ */
+
+/* A daemon's security with three listed keys: a gateway ("web"), a GP
+ * practice's and an operator's; and the public key of each. */
+typedef struct {
+    hubconf_t *conf;
+    route_t *rt;
+    secure_t *sec;
+    char pub[3][CURVE_Z85]; /* web, gp, operator */
+} s_acting_h;
+
+static int s_acting_open(s_acting_h *h)
+{
+    const char *names[] = {"gp-intake", "web", "gp", "operator"};
+    keypair_t kp[4];
+    char *parts;
+    int rc;
+    memset(h, 0, sizeof *h);
+    if (fixture_keys(names, 4, kp) < 0)
+        return -1;
+    for (int i = 0; i < 3; i++)
+        memcpy(h->pub[i], kp[i + 1].pub, CURVE_Z85);
+    parts = xasprintf("participants:\n"
+                      "  - {id: web, role: gateway, key: \"%s\"}\n"
+                      "  - {id: gp, role: gp, scope: [F81001, F81002], key: \"%s\"}\n"
+                      "  - {id: operator, role: operator, key: \"%s\"}\n",
+                      h->pub[0], h->pub[1], h->pub[2]);
+    rc = fixture_conf(parts, "", &h->conf, &h->rt);
+    free(parts);
+    if (rc < 0)
+        return -1;
+    h->sec = secure_start(h->conf, "gp-intake");
+    return 0;
+}
+
+static void s_acting_close(s_acting_h *h)
+{
+    secure_stop(&h->sec);
+    daemon_zmq_term();
+    route_destroy(&h->rt);
+    hubconf_destroy(&h->conf);
+}
+
+/* Whom a status query from key (0 web, 1 gp, 2 operator, -1 a stranger)
+ * with OnBehalf {user, role, org} (user NULL: none) is for; why is set. */
+static const participant_t *s_acting(s_acting_h *h, int key, const char *user, const char *role,
+                                     const char *org, secure_acting_t *as, char *why, size_t whysz)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__StatusQuery q = CARERHUB__STATUS_QUERY__INIT;
+    Carerhub__OnBehalf ob = CARERHUB__ON_BEHALF__INIT;
+    wire_peer_t peer;
+    memset(&peer, 0, sizeof peer);
+    peer.fd = -1;
+    snprintf(peer.user, sizeof peer.user, "%s",
+             key >= 0 ? h->pub[key] : "0000000000000000000000000000000000000000");
+    env.body_case = CARERHUB__ENVELOPE__BODY_STATUS_QUERY;
+    env.status_query = &q;
+    ob.user = (char *)user;
+    ob.role = (char *)role;
+    ob.organisation = (char *)org;
+    env.on_behalf = user || role || org ? &ob : NULL;
+    snprintf(why, whysz, "(unset)");
+    return secure_acting(h->sec, &peer, &env, as, why, whysz);
+}
+
+static void s_check_users(s_acting_h *h)
+{
+    static const struct {
+        const char *role, *org;
+        role_t want;
+    } users[] = {
+        {"gp", "F81001", ROLE_GP},
+        {"hospital", "RAJ", ROLE_HOSPITAL},
+        {"school", "115000", ROLE_SCHOOL},
+        {"provider", "afc", ROLE_PROVIDER},
+        {"commissioner", NULL, ROLE_COMMISSIONER},
+        {"operator", NULL, ROLE_OPERATOR},
+        {"operator", "", ROLE_OPERATOR},
+    };
+    secure_acting_t as;
+    char why[200], name[200];
+    const participant_t *who;
+    for (size_t i = 0; i < sizeof users / sizeof *users; i++) {
+        who = s_acting(h, 0, "a.patel", users[i].role, users[i].org, &as, why, sizeof why);
+        CHECK(who == &as.p);
+        CHECK_STR(who->id, "web/a.patel");
+        CHECK_INT(who->role, users[i].want);
+        CHECK_INT(who->nscopes, users[i].org && users[i].org[0] ? 1 : 0);
+        if (who->nscopes) {
+            CHECK(participant_in_scope(who, users[i].org));
+            CHECK_STR(who->scopes[0], users[i].org);
+        }
+        CHECK(!participant_in_scope(who, "F81002"));
+        secure_acting_name(who, name, sizeof name);
+        CHECK_STR(name, "gateway web / user a.patel");
+    }
+    /* Names at the limits of the rule. */
+    who = s_acting(h, 0, "B", "gp", "F81001", &as, why, sizeof why);
+    CHECK(who != NULL);
+    CHECK_STR(who->id, "web/B");
+    who = s_acting(h, 0, "x_y-z.9", "gp", "F81001", &as, why, sizeof why);
+    CHECK(who != NULL);
+    who = s_acting(h, 0, "a123456789012345678901234567890123456789012345678901234567890123", "gp",
+                   "F81001", &as, why, sizeof why); /* 64 characters */
+    CHECK(who != NULL);
+    secure_acting_name(who, name, sizeof name);
+    CHECK_STR(
+        name,
+        "gateway web / user a123456789012345678901234567890123456789012345678901234567890123");
+}
+
+TEST(secure_acting_is_the_gateway_user_scoped_to_its_organisation)
+{
+    s_acting_h h;
+    CHECK(s_acting_open(&h) == 0);
+    s_check_users(&h);
+    s_acting_close(&h);
+}
+
+static void s_check_own(s_acting_h *h)
+{
+    secure_acting_t as;
+    char why[200], name[200];
+    const participant_t *who = s_acting(h, 1, NULL, NULL, NULL, &as, why, sizeof why);
+    /* Without OnBehalf, each key is itself. */
+    CHECK(who != NULL && who != &as.p);
+    CHECK_STR(who->id, "gp");
+    CHECK_INT(who->nscopes, 2);
+    secure_acting_name(who, name, sizeof name);
+    CHECK_STR(name, "gp");
+    who = s_acting(h, 2, NULL, NULL, NULL, &as, why, sizeof why);
+    CHECK(who != NULL);
+    CHECK_INT(who->role, ROLE_OPERATOR);
+    /* A gateway's own key is a gateway, which no daemon answers. */
+    who = s_acting(h, 0, NULL, NULL, NULL, &as, why, sizeof why);
+    CHECK(who != NULL);
+    CHECK_INT(who->role, ROLE_GATEWAY);
+    CHECK_INT(who->nscopes, 0);
+    who = s_acting(h, -1, NULL, NULL, NULL, &as, why, sizeof why);
+    CHECK(who == NULL);
+    CHECK_STR(why, "the key is not listed");
+    secure_acting_name(NULL, name, sizeof name);
+    CHECK_STR(name, "unknown");
+}
+
+TEST(secure_acting_without_on_behalf_is_the_key_itself)
+{
+    s_acting_h h;
+    CHECK(s_acting_open(&h) == 0);
+    s_check_own(&h);
+    s_acting_close(&h);
+}
+
+static void s_check_refusals(s_acting_h *h)
+{
+    static const struct {
+        int key;
+        const char *user, *role, *org, *why;
+    } bad[] = {
+        /* Only a gateway may say whom it acts for. */
+        {1, "a.patel", "gp", "F81001",
+         "an OnBehalf from a key of role gp: only a gateway's key may act"},
+        {2, "a.patel", "operator", NULL, "an OnBehalf from a key of role operator"},
+        {-1, "a.patel", "gp", "F81001", "the key is not listed"},
+        /* User names. */
+        {0, "", "gp", "F81001", "the user name is not 1-64"},
+        {0, NULL, "gp", "F81001", "the user name is not 1-64"},
+        {0, "1abc", "gp", "F81001", "the user name is not 1-64"},
+        {0, ".abc", "gp", "F81001", "the user name is not 1-64"},
+        {0, "a patel", "gp", "F81001", "the user name is not 1-64"},
+        {0, "a/patel", "gp", "F81001", "the user name is not 1-64"},
+        {0, "a\npatel", "gp", "F81001", "the user name is not 1-64"},
+        {0, "<script>", "gp", "F81001", "the user name is not 1-64"},
+        {0, "a1234567890123456789012345678901234567890123456789012345678901234", "gp", "F81001",
+         "the user name is not 1-64"}, /* 65 characters */
+        /* Roles: only a person's. */
+        {0, "a.patel", NULL, "F81001", "the role is not gp, hospital"},
+        {0, "a.patel", "GP", "F81001", "the role is not gp, hospital"},
+        {0, "a.patel", "gateway", NULL, "the role is not gp, hospital"},
+        {0, "a.patel", "intake", "x1", "the role is not gp, hospital"},
+        /* Organisations of the form the role needs. */
+        {0, "a.patel", "gp", NULL, "a gp user's organisation is a practice ODS code"},
+        {0, "a.patel", "gp", "", "a gp user's organisation is a practice ODS code"},
+        {0, "a.patel", "gp", "f81001", "a gp user's organisation is a practice ODS code"},
+        {0, "a.patel", "gp", "RAJ", "a gp user's organisation is a practice ODS code"},
+        {0, "a.patel", "hospital", "F81001", "a hospital user's organisation is a trust ODS code"},
+        {0, "a.patel", "school", "11500", "a school user's organisation is a 6-digit URN"},
+        {0, "a.patel", "provider", "AFC", "a provider user's organisation is a provider id"},
+        {0, "a.patel", "provider", "a23456789012345678901234567890123",
+         "a provider user's organisation is a provider id"}, /* 33 characters */
+        {0, "a.patel", "commissioner", "F81001", "a commissioner or operator acts for no"},
+        {0, "a.patel", "operator", "afc", "a commissioner or operator acts for no"},
+    };
+    secure_acting_t as;
+    char why[200];
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const participant_t *who =
+            s_acting(h, bad[i].key, bad[i].user, bad[i].role, bad[i].org, &as, why, sizeof why);
+        if (who != NULL) {
+            test_fail(__FILE__, __LINE__, "OnBehalf %zu was taken", i);
+            return;
+        }
+        CHECK_CONTAINS(why, bad[i].why);
+        /* The reason is for the audit trail: it never repeats what was sent. */
+        if ((bad[i].user && bad[i].user[0] && strstr(why, bad[i].user)) ||
+            (bad[i].org && bad[i].org[0] && strstr(why, bad[i].org))) {
+            test_fail(__FILE__, __LINE__, "refusal %zu repeats a value: %s", i, why);
+            return;
+        }
+    }
+}
+
+TEST(secure_acting_refuses_on_behalf_from_others_and_badly_formed)
+{
+    s_acting_h h;
+    CHECK(s_acting_open(&h) == 0);
+    s_check_refusals(&h);
+    s_acting_close(&h);
 }

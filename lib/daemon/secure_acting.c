@@ -1,0 +1,155 @@
+/*
+ * Whom a request acts for: see secure.h. A gateway (carerhub-web) speaks
+ * for the people logged in to it, naming each request's user in an
+ * OnBehalf. The daemon then judges the request as if it came from a key of
+ * that user's role scoped to the user's organisation alone, so every rule
+ * keyed on a participant (scope, tokens and resends per submitter, whose
+ * referrals may be seen) holds for each user apart. Only a gateway's key
+ * may say whom it acts for: from any other key an OnBehalf is a forgery.
+ * The reasons given never repeat the values sent (they are the caller's to
+ * audit, and a forged OnBehalf may carry anything).
+ */
+#include "daemon/secure.h"
+
+#include "domain/codes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define S_USER_MAX 64
+
+static const struct {
+    const char *name;
+    role_t role;
+} s_roles[] = {
+    {"gp", ROLE_GP},
+    {"hospital", ROLE_HOSPITAL},
+    {"school", ROLE_SCHOOL},
+    {"provider", ROLE_PROVIDER},
+    {"commissioner", ROLE_COMMISSIONER},
+    {"operator", ROLE_OPERATOR},
+};
+
+static bool s_letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* An account name: a letter, then letters, digits, '.', '-' or '_'. */
+static bool s_user_ok(const char *u)
+{
+    size_t n = strlen(u);
+    if (n == 0 || n > S_USER_MAX || !s_letter(u[0]))
+        return false;
+    for (; *u; u++)
+        if (!s_letter(*u) && !(*u >= '0' && *u <= '9') && *u != '.' && *u != '-' && *u != '_')
+            return false;
+    return true;
+}
+
+/* A provider id, as the participants file and the routing have it. */
+static bool s_provider_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 32)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+            return false;
+    return true;
+}
+
+/* Whether org is of the form role's scope needs; NULL or "" is none. */
+static const char *s_org_problem(role_t role, const char *org)
+{
+    bool none = !org || !org[0];
+    switch (role) {
+    case ROLE_COMMISSIONER:
+    case ROLE_OPERATOR:
+        return none ? NULL : "a commissioner or operator acts for no organisation";
+    case ROLE_GP:
+        return !none && ods_practice_valid(org) ? NULL
+                                                : "a gp user's organisation is a practice ODS code";
+    case ROLE_HOSPITAL:
+        return !none && ods_trust_valid(org) ? NULL
+                                             : "a hospital user's organisation is a trust ODS code";
+    case ROLE_SCHOOL:
+        return !none && urn_valid(org) ? NULL : "a school user's organisation is a 6-digit URN";
+    case ROLE_PROVIDER:
+        return !none && s_provider_id_ok(org) ? NULL
+                                              : "a provider user's organisation is a provider id";
+    default:
+        return "not a role a user may have";
+    }
+}
+
+static const participant_t *s_refuse(char *why, size_t whysz, const char *text)
+{
+    snprintf(why, whysz, "%s", text);
+    return NULL;
+}
+
+const participant_t *secure_acting(const secure_t *s, const wire_peer_t *peer,
+                                   const Carerhub__Envelope *env, secure_acting_t *out, char *why,
+                                   size_t whysz)
+{
+    const participant_t *gw = secure_peer(s, peer);
+    const Carerhub__OnBehalf *ob = env ? env->on_behalf : NULL;
+    const char *problem;
+    char text[160];
+    size_t i;
+
+    if (!gw)
+        return s_refuse(why, whysz, "the key is not listed");
+    if (!ob)
+        return gw; /* a gateway's own key may do nothing: its role gets no answers */
+    if (gw->role != ROLE_GATEWAY) {
+        snprintf(text, sizeof text,
+                 "an OnBehalf from a key of role %s: only a gateway's key may act for a user",
+                 role_name(gw->role));
+        return s_refuse(why, whysz, text);
+    }
+    if (!ob->user || !s_user_ok(ob->user))
+        return s_refuse(why, whysz,
+                        "OnBehalf: the user name is not 1-64 letters, digits, '.', '-' or '_' "
+                        "starting with a letter");
+    for (i = 0; i < sizeof s_roles / sizeof *s_roles; i++)
+        if (ob->role && strcmp(ob->role, s_roles[i].name) == 0)
+            break;
+    if (i == sizeof s_roles / sizeof *s_roles)
+        return s_refuse(why, whysz,
+                        "OnBehalf: the role is not gp, hospital, school, provider, commissioner "
+                        "or operator");
+    if ((problem = s_org_problem(s_roles[i].role, ob->organisation)) != NULL) {
+        snprintf(text, sizeof text, "OnBehalf: %s", problem);
+        return s_refuse(why, whysz, text);
+    }
+
+    memset(out, 0, sizeof *out);
+    snprintf(out->id, sizeof out->id, "%s/%s", gw->id, ob->user);
+    out->p.id = out->id;
+    out->p.role = s_roles[i].role;
+    memcpy(out->p.key, gw->key, sizeof out->p.key);
+    if (ob->organisation && ob->organisation[0]) {
+        snprintf(out->org, sizeof out->org, "%s", ob->organisation);
+        out->scopev[0] = out->org;
+        out->p.scopes = out->scopev;
+        out->p.nscopes = 1;
+    }
+    return &out->p;
+}
+
+void secure_acting_name(const participant_t *who, char *out, size_t outsz)
+{
+    /* A user name holds no '/', so the last one ends the gateway's id. */
+    const char *slash = who ? strrchr(who->id, '/') : NULL;
+    if (!who) {
+        snprintf(out, outsz, "unknown");
+        return;
+    }
+    if (slash && slash > who->id && s_user_ok(slash + 1)) {
+        snprintf(out, outsz, "gateway %.*s / user %s", (int)(slash - who->id), who->id, slash + 1);
+        return;
+    }
+    snprintf(out, outsz, "%s", who->id);
+}
