@@ -240,10 +240,8 @@ static bool s_token_ok(const char *t)
     return t && strlen(t) == S_TOKEN_LEN && strspn(t, "0123456789abcdef") == S_TOKEN_LEN;
 }
 
-/* The form, with the answers of q kept (a POST), errs at the top and by
- * their fields, and notice (not sent) above it all. */
-static void s_form_page(web_resp_t *r, const web_req_t *q, const web_formdef_t *f,
-                        const char *token, const ferrs_t *errs, const char *notice)
+void web_form_page(web_resp_t *r, const web_req_t *q, const web_formdef_t *f, const char *token,
+                   const ferrs_t *errs, const char *notice)
 {
     buf_t *b = &r->body;
     char title[160];
@@ -412,14 +410,14 @@ static void s_send(web_t *w, const web_req_t *q, web_resp_t *r, const web_formde
                           fe->message ? fe->message : "is not right");
             }
         }
-        s_form_page(r, q, f, token, &errs, NULL);
+        web_form_page(r, q, f, token, &errs, NULL);
     } else {
         /* No answer, the intake could not store it, or an answer of no
          * use: nothing was taken, and the same token makes a resend safe. */
         r->status = 503;
-        s_form_page(r, q, f, token, NULL,
-                    "The hub could not be reached, so nothing was sent. Your answers are kept "
-                    "below: try sending them again in a few minutes.");
+        web_form_page(r, q, f, token, NULL,
+                      "The hub could not be reached, so nothing was sent. Your answers are kept "
+                      "below: try sending them again in a few minutes.");
     }
     ferrs_free(&errs);
     if (rep)
@@ -450,12 +448,12 @@ void web_refer(web_t *w, const web_req_t *q, web_resp_t *r)
     else
         s_token(token);
     if (!q->post) {
-        s_form_page(r, q, f, token, NULL, NULL);
+        web_form_page(r, q, f, token, NULL, NULL);
         return;
     }
     ref = web_form_referral(f, q->nfields, q->names, q->values, q->user->org, &errs);
     if (errs.n)
-        s_form_page(r, q, f, token, &errs, NULL); /* what the intake could not even read */
+        web_form_page(r, q, f, token, &errs, NULL); /* what the intake could not even read */
     else
         s_send(w, q, r, f, ref, token);
     carerhub__referral__free_unpacked(ref, NULL);

@@ -91,4 +91,11 @@ Carerhub__Referral *web_form_referral(const web_formdef_t *f, size_t nfields,
                                       const char *const *names, const char *const *values,
                                       const char *org, ferrs_t *errs);
 
+/* The page of form f (web_form.c): the answers of q kept when it is a POST,
+ * the idempotency token as a hidden input, errs (may be NULL) in the
+ * error summary and beside their fields, and notice (may be NULL: why
+ * nothing was sent) above it all. */
+void web_form_page(web_resp_t *r, const web_req_t *q, const web_formdef_t *f, const char *token,
+                   const ferrs_t *errs, const char *notice);
+
 #endif

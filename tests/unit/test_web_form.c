@@ -106,7 +106,7 @@ TEST(web_form_samples_make_their_referrals)
 {
     size_t docs = 0;
     for (size_t s = 0; s < 3; s++) {
-        const web_form_t *f = web_form_of(s_samples[s].src);
+        const web_formdef_t *f = web_form_of(s_samples[s].src);
         ystream_t *ys = s_read(s_samples[s].file);
         CHECK(f && ys && !ystream_error(ys, NULL, NULL));
         for (size_t d = 0; d < ystream_count(ys); d++) {
@@ -147,7 +147,7 @@ TEST(web_form_samples_make_their_referrals)
 
 /* The YAML keys of a message's fields (prefix.name), recursively; the
  * hub's own fields and the source parts' wrappers are not keys. */
-static void s_keys(const ProtobufCMessageDescriptor *d, const char *prefix, const web_form_t *f,
+static void s_keys(const ProtobufCMessageDescriptor *d, const char *prefix, const web_formdef_t *f,
                    size_t *missing)
 {
     static const char *const skip[] = {
@@ -180,7 +180,7 @@ TEST(web_form_every_key_has_an_input)
                                                         &carerhub__discharge_part__descriptor,
                                                         &carerhub__school_part__descriptor};
     for (size_t s = 0; s < 3; s++) {
-        const web_form_t *f = web_form_of(s_samples[s].src);
+        const web_formdef_t *f = web_form_of(s_samples[s].src);
         size_t missing = 0, inputs = 0, fields = 0;
         s_keys(&carerhub__referral__descriptor, "", f, &missing);
         s_keys(parts[s], "", f, &missing);
@@ -221,7 +221,7 @@ static void s_without(const s_answers_t *in, const char *key, s_answers_t *out)
 
 /* The form's referral from answers, checked as its intake checks it on
  * 2026-11-22; the errors in e. */
-static void s_submit(const web_form_t *f, const s_answers_t *a, const char *org, ferrs_t *e)
+static void s_submit(const web_formdef_t *f, const s_answers_t *a, const char *org, ferrs_t *e)
 {
     referral_ctx_t ctx = {date_from_ymd(2026, 11, 22), NULL, NULL, NULL, false};
     Carerhub__Referral *r = web_form_referral(f, a->n, a->names, a->values, org, e);
@@ -231,7 +231,7 @@ static void s_submit(const web_form_t *f, const s_answers_t *a, const char *org,
 }
 
 /* Whether some error of e is shown at field fd. */
-static bool s_shown_at(const web_form_t *f, const ferrs_t *e, const web_field_t *fd)
+static bool s_shown_at(const web_formdef_t *f, const ferrs_t *e, const web_field_t *fd)
 {
     for (size_t i = 0; i < e->n; i++)
         if (web_form_field_of_error(f, e->v[i].field) == fd)
@@ -248,7 +248,7 @@ TEST(web_form_required_fields_are_the_intakes)
 {
     static const char *const orgs[] = {"F81001", "RAJ", "115000"};
     for (size_t s = 0; s < 3; s++) {
-        const web_form_t *f = web_form_of(s_samples[s].src);
+        const web_formdef_t *f = web_form_of(s_samples[s].src);
         s_answers_t all = {0};
         ferrs_t e = FERRS_INIT;
         CHECK_INT(s_sample_answers(s, 0, &all), 0);
@@ -281,7 +281,7 @@ TEST(web_form_required_fields_are_the_intakes)
  * input; a group missing as a whole at its first input. */
 TEST(web_form_missing_fields_by_key_path)
 {
-    const web_form_t *f = web_form_of(CARERHUB__SOURCE__DISCHARGE);
+    const web_formdef_t *f = web_form_of(CARERHUB__SOURCE__DISCHARGE);
     s_answers_t a = {0};
     ferrs_t e = FERRS_INIT;
     s_answer(&a, "carer.given_name", "Jane");
@@ -312,7 +312,7 @@ TEST(web_form_organisation_is_the_users)
 {
     static const char *const keys[] = {"practice", "hospital.trust", "school.urn"};
     for (size_t s = 0; s < 3; s++) {
-        const web_form_t *f = web_form_of(s_samples[s].src);
+        const web_formdef_t *f = web_form_of(s_samples[s].src);
         s_answers_t a = {0};
         ferrs_t e = FERRS_INIT;
         Carerhub__Referral *r;
@@ -350,7 +350,7 @@ TEST(web_form_typed_text_kept_as_data)
                                         "{a: b}",
                                         "- x",
                                         "# not a comment"};
-    const web_form_t *f = web_form_of(CARERHUB__SOURCE__GP);
+    const web_formdef_t *f = web_form_of(CARERHUB__SOURCE__GP);
     for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++) {
         s_answers_t a = {0};
         ferrs_t e = FERRS_INIT;
@@ -371,7 +371,7 @@ TEST(web_form_typed_text_kept_as_data)
  * yes/no radios are booleans and a year group a number. */
 TEST(web_form_lists_booleans_and_numbers)
 {
-    const web_form_t *f = web_form_of(CARERHUB__SOURCE__SCHOOL);
+    const web_formdef_t *f = web_form_of(CARERHUB__SOURCE__SCHOOL);
     s_answers_t a = {0};
     ferrs_t e = FERRS_INIT;
     Carerhub__Referral *r;
