@@ -149,6 +149,12 @@ static int s_one(participants_t *ps, const conf_ctx_t *ctx, const ynode_t *n)
                 PARTICIPANT_ID_MAX);
         return -1;
     }
+    /* "<gateway>/<user>" names a gateway's user in the audit trail: no
+     * listed participant may look like one. */
+    if (strchr(id->value, '/')) {
+        diag_at(ctx->diag, ctx->file, id, "participant %s: an id may not contain '/'", id->value);
+        return -1;
+    }
     p.id = xstrdup(id->value);
     p.role = (role_t)-1;
     for (int i = 0; role && role->kind == YNODE_SCALAR && s_roles[i]; i++)

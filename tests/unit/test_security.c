@@ -78,6 +78,16 @@ TEST(participants_file_with_problems_is_refused_whole)
     CHECK_INT(d.n, 1);
     CHECK_CONTAINS(d.msgs[0], "p.yaml:3:10: two participants are called ok");
     diag_free(&d);
+    /* An id like a gateway's user ("web/a.patel") would mislead the audit. */
+    text = "participants:\n"
+           "  - {id: web/a.patel, role: operator, key: "
+           "\"thTd&!}co^4Db[G/Qb61+.>B%SS[#LmR(@v]JoK8\"}\n";
+    CHECK(file_write_atomic(path, text, strlen(text), 0600) == 0);
+    p = participants_load(path, &d);
+    CHECK(p == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_CONTAINS(d.msgs[0], "participant web/a.patel: an id may not contain '/'");
+    diag_free(&d);
     p = participants_load("/nonexistent/participants.yaml", &d);
     CHECK(p == NULL);
     CHECK_INT(d.n, 1);
