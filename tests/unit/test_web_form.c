@@ -433,3 +433,145 @@ TEST(web_form_dates_as_typed)
         CHECK_STR(out, cases[i][1]);
     }
 }
+
+/* --- the page -------------------------------------------------------------- */
+
+/* A request of user u (role, organisation) for path with answers a. */
+static web_req_t s_req(const web_user_t *u, const char *path, bool post, const s_answers_t *a)
+{
+    web_req_t q = {0};
+    q.post = post;
+    q.path = path;
+    q.user = u;
+    q.address = "127.0.0.1";
+    q.nfields = a ? a->n : 0;
+    q.names = a ? a->names : NULL;
+    q.values = a ? a->values : NULL;
+    return q;
+}
+
+static const web_user_t s_gp_user = {
+    .name = "a.patel", .role = ROLE_GP, .org = "F81001", .csrf = "csrf-token-of-the-session"};
+
+/* The form as served: an input named by its key path for every field
+ * (a box per condition, a radio per answer), the session's CSRF token and
+ * a fresh idempotency token; and no two forms with the same token. */
+TEST(web_form_page_has_every_input)
+{
+    const web_formdef_t *f = web_form_of(CARERHUB__SOURCE__GP);
+    web_req_t q = s_req(&s_gp_user, "/refer/gp", false, NULL);
+    web_resp_t r1 = {0}, r2 = {0};
+    const char *t1, *t2;
+    web_refer(NULL, &q, &r1);
+    web_refer(NULL, &q, &r2);
+    CHECK_INT(r1.status == 0 ? 200 : r1.status, 200);
+    CHECK(r1.personal);
+    for (size_t i = 0; i < f->nsets; i++)
+        for (size_t j = 0; j < f->sets[i].nfields; j++) {
+            const web_field_t *fd = f->sets[i].fields[j];
+            char want[160];
+            snprintf(want, sizeof want, fd->input == WEB_IN_ORG ? "id=\"%s\"" : "name=\"%s\"",
+                     fd->key);
+            CHECK_CONTAINS(r1.body.data, want);
+        }
+    CHECK_CONTAINS(r1.body.data, "name=\"cared_for.conditions\" value=\"frailty\"");
+    CHECK_CONTAINS(r1.body.data, "name=\"consent.share_with_support_service\" value=\"false\"");
+    CHECK_CONTAINS(r1.body.data, "name=\"csrf\" value=\"csrf-token-of-the-session\"");
+    CHECK_CONTAINS(r1.body.data, "<strong>Practice:</strong> F81001");
+    t1 = strstr(r1.body.data, "name=\"token\" value=\"");
+    t2 = strstr(r2.body.data, "name=\"token\" value=\"");
+    CHECK(t1 && t2);
+    t1 += strlen("name=\"token\" value=\"");
+    t2 += strlen("name=\"token\" value=\"");
+    CHECK_INT(strspn(t1, "0123456789abcdef"), 32);
+    CHECK(strncmp(t1, t2, 32) != 0);
+    buf_free(&r1.body);
+    buf_free(&r2.body);
+}
+
+/* Another role's form is refused (403), and so is nobody's. */
+TEST(web_form_page_only_for_its_role)
+{
+    static const web_user_t school = {.name = "j.taylor", .role = ROLE_SCHOOL, .org = "115000"};
+    static const char *const paths[] = {"/refer/gp", "/refer/discharge"};
+    for (size_t i = 0; i < 2; i++) {
+        web_req_t q = s_req(&school, paths[i], false, NULL);
+        web_resp_t r = {0};
+        web_refer(NULL, &q, &r);
+        CHECK_INT(r.status, 403);
+        CHECK(!strstr(r.body.data, "name=\"token\""));
+        buf_free(&r.body);
+    }
+}
+
+/* Errors as the GOV.UK pattern shows them: a summary first (role alert,
+ * "There is a problem", a link to each input by its id), the message beside
+ * the input, and every answer kept as typed (script shown as text). */
+TEST(web_form_page_errors_and_answers_kept)
+{
+    const web_formdef_t *f = web_form_of(CARERHUB__SOURCE__GP);
+    s_answers_t a = {0};
+    ferrs_t e = FERRS_INIT;
+    web_req_t q;
+    web_resp_t r = {0};
+    const char *summary, *h1, *beside;
+    s_answer(&a, "carer.given_name", "<script>alert(1)</script>");
+    s_answer(&a, "carer.address", "1 High Street\nChelmsford");
+    s_answer(&a, "cared_for.conditions", "dementia");
+    s_answer(&a, "cared_for.conditions", "frailty");
+    s_answer(&a, "consent.given_by", "carer");
+    q = s_req(&s_gp_user, "/refer/gp", true, &a);
+    ferrs_add(&e, "carer.family_name", "required", "is required");
+    ferrs_add(&e, "cared_for.conditions[2]", "duplicate", "frailty is listed twice");
+    ferrs_add(&e, "referrer", "required", "is required: who is referring");
+    web_form_page(&r, &q, f, "0123456789abcdef0123456789abcdef", &e, NULL);
+    summary = strstr(r.body.data, "There is a problem");
+    h1 = strstr(r.body.data, "<h1>");
+    CHECK(summary && h1 && summary < h1);
+    CHECK_CONTAINS(r.body.data, "role=\"alert\"");
+    CHECK_CONTAINS(r.body.data, "<a href=\"#carer.family_name\">Family name is required</a>");
+    CHECK_CONTAINS(r.body.data, "<a href=\"#cared_for.conditions\">What they need care for: "
+                                "frailty is listed twice</a>");
+    CHECK_CONTAINS(r.body.data, "<a href=\"#referrer.name\">");
+    CHECK_CONTAINS(r.body.data, "id=\"carer.family_name\"");
+    beside = strstr(r.body.data, "id=\"carer.family_name-error\"");
+    CHECK(beside && beside > h1);
+    CHECK_CONTAINS(beside, "Family name is required");
+    CHECK_CONTAINS(r.body.data, "aria-describedby=\"carer.family_name-error\"");
+    CHECK_CONTAINS(r.body.data, "<title>Error: ");
+    /* Kept as typed, and escaped. */
+    CHECK_CONTAINS(r.body.data, "value=\"&lt;script&gt;alert(1)&lt;/script&gt;\"");
+    CHECK(!strstr(r.body.data, "<script>"));
+    CHECK_CONTAINS(r.body.data, ">1 High Street\nChelmsford</textarea>");
+    CHECK_CONTAINS(r.body.data, "value=\"dementia\" checked");
+    CHECK_CONTAINS(r.body.data, "value=\"frailty\" checked");
+    CHECK(!strstr(r.body.data, "value=\"other\" checked"));
+    CHECK_CONTAINS(r.body.data, "id=\"consent.given_by\" name=\"consent.given_by\" "
+                                "value=\"carer\" checked");
+    CHECK_CONTAINS(r.body.data, "name=\"token\" value=\"0123456789abcdef0123456789abcdef\"");
+    buf_free(&r.body);
+    ferrs_free(&e);
+    s_answers_free(&a);
+}
+
+/* An answer the intake could not even read (a year group that is no
+ * number) is shown without sending anything: web_refer does not call the
+ * hub (there is none here), and the token sent is kept. */
+TEST(web_form_page_unreadable_answer_not_sent)
+{
+    static const web_user_t school = {.name = "j.taylor", .role = ROLE_SCHOOL, .org = "115000"};
+    s_answers_t a = {0};
+    web_req_t q;
+    web_resp_t r = {0};
+    s_answer(&a, "token", "00112233445566778899aabbccddeeff");
+    s_answer(&a, "school.year_group", "nine");
+    s_answer(&a, "carer.given_name", "Sam");
+    q = s_req(&school, "/refer/school", true, &a);
+    web_refer(NULL, &q, &r);
+    CHECK_CONTAINS(r.body.data, "There is a problem");
+    CHECK_CONTAINS(r.body.data, "<a href=\"#school.year_group\">");
+    CHECK_CONTAINS(r.body.data, "value=\"00112233445566778899aabbccddeeff\"");
+    CHECK_CONTAINS(r.body.data, "value=\"Sam\"");
+    buf_free(&r.body);
+    s_answers_free(&a);
+}
