@@ -277,6 +277,8 @@ const char web_css[] =
     ".panel{border:4px solid #007f3b;padding:1rem;margin-bottom:1.5rem}\n"
     ".inset{border-left:8px solid #005eb8;padding-left:1rem}\n"
     "table{border-collapse:collapse;width:100%}\n"
+    ".table-wrap{overflow-x:auto;max-width:100%;margin-bottom:1.5rem}\n"
+    ".table-wrap:focus{outline:3px solid #ffeb3b}\n"
     "th,td{text-align:left;border-bottom:1px solid #d8dde0;padding:.5rem .5rem .5rem 0;"
-    "vertical-align:top}\n"
+    "vertical-align:top;overflow-wrap:anywhere}\n"
     ".footer{color:#4c6272;font-size:1rem;padding-bottom:2rem}\n";

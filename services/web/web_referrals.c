@@ -163,6 +163,10 @@ static void s_list(web_t *w, const web_req_t *q, web_resp_t *r)
     }
     if (total > S_SHOWN)
         web_htmlf(b, "<p>The newest %zu of %zu are shown.</p>\n", (size_t)S_SHOWN, total);
+    /* A table wider than a phone scrolls in its own region, never the page
+     * (focusable, so that a keyboard can scroll it too). */
+    buf_adds(b, "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" "
+                "aria-label=\"Your organisation's referrals\">\n");
     buf_adds(b, "<table>\n<caption class=\"visually-hidden\">Your organisation's referrals, "
                 "newest first</caption>\n<thead>\n<tr><th scope=\"col\">Reference</th>"
                 "<th scope=\"col\">Received</th><th scope=\"col\">Organisation</th>"
@@ -176,7 +180,7 @@ static void s_list(web_t *w, const web_req_t *q, web_resp_t *r)
         for (size_t i = fr->n_items; i-- > 0 && shown < S_SHOWN; shown++)
             s_row(b, fr->items[i], gp);
     }
-    buf_adds(b, "</tbody>\n</table>\n");
+    buf_adds(b, "</tbody>\n</table>\n</div>\n");
     web_page_end(b);
 out:
     for (size_t p = 0; p < npages; p++)
@@ -212,7 +216,9 @@ static void s_timeline(buf_t *b, const Carerhub__StatusReply *s)
 {
     if (!s->n_timeline)
         return;
-    buf_adds(b, "<h2>What has happened</h2>\n<table>\n<thead>\n<tr><th scope=\"col\">When</th>"
+    buf_adds(b, "<h2>What has happened</h2>\n<div class=\"table-wrap\" role=\"region\" "
+                "tabindex=\"0\" aria-label=\"What has happened\">\n<table>\n<thead>\n"
+                "<tr><th scope=\"col\">When</th>"
                 "<th scope=\"col\">What</th><th scope=\"col\">Where</th></tr>\n</thead>\n"
                 "<tbody>\n");
     for (size_t i = 0; i < s->n_timeline; i++) {
@@ -229,7 +235,7 @@ static void s_timeline(buf_t *b, const Carerhub__StatusReply *s)
             web_htmlf(b, ", to %s", to);
         buf_adds(b, "</td></tr>\n");
     }
-    buf_adds(b, "</tbody>\n</table>\n");
+    buf_adds(b, "</tbody>\n</table>\n</div>\n");
 }
 
 static void s_status_page(web_resp_t *r, const web_req_t *q, const Carerhub__StatusReply *s)

@@ -183,7 +183,7 @@ def referrals(b, a):
         if want not in text:
             raise Failed(f"/referrals/{a.id} does not show '{want}': {text[:800]}")
     timeline = [r.text for r in b.d.find_elements(By.XPATH, '//h2[.="What has happened"]'
-                                                            '/following-sibling::table[1]//tbody/tr')]
+                                                            '/following::table[1]//tbody/tr')]
     if not any(a.expect_event in r for r in timeline):
         raise Failed(f"the timeline has no '{a.expect_event}': {timeline}")
     b.look("referral")
