@@ -51,6 +51,11 @@ LDLIBS := $(PKG_LIBS) -lm
 JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 
+# libmicrohttpd serves the web front door (carerhub-web, and the unit tests
+# of its code) and nothing else.
+MHD_CFLAGS := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
 # --- sources -----------------------------------------------------------------
@@ -66,7 +71,7 @@ LIBA := $(B)/libcarerhub.a
 SERVICES := carerhub:carerhub
 SERVICES += gp-intake:carerhub-gp-intake discharge-intake:carerhub-discharge-intake
 SERVICES += school-intake:carerhub-school-intake router:carerhub-router
-SERVICES += provider:carerhub-provider
+SERVICES += provider:carerhub-provider web:carerhub-web
 SERVICES := $(foreach s,$(SERVICES),$(if $(wildcard services/$(word 1,$(subst :, ,$(s)))/main.c),$(s)))
 PROGRAMS := $(foreach s,$(SERVICES),$(OUT)/$(word 2,$(subst :, ,$(s))))
 
@@ -125,6 +130,8 @@ $(B)/services/provider/%.o $(B)/planted/services/provider/%.o: override CFLAGS +
 $(B)/lib/report/%.o: override CFLAGS += $(JANSSON_CFLAGS)
 $(OUT)/carerhub-provider $(PLANTED_BIN) $(TEST_BIN) $(OUT)/carerhub-testpeer: LDLIBS += $(JANSSON_LIBS)
 $(OUT)/carerhub: LDLIBS += $(JANSSON_LIBS)
+$(B)/services/web/%.o: override CFLAGS += $(MHD_CFLAGS)
+$(OUT)/carerhub-web $(TEST_BIN): LDLIBS += $(MHD_LIBS)
 
 $(B)/planted/%.o: %.c | $(GEN_H)
 	@mkdir -p $(@D)
@@ -139,8 +146,9 @@ $(OUT)/planted/carerhub-router: $(PLANTED_ROUTER_OBJ) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# The router's own objects (all but its main) and the provider agent's spool
-# code are linked into the unit test runner, so that they have unit tests.
+# The router's and the web front door's own objects (all but their mains)
+# and the provider agent's spool code are linked into the unit test runner,
+# so that they have unit tests.
 ROUTER_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out services/router/main.c,\
                 $(sort $(wildcard services/router/*.c))))
 TEST_SVC_OBJ := $(ROUTER_OBJ) $(patsubst %.c,$(B)/%.o,services/provider/provider_spool.c \
@@ -148,6 +156,8 @@ TEST_SVC_OBJ := $(ROUTER_OBJ) $(patsubst %.c,$(B)/%.o,services/provider/provider
                                         services/provider/provider_outcome.c \
                                         services/provider/provider_outbox.c \
                                         services/provider/provider_outbox_file.c)
+WEB_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out services/web/main.c,$(sort $(wildcard services/web/*.c))))
+TEST_SVC_OBJ += $(WEB_OBJ)
 $(B)/tests/unit/%.o: override CFLAGS += -Iservices $(JANSSON_CFLAGS)
 
 $(TEST_BIN): $(TEST_SRC:%.c=$(B)/%.o) $(TEST_SVC_OBJ) $(LIBA)

@@ -54,6 +54,7 @@ typedef struct {
     size_t nfields;         /* form fields (POST body, or the query of a GET), in order */
     const char *const *names;
     const char *const *values;
+    const char *csrf; /* the session's CSRF token, before login too; NULL without a session */
 } web_req_t;
 
 /* The first value of field name, or NULL. */
@@ -76,7 +77,8 @@ typedef void (*web_handler_fn)(web_t *w, const web_req_t *q, web_resp_t *r);
 
 /* THE escaping function: every value written into HTML goes through it
  * (text and attribute values alike: & < > " ' escaped; bytes that are not
- * UTF-8 and control characters written as U+FFFD). */
+ * UTF-8 and control characters written as U+FFFD, but for tab, line feed
+ * and carriage return, which a textarea's text keeps). */
 void web_esc(buf_t *b, const char *s);
 /* Appends fmt, where each %s argument is escaped with web_esc and %d, %u,
  * %zu, %lld are numbers; no other conversions. */
@@ -106,6 +108,11 @@ Carerhub__Envelope *web_intake_call(web_t *w, Carerhub__Source src, const web_us
                                     Carerhub__Envelope *env, int timeout_ms);
 Carerhub__Envelope *web_router_call(web_t *w, const web_user_t *u, Carerhub__Envelope *env,
                                     int timeout_ms);
+
+/* The configuration in force (replaced on SIGHUP), borrowed until the
+ * handler returns: the referral forms' routing preview reads the routing
+ * file and the postcode table from it. */
+const hubconf_t *web_conf(const web_t *w);
 
 /* --- the handlers, by module ------------------------------------------- */
 

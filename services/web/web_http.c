@@ -1,0 +1,423 @@
+/*
+ * The HTTP side of carerhub-web: libmicrohttpd in the daemon's own loop
+ * (MHD_USE_EPOLL: its descriptor is polled with the ZeroMQ sockets), the
+ * limits every request meets (connections at once and per address, header
+ * bytes, body bytes, fields, and a whole request's time, so that a client
+ * sending a byte a second is cut off), the route table with who may use
+ * each route, and the headers every answer carries. Bodies are decoded by
+ * web_body.c; the address listened on is web_listen.c's.
+ */
+#include "web_impl.h"
+
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/text.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+static const char s_csp[] = "default-src 'none'; style-src 'self'; img-src 'self'; "
+                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/* --- routes ------------------------------------------------------------ */
+
+static void s_css(web_t *w, const web_req_t *q, web_resp_t *r)
+{
+    buf_adds(&r->body, web_css);
+    r->type = "text/css; charset=utf-8";
+}
+
+const web_route_t web_routes[] = {
+    {"/", WEB_GET, WEB_ANY_ROLE, web_home},
+    {"/style.css", WEB_GET, WEB_NO_SESSION, s_css},
+    {"/login", WEB_GET | WEB_POST, WEB_NO_SESSION, web_login_page},
+    {"/logout", WEB_POST, WEB_ANY_ROLE, web_logout},
+    {"/login/change", WEB_GET | WEB_POST, WEB_ANY_ROLE, web_change_page},
+    {"/setup", WEB_GET | WEB_POST, WEB_NO_SESSION, web_setup_page},
+    {"/refer/gp", WEB_GET | WEB_POST, WEB_ROLE(ROLE_GP), web_refer},
+    {"/refer/discharge", WEB_GET | WEB_POST, WEB_ROLE(ROLE_HOSPITAL), web_refer},
+    {"/refer/school", WEB_GET | WEB_POST, WEB_ROLE(ROLE_SCHOOL), web_refer},
+    {"/referrals", WEB_GET, WEB_REFERRERS, web_referrals},
+    {"/referrals/", WEB_GET, WEB_REFERRERS, web_referrals},
+    {NULL, 0, 0, NULL},
+};
+
+const web_route_t *web_route(const char *path)
+{
+    for (const web_route_t *rt = web_routes; rt->path; rt++) {
+        size_t n = strlen(rt->path);
+        if (strcmp(path, rt->path) == 0 ||
+            (n > 1 && rt->path[n - 1] == '/' && strncmp(path, rt->path, n) == 0 && path[n]))
+            return rt;
+    }
+    return NULL;
+}
+
+int web_authorise(const web_route_t *rt, const web_user_t *u, char *location, size_t locsz)
+{
+    location[0] = '\0';
+    if (rt->roles == WEB_NO_SESSION)
+        return 0;
+    if (!u) {
+        snprintf(location, locsz, "/login");
+        return 303;
+    }
+    if (u->must_change && strcmp(rt->path, "/login/change") && strcmp(rt->path, "/logout")) {
+        snprintf(location, locsz, "/login/change");
+        return 303;
+    }
+    return (rt->roles & WEB_ROLE(u->role)) ? 0 : 403;
+}
+
+/* --- one request ------------------------------------------------------- */
+
+/* A request from its first line to its answer. */
+typedef struct {
+    char *query; /* the raw query string, or NULL */
+    bool started, post;
+    buf_t body;
+} s_call_t;
+
+/* A connection, for its time limit. */
+typedef struct s_conn {
+    int fd;
+    int64_t deadline; /* monotonic ms by which its request must be answered */
+    struct s_conn *prev, *next;
+} s_conn_t;
+
+static s_conn_t *s_conns;
+static unsigned long s_cut;
+
+static void *s_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    s_call_t *call = xcalloc(1, sizeof *call);
+    const char *qm = strchr(uri, '?');
+    if (qm)
+        call->query = xstrdup(qm + 1);
+    return call;
+}
+
+static void s_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                        enum MHD_RequestTerminationCode toe)
+{
+    web_t *w = cls;
+    s_call_t *call = *con_cls;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci && ci->socket_context)
+        ((s_conn_t *)ci->socket_context)->deadline = clock_mono_ms() + w->lim.timeout_s * 1000LL;
+    if (call) {
+        free(call->query);
+        buf_free(&call->body);
+        free(call);
+    }
+    *con_cls = NULL;
+}
+
+static void s_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                     enum MHD_ConnectionNotificationCode toe)
+{
+    web_t *w = cls;
+    s_conn_t *k = *socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        k = xcalloc(1, sizeof *k);
+        k->fd = ci ? ci->connect_fd : -1;
+        k->deadline = clock_mono_ms() + w->lim.timeout_s * 1000LL;
+        k->next = s_conns;
+        if (s_conns)
+            s_conns->prev = k;
+        s_conns = k;
+        *socket_context = k;
+    } else if (k) {
+        if (k->prev)
+            k->prev->next = k->next;
+        else
+            s_conns = k->next;
+        if (k->next)
+            k->next->prev = k->prev;
+        free(k);
+        *socket_context = NULL;
+    }
+}
+
+static void s_address(struct MHD_Connection *c, char *out, size_t outsz)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    snprintf(out, outsz, "?");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)outsz);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)outsz);
+}
+
+static void s_header(struct MHD_Response *resp, const char *name, const char *value)
+{
+    if (MHD_add_response_header(resp, name, value) != MHD_YES)
+        log_panic("cannot add the header %s", name);
+}
+
+/* Sends r with the headers every answer has. */
+static enum MHD_Result s_send(web_t *w, struct MHD_Connection *c, web_resp_t *r, const char *allow)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    bool css = r->type && strncmp(r->type, "text/css", 8) == 0;
+    if (r->location[0] && (r->status == 200 || !r->status))
+        r->status = 303;
+    resp = MHD_create_response_from_buffer(r->body.len, r->body.data ? r->body.data : (char *)"",
+                                           MHD_RESPMEM_MUST_COPY);
+    s_header(resp, "Content-Type", r->type ? r->type : "text/html; charset=utf-8");
+    s_header(resp, "Content-Security-Policy", s_csp);
+    s_header(resp, "X-Content-Type-Options", "nosniff");
+    s_header(resp, "X-Frame-Options", "DENY");
+    s_header(resp, "Referrer-Policy", "no-referrer");
+    /* Every page is made for one session (its CSRF token at least): none
+     * is kept by a browser or a proxy; the stylesheet may be, briefly. */
+    s_header(resp, "Cache-Control", css && !r->personal ? "max-age=300" : "no-store");
+    if (w->tls)
+        s_header(resp, "Strict-Transport-Security", "max-age=31536000");
+    if (r->location[0])
+        s_header(resp, "Location", r->location);
+    if (w->cookie[0])
+        s_header(resp, "Set-Cookie", w->cookie);
+    /* The cookie was this answer's: never the next one's, which may be
+     * another client's. */
+    w->cookie[0] = '\0';
+    if (allow)
+        s_header(resp, "Allow", allow);
+    ret = MHD_queue_response(c, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    buf_free(&r->body);
+    return ret;
+}
+
+static enum MHD_Result s_refuse(web_t *w, struct MHD_Connection *c, const web_req_t *q, int status,
+                                const char *message, const char *allow)
+{
+    web_resp_t r = {200, BUF_INIT, NULL, "", false};
+    web_error_page(&r, q, status, message);
+    return s_send(w, c, &r, allow);
+}
+
+static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, s_call_t *call, const char *url)
+{
+    web_resp_t r = {200, BUF_INIT, NULL, "", false};
+    web_req_t q = {0};
+    web_form_t f;
+    char addr[64], why[160];
+    const web_route_t *rt;
+    enum MHD_Result ret;
+    int st;
+
+    s_address(c, addr, sizeof addr);
+    w->cookie[0] = '\0';
+    w->sess =
+        web_sess_find(w->sessions, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, WEB_COOKIE),
+                      clock_mono_ms(), w->lim.idle_ms);
+    q.post = call->post;
+    q.path = url;
+    q.address = addr;
+    q.user = w->sess && w->sess->logged_in ? &w->sess->user : NULL;
+    q.csrf = w->sess ? w->sess->user.csrf : NULL;
+    if (web_form_decode(call->post ? (call->body.data ? call->body.data : "")
+                                   : (call->query ? call->query : ""),
+                        call->post ? call->body.len : (call->query ? strlen(call->query) : 0), &f,
+                        why, sizeof why) < 0) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s could not be read: %s. Nothing was done.",
+                 call->post ? "What was sent" : "The address", why);
+        ret = s_refuse(w, c, &q, 400, msg, NULL);
+        w->sess = NULL;
+        return ret;
+    }
+    q.nfields = f.n;
+    q.names = (const char *const *)f.names;
+    q.values = (const char *const *)f.values;
+    if (!(rt = web_route(url))) {
+        ret =
+            s_refuse(w, c, &q, 404, "Check the address, or start again from the start page.", NULL);
+    } else if (!(rt->methods & (call->post ? WEB_POST : WEB_GET))) {
+        ret = s_refuse(w, c, &q, 405, "This page cannot take that kind of request.",
+                       rt->methods & WEB_POST ? (rt->methods & WEB_GET ? "GET, HEAD, POST" : "POST")
+                                              : "GET, HEAD");
+    } else if (call->post && !web_csrf_ok(w->sess, web_field(&q, "csrf"))) {
+        /* A form from another site, or one kept past its session. */
+        ret = s_refuse(w, c, &q, 403,
+                       "This form has expired or did not come from this site, so nothing was "
+                       "done. Go back, reload the page and try again.",
+                       NULL);
+    } else if ((st = web_authorise(rt, q.user, r.location, sizeof r.location)) == 303) {
+        ret = s_send(w, c, &r, NULL);
+    } else if (st) {
+        ret = s_refuse(w, c, &q, 403, "Your account cannot use this page.", NULL);
+    } else {
+        rt->fn(w, &q, &r);
+        ret = s_send(w, c, &r, NULL);
+    }
+    web_form_free(&f);
+    w->sess = NULL;
+    return ret;
+}
+
+static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char *url,
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **con_cls)
+{
+    web_t *w = cls;
+    s_call_t *call = *con_cls;
+    web_req_t q = {0};
+
+    if (!call) /* no URI callback for it (never expected): one of our own */
+        *con_cls = call = xcalloc(1, sizeof *call);
+    q.path = url;
+    if (!call->started) {
+        const char *len, *type;
+        call->started = true;
+        call->post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+        if (!call->post && strcmp(method, MHD_HTTP_METHOD_GET) &&
+            strcmp(method, MHD_HTTP_METHOD_HEAD))
+            return s_refuse(w, c, &q, 405, "This site takes GET and POST requests only.",
+                            "GET, HEAD, POST");
+        /* A GET is answered on the next call, once MHD knows the request
+         * is whole: an answer queued now would close the connection. */
+        if (!call->post)
+            return MHD_YES;
+        len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (len && strtoull(len, NULL, 10) > w->lim.max_body)
+            return s_refuse(w, c, &q, 413,
+                            "A form sent here is never that large, so it was not read and "
+                            "nothing was done.",
+                            NULL);
+        type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33) ||
+            (type[33] && type[33] != ';'))
+            return s_refuse(w, c, &q, 400,
+                            "Only the forms of these pages can be sent here "
+                            "(application/x-www-form-urlencoded). Nothing was done.",
+                            NULL);
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        /* A body longer than it said, or one sent without a length:
+         * dropped with the connection. */
+        if (call->body.len + *upload_size > w->lim.max_body)
+            return MHD_NO;
+        buf_add(&call->body, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    return s_answer(w, c, call, url);
+}
+
+static void s_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512], safe[TEXT_ESCAPE_MAX(512)];
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    if (n < 0)
+        return;
+    n = n >= (int)sizeof msg ? (int)sizeof msg - 1 : n;
+    while (n > 0 && msg[n - 1] == '\n')
+        n--;
+    text_escape(msg, (size_t)n, safe, sizeof safe);
+    log_info("http: %s", safe);
+}
+
+/* --- the daemon -------------------------------------------------------- */
+
+const hubconf_t *web_conf(const web_t *w)
+{
+    return w->conf;
+}
+
+int web_http_start(web_t *w)
+{
+    struct sockaddr_storage sa;
+    bool loopback;
+    char why[256], host[INET6_ADDRSTRLEN];
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    const union MHD_DaemonInfo *di;
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, w->tls_key},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, w->tls_cert},
+        {MHD_OPTION_END, 0, NULL},
+    };
+
+    if (web_listen_addr(w->lim.listen, &sa, &loopback, why, sizeof why) < 0)
+        log_panic("%s", why); /* web_listen_check passed it */
+    if (sa.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (w->tls)
+        flags |= MHD_USE_TLS;
+    w->mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, s_access, w, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, w,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
+        w->lim.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->lim.per_address,
+        MHD_OPTION_CONNECTION_TIMEOUT, w->lim.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)WEB_HEADERS_MAX, MHD_OPTION_URI_LOG_CALLBACK, s_uri, w, MHD_OPTION_NOTIFY_COMPLETED,
+        s_completed, w, MHD_OPTION_NOTIFY_CONNECTION, s_notify, w, MHD_OPTION_ARRAY,
+        w->tls ? tls : tls + 2, MHD_OPTION_END);
+    if (!w->mhd) {
+        log_error("cannot listen on %s (in use, or not an address of this machine?)",
+                  w->lim.listen);
+        return -1;
+    }
+    di = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    if (sa.ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, host, sizeof host);
+        snprintf(w->url, sizeof w->url, "%s://[%s]:%u", w->tls ? "https" : "http", host,
+                 di ? di->port : 0);
+    } else {
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, host, sizeof host);
+        snprintf(w->url, sizeof w->url, "%s://%s:%u", w->tls ? "https" : "http", host,
+                 di ? di->port : 0);
+    }
+    return 0;
+}
+
+int web_http_fd(web_t *w)
+{
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+    return di ? di->epoll_fd : -1;
+}
+
+long web_http_timeout_ms(web_t *w)
+{
+    MHD_UNSIGNED_LONG_LONG t;
+    if (MHD_get_timeout(w->mhd, &t) == MHD_YES && t < 500)
+        return (long)t;
+    return 500; /* the connections' time limits are looked at twice a second */
+}
+
+void web_http_run(web_t *w)
+{
+    int64_t now = clock_mono_ms();
+    MHD_run(w->mhd);
+    for (s_conn_t *k = s_conns; k; k = k->next)
+        if (k->fd >= 0 && now > k->deadline) {
+            /* Past its time (a slow sender, a slow reader): MHD sees
+             * the connection end, and closes it, on its next run. */
+            shutdown(k->fd, SHUT_RDWR);
+            k->fd = -1;
+            s_cut++;
+            log_info("a connection was cut off: its request took more than %u s", w->lim.timeout_s);
+        }
+}
+
+void web_http_stop(web_t *w)
+{
+    if (w->mhd)
+        MHD_stop_daemon(w->mhd);
+    w->mhd = NULL;
+    if (s_cut)
+        log_info("%lu slow connection(s) were cut off", s_cut);
+}

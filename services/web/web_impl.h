@@ -1,0 +1,196 @@
+/*
+ * carerhub-web's internals, shared by its own modules and its unit tests
+ * (web.h is what the page modules see): the daemon's state, the limits it
+ * applies and where it listens (web_listen.c), sessions and login
+ * throttling (web_session.c), request bodies (web_body.c), the HTTP side
+ * (web_http.c: the route table, who may use a route) and the connections
+ * to the hub (web_hub.c).
+ */
+#ifndef CARERHUB_WEB_IMPL_H
+#define CARERHUB_WEB_IMPL_H
+
+#include "web.h"
+
+#include "clnt/clnt.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <zmq.h>
+
+struct MHD_Daemon;
+struct sockaddr_storage;
+
+#define WEB_COOKIE       "carerhub_session"
+#define WEB_SESSIONS_MAX 20000 /* sessions kept at once (logged in or not) */
+#define WEB_THROTTLE_MAX 20000 /* accounts and addresses whose failures are counted */
+#define WEB_HEADERS_MAX  16384 /* bytes of a request's headers (MHD's memory per connection) */
+
+/* The web section of the configuration with the defaults filled in (the
+ * same as the configuration file's: a value of 0 or NULL takes it). */
+typedef struct {
+    const char *listen;
+    const char *tls_cert, *tls_key; /* both or neither */
+    int64_t idle_ms;                /* a session unused this long ends */
+    size_t max_body;                /* bytes of a request body */
+    unsigned max_connections, per_address;
+    unsigned timeout_s;      /* idle connections closed; and a request's whole time */
+    unsigned login_attempts; /* failures in the window before attempts wait */
+    int64_t login_window_ms;
+} web_limits_t;
+
+void web_limits(const hubconf_t *conf, web_limits_t *out);
+
+/* --- sessions (web_session.c) ------------------------------------------ */
+
+/* One session: before login (it carries the login form's CSRF token
+ * only) or after. Found by a hash of its id: the id itself, the bearer
+ * secret, is never kept. */
+typedef struct {
+    bool used;
+    bool logged_in;
+    web_user_t user; /* name etc. set when logged in; csrf always */
+    int64_t touched; /* monotonic ms of its last request */
+    char key[65];    /* hex of the id's hash */
+} web_sess_t;
+
+typedef struct web_sessions web_sessions_t;
+
+web_sessions_t *web_sessions_new(size_t max);
+void web_sessions_destroy(web_sessions_t **ss);
+/* A new session (no one logged in), its id written into id. When max are
+ * kept, the one unused longest makes way. Borrowed until dropped. */
+web_sess_t *web_sess_new(web_sessions_t *ss, int64_t now, char id[WEB_TOKEN_LEN + 1]);
+/* The session with this id if it has been used within idle_ms (it is
+ * touched), else NULL (an idle one is dropped). */
+web_sess_t *web_sess_find(web_sessions_t *ss, const char *id, int64_t now, int64_t idle_ms);
+void web_sess_drop(web_sessions_t *ss, web_sess_t *s);
+/* Drops every session idle for idle_ms; returns how many. */
+size_t web_sess_expire(web_sessions_t *ss, int64_t now, int64_t idle_ms);
+size_t web_sess_count(const web_sessions_t *ss);
+/* Whether token is the session's CSRF token (constant time). */
+bool web_csrf_ok(const web_sess_t *s, const char *token);
+/* WEB_TOKEN_LEN characters of base64url from 32 random bytes. */
+void web_token(char out[WEB_TOKEN_LEN + 1]);
+
+/* Failed logins, per account name and per address. */
+typedef struct web_throttle web_throttle_t;
+web_throttle_t *web_throttle_new(size_t max);
+void web_throttle_destroy(web_throttle_t **t);
+/* Whether an attempt for name (may be NULL) from address must wait:
+ * `attempts` failures of either within the window. The time left, in ms,
+ * in *wait_ms. */
+bool web_throttled(web_throttle_t *t, const char *name, const char *address, int64_t now,
+                   unsigned attempts, int64_t window_ms, int64_t *wait_ms);
+/* Counts a failure of name (may be NULL) and of address. */
+void web_throttle_fail(web_throttle_t *t, const char *name, const char *address, int64_t now,
+                       int64_t window_ms);
+/* Forgets name's failures (a successful login). */
+void web_throttle_clear(web_throttle_t *t, const char *name);
+
+/* --- the hub (web_hub.c) ----------------------------------------------- */
+
+typedef struct {
+    clnt_keys_t keys[4]; /* gp, discharge, school intake; router */
+    clnt_conn_t conn[4];
+    uint64_t corr;
+    unsigned long late; /* replies that came after their call gave up */
+} web_hub_t;
+
+/* Loads keys_dir/web.key and the servers' public keys. -1 (logged) if one
+ * cannot be read. */
+int web_hub_keys(web_hub_t *h, const hubconf_t *conf);
+/* Connects to the three intakes and the router's control endpoint. */
+void web_hub_open(web_hub_t *h, const hubconf_t *conf);
+void web_hub_close(web_hub_t *h);
+size_t web_hub_items(web_hub_t *h, zmq_pollitem_t *items, size_t max);
+/* Reads and drops what came late, and notes a refused key. */
+void web_hub_drain(web_hub_t *h);
+
+/* --- the daemon -------------------------------------------------------- */
+
+struct web {
+    daemon_args_t args;
+    hubconf_t *conf;
+    web_limits_t lim;
+    secure_t *sec;
+    store_t *store; /* accounts (lib/account) */
+    char *dir;      /* data_dir/web */
+    web_sessions_t *sessions;
+    web_throttle_t *throttle;
+    web_hub_t hub;
+    struct MHD_Daemon *mhd;
+    char *tls_cert, *tls_key; /* PEM, held while MHD runs */
+    char url[160];
+    /* The request being answered: its session (NULL if none), and the
+     * cookie to set in the answer ("" for none). */
+    web_sess_t *sess;
+    char cookie[256];
+    bool tls;
+};
+
+/* Makes a new logged-in session for user (the request's session, if any,
+ * dropped: an id from before login is never valid after it), set as the
+ * answer's cookie. */
+void web_session_login(web_t *w, const web_user_t *user);
+/* Ends the request's session and clears the cookie. */
+void web_session_logout(web_t *w);
+/* The request's session, made when it has none (a form before login). */
+web_sess_t *web_session_anon(web_t *w);
+
+/* --- HTTP (web_http.c) ------------------------------------------------- */
+
+enum { WEB_GET = 1, WEB_POST = 2 };
+#define WEB_ROLE(r)    (1u << (r))
+#define WEB_REFERRERS  (WEB_ROLE(ROLE_GP) | WEB_ROLE(ROLE_HOSPITAL) | WEB_ROLE(ROLE_SCHOOL))
+#define WEB_ANY_ROLE   0xffffu
+#define WEB_NO_SESSION 0u /* roles of a route anyone may use, logged in or not */
+
+/* The route table: path (a prefix when it ends in '/'), methods, the roles
+ * that may use it (WEB_NO_SESSION: anyone), its handler. */
+typedef struct {
+    const char *path;
+    unsigned methods;
+    unsigned roles;
+    web_handler_fn fn;
+} web_route_t;
+
+extern const web_route_t web_routes[];
+/* The route of path, or NULL. */
+const web_route_t *web_route(const char *path);
+/* Who may use a route: 0, or 303 with where to go in location (/login when
+ * nobody is logged in, /login/change while a first password is unchanged),
+ * or 403. */
+int web_authorise(const web_route_t *rt, const web_user_t *u, char *location, size_t locsz);
+
+/* A form body or query (application/x-www-form-urlencoded), decoded. */
+typedef struct {
+    size_t n;
+    char **names, **values;
+} web_form_t;
+
+/* Decodes n bytes of a urlencoded form into f: at most WEB_FIELDS_MAX
+ * fields of at most WEB_FIELD_MAX bytes, each name and value well-formed
+ * UTF-8 without NUL. Returns 0, or -1 with what is wrong, for a person, in
+ * why (f is then empty). */
+int web_form_decode(const char *s, size_t n, web_form_t *f, char *why, size_t whysz);
+void web_form_free(web_form_t *f);
+
+/* Reads listen (host:port, [v6]:port, localhost:port) into sa, and
+ * whether it is a loopback address. -1 with why when it is not an address
+ * to listen on. */
+int web_listen_addr(const char *listen, struct sockaddr_storage *sa, bool *loopback, char *why,
+                    size_t whysz);
+/* Checks web.listen and the TLS files (read into w): -1, logged, when the
+ * daemon cannot serve with them (a non-loopback address without TLS). */
+int web_listen_check(web_t *w);
+/* Listens, and sets w->url. -1 (logged) when it cannot. */
+int web_http_start(web_t *w);
+/* The descriptor to poll for MHD, and how long until it must run anyway. */
+int web_http_fd(web_t *w);
+long web_http_timeout_ms(web_t *w);
+/* Serves what is ready; cuts off connections past their time. */
+void web_http_run(web_t *w);
+void web_http_stop(web_t *w);
+
+#endif

@@ -1,0 +1,321 @@
+/*
+ * Sessions, CSRF tokens and login throttling of carerhub-web. A session
+ * id is 256 random bits (base64url in the cookie); the table holds only a
+ * hash of it, so neither a look at the daemon's memory nor the time a
+ * lookup takes gives an id away. Each session has its own CSRF token,
+ * compared in constant time. Sessions are kept in memory: a restart logs
+ * everybody out, which is safe. Throttling counts failed logins per
+ * account name and per address in a window; past the limit attempts are
+ * refused without a password being checked until the window has passed.
+ */
+#include "web_impl.h"
+
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/smap.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+struct web_sessions {
+    web_sess_t *slot;
+    size_t max, n;
+    smap_t *by_key; /* hash hex -> slot index */
+};
+
+void web_token(char out[WEB_TOKEN_LEN + 1])
+{
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(out, WEB_TOKEN_LEN + 1, raw, sizeof raw,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+}
+
+/* The table's key for an id: hex of its BLAKE2b hash. */
+static void s_key(const char *id, char key[65])
+{
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, (const unsigned char *)id, strlen(id), NULL, 0);
+    sodium_bin2hex(key, 65, h, sizeof h);
+}
+
+web_sessions_t *web_sessions_new(size_t max)
+{
+    web_sessions_t *ss = xcalloc(1, sizeof *ss);
+    CH_ASSERT(max > 0);
+    ss->slot = xcalloc(max, sizeof *ss->slot);
+    ss->max = max;
+    ss->by_key = smap_new();
+    return ss;
+}
+
+void web_sessions_destroy(web_sessions_t **ssp)
+{
+    web_sessions_t *ss = *ssp;
+    if (!ss)
+        return;
+    sodium_memzero(ss->slot, ss->max * sizeof *ss->slot);
+    free(ss->slot);
+    smap_destroy(&ss->by_key);
+    free(ss);
+    *ssp = NULL;
+}
+
+void web_sess_drop(web_sessions_t *ss, web_sess_t *s)
+{
+    if (!s || !s->used)
+        return;
+    smap_del(ss->by_key, s->key);
+    sodium_memzero(s, sizeof *s);
+    ss->n--;
+}
+
+web_sess_t *web_sess_new(web_sessions_t *ss, int64_t now, char id[WEB_TOKEN_LEN + 1])
+{
+    web_sess_t *s = NULL;
+    if (ss->n == ss->max) {
+        /* Full (someone asking for login forms by the thousand): the
+         * session unused longest goes. */
+        web_sess_t *oldest = &ss->slot[0];
+        for (size_t i = 1; i < ss->max; i++)
+            if (ss->slot[i].touched < oldest->touched)
+                oldest = &ss->slot[i];
+        web_sess_drop(ss, oldest);
+    }
+    for (size_t i = 0; i < ss->max && !s; i++)
+        if (!ss->slot[i].used)
+            s = &ss->slot[i];
+    CH_ASSERT(s != NULL);
+    web_token(id);
+    s_key(id, s->key);
+    s->used = true;
+    s->touched = now;
+    web_token(s->user.csrf);
+    smap_put(ss->by_key, s->key, (uint64_t)(s - ss->slot));
+    ss->n++;
+    return s;
+}
+
+web_sess_t *web_sess_find(web_sessions_t *ss, const char *id, int64_t now, int64_t idle_ms)
+{
+    char key[65];
+    uint64_t i;
+    web_sess_t *s;
+    if (!id || strlen(id) != WEB_TOKEN_LEN)
+        return NULL;
+    s_key(id, key);
+    if (!smap_get(ss->by_key, key, &i))
+        return NULL;
+    s = &ss->slot[i];
+    if (now - s->touched >= idle_ms) {
+        web_sess_drop(ss, s);
+        return NULL;
+    }
+    s->touched = now;
+    return s;
+}
+
+size_t web_sess_expire(web_sessions_t *ss, int64_t now, int64_t idle_ms)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ss->max && ss->n; i++)
+        if (ss->slot[i].used && now - ss->slot[i].touched >= idle_ms) {
+            web_sess_drop(ss, &ss->slot[i]);
+            n++;
+        }
+    return n;
+}
+
+size_t web_sess_count(const web_sessions_t *ss)
+{
+    return ss->n;
+}
+
+bool web_csrf_ok(const web_sess_t *s, const char *token)
+{
+    return s && token && strlen(token) == WEB_TOKEN_LEN &&
+           sodium_memcmp(token, s->user.csrf, WEB_TOKEN_LEN) == 0;
+}
+
+/* --- the request's session ------------------------------------------------ */
+
+static void s_cookie(web_t *w, const char *id)
+{
+    /* Max-Age=0 clears it. No Max-Age otherwise: a session cookie, gone
+     * when the browser closes, as well as after idle_ms here. */
+    snprintf(w->cookie, sizeof w->cookie, WEB_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/%s%s",
+             id ? id : "", w->tls ? "; Secure" : "", id ? "" : "; Max-Age=0");
+}
+
+web_sess_t *web_session_anon(web_t *w)
+{
+    char id[WEB_TOKEN_LEN + 1];
+    if (w->sess)
+        return w->sess;
+    w->sess = web_sess_new(w->sessions, clock_mono_ms(), id);
+    s_cookie(w, id);
+    sodium_memzero(id, sizeof id);
+    return w->sess;
+}
+
+void web_session_login(web_t *w, const web_user_t *user)
+{
+    char id[WEB_TOKEN_LEN + 1];
+    web_sess_t *s;
+    web_sess_drop(w->sessions, w->sess);
+    s = web_sess_new(w->sessions, clock_mono_ms(), id);
+    {
+        char csrf[WEB_TOKEN_LEN + 1];
+        memcpy(csrf, s->user.csrf, sizeof csrf);
+        s->user = *user;
+        memcpy(s->user.csrf, csrf, sizeof csrf);
+    }
+    s->logged_in = true;
+    w->sess = s;
+    s_cookie(w, id);
+    sodium_memzero(id, sizeof id);
+}
+
+void web_session_logout(web_t *w)
+{
+    web_sess_drop(w->sessions, w->sess);
+    w->sess = NULL;
+    s_cookie(w, NULL);
+}
+
+/* --- throttling ----------------------------------------------------------- */
+
+typedef struct {
+    char key[200]; /* longer names are not names of accounts: cut */
+    int64_t since; /* monotonic ms of the window's first failure; 0: free */
+    unsigned fails;
+} s_fails_t;
+
+struct web_throttle {
+    s_fails_t *slot;
+    size_t max;
+    smap_t *by_key;
+};
+
+web_throttle_t *web_throttle_new(size_t max)
+{
+    web_throttle_t *t = xcalloc(1, sizeof *t);
+    t->slot = xcalloc(max, sizeof *t->slot);
+    t->max = max;
+    t->by_key = smap_new();
+    return t;
+}
+
+void web_throttle_destroy(web_throttle_t **tp)
+{
+    web_throttle_t *t = *tp;
+    if (!t)
+        return;
+    free(t->slot);
+    smap_destroy(&t->by_key);
+    free(t);
+    *tp = NULL;
+}
+
+/* "a:" and the name in lower case (so that case does not make a name
+ * new), or "i:" and the address. */
+static void s_tkey(char *out, size_t outsz, char kind, const char *s)
+{
+    size_t i = 0;
+    out[i++] = kind;
+    out[i++] = ':';
+    for (; *s && i + 1 < outsz; s++)
+        out[i++] = (char)tolower((unsigned char)*s);
+    out[i] = '\0';
+}
+
+static s_fails_t *s_get(web_throttle_t *t, const char *key, int64_t now, int64_t window_ms)
+{
+    uint64_t i;
+    if (!smap_get(t->by_key, key, &i))
+        return NULL;
+    if (now - t->slot[i].since >= window_ms) {
+        smap_del(t->by_key, key);
+        memset(&t->slot[i], 0, sizeof t->slot[i]);
+        return NULL;
+    }
+    return &t->slot[i];
+}
+
+bool web_throttled(web_throttle_t *t, const char *name, const char *address, int64_t now,
+                   unsigned attempts, int64_t window_ms, int64_t *wait_ms)
+{
+    char key[sizeof t->slot[0].key];
+    const char *who[2] = {name, address};
+    bool held = false;
+    *wait_ms = 0;
+    for (int k = 0; k < 2; k++) {
+        s_fails_t *f;
+        if (!who[k])
+            continue;
+        s_tkey(key, sizeof key, k ? 'i' : 'a', who[k]);
+        f = s_get(t, key, now, window_ms);
+        if (f && f->fails >= attempts) {
+            int64_t left = f->since + window_ms - now;
+            held = true;
+            if (left > *wait_ms)
+                *wait_ms = left;
+        }
+    }
+    return held;
+}
+
+static void s_fail(web_throttle_t *t, const char *key, int64_t now, int64_t window_ms)
+{
+    s_fails_t *f = s_get(t, key, now, window_ms);
+    if (!f) {
+        size_t i, least = 0;
+        for (i = 0; i < t->max && t->slot[i].since; i++)
+            if (t->slot[i].fails < t->slot[least].fails ||
+                (t->slot[i].fails == t->slot[least].fails &&
+                 t->slot[i].since < t->slot[least].since))
+                least = i;
+        if (i == t->max) {
+            /* Full: the entry with the fewest failures (the oldest of
+             * them) makes way, so that a flood of names, one failure
+             * each, cannot wipe out an address's count. */
+            smap_del(t->by_key, t->slot[least].key);
+            memset(&t->slot[least], 0, sizeof t->slot[least]);
+            i = least;
+        }
+        f = &t->slot[i];
+        snprintf(f->key, sizeof f->key, "%s", key);
+        f->since = now ? now : 1;
+        smap_put(t->by_key, f->key, i);
+    }
+    f->fails++;
+}
+
+void web_throttle_fail(web_throttle_t *t, const char *name, const char *address, int64_t now,
+                       int64_t window_ms)
+{
+    char key[sizeof t->slot[0].key];
+    if (name && *name) {
+        s_tkey(key, sizeof key, 'a', name);
+        s_fail(t, key, now, window_ms);
+    }
+    if (address) {
+        s_tkey(key, sizeof key, 'i', address);
+        s_fail(t, key, now, window_ms);
+    }
+}
+
+void web_throttle_clear(web_throttle_t *t, const char *name)
+{
+    char key[sizeof t->slot[0].key];
+    uint64_t i;
+    s_tkey(key, sizeof key, 'a', name);
+    if (smap_get(t->by_key, key, &i)) {
+        smap_del(t->by_key, key);
+        memset(&t->slot[i], 0, sizeof t->slot[i]);
+    }
+}

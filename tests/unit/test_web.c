@@ -1,0 +1,495 @@
+/*
+ * Unit tests of carerhub-web's own code: the escaping function (every
+ * byte, and multi-byte text), web_htmlf, form decoding and its limits,
+ * session ids, CSRF tokens, login throttling, and who may use each route
+ * of the route table.
+ */
+#include "test.h"
+
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/mem.h"
+#include "web/web_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FFFD "\xef\xbf\xbd"
+
+static char *s_esc(const char *s)
+{
+    buf_t b = BUF_INIT;
+    web_esc(&b, s);
+    buf_addc(&b, '\0'); /* an empty result is still a string */
+    return buf_take(&b);
+}
+
+TEST(web_esc_every_byte_alone)
+{
+    for (int c = 1; c < 256; c++) {
+        char in[2] = {(char)c, 0}, want[8];
+        char *got;
+        /* What each byte must become, worked out here from HTML's rules. */
+        if (c == '&')
+            strcpy(want, "&amp;");
+        else if (c == '<')
+            strcpy(want, "&lt;");
+        else if (c == '>')
+            strcpy(want, "&gt;");
+        else if (c == '"')
+            strcpy(want, "&quot;");
+        else if (c == '\'')
+            strcpy(want, "&#39;");
+        else if (c == '\t' || c == '\n' || c == '\r')
+            strcpy(want, in);
+        else if (c < 0x20 || c == 0x7f || c >= 0x80) /* controls; a lone byte above ASCII */
+            strcpy(want, FFFD);
+        else
+            strcpy(want, in);
+        got = s_esc(in);
+        if (strcmp(got, want) != 0) {
+            test_fail(__FILE__, __LINE__, "byte 0x%02x escaped as \"%s\", expected \"%s\"", c, got,
+                      want);
+            free(got);
+            return;
+        }
+        free(got);
+    }
+}
+
+TEST(web_esc_multibyte_text_and_bad_sequences)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"Si\xc3\xa2n Ll\xc5\xb7r Zo\xc3\xab", "Si\xc3\xa2n Ll\xc5\xb7r Zo\xc3\xab"},
+        {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"}, /* U+1F600, four bytes */
+        {"\xe2\x82\xac 5", "\xe2\x82\xac 5"},     /* the euro sign */
+        {"a\xe2\x80\x8d"
+         "b",
+         "a\xe2\x80\x8d"
+         "b"},                                     /* a zero-width joiner is text */
+        {"\xc0\xaf", FFFD FFFD},                   /* overlong '/' */
+        {"\xed\xa0\x80", FFFD FFFD FFFD},          /* a surrogate */
+        {"x\xe2\x82", "x" FFFD FFFD},              /* cut short */
+        {"\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD}, /* above U+10FFFF */
+        {"\xc2\x85", FFFD},                        /* C1 control NEL */
+        {"\xe2\x80\xae"
+         "evil",
+         FFFD "evil"},          /* right-to-left override */
+        {"\xe2\x80\x8b", FFFD}, /* zero-width space */
+        {"\xef\xbb\xbf", FFFD}, /* byte-order mark */
+        {"<script>alert('x')</script>", "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"},
+        {"\" onfocus=\"x", "&quot; onfocus=&quot;x"},
+        {"&amp;", "&amp;amp;"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = s_esc(cases[i].in);
+        if (strcmp(got, cases[i].want) != 0) {
+            test_fail(__FILE__, __LINE__, "case %zu escaped as \"%s\", expected \"%s\"", i, got,
+                      cases[i].want);
+            free(got);
+            return;
+        }
+        free(got);
+    }
+    {
+        char *got = s_esc(NULL);
+        CHECK_STR(got, "");
+        free(got);
+    }
+}
+
+TEST(web_htmlf_escapes_strings_and_prints_numbers)
+{
+    buf_t b = BUF_INIT;
+    web_htmlf(&b, "<p class=\"x\">%s|%d|%u|%zu|%lld|100%%</p>", "<b>&\"'", -7, 7u, (size_t)42,
+              -1234567890123LL);
+    CHECK_STR(b.data, "<p class=\"x\">&lt;b&gt;&amp;&quot;&#39;|-7|7|42|-1234567890123|100%</p>");
+    buf_reset(&b);
+    web_htmlf(&b, "%s%s", "%s", "%d"); /* a value is never read as a format */
+    CHECK_STR(b.data, "%s%d");
+    buf_free(&b);
+}
+
+/* --- forms -------------------------------------------------------------- */
+
+static int s_decode(const char *s, web_form_t *f, char *why)
+{
+    return web_form_decode(s, strlen(s), f, why, 160);
+}
+
+TEST(web_form_decode_names_values_in_order)
+{
+    web_form_t f;
+    char why[160];
+    web_req_t q = {0};
+    const char *vals[4];
+    CHECK_INT(s_decode("csrf=abc&carer.given_name=Si%C3%A2n+Jones&cared_for.conditions=frailty&"
+                       "&cared_for.conditions=dementia&empty=&bare",
+                       &f, why),
+              0);
+    CHECK_INT(f.n, 6); /* the empty one between && is no field */
+    q.nfields = f.n;
+    q.names = (const char *const *)f.names;
+    q.values = (const char *const *)f.values;
+    CHECK_STR(web_field(&q, "carer.given_name"), "Si\xc3\xa2n Jones");
+    CHECK_INT(web_fields(&q, "cared_for.conditions", vals, 4), 2);
+    CHECK_STR(vals[0], "frailty");
+    CHECK_STR(vals[1], "dementia");
+    CHECK_STR(web_field(&q, "empty"), "");
+    CHECK_STR(web_field(&q, "bare"), "");
+    CHECK(web_field(&q, "missing") == NULL);
+    web_form_free(&f);
+}
+
+TEST(web_form_decode_refuses_nul_bad_utf8_and_bad_escapes)
+{
+    static const struct {
+        const char *in, *why;
+    } bad[] = {
+        {"a=x%00y", "NUL"},        {"a%00=x", "NUL"},          {"a=%C3%28", "UTF-8"},
+        {"a=%FF", "UTF-8"},        {"a=%ED%A0%80", "UTF-8"}, /* a surrogate */
+        {"a=%4", "badly encoded"}, {"a=%zz", "badly encoded"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        web_form_t f;
+        char why[160];
+        if (s_decode(bad[i].in, &f, why) != -1 || !strstr(why, bad[i].why)) {
+            test_fail(__FILE__, __LINE__, "\"%s\" not refused for %s (why: \"%s\")", bad[i].in,
+                      bad[i].why, why);
+            return;
+        }
+        CHECK_INT(f.n, 0);
+    }
+}
+
+TEST(web_form_decode_limits_fields_and_lengths)
+{
+    buf_t b = BUF_INIT;
+    web_form_t f;
+    char why[160];
+    for (int i = 0; i < WEB_FIELDS_MAX; i++)
+        buf_printf(&b, "%sf%d=v", i ? "&" : "", i);
+    CHECK_INT(web_form_decode(b.data, b.len, &f, why, sizeof why), 0);
+    CHECK_INT(f.n, WEB_FIELDS_MAX);
+    web_form_free(&f);
+    buf_adds(&b, "&one=more");
+    CHECK_INT(web_form_decode(b.data, b.len, &f, why, sizeof why), -1);
+    CHECK_CONTAINS(why, "more than 200 fields");
+
+    buf_reset(&b);
+    buf_adds(&b, "a=");
+    for (int i = 0; i < WEB_FIELD_MAX; i++)
+        buf_addc(&b, 'x');
+    CHECK_INT(web_form_decode(b.data, b.len, &f, why, sizeof why), 0);
+    CHECK_INT(strlen(f.values[0]), WEB_FIELD_MAX);
+    web_form_free(&f);
+    buf_addc(&b, 'x');
+    CHECK_INT(web_form_decode(b.data, b.len, &f, why, sizeof why), -1);
+    CHECK_CONTAINS(why, "longer than 4096 bytes");
+    buf_free(&b);
+}
+
+/* --- sessions ----------------------------------------------------------- */
+
+static bool s_base64url(const char *s)
+{
+    for (; *s; s++)
+        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", *s))
+            return false;
+    return true;
+}
+
+TEST(web_session_ids_are_random_and_found_only_by_their_id)
+{
+    web_sessions_t *ss = web_sessions_new(8);
+    char a[WEB_TOKEN_LEN + 1], b[WEB_TOKEN_LEN + 1], wrong[WEB_TOKEN_LEN + 1];
+    web_sess_t *sa = web_sess_new(ss, 1000, a), *sb = web_sess_new(ss, 1000, b);
+    CHECK_INT(strlen(a), 43);
+    CHECK(s_base64url(a) && s_base64url(b));
+    CHECK(strcmp(a, b) != 0);
+    CHECK(strcmp(sa->user.csrf, sb->user.csrf) != 0);
+    CHECK(strcmp(sa->user.csrf, a) != 0);
+    /* The table holds a hash of the id, never the id. */
+    CHECK(strstr(sa->key, a) == NULL && strlen(sa->key) == 64);
+    CHECK(web_sess_find(ss, a, 2000, 60000) == sa);
+    CHECK(web_sess_find(ss, b, 2000, 60000) == sb);
+    memcpy(wrong, a, sizeof wrong);
+    wrong[10] = wrong[10] == 'A' ? 'B' : 'A';
+    CHECK(web_sess_find(ss, wrong, 2000, 60000) == NULL);
+    CHECK(web_sess_find(ss, "short", 2000, 60000) == NULL);
+    CHECK(web_sess_find(ss, NULL, 2000, 60000) == NULL);
+    web_sess_drop(ss, sa);
+    CHECK(web_sess_find(ss, a, 2000, 60000) == NULL);
+    CHECK_INT(web_sess_count(ss), 1);
+    web_sessions_destroy(&ss);
+    CHECK(ss == NULL);
+}
+
+TEST(web_session_idle_expiry)
+{
+    web_sessions_t *ss = web_sessions_new(8);
+    char a[WEB_TOKEN_LEN + 1], b[WEB_TOKEN_LEN + 1];
+    web_sess_new(ss, 0, a);
+    web_sess_new(ss, 0, b);
+    /* Used 59 s later, a stays for another minute from then; b does not. */
+    CHECK(web_sess_find(ss, a, 59000, 60000) != NULL);
+    CHECK(web_sess_find(ss, a, 118999, 60000) != NULL);
+    CHECK(web_sess_find(ss, b, 60000, 60000) == NULL);
+    CHECK_INT(web_sess_count(ss), 1);
+    CHECK_INT(web_sess_expire(ss, 178998, 60000), 0);
+    CHECK_INT(web_sess_expire(ss, 178999, 60000), 1);
+    CHECK(web_sess_find(ss, a, 179000, 60000) == NULL);
+    web_sessions_destroy(&ss);
+}
+
+TEST(web_session_table_full_drops_the_longest_unused)
+{
+    web_sessions_t *ss = web_sessions_new(3);
+    char id[4][WEB_TOKEN_LEN + 1];
+    web_sess_new(ss, 100, id[0]);
+    web_sess_new(ss, 200, id[1]);
+    web_sess_new(ss, 300, id[2]);
+    CHECK(web_sess_find(ss, id[0], 400, 60000) != NULL); /* now id[1] is the oldest */
+    web_sess_new(ss, 500, id[3]);
+    CHECK_INT(web_sess_count(ss), 3);
+    CHECK(web_sess_find(ss, id[1], 600, 60000) == NULL);
+    CHECK(web_sess_find(ss, id[0], 600, 60000) != NULL);
+    CHECK(web_sess_find(ss, id[2], 600, 60000) != NULL);
+    CHECK(web_sess_find(ss, id[3], 600, 60000) != NULL);
+    web_sessions_destroy(&ss);
+}
+
+TEST(web_csrf_token_checked)
+{
+    web_sessions_t *ss = web_sessions_new(2);
+    char id[WEB_TOKEN_LEN + 1], other[WEB_TOKEN_LEN + 1], bad[WEB_TOKEN_LEN + 1];
+    web_sess_t *s = web_sess_new(ss, 0, id), *o = web_sess_new(ss, 0, other);
+    CHECK(web_csrf_ok(s, s->user.csrf));
+    CHECK(!web_csrf_ok(s, o->user.csrf)); /* another session's token */
+    CHECK(!web_csrf_ok(s, id));           /* the session id is not the token */
+    CHECK(!web_csrf_ok(s, NULL));
+    CHECK(!web_csrf_ok(s, ""));
+    CHECK(!web_csrf_ok(NULL, s->user.csrf)); /* no session: nothing is right */
+    memcpy(bad, s->user.csrf, sizeof bad);
+    bad[WEB_TOKEN_LEN - 1] = bad[WEB_TOKEN_LEN - 1] == 'x' ? 'y' : 'x';
+    CHECK(!web_csrf_ok(s, bad));
+    bad[WEB_TOKEN_LEN - 1] = '\0';
+    CHECK(!web_csrf_ok(s, bad)); /* a prefix */
+    web_sessions_destroy(&ss);
+}
+
+TEST(web_login_makes_a_new_session_and_drops_the_old_id)
+{
+    web_t w;
+    web_user_t u = {"a.patel", ROLE_GP, "F81001", "", true};
+    char old[WEB_TOKEN_LEN + 1], cookie_id[WEB_TOKEN_LEN + 1];
+    char oldcsrf[WEB_TOKEN_LEN + 1];
+    memset(&w, 0, sizeof w);
+    w.sessions = web_sessions_new(4);
+    w.sess = web_sess_new(w.sessions, clock_mono_ms(), old);
+    memcpy(oldcsrf, w.sess->user.csrf, sizeof oldcsrf);
+    web_session_login(&w, &u);
+    CHECK(w.sess != NULL && w.sess->logged_in);
+    CHECK_STR(w.sess->user.name, "a.patel");
+    CHECK(w.sess->user.must_change);
+    CHECK(strcmp(w.sess->user.csrf, oldcsrf) != 0);
+    CHECK(web_sess_find(w.sessions, old, clock_mono_ms(), 60000) == NULL);
+    CHECK_INT(web_sess_count(w.sessions), 1);
+    CHECK(sscanf(w.cookie, "carerhub_session=%43[A-Za-z0-9_-]; ", cookie_id) == 1);
+    CHECK(strcmp(cookie_id, old) != 0);
+    CHECK(web_sess_find(w.sessions, cookie_id, clock_mono_ms(), 60000) == w.sess);
+    CHECK_CONTAINS(w.cookie, "; HttpOnly; SameSite=Strict; Path=/");
+    CHECK(strstr(w.cookie, "Secure") == NULL);
+
+    web_session_logout(&w);
+    CHECK(w.sess == NULL);
+    CHECK(web_sess_find(w.sessions, cookie_id, clock_mono_ms(), 60000) == NULL);
+    CHECK_CONTAINS(w.cookie, "carerhub_session=; ");
+    CHECK_CONTAINS(w.cookie, "Max-Age=0");
+
+    w.tls = true;
+    web_session_anon(&w);
+    CHECK_CONTAINS(w.cookie, "; Secure");
+    web_sessions_destroy(&w.sessions);
+}
+
+/* --- throttling --------------------------------------------------------- */
+
+TEST(web_throttle_per_account_and_per_address)
+{
+    web_throttle_t *t = web_throttle_new(100);
+    int64_t wait = 0, win = 60000;
+    for (int i = 0; i < 4; i++)
+        web_throttle_fail(t, "a.patel", "192.0.2.1", 1000 + i, win);
+    CHECK(!web_throttled(t, "a.patel", "192.0.2.1", 2000, 5, win, &wait));
+    web_throttle_fail(t, "a.patel", "192.0.2.1", 2000, win);
+    /* Five failures: the name waits from any address, and the address
+     * for any name, until a minute from the first failure. */
+    CHECK(web_throttled(t, "a.patel", "198.51.100.7", 2000, 5, win, &wait));
+    CHECK_INT(wait, 59000);
+    CHECK(web_throttled(t, "A.Patel", "198.51.100.7", 2000, 5, win, &wait));
+    CHECK(web_throttled(t, "someone.else", "192.0.2.1", 2000, 5, win, &wait));
+    CHECK(!web_throttled(t, "someone.else", "198.51.100.7", 2000, 5, win, &wait));
+    CHECK(web_throttled(t, "a.patel", "192.0.2.1", 60999, 5, win, &wait));
+    CHECK_INT(wait, 1);
+    CHECK(!web_throttled(t, "a.patel", "192.0.2.1", 61000, 5, win, &wait));
+    CHECK_INT(wait, 0);
+    web_throttle_destroy(&t);
+}
+
+TEST(web_throttle_clear_forgets_the_name_not_the_address)
+{
+    web_throttle_t *t = web_throttle_new(100);
+    int64_t wait, win = 60000;
+    for (int i = 0; i < 5; i++)
+        web_throttle_fail(t, "a.patel", "192.0.2.1", 0, win);
+    web_throttle_clear(t, "a.patel");
+    CHECK(!web_throttled(t, "a.patel", "198.51.100.7", 10, 5, win, &wait));
+    CHECK(web_throttled(t, "a.patel", "192.0.2.1", 10, 5, win, &wait));
+    /* Without a name (set-up links): the address alone. */
+    CHECK(web_throttled(t, NULL, "192.0.2.1", 10, 5, win, &wait));
+    web_throttle_destroy(&t);
+}
+
+TEST(web_throttle_table_full_keeps_counting)
+{
+    web_throttle_t *t = web_throttle_new(4);
+    int64_t wait, win = 60000;
+    char name[16];
+    /* More names than slots, from one address, one failure each: the
+     * names make way for each other, the address keeps its count. */
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof name, "n%d", i);
+        web_throttle_fail(t, name, "192.0.2.1", i, win);
+        CHECK(!web_throttled(t, "anyone", "192.0.2.1", i, 5, win, &wait));
+    }
+    web_throttle_fail(t, "n4", "192.0.2.1", 4, win);
+    CHECK(web_throttled(t, "anyone", "192.0.2.1", 5, 5, win, &wait));
+    CHECK(web_throttled(t, "n4", "198.51.100.7", 5, 1, win, &wait)); /* the newest name kept */
+    web_throttle_destroy(&t);
+}
+
+/* --- routes ------------------------------------------------------------- */
+
+/* Who may use each page, written out by hand (paths as web-common names
+ * them), to check the route table against. */
+static const struct {
+    const char *path;
+    bool public_;
+    const char *roles; /* "" : any logged-in role */
+} s_expect[] = {
+    {"/login", true, NULL},
+    {"/setup", true, NULL},
+    {"/style.css", true, NULL},
+    {"/", false, ""},
+    {"/logout", false, ""},
+    {"/login/change", false, ""},
+    {"/refer/gp", false, "gp"},
+    {"/refer/discharge", false, "hospital"},
+    {"/refer/school", false, "school"},
+    {"/referrals", false, "gp hospital school"},
+    {"/referrals/GP-20260101-1", false, "gp hospital school"},
+};
+
+TEST(web_routes_each_page_its_roles)
+{
+    char loc[64];
+    for (size_t i = 0; i < sizeof s_expect / sizeof s_expect[0]; i++) {
+        const web_route_t *rt = web_route(s_expect[i].path);
+        CHECK(rt != NULL);
+        if (s_expect[i].public_) {
+            CHECK_INT(rt->roles, WEB_NO_SESSION);
+            CHECK_INT(web_authorise(rt, NULL, loc, sizeof loc), 0);
+            continue;
+        }
+        CHECK_INT(web_authorise(rt, NULL, loc, sizeof loc), 303);
+        CHECK_STR(loc, "/login");
+        for (int r = ROLE_GP; r <= ROLE_GATEWAY; r++) {
+            web_user_t u = {"x", (role_t)r, "", "", false};
+            const char *names = s_expect[i].roles;
+            bool may = !*names || strstr(names, role_name((role_t)r)) != NULL;
+            int got = web_authorise(rt, &u, loc, sizeof loc);
+            if (got != (may ? 0 : 403)) {
+                test_fail(__FILE__, __LINE__, "%s for role %s: %d", s_expect[i].path,
+                          role_name((role_t)r), got);
+                return;
+            }
+        }
+    }
+}
+
+TEST(web_routes_every_route_checked_and_first_password_first)
+{
+    char loc[64];
+    size_t n = 0;
+    web_user_t fresh = {"b.first", ROLE_GP, "F81002", "", true};
+    for (const web_route_t *rt = web_routes; rt->path; rt++, n++) {
+        bool listed = false;
+        for (size_t i = 0; i < sizeof s_expect / sizeof s_expect[0]; i++)
+            listed |= web_route(s_expect[i].path) == rt;
+        if (!listed) {
+            test_fail(__FILE__, __LINE__, "route %s has no expected roles in this test", rt->path);
+            return;
+        }
+        CHECK(rt->fn != NULL && rt->methods != 0);
+        if (rt->roles == WEB_NO_SESSION)
+            continue;
+        /* A first password: only changing it (or logging out) is served. */
+        if (strcmp(rt->path, "/login/change") == 0 || strcmp(rt->path, "/logout") == 0) {
+            CHECK_INT(web_authorise(rt, &fresh, loc, sizeof loc), 0);
+        } else {
+            CHECK_INT(web_authorise(rt, &fresh, loc, sizeof loc), 303);
+            CHECK_STR(loc, "/login/change");
+        }
+    }
+    CHECK(n >= 10);
+    CHECK(web_route("/nothing") == NULL);
+    CHECK(web_route("/referralsX") == NULL);
+    CHECK(web_route("/refer/gp/x") == NULL);
+    CHECK(web_route("/refer/") == NULL);
+}
+
+/* --- pages -------------------------------------------------------------- */
+
+TEST(web_page_layout_and_navigation_by_role)
+{
+    web_user_t gp = {"a.patel", ROLE_GP, "F81001", "TOKEN", false};
+    web_user_t op = {"o.p", ROLE_OPERATOR, "", "TOKEN", false};
+    web_req_t q = {0};
+    web_resp_t r = {200, BUF_INIT, NULL, "", false};
+    q.path = "/";
+    q.user = &gp;
+    q.csrf = gp.csrf;
+    web_home(NULL, &q, &r);
+    CHECK_CONTAINS(r.body.data, "<html lang=\"en-GB\">");
+    CHECK_CONTAINS(r.body.data, "<title>Start - carerhub</title>");
+    CHECK_CONTAINS(r.body.data, "<a href=\"#main-content\" class=\"skip-link\">");
+    CHECK_CONTAINS(r.body.data, "<main id=\"main-content\"");
+    CHECK_CONTAINS(r.body.data, "<nav class=\"nav width\" aria-label=\"Menu\">");
+    CHECK_CONTAINS(r.body.data, "href=\"/refer/gp\"");
+    CHECK_CONTAINS(r.body.data, "href=\"/referrals\"");
+    CHECK(strstr(r.body.data, "/refer/school") == NULL);
+    CHECK_CONTAINS(r.body.data, "<input type=\"hidden\" name=\"csrf\" value=\"TOKEN\">");
+    CHECK_CONTAINS(r.body.data, "a.patel");
+    buf_free(&r.body);
+
+    q.user = &op;
+    web_home(NULL, &q, &r);
+    CHECK(strstr(r.body.data, "/refer/") == NULL);
+    CHECK(strstr(r.body.data, "/referrals") == NULL);
+    CHECK(strstr(r.body.data, "<nav") == NULL);
+    buf_free(&r.body);
+
+    q.user = NULL;
+    q.csrf = NULL;
+    web_error_page(&r, &q, 404, "Check <the> address");
+    CHECK_INT(r.status, 404);
+    CHECK_CONTAINS(r.body.data, "<h1>Page not found</h1>");
+    CHECK_CONTAINS(r.body.data, "Check &lt;the&gt; address");
+    CHECK(strstr(r.body.data, "Log out") == NULL);
+    buf_free(&r.body);
+}
