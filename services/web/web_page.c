@@ -280,5 +280,5 @@ const char web_css[] =
     ".table-wrap{overflow-x:auto;max-width:100%;margin-bottom:1.5rem}\n"
     ".table-wrap:focus{outline:3px solid #ffeb3b}\n"
     "th,td{text-align:left;border-bottom:1px solid #d8dde0;padding:.5rem .5rem .5rem 0;"
-    "vertical-align:top;overflow-wrap:anywhere}\n"
+    "vertical-align:top}\n"
     ".footer{color:#4c6272;font-size:1rem;padding-bottom:2rem}\n";
