@@ -25,6 +25,9 @@ struct sockaddr_storage;
 #define WEB_SESSIONS_MAX 20000 /* sessions kept at once (logged in or not) */
 #define WEB_THROTTLE_MAX 20000 /* accounts and addresses whose failures are counted */
 #define WEB_HEADERS_MAX  16384 /* bytes of a request's headers (MHD's memory per connection) */
+/* A session ends this long after it was made, however busy: a stolen
+ * cookie is not good for ever, and a working day needs one login. */
+#define WEB_SESSION_LIFETIME_MS (12 * 3600 * 1000LL)
 
 /* The web section of the configuration with the defaults filled in (the
  * same as the configuration file's: a value of 0 or NULL takes it). */
@@ -49,9 +52,11 @@ void web_limits(const hubconf_t *conf, web_limits_t *out);
 typedef struct {
     bool used;
     bool logged_in;
-    web_user_t user; /* name etc. set when logged in; csrf always */
-    int64_t touched; /* monotonic ms of its last request */
-    char key[65];    /* hex of the id's hash */
+    web_user_t user;  /* name etc. set when logged in; csrf always */
+    int64_t touched;  /* monotonic ms of its last request */
+    int64_t born;     /* monotonic ms of its making (WEB_SESSION_LIFETIME_MS) */
+    int64_t login_at; /* unix ms of the login: a password changed since ends it */
+    char key[65];     /* hex of the id's hash */
 } web_sess_t;
 
 typedef struct web_sessions web_sessions_t;
@@ -61,11 +66,13 @@ void web_sessions_destroy(web_sessions_t **ss);
 /* A new session (no one logged in), its id written into id. When max are
  * kept, the one unused longest makes way. Borrowed until dropped. */
 web_sess_t *web_sess_new(web_sessions_t *ss, int64_t now, char id[WEB_TOKEN_LEN + 1]);
-/* The session with this id if it has been used within idle_ms (it is
- * touched), else NULL (an idle one is dropped). */
+/* The session with this id if it has been used within idle_ms and is
+ * younger than WEB_SESSION_LIFETIME_MS (it is touched), else NULL (an idle
+ * or old one is dropped). */
 web_sess_t *web_sess_find(web_sessions_t *ss, const char *id, int64_t now, int64_t idle_ms);
 void web_sess_drop(web_sessions_t *ss, web_sess_t *s);
-/* Drops every session idle for idle_ms; returns how many. */
+/* Drops every session idle for idle_ms or past its lifetime; returns how
+ * many. */
 size_t web_sess_expire(web_sessions_t *ss, int64_t now, int64_t idle_ms);
 size_t web_sess_count(const web_sessions_t *ss);
 /* Whether token is the session's CSRF token (constant time). */
@@ -133,6 +140,11 @@ struct web {
  * dropped: an id from before login is never valid after it), set as the
  * answer's cookie. */
 void web_session_login(web_t *w, const web_user_t *user);
+/* Whether logged-in session s still stands for its account as the store
+ * has it now: the account is there and enabled, of the same role and
+ * organisation, its password not changed since the login (a change, here
+ * or by `carerhub user`, ends every other session of the account). */
+bool web_session_current(web_t *w, const web_sess_t *s);
 /* Ends the request's session and clears the cookie. */
 void web_session_logout(web_t *w);
 /* The request's session, made when it has none (a form before login). */

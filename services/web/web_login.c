@@ -99,6 +99,18 @@ static bool s_user_of(const Carerhub__WebAccount *a, web_user_t *u)
     return false;
 }
 
+bool web_session_current(web_t *w, const web_sess_t *s)
+{
+    Carerhub__WebAccount *a = account_get(w->store, s->user.name);
+    web_user_t u;
+    bool ok = a && !a->disabled && s_user_of(a, &u) && u.role == s->user.role &&
+              strcmp(u.org, s->user.org) == 0 &&
+              (!a->has_changed_at || a->changed_at <= s->login_at);
+    if (a)
+        carerhub__web_account__free_unpacked(a, NULL);
+    return ok;
+}
+
 static void s_wait_text(char *out, size_t outsz, int64_t wait_ms)
 {
     long long min = (wait_ms + 59999) / 60000;

@@ -94,6 +94,7 @@ web_sess_t *web_sess_new(web_sessions_t *ss, int64_t now, char id[WEB_TOKEN_LEN 
     s_key(id, s->key);
     s->used = true;
     s->touched = now;
+    s->born = now;
     web_token(s->user.csrf);
     smap_put(ss->by_key, s->key, (uint64_t)(s - ss->slot));
     ss->n++;
@@ -111,7 +112,7 @@ web_sess_t *web_sess_find(web_sessions_t *ss, const char *id, int64_t now, int64
     if (!smap_get(ss->by_key, key, &i))
         return NULL;
     s = &ss->slot[i];
-    if (now - s->touched >= idle_ms) {
+    if (now - s->touched >= idle_ms || now - s->born >= WEB_SESSION_LIFETIME_MS) {
         web_sess_drop(ss, s);
         return NULL;
     }
@@ -123,7 +124,8 @@ size_t web_sess_expire(web_sessions_t *ss, int64_t now, int64_t idle_ms)
 {
     size_t n = 0;
     for (size_t i = 0; i < ss->max && ss->n; i++)
-        if (ss->slot[i].used && now - ss->slot[i].touched >= idle_ms) {
+        if (ss->slot[i].used && (now - ss->slot[i].touched >= idle_ms ||
+                                 now - ss->slot[i].born >= WEB_SESSION_LIFETIME_MS)) {
             web_sess_drop(ss, &ss->slot[i]);
             n++;
         }
@@ -175,6 +177,7 @@ void web_session_login(web_t *w, const web_user_t *user)
         memcpy(s->user.csrf, csrf, sizeof csrf);
     }
     s->logged_in = true;
+    s->login_at = clock_now_ms();
     w->sess = s;
     s_cookie(w, id);
     sodium_memzero(id, sizeof id);

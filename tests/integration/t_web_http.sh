@@ -132,6 +132,23 @@ hdr out Set-Cookie | grep -q '^carerhub_session=; .*Max-Age=0' || fail "logout c
 assert_eq "$(req h 3 -H "Cookie: carerhub_session=$sid" "$url/")" 303 "/ after logout"
 assert_eq "$(hdr h Location)" /login "/ after logout goes to"
 
+note "a session ends when its account is disabled, whatever the cookie"
+login a.patel 'correct horse battery' 3
+assert_eq "$st" 303 "a.patel logs in again"
+for page in / /referrals /refer/gp; do
+    assert_eq "$(req h 3 -H "Cookie: carerhub_session=$sid" "$url$page")" 200 "$page before disabling"
+done
+cli user disable a.patel >/dev/null || fail "user disable a.patel"
+for page in / /referrals /refer/gp; do
+    assert_eq "$(req h 3 -H "Cookie: carerhub_session=$sid" "$url$page")" 303 "$page once disabled"
+    assert_eq "$(hdr h Location)" /login "$page once disabled goes to"
+    # The first answer after it ends the session clears the cookie.
+    [ "$page" = / ] && { hdr h Set-Cookie | grep -q '^carerhub_session=; .*Max-Age=0' ||
+        fail "no cookie cleared: $(hdr h Set-Cookie)"; }
+done
+cli user enable a.patel >/dev/null || fail "user enable a.patel"
+assert_eq "$(req h 3 -H "Cookie: carerhub_session=$sid" "$url/")" 303 "the old session, enabled again"
+
 note "a first password must be changed before anything else"
 login b.first "$first" 4
 assert_eq "$st" 303 "b.first's first password"

@@ -6,14 +6,17 @@
  */
 #include "test.h"
 
+#include "account/account.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/file.h"
 #include "util/mem.h"
 #include "web/web_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FFFD "\xef\xbf\xbd"
 
@@ -315,6 +318,76 @@ TEST(web_login_makes_a_new_session_and_drops_the_old_id)
     web_session_anon(&w);
     CHECK_CONTAINS(w.cookie, "; Secure");
     web_sessions_destroy(&w.sessions);
+}
+
+TEST(web_session_lasts_at_most_its_lifetime)
+{
+    web_sessions_t *ss = web_sessions_new(4);
+    char a[WEB_TOKEN_LEN + 1];
+    int64_t t = 0;
+    web_sess_new(ss, 0, a);
+    /* In use every 10 minutes, never idle: still over at 12 hours. */
+    for (t = 600000; t < WEB_SESSION_LIFETIME_MS; t += 600000)
+        CHECK(web_sess_find(ss, a, t, 3600000) != NULL);
+    CHECK(web_sess_find(ss, a, WEB_SESSION_LIFETIME_MS - 1, 3600000) != NULL);
+    CHECK(web_sess_find(ss, a, 12 * 3600 * 1000LL, 3600000) == NULL);
+    CHECK_INT(web_sess_count(ss), 0);
+    web_sess_new(ss, 0, a);
+    CHECK_INT(web_sess_expire(ss, 12 * 3600 * 1000LL, 100 * 3600 * 1000LL), 1);
+    web_sessions_destroy(&ss);
+}
+
+static const char s_pw[] = "correct horse battery";
+
+TEST(web_session_meets_the_account_as_it_is_now)
+{
+    web_t w;
+    web_user_t u = {"a.patel", ROLE_GP, "F81001", "", false}, other = u;
+    web_sess_t *first;
+    char msg[256], *dir = file_join(test_tmpdir(), "web");
+    int err;
+    memset(&w, 0, sizeof w);
+    w.store = account_open(dir, &err);
+    free(dir);
+    CHECK(w.store != NULL);
+    w.sessions = web_sessions_new(8);
+    CHECK_INT(account_add(w.store, "a.patel", ROLE_GP, "F81001", s_pw, false, msg, sizeof msg),
+              ACCOUNT_OK);
+    web_session_login(&w, &u);
+    first = w.sess;
+    CHECK(web_session_current(&w, first));
+    /* Disabled: over; enabled again: the session may go on. */
+    CHECK_INT(account_disable(w.store, "a.patel", true, msg, sizeof msg), ACCOUNT_OK);
+    CHECK(!web_session_current(&w, first));
+    CHECK_INT(account_disable(w.store, "a.patel", false, msg, sizeof msg), ACCOUNT_OK);
+    CHECK(web_session_current(&w, first));
+    /* A session that names another organisation or role than the account's. */
+    w.sess = NULL;
+    snprintf(other.org, sizeof other.org, "F81002");
+    web_session_login(&w, &other);
+    CHECK(!web_session_current(&w, w.sess));
+    w.sess = NULL;
+    other = u;
+    other.role = ROLE_HOSPITAL;
+    web_session_login(&w, &other);
+    CHECK(!web_session_current(&w, w.sess));
+    /* No such account. */
+    w.sess = NULL;
+    snprintf(other.name, sizeof other.name, "b.jones");
+    other.role = ROLE_GP;
+    web_session_login(&w, &other);
+    CHECK(!web_session_current(&w, w.sess));
+    /* The password changed (elsewhere): the session from before is over, a
+     * login after the change is not. */
+    usleep(5000);
+    CHECK_INT(account_passwd(w.store, "a.patel", "another good password", false, msg, sizeof msg),
+              ACCOUNT_OK);
+    CHECK(!web_session_current(&w, first));
+    w.sess = NULL;
+    web_session_login(&w, &u);
+    CHECK(web_session_current(&w, w.sess));
+    web_sessions_destroy(&w.sessions);
+    store_close(&w.store);
 }
 
 /* --- throttling --------------------------------------------------------- */
