@@ -220,6 +220,7 @@ static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, s_call_t *ca
     int st;
 
     s_address(c, addr, sizeof addr);
+    snprintf(w->address, sizeof w->address, "%s", addr);
     w->cookie[0] = '\0';
     w->sess =
         web_sess_find(w->sessions, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, WEB_COOKIE),

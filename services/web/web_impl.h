@@ -21,10 +21,11 @@
 struct MHD_Daemon;
 struct sockaddr_storage;
 
-#define WEB_COOKIE       "carerhub_session"
-#define WEB_SESSIONS_MAX 20000 /* sessions kept at once (logged in or not) */
-#define WEB_THROTTLE_MAX 20000 /* accounts and addresses whose failures are counted */
-#define WEB_HEADERS_MAX  16384 /* bytes of a request's headers (MHD's memory per connection) */
+#define WEB_COOKIE           "carerhub_session"
+#define WEB_SESSIONS_MAX     20000 /* sessions kept at once: logged in, and again not */
+#define WEB_ANON_PER_ADDRESS 64    /* sessions not logged in kept for one address */
+#define WEB_THROTTLE_MAX     20000 /* accounts and addresses whose failures are counted */
+#define WEB_HEADERS_MAX      16384 /* bytes of a request's headers (MHD's memory per connection) */
 /* A session ends this long after it was made, however busy: a stolen
  * cookie is not good for ever, and a working day needs one login. */
 #define WEB_SESSION_LIFETIME_MS (12 * 3600 * 1000LL)
@@ -57,15 +58,24 @@ typedef struct {
     int64_t born;     /* monotonic ms of its making (WEB_SESSION_LIFETIME_MS) */
     int64_t login_at; /* unix ms of the login: a password changed since ends it */
     char key[65];     /* hex of the id's hash */
+    char addr[48];    /* whose it is, not logged in: the address (throttling's key) */
 } web_sess_t;
 
 typedef struct web_sessions web_sessions_t;
 
+/* Up to max sessions logged in and, apart, up to max not: asking for
+ * login forms by the thousand never pushes out someone logged in. */
 web_sessions_t *web_sessions_new(size_t max);
 void web_sessions_destroy(web_sessions_t **ss);
-/* A new session (no one logged in), its id written into id. When max are
- * kept, the one unused longest makes way. Borrowed until dropped. */
-web_sess_t *web_sess_new(web_sessions_t *ss, int64_t now, char id[WEB_TOKEN_LEN + 1]);
+/* A new session, no one logged in, for address (may be NULL), its id
+ * written into id. When max such are kept, or WEB_ANON_PER_ADDRESS of
+ * address's, the one of them unused longest makes way. Borrowed until
+ * dropped. */
+web_sess_t *web_sess_new(web_sessions_t *ss, int64_t now, const char *address,
+                         char id[WEB_TOKEN_LEN + 1]);
+/* A new logged-in session (logged_in set, the user left to the caller):
+ * when max are logged in, the one unused longest makes way. */
+web_sess_t *web_sess_login(web_sessions_t *ss, int64_t now, char id[WEB_TOKEN_LEN + 1]);
 /* The session with this id if it has been used within idle_ms and is
  * younger than WEB_SESSION_LIFETIME_MS (it is touched), else NULL (an idle
  * or old one is dropped). */
@@ -129,9 +139,10 @@ struct web {
     struct MHD_Daemon *mhd;
     char *tls_cert, *tls_key; /* PEM, held while MHD runs */
     char url[160];
-    /* The request being answered: its session (NULL if none), and the
-     * cookie to set in the answer ("" for none). */
+    /* The request being answered: its session (NULL if none), the
+     * client's address, and the cookie to set in the answer ("" for none). */
     web_sess_t *sess;
+    char address[64];
     char cookie[256];
     bool tls;
 };

@@ -21,9 +21,11 @@
 #include <string.h>
 
 struct web_sessions {
-    web_sess_t *slot;
+    web_sess_t *slot; /* 2 * max */
     size_t max, n;
-    smap_t *by_key; /* hash hex -> slot index */
+    size_t kind[2];  /* sessions not logged in, logged in */
+    smap_t *by_key;  /* hash hex -> slot index */
+    smap_t *by_addr; /* address -> its sessions not logged in */
 };
 
 void web_token(char out[WEB_TOKEN_LEN + 1])
@@ -47,9 +49,10 @@ web_sessions_t *web_sessions_new(size_t max)
 {
     web_sessions_t *ss = xcalloc(1, sizeof *ss);
     CH_ASSERT(max > 0);
-    ss->slot = xcalloc(max, sizeof *ss->slot);
+    ss->slot = xcalloc(2 * max, sizeof *ss->slot);
     ss->max = max;
     ss->by_key = smap_new();
+    ss->by_addr = smap_new();
     return ss;
 }
 
@@ -58,47 +61,87 @@ void web_sessions_destroy(web_sessions_t **ssp)
     web_sessions_t *ss = *ssp;
     if (!ss)
         return;
-    sodium_memzero(ss->slot, ss->max * sizeof *ss->slot);
+    sodium_memzero(ss->slot, 2 * ss->max * sizeof *ss->slot);
     free(ss->slot);
     smap_destroy(&ss->by_key);
+    smap_destroy(&ss->by_addr);
     free(ss);
     *ssp = NULL;
 }
 
 void web_sess_drop(web_sessions_t *ss, web_sess_t *s)
 {
+    uint64_t n;
     if (!s || !s->used)
         return;
     smap_del(ss->by_key, s->key);
+    if (!s->logged_in && s->addr[0] && smap_get(ss->by_addr, s->addr, &n)) {
+        if (n > 1)
+            smap_put(ss->by_addr, s->addr, n - 1);
+        else
+            smap_del(ss->by_addr, s->addr);
+    }
+    ss->kind[s->logged_in]--;
     sodium_memzero(s, sizeof *s);
     ss->n--;
 }
 
-web_sess_t *web_sess_new(web_sessions_t *ss, int64_t now, char id[WEB_TOKEN_LEN + 1])
+/* Drops the session of the kind (and of addr, unless NULL) unused longest. */
+static void s_drop_oldest(web_sessions_t *ss, bool logged_in, const char *addr)
+{
+    web_sess_t *oldest = NULL;
+    for (size_t i = 0; i < 2 * ss->max; i++) {
+        web_sess_t *s = &ss->slot[i];
+        if (s->used && s->logged_in == logged_in && (!addr || strcmp(s->addr, addr) == 0) &&
+            (!oldest || s->touched < oldest->touched))
+            oldest = s;
+    }
+    web_sess_drop(ss, oldest);
+}
+
+static web_sess_t *s_new(web_sessions_t *ss, int64_t now, bool logged_in, const char *addr,
+                         char id[WEB_TOKEN_LEN + 1])
 {
     web_sess_t *s = NULL;
-    if (ss->n == ss->max) {
-        /* Full (someone asking for login forms by the thousand): the
-         * session unused longest goes. */
-        web_sess_t *oldest = &ss->slot[0];
-        for (size_t i = 1; i < ss->max; i++)
-            if (ss->slot[i].touched < oldest->touched)
-                oldest = &ss->slot[i];
-        web_sess_drop(ss, oldest);
-    }
-    for (size_t i = 0; i < ss->max && !s; i++)
+    uint64_t n = 0;
+    /* Full (someone asking for login forms by the thousand): the session
+     * of the same kind, or of the same address, unused longest goes. */
+    if (ss->kind[logged_in] == ss->max)
+        s_drop_oldest(ss, logged_in, NULL);
+    else if (addr && smap_get(ss->by_addr, addr, &n) && n >= WEB_ANON_PER_ADDRESS)
+        s_drop_oldest(ss, false, addr);
+    for (size_t i = 0; i < 2 * ss->max && !s; i++)
         if (!ss->slot[i].used)
             s = &ss->slot[i];
     CH_ASSERT(s != NULL);
     web_token(id);
     s_key(id, s->key);
     s->used = true;
+    s->logged_in = logged_in;
     s->touched = now;
     s->born = now;
     web_token(s->user.csrf);
+    if (addr) {
+        snprintf(s->addr, sizeof s->addr, "%s", addr);
+        n = 0;
+        smap_get(ss->by_addr, s->addr, &n);
+        smap_put(ss->by_addr, s->addr, n + 1);
+    }
     smap_put(ss->by_key, s->key, (uint64_t)(s - ss->slot));
+    ss->kind[logged_in]++;
     ss->n++;
     return s;
+}
+
+web_sess_t *web_sess_new(web_sessions_t *ss, int64_t now, const char *address,
+                         char id[WEB_TOKEN_LEN + 1])
+{
+    return s_new(ss, now, false, address && *address ? address : NULL, id);
+}
+
+web_sess_t *web_sess_login(web_sessions_t *ss, int64_t now, char id[WEB_TOKEN_LEN + 1])
+{
+    return s_new(ss, now, true, NULL, id);
 }
 
 web_sess_t *web_sess_find(web_sessions_t *ss, const char *id, int64_t now, int64_t idle_ms)
@@ -123,7 +166,7 @@ web_sess_t *web_sess_find(web_sessions_t *ss, const char *id, int64_t now, int64
 size_t web_sess_expire(web_sessions_t *ss, int64_t now, int64_t idle_ms)
 {
     size_t n = 0;
-    for (size_t i = 0; i < ss->max && ss->n; i++)
+    for (size_t i = 0; i < 2 * ss->max && ss->n; i++)
         if (ss->slot[i].used && (now - ss->slot[i].touched >= idle_ms ||
                                  now - ss->slot[i].born >= WEB_SESSION_LIFETIME_MS)) {
             web_sess_drop(ss, &ss->slot[i]);
@@ -158,7 +201,7 @@ web_sess_t *web_session_anon(web_t *w)
     char id[WEB_TOKEN_LEN + 1];
     if (w->sess)
         return w->sess;
-    w->sess = web_sess_new(w->sessions, clock_mono_ms(), id);
+    w->sess = web_sess_new(w->sessions, clock_mono_ms(), w->address, id);
     s_cookie(w, id);
     sodium_memzero(id, sizeof id);
     return w->sess;
@@ -169,14 +212,13 @@ void web_session_login(web_t *w, const web_user_t *user)
     char id[WEB_TOKEN_LEN + 1];
     web_sess_t *s;
     web_sess_drop(w->sessions, w->sess);
-    s = web_sess_new(w->sessions, clock_mono_ms(), id);
+    s = web_sess_login(w->sessions, clock_mono_ms(), id);
     {
         char csrf[WEB_TOKEN_LEN + 1];
         memcpy(csrf, s->user.csrf, sizeof csrf);
         s->user = *user;
         memcpy(s->user.csrf, csrf, sizeof csrf);
     }
-    s->logged_in = true;
     s->login_at = clock_now_ms();
     w->sess = s;
     s_cookie(w, id);

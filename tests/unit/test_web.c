@@ -210,7 +210,7 @@ TEST(web_session_ids_are_random_and_found_only_by_their_id)
 {
     web_sessions_t *ss = web_sessions_new(8);
     char a[WEB_TOKEN_LEN + 1], b[WEB_TOKEN_LEN + 1], wrong[WEB_TOKEN_LEN + 1];
-    web_sess_t *sa = web_sess_new(ss, 1000, a), *sb = web_sess_new(ss, 1000, b);
+    web_sess_t *sa = web_sess_new(ss, 1000, NULL, a), *sb = web_sess_new(ss, 1000, NULL, b);
     CHECK_INT(strlen(a), 43);
     CHECK(s_base64url(a) && s_base64url(b));
     CHECK(strcmp(a, b) != 0);
@@ -236,8 +236,8 @@ TEST(web_session_idle_expiry)
 {
     web_sessions_t *ss = web_sessions_new(8);
     char a[WEB_TOKEN_LEN + 1], b[WEB_TOKEN_LEN + 1];
-    web_sess_new(ss, 0, a);
-    web_sess_new(ss, 0, b);
+    web_sess_new(ss, 0, NULL, a);
+    web_sess_new(ss, 0, NULL, b);
     /* Used 59 s later, a stays for another minute from then; b does not. */
     CHECK(web_sess_find(ss, a, 59000, 60000) != NULL);
     CHECK(web_sess_find(ss, a, 118999, 60000) != NULL);
@@ -253,11 +253,11 @@ TEST(web_session_table_full_drops_the_longest_unused)
 {
     web_sessions_t *ss = web_sessions_new(3);
     char id[4][WEB_TOKEN_LEN + 1];
-    web_sess_new(ss, 100, id[0]);
-    web_sess_new(ss, 200, id[1]);
-    web_sess_new(ss, 300, id[2]);
+    web_sess_new(ss, 100, NULL, id[0]);
+    web_sess_new(ss, 200, NULL, id[1]);
+    web_sess_new(ss, 300, NULL, id[2]);
     CHECK(web_sess_find(ss, id[0], 400, 60000) != NULL); /* now id[1] is the oldest */
-    web_sess_new(ss, 500, id[3]);
+    web_sess_new(ss, 500, NULL, id[3]);
     CHECK_INT(web_sess_count(ss), 3);
     CHECK(web_sess_find(ss, id[1], 600, 60000) == NULL);
     CHECK(web_sess_find(ss, id[0], 600, 60000) != NULL);
@@ -266,11 +266,50 @@ TEST(web_session_table_full_drops_the_longest_unused)
     web_sessions_destroy(&ss);
 }
 
+TEST(web_session_login_forms_never_push_out_the_logged_in)
+{
+    web_sessions_t *ss = web_sessions_new(3);
+    char in[3][WEB_TOKEN_LEN + 1], id[WEB_TOKEN_LEN + 1], addr[32];
+    for (int i = 0; i < 3; i++)
+        CHECK(web_sess_login(ss, i, in[i])->logged_in);
+    /* A thousand login forms from a thousand addresses, all newer. */
+    for (int i = 0; i < 1000; i++) {
+        snprintf(addr, sizeof addr, "192.0.2.%d", i % 250);
+        CHECK(!web_sess_new(ss, 10 + i, addr, id)->logged_in);
+    }
+    for (int i = 0; i < 3; i++)
+        CHECK(web_sess_find(ss, in[i], 2000, 60000) != NULL);
+    CHECK_INT(web_sess_count(ss), 6); /* 3 logged in, 3 not */
+    /* A fourth login makes way for itself among the logged in alone. */
+    web_sess_login(ss, 2001, id);
+    CHECK(web_sess_find(ss, in[0], 2002, 60000) == NULL);
+    CHECK(web_sess_find(ss, in[1], 2002, 60000) != NULL);
+    CHECK(web_sess_find(ss, id, 2002, 60000) != NULL);
+    web_sessions_destroy(&ss);
+}
+
+TEST(web_session_one_address_keeps_a_few_login_forms)
+{
+    web_sessions_t *ss = web_sessions_new(1000);
+    char other[WEB_TOKEN_LEN + 1], first[WEB_TOKEN_LEN + 1], last[WEB_TOKEN_LEN + 1];
+    char id[WEB_TOKEN_LEN + 1];
+    web_sess_new(ss, 0, "198.51.100.7", other);
+    web_sess_new(ss, 1, "192.0.2.1", first);
+    for (int i = 0; i < 500; i++)
+        web_sess_new(ss, 2 + i, "192.0.2.1", i == 499 ? last : id);
+    /* 64 kept for 192.0.2.1 (its newest), and the other address's one. */
+    CHECK_INT(web_sess_count(ss), WEB_ANON_PER_ADDRESS + 1);
+    CHECK(web_sess_find(ss, other, 600, 60000) != NULL);
+    CHECK(web_sess_find(ss, first, 600, 60000) == NULL);
+    CHECK(web_sess_find(ss, last, 600, 60000) != NULL);
+    web_sessions_destroy(&ss);
+}
+
 TEST(web_csrf_token_checked)
 {
     web_sessions_t *ss = web_sessions_new(2);
     char id[WEB_TOKEN_LEN + 1], other[WEB_TOKEN_LEN + 1], bad[WEB_TOKEN_LEN + 1];
-    web_sess_t *s = web_sess_new(ss, 0, id), *o = web_sess_new(ss, 0, other);
+    web_sess_t *s = web_sess_new(ss, 0, NULL, id), *o = web_sess_new(ss, 0, NULL, other);
     CHECK(web_csrf_ok(s, s->user.csrf));
     CHECK(!web_csrf_ok(s, o->user.csrf)); /* another session's token */
     CHECK(!web_csrf_ok(s, id));           /* the session id is not the token */
@@ -293,7 +332,7 @@ TEST(web_login_makes_a_new_session_and_drops_the_old_id)
     char oldcsrf[WEB_TOKEN_LEN + 1];
     memset(&w, 0, sizeof w);
     w.sessions = web_sessions_new(4);
-    w.sess = web_sess_new(w.sessions, clock_mono_ms(), old);
+    w.sess = web_sess_new(w.sessions, clock_mono_ms(), NULL, old);
     memcpy(oldcsrf, w.sess->user.csrf, sizeof oldcsrf);
     web_session_login(&w, &u);
     CHECK(w.sess != NULL && w.sess->logged_in);
@@ -325,14 +364,14 @@ TEST(web_session_lasts_at_most_its_lifetime)
     web_sessions_t *ss = web_sessions_new(4);
     char a[WEB_TOKEN_LEN + 1];
     int64_t t = 0;
-    web_sess_new(ss, 0, a);
+    web_sess_new(ss, 0, NULL, a);
     /* In use every 10 minutes, never idle: still over at 12 hours. */
     for (t = 600000; t < WEB_SESSION_LIFETIME_MS; t += 600000)
         CHECK(web_sess_find(ss, a, t, 3600000) != NULL);
     CHECK(web_sess_find(ss, a, WEB_SESSION_LIFETIME_MS - 1, 3600000) != NULL);
     CHECK(web_sess_find(ss, a, 12 * 3600 * 1000LL, 3600000) == NULL);
     CHECK_INT(web_sess_count(ss), 0);
-    web_sess_new(ss, 0, a);
+    web_sess_new(ss, 0, NULL, a);
     CHECK_INT(web_sess_expire(ss, 12 * 3600 * 1000LL, 100 * 3600 * 1000LL), 1);
     web_sessions_destroy(&ss);
 }
