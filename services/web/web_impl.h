@@ -156,6 +156,9 @@ void web_session_login(web_t *w, const web_user_t *user);
  * organisation, its password not changed since the login (a change, here
  * or by `carerhub user`, ends every other session of the account). */
 bool web_session_current(web_t *w, const web_sess_t *s);
+/* Logs why a password could not be changed (account_passwd's rc and
+ * message) without the account's name. */
+void web_log_passwd_failure(int rc, const char *msg);
 /* Ends the request's session and clears the cookie. */
 void web_session_logout(web_t *w);
 /* The request's session, made when it has none (a form before login). */

@@ -189,6 +189,16 @@ void web_logout(web_t *w, const web_req_t *q, web_resp_t *r)
     snprintf(r->location, sizeof r->location, "/login?logged_out=1");
 }
 
+void web_log_passwd_failure(int rc, const char *msg)
+{
+    /* Only the store's message is logged: it names the store's path and
+     * its error; the others name the account. */
+    if (rc == ACCOUNT_STORE)
+        log_error("a password could not be changed: %s", msg);
+    else
+        log_error("a password could not be changed (account result %d)", (int)rc);
+}
+
 /* The two new-password inputs, checked: errors added to e. */
 static size_t s_check_new(const char *name, const web_req_t *q, s_err_t *e, size_t n)
 {
@@ -236,12 +246,13 @@ void web_change_page(web_t *w, const web_req_t *q, web_resp_t *r)
         } else if (!n) {
             web_user_t nu = *u;
             carerhub__web_account__free_unpacked(a, NULL);
-            if (account_passwd(w->store, u->name, web_field(q, "new_password"), false, msg,
-                               sizeof msg) != ACCOUNT_OK) {
+            account_rc_t rc = account_passwd(w->store, u->name, web_field(q, "new_password"), false,
+                                             msg, sizeof msg);
+            if (rc != ACCOUNT_OK) {
                 web_error_page(r, q, 500,
                                "Your password could not be changed now. Try again "
                                "in a few minutes.");
-                log_error("a password could not be changed: %s", msg);
+                web_log_passwd_failure(rc, msg);
                 return;
             }
             /* A new session for the new password. */

@@ -13,6 +13,7 @@
 #include "util/mem.h"
 #include "web/web_impl.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,6 +428,48 @@ TEST(web_session_meets_the_account_as_it_is_now)
     CHECK(web_session_current(&w, w.sess));
     web_sessions_destroy(&w.sessions);
     store_close(&w.store);
+}
+
+/* What fn logs to standard error. */
+static char *s_logged(void (*fn)(void))
+{
+    char *path = file_join(test_tmpdir(), "stderr"), *data = NULL;
+    size_t len;
+    int saved = dup(STDERR_FILENO), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    fflush(stderr);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    fn();
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    if (file_read_all(path, 1 << 20, &data, &len) < 0)
+        data = xstrdup("");
+    free(path);
+    return data;
+}
+
+static void s_passwd_unknown(void)
+{
+    web_log_passwd_failure(ACCOUNT_UNKNOWN, "name a.patel is not an account");
+    web_log_passwd_failure(ACCOUNT_BAD, "the password is a.patel's name");
+}
+
+static void s_passwd_store(void)
+{
+    web_log_passwd_failure(ACCOUNT_STORE, "the accounts store /x/web: no space");
+}
+
+TEST(web_password_failure_logged_without_the_name)
+{
+    char *log = s_logged(s_passwd_unknown);
+    CHECK_CONTAINS(log, "a password could not be changed");
+    CHECK(strstr(log, "a.patel") == NULL);
+    free(log);
+    /* The store's trouble is for the operator to see. */
+    log = s_logged(s_passwd_store);
+    CHECK_CONTAINS(log, "the accounts store /x/web: no space");
+    free(log);
 }
 
 /* --- throttling --------------------------------------------------------- */
