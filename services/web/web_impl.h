@@ -21,7 +21,11 @@
 struct MHD_Daemon;
 struct sockaddr_storage;
 
+/* The session cookie; under TLS with the __Host- prefix, which a browser
+ * takes only from this host, Secure, with Path=/ and no Domain: a sibling
+ * subdomain cannot plant one. */
 #define WEB_COOKIE           "carerhub_session"
+#define WEB_COOKIE_TLS       "__Host-carerhub_session"
 #define WEB_SESSIONS_MAX     20000 /* sessions kept at once: logged in, and again not */
 #define WEB_ANON_PER_ADDRESS 64    /* sessions not logged in kept for one address */
 #define WEB_THROTTLE_MAX     20000 /* accounts and addresses whose failures are counted */
@@ -159,6 +163,8 @@ bool web_session_current(web_t *w, const web_sess_t *s);
 /* Logs why a password could not be changed (account_passwd's rc and
  * message) without the account's name. */
 void web_log_passwd_failure(int rc, const char *msg);
+/* The session cookie's name: WEB_COOKIE_TLS under TLS, else WEB_COOKIE. */
+const char *web_cookie_name(const web_t *w);
 /* Ends the request's session and clears the cookie. */
 void web_session_logout(web_t *w);
 /* The request's session, made when it has none (a form before login). */

@@ -188,12 +188,17 @@ bool web_csrf_ok(const web_sess_t *s, const char *token)
 
 /* --- the request's session ------------------------------------------------ */
 
+const char *web_cookie_name(const web_t *w)
+{
+    return w->tls ? WEB_COOKIE_TLS : WEB_COOKIE;
+}
+
 static void s_cookie(web_t *w, const char *id)
 {
     /* Max-Age=0 clears it. No Max-Age otherwise: a session cookie, gone
      * when the browser closes, as well as after idle_ms here. */
-    snprintf(w->cookie, sizeof w->cookie, WEB_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/%s%s",
-             id ? id : "", w->tls ? "; Secure" : "", id ? "" : "; Max-Age=0");
+    snprintf(w->cookie, sizeof w->cookie, "%s=%s; HttpOnly; SameSite=Strict; Path=/%s%s",
+             web_cookie_name(w), id ? id : "", w->tls ? "; Secure" : "", id ? "" : "; Max-Age=0");
 }
 
 web_sess_t *web_session_anon(web_t *w)

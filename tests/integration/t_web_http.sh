@@ -262,8 +262,18 @@ url=$("$top/deploy/local-hub" status "$hub" | sed -n 's/^web: //p')
 [[ $url =~ ^https://127\.0\.0\.1:[0-9]+$ ]] || fail "with TLS, the URL is '$url'"
 assert_eq "$(req tls 1 --cacert "$hub/web-cert.pem" "$url/login")" 200 "GET /login over HTTPS"
 assert_eq "$(hdr tls Strict-Transport-Security)" "max-age=31536000" "HSTS"
-hdr tls Set-Cookie | grep -q '; HttpOnly; SameSite=Strict; Path=/; Secure$' ||
+hdr tls Set-Cookie | grep -q '^__Host-carerhub_session=[A-Za-z0-9_-]\{43\}; HttpOnly; SameSite=Strict; Path=/; Secure$' ||
     fail "cookie under TLS: $(hdr tls Set-Cookie)"
+# A session under TLS is found by the __Host- cookie alone: the same id
+# planted without the prefix (as a sibling subdomain could) is no session.
+tsid=$(hdr tls Set-Cookie | sed -n 's/^__Host-carerhub_session=\([^;]*\);.*/\1/p')
+tcsrf=$(csrf_of tls)
+assert_eq "$(req tl 1 --cacert "$hub/web-cert.pem" -H "Cookie: carerhub_session=$tsid" \
+    --data-urlencode "csrf=$tcsrf" -d 'user=a.patel&password=correct+horse+battery' "$url/login")" \
+    403 "POST /login over HTTPS with the cookie unprefixed"
+assert_eq "$(req tl 1 --cacert "$hub/web-cert.pem" -H "Cookie: __Host-carerhub_session=$tsid" \
+    --data-urlencode "csrf=$tcsrf" -d 'user=a.patel&password=correct+horse+battery' "$url/login")" \
+    303 "POST /login over HTTPS with the __Host- cookie"
 assert_eq "$(req plain 1 "http://${url#https://}/login")" 000 "plain HTTP to the HTTPS port"
 
 grep -q "correct horse\|wrong password\|$first" "$hub/logs/web.log" && fail "a password in the log"

@@ -357,6 +357,10 @@ TEST(web_login_makes_a_new_session_and_drops_the_old_id)
     w.tls = true;
     web_session_anon(&w);
     CHECK_CONTAINS(w.cookie, "; Secure");
+    /* Under TLS the __Host- prefix: Secure, Path=/, no Domain. */
+    CHECK(strncmp(w.cookie, "__Host-carerhub_session=", 24) == 0);
+    CHECK(strstr(w.cookie, "Domain") == NULL);
+    CHECK_STR(web_cookie_name(&w), "__Host-carerhub_session");
     web_sessions_destroy(&w.sessions);
 }
 
