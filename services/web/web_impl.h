@@ -94,7 +94,12 @@ bool web_csrf_ok(const web_sess_t *s, const char *token);
 /* WEB_TOKEN_LEN characters of base64url from 32 random bytes. */
 void web_token(char out[WEB_TOKEN_LEN + 1]);
 
-/* Failed logins, per account name and per address. */
+/* An address as throttling and the sessions per address count it: an
+ * IPv4 address as it is (also written as ::ffff:a.b.c.d), an IPv6 one by
+ * its /64 ("2001:db8:1:2::/64"), which one client commonly holds whole. */
+void web_address_key(const char *address, char *out, size_t outsz);
+
+/* Failed logins, per account name and per address (web_address_key). */
 typedef struct web_throttle web_throttle_t;
 web_throttle_t *web_throttle_new(size_t max);
 void web_throttle_destroy(web_throttle_t **t);

@@ -15,6 +15,7 @@
 #include "util/mem.h"
 #include "util/smap.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -136,7 +137,11 @@ static web_sess_t *s_new(web_sessions_t *ss, int64_t now, bool logged_in, const 
 web_sess_t *web_sess_new(web_sessions_t *ss, int64_t now, const char *address,
                          char id[WEB_TOKEN_LEN + 1])
 {
-    return s_new(ss, now, false, address && *address ? address : NULL, id);
+    char key[sizeof ss->slot[0].addr];
+    if (!address || !*address)
+        return s_new(ss, now, false, NULL, id);
+    web_address_key(address, key, sizeof key);
+    return s_new(ss, now, false, key, id);
 }
 
 web_sess_t *web_sess_login(web_sessions_t *ss, int64_t now, char id[WEB_TOKEN_LEN + 1])
@@ -271,6 +276,26 @@ void web_throttle_destroy(web_throttle_t **tp)
     *tp = NULL;
 }
 
+void web_address_key(const char *address, char *out, size_t outsz)
+{
+    struct in6_addr a6;
+    char text[INET6_ADDRSTRLEN];
+    if (!strchr(address, ':') || inet_pton(AF_INET6, address, &a6) != 1) {
+        snprintf(out, outsz, "%s", address);
+        return;
+    }
+    if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+        inet_ntop(AF_INET, &a6.s6_addr[12], text, sizeof text);
+        snprintf(out, outsz, "%s", text);
+        return;
+    }
+    /* Every address of a /64 is one client's: a fresh address in it gets
+     * no fresh attempts. */
+    memset(&a6.s6_addr[8], 0, 8);
+    inet_ntop(AF_INET6, &a6, text, sizeof text);
+    snprintf(out, outsz, "%s/64", text);
+}
+
 /* "a:" and the name in lower case (so that case does not make a name
  * new), or "i:" and the address. */
 static void s_tkey(char *out, size_t outsz, char kind, const char *s)
@@ -299,10 +324,14 @@ static s_fails_t *s_get(web_throttle_t *t, const char *key, int64_t now, int64_t
 bool web_throttled(web_throttle_t *t, const char *name, const char *address, int64_t now,
                    unsigned attempts, int64_t window_ms, int64_t *wait_ms)
 {
-    char key[sizeof t->slot[0].key];
-    const char *who[2] = {name, address};
+    char key[sizeof t->slot[0].key], addr[64];
+    const char *who[2] = {name, NULL};
     bool held = false;
     *wait_ms = 0;
+    if (address) {
+        web_address_key(address, addr, sizeof addr);
+        who[1] = addr;
+    }
     for (int k = 0; k < 2; k++) {
         s_fails_t *f;
         if (!who[k])
@@ -354,7 +383,9 @@ void web_throttle_fail(web_throttle_t *t, const char *name, const char *address,
         s_fail(t, key, now, window_ms);
     }
     if (address) {
-        s_tkey(key, sizeof key, 'i', address);
+        char addr[64];
+        web_address_key(address, addr, sizeof addr);
+        s_tkey(key, sizeof key, 'i', addr);
         s_fail(t, key, now, window_ms);
     }
 }

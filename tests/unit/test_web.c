@@ -500,6 +500,30 @@ TEST(web_throttle_per_account_and_per_address)
     web_throttle_destroy(&t);
 }
 
+TEST(web_throttle_counts_an_ipv6_address_by_its_64)
+{
+    web_throttle_t *t = web_throttle_new(100);
+    int64_t wait, win = 60000;
+    char key[64];
+    /* Five failures, each from another address of one /64. */
+    for (int i = 1; i <= 5; i++) {
+        snprintf(key, sizeof key, "2001:db8:1:2::%x", i * 4097);
+        web_throttle_fail(t, NULL, key, 0, win);
+    }
+    CHECK(web_throttled(t, "anyone", "2001:db8:1:2:ffff:1:2:3", 10, 5, win, &wait));
+    CHECK(!web_throttled(t, "anyone", "2001:db8:1:3::1", 10, 5, win, &wait));
+    /* IPv4, and IPv4 written as IPv6, by the whole address. */
+    for (int i = 0; i < 5; i++)
+        web_throttle_fail(t, NULL, "::ffff:192.0.2.1", 0, win);
+    CHECK(web_throttled(t, NULL, "192.0.2.1", 10, 5, win, &wait));
+    CHECK(!web_throttled(t, NULL, "192.0.2.2", 10, 5, win, &wait));
+    web_address_key("2001:DB8:1:2:aaaa:bbbb:cccc:dddd", key, sizeof key);
+    CHECK_STR(key, "2001:db8:1:2::/64");
+    web_address_key("192.0.2.9", key, sizeof key);
+    CHECK_STR(key, "192.0.2.9");
+    web_throttle_destroy(&t);
+}
+
 TEST(web_throttle_clear_forgets_the_name_not_the_address)
 {
     web_throttle_t *t = web_throttle_new(100);
