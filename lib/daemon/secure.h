@@ -82,8 +82,8 @@ typedef struct {
 /* The participant request env from peer acts as: the peer's own when env
  * carries no OnBehalf; the user's (built in *out) when it does and the
  * peer's key has role gateway and the OnBehalf is well formed (a user name
- * of 1-64 letters, digits, '.', '-', '_'; a role; an organisation of the
- * form that role's scope needs, none for commissioner and operator). NULL
+ * of 1-64 letters, digits, '.', '-', '_'; a referrer's role, gp, hospital
+ * or school, never another; an organisation of the form its scope needs). NULL
  * otherwise, with the reason in why (for the refusal the caller audits):
  * an OnBehalf from a key that is not a gateway's, or one badly formed. */
 const participant_t *secure_acting(const secure_t *s, const wire_peer_t *peer,

@@ -6,8 +6,11 @@
  * keyed on a participant (scope, tokens and resends per submitter, whose
  * referrals may be seen) holds for each user apart. Only a gateway's key
  * may say whom it acts for: from any other key an OnBehalf is a forgery.
- * The reasons given never repeat the values sent (they are the caller's to
- * audit, and a forged OnBehalf may carry anything).
+ * A gateway acts for referrers alone (gp, hospital, school): that is all
+ * the web front door serves, so a gateway key, stolen or its daemon taken
+ * over, cannot read the audit trail, the statistics or the report, nor
+ * record outcomes. The reasons given never repeat the values sent (they are
+ * the caller's to audit, and a forged OnBehalf may carry anything).
  */
 #include "daemon/secure.h"
 
@@ -25,9 +28,6 @@ static const struct {
     {"gp", ROLE_GP},
     {"hospital", ROLE_HOSPITAL},
     {"school", ROLE_SCHOOL},
-    {"provider", ROLE_PROVIDER},
-    {"commissioner", ROLE_COMMISSIONER},
-    {"operator", ROLE_OPERATOR},
 };
 
 static bool s_letter(char c)
@@ -47,26 +47,11 @@ static bool s_user_ok(const char *u)
     return true;
 }
 
-/* A provider id, as the participants file and the routing have it. */
-static bool s_provider_id_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 32)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
-            return false;
-    return true;
-}
-
 /* Whether org is of the form role's scope needs; NULL or "" is none. */
 static const char *s_org_problem(role_t role, const char *org)
 {
     bool none = !org || !org[0];
     switch (role) {
-    case ROLE_COMMISSIONER:
-    case ROLE_OPERATOR:
-        return none ? NULL : "a commissioner or operator acts for no organisation";
     case ROLE_GP:
         return !none && ods_practice_valid(org) ? NULL
                                                 : "a gp user's organisation is a practice ODS code";
@@ -75,9 +60,6 @@ static const char *s_org_problem(role_t role, const char *org)
                                              : "a hospital user's organisation is a trust ODS code";
     case ROLE_SCHOOL:
         return !none && urn_valid(org) ? NULL : "a school user's organisation is a 6-digit URN";
-    case ROLE_PROVIDER:
-        return !none && s_provider_id_ok(org) ? NULL
-                                              : "a provider user's organisation is a provider id";
     default:
         return "not a role a user may have";
     }
@@ -118,8 +100,8 @@ const participant_t *secure_acting(const secure_t *s, const wire_peer_t *peer,
             break;
     if (i == sizeof s_roles / sizeof *s_roles)
         return s_refuse(why, whysz,
-                        "OnBehalf: the role is not gp, hospital, school, provider, commissioner "
-                        "or operator");
+                        "OnBehalf: the role is not gp, hospital or school (a gateway acts for "
+                        "referrers only)");
     if ((problem = s_org_problem(s_roles[i].role, ob->organisation)) != NULL) {
         snprintf(text, sizeof text, "OnBehalf: %s", problem);
         return s_refuse(why, whysz, text);

@@ -220,10 +220,15 @@ static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, s_call_t *ca
     int st;
 
     s_address(c, addr, sizeof addr);
+    snprintf(w->address, sizeof w->address, "%s", addr);
     w->cookie[0] = '\0';
-    w->sess =
-        web_sess_find(w->sessions, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, WEB_COOKIE),
-                      clock_mono_ms(), w->lim.idle_ms);
+    w->sess = web_sess_find(w->sessions,
+                            MHD_lookup_connection_value(c, MHD_COOKIE_KIND, web_cookie_name(w)),
+                            clock_mono_ms(), w->lim.idle_ms);
+    /* Each request meets the account as it is now: disabled, changed or
+     * gone, and the session is over (the answer clears the cookie). */
+    if (w->sess && w->sess->logged_in && !web_session_current(w, w->sess))
+        web_session_logout(w);
     q.post = call->post;
     q.path = url;
     q.address = addr;

@@ -21,10 +21,18 @@
 struct MHD_Daemon;
 struct sockaddr_storage;
 
-#define WEB_COOKIE       "carerhub_session"
-#define WEB_SESSIONS_MAX 20000 /* sessions kept at once (logged in or not) */
-#define WEB_THROTTLE_MAX 20000 /* accounts and addresses whose failures are counted */
-#define WEB_HEADERS_MAX  16384 /* bytes of a request's headers (MHD's memory per connection) */
+/* The session cookie; under TLS with the __Host- prefix, which a browser
+ * takes only from this host, Secure, with Path=/ and no Domain: a sibling
+ * subdomain cannot plant one. */
+#define WEB_COOKIE           "carerhub_session"
+#define WEB_COOKIE_TLS       "__Host-carerhub_session"
+#define WEB_SESSIONS_MAX     20000 /* sessions kept at once: logged in, and again not */
+#define WEB_ANON_PER_ADDRESS 64    /* sessions not logged in kept for one address */
+#define WEB_THROTTLE_MAX     20000 /* accounts and addresses whose failures are counted */
+#define WEB_HEADERS_MAX      16384 /* bytes of a request's headers (MHD's memory per connection) */
+/* A session ends this long after it was made, however busy: a stolen
+ * cookie is not good for ever, and a working day needs one login. */
+#define WEB_SESSION_LIFETIME_MS (12 * 3600 * 1000LL)
 
 /* The web section of the configuration with the defaults filled in (the
  * same as the configuration file's: a value of 0 or NULL takes it). */
@@ -49,23 +57,36 @@ void web_limits(const hubconf_t *conf, web_limits_t *out);
 typedef struct {
     bool used;
     bool logged_in;
-    web_user_t user; /* name etc. set when logged in; csrf always */
-    int64_t touched; /* monotonic ms of its last request */
-    char key[65];    /* hex of the id's hash */
+    web_user_t user;  /* name etc. set when logged in; csrf always */
+    int64_t touched;  /* monotonic ms of its last request */
+    int64_t born;     /* monotonic ms of its making (WEB_SESSION_LIFETIME_MS) */
+    int64_t login_at; /* unix ms of the login: a password changed since ends it */
+    char key[65];     /* hex of the id's hash */
+    char addr[48];    /* whose it is, not logged in: the address (throttling's key) */
 } web_sess_t;
 
 typedef struct web_sessions web_sessions_t;
 
+/* Up to max sessions logged in and, apart, up to max not: asking for
+ * login forms by the thousand never pushes out someone logged in. */
 web_sessions_t *web_sessions_new(size_t max);
 void web_sessions_destroy(web_sessions_t **ss);
-/* A new session (no one logged in), its id written into id. When max are
- * kept, the one unused longest makes way. Borrowed until dropped. */
-web_sess_t *web_sess_new(web_sessions_t *ss, int64_t now, char id[WEB_TOKEN_LEN + 1]);
-/* The session with this id if it has been used within idle_ms (it is
- * touched), else NULL (an idle one is dropped). */
+/* A new session, no one logged in, for address (may be NULL), its id
+ * written into id. When max such are kept, or WEB_ANON_PER_ADDRESS of
+ * address's, the one of them unused longest makes way. Borrowed until
+ * dropped. */
+web_sess_t *web_sess_new(web_sessions_t *ss, int64_t now, const char *address,
+                         char id[WEB_TOKEN_LEN + 1]);
+/* A new logged-in session (logged_in set, the user left to the caller):
+ * when max are logged in, the one unused longest makes way. */
+web_sess_t *web_sess_login(web_sessions_t *ss, int64_t now, char id[WEB_TOKEN_LEN + 1]);
+/* The session with this id if it has been used within idle_ms and is
+ * younger than WEB_SESSION_LIFETIME_MS (it is touched), else NULL (an idle
+ * or old one is dropped). */
 web_sess_t *web_sess_find(web_sessions_t *ss, const char *id, int64_t now, int64_t idle_ms);
 void web_sess_drop(web_sessions_t *ss, web_sess_t *s);
-/* Drops every session idle for idle_ms; returns how many. */
+/* Drops every session idle for idle_ms or past its lifetime; returns how
+ * many. */
 size_t web_sess_expire(web_sessions_t *ss, int64_t now, int64_t idle_ms);
 size_t web_sess_count(const web_sessions_t *ss);
 /* Whether token is the session's CSRF token (constant time). */
@@ -73,7 +94,12 @@ bool web_csrf_ok(const web_sess_t *s, const char *token);
 /* WEB_TOKEN_LEN characters of base64url from 32 random bytes. */
 void web_token(char out[WEB_TOKEN_LEN + 1]);
 
-/* Failed logins, per account name and per address. */
+/* An address as throttling and the sessions per address count it: an
+ * IPv4 address as it is (also written as ::ffff:a.b.c.d), an IPv6 one by
+ * its /64 ("2001:db8:1:2::/64"), which one client commonly holds whole. */
+void web_address_key(const char *address, char *out, size_t outsz);
+
+/* Failed logins, per account name and per address (web_address_key). */
 typedef struct web_throttle web_throttle_t;
 web_throttle_t *web_throttle_new(size_t max);
 void web_throttle_destroy(web_throttle_t **t);
@@ -122,9 +148,10 @@ struct web {
     struct MHD_Daemon *mhd;
     char *tls_cert, *tls_key; /* PEM, held while MHD runs */
     char url[160];
-    /* The request being answered: its session (NULL if none), and the
-     * cookie to set in the answer ("" for none). */
+    /* The request being answered: its session (NULL if none), the
+     * client's address, and the cookie to set in the answer ("" for none). */
     web_sess_t *sess;
+    char address[64];
     char cookie[256];
     bool tls;
 };
@@ -133,6 +160,16 @@ struct web {
  * dropped: an id from before login is never valid after it), set as the
  * answer's cookie. */
 void web_session_login(web_t *w, const web_user_t *user);
+/* Whether logged-in session s still stands for its account as the store
+ * has it now: the account is there and enabled, of the same role and
+ * organisation, its password not changed since the login (a change, here
+ * or by `carerhub user`, ends every other session of the account). */
+bool web_session_current(web_t *w, const web_sess_t *s);
+/* Logs why a password could not be changed (account_passwd's rc and
+ * message) without the account's name. */
+void web_log_passwd_failure(int rc, const char *msg);
+/* The session cookie's name: WEB_COOKIE_TLS under TLS, else WEB_COOKIE. */
+const char *web_cookie_name(const web_t *w);
 /* Ends the request's session and clears the cookie. */
 void web_session_logout(web_t *w);
 /* The request's session, made when it has none (a form before login). */

@@ -99,6 +99,18 @@ static bool s_user_of(const Carerhub__WebAccount *a, web_user_t *u)
     return false;
 }
 
+bool web_session_current(web_t *w, const web_sess_t *s)
+{
+    Carerhub__WebAccount *a = account_get(w->store, s->user.name);
+    web_user_t u;
+    bool ok = a && !a->disabled && s_user_of(a, &u) && u.role == s->user.role &&
+              strcmp(u.org, s->user.org) == 0 &&
+              (!a->has_changed_at || a->changed_at <= s->login_at);
+    if (a)
+        carerhub__web_account__free_unpacked(a, NULL);
+    return ok;
+}
+
 static void s_wait_text(char *out, size_t outsz, int64_t wait_ms)
 {
     long long min = (wait_ms + 59999) / 60000;
@@ -177,6 +189,16 @@ void web_logout(web_t *w, const web_req_t *q, web_resp_t *r)
     snprintf(r->location, sizeof r->location, "/login?logged_out=1");
 }
 
+void web_log_passwd_failure(int rc, const char *msg)
+{
+    /* Only the store's message is logged: it names the store's path and
+     * its error; the others name the account. */
+    if (rc == ACCOUNT_STORE)
+        log_error("a password could not be changed: %s", msg);
+    else
+        log_error("a password could not be changed (account result %d)", (int)rc);
+}
+
 /* The two new-password inputs, checked: errors added to e. */
 static size_t s_check_new(const char *name, const web_req_t *q, s_err_t *e, size_t n)
 {
@@ -224,12 +246,13 @@ void web_change_page(web_t *w, const web_req_t *q, web_resp_t *r)
         } else if (!n) {
             web_user_t nu = *u;
             carerhub__web_account__free_unpacked(a, NULL);
-            if (account_passwd(w->store, u->name, web_field(q, "new_password"), false, msg,
-                               sizeof msg) != ACCOUNT_OK) {
+            account_rc_t rc = account_passwd(w->store, u->name, web_field(q, "new_password"), false,
+                                             msg, sizeof msg);
+            if (rc != ACCOUNT_OK) {
                 web_error_page(r, q, 500,
                                "Your password could not be changed now. Try again "
                                "in a few minutes.");
-                log_error("a password could not be changed: %s", msg);
+                web_log_passwd_failure(rc, msg);
                 return;
             }
             /* A new session for the new password. */

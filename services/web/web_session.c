@@ -15,15 +15,18 @@
 #include "util/mem.h"
 #include "util/smap.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 struct web_sessions {
-    web_sess_t *slot;
+    web_sess_t *slot; /* 2 * max */
     size_t max, n;
-    smap_t *by_key; /* hash hex -> slot index */
+    size_t kind[2];  /* sessions not logged in, logged in */
+    smap_t *by_key;  /* hash hex -> slot index */
+    smap_t *by_addr; /* address -> its sessions not logged in */
 };
 
 void web_token(char out[WEB_TOKEN_LEN + 1])
@@ -47,9 +50,10 @@ web_sessions_t *web_sessions_new(size_t max)
 {
     web_sessions_t *ss = xcalloc(1, sizeof *ss);
     CH_ASSERT(max > 0);
-    ss->slot = xcalloc(max, sizeof *ss->slot);
+    ss->slot = xcalloc(2 * max, sizeof *ss->slot);
     ss->max = max;
     ss->by_key = smap_new();
+    ss->by_addr = smap_new();
     return ss;
 }
 
@@ -58,46 +62,91 @@ void web_sessions_destroy(web_sessions_t **ssp)
     web_sessions_t *ss = *ssp;
     if (!ss)
         return;
-    sodium_memzero(ss->slot, ss->max * sizeof *ss->slot);
+    sodium_memzero(ss->slot, 2 * ss->max * sizeof *ss->slot);
     free(ss->slot);
     smap_destroy(&ss->by_key);
+    smap_destroy(&ss->by_addr);
     free(ss);
     *ssp = NULL;
 }
 
 void web_sess_drop(web_sessions_t *ss, web_sess_t *s)
 {
+    uint64_t n;
     if (!s || !s->used)
         return;
     smap_del(ss->by_key, s->key);
+    if (!s->logged_in && s->addr[0] && smap_get(ss->by_addr, s->addr, &n)) {
+        if (n > 1)
+            smap_put(ss->by_addr, s->addr, n - 1);
+        else
+            smap_del(ss->by_addr, s->addr);
+    }
+    ss->kind[s->logged_in]--;
     sodium_memzero(s, sizeof *s);
     ss->n--;
 }
 
-web_sess_t *web_sess_new(web_sessions_t *ss, int64_t now, char id[WEB_TOKEN_LEN + 1])
+/* Drops the session of the kind (and of addr, unless NULL) unused longest. */
+static void s_drop_oldest(web_sessions_t *ss, bool logged_in, const char *addr)
+{
+    web_sess_t *oldest = NULL;
+    for (size_t i = 0; i < 2 * ss->max; i++) {
+        web_sess_t *s = &ss->slot[i];
+        if (s->used && s->logged_in == logged_in && (!addr || strcmp(s->addr, addr) == 0) &&
+            (!oldest || s->touched < oldest->touched))
+            oldest = s;
+    }
+    web_sess_drop(ss, oldest);
+}
+
+static web_sess_t *s_new(web_sessions_t *ss, int64_t now, bool logged_in, const char *addr,
+                         char id[WEB_TOKEN_LEN + 1])
 {
     web_sess_t *s = NULL;
-    if (ss->n == ss->max) {
-        /* Full (someone asking for login forms by the thousand): the
-         * session unused longest goes. */
-        web_sess_t *oldest = &ss->slot[0];
-        for (size_t i = 1; i < ss->max; i++)
-            if (ss->slot[i].touched < oldest->touched)
-                oldest = &ss->slot[i];
-        web_sess_drop(ss, oldest);
-    }
-    for (size_t i = 0; i < ss->max && !s; i++)
+    uint64_t n = 0;
+    /* Full (someone asking for login forms by the thousand): the session
+     * of the same kind, or of the same address, unused longest goes. */
+    if (ss->kind[logged_in] == ss->max)
+        s_drop_oldest(ss, logged_in, NULL);
+    else if (addr && smap_get(ss->by_addr, addr, &n) && n >= WEB_ANON_PER_ADDRESS)
+        s_drop_oldest(ss, false, addr);
+    for (size_t i = 0; i < 2 * ss->max && !s; i++)
         if (!ss->slot[i].used)
             s = &ss->slot[i];
     CH_ASSERT(s != NULL);
     web_token(id);
     s_key(id, s->key);
     s->used = true;
+    s->logged_in = logged_in;
     s->touched = now;
+    s->born = now;
     web_token(s->user.csrf);
+    if (addr) {
+        snprintf(s->addr, sizeof s->addr, "%s", addr);
+        n = 0;
+        smap_get(ss->by_addr, s->addr, &n);
+        smap_put(ss->by_addr, s->addr, n + 1);
+    }
     smap_put(ss->by_key, s->key, (uint64_t)(s - ss->slot));
+    ss->kind[logged_in]++;
     ss->n++;
     return s;
+}
+
+web_sess_t *web_sess_new(web_sessions_t *ss, int64_t now, const char *address,
+                         char id[WEB_TOKEN_LEN + 1])
+{
+    char key[sizeof ss->slot[0].addr];
+    if (!address || !*address)
+        return s_new(ss, now, false, NULL, id);
+    web_address_key(address, key, sizeof key);
+    return s_new(ss, now, false, key, id);
+}
+
+web_sess_t *web_sess_login(web_sessions_t *ss, int64_t now, char id[WEB_TOKEN_LEN + 1])
+{
+    return s_new(ss, now, true, NULL, id);
 }
 
 web_sess_t *web_sess_find(web_sessions_t *ss, const char *id, int64_t now, int64_t idle_ms)
@@ -111,7 +160,7 @@ web_sess_t *web_sess_find(web_sessions_t *ss, const char *id, int64_t now, int64
     if (!smap_get(ss->by_key, key, &i))
         return NULL;
     s = &ss->slot[i];
-    if (now - s->touched >= idle_ms) {
+    if (now - s->touched >= idle_ms || now - s->born >= WEB_SESSION_LIFETIME_MS) {
         web_sess_drop(ss, s);
         return NULL;
     }
@@ -122,8 +171,9 @@ web_sess_t *web_sess_find(web_sessions_t *ss, const char *id, int64_t now, int64
 size_t web_sess_expire(web_sessions_t *ss, int64_t now, int64_t idle_ms)
 {
     size_t n = 0;
-    for (size_t i = 0; i < ss->max && ss->n; i++)
-        if (ss->slot[i].used && now - ss->slot[i].touched >= idle_ms) {
+    for (size_t i = 0; i < 2 * ss->max && ss->n; i++)
+        if (ss->slot[i].used && (now - ss->slot[i].touched >= idle_ms ||
+                                 now - ss->slot[i].born >= WEB_SESSION_LIFETIME_MS)) {
             web_sess_drop(ss, &ss->slot[i]);
             n++;
         }
@@ -143,12 +193,17 @@ bool web_csrf_ok(const web_sess_t *s, const char *token)
 
 /* --- the request's session ------------------------------------------------ */
 
+const char *web_cookie_name(const web_t *w)
+{
+    return w->tls ? WEB_COOKIE_TLS : WEB_COOKIE;
+}
+
 static void s_cookie(web_t *w, const char *id)
 {
     /* Max-Age=0 clears it. No Max-Age otherwise: a session cookie, gone
      * when the browser closes, as well as after idle_ms here. */
-    snprintf(w->cookie, sizeof w->cookie, WEB_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/%s%s",
-             id ? id : "", w->tls ? "; Secure" : "", id ? "" : "; Max-Age=0");
+    snprintf(w->cookie, sizeof w->cookie, "%s=%s; HttpOnly; SameSite=Strict; Path=/%s%s",
+             web_cookie_name(w), id ? id : "", w->tls ? "; Secure" : "", id ? "" : "; Max-Age=0");
 }
 
 web_sess_t *web_session_anon(web_t *w)
@@ -156,7 +211,7 @@ web_sess_t *web_session_anon(web_t *w)
     char id[WEB_TOKEN_LEN + 1];
     if (w->sess)
         return w->sess;
-    w->sess = web_sess_new(w->sessions, clock_mono_ms(), id);
+    w->sess = web_sess_new(w->sessions, clock_mono_ms(), w->address, id);
     s_cookie(w, id);
     sodium_memzero(id, sizeof id);
     return w->sess;
@@ -167,14 +222,14 @@ void web_session_login(web_t *w, const web_user_t *user)
     char id[WEB_TOKEN_LEN + 1];
     web_sess_t *s;
     web_sess_drop(w->sessions, w->sess);
-    s = web_sess_new(w->sessions, clock_mono_ms(), id);
+    s = web_sess_login(w->sessions, clock_mono_ms(), id);
     {
         char csrf[WEB_TOKEN_LEN + 1];
         memcpy(csrf, s->user.csrf, sizeof csrf);
         s->user = *user;
         memcpy(s->user.csrf, csrf, sizeof csrf);
     }
-    s->logged_in = true;
+    s->login_at = clock_now_ms();
     w->sess = s;
     s_cookie(w, id);
     sodium_memzero(id, sizeof id);
@@ -221,6 +276,26 @@ void web_throttle_destroy(web_throttle_t **tp)
     *tp = NULL;
 }
 
+void web_address_key(const char *address, char *out, size_t outsz)
+{
+    struct in6_addr a6;
+    char text[INET6_ADDRSTRLEN];
+    if (!strchr(address, ':') || inet_pton(AF_INET6, address, &a6) != 1) {
+        snprintf(out, outsz, "%s", address);
+        return;
+    }
+    if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+        inet_ntop(AF_INET, &a6.s6_addr[12], text, sizeof text);
+        snprintf(out, outsz, "%s", text);
+        return;
+    }
+    /* Every address of a /64 is one client's: a fresh address in it gets
+     * no fresh attempts. */
+    memset(&a6.s6_addr[8], 0, 8);
+    inet_ntop(AF_INET6, &a6, text, sizeof text);
+    snprintf(out, outsz, "%s/64", text);
+}
+
 /* "a:" and the name in lower case (so that case does not make a name
  * new), or "i:" and the address. */
 static void s_tkey(char *out, size_t outsz, char kind, const char *s)
@@ -249,10 +324,14 @@ static s_fails_t *s_get(web_throttle_t *t, const char *key, int64_t now, int64_t
 bool web_throttled(web_throttle_t *t, const char *name, const char *address, int64_t now,
                    unsigned attempts, int64_t window_ms, int64_t *wait_ms)
 {
-    char key[sizeof t->slot[0].key];
-    const char *who[2] = {name, address};
+    char key[sizeof t->slot[0].key], addr[64];
+    const char *who[2] = {name, NULL};
     bool held = false;
     *wait_ms = 0;
+    if (address) {
+        web_address_key(address, addr, sizeof addr);
+        who[1] = addr;
+    }
     for (int k = 0; k < 2; k++) {
         s_fails_t *f;
         if (!who[k])
@@ -304,7 +383,9 @@ void web_throttle_fail(web_throttle_t *t, const char *name, const char *address,
         s_fail(t, key, now, window_ms);
     }
     if (address) {
-        s_tkey(key, sizeof key, 'i', address);
+        char addr[64];
+        web_address_key(address, addr, sizeof addr);
+        s_tkey(key, sizeof key, 'i', addr);
         s_fail(t, key, now, window_ms);
     }
 }

@@ -4,7 +4,8 @@
 # practice is refused; the same OnBehalf from a GP practice's own key, a
 # gateway key acting for nobody and a badly formed OnBehalf are refused and
 # audited without the values sent; a gateway user's feedback and status
-# show F81001's referrals only; two users' same token are two submitters'.
+# show F81001's referrals only; two users' same token are two submitters';
+# a commissioner, operator or provider user named by the gateway is refused.
 . "$(dirname "$0")/lib.sh"
 hub_config
 hub_start
@@ -98,21 +99,24 @@ grep -q '^reply error forbidden: feedback queries need' "$WORK/out" ||
 peer router-control gp --on-behalf a.patel:gp:F81001 feedback >"$WORK/out"
 grep -q "^reply error forbidden: an OnBehalf from a key of role gp" "$WORK/out" ||
     fail "the GP key's OnBehalf at the router: $(cat "$WORK/out")"
-# Other roles get what their keys would: a commissioner the report and
-# nothing with ids, an operator the statistics, a provider's user may
-# report outcomes (an empty report gets as far as being judged empty).
+# A gateway acts for referrers only: a commissioner, an operator or a
+# provider's user named by it is refused (the report, the statistics, the
+# audit trail and outcomes are never the web's), at the router and at an
+# intake alike, and each refusal audited.
+refused_role="^reply error forbidden: OnBehalf: the role is not gp, hospital or school"
 peer router-control web --on-behalf c.ward:commissioner report >"$WORK/out"
-grep -q '^reply report_reply$' "$WORK/out" || fail "a commissioner's report: $(cat "$WORK/out")"
+grep -q "$refused_role" "$WORK/out" || fail "a commissioner's report: $(cat "$WORK/out")"
 peer router-control web --on-behalf c.ward:commissioner status "$a" >"$WORK/out"
-grep -q '^reply error forbidden' "$WORK/out" || fail "a commissioner's status: $(cat "$WORK/out")"
+grep -q "$refused_role" "$WORK/out" || fail "a commissioner's status: $(cat "$WORK/out")"
 peer router-control web --on-behalf o.lee:operator stats >"$WORK/out"
-grep -q '^reply stats_reply$' "$WORK/out" || fail "an operator's statistics: $(cat "$WORK/out")"
+grep -q "$refused_role" "$WORK/out" || fail "an operator's statistics: $(cat "$WORK/out")"
+submit web --on-behalf o.lee:operator submit gp "$WORK/own2.yaml" >"$WORK/out"
+grep -q "$refused_role" "$WORK/out" || fail "an operator's card at the intake: $(cat "$WORK/out")"
 peer router-control web --on-behalf a.patel:gp:F81001 stats >"$WORK/out"
 grep -q '^reply error forbidden' "$WORK/out" || fail "a GP user's statistics: $(cat "$WORK/out")"
 echo '[]' >"$WORK/none.json"
 peer router-control web --on-behalf p.khan:provider:afc outcomes "$WORK/none.json" >"$WORK/out"
-grep -q '^reply error bad_request: an outcome report holds 1 to' "$WORK/out" ||
-    fail "a provider user's outcome report: $(cat "$WORK/out")"
+grep -q "$refused_role" "$WORK/out" || fail "a provider user's outcome report: $(cat "$WORK/out")"
 peer router-control web --on-behalf a.patel:gp:F81001 outcomes "$WORK/none.json" >"$WORK/out"
 grep -q '^reply error forbidden: outcome reports need' "$WORK/out" ||
     fail "a GP user's outcome report: $(cat "$WORK/out")"
@@ -127,9 +131,13 @@ for cond in \
     '.event == "refused-message" and .actor == "gp" and .recorded_by == "carerhub-router" and (.detail | test("OnBehalf"))' \
     '.event == "refused-message" and .actor == "web" and (.detail | test("gateway key submits only"))' \
     '.event == "refused-message" and .actor == "web" and (.detail | test("user name is not"))' \
+    '.event == "refused-message" and .actor == "web" and .recorded_by == "carerhub-router" and (.detail | test("role is not gp, hospital or school"))' \
+    '.event == "refused-message" and .actor == "web" and .recorded_by == "carerhub-gp-intake" and (.detail | test("role is not gp, hospital or school"))' \
     '.event == "submitted" and .actor == "gateway web / user b.jones" and .referral_id == "'"$c"'"'; do
     audit_wait "$cond" 5
 done
 grep -q '<b>' "$WORK/audit" && fail "the audit trail repeats a forged user name"
+jq -e 'select((.actor // "") | test("c[.]ward|o[.]lee|p[.]khan"))' "$WORK/audit" >/dev/null &&
+    fail "a commissioner, operator or provider user acted through the gateway"
 grep -qi 'smith\|baker\|shah' "$WORK/audit" && fail "the audit trail holds a carer's name"
 hub_stop

@@ -132,6 +132,23 @@ hdr out Set-Cookie | grep -q '^carerhub_session=; .*Max-Age=0' || fail "logout c
 assert_eq "$(req h 3 -H "Cookie: carerhub_session=$sid" "$url/")" 303 "/ after logout"
 assert_eq "$(hdr h Location)" /login "/ after logout goes to"
 
+note "a session ends when its account is disabled, whatever the cookie"
+login a.patel 'correct horse battery' 3
+assert_eq "$st" 303 "a.patel logs in again"
+for page in / /referrals /refer/gp; do
+    assert_eq "$(req h 3 -H "Cookie: carerhub_session=$sid" "$url$page")" 200 "$page before disabling"
+done
+cli user disable a.patel >/dev/null || fail "user disable a.patel"
+for page in / /referrals /refer/gp; do
+    assert_eq "$(req h 3 -H "Cookie: carerhub_session=$sid" "$url$page")" 303 "$page once disabled"
+    assert_eq "$(hdr h Location)" /login "$page once disabled goes to"
+    # The first answer after it ends the session clears the cookie.
+    [ "$page" = / ] && { hdr h Set-Cookie | grep -q '^carerhub_session=; .*Max-Age=0' ||
+        fail "no cookie cleared: $(hdr h Set-Cookie)"; }
+done
+cli user enable a.patel >/dev/null || fail "user enable a.patel"
+assert_eq "$(req h 3 -H "Cookie: carerhub_session=$sid" "$url/")" 303 "the old session, enabled again"
+
 note "a first password must be changed before anything else"
 login b.first "$first" 4
 assert_eq "$st" 303 "b.first's first password"
@@ -245,8 +262,18 @@ url=$("$top/deploy/local-hub" status "$hub" | sed -n 's/^web: //p')
 [[ $url =~ ^https://127\.0\.0\.1:[0-9]+$ ]] || fail "with TLS, the URL is '$url'"
 assert_eq "$(req tls 1 --cacert "$hub/web-cert.pem" "$url/login")" 200 "GET /login over HTTPS"
 assert_eq "$(hdr tls Strict-Transport-Security)" "max-age=31536000" "HSTS"
-hdr tls Set-Cookie | grep -q '; HttpOnly; SameSite=Strict; Path=/; Secure$' ||
+hdr tls Set-Cookie | grep -q '^__Host-carerhub_session=[A-Za-z0-9_-]\{43\}; HttpOnly; SameSite=Strict; Path=/; Secure$' ||
     fail "cookie under TLS: $(hdr tls Set-Cookie)"
+# A session under TLS is found by the __Host- cookie alone: the same id
+# planted without the prefix (as a sibling subdomain could) is no session.
+tsid=$(hdr tls Set-Cookie | sed -n 's/^__Host-carerhub_session=\([^;]*\);.*/\1/p')
+tcsrf=$(csrf_of tls)
+assert_eq "$(req tl 1 --cacert "$hub/web-cert.pem" -H "Cookie: carerhub_session=$tsid" \
+    --data-urlencode "csrf=$tcsrf" -d 'user=a.patel&password=correct+horse+battery' "$url/login")" \
+    403 "POST /login over HTTPS with the cookie unprefixed"
+assert_eq "$(req tl 1 --cacert "$hub/web-cert.pem" -H "Cookie: __Host-carerhub_session=$tsid" \
+    --data-urlencode "csrf=$tcsrf" -d 'user=a.patel&password=correct+horse+battery' "$url/login")" \
+    303 "POST /login over HTTPS with the __Host- cookie"
 assert_eq "$(req plain 1 "http://${url#https://}/login")" 000 "plain HTTP to the HTTPS port"
 
 grep -q "correct horse\|wrong password\|$first" "$hub/logs/web.log" && fail "a password in the log"

@@ -380,10 +380,6 @@ static void s_check_users(s_acting_h *h)
         {"gp", "F81001", ROLE_GP},
         {"hospital", "RAJ", ROLE_HOSPITAL},
         {"school", "115000", ROLE_SCHOOL},
-        {"provider", "afc", ROLE_PROVIDER},
-        {"commissioner", NULL, ROLE_COMMISSIONER},
-        {"operator", NULL, ROLE_OPERATOR},
-        {"operator", "", ROLE_OPERATOR},
     };
     secure_acting_t as;
     char why[200], name[200];
@@ -481,7 +477,11 @@ static void s_check_refusals(s_acting_h *h)
         {0, "<script>", "gp", "F81001", "the user name is not 1-64"},
         {0, "a1234567890123456789012345678901234567890123456789012345678901234", "gp", "F81001",
          "the user name is not 1-64"}, /* 65 characters */
-        /* Roles: only a person's. */
+        /* Roles: only a referrer's (the web serves no other). */
+        {0, "a.patel", "provider", "afc", "the role is not gp, hospital or school"},
+        {0, "a.patel", "commissioner", NULL, "the role is not gp, hospital or school"},
+        {0, "a.patel", "operator", NULL, "the role is not gp, hospital or school"},
+        {0, "a.patel", "operator", "", "the role is not gp, hospital or school"},
         {0, "a.patel", NULL, "F81001", "the role is not gp, hospital"},
         {0, "a.patel", "GP", "F81001", "the role is not gp, hospital"},
         {0, "a.patel", "gateway", NULL, "the role is not gp, hospital"},
@@ -493,11 +493,6 @@ static void s_check_refusals(s_acting_h *h)
         {0, "a.patel", "gp", "RAJ", "a gp user's organisation is a practice ODS code"},
         {0, "a.patel", "hospital", "F81001", "a hospital user's organisation is a trust ODS code"},
         {0, "a.patel", "school", "11500", "a school user's organisation is a 6-digit URN"},
-        {0, "a.patel", "provider", "AFC", "a provider user's organisation is a provider id"},
-        {0, "a.patel", "provider", "a23456789012345678901234567890123",
-         "a provider user's organisation is a provider id"}, /* 33 characters */
-        {0, "a.patel", "commissioner", "F81001", "a commissioner or operator acts for no"},
-        {0, "a.patel", "operator", "afc", "a commissioner or operator acts for no"},
     };
     secure_acting_t as;
     char why[200];
