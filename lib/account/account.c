@@ -7,6 +7,7 @@
 #include "account/account.h"
 
 #include "domain/codes.h"
+#include "domain/route.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -58,17 +59,6 @@ static bool s_letter(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static bool s_provider_id_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 32)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
-            return false;
-    return true;
-}
-
 static const char *s_name_problem(const char *name)
 {
     size_t n = name ? strlen(name) : 0;
@@ -104,7 +94,7 @@ const char *account_check(const char *name, role_t role, const char *org)
                    ? NULL
                    : "organisation of a school account must be the school's 6-digit URN";
     case ROLE_PROVIDER:
-        return has_org && s_provider_id_ok(org)
+        return has_org && route_id_ok(org)
                    ? NULL
                    : "organisation of a provider account must be its provider id in the "
                      "routing, e.g. afc";

@@ -4,6 +4,7 @@
 #include "domain/participants.h"
 
 #include "domain/codes.h"
+#include "domain/route.h"
 #include "util/mem.h"
 #include "util/smap.h"
 
@@ -31,17 +32,6 @@ void key_fingerprint(const char *z85, char *out, size_t outsz)
     snprintf(out, outsz, "%.12s", z85 ? z85 : "");
 }
 
-static bool s_provider_id_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 32)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
-            return false;
-    return true;
-}
-
 /* Whether a scope value is of the form the role needs. */
 static const char *s_scope_problem(role_t role, const char *s)
 {
@@ -53,7 +43,7 @@ static const char *s_scope_problem(role_t role, const char *s)
     case ROLE_SCHOOL:
         return urn_valid(s) ? NULL : "a school scope is the school's 6-digit URN";
     case ROLE_PROVIDER:
-        return s_provider_id_ok(s) ? NULL : "a provider scope is a provider id, e.g. afc";
+        return route_id_ok(s) ? NULL : "a provider scope is a provider id, e.g. afc";
     case ROLE_INTAKE:
         return strcmp(s, "gp") == 0 || strcmp(s, "discharge") == 0 || strcmp(s, "school") == 0
                    ? NULL
