@@ -9,39 +9,13 @@
 #include "report/report_impl.h"
 
 #include "util/date.h"
-#include "util/text.h"
 
 #include <stdio.h>
 #include <string.h>
 
 void report_html_txt(buf_t *b, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = s ? strlen(s) : 0;
-
-    for (size_t i = 0; i < n;) {
-        size_t len = text_utf8_seq_len(p + i, n - i);
-        unsigned c = p[i];
-        if (len == 0 || (len == 1 && (c < 0x20 || c == 0x7f)) ||
-            (len > 1 && text_is_layout_char(p + i, len))) {
-            buf_adds(b, "\xef\xbf\xbd"); /* U+FFFD */
-            i += len ? len : 1;
-            continue;
-        }
-        if (c == '&')
-            buf_adds(b, "&amp;");
-        else if (c == '<')
-            buf_adds(b, "&lt;");
-        else if (c == '>')
-            buf_adds(b, "&gt;");
-        else if (c == '"')
-            buf_adds(b, "&quot;");
-        else if (c == '\'')
-            buf_adds(b, "&#39;");
-        else
-            buf_add(b, p + i, len);
-        i += len;
-    }
+    buf_html(b, s, false); /* a report's strings are one-line labels */
 }
 
 /* WCAG 2.2 AA: text #0b0c0c on white is 19:1, the blue 5.2:1, the grey of

@@ -128,6 +128,50 @@ void buf_json_str(buf_t *b, const char *s)
     buf_addc(b, '"');
 }
 
+static bool s_html_control(unsigned c, bool keep_lines)
+{
+    if (keep_lines && (c == '\t' || c == '\n' || c == '\r'))
+        return false;
+    return c < 0x20 || c == 0x7f;
+}
+
+void buf_html(buf_t *b, const char *s, bool keep_lines)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = s ? strlen(s) : 0;
+
+    for (size_t i = 0; i < n;) {
+        size_t len = text_utf8_seq_len(p + i, n - i);
+        unsigned c = p[i];
+        if (len == 0 || (len == 1 && s_html_control(c, keep_lines)) ||
+            (len > 1 && text_is_layout_char(p + i, len))) {
+            buf_adds(b, "\xef\xbf\xbd"); /* U+FFFD */
+            i += len ? len : 1;
+            continue;
+        }
+        switch (c) {
+        case '&':
+            buf_adds(b, "&amp;");
+            break;
+        case '<':
+            buf_adds(b, "&lt;");
+            break;
+        case '>':
+            buf_adds(b, "&gt;");
+            break;
+        case '"':
+            buf_adds(b, "&quot;");
+            break;
+        case '\'':
+            buf_adds(b, "&#39;");
+            break;
+        default:
+            buf_add(b, p + i, len);
+        }
+        i += len;
+    }
+}
+
 void buf_reset(buf_t *b)
 {
     b->len = 0;

@@ -27,6 +27,12 @@ void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2,
  * are replaced by U+FFFD so the output is always valid JSON. s may be NULL:
  * then `null` is written. */
 void buf_json_str(buf_t *b, const char *s);
+/* Appends s as HTML text, safe in an element or a quoted attribute: & < >
+ * " ' as character references; each byte that is not well-formed UTF-8,
+ * each C0 control and DEL, and each C1 control or bidi override as U+FFFD.
+ * With keep_lines, tab, line feed and carriage return are kept (a
+ * textarea's text needs them). NULL appends nothing. */
+void buf_html(buf_t *b, const char *s, bool keep_lines);
 void buf_reset(buf_t *b);
 /* Returns the contents and leaves the buffer empty; caller frees. */
 char *buf_take(buf_t *b);

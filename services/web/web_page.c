@@ -10,7 +10,6 @@
 #include "web_impl.h"
 
 #include "util/log.h"
-#include "util/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,40 +17,7 @@
 
 void web_esc(buf_t *b, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = s ? strlen(s) : 0;
-
-    for (size_t i = 0; i < n;) {
-        size_t len = text_utf8_seq_len(p + i, n - i);
-        unsigned c = p[i];
-        if (len == 0 ||
-            (len == 1 && (c < 0x20 || c == 0x7f) && c != '\t' && c != '\n' && c != '\r') ||
-            (len > 1 && text_is_layout_char(p + i, len))) {
-            buf_adds(b, "\xef\xbf\xbd"); /* U+FFFD */
-            i += len ? len : 1;
-            continue;
-        }
-        switch (c) {
-        case '&':
-            buf_adds(b, "&amp;");
-            break;
-        case '<':
-            buf_adds(b, "&lt;");
-            break;
-        case '>':
-            buf_adds(b, "&gt;");
-            break;
-        case '"':
-            buf_adds(b, "&quot;");
-            break;
-        case '\'':
-            buf_adds(b, "&#39;");
-            break;
-        default:
-            buf_add(b, p + i, len);
-        }
-        i += len;
-    }
+    buf_html(b, s, true); /* a textarea's text keeps its line breaks */
 }
 
 void web_htmlf(buf_t *b, const char *fmt, ...)
