@@ -161,3 +161,40 @@ wait_file() {
     done
     fail "$1 did not appear in ${2:-20} s"
 }
+
+# browser_ready: for a test in a real browser. Exits the test, saying so,
+# when chromium, chromium-driver or python3-selenium is not installed (fails
+# it instead if CARERHUB_REQUIRE_BROWSER is set), and sets axe_opt to the
+# page checker's arguments naming axe-core: none, with a note, when it is not
+# installed (and a failure if CARERHUB_REQUIRE_BROWSER is set).
+browser_ready() {
+    local axe=$top/build/test-npm/node_modules/axe-core/axe.min.js
+    if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] ||
+        ! /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
+        [ -n "${CARERHUB_REQUIRE_BROWSER:-}" ] &&
+            fail "chromium, chromium-driver or python3-selenium is missing and CARERHUB_REQUIRE_BROWSER is set: tools/deps install"
+        echo "SKIP: $(basename "$0" .sh): chromium, chromium-driver or python3-selenium is not installed" \
+            "(tools/deps install); set CARERHUB_REQUIRE_BROWSER=1 to fail instead"
+        exit 0
+    fi
+    axe_opt=()
+    if [ -f "$axe" ]; then
+        axe_opt=(--axe "$axe")
+    else
+        [ -n "${CARERHUB_REQUIRE_BROWSER:-}" ] && fail "axe-core is missing ($axe) and CARERHUB_REQUIRE_BROWSER is set: tools/deps install"
+        note "axe-core is not installed (tools/deps install): the pages are not checked against its WCAG rules"
+    fi
+}
+
+# web_hub_start [LINE...]: a hub (hub_config) with carerhub-web on a free
+# local port, each LINE (e.g. "login_attempts: 5") added to its web section,
+# started; sets url to the address local-hub status gives for it.
+web_hub_start() {
+    local line
+    hub_config
+    printf 'web:\n  listen: 127.0.0.1:0\n' >>"$hub/carerhub.yaml"
+    for line in "$@"; do printf '  %s\n' "$line" >>"$hub/carerhub.yaml"; done
+    hub_start
+    url=$("$top/deploy/local-hub" status "$hub" | sed -n 's/^web: //p')
+    [[ $url =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || fail "local-hub status gave no web URL: '$url'"
+}

@@ -15,23 +15,7 @@
 # CARERHUB_REQUIRE_BROWSER is unset (tools/deps installs it).
 . "$(dirname "$0")/lib.sh"
 page=$top/tests/browser/report_page.py
-if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] ||
-    ! /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
-    [ -n "${CARERHUB_REQUIRE_BROWSER:-}" ] &&
-        fail "chromium, chromium-driver or python3-selenium is missing and CARERHUB_REQUIRE_BROWSER is set: tools/deps install"
-    echo "SKIP: t_report_browser: chromium, chromium-driver or python3-selenium is not installed" \
-        "(tools/deps install); set CARERHUB_REQUIRE_BROWSER=1 to fail instead"
-    exit 0
-fi
-
-axe=$top/build/test-npm/node_modules/axe-core/axe.min.js
-axe_opt=()
-if [ -f "$axe" ]; then
-    axe_opt=(--axe "$axe")
-else
-    [ -n "${CARERHUB_REQUIRE_BROWSER:-}" ] && fail "axe-core is missing ($axe) and CARERHUB_REQUIRE_BROWSER is set: tools/deps install"
-    note "axe-core is not installed (tools/deps install): the pages are not checked against its WCAG rules"
-fi
+browser_ready
 
 hub_config
 hub_start

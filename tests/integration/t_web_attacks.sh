@@ -13,17 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v /usr/bin/python3 >/dev/null || fail "python3 is missing"
 limit=16384
-hub_config
-cat >>"$hub/carerhub.yaml" <<YAML
-web:
-  listen: 127.0.0.1:0
-  max_body_bytes: $limit
-  login_attempts: 5
-  login_window_minutes: 1
-YAML
-hub_start
-url=$("$top/deploy/local-hub" status "$hub" | sed -n 's/^web: //p')
-[[ $url =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || fail "local-hub status gave no web URL: '$url'"
+web_hub_start "max_body_bytes: $limit" "login_attempts: 5" "login_window_minutes: 1"
 adduser() {
     cli user add "$1" --role "$2" --org "$3" --password-stdin <<<"$4" >/dev/null ||
         fail "user add $1"

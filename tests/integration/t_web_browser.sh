@@ -17,31 +17,9 @@
 # is set, copied there. Skipped, saying so, only if the browser is not
 # installed and CARERHUB_REQUIRE_BROWSER is unset (tools/deps installs it).
 . "$(dirname "$0")/lib.sh"
-if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] ||
-    ! /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
-    [ -n "${CARERHUB_REQUIRE_BROWSER:-}" ] &&
-        fail "chromium, chromium-driver or python3-selenium is missing and CARERHUB_REQUIRE_BROWSER is set: tools/deps install"
-    echo "SKIP: t_web_browser: chromium, chromium-driver or python3-selenium is not installed" \
-        "(tools/deps install); set CARERHUB_REQUIRE_BROWSER=1 to fail instead"
-    exit 0
-fi
-axe=$top/build/test-npm/node_modules/axe-core/axe.min.js
-axe_opt=()
-if [ -f "$axe" ]; then
-    axe_opt=(--axe "$axe")
-else
-    [ -n "${CARERHUB_REQUIRE_BROWSER:-}" ] && fail "axe-core is missing ($axe) and CARERHUB_REQUIRE_BROWSER is set: tools/deps install"
-    note "axe-core is not installed (tools/deps install): the pages are not checked against its WCAG rules"
-fi
+browser_ready
 
-hub_config
-cat >>"$hub/carerhub.yaml" <<YAML
-web:
-  listen: 127.0.0.1:0
-YAML
-hub_start
-url=$("$top/deploy/local-hub" status "$hub" | sed -n 's/^web: //p')
-[[ $url =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || fail "local-hub status gave no web URL: '$url'"
+web_hub_start
 
 # Users: the receptionist with a first password as an operator gives one
 # out; the others with passwords of their own.

@@ -9,14 +9,7 @@
 # the form is kept with its token, and sending it again later works; a
 # discharge and a school referral go through their own forms.
 . "$(dirname "$0")/lib.sh"
-hub_config
-cat >>"$hub/carerhub.yaml" <<YAML
-web:
-  listen: 127.0.0.1:0
-YAML
-hub_start
-url=$("$top/deploy/local-hub" status "$hub" | sed -n 's/^web: //p')
-[ -n "$url" ] || fail "no web URL from local-hub status"
+web_hub_start
 for u in "a.patel gp F81001" "o.other gp F81002" "k.wright hospital RAJ" "j.taylor school 115000"; do
     set -- $u
     cli user add "$1" --role "$2" --org "$3" --password-stdin <<<'correct horse battery' \

@@ -10,17 +10,7 @@
 # Each part logs in from its own loopback address (127.0.0.N), so the
 # per-address count of one part does not reach another.
 . "$(dirname "$0")/lib.sh"
-hub_config
-cat >>"$hub/carerhub.yaml" <<YAML
-web:
-  listen: 127.0.0.1:0
-  connection_timeout_s: 3
-  login_attempts: 5
-  login_window_minutes: 1
-YAML
-hub_start
-url=$("$top/deploy/local-hub" status "$hub" | sed -n 's/^web: //p')
-[[ $url =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || fail "local-hub status gave no web URL: '$url'"
+web_hub_start "connection_timeout_s: 3" "login_attempts: 5" "login_window_minutes: 1"
 assert_eq "$(cat "$hub/data/web/url")" "$url" "data/web/url"
 cli user add a.patel --role gp --org F81001 --password-stdin <<<'correct horse battery' \
     >/dev/null || fail "user add a.patel"
