@@ -27,41 +27,18 @@ started. Needs chromium, chromium-driver and python3-selenium (Debian;
 tools/deps installs them).
 """
 import argparse
-import base64
 import json
 import os
 import sys
 
 try:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+
+    from browser import CHROMEDRIVER, CHROMIUM, OVERFLOWING, screenshot, start, view
+    from browser import axe as axe_rows
 except ImportError:
     sys.stderr.write("report_page: python3-selenium is not installed (tools/deps install)\n")
     sys.exit(2)
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-MAX_HEIGHT = 16000  # screenshots are cut there
-
-# Elements whose right edge is past the viewport, unless inside a box that
-# scrolls or clips on its own (a wide table in an overflow-x: auto box).
-OVERFLOWING = """
-const w = document.documentElement.clientWidth, out = [];
-for (const e of document.body.querySelectorAll('*')) {
-    const r = e.getBoundingClientRect();
-    if (r.width === 0 || r.right <= w + 0.5) continue;
-    let boxed = false;
-    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
-        const ox = getComputedStyle(p).overflowX;
-        if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') { boxed = true; break; }
-    }
-    if (!boxed) out.push(e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') +
-                         ' right edge at ' + Math.round(r.right) + ' px');
-}
-return out.slice(0, 8);
-"""
-
 
 # Text of a chart that the chart's own box cuts off (an <svg> clips what
 # lies outside its viewport); 2 px of a glyph's side bearing are allowed.
@@ -92,31 +69,6 @@ return [...document.querySelectorAll('caption')]
 """
 
 
-def browser():
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--hide-scrollbars", "--force-device-scale-factor=1"):
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
-
-
-def view(d, width, height):
-    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                      {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
-
-
-def screenshot(d, width, path):
-    """The whole page at `width` CSS px, into path."""
-    view(d, width, 800)
-    height = min(MAX_HEIGHT, d.execute_script("return document.documentElement.scrollHeight"))
-    view(d, width, height)
-    shot = d.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
-    with open(path, "wb") as f:
-        f.write(base64.b64decode(shot["data"]))
-
-
 def requests(d):
     """URLs the browser asked for since the log was last read."""
     urls = []
@@ -129,15 +81,8 @@ def requests(d):
 
 def axe(d, source):
     """Violations of the WCAG A/AA rules that axe-core finds in the page now."""
-    d.execute_script(source)
-    d.set_script_timeout(60)
-    res = d.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {runOnly: {type: 'tag', values:"
-        " ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
-        ".then(r => done(r.violations.map(v => [v.id, v.impact, v.help, v.nodes.length,"
-        " v.nodes[0].target.join(' ')]))).catch(e => done([['axe', 'error', String(e), 0, '']]))")
-    return [f"{i} ({impact}): {why}: {n} element(s), first {where}" for i, impact, why, n, where in res]
+    return [f"{i} ({impact}): {why}: {n} element(s), first {where}"
+            for i, impact, why, n, where in axe_rows(d, source)]
 
 
 def check(d, url, expect, shots, name, axe_js):
@@ -246,7 +191,7 @@ def main():
     a = ap.parse_args()
     url = "file://" + os.path.abspath(a.page)
     try:
-        d = browser()
+        d = start()
     except Exception as e:  # the browser or its driver is missing or broken
         sys.stderr.write(f"report_page: cannot start {CHROMIUM} with {CHROMEDRIVER}: {e}\n")
         return 2

@@ -12,40 +12,17 @@ page comes from the browser's own network log.
 Needs chromium, chromium-driver and python3-selenium (Debian; tools/deps
 installs them). A failure raises Failed with what a person would notice.
 """
-import base64
 import json
 import os
 import sys
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-MAX_HEIGHT = 16000  # screenshots are cut there
-FAILING_IMPACTS = ("serious", "critical")
+import browser
 
-# Elements whose right edge is past the viewport, unless inside a box that
-# scrolls or clips on its own.
-OVERFLOWING = """
-const w = document.documentElement.clientWidth, out = [];
-for (const e of document.body.querySelectorAll('*')) {
-    const r = e.getBoundingClientRect();
-    if (r.width === 0 || r.right <= w + 0.5) continue;
-    let boxed = false;
-    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
-        const ox = getComputedStyle(p).overflowX;
-        if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') { boxed = true; break; }
-    }
-    if (!boxed) out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
-                         (e.className ? '.' + e.className : '') +
-                         ' right edge at ' + Math.round(r.right) + ' px');
-}
-return out.slice(0, 8);
-"""
+FAILING_IMPACTS = ("serious", "critical")
 
 
 class Failed(Exception):
@@ -65,13 +42,7 @@ class Browser:
         self.prefix = prefix  # of every screenshot's name
         self.axe_source = open(axe_js).read() if axe_js else None
         self.looked = []  # names of the pages looked at
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = CHROMIUM
-        for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--hide-scrollbars", "--force-device-scale-factor=1"):
-            opts.add_argument(a)
-        opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-        self.d = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
+        self.d = browser.start()
         self.d.set_page_load_timeout(30)
         self.view(1280, 900)
         self.status = None
@@ -82,20 +53,11 @@ class Browser:
     # --- the screen --------------------------------------------------------
 
     def view(self, width, height):
-        self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                               {"width": width, "height": height, "deviceScaleFactor": 1,
-                                "mobile": False})
+        browser.view(self.d, width, height)
 
     def screenshot(self, width, path):
         """The whole page at `width` CSS px, into path."""
-        self.view(width, 800)
-        height = min(MAX_HEIGHT,
-                     self.d.execute_script("return document.documentElement.scrollHeight"))
-        self.view(width, height)
-        shot = self.d.execute_cdp_cmd("Page.captureScreenshot",
-                                      {"format": "png", "captureBeyondViewport": True})
-        with open(path, "wb") as f:
-            f.write(base64.b64decode(shot["data"]))
+        browser.screenshot(self.d, width, path)
 
     # --- going places --------------------------------------------------------
 
@@ -203,18 +165,8 @@ class Browser:
     # --- looking at a page ------------------------------------------------------
 
     def axe(self):
-        """axe-core's WCAG A/AA violations in the page now: (id, impact,
-        help, count, first element)."""
-        if not self.d.execute_script("return typeof axe !== 'undefined'"):
-            self.d.execute_script(self.axe_source)
-        self.d.set_script_timeout(60)
-        return self.d.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "axe.run(document, {runOnly: {type: 'tag', values:"
-            " ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
-            ".then(r => done(r.violations.map(v => [v.id, v.impact, v.help, v.nodes.length,"
-            " v.nodes[0].target.join(' ')])))"
-            ".catch(e => done([['axe', 'critical', String(e), 0, '']]))")
+        """axe-core's WCAG A/AA violations in the page now (browser.axe)."""
+        return browser.axe(self.d, self.axe_source)
 
     def look(self, name, status=200):
         """Checks the page shown now as a person would (see the module's
@@ -235,7 +187,7 @@ class Browser:
             "return [window.innerWidth, document.documentElement.scrollWidth]")
         if scroll > inner:
             bad.append(f"at 320 px the page is {scroll} px wide: it scrolls sideways "
-                       f"({self.d.execute_script(OVERFLOWING)})")
+                       f"({self.d.execute_script(browser.OVERFLOWING)})")
         found = []
         if self.axe_source:
             found += [("at 320 px",) + tuple(v) for v in self.axe()]
