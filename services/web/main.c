@@ -83,6 +83,20 @@ static void s_drop_audit(web_t *w)
     free(recs);
 }
 
+/* Ends a start that cannot go on, with what was made so far freed. */
+static int s_give_up(web_t *w, int status)
+{
+    store_close(&w->store);
+    free(w->tls_cert);
+    if (w->tls_key)
+        sodium_memzero(w->tls_key, strlen(w->tls_key));
+    free(w->tls_key);
+    hubconf_destroy(&w->conf);
+    free(w->dir);
+    free(w);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     web_t *w = xcalloc(1, sizeof *w);
@@ -96,13 +110,13 @@ int main(int argc, char **argv)
     if (sodium_init() < 0)
         log_fatalx("libsodium cannot start");
     if (web_listen_check(w) < 0 || web_hub_keys(&w->hub, w->conf) < 0)
-        return EX_CONFIG;
+        return s_give_up(w, EX_CONFIG);
     daemon_check_done(&w->args);
     daemon_signals();
     w->dir = daemon_data_dir(w->conf, "web");
     if (!(w->store = account_open(w->dir, &err))) {
         log_error("cannot open the accounts store in %s: %s", w->dir, store_strerror(err));
-        return EX_CANTCREAT;
+        return s_give_up(w, EX_CANTCREAT);
     }
     w->sec = secure_start(w->conf, "web");
     s_check_listed(w);
