@@ -99,11 +99,34 @@ extern const char web_css[];
 
 /* --- calls to the hub (web_hub.c) ------------------------------------ */
 
-/* Sends env to the intake of src (submissions) or to the router (status,
- * feedback, ...) on behalf of user u, and waits up to timeout_ms for the
- * answer. Returns the reply (free with carerhub__envelope__free_unpacked)
- * or NULL when the hub did not answer in time (the page says the hub
- * cannot be reached now and to try again: nothing was lost). */
+/* Where a call goes: an intake (submissions, a referral still there) or
+ * the router (status, feedback, cases, outcomes, reports, ...). */
+typedef enum { WEB_TO_GP, WEB_TO_DISCHARGE, WEB_TO_SCHOOL, WEB_TO_SELF, WEB_TO_ROUTER } web_to_t;
+
+/* What runs when the hub answers a call, or does not in time (reply NULL:
+ * the page says the hub cannot be reached now and to try again; nothing
+ * was lost). q is the request as the handler saw it (its fields and user
+ * still valid), r the answer to write, ctx the handler's. The reply is
+ * freed after it returns. It may make another call (web_call) to go on,
+ * and then writes nothing into r itself. */
+typedef void (*web_then_fn)(web_t *w, const web_req_t *q, web_resp_t *r,
+                            const Carerhub__Envelope *reply, void *ctx);
+
+/* Sends env to `to` on behalf of q->user (NULL only to WEB_TO_SELF: the
+ * public, role self) and returns at once: the connection waits while the
+ * daemon serves others, and `then` runs with the answer or once timeout_ms
+ * have passed. env is packed before web_call returns (the caller still
+ * owns it); ctx (may be NULL) is freed with ctx_free (may be NULL) after
+ * the last `then` of the request has run, or when the client has gone. A
+ * handler that calls web_call writes nothing into r itself. */
+void web_call(web_t *w, const web_req_t *q, web_resp_t *r, web_to_t to, Carerhub__Envelope *env,
+              int timeout_ms, web_then_fn then, void *ctx, void (*ctx_free)(void *));
+
+/* The intake a source's referrals go to. */
+web_to_t web_to_intake(Carerhub__Source src);
+
+/* The blocking calls web_call replaces (they wait in the daemon's one
+ * thread, holding up every other client): gone once no page uses them. */
 Carerhub__Envelope *web_intake_call(web_t *w, Carerhub__Source src, const web_user_t *u,
                                     Carerhub__Envelope *env, int timeout_ms);
 Carerhub__Envelope *web_router_call(web_t *w, const web_user_t *u, Carerhub__Envelope *env,
