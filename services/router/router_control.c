@@ -10,10 +10,11 @@
  * only, never personal data), and that record stands if serving it then
  * fails (the store cannot be read, a bad request).
  *
- * Each request is judged for whom it is for (secure_acting): a gateway's
- * request for a logged-in user gets exactly what a key of the user's role
- * and organisation would get, and the audit trail names the user ("gateway
- * web / user a.patel"); a gateway's key acting for nobody gets nothing.
+ * Each request is judged for whom it is for (secure_acting_at): a gateway's
+ * request for a logged-in user (a referrer, provider, commissioner or
+ * operator) gets exactly what a key of the user's role and organisation
+ * would get, and the audit trail names the user ("gateway web / user
+ * a.patel"); a gateway's key acting for nobody gets nothing.
  */
 #include "router.h"
 
@@ -336,7 +337,8 @@ void router_control_open(router_t *r)
 static bool s_acting(s_req_t *q)
 {
     char why[200], detail[240];
-    q->who = secure_acting(q->r->sec, q->peer, q->env, &q->as, why, sizeof why);
+    q->who =
+        secure_acting_at(q->r->sec, SECURE_AT_ROUTER, q->peer, q->env, &q->as, why, sizeof why);
     secure_actor(q->r->sec, q->peer, q->actor, sizeof q->actor);
     if (q->who)
         secure_acting_name(q->who, q->actor, sizeof q->actor);
