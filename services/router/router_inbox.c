@@ -435,6 +435,9 @@ Carerhub__CaseReply *router_case_view(router_t *r, MDB_txn *txn, const char *pro
     }
     c = v.c;
     router_case_snapshot(c, now, &snap);
+    /* Its last change, not this moment: a view is not a new version. */
+    snap.has_updated_at = c->has_updated_at;
+    snap.updated_at = c->updated_at;
     if (c->transferred_from) {
         /* How it came to the organisation it is with, as its transfer said. */
         snap.transferred_from = c->transferred_from;
