@@ -37,9 +37,12 @@ static const struct {
     role_t role;
     unsigned at; /* bits of secure_at_t */
 } s_roles[] = {
-    {"gp", ROLE_GP, S_INTAKE | S_ROUTER},          {"hospital", ROLE_HOSPITAL, S_INTAKE | S_ROUTER},
-    {"school", ROLE_SCHOOL, S_INTAKE | S_ROUTER},  {"provider", ROLE_PROVIDER, S_ROUTER},
-    {"commissioner", ROLE_COMMISSIONER, S_ROUTER}, {"operator", ROLE_OPERATOR, S_ROUTER},
+    {"gp", ROLE_GP, S_INTAKE | S_ROUTER},             /* submits; status, feedback, cancel */
+    {"hospital", ROLE_HOSPITAL, S_INTAKE | S_ROUTER}, /* the same, for its trust */
+    {"school", ROLE_SCHOOL, S_INTAKE | S_ROUTER},     /* the same, for its school */
+    {"provider", ROLE_PROVIDER, S_ROUTER},            /* its inbox, its cases, outcomes */
+    {"commissioner", ROLE_COMMISSIONER, S_ROUTER},    /* the report */
+    {"operator", ROLE_OPERATOR, S_ROUTER},            /* what an operator's key may ask */
 };
 
 /* What a gateway is told when it names another role, by where. */
