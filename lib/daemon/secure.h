@@ -79,13 +79,29 @@ typedef struct {
     char *scopev[1];
 } secure_acting_t;
 
-/* The participant request env from peer acts as: the peer's own when env
- * carries no OnBehalf; the user's (built in *out) when it does and the
- * peer's key has role gateway and the OnBehalf is well formed (a user name
- * of 1-64 letters, digits, '.', '-', '_'; a referrer's role, gp, hospital
- * or school, never another; an organisation of the form its scope needs). NULL
- * otherwise, with the reason in why (for the refusal the caller audits):
- * an OnBehalf from a key that is not a gateway's, or one badly formed. */
+/* Where a request arrives, which decides the roles a gateway may act for
+ * there (secure_acting.c keeps the table). */
+typedef enum {
+    SECURE_AT_INTAKE, /* an intake: referrers only (gp, hospital, school) */
+    SECURE_AT_ROUTER, /* the router's control socket: a referrer, provider,
+                         commissioner or operator */
+} secure_at_t;
+
+/* The participant request env from peer, arriving at `at`, acts as: the
+ * peer's own when env carries no OnBehalf; the user's (built in *out) when
+ * it does and the peer's key has role gateway and the OnBehalf is well
+ * formed (a user name of 1-64 letters, digits, '.', '-', '_'; a role
+ * honoured at `at`, never another; an organisation of the form its scope
+ * needs: a practice or trust ODS code, a URN, a provider id (route_id_ok),
+ * none for commissioner and operator). NULL otherwise, with the reason in
+ * why (for the refusal the caller audits): an OnBehalf from a key that is
+ * not a gateway's, or one badly formed. A provider user's organisation is
+ * checked for its form only: the router's own rules (its cases, its
+ * outcomes) decide the rest, as for a provider's key. */
+const participant_t *secure_acting_at(const secure_t *s, secure_at_t at, const wire_peer_t *peer,
+                                      const Carerhub__Envelope *env, secure_acting_t *out,
+                                      char *why, size_t whysz);
+/* secure_acting_at at an intake. */
 const participant_t *secure_acting(const secure_t *s, const wire_peer_t *peer,
                                    const Carerhub__Envelope *env, secure_acting_t *out, char *why,
                                    size_t whysz);

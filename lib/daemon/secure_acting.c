@@ -4,30 +4,53 @@
  * OnBehalf. The daemon then judges the request as if it came from a key of
  * that user's role scoped to the user's organisation alone, so every rule
  * keyed on a participant (scope, tokens and resends per submitter, whose
- * referrals may be seen) holds for each user apart. Only a gateway's key
- * may say whom it acts for: from any other key an OnBehalf is a forgery.
- * A gateway acts for referrers alone (gp, hospital, school): that is all
- * the web front door serves, so a gateway key, stolen or its daemon taken
- * over, cannot read the audit trail, the statistics or the report, nor
- * record outcomes. The reasons given never repeat the values sent (they are
- * the caller's to audit, and a forged OnBehalf may carry anything).
+ * referrals may be seen, whose cases) holds for each user apart. Only a
+ * gateway's key may say whom it acts for: from any other key an OnBehalf
+ * is a forgery.
+ *
+ * Which roles a gateway may act for depends on where the request arrives,
+ * by the table below: at an intake a referrer's alone (gp, hospital,
+ * school: only referrers submit), so a gateway key, stolen or its daemon
+ * taken over, never submits as anyone else; at the router a referrer's, a
+ * provider's (its inbox, its cases, its outcomes), a commissioner's (the
+ * report) and an operator's, each then getting exactly what a key of that
+ * role would. The reasons given never repeat the values sent (they are the
+ * caller's to audit, and a forged OnBehalf may carry anything).
  */
 #include "daemon/secure.h"
 
 #include "domain/codes.h"
+#include "domain/route.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define S_USER_MAX 64
 
+#define S_INTAKE (1u << SECURE_AT_INTAKE)
+#define S_ROUTER (1u << SECURE_AT_ROUTER)
+
+/* The roles a gateway's user may have, and where each is honoured. */
 static const struct {
     const char *name;
     role_t role;
+    unsigned at; /* bits of secure_at_t */
 } s_roles[] = {
-    {"gp", ROLE_GP},
-    {"hospital", ROLE_HOSPITAL},
-    {"school", ROLE_SCHOOL},
+    {"gp", ROLE_GP, S_INTAKE | S_ROUTER},             /* submits; status, feedback, cancel */
+    {"hospital", ROLE_HOSPITAL, S_INTAKE | S_ROUTER}, /* the same, for its trust */
+    {"school", ROLE_SCHOOL, S_INTAKE | S_ROUTER},     /* the same, for its school */
+    {"provider", ROLE_PROVIDER, S_ROUTER},            /* its inbox, its cases, outcomes */
+    {"commissioner", ROLE_COMMISSIONER, S_ROUTER},    /* the report */
+    {"operator", ROLE_OPERATOR, S_ROUTER},            /* what an operator's key may ask */
+};
+
+/* What a gateway is told when it names another role, by where. */
+static const char *const s_other_role[] = {
+    [SECURE_AT_INTAKE] = "OnBehalf: the role is not gp, hospital or school (a gateway acts for "
+                         "referrers only at an intake)",
+    [SECURE_AT_ROUTER] = "OnBehalf: the role is not gp, hospital, school, provider, commissioner "
+                         "or operator",
 };
 
 static bool s_letter(char c)
@@ -60,6 +83,11 @@ static const char *s_org_problem(role_t role, const char *org)
                                              : "a hospital user's organisation is a trust ODS code";
     case ROLE_SCHOOL:
         return !none && urn_valid(org) ? NULL : "a school user's organisation is a 6-digit URN";
+    case ROLE_PROVIDER:
+        return !none && route_id_ok(org) ? NULL : "a provider user's organisation is a provider id";
+    case ROLE_COMMISSIONER:
+    case ROLE_OPERATOR:
+        return none ? NULL : "a commissioner or operator acts for no organisation";
     default:
         return "not a role a user may have";
     }
@@ -71,9 +99,9 @@ static const participant_t *s_refuse(char *why, size_t whysz, const char *text)
     return NULL;
 }
 
-const participant_t *secure_acting(const secure_t *s, const wire_peer_t *peer,
-                                   const Carerhub__Envelope *env, secure_acting_t *out, char *why,
-                                   size_t whysz)
+const participant_t *secure_acting_at(const secure_t *s, secure_at_t at, const wire_peer_t *peer,
+                                      const Carerhub__Envelope *env, secure_acting_t *out,
+                                      char *why, size_t whysz)
 {
     const participant_t *gw = secure_peer(s, peer);
     const Carerhub__OnBehalf *ob = env ? env->on_behalf : NULL;
@@ -95,13 +123,12 @@ const participant_t *secure_acting(const secure_t *s, const wire_peer_t *peer,
         return s_refuse(why, whysz,
                         "OnBehalf: the user name is not 1-64 letters, digits, '.', '-' or '_' "
                         "starting with a letter");
+    CH_ASSERT(at == SECURE_AT_INTAKE || at == SECURE_AT_ROUTER);
     for (i = 0; i < sizeof s_roles / sizeof *s_roles; i++)
-        if (ob->role && strcmp(ob->role, s_roles[i].name) == 0)
+        if (ob->role && strcmp(ob->role, s_roles[i].name) == 0 && (s_roles[i].at & (1u << at)))
             break;
     if (i == sizeof s_roles / sizeof *s_roles)
-        return s_refuse(why, whysz,
-                        "OnBehalf: the role is not gp, hospital or school (a gateway acts for "
-                        "referrers only)");
+        return s_refuse(why, whysz, s_other_role[at]);
     if ((problem = s_org_problem(s_roles[i].role, ob->organisation)) != NULL) {
         snprintf(text, sizeof text, "OnBehalf: %s", problem);
         return s_refuse(why, whysz, text);
@@ -119,6 +146,13 @@ const participant_t *secure_acting(const secure_t *s, const wire_peer_t *peer,
         out->p.nscopes = 1;
     }
     return &out->p;
+}
+
+const participant_t *secure_acting(const secure_t *s, const wire_peer_t *peer,
+                                   const Carerhub__Envelope *env, secure_acting_t *out, char *why,
+                                   size_t whysz)
+{
+    return secure_acting_at(s, SECURE_AT_INTAKE, peer, env, out, why, whysz);
 }
 
 void secure_acting_name(const participant_t *who, char *out, size_t outsz)

@@ -67,5 +67,7 @@ int cli_cancel(cli_t *cli, int argc, char **argv);
 int cli_alerts(cli_t *cli, int argc, char **argv);
 int cli_report(cli_t *cli, int argc, char **argv);
 int cli_user(cli_t *cli, int argc, char **argv);
+int cli_cases(cli_t *cli, int argc, char **argv);
+int cli_case(cli_t *cli, int argc, char **argv);
 
 #endif

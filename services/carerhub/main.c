@@ -33,6 +33,12 @@ static void s_usage(FILE *out)
           "  outcome CASE-ID STATUS [--support KIND]... [--reason TEXT] [--to PROVIDER]\n"
           "        [--at TIME] [--note TEXT] [--id OUTCOME-ID]\n"
           "                             report what happened with a case (a provider's key)\n"
+          "  cases [--json] [--limit N] [--provider ID]\n"
+          "                             the open cases with your organisation, overdue first\n"
+          "                             (a provider's key; an operator's names --provider)\n"
+          "  case CASE-ID [--json]      one of your organisation's cases: the carer as now\n"
+          "                             known, its referrals and timeline, and what may be\n"
+          "                             recorded next (operators: any case)\n"
           "  stats [--json]             counts by source, provider, authority, referrer\n"
           "  alerts [--json]            what needs a person (operators; exit 1 if anything)\n"
           "  audit [--since DATE]       the audit trail (operators)\n"
@@ -60,7 +66,8 @@ static void s_usage(FILE *out)
           "gp, hospital or school, cancel the same by the referral's id, status,\n"
           "stats, alerts and audit use operator, and report commissioner if the keys\n"
           "directory has one, else operator. feedback needs a referrer's key\n"
-          "(--key gp) and outcome a provider's (--key provider-ID).\n",
+          "(--key gp); outcome and cases a provider's (--key provider-ID), as\n"
+          "does case, else it uses operator.\n",
           out);
 }
 
@@ -74,7 +81,8 @@ static const s_command_t s_commands[] = {
     {"submit", cli_submit},     {"status", cli_status},       {"stats", cli_stats},
     {"keygen", cli_keygen},     {"audit", cli_audit},         {"outcome", cli_outcome},
     {"feedback", cli_feedback}, {"cancel", cli_cancel},       {"alerts", cli_alerts},
-    {"report", cli_report},     {"user", cli_user},
+    {"report", cli_report},     {"user", cli_user},           {"cases", cli_cases},
+    {"case", cli_case},
 };
 
 int main(int argc, char **argv)

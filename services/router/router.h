@@ -48,7 +48,9 @@
     X(DB_BY_REFERRER, "by_referrer") /* source US org US received (8 bytes BE) US referral id */   \
                                      /* -> "": a referring organisation's referrals */             \
     X(DB_CONFLICTS, "conflicts")     /* case id -> "": open cases flagged identity_conflict */     \
-    X(DB_REPORT, "report")           /* YYYY-MM-DD US kind US ... -> uint64: see below */
+    X(DB_REPORT, "report")           /* YYYY-MM-DD US kind US ... -> uint64: see below */          \
+    X(DB_BY_PROVIDER, "by_provider") /* provider US case id -> opened_at (8 bytes BE) and */       \
+                                     /* contact_by: the open cases with each organisation */
 
 enum {
 #define S_DB_ENUM(id, name) id,
@@ -244,6 +246,11 @@ int router_case_move(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int pro
  * cancellation and without the carer's details or referrals. */
 int router_case_notify(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *kind,
                        const char *referral_id, const Carerhub__Cancellation *cancel, int64_t now);
+/* The case as its organisation is to see it now, as a delivery queued now
+ * carries it: the carer as now known, routing, flags as they stand on the
+ * day of now, contact-by target, closing; no referrals (the caller adds
+ * them). Pointers into c, which must outlive s. */
+void router_case_snapshot(const Carerhub__CaseRecord *c, int64_t now, Carerhub__Case *s);
 /* Links closed case prev to its next episode c. */
 int router_case_link(router_t *r, MDB_txn *txn, const char *prev, const Carerhub__CaseRecord *c);
 /* Moves every open young carer's case whose carer is 18 on or before today
@@ -434,6 +441,40 @@ int router_conflict_note(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *
  * marked in meta). Returns 0 or the store error. */
 int router_conflicts_build(router_t *r);
 
+/* --- an organisation's inbox and one of its cases (router_inbox.c) ---- */
+
+#define ROUTER_CASES_MAX 2000 /* cases listed in one CasesReply (and the default) */
+
+/* Keeps case c's entry in the by_provider table in step with it: listed
+ * under its organisation while open, under the new one once moved, gone
+ * once closed. Called by router_put_case before the record is written
+ * (the record it replaces says where the case was listed). */
+int router_inbox_note(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c);
+/* Builds the by_provider table for a store written before it existed
+ * (once; marked in meta). Returns 0 or the store error. */
+int router_inbox_build(router_t *r);
+/* How many open cases are with provider now (its by_provider entries). */
+uint32_t router_inbox_count(router_t *r, MDB_txn *txn, const char *provider);
+/* The open cases with provider now, as they stand at now (unix ms; a
+ * case is overdue from the day after its contact-by target): overdue
+ * first (the earliest target first), then the rest newest opened first;
+ * at most q->limit (0: ROUTER_CASES_MAX, and never more), total the count
+ * of all. Returns a new reply (free with
+ * carerhub__cases_reply__free_unpacked). */
+Carerhub__CasesReply *router_cases(router_t *r, MDB_txn *txn, const char *provider,
+                                   const Carerhub__CasesQuery *q, int64_t now);
+/* Case case_id as provider sees it at now (provider NULL: an operator,
+ * who sees any case, every note): NULL when it is not with provider now
+ * or there is none (the two read the same). The case as a delivery would
+ * carry it now with every referral not cancelled (oldest first, fewer of
+ * the oldest if the reply would outgrow a message), its state, kinds of
+ * support, timeline (notes of the events at another organisation left
+ * out, but for the words a case came with), the statuses its
+ * organisation may record next and whether it may assign. Returns a new
+ * reply (free with carerhub__case_reply__free_unpacked). */
+Carerhub__CaseReply *router_case_view(router_t *r, MDB_txn *txn, const char *provider,
+                                      const char *case_id, int64_t now);
+
 /* --- reports (router_report.c counts, router_report_query.c answers) --- */
 
 /* The report table holds counts only, kept as the router commits, in the
@@ -485,7 +526,7 @@ void router_report_case_key(const Carerhub__CaseRecord *c, char out[ROUTER_REPOR
  * opened_at is counted nowhere. Every write of a case
  * goes through router_put_case, which calls this. */
 int router_report_case(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c);
-/* router_report_case, then the case record put. */
+/* router_report_case and router_inbox_note, then the case record put. */
 int router_put_case(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c);
 /* A referral taken into case c: the r and d entries, and when it opened c
  * (opened) the opening source, urgency and young carer (by ref's carer,

@@ -156,8 +156,7 @@ static void s_flags(const Carerhub__CaseRecord *c, int64_t now, Carerhub__Case *
     s->conflict_reason = c->conflict_reason;
 }
 
-/* The case as its organisation is to see it now (pointers into c). */
-static void s_snapshot(const Carerhub__CaseRecord *c, int64_t now, Carerhub__Case *s)
+void router_case_snapshot(const Carerhub__CaseRecord *c, int64_t now, Carerhub__Case *s)
 {
     s->case_id = c->case_id;
     s->provider = c->provider;
@@ -214,7 +213,7 @@ static int s_deliver(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c, c
 {
     Carerhub__Case s = CARERHUB__CASE__INIT;
     s_queued_t q = {c->provider, kind, rid, (uint32_t)c->n_referral_ids, &s};
-    s_snapshot(c, now, &s);
+    router_case_snapshot(c, now, &s);
     if (strcmp(kind, "transfer_in") == 0) {
         s.transferred_from = c->transferred_from;
         s.transferred_from_name = c->transferred_from_name;

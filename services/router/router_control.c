@@ -3,17 +3,20 @@
  * operators the status of any referral, the statistics, the audit trail
  * and the alerts; referrers (gp, hospital, school keys) the status of their
  * own referrals, their feedback, and cancelling a referral; providers
- * outcome reports on their cases; operators and commissioners the report
- * (counts only: a commissioner's key may ask nothing else, since all else
- * holds personal data or ids). Anything else is refused, counted and
- * audited. A question a key may ask is audited before it is served (ids
- * only, never personal data), and that record stands if serving it then
- * fails (the store cannot be read, a bad request).
+ * outcome reports on their cases, their open cases and any case with them
+ * now (operators any organisation's and any case); operators and
+ * commissioners the report (counts only: a commissioner's key may ask
+ * nothing else, since all else holds personal data or ids). Anything else
+ * is refused, counted and audited. A question a key may ask is audited
+ * before it is served (ids only, never personal data), and that record
+ * stands if serving it then fails (the store cannot be read, a bad
+ * request); a listing of open cases is audited with the count it lists.
  *
- * Each request is judged for whom it is for (secure_acting): a gateway's
- * request for a logged-in user gets exactly what a key of the user's role
- * and organisation would get, and the audit trail names the user ("gateway
- * web / user a.patel"); a gateway's key acting for nobody gets nothing.
+ * Each request is judged for whom it is for (secure_acting_at): a gateway's
+ * request for a logged-in user (a referrer, provider, commissioner or
+ * operator) gets exactly what a key of the user's role and organisation
+ * would get, and the audit trail names the user ("gateway web / user
+ * a.patel"); a gateway's key acting for nobody gets nothing.
  */
 #include "router.h"
 
@@ -209,6 +212,71 @@ static void s_cancel(s_req_t *q)
     router_cancel_reply_free(&out);
 }
 
+/* --- an organisation's inbox and its cases (router_inbox.c) ----------- */
+
+/* A provider's key lists its own organisation's cases; an operator's names
+ * the organisation. Audited here, with what it listed (a count). */
+static void s_cases(s_req_t *q)
+{
+    const Carerhub__CasesQuery *cq = q->env->cases_query;
+    bool own = q->who->role == ROLE_PROVIDER;
+    const char *provider = own ? q->who->scopes[0] : cq->provider;
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    char detail[120];
+
+    if (own && cq->provider && strcmp(cq->provider, provider) != 0) {
+        q->r->bad++;
+        secure_refused(q->r->sec, "refused-message", q->actor, NULL,
+                       "cases query refused: a provider's key named another organisation");
+        s_error(q->r, q->peer, q->env, "forbidden",
+                "a provider's key lists its own organisation's cases only: leave provider out");
+        return;
+    }
+    if (!provider || !route_id_ok(provider) ||
+        (!own && route_provider_find(q->r->rt, provider) < 0 &&
+         router_inbox_count(q->r, q->txn, provider) == 0)) {
+        secure_audit(q->r->sec, "cases", q->actor, NULL, "not answered: no such provider");
+        s_error(q->r, q->peer, q->env, "bad_request",
+                "provider: name the organisation whose open cases to list, by its provider id in "
+                "the routing (carerhub config providers lists them)");
+        return;
+    }
+    rep.body_case = CARERHUB__ENVELOPE__BODY_CASES_REPLY;
+    rep.cases_reply = router_cases(q->r, q->txn, provider, cq, clock_now_ms());
+    snprintf(detail, sizeof detail, "%zu of %u open case(s) of %s listed", rep.cases_reply->n_cases,
+             rep.cases_reply->total, provider);
+    secure_audit(q->r->sec, "cases", q->actor, NULL, detail);
+    s_send(q, &rep);
+    carerhub__cases_reply__free_unpacked(rep.cases_reply, NULL);
+}
+
+/* A case with the provider's organisation now; an operator's key any. The
+ * query was audited with the case id. */
+static void s_case(s_req_t *q)
+{
+    const char *id = q->env->case_query->case_id;
+    const char *provider = q->who->role == ROLE_PROVIDER ? q->who->scopes[0] : NULL;
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    char msg[160];
+
+    if (!id || !case_id_ok(id)) {
+        s_error(q->r, q->peer, q->env, "bad_request",
+                "case_id: a case id is C- and six or more digits, as in C-000123");
+        return;
+    }
+    rep.case_reply = router_case_view(q->r, q->txn, provider, id, clock_now_ms());
+    if (!rep.case_reply) {
+        /* Another organisation's case and no case read the same. */
+        snprintf(msg, sizeof msg, "no case %s is %s", id,
+                 provider ? "with your organisation" : "known to the hub");
+        s_error(q->r, q->peer, q->env, "not_found", msg);
+        return;
+    }
+    rep.body_case = CARERHUB__ENVELOPE__BODY_CASE_REPLY;
+    s_send(q, &rep);
+    carerhub__case_reply__free_unpacked(rep.case_reply, NULL);
+}
+
 /* The same answer as on the delivery socket; the table below has let
  * only a provider's key this far, and it was audited. */
 static void s_outcome(s_req_t *q)
@@ -254,6 +322,15 @@ static const s_query_t s_queries[] = {
     {CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT, "outcome", S_PROVIDER, true, "provider keys only",
      "outcome reports need the key of the organisation that has the case (provider-<id>)",
      s_outcome},
+    {CARERHUB__ENVELOPE__BODY_CASES_QUERY, "cases", S_PROVIDER | S_OPERATOR, false,
+     "provider and operator keys only",
+     "the open cases of an organisation need its key (provider-<id>), or an operator's key "
+     "naming it",
+     s_cases},
+    {CARERHUB__ENVELOPE__BODY_CASE_QUERY, "case", S_PROVIDER | S_OPERATOR, false,
+     "provider and operator keys only",
+     "a case needs the key of the organisation that has it (provider-<id>), or an operator's key",
+     s_case},
 };
 
 /* Whether the key of q may ask query e: its role, and for a provider one
@@ -275,8 +352,13 @@ static void s_audit_query(s_req_t *q, const s_query_t *e)
                       : env->body_case == CARERHUB__ENVELOPE__BODY_CANCEL ? env->cancel->referral_id
                                                                           : NULL;
     char detail[64] = "";
+    if (env->body_case == CARERHUB__ENVELOPE__BODY_CASES_QUERY)
+        return; /* s_cases records it with the count it lists */
     if (env->body_case == CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT)
         snprintf(detail, sizeof detail, "%zu outcome(s)", env->outcome_report->n_outcomes);
+    if (env->body_case == CARERHUB__ENVELOPE__BODY_CASE_QUERY &&
+        case_id_ok(env->case_query->case_id ? env->case_query->case_id : ""))
+        snprintf(detail, sizeof detail, "case %s", env->case_query->case_id);
     secure_audit(q->r->sec, e->what, q->actor, rid && referral_id_ok(rid) ? rid : NULL,
                  detail[0] ? detail : NULL);
 }
@@ -295,9 +377,10 @@ static void s_serve(s_req_t *q)
         q->r->bad++;
         secure_refused(q->r->sec, "refused-message", actor, NULL,
                        "control message refused: not a query this socket answers");
-        s_error(q->r, q->peer, q->env, "bad_request",
-                "the control socket answers status, stats, audit, alerts, report, feedback, cancel "
-                "and outcome_report messages");
+        s_error(
+            q->r, q->peer, q->env, "bad_request",
+            "the control socket answers status, stats, audit, alerts, report, feedback, cancel, "
+            "outcome_report, cases and case messages");
         return;
     }
     if (!s_allowed(q, e)) {
@@ -336,7 +419,8 @@ void router_control_open(router_t *r)
 static bool s_acting(s_req_t *q)
 {
     char why[200], detail[240];
-    q->who = secure_acting(q->r->sec, q->peer, q->env, &q->as, why, sizeof why);
+    q->who =
+        secure_acting_at(q->r->sec, SECURE_AT_ROUTER, q->peer, q->env, &q->as, why, sizeof why);
     secure_actor(q->r->sec, q->peer, q->actor, sizeof q->actor);
     if (q->who)
         secure_acting_name(q->who, q->actor, sizeof q->actor);

@@ -182,6 +182,9 @@ int router_report_case(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c)
 int router_put_case(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c)
 {
     int rc = router_report_case(r, txn, c);
+    /* Before the put: the record it replaces says where it was listed. */
+    if (rc == 0)
+        rc = router_inbox_note(r, txn, c);
     if (rc == 0)
         rc = router_put(r, txn, DB_CASES, c->case_id, strlen(c->case_id), &c->base);
     return rc;

@@ -44,6 +44,10 @@ void router_store_open(router_t *r, const char *dir)
     if ((rc = router_report_build(r)) != 0)
         log_fatalx("cannot count the cases of the case store in %s for reports: %s", dir,
                    store_strerror(rc));
+    /* And before each organisation's open cases were listed with it. */
+    if ((rc = router_inbox_build(r)) != 0)
+        log_fatalx("cannot list the open cases of the case store in %s by organisation: %s", dir,
+                   store_strerror(rc));
 }
 
 int router_load_meta(MDB_txn *txn, void *arg)

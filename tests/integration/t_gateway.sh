@@ -5,7 +5,10 @@
 # gateway key acting for nobody and a badly formed OnBehalf are refused and
 # audited without the values sent; a gateway user's feedback and status
 # show F81001's referrals only; two users' same token are two submitters';
-# a commissioner, operator or provider user named by the gateway is refused.
+# a commissioner, operator or provider user named by the gateway is refused
+# at an intake (only referrers submit), and at the router gets what a key
+# of its role would: a commissioner the report and nothing with ids, an
+# operator the statistics, a provider's user its outcome reports judged.
 . "$(dirname "$0")/lib.sh"
 hub_config
 hub_start
@@ -99,24 +102,32 @@ grep -q '^reply error forbidden: feedback queries need' "$WORK/out" ||
 peer router-control gp --on-behalf a.patel:gp:F81001 feedback >"$WORK/out"
 grep -q "^reply error forbidden: an OnBehalf from a key of role gp" "$WORK/out" ||
     fail "the GP key's OnBehalf at the router: $(cat "$WORK/out")"
-# A gateway acts for referrers only: a commissioner, an operator or a
-# provider's user named by it is refused (the report, the statistics, the
-# audit trail and outcomes are never the web's), at the router and at an
-# intake alike, and each refusal audited.
+# At an intake a gateway acts for referrers only: an operator's user
+# submitting is refused. At the router a commissioner's, an operator's or
+# a provider's user gets what a key of that role would; any other role is
+# refused. Each refusal audited.
 refused_role="^reply error forbidden: OnBehalf: the role is not gp, hospital or school"
-peer router-control web --on-behalf c.ward:commissioner report >"$WORK/out"
-grep -q "$refused_role" "$WORK/out" || fail "a commissioner's report: $(cat "$WORK/out")"
-peer router-control web --on-behalf c.ward:commissioner status "$a" >"$WORK/out"
-grep -q "$refused_role" "$WORK/out" || fail "a commissioner's status: $(cat "$WORK/out")"
-peer router-control web --on-behalf o.lee:operator stats >"$WORK/out"
-grep -q "$refused_role" "$WORK/out" || fail "an operator's statistics: $(cat "$WORK/out")"
 submit web --on-behalf o.lee:operator submit gp "$WORK/own2.yaml" >"$WORK/out"
 grep -q "$refused_role" "$WORK/out" || fail "an operator's card at the intake: $(cat "$WORK/out")"
+peer router-control web --on-behalf c.ward:commissioner report >"$WORK/out"
+grep -q '^reply report_reply$' "$WORK/out" || fail "a commissioner's report: $(cat "$WORK/out")"
+peer router-control web --on-behalf c.ward:commissioner status "$a" >"$WORK/out"
+grep -q '^reply error forbidden: status queries need' "$WORK/out" ||
+    fail "a commissioner's status: $(cat "$WORK/out")"
+peer router-control web --on-behalf o.lee:operator stats >"$WORK/out"
+grep -q '^reply stats_reply$' "$WORK/out" || fail "an operator's statistics: $(cat "$WORK/out")"
+peer router-control web --on-behalf o.lee:operator:afc stats >"$WORK/out"
+grep -q "^reply error forbidden: OnBehalf: a commissioner or operator acts for no organisation" \
+    "$WORK/out" || fail "an operator's user with an organisation: $(cat "$WORK/out")"
+peer router-control web --on-behalf x.y:gateway stats >"$WORK/out"
+grep -q "^reply error forbidden: OnBehalf: the role is not gp, hospital, school, provider, commissioner or operator" \
+    "$WORK/out" || fail "a gateway's user of role gateway: $(cat "$WORK/out")"
 peer router-control web --on-behalf a.patel:gp:F81001 stats >"$WORK/out"
 grep -q '^reply error forbidden' "$WORK/out" || fail "a GP user's statistics: $(cat "$WORK/out")"
 echo '[]' >"$WORK/none.json"
 peer router-control web --on-behalf p.khan:provider:afc outcomes "$WORK/none.json" >"$WORK/out"
-grep -q "$refused_role" "$WORK/out" || fail "a provider user's outcome report: $(cat "$WORK/out")"
+grep -q '^reply error bad_request: an outcome report holds 1 to' "$WORK/out" ||
+    fail "a provider user's outcome report: $(cat "$WORK/out")"
 peer router-control web --on-behalf a.patel:gp:F81001 outcomes "$WORK/none.json" >"$WORK/out"
 grep -q '^reply error forbidden: outcome reports need' "$WORK/out" ||
     fail "a GP user's outcome report: $(cat "$WORK/out")"
@@ -131,13 +142,15 @@ for cond in \
     '.event == "refused-message" and .actor == "gp" and .recorded_by == "carerhub-router" and (.detail | test("OnBehalf"))' \
     '.event == "refused-message" and .actor == "web" and (.detail | test("gateway key submits only"))' \
     '.event == "refused-message" and .actor == "web" and (.detail | test("user name is not"))' \
-    '.event == "refused-message" and .actor == "web" and .recorded_by == "carerhub-router" and (.detail | test("role is not gp, hospital or school"))' \
+    '.event == "refused-message" and .actor == "web" and .recorded_by == "carerhub-router" and (.detail | test("role is not gp, hospital, school, provider"))' \
+    '.event == "report" and .actor == "gateway web / user c.ward" and .recorded_by == "carerhub-router"' \
+    '.event == "stats" and .actor == "gateway web / user o.lee" and .recorded_by == "carerhub-router"' \
     '.event == "refused-message" and .actor == "web" and .recorded_by == "carerhub-gp-intake" and (.detail | test("role is not gp, hospital or school"))' \
     '.event == "submitted" and .actor == "gateway web / user b.jones" and .referral_id == "'"$c"'"'; do
     audit_wait "$cond" 5
 done
 grep -q '<b>' "$WORK/audit" && fail "the audit trail repeats a forged user name"
-jq -e 'select((.actor // "") | test("c[.]ward|o[.]lee|p[.]khan"))' "$WORK/audit" >/dev/null &&
-    fail "a commissioner, operator or provider user acted through the gateway"
+jq -e 'select((.actor // "") | test("c[.]ward|o[.]lee|p[.]khan")) | select(.recorded_by != "carerhub-router")' \
+    "$WORK/audit" >/dev/null && fail "a commissioner, operator or provider user acted at an intake"
 grep -qi 'smith\|baker\|shah' "$WORK/audit" && fail "the audit trail holds a carer's name"
 hub_stop

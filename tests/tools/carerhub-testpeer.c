@@ -34,6 +34,9 @@
  *     report [FROM [TO]]
  *                      a ReportQuery, its dates sent as given, nothing
  *                      checked here ("-": unset)
+ *     cases [PROVIDER [LIMIT]]
+ *                      a CasesQuery (PROVIDER "-": unset; LIMIT 0: unset)
+ *     case ID          a CaseQuery
  *
  * --dump prints, after each reply line, the reply as JSON ("json {...}").
  *
@@ -83,7 +86,8 @@ static void s_usage(void)
             "[--on-behalf USER:ROLE[:ORG]] "
             "status ID | stats | hello PROVIDER | "
             "submit SRC FILE | forward SRC FILE ID [BY] | forward-audit BY SEQ EVENT | "
-            "ack PROVIDER N | raw FILE | frames N | big N | report [FROM [TO]]\n");
+            "ack PROVIDER N | raw FILE | frames N | big N | report [FROM [TO]] | "
+            "cases [PROVIDER [LIMIT]] | case ID\n");
     exit(EX_USAGE);
 }
 
@@ -348,6 +352,18 @@ static int s_send(void *sock, int argc, char **argv)
         env.report_query = &q;
         return s_send_env(sock, &env);
     }
+    if (strcmp(what, "cases") == 0) {
+        Carerhub__CasesQuery q = CARERHUB__CASES_QUERY__INIT;
+        if (arg && strcmp(arg, "-") != 0)
+            q.provider = (char *)arg;
+        if (argc > 2 && strtoul(argv[2], NULL, 10) > 0) {
+            q.has_limit = true;
+            q.limit = (uint32_t)strtoul(argv[2], NULL, 10);
+        }
+        env.body_case = CARERHUB__ENVELOPE__BODY_CASES_QUERY;
+        env.cases_query = &q;
+        return s_send_env(sock, &env);
+    }
     if (strcmp(what, "stats") == 0) {
         Carerhub__StatsQuery q = CARERHUB__STATS_QUERY__INIT;
         env.body_case = CARERHUB__ENVELOPE__BODY_STATS_QUERY;
@@ -361,6 +377,13 @@ static int s_send(void *sock, int argc, char **argv)
         q.referral_id = (char *)arg;
         env.body_case = CARERHUB__ENVELOPE__BODY_STATUS_QUERY;
         env.status_query = &q;
+        return s_send_env(sock, &env);
+    }
+    if (strcmp(what, "case") == 0) {
+        Carerhub__CaseQuery q = CARERHUB__CASE_QUERY__INIT;
+        q.case_id = (char *)arg;
+        env.body_case = CARERHUB__ENVELOPE__BODY_CASE_QUERY;
+        env.case_query = &q;
         return s_send_env(sock, &env);
     }
     if (strcmp(what, "outcomes") == 0)

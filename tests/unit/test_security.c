@@ -349,9 +349,11 @@ static void s_acting_close(s_acting_h *h)
 }
 
 /* Whom a status query from key (0 web, 1 gp, 2 operator, -1 a stranger)
- * with OnBehalf {user, role, org} (user NULL: none) is for; why is set. */
-static const participant_t *s_acting(s_acting_h *h, int key, const char *user, const char *role,
-                                     const char *org, secure_acting_t *as, char *why, size_t whysz)
+ * with OnBehalf {user, role, org} (user NULL: none) is for, arriving at
+ * `at`; why is set. */
+static const participant_t *s_acting_at(s_acting_h *h, secure_at_t at, int key, const char *user,
+                                        const char *role, const char *org, secure_acting_t *as,
+                                        char *why, size_t whysz)
 {
     Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
     Carerhub__StatusQuery q = CARERHUB__STATUS_QUERY__INIT;
@@ -368,7 +370,15 @@ static const participant_t *s_acting(s_acting_h *h, int key, const char *user, c
     ob.organisation = (char *)org;
     env.on_behalf = user || role || org ? &ob : NULL;
     snprintf(why, whysz, "(unset)");
-    return secure_acting(h->sec, &peer, &env, as, why, whysz);
+    return at == SECURE_AT_INTAKE ? secure_acting(h->sec, &peer, &env, as, why, whysz)
+                                  : secure_acting_at(h->sec, at, &peer, &env, as, why, whysz);
+}
+
+/* The same at an intake. */
+static const participant_t *s_acting(s_acting_h *h, int key, const char *user, const char *role,
+                                     const char *org, secure_acting_t *as, char *why, size_t whysz)
+{
+    return s_acting_at(h, SECURE_AT_INTAKE, key, user, role, org, as, why, whysz);
 }
 
 static void s_check_users(s_acting_h *h)
@@ -518,5 +528,87 @@ TEST(secure_acting_refuses_on_behalf_from_others_and_badly_formed)
     s_acting_h h;
     CHECK(s_acting_open(&h) == 0);
     s_check_refusals(&h);
+    s_acting_close(&h);
+}
+
+/* At the router, a gateway acts for providers, commissioners and
+ * operators too, each as a key of that role would be; never at an intake. */
+static void s_check_router_users(s_acting_h *h)
+{
+    static const struct {
+        const char *role, *org;
+        role_t want;
+    } users[] = {
+        {"provider", "afc", ROLE_PROVIDER},        {"provider", "ews-triage", ROLE_PROVIDER},
+        {"commissioner", NULL, ROLE_COMMISSIONER}, {"operator", NULL, ROLE_OPERATOR},
+        {"operator", "", ROLE_OPERATOR},           {"gp", "F81001", ROLE_GP},
+    };
+    secure_acting_t as;
+    char why[200], name[200];
+    const participant_t *who;
+    for (size_t i = 0; i < sizeof users / sizeof *users; i++) {
+        who = s_acting_at(h, SECURE_AT_ROUTER, 0, "p.khan", users[i].role, users[i].org, &as, why,
+                          sizeof why);
+        CHECK(who == &as.p);
+        CHECK_INT(who->role, users[i].want);
+        CHECK_INT(who->nscopes, users[i].org && users[i].org[0] ? 1 : 0);
+        if (who->nscopes)
+            CHECK_STR(who->scopes[0], users[i].org);
+        secure_acting_name(who, name, sizeof name);
+        CHECK_STR(name, "gateway web / user p.khan");
+        /* At an intake, only a referrer. */
+        who = s_acting(h, 0, "p.khan", users[i].role, users[i].org, &as, why, sizeof why);
+        CHECK((who != NULL) == (users[i].want == ROLE_GP));
+        if (!who)
+            CHECK_CONTAINS(why, "the role is not gp, hospital or school");
+    }
+}
+
+static void s_check_router_refusals(s_acting_h *h)
+{
+    static const struct {
+        int key;
+        const char *role, *org, *why;
+    } bad[] = {
+        {0, "provider", NULL, "a provider user's organisation is a provider id"},
+        {0, "provider", "", "a provider user's organisation is a provider id"},
+        {0, "provider", "AFC", "a provider user's organisation is a provider id"},
+        {0, "provider",
+         "afc\x1f"
+         "C-000001",
+         "a provider user's organisation is a provider id"},
+        {0, "provider", "a23456789012345678901234567890123",
+         "a provider user's organisation is a provider id"}, /* 33 characters */
+        {0, "commissioner", "F81001", "a commissioner or operator acts for no organisation"},
+        {0, "operator", "afc", "a commissioner or operator acts for no organisation"},
+        {0, "gateway", NULL, "the role is not gp, hospital, school, provider, commissioner or"},
+        {0, "intake", "x1", "the role is not gp, hospital, school, provider, commissioner or"},
+        {0, "Operator", NULL, "the role is not gp, hospital, school, provider, commissioner or"},
+        {1, "operator", NULL, "an OnBehalf from a key of role gp: only a gateway's key"},
+        {2, "provider", "afc", "an OnBehalf from a key of role operator"},
+    };
+    secure_acting_t as;
+    char why[200];
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const participant_t *who = s_acting_at(h, SECURE_AT_ROUTER, bad[i].key, "p.khan",
+                                               bad[i].role, bad[i].org, &as, why, sizeof why);
+        if (who != NULL) {
+            test_fail(__FILE__, __LINE__, "OnBehalf %zu was taken at the router", i);
+            return;
+        }
+        CHECK_CONTAINS(why, bad[i].why);
+        if (bad[i].org && bad[i].org[0] && strstr(why, bad[i].org)) {
+            test_fail(__FILE__, __LINE__, "refusal %zu repeats a value: %s", i, why);
+            return;
+        }
+    }
+}
+
+TEST(secure_acting_at_the_router_is_also_a_provider_commissioner_or_operator)
+{
+    s_acting_h h;
+    CHECK(s_acting_open(&h) == 0);
+    s_check_router_users(&h);
+    s_check_router_refusals(&h);
     s_acting_close(&h);
 }
