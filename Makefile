@@ -205,7 +205,7 @@ deps:
 
 # Fails with advice when something is missing (plain `make`).
 deps-present:
-	@tools/deps status >/dev/null || { tools/deps status; \
+	@tools/deps status build >/dev/null || { tools/deps status build; \
 	  echo "run 'make deps' to install what is missing" >&2; exit 1; }
 
 # Installs what is missing (check, demo, bench).
