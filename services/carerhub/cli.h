@@ -67,5 +67,8 @@ int cli_cancel(cli_t *cli, int argc, char **argv);
 int cli_alerts(cli_t *cli, int argc, char **argv);
 int cli_report(cli_t *cli, int argc, char **argv);
 int cli_user(cli_t *cli, int argc, char **argv);
+int cli_queues(cli_t *cli, int argc, char **argv);
+int cli_parked(cli_t *cli, int argc, char **argv);
+int cli_conflict(cli_t *cli, int argc, char **argv);
 
 #endif
