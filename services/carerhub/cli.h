@@ -69,5 +69,8 @@ int cli_report(cli_t *cli, int argc, char **argv);
 int cli_user(cli_t *cli, int argc, char **argv);
 int cli_cases(cli_t *cli, int argc, char **argv);
 int cli_case(cli_t *cli, int argc, char **argv);
+int cli_queues(cli_t *cli, int argc, char **argv);
+int cli_parked(cli_t *cli, int argc, char **argv);
+int cli_conflict(cli_t *cli, int argc, char **argv);
 
 #endif

@@ -41,6 +41,17 @@ static void s_usage(FILE *out)
           "                             recorded next (operators: any case)\n"
           "  stats [--json]             counts by source, provider, authority, referrer\n"
           "  alerts [--json]            what needs a person (operators; exit 1 if anything)\n"
+          "  queues [--json]            deliveries waiting per organisation, its agent and\n"
+          "                             its open cases (operators)\n"
+          "  parked [--json]            the referrals held back, oldest first (operators)\n"
+          "  parked release REFERRAL-ID take a parked referral again now\n"
+          "  parked reject REFERRAL-ID --reason TEXT\n"
+          "                             drop it for good; its referrer reads the reason\n"
+          "  conflict join CASE-ID OTHER-CASE-ID\n"
+          "                             two cases flagged identity_conflict are one carer:\n"
+          "                             the newer joins the older (operators)\n"
+          "  conflict apart CASE-ID OTHER-CASE-ID\n"
+          "                             they are two people: neither flagged with the other\n"
           "  audit [--since DATE]       the audit trail (operators)\n"
           "  report [--from DATE] [--to DATE] [--json | --csv | --html FILE] [--publish]\n"
           "        [--key NAME]         carers supported against the targets, the path to\n"
@@ -64,10 +75,10 @@ static void s_usage(FILE *out)
           "of this installation. KEY is your secret key file (or its name in the\n"
           "configured keys directory), else $CARERHUB_KEY; without one, submit uses\n"
           "gp, hospital or school, cancel the same by the referral's id, status,\n"
-          "stats, alerts and audit use operator, and report commissioner if the keys\n"
-          "directory has one, else operator. feedback needs a referrer's key\n"
-          "(--key gp); outcome and cases a provider's (--key provider-ID), as\n"
-          "does case, else it uses operator.\n",
+          "stats, alerts, audit, queues, parked and conflict use operator, and report\n"
+          "commissioner if the keys directory has one, else operator. feedback needs\n"
+          "a referrer's key (--key gp); outcome and cases a provider's\n"
+          "(--key provider-ID), as does case, else it uses operator.\n",
           out);
 }
 
@@ -82,7 +93,8 @@ static const s_command_t s_commands[] = {
     {"keygen", cli_keygen},     {"audit", cli_audit},         {"outcome", cli_outcome},
     {"feedback", cli_feedback}, {"cancel", cli_cancel},       {"alerts", cli_alerts},
     {"report", cli_report},     {"user", cli_user},           {"cases", cli_cases},
-    {"case", cli_case},
+    {"case", cli_case},         {"queues", cli_queues},       {"parked", cli_parked},
+    {"conflict", cli_conflict},
 };
 
 int main(int argc, char **argv)

@@ -320,13 +320,14 @@ static bool s_cancelled_ok(const Carerhub__Delivery *d, char *why, size_t whysz)
 }
 
 /* The fields every kind may carry: a closing reason of the list (or
- * "cancelled"), a contact-by date. */
+ * "cancelled", or "joined": an operator joined the case into another of
+ * the same carer), a contact-by date. */
 static bool s_case_fields_ok(const Carerhub__Case *c, char *why, size_t whysz)
 {
     date_t day;
     if (s_has(c->closed_reason) && !outcome_close_reason_ok(c->closed_reason) &&
-        !s_is(c->closed_reason, "cancelled"))
-        return s_why(why, whysz, "its closing reason '%.30s' is not one of %s, cancelled",
+        !s_is(c->closed_reason, "cancelled") && !s_is(c->closed_reason, "joined"))
+        return s_why(why, whysz, "its closing reason '%.30s' is not one of %s, cancelled, joined",
                      c->closed_reason, outcome_list(outcome_close_reasons));
     if (s_has(c->closed_reason) && !c->closed)
         return s_why(why, whysz, "a closing reason for a case that is not closed");

@@ -19,6 +19,7 @@
 #include "daemon/daemon.h"
 #include "daemon/secure.h"
 #include "domain/pcdb.h"
+#include "domain/referral.h"
 #include "domain/route.h"
 #include "util/date.h"
 #include "store.pb-c.h"
@@ -47,10 +48,13 @@
     X(DB_CONTACT_DUE, "contact_due") /* YYYY-MM-DD US case id -> "": contact-by targets */         \
     X(DB_BY_REFERRER, "by_referrer") /* source US org US received (8 bytes BE) US referral id */   \
                                      /* -> "": a referring organisation's referrals */             \
-    X(DB_CONFLICTS, "conflicts")     /* case id -> "": open cases flagged identity_conflict */     \
+    X(DB_CONFLICTS, "conflicts")     /* case id -> the case ids it is flagged with, US between */  \
+    /* (older entries: ""): open cases flagged identity_conflict */                                \
     X(DB_REPORT, "report")           /* YYYY-MM-DD US kind US ... -> uint64: see below */          \
     X(DB_BY_PROVIDER, "by_provider") /* provider US case id -> opened_at (8 bytes BE) and */       \
-                                     /* contact_by: the open cases with each organisation */
+                                     /* contact_by: the open cases with each organisation */       \
+    X(DB_REJECTED, "rejected")       /* referral id -> ParkedEntry: rejected by an operator, */    \
+                                     /* the referral without its carer (router_parked.c) */
 
 enum {
 #define S_DB_ENUM(id, name) id,
@@ -135,6 +139,19 @@ void router_store_events(router_t *r);
  * committed (then every referral in them may be acknowledged), or the store
  * error. */
 int router_take(router_t *r, router_fwd_t *fwds, size_t n);
+/* Takes ref inside write transaction txn as if the intake of its source
+ * (actor) had just forwarded it, by the path router_take takes: routed
+ * into the carer's case, or parked again with the reason when it still
+ * breaks a bound (router_parked.c releases a parked referral so). The
+ * caller saves the numbering. Returns 0 or the store error. */
+int router_take_again(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor);
+/* Adds ref (forwarded by actor) to case c as a referral for the carer's
+ * open case is added: its id, its submitter, the NHS number if c had none,
+ * the carer's details (as now known) and how long it is urgent; a carer
+ * who declined or could not be reached is asked for again (state
+ * delivered). Returns whether ref gives c a new postcode. */
+bool router_case_add(router_t *r, Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
+                     const char *actor);
 
 /* Appends an audit record inside a write transaction, numbered next; its
  * time and recorder are kept if set. */
@@ -542,6 +559,13 @@ int router_report_contact(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, in
 int router_report_support(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c, int64_t at);
 /* A young carer's case moving to adult services from `from` at `at`. */
 int router_report_transition(router_t *r, MDB_txn *txn, const char *from, int64_t at);
+/* Case joined (closed into stands, the older: router_conflict.c) is the
+ * same carer as stands: the n entry of joined's opening day for stands's,
+ * so that the two count one carer referred; of their supports one carer
+ * supported (an a entry when both were; joined's first support moves to
+ * stands when only it was). Write both cases afterwards. */
+int router_report_joined(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stands,
+                         Carerhub__CaseRecord *joined);
 /* Counts a store written before the report table existed (once; marked in
  * meta): each case's cohort, first contact and support, move at 18 (from
  * its timeline), and each referral; a case that did not keep when it
@@ -555,6 +579,61 @@ int router_report_build(router_t *r);
  * bad_request in msg (a date that is not YYYY-MM-DD, from after to). */
 Carerhub__ReportReply *router_report(router_t *r, MDB_txn *txn, const Carerhub__ReportQuery *q,
                                      date_t today, char *msg, size_t msgsz);
+
+/* --- the operator's queues, parked referrals and identity conflicts
+ * (router_ops.c, router_parked.c, router_conflict.c) ------------------- */
+
+/* The deliveries waiting per provider (every provider of the routing, then
+ * any other with an outbox entry), with its agent and its open cases.
+ * Returns a new reply (free with carerhub__queues_reply__free_unpacked). */
+Carerhub__QueuesReply *router_queues(router_t *r, MDB_txn *txn);
+
+/* The parked referrals, oldest first, at most q->limit (default and most
+ * 500), each with its reason, source, referring organisation and
+ * submitter; never the carer. Returns a new reply (free with
+ * carerhub__parked_reply__free_unpacked). */
+Carerhub__ParkedReply *router_parked(router_t *r, MDB_txn *txn, const Carerhub__ParkedQuery *q);
+/* An operator's (actor: the audit trail's words) release or rejection of
+ * the parked referral q->referral_id, in one transaction. release: taken
+ * again (router_take_again), result released with its case and provider,
+ * or parked_again with the reason; a referral taken before whose delivery
+ * was held back has that delivery queued again. reject (q->reason: the
+ * referrer's to read, required): the parked entry goes, the rejection is
+ * kept (router_rejected) and the referral reads rejected for its
+ * referrer. Counted (parked_released, parked_rejected) and audited, ids
+ * only. Returns 0 with *out filled (free with router_parked_reply_free), or
+ * -1 with an Error's code (not_found, bad_request, unavailable) and
+ * message. */
+int router_parked_action(router_t *r, const char *actor, const Carerhub__ParkedAction *q,
+                         Carerhub__ParkedActionReply *out, char *code, size_t codesz, char *msg,
+                         size_t msgsz);
+void router_parked_reply_free(Carerhub__ParkedActionReply *out);
+/* The rejection of referral id (a new entry: free with
+ * carerhub__parked_entry__free_unpacked), or NULL: the referral without
+ * its carer, the operator's reason and when. */
+Carerhub__ParkedEntry *router_rejected(router_t *r, MDB_txn *txn, const char *id);
+
+#define ROUTER_CONFLICTS_MAX 32 /* cases one case is listed as in conflict with */
+
+/* The cases case c is flagged identity_conflict with, as the conflicts
+ * table lists them (an entry of an older store lists none: then the case
+ * its conflict_reason names), into ids. Returns how many. */
+size_t router_conflict_with(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
+                            char ids[ROUTER_CONFLICTS_MAX][CASE_ID_MAX + 1]);
+/* Lists open cases a and b, both flagged, each as in conflict with the
+ * other, inside a write transaction. */
+int router_conflict_pair(router_t *r, MDB_txn *txn, const char *a, const char *b);
+/* An operator's (actor) resolution of two open cases flagged with each
+ * other, in one transaction: keep_apart (two people: neither is flagged
+ * with the other any more; each organisation gets an update) or join (one
+ * person: the newer case's referrals join the older, routed again, and the
+ * newer closes, closed_reason joined). Counted and audited. Returns 0 with
+ * *out filled (free with router_conflict_reply_free), or -1 with an
+ * Error's code (not_found, bad_request, unavailable) and message. */
+int router_conflict_action(router_t *r, const char *actor, const Carerhub__ConflictAction *q,
+                           Carerhub__ConflictReply *out, char *code, size_t codesz, char *msg,
+                           size_t msgsz);
+void router_conflict_reply_free(Carerhub__ConflictReply *out);
 
 /* Adds a copy of s to the strings *v (*n of them, grown by one) unless one
  * of them is s already; returns whether it was added. */

@@ -5,11 +5,12 @@
  * has not been connected for router.agent_alert_minutes. Each alert names
  * cases, referrals and providers by id only. See router.h.
  *
- * Identity conflicts are read from the conflicts table (case id -> ""),
- * which lists the open cases flagged: written where a case gets the flag
- * (router_case_flag), deleted where it closes (router_case_close), and
- * built once for a store written before it, so that the alerts never read
- * every case.
+ * Identity conflicts are read from the conflicts table (case id -> the
+ * cases it is flagged with), which lists the open cases flagged: written
+ * where a case gets the flag (router_case_flag), deleted where it closes
+ * (router_case_close) or loses it (router_conflict.c), and built once for
+ * a store written before it, so that the alerts never read every case.
+ * Each names the other open cases it is flagged with.
  */
 #include "router.h"
 
@@ -132,6 +133,23 @@ static void s_parked(router_t *r, MDB_txn *txn, Carerhub__AlertsReply *rep)
     mdb_cursor_close(cur);
 }
 
+/* The other open cases c is flagged with, for an operator to join or keep
+ * apart (router_conflict.c). */
+static void s_other_cases(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
+                          Carerhub__Alert *a)
+{
+    char ids[ROUTER_CONFLICTS_MAX][CASE_ID_MAX + 1];
+    size_t n = router_conflict_with(r, txn, c, ids);
+    a->other_cases = xcalloc(n ? n : 1, sizeof *a->other_cases);
+    for (size_t i = 0; i < n; i++) {
+        Carerhub__CaseRecord *o = router_get_case(r, txn, ids[i]);
+        if (o && !o->closed)
+            a->other_cases[a->n_other_cases++] = xstrdup(ids[i]);
+        if (o)
+            carerhub__case_record__free_unpacked(o, NULL);
+    }
+}
+
 static void s_conflicts(router_t *r, MDB_txn *txn, Carerhub__AlertsReply *rep)
 {
     MDB_cursor *cur;
@@ -154,6 +172,7 @@ static void s_conflicts(router_t *r, MDB_txn *txn, Carerhub__AlertsReply *rep)
             a->provider = c->provider ? xstrdup(c->provider) : NULL;
             /* Case ids only (router_case_flag), never the carer's details. */
             a->detail = c->conflict_reason ? xstrdup(c->conflict_reason) : NULL;
+            s_other_cases(r, txn, c, a);
         }
         if (c)
             carerhub__case_record__free_unpacked(c, NULL);
@@ -165,8 +184,11 @@ int router_conflict_note(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *
 {
     MDB_val k = store_val(c->case_id), v = {0, (void *)""};
     int rc;
-    if (c->identity_conflict && !c->closed)
-        return mdb_put(txn, store_dbi(r->store, DB_CONFLICTS), &k, &v, 0);
+    if (c->identity_conflict && !c->closed) {
+        /* Listed already, the cases it is flagged with stand. */
+        rc = mdb_put(txn, store_dbi(r->store, DB_CONFLICTS), &k, &v, MDB_NOOVERWRITE);
+        return rc == MDB_KEYEXIST ? 0 : rc;
+    }
     rc = mdb_del(txn, store_dbi(r->store, DB_CONFLICTS), &k, NULL);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }

@@ -536,6 +536,9 @@ int router_case_flag(router_t *r, MDB_txn *txn, const router_match_t *m,
             rc = router_put_case(r, txn, other);
         if (rc == 0)
             rc = router_conflict_note(r, txn, other);
+        /* Which case it is in conflict with, for an operator to resolve. */
+        if (rc == 0 && !other->closed && c->identity_conflict)
+            rc = router_conflict_pair(r, txn, other->case_id, c->case_id);
         carerhub__case_record__free_unpacked(other, NULL);
         if (rc)
             return rc;

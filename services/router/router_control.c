@@ -4,13 +4,16 @@
  * and the alerts; referrers (gp, hospital, school keys) the status of their
  * own referrals, their feedback, and cancelling a referral; providers
  * outcome reports on their cases, their open cases and any case with them
- * now (operators any organisation's and any case); operators and
- * commissioners the report (counts only: a commissioner's key may ask
- * nothing else, since all else holds personal data or ids). Anything else
- * is refused, counted and audited. A question a key may ask is audited
- * before it is served (ids only, never personal data), and that record
- * stands if serving it then fails (the store cannot be read, a bad
- * request); a listing of open cases is audited with the count it lists.
+ * now (operators any organisation's and any case); operators the queues,
+ * the parked referrals (and releasing or rejecting one) and joining or
+ * keeping apart two cases flagged as a possible identity conflict;
+ * operators and commissioners the report (counts only: a commissioner's
+ * key may ask nothing else, since all else holds personal data or ids).
+ * Anything else is refused, counted and audited. A question a key may
+ * ask is audited before it is served (ids only, never personal data), and
+ * that record stands if serving it then fails (the store cannot be read,
+ * a bad request); a listing of open cases is audited with the count it
+ * lists.
  *
  * Each request is judged for whom it is for (secure_acting_at): a gateway's
  * request for a logged-in user (a referrer, provider, commissioner or
@@ -277,6 +280,56 @@ static void s_case(s_req_t *q)
     carerhub__case_reply__free_unpacked(rep.case_reply, NULL);
 }
 
+static void s_queues(s_req_t *q)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    rep.body_case = CARERHUB__ENVELOPE__BODY_QUEUES_REPLY;
+    rep.queues_reply = router_queues(q->r, q->txn);
+    s_send(q, &rep);
+    carerhub__queues_reply__free_unpacked(rep.queues_reply, NULL);
+}
+
+static void s_parked(s_req_t *q)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    rep.body_case = CARERHUB__ENVELOPE__BODY_PARKED_REPLY;
+    rep.parked_reply = router_parked(q->r, q->txn, q->env->parked_query);
+    s_send(q, &rep);
+    carerhub__parked_reply__free_unpacked(rep.parked_reply, NULL);
+}
+
+static void s_parked_action(s_req_t *q)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    Carerhub__ParkedActionReply out = CARERHUB__PARKED_ACTION_REPLY__INIT;
+    char code[32], msg[400];
+    if (router_parked_action(q->r, q->actor, q->env->parked_action, &out, code, sizeof code, msg,
+                             sizeof msg) != 0) {
+        s_error(q->r, q->peer, q->env, code, msg);
+        return;
+    }
+    rep.body_case = CARERHUB__ENVELOPE__BODY_PARKED_ACTION_REPLY;
+    rep.parked_action_reply = &out;
+    s_send(q, &rep);
+    router_parked_reply_free(&out);
+}
+
+static void s_conflict_action(s_req_t *q)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    Carerhub__ConflictReply out = CARERHUB__CONFLICT_REPLY__INIT;
+    char code[32], msg[400];
+    if (router_conflict_action(q->r, q->actor, q->env->conflict_action, &out, code, sizeof code,
+                               msg, sizeof msg) != 0) {
+        s_error(q->r, q->peer, q->env, code, msg);
+        return;
+    }
+    rep.body_case = CARERHUB__ENVELOPE__BODY_CONFLICT_REPLY;
+    rep.conflict_reply = &out;
+    s_send(q, &rep);
+    router_conflict_reply_free(&out);
+}
+
 /* The same answer as on the delivery socket; the table below has let
  * only a provider's key this far, and it was audited. */
 static void s_outcome(s_req_t *q)
@@ -331,6 +384,16 @@ static const s_query_t s_queries[] = {
      "provider and operator keys only",
      "a case needs the key of the organisation that has it (provider-<id>), or an operator's key",
      s_case},
+    {CARERHUB__ENVELOPE__BODY_QUEUES_QUERY, "queues", S_OPERATOR, false, "operator keys only",
+     "queues queries need an operator key", s_queues},
+    {CARERHUB__ENVELOPE__BODY_PARKED_QUERY, "parked", S_OPERATOR, false, "operator keys only",
+     "parked referrals are listed for an operator key only", s_parked},
+    {CARERHUB__ENVELOPE__BODY_PARKED_ACTION, "parked-action", S_OPERATOR, true,
+     "operator keys only", "releasing or rejecting a parked referral needs an operator key",
+     s_parked_action},
+    {CARERHUB__ENVELOPE__BODY_CONFLICT_ACTION, "conflict-action", S_OPERATOR, true,
+     "operator keys only", "joining or keeping apart two cases needs an operator key",
+     s_conflict_action},
 };
 
 /* Whether the key of q may ask query e: its role, and for a provider one
@@ -342,20 +405,36 @@ static bool s_allowed(s_req_t *q, const s_query_t *e)
     return q->who->role != ROLE_PROVIDER || q->who->nscopes == 1;
 }
 
+static bool s_is(const char *s, const char *what)
+{
+    return s && strcmp(s, what) == 0;
+}
+
 /* Audits a query about to be served: the referral it names, if any;
  * never its text. */
 static void s_audit_query(s_req_t *q, const s_query_t *e)
 {
     const Carerhub__Envelope *env = q->env;
-    const char *rid = env->body_case == CARERHUB__ENVELOPE__BODY_STATUS_QUERY
-                          ? env->status_query->referral_id
-                      : env->body_case == CARERHUB__ENVELOPE__BODY_CANCEL ? env->cancel->referral_id
-                                                                          : NULL;
-    char detail[64] = "";
+    const char *rid =
+        env->body_case == CARERHUB__ENVELOPE__BODY_STATUS_QUERY    ? env->status_query->referral_id
+        : env->body_case == CARERHUB__ENVELOPE__BODY_CANCEL        ? env->cancel->referral_id
+        : env->body_case == CARERHUB__ENVELOPE__BODY_PARKED_ACTION ? env->parked_action->referral_id
+                                                                   : NULL;
+    char detail[96] = "";
     if (env->body_case == CARERHUB__ENVELOPE__BODY_CASES_QUERY)
         return; /* s_cases records it with the count it lists */
     if (env->body_case == CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT)
         snprintf(detail, sizeof detail, "%zu outcome(s)", env->outcome_report->n_outcomes);
+    if (env->body_case == CARERHUB__ENVELOPE__BODY_PARKED_ACTION &&
+        (s_is(env->parked_action->action, "release") || s_is(env->parked_action->action, "reject")))
+        snprintf(detail, sizeof detail, "%s", env->parked_action->action);
+    if (env->body_case == CARERHUB__ENVELOPE__BODY_CONFLICT_ACTION &&
+        case_id_ok(env->conflict_action->case_id) &&
+        case_id_ok(env->conflict_action->other_case_id) &&
+        (s_is(env->conflict_action->action, "join") ||
+         s_is(env->conflict_action->action, "keep_apart")))
+        snprintf(detail, sizeof detail, "%s %s and %s", env->conflict_action->action,
+                 env->conflict_action->case_id, env->conflict_action->other_case_id);
     if (env->body_case == CARERHUB__ENVELOPE__BODY_CASE_QUERY &&
         case_id_ok(env->case_query->case_id ? env->case_query->case_id : ""))
         snprintf(detail, sizeof detail, "case %s", env->case_query->case_id);
@@ -377,10 +456,10 @@ static void s_serve(s_req_t *q)
         q->r->bad++;
         secure_refused(q->r->sec, "refused-message", actor, NULL,
                        "control message refused: not a query this socket answers");
-        s_error(
-            q->r, q->peer, q->env, "bad_request",
-            "the control socket answers status, stats, audit, alerts, report, feedback, cancel, "
-            "outcome_report, cases and case messages");
+        s_error(q->r, q->peer, q->env, "bad_request",
+                "the control socket answers status, stats, audit, alerts, report, feedback, "
+                "cancel, outcome_report, cases, case, queues, parked, parked_action and "
+                "conflict_action messages");
         return;
     }
     if (!s_allowed(q, e)) {

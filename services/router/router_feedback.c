@@ -4,8 +4,9 @@
  * that one cursor range per organisation of a key's scope reads its
  * referrals in the order received; where each stands (router_progress);
  * and the feedback query that lists them. Nothing of the carer, the notes
- * or the kinds of support leaves here. See router.h; router_status.c is the
- * status query, for a referrer and for an operator.
+ * or the kinds of support leaves here. A referral an operator rejected
+ * (router_parked.c) is listed too, as rejected. See router.h;
+ * router_status.c is the status query, for a referrer and for an operator.
  */
 #include "router.h"
 
@@ -181,6 +182,50 @@ static bool s_before(int64_t at, const char *id, int64_t bat, const char *bid)
     return at < bat || (at == bat && strcmp(id, bid) < 0);
 }
 
+/* The item of a referral an operator rejected (router_parked.c), or NULL
+ * if there is none of who's. */
+static Carerhub__FeedbackItem *s_rejected_item(router_t *r, MDB_txn *txn, const participant_t *who,
+                                               const char *id)
+{
+    Carerhub__ParkedEntry *p = router_rejected(r, txn, id);
+    const Carerhub__Referral *ref = p ? p->referral : NULL;
+    Carerhub__FeedbackItem *it = NULL;
+    if (ref && referral_is_referrers(who, ref)) {
+        it = xmalloc(sizeof *it);
+        carerhub__feedback_item__init(it);
+        it->referral_id = xstrdup(id);
+        it->referral_date = ref->referral_date ? xstrdup(ref->referral_date) : NULL;
+        it->has_received_at = ref->has_received_at;
+        it->received_at = ref->received_at;
+        it->has_source = true;
+        it->source = ref->source;
+        it->organisation = xstrdup(referral_org(ref));
+        it->state = xstrdup("rejected");
+        it->has_updated_at = true;
+        it->updated_at = p->at;
+    }
+    if (p)
+        carerhub__parked_entry__free_unpacked(p, NULL);
+    return it;
+}
+
+/* When referral id of who's was received (*at), whether taken or
+ * rejected; false if it is not one of who's. */
+static bool s_received(router_t *r, MDB_txn *txn, const participant_t *who, const char *id,
+                       int64_t *at)
+{
+    Carerhub__ReferralRecord *rec = router_get_referral(r, txn, id);
+    Carerhub__ParkedEntry *p = rec ? NULL : router_rejected(r, txn, id);
+    const Carerhub__Referral *ref = rec ? rec->referral : p ? p->referral : NULL;
+    bool ok = ref && referral_is_referrers(who, ref) && ref->has_received_at;
+    *at = ok ? ref->received_at : 0;
+    if (rec)
+        carerhub__referral_record__free_unpacked(rec, NULL);
+    if (p)
+        carerhub__parked_entry__free_unpacked(p, NULL);
+    return ok;
+}
+
 /* A new item of the feedback for referral id, or NULL if it is not
  * readable (or not who's). */
 static Carerhub__FeedbackItem *s_item(router_t *r, MDB_txn *txn, const participant_t *who,
@@ -192,9 +237,10 @@ static Carerhub__FeedbackItem *s_item(router_t *r, MDB_txn *txn, const participa
     const Carerhub__Referral *ref;
     int64_t at = 0;
 
-    if (!rec || !referral_is_referrers(who, rec->referral)) {
-        if (rec)
-            carerhub__referral_record__free_unpacked(rec, NULL);
+    if (!rec)
+        return s_rejected_item(r, txn, who, id);
+    if (!referral_is_referrers(who, rec->referral)) {
+        carerhub__referral_record__free_unpacked(rec, NULL);
         return NULL;
     }
     ref = rec->referral;
@@ -274,17 +320,9 @@ Carerhub__FeedbackReply *router_feedback(router_t *r, MDB_txn *txn, const partic
         snprintf(msg, msgsz, "since: %.40s is not a date: write it YYYY-MM-DD", q->since);
         return NULL;
     }
-    if (after) {
-        Carerhub__ReferralRecord *rec = router_get_referral(r, txn, after);
-        bool ok =
-            rec && referral_is_referrers(who, rec->referral) && rec->referral->has_received_at;
-        after_at = ok ? rec->referral->received_at : 0;
-        if (rec)
-            carerhub__referral_record__free_unpacked(rec, NULL);
-        if (!ok) {
-            snprintf(msg, msgsz, "after: %.64s is not one of your referrals", after);
-            return NULL;
-        }
+    if (after && !s_received(r, txn, who, after, &after_at)) {
+        snprintf(msg, msgsz, "after: %.64s is not one of your referrals", after);
+        return NULL;
     }
     orgs = xcalloc(who->nscopes ? who->nscopes : 1, sizeof *orgs);
     norgs = s_orgs_open(r, txn, who, after_at > since ? after_at : since, orgs);

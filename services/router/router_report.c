@@ -289,3 +289,42 @@ int router_report_transition(router_t *r, MDB_txn *txn, const char *from, int64_
     snprintf(key, sizeof key, "%s" S_US "t" S_US "%s", day, s_field(from, "none"));
     return s_add(r, txn, key, 1);
 }
+
+/* The later and earlier days of two moments, for an n or a entry. */
+static void s_days(int64_t a, int64_t b, char later[DATE_STRLEN], char earlier[DATE_STRLEN])
+{
+    s_day(a > b ? a : b, later);
+    s_day(a < b ? a : b, earlier);
+}
+
+int router_report_joined(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stands,
+                         Carerhub__CaseRecord *joined)
+{
+    char day[DATE_STRLEN], prevday[DATE_STRLEN], key[ROUTER_REPORT_KEY_MAX];
+    int rc;
+    /* One carer referred: as for a next episode, the later case's day
+     * names the earlier's. */
+    if (stands->has_opened_at && joined->has_opened_at) {
+        s_days(stands->opened_at, joined->opened_at, day, prevday);
+        snprintf(key, sizeof key, "%s" S_US "n" S_US "%s", day, prevday);
+        if ((rc = s_add(r, txn, key, 1)) != 0)
+            return rc;
+    }
+    if (!joined->has_supported_at)
+        return 0;
+    if (stands->has_supported_at) {
+        /* One carer supported: the later support names the earlier. */
+        s_days(stands->supported_at, joined->supported_at, day, prevday);
+        snprintf(key, sizeof key, "%s" S_US "a" S_US "%s", day, prevday);
+        return s_add(r, txn, key, 1);
+    }
+    /* The carer's support goes with their case, counted once (its s entry
+     * stands): a support recorded on it later is not a first one. */
+    stands->has_supported_at = true;
+    stands->supported_at = joined->supported_at;
+    for (size_t i = 0; i < joined->n_support; i++)
+        router_strv_add(&stands->support, &stands->n_support, joined->support[i]);
+    joined->has_supported_at = false;
+    joined->supported_at = 0;
+    return 0;
+}

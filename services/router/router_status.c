@@ -5,7 +5,9 @@
  * and of each nothing that belongs to the case's other referrals or to the
  * carer: not the routing rule or its reason (the explanation names the
  * postcode and age the carer's referrals gave), and of the timeline only
- * what happened, when and where (router_timeline). See router.h.
+ * what happened, when and where (router_timeline). A referral an
+ * operator rejected reads rejected, with the operator's reason. See
+ * router.h.
  */
 #include "router.h"
 
@@ -141,6 +143,30 @@ static Carerhub__ParkedEntry *s_parked(router_t *r, MDB_txn *txn, const particip
     return p;
 }
 
+/* A referral an operator rejected (router_parked.c), if who may see it:
+ * it did not go on, and why, in the operator's words for its referrer. */
+static void s_rejected(router_t *r, MDB_txn *txn, const participant_t *who, const char *id,
+                       Carerhub__StatusReply *s)
+{
+    Carerhub__ParkedEntry *p = router_rejected(r, txn, id);
+    const Carerhub__Referral *ref = p ? p->referral : NULL;
+    if (!p || (who && !referral_is_referrers(who, ref))) {
+        if (p)
+            carerhub__parked_entry__free_unpacked(p, NULL);
+        return;
+    }
+    /* Held back, for good: StatusReply has no state of its own for it. */
+    s->state = CARERHUB__STATUS_REPLY__STATE__PARKED;
+    s->detail =
+        xasprintf("rejected by the hub's operator, not sent on: %s", p->reason ? p->reason : "");
+    s->progress = xstrdup("rejected");
+    s->has_progress_at = true;
+    s->progress_at = p->at;
+    s->has_accepted_at = ref && ref->has_received_at;
+    s->accepted_at = s->has_accepted_at ? ref->received_at : 0;
+    carerhub__parked_entry__free_unpacked(p, NULL);
+}
+
 Carerhub__StatusReply *router_status(router_t *r, MDB_txn *txn, const participant_t *who,
                                      const char *id)
 {
@@ -176,6 +202,8 @@ Carerhub__StatusReply *router_status(router_t *r, MDB_txn *txn, const participan
                             : p->reason ? p->reason
                                         : "");
         carerhub__parked_entry__free_unpacked(p, NULL);
+    } else if (!rec) {
+        s_rejected(r, txn, referrer ? who : NULL, id, s);
     }
     if (rec)
         carerhub__referral_record__free_unpacked(rec, NULL);

@@ -149,7 +149,9 @@ typedef struct {
 } s_take_t;
 
 /* Whether ref is new to the router: not taken before (the intake did not
- * hear our acknowledgement) and not parked. Counts a resend. */
+ * hear our acknowledgement), not parked, and not rejected by an operator
+ * (an intake that never heard the acknowledgement of its parking may send
+ * it again long after). Counts a resend. */
 static bool s_unseen(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref, s_take_t *t)
 {
     Carerhub__ReferralRecord *old = router_get_referral(r, txn, ref->id);
@@ -159,7 +161,8 @@ static bool s_unseen(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref, s
         t->duplicates++;
         return false;
     }
-    return mdb_get(txn, store_dbi(r->store, DB_PARKED), &k, &v) != 0;
+    return mdb_get(txn, store_dbi(r->store, DB_PARKED), &k, &v) != 0 &&
+           mdb_get(txn, store_dbi(r->store, DB_REJECTED), &k, &v) != 0;
 }
 
 /* An intake checked it; check again, because the router trusts no one with
@@ -216,6 +219,12 @@ static bool s_case_add(Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
         c->has_urgent = c->urgent = true;
     }
     return moved;
+}
+
+bool router_case_add(router_t *r, Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
+                     const char *actor)
+{
+    return s_case_add(c, ref, s_submitter(r, ref, actor));
 }
 
 bool router_urgent_until(const Carerhub__Referral *ref, char day[DATE_STRLEN])
@@ -415,6 +424,16 @@ static int s_take_txn(MDB_txn *txn, void *arg)
     if ((rc = router_tally_write(r, txn, t->tally)) != 0)
         return rc;
     return router_put_meta(r, txn);
+}
+
+int router_take_again(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor)
+{
+    s_take_t t = {r, NULL, 0, r->next_outbox, r->next_audit, r->next_case, 0, 0, smap_new()};
+    int rc = s_take_one(r, txn, ref, actor, &t);
+    if (rc == 0)
+        rc = router_tally_write(r, txn, t.tally);
+    smap_destroy(&t.tally);
+    return rc;
 }
 
 bool router_fwd_allows(const router_fwd_t *f, const Carerhub__Referral *ref)
