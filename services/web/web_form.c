@@ -7,8 +7,10 @@
  * them: a summary at the top linking to each input, the message beside
  * it, everything typed kept. Each form carries an idempotency token, so a
  * double click or a resend after the hub did not answer makes no second
- * referral. On success the page names the referral and where the hub's
- * routing, as it stands, is expected to send it.
+ * referral. The submission does not hold up the daemon (web_call): its
+ * page is written when the intake answers, or once it has not in time. On
+ * success the page names the referral and where the hub's routing, as it
+ * stands, is expected to send it.
  */
 #include "web_form.h"
 

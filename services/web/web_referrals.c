@@ -138,11 +138,18 @@ static void s_table(buf_t *b, const Carerhub__FeedbackReply *fr, bool gp)
     buf_adds(b, "</tbody>\n</table>\n</div>\n");
 }
 
+/* Where a list starts: before ?after=ID (NULL: from the newest). */
+static const char *s_after(const web_req_t *q)
+{
+    const char *after = web_field(q, "after");
+    return after && *after ? after : NULL;
+}
+
 /* The router's list (rep; NULL: no answer in time), newest first. */
 static void s_listed(web_t *w, const web_req_t *q, web_resp_t *r, const Carerhub__Envelope *rep,
                      void *ctx)
 {
-    const char *after = web_field(q, "after"), *last;
+    const char *after = s_after(q), *last;
     const Carerhub__FeedbackReply *fr;
     bool gp = q->user->role == ROLE_GP;
     buf_t *b = &r->body;
@@ -193,7 +200,7 @@ static void s_list(web_t *w, const web_req_t *q, web_resp_t *r)
 {
     Carerhub__FeedbackQuery fq = CARERHUB__FEEDBACK_QUERY__INIT;
     Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
-    const char *after = web_field(q, "after");
+    const char *after = s_after(q);
 
     if (after && !referral_id_ok(after)) {
         web_error_page(r, q, 404,

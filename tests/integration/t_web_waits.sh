@@ -97,6 +97,8 @@ assert_eq "$(as a.patel older "/referrals?after=$second")" 200 "/referrals?after
 has older "href=\"/referrals/$first\"" "older than the second"
 hasnt older "href=\"/referrals/$second\"" "older than the second"
 has older 'href="/referrals">Your newest referrals' "older than the second"
+assert_eq "$(as a.patel empty "/referrals?after=")" 200 "/referrals?after= (empty)"
+has empty "href=\"/referrals/$second\"" "/referrals?after= (empty): from the newest"
 assert_eq "$(as a.patel none "/referrals?after=$first")" 200 "/referrals?after=$first"
 has none "There are no older referrals" "older than the first"
 login o.other
