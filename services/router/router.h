@@ -435,7 +435,8 @@ Carerhub__StatusReply *router_status(router_t *r, MDB_txn *txn, const participan
                                      const char *id);
 /* A referrer's referrals (who: a referrer's participant), by q: received
  * on or after q->since, oldest first, at most q->limit (1000), after
- * q->after. Returns a new reply (free with
+ * q->after; with q->newest_first the newest of them first, after q->after
+ * going back in time. Returns a new reply (free with
  * carerhub__feedback_reply__free_unpacked), or NULL with a message for a
  * bad_request in msg. */
 Carerhub__FeedbackReply *router_feedback(router_t *r, MDB_txn *txn, const participant_t *who,

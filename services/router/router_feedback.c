@@ -2,11 +2,12 @@
  * A referrer's view of its referrals: the by_referrer index (source, US,
  * organisation, US, received_at as 8 bytes big-endian, US, referral id), so
  * that one cursor range per organisation of a key's scope reads its
- * referrals in the order received; where each stands (router_progress);
- * and the feedback query that lists them. Nothing of the carer, the notes
- * or the kinds of support leaves here. A referral an operator rejected
- * (router_parked.c) is listed too, as rejected. See router.h;
- * router_status.c is the status query, for a referrer and for an operator.
+ * referrals in the order received, or walked backwards newest first; where
+ * each stands (router_progress); and the feedback query that lists them.
+ * Nothing of the carer, the notes or the kinds of support leaves here. A
+ * referral an operator rejected (router_parked.c) is listed too, as
+ * rejected. See router.h; router_status.c is the status query, for a
+ * referrer and for an operator.
  */
 #include "router.h"
 
@@ -143,13 +144,16 @@ static Carerhub__Source s_source_of(const participant_t *who)
     return CARERHUB__SOURCE__SOURCE_UNKNOWN;
 }
 
-/* One organisation's cursor, at its next referral. */
+/* One organisation's cursor, at its next referral: the next one received
+ * (step MDB_NEXT) or, newest first, the one received before (MDB_PREV),
+ * never one received before floor (`since`). */
 typedef struct {
     MDB_cursor *cur;
+    MDB_cursor_op step;
     uint8_t prefix[S_KEY_MAX];
     size_t plen;
     bool live;
-    int64_t at;
+    int64_t at, floor;
     char id[REFERRAL_ID_MAX + 1];
 } s_org_t;
 
@@ -168,15 +172,16 @@ static void s_org_read(s_org_t *o, int rc, const MDB_val *k)
     o->at = (int64_t)be64_get((const uint8_t *)k->mv_data + o->plen);
     memcpy(o->id, (const uint8_t *)k->mv_data + o->plen + 9, idlen);
     o->id[idlen] = '\0';
+    o->live = o->at >= o->floor;
 }
 
 static void s_org_next(s_org_t *o)
 {
     MDB_val k, v;
-    s_org_read(o, mdb_cursor_get(o->cur, &k, &v, MDB_NEXT), &k);
+    s_org_read(o, mdb_cursor_get(o->cur, &k, &v, o->step), &k);
 }
 
-/* Whether (at, id) comes before (bat, bid) in the order feedback lists. */
+/* Whether (at, id) comes before (bat, bid) in the order received. */
 static bool s_before(int64_t at, const char *id, int64_t bat, const char *bid)
 {
     return at < bat || (at == bat && strcmp(id, bid) < 0);
@@ -224,6 +229,14 @@ static bool s_received(router_t *r, MDB_txn *txn, const participant_t *who, cons
     if (p)
         carerhub__parked_entry__free_unpacked(p, NULL);
     return ok;
+}
+
+/* Whether o's referral is listed before next's: the older, or newest
+ * first the newer. */
+static bool s_listed_before(const s_org_t *o, const s_org_t *next, bool newest)
+{
+    return newest ? s_before(next->at, next->id, o->at, o->id)
+                  : s_before(o->at, o->id, next->at, next->id);
 }
 
 /* A new item of the feedback for referral id, or NULL if it is not
@@ -274,26 +287,52 @@ static Carerhub__FeedbackItem *s_item(router_t *r, MDB_txn *txn, const participa
     return it;
 }
 
-/* Opens a cursor per organisation of who's scope (each once), at the
- * first referral received at or after from. Returns how many. */
-static size_t s_orgs_open(router_t *r, MDB_txn *txn, const participant_t *who, int64_t from,
-                          s_org_t *orgs)
+/* Puts o's cursor at its first referral: the first received at or after
+ * from; newest first, the newest received before (from, upto) or, when
+ * upto is NULL, the newest of all. */
+static void s_org_start(s_org_t *o, int64_t from, const char *upto)
+{
+    MDB_val k, v;
+    size_t n = o->plen + 8;
+    int rc;
+    be64_put(o->step == MDB_PREV && !upto ? UINT64_MAX
+             : from > 0                   ? (uint64_t)from
+                                          : 0,
+             o->prefix + o->plen);
+    if (upto) {
+        o->prefix[n++] = S_US;
+        memcpy(o->prefix + n, upto, strlen(upto));
+        n += strlen(upto);
+    }
+    k.mv_size = n;
+    k.mv_data = o->prefix;
+    rc = mdb_cursor_get(o->cur, &k, &v, MDB_SET_RANGE);
+    if (o->step == MDB_PREV)
+        /* The key before the first one at or after the position; with none
+         * after it (the end of the table), the last. */
+        rc = mdb_cursor_get(o->cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
+    s_org_read(o, rc, &k);
+}
+
+/* Opens a cursor per organisation of who's scope (each once), at its first
+ * referral to list (s_org_start), none received before since. Returns how
+ * many. */
+static size_t s_orgs_open(router_t *r, MDB_txn *txn, const participant_t *who, bool newest,
+                          int64_t since, int64_t from, const char *upto, s_org_t *orgs)
 {
     const char *src = referral_source_name(s_source_of(who));
     size_t n = 0;
     for (size_t i = 0; i < who->nscopes; i++) {
         s_org_t *o = &orgs[n];
-        MDB_val k, v;
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++)
             seen = strcmp(who->scopes[j], who->scopes[i]) == 0;
         if (seen || !(o->plen = s_prefix(src, who->scopes[i], o->prefix, sizeof o->prefix)) ||
             mdb_cursor_open(txn, store_dbi(r->store, DB_BY_REFERRER), &o->cur) != 0)
             continue;
-        be64_put(from > 0 ? (uint64_t)from : 0, o->prefix + o->plen);
-        k.mv_size = o->plen + 8;
-        k.mv_data = o->prefix;
-        s_org_read(o, mdb_cursor_get(o->cur, &k, &v, MDB_SET_RANGE), &k);
+        o->step = newest ? MDB_PREV : MDB_NEXT;
+        o->floor = since;
+        s_org_start(o, from, upto);
         n++;
     }
     return n;
@@ -309,6 +348,7 @@ Carerhub__FeedbackReply *router_feedback(router_t *r, MDB_txn *txn, const partic
                               : S_FEEDBACK_MAX;
     int64_t since = 0, after_at = 0;
     const char *after = q->after && *q->after ? q->after : NULL;
+    bool newest = q->has_newest_first && q->newest_first;
     date_t day;
 
     if (!who || !role_is_referrer(who->role)) {
@@ -320,12 +360,16 @@ Carerhub__FeedbackReply *router_feedback(router_t *r, MDB_txn *txn, const partic
         snprintf(msg, msgsz, "since: %.40s is not a date: write it YYYY-MM-DD", q->since);
         return NULL;
     }
-    if (after && !s_received(r, txn, who, after, &after_at)) {
+    if (after && (strlen(after) > REFERRAL_ID_MAX || !s_received(r, txn, who, after, &after_at))) {
         snprintf(msg, msgsz, "after: %.64s is not one of your referrals", after);
         return NULL;
     }
     orgs = xcalloc(who->nscopes ? who->nscopes : 1, sizeof *orgs);
-    norgs = s_orgs_open(r, txn, who, after_at > since ? after_at : since, orgs);
+    if (newest)
+        norgs = s_orgs_open(r, txn, who, true, since, after_at, after, orgs);
+    else
+        norgs =
+            s_orgs_open(r, txn, who, false, since, after_at > since ? after_at : since, NULL, orgs);
     rep = xmalloc(sizeof *rep);
     carerhub__feedback_reply__init(rep);
     rep->items = xcalloc(limit, sizeof *rep->items);
@@ -334,10 +378,13 @@ Carerhub__FeedbackReply *router_feedback(router_t *r, MDB_txn *txn, const partic
         Carerhub__FeedbackItem *it;
         for (size_t i = 0; i < norgs; i++) {
             s_org_t *o = &orgs[i];
-            /* Those up to `after` were listed before. */
-            while (o->live && after && !s_before(after_at, after, o->at, o->id))
+            /* Those up to `after` were listed before (newest first: those
+             * from `after` on). */
+            while (o->live && after &&
+                   (newest ? !s_before(o->at, o->id, after_at, after)
+                           : !s_before(after_at, after, o->at, o->id)))
                 s_org_next(o);
-            if (o->live && (!next || s_before(o->at, o->id, next->at, next->id)))
+            if (o->live && (!next || s_listed_before(o, next, newest)))
                 next = o;
         }
         if (!next)

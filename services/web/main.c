@@ -83,6 +83,30 @@ static void s_drop_audit(web_t *w)
     free(recs);
 }
 
+/* Whether the loop goes on. Once asked to stop, it does while calls wait
+ * for the hub, until the last of them would have given up (from then on
+ * they are answered as not reached): a submission on its way is answered
+ * as it would have been. */
+static bool s_going_on(web_t *w, int64_t *until)
+{
+    int64_t last;
+    size_t n;
+    if (!daemon_stopping())
+        return true;
+    n = web_calls_pending(w, &last);
+    if (*until < 0)
+        *until = last;
+    return n > 0 && clock_mono_ms() < *until;
+}
+
+/* How long the loop may sleep: until MHD must run, or a call to the hub
+ * must be sent again or given up. */
+static long s_poll_ms(web_t *w)
+{
+    long t = web_http_timeout_ms(w), c = web_calls_next_ms(w, clock_mono_ms());
+    return c >= 0 && c < t ? c : t;
+}
+
 /* Ends a start that cannot go on, with what was made so far freed. */
 static int s_give_up(web_t *w, int status)
 {
@@ -101,7 +125,7 @@ int main(int argc, char **argv)
 {
     web_t *w = xcalloc(1, sizeof *w);
     char *urlfile;
-    int64_t expired_at;
+    int64_t expired_at, until = -1;
     int err = 0;
 
     daemon_parse_args(argc, argv, "carerhub-web", "", NULL, NULL, NULL, &w->args);
@@ -129,18 +153,21 @@ int main(int argc, char **argv)
     log_info("listening on %s", w->url);
 
     expired_at = clock_mono_ms();
-    while (!daemon_stopping()) {
-        zmq_pollitem_t items[16] = {{NULL, web_http_fd(w), ZMQ_POLLIN, 0}};
+    while (s_going_on(w, &until)) {
+        zmq_pollitem_t items[20] = {{NULL, web_http_fd(w), ZMQ_POLLIN, 0}};
         size_t n = 1;
-        n += web_hub_items(&w->hub, items + n, 8);
-        n += secure_items(w->sec, items + n, 16 - n);
+        n += web_hub_items(&w->hub, items + n, 2 * WEB_TO_N);
+        n += secure_items(w->sec, items + n, 20 - n);
         if (daemon_take_reload())
             s_reload(w);
-        if (zmq_poll(items, (int)n, web_http_timeout_ms(w)) < 0 && zmq_errno() != EINTR)
+        if (zmq_poll(items, (int)n, s_poll_ms(w)) < 0 && zmq_errno() != EINTR)
             log_fatalx("poll: %s", zmq_strerror(zmq_errno()));
         secure_handle(w->sec);
         s_drop_audit(w);
-        web_hub_drain(&w->hub);
+        /* Answers and deadlines first: the requests they resume are
+         * served by this run of MHD. */
+        web_hub_drain(w);
+        web_calls_tick(w, clock_mono_ms());
         web_http_run(w);
         if (clock_mono_ms() - expired_at >= S_EXPIRE_MS) {
             web_sess_expire(w->sessions, clock_mono_ms(), w->lim.idle_ms);

@@ -10,8 +10,9 @@
  * libmicrohttpd, limits, headers, the route table, request bodies;
  * web_session.c: sessions, CSRF tokens, login throttling; web_login.c:
  * /login, /logout, a first password changed, /setup; web_page.c: the page
- * layout, the stylesheet, the one HTML escaping function; web_hub.c: calls
- * to the intakes and the router on behalf of a user; web_form.c and
+ * layout, the stylesheet, the one HTML escaping function; web_call.c and
+ * web_hub.c: calls to the intakes and the router on behalf of a user,
+ * which never hold up the daemon's one thread; web_form.c and
  * web_fields.c: the referral forms (/refer/gp, /refer/discharge,
  * /refer/school), their fields by YAML key path; web_referrals.c:
  * /referrals and /referrals/ID.
@@ -97,7 +98,7 @@ void web_error_page(web_resp_t *r, const web_req_t *q, int status, const char *m
 /* The stylesheet (served at /style.css). */
 extern const char web_css[];
 
-/* --- calls to the hub (web_hub.c) ------------------------------------ */
+/* --- calls to the hub (web_call.c) ----------------------------------- */
 
 /* Where a call goes: an intake (submissions, a referral still there) or
  * the router (status, feedback, cases, outcomes, reports, ...). */
@@ -124,13 +125,6 @@ void web_call(web_t *w, const web_req_t *q, web_resp_t *r, web_to_t to, Carerhub
 
 /* The intake a source's referrals go to. */
 web_to_t web_to_intake(Carerhub__Source src);
-
-/* The blocking calls web_call replaces (they wait in the daemon's one
- * thread, holding up every other client): gone once no page uses them. */
-Carerhub__Envelope *web_intake_call(web_t *w, Carerhub__Source src, const web_user_t *u,
-                                    Carerhub__Envelope *env, int timeout_ms);
-Carerhub__Envelope *web_router_call(web_t *w, const web_user_t *u, Carerhub__Envelope *env,
-                                    int timeout_ms);
 
 /* The configuration in force (replaced on SIGHUP), borrowed until the
  * handler returns: the referral forms' routing preview reads the routing

@@ -7,8 +7,10 @@
  * them: a summary at the top linking to each input, the message beside
  * it, everything typed kept. Each form carries an idempotency token, so a
  * double click or a resend after the hub did not answer makes no second
- * referral. On success the page names the referral and where the hub's
- * routing, as it stands, is expected to send it.
+ * referral. The submission does not hold up the daemon (web_call): its
+ * page is written when the intake answers, or once it has not in time. On
+ * success the page names the referral and where the hub's routing, as it
+ * stands, is expected to send it.
  */
 #include "web_form.h"
 
@@ -19,7 +21,6 @@
 #include "util/date.h"
 #include "util/log.h"
 #include "util/mem.h"
-#include "wire/wire.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -370,30 +371,37 @@ static void s_done_page(web_t *w, web_resp_t *r, const web_req_t *q, const web_f
 
 /* --- sending ------------------------------------------------------------- */
 
-/* Sends the referral to the source's intake and shows its answer. */
-static void s_send(web_t *w, const web_req_t *q, web_resp_t *r, const web_formdef_t *f,
-                   Carerhub__Referral *ref, char *token)
+/* A submission on its way: what its answer page needs. */
+typedef struct {
+    const web_formdef_t *f;
+    Carerhub__Referral *ref;
+    char token[S_TOKEN_LEN + 1];
+} s_sending_t;
+
+static void s_sending_free(void *p)
 {
-    Carerhub__SubmitRequest sub = CARERHUB__SUBMIT_REQUEST__INIT;
-    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT, *rep;
-    const Carerhub__SubmitReply *sr;
+    s_sending_t *s = p;
+    carerhub__referral__free_unpacked(s->ref, NULL);
+    free(s);
+}
+
+/* The intake's answer (rep; NULL: none in time), shown. */
+static void s_sent(web_t *w, const web_req_t *q, web_resp_t *r, const Carerhub__Envelope *rep,
+                   void *ctx)
+{
+    s_sending_t *s = ctx;
+    const Carerhub__SubmitReply *sr =
+        rep && rep->body_case == CARERHUB__ENVELOPE__BODY_SUBMIT_REPLY ? rep->submit_reply : NULL;
     ferrs_t errs = FERRS_INIT;
 
-    sub.token = token;
-    sub.referral = ref;
-    env.has_version = true;
-    env.version = WIRE_VERSION;
-    env.body_case = CARERHUB__ENVELOPE__BODY_SUBMIT;
-    env.submit = &sub;
-    rep = web_intake_call(w, f->source, q->user, &env, S_SUBMIT_MS);
-    sr = rep && rep->body_case == CARERHUB__ENVELOPE__BODY_SUBMIT_REPLY ? rep->submit_reply : NULL;
+    r->personal = true;
     if (rep && rep->body_case == CARERHUB__ENVELOPE__BODY_ERROR && rep->error->code &&
         strcmp(rep->error->code, "forbidden") == 0) {
         web_error_page(r, q, 403,
                        "The hub does not take referrals from this account. Ask the hub's "
                        "operator to check it.");
     } else if (sr && sr->status == CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED && sr->referral_id) {
-        s_done_page(w, r, q, f, ref, sr);
+        s_done_page(w, r, q, s->f, s->ref, sr);
     } else if (sr && sr->status == CARERHUB__SUBMIT_REPLY__STATUS__REJECTED && sr->n_errors) {
         for (size_t i = 0; i < sr->n_errors; i++) {
             const Carerhub__FieldError *fe = sr->errors[i];
@@ -401,7 +409,7 @@ static void s_send(web_t *w, const web_req_t *q, web_resp_t *r, const web_formde
                 /* The first answers with this form were taken; these are
                  * another referral, sent as one only if the user sends
                  * them again. */
-                s_token(token);
+                s_token(s->token);
                 ferrs_add(&errs, "token", "reused",
                           "This form was sent before with other answers, which were accepted. "
                           "To send these answers as another referral, send the form again.");
@@ -410,18 +418,35 @@ static void s_send(web_t *w, const web_req_t *q, web_resp_t *r, const web_formde
                           fe->message ? fe->message : "is not right");
             }
         }
-        web_form_page(r, q, f, token, &errs, NULL);
+        web_form_page(r, q, s->f, s->token, &errs, NULL);
     } else {
         /* No answer, the intake could not store it, or an answer of no
          * use: nothing was taken, and the same token makes a resend safe. */
         r->status = 503;
-        web_form_page(r, q, f, token, NULL,
+        web_form_page(r, q, s->f, s->token, NULL,
                       "The hub could not be reached, so nothing was sent. Your answers are kept "
                       "below: try sending them again in a few minutes.");
     }
     ferrs_free(&errs);
-    if (rep)
-        carerhub__envelope__free_unpacked(rep, NULL);
+}
+
+/* Sends the referral (taken) to the source's intake; its answer is shown
+ * by s_sent. */
+static void s_send(web_t *w, const web_req_t *q, web_resp_t *r, const web_formdef_t *f,
+                   Carerhub__Referral *ref, const char *token)
+{
+    Carerhub__SubmitRequest sub = CARERHUB__SUBMIT_REQUEST__INIT;
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    s_sending_t *s = xcalloc(1, sizeof *s);
+
+    s->f = f;
+    s->ref = ref;
+    snprintf(s->token, sizeof s->token, "%s", token);
+    sub.token = s->token;
+    sub.referral = ref;
+    env.body_case = CARERHUB__ENVELOPE__BODY_SUBMIT;
+    env.submit = &sub;
+    web_call(w, q, r, web_to_intake(f->source), &env, S_SUBMIT_MS, s_sent, s, s_sending_free);
 }
 
 void web_refer(web_t *w, const web_req_t *q, web_resp_t *r)
@@ -452,10 +477,11 @@ void web_refer(web_t *w, const web_req_t *q, web_resp_t *r)
         return;
     }
     ref = web_form_referral(f, q->nfields, q->names, q->values, q->user->org, &errs);
-    if (errs.n)
+    if (errs.n) {
         web_form_page(r, q, f, token, &errs, NULL); /* what the intake could not even read */
-    else
+        carerhub__referral__free_unpacked(ref, NULL);
+    } else {
         s_send(w, q, r, f, ref, token);
-    carerhub__referral__free_unpacked(ref, NULL);
+    }
     ferrs_free(&errs);
 }

@@ -4,8 +4,11 @@
  * limits every request meets (connections at once and per address, header
  * bytes, body bytes, fields, and a whole request's time, so that a client
  * sending a byte a second is cut off), the route table with who may use
- * each route, and the headers every answer carries. Bodies are decoded by
- * web_body.c; the address listened on is web_listen.c's.
+ * each route, and the headers every answer carries. A request whose
+ * handler calls the hub (web_call) has its connection suspended while it
+ * waits, and is answered when it is resumed (web_call.c): meanwhile the
+ * daemon serves everyone else. Bodies are decoded by web_body.c; the
+ * address listened on is web_listen.c's.
  */
 #include "web_impl.h"
 
@@ -82,12 +85,14 @@ typedef struct {
     char *query; /* the raw query string, or NULL */
     bool started, post;
     buf_t body;
+    web_wait_t *wait; /* while it waits for the hub, and until its then has run */
 } s_call_t;
 
 /* A connection, for its time limit. */
 typedef struct s_conn {
     int fd;
-    int64_t deadline; /* monotonic ms by which its request must be answered */
+    int64_t deadline;      /* monotonic ms by which its request must be answered */
+    int64_t waiting_since; /* monotonic ms: suspended, waiting for the hub (0: not) */
     struct s_conn *prev, *next;
 } s_conn_t;
 
@@ -103,16 +108,25 @@ static void *s_uri(void *cls, const char *uri, struct MHD_Connection *c)
     return call;
 }
 
+static s_conn_t *s_conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 static void s_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                         enum MHD_RequestTerminationCode toe)
 {
     web_t *w = cls;
     s_call_t *call = *con_cls;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    if (ci && ci->socket_context)
-        ((s_conn_t *)ci->socket_context)->deadline = clock_mono_ms() + w->lim.timeout_s * 1000LL;
+    s_conn_t *k = s_conn_of(c);
+    if (k)
+        k->deadline = clock_mono_ms() + w->lim.timeout_s * 1000LL;
     if (call) {
+        /* Answered, or its client has gone: an answer from the hub that
+         * comes now is dropped. */
+        web_wait_end(w, &call->wait);
         free(call->query);
         buf_free(&call->body);
         free(call);
@@ -209,6 +223,56 @@ static enum MHD_Result s_refuse(web_t *w, struct MHD_Connection *c, const web_re
     return s_send(w, c, &r, allow);
 }
 
+/* Answers with r, or, while the request waits for the hub, suspends its
+ * connection with r kept; a wait that is ready (answered, or its time up)
+ * has its then run first, which writes r or calls again. */
+static enum MHD_Result s_finish(web_t *w, struct MHD_Connection *c, s_call_t *call, web_resp_t *r)
+{
+    while (call->wait) {
+        web_wait_t *wt = call->wait;
+        s_conn_t *k;
+        if (wt->ready) {
+            web_wait_then(w, &call->wait, r);
+            continue;
+        }
+        wt->r = *r;
+        r->body = (buf_t)BUF_INIT;
+        snprintf(wt->cookie, sizeof wt->cookie, "%s", w->cookie);
+        w->cookie[0] = '\0';
+        wt->conn = c;
+        wt->suspended = true;
+        if ((k = s_conn_of(c)) != NULL)
+            k->waiting_since = clock_mono_ms();
+        MHD_suspend_connection(c);
+        return MHD_YES;
+    }
+    return s_send(w, c, r, NULL);
+}
+
+void web_http_resume(web_t *w, void *conn)
+{
+    struct MHD_Connection *c = conn;
+    s_conn_t *k = s_conn_of(c);
+    /* The time it waited for the hub is not the client's. */
+    if (k && k->waiting_since) {
+        k->deadline += clock_mono_ms() - k->waiting_since;
+        k->waiting_since = 0;
+    }
+    MHD_resume_connection(c);
+}
+
+/* A request resumed: its wait is ready (or, never expected, not yet). It
+ * is answered from the wait's copy of it, whatever became of its session. */
+static enum MHD_Result s_resumed(web_t *w, struct MHD_Connection *c, s_call_t *call)
+{
+    web_resp_t r = call->wait->r;
+    call->wait->r.body = (buf_t)BUF_INIT;
+    snprintf(w->address, sizeof w->address, "%s", call->wait->address);
+    snprintf(w->cookie, sizeof w->cookie, "%s", call->wait->cookie);
+    w->sess = NULL;
+    return s_finish(w, c, call, &r);
+}
+
 static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, s_call_t *call, const char *url)
 {
     web_resp_t r = {200, BUF_INIT, NULL, "", false};
@@ -266,8 +330,10 @@ static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, s_call_t *ca
     } else if (st) {
         ret = s_refuse(w, c, &q, 403, "Your account cannot use this page.", NULL);
     } else {
+        w->wait = &call->wait;
         rt->fn(w, &q, &r);
-        ret = s_send(w, c, &r, NULL);
+        ret = s_finish(w, c, call, &r);
+        w->wait = NULL;
     }
     web_form_free(&f);
     w->sess = NULL;
@@ -321,6 +387,8 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char 
         *upload_size = 0;
         return MHD_YES;
     }
+    if (call->wait)
+        return s_resumed(w, c, call);
     return s_answer(w, c, call, url);
 }
 
@@ -349,7 +417,7 @@ int web_http_start(web_t *w)
     struct sockaddr_storage sa;
     bool loopback;
     char why[256], host[INET6_ADDRSTRLEN];
-    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     const union MHD_DaemonInfo *di;
     struct MHD_OptionItem tls[] = {
         {MHD_OPTION_HTTPS_MEM_KEY, 0, w->tls_key},
@@ -408,7 +476,7 @@ void web_http_run(web_t *w)
     int64_t now = clock_mono_ms();
     MHD_run(w->mhd);
     for (s_conn_t *k = s_conns; k; k = k->next)
-        if (k->fd >= 0 && now > k->deadline) {
+        if (k->fd >= 0 && !k->waiting_since && now > k->deadline) {
             /* Past its time (a slow sender, a slow reader): MHD sees
              * the connection end, and closes it, on its next run. */
             shutdown(k->fd, SHUT_RDWR);
@@ -420,8 +488,13 @@ void web_http_run(web_t *w)
 
 void web_http_stop(web_t *w)
 {
-    if (w->mhd)
+    /* No connection may be suspended when MHD stops: the requests still
+     * waiting are answered that the hub could not be reached. */
+    web_calls_stop(w);
+    if (w->mhd) {
+        MHD_run(w->mhd);
         MHD_stop_daemon(w->mhd);
+    }
     w->mhd = NULL;
     if (s_cut)
         log_info("%lu slow connection(s) were cut off", s_cut);

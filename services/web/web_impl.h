@@ -3,8 +3,8 @@
  * (web.h is what the page modules see): the daemon's state, the limits it
  * applies and where it listens (web_listen.c), sessions and login
  * throttling (web_session.c), request bodies (web_body.c), the HTTP side
- * (web_http.c: the route table, who may use a route) and the connections
- * to the hub (web_hub.c).
+ * (web_http.c: the route table, who may use a route), the connections
+ * to the hub (web_hub.c) and the requests waiting for it (web_call.c).
  */
 #ifndef CARERHUB_WEB_IMPL_H
 #define CARERHUB_WEB_IMPL_H
@@ -114,13 +114,49 @@ void web_throttle_fail(web_throttle_t *t, const char *name, const char *address,
 /* Forgets name's failures (a successful login). */
 void web_throttle_clear(web_throttle_t *t, const char *name);
 
-/* --- the hub (web_hub.c) ----------------------------------------------- */
+/* --- the hub (web_hub.c) and the calls waiting for it (web_call.c) --- */
+
+#define WEB_TO_N (WEB_TO_ROUTER + 1) /* the servers a call can go to, by web_to_t */
+
+/* A request waiting for the hub (web_call): a copy of the request as its
+ * handler saw it (its session may end, or make way for another, while it
+ * waits), the call as sent, and what runs with the answer. Made by
+ * web_call, ended by web_wait_end. */
+typedef struct web_wait {
+    web_req_t q; /* the request: every pointer of it points into this wait */
+    web_user_t user;
+    char *path;
+    char **names, **values;
+    char address[64];
+    char csrf[WEB_TOKEN_LEN + 1];
+    web_resp_t r;     /* the answer as the handler left it, kept while waiting */
+    char cookie[256]; /* the cookie the answer sets ("" for none) */
+    void *conn;       /* its HTTP connection (web_http.c's) */
+    bool suspended;   /* the connection waits: resumed when the wait is ready */
+    bool calling;     /* web_call was called by the handler or the last then */
+    bool ready;       /* the answer came, or its time is up (reply NULL) */
+    web_to_t to;
+    uint64_t corr; /* the answer's, to match it */
+    uint8_t *env;  /* the request packed, to send again */
+    size_t nenv;
+    int64_t deadline;  /* monotonic ms */
+    int64_t next_send; /* monotonic ms: sent again from then */
+    web_then_fn then;
+    void *ctx;
+    void (*ctx_free)(void *);
+    Carerhub__Envelope *reply;
+} web_wait_t;
 
 typedef struct {
-    clnt_keys_t keys[4]; /* gp, discharge, school intake; router */
-    clnt_conn_t conn[4];
+    clnt_keys_t keys[WEB_TO_N]; /* by web_to_t; none yet for WEB_TO_SELF */
+    clnt_conn_t conn[WEB_TO_N];
     uint64_t corr;
     unsigned long late; /* replies that came after their call gave up */
+    /* The calls waiting for an answer: at most one per connection, so no
+     * more than web.max_connections. */
+    web_wait_t **waits;
+    size_t nwaits, capwaits;
+    bool stopping; /* calls are answered at once, as not reached */
 } web_hub_t;
 
 /* Loads keys_dir/web.key and the servers' public keys. -1 (logged) if one
@@ -130,8 +166,35 @@ int web_hub_keys(web_hub_t *h, const hubconf_t *conf);
 void web_hub_open(web_hub_t *h, const hubconf_t *conf);
 void web_hub_close(web_hub_t *h);
 size_t web_hub_items(web_hub_t *h, zmq_pollitem_t *items, size_t max);
-/* Reads and drops what came late, and notes a refused key. */
-void web_hub_drain(web_hub_t *h);
+/* Reads the answers that came, each given to the call waiting for it
+ * (web_calls_reply), and notes a refused key. */
+void web_hub_drain(web_t *w);
+/* Sends a packed request to `to`, without waiting: 0, or -1 when it cannot
+ * go now (not connected yet, or no such server). */
+int web_hub_send(web_hub_t *h, web_to_t to, const void *env, size_t n);
+/* Whether the hub has a server for `to` (WEB_TO_SELF: not yet). */
+bool web_hub_serves(web_to_t to);
+
+/* An answer from the hub (taken): given to the call waiting with its
+ * corr, whose request is resumed; dropped and counted late when none is
+ * (it gave up, its client has gone, or it was answered already). */
+void web_calls_reply(web_t *w, Carerhub__Envelope *env);
+/* Gives up the calls past their deadline (their requests resumed, to run
+ * `then` with no answer) and sends again those unanswered for a while. */
+void web_calls_tick(web_t *w, int64_t now);
+/* Milliseconds until web_calls_tick has something to do (-1: never). */
+long web_calls_next_ms(const web_t *w, int64_t now);
+/* How many calls wait, and the latest deadline among them. */
+size_t web_calls_pending(const web_t *w, int64_t *last_deadline);
+/* Stopping: every call is given up now, and any made from now on is
+ * answered at once as not reached. */
+void web_calls_stop(web_t *w);
+/* Runs the `then` of the ready wait *slot into r: ends the wait, unless
+ * it made another call (the request then waits again). */
+void web_wait_then(web_t *w, web_wait_t **slot, web_resp_t *r);
+/* Ends a wait (its request answered, or its client gone): its context
+ * freed, an answer that comes later dropped. *slot becomes NULL. */
+void web_wait_end(web_t *w, web_wait_t **slot);
 
 /* --- the daemon -------------------------------------------------------- */
 
@@ -149,10 +212,13 @@ struct web {
     char *tls_cert, *tls_key; /* PEM, held while MHD runs */
     char url[160];
     /* The request being answered: its session (NULL if none), the
-     * client's address, and the cookie to set in the answer ("" for none). */
+     * client's address, the cookie to set in the answer ("" for none), and
+     * where its wait for the hub is kept (web_call; NULL outside a
+     * handler). */
     web_sess_t *sess;
     char address[64];
     char cookie[256];
+    web_wait_t **wait;
     bool tls;
 };
 
@@ -226,8 +292,12 @@ int web_http_start(web_t *w);
 /* The descriptor to poll for MHD, and how long until it must run anyway. */
 int web_http_fd(web_t *w);
 long web_http_timeout_ms(web_t *w);
-/* Serves what is ready; cuts off connections past their time. */
+/* Serves what is ready; cuts off connections past their time (not
+ * counting the time a request waited for the hub). */
 void web_http_run(web_t *w);
+/* Lets the request of a connection that waits for the hub go on (its
+ * wait is ready): served on the next web_http_run. */
+void web_http_resume(web_t *w, void *conn);
 void web_http_stop(web_t *w);
 
 #endif

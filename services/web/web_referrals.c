@@ -1,11 +1,14 @@
 /*
  * What happened to a referrer's referrals: /referrals lists the user's
- * organisation's referrals, newest first, with where each stands (the
- * router's feedback query); /referrals/ID shows one referral's status and
- * its case's timeline (the status query). Both are asked of the router on
- * behalf of the user, so that the router decides what is the user's to see
- * (another organisation's referral reads as one that does not exist: 404)
- * and audits every view. Nothing of the carer is shown here.
+ * organisation's referrals, newest first, with where each stands (one
+ * feedback query of the router, newest first; ?after=ID lists those older
+ * than ID); /referrals/ID shows one referral's status and its case's
+ * timeline (the status query, of the router and, when the router does not
+ * know it yet, of the intake that accepted it). Both are asked on behalf
+ * of the user, so that the hub decides what is the user's to see (another
+ * organisation's referral reads as one that does not exist: 404) and
+ * audits every view. Nothing of the carer is shown here. The calls do not
+ * wait (web_call): each page is written when its answer comes.
  */
 #include "web.h"
 
@@ -13,15 +16,13 @@
 #include "domain/referral.h"
 #include "util/date.h"
 #include "util/mem.h"
-#include "wire/wire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define S_QUERY_MS 3000
-#define S_PAGES    20  /* feedback replies read for one list (1000 referrals each) */
-#define S_SHOWN    500 /* referrals listed: the newest */
+#define S_SHOWN    500 /* referrals listed on a page: the newest (of those asked for) */
 
 /* Where a referral stands, for a person (StatusReply.progress, FeedbackItem.state). */
 static const char *s_state_words(const char *state)
@@ -81,13 +82,6 @@ static void s_gp_record_reminder(buf_t *b)
               OUTCOME_SNOMED_CARER, OUTCOME_SNOMED_CARER_PT);
 }
 
-static Carerhub__Envelope *s_ask(web_t *w, const web_req_t *q, Carerhub__Envelope *env)
-{
-    env->has_version = true;
-    env->version = WIRE_VERSION;
-    return web_router_call(w, q->user, env, S_QUERY_MS);
-}
-
 /* A reply that is neither the one asked for nor an answer at all. */
 static void s_unanswered(web_resp_t *r, const web_req_t *q, const Carerhub__Envelope *rep)
 {
@@ -126,43 +120,8 @@ static void s_row(buf_t *b, const Carerhub__FeedbackItem *it, bool gp)
     buf_adds(b, "</tr>\n");
 }
 
-static void s_list(web_t *w, const web_req_t *q, web_resp_t *r)
+static void s_table(buf_t *b, const Carerhub__FeedbackReply *fr, bool gp)
 {
-    Carerhub__Envelope *pages[S_PAGES];
-    size_t npages = 0, total = 0, shown = 0;
-    char *after = NULL;
-    bool more = true, gp = q->user->role == ROLE_GP;
-    buf_t *b = &r->body;
-
-    while (more && npages < S_PAGES) {
-        Carerhub__FeedbackQuery fq = CARERHUB__FEEDBACK_QUERY__INIT;
-        Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT, *rep;
-        fq.after = after;
-        env.body_case = CARERHUB__ENVELOPE__BODY_FEEDBACK_QUERY;
-        env.feedback_query = &fq;
-        rep = s_ask(w, q, &env);
-        if (!rep || rep->body_case != CARERHUB__ENVELOPE__BODY_FEEDBACK_REPLY) {
-            s_unanswered(r, q, rep);
-            if (rep)
-                carerhub__envelope__free_unpacked(rep, NULL);
-            goto out;
-        }
-        pages[npages++] = rep;
-        total += rep->feedback_reply->n_items;
-        more = rep->feedback_reply->more && rep->feedback_reply->n_items > 0;
-        if (more)
-            after = rep->feedback_reply->items[rep->feedback_reply->n_items - 1]->referral_id;
-    }
-    web_page_begin(b, q, "Your referrals");
-    web_htmlf(b, "<h1>Your referrals</h1>\n<p>Referrals from %s, newest first.</p>\n",
-              q->user->org);
-    if (total == 0) {
-        buf_adds(b, "<p>There are no referrals from your organisation yet.</p>\n");
-        web_page_end(b);
-        goto out;
-    }
-    if (total > S_SHOWN)
-        web_htmlf(b, "<p>The newest %zu of %zu are shown.</p>\n", (size_t)S_SHOWN, total);
     /* A table wider than a phone scrolls in its own region, never the page
      * (focusable, so that a keyboard can scroll it too). */
     buf_adds(b, "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" "
@@ -174,36 +133,102 @@ static void s_list(web_t *w, const web_req_t *q, web_resp_t *r)
     if (gp)
         buf_adds(b, "<th scope=\"col\">GP record</th>");
     buf_adds(b, "</tr>\n</thead>\n<tbody>\n");
-    /* The router lists them oldest first. */
-    for (size_t p = npages; p-- > 0 && shown < S_SHOWN;) {
-        const Carerhub__FeedbackReply *fr = pages[p]->feedback_reply;
-        for (size_t i = fr->n_items; i-- > 0 && shown < S_SHOWN; shown++)
-            s_row(b, fr->items[i], gp);
-    }
+    for (size_t i = 0; i < fr->n_items; i++)
+        s_row(b, fr->items[i], gp);
     buf_adds(b, "</tbody>\n</table>\n</div>\n");
+}
+
+/* Where a list starts: before ?after=ID (NULL: from the newest). */
+static const char *s_after(const web_req_t *q)
+{
+    const char *after = web_field(q, "after");
+    return after && *after ? after : NULL;
+}
+
+/* The router's list (rep; NULL: no answer in time), newest first. */
+static void s_listed(web_t *w, const web_req_t *q, web_resp_t *r, const Carerhub__Envelope *rep,
+                     void *ctx)
+{
+    const char *after = s_after(q), *last;
+    const Carerhub__FeedbackReply *fr;
+    bool gp = q->user->role == ROLE_GP;
+    buf_t *b = &r->body;
+
+    r->personal = true;
+    if (after && rep && rep->body_case == CARERHUB__ENVELOPE__BODY_ERROR && rep->error->code &&
+        strcmp(rep->error->code, "bad_request") == 0) {
+        web_error_page(r, q, 404,
+                       "There is no referral of yours with that reference to list older ones "
+                       "from. Start again from your referrals.");
+        return;
+    }
+    if (!rep || rep->body_case != CARERHUB__ENVELOPE__BODY_FEEDBACK_REPLY) {
+        s_unanswered(r, q, rep);
+        return;
+    }
+    fr = rep->feedback_reply;
+    web_page_begin(b, q, after ? "Your older referrals" : "Your referrals");
+    if (after)
+        web_htmlf(b,
+                  "<h1>Your older referrals</h1>\n<p>Referrals from %s received before %s, "
+                  "newest first.</p>\n",
+                  q->user->org, after);
+    else
+        web_htmlf(b, "<h1>Your referrals</h1>\n<p>Referrals from %s, newest first.</p>\n",
+                  q->user->org);
+    if (fr->n_items == 0) {
+        buf_adds(b, after ? "<p>There are no older referrals from your organisation.</p>\n"
+                          : "<p>There are no referrals from your organisation yet.</p>\n");
+    } else {
+        if (fr->more)
+            web_htmlf(b, "<p>The newest %zu are shown; older ones are on the next page.</p>\n",
+                      fr->n_items);
+        s_table(b, fr, gp);
+    }
+    last = fr->n_items ? fr->items[fr->n_items - 1]->referral_id : NULL;
+    /* An id is letters, digits and hyphens (referral_id_ok): safe in a URL. */
+    if (fr->more && referral_id_ok(last))
+        web_htmlf(b, "<p><a href=\"/referrals?after=%s\">Older referrals</a></p>\n", last);
+    if (after)
+        buf_adds(b, "<p><a href=\"/referrals\">Your newest referrals</a></p>\n");
     web_page_end(b);
-out:
-    for (size_t p = 0; p < npages; p++)
-        carerhub__envelope__free_unpacked(pages[p], NULL);
+}
+
+/* Asks the router for the newest referrals (before ?after=ID), in one
+ * call. */
+static void s_list(web_t *w, const web_req_t *q, web_resp_t *r)
+{
+    Carerhub__FeedbackQuery fq = CARERHUB__FEEDBACK_QUERY__INIT;
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    const char *after = s_after(q);
+
+    if (after && !referral_id_ok(after)) {
+        web_error_page(r, q, 404,
+                       "There is no referral of yours with that reference to list older ones "
+                       "from. Start again from your referrals.");
+        return;
+    }
+    fq.has_newest_first = fq.newest_first = true;
+    fq.has_limit = true;
+    fq.limit = S_SHOWN;
+    fq.after = (char *)after;
+    env.body_case = CARERHUB__ENVELOPE__BODY_FEEDBACK_QUERY;
+    env.feedback_query = &fq;
+    web_call(w, q, r, WEB_TO_ROUTER, &env, S_QUERY_MS, s_listed, NULL, NULL);
 }
 
 /* --- /referrals/ID ---------------------------------------------------------- */
 
-static Carerhub__Envelope *s_status_at(web_t *w, const web_req_t *q, const char *id, bool intake)
+/* Asks `to` where referral id stands; then runs with the answer. */
+static void s_status_at(web_t *w, const web_req_t *q, web_resp_t *r, web_to_t to, const char *id,
+                        web_then_fn then, void *ctx, void (*ctx_free)(void *))
 {
     Carerhub__StatusQuery sq = CARERHUB__STATUS_QUERY__INIT;
     Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
-    Carerhub__Source src;
     sq.referral_id = (char *)id;
-    env.has_version = true;
-    env.version = WIRE_VERSION;
     env.body_case = CARERHUB__ENVELOPE__BODY_STATUS_QUERY;
     env.status_query = &sq;
-    if (!intake)
-        return web_router_call(w, q->user, &env, S_QUERY_MS);
-    if (referral_source_of_id(id, &src) < 0)
-        return NULL;
-    return web_intake_call(w, src, q->user, &env, S_QUERY_MS);
+    web_call(w, q, r, to, &env, S_QUERY_MS, then, ctx, ctx_free);
 }
 
 static bool s_unknown(const Carerhub__Envelope *rep)
@@ -278,34 +303,66 @@ static void s_status_page(web_resp_t *r, const web_req_t *q, const Carerhub__Sta
     web_page_end(b);
 }
 
-static void s_one(web_t *w, const web_req_t *q, web_resp_t *r, const char *id)
+/* One referral's page, from a status answer (NULL: none in time). */
+static void s_show(web_resp_t *r, const web_req_t *q, const Carerhub__Envelope *rep)
 {
-    Carerhub__Envelope *rep = NULL, *at_intake;
-    if (!referral_id_ok(id)) {
-        web_error_page(r, q, 404, "There is no referral of yours with that reference.");
-        return;
-    }
-    rep = s_status_at(w, q, id, false);
-    /* The router has not taken it yet (or does not answer): the intake
-     * that accepted it may still hold it, just after it was sent. */
-    if ((!rep || s_unknown(rep)) && (at_intake = s_status_at(w, q, id, true)) != NULL) {
-        if (at_intake->body_case == CARERHUB__ENVELOPE__BODY_STATUS_REPLY &&
-            (rep || !s_unknown(at_intake))) {
-            if (rep)
-                carerhub__envelope__free_unpacked(rep, NULL);
-            rep = at_intake;
-        } else {
-            carerhub__envelope__free_unpacked(at_intake, NULL);
-        }
-    }
+    r->personal = true;
     if (s_unknown(rep))
         web_error_page(r, q, 404, "There is no referral of yours with that reference.");
     else if (rep && rep->body_case == CARERHUB__ENVELOPE__BODY_STATUS_REPLY)
         s_status_page(r, q, rep->status_reply);
     else
         s_unanswered(r, q, rep);
-    if (rep)
-        carerhub__envelope__free_unpacked(rep, NULL);
+}
+
+/* A referral asked after: its id, and whether the router answered that it
+ * does not know it (so that the intake's answer stands either way). */
+typedef struct {
+    char id[REFERRAL_ID_MAX + 1];
+    bool router_unknown;
+} s_one_t;
+
+/* The intake's answer, when the router did not know the referral or did
+ * not answer: the intake's if it knows it, or if the router said it did
+ * not know it; otherwise the router's silence stands (503). */
+static void s_at_intake(web_t *w, const web_req_t *q, web_resp_t *r, const Carerhub__Envelope *rep,
+                        void *ctx)
+{
+    s_one_t *one = ctx;
+    bool status = rep && rep->body_case == CARERHUB__ENVELOPE__BODY_STATUS_REPLY;
+    if (status && (one->router_unknown || !s_unknown(rep)))
+        s_show(r, q, rep);
+    else if (one->router_unknown)
+        web_error_page(r, q, 404, "There is no referral of yours with that reference.");
+    else
+        s_show(r, q, NULL);
+}
+
+static void s_at_router(web_t *w, const web_req_t *q, web_resp_t *r, const Carerhub__Envelope *rep,
+                        void *ctx)
+{
+    s_one_t *one = ctx;
+    Carerhub__Source src;
+    /* The router has not taken it yet (or does not answer): the intake
+     * that accepted it may still hold it, just after it was sent. */
+    if ((!rep || s_unknown(rep)) && referral_source_of_id(one->id, &src) == 0) {
+        one->router_unknown = rep != NULL;
+        s_status_at(w, q, r, web_to_intake(src), one->id, s_at_intake, one, free);
+        return;
+    }
+    s_show(r, q, rep);
+}
+
+static void s_one(web_t *w, const web_req_t *q, web_resp_t *r, const char *id)
+{
+    s_one_t *one;
+    if (!referral_id_ok(id)) {
+        web_error_page(r, q, 404, "There is no referral of yours with that reference.");
+        return;
+    }
+    one = xcalloc(1, sizeof *one);
+    snprintf(one->id, sizeof one->id, "%s", id);
+    s_status_at(w, q, r, WEB_TO_ROUTER, one->id, s_at_router, one, free);
 }
 
 void web_referrals(web_t *w, const web_req_t *q, web_resp_t *r)

@@ -1,9 +1,10 @@
 /*
  * Unit tests of the router's read side on a real case store: a referrer's
- * feedback (its organisation's referrals only, since, paging), where a
- * referral stands (received, then delivered), the status a referrer's key
- * may see, the timeline without notes or kinds of support, the alerts, and
- * the by-referrer index built for a store written before it.
+ * feedback (its organisation's referrals only, since, paging, newest
+ * first), where a referral stands (received, then delivered), the status a
+ * referrer's key may see, the timeline without notes or kinds of support,
+ * the alerts, and the by-referrer index built for a store written before
+ * it.
  */
 #include "test.h"
 
@@ -66,13 +67,15 @@ static int64_t s_noon(const char *day)
     return ms + 12 * 3600 * 1000LL;
 }
 
-static Carerhub__FeedbackReply *s_feedback(hub_t *h, const participant_t *who, const char *since,
-                                           uint32_t limit, const char *after)
+static Carerhub__FeedbackReply *s_query(hub_t *h, const participant_t *who, bool newest,
+                                        const char *since, uint32_t limit, const char *after)
 {
     Carerhub__FeedbackQuery q = CARERHUB__FEEDBACK_QUERY__INIT;
     Carerhub__FeedbackReply *f;
     MDB_txn *txn;
     char msg[200];
+    q.has_newest_first = newest;
+    q.newest_first = newest;
     q.since = (char *)since;
     q.has_limit = limit > 0;
     q.limit = limit;
@@ -84,6 +87,12 @@ static Carerhub__FeedbackReply *s_feedback(hub_t *h, const participant_t *who, c
     if (!f)
         printf("    feedback refused: %s\n", msg);
     return f;
+}
+
+static Carerhub__FeedbackReply *s_feedback(hub_t *h, const participant_t *who, const char *since,
+                                           uint32_t limit, const char *after)
+{
+    return s_query(h, who, false, since, limit, after);
 }
 
 /* The referral ids of a reply, space-separated. */
@@ -215,6 +224,75 @@ TEST(router_feedback_since_after_and_limit)
     CHECK(router_feedback(&h.r, txn, &gp, &q, msg, sizeof msg) == NULL);
     CHECK_CONTAINS(msg, "after: GP-NOSUCH-1 is not one of your referrals");
     mdb_txn_abort(txn);
+    hub_close(&h);
+}
+
+/* The ids of the newest-first answer to (since, limit, after), and
+ * whether it says there are more. */
+static bool s_newest(hub_t *h, const participant_t *who, const char *since, uint32_t limit,
+                     const char *after, char *ids, size_t idsz, bool *more)
+{
+    Carerhub__FeedbackReply *f = s_query(h, who, true, since, limit, after);
+    if (!f)
+        return false;
+    s_ids(f, ids, idsz);
+    *more = f->more;
+    carerhub__feedback_reply__free_unpacked(f, NULL);
+    return true;
+}
+
+TEST(router_feedback_newest_first)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    participant_t gp = s_key("gp", ROLE_GP, s_gp_scopes, 2);
+    participant_t other = s_key("gp-other", ROLE_GP, s_other_scopes, 1);
+    char ids[512];
+    bool more;
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h, "GP-TEST28-1", "F81002", s_noon("2026-11-27"), false), 0);
+    CHECK_INT(s_take(&h, "GP-TEST28-2", "F81001", s_noon("2026-11-28"), false), 0);
+    CHECK_INT(s_take(&h, "GP-TEST28-3", "F81002", s_noon("2026-11-29"), false), 0);
+    CHECK_INT(s_take(&h, "GP-TEST28-4", "F81001", s_noon("2026-11-29") + 1, false), 0);
+    CHECK_INT(s_take(&h, "GP-TEST28-5", "F81003", s_noon("2026-11-30"), false), 0);
+    /* Received at the same moment as -3, at the other practice: the
+     * greater id is the later. */
+    CHECK_INT(s_take(&h, "GP-TEST28-6", "F81001", s_noon("2026-11-29"), false), 0);
+
+    /* Both practices of the key, the newest first; not the other's -5. */
+    CHECK(s_newest(&h, &gp, NULL, 0, NULL, ids, sizeof ids, &more));
+    CHECK_STR(ids, "GP-TEST28-4 GP-TEST28-6 GP-TEST28-3 GP-TEST28-2 GP-TEST28-1");
+    CHECK(!more);
+    CHECK(s_newest(&h, &other, NULL, 0, NULL, ids, sizeof ids, &more));
+    CHECK_STR(ids, "GP-TEST28-5");
+
+    /* Two at a time, going back in time from where the last page ended. */
+    CHECK(s_newest(&h, &gp, NULL, 2, NULL, ids, sizeof ids, &more));
+    CHECK_STR(ids, "GP-TEST28-4 GP-TEST28-6");
+    CHECK(more);
+    CHECK(s_newest(&h, &gp, NULL, 2, "GP-TEST28-6", ids, sizeof ids, &more));
+    CHECK_STR(ids, "GP-TEST28-3 GP-TEST28-2");
+    CHECK(more);
+    CHECK(s_newest(&h, &gp, NULL, 2, "GP-TEST28-2", ids, sizeof ids, &more));
+    CHECK_STR(ids, "GP-TEST28-1");
+    CHECK(!more);
+    CHECK(s_newest(&h, &gp, NULL, 2, "GP-TEST28-1", ids, sizeof ids, &more));
+    CHECK_STR(ids, "");
+    CHECK(!more);
+
+    /* Since a day: none older, and `more` only when one is left out. */
+    CHECK(s_newest(&h, &gp, "2026-11-28", 0, NULL, ids, sizeof ids, &more));
+    CHECK_STR(ids, "GP-TEST28-4 GP-TEST28-6 GP-TEST28-3 GP-TEST28-2");
+    CHECK(s_newest(&h, &gp, "2026-11-28", 4, NULL, ids, sizeof ids, &more));
+    CHECK_STR(ids, "GP-TEST28-4 GP-TEST28-6 GP-TEST28-3 GP-TEST28-2");
+    CHECK(!more);
+    CHECK(s_newest(&h, &gp, "2026-11-29", 2, NULL, ids, sizeof ids, &more));
+    CHECK_STR(ids, "GP-TEST28-4 GP-TEST28-6");
+    CHECK(more);
+    CHECK(s_newest(&h, &gp, "2026-11-29", 2, "GP-TEST28-6", ids, sizeof ids, &more));
+    CHECK_STR(ids, "GP-TEST28-3");
+    CHECK(!more);
+    /* Another practice's referral is no place to start from. */
+    CHECK(!s_newest(&h, &gp, NULL, 2, "GP-TEST28-5", ids, sizeof ids, &more));
     hub_close(&h);
 }
 
