@@ -61,8 +61,8 @@ static void s_postcode(ferrs_t *e, char **val, const referral_ctx_t *ctx)
                   pc);
 }
 
-static void s_carer(ferrs_t *e, Carerhub__Carer *c, const referral_ctx_t *ctx, date_t *dob,
-                    bool *dob_ok)
+static void s_carer(ferrs_t *e, Carerhub__Carer *c, Carerhub__Source src, const referral_ctx_t *ctx,
+                    date_t *dob, bool *dob_ok)
 {
     static const char *const contact[] = {"phone", "email", "post", NULL};
     *dob_ok = false;
@@ -84,7 +84,9 @@ static void s_carer(ferrs_t *e, Carerhub__Carer *c, const referral_ctx_t *ctx, d
     referral_field_text(e, "carer.language", &c->language, REFERRAL_SHORT_MAX, false, false);
     referral_field_nhs(e, "carer.nhs_number", &c->nhs_number, false, ctx);
     referral_field_choice(e, "carer.preferred_contact", &c->preferred_contact, false, contact);
-    if (text_is_blank(c->phone) && text_is_blank(c->email) && text_is_blank(c->address))
+    if (src == CARERHUB__SOURCE__SELF)
+        referral_self_contact(e, c);
+    else if (text_is_blank(c->phone) && text_is_blank(c->email) && text_is_blank(c->address))
         ferrs_add(e, "carer.phone", "required",
                   "give at least one way to reach the carer: "
                   "phone, email or address");
@@ -169,8 +171,11 @@ static void s_consent(ferrs_t *e, Carerhub__Consent *c, Carerhub__Source src,
     else if (!c->share_with_support_service)
         ferrs_add(e, "consent.share_with_support_service", "consent",
                   "is false: without consent to share, the hub cannot take this referral");
-    referral_field_choice(e, "consent.given_by", &c->given_by, true,
-                          src == CARERHUB__SOURCE__SCHOOL ? school : adult);
+    if (src == CARERHUB__SOURCE__SELF)
+        referral_self_consent(e, c);
+    else
+        referral_field_choice(e, "consent.given_by", &c->given_by, true,
+                              src == CARERHUB__SOURCE__SCHOOL ? school : adult);
     if (referral_field_date(e, "consent.date", &c->date, true, date_from_ymd(2000, 1, 1),
                             ctx->today, "is in the future", "is before 2000", &day) &&
         dob_ok && day < dob)
@@ -273,16 +278,20 @@ static bool s_field_set(const ProtobufCMessage *m, const ProtobufCFieldDescripto
 }
 
 /* A part that has no business in this referral: named by its first field
- * as the referrer would have written it. */
+ * as the referrer would have written it (a self part's under self.). */
 static void s_foreign(ferrs_t *e, const void *part, Carerhub__Source src)
 {
     const ProtobufCMessage *m = part;
+    char field[80];
     if (!m)
         return;
     for (unsigned i = 0; i < m->descriptor->n_fields; i++)
         if (s_field_set(m, &m->descriptor->fields[i])) {
-            ferrs_add(e, m->descriptor->fields[i].name, "wrong_source",
-                      "is not part of a %s referral", referral_source_name(src));
+            snprintf(field, sizeof field, "%s%s",
+                     m->descriptor == &carerhub__self_part__descriptor ? "self." : "",
+                     m->descriptor->fields[i].name);
+            ferrs_add(e, field, "wrong_source", "is not part of a %s referral",
+                      referral_source_name(src));
             return;
         }
 }
@@ -294,8 +303,11 @@ int referral_check(Carerhub__Referral *r, Carerhub__Source src, const referral_c
     date_t dob = 0;
     bool dob_ok;
 
-    s_referrer(errs, r->referrer);
-    s_carer(errs, r->carer, ctx, &dob, &dob_ok);
+    /* A carer who refers themselves has no referrer to name; one given is
+     * checked as any other. */
+    if (src != CARERHUB__SOURCE__SELF || r->referrer)
+        s_referrer(errs, r->referrer);
+    s_carer(errs, r->carer, src, ctx, &dob, &dob_ok);
     s_cared_for(errs, r->cared_for);
     s_consent(errs, r->consent, src, ctx, dob, dob_ok);
     switch (src) {
@@ -303,19 +315,28 @@ int referral_check(Carerhub__Referral *r, Carerhub__Source src, const referral_c
         s_gp(errs, r->gp);
         s_foreign(errs, r->discharge, src);
         s_foreign(errs, r->school, src);
+        s_foreign(errs, r->self, src);
         break;
     case CARERHUB__SOURCE__DISCHARGE:
         s_discharge(errs, r->discharge, ctx);
         s_foreign(errs, r->gp, src);
         s_foreign(errs, r->school, src);
+        s_foreign(errs, r->self, src);
         break;
     case CARERHUB__SOURCE__SCHOOL:
         s_school(errs, r->school, dob, dob_ok, ctx);
         s_foreign(errs, r->gp, src);
         s_foreign(errs, r->discharge, src);
+        s_foreign(errs, r->self, src);
+        break;
+    case CARERHUB__SOURCE__SELF:
+        referral_self_check(errs, r->self, dob, dob_ok, ctx);
+        s_foreign(errs, r->gp, src);
+        s_foreign(errs, r->discharge, src);
+        s_foreign(errs, r->school, src);
         break;
     default:
-        ferrs_add(errs, "source", "invalid", "is not gp, discharge or school");
+        ferrs_add(errs, "source", "invalid", "is not gp, discharge, school or self");
     }
     return errs->n > before ? -1 : 0;
 }

@@ -40,4 +40,16 @@ void referral_field_choice(ferrs_t *e, const char *field, char **val, bool requi
 /* ASCII letters to upper case, in place. */
 void referral_field_upper(char *s);
 
+/* --- a carer's own referral (referral_self.c) ------------------------- */
+
+/* In place of the other sources' rule of a way to reach the carer: a
+ * phone number or an email address (an address alone will not do). */
+void referral_self_contact(ferrs_t *e, const Carerhub__Carer *c);
+/* In place of the other sources' consent.given_by: carer (left out, taken
+ * as carer). */
+void referral_self_consent(ferrs_t *e, Carerhub__Consent *c);
+/* The carer's age (dob, when dob_ok) and the self part p (may be NULL). */
+void referral_self_check(ferrs_t *e, Carerhub__SelfPart *p, date_t dob, bool dob_ok,
+                         const referral_ctx_t *ctx);
+
 #endif
