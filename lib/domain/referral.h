@@ -94,6 +94,9 @@ const char *referral_org_field(Carerhub__Source s);
 /* The referring organisation's code as the referral gives it, or NULL
  * (always for a carer's own referral). Borrowed from r. */
 const char *referral_org(const Carerhub__Referral *r);
+/* Who referred, as statistics and reports count referrers: the
+ * organisation's code, "public" for a carer's own referral, or NULL. */
+const char *referral_referrer_code(const Carerhub__Referral *r);
 
 /* Binds one YAML document of a referral file. Returns a new Referral
  * (free with carerhub__referral__free_unpacked(r, NULL)) holding every field

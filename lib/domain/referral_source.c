@@ -149,6 +149,14 @@ const char *referral_org_field(Carerhub__Source s)
     return d ? d->org_field : NULL;
 }
 
+const char *referral_referrer_code(const Carerhub__Referral *r)
+{
+    const char *org = referral_org(r);
+    if (org)
+        return org;
+    return r->has_source && r->source == CARERHUB__SOURCE__SELF ? "public" : NULL;
+}
+
 const char *referral_org(const Carerhub__Referral *r)
 {
     if (r->gp)

@@ -452,7 +452,8 @@ int router_conflicts_build(router_t *r);
  *       order, or "-" for none.
  *       A case moves from key to key (its report_key) as it changes.
  *   DAY r SOURCE CODE     referrals received from a referring organisation
- *                         (practice, trust, URN; "unknown" if none)
+ *                         (practice, trust, URN; "public" for a carer's own
+ *                         referral; "unknown" if none)
  *   DAY d YES|NO          discharge referrals, whether the carer was consulted
  *                         ("yes" or "no")
  *   DAY n PREVDAY         cases opened on DAY for a carer whose previous

@@ -278,6 +278,11 @@ TEST(referral_self_source_has_no_referring_organisation)
     ref.source = CARERHUB__SOURCE__SELF;
     CHECK(referral_org(&ref) == NULL);
     CHECK(!referral_is_referrers(&public, &ref));
+    /* Counted as referred by the public; a referral of no organisation and
+     * no source, by nobody known. */
+    CHECK_STR(referral_referrer_code(&ref), "public");
+    ref.source = CARERHUB__SOURCE__GP;
+    CHECK(referral_referrer_code(&ref) == NULL);
     CHECK(!role_is_referrer(ROLE_SELF));
     CHECK(role_is_referrer(ROLE_GP));
 }
