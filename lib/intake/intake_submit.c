@@ -141,6 +141,12 @@ static void s_check(intake_t *in, const participant_t *who, const char *actor,
     }
 }
 
+/* "a" or "an", for a word such as a role's name. */
+static const char *s_a(const char *word)
+{
+    return word && word[0] && strchr("aeiou", word[0]) ? "an" : "a";
+}
+
 /* Why the self intake refuses who: it takes the public's referrals from a
  * gateway, and nobody else's. */
 static void s_self_refusal(const participant_t *who, const Carerhub__Envelope *env, char *why,
@@ -152,10 +158,11 @@ static void s_self_refusal(const participant_t *who, const Carerhub__Envelope *e
     if (who && who->role == ROLE_GATEWAY)
         snprintf(why, whysz, "a gateway key submits here only for the public: %s", takes);
     else if (who && env->on_behalf)
-        snprintf(why, whysz, "a %s user of a gateway may not submit here: %s", role_name(who->role),
-                 takes);
+        snprintf(why, whysz, "%s %s user of a gateway may not submit here: %s",
+                 s_a(role_name(who->role)), role_name(who->role), takes);
     else
-        snprintf(why, whysz, "a %s key may not submit here: %s",
+        snprintf(why, whysz, "%s %s key may not submit here: %s",
+                 s_a(who ? role_name(who->role) : "unlisted"),
                  who ? role_name(who->role) : "unlisted", takes);
 }
 
@@ -176,7 +183,8 @@ static bool s_role_refused(intake_t *in, const participant_t *who, const char *a
                  referral_source_name(in->kind->source), role_name(want), role_name(want));
     else
         snprintf(why, sizeof why,
-                 "a %s key may not submit here: the %s intake takes referrals from %s keys only",
+                 "%s %s key may not submit here: the %s intake takes referrals from %s keys only",
+                 s_a(who ? role_name(who->role) : "unlisted"),
                  who ? role_name(who->role) : "unlisted", referral_source_name(in->kind->source),
                  role_name(want));
     secure_refused(in->sec, "refused-message", actor, NULL, why);
