@@ -70,7 +70,8 @@ LIBA := $(B)/libcarerhub.a
 # services/<dir>/ builds bin/<program>
 SERVICES := carerhub:carerhub
 SERVICES += gp-intake:carerhub-gp-intake discharge-intake:carerhub-discharge-intake
-SERVICES += school-intake:carerhub-school-intake router:carerhub-router
+SERVICES += school-intake:carerhub-school-intake self-intake:carerhub-self-intake
+SERVICES += router:carerhub-router
 SERVICES += provider:carerhub-provider web:carerhub-web
 SERVICES := $(foreach s,$(SERVICES),$(if $(wildcard services/$(word 1,$(subst :, ,$(s)))/main.c),$(s)))
 PROGRAMS := $(foreach s,$(SERVICES),$(OUT)/$(word 2,$(subst :, ,$(s))))

@@ -103,6 +103,7 @@ const char *account_check(const char *name, role_t role, const char *org)
         return has_org ? "organisation must be empty for a commissioner or an operator" : NULL;
     case ROLE_INTAKE:
     case ROLE_GATEWAY:
+    case ROLE_SELF:
         break;
     }
     return "role must be gp, hospital, school, provider, commissioner or operator";

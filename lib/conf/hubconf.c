@@ -42,6 +42,7 @@ static const char *const s_levels[] = {"error", "warning", "info", "debug", NULL
 static const conf_key_t s_gp_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7301")};
 static const conf_key_t s_discharge_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7302")};
 static const conf_key_t s_school_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7303")};
+static const conf_key_t s_self_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7304")};
 
 static const conf_key_t s_referrals_keys[] = {
     {"resend_window_days", CK_INT, offsetof(hubconf_referrals_t, resend_window_days), "30", 0, 366,
@@ -124,6 +125,8 @@ static const conf_key_t s_keys[] = {
      s_discharge_keys, NULL, false},
     {"school_intake", CK_SECTION, offsetof(hubconf_t, school_intake), NULL, 0, 0, s_school_keys,
      NULL, false},
+    {"self_intake", CK_SECTION, offsetof(hubconf_t, self_intake), NULL, 0, 0, s_self_keys, NULL,
+     false},
     {"referrals", CK_SECTION, offsetof(hubconf_t, referrals), NULL, 0, 0, s_referrals_keys, NULL,
      false},
     {"router", CK_SECTION, offsetof(hubconf_t, router), NULL, 0, 0, s_router_keys, NULL, false},
@@ -268,6 +271,7 @@ hubconf_t *hubconf_load(const char *path, diag_t *diag)
     s_check_endpoint(path, root, "discharge_intake", "endpoint", c->discharge_intake.endpoint,
                      diag);
     s_check_endpoint(path, root, "school_intake", "endpoint", c->school_intake.endpoint, diag);
+    s_check_endpoint(path, root, "self_intake", "endpoint", c->self_intake.endpoint, diag);
     s_check_endpoint(path, root, "router", "intake_endpoint", c->router.intake_endpoint, diag);
     s_check_endpoint(path, root, "router", "delivery_endpoint", c->router.delivery_endpoint, diag);
     s_check_endpoint(path, root, "router", "control_endpoint", c->router.control_endpoint, diag);
@@ -338,5 +342,7 @@ const hubconf_intake_t *hubconf_intake(const hubconf_t *c, const char *name)
         return &c->discharge_intake;
     if (strcmp(name, "school-intake") == 0)
         return &c->school_intake;
+    if (strcmp(name, "self-intake") == 0)
+        return &c->self_intake;
     return NULL;
 }

@@ -72,6 +72,7 @@ typedef struct {
     long long store_map_mb; /* initial LMDB map of each store, MiB (0: each daemon's own); maps grow
                                as needed */
     hubconf_intake_t gp_intake, discharge_intake, school_intake;
+    hubconf_intake_t self_intake; /* carers' own referrals, from the public web form */
     hubconf_referrals_t referrals;
     hubconf_router_t router;
     hubconf_provider_t provider;
@@ -82,8 +83,8 @@ typedef struct {
 /* Reads and checks a configuration file. NULL on any problem, each one in
  * diag as file:line:column: message. */
 hubconf_t *hubconf_load(const char *path, diag_t *diag);
-/* The section of the intake named gp-intake, discharge-intake or
- * school-intake, or NULL. Borrowed from c. */
+/* The section of the intake named gp-intake, discharge-intake,
+ * school-intake or self-intake, or NULL. Borrowed from c. */
 const hubconf_intake_t *hubconf_intake(const hubconf_t *c, const char *name);
 void hubconf_destroy(hubconf_t **c);
 

@@ -105,8 +105,18 @@ const participant_t *secure_acting_at(const secure_t *s, secure_at_t at, const w
 const participant_t *secure_acting(const secure_t *s, const wire_peer_t *peer,
                                    const Carerhub__Envelope *env, secure_acting_t *out, char *why,
                                    size_t whysz);
+/* As secure_acting, and the public too, for the self intake's submissions
+ * alone: an OnBehalf of role self from a gateway's key, with no user and
+ * no organisation (absent or empty), is the public, a participant of role
+ * self with no scope and the id "<gateway id>/public". secure_acting
+ * refuses role self: the public may ask nothing, and nothing but a carer's
+ * own referral comes from it. */
+const participant_t *secure_acting_public(const secure_t *s, const wire_peer_t *peer,
+                                          const Carerhub__Envelope *env, secure_acting_t *out,
+                                          char *why, size_t whysz);
 /* The audit trail's words for who: "gateway web / user a.patel" for a
- * gateway's user, else the participant id. */
+ * gateway's user, "gateway web / public" for the public, else the
+ * participant id. */
 void secure_acting_name(const participant_t *who, char *out, size_t outsz);
 
 /* The participant listed with this id now, or NULL. */

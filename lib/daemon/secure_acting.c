@@ -16,6 +16,13 @@
  * report) and an operator's, each then getting exactly what a key of that
  * role would. The reasons given never repeat the values sent (they are the
  * caller's to audit, and a forged OnBehalf may carry anything).
+ *
+ * It acts for the public too, at one place only: a carer who asks for help
+ * on the public form is nobody's user, and the self intake takes their
+ * referral as from the public (OnBehalf role self, no user, no
+ * organisation). Anywhere else the public may do nothing, so role self is
+ * refused there: it could ask after no referral, and any other daemon
+ * would have to be trusted to know that.
  */
 #include "daemon/secure.h"
 
@@ -99,9 +106,33 @@ static const participant_t *s_refuse(char *why, size_t whysz, const char *text)
     return NULL;
 }
 
-const participant_t *secure_acting_at(const secure_t *s, secure_at_t at, const wire_peer_t *peer,
-                                      const Carerhub__Envelope *env, secure_acting_t *out,
-                                      char *why, size_t whysz)
+static bool s_given(const char *v)
+{
+    return v && v[0];
+}
+
+/* The public, for gateway gw: "<gw>/public", role self, no scope. */
+static const participant_t *s_public(const participant_t *gw, const Carerhub__OnBehalf *ob,
+                                     bool public_ok, secure_acting_t *out, char *why, size_t whysz)
+{
+    if (!public_ok)
+        return s_refuse(why, whysz,
+                        "OnBehalf: role self (the public) may only submit a carer's own "
+                        "referral to the self intake");
+    if (s_given(ob->user) || s_given(ob->organisation))
+        return s_refuse(why, whysz,
+                        "OnBehalf: role self is the public, with no user and no organisation");
+    memset(out, 0, sizeof *out);
+    snprintf(out->id, sizeof out->id, "%s/public", gw->id);
+    out->p.id = out->id;
+    out->p.role = ROLE_SELF;
+    memcpy(out->p.key, gw->key, sizeof out->p.key);
+    return &out->p;
+}
+
+static const participant_t *s_acting(const secure_t *s, secure_at_t at, const wire_peer_t *peer,
+                                     const Carerhub__Envelope *env, bool public_ok,
+                                     secure_acting_t *out, char *why, size_t whysz)
 {
     const participant_t *gw = secure_peer(s, peer);
     const Carerhub__OnBehalf *ob = env ? env->on_behalf : NULL;
@@ -119,6 +150,8 @@ const participant_t *secure_acting_at(const secure_t *s, secure_at_t at, const w
                  role_name(gw->role));
         return s_refuse(why, whysz, text);
     }
+    if (ob->role && strcmp(ob->role, "self") == 0)
+        return s_public(gw, ob, public_ok, out, why, whysz);
     if (!ob->user || !s_user_ok(ob->user))
         return s_refuse(why, whysz,
                         "OnBehalf: the user name is not 1-64 letters, digits, '.', '-' or '_' "
@@ -148,11 +181,25 @@ const participant_t *secure_acting_at(const secure_t *s, secure_at_t at, const w
     return &out->p;
 }
 
+const participant_t *secure_acting_at(const secure_t *s, secure_at_t at, const wire_peer_t *peer,
+                                      const Carerhub__Envelope *env, secure_acting_t *out,
+                                      char *why, size_t whysz)
+{
+    return s_acting(s, at, peer, env, false, out, why, whysz);
+}
+
 const participant_t *secure_acting(const secure_t *s, const wire_peer_t *peer,
                                    const Carerhub__Envelope *env, secure_acting_t *out, char *why,
                                    size_t whysz)
 {
-    return secure_acting_at(s, SECURE_AT_INTAKE, peer, env, out, why, whysz);
+    return s_acting(s, SECURE_AT_INTAKE, peer, env, false, out, why, whysz);
+}
+
+const participant_t *secure_acting_public(const secure_t *s, const wire_peer_t *peer,
+                                          const Carerhub__Envelope *env, secure_acting_t *out,
+                                          char *why, size_t whysz)
+{
+    return s_acting(s, SECURE_AT_INTAKE, peer, env, true, out, why, whysz);
 }
 
 void secure_acting_name(const participant_t *who, char *out, size_t outsz)
@@ -161,6 +208,10 @@ void secure_acting_name(const participant_t *who, char *out, size_t outsz)
     const char *slash = who ? strrchr(who->id, '/') : NULL;
     if (!who) {
         snprintf(out, outsz, "unknown");
+        return;
+    }
+    if (who->role == ROLE_SELF && slash && slash > who->id) {
+        snprintf(out, outsz, "gateway %.*s / public", (int)(slash - who->id), who->id);
         return;
     }
     if (slash && slash > who->id && s_user_ok(slash + 1)) {

@@ -20,11 +20,11 @@ struct participants {
 };
 
 static const char *const s_roles[] = {"gp",     "hospital",     "school",  "provider", "operator",
-                                      "intake", "commissioner", "gateway", NULL};
+                                      "intake", "commissioner", "gateway", "self",     NULL};
 
 const char *role_name(role_t r)
 {
-    return r <= ROLE_GATEWAY ? s_roles[r] : "unknown";
+    return r <= ROLE_SELF ? s_roles[r] : "unknown";
 }
 
 void key_fingerprint(const char *z85, char *out, size_t outsz)
@@ -45,15 +45,18 @@ static const char *s_scope_problem(role_t role, const char *s)
     case ROLE_PROVIDER:
         return route_id_ok(s) ? NULL : "a provider scope is a provider id, e.g. afc";
     case ROLE_INTAKE:
-        return strcmp(s, "gp") == 0 || strcmp(s, "discharge") == 0 || strcmp(s, "school") == 0
+        return strcmp(s, "gp") == 0 || strcmp(s, "discharge") == 0 || strcmp(s, "school") == 0 ||
+                       strcmp(s, "self") == 0
                    ? NULL
-                   : "an intake scope is gp, discharge or school";
+                   : "an intake scope is gp, discharge, school or self";
     case ROLE_OPERATOR:
         return "an operator has no scope";
     case ROLE_COMMISSIONER:
         return "a commissioner has no scope";
     case ROLE_GATEWAY:
         return "a gateway has no scope";
+    case ROLE_SELF:
+        break; /* no key has it: refused before its scope is read */
     }
     return "invalid scope";
 }
@@ -154,6 +157,16 @@ static int s_one(participants_t *ps, const conf_ctx_t *ctx, const ynode_t *n)
         diag_at(ctx->diag, ctx->file, role ? role : n,
                 "participant %s: role must be gp, hospital, school, provider, operator, "
                 "commissioner, gateway or intake",
+                p.id);
+        s_free_one(&p);
+        return -1;
+    }
+    /* The public has no key: a carer's own referral comes through a
+     * gateway, which names role self in its OnBehalf. */
+    if (p.role == ROLE_SELF) {
+        diag_at(ctx->diag, ctx->file, role,
+                "participant %s: role self is no key's: a carer's own referral comes through "
+                "a gateway (carerhub-web)",
                 p.id);
         s_free_one(&p);
         return -1;

@@ -9,7 +9,10 @@
  *   school    school URN(s)               submit to the school intake for that school
  *   provider  provider id                 receive that provider's cases
  *   operator  (none)                      ask for status, statistics and the audit trail
- *   intake    gp, discharge or school     (the hub's own intakes) forward to the router
+ *   intake    gp, discharge, school, self (the hub's own intakes) forward to the router
+ *
+ * One role is no key's: self, the public, as a gateway acts for a carer who
+ * asks for help themselves (OnBehalf role self, at the self intake only).
  */
 #ifndef CARERHUB_PARTICIPANTS_H
 #define CARERHUB_PARTICIPANTS_H
@@ -28,6 +31,7 @@ typedef enum {
     ROLE_INTAKE,
     ROLE_COMMISSIONER, /* reads reports (counts only), nothing with personal data */
     ROLE_GATEWAY,      /* carerhub-web: acts for its logged-in users (OnBehalf) */
+    ROLE_SELF,         /* the public, through a gateway: never a listed key's */
 } role_t;
 
 #define KEY_Z85_LEN        40

@@ -6,7 +6,8 @@
  * and a sentence for a person.
  *
  * A referral's source part sits at the top level of its YAML file (practice:,
- * hospital:, school:), in the Referral message under gp, discharge or school.
+ * hospital:, school:), in the Referral message under gp, discharge or school;
+ * a carer's own referral (source self) has its part under self: in both.
  */
 #ifndef CARERHUB_REFERRAL_H
 #define CARERHUB_REFERRAL_H
@@ -47,13 +48,13 @@ bool ferrs_has(const ferrs_t *e, const char *field);
 
 /* --- sources (referral_source.c) ---------------------------------------- */
 
-/* "gp", "discharge", "school"; "" for anything else. */
+/* "gp", "discharge", "school", "self"; "" for anything else. */
 const char *referral_source_name(Carerhub__Source s);
 /* Parses a source name; returns 0 or -1. */
 int referral_source_parse(const char *name, Carerhub__Source *out);
 /* The route engine's view of a source. */
 route_src_t referral_route_source(Carerhub__Source s);
-/* The prefix of the ids the source's intake gives (GP, HD, SC), or NULL.
+/* The prefix of the ids the source's intake gives (GP, HD, SC, SR), or NULL.
  * An id is PREFIX-EPOCH-SEQ. */
 const char *referral_id_prefix(Carerhub__Source s);
 /* Whether id could be a referral id: 1-REFERRAL_ID_MAX letters, digits
@@ -73,10 +74,13 @@ int referral_source_of_id(const char *id, Carerhub__Source *out);
 const char *referral_intake_name(Carerhub__Source s);
 /* The program of the source's intake (carerhub-gp-intake), or NULL. */
 const char *referral_intake_program(Carerhub__Source s);
-/* The role whose keys submit referrals of the source; returns 0 or -1. */
+/* The role whose keys submit referrals of the source; returns 0 or -1.
+ * For self it is ROLE_SELF, which no key has: the public, as a gateway
+ * acts for it (secure_acting_public). */
 int referral_submitter_role(Carerhub__Source s, role_t *out);
-/* Whether role is a referrer's: the role that submits some source (gp,
- * hospital, school). */
+/* Whether role is a referrer's: the role that submits some source for an
+ * organisation (gp, hospital, school); not self, the public, which asks
+ * after no referral. */
 bool role_is_referrer(role_t role);
 /* Whether ref is the referrer who's own: who is of the role that submits
  * ref's source, and its scope covers the referring organisation
@@ -84,11 +88,15 @@ bool role_is_referrer(role_t role);
  * recorded as having sent; false if either is NULL. */
 bool referral_is_referrers(const participant_t *who, const Carerhub__Referral *ref);
 /* The field naming the referring organisation (practice, hospital.trust,
- * school.urn), which the submitting key's scope must cover; or NULL. */
+ * school.urn), which the submitting key's scope must cover; or NULL (self:
+ * no organisation refers). */
 const char *referral_org_field(Carerhub__Source s);
-/* The referring organisation's code as the referral gives it, or NULL.
- * Borrowed from r. */
+/* The referring organisation's code as the referral gives it, or NULL
+ * (always for a carer's own referral). Borrowed from r. */
 const char *referral_org(const Carerhub__Referral *r);
+/* Who referred, as statistics and reports count referrers: the
+ * organisation's code, "public" for a carer's own referral, or NULL. */
+const char *referral_referrer_code(const Carerhub__Referral *r);
 
 /* Binds one YAML document of a referral file. Returns a new Referral
  * (free with carerhub__referral__free_unpacked(r, NULL)) holding every field
@@ -108,7 +116,9 @@ typedef struct {
 
 /* Checks r as a referral from src: required fields, formats, check digits,
  * dates real and not in the future, UTF-8 text of sane length, consent to
- * share, and the rules of the source. An NHS number that passes its check
+ * share, and the rules of the source (for self, a carer's own referral: 16
+ * or over, the carer's own consent, a phone number or an email address,
+ * no referrer needed). An NHS number that passes its check
  * digit but is issued to nobody (nhs_number_range) is refused with code
  * not_issued: one digit repeated always, the test range unless
  * ctx->test_nhs_numbers. Normalises what it accepts in place (postcode
@@ -150,6 +160,9 @@ bool referral_urgent(const Carerhub__Referral *r);
 bool referral_young_carer(int age);
 /* 17: a young carer about to move to adult services. */
 bool referral_transition(int age);
+/* The youngest a carer may be to refer themselves (source self); a
+ * younger one is referred by their school or GP practice. */
+#define REFERRAL_SELF_MIN_AGE 16
 
 /* Age of the carer in whole years on the referral date, or -1 if unknown. */
 int referral_carer_age(const Carerhub__Referral *r);

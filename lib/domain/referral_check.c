@@ -2,269 +2,19 @@
  * Referral checks: see referral.h. The common part first (referrer, carer,
  * cared for, consent), then the part of the source. Every field is checked
  * even after an error so that the referrer can put everything right at once.
+ * The rules of one value are referral_fields.c's; what differs for a
+ * carer's own referral is referral_self.c's.
  */
-#include "domain/referral.h"
+#include "domain/referral_impl.h"
 
 #include "domain/codes.h"
-#include "domain/nhs.h"
 #include "domain/postcode.h"
 #include "util/mem.h"
 #include "util/text.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define S_NAME_MAX    100
-#define S_ADDRESS_MAX 300
-#define S_SHORT_MAX   50
-#define S_EMAIL_MAX   254
-#define S_PHONE_MAX   30
-
-/* Makes s well-formed UTF-8 in place, each malformed byte becoming '?': a
- * value cut short by a precision such as %.40s may end inside a character,
- * and errors go back to the referrer in protobuf strings, which are UTF-8. */
-static void s_utf8_fix(char *s)
-{
-    size_t len = strlen(s);
-    for (size_t i = 0; i < len;) {
-        size_t n = text_utf8_seq_len((const unsigned char *)s + i, len - i);
-        if (n == 0)
-            s[i++] = '?';
-        else
-            i += n;
-    }
-}
-
-void ferrs_add(ferrs_t *e, const char *field, const char *code, const char *fmt, ...)
-{
-    va_list ap;
-    char msg[512];
-    ferr_t *x;
-    if (e->n > FERRS_MAX)
-        return;
-    if (e->n == FERRS_MAX) {
-        field = "referral";
-        code = "too_many_errors";
-        snprintf(msg, sizeof msg, "more than %d problems; fix these and send it again", FERRS_MAX);
-    } else {
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-    }
-    e->v = xgrow(e->v, &e->cap, e->n + 1, sizeof *e->v);
-    x = &e->v[e->n++];
-    s_utf8_fix(msg);
-    x->field = xstrdup(field);
-    s_utf8_fix(x->field);
-    x->code = xstrdup(code);
-    x->message = xstrdup(msg);
-}
-
-void ferrs_free(ferrs_t *e)
-{
-    for (size_t i = 0; i < e->n; i++) {
-        free(e->v[i].field);
-        free(e->v[i].code);
-        free(e->v[i].message);
-    }
-    free(e->v);
-    e->v = NULL;
-    e->n = e->cap = 0;
-}
-
-bool ferrs_has(const ferrs_t *e, const char *field)
-{
-    for (size_t i = 0; i < e->n; i++)
-        if (strcmp(e->v[i].field, field) == 0)
-            return true;
-    return false;
-}
-
-/* --- field checks ------------------------------------------------------- */
-
-/* Trims a text field in place and checks it. Returns true if it is present
- * and good. */
-static bool s_text(ferrs_t *e, const char *field, char **val, size_t max, bool required,
-                   bool multiline)
-{
-    text_status_t st;
-    char *s = *val, *end;
-    size_t n;
-    if (!s || text_is_blank(s)) {
-        if (required) {
-            ferrs_add(e, field, "required", "is required");
-        } else {
-            /* A blank value is no value: keep nothing that could match
-             * another blank one (an NHS number " " would join two carers). */
-            free(*val);
-            *val = NULL;
-        }
-        return false;
-    }
-    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-        s++;
-    n = strlen(s);
-    end = s + n;
-    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
-        end--;
-    n = (size_t)(end - s);
-    if (s != *val || n != strlen(*val)) {
-        char *t = xstrndup(s, n);
-        free(*val);
-        *val = t;
-    }
-    st = text_check(*val, n, max, multiline);
-    switch (st) {
-    case TEXT_OK:
-        return true;
-    case TEXT_TOO_LONG:
-        ferrs_add(e, field, "too_long", "is longer than %zu characters", max);
-        return false;
-    case TEXT_BAD_UTF8:
-        ferrs_add(e, field, "utf8", "is not valid UTF-8 text");
-        return false;
-    case TEXT_CONTROL:
-        ferrs_add(e, field, "control", "contains a control character");
-        return false;
-    case TEXT_EMPTY:
-        ferrs_add(e, field, "required", "is required");
-        return false;
-    }
-    return false;
-}
-
-static void s_phone(ferrs_t *e, const char *field, char **val, bool required)
-{
-    int digits = 0;
-    if (!s_text(e, field, val, S_PHONE_MAX, required, false))
-        return;
-    for (const char *p = *val; *p; p++) {
-        if (*p >= '0' && *p <= '9')
-            digits++;
-        else if (!strchr(" +()-", *p)) {
-            ferrs_add(e, field, "format", "must be a phone number such as 01245 000000");
-            return;
-        }
-    }
-    if (digits < 10 || digits > 15)
-        ferrs_add(e, field, "format", "must be a phone number of 10 to 15 digits");
-}
-
-static void s_email(ferrs_t *e, const char *field, char **val, bool required)
-{
-    const char *at, *dot;
-    if (!s_text(e, field, val, S_EMAIL_MAX, required, false))
-        return;
-    at = strchr(*val, '@');
-    dot = at ? strrchr(at, '.') : NULL;
-    if (!at || at == *val || strchr(at + 1, '@') || strpbrk(*val, " ,;<>\"") || !dot ||
-        dot == at + 1 || !dot[1])
-        ferrs_add(e, field, "format", "must be an email address such as name@example.org");
-}
-
-/* A date field: present (when required), real, and within [min, max]. */
-static bool s_date(ferrs_t *e, const char *field, char **val, bool required, date_t min, date_t max,
-                   const char *too_late, const char *too_early, date_t *out)
-{
-    if (!s_text(e, field, val, 10, required, false)) {
-        if (*val && !ferrs_has(e, field))
-            ferrs_add(e, field, "format", "must be a date written YYYY-MM-DD");
-        return false;
-    }
-    if (date_parse(*val, out) < 0) {
-        int y, m, d;
-        if (sscanf(*val, "%4d-%2d-%2d", &y, &m, &d) == 3 && strlen(*val) == 10)
-            ferrs_add(e, field, "invalid", "%s is not a real date", *val);
-        else
-            ferrs_add(e, field, "format", "must be a date written YYYY-MM-DD, not '%.20s'", *val);
-        return false;
-    }
-    if (*out > max) {
-        ferrs_add(e, field, "future", "%s", too_late);
-        return false;
-    }
-    if (*out < min) {
-        ferrs_add(e, field, "past", "%s", too_early);
-        return false;
-    }
-    return true;
-}
-
-/* What a referrer can do about an NHS number that is nobody's: look it up
- * on the person's record, or, where it may be left out, leave it out. */
-static const char *s_nhs_remedy(const char *field)
-{
-    if (strcmp(field, "carer.nhs_number") == 0)
-        return "check it on the carer's record, or leave it out";
-    return "check it on the patient's record";
-}
-
-/* An NHS number of ten digits, a check digit that matches, and a number
- * that could be a person's. Only the digits are echoed back. */
-static void s_nhs(ferrs_t *e, const char *field, char **val, bool required,
-                  const referral_ctx_t *ctx)
-{
-    char digits[NHS_NUMBER_MAX];
-    if (!s_text(e, field, val, 20, required, false))
-        return;
-    switch (nhs_number_parse(*val, digits)) {
-    case NHS_OK:
-        free(*val);
-        *val = xstrdup(digits);
-        switch (nhs_number_range(digits)) {
-        case NHS_RANGE_ISSUED:
-            break;
-        case NHS_RANGE_REPEATED:
-            ferrs_add(e, field, "not_issued",
-                      "%s is not an NHS number issued to anyone (all ten digits are the same): %s",
-                      digits, s_nhs_remedy(field));
-            break;
-        case NHS_RANGE_TEST:
-            if (!ctx->test_nhs_numbers)
-                ferrs_add(e, field, "not_issued",
-                          "%s is not an NHS number issued to anyone (numbers from 999 000 0000 "
-                          "to 999 999 9999 are for testing only): %s",
-                          digits, s_nhs_remedy(field));
-            break;
-        }
-        return;
-    case NHS_FORMAT:
-        ferrs_add(e, field, "format", "must be a 10-digit NHS number such as 943 476 5919");
-        return;
-    case NHS_CHECKSUM:
-        ferrs_add(e, field, "checksum",
-                  "%s is not a valid NHS number: its check digit does not match", *val);
-        return;
-    }
-}
-
-static void s_upper(char *s)
-{
-    for (; s && *s; s++)
-        if (*s >= 'a' && *s <= 'z')
-            *s = (char)(*s - 'a' + 'A');
-}
-
-/* A value that must be one of a few words. */
-static void s_choice(ferrs_t *e, const char *field, char **val, bool required,
-                     const char *const *choices)
-{
-    char list[160] = "";
-    if (!s_text(e, field, val, S_SHORT_MAX, required, false))
-        return;
-    for (size_t i = 0; choices[i]; i++) {
-        if (text_ieq(*val, choices[i])) {
-            free(*val);
-            *val = xstrdup(choices[i]);
-            return;
-        }
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-                 i == 0 ? "" : (choices[i + 1] ? ", " : " or "), choices[i]);
-    }
-    ferrs_add(e, field, "invalid", "must be %s, not '%.40s'", list, *val);
-}
 
 /* --- parts ------------------------------------------------------------------ */
 
@@ -276,9 +26,9 @@ static void s_referrer(ferrs_t *e, Carerhub__Referrer *r)
                   "reach them");
         return;
     }
-    s_text(e, "referrer.name", &r->name, S_NAME_MAX, true, false);
-    s_phone(e, "referrer.phone", &r->phone, false);
-    s_email(e, "referrer.email", &r->email, false);
+    referral_field_text(e, "referrer.name", &r->name, REFERRAL_NAME_MAX, true, false);
+    referral_field_phone(e, "referrer.phone", &r->phone, false);
+    referral_field_email(e, "referrer.email", &r->email, false);
     if (text_is_blank(r->phone) && text_is_blank(r->email))
         ferrs_add(e, "referrer.phone", "required",
                   "give a phone number or an email address "
@@ -289,7 +39,7 @@ static void s_postcode(ferrs_t *e, char **val, const referral_ctx_t *ctx)
 {
     char pc[POSTCODE_MAX], district[DISTRICT_MAX], lad[16];
     const geo_lad_t *lads;
-    if (!s_text(e, "carer.postcode", val, 16, true, false))
+    if (!referral_field_text(e, "carer.postcode", val, 16, true, false))
         return;
     if (postcode_normalise(*val, pc) < 0) {
         ferrs_add(e, "carer.postcode", "format",
@@ -311,8 +61,8 @@ static void s_postcode(ferrs_t *e, char **val, const referral_ctx_t *ctx)
                   pc);
 }
 
-static void s_carer(ferrs_t *e, Carerhub__Carer *c, const referral_ctx_t *ctx, date_t *dob,
-                    bool *dob_ok)
+static void s_carer(ferrs_t *e, Carerhub__Carer *c, Carerhub__Source src, const referral_ctx_t *ctx,
+                    date_t *dob, bool *dob_ok)
 {
     static const char *const contact[] = {"phone", "email", "post", NULL};
     *dob_ok = false;
@@ -322,18 +72,21 @@ static void s_carer(ferrs_t *e, Carerhub__Carer *c, const referral_ctx_t *ctx, d
                   "them");
         return;
     }
-    s_text(e, "carer.given_name", &c->given_name, S_NAME_MAX, true, false);
-    s_text(e, "carer.family_name", &c->family_name, S_NAME_MAX, true, false);
-    *dob_ok = s_date(e, "carer.date_of_birth", &c->date_of_birth, true, ctx->today - 366 * 120,
-                     ctx->today, "is in the future", "is more than 120 years ago", dob);
+    referral_field_text(e, "carer.given_name", &c->given_name, REFERRAL_NAME_MAX, true, false);
+    referral_field_text(e, "carer.family_name", &c->family_name, REFERRAL_NAME_MAX, true, false);
+    *dob_ok = referral_field_date(e, "carer.date_of_birth", &c->date_of_birth, true,
+                                  ctx->today - 366 * 120, ctx->today, "is in the future",
+                                  "is more than 120 years ago", dob);
     s_postcode(e, &c->postcode, ctx);
-    s_text(e, "carer.address", &c->address, S_ADDRESS_MAX, false, true);
-    s_phone(e, "carer.phone", &c->phone, false);
-    s_email(e, "carer.email", &c->email, false);
-    s_text(e, "carer.language", &c->language, S_SHORT_MAX, false, false);
-    s_nhs(e, "carer.nhs_number", &c->nhs_number, false, ctx);
-    s_choice(e, "carer.preferred_contact", &c->preferred_contact, false, contact);
-    if (text_is_blank(c->phone) && text_is_blank(c->email) && text_is_blank(c->address))
+    referral_field_text(e, "carer.address", &c->address, REFERRAL_ADDRESS_MAX, false, true);
+    referral_field_phone(e, "carer.phone", &c->phone, false);
+    referral_field_email(e, "carer.email", &c->email, false);
+    referral_field_text(e, "carer.language", &c->language, REFERRAL_SHORT_MAX, false, false);
+    referral_field_nhs(e, "carer.nhs_number", &c->nhs_number, false, ctx);
+    referral_field_choice(e, "carer.preferred_contact", &c->preferred_contact, false, contact);
+    if (src == CARERHUB__SOURCE__SELF)
+        referral_self_contact(e, c);
+    else if (text_is_blank(c->phone) && text_is_blank(c->email) && text_is_blank(c->address))
         ferrs_add(e, "carer.phone", "required",
                   "give at least one way to reach the carer: "
                   "phone, email or address");
@@ -364,14 +117,15 @@ static void s_cared_for(ferrs_t *e, Carerhub__CaredFor *c)
                   "cared for");
         return;
     }
-    s_text(e, "cared_for.relationship", &c->relationship, S_SHORT_MAX, true, false);
+    referral_field_text(e, "cared_for.relationship", &c->relationship, REFERRAL_SHORT_MAX, true,
+                        false);
     if (c->n_conditions > 8)
         ferrs_add(e, "cared_for.conditions", "too_long", "lists more than 8 conditions");
     for (size_t i = 0; i < c->n_conditions && i < 8; i++) {
         char field[48], *s;
         bool known = false;
         snprintf(field, sizeof field, "cared_for.conditions[%zu]", i + 1);
-        if (!s_text(e, field, &c->conditions[i], S_SHORT_MAX, true, false))
+        if (!referral_field_text(e, field, &c->conditions[i], REFERRAL_SHORT_MAX, true, false))
             continue;
         /* "Long-term illness" and "long_term_illness" are the same. */
         for (s = c->conditions[i]; *s; s++) {
@@ -417,10 +171,13 @@ static void s_consent(ferrs_t *e, Carerhub__Consent *c, Carerhub__Source src,
     else if (!c->share_with_support_service)
         ferrs_add(e, "consent.share_with_support_service", "consent",
                   "is false: without consent to share, the hub cannot take this referral");
-    s_choice(e, "consent.given_by", &c->given_by, true,
-             src == CARERHUB__SOURCE__SCHOOL ? school : adult);
-    if (s_date(e, "consent.date", &c->date, true, date_from_ymd(2000, 1, 1), ctx->today,
-               "is in the future", "is before 2000", &day) &&
+    if (src == CARERHUB__SOURCE__SELF)
+        referral_self_consent(e, c);
+    else
+        referral_field_choice(e, "consent.given_by", &c->given_by, true,
+                              src == CARERHUB__SOURCE__SCHOOL ? school : adult);
+    if (referral_field_date(e, "consent.date", &c->date, true, date_from_ymd(2000, 1, 1),
+                            ctx->today, "is in the future", "is before 2000", &day) &&
         dob_ok && day < dob)
         ferrs_add(e, "consent.date", "invalid", "is before the carer's date of birth");
 }
@@ -433,9 +190,9 @@ static void s_gp(ferrs_t *e, Carerhub__GpPart *gp)
                   "e.g. F81001");
         return;
     }
-    if (!s_text(e, "practice", &gp->practice, 6, true, false))
+    if (!referral_field_text(e, "practice", &gp->practice, 6, true, false))
         return;
-    s_upper(gp->practice);
+    referral_field_upper(gp->practice);
     if (!ods_practice_valid(gp->practice))
         ferrs_add(e, "practice", "format",
                   "must be a practice ODS code: one letter and five "
@@ -450,31 +207,31 @@ static void s_discharge(ferrs_t *e, Carerhub__DischargePart *d, const referral_c
     if (!h) {
         ferrs_add(e, "hospital", "required", "is required: trust, site and ward");
     } else {
-        if (s_text(e, "hospital.trust", &h->trust, 3, true, false)) {
-            s_upper(h->trust);
+        if (referral_field_text(e, "hospital.trust", &h->trust, 3, true, false)) {
+            referral_field_upper(h->trust);
             if (!ods_trust_valid(h->trust))
                 ferrs_add(e, "hospital.trust", "format",
                           "must be an NHS trust ODS code such as RAJ");
         }
-        if (s_text(e, "hospital.site", &h->site, 5, true, false)) {
-            s_upper(h->site);
+        if (referral_field_text(e, "hospital.site", &h->site, 5, true, false)) {
+            referral_field_upper(h->site);
             if (!ods_site_valid(h->site))
                 ferrs_add(e, "hospital.site", "format", "must be an ODS site code such as RAJ01");
             else if (h->trust && ods_trust_valid(h->trust) && strncmp(h->site, h->trust, 3))
                 ferrs_add(e, "hospital.site", "invalid", "%s is not a site of trust %s", h->site,
                           h->trust);
         }
-        s_text(e, "hospital.ward", &h->ward, S_SHORT_MAX, true, false);
+        referral_field_text(e, "hospital.ward", &h->ward, REFERRAL_SHORT_MAX, true, false);
     }
     if (!p) {
         ferrs_add(e, "patient", "required",
                   "is required: the patient's NHS number and "
                   "expected discharge date");
     } else {
-        s_nhs(e, "patient.nhs_number", &p->nhs_number, true, ctx);
-        s_date(e, "patient.expected_discharge", &p->expected_discharge, true, ctx->today - 30,
-               ctx->today + 365, "is more than a year ahead",
-               "is more than 30 days ago: refer recent discharges only", &day);
+        referral_field_nhs(e, "patient.nhs_number", &p->nhs_number, true, ctx);
+        referral_field_date(e, "patient.expected_discharge", &p->expected_discharge, true,
+                            ctx->today - 30, ctx->today + 365, "is more than a year ahead",
+                            "is more than 30 days ago: refer recent discharges only", &day);
     }
     if (!d || !d->has_carer_consulted)
         ferrs_add(e, "carer_consulted", "required",
@@ -490,7 +247,7 @@ static void s_school(ferrs_t *e, Carerhub__SchoolPart *s, date_t dob, bool dob_o
                   "is required: the school's URN and the pupil's "
                   "year group");
     } else {
-        if (s_text(e, "school.urn", &sc->urn, 6, true, false) && !urn_valid(sc->urn))
+        if (referral_field_text(e, "school.urn", &sc->urn, 6, true, false) && !urn_valid(sc->urn))
             ferrs_add(e, "school.urn", "format", "must be the school's 6-digit URN");
         if (!sc->has_year_group)
             ferrs_add(e, "school.year_group", "required",
@@ -521,16 +278,20 @@ static bool s_field_set(const ProtobufCMessage *m, const ProtobufCFieldDescripto
 }
 
 /* A part that has no business in this referral: named by its first field
- * as the referrer would have written it. */
+ * as the referrer would have written it (a self part's under self.). */
 static void s_foreign(ferrs_t *e, const void *part, Carerhub__Source src)
 {
     const ProtobufCMessage *m = part;
+    char field[80];
     if (!m)
         return;
     for (unsigned i = 0; i < m->descriptor->n_fields; i++)
         if (s_field_set(m, &m->descriptor->fields[i])) {
-            ferrs_add(e, m->descriptor->fields[i].name, "wrong_source",
-                      "is not part of a %s referral", referral_source_name(src));
+            snprintf(field, sizeof field, "%s%s",
+                     m->descriptor == &carerhub__self_part__descriptor ? "self." : "",
+                     m->descriptor->fields[i].name);
+            ferrs_add(e, field, "wrong_source", "is not part of a %s referral",
+                      referral_source_name(src));
             return;
         }
 }
@@ -542,8 +303,11 @@ int referral_check(Carerhub__Referral *r, Carerhub__Source src, const referral_c
     date_t dob = 0;
     bool dob_ok;
 
-    s_referrer(errs, r->referrer);
-    s_carer(errs, r->carer, ctx, &dob, &dob_ok);
+    /* A carer who refers themselves has no referrer to name; one given is
+     * checked as any other. */
+    if (src != CARERHUB__SOURCE__SELF || r->referrer)
+        s_referrer(errs, r->referrer);
+    s_carer(errs, r->carer, src, ctx, &dob, &dob_ok);
     s_cared_for(errs, r->cared_for);
     s_consent(errs, r->consent, src, ctx, dob, dob_ok);
     switch (src) {
@@ -551,19 +315,28 @@ int referral_check(Carerhub__Referral *r, Carerhub__Source src, const referral_c
         s_gp(errs, r->gp);
         s_foreign(errs, r->discharge, src);
         s_foreign(errs, r->school, src);
+        s_foreign(errs, r->self, src);
         break;
     case CARERHUB__SOURCE__DISCHARGE:
         s_discharge(errs, r->discharge, ctx);
         s_foreign(errs, r->gp, src);
         s_foreign(errs, r->school, src);
+        s_foreign(errs, r->self, src);
         break;
     case CARERHUB__SOURCE__SCHOOL:
         s_school(errs, r->school, dob, dob_ok, ctx);
         s_foreign(errs, r->gp, src);
         s_foreign(errs, r->discharge, src);
+        s_foreign(errs, r->self, src);
+        break;
+    case CARERHUB__SOURCE__SELF:
+        referral_self_check(errs, r->self, dob, dob_ok, ctx);
+        s_foreign(errs, r->gp, src);
+        s_foreign(errs, r->discharge, src);
+        s_foreign(errs, r->school, src);
         break;
     default:
-        ferrs_add(errs, "source", "invalid", "is not gp, discharge or school");
+        ferrs_add(errs, "source", "invalid", "is not gp, discharge, school or self");
     }
     return errs->n > before ? -1 : 0;
 }

@@ -3,7 +3,9 @@
  * asked: the source's name, the prefix of the ids its intake gives, the
  * intake program that takes it, the role whose keys submit it, and the
  * referral field that names the referring organisation (which a key's scope
- * must cover). See referral.h.
+ * must cover). See referral.h. A carer's own referral (self) has no
+ * referring organisation: its submitter is the public, through a gateway,
+ * which may send and never ask after it.
  */
 #include "domain/referral.h"
 
@@ -23,6 +25,8 @@ static const s_source_t s_sources[] = {
      "carerhub-discharge-intake", "hospital.trust", ROLE_HOSPITAL, ROUTE_SRC_DISCHARGE},
     {CARERHUB__SOURCE__SCHOOL, "school", "SC", "school-intake", "carerhub-school-intake",
      "school.urn", ROLE_SCHOOL, ROUTE_SRC_SCHOOL},
+    {CARERHUB__SOURCE__SELF, "self", "SR", "self-intake", "carerhub-self-intake", NULL, ROLE_SELF,
+     ROUTE_SRC_SELF},
 };
 
 static const s_source_t *s_find(Carerhub__Source s)
@@ -124,8 +128,10 @@ int referral_submitter_role(Carerhub__Source s, role_t *out)
 
 bool role_is_referrer(role_t role)
 {
+    /* A referrer is an organisation, which may ask after its referrals;
+     * the public sends its own and asks after none. */
     for (size_t i = 0; i < sizeof s_sources / sizeof *s_sources; i++)
-        if (s_sources[i].submitter == role)
+        if (s_sources[i].submitter == role && s_sources[i].org_field)
             return true;
     return false;
 }
@@ -141,6 +147,14 @@ const char *referral_org_field(Carerhub__Source s)
 {
     const s_source_t *d = s_find(s);
     return d ? d->org_field : NULL;
+}
+
+const char *referral_referrer_code(const Carerhub__Referral *r)
+{
+    const char *org = referral_org(r);
+    if (org)
+        return org;
+    return r->has_source && r->source == CARERHUB__SOURCE__SELF ? "public" : NULL;
 }
 
 const char *referral_org(const Carerhub__Referral *r)

@@ -2,7 +2,10 @@
  * YAML referral documents to Referral messages. The protobuf descriptors are
  * the schema: a YAML key is the name of a field, so the file format and the
  * wire format cannot drift apart. Values are only placed here; whether they
- * are any good is referral_check()'s business.
+ * are any good is referral_check()'s business. The part of a GP, discharge
+ * or school referral is written at the top level (practice:, hospital:,
+ * school:); a carer's own referral has its part under self: (heard_from,
+ * best_time_to_contact, working), as in the Referral message.
  */
 #include "domain/referral.h"
 
@@ -19,7 +22,7 @@
 static const char *const s_hub_fields[] = {"id",           "source", "received_at", "referral_date",
                                            "submitted_by", NULL};
 /* The Referral fields that hold source parts: not YAML keys themselves. */
-static const char *const s_part_fields[] = {"gp", "discharge", "school", NULL};
+static const char *const s_part_fields[] = {"gp", "discharge", "school", "self", NULL};
 
 static const ProtobufCMessageDescriptor *s_part_desc(Carerhub__Source s)
 {
@@ -30,6 +33,8 @@ static const ProtobufCMessageDescriptor *s_part_desc(Carerhub__Source s)
         return &carerhub__discharge_part__descriptor;
     case CARERHUB__SOURCE__SCHOOL:
         return &carerhub__school_part__descriptor;
+    case CARERHUB__SOURCE__SELF:
+        return &carerhub__self_part__descriptor;
     default:
         return NULL;
     }
@@ -203,6 +208,8 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
     static const Carerhub__Source all[] = {CARERHUB__SOURCE__GP, CARERHUB__SOURCE__DISCHARGE,
                                            CARERHUB__SOURCE__SCHOOL};
     const ProtobufCMessageDescriptor *part_d = s_part_desc(src);
+    /* The part whose fields stand at the top level: not self's. */
+    const ProtobufCMessageDescriptor *top_d = src == CARERHUB__SOURCE__SELF ? NULL : part_d;
     Carerhub__Referral *r;
     ProtobufCMessage *part = NULL;
 
@@ -221,7 +228,7 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
                       "referral; leave it out");
             continue;
         }
-        f = protobuf_c_message_descriptor_get_field_by_name(part_d, k->value);
+        f = top_d ? protobuf_c_message_descriptor_get_field_by_name(top_d, k->value) : NULL;
         if (f) {
             if (!part)
                 part = s_new_msg(part_d);
@@ -230,8 +237,21 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
         }
         f = protobuf_c_message_descriptor_get_field_by_name(&carerhub__referral__descriptor,
                                                             k->value);
-        if (f && !s_in(k->value, s_part_fields)) {
+        if (f && (!s_in(k->value, s_part_fields) ||
+                  (src == CARERHUB__SOURCE__SELF && strcmp(k->value, "self") == 0))) {
             s_bind_field(&r->base, f, v, k->value, errs);
+            continue;
+        }
+        if (strcmp(k->value, "self") == 0) {
+            ferrs_add(errs, k->value, "wrong_source",
+                      "belongs to a carer's own referral (self), not to a %s referral",
+                      referral_source_name(src));
+            continue;
+        }
+        if (src == CARERHUB__SOURCE__SELF &&
+            protobuf_c_message_descriptor_get_field_by_name(part_d, k->value)) {
+            ferrs_add(errs, k->value, "unknown_field", "belongs under self: (self: {%s: ...})",
+                      k->value);
             continue;
         }
         for (size_t s = 0; s < 3; s++)
@@ -244,7 +264,7 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
                 break;
             }
         if (!other)
-            s_unknown(&carerhub__referral__descriptor, part_d, k, k->value, errs);
+            s_unknown(&carerhub__referral__descriptor, top_d, k, k->value, errs);
     }
     switch (src) {
     case CARERHUB__SOURCE__GP:

@@ -252,7 +252,7 @@ int route_triage(const route_t *rt)
 
 int route_contact_by_days(const route_t *rt, route_src_t source)
 {
-    return source > ROUTE_SRC_ANY && source <= ROUTE_SRC_SCHOOL ? rt->contact_by_days[source] : 10;
+    return source > ROUTE_SRC_ANY && source <= ROUTE_SRC_SELF ? rt->contact_by_days[source] : 10;
 }
 
 date_t route_programme_start(const route_t *rt)

@@ -27,8 +27,10 @@ typedef enum {
     ROUTE_SRC_ANY = 0,
     ROUTE_SRC_GP = 1,
     ROUTE_SRC_DISCHARGE,
-    ROUTE_SRC_SCHOOL
+    ROUTE_SRC_SCHOOL,
+    ROUTE_SRC_SELF, /* a carer's own referral */
 } route_src_t;
+#define ROUTE_SRC_COUNT (ROUTE_SRC_SELF + 1)
 
 typedef enum {
     ROUTE_RESOLVED,  /* every candidate authority leads to one provider */
@@ -110,7 +112,8 @@ date_t route_programme_start(const route_t *rt);
 size_t route_target_count(const route_t *rt);
 void route_target(const route_t *rt, size_t i, date_t *date, uint64_t *carers);
 /* The name configuration gives a referring organisation (`referrers`: by
- * source, the practice ODS code, trust ODS code or school URN), or NULL. */
+ * source, the practice ODS code, trust ODS code or school URN), or NULL
+ * (always for source self: the public is no organisation). */
 const char *route_referrer_name(const route_t *rt, route_src_t source, const char *code);
 /* The name of an authority by its ONS code (districts file), or NULL. */
 const char *route_authority_name(const route_t *rt, const char *code);

@@ -59,12 +59,14 @@ struct route {
     route_rule_t *rules;
     size_t nrules, rules_cap;
     int triage;
-    int contact_by_days[4];  /* by route_src_t; [ROUTE_SRC_ANY] unused */
-    date_t programme_start;  /* -1: not given */
-    route_target_t *targets; /* in date order */
+    int contact_by_days[ROUTE_SRC_COUNT]; /* by route_src_t; [ROUTE_SRC_ANY] unused */
+    date_t programme_start;               /* -1: not given */
+    route_target_t *targets;              /* in date order */
     size_t ntargets;
-    route_referrer_t *referrers[4]; /* by route_src_t, sorted by code; [ROUTE_SRC_ANY] unused */
-    size_t nreferrers[4];
+    /* By route_src_t, sorted by code; [ROUTE_SRC_ANY] and [ROUTE_SRC_SELF]
+     * unused (neither is an organisation). */
+    route_referrer_t *referrers[ROUTE_SRC_COUNT];
+    size_t nreferrers[ROUTE_SRC_COUNT];
 };
 
 /* Whether authority lad is in a rule's bitset. */

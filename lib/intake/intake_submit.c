@@ -6,7 +6,10 @@
  * within referrals.resend_window_days: it is answered with the id it was
  * given, and nothing new is spooled. A gateway's submission is judged for
  * the user it names (secure_acting): the user's organisation is the scope,
- * and the user is the submitter.
+ * and the user is the submitter. At the self intake the submitter is the
+ * public, as the gateway says (secure_acting_public): a carer's own
+ * referral names no organisation, so no scope applies, and the same
+ * referral sent twice from the public form is still one referral.
  */
 #include "intake/intake_impl.h"
 
@@ -124,8 +127,9 @@ static void s_check(intake_t *in, const participant_t *who, const char *actor,
     referral_check_unknown(&r->base, "", errs);
     referral_check(r, in->kind->source, &ctx, errs);
     /* The key decides whose referrals these may be: a practice sends its
-     * own cards, a trust its own discharges, a school its pupils. */
-    if (!ferrs_has(errs, field) && !participant_in_scope(who, referral_org(r))) {
+     * own cards, a trust its own discharges, a school its pupils. A
+     * carer's own referral is for no organisation. */
+    if (field && !ferrs_has(errs, field) && !participant_in_scope(who, referral_org(r))) {
         const char *org = referral_org(r) ? referral_org(r) : "(none)";
         char why[200], scopes[200];
         s_scope_list(who, scopes, sizeof scopes);
@@ -137,22 +141,50 @@ static void s_check(intake_t *in, const participant_t *who, const char *actor,
     }
 }
 
+/* "a" or "an", for a word such as a role's name. */
+static const char *s_a(const char *word)
+{
+    return word && word[0] && strchr("aeiou", word[0]) ? "an" : "a";
+}
+
+/* Why the self intake refuses who: it takes the public's referrals from a
+ * gateway, and nobody else's. */
+static void s_self_refusal(const participant_t *who, const Carerhub__Envelope *env, char *why,
+                           size_t whysz)
+{
+    static const char takes[] =
+        "the self intake takes a carer's own referrals only, from the web front door's "
+        "public form (a gateway key, OnBehalf role self)";
+    if (who && who->role == ROLE_GATEWAY)
+        snprintf(why, whysz, "a gateway key submits here only for the public: %s", takes);
+    else if (who && env->on_behalf)
+        snprintf(why, whysz, "%s %s user of a gateway may not submit here: %s",
+                 s_a(role_name(who->role)), role_name(who->role), takes);
+    else
+        snprintf(why, whysz, "%s %s key may not submit here: %s",
+                 s_a(who ? role_name(who->role) : "unlisted"),
+                 who ? role_name(who->role) : "unlisted", takes);
+}
+
 /* Refuses a submission whose key may not submit here. */
 static bool s_role_refused(intake_t *in, const participant_t *who, const char *actor,
                            const wire_peer_t *peer, const Carerhub__Envelope *env)
 {
     role_t want = ROLE_GP;
-    char why[200];
+    char why[240];
     if (referral_submitter_role(in->kind->source, &want) == 0 && who && who->role == want)
         return false;
-    if (who && who->role == ROLE_GATEWAY)
+    if (in->kind->source == CARERHUB__SOURCE__SELF)
+        s_self_refusal(who, env, why, sizeof why);
+    else if (who && who->role == ROLE_GATEWAY)
         snprintf(why, sizeof why,
                  "a gateway key submits only for a user logged in to it (OnBehalf): the %s intake "
                  "takes referrals from %s keys and %s users only",
                  referral_source_name(in->kind->source), role_name(want), role_name(want));
     else
         snprintf(why, sizeof why,
-                 "a %s key may not submit here: the %s intake takes referrals from %s keys only",
+                 "%s %s key may not submit here: the %s intake takes referrals from %s keys only",
+                 s_a(who ? role_name(who->role) : "unlisted"),
                  who ? role_name(who->role) : "unlisted", referral_source_name(in->kind->source),
                  role_name(want));
     secure_refused(in->sec, "refused-message", actor, NULL, why);
@@ -266,7 +298,12 @@ const participant_t *intake_acting(intake_t *in, const wire_peer_t *peer,
                                    size_t actorsz)
 {
     char why[200], msg[240];
-    const participant_t *who = secure_acting(in->sec, peer, env, as, why, sizeof why);
+    /* The public submits carers' own referrals, and does nothing else. */
+    bool public_ok = in->kind->source == CARERHUB__SOURCE__SELF &&
+                     env->body_case == CARERHUB__ENVELOPE__BODY_SUBMIT;
+    const participant_t *who = public_ok
+                                   ? secure_acting_public(in->sec, peer, env, as, why, sizeof why)
+                                   : secure_acting(in->sec, peer, env, as, why, sizeof why);
     secure_actor(in->sec, peer, actor, actorsz);
     if (who) {
         secure_acting_name(who, actor, actorsz);

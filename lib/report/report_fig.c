@@ -226,6 +226,7 @@ const char *report_source_name(const char *key)
         {"gp", "GP practices"},
         {"discharge", "Hospital discharge"},
         {"school", "Schools"},
+        {"self", "Self-referral"},
     };
     for (size_t i = 0; key && i < sizeof names / sizeof *names; i++)
         if (strcmp(key, names[i][0]) == 0)

@@ -3,7 +3,8 @@
  * object per delivery (schema carerhub.case.v2, config/case.schema.json,
  * README "Case files"): the case and its version, why it was routed here,
  * its flags as they stand, a transfer's from, to and why, the carer as now
- * known, and the newest referrals of the case with their source details.
+ * known, and the newest referrals of the case with their source details
+ * (a carer's own referral: source self, its part self, and no referrer).
  * Field names are those of the referral files and the wire protocol. A
  * field without a value is left out, never null. A transfer_out tells the
  * organisation the case has left no more than that, to whom and why; a

@@ -511,7 +511,8 @@ Carerhub__CaseReply *router_case_view(router_t *r, MDB_txn *txn, const char *pro
  *       order, or "-" for none.
  *       A case moves from key to key (its report_key) as it changes.
  *   DAY r SOURCE CODE     referrals received from a referring organisation
- *                         (practice, trust, URN; "unknown" if none)
+ *                         (practice, trust, URN; "public" for a carer's own
+ *                         referral; "unknown" if none)
  *   DAY d YES|NO          discharge referrals, whether the carer was consulted
  *                         ("yes" or "no")
  *   DAY n PREVDAY         cases opened on DAY for a carer whose previous

@@ -198,7 +198,8 @@ int router_report_referral(router_t *r, MDB_txn *txn, const Carerhub__Referral *
     int rc;
     s_day(ref->has_received_at ? ref->received_at : clock_now_ms(), day);
     snprintf(key, sizeof key, "%s" S_US "r" S_US "%s" S_US "%s", day,
-             s_source(ref->has_source, ref->source), s_field(referral_org(ref), "unknown"));
+             s_source(ref->has_source, ref->source),
+             s_field(referral_referrer_code(ref), "unknown"));
     if ((rc = s_add(r, txn, key, 1)) != 0)
         return rc;
     if (discharge) {

@@ -121,14 +121,16 @@ typedef enum { S_BY_PROVIDER, S_BY_SOURCE, S_BY_AUTHORITY } s_by_t;
 static void s_dim_rows(const report_q_t *q, const report_dim_t *d, s_by_t by,
                        Carerhub__ReportRow ***rows, size_t *n)
 {
-    static const char *const sources[] = {"gp", "discharge", "school"};
-    static const char *const source_names[] = {"GP practices", "Hospital discharge", "Schools"};
+    static const char *const sources[] = {"gp", "discharge", "school", "self"};
+    static const char *const source_names[] = {"GP practices", "Hospital discharge", "Schools",
+                                               "Self-referral"};
+    const int nsources = (int)(sizeof sources / sizeof *sources);
     s_sort_t *o = xcalloc(d->n + 1, sizeof *o);
     for (size_t i = 0; i < d->n; i++) {
         o[i] = (s_sort_t){LONG_MAX, d->names[i], i};
         if (by == S_BY_PROVIDER && route_provider_find(q->r->rt, d->names[i]) >= 0)
             o[i].order = route_provider_find(q->r->rt, d->names[i]);
-        for (int s = 0; by == S_BY_SOURCE && s < 3; s++)
+        for (int s = 0; by == S_BY_SOURCE && s < nsources; s++)
             o[i].order = strcmp(d->names[i], sources[s]) == 0 ? s : o[i].order;
         if (by == S_BY_AUTHORITY)
             o[i].order = strcmp(d->names[i], "unresolved") == 0;
@@ -142,7 +144,7 @@ static void s_dim_rows(const report_q_t *q, const report_dim_t *d, s_by_t by,
             continue;
         if (by == S_BY_PROVIDER && (p = route_provider_find(q->r->rt, o[j].key)) >= 0)
             name = route_provider_name(q->r->rt, p);
-        else if (by == S_BY_SOURCE && o[j].order < 3)
+        else if (by == S_BY_SOURCE && o[j].order < nsources)
             name = source_names[o[j].order];
         else if (by == S_BY_AUTHORITY)
             name = route_authority_name(q->r->rt, o[j].key);
@@ -192,7 +194,9 @@ static Carerhub__ReportRow *s_referrer_row(const report_q_t *q, const report_ref
     const char *name = NULL;
     snprintf(source, sizeof source, "%.*s", us ? (int)(us - w->key) : 0, w->key);
     if (referral_source_parse(source, &src) == 0)
-        name = route_referrer_name(q->r->rt, referral_route_source(src), code);
+        name = src == CARERHUB__SOURCE__SELF
+                   ? "Carers themselves" /* the public form: no organisation */
+                   : route_referrer_name(q->r->rt, referral_route_source(src), code);
     row = s_row(code, name);
     row->source = xstrdup(source);
     date_format(w->last, last);

@@ -292,13 +292,14 @@ static void s_tally_taken(s_take_t *t, const Carerhub__Referral *ref, const Care
     char month[8], stat[96];
     snprintf(month, sizeof month, "%.7s", ref->referral_date);
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        const char *val = i == 1   ? referral_source_name(ref->source)
-                          : i == 2 ? c->provider
-                          : i == 3 ? (c->lad ? c->lad : "unresolved")
-                          : i == 4 ? (referral_org(ref) ? referral_org(ref) : "unknown")
-                          : i == 5 ? kind
-                          : i == 6 ? month
-                                   : "";
+        const char *val =
+            i == 1   ? referral_source_name(ref->source)
+            : i == 2 ? c->provider
+            : i == 3 ? (c->lad ? c->lad : "unresolved")
+            : i == 4 ? (referral_referrer_code(ref) ? referral_referrer_code(ref) : "unknown")
+            : i == 5 ? kind
+            : i == 6 ? month
+                     : "";
         snprintf(stat, sizeof stat, "%s%s", names[i], val);
         router_tally(t->tally, stat, 1);
     }

@@ -256,6 +256,42 @@ TEST(hubconf_loads_the_shipped_file)
     CHECK(c == NULL);
 }
 
+/* The self intake's section: the shipped default, a file that leaves it
+ * out, a file that sets it, and its endpoint checked as the others are. */
+TEST(hubconf_self_intake_section)
+{
+    diag_t d = DIAG_INIT;
+    hubconf_t *c = hubconf_load(test_src("config/carerhub.yaml"), &d);
+    char *p;
+    CHECK(c != NULL);
+    CHECK_STR(c->self_intake.endpoint, "tcp://127.0.0.1:7304");
+    CHECK(hubconf_intake(c, "self-intake") == &c->self_intake);
+    hubconf_destroy(&c);
+    p = s_write("hub.yaml", "data_dir: /tmp/x\n");
+    c = hubconf_load(p, &d);
+    CHECK(c != NULL);
+    CHECK_STR(hubconf_intake(c, "self-intake")->endpoint, "tcp://127.0.0.1:7304");
+    CHECK_INT(c->self_intake.batch, 2000);
+    hubconf_destroy(&c);
+    free(p);
+    p = s_write("hub.yaml", "data_dir: /tmp/x\n"
+                            "self_intake: {endpoint: \"ipc:///tmp/x/self.ipc\", retry_ms: 300}\n");
+    c = hubconf_load(p, &d);
+    CHECK(c != NULL);
+    CHECK_STR(c->self_intake.endpoint, "ipc:///tmp/x/self.ipc");
+    CHECK_INT(c->self_intake.retry_ms, 300);
+    CHECK_STR(c->gp_intake.endpoint, "tcp://127.0.0.1:7301");
+    hubconf_destroy(&c);
+    free(p);
+    p = s_write("hub.yaml", "data_dir: /tmp/x\nself_intake: {endpoint: udp://x, colour: red}\n");
+    CHECK(hubconf_load(p, &d) == NULL);
+    CHECK_INT(d.n, 2);
+    CHECK_CONTAINS(d.msgs[0], ":2:34: unknown key 'colour'");
+    CHECK_CONTAINS(d.msgs[1], ":2:25: self_intake.endpoint must be a tcp://, ipc:// or inproc://");
+    diag_free(&d);
+    free(p);
+}
+
 TEST(hubconf_reports_file_line_column)
 {
     diag_t d = DIAG_INIT;
@@ -450,6 +486,54 @@ TEST(route_reporting_reads_referrers_by_source)
     route_destroy(&rt);
 }
 
+TEST(route_contact_by_days_by_source_with_self)
+{
+    diag_t d = DIAG_INIT;
+    route_t *rt = route_load(test_src("config/routing.yaml"), &d);
+    CHECK(rt != NULL);
+    CHECK_INT(route_contact_by_days(rt, ROUTE_SRC_DISCHARGE), 2);
+    CHECK_INT(route_contact_by_days(rt, ROUTE_SRC_SELF), 10);
+    route_destroy(&rt);
+    /* Left out, ten days; set, its own; and a rule may name the source. */
+    rt = s_route_load("contact_by_days: {gp: 7}\n", &d);
+    CHECK(rt != NULL);
+    CHECK_INT(route_contact_by_days(rt, ROUTE_SRC_GP), 7);
+    CHECK_INT(route_contact_by_days(rt, ROUTE_SRC_SELF), 10);
+    route_destroy(&rt);
+    rt = s_route_load("contact_by_days: {self: 3}\n", &d);
+    CHECK(rt != NULL);
+    CHECK_INT(route_contact_by_days(rt, ROUTE_SRC_SELF), 3);
+    CHECK_INT(route_contact_by_days(rt, ROUTE_SRC_GP), 10);
+    route_destroy(&rt);
+    diag_print(&d, stdout);
+    CHECK_INT(d.n, 0);
+}
+
+TEST(route_rule_for_source_self)
+{
+    diag_t d = DIAG_INIT;
+    char *dist = s_write("districts.yaml", "authorities:\n"
+                                           "  E07000070: {name: Chelmsford, country: England}\n"
+                                           "districts:\n  CM1: [E07000070]\n");
+    char *path = s_write("routing.yaml", "area: Test\ndistricts: districts.yaml\n"
+                                         "providers: {a: {name: A}, web: {name: W}}\n"
+                                         "rules:\n"
+                                         "  - {name: own, when: {source: self}, provider: web}\n"
+                                         "  - {name: r, provider: a}\n"
+                                         "triage: a\n");
+    route_t *rt = route_load(path, &d);
+    route_result_t r;
+    diag_print(&d, stdout);
+    CHECK(rt != NULL);
+    route_decide(rt, "CM1 1AA", -1, ROUTE_SRC_SELF, NULL, NULL, &r);
+    CHECK_STR(route_provider_id(rt, r.provider), "web");
+    route_decide(rt, "CM1 1AA", -1, ROUTE_SRC_GP, NULL, NULL, &r);
+    CHECK_STR(route_provider_id(rt, r.provider), "a");
+    route_destroy(&rt);
+    free(dist);
+    free(path);
+}
+
 /* tail is refused with exactly one problem, which says want. */
 static bool s_route_refused(const char *tail, const char *want)
 {
@@ -501,6 +585,11 @@ TEST(route_reporting_refuses_each_bad_value_by_name)
     free(t);
     CHECK(s_route_refused("referrers: [F81001]\n", "referrers must map sources"));
     CHECK(s_route_refused("referrers: {pharmacy: {}}\n", "unknown key 'pharmacy'"));
+    /* The public is no organisation to name. */
+    CHECK(s_route_refused("referrers: {self: {}}\n", "unknown key 'self'"));
+    CHECK(s_route_refused("contact_by_days: {self: 0}\n",
+                          "contact_by_days.self must be a whole number of days from 1 to 365"));
+    CHECK(s_route_refused("contact_by_days: {web: 3}\n", "unknown key 'web'"));
     CHECK(s_route_refused("referrers: {gp: [F81001]}\n", "referrers.gp must map each"));
     CHECK(s_route_refused("referrers: {gp: {RAJ: A Trust}}\n",
                           "routing.yaml:7:18: referrers.gp: 'RAJ' is not a practice ODS code"));
