@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-static const char *s_source_names[] = {"", "gp", "discharge", "school"};
+static const char *s_source_names[ROUTE_SRC_COUNT] = {"", "gp", "discharge", "school", "self"};
 
 static void s_print_text(const route_t *rt, const route_result_t *r, const char *reason)
 {
@@ -135,11 +135,11 @@ static int s_options(int argc, char **argv, s_opts_t *o)
             o->on = optarg;
             break;
         case 's':
-            for (int i = ROUTE_SRC_GP; i <= ROUTE_SRC_SCHOOL; i++)
+            for (int i = ROUTE_SRC_GP; i < ROUTE_SRC_COUNT; i++)
                 if (strcmp(optarg, s_source_names[i]) == 0)
                     o->source = (route_src_t)i;
             if (o->source == ROUTE_SRC_ANY) {
-                cli_error("route", "--source must be gp, discharge or school");
+                cli_error("route", "--source must be gp, discharge, school or self");
                 return EX_USAGE;
             }
             break;
