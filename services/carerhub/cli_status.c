@@ -127,6 +127,9 @@ static void s_print(const Carerhub__StatusReply *s, bool json)
         cli_print(stdout, "%s: held back for an operator: %s", s->referral_id,
                   s->detail ? s->detail : "");
         break;
+    case CARERHUB__STATUS_REPLY__STATE__REJECTED:
+        cli_print(stdout, "%s: %s", s->referral_id, s->detail ? s->detail : "rejected");
+        break;
     default:
         cli_print(stdout, "%s: %s", s->referral_id, state);
     }
@@ -138,7 +141,8 @@ static void s_print(const Carerhub__StatusReply *s, bool json)
                   strcmp(s->kind, "new") == 0      ? "a new case"
                   : strcmp(s->kind, "update") == 0 ? "an update of the carer's case"
                                                    : "the case moved with it");
-    if (s->detail && s->state != CARERHUB__STATUS_REPLY__STATE__PARKED)
+    if (s->detail && s->state != CARERHUB__STATUS_REPLY__STATE__PARKED &&
+        s->state != CARERHUB__STATUS_REPLY__STATE__REJECTED)
         cli_print(stdout, "  %-10s %s", "note", s->detail);
     if (s->rule)
         cli_print(stdout, "  %-10s %s", "rule", s->rule);

@@ -156,7 +156,7 @@ static void s_rejected(router_t *r, MDB_txn *txn, const participant_t *who, cons
         return;
     }
     /* Held back, for good: StatusReply has no state of its own for it. */
-    s->state = CARERHUB__STATUS_REPLY__STATE__PARKED;
+    s->state = CARERHUB__STATUS_REPLY__STATE__REJECTED;
     s->detail =
         xasprintf("rejected by the hub's operator, not sent on: %s", p->reason ? p->reason : "");
     s->progress = xstrdup("rejected");

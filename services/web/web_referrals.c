@@ -36,6 +36,7 @@ static const char *s_state_words(const char *state)
         {"declined", "The carer declined support"},
         {"closed", "Closed"},
         {"cancelled", "Cancelled"},
+        {"rejected", "Not sent on: the hub's operator rejected it"},
     };
     for (size_t i = 0; state && i < sizeof words / sizeof words[0]; i++)
         if (strcmp(state, words[i][0]) == 0)
@@ -275,6 +276,8 @@ static void s_status_page(web_resp_t *r, const web_req_t *q, const Carerhub__Sta
                   ? "Received: the hub is passing it on"
               : s->state == CARERHUB__STATUS_REPLY__STATE__PARKED
                   ? "Held back for the hub's operator to look at"
+              : s->state == CARERHUB__STATUS_REPLY__STATE__REJECTED && s->detail
+                  ? s->detail /* the operator's reason, with what it means */
                   : s_state_words(s->progress));
     if (s->has_progress_at && s->progress_at > 0) {
         buf_adds(b, ", since ");
