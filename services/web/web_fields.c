@@ -488,7 +488,9 @@ static bool s_blank(const char *v)
 /* The value of one answer as the YAML file would hold it. */
 static ynode_t *s_value(const web_field_t *fd, const char *v)
 {
-    char date[64];
+    size_t n;
+    char *date;
+    ynode_t *node;
     switch (fd->input) {
     case WEB_IN_YESNO:
     case WEB_IN_SELECT:
@@ -496,8 +498,15 @@ static ynode_t *s_value(const web_field_t *fd, const char *v)
          * Anything else typed there is refused by referral_from_yaml. */
         return s_scalar(v, true);
     case WEB_IN_DATE:
-        web_form_date(v, date, sizeof date);
-        return s_scalar(date, false);
+        /* Room for the answer unchanged, however long: cut to a fixed
+         * size it could end inside a character, and would not be what was
+         * typed (YYYY-MM-DD is 10 bytes). */
+        n = strlen(v) + 16;
+        date = xmalloc(n);
+        web_form_date(v, date, n);
+        node = s_scalar(date, false);
+        free(date);
+        return node;
     default:
         return s_scalar(v, false);
     }
