@@ -231,11 +231,14 @@ static void s_nhs(ferrs_t *e, const char *field, char **val, bool required,
         }
         return;
     case NHS_FORMAT:
-        ferrs_add(e, field, "format", "must be a 10-digit NHS number such as 943 476 5919");
+        /* The field's name says it is an NHS number ("The patient's NHS
+         * number must be ..."): the message says only what one is. */
+        ferrs_add(e, field, "format", "must be 10 digits, such as 943 476 5919");
         return;
     case NHS_CHECKSUM:
         ferrs_add(e, field, "checksum",
-                  "%s is not a valid NHS number: its check digit does not match", *val);
+                  "%s cannot be right (its check digit does not match the other nine): %s", *val,
+                  s_nhs_remedy(field));
         return;
     }
 }
@@ -492,13 +495,14 @@ static void s_school(ferrs_t *e, Carerhub__SchoolPart *s, date_t dob, bool dob_o
     } else {
         if (s_text(e, "school.urn", &sc->urn, 6, true, false) && !urn_valid(sc->urn))
             ferrs_add(e, "school.urn", "format", "must be the school's 6-digit URN");
+        /* What to type, in the same words for a file and a form (and
+         * referral_yaml.c's for what is no number at all). */
         if (!sc->has_year_group)
             ferrs_add(e, "school.year_group", "required",
-                      "is required (0 for Reception, "
-                      "1 to 14)");
+                      "is required: enter a number from 0 (Reception) to 14");
         else if (sc->year_group > 14)
-            ferrs_add(e, "school.year_group", "invalid", "must be 0 (Reception) to 14, not %u",
-                      sc->year_group);
+            ferrs_add(e, "school.year_group", "invalid",
+                      "enter a number from 0 (Reception) to 14, not %u", sc->year_group);
     }
     if (!s || !s->has_safeguarding_referral_made)
         ferrs_add(e, "safeguarding_referral_made", "required",

@@ -76,6 +76,15 @@ static const F s_dob = {
     .input = WEB_IN_DATE,
     .required = true,
 };
+/* A pupil's: a date a pupil could have been born on (4 to 25, the ages a
+ * school refers). */
+static const F s_pupil_dob = {
+    .key = "carer.date_of_birth",
+    .label = "Date of birth",
+    .hint = S_DATE_HINT("2012-03-27"),
+    .input = WEB_IN_DATE,
+    .required = true,
+};
 static const F s_postcode = {
     .key = "carer.postcode",
     .label = "Postcode",
@@ -128,6 +137,15 @@ static const F s_relationship = {
     .input = WEB_IN_TEXT,
     .required = true,
     .what = "Who they are to the carer",
+};
+/* The pupil's: the people a pupil looks after, not a husband or a son. */
+static const F s_pupil_relationship = {
+    .key = "cared_for.relationship",
+    .label = "Who are they to the pupil?",
+    .hint = "For example mother, father, brother, grandmother",
+    .input = WEB_IN_TEXT,
+    .required = true,
+    .what = "Who they are to the pupil",
 };
 static const F s_conditions_f = {
     .key = "cared_for.conditions",
@@ -322,14 +340,18 @@ static const web_fieldset_t s_discharge_sets[] = {
 };
 
 static const F *const s_school_part[] = {&s_safeguarding, &s_urn, &s_year};
+static const F *const s_pupil[] = {&s_given_name, &s_family_name, &s_pupil_dob, &s_postcode,
+                                   &s_address,    &s_phone,       &s_email,     &s_contact_by,
+                                   &s_language,   &s_nhs};
+static const F *const s_pupil_cares_for[] = {&s_pupil_relationship, &s_conditions_f};
 static const F *const s_school_consent[] = {&s_share, &s_given_by_pupil, &s_consent_date};
 static const web_fieldset_t s_school_sets[] = {
     S_SET("Safeguarding and the school",
           "carerhub never handles safeguarding concerns: if you have one, follow your school's "
           "safeguarding procedure now, whatever else you do",
           s_school_part),
-    S_SET("The pupil, the young carer", S_REACH, s_carer),
-    S_SET("The person the pupil cares for", NULL, s_cared_for),
+    S_SET("The pupil, the young carer", S_REACH, s_pupil),
+    S_SET("The person the pupil cares for", NULL, s_pupil_cares_for),
     S_SET("Consent", "From a parent, or from the pupil where the pupil is competent to give it",
           s_school_consent),
     S_SET("You, the referrer", NULL, s_referrer),
