@@ -279,6 +279,16 @@ $(B)/bin/fuzz_router_forward: $(B)/tests/fuzz/fuzz_router_forward.o $(FUZZ_HARNE
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)
 
+# fuzz_web_body decodes request bodies with carerhub-web's own code and
+# makes referrals of them as its forms do (web_body.c, web_fields.c): those
+# two call nothing of libmicrohttpd, whose headers the web objects are
+# compiled with; the rest of the daemon is not linked.
+$(B)/tests/fuzz/fuzz_web_body.o: override CFLAGS += -Iservices $(MHD_CFLAGS)
+$(B)/bin/fuzz_web_body: $(B)/tests/fuzz/fuzz_web_body.o $(B)/services/web/web_body.o \
+                        $(B)/services/web/web_fields.o $(FUZZ_HARNESS) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)
+
 $(B)/bin/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(FUZZ_HARNESS) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)

@@ -109,6 +109,8 @@ static const conf_key_t s_web_keys[] = {
      NULL, NULL, false},
     {"login_attempts", CK_INT, offsetof(hubconf_web_t, login_attempts), "5", 1, 1000, NULL, NULL,
      false},
+    {"login_attempts_per_address", CK_INT, offsetof(hubconf_web_t, login_attempts_per_address),
+     "100", 1, 100000, NULL, NULL, false},
     {"login_window_minutes", CK_INT, offsetof(hubconf_web_t, login_window_minutes), "15", 1, 1440,
      NULL, NULL, false},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},

@@ -60,8 +60,9 @@ typedef struct {
     long long max_body_bytes;       /* a request body larger than this is refused (65536) */
     long long max_connections;      /* connections served at once (64; per address 8) */
     long long connection_timeout_s; /* a connection idle this long is closed (15) */
-    long long login_attempts;       /* failed logins per account or address in the window (5) */
-    long long login_window_minutes; /* ... before further attempts wait (15) */
+    long long login_attempts;       /* failed logins of one account in the window (5) ... */
+    long long login_attempts_per_address; /* ... or from one address, any names (100) ... */
+    long long login_window_minutes;       /* ... before further attempts wait (15) */
 } hubconf_web_t;
 
 typedef struct {

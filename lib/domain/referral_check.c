@@ -249,13 +249,14 @@ static void s_school(ferrs_t *e, Carerhub__SchoolPart *s, date_t dob, bool dob_o
     } else {
         if (referral_field_text(e, "school.urn", &sc->urn, 6, true, false) && !urn_valid(sc->urn))
             ferrs_add(e, "school.urn", "format", "must be the school's 6-digit URN");
+        /* What to type, in the same words for a file and a form (and
+         * referral_yaml.c's for what is no number at all). */
         if (!sc->has_year_group)
             ferrs_add(e, "school.year_group", "required",
-                      "is required (0 for Reception, "
-                      "1 to 14)");
+                      "is required: enter a number from 0 (Reception) to 14");
         else if (sc->year_group > 14)
-            ferrs_add(e, "school.year_group", "invalid", "must be 0 (Reception) to 14, not %u",
-                      sc->year_group);
+            ferrs_add(e, "school.year_group", "invalid",
+                      "enter a number from 0 (Reception) to 14, not %u", sc->year_group);
     }
     if (!s || !s->has_safeguarding_referral_made)
         ferrs_add(e, "safeguarding_referral_made", "required",

@@ -224,11 +224,14 @@ void referral_field_nhs(ferrs_t *e, const char *field, char **val, bool required
         }
         return;
     case NHS_FORMAT:
-        ferrs_add(e, field, "format", "must be a 10-digit NHS number such as 943 476 5919");
+        /* The field's name says it is an NHS number ("The patient's NHS
+         * number must be ..."): the message says only what one is. */
+        ferrs_add(e, field, "format", "must be 10 digits, such as 943 476 5919");
         return;
     case NHS_CHECKSUM:
         ferrs_add(e, field, "checksum",
-                  "%s is not a valid NHS number: its check digit does not match", *val);
+                  "%s cannot be right (its check digit does not match the other nine): %s", *val,
+                  s_nhs_remedy(field));
         return;
     }
 }

@@ -62,6 +62,16 @@ static ProtobufCMessage *s_new_msg(const ProtobufCMessageDescriptor *d)
 
 static void s_bind_msg(ProtobufCMessage *msg, const ynode_t *map, const char *path, ferrs_t *errs);
 
+/* What a person should write in a number field, for when what was written
+ * is no number: the words referral_check() uses for the field's range, so
+ * that a file and a form are told the same. */
+static const char *s_number_hint(const char *path)
+{
+    if (strcmp(path, "school.year_group") == 0)
+        return "enter a number from 0 (Reception) to 14";
+    return "must be a whole number";
+}
+
 /* Text of a scalar for a string field, refusing embedded NUL bytes (which a
  * C string would silently cut short). */
 static char *s_text(const ynode_t *v, const char *path, ferrs_t *errs)
@@ -153,7 +163,7 @@ static void s_bind_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *
         return;
     case PROTOBUF_C_TYPE_UINT32:
         if (conf_parse_int(v, &iv) < 0 || iv < 0 || iv > 0xffffffffLL) {
-            ferrs_add(errs, path, "type", "must be a whole number, not '%.40s'", v->value);
+            ferrs_add(errs, path, "type", "%s, not '%.40s'", s_number_hint(path), v->value);
             return;
         }
         *(protobuf_c_boolean *)(base + f->quantifier_offset) = 1;

@@ -76,6 +76,15 @@ static const F s_dob = {
     .input = WEB_IN_DATE,
     .required = true,
 };
+/* A pupil's: a date a pupil could have been born on (4 to 25, the ages a
+ * school refers). */
+static const F s_pupil_dob = {
+    .key = "carer.date_of_birth",
+    .label = "Date of birth",
+    .hint = S_DATE_HINT("2012-03-27"),
+    .input = WEB_IN_DATE,
+    .required = true,
+};
 static const F s_postcode = {
     .key = "carer.postcode",
     .label = "Postcode",
@@ -128,6 +137,15 @@ static const F s_relationship = {
     .input = WEB_IN_TEXT,
     .required = true,
     .what = "Who they are to the carer",
+};
+/* The pupil's: the people a pupil looks after, not a husband or a son. */
+static const F s_pupil_relationship = {
+    .key = "cared_for.relationship",
+    .label = "Who are they to the pupil?",
+    .hint = "For example mother, father, brother, grandmother",
+    .input = WEB_IN_TEXT,
+    .required = true,
+    .what = "Who they are to the pupil",
 };
 static const F s_conditions_f = {
     .key = "cared_for.conditions",
@@ -322,14 +340,18 @@ static const web_fieldset_t s_discharge_sets[] = {
 };
 
 static const F *const s_school_part[] = {&s_safeguarding, &s_urn, &s_year};
+static const F *const s_pupil[] = {&s_given_name, &s_family_name, &s_pupil_dob, &s_postcode,
+                                   &s_address,    &s_phone,       &s_email,     &s_contact_by,
+                                   &s_language,   &s_nhs};
+static const F *const s_pupil_cares_for[] = {&s_pupil_relationship, &s_conditions_f};
 static const F *const s_school_consent[] = {&s_share, &s_given_by_pupil, &s_consent_date};
 static const web_fieldset_t s_school_sets[] = {
     S_SET("Safeguarding and the school",
           "carerhub never handles safeguarding concerns: if you have one, follow your school's "
           "safeguarding procedure now, whatever else you do",
           s_school_part),
-    S_SET("The pupil, the young carer", S_REACH, s_carer),
-    S_SET("The person the pupil cares for", NULL, s_cared_for),
+    S_SET("The pupil, the young carer", S_REACH, s_pupil),
+    S_SET("The person the pupil cares for", NULL, s_pupil_cares_for),
     S_SET("Consent", "From a parent, or from the pupil where the pupil is competent to give it",
           s_school_consent),
     S_SET("You, the referrer", NULL, s_referrer),
@@ -488,7 +510,9 @@ static bool s_blank(const char *v)
 /* The value of one answer as the YAML file would hold it. */
 static ynode_t *s_value(const web_field_t *fd, const char *v)
 {
-    char date[64];
+    size_t n;
+    char *date;
+    ynode_t *node;
     switch (fd->input) {
     case WEB_IN_YESNO:
     case WEB_IN_SELECT:
@@ -496,8 +520,15 @@ static ynode_t *s_value(const web_field_t *fd, const char *v)
          * Anything else typed there is refused by referral_from_yaml. */
         return s_scalar(v, true);
     case WEB_IN_DATE:
-        web_form_date(v, date, sizeof date);
-        return s_scalar(date, false);
+        /* Room for the answer unchanged, however long: cut to a fixed
+         * size it could end inside a character, and would not be what was
+         * typed (YYYY-MM-DD is 10 bytes). */
+        n = strlen(v) + 16;
+        date = xmalloc(n);
+        web_form_date(v, date, n);
+        node = s_scalar(date, false);
+        free(date);
+        return node;
     default:
         return s_scalar(v, false);
     }

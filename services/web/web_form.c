@@ -64,21 +64,34 @@ static bool s_has_error(const web_formdef_t *f, const ferrs_t *errs, const web_f
     return false;
 }
 
+static void s_summary_item(buf_t *b, const web_field_t *fd, const ferr_t *e)
+{
+    buf_adds(b, "<li>");
+    if (fd)
+        web_htmlf(b, "<a href=\"#%s\">", fd->key);
+    s_message(b, fd, e);
+    buf_adds(b, fd ? "</a></li>\n" : "</li>\n");
+}
+
 /* The error summary: role=alert, so that it is read out when the page
- * comes back, each error a link to its input. */
+ * comes back, each error a link to its input. Problems of no input (the
+ * form sent before with other answers) come first, as they are about the
+ * whole form; then the inputs' in the order of the page, whatever order
+ * the intake's checks found them in, so that the list reads as the page
+ * does. */
 static void s_summary(buf_t *b, const web_formdef_t *f, const ferrs_t *errs)
 {
     buf_adds(b,
              "<div class=\"error-summary\" role=\"alert\" aria-labelledby=\"error-summary-title\" "
              "tabindex=\"-1\">\n<h2 id=\"error-summary-title\">There is a problem</h2>\n<ul>\n");
-    for (size_t i = 0; i < errs->n; i++) {
-        const web_field_t *fd = web_form_field_of_error(f, errs->v[i].field);
-        buf_adds(b, "<li>");
-        if (fd)
-            web_htmlf(b, "<a href=\"#%s\">", fd->key);
-        s_message(b, fd, &errs->v[i]);
-        buf_adds(b, fd ? "</a></li>\n" : "</li>\n");
-    }
+    for (size_t i = 0; i < errs->n; i++)
+        if (!web_form_field_of_error(f, errs->v[i].field))
+            s_summary_item(b, NULL, &errs->v[i]);
+    for (size_t s = 0; s < f->nsets; s++)
+        for (size_t k = 0; k < f->sets[s].nfields; k++)
+            for (size_t i = 0; i < errs->n; i++)
+                if (web_form_field_of_error(f, errs->v[i].field) == f->sets[s].fields[k])
+                    s_summary_item(b, f->sets[s].fields[k], &errs->v[i]);
     buf_adds(b, "</ul>\n</div>\n");
 }
 

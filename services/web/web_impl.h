@@ -43,7 +43,8 @@ typedef struct {
     size_t max_body;                /* bytes of a request body */
     unsigned max_connections, per_address;
     unsigned timeout_s;      /* idle connections closed; and a request's whole time */
-    unsigned login_attempts; /* failures in the window before attempts wait */
+    unsigned login_attempts; /* an account's failures in the window before its attempts wait */
+    unsigned login_attempts_per_address; /* an address's, for every name together */
     int64_t login_window_ms;
 } web_limits_t;
 
@@ -104,10 +105,13 @@ typedef struct web_throttle web_throttle_t;
 web_throttle_t *web_throttle_new(size_t max);
 void web_throttle_destroy(web_throttle_t **t);
 /* Whether an attempt for name (may be NULL) from address must wait:
- * `attempts` failures of either within the window. The time left, in ms,
- * in *wait_ms. */
+ * per_account failures of name, or per_address failures from address
+ * (whatever the names), within the window. A whole practice may share one
+ * address, so per_address is meant to be far higher: one person's wrong
+ * passwords hold their own account, not their colleagues'. The time left,
+ * in ms, in *wait_ms. */
 bool web_throttled(web_throttle_t *t, const char *name, const char *address, int64_t now,
-                   unsigned attempts, int64_t window_ms, int64_t *wait_ms);
+                   unsigned per_account, unsigned per_address, int64_t window_ms, int64_t *wait_ms);
 /* Counts a failure of name (may be NULL) and of address. */
 void web_throttle_fail(web_throttle_t *t, const char *name, const char *address, int64_t now,
                        int64_t window_ms);

@@ -29,6 +29,7 @@ void web_limits(const hubconf_t *conf, web_limits_t *out)
     out->per_address = out->max_connections < 8 ? out->max_connections : 8;
     out->timeout_s = (unsigned)S_OR(c->connection_timeout_s, 15);
     out->login_attempts = (unsigned)S_OR(c->login_attempts, 5);
+    out->login_attempts_per_address = (unsigned)S_OR(c->login_attempts_per_address, 100);
     out->login_window_ms = S_OR(c->login_window_minutes, 15) * 60000LL;
 #undef S_OR
 }

@@ -164,7 +164,7 @@ void web_login_page(web_t *w, const web_req_t *q, web_resp_t *r)
     if (!pw || !*pw)
         e[n++] = (s_err_t){"password", "Enter your password"};
     if (!n && web_throttled(w->throttle, name, q->address, now, w->lim.login_attempts,
-                            w->lim.login_window_ms, &wait_ms)) {
+                            w->lim.login_attempts_per_address, w->lim.login_window_ms, &wait_ms)) {
         s_wait_text(text, sizeof text, wait_ms);
         e[n++] = (s_err_t){"user", text};
         r->status = 429;
@@ -235,8 +235,9 @@ void web_change_page(web_t *w, const web_req_t *q, web_resp_t *r)
         if (!pw || !*pw)
             e[n++] = (s_err_t){"password", "Enter your current password"};
         n = s_check_new(u->name, q, e, n);
-        if (!n && web_throttled(w->throttle, u->name, q->address, now, w->lim.login_attempts,
-                                w->lim.login_window_ms, &wait_ms)) {
+        if (!n &&
+            web_throttled(w->throttle, u->name, q->address, now, w->lim.login_attempts,
+                          w->lim.login_attempts_per_address, w->lim.login_window_ms, &wait_ms)) {
             s_wait_text(text, sizeof text, wait_ms);
             e[n++] = (s_err_t){"password", text};
             r->status = 429;
@@ -296,8 +297,9 @@ void web_setup_page(web_t *w, const web_req_t *q, web_resp_t *r)
     }
     if (q->post) {
         n = s_check_new(name, q, e, n);
-        if (!n && web_throttled(w->throttle, NULL, q->address, now, w->lim.login_attempts,
-                                w->lim.login_window_ms, &wait_ms)) {
+        if (!n &&
+            web_throttled(w->throttle, NULL, q->address, now, w->lim.login_attempts,
+                          w->lim.login_attempts_per_address, w->lim.login_window_ms, &wait_ms)) {
             s_wait_text(text, sizeof text, wait_ms);
             web_error_page(r, &q2, 429, text);
             return;

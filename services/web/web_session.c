@@ -7,6 +7,9 @@
  * everybody out, which is safe. Throttling counts failed logins per
  * account name and per address in a window; past the limit attempts are
  * refused without a password being checked until the window has passed.
+ * An address's limit is its own, far above an account's: a practice or a
+ * ward often reaches the daemon through one address (NAT, a proxy), and
+ * one person's wrong passwords must not lock their colleagues out.
  */
 #include "web_impl.h"
 
@@ -322,7 +325,7 @@ static s_fails_t *s_get(web_throttle_t *t, const char *key, int64_t now, int64_t
 }
 
 bool web_throttled(web_throttle_t *t, const char *name, const char *address, int64_t now,
-                   unsigned attempts, int64_t window_ms, int64_t *wait_ms)
+                   unsigned per_account, unsigned per_address, int64_t window_ms, int64_t *wait_ms)
 {
     char key[sizeof t->slot[0].key], addr[64];
     const char *who[2] = {name, NULL};
@@ -338,7 +341,7 @@ bool web_throttled(web_throttle_t *t, const char *name, const char *address, int
             continue;
         s_tkey(key, sizeof key, k ? 'i' : 'a', who[k]);
         f = s_get(t, key, now, window_ms);
-        if (f && f->fails >= attempts) {
+        if (f && f->fails >= (k ? per_address : per_account)) {
             int64_t left = f->since + window_ms - now;
             held = true;
             if (left > *wait_ms)

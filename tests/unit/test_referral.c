@@ -601,3 +601,69 @@ TEST(referral_discharge_patient_nhs_not_issued)
     CHECK_STR(r->discharge->patient->nhs_number, "9990000018");
     carerhub__referral__free_unpacked(r, NULL);
 }
+
+/* The year group's errors say what to type, in the same words whether the
+ * year group is missing, out of range or no number at all (as a file
+ * writes it: "Year 9"). */
+TEST(referral_school_year_group_says_what_to_type)
+{
+    static const char card[] = "school: {urn: '115000'%s}\n"
+                               "safeguarding_referral_made: false\n"
+                               "referrer: {name: J Taylor, email: j.taylor@school.example.org}\n"
+                               "carer: {given_name: Sam, family_name: Khan, date_of_birth: "
+                               "2012-05-10, postcode: CM2 9AA, address: 5 Park Road}\n"
+                               "cared_for: {relationship: mother}\n"
+                               "consent: {share_with_support_service: true, given_by: parent, "
+                               "date: 2026-11-20}\n";
+    static const char *const cases[][3] = {
+        {"", "required", "is required: enter a number from 0 (Reception) to 14"},
+        {", year_group: 15", "invalid", "enter a number from 0 (Reception) to 14, not 15"},
+        {", year_group: Year 9", "type", "enter a number from 0 (Reception) to 14, not 'Year 9'"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        char text[1024];
+        ferrs_t e = FERRS_INIT;
+        Carerhub__Referral *r;
+        snprintf(text, sizeof text, card, cases[i][0]);
+        r = s_load(text, CARERHUB__SOURCE__SCHOOL, &e);
+        s_dump(&e);
+        CHECK(s_only(&e, (const char *const[]){"school.year_group", cases[i][1], NULL}));
+        CHECK_STR(s_message(&e, "school.year_group"), cases[i][2]);
+        ferrs_free(&e);
+        carerhub__referral__free_unpacked(r, NULL);
+    }
+}
+
+/* An NHS number's format and check digit errors do not say "NHS number"
+ * again after the field's name ("patient.nhs_number: ..."; on the form
+ * "The patient's NHS number ..."). */
+TEST(referral_nhs_number_errors_say_what_is_wrong)
+{
+    static const char card[] = "hospital: {trust: RAJ, site: RAJ01, ward: Ward 10}\n"
+                               "patient: {nhs_number: '%s', expected_discharge: 2026-11-24}\n"
+                               "carer_consulted: true\n"
+                               "referrer: {name: K Wright, phone: 01245 222222}\n"
+                               "carer: {given_name: Jane, family_name: Smith, date_of_birth: "
+                               "1961-04-02, postcode: CM2 0AA, phone: 07700 900123}\n"
+                               "cared_for: {relationship: mother}\n"
+                               "consent: {share_with_support_service: true, given_by: carer, "
+                               "date: 2026-11-21}\n";
+    static const char *const cases[][3] = {
+        {"401 023 21", "format", "must be 10 digits, such as 943 476 5919"},
+        {"4010232146", "checksum",
+         "4010232146 cannot be right (its check digit does not match the other nine): check it "
+         "on the patient's record"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        char text[1024];
+        ferrs_t e = FERRS_INIT;
+        Carerhub__Referral *r;
+        snprintf(text, sizeof text, card, cases[i][0]);
+        r = s_load(text, CARERHUB__SOURCE__DISCHARGE, &e);
+        s_dump(&e);
+        CHECK(s_only(&e, (const char *const[]){"patient.nhs_number", cases[i][1], NULL}));
+        CHECK_STR(s_message(&e, "patient.nhs_number"), cases[i][2]);
+        ferrs_free(&e);
+        carerhub__referral__free_unpacked(r, NULL);
+    }
+}

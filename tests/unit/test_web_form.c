@@ -10,11 +10,13 @@
 #include "fixture.h"
 #include "web/web_form.h"
 
+#include "util/date.h"
 #include "util/file.h"
 #include "util/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const ylimits_t s_lim = {.max_depth = 16, .max_nodes = 10000, .max_scalar = 1 << 20};
 
@@ -434,6 +436,30 @@ TEST(web_form_dates_as_typed)
     }
 }
 
+/* A date answer that is no date reaches the intake as typed, however long
+ * (found by fuzz_web_body: one of 64 bytes or more was cut at 63, here
+ * inside the "é", so that the intake was given text that is not UTF-8 and
+ * said so of an answer that was). */
+TEST(web_form_long_date_answer_kept_whole)
+{
+    const web_formdef_t *f = web_form_of(CARERHUB__SOURCE__GP);
+    char typed[80];
+    s_answers_t a = {0};
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r;
+    memset(typed, 'a', 62);
+    snprintf(typed + 62, sizeof typed - 62, "\xc3\xa9 then more");
+    s_answer(&a, "carer.date_of_birth", typed);
+    r = web_form_referral(f, a.n, a.names, a.values, "F81001", &e);
+    CHECK_INT(e.n, 0);
+    CHECK(r->carer && r->carer->date_of_birth);
+    CHECK_INT(strlen(r->carer->date_of_birth), 62 + 2 + 10);
+    CHECK_STR(r->carer->date_of_birth, typed);
+    carerhub__referral__free_unpacked(r, NULL);
+    s_answers_free(&a);
+    ferrs_free(&e);
+}
+
 /* --- the page -------------------------------------------------------------- */
 
 /* A request of user u (role, organisation) for path with answers a. */
@@ -574,4 +600,167 @@ TEST(web_form_page_unreadable_answer_not_sent)
     CHECK_CONTAINS(r.body.data, "value=\"Sam\"");
     buf_free(&r.body);
     s_answers_free(&a);
+}
+
+/* --- the words of the errors and hints ------------------------------------------ */
+
+static const web_user_t s_school_user = {
+    .name = "j.taylor", .role = ROLE_SCHOOL, .org = "115000", .csrf = "csrf"};
+static const web_user_t s_hospital_user = {
+    .name = "m.ali", .role = ROLE_HOSPITAL, .org = "RAJ", .csrf = "csrf"};
+
+/* The page web_refer would show for answers a, after the intake's checks
+ * (on 2026-11-22) as well as the form's own reading; into r. */
+static void s_checked_page(web_resp_t *r, const web_user_t *u, const web_formdef_t *f,
+                           const s_answers_t *a)
+{
+    referral_ctx_t ctx = {date_from_ymd(2026, 11, 22), NULL, NULL, NULL};
+    web_req_t q = s_req(u, f->path, true, a);
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *ref = web_form_referral(f, a->n, a->names, a->values, u->org, &e);
+    if (!e.n)
+        referral_check(ref, f->source, &ctx, &e);
+    web_form_page(r, &q, f, "0123456789abcdef0123456789abcdef", &e, NULL);
+    carerhub__referral__free_unpacked(ref, NULL);
+    ferrs_free(&e);
+}
+
+/* The error summary lists the problems in the order of the inputs on the
+ * page, whatever order they were found in, for every form; a problem of
+ * no input (the form sent before) first; each problem once. */
+TEST(web_form_summary_follows_the_page)
+{
+    static const web_user_t *const users[] = {&s_gp_user, &s_hospital_user, &s_school_user};
+    static const Carerhub__Source srcs[] = {CARERHUB__SOURCE__GP, CARERHUB__SOURCE__DISCHARGE,
+                                            CARERHUB__SOURCE__SCHOOL};
+    for (size_t u = 0; u < 3; u++) {
+        const web_formdef_t *f = web_form_of(srcs[u]);
+        const web_field_t *fields[64];
+        size_t nf = 0, links = 0, items = 0;
+        ferrs_t e = FERRS_INIT;
+        s_answers_t a = {0};
+        web_req_t q = s_req(users[u], f->path, true, &a);
+        web_resp_t r = {0};
+        const char *sum, *end, *p, *prev = NULL;
+        for (size_t s = 0; s < f->nsets; s++)
+            for (size_t i = 0; i < f->sets[s].nfields; i++)
+                if (f->sets[s].fields[i]->input != WEB_IN_ORG)
+                    fields[nf++] = f->sets[s].fields[i];
+        /* Found last field first, the form's own problem among them. */
+        for (size_t i = nf; i-- > 0;) {
+            ferrs_add(&e, fields[i]->key, "required", "is required");
+            if (i == nf / 2)
+                ferrs_add(&e, "token", "reused", "This form was sent before");
+        }
+        web_form_page(&r, &q, f, "0123456789abcdef0123456789abcdef", &e, NULL);
+        sum = strstr(r.body.data, "There is a problem");
+        end = sum ? strstr(sum, "</ul>") : NULL;
+        CHECK(sum && end);
+        p = strstr(sum, "<li>");
+        CHECK(p && strncmp(p, "<li>This form was sent before</li>", 34) == 0);
+        for (p = sum; (p = strstr(p, "<li>")) != NULL && p < end; p++)
+            items++;
+        CHECK_INT(items, nf + 1);
+        /* Each link's input comes after the one before it on the page. */
+        for (p = sum; (p = strstr(p, "<a href=\"#")) != NULL && p < end; p++) {
+            char name[160];
+            const char *at;
+            size_t n = strcspn(p + 10, "\"");
+            snprintf(name, sizeof name, "name=\"%.*s\"", (int)n, p + 10);
+            at = strstr(end, name);
+            if (!at || (prev && at <= prev)) {
+                test_fail(__FILE__, __LINE__, "%s: the summary's %s is out of the page's order",
+                          f->path, name);
+                return;
+            }
+            prev = at;
+            links++;
+        }
+        CHECK_INT(links, nf);
+        buf_free(&r.body);
+        ferrs_free(&e);
+    }
+}
+
+/* The school form as a teacher leaves it, year group and who gave consent
+ * unanswered: the summary names the year group first, as the page asks it
+ * first, and says what to choose. */
+TEST(web_form_school_year_group_error)
+{
+    const web_formdef_t *f = web_form_of(CARERHUB__SOURCE__SCHOOL);
+    static const char *const answers[][2] = {
+        {"safeguarding_referral_made", "false"},
+        {"carer.given_name", "Sam"},
+        {"carer.family_name", "Khan"},
+        {"carer.date_of_birth", "2012-05-10"},
+        {"carer.postcode", "CM2 9AA"},
+        {"carer.address", "5 Park Road, Chelmsford"},
+        {"cared_for.relationship", "mother"},
+        {"consent.share_with_support_service", "true"},
+        {"consent.date", "2026-11-20"},
+        {"referrer.name", "J Taylor"},
+        {"referrer.email", "j.taylor@school.example.org"},
+    };
+    s_answers_t a = {0};
+    web_resp_t r = {0};
+    const char *year, *consent;
+    for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++)
+        s_answer(&a, answers[i][0], answers[i][1]);
+    s_checked_page(&r, &s_school_user, f, &a);
+    year = strstr(r.body.data,
+                  "<a href=\"#school.year_group\">The pupil&#39;s year group is required: "
+                  "enter a number from 0 (Reception) to 14</a>");
+    consent = strstr(r.body.data, "<a href=\"#consent.given_by\">");
+    CHECK(year && consent && year < consent);
+    buf_free(&r.body);
+    s_answers_free(&a);
+}
+
+/* The discharge form's NHS number errors say "NHS number" once: the
+ * input's name says it, the message what is wrong with the number. */
+TEST(web_form_patient_nhs_number_errors)
+{
+    static const char *const cases[][2] = {
+        {"401 023 21", "<a href=\"#patient.nhs_number\">The patient&#39;s NHS number must be 10 "
+                       "digits, such as 943 476 5919</a>"},
+        {"4010232146", "<a href=\"#patient.nhs_number\">The patient&#39;s NHS number: 4010232146 "
+                       "cannot be right (its check digit does not match the other nine): check "
+                       "it on the patient&#39;s record</a>"},
+    };
+    const web_formdef_t *f = web_form_of(CARERHUB__SOURCE__DISCHARGE);
+    for (size_t i = 0; i < 2; i++) {
+        s_answers_t a = {0};
+        web_resp_t r = {0};
+        s_answer(&a, "patient.nhs_number", cases[i][0]);
+        s_checked_page(&r, &s_hospital_user, f, &a);
+        CHECK_CONTAINS(r.body.data, cases[i][1]);
+        buf_free(&r.body);
+        s_answers_free(&a);
+    }
+}
+
+/* Each date of birth's example is a date its person could have been born
+ * on: a pupil 4 to 25 (the ages a school refers), a carer an adult; and a
+ * pupil is not asked about a husband or a son. */
+TEST(web_form_hints_fit_their_person)
+{
+    static const Carerhub__Source srcs[] = {CARERHUB__SOURCE__GP, CARERHUB__SOURCE__DISCHARGE,
+                                            CARERHUB__SOURCE__SCHOOL};
+    const date_t on = date_from_ymd(2026, 11, 23);
+    for (size_t i = 0; i < 3; i++) {
+        const web_formdef_t *f = web_form_of(srcs[i]);
+        const web_field_t *dob = web_form_field(f, "carer.date_of_birth");
+        const web_field_t *rel = web_form_field(f, "cared_for.relationship");
+        const char *example = dob && dob->hint ? strstr(dob->hint, "for example ") : NULL;
+        date_t born;
+        int age;
+        CHECK(example && date_parse(example + strlen("for example "), &born) == 0);
+        age = date_age(born, on);
+        if (srcs[i] == CARERHUB__SOURCE__SCHOOL) {
+            CHECK(age >= 4 && age <= 25);
+            CHECK(rel && rel->hint && !strstr(rel->hint, "husband") && !strstr(rel->hint, "son"));
+        } else {
+            CHECK(age >= 18 && age <= 100);
+        }
+    }
 }

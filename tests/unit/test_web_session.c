@@ -299,26 +299,78 @@ TEST(web_password_failure_logged_without_the_name)
 
 /* --- throttling --------------------------------------------------------- */
 
-TEST(web_throttle_per_account_and_per_address)
+/* The limits of the default configuration: an account's 5, an
+ * address's 100 (README, config/carerhub.yaml). */
+#define S_ACCOUNT 5
+#define S_ADDRESS 100
+
+/* Five wrong passwords hold the account, from any address; a colleague
+ * at the same address (a practice behind one NAT) still logs in; the hold
+ * ends a window after the first failure. */
+TEST(web_throttle_an_account_not_its_colleagues)
 {
     web_throttle_t *t = web_throttle_new(100);
     int64_t wait = 0, win = 60000;
     for (int i = 0; i < 4; i++)
         web_throttle_fail(t, "a.patel", "192.0.2.1", 1000 + i, win);
-    CHECK(!web_throttled(t, "a.patel", "192.0.2.1", 2000, 5, win, &wait));
+    CHECK(!web_throttled(t, "a.patel", "192.0.2.1", 2000, S_ACCOUNT, S_ADDRESS, win, &wait));
     web_throttle_fail(t, "a.patel", "192.0.2.1", 2000, win);
-    /* Five failures: the name waits from any address, and the address
-     * for any name, until a minute from the first failure. */
-    CHECK(web_throttled(t, "a.patel", "198.51.100.7", 2000, 5, win, &wait));
+    CHECK(web_throttled(t, "a.patel", "192.0.2.1", 2000, S_ACCOUNT, S_ADDRESS, win, &wait));
     CHECK_INT(wait, 59000);
-    CHECK(web_throttled(t, "A.Patel", "198.51.100.7", 2000, 5, win, &wait));
-    CHECK(web_throttled(t, "someone.else", "192.0.2.1", 2000, 5, win, &wait));
-    CHECK(!web_throttled(t, "someone.else", "198.51.100.7", 2000, 5, win, &wait));
-    CHECK(web_throttled(t, "a.patel", "192.0.2.1", 60999, 5, win, &wait));
+    CHECK(web_throttled(t, "a.patel", "198.51.100.7", 2000, S_ACCOUNT, S_ADDRESS, win, &wait));
+    CHECK(web_throttled(t, "A.Patel", "198.51.100.7", 2000, S_ACCOUNT, S_ADDRESS, win, &wait));
+    /* Account B from address X. */
+    CHECK(!web_throttled(t, "b.jones", "192.0.2.1", 2000, S_ACCOUNT, S_ADDRESS, win, &wait));
+    CHECK_INT(wait, 0);
+    CHECK(!web_throttled(t, NULL, "192.0.2.1", 2000, S_ACCOUNT, S_ADDRESS, win, &wait));
+    CHECK(web_throttled(t, "a.patel", "192.0.2.1", 60999, S_ACCOUNT, S_ADDRESS, win, &wait));
     CHECK_INT(wait, 1);
-    CHECK(!web_throttled(t, "a.patel", "192.0.2.1", 61000, 5, win, &wait));
+    CHECK(!web_throttled(t, "a.patel", "192.0.2.1", 61000, S_ACCOUNT, S_ADDRESS, win, &wait));
     CHECK_INT(wait, 0);
     web_throttle_destroy(&t);
+}
+
+/* Failures of many names from one address, none of them five: the
+ * address waits, for every name, once they reach its own limit; not
+ * before, and not another address. */
+TEST(web_throttle_an_address_after_its_limit_across_names)
+{
+    web_throttle_t *t = web_throttle_new(100);
+    int64_t wait = 0, win = 60000;
+    char name[16];
+    for (int i = 0; i < S_ADDRESS; i++) {
+        CHECK(
+            !web_throttled(t, "new.name", "192.0.2.1", 1000 + i, S_ACCOUNT, S_ADDRESS, win, &wait));
+        snprintf(name, sizeof name, "n%d", i % 30); /* 3 or 4 failures each */
+        web_throttle_fail(t, name, "192.0.2.1", 1000 + i, win);
+    }
+    CHECK(web_throttled(t, "new.name", "192.0.2.1", 1100, S_ACCOUNT, S_ADDRESS, win, &wait));
+    CHECK_INT(wait, 59900);
+    CHECK(web_throttled(t, NULL, "192.0.2.1", 1100, S_ACCOUNT, S_ADDRESS, win, &wait));
+    CHECK(web_throttled(t, "n0", "192.0.2.1", 1100, S_ACCOUNT, S_ADDRESS, win, &wait));
+    /* The names themselves are not held: from elsewhere they log in. */
+    CHECK(!web_throttled(t, "n0", "198.51.100.7", 1100, S_ACCOUNT, S_ADDRESS, win, &wait));
+    CHECK(!web_throttled(t, "new.name", "198.51.100.7", 1100, S_ACCOUNT, S_ADDRESS, win, &wait));
+    CHECK(!web_throttled(t, "new.name", "192.0.2.1", 61000, S_ACCOUNT, S_ADDRESS, win, &wait));
+    web_throttle_destroy(&t);
+}
+
+/* The web section's limits: an address's far above an account's unless
+ * configured otherwise. */
+TEST(web_throttle_limits_of_the_configuration)
+{
+    hubconf_t c;
+    web_limits_t l;
+    memset(&c, 0, sizeof c);
+    web_limits(&c, &l);
+    CHECK_INT(l.login_attempts, 5);
+    CHECK_INT(l.login_attempts_per_address, 100);
+    CHECK_INT(l.login_window_ms, 15 * 60000);
+    c.web.login_attempts = 3;
+    c.web.login_attempts_per_address = 40;
+    web_limits(&c, &l);
+    CHECK_INT(l.login_attempts, 3);
+    CHECK_INT(l.login_attempts_per_address, 40);
 }
 
 TEST(web_throttle_counts_an_ipv6_address_by_its_64)
@@ -326,18 +378,19 @@ TEST(web_throttle_counts_an_ipv6_address_by_its_64)
     web_throttle_t *t = web_throttle_new(100);
     int64_t wait, win = 60000;
     char key[64];
-    /* Five failures, each from another address of one /64. */
+    /* Five failures, each from another address of one /64 (an address's
+     * limit of 5 here). */
     for (int i = 1; i <= 5; i++) {
         snprintf(key, sizeof key, "2001:db8:1:2::%x", i * 4097);
         web_throttle_fail(t, NULL, key, 0, win);
     }
-    CHECK(web_throttled(t, "anyone", "2001:db8:1:2:ffff:1:2:3", 10, 5, win, &wait));
-    CHECK(!web_throttled(t, "anyone", "2001:db8:1:3::1", 10, 5, win, &wait));
+    CHECK(web_throttled(t, "anyone", "2001:db8:1:2:ffff:1:2:3", 10, 5, 5, win, &wait));
+    CHECK(!web_throttled(t, "anyone", "2001:db8:1:3::1", 10, 5, 5, win, &wait));
     /* IPv4, and IPv4 written as IPv6, by the whole address. */
     for (int i = 0; i < 5; i++)
         web_throttle_fail(t, NULL, "::ffff:192.0.2.1", 0, win);
-    CHECK(web_throttled(t, NULL, "192.0.2.1", 10, 5, win, &wait));
-    CHECK(!web_throttled(t, NULL, "192.0.2.2", 10, 5, win, &wait));
+    CHECK(web_throttled(t, NULL, "192.0.2.1", 10, 5, 5, win, &wait));
+    CHECK(!web_throttled(t, NULL, "192.0.2.2", 10, 5, 5, win, &wait));
     web_address_key("2001:DB8:1:2:aaaa:bbbb:cccc:dddd", key, sizeof key);
     CHECK_STR(key, "2001:db8:1:2::/64");
     web_address_key("192.0.2.9", key, sizeof key);
@@ -352,10 +405,10 @@ TEST(web_throttle_clear_forgets_the_name_not_the_address)
     for (int i = 0; i < 5; i++)
         web_throttle_fail(t, "a.patel", "192.0.2.1", 0, win);
     web_throttle_clear(t, "a.patel");
-    CHECK(!web_throttled(t, "a.patel", "198.51.100.7", 10, 5, win, &wait));
-    CHECK(web_throttled(t, "a.patel", "192.0.2.1", 10, 5, win, &wait));
+    CHECK(!web_throttled(t, "a.patel", "198.51.100.7", 10, 5, 5, win, &wait));
+    CHECK(web_throttled(t, "a.patel", "192.0.2.1", 10, 5, 5, win, &wait));
     /* Without a name (set-up links): the address alone. */
-    CHECK(web_throttled(t, NULL, "192.0.2.1", 10, 5, win, &wait));
+    CHECK(web_throttled(t, NULL, "192.0.2.1", 10, 5, 5, win, &wait));
     web_throttle_destroy(&t);
 }
 
@@ -369,10 +422,10 @@ TEST(web_throttle_table_full_keeps_counting)
     for (int i = 0; i < 4; i++) {
         snprintf(name, sizeof name, "n%d", i);
         web_throttle_fail(t, name, "192.0.2.1", i, win);
-        CHECK(!web_throttled(t, "anyone", "192.0.2.1", i, 5, win, &wait));
+        CHECK(!web_throttled(t, "anyone", "192.0.2.1", i, 5, 5, win, &wait));
     }
     web_throttle_fail(t, "n4", "192.0.2.1", 4, win);
-    CHECK(web_throttled(t, "anyone", "192.0.2.1", 5, 5, win, &wait));
-    CHECK(web_throttled(t, "n4", "198.51.100.7", 5, 1, win, &wait)); /* the newest name kept */
+    CHECK(web_throttled(t, "anyone", "192.0.2.1", 5, 5, 5, win, &wait));
+    CHECK(web_throttled(t, "n4", "198.51.100.7", 5, 1, 5, win, &wait)); /* the newest name kept */
     web_throttle_destroy(&t);
 }
