@@ -182,7 +182,7 @@ static const F *const s_consent[] = {&s_share};
 
 static const web_fieldset_t s_sets[] = {
     S_SET("About you", NULL, s_you), S_SET("The person you look after", NULL, s_them),
-    S_SET("A bit more about you", "This helps the service, but you can leave it out", s_more),
+    S_SET("A bit more about you", NULL, s_more),
     S_SET(NULL, NULL, s_consent), /* under the page's heading and its words (web_help.c) */
 };
 
