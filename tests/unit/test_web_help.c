@@ -363,14 +363,15 @@ static char *s_run(s_web_h *h, const web_req_t *q, int *status)
     return buf_take(&r.body);
 }
 
-/* A carer in Colchester, who gives a phone number. */
-static void s_carer(s_answers_t *a, const char *given)
+/* A carer who gives a phone number; in Colchester, born on 30 September
+ * 1978, unless postcode and dob say otherwise (NULL: those). */
+static void s_carer(s_answers_t *a, const char *given, const char *postcode, const char *dob)
 {
     s_answer(a, "token", "0123456789abcdef0123456789abcdef");
     s_answer(a, "carer.given_name", given);
     s_answer(a, "carer.family_name", "Reed");
-    s_answer(a, "carer.date_of_birth", "30 9 1978");
-    s_answer(a, "carer.postcode", "co1 1aa");
+    s_answer(a, "carer.date_of_birth", dob ? dob : "30 9 1978");
+    s_answer(a, "carer.postcode", postcode ? postcode : "co1 1aa");
     s_answer(a, "carer.phone", "07700 900777");
     s_answer(a, "cared_for.relationship", "wife");
     s_answer(a, "consent.share_with_support_service", "true");
@@ -443,7 +444,7 @@ TEST(web_help_honeypot_and_the_limit)
     int st;
     char *page, by[64];
     CHECK_INT(s_open(&h), 0);
-    s_carer(&a, "Bartholomew");
+    s_carer(&a, "Bartholomew", NULL, NULL);
     s_answer(&a, WEB_HELP_HONEYPOT, "http://spam.example");
     q = s_req(&h, "192.0.2.20", &a);
     for (int i = 0; i < 2; i++) {
@@ -470,6 +471,47 @@ TEST(web_help_honeypot_and_the_limit)
     free(s_run(&h, &q, &st));
     CHECK_INT(st, 200);
     s_answers_free(&a);
+    s_close(&h);
+}
+
+/* Who the thank-you page says will contact them, by config/routing.yaml:
+ * out of the area (Southend), someone to tell them who supports carers
+ * there; a 16-year-old in Basildon, the young carers service. */
+TEST(web_help_who_will_contact_them)
+{
+    static const struct {
+        const char *postcode, *words;
+        int age;
+    } cases[] = {
+        {"SS1 1AA",
+         "Your postcode is outside the area these services cover. Someone will contact "
+         "you by <strong>",
+         40},
+        {"SS14 1AA", "<strong>Essex Young Carers Service</strong> will contact you by", 16},
+        {"CM16 4AA", "<strong>Action for Family Carers</strong> will contact you by", 70},
+    };
+    s_web_h h;
+    int st;
+    CHECK_INT(s_open(&h), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        s_answers_t a = {0};
+        char dob[DATE_STRLEN], addr[32], *page;
+        web_req_t q;
+        int y, m, d;
+        /* Born `age` years ago today (or on the 28th of a 29 February). */
+        date_to_ymd(date_today(), &y, &m, &d);
+        snprintf(dob, sizeof dob, "%04d-%02d-%02d", y - cases[i].age, m,
+                 m == 2 && d == 29 ? 28 : d);
+        s_carer(&a, "Tom", cases[i].postcode, dob);
+        s_answer(&a, WEB_HELP_HONEYPOT, "x");
+        snprintf(addr, sizeof addr, "192.0.2.%zu", 40 + i);
+        q = s_req(&h, addr, &a);
+        page = s_run(&h, &q, &st);
+        CHECK_INT(st, 200);
+        CHECK_CONTAINS(page, cases[i].words);
+        free(page);
+        s_answers_free(&a);
+    }
     s_close(&h);
 }
 
@@ -527,7 +569,7 @@ TEST(web_help_sent_for_the_public)
     char today[DATE_STRLEN], *page;
     int st;
     CHECK_INT(s_open(&h), 0);
-    s_carer(&a, "Tom");
+    s_carer(&a, "Tom", NULL, NULL);
     q = s_req(&h, "192.0.2.30", &a);
     q.user = &gp;
     date_format(date_today(), today);
