@@ -113,6 +113,8 @@ static const conf_key_t s_web_keys[] = {
      "100", 1, 100000, NULL, NULL, false},
     {"login_window_minutes", CK_INT, offsetof(hubconf_web_t, login_window_minutes), "15", 1, 1440,
      NULL, NULL, false},
+    {"self_referrals_per_hour", CK_INT, offsetof(hubconf_web_t, self_referrals_per_hour), "5", 1,
+     10000, NULL, NULL, false},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
 };
 

@@ -63,6 +63,9 @@ typedef struct {
     long long login_attempts;       /* failed logins of one account in the window (5) ... */
     long long login_attempts_per_address; /* ... or from one address, any names (100) ... */
     long long login_window_minutes;       /* ... before further attempts wait (15) */
+    /* Carers' own referrals (/help) taken from one address, an IPv6 one by
+     * its /64, in an hour; more wait (5). */
+    long long self_referrals_per_hour;
 } hubconf_web_t;
 
 typedef struct {

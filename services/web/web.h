@@ -15,7 +15,10 @@
  * which never hold up the daemon's one thread; web_form.c and
  * web_fields.c: the referral forms (/refer/gp, /refer/discharge,
  * /refer/school), their fields by YAML key path; web_referrals.c:
- * /referrals and /referrals/ID.
+ * /referrals and /referrals/ID; web_help.c and web_help_fields.c: /help,
+ * where a carer asks for support themselves, with no login (the public,
+ * through the self-intake), and web_help_limit.c: how often one address
+ * may.
  */
 #ifndef CARERHUB_WEB_H
 #define CARERHUB_WEB_H
@@ -140,5 +143,6 @@ void web_setup_page(web_t *w, const web_req_t *q, web_resp_t *r);  /* /setup?use
 void web_home(web_t *w, const web_req_t *q, web_resp_t *r);        /* / */
 void web_refer(web_t *w, const web_req_t *q, web_resp_t *r);     /* /refer/{gp,discharge,school} */
 void web_referrals(web_t *w, const web_req_t *q, web_resp_t *r); /* /referrals, /referrals/ID */
+void web_help(web_t *w, const web_req_t *q, web_resp_t *r);      /* /help (no login) */
 
 #endif

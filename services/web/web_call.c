@@ -182,7 +182,7 @@ void web_call(web_t *w, const web_req_t *q, web_resp_t *r, web_to_t to, Carerhub
     wt->ctx_free = ctx_free;
     wt->deadline = now + (timeout_ms > 0 ? timeout_ms : 0);
     s_pack(&w->hub, wt, env);
-    /* No server for it yet (WEB_TO_SELF), or stopping: not reached. */
+    /* No server for it, or stopping: not reached. */
     if (!web_hub_serves(to) || w->hub.stopping) {
         s_ready(w, wt, NULL);
         return;

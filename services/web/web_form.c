@@ -30,7 +30,7 @@
 #include <sys/stat.h>
 
 #define S_SUBMIT_MS 5000
-#define S_TOKEN_LEN 32 /* hex of 16 random bytes */
+#define S_TOKEN_LEN WEB_FORM_TOKEN_LEN
 #define S_LIST_MAX  16 /* values of one list field shown again */
 
 /* --- errors ------------------------------------------------------------- */
@@ -45,6 +45,12 @@ static void s_message(buf_t *b, const web_field_t *fd, const ferr_t *e)
     bool verb = false;
     for (size_t i = 0; verbs[i]; i++)
         verb |= strncmp(msg, verbs[i], strlen(verbs[i])) == 0;
+    /* A sentence of its own (the public form's words for the carer, who
+     * is not told of "fields"): shown as it is. */
+    if (fd && *msg >= 'A' && *msg <= 'Z') {
+        web_htmlf(b, "%s", msg);
+        return;
+    }
     if (!fd) {
         /* A problem of no input: the message alone, or with the field the
          * hub named it by. */
@@ -79,7 +85,7 @@ static void s_summary_item(buf_t *b, const web_field_t *fd, const ferr_t *e)
  * whole form; then the inputs' in the order of the page, whatever order
  * the intake's checks found them in, so that the list reads as the page
  * does. */
-static void s_summary(buf_t *b, const web_formdef_t *f, const ferrs_t *errs)
+void web_form_summary(buf_t *b, const web_formdef_t *f, const ferrs_t *errs)
 {
     buf_adds(b,
              "<div class=\"error-summary\" role=\"alert\" aria-labelledby=\"error-summary-title\" "
@@ -238,18 +244,32 @@ static void s_field(buf_t *b, const web_req_t *q, const web_formdef_t *f, const 
     buf_adds(b, "</div>\n");
 }
 
+void web_form_fieldset(buf_t *b, const web_req_t *q, const web_formdef_t *f, const ferrs_t *errs,
+                       const web_fieldset_t *set)
+{
+    /* No legend: the fields alone, under the page's own heading. */
+    if (set->legend)
+        web_htmlf(b, "<fieldset>\n<legend><h2>%s</h2></legend>\n", set->legend);
+    if (set->hint)
+        web_htmlf(b, "<p class=\"hint\">%s</p>\n", set->hint);
+    for (size_t i = 0; i < set->nfields; i++)
+        s_field(b, q, f, errs, set->fields[i]);
+    if (set->legend)
+        buf_adds(b, "</fieldset>\n");
+}
+
 /* --- pages -------------------------------------------------------------- */
 
 /* A fresh idempotency token: the intake answers a resend of it with the
  * first answer. */
-static void s_token(char out[S_TOKEN_LEN + 1])
+void web_form_token(char out[WEB_FORM_TOKEN_LEN + 1])
 {
     unsigned char raw[S_TOKEN_LEN / 2];
     randombytes_buf(raw, sizeof raw);
     sodium_bin2hex(out, S_TOKEN_LEN + 1, raw, sizeof raw);
 }
 
-static bool s_token_ok(const char *t)
+bool web_form_token_ok(const char *t)
 {
     return t && strlen(t) == S_TOKEN_LEN && strspn(t, "0123456789abcdef") == S_TOKEN_LEN;
 }
@@ -268,20 +288,13 @@ void web_form_page(web_resp_t *r, const web_req_t *q, const web_formdef_t *f, co
                   "referral was not sent</h2>\n<p>%s</p>\n</div>\n",
                   notice);
     if (errs && errs->n)
-        s_summary(b, f, errs);
+        web_form_summary(b, f, errs);
     web_htmlf(b, "<h1>%s</h1>\n<p>%s</p>\n", f->title, f->intro);
     web_htmlf(b, "<form method=\"post\" action=\"%s\" novalidate>\n", f->path);
     web_csrf_input(b, q);
     web_htmlf(b, "<input type=\"hidden\" name=\"token\" value=\"%s\">\n", token);
-    for (size_t s = 0; s < f->nsets; s++) {
-        const web_fieldset_t *set = &f->sets[s];
-        web_htmlf(b, "<fieldset>\n<legend><h2>%s</h2></legend>\n", set->legend);
-        if (set->hint)
-            web_htmlf(b, "<p class=\"hint\">%s</p>\n", set->hint);
-        for (size_t i = 0; i < set->nfields; i++)
-            s_field(b, q, f, errs, set->fields[i]);
-        buf_adds(b, "</fieldset>\n");
-    }
+    for (size_t s = 0; s < f->nsets; s++)
+        web_form_fieldset(b, q, f, errs, &f->sets[s]);
     buf_adds(b, "<button type=\"submit\" class=\"button\">Send the referral</button>\n</form>\n");
     web_page_end(b);
 }
@@ -299,7 +312,7 @@ static struct {
     pcdb_t *pcdb;
 } s_routing;
 
-static const route_t *s_route_table(const hubconf_t *c, pcdb_t **pcdb)
+const route_t *web_form_routing(const hubconf_t *c, pcdb_t **pcdb)
 {
     struct stat st;
     diag_t d = DIAG_INIT;
@@ -338,7 +351,7 @@ static const route_t *s_route_table(const hubconf_t *c, pcdb_t **pcdb)
 static void s_preview(buf_t *b, web_t *w, const Carerhub__Referral *ref, Carerhub__Source src)
 {
     pcdb_t *pcdb;
-    const route_t *rt = s_route_table(web_conf(w), &pcdb);
+    const route_t *rt = web_form_routing(web_conf(w), &pcdb);
     const Carerhub__Carer *c = ref->carer;
     char pc[POSTCODE_MAX];
     date_t born;
@@ -422,7 +435,7 @@ static void s_sent(web_t *w, const web_req_t *q, web_resp_t *r, const Carerhub__
                 /* The first answers with this form were taken; these are
                  * another referral, sent as one only if the user sends
                  * them again. */
-                s_token(s->token);
+                web_form_token(s->token);
                 ferrs_add(&errs, "token", "reused",
                           "This form was sent before with other answers, which were accepted. "
                           "To send these answers as another referral, send the form again.");
@@ -481,10 +494,10 @@ void web_refer(web_t *w, const web_req_t *q, web_resp_t *r)
         return;
     }
     r->personal = true;
-    if (q->post && s_token_ok(web_field(q, "token")))
+    if (q->post && web_form_token_ok(web_field(q, "token")))
         snprintf(token, sizeof token, "%s", web_field(q, "token"));
     else
-        s_token(token);
+        web_form_token(token);
     if (!q->post) {
         web_form_page(r, q, f, token, NULL, NULL);
         return;

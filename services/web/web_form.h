@@ -10,7 +10,9 @@
 
 #include "web.h"
 
+#include "domain/pcdb.h"
 #include "domain/referral.h"
+#include "domain/route.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -91,7 +93,37 @@ Carerhub__Referral *web_form_referral(const web_formdef_t *f, size_t nfields,
                                       const char *const *names, const char *const *values,
                                       const char *org, ferrs_t *errs);
 
-/* The page of form f (web_form.c): the answers of q kept when it is a POST,
+/* --- the pages (web_form.c) --------------------------------------------- */
+
+#define WEB_FORM_TOKEN_LEN 32 /* an idempotency token: hex of 16 random bytes */
+
+/* A fresh idempotency token, random for each form shown: an intake answers
+ * a resend of it with the first answer. Every public /help form has the
+ * same submitter (web/public), so a token must never be derived from
+ * anything two forms could share. */
+void web_form_token(char out[WEB_FORM_TOKEN_LEN + 1]);
+/* Whether t (may be NULL) is a token as web_form_token makes them. */
+bool web_form_token_ok(const char *t);
+
+/* The error summary of errs (at least one): role=alert, each error a link
+ * to the input it names (web_form_field_of_error), its message after the
+ * field's name, or as it is when it is a sentence of its own (a capital
+ * letter first). */
+void web_form_summary(buf_t *b, const web_formdef_t *f, const ferrs_t *errs);
+/* One fieldset of f: its legend, its hint, and each field's input with its
+ * label, hint and errors, the answers of q kept when it is a POST. A set
+ * without a legend is its fields alone, under a heading of the page's. */
+void web_form_fieldset(buf_t *b, const web_req_t *q, const web_formdef_t *f, const ferrs_t *errs,
+                       const web_fieldset_t *set);
+
+/* The routing table of conf, for a preview of where a referral is
+ * expected to go (the router decides when it takes it), loaded once and
+ * again when the file changes, and the postcode unit table in *pcdb (NULL
+ * when there is none). NULL when it does not load. Both borrowed until
+ * the next call. */
+const route_t *web_form_routing(const hubconf_t *conf, pcdb_t **pcdb);
+
+/* The page of form f: the answers of q kept when it is a POST,
  * the idempotency token as a hidden input, errs (may be NULL) in the
  * error summary and beside their fields, and notice (may be NULL: why
  * nothing was sent) above it all. */

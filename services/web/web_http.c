@@ -43,6 +43,7 @@ const web_route_t web_routes[] = {
     {"/logout", WEB_POST, WEB_ANY_ROLE, web_logout},
     {"/login/change", WEB_GET | WEB_POST, WEB_ANY_ROLE, web_change_page},
     {"/setup", WEB_GET | WEB_POST, WEB_NO_SESSION, web_setup_page},
+    {"/help", WEB_GET | WEB_POST, WEB_NO_SESSION, web_help},
     {"/refer/gp", WEB_GET | WEB_POST, WEB_ROLE(ROLE_GP), web_refer},
     {"/refer/discharge", WEB_GET | WEB_POST, WEB_ROLE(ROLE_HOSPITAL), web_refer},
     {"/refer/school", WEB_GET | WEB_POST, WEB_ROLE(ROLE_SCHOOL), web_refer},

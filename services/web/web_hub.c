@@ -1,8 +1,10 @@
 /*
- * carerhub-web's connections to the hub. Connections to the three intakes
- * and the router's control endpoint are made at start and kept (a
- * submission does not wait for a CURVE handshake), with the web's own key,
- * role gateway, in a table by web_to_t. A request is sent without waiting
+ * carerhub-web's connections to the hub. Connections to the four intakes
+ * (the self-intake takes only the public's /help form, sent with OnBehalf
+ * role self and no user: web_call.c) and the router's control endpoint
+ * are made at start and kept (a submission does not wait for a CURVE
+ * handshake), with the web's own key, role gateway, in a table by
+ * web_to_t. A request is sent without waiting
  * (web_call.c keeps the calls that wait for an answer); what comes back is
  * read here, in the daemon's loop, and given to the call with its corr.
  */
@@ -18,12 +20,11 @@
 #include <string.h>
 
 /* The servers by web_to_t: each name is its key's (keys/NAME.pub) and the
- * logs'. WEB_TO_SELF has none yet: there is no self-intake endpoint in the
- * configuration, so a call to it is answered at once as not reached. One
- * more server is one more name here and its endpoint in s_endpoint. */
+ * logs'. One more server is one more name here and its endpoint in
+ * s_endpoint. */
 static const char *const s_servers[WEB_TO_N] = {
     [WEB_TO_GP] = "gp-intake",         [WEB_TO_DISCHARGE] = "discharge-intake",
-    [WEB_TO_SCHOOL] = "school-intake", [WEB_TO_SELF] = NULL,
+    [WEB_TO_SCHOOL] = "school-intake", [WEB_TO_SELF] = "self-intake",
     [WEB_TO_ROUTER] = "router",
 };
 
@@ -36,6 +37,8 @@ static const char *s_endpoint(const hubconf_t *conf, web_to_t to)
         return conf->discharge_intake.endpoint;
     case WEB_TO_SCHOOL:
         return conf->school_intake.endpoint;
+    case WEB_TO_SELF:
+        return conf->self_intake.endpoint;
     case WEB_TO_ROUTER:
         return conf->router.control_endpoint;
     default:

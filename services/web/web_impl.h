@@ -152,7 +152,7 @@ typedef struct web_wait {
 } web_wait_t;
 
 typedef struct {
-    clnt_keys_t keys[WEB_TO_N]; /* by web_to_t; none yet for WEB_TO_SELF */
+    clnt_keys_t keys[WEB_TO_N]; /* by web_to_t */
     clnt_conn_t conn[WEB_TO_N];
     uint64_t corr;
     unsigned long late; /* replies that came after their call gave up */
@@ -166,7 +166,7 @@ typedef struct {
 /* Loads keys_dir/web.key and the servers' public keys. -1 (logged) if one
  * cannot be read. */
 int web_hub_keys(web_hub_t *h, const hubconf_t *conf);
-/* Connects to the three intakes and the router's control endpoint. */
+/* Connects to the four intakes and the router's control endpoint. */
 void web_hub_open(web_hub_t *h, const hubconf_t *conf);
 void web_hub_close(web_hub_t *h);
 size_t web_hub_items(web_hub_t *h, zmq_pollitem_t *items, size_t max);
@@ -176,7 +176,7 @@ void web_hub_drain(web_t *w);
 /* Sends a packed request to `to`, without waiting: 0, or -1 when it cannot
  * go now (not connected yet, or no such server). */
 int web_hub_send(web_hub_t *h, web_to_t to, const void *env, size_t n);
-/* Whether the hub has a server for `to` (WEB_TO_SELF: not yet). */
+/* Whether the hub has a server for `to`. */
 bool web_hub_serves(web_to_t to);
 
 /* An answer from the hub (taken): given to the call waiting with its

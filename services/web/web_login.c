@@ -127,6 +127,7 @@ static void s_login_form(web_resp_t *r, const web_req_t *q, const char *name, co
     web_page_begin(b, q, n ? "Error: Log in" : "Log in");
     s_summary(b, e, n);
     web_htmlf(b, "<h1>Log in</h1>\n");
+    buf_adds(b, "<p><a href=\"/help\">Are you a carer? Ask for support</a></p>\n");
     if (notice)
         web_htmlf(b, "<div class=\"inset\" role=\"status\"><p>%s</p></div>\n", notice);
     buf_adds(b, "<form method=\"post\" action=\"/login\" novalidate>\n");

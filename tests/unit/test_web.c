@@ -202,6 +202,7 @@ static const struct {
 } s_expect[] = {
     {"/login", true, NULL},
     {"/setup", true, NULL},
+    {"/help", true, NULL},
     {"/style.css", true, NULL},
     {"/", false, ""},
     {"/logout", false, ""},

@@ -5,8 +5,8 @@
  * of that user; answers are matched by corr across the calls waiting; a
  * call past its deadline runs `then` with no answer, and what comes after
  * it, or after its client has gone, is dropped and counted late; a `then`
- * may call again; contexts are freed once; a call to the self-intake,
- * which has no endpoint yet, is answered at once as not reached.
+ * may call again; contexts are freed once; a call to the self-intake is
+ * sent for the public (role self, no user) and waits as any other.
  */
 #include "test.h"
 
@@ -324,8 +324,13 @@ TEST(web_call_to_the_self_intake_and_when_stopping_is_not_reached)
     CHECK_INT(web_to_intake(CARERHUB__SOURCE__SCHOOL), WEB_TO_SCHOOL);
     CHECK_INT(web_to_intake(CARERHUB__SOURCE__SELF), WEB_TO_SELF);
 
-    /* The public's request, for the self-intake: role self, no user. */
+    /* The public's request, for the self-intake: role self, no user. It
+     * waits for its answer (none here, with no connection: given up at
+     * its deadline). */
     s_call(w, &wt, &pub, WEB_TO_SELF, 5000, s_then, NULL);
+    CHECK(web_hub_serves(WEB_TO_SELF));
+    CHECK(!wt->ready);
+    web_calls_tick(w, wt->deadline);
     CHECK(wt->ready);
     sent = carerhub__envelope__unpack(NULL, wt->nenv, wt->env);
     CHECK(sent != NULL);
