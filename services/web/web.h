@@ -15,7 +15,9 @@
  * which never hold up the daemon's one thread; web_form.c and
  * web_fields.c: the referral forms (/refer/gp, /refer/discharge,
  * /refer/school), their fields by YAML key path; web_referrals.c:
- * /referrals and /referrals/ID.
+ * /referrals and /referrals/ID; web_inbox*.c: a support organisation's
+ * open cases (/inbox, /inbox.csv) and each case (/inbox/ID) with the forms
+ * that record what happened.
  */
 #ifndef CARERHUB_WEB_H
 #define CARERHUB_WEB_H
@@ -70,6 +72,7 @@ typedef struct {
     const char *type;   /* static text */
     char location[512]; /* a redirect (303) when set */
     bool personal;      /* holds personal data: never cached (Cache-Control: no-store) */
+    char filename[80];  /* when set, a file to save by this name (Content-Disposition) */
 } web_resp_t;
 
 typedef void (*web_handler_fn)(web_t *w, const web_req_t *q, web_resp_t *r);
@@ -140,5 +143,9 @@ void web_setup_page(web_t *w, const web_req_t *q, web_resp_t *r);  /* /setup?use
 void web_home(web_t *w, const web_req_t *q, web_resp_t *r);        /* / */
 void web_refer(web_t *w, const web_req_t *q, web_resp_t *r);     /* /refer/{gp,discharge,school} */
 void web_referrals(web_t *w, const web_req_t *q, web_resp_t *r); /* /referrals, /referrals/ID */
+
+/* A support organisation's cases, for its case workers (web_inbox*.c). */
+void web_inbox(web_t *w, const web_req_t *q, web_resp_t *r);      /* /inbox, /inbox.csv */
+void web_inbox_case(web_t *w, const web_req_t *q, web_resp_t *r); /* /inbox/ID */
 
 #endif
