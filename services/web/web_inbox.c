@@ -21,7 +21,7 @@
 #define S_SHOWN    500  /* cases listed on the page */
 #define S_CSV_MAX  2000 /* and in the CSV: the most the router lists (CasesQuery.limit) */
 
-/* --- words ---------------------------------------------------------------- */
+/* --- words --------------------------------------------------------------- */
 
 typedef struct {
     const char *code, *words;
@@ -185,7 +185,7 @@ static void s_ymd(buf_t *b, const char *ymd)
         web_htmlf(b, "%s", ymd ? ymd : "");
 }
 
-/* --- CSV ------------------------------------------------------------------- */
+/* --- CSV ----------------------------------------------------------------- */
 
 void web_csv_cell(buf_t *b, const char *s)
 {
@@ -252,7 +252,7 @@ void web_inbox_csv(buf_t *b, const Carerhub__CasesReply *cs)
     }
 }
 
-/* --- the pages ------------------------------------------------------------- */
+/* --- the pages ----------------------------------------------------------- */
 
 static bool s_is_error(const Carerhub__Envelope *rep, const char *code)
 {

@@ -31,7 +31,7 @@
 #define S_QUERY_MS   3000
 #define S_OUTCOME_MS 5000
 
-/* --- outcome ids ------------------------------------------------------------ */
+/* --- outcome ids --------------------------------------------------------- */
 
 void web_inbox_outcome_id(int64_t now, char out[WEB_OUTCOME_ID_LEN + 1])
 {
@@ -64,7 +64,7 @@ static void s_add(ferrs_t *errs, const char *in, const char *code, const char *m
     ferrs_add(errs, in, code ? code : "", "%s", text);
 }
 
-/* --- a form's answers as an Outcome ---------------------------------------------------- */
+/* --- a form's answers as an Outcome -------------------------------------- */
 
 static bool s_in(const char *const *list, const char *s)
 {

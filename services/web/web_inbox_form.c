@@ -54,7 +54,7 @@ static size_t s_count(const char *const *list)
     return n;
 }
 
-/* --- the organisations of the routing ---------------------------------------- */
+/* --- the organisations of the routing ------------------------------------ */
 
 /* routing.yaml's providers, loaded once and again when the file changes
  * (SIGHUP may name another), for the lists of organisations to pass a
@@ -97,7 +97,7 @@ const char *web_inbox_provider_name(web_t *w, const char *id)
     return p >= 0 ? route_provider_name(rt, p) : NULL;
 }
 
-/* --- the forms ------------------------------------------------------------------ */
+/* --- the forms ----------------------------------------------------------- */
 
 static bool s_posted(const web_inbox_forms_t *f, web_inbox_form_t form)
 {

@@ -101,7 +101,8 @@ def journey(b, a):
     beside = b.d.find_elements(By.ID, "record-support-error")
     if not beside or link.text.strip() not in beside[0].text:
         raise Failed("the message is not beside the kinds of support")
-    if not b.d.find_element(By.XPATH, '//input[@name="status" and @value="supported"]').is_selected():
+    chosen = b.d.find_element(By.XPATH, '//input[@name="status" and @value="supported"]')
+    if not chosen.is_selected():
         raise Failed("the status chosen was not kept")
     link.click()
     if b.d.execute_script("return document.activeElement.id") != "record-support":
@@ -119,7 +120,8 @@ def journey(b, a):
     say(f"  supported with two kinds: {rows[-1]!r}")
 
     b.get("/inbox")
-    rows = [r.text for r in b.d.find_elements(By.CSS_SELECTOR, "tbody tr") if r.text.startswith(case)]
+    rows = [r.text for r in b.d.find_elements(By.CSS_SELECTOR, "tbody tr")
+            if r.text.startswith(case)]
     if not rows or "Being supported" not in rows[0]:
         raise Failed(f"/inbox does not show the case as being supported: {rows}")
     b.look("inbox-after")
