@@ -13,7 +13,7 @@
  * ask is audited before it is served (ids only, never personal data), and
  * that record stands if serving it then fails (the store cannot be read,
  * a bad request); a listing of open cases is audited with the count it
- * lists.
+ * lists, and an export of the list (a file for a spreadsheet) as one.
  *
  * Each request is judged for whom it is for (secure_acting_at): a gateway's
  * request for a logged-in user (a referrer, provider, commissioner or
@@ -218,7 +218,8 @@ static void s_cancel(s_req_t *q)
 /* --- an organisation's inbox and its cases (router_inbox.c) ----------- */
 
 /* A provider's key lists its own organisation's cases; an operator's names
- * the organisation. Audited here, with what it listed (a count). */
+ * the organisation. Audited here, with what it listed (a count), and
+ * whether it was exported. */
 static void s_cases(s_req_t *q)
 {
     const Carerhub__CasesQuery *cq = q->env->cases_query;
@@ -246,8 +247,10 @@ static void s_cases(s_req_t *q)
     }
     rep.body_case = CARERHUB__ENVELOPE__BODY_CASES_REPLY;
     rep.cases_reply = router_cases(q->r, q->txn, provider, cq, clock_now_ms());
-    snprintf(detail, sizeof detail, "%zu of %u open case(s) of %s listed", rep.cases_reply->n_cases,
-             rep.cases_reply->total, provider);
+    /* An export (a file that leaves the hub) reads apart from a view. */
+    snprintf(detail, sizeof detail, "%zu of %u open case(s) of %s %s", rep.cases_reply->n_cases,
+             rep.cases_reply->total, provider,
+             cq->has_export && cq->export ? "exported" : "listed");
     secure_audit(q->r->sec, "cases", q->actor, NULL, detail);
     s_send(q, &rep);
     carerhub__cases_reply__free_unpacked(rep.cases_reply, NULL);

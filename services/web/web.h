@@ -18,7 +18,9 @@
  * /referrals and /referrals/ID; web_help.c and web_help_fields.c: /help,
  * where a carer asks for support themselves, with no login (the public,
  * through the self-intake), and web_help_limit.c: how often one address
- * may.
+ * may; web_inbox*.c: a support organisation's open cases (/inbox,
+ * /inbox.csv) and each case (/inbox/ID) with the forms that record what
+ * happened.
  */
 #ifndef CARERHUB_WEB_H
 #define CARERHUB_WEB_H
@@ -73,6 +75,7 @@ typedef struct {
     const char *type;   /* static text */
     char location[512]; /* a redirect (303) when set */
     bool personal;      /* holds personal data: never cached (Cache-Control: no-store) */
+    char filename[80];  /* when set, a file to save by this name (Content-Disposition) */
 } web_resp_t;
 
 typedef void (*web_handler_fn)(web_t *w, const web_req_t *q, web_resp_t *r);
@@ -144,5 +147,9 @@ void web_home(web_t *w, const web_req_t *q, web_resp_t *r);        /* / */
 void web_refer(web_t *w, const web_req_t *q, web_resp_t *r);     /* /refer/{gp,discharge,school} */
 void web_referrals(web_t *w, const web_req_t *q, web_resp_t *r); /* /referrals, /referrals/ID */
 void web_help(web_t *w, const web_req_t *q, web_resp_t *r);      /* /help (no login) */
+
+/* A support organisation's cases, for its case workers (web_inbox*.c). */
+void web_inbox(web_t *w, const web_req_t *q, web_resp_t *r);      /* /inbox, /inbox.csv */
+void web_inbox_case(web_t *w, const web_req_t *q, web_resp_t *r); /* /inbox/ID */
 
 #endif

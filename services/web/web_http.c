@@ -49,6 +49,9 @@ const web_route_t web_routes[] = {
     {"/refer/school", WEB_GET | WEB_POST, WEB_ROLE(ROLE_SCHOOL), web_refer},
     {"/referrals", WEB_GET, WEB_REFERRERS, web_referrals},
     {"/referrals/", WEB_GET, WEB_REFERRERS, web_referrals},
+    {"/inbox", WEB_GET, WEB_ROLE(ROLE_PROVIDER), web_inbox},
+    {"/inbox.csv", WEB_GET, WEB_ROLE(ROLE_PROVIDER), web_inbox},
+    {"/inbox/", WEB_GET | WEB_POST, WEB_ROLE(ROLE_PROVIDER), web_inbox_case},
     {NULL, 0, 0, NULL},
 };
 
@@ -203,6 +206,11 @@ static enum MHD_Result s_send(web_t *w, struct MHD_Connection *c, web_resp_t *r,
         s_header(resp, "Strict-Transport-Security", "max-age=31536000");
     if (r->location[0])
         s_header(resp, "Location", r->location);
+    if (r->filename[0]) {
+        char cd[sizeof r->filename + 32];
+        snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", r->filename);
+        s_header(resp, "Content-Disposition", cd);
+    }
     if (w->cookie[0])
         s_header(resp, "Set-Cookie", w->cookie);
     /* The cookie was this answer's: never the next one's, which may be

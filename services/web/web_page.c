@@ -79,6 +79,10 @@ static size_t s_links(const web_user_t *u, s_link_t out[3])
     if (u->role == ROLE_GP || u->role == ROLE_HOSPITAL || u->role == ROLE_SCHOOL)
         out[n++] = (s_link_t){"/referrals", "Your referrals",
                               "See what has happened to the referrals your organisation made."};
+    if (u->role == ROLE_PROVIDER)
+        out[n++] = (s_link_t){"/inbox", "Cases",
+                              "Your organisation's open cases: see each carer's details, record "
+                              "what happened, or pass a case back."};
     return n;
 }
 
@@ -163,6 +167,7 @@ void web_error_page(web_resp_t *r, const web_req_t *q, int status, const char *m
     r->status = status;
     r->type = NULL;
     r->location[0] = '\0';
+    r->filename[0] = '\0';
     web_page_begin(&r->body, q, title);
     web_htmlf(&r->body, "<h1>%s</h1>\n<p>%s</p>\n", title, message);
     if (q && q->user)
@@ -242,6 +247,16 @@ const char web_css[] =
     ".input-error{border-color:#d5281b!important}\n"
     ".panel{border:4px solid #007f3b;padding:1rem;margin-bottom:1.5rem}\n"
     ".inset{border-left:8px solid #005eb8;padding-left:1rem}\n"
+    /* A tag says its word; its colour only adds to it (WCAG 1.4.1). */
+    ".tag{display:inline-block;border:1px solid #212b32;padding:0 .4rem;font-size:1rem;"
+    "line-height:1.6;background:#fff;color:#212b32;white-space:nowrap}\n"
+    ".tag-overdue,.tag-urgent{background:#f7d4d1;color:#6b140e;border-color:#6b140e}\n"
+    ".facts{margin-bottom:1.5rem}.facts th{width:35%}\n"
+    /* On a phone a fact's name sits above its value (GOV.UK summary list). */
+    "@media (max-width:40rem){.facts th,.facts td{display:block;width:auto}"
+    ".facts th{border-bottom:0;padding-bottom:0}}\n"
+    ".nowrap{white-space:nowrap}\n"
+    ".case-form{margin-bottom:3rem}\n"
     "table{border-collapse:collapse;width:100%}\n"
     ".table-wrap{overflow-x:auto;max-width:100%;margin-bottom:1.5rem}\n"
     ".table-wrap:focus{outline:3px solid #ffeb3b}\n"

@@ -212,6 +212,9 @@ static const struct {
     {"/refer/school", false, "school"},
     {"/referrals", false, "gp hospital school"},
     {"/referrals/GP-20260101-1", false, "gp hospital school"},
+    {"/inbox", false, "provider"},
+    {"/inbox.csv", false, "provider"},
+    {"/inbox/C-000001", false, "provider"},
 };
 
 TEST(web_routes_each_page_its_roles)
