@@ -15,7 +15,9 @@
  * which never hold up the daemon's one thread; web_form.c and
  * web_fields.c: the referral forms (/refer/gp, /refer/discharge,
  * /refer/school), their fields by YAML key path; web_referrals.c:
- * /referrals and /referrals/ID.
+ * /referrals and /referrals/ID; web_report.c: /report and /report.csv
+ * (commissioners and operators); web_ops.c, web_ops_case.c and
+ * web_ops_forms.c: /ops, /ops/case/ID and the operator's forms.
  */
 #ifndef CARERHUB_WEB_H
 #define CARERHUB_WEB_H
@@ -65,11 +67,12 @@ size_t web_fields(const web_req_t *q, const char *name, const char **out, size_t
 
 /* What a handler answers. */
 typedef struct {
-    int status;         /* 200 unless set */
-    buf_t body;         /* text/html; charset=utf-8 unless type is set */
-    const char *type;   /* static text */
-    char location[512]; /* a redirect (303) when set */
-    bool personal;      /* holds personal data: never cached (Cache-Control: no-store) */
+    int status;          /* 200 unless set */
+    buf_t body;          /* text/html; charset=utf-8 unless type is set */
+    const char *type;    /* static text */
+    char location[512];  /* a redirect (303) when set */
+    bool personal;       /* holds personal data: never cached (Cache-Control: no-store) */
+    char attachment[96]; /* a download (Content-Disposition: attachment): its file name, or "" */
 } web_resp_t;
 
 typedef void (*web_handler_fn)(web_t *w, const web_req_t *q, web_resp_t *r);
@@ -140,5 +143,13 @@ void web_setup_page(web_t *w, const web_req_t *q, web_resp_t *r);  /* /setup?use
 void web_home(web_t *w, const web_req_t *q, web_resp_t *r);        /* / */
 void web_refer(web_t *w, const web_req_t *q, web_resp_t *r);     /* /refer/{gp,discharge,school} */
 void web_referrals(web_t *w, const web_req_t *q, web_resp_t *r); /* /referrals, /referrals/ID */
+void web_report(web_t *w, const web_req_t *q, web_resp_t *r);    /* /report?from=&to=&publish= */
+void web_report_csv(web_t *w, const web_req_t *q,
+                    web_resp_t *r); /* /report.csv?from=&to=&publish= */
+void web_report_css(web_t *w, const web_req_t *q, web_resp_t *r);   /* /report.css */
+void web_ops(web_t *w, const web_req_t *q, web_resp_t *r);          /* /ops */
+void web_ops_case(web_t *w, const web_req_t *q, web_resp_t *r);     /* /ops/case/ID */
+void web_ops_parked(web_t *w, const web_req_t *q, web_resp_t *r);   /* /ops/parked (POST) */
+void web_ops_conflict(web_t *w, const web_req_t *q, web_resp_t *r); /* /ops/conflict (POST) */
 
 #endif

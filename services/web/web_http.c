@@ -48,6 +48,13 @@ const web_route_t web_routes[] = {
     {"/refer/school", WEB_GET | WEB_POST, WEB_ROLE(ROLE_SCHOOL), web_refer},
     {"/referrals", WEB_GET, WEB_REFERRERS, web_referrals},
     {"/referrals/", WEB_GET, WEB_REFERRERS, web_referrals},
+    {"/report", WEB_GET, WEB_ROLE(ROLE_COMMISSIONER) | WEB_ROLE(ROLE_OPERATOR), web_report},
+    {"/report.csv", WEB_GET, WEB_ROLE(ROLE_COMMISSIONER) | WEB_ROLE(ROLE_OPERATOR), web_report_csv},
+    {"/report.css", WEB_GET, WEB_NO_SESSION, web_report_css},
+    {"/ops", WEB_GET, WEB_ROLE(ROLE_OPERATOR), web_ops},
+    {"/ops/case/", WEB_GET, WEB_ROLE(ROLE_OPERATOR), web_ops_case},
+    {"/ops/parked", WEB_POST, WEB_ROLE(ROLE_OPERATOR), web_ops_parked},
+    {"/ops/conflict", WEB_POST, WEB_ROLE(ROLE_OPERATOR), web_ops_conflict},
     {NULL, 0, 0, NULL},
 };
 
@@ -202,6 +209,11 @@ static enum MHD_Result s_send(web_t *w, struct MHD_Connection *c, web_resp_t *r,
         s_header(resp, "Strict-Transport-Security", "max-age=31536000");
     if (r->location[0])
         s_header(resp, "Location", r->location);
+    if (r->attachment[0]) {
+        char cd[128];
+        snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", r->attachment);
+        s_header(resp, "Content-Disposition", cd);
+    }
     if (w->cookie[0])
         s_header(resp, "Set-Cookie", w->cookie);
     /* The cookie was this answer's: never the next one's, which may be
