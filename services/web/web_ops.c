@@ -36,6 +36,26 @@ void web_ops_case_link(buf_t *b, const char *case_id)
         web_htmlf(b, "%s", case_id ? case_id : "-");
 }
 
+void web_ops_text(buf_t *b, const char *s)
+{
+    const char *p = s ? s : "";
+    /* The segments between the characters that a key or a path joins
+     * words with, each escaped; those characters need no escaping. */
+    while (*p) {
+        size_t n = strcspn(p, "._/");
+        char *seg = xstrndup(p, n);
+        web_esc(b, seg);
+        free(seg);
+        p += n;
+        if (*p == '.' || *p == '_' || *p == '/') {
+            buf_addc(b, *p++);
+            /* inside a word only: a sentence's full stop is left alone */
+            if (*p && *p != ' ' && *p != '\n')
+                buf_adds(b, "<wbr>");
+        }
+    }
+}
+
 void web_ops_when(buf_t *b, bool has, int64_t ms)
 {
     char when[DATE_WHEN_STRLEN];
@@ -127,12 +147,11 @@ static void s_age(buf_t *b, int64_t since_ms)
 static void s_alert(buf_t *b, const s_ops_t *o, const Carerhub__Alert *a)
 {
     const char *kind = a->kind ? a->kind : "";
-    const char *detail = a->detail ? a->detail : "";
     buf_adds(b, "<li>");
     if (strcmp(kind, "overdue_contact") == 0) {
         buf_adds(b, "<strong>Overdue contact</strong>: case ");
         web_ops_case_link(b, a->case_id);
-        web_htmlf(b, " with %s: %s", s_name(o, a->provider), detail);
+        web_htmlf(b, " with %s", s_name(o, a->provider));
     } else if (strcmp(kind, "parked") == 0) {
         buf_adds(b, "<strong>Parked referral</strong>: ");
         /* an id is letters, digits and hyphens: safe in a fragment */
@@ -140,7 +159,6 @@ static void s_alert(buf_t *b, const s_ops_t *o, const Carerhub__Alert *a)
             web_htmlf(b, "<a href=\"#parked-%s\">%s</a>", a->referral_id, a->referral_id);
         else
             web_htmlf(b, "%s", a->referral_id ? a->referral_id : "-");
-        web_htmlf(b, ": %s", detail);
     } else if (strcmp(kind, "identity_conflict") == 0) {
         buf_adds(b, "<strong>Possible identity conflict</strong>: case ");
         web_ops_case_link(b, a->case_id);
@@ -150,12 +168,15 @@ static void s_alert(buf_t *b, const s_ops_t *o, const Carerhub__Alert *a)
             buf_adds(b, i ? ", " : "");
             web_ops_case_link(b, a->other_cases[i]);
         }
-        web_htmlf(b, ": %s", detail);
     } else if (strcmp(kind, "agent_silent") == 0) {
-        web_htmlf(b, "<strong>Agent not connected</strong>: %s (%s): %s", s_name(o, a->provider),
-                  a->provider ? a->provider : "-", detail);
+        web_htmlf(b, "<strong>Agent not connected</strong>: %s (%s)", s_name(o, a->provider),
+                  a->provider ? a->provider : "-");
     } else {
-        web_htmlf(b, "<strong>%s</strong>: %s", kind, detail);
+        web_htmlf(b, "<strong>%s</strong>", kind);
+    }
+    if (a->detail && *a->detail) {
+        buf_adds(b, ": ");
+        web_ops_text(b, a->detail);
     }
     buf_adds(b, "</li>\n");
 }
@@ -236,14 +257,20 @@ static void s_parked_item(buf_t *b, const web_req_t *q, const Carerhub__ParkedIt
     const char *id = it->referral_id;
     if (!referral_id_ok(id))
         return; /* never expected: ids are letters, digits and hyphens */
+    /* A table wider than a phone (a long reason) scrolls in its own
+     * region, never the page (focusable, so a keyboard can scroll it). */
     web_htmlf(b,
-              "<h3 id=\"parked-%s\">Referral %s</h3>\n<table>\n<tbody>\n<tr><th scope=\"row\">"
-              "Why it was held back</th><td>%s</td></tr>\n<tr><th scope=\"row\">Parked</th><td>",
-              id, id, it->reason ? it->reason : "");
+              "<h3 id=\"parked-%s\">Referral %s</h3>\n<div class=\"table-wrap\" role=\"region\" "
+              "tabindex=\"0\" aria-labelledby=\"parked-%s\">\n<table>\n<tbody>\n<tr><th "
+              "scope=\"row\">Why it was held back</th><td>",
+              id, id, id);
+    web_ops_text(b, it->reason);
+    buf_adds(b, "</td></tr>\n<tr><th scope=\"row\">Parked</th><td>");
     web_ops_when(b, it->has_parked_at, it->parked_at);
     web_htmlf(b,
               "</td></tr>\n<tr><th scope=\"row\">From</th><td>%s %s, sent by %s</td></tr>\n"
-              "</tbody>\n</table>\n<form method=\"post\" action=\"/ops/parked\">\n",
+              "</tbody>\n</table>\n</div>\n<form method=\"post\" action=\"/ops/parked\" "
+              "class=\"form-group\">\n",
               it->has_source ? referral_source_name(it->source) : "-",
               it->organisation ? it->organisation : "-", it->submitted_by ? it->submitted_by : "-");
     web_csrf_input(b, q);
@@ -300,7 +327,7 @@ static const Carerhub__Alert *s_conflict_of(const Carerhub__AlertsReply *ar, con
 static void s_pair_form(buf_t *b, const web_req_t *q, const char *a, const char *o,
                         const char *action, const char *label)
 {
-    buf_adds(b, "<form method=\"post\" action=\"/ops/conflict\">\n");
+    buf_adds(b, "<form method=\"post\" action=\"/ops/conflict\" class=\"form-group\">\n");
     web_csrf_input(b, q);
     web_htmlf(b,
               "<input type=\"hidden\" name=\"case\" value=\"%s\"><input type=\"hidden\" "
@@ -318,8 +345,12 @@ static void s_pair(buf_t *b, const web_req_t *q, const s_ops_t *o, const Carerhu
     web_ops_case_link(b, a->case_id);
     web_htmlf(b, " is with %s; case ", s_name(o, a->provider));
     web_ops_case_link(b, other);
-    web_htmlf(b, " is with %s. %s</p>\n", oa ? s_name(o, oa->provider) : "another organisation",
-              a->detail ? a->detail : "");
+    web_htmlf(b, " is with %s.</p>\n", oa ? s_name(o, oa->provider) : "another organisation");
+    if (a->detail && *a->detail) {
+        buf_adds(b, "<p>Why they are flagged: ");
+        web_ops_text(b, a->detail);
+        buf_adds(b, "</p>\n");
+    }
     s_pair_form(b, q, a->case_id, other, "join", "Same person: join");
     s_pair_form(b, q, a->case_id, other, "keep_apart", "Different people: keep apart");
 }

@@ -33,6 +33,11 @@ void web_ops_notice_show(buf_t *b, const web_req_t *q);
 /* A case id as a link to its page (/ops/case/ID); an id that is not one
  * (case_id_ok) as text. */
 void web_ops_case_link(buf_t *b, const char *case_id);
+/* Text a router wrote for a person (a reason, a detail), escaped, which
+ * may hold long words (router.submitter_case_max): a line may break
+ * after each '.', '_' and '/' (<wbr>), so that on a phone it wraps rather
+ * than widen the page. */
+void web_ops_text(buf_t *b, const char *s);
 /* A time (unix ms) as "1 May 2026 at 10:03"; nothing when has is false. */
 void web_ops_when(buf_t *b, bool has, int64_t ms);
 /* The router's Error answer, or NULL (another answer, or none). */

@@ -68,7 +68,10 @@ static void s_row(buf_t *b, const char *head, const char *value)
 static void s_summary(buf_t *b, const Carerhub__CaseReply *cr)
 {
     const Carerhub__Case *c = cr->case_;
-    buf_adds(b, "<table>\n<tbody>\n");
+    /* Wider than a phone (a routing reason, an address), a table scrolls
+     * in its own region, never the page. */
+    buf_adds(b, "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"The "
+                "case\">\n<table>\n<tbody>\n");
     if (c->provider_name || c->provider)
         web_htmlf(b, "<tr><th scope=\"row\">Organisation</th><td>%s (%s)</td></tr>\n",
                   c->provider_name ? c->provider_name : c->provider,
@@ -102,7 +105,7 @@ static void s_summary(buf_t *b, const Carerhub__CaseReply *cr)
         web_ops_case_link(b, c->previous_case);
         buf_adds(b, "</td></tr>\n");
     }
-    buf_adds(b, "</tbody>\n</table>\n");
+    buf_adds(b, "</tbody>\n</table>\n</div>\n");
 }
 
 /* The carer as now known: what the organisation contacts them with. */
@@ -116,7 +119,8 @@ static void s_carer(buf_t *b, const Carerhub__Carer *p)
     }
     snprintf(name, sizeof name, "%s%s%s", p->given_name ? p->given_name : "",
              p->given_name && p->family_name ? " " : "", p->family_name ? p->family_name : "");
-    buf_adds(b, "<table>\n<tbody>\n");
+    buf_adds(b, "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"The "
+                "carer as now known\">\n<table>\n<tbody>\n");
     s_row(b, "Name", name);
     s_row(b, "Date of birth", p->date_of_birth);
     s_row(b, "Address", p->address);
@@ -126,7 +130,7 @@ static void s_carer(buf_t *b, const Carerhub__Carer *p)
     s_row(b, "Prefers to be contacted by", p->preferred_contact);
     s_row(b, "Language", p->language);
     s_row(b, "NHS number", p->nhs_number);
-    buf_adds(b, "</tbody>\n</table>\n");
+    buf_adds(b, "</tbody>\n</table>\n</div>\n");
 }
 
 static void s_referral(buf_t *b, const Carerhub__Referral *rf)

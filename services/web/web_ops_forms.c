@@ -87,15 +87,13 @@ void web_ops_notice_show(buf_t *b, const web_req_t *q)
     if (!n)
         return;
     if (n->error)
-        web_htmlf(b,
-                  "<div class=\"error-summary\" role=\"alert\" id=\"notice\">\n<p><strong>Not "
-                  "done:</strong> %s</p>\n</div>\n",
-                  n->text);
+        buf_adds(b, "<div class=\"error-summary\" role=\"alert\" id=\"notice\">\n<p><strong>Not "
+                    "done:</strong> ");
     else
-        web_htmlf(b,
-                  "<div class=\"panel\" role=\"status\" id=\"notice\">\n<p><strong>Done:</strong> "
-                  "%s</p>\n</div>\n",
-                  n->text);
+        buf_adds(b, "<div class=\"panel\" role=\"status\" id=\"notice\">\n<p><strong>Done:"
+                    "</strong> ");
+    web_ops_text(b, n->text);
+    buf_adds(b, "</p>\n</div>\n");
     memset(n, 0, sizeof *n);
 }
 
@@ -123,17 +121,24 @@ static const char *s_words(const Carerhub__Error *e)
 static void s_reject_page(web_resp_t *r, const web_req_t *q, const char *id, const char *why)
 {
     const char *reason = web_field(q, "reason");
-    char title[REFERRAL_ID_MAX + 40];
+    char title[REFERRAL_ID_MAX + 40], msg[400];
     buf_t *b = &r->body;
-    bool is = strncmp(why, "is ", 3) == 0;
 
+    /* The router's words as a sentence about the field: "The reason is
+     * longer than ...", "Say why ...". */
+    if (strncmp(why, "is ", 3) == 0)
+        snprintf(msg, sizeof msg, "The reason %s", why);
+    else
+        snprintf(msg, sizeof msg, "%s", why);
+    if (msg[0] >= 'a' && msg[0] <= 'z')
+        msg[0] = (char)(msg[0] - 'a' + 'A');
     snprintf(title, sizeof title, "Error: Reject referral %s", id);
     web_page_begin(b, q, title);
     web_htmlf(b,
               "<div class=\"error-summary\" role=\"alert\" aria-labelledby=\"error-summary-title\" "
               "tabindex=\"-1\">\n<h2 id=\"error-summary-title\">There is a problem</h2>\n<ul>\n"
-              "<li><a href=\"#reason\">%s%s</a></li>\n</ul>\n</div>\n",
-              is ? "The reason " : "", why);
+              "<li><a href=\"#reason\">%s</a></li>\n</ul>\n</div>\n",
+              msg);
     web_htmlf(b,
               "<h1>Reject referral %s</h1>\n<p>A rejected referral is dropped for good. Its "
               "referrer reads that it was rejected, and your reason.</p>\n"
@@ -147,12 +152,12 @@ static void s_reject_page(web_resp_t *r, const web_req_t *q, const char *id, con
               "id=\"reason-hint\">Its referrer reads this. No personal data: no names, NHS "
               "numbers, addresses, phone numbers or dates of birth.</span>\n<span "
               "class=\"error-message\" id=\"reason-error\"><span class=\"visually-hidden\">Error:"
-              "</span> %s%s</span>\n<textarea id=\"reason\" name=\"reason\" rows=\"3\" "
+              "</span> %s</span>\n<textarea id=\"reason\" name=\"reason\" rows=\"3\" "
               "class=\"input-error\" aria-describedby=\"reason-hint reason-error\">%s</textarea>\n"
               "</div>\n<button type=\"submit\" class=\"button\">Reject referral %s</button>\n"
               "</form>\n<p><a href=\"/ops#parked\">Back to operations, without rejecting it</a>"
               "</p>\n",
-              id, is ? "The reason " : "", why, reason ? reason : "", id);
+              id, msg, reason ? reason : "", id);
     web_page_end(b);
 }
 

@@ -202,7 +202,7 @@ TEST(web_ops_parked_release_and_reject_say_what_was_done_once)
     page = web_run_done(&run);
     CHECK(run.r.location[0] == '\0');
     CHECK_CONTAINS(page, "<title>Error: Reject referral GP-20260501-7 - carerhub</title>");
-    CHECK_CONTAINS(page, "<li><a href=\"#reason\">say why the referral is rejected, for its "
+    CHECK_CONTAINS(page, "<li><a href=\"#reason\">Say why the referral is rejected, for its "
                          "referrer to read; no personal data</a></li>");
     CHECK_CONTAINS(page, "<label for=\"reason\">Why it is rejected</label>");
     CHECK_CONTAINS(page, "aria-describedby=\"reason-hint reason-error\">   </textarea>");
@@ -324,5 +324,24 @@ TEST(web_ops_notices_are_bounded_and_the_oldest_makes_way)
         snprintf(u.csrf, sizeof u.csrf, "SESSION-%d", i);
         web_ops_notice_show(&b, &q);
     }
+    buf_free(&b);
+}
+
+TEST(web_ops_text_escapes_and_lets_long_words_wrap)
+{
+    buf_t b = BUF_INIT;
+    char long_word[600];
+    web_ops_text(&b, "Si\xc3\xa2n <b>& (router.submitter_case_max). Next/one.");
+    buf_addc(&b, '\0');
+    CHECK_STR(b.data, "Si\xc3\xa2n &lt;b&gt;&amp; (router.<wbr>submitter_<wbr>case_<wbr>max). "
+                      "Next/<wbr>one.");
+    buf_reset(&b);
+    /* A long segment of text that is not ASCII stays whole. */
+    for (size_t i = 0; i + 2 < sizeof long_word; i += 2)
+        memcpy(long_word + i, "\xc3\xa2", 2);
+    long_word[sizeof long_word - 2] = '\0';
+    web_ops_text(&b, long_word);
+    buf_addc(&b, '\0');
+    CHECK_STR(b.data, long_word);
     buf_free(&b);
 }
