@@ -25,4 +25,17 @@ void report_json(buf_t *out, const Carerhub__ReportReply *rep, bool publish);
 void report_csv(buf_t *out, const Carerhub__ReportReply *rep, bool publish);
 void report_html(buf_t *out, const Carerhub__ReportReply *rep, bool publish);
 
+/* The report's body as report_html writes it inside its own page: the h1,
+ * the headings, the tables (each with a caption) and the SVG charts (each
+ * an image with a title and a description), without <html>, <head> or a
+ * style, for a page that has its own (carerhub-web's /report). The
+ * classes it uses are styled by report_css. between (may be NULL) runs
+ * once, after the h1 and the paragraph naming the period, to write what
+ * such a page puts there (a period picker); ctx is passed to it. */
+void report_html_body(buf_t *out, const Carerhub__ReportReply *rep, bool publish,
+                      void (*between)(buf_t *out, void *ctx), void *ctx);
+/* The style of the body's own classes and elements (tables, captions,
+ * figures, charts), for a stylesheet of the page it stands in. */
+extern const char report_css[];
+
 #endif

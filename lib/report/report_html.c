@@ -4,7 +4,9 @@
  * mailed, archived and opened offline. Each chart stands beside a table
  * with the same figures, every table has a caption and scoped headers, and
  * the page reads at 320 px wide (tables scroll inside their own region).
- * Every string from the reply goes through report_html_txt.
+ * Every string from the reply goes through report_html_txt. The body
+ * alone (report_html_body, styled by report_css) is what carerhub-web's
+ * /report shows inside its own layout: one code for the file and the page.
  */
 #include "report/report_impl.h"
 
@@ -19,12 +21,10 @@ void report_html_txt(buf_t *b, const char *s)
 }
 
 /* WCAG 2.2 AA: text #0b0c0c on white is 19:1, the blue 5.2:1, the grey of
- * rules decorative only. Tables scroll in a focusable region rather than
- * widen the page; their captions wrap at the region's width (where
- * container units are not known, the screen's), not the table's. A chart is as wide as the text
- * column, and its text (20 user units, report_svg.c) is set smaller the wider the chart is drawn,
- * to read at 12 to 16 px whatever the screen. */
-static const char s_style[] =
+ * rules decorative only. The page of its own: its type, its column and
+ * its headings; report_css styles what the body is made of wherever it
+ * stands. */
+static const char s_page_style[] =
     "html{-webkit-text-size-adjust:100%;text-size-adjust:100%}"
     "body{margin:0;background:#fff;color:#0b0c0c;font-family:system-ui,-apple-system,"
     "\"Segoe UI\",Roboto,Arial,sans-serif;font-size:1rem;line-height:1.5}"
@@ -32,7 +32,14 @@ static const char s_style[] =
     "h1{font-size:1.75rem;line-height:1.25;margin:.5rem 0 1rem}"
     "h2{font-size:1.375rem;line-height:1.3;margin:2.5rem 0 .75rem;padding-top:.75rem;"
     "border-top:2px solid #0b0c0c}"
-    "p,ul{max-width:42rem}"
+    "p,ul{max-width:42rem}";
+
+/* Tables scroll in a focusable region rather than widen the page; their
+ * captions wrap at the region's width (where container units are not
+ * known, the screen's), not the table's. A chart is as wide as the text
+ * column, and its text (20 user units, report_svg.c) is set smaller the
+ * wider the chart is drawn, to read at 12 to 16 px whatever the screen. */
+const char report_css[] =
     ".note{border-left:6px solid #1d70b8;background:#f3f2f1;padding:.5rem 1rem}"
     ".t{overflow-x:auto;margin:1rem 0 1.5rem;container-type:inline-size}"
     ".t:focus{outline:3px solid #1d70b8;outline-offset:2px}"
@@ -86,7 +93,8 @@ static void s_left_out(report_page_t *pg, bool hidden, const char *note)
     buf_adds(pg->b, "</figcaption></figure>\n");
 }
 
-static void s_intro(report_page_t *pg, const Carerhub__ReportReply *rep)
+static void s_intro(report_page_t *pg, const Carerhub__ReportReply *rep,
+                    void (*between)(buf_t *, void *), void *ctx)
 {
     char f[3][REPORT_FIG_MAX], when[DATE_WHEN_STRLEN];
 
@@ -102,6 +110,8 @@ static void s_intro(report_page_t *pg, const Carerhub__ReportReply *rep)
     buf_adds(pg->b, ". Made ");
     report_html_txt(pg->b, when);
     buf_adds(pg->b, ". Counts only: this report holds no one&#39;s details.</p>\n");
+    if (between)
+        between(pg->b, ctx);
     if (pg->publish)
         buf_printf(pg->b,
                    "<p class=\"note\"><strong>Published figures.</strong> Counts below %d are "
@@ -275,11 +285,13 @@ static void s_times(report_page_t *pg, const Carerhub__ReportReply *rep)
     report_table_end(pg);
 }
 
-static void s_body(report_page_t *pg, const Carerhub__ReportReply *rep)
+void report_html_body(buf_t *out, const Carerhub__ReportReply *rep, bool publish,
+                      void (*between)(buf_t *out, void *ctx), void *ctx)
 {
+    report_page_t page = {out, publish, 0, 0, 0}, *pg = &page;
     const Carerhub__ReportPath *p = report_path(rep->path);
 
-    s_intro(pg, rep);
+    s_intro(pg, rep, between, ctx);
     s_targets(pg, rep);
     s_path(pg, rep);
     s_times(pg, rep);
@@ -302,7 +314,6 @@ static void s_body(report_page_t *pg, const Carerhub__ReportReply *rep)
 
 void report_html(buf_t *out, const Carerhub__ReportReply *rep, bool publish)
 {
-    report_page_t pg = {out, publish, 0, 0, 0};
     char from[REPORT_FIG_MAX], to[REPORT_FIG_MAX];
 
     report_date(from, rep->from);
@@ -315,7 +326,7 @@ void report_html(buf_t *out, const Carerhub__ReportReply *rep, bool publish)
     report_html_txt(out, from);
     buf_adds(out, " to ");
     report_html_txt(out, to);
-    buf_printf(out, "</title><style>%s</style></head>\n<body><main>\n", s_style);
-    s_body(&pg, rep);
+    buf_printf(out, "</title><style>%s%s</style></head>\n<body><main>\n", s_page_style, report_css);
+    report_html_body(out, rep, publish, NULL, NULL);
     buf_adds(out, "</main></body></html>\n");
 }

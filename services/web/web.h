@@ -20,7 +20,9 @@
  * through the self-intake), and web_help_limit.c: how often one address
  * may; web_inbox*.c: a support organisation's open cases (/inbox,
  * /inbox.csv) and each case (/inbox/ID) with the forms that record what
- * happened.
+ * happened; web_report.c: /report and /report.csv (commissioners and
+ * operators); web_ops.c, web_ops_case.c and web_ops_forms.c: /ops,
+ * /ops/case/ID and the operator's forms.
  */
 #ifndef CARERHUB_WEB_H
 #define CARERHUB_WEB_H
@@ -151,5 +153,13 @@ void web_help(web_t *w, const web_req_t *q, web_resp_t *r);      /* /help (no lo
 /* A support organisation's cases, for its case workers (web_inbox*.c). */
 void web_inbox(web_t *w, const web_req_t *q, web_resp_t *r);      /* /inbox, /inbox.csv */
 void web_inbox_case(web_t *w, const web_req_t *q, web_resp_t *r); /* /inbox/ID */
+void web_report(web_t *w, const web_req_t *q, web_resp_t *r);     /* /report?from=&to=&publish= */
+void web_report_csv(web_t *w, const web_req_t *q,
+                    web_resp_t *r); /* /report.csv?from=&to=&publish= */
+void web_report_css(web_t *w, const web_req_t *q, web_resp_t *r);   /* /report.css */
+void web_ops(web_t *w, const web_req_t *q, web_resp_t *r);          /* /ops */
+void web_ops_case(web_t *w, const web_req_t *q, web_resp_t *r);     /* /ops/case/ID */
+void web_ops_parked(web_t *w, const web_req_t *q, web_resp_t *r);   /* /ops/parked (POST) */
+void web_ops_conflict(web_t *w, const web_req_t *q, web_resp_t *r); /* /ops/conflict (POST) */
 
 #endif

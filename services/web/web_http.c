@@ -52,6 +52,13 @@ const web_route_t web_routes[] = {
     {"/inbox", WEB_GET, WEB_ROLE(ROLE_PROVIDER), web_inbox},
     {"/inbox.csv", WEB_GET, WEB_ROLE(ROLE_PROVIDER), web_inbox},
     {"/inbox/", WEB_GET | WEB_POST, WEB_ROLE(ROLE_PROVIDER), web_inbox_case},
+    {"/report", WEB_GET, WEB_ROLE(ROLE_COMMISSIONER) | WEB_ROLE(ROLE_OPERATOR), web_report},
+    {"/report.csv", WEB_GET, WEB_ROLE(ROLE_COMMISSIONER) | WEB_ROLE(ROLE_OPERATOR), web_report_csv},
+    {"/report.css", WEB_GET, WEB_NO_SESSION, web_report_css},
+    {"/ops", WEB_GET, WEB_ROLE(ROLE_OPERATOR), web_ops},
+    {"/ops/case/", WEB_GET, WEB_ROLE(ROLE_OPERATOR), web_ops_case},
+    {"/ops/parked", WEB_POST, WEB_ROLE(ROLE_OPERATOR), web_ops_parked},
+    {"/ops/conflict", WEB_POST, WEB_ROLE(ROLE_OPERATOR), web_ops_conflict},
     {NULL, 0, 0, NULL},
 };
 

@@ -83,6 +83,16 @@ static size_t s_links(const web_user_t *u, s_link_t out[3])
         out[n++] = (s_link_t){"/inbox", "Cases",
                               "Your organisation's open cases: see each carer's details, record "
                               "what happened, or pass a case back."};
+    if (u->role == ROLE_COMMISSIONER || u->role == ROLE_OPERATOR)
+        out[n++] = (s_link_t){"/report", "Report",
+                              "Carers supported against the targets, the path from referral to "
+                              "support and who refers, for a period you choose, with its "
+                              "charts and a CSV download."};
+    if (u->role == ROLE_OPERATOR)
+        out[n++] = (s_link_t){"/ops", "Operations",
+                              "What needs a person now: alerts, the deliveries waiting for "
+                              "each organisation, parked referrals and possible identity "
+                              "conflicts."};
     return n;
 }
 

@@ -215,6 +215,13 @@ static const struct {
     {"/inbox", false, "provider"},
     {"/inbox.csv", false, "provider"},
     {"/inbox/C-000001", false, "provider"},
+    {"/report", false, "commissioner operator"},
+    {"/report.csv", false, "commissioner operator"},
+    {"/report.css", true, NULL},
+    {"/ops", false, "operator"},
+    {"/ops/case/C-000001", false, "operator"},
+    {"/ops/parked", false, "operator"},
+    {"/ops/conflict", false, "operator"},
 };
 
 TEST(web_routes_each_page_its_roles)
@@ -281,6 +288,8 @@ TEST(web_page_layout_and_navigation_by_role)
 {
     web_user_t gp = {"a.patel", ROLE_GP, "F81001", "TOKEN", false};
     web_user_t op = {"o.p", ROLE_OPERATOR, "", "TOKEN", false};
+    web_user_t comm = {"c.c", ROLE_COMMISSIONER, "", "TOKEN", false};
+    web_user_t prov = {"p.p", ROLE_PROVIDER, "afc", "TOKEN", false};
     web_req_t q = {0};
     web_resp_t r = {200, BUF_INIT, NULL, "", false};
     q.path = "/";
@@ -299,11 +308,27 @@ TEST(web_page_layout_and_navigation_by_role)
     CHECK_CONTAINS(r.body.data, "a.patel");
     buf_free(&r.body);
 
+    /* An operator: the report and operations, nothing of referrers'. */
     q.user = &op;
     web_home(NULL, &q, &r);
     CHECK(strstr(r.body.data, "/refer/") == NULL);
     CHECK(strstr(r.body.data, "/referrals") == NULL);
-    CHECK(strstr(r.body.data, "<nav") == NULL);
+    CHECK_CONTAINS(r.body.data, "<li><a href=\"/report\">Report</a></li>");
+    CHECK_CONTAINS(r.body.data, "<li><a href=\"/ops\">Operations</a></li>");
+    CHECK_CONTAINS(r.body.data, "<h2><a href=\"/ops\">Operations</a></h2>");
+    buf_free(&r.body);
+
+    /* A commissioner: the report only; a provider: its cases. */
+    q.user = &comm;
+    web_home(NULL, &q, &r);
+    CHECK_CONTAINS(r.body.data, "<li><a href=\"/report\">Report</a></li>");
+    CHECK(strstr(r.body.data, "/ops") == NULL);
+    CHECK(strstr(r.body.data, "/refer") == NULL);
+    buf_free(&r.body);
+    q.user = &prov;
+    web_home(NULL, &q, &r);
+    CHECK(strstr(r.body.data, "/report") == NULL && strstr(r.body.data, "/ops") == NULL);
+    CHECK_CONTAINS(r.body.data, "<li><a href=\"/inbox\">Cases</a></li>");
     buf_free(&r.body);
 
     q.user = NULL;
