@@ -28,12 +28,15 @@
  * organisation), if the gateway's acts_for lists self. Anywhere else the
  * public may do nothing, so role self is refused there: it could ask after
  * no referral, and any other daemon would have to be trusted to know that.
+ * No user may be called "public" either (in any case): "<gateway>/public"
+ * is the public's id, and a user of that name would be taken for it.
  */
 #include "daemon/secure.h"
 
 #include "domain/codes.h"
 #include "domain/route.h"
 #include "util/log.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -167,6 +170,8 @@ static const participant_t *s_acting(const secure_t *s, secure_at_t at, const wi
         return s_refuse(why, whysz,
                         "OnBehalf: the user name is not 1-64 letters, digits, '.', '-' or '_' "
                         "starting with a letter");
+    if (text_ieq(ob->user, "public"))
+        return s_refuse(why, whysz, "OnBehalf: the user name is reserved (the public's)");
     CH_ASSERT(at == SECURE_AT_INTAKE || at == SECURE_AT_ROUTER);
     for (i = 0; i < sizeof s_roles / sizeof *s_roles; i++)
         if (ob->role && strcmp(ob->role, s_roles[i].name) == 0 && (s_roles[i].at & (1u << at)))

@@ -4,6 +4,7 @@
  * those and provider, commissioner, operator; nothing else, and only on a
  * gateway), and secure_acting honouring a role only when the gateway lists
  * it and the place allows it, from the file in force (a reload changes it).
+ * No user may be called "public": that is the public's id.
  */
 #include "test.h"
 
@@ -318,5 +319,31 @@ TEST(secure_acting_follows_acts_for_after_a_reload)
     s_acting_h h;
     CHECK(s_acting_open(&h) == 0);
     s_check_reload(&h);
+    s_acting_close(&h);
+}
+
+static void s_check_public_name(s_acting_h *h)
+{
+    static const char *const names[] = {"public", "Public", "PUBLIC"};
+    secure_acting_t as;
+    char why[200];
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const participant_t *who =
+            s_as(h, SECURE_AT_INTAKE, false, 2, names[i], "gp", "F81001", &as, why, sizeof why);
+        CHECK(who == NULL);
+        CHECK_STR(why, "OnBehalf: the user name is reserved (the public's)");
+        who = s_as(h, SECURE_AT_ROUTER, false, 2, names[i], "operator", NULL, &as, why, sizeof why);
+        CHECK(who == NULL);
+    }
+    /* Names that only contain it are anyone's. */
+    CHECK(s_as(h, SECURE_AT_INTAKE, false, 2, "public2", "gp", "F81001", &as, why, sizeof why));
+    CHECK(s_as(h, SECURE_AT_INTAKE, false, 2, "j.public", "gp", "F81001", &as, why, sizeof why));
+}
+
+TEST(secure_acting_refuses_a_user_called_public)
+{
+    s_acting_h h;
+    CHECK(s_acting_open(&h) == 0);
+    s_check_public_name(&h);
     s_acting_close(&h);
 }
