@@ -80,6 +80,11 @@ const char *account_check(const char *name, role_t role, const char *org)
     bool has_org = org && *org;
     if (why)
         return why;
+    /* The hub knows the public, at the self intake, as "<gateway>/public":
+     * an account of that name would be taken for them (and is refused). */
+    if (text_ieq(name, "public"))
+        return "name public is reserved for the public (carers referring themselves): choose "
+               "another";
     switch (role) {
     case ROLE_GP:
         return has_org && ods_practice_valid(org)

@@ -80,7 +80,7 @@ typedef struct {
 } secure_acting_t;
 
 /* Where a request arrives, which decides the roles a gateway may act for
- * there (secure_acting.c keeps the table). */
+ * there (secure_acting.c keeps the table), of those its acts_for lists. */
 typedef enum {
     SECURE_AT_INTAKE, /* an intake: referrers only (gp, hospital, school) */
     SECURE_AT_ROUTER, /* the router's control socket: a referrer, provider,
@@ -90,14 +90,16 @@ typedef enum {
 /* The participant request env from peer, arriving at `at`, acts as: the
  * peer's own when env carries no OnBehalf; the user's (built in *out) when
  * it does and the peer's key has role gateway and the OnBehalf is well
- * formed (a user name of 1-64 letters, digits, '.', '-', '_'; a role
- * honoured at `at`, never another; an organisation of the form its scope
- * needs: a practice or trust ODS code, a URN, a provider id (route_id_ok),
- * none for commissioner and operator). NULL otherwise, with the reason in
- * why (for the refusal the caller audits): an OnBehalf from a key that is
- * not a gateway's, or one badly formed. A provider user's organisation is
- * checked for its form only: the router's own rules (its cases, its
- * outcomes) decide the rest, as for a provider's key. */
+ * formed (a user name of 1-64 letters, digits, '.', '-', '_', not
+ * "public" in any case; a role honoured at `at` and listed in the
+ * gateway's acts_for, never another; an organisation of the form its
+ * scope needs: a practice or trust ODS code, a URN, a provider id
+ * (route_id_ok), none for commissioner and operator). NULL otherwise,
+ * with the reason in why (for the refusal the caller audits): an OnBehalf
+ * from a key that is not a gateway's, one for a role the gateway may not
+ * act for, or one badly formed. A provider user's organisation is checked
+ * for its form only: the router's own rules (its cases, its outcomes)
+ * decide the rest, as for a provider's key. */
 const participant_t *secure_acting_at(const secure_t *s, secure_at_t at, const wire_peer_t *peer,
                                       const Carerhub__Envelope *env, secure_acting_t *out,
                                       char *why, size_t whysz);
@@ -106,11 +108,11 @@ const participant_t *secure_acting(const secure_t *s, const wire_peer_t *peer,
                                    const Carerhub__Envelope *env, secure_acting_t *out, char *why,
                                    size_t whysz);
 /* As secure_acting, and the public too, for the self intake's submissions
- * alone: an OnBehalf of role self from a gateway's key, with no user and
- * no organisation (absent or empty), is the public, a participant of role
- * self with no scope and the id "<gateway id>/public". secure_acting
- * refuses role self: the public may ask nothing, and nothing but a carer's
- * own referral comes from it. */
+ * alone: an OnBehalf of role self from a gateway's key whose acts_for
+ * lists self, with no user and no organisation (absent or empty), is the
+ * public, a participant of role self with no scope and the id
+ * "<gateway id>/public". secure_acting refuses role self: the public may
+ * ask nothing, and nothing but a carer's own referral comes from it. */
 const participant_t *secure_acting_public(const secure_t *s, const wire_peer_t *peer,
                                           const Carerhub__Envelope *env, secure_acting_t *out,
                                           char *why, size_t whysz);

@@ -8,27 +8,35 @@
  * gateway's key may say whom it acts for: from any other key an OnBehalf
  * is a forgery.
  *
- * Which roles a gateway may act for depends on where the request arrives,
- * by the table below: at an intake a referrer's alone (gp, hospital,
- * school: only referrers submit), so a gateway key, stolen or its daemon
- * taken over, never submits as anyone else; at the router a referrer's, a
- * provider's (its inbox, its cases, its outcomes), a commissioner's (the
- * report) and an operator's, each then getting exactly what a key of that
- * role would. The reasons given never repeat the values sent (they are the
- * caller's to audit, and a forged OnBehalf may carry anything).
+ * The rule: a role is honoured only if the gateway's acts_for in the
+ * participants file lists it AND the place the request arrives allows it.
+ * The deployer decides the first (absent: gp, hospital, school and self,
+ * the referrers and the public), so a front door that serves no operator
+ * pages has a key that, stolen or its daemon taken over, cannot act as an
+ * operator. This file decides the second, by the table below: at an
+ * intake a referrer's alone (gp, hospital, school: only referrers submit),
+ * so a gateway key never submits as anyone else; at the router a
+ * referrer's, a provider's (its inbox, its cases, its outcomes), a
+ * commissioner's (the report) and an operator's, each then getting exactly
+ * what a key of that role would. The reasons given never repeat the values
+ * sent (they are the caller's to audit, and a forged OnBehalf may carry
+ * anything).
  *
  * It acts for the public too, at one place only: a carer who asks for help
  * on the public form is nobody's user, and the self intake takes their
  * referral as from the public (OnBehalf role self, no user, no
- * organisation). Anywhere else the public may do nothing, so role self is
- * refused there: it could ask after no referral, and any other daemon
- * would have to be trusted to know that.
+ * organisation), if the gateway's acts_for lists self. Anywhere else the
+ * public may do nothing, so role self is refused there: it could ask after
+ * no referral, and any other daemon would have to be trusted to know that.
+ * No user may be called "public" either (in any case): "<gateway>/public"
+ * is the public's id, and a user of that name would be taken for it.
  */
 #include "daemon/secure.h"
 
 #include "domain/codes.h"
 #include "domain/route.h"
 #include "util/log.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -77,6 +85,10 @@ static bool s_user_ok(const char *u)
     return true;
 }
 
+/* What a gateway is told when its acts_for does not list the role. */
+static const char s_not_listed[] = "OnBehalf: this gateway is not allowed to act for that role "
+                                   "(acts_for in the participants file)";
+
 /* Whether org is of the form role's scope needs; NULL or "" is none. */
 static const char *s_org_problem(role_t role, const char *org)
 {
@@ -122,6 +134,8 @@ static const participant_t *s_public(const participant_t *gw, const Carerhub__On
     if (s_given(ob->user) || s_given(ob->organisation))
         return s_refuse(why, whysz,
                         "OnBehalf: role self is the public, with no user and no organisation");
+    if (!participant_acts_for(gw, ROLE_SELF))
+        return s_refuse(why, whysz, s_not_listed);
     memset(out, 0, sizeof *out);
     snprintf(out->id, sizeof out->id, "%s/public", gw->id);
     out->p.id = out->id;
@@ -156,12 +170,16 @@ static const participant_t *s_acting(const secure_t *s, secure_at_t at, const wi
         return s_refuse(why, whysz,
                         "OnBehalf: the user name is not 1-64 letters, digits, '.', '-' or '_' "
                         "starting with a letter");
+    if (text_ieq(ob->user, "public"))
+        return s_refuse(why, whysz, "OnBehalf: the user name is reserved (the public's)");
     CH_ASSERT(at == SECURE_AT_INTAKE || at == SECURE_AT_ROUTER);
     for (i = 0; i < sizeof s_roles / sizeof *s_roles; i++)
         if (ob->role && strcmp(ob->role, s_roles[i].name) == 0 && (s_roles[i].at & (1u << at)))
             break;
     if (i == sizeof s_roles / sizeof *s_roles)
         return s_refuse(why, whysz, s_other_role[at]);
+    if (!participant_acts_for(gw, s_roles[i].role))
+        return s_refuse(why, whysz, s_not_listed);
     if ((problem = s_org_problem(s_roles[i].role, ob->organisation)) != NULL) {
         snprintf(text, sizeof text, "OnBehalf: %s", problem);
         return s_refuse(why, whysz, text);

@@ -121,17 +121,73 @@ static int s_scopes(const conf_ctx_t *ctx, participant_t *pp, const ynode_t *n,
     return rc;
 }
 
+/* The roles a gateway may be given in acts_for: a user's or the public's,
+ * never a key's own kind (intake, gateway). */
+static const role_t s_actable[] = {ROLE_GP,           ROLE_HOSPITAL, ROLE_SCHOOL, ROLE_PROVIDER,
+                                   ROLE_COMMISSIONER, ROLE_OPERATOR, ROLE_SELF};
+
+#define S_ACTABLE "gp, hospital, school, provider, commissioner, operator or self"
+
+/* Reads a gateway's acts_for (absent: the default), refused for any other
+ * role. Returns 0, or -1 with the problems in ctx's diagnostics. */
+static int s_acts_for(const conf_ctx_t *ctx, participant_t *p, const ynode_t *acts)
+{
+    size_t count;
+    int rc = 0;
+    if (p->role != ROLE_GATEWAY) {
+        if (acts)
+            diag_at(ctx->diag, ctx->file, acts,
+                    "participant %s: acts_for is for a gateway only; a key of role %s acts for "
+                    "itself",
+                    p->id, role_name(p->role));
+        return acts ? -1 : 0;
+    }
+    if (!acts) {
+        p->acts_for = PARTICIPANT_ACTS_FOR_DEFAULT;
+        return 0;
+    }
+    count = acts->kind == YNODE_SEQ ? acts->nkids : ynode_is_null(acts) ? 0 : 1;
+    if (acts->kind == YNODE_MAP || count == 0) {
+        diag_at(ctx->diag, ctx->file, acts,
+                "participant %s: acts_for is a list of roles (" S_ACTABLE
+                "); leave it out for gp, hospital, school and self",
+                p->id);
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        const ynode_t *r = acts->kind == YNODE_SEQ ? acts->kids[i] : acts;
+        size_t k = 0;
+        while (r->kind == YNODE_SCALAR && k < sizeof s_actable / sizeof *s_actable &&
+               strcmp(r->value, role_name(s_actable[k])) != 0)
+            k++;
+        if (r->kind != YNODE_SCALAR || k == sizeof s_actable / sizeof *s_actable) {
+            diag_at(ctx->diag, ctx->file, r,
+                    "participant %s: acts_for: each role is one of " S_ACTABLE, p->id);
+            rc = -1;
+        } else if (p->acts_for & PARTICIPANT_ACTS(s_actable[k])) {
+            diag_at(ctx->diag, ctx->file, r, "participant %s: acts_for names %s twice", p->id,
+                    role_name(s_actable[k]));
+            rc = -1;
+        } else {
+            p->acts_for |= PARTICIPANT_ACTS(s_actable[k]);
+        }
+    }
+    return rc;
+}
+
 static int s_one(participants_t *ps, const conf_ctx_t *ctx, const ynode_t *n)
 {
-    static const char *const keys[] = {"id", "role", "scope", "key", NULL};
+    static const char *const keys[] = {"id", "role", "scope", "key", "acts_for", NULL};
     const ynode_t *id = ynode_get(n, "id"), *role = ynode_get(n, "role");
     const ynode_t *scope = ynode_get(n, "scope"), *key = ynode_get(n, "key");
+    const ynode_t *acts = ynode_get(n, "acts_for");
     participant_t p;
     int rc = 0;
 
     memset(&p, 0, sizeof p);
     if (!n || n->kind != YNODE_MAP) {
-        diag_at(ctx->diag, ctx->file, n, "each participant is a mapping: id, role, scope, key");
+        diag_at(ctx->diag, ctx->file, n,
+                "each participant is a mapping: id, role, scope, key (and a gateway's acts_for)");
         return -1;
     }
     if (conf_only_keys(ctx, n, keys) < 0)
@@ -172,6 +228,8 @@ static int s_one(participants_t *ps, const conf_ctx_t *ctx, const ynode_t *n)
         return -1;
     }
     if (s_scopes(ctx, &p, n, scope) < 0)
+        rc = -1;
+    if (s_acts_for(ctx, &p, acts) < 0)
         rc = -1;
     if (!key || key->kind != YNODE_SCALAR || !s_key_ok(key->value)) {
         diag_at(ctx->diag, ctx->file, key ? key : n,
@@ -271,4 +329,10 @@ bool participant_in_scope(const participant_t *who, const char *s)
         if (strcmp(who->scopes[i], s) == 0)
             return true;
     return false;
+}
+
+bool participant_acts_for(const participant_t *who, role_t role)
+{
+    return who && who->role == ROLE_GATEWAY && role <= ROLE_SELF &&
+           (who->acts_for & PARTICIPANT_ACTS(role)) != 0;
 }

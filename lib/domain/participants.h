@@ -9,10 +9,20 @@
  *   school    school URN(s)               submit to the school intake for that school
  *   provider  provider id                 receive that provider's cases
  *   operator  (none)                      ask for status, statistics and the audit trail
+ *   commissioner (none)                   read reports (counts only)
+ *   gateway   (none)                      act for its logged-in users (carerhub-web), in
+ *                                         the roles its acts_for lists
  *   intake    gp, discharge, school, self (the hub's own intakes) forward to the router
  *
  * One role is no key's: self, the public, as a gateway acts for a carer who
  * asks for help themselves (OnBehalf role self, at the self intake only).
+ *
+ * A gateway's acts_for lists the roles it may act for (gp, hospital,
+ * school, provider, commissioner, operator, self); without it, the
+ * referrers' and the public's (PARTICIPANT_ACTS_FOR_DEFAULT). The web front
+ * door is the one daemon facing the internet: a deployment lists only the
+ * pages it serves, so its key, stolen, cannot act as an operator unless the
+ * deployer chose that.
  */
 #ifndef CARERHUB_PARTICIPANTS_H
 #define CARERHUB_PARTICIPANTS_H
@@ -43,7 +53,16 @@ typedef struct {
     char **scopes; /* one or more; none for operators */
     size_t nscopes;
     char key[KEY_Z85_LEN + 1]; /* Z85 public key */
+    unsigned acts_for;         /* a gateway's: PARTICIPANT_ACTS(role) of each role in its
+                                  acts_for; 0 for every other role */
 } participant_t;
+
+#define PARTICIPANT_ACTS(role) (1u << (unsigned)(role))
+/* A gateway's acts_for when the file gives none: the referrers and the
+ * public, who need no more than the forms and their own referrals. */
+#define PARTICIPANT_ACTS_FOR_DEFAULT                                                               \
+    (PARTICIPANT_ACTS(ROLE_GP) | PARTICIPANT_ACTS(ROLE_HOSPITAL) | PARTICIPANT_ACTS(ROLE_SCHOOL) | \
+     PARTICIPANT_ACTS(ROLE_SELF))
 
 typedef struct participants participants_t;
 
@@ -59,6 +78,8 @@ size_t participants_count(const participants_t *p);
 
 /* True if the participant's scope includes s. */
 bool participant_in_scope(const participant_t *who, const char *s);
+/* True if who is a gateway whose acts_for lists role. */
+bool participant_acts_for(const participant_t *who, role_t role);
 const char *role_name(role_t r);
 
 /* A short, stable fingerprint of a public key for logs and the audit trail

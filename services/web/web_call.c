@@ -2,12 +2,13 @@
  * Calls to the hub that never wait in the daemon's one thread. A handler
  * (or a `then`) calls web_call: the request is packed and sent at once, and
  * the handler returns; web_http.c suspends its connection, and the daemon
- * serves others. The answer, matched by corr across every waiting call,
- * or the call's deadline, makes the wait ready and resumes the connection;
- * web_http.c then runs `then` with the answer (or none) and sends what it
- * wrote, unless it made another call. Until then a request is sent again
- * every S_RESEND_MS, as a blocking call did (a router restarting loses
- * what it had not read; an intake answers a resend with its first answer).
+ * serves others. The answer, matched by the connection it came from and
+ * its corr across every waiting call, or the call's deadline, makes the
+ * wait ready and resumes the connection; web_http.c then runs `then` with
+ * the answer (or none) and sends what it wrote, unless it made another
+ * call. Until then a request is sent again every S_RESEND_MS, as a
+ * blocking call did (a router restarting loses what it had not read; an
+ * intake answers a resend with its first answer).
  *
  * A wait holds a copy of the request as its handler saw it: the session it
  * came with may be dropped or make way for another while it waits, and
@@ -216,12 +217,15 @@ void web_wait_then(web_t *w, web_wait_t **slot, web_resp_t *r)
 
 /* --- the loop's side ----------------------------------------------------- */
 
-void web_calls_reply(web_t *w, Carerhub__Envelope *env)
+void web_calls_reply(web_t *w, web_to_t from, Carerhub__Envelope *env)
 {
     web_hub_t *h = &w->hub;
+    /* Matched on the connection too: corr alone would let one server (an
+     * intake, say) answer a call sent to another (the router) by guessing
+     * its corr, which counts up. */
     for (size_t i = 0; env->has_corr && i < h->nwaits; i++) {
         web_wait_t *wt = h->waits[i];
-        if (wt->calling && !wt->ready && wt->corr == env->corr) {
+        if (wt->calling && !wt->ready && wt->to == from && wt->corr == env->corr) {
             s_ready(w, wt, env);
             return;
         }

@@ -130,6 +130,6 @@ void web_hub_drain(web_t *w)
         while ((st = wire_recv(h->conn[i].sock, false, NULL, &got, ZMQ_DONTWAIT)) != WIRE_AGAIN &&
                st != WIRE_FAILED)
             if (st == WIRE_OK)
-                web_calls_reply(w, got);
+                web_calls_reply(w, (web_to_t)i, got);
     }
 }

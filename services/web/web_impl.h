@@ -179,10 +179,11 @@ int web_hub_send(web_hub_t *h, web_to_t to, const void *env, size_t n);
 /* Whether the hub has a server for `to`. */
 bool web_hub_serves(web_to_t to);
 
-/* An answer from the hub (taken): given to the call waiting with its
- * corr, whose request is resumed; dropped and counted late when none is
- * (it gave up, its client has gone, or it was answered already). */
-void web_calls_reply(web_t *w, Carerhub__Envelope *env);
+/* An answer from the hub (taken) that came on the connection to `from`:
+ * given to the call sent there waiting with its corr, whose request is
+ * resumed; dropped and counted late when none is (it gave up, its client
+ * has gone, it was answered already, or it went to another server). */
+void web_calls_reply(web_t *w, web_to_t from, Carerhub__Envelope *env);
 /* Gives up the calls past their deadline (their requests resumed, to run
  * `then` with no answer) and sends again those unanswered for a while. */
 void web_calls_tick(web_t *w, int64_t now);

@@ -126,13 +126,18 @@ audit_wait() {
     fail "no audit record with $1; the trail: $(tail -n 20 "$WORK/audit")"
 }
 
-# add_key ID ROLE SCOPE: a new key pair in the hub's keys, listed as a
-# participant (SCOPE in YAML: F81002 or [A, B]); waits until the router
-# has reloaded the participants.
+# add_key ID ROLE SCOPE [ACTS_FOR]: a new key pair in the hub's keys, listed
+# as a participant (SCOPE in YAML: F81002 or [A, B]); a gateway's acts_for
+# is ACTS_FOR (YAML: [gp, operator]; - leaves it out, for the default), else
+# every role, as the tests use every page. Waits until the router has
+# reloaded the participants.
 add_key() {
-    local keys=$hub/keys before i
+    local keys=$hub/keys acts=${4:-} before i
+    [ "$2" = gateway ] && [ -z "$acts" ] &&
+        acts="[gp, hospital, school, provider, commissioner, operator, self]"
+    [ "$acts" = - ] && acts=
     "$bin/carerhub" keygen "$1" --dir "$keys" >/dev/null || fail "keygen $1"
-    echo "  - {id: $1, role: $2, scope: $3, key: \"$(grep -v '^#' "$keys/$1.pub" | head -n 1)\"}" \
+    echo "  - {id: $1, role: $2, scope: $3, ${acts:+acts_for: $acts, }key: \"$(grep -v '^#' "$keys/$1.pub" | head -n 1)\"}" \
         >>"$hub/participants.yaml"
     before=$(grep -c 'participants reloaded' "$hub/logs/router.log")
     "$top/deploy/local-hub" reload "$hub" >/dev/null

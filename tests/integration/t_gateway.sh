@@ -8,7 +8,9 @@
 # a commissioner, operator or provider user named by the gateway is refused
 # at an intake (only referrers submit), and at the router gets what a key
 # of its role would: a commissioner the report and nothing with ids, an
-# operator the statistics, a provider's user its outcome reports judged.
+# operator the statistics, a provider's user its outcome reports judged;
+# a gateway whose acts_for does not list a role is refused for its users
+# (audited), and serves them once the role is listed.
 . "$(dirname "$0")/lib.sh"
 hub_config
 hub_start
@@ -132,6 +134,42 @@ peer router-control web --on-behalf a.patel:gp:F81001 outcomes "$WORK/none.json"
 grep -q '^reply error forbidden: outcome reports need' "$WORK/out" ||
     fail "a GP user's outcome report: $(cat "$WORK/out")"
 
+# A gateway acts only for the roles its acts_for lists: web-ref, listed
+# without one (the default: the referrers and the public), is refused for
+# a provider's, a commissioner's and an operator's users, and audited; a
+# referrer's user it serves. Given provider and operator (and SIGHUP),
+# those it serves from then on; the commissioner still not.
+add_key web-ref gateway null -
+not_listed="^reply error forbidden: OnBehalf: this gateway is not allowed to act for that role (acts_for in the participants file)$"
+peer router-control web-ref --on-behalf p.khan:provider:afc outcomes "$WORK/none.json" >"$WORK/out"
+grep -q "$not_listed" "$WORK/out" || fail "a provider user of web-ref: $(cat "$WORK/out")"
+peer router-control web-ref --on-behalf o.lee:operator stats >"$WORK/out"
+grep -q "$not_listed" "$WORK/out" || fail "an operator user of web-ref: $(cat "$WORK/out")"
+grep -q 'stats_reply' "$WORK/out" && fail "web-ref's operator user got the statistics"
+peer router-control web-ref --on-behalf c.ward:commissioner report >"$WORK/out"
+grep -q "$not_listed" "$WORK/out" || fail "a commissioner user of web-ref: $(cat "$WORK/out")"
+peer router-control web-ref --on-behalf a.patel:gp:F81001 --dump status "$a" >"$WORK/st"
+json "$WORK/st" | jq -e '.status_reply.state == "delivered"' >/dev/null ||
+    fail "a.patel through web-ref: $(cat "$WORK/st")"
+audit_wait '.event == "refused-message" and .actor == "web-ref" and .recorded_by == "carerhub-router" and (.detail | test("not allowed to act for that role"))'
+before=$(grep -c 'participants reloaded' "$hub/logs/router.log")
+sed -i '/id: web-ref,/s/scope: null, /scope: null, acts_for: [gp, provider, operator], /' \
+    "$hub/participants.yaml"
+grep -q 'id: web-ref, .*acts_for: \[gp, provider, operator\]' "$hub/participants.yaml" ||
+    fail "web-ref's acts_for not written: $(grep web-ref "$hub/participants.yaml")"
+"$top/deploy/local-hub" reload "$hub" >/dev/null
+for ((i = 0; i < 100; i++)); do
+    [ "$(grep -c 'participants reloaded' "$hub/logs/router.log")" -gt "$before" ] && break
+    sleep 0.05
+done
+peer router-control web-ref --on-behalf o.lee:operator stats >"$WORK/out"
+grep -q '^reply stats_reply$' "$WORK/out" || fail "web-ref's operator user, listed: $(cat "$WORK/out")"
+peer router-control web-ref --on-behalf p.khan:provider:afc outcomes "$WORK/none.json" >"$WORK/out"
+grep -q '^reply error bad_request: an outcome report holds 1 to' "$WORK/out" ||
+    fail "web-ref's provider user, listed: $(cat "$WORK/out")"
+peer router-control web-ref --on-behalf c.ward:commissioner report >"$WORK/out"
+grep -q "$not_listed" "$WORK/out" || fail "web-ref's commissioner user, not listed: $(cat "$WORK/out")"
+
 # The audit trail names the user, and each refusal with the key that sent
 # it; never the values sent raw, never the carer.
 audit_wait '.event == "feedback" and .actor == "gateway web / user a.patel" and .recorded_by == "carerhub-router"'
@@ -145,6 +183,7 @@ for cond in \
     '.event == "refused-message" and .actor == "web" and .recorded_by == "carerhub-router" and (.detail | test("role is not gp, hospital, school, provider"))' \
     '.event == "report" and .actor == "gateway web / user c.ward" and .recorded_by == "carerhub-router"' \
     '.event == "stats" and .actor == "gateway web / user o.lee" and .recorded_by == "carerhub-router"' \
+    '.event == "stats" and .actor == "gateway web-ref / user o.lee" and .recorded_by == "carerhub-router"' \
     '.event == "refused-message" and .actor == "web" and .recorded_by == "carerhub-gp-intake" and (.detail | test("role is not gp, hospital or school"))' \
     '.event == "submitted" and .actor == "gateway web / user b.jones" and .referral_id == "'"$c"'"'; do
     audit_wait "$cond" 5

@@ -87,6 +87,9 @@ run 64 add dave --role operator --org RAJ
 said "organisation must be empty"
 run 64 add 2dave --role operator
 said "name must start with a letter"
+run 64 add Public --role gp --org F81001
+said "name public is reserved for the public"
+[ -z "$(state Public)" ] || fail "an account called Public was added: $(state Public)"
 run 64 add dave --role operator --password-stdin <<<'short'
 said "password must be at least 12 characters"
 run 64 add dave --role operator --password-stdin <<<'dave'

@@ -236,6 +236,19 @@ TEST(account_names_roles_and_organisations_checked)
               ACCOUNT_BAD);
     CHECK_CONTAINS(msg, "organisation must be empty");
     CHECK(account_get(st, "x") == NULL);
+    /* "public" is the public's (the hub knows them as "<gateway>/public"):
+     * no account may be called that, in any case; names holding it may. */
+    CHECK_STR(account_check("public", ROLE_GP, "F81001"),
+              "name public is reserved for the public (carers referring themselves): choose "
+              "another");
+    CHECK_CONTAINS(account_check("Public", ROLE_OPERATOR, NULL), "name public is reserved");
+    CHECK_CONTAINS(account_check("PUBLIC", ROLE_PROVIDER, "afc"), "name public is reserved");
+    CHECK(account_check("public.health", ROLE_COMMISSIONER, NULL) == NULL);
+    CHECK(account_check("j.public", ROLE_GP, "F81001") == NULL);
+    CHECK_INT(account_add(st, "public", ROLE_GP, "F81001", s_pw, false, msg, sizeof msg),
+              ACCOUNT_BAD);
+    CHECK_CONTAINS(msg, "name public is reserved");
+    CHECK(account_get(st, "public") == NULL);
     store_close(&st);
 }
 

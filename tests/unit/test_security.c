@@ -32,7 +32,7 @@ TEST(participants_look_up_by_key_and_scope)
     participants_t *p = s_golden();
     const participant_t *who;
     CHECK(p != NULL);
-    CHECK_INT(participants_count(p), 4);
+    CHECK_INT(participants_count(p), 5);
     who = participants_by_key(p, "qq[.V0<Xir!=qFhi{&<KP=MJXVu3n%0-z.*=A%^3");
     CHECK(who != NULL);
     CHECK_STR(who->id, "broomfield");
@@ -327,8 +327,11 @@ static int s_acting_open(s_acting_h *h)
         return -1;
     for (int i = 0; i < 3; i++)
         memcpy(h->pub[i], kp[i + 1].pub, CURVE_Z85);
+    /* The gateway may act for every user's role: what the place allows
+     * is under test here (acts_for: test_security_acts_for.c). */
     parts = xasprintf("participants:\n"
-                      "  - {id: web, role: gateway, key: \"%s\"}\n"
+                      "  - {id: web, role: gateway, key: \"%s\",\n"
+                      "     acts_for: [gp, hospital, school, provider, commissioner, operator]}\n"
                       "  - {id: gp, role: gp, scope: [F81001, F81002], key: \"%s\"}\n"
                       "  - {id: operator, role: operator, key: \"%s\"}\n",
                       h->pub[0], h->pub[1], h->pub[2]);

@@ -2,7 +2,8 @@
  * Unit tests of carerhub-web's calls to the hub that do not wait
  * (web_call.c), without sockets: a call keeps its own copy of the request
  * (the session it came with may go while it waits) and sends it on behalf
- * of that user; answers are matched by corr across the calls waiting; a
+ * of that user; answers are matched by the server they came from
+ * and corr across the calls waiting; a
  * call past its deadline runs `then` with no answer, and what comes after
  * it, or after its client has gone, is dropped and counted late; a `then`
  * may call again; contexts are freed once; a call to the self-intake is
@@ -152,7 +153,7 @@ TEST(web_call_keeps_its_own_copy_of_the_request)
     snprintf(s->user.name, sizeof s->user.name, "someone.else");
     values[0] = "Mallory";
 
-    web_calls_reply(w, s_answer(wt->corr));
+    web_calls_reply(w, WEB_TO_ROUTER, s_answer(wt->corr));
     CHECK(wt->ready);
     body = s_then_of(w, &wt);
     CHECK_STR(body, "answered");
@@ -184,22 +185,59 @@ TEST(web_call_answers_are_matched_by_corr)
     CHECK(ca != cb);
     CHECK_INT(w->hub.nwaits, 2);
 
-    web_calls_reply(w, s_answer(cb + 1000)); /* no call's */
+    web_calls_reply(w, WEB_TO_ROUTER, s_answer(cb + 1000)); /* no call's */
     CHECK_INT(w->hub.late, 1);
-    web_calls_reply(w, s_answer(cb));
+    web_calls_reply(w, WEB_TO_ROUTER, s_answer(cb));
     CHECK(b->ready && !a->ready);
-    web_calls_reply(w, s_answer(cb)); /* the answer to a resend of it */
+    web_calls_reply(w, WEB_TO_ROUTER, s_answer(cb)); /* the answer to a resend of it */
     CHECK_INT(w->hub.late, 2);
     body = s_then_of(w, &b);
     CHECK_INT(s_seen.corr, cb);
     free(body);
-    web_calls_reply(w, s_answer(ca));
+    web_calls_reply(w, WEB_TO_GP, s_answer(ca));
     CHECK(a->ready);
     CHECK_INT(w->hub.late, 2);
     body = s_then_of(w, &a);
     CHECK_INT(s_seen.corr, ca);
     CHECK_INT(s_seen.runs, 2);
     free(body);
+    s_web_free(w);
+}
+
+/* An answer counts only from the server the call went to: an intake (one
+ * key taken over, say) that answers with a router call's corr, which it
+ * can guess, answers nothing. */
+TEST(web_call_answers_only_from_the_server_called)
+{
+    web_t *w = s_web();
+    web_user_t u = {.name = "p.khan", .role = ROLE_PROVIDER, .org = "afc"};
+    const char *names[] = {"x"}, *values[] = {"y"};
+    web_req_t q = s_req(&u, names, values);
+    web_wait_t *gp = NULL, *router = NULL;
+    web_to_t others[] = {WEB_TO_GP, WEB_TO_DISCHARGE, WEB_TO_SCHOOL, WEB_TO_SELF};
+    char *body;
+
+    s_call(w, &gp, &q, WEB_TO_GP, 5000, s_then, NULL);
+    s_call(w, &router, &q, WEB_TO_ROUTER, 5000, s_then, NULL);
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++)
+        web_calls_reply(w, others[i], s_answer(router->corr));
+    CHECK(!router->ready && !gp->ready);
+    CHECK_INT(w->hub.late, 4);
+    /* The GP intake's own call's answer from the router: not it either. */
+    web_calls_reply(w, WEB_TO_ROUTER, s_answer(gp->corr));
+    CHECK(!gp->ready && !router->ready);
+    CHECK_INT(w->hub.late, 5);
+    /* From the router, the router's call's answer is taken. */
+    web_calls_reply(w, WEB_TO_ROUTER, s_answer(router->corr));
+    CHECK(router->ready && !gp->ready);
+    CHECK_INT(w->hub.late, 5);
+    body = s_then_of(w, &router);
+    CHECK_STR(body, "answered");
+    free(body);
+    web_calls_reply(w, WEB_TO_GP, s_answer(gp->corr));
+    CHECK(gp->ready);
+    free(s_then_of(w, &gp));
+    CHECK_INT(s_seen.runs, 2);
     s_web_free(w);
 }
 
@@ -229,7 +267,7 @@ TEST(web_call_past_its_deadline_runs_then_without_an_answer)
     web_calls_tick(w, last);
     CHECK(wt->ready);
     CHECK_INT(web_calls_pending(w, &last), 0);
-    web_calls_reply(w, s_answer(corr)); /* too late */
+    web_calls_reply(w, WEB_TO_ROUTER, s_answer(corr)); /* too late */
     CHECK_INT(w->hub.late, 1);
     body = s_then_of(w, &wt);
     CHECK_STR(body, "not reached");
@@ -253,7 +291,7 @@ TEST(web_call_whose_client_has_gone_drops_its_answer)
     web_wait_end(w, &wt); /* what the request-completed callback does */
     CHECK(wt == NULL);
     CHECK_INT(s_seen.frees, 1);
-    web_calls_reply(w, s_answer(corr));
+    web_calls_reply(w, WEB_TO_ROUTER, s_answer(corr));
     CHECK_INT(w->hub.late, 1);
     CHECK_INT(s_seen.runs, 0);
     s_web_free(w);
@@ -287,16 +325,16 @@ TEST(web_call_then_may_call_again)
         memset(&s_seen, 0, sizeof s_seen);
         s_call(w, &wt, &q, WEB_TO_ROUTER, 3000, s_then_again, xstrdup(fresh ? "new" : "same"));
         first = wt->corr;
-        web_calls_reply(w, s_answer(first));
+        web_calls_reply(w, WEB_TO_ROUTER, s_answer(first));
         body = s_then_of(w, &wt);
         CHECK_STR(body, ""); /* it called again, and wrote nothing */
         free(body);
         CHECK(wt != NULL && !wt->ready && wt->corr != first && wt->to == WEB_TO_GP);
         /* A context not passed on is freed; one passed on is kept. */
         CHECK_INT(s_seen.frees, fresh ? 1 : 0);
-        web_calls_reply(w, s_answer(first)); /* the first step's, again */
+        web_calls_reply(w, WEB_TO_ROUTER, s_answer(first)); /* the first step's, again */
         CHECK(!wt->ready);
-        web_calls_reply(w, s_answer(wt->corr));
+        web_calls_reply(w, WEB_TO_GP, s_answer(wt->corr));
         body = s_then_of(w, &wt);
         CHECK_STR(body, "answered");
         free(body);

@@ -329,7 +329,7 @@ TEST(web_help_sent_for_the_public)
         CHECK(sent->submit->referral->referrer == NULL);
         free(page);
         if (round < 2)
-            web_calls_reply(h.w, s_reply(sent->corr, round == 1));
+            web_calls_reply(h.w, WEB_TO_SELF, s_reply(sent->corr, round == 1));
         else
             web_calls_tick(h.w, h.slot->deadline);
         carerhub__envelope__free_unpacked(sent, NULL);

@@ -68,7 +68,7 @@ void web_run_answer(web_run_t *run, Carerhub__Envelope *env)
         n = carerhub__envelope__get_packed_size(env);
         data = xmalloc(n);
         carerhub__envelope__pack(env, data);
-        web_calls_reply(run->w, carerhub__envelope__unpack(NULL, n, data));
+        web_calls_reply(run->w, run->slot->to, carerhub__envelope__unpack(NULL, n, data));
         free(data);
     } else {
         web_calls_tick(run->w, run->slot->deadline + 1);
