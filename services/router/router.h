@@ -219,15 +219,30 @@ typedef struct {
     char conflict[256];                     /* why a new case is flagged identity_conflict */
     char conflicting[ROUTER_MATCH_MAX][64]; /* cases to flag with it */
     size_t nconflicting;
+    char apart[64]; /* a carer's own referral: the open case it matched, not joined */
 } router_match_t;
 
 /* Finds the case of the carer, by the rules at the top of router_match.c. */
 int router_match(router_t *r, MDB_txn *txn, const Carerhub__Carer *carer, router_match_t *m);
 void router_match_free(router_match_t *m);
+/* For a carer's own referral (source self: nobody vouches for who sent
+ * it), which joins no case by itself: when m found an open case, that case
+ * is in m->apart and m->conflicting instead, with the reason, and a case
+ * of its own opens, flagged (router_match_flag_own, router_case_flag). */
+void router_match_own(router_match_t *m);
+/* Flags m->apart (if any, and not flagged yet) as maybe the carer of case
+ * c, the own referral's new case, with its reason (case ids only), its
+ * organisation told in an update of the case alone; before
+ * router_case_flag, which lists the pair. Returns 0 or the store error. */
+int router_match_flag_own(router_t *r, MDB_txn *txn, const router_match_t *m,
+                          const Carerhub__CaseRecord *c, int64_t now);
 /* Indexes case c under the NHS number and the person keys of carer (one
- * referral's), inside a write transaction. */
+ * referral's), inside a write transaction. With keep, a key another case
+ * holds stays with it (a carer's own referral kept apart from the case it
+ * matched must not take that carer's keys: the next referral of that
+ * carer still finds their case). */
 int router_index(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
-                 const Carerhub__Carer *carer);
+                 const Carerhub__Carer *carer, bool keep);
 
 /* --- a case over time (router_case.c) ---------------------------------- */
 

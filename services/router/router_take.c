@@ -355,6 +355,8 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
         return router_park(r, txn, ref, actor, why);
     if ((rc = router_match(r, txn, ref->carer, &m)) != 0)
         return rc;
+    if (ref->source == CARERHUB__SOURCE__SELF)
+        router_match_own(&m); /* nobody vouches for who sent it */
     if (m.found && s_over_limit(r, m.found, submitter, ref, detail, sizeof detail)) {
         router_match_free(&m);
         return router_park(r, txn, ref, actor, detail);
@@ -379,9 +381,11 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     if (rc == 0 && c->previous_case && c->version == 1)
         rc = router_case_link(r, txn, c->previous_case, c);
     if (rc == 0 && c->version == 1)
+        rc = router_match_flag_own(r, txn, &m, c, now);
+    if (rc == 0 && c->version == 1)
         rc = router_case_flag(r, txn, &m, c);
     if (rc == 0)
-        rc = router_index(r, txn, c, ref->carer);
+        rc = router_index(r, txn, c, ref->carer, m.apart[0] != '\0');
     if (rc == 0)
         rc = router_report_referral(r, txn, ref, c, opened);
     if (rc == 0)
