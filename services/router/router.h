@@ -140,10 +140,12 @@ void router_store_events(router_t *r);
  * error. */
 int router_take(router_t *r, router_fwd_t *fwds, size_t n);
 /* Takes ref inside write transaction txn as if the intake of its source
- * (actor) had just forwarded it, by the path router_take takes: routed
- * into the carer's case, or parked again with the reason when it still
- * breaks a bound (router_parked.c releases a parked referral so). The
- * caller saves the numbering. Returns 0 or the store error. */
+ * (actor) had just forwarded it, by the path router_take takes, but for
+ * router.submitter_case_max: an operator released it (router_parked.c),
+ * which is the decision that it goes into the carer's case, however many
+ * its submitter sent. Routed, or parked again with the reason when it
+ * still fails its checks. The caller saves the numbering. Returns 0 or
+ * the store error. */
 int router_take_again(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor);
 /* Adds ref (forwarded by actor) to case c as a referral for the carer's
  * open case is added: its id, its submitter, the NHS number if c had none,
@@ -612,12 +614,13 @@ Carerhub__QueuesReply *router_queues(router_t *r, MDB_txn *txn);
 Carerhub__ParkedReply *router_parked(router_t *r, MDB_txn *txn, const Carerhub__ParkedQuery *q);
 /* An operator's (actor: the audit trail's words) release or rejection of
  * the parked referral q->referral_id, in one transaction. release: taken
- * again (router_take_again), result released with its case and provider,
- * or parked_again with the reason; a referral taken before whose delivery
- * was held back has that delivery queued again. reject (q->reason: the
- * referrer's to read, required): the parked entry goes, the rejection is
- * kept (router_rejected) and the referral reads rejected for its
- * referrer. Counted (parked_released, parked_rejected) and audited, ids
+ * again (router_take_again: past its submitter's bound), result released
+ * with its case and provider, or parked_again with the reason (it still
+ * fails its checks); a referral taken before whose delivery was held
+ * back has that delivery queued again. reject (q->reason: the referrer's
+ * to read, required): the parked entry goes, the rejection is kept
+ * (router_rejected) and the referral reads rejected for its referrer.
+ * Counted (parked_released, parked_rejected) and audited, ids
  * only. Returns 0 with *out filled (free with router_parked_reply_free), or
  * -1 with an Error's code (not_found, bad_request, unavailable) and
  * message. */
