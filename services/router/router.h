@@ -654,6 +654,17 @@ int router_conflict_action(router_t *r, const char *actor, const Carerhub__Confl
                            Carerhub__ConflictReply *out, char *code, size_t codesz, char *msg,
                            size_t msgsz);
 void router_conflict_reply_free(Carerhub__ConflictReply *out);
+/* The referrals of case joined become stands's (router_join.c), inside the
+ * join's write transaction: each added as a referral for the carer's open
+ * case is (router_case_add; a cancelled one by its id alone), its record
+ * and index keys leading to stands; stands's referrals then in the order
+ * the hub received them (each case's own order kept), and its carer as
+ * those standing give them in that order. *newest is the newest standing
+ * in that order (a new string, or NULL), *moved whether the carer's
+ * postcode is not what it was. Write stands afterwards. Returns 0 or the
+ * store error. */
+int router_join_referrals(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stands,
+                          const Carerhub__CaseRecord *joined, char **newest, bool *moved);
 
 /* Adds a copy of s to the strings *v (*n of them, grown by one) unless one
  * of them is s already; returns whether it was added. */

@@ -10,12 +10,14 @@
  *     a case flagged with no other loses the flag, and each organisation
  *     hears of it in an update of the case alone.
  *   - join: one person. The newer case's referrals join the older case as
- *     a new referral for an open case does (routed again with the carer as
- *     now known: moved to another organisation as a transfer when another
- *     serves the carer now), the older case takes over the newer's index
- *     keys and conflicts, and the newer case closes (closed_reason
- *     joined), its organisation told which case it joined and nothing of
- *     that case. The report counts them as one carer (router_report_joined).
+ *     a new referral for an open case does, in the order the hub received
+ *     them among the older case's own (router_join.c), and the case is
+ *     routed again with the carer as now known (moved to another
+ *     organisation as a transfer when another serves the carer now); the
+ *     older case takes over the newer's index keys and conflicts, and the
+ *     newer case closes (closed_reason joined), its organisation told
+ *     which case it joined and nothing of that case. The report counts
+ *     them as one carer (router_report_joined).
  *
  * Both are audited (case ids only) and counted. See router.h.
  */
@@ -242,74 +244,6 @@ static int s_apart(s_act_t *t, MDB_txn *txn, Carerhub__CaseRecord *a, Carerhub__
     return 0;
 }
 
-/* The index keys of carer that name case `from` name `to` instead. */
-static int s_repoint(router_t *r, MDB_txn *txn, const Carerhub__Carer *carer, const char *from,
-                     const char *to)
-{
-    char keys[REFERRAL_KEYS_MAX + 1][512];
-    int dbs[REFERRAL_KEYS_MAX + 1];
-    size_t n = referral_person_keys(carer, keys);
-    for (size_t i = 0; i < n; i++)
-        dbs[i] = DB_BY_PERSON;
-    if (referral_nhs_key(carer->nhs_number, carer->date_of_birth, keys[n], sizeof keys[n]) == 0)
-        dbs[n++] = DB_BY_NHS;
-    for (size_t i = 0; i < n; i++) {
-        MDB_val k = store_val(keys[i]), v;
-        int rc = mdb_get(txn, store_dbi(r->store, (size_t)dbs[i]), &k, &v);
-        if (rc == MDB_NOTFOUND)
-            continue;
-        if (rc)
-            return rc;
-        if (v.mv_size != strlen(from) || memcmp(v.mv_data, from, v.mv_size) != 0)
-            continue; /* another case's, or several carers' ("*") */
-        v = store_val(to);
-        if ((rc = mdb_put(txn, store_dbi(r->store, (size_t)dbs[i]), &k, &v, 0)) != 0)
-            return rc;
-    }
-    return 0;
-}
-
-/* The referrals of `joined` become stands's, each as a new referral for
- * the carer's open case is added (a cancelled one by its id alone: nothing
- * of it travels), and its index keys lead to stands. *newest is the newest
- * still standing (a new string, or NULL), *moved whether they give a new
- * postcode. Returns 0 or the store error. */
-static int s_move_referrals(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stands,
-                            const Carerhub__CaseRecord *joined, char **newest, bool *moved)
-{
-    *newest = NULL;
-    *moved = false;
-    for (size_t i = 0; i < joined->n_referral_ids; i++) {
-        Carerhub__ReferralRecord *rec = router_get_referral(r, txn, joined->referral_ids[i]);
-        char *was;
-        int rc;
-        if (!rec || !rec->referral || !rec->referral->carer) {
-            if (rec)
-                carerhub__referral_record__free_unpacked(rec, NULL);
-            continue;
-        }
-        if (rec->cancellation) {
-            router_strv_add(&stands->referral_ids, &stands->n_referral_ids,
-                            joined->referral_ids[i]);
-        } else {
-            *moved |= router_case_add(r, stands, rec->referral, rec->actor ? rec->actor : "intake");
-            free(*newest);
-            *newest = xstrdup(joined->referral_ids[i]);
-        }
-        was = rec->case_id;
-        rec->case_id = stands->case_id;
-        rc = router_put(r, txn, DB_REFERRALS, joined->referral_ids[i],
-                        strlen(joined->referral_ids[i]), &rec->base);
-        rec->case_id = was;
-        if (rc == 0)
-            rc = s_repoint(r, txn, rec->referral->carer, joined->case_id, stands->case_id);
-        carerhub__referral_record__free_unpacked(rec, NULL);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
 /* stands takes over joined's conflicts but its own with joined, and each
  * case flagged with joined is flagged with stands instead. */
 static int s_move_conflicts(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stands,
@@ -376,7 +310,7 @@ static int s_join(s_act_t *t, MDB_txn *txn, Carerhub__CaseRecord *a, Carerhub__C
     bool moved;
     int rc;
 
-    if ((rc = s_move_referrals(r, txn, stands, joined, &newest, &moved)) != 0 ||
+    if ((rc = router_join_referrals(r, txn, stands, joined, &newest, &moved)) != 0 ||
         (joined->contact_by &&
          (rc = router_contact_due(r, txn, stands, joined->contact_by)) != 0) ||
         (rc = s_move_conflicts(r, txn, stands, joined)) != 0 ||
