@@ -3,7 +3,8 @@
  * (router_conflict.c, router_join.c) on a real case store: the standing
  * case's referrals in the order the hub received them, the carer as now
  * known and the routing following the newest in time, not the one joined
- * last.
+ * last; and the cases flagged with the closed case flagged with the
+ * standing one instead, their reasons naming it.
  */
 #include "test.h"
 
@@ -67,6 +68,31 @@ static const char *s_join(hub_t *h, const char *a, const char *b)
     return out;
 }
 
+/* The identity conflicts the alerts list: "CASE:OTHER,OTHER" each. */
+static const char *s_conflict_alerts(hub_t *h)
+{
+    static char out[400];
+    Carerhub__AlertsReply *a;
+    MDB_txn *txn;
+    size_t n = 0;
+    out[0] = '\0';
+    if (store_read(h->r.store, &txn) != 0)
+        return out;
+    a = router_alerts(&h->r, txn, date_today());
+    mdb_txn_abort(txn);
+    for (size_t i = 0; i < a->n_alerts; i++) {
+        if (strcmp(a->alerts[i]->kind, "identity_conflict") != 0)
+            continue;
+        n +=
+            (size_t)snprintf(out + n, sizeof out - n, "%s%s:", n ? " " : "", a->alerts[i]->case_id);
+        for (size_t j = 0; j < a->alerts[i]->n_other_cases; j++)
+            n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", j ? "," : "",
+                                  a->alerts[i]->other_cases[j]);
+    }
+    carerhub__alerts_reply__free_unpacked(a, NULL);
+    return out;
+}
+
 /* The case's referral ids in its order, space-separated. */
 static const char *s_ids(const Carerhub__CaseRecord *c)
 {
@@ -121,6 +147,49 @@ TEST(router_join_keeps_the_referrals_in_time_and_routes_on_the_newest)
     n = hub_outbox(&h, "ecs", &es);
     for (size_t i = 0; i < n; i++)
         CHECK_STR(es[i]->case_id, "C-000002");
+    hub_outbox_free(es, n);
+    hub_close(&h);
+}
+
+TEST(router_join_leaves_no_reason_naming_the_closed_case)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__CaseRecord *c;
+    Carerhub__OutboxEntry **es;
+    size_t n;
+    CHECK_INT(hub_open(&h, 50), 0);
+    /* Three people given one NHS number: Jane (C-000001), Mary, born
+     * before her (C-000002), then Ann (C-000003), whose reason names Mary's
+     * case (the first by date of birth). */
+    CHECK_INT(s_take(&h, "GP-TEST82-1", NULL, NULL, NULL, 3), 0);
+    CHECK_INT(s_take(&h, "GP-TEST82-2", "Mary", "1955-01-01", "CO4 5AB", 2), 0);
+    CHECK_INT(s_take(&h, "GP-TEST82-3", "Ann", "1990-01-01", "CM16 4AA", 1), 0);
+    c = hub_case(&h, "C-000003");
+    CHECK(c && c->identity_conflict);
+    CHECK_CONTAINS(c->conflict_reason, "case C-000002 ");
+    carerhub__case_record__free_unpacked(c, NULL);
+    CHECK_STR(s_conflict_alerts(&h),
+              "C-000001:C-000002,C-000003 C-000002:C-000001,C-000003 C-000003:C-000002,C-000001");
+
+    /* Mary's case joins Jane's: Ann's is flagged with Jane's alone, and
+     * says so. */
+    CHECK_STR(s_join(&h, "C-000001", "C-000002"), "C-000001 C-000002 ecs");
+    CHECK_STR(s_conflict_alerts(&h), "C-000001:C-000003 C-000003:C-000001");
+    c = hub_case(&h, "C-000003");
+    CHECK(c && c->identity_conflict);
+    CHECK_CONTAINS(c->conflict_reason, "case C-000001 ");
+    CHECK(!strstr(c->conflict_reason, "C-000002"));
+    carerhub__case_record__free_unpacked(c, NULL);
+    c = hub_case(&h, "C-000001");
+    CHECK(c && c->identity_conflict);
+    CHECK_CONTAINS(c->conflict_reason, "case C-000003 ");
+    carerhub__case_record__free_unpacked(c, NULL);
+    /* Ann's organisation's copy names the standing case too. */
+    n = hub_outbox(&h, "afc", &es);
+    CHECK(n > 0);
+    CHECK_STR(es[n - 1]->case_id, "C-000003");
+    CHECK(es[n - 1]->snapshot && es[n - 1]->snapshot->identity_conflict);
+    CHECK_CONTAINS(es[n - 1]->snapshot->conflict_reason, "case C-000001 ");
     hub_outbox_free(es, n);
     hub_close(&h);
 }
