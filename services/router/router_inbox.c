@@ -314,13 +314,14 @@ static bool s_is(const char *s, const char *what)
 }
 
 /* Event ev of a case's timeline as provider sees it. Of an event at
- * another organisation: no note (that organisation's own), and a reason
- * only where it is a code (closed, cancelled, transferred) or the words the
- * case was passed to provider with (as the transfer carried them). */
+ * another organisation, or at none it names (whose words they are is not
+ * known, so they are not provider's): no note, and a reason only where it
+ * is a code (closed, cancelled, transferred) or the words the case was
+ * passed to provider with (as the transfer carried them). */
 static void s_for_org(Carerhub__TimelineEvent *ev, const char *provider)
 {
     bool to_us = s_is(ev->to, provider);
-    if (!ev->provider || strcmp(ev->provider, provider) == 0)
+    if (s_is(ev->provider, provider))
         return;
     if (s_is(ev->event, "transferred") && to_us)
         return; /* its note is the passing words: Case.transfer_reason */
