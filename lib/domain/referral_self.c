@@ -35,9 +35,9 @@ void referral_self_consent(ferrs_t *e, Carerhub__Consent *c)
         return;
     if (!text_ieq(c->given_by, "carer")) {
         ferrs_add(e, "consent.given_by", "invalid",
-                  "must be carer, not '%.40s': a carer asks for help here with their own "
-                  "consent; to refer someone else, ask their GP practice, hospital or school",
-                  c->given_by);
+                  "must be carer (the only value allowed here), or left out: a carer asks for "
+                  "help here with their own consent; to refer someone else, ask their GP "
+                  "practice, hospital or school");
         return;
     }
     free(c->given_by);

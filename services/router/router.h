@@ -140,10 +140,12 @@ void router_store_events(router_t *r);
  * error. */
 int router_take(router_t *r, router_fwd_t *fwds, size_t n);
 /* Takes ref inside write transaction txn as if the intake of its source
- * (actor) had just forwarded it, by the path router_take takes: routed
- * into the carer's case, or parked again with the reason when it still
- * breaks a bound (router_parked.c releases a parked referral so). The
- * caller saves the numbering. Returns 0 or the store error. */
+ * (actor) had just forwarded it, by the path router_take takes, but for
+ * router.submitter_case_max: an operator released it (router_parked.c),
+ * which is the decision that it goes into the carer's case, however many
+ * its submitter sent. Routed, or parked again with the reason when it
+ * still fails its checks. The caller saves the numbering. Returns 0 or
+ * the store error. */
 int router_take_again(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor);
 /* Adds ref (forwarded by actor) to case c as a referral for the carer's
  * open case is added: its id, its submitter, the NHS number if c had none,
@@ -219,15 +221,30 @@ typedef struct {
     char conflict[256];                     /* why a new case is flagged identity_conflict */
     char conflicting[ROUTER_MATCH_MAX][64]; /* cases to flag with it */
     size_t nconflicting;
+    char apart[64]; /* a carer's own referral: the open case it matched, not joined */
 } router_match_t;
 
 /* Finds the case of the carer, by the rules at the top of router_match.c. */
 int router_match(router_t *r, MDB_txn *txn, const Carerhub__Carer *carer, router_match_t *m);
 void router_match_free(router_match_t *m);
+/* For a carer's own referral (source self: nobody vouches for who sent
+ * it), which joins no case by itself: when m found an open case, that case
+ * is in m->apart and m->conflicting instead, with the reason, and a case
+ * of its own opens, flagged (router_match_flag_own, router_case_flag). */
+void router_match_own(router_match_t *m);
+/* Flags m->apart (if any, and not flagged yet) as maybe the carer of case
+ * c, the own referral's new case, with its reason (case ids only), its
+ * organisation told in an update of the case alone; before
+ * router_case_flag, which lists the pair. Returns 0 or the store error. */
+int router_match_flag_own(router_t *r, MDB_txn *txn, const router_match_t *m,
+                          const Carerhub__CaseRecord *c, int64_t now);
 /* Indexes case c under the NHS number and the person keys of carer (one
- * referral's), inside a write transaction. */
+ * referral's), inside a write transaction. With keep, a key another case
+ * holds stays with it (a carer's own referral kept apart from the case it
+ * matched must not take that carer's keys: the next referral of that
+ * carer still finds their case). */
 int router_index(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
-                 const Carerhub__Carer *carer);
+                 const Carerhub__Carer *carer, bool keep);
 
 /* --- a case over time (router_case.c) ---------------------------------- */
 
@@ -597,12 +614,13 @@ Carerhub__QueuesReply *router_queues(router_t *r, MDB_txn *txn);
 Carerhub__ParkedReply *router_parked(router_t *r, MDB_txn *txn, const Carerhub__ParkedQuery *q);
 /* An operator's (actor: the audit trail's words) release or rejection of
  * the parked referral q->referral_id, in one transaction. release: taken
- * again (router_take_again), result released with its case and provider,
- * or parked_again with the reason; a referral taken before whose delivery
- * was held back has that delivery queued again. reject (q->reason: the
- * referrer's to read, required): the parked entry goes, the rejection is
- * kept (router_rejected) and the referral reads rejected for its
- * referrer. Counted (parked_released, parked_rejected) and audited, ids
+ * again (router_take_again: past its submitter's bound), result released
+ * with its case and provider, or parked_again with the reason (it still
+ * fails its checks); a referral taken before whose delivery was held
+ * back has that delivery queued again. reject (q->reason: the referrer's
+ * to read, required): the parked entry goes, the rejection is kept
+ * (router_rejected) and the referral reads rejected for its referrer.
+ * Counted (parked_released, parked_rejected) and audited, ids
  * only. Returns 0 with *out filled (free with router_parked_reply_free), or
  * -1 with an Error's code (not_found, bad_request, unavailable) and
  * message. */
@@ -636,6 +654,17 @@ int router_conflict_action(router_t *r, const char *actor, const Carerhub__Confl
                            Carerhub__ConflictReply *out, char *code, size_t codesz, char *msg,
                            size_t msgsz);
 void router_conflict_reply_free(Carerhub__ConflictReply *out);
+/* The referrals of case joined become stands's (router_join.c), inside the
+ * join's write transaction: each added as a referral for the carer's open
+ * case is (router_case_add; a cancelled one by its id alone), its record
+ * and index keys leading to stands; stands's referrals then in the order
+ * the hub received them (each case's own order kept), and its carer as
+ * those standing give them in that order. *newest is the newest standing
+ * in that order (a new string, or NULL), *moved whether the carer's
+ * postcode is not what it was. Write stands afterwards. Returns 0 or the
+ * store error. */
+int router_join_referrals(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stands,
+                          const Carerhub__CaseRecord *joined, char **newest, bool *moved);
 
 /* Adds a copy of s to the strings *v (*n of them, grown by one) unless one
  * of them is s already; returns whether it was added. */

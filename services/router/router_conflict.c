@@ -10,10 +10,13 @@
  *     a case flagged with no other loses the flag, and each organisation
  *     hears of it in an update of the case alone.
  *   - join: one person. The newer case's referrals join the older case as
- *     a new referral for an open case does (routed again with the carer as
- *     now known: moved to another organisation as a transfer when another
- *     serves the carer now), the older case takes over the newer's index
- *     keys and conflicts, and the newer case closes (closed_reason
+ *     a new referral for an open case does, in the order the hub received
+ *     them among the older case's own (router_join.c), and the case is
+ *     routed again with the carer as now known (moved to another
+ *     organisation as a transfer when another serves the carer now); the
+ *     older case takes over the newer's index keys and conflicts (a case
+ *     flagged with the newer is flagged with the older, its reason naming
+ *     it, its organisation told), and the newer case closes (closed_reason
  *     joined), its organisation told which case it joined and nothing of
  *     that case. The report counts them as one carer (router_report_joined).
  *
@@ -150,21 +153,68 @@ int router_conflict_pair(router_t *r, MDB_txn *txn, const char *a, const char *b
     return 0;
 }
 
+/* Why case c is flagged with case id, when its reason names none of the
+ * cases it is flagged with now (case ids only). */
+static char *s_reason(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c, const char *id)
+{
+    Carerhub__CaseRecord *o = router_get_case(r, txn, id);
+    bool nhs = o && c->nhs_number && o->nhs_number && strcmp(c->nhs_number, o->nhs_number) == 0 &&
+               c->carer && o->carer && c->carer->date_of_birth && o->carer->date_of_birth &&
+               strcmp(c->carer->date_of_birth, o->carer->date_of_birth) != 0;
+    if (o)
+        carerhub__case_record__free_unpacked(o, NULL);
+    if (nhs)
+        return xasprintf("case %s was given the same NHS number with another date of birth: not "
+                         "joined; check the NHS number and date of birth with the carer",
+                         id);
+    return xasprintf("case %s may be the same person: not joined; a person must look", id);
+}
+
 /* Case c flagged with the cases of l (none: the flag clears), its reason
- * naming the first of them, and its entry of the table in step. */
+ * naming one of them (the reason it has, while that names one: each kind
+ * of conflict says why in its own words), and its entry of the table in
+ * step. */
 static int s_flag(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const s_list_t *l)
 {
-    free(c->conflict_reason);
-    c->conflict_reason = NULL;
+    s_list_t named = {.n = 0};
+    bool names = false;
     c->has_identity_conflict = true;
     c->identity_conflict = l->n > 0 && !c->closed;
-    if (!c->identity_conflict)
+    if (!c->identity_conflict) {
+        free(c->conflict_reason);
+        c->conflict_reason = NULL;
         return router_conflict_note(r, txn, c);
-    c->conflict_reason =
-        xasprintf("case %s was given the same NHS number with another date of birth: not joined; "
-                  "check the NHS number and date of birth with the carer",
-                  l->ids[0]);
+    }
+    s_named(c->conflict_reason, &named);
+    for (size_t i = 0; i < named.n && !names; i++)
+        names = s_has(l, named.ids[i]);
+    if (!names) {
+        free(c->conflict_reason);
+        c->conflict_reason = s_reason(r, txn, c, l->ids[0]);
+    }
     return s_put(r, txn, c->case_id, l);
+}
+
+/* The reason of case c names case `to` where it named `from`. */
+static void s_rename(Carerhub__CaseRecord *c, const char *from, const char *to)
+{
+    buf_t b = BUF_INIT;
+    size_t flen = strlen(from);
+    const char *p = c->conflict_reason, *at;
+    bool changed = false;
+    for (; p && (at = strstr(p, from)) != NULL; p = at + flen) {
+        bool whole = (at == c->conflict_reason || !isalnum((unsigned char)at[-1])) &&
+                     !isdigit((unsigned char)at[flen]);
+        buf_printf(&b, "%.*s%s", (int)(at - p), p, whole ? to : from);
+        changed |= whole;
+    }
+    if (!changed) {
+        buf_free(&b);
+        return;
+    }
+    buf_adds(&b, p);
+    free(c->conflict_reason);
+    c->conflict_reason = buf_take(&b);
 }
 
 /* --- the operator's answer ---------------------------------------------- */
@@ -242,78 +292,11 @@ static int s_apart(s_act_t *t, MDB_txn *txn, Carerhub__CaseRecord *a, Carerhub__
     return 0;
 }
 
-/* The index keys of carer that name case `from` name `to` instead. */
-static int s_repoint(router_t *r, MDB_txn *txn, const Carerhub__Carer *carer, const char *from,
-                     const char *to)
-{
-    char keys[REFERRAL_KEYS_MAX + 1][512];
-    int dbs[REFERRAL_KEYS_MAX + 1];
-    size_t n = referral_person_keys(carer, keys);
-    for (size_t i = 0; i < n; i++)
-        dbs[i] = DB_BY_PERSON;
-    if (referral_nhs_key(carer->nhs_number, carer->date_of_birth, keys[n], sizeof keys[n]) == 0)
-        dbs[n++] = DB_BY_NHS;
-    for (size_t i = 0; i < n; i++) {
-        MDB_val k = store_val(keys[i]), v;
-        int rc = mdb_get(txn, store_dbi(r->store, (size_t)dbs[i]), &k, &v);
-        if (rc == MDB_NOTFOUND)
-            continue;
-        if (rc)
-            return rc;
-        if (v.mv_size != strlen(from) || memcmp(v.mv_data, from, v.mv_size) != 0)
-            continue; /* another case's, or several carers' ("*") */
-        v = store_val(to);
-        if ((rc = mdb_put(txn, store_dbi(r->store, (size_t)dbs[i]), &k, &v, 0)) != 0)
-            return rc;
-    }
-    return 0;
-}
-
-/* The referrals of `joined` become stands's, each as a new referral for
- * the carer's open case is added (a cancelled one by its id alone: nothing
- * of it travels), and its index keys lead to stands. *newest is the newest
- * still standing (a new string, or NULL), *moved whether they give a new
- * postcode. Returns 0 or the store error. */
-static int s_move_referrals(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stands,
-                            const Carerhub__CaseRecord *joined, char **newest, bool *moved)
-{
-    *newest = NULL;
-    *moved = false;
-    for (size_t i = 0; i < joined->n_referral_ids; i++) {
-        Carerhub__ReferralRecord *rec = router_get_referral(r, txn, joined->referral_ids[i]);
-        char *was;
-        int rc;
-        if (!rec || !rec->referral || !rec->referral->carer) {
-            if (rec)
-                carerhub__referral_record__free_unpacked(rec, NULL);
-            continue;
-        }
-        if (rec->cancellation) {
-            router_strv_add(&stands->referral_ids, &stands->n_referral_ids,
-                            joined->referral_ids[i]);
-        } else {
-            *moved |= router_case_add(r, stands, rec->referral, rec->actor ? rec->actor : "intake");
-            free(*newest);
-            *newest = xstrdup(joined->referral_ids[i]);
-        }
-        was = rec->case_id;
-        rec->case_id = stands->case_id;
-        rc = router_put(r, txn, DB_REFERRALS, joined->referral_ids[i],
-                        strlen(joined->referral_ids[i]), &rec->base);
-        rec->case_id = was;
-        if (rc == 0)
-            rc = s_repoint(r, txn, rec->referral->carer, joined->case_id, stands->case_id);
-        carerhub__referral_record__free_unpacked(rec, NULL);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
 /* stands takes over joined's conflicts but its own with joined, and each
- * case flagged with joined is flagged with stands instead. */
+ * case flagged with joined is flagged with stands instead, its reason
+ * naming stands where it named joined (its organisation told). */
 static int s_move_conflicts(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stands,
-                            const Carerhub__CaseRecord *joined)
+                            const Carerhub__CaseRecord *joined, int64_t now)
 {
     s_list_t mine, theirs;
     int rc;
@@ -326,10 +309,15 @@ static int s_move_conflicts(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *sta
         s_list_t l;
         if (x && !x->closed && x->identity_conflict) {
             s_add(&mine, x->case_id);
-            if ((rc = s_get(r, txn, x->case_id, &l)) == 0) {
+            if ((rc = s_with(r, txn, x, &l)) == 0) {
+                char *was = x->conflict_reason ? xstrdup(x->conflict_reason) : NULL;
+                s_rename(x, joined->case_id, stands->case_id);
                 s_del(&l, joined->case_id);
                 s_add(&l, stands->case_id);
-                rc = s_put(r, txn, x->case_id, &l);
+                if ((rc = s_flag(r, txn, x, &l)) == 0 &&
+                    (!was || !x->conflict_reason || strcmp(was, x->conflict_reason) != 0))
+                    rc = s_tell(r, txn, x, now);
+                free(was);
             }
         }
         if (x)
@@ -376,10 +364,10 @@ static int s_join(s_act_t *t, MDB_txn *txn, Carerhub__CaseRecord *a, Carerhub__C
     bool moved;
     int rc;
 
-    if ((rc = s_move_referrals(r, txn, stands, joined, &newest, &moved)) != 0 ||
+    if ((rc = router_join_referrals(r, txn, stands, joined, &newest, &moved)) != 0 ||
         (joined->contact_by &&
          (rc = router_contact_due(r, txn, stands, joined->contact_by)) != 0) ||
-        (rc = s_move_conflicts(r, txn, stands, joined)) != 0 ||
+        (rc = s_move_conflicts(r, txn, stands, joined, t->now)) != 0 ||
         (rc = router_report_joined(r, txn, stands, joined)) != 0 ||
         (rc = s_close_joined(t, txn, joined, stands)) != 0)
         goto out;

@@ -314,13 +314,14 @@ static bool s_is(const char *s, const char *what)
 }
 
 /* Event ev of a case's timeline as provider sees it. Of an event at
- * another organisation: no note (that organisation's own), and a reason
- * only where it is a code (closed, cancelled, transferred) or the words the
- * case was passed to provider with (as the transfer carried them). */
+ * another organisation, or at none it names (whose words they are is not
+ * known, so they are not provider's): no note, and a reason only where it
+ * is a code (closed, cancelled, transferred) or the words the case was
+ * passed to provider with (as the transfer carried them). */
 static void s_for_org(Carerhub__TimelineEvent *ev, const char *provider)
 {
     bool to_us = s_is(ev->to, provider);
-    if (!ev->provider || strcmp(ev->provider, provider) == 0)
+    if (s_is(ev->provider, provider))
         return;
     if (s_is(ev->event, "transferred") && to_us)
         return; /* its note is the passing words: Case.transfer_reason */
@@ -387,22 +388,50 @@ static void s_referrals(router_t *r, MDB_txn *txn, s_view_t *v)
     }
 }
 
+static size_t s_varint_len(uint64_t v)
+{
+    size_t n = 1;
+    for (; v >= 0x80; v >>= 7)
+        n++;
+    return n;
+}
+
+/* What one value of message field `name` of d takes when packed: its tag,
+ * its length and its body of `body` bytes. */
+static size_t s_field_len(const ProtobufCMessageDescriptor *d, const char *name, size_t body)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
+    CH_ASSERT(f != NULL);
+    return s_varint_len((uint64_t)f->id << 3) + s_varint_len(body) + body;
+}
+
 /* Keeps rep within S_REPLY_MAX: fewer of the oldest referrals (one
- * stays), then fewer of the oldest timeline events. */
+ * stays), then fewer of the oldest timeline events. The reply is sized
+ * once, and each item dropped takes off what it took (repacking the reply
+ * per item would take time growing with the square of a long case). */
 static void s_fit(Carerhub__CaseReply *rep)
 {
+    const ProtobufCMessageDescriptor *cd = &carerhub__case__descriptor,
+                                     *rd = &carerhub__case_reply__descriptor;
     Carerhub__Case *c = rep->case_;
-    while (carerhub__case_reply__get_packed_size(rep) > S_REPLY_MAX) {
+    size_t casesz = carerhub__case__get_packed_size(c);
+    size_t rest = carerhub__case_reply__get_packed_size(rep) - s_field_len(rd, "case", casesz);
+    while (rest + s_field_len(rd, "case", casesz) > S_REPLY_MAX) {
         if (c->n_referrals > 1) {
+            casesz -=
+                s_field_len(cd, "referrals", carerhub__referral__get_packed_size(c->referrals[0]));
             c->referrals++;
             c->n_referrals--;
         } else if (rep->n_timeline > 0) {
+            rest -= s_field_len(rd, "timeline",
+                                carerhub__timeline_event__get_packed_size(rep->timeline[0]));
             rep->timeline++;
             rep->n_timeline--;
         } else {
             break; /* one referral alone fits any message an intake took */
         }
     }
+    CH_ASSERT(carerhub__case_reply__get_packed_size(rep) == rest + s_field_len(rd, "case", casesz));
 }
 
 /* A new copy of rep, owning all it points to. */

@@ -9,6 +9,13 @@
  *     (folded) with the postcode or with the phone number. A key that two
  *     carers share is marked "*" in the index and joins no one after.
  *
+ * A carer's own referral (source self, from the public form) joins no case
+ * by itself: anyone who knows a carer's name and date of birth could send
+ * one, and joined it would give the case its phone, email and address and
+ * route it again. Matching an open case, it opens a case of its own; both
+ * are flagged with each other for an operator to join or keep apart, and
+ * the case that was there keeps its index keys.
+ *
  * Each key is one indexed lookup (the NHS index one cursor seek, since its
  * keys start with the number); no case is ever scanned for.
  */
@@ -19,6 +26,7 @@
 #include "util/mem.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S_CHAIN_MAX 32 /* episodes followed from a closed case */
@@ -181,23 +189,62 @@ void router_match_free(router_match_t *m)
     m->found = NULL;
 }
 
-static int s_put(router_t *r, MDB_txn *txn, int db, const char *key, const char *val)
+void router_match_own(router_match_t *m)
+{
+    if (!m->found)
+        return;
+    snprintf(m->apart, sizeof m->apart, "%s", m->found->case_id);
+    router_match_free(m);
+    m->nconflicting = 0;
+    s_add_id(m, m->apart, strlen(m->apart));
+    snprintf(m->conflict, sizeof m->conflict,
+             "a carer's own referral that may be the same person as %s: a person must look",
+             m->apart);
+}
+
+int router_match_flag_own(router_t *r, MDB_txn *txn, const router_match_t *m,
+                          const Carerhub__CaseRecord *c, int64_t now)
+{
+    Carerhub__CaseRecord *other = m->apart[0] ? router_get_case(r, txn, m->apart) : NULL;
+    int rc = 0;
+    /* Flagged already (another conflict), it keeps that reason and is
+     * listed with c too (router_case_flag). */
+    if (other && !other->identity_conflict && !other->closed) {
+        other->has_identity_conflict = other->identity_conflict = true;
+        free(other->conflict_reason);
+        other->conflict_reason = xasprintf(
+            "case %s, a carer's own referral, may be the same person: not joined; a person must "
+            "look",
+            c->case_id);
+        if (other->provider)
+            rc = router_case_notify(r, txn, other, "update", NULL, NULL, now);
+        if (rc == 0)
+            rc = router_put_case(r, txn, other);
+    }
+    if (other)
+        carerhub__case_record__free_unpacked(other, NULL);
+    return rc;
+}
+
+static int s_put(router_t *r, MDB_txn *txn, int db, const char *key, const char *val, bool keep)
 {
     MDB_val k = store_val(key), v = store_val(val);
+    int rc;
     if (strlen(key) > 500)
         return 0; /* too long to index; the case still exists */
-    return mdb_put(txn, store_dbi(r->store, (size_t)db), &k, &v, 0);
+    rc = mdb_put(txn, store_dbi(r->store, (size_t)db), &k, &v, keep ? MDB_NOOVERWRITE : 0);
+    return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
 int router_index(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
-                 const Carerhub__Carer *carer)
+                 const Carerhub__Carer *carer, bool keep)
 {
     char keys[REFERRAL_KEYS_MAX][512], nhs[40];
     size_t n = referral_person_keys(carer, keys);
     int rc;
 
     if (referral_nhs_key(carer->nhs_number, carer->date_of_birth, nhs, sizeof nhs) == 0 &&
-        (rc = s_put(r, txn, DB_BY_NHS, nhs, c->case_id)) != 0)
+        (rc = s_put(r, txn, DB_BY_NHS, nhs, c->case_id, keep)) != 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
         MDB_val k = store_val(keys[i]), v;
@@ -205,6 +252,8 @@ int router_index(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
         rc = mdb_get(txn, store_dbi(r->store, DB_BY_PERSON), &k, &v);
         if (rc && rc != MDB_NOTFOUND)
             return rc;
+        if (rc == 0 && keep)
+            continue;
         if (rc == 0) {
             char old[64] = "*";
             if (v.mv_size < sizeof old) {
@@ -216,7 +265,7 @@ int router_index(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
                 !(c->previous_case && strcmp(old, c->previous_case) == 0))
                 val = "*";
         }
-        if ((rc = s_put(r, txn, DB_BY_PERSON, keys[i], val)) != 0)
+        if ((rc = s_put(r, txn, DB_BY_PERSON, keys[i], val, false)) != 0)
             return rc;
     }
     return 0;

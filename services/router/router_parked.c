@@ -3,12 +3,14 @@
  * breaks a bound or fails its checks, by router_send.c when its delivery is
  * too large) and what an operator makes of them: the list, oldest first;
  * release, which takes the referral again now by the path every forwarded
- * referral takes, so that one still breaking a bound is parked again with
- * the reason; and reject, which drops it for good with the operator's
- * reason for its referrer. A rejection is kept in the rejected table
- * without the carer (the referral's id, source, dates, submitter and
- * referring organisation: what its referrer's status and feedback need),
- * and listed among the referrer's referrals. See router.h.
+ * referral takes, past its submitter's bound (router.submitter_case_max:
+ * the operator has decided it goes in), so that only one that still fails
+ * its checks is parked again with the reason; and reject, which drops it
+ * for good with the operator's reason for its referrer. A rejection is
+ * kept in the rejected table without the carer (the referral's id, source,
+ * dates, submitter and referring organisation: what its referrer's status
+ * and feedback need), and listed among the referrer's referrals. See
+ * router.h.
  */
 #include "router.h"
 
@@ -217,7 +219,8 @@ static int s_redeliver(s_act_t *t, MDB_txn *txn, const Carerhub__ReferralRecord 
     return rc;
 }
 
-/* Taken again now, as if its intake had just forwarded it. */
+/* Taken again now, as if its intake had just forwarded it, but past its
+ * submitter's bound (router_take_again). */
 static int s_release(s_act_t *t, MDB_txn *txn, Carerhub__Referral *ref)
 {
     router_t *r = t->r;

@@ -146,6 +146,7 @@ typedef struct {
     uint64_t outbox0, audit0, case0;
     unsigned long taken, duplicates;
     smap_t *tally; /* counter name -> increment, written once per batch */
+    bool released; /* an operator's release: past router.submitter_case_max */
 } s_take_t;
 
 /* Whether ref is new to the router: not taken before (the intake did not
@@ -306,7 +307,8 @@ static void s_tally_taken(s_take_t *t, const Carerhub__Referral *ref, const Care
 }
 
 /* One submitter cannot grow a case without bound: what it sends beyond
- * the limit waits for an operator, and nothing else does. */
+ * the limit waits for an operator, and nothing else does. The operator's
+ * release of one of them is the decision that it goes in (s_take_t). */
 static bool s_over_limit(router_t *r, Carerhub__CaseRecord *c, const char *submitter,
                          const Carerhub__Referral *ref, char *why, size_t whysz)
 {
@@ -355,7 +357,10 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
         return router_park(r, txn, ref, actor, why);
     if ((rc = router_match(r, txn, ref->carer, &m)) != 0)
         return rc;
-    if (m.found && s_over_limit(r, m.found, submitter, ref, detail, sizeof detail)) {
+    if (ref->source == CARERHUB__SOURCE__SELF)
+        router_match_own(&m); /* nobody vouches for who sent it */
+    if (m.found && !t->released &&
+        s_over_limit(r, m.found, submitter, ref, detail, sizeof detail)) {
         router_match_free(&m);
         return router_park(r, txn, ref, actor, detail);
     }
@@ -379,9 +384,11 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     if (rc == 0 && c->previous_case && c->version == 1)
         rc = router_case_link(r, txn, c->previous_case, c);
     if (rc == 0 && c->version == 1)
+        rc = router_match_flag_own(r, txn, &m, c, now);
+    if (rc == 0 && c->version == 1)
         rc = router_case_flag(r, txn, &m, c);
     if (rc == 0)
-        rc = router_index(r, txn, c, ref->carer);
+        rc = router_index(r, txn, c, ref->carer, m.apart[0] != '\0');
     if (rc == 0)
         rc = router_report_referral(r, txn, ref, c, opened);
     if (rc == 0)
@@ -429,7 +436,7 @@ static int s_take_txn(MDB_txn *txn, void *arg)
 
 int router_take_again(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const char *actor)
 {
-    s_take_t t = {r, NULL, 0, r->next_outbox, r->next_audit, r->next_case, 0, 0, smap_new()};
+    s_take_t t = {r, NULL, 0, r->next_outbox, r->next_audit, r->next_case, 0, 0, smap_new(), true};
     int rc = s_take_one(r, txn, ref, actor, &t);
     if (rc == 0)
         rc = router_tally_write(r, txn, t.tally);
@@ -444,7 +451,7 @@ bool router_fwd_allows(const router_fwd_t *f, const Carerhub__Referral *ref)
 
 int router_take(router_t *r, router_fwd_t *fwds, size_t n)
 {
-    s_take_t t = {r, fwds, n, r->next_outbox, r->next_audit, r->next_case, 0, 0, NULL};
+    s_take_t t = {r, fwds, n, r->next_outbox, r->next_audit, r->next_case, 0, 0, NULL, false};
     int rc;
 
     for (size_t i = 0; i < n; i++) {

@@ -9,8 +9,12 @@
 # gateway acting for nobody and the gateway acting for a GP user are
 # refused at the self intake, and the public is refused at the GP intake
 # and the router; each refusal is audited. Only an operator can ask after
-# the referral. The report counts it as Self-referral. Nothing of the
-# carers reaches a log or the audit trail.
+# the referral. The report counts it as Self-referral. A carer's own
+# referral giving the names, date of birth and NHS number of a carer a
+# practice referred joins nobody's case: the practice's case stays as it
+# was where it was, the own referral opens a case where its postcode routes,
+# and `carerhub alerts` names both. Nothing of the carers reaches a log or
+# the audit trail.
 . "$(dirname "$0")/lib.sh"
 hub_config
 cat >>"$hub/carerhub.yaml" <<YAML
@@ -166,10 +170,49 @@ for cond in \
     '.event == "accepted" and .referral_id == "'"$a"'" and .provider == "ecs"'; do
     audit_wait "$cond" 5
 done
+
+# Someone who knows Jane's names, date of birth and NHS number, from
+# Epping Forest with another phone: a case of their own, not Jane's.
+cli submit gp "$WORK/card.yaml" >"$WORK/out" || fail "Jane's card: $(cat "$WORK/out")"
+wait_count 1 carers-first
+jane_case=$(jq -r .case_id "$(files carers-first)")
+own Jane Smith 1961-04-02 "CM16 4AA" '  phone: "07700 900555"
+  nhs_number: "943 476 5919"' >"$WORK/other.yaml"
+public submit self "$WORK/other.yaml" >"$WORK/o"
+o=$(accepted "$WORK/o")
+[ -n "$o" ] || fail "the own referral with Jane's details: $(cat "$WORK/o")"
+wait_count 1 afc
+f=$(files afc)
+other_case=$(jq -r .case_id "$f")
+[ "$other_case" != "$jane_case" ] || fail "the own referral joined Jane's case $jane_case"
+jq -e --arg o "$o" '.kind == "new" and .referral_id == $o and (.referrals | length) == 1
+    and .carer.postcode == "CM16 4AA" and .carer.phone == "07700 900555"
+    and .flags.identity_conflict == true' "$f" >/dev/null || fail "the own referral's case: $(cat "$f")"
+# Jane's organisation hears of the flag; her case file is as it was.
+wait_count 2 carers-first
+f=$(files carers-first | tail -n 1)
+jq -e --arg c "$jane_case" --arg other "$other_case" '.case_id == $c and .kind == "update"
+    and .carer.phone == "07700 900123" and .carer.postcode == "CM2 0AA"
+    and .carer.address == "1 High Street, Chelmsford" and (.referrals | length) == 1
+    and .provider == "carers-first" and .flags.identity_conflict == true
+    and (.flags.conflict_reason | contains($other))' "$f" >/dev/null ||
+    fail "Jane's case file after the own referral: $(cat "$f")"
+grep -l "900555\|CM16" $(files carers-first) && fail "the own referral's details reached Carers First"
+cli alerts >"$WORK/alerts"
+assert_eq "$?" 1 "exit of alerts with a conflict"
+grep -q "identity conflict: case $jane_case .*$other_case" "$WORK/alerts" &&
+    grep -q "identity conflict: case $other_case .*$jane_case" "$WORK/alerts" ||
+    fail "alerts do not name both cases: $(cat "$WORK/alerts")"
+cli alerts --json >"$WORK/alerts.json"
+assert_eq "$(jq -r --arg c "$jane_case" '.alerts[] | select(.case_id == $c) | .other_cases | join(" ")' \
+    "$WORK/alerts.json")" "$other_case" "the other case of Jane's alert"
+assert_eq "$(jq -r --arg c "$other_case" '.alerts[] | select(.case_id == $c) | .other_cases | join(" ")' \
+    "$WORK/alerts.json")" "$jane_case" "the other case of the own referral's alert"
 hub_stop
 
 # Nothing of the carers in any log or in the audit trail.
-for name in Ambrose Quennell Imogen Fairweather Peregrine Oakshott 900777 "Mill Lane" "i.f@example"; do
+for name in Ambrose Quennell Imogen Fairweather Peregrine Oakshott 900777 "Mill Lane" "i.f@example" \
+    Jane Smith 900555 900123 "4765919"; do
     grep -rl -- "$name" "$hub/logs" "$WORK/audit" && fail "'$name' is in the logs or the audit trail"
 done
 exit 0

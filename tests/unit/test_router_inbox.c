@@ -4,8 +4,9 @@
  * passing back, assigning, closing and a new episode; the order (overdue
  * first); limit and total; another organisation's case read as none; the
  * case as it stands, with every referral not cancelled, its own notes only
- * and what it may record next; the control socket's answers and audit; a
- * store written before the table, given it once.
+ * (none of an event that names no organisation) and what it may record
+ * next; the control socket's answers and audit; a store written before
+ * the table, given it once.
  */
 #include "test.h"
 
@@ -325,6 +326,61 @@ TEST(router_case_view_is_the_case_now_with_its_own_notes_and_next_steps)
     CHECK_STR(v->state, "closed");
     CHECK_INT(v->n_next, 0);
     CHECK(!v->can_assign);
+    carerhub__case_reply__free_unpacked(v, NULL);
+    hub_close(&h);
+}
+
+typedef struct {
+    hub_t *h;
+    const char *case_id;
+    Carerhub__TimelineEvent *ev;
+} s_event_t;
+
+/* Appends ev to the case's timeline, as an older store may hold it. */
+static int s_event_txn(MDB_txn *txn, void *arg)
+{
+    s_event_t *e = arg;
+    Carerhub__CaseRecord *c = router_get_case(&e->h->r, txn, e->case_id);
+    int rc = c ? router_timeline_add(&e->h->r, txn, c, e->ev, "carerhub-router", NULL) : -1;
+    if (rc == 0)
+        rc = router_put_case(&e->h->r, txn, c);
+    if (c)
+        carerhub__case_record__free_unpacked(c, NULL);
+    return rc;
+}
+
+TEST(router_case_view_keeps_no_note_of_an_event_at_no_named_organisation)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__TimelineEvent ev = CARERHUB__TIMELINE_EVENT__INIT;
+    s_event_t e = {&h, NULL, &ev};
+    Carerhub__CaseReply *v;
+    char id[32], s[600];
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(hub_take_case(&h, s_card("GP-TEST43-1", "Jane", "1961-04-02", "CM2 0AA", 1), id), 0);
+    /* An event that names no organisation, with words of its own. */
+    ev.has_at = true;
+    ev.at = clock_now_ms();
+    ev.event = (char *)"contacted";
+    ev.reason = (char *)"told us about her husband's illness";
+    ev.note = (char *)"a note nobody's organisation owns";
+    e.case_id = id;
+    CHECK_INT(store_write(h.r.store, s_event_txn, &e), 0);
+    CHECK_INT(s_report(&h, "carers-first", "c-1", id, "contacted", NULL, "cf's own words", NULL),
+              RECORDED);
+    /* Carers First: its own note, and nothing of the event it cannot be
+     * said to own; an operator: both. */
+    v = s_view(&h, "carers-first", id);
+    CHECK(v != NULL);
+    s_notes(v, s, sizeof s);
+    CHECK_STR(s, "contacted:- contacted:cf's own words");
+    CHECK(v->timeline[0]->reason == NULL);
+    carerhub__case_reply__free_unpacked(v, NULL);
+    v = s_view(&h, NULL, id);
+    CHECK(v != NULL);
+    s_notes(v, s, sizeof s);
+    CHECK_STR(s, "contacted:a note nobody's organisation owns contacted:cf's own words");
+    CHECK_STR(v->timeline[0]->reason, "told us about her husband's illness");
     carerhub__case_reply__free_unpacked(v, NULL);
     hub_close(&h);
 }

@@ -2,9 +2,10 @@
  * Unit tests of what the router answers an operator about what waits in
  * the hub (router_ops.c, router_parked.c, router_conflict.c) on a real
  * case store: the queues' figures against the outbox as the test reads it;
- * a parked referral listed, released while still over its bound (parked
- * again), released once the bound allows (routed into the carer's case),
- * or rejected (its referrer reads rejected, with the reason); two cases of
+ * a parked referral listed, released over its bound (routed into the
+ * carer's case: the operator decided; the bound stands for the next),
+ * released while it still fails its checks (parked again), or rejected
+ * (its referrer reads rejected, with the reason); two cases of
  * one NHS number joined (the referrals moved, the newer closed, the report
  * counting one carer) or kept apart (the flags cleared, each organisation
  * told); pairs that are not in conflict refused; and every key but an
@@ -251,7 +252,7 @@ TEST(router_ops_queues_count_waiting_deliveries_agents_and_open_cases)
     hub_close(&h);
 }
 
-TEST(router_ops_parked_listed_oldest_first_released_again_over_its_bound_then_routed)
+TEST(router_ops_parked_listed_oldest_first_released_past_its_bound_for_that_one)
 {
     static hub_t h; /* static: hub_open closes it if this test fails */
     uint32_t total = 0;
@@ -274,21 +275,19 @@ TEST(router_ops_parked_listed_oldest_first_released_again_over_its_bound_then_ro
     CHECK_STR(p->items[0]->submitted_by, "gp");
     carerhub__parked_reply__free_unpacked(p, NULL);
 
-    /* Still over the bound: parked again, with the reason. */
-    CHECK_CONTAINS(s_parked_act(&h, "GP-TEST92-3", "release", NULL),
-                   "parked_again: case C-000001 already holds 1 referrals from gp");
-    CHECK_INT(hub_stat(&h, "parked"), 3);
-    CHECK_INT(hub_stat(&h, "parked_released"), 0);
-    CHECK_STR(s_parked(&h, &total), "GP-TEST92-2 GP-TEST92-3");
-    /* The bound raised: taken into the carer's case, delivered as an
+    /* Over the bound still, but an operator's release is the decision
+     * that it goes in: taken into the carer's case, delivered as an
      * update, the parked entry gone. */
-    h.r.conf->router.submitter_case_max = 5;
     CHECK_STR(s_parked_act(&h, "GP-TEST92-3", "release", NULL), "released C-000001 carers-first");
     CHECK_STR(s_case_of(&h, "GP-TEST92-3"), "C-000001");
     CHECK_STR(s_last_delivery(&h, "carers-first"), "update C-000001 v2");
     CHECK_STR(s_parked(&h, &total), "GP-TEST92-2");
+    CHECK_INT(hub_stat(&h, "parked"), 2);
     CHECK_INT(hub_stat(&h, "parked_released"), 1);
     CHECK(s_audited(&h, "parked-released", "C-000001"));
+    /* For that one referral: the practice's next still waits. */
+    CHECK_INT(s_take(&h, "GP-TEST92-4", NULL, NULL, NULL, NULL), 0);
+    CHECK_STR(s_parked(&h, &total), "GP-TEST92-2 GP-TEST92-4");
     /* Not parked any more: not found, saying where it is. */
     CHECK_STR(s_parked_act(&h, "GP-TEST92-3", "release", NULL),
               "not_found: referral GP-TEST92-3 is not parked: it is in case C-000001");
@@ -296,6 +295,28 @@ TEST(router_ops_parked_listed_oldest_first_released_again_over_its_bound_then_ro
               "not_found: no parked referral GP-NOSUCH-1");
     CHECK_STR(s_parked_act(&h, "GP-TEST92-2", "hold", NULL),
               "bad_request: action: must be release or reject");
+    hub_close(&h);
+}
+
+TEST(router_ops_parked_released_while_it_fails_its_checks_is_parked_again)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    Carerhub__Referral *r;
+    uint32_t total = 0;
+    CHECK_INT(hub_open(&h, 50), 0);
+    /* A referral date that is no date: parked when taken. */
+    CHECK((r = hub_card("GP-TEST97-1", "gp")) != NULL);
+    free(r->referral_date);
+    r->referral_date = xstrdup("2026-13-01");
+    CHECK_INT(hub_take(&h, CARERHUB__SOURCE__GP, "gp-intake", r), 0);
+    carerhub__referral__free_unpacked(r, NULL);
+    CHECK_STR(s_parked(&h, &total), "GP-TEST97-1");
+    /* Released, it is checked again as any referral is: parked again. */
+    CHECK_STR(s_parked_act(&h, "GP-TEST97-1", "release", NULL),
+              "parked_again: no valid referral_date");
+    CHECK_STR(s_parked(&h, &total), "GP-TEST97-1");
+    CHECK(hub_get(&h, "GP-TEST97-1") == NULL);
+    CHECK_INT(hub_stat(&h, "parked_released"), 0);
     hub_close(&h);
 }
 
