@@ -19,6 +19,7 @@
 #include "util/text.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,26 @@ static void s_recs_free(Carerhub__ReferralRecord **recs, size_t n)
     free(recs);
 }
 
+/* order: 0..n-1 sorted by when the hub received each, stably (one without
+ * the time goes with the one before it). A case's referrals come nearly in
+ * that order already, so insertion does little work. */
+static void s_by_received(Carerhub__ReferralRecord *const *recs, size_t n, size_t *order)
+{
+    int64_t *at = xcalloc(n + 1, sizeof *at), last = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        if (recs[i] && recs[i]->referral && recs[i]->referral->has_received_at)
+            last = recs[i]->referral->received_at;
+        at[i] = last;
+        while (j > 0 && at[order[j - 1]] > at[i]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    free(at);
+}
+
 /* What is left of case c once a referral is cancelled: the carer as the
  * referrals still standing give them (the newest non-empty value of each
  * field, as when they were taken); and the contact they wait for
@@ -86,13 +107,19 @@ static int s_what_is_left(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, in
 {
     Carerhub__ReferralRecord **recs = s_recs(r, txn, c);
     Carerhub__Carer *carer = NULL;
-    size_t left = 0;
+    size_t left = 0, *order = xcalloc(c->n_referral_ids + 1, sizeof *order);
     int rc;
-    for (size_t i = 0; i < c->n_referral_ids; i++)
+    /* In the order the hub received them: a joined case's referrals are
+     * listed after the standing case's own, whatever their times. */
+    s_by_received(recs, c->n_referral_ids, order);
+    for (size_t k = 0; k < c->n_referral_ids; k++) {
+        size_t i = order[k];
         if (recs[i] && recs[i]->referral && !recs[i]->cancellation) {
             referral_carer_merge(&carer, recs[i]->referral->carer);
             left++;
         }
+    }
+    free(order);
     if (c->carer)
         carerhub__carer__free_unpacked(c->carer, NULL);
     c->carer = carer;

@@ -1,12 +1,13 @@
 /*
  * The referrals of a case an operator joined into another (router_conflict.c
- * decides the join): they become the standing case's, merged with its own
- * in the order the hub received them, so that the carer as now known (the
- * newest value of each field, as when referrals are taken) and the routing
- * follow the newest referral in time, not the case that was joined last. A
- * joined case's referral older than the standing case's newest would
- * otherwise overwrite newer details (a move, a new phone) and send the case
- * where the carer no longer lives. See router.h.
+ * decides the join): they become the standing case's, listed after its own
+ * (a delivery queued before the join carries the case's first referrals as
+ * they were: a resend of it must carry the same ones), while the carer as
+ * now known (the newest value of each field, as when referrals are taken)
+ * and the routing follow the order the hub received them in, not the case
+ * that was joined last. A joined case's referral older than the standing
+ * case's newest would otherwise overwrite newer details (a move, a new
+ * phone) and send the case where the carer no longer lives. See router.h.
  */
 #include "router.h"
 
@@ -127,7 +128,6 @@ int router_join_referrals(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stand
     s_ref_t *mine = s_refs(r, txn, stands), *theirs = s_refs(r, txn, joined);
     char *was = stands->carer && stands->carer->postcode ? xstrdup(stands->carer->postcode) : NULL;
     const s_ref_t **order = xcalloc(nmine + ntheirs + 1, sizeof *order);
-    char **ids;
     int rc;
 
     *newest = NULL;
@@ -148,9 +148,6 @@ int router_join_referrals(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stand
         else
             order[n++] = &theirs[j++];
     }
-    ids = xcalloc(n + 1, sizeof *ids);
-    for (size_t i = 0; i < n; i++)
-        ids[i] = xstrdup(order[i]->id);
     /* The carer as now known, from every referral standing in that order;
      * routed on the newest of them. */
     if (stands->carer)
@@ -162,11 +159,6 @@ int router_join_referrals(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stand
             free(*newest);
             *newest = xstrdup(order[i]->id);
         }
-    for (size_t i = 0; i < stands->n_referral_ids; i++)
-        free(stands->referral_ids[i]);
-    free(stands->referral_ids);
-    stands->referral_ids = ids;
-    stands->n_referral_ids = n;
     *moved = s_moved(was, stands->carer ? stands->carer->postcode : NULL);
 out:
     free(order);

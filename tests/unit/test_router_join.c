@@ -127,7 +127,9 @@ TEST(router_join_keeps_the_referrals_in_time_and_routes_on_the_newest)
     CHECK_STR(s_join(&h, "C-000002", "C-000001"), "C-000001 C-000002 carers-first");
     c1 = hub_case(&h, "C-000001");
     CHECK(c1 != NULL);
-    CHECK_STR(s_ids(c1), "GP-TEST81-1 GP-TEST81-2 GP-TEST81-3");
+    /* Listed after the case's own: a delivery queued before the join (its
+     * first two) carries the same referrals when sent again. */
+    CHECK_STR(s_ids(c1), "GP-TEST81-1 GP-TEST81-3 GP-TEST81-2");
     CHECK_STR(c1->carer->postcode, "CM2 0AB");
     CHECK_STR(c1->carer->given_name, "Jane");
     CHECK_STR(c1->carer->date_of_birth, "1961-04-02");
@@ -148,6 +150,25 @@ TEST(router_join_keeps_the_referrals_in_time_and_routes_on_the_newest)
     for (size_t i = 0; i < n; i++)
         CHECK_STR(es[i]->case_id, "C-000002");
     hub_outbox_free(es, n);
+
+    /* Jane's first card cancelled: the carer as the two left give her, in
+     * the order the hub received them (Mary's, then Jane's last), not in
+     * the order they are listed. */
+    {
+        Carerhub__CancelRequest q = CARERHUB__CANCEL_REQUEST__INIT;
+        Carerhub__CancelReply out = CARERHUB__CANCEL_REPLY__INIT;
+        const participant_t *gp = secure_participant(h.r.sec, "gp");
+        char code[32], msg[300];
+        q.referral_id = "GP-TEST81-1";
+        q.reason = "changed";
+        CHECK(gp != NULL);
+        CHECK_INT(router_cancel(&h.r, gp, &q, &out, code, sizeof code, msg, sizeof msg), 0);
+        router_cancel_reply_free(&out);
+    }
+    c1 = hub_case(&h, "C-000001");
+    CHECK(c1 != NULL);
+    CHECK_STR(c1->carer->postcode, "CM2 0AB");
+    carerhub__case_record__free_unpacked(c1, NULL);
     hub_close(&h);
 }
 
