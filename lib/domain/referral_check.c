@@ -39,7 +39,8 @@ static void s_postcode(ferrs_t *e, char **val, const referral_ctx_t *ctx)
 {
     char pc[POSTCODE_MAX], district[DISTRICT_MAX], lad[16];
     const geo_lad_t *lads;
-    if (!referral_field_text(e, "carer.postcode", val, 16, true, false))
+    if (!referral_field_visible(e, "carer.postcode", val, "postcode") ||
+        !referral_field_text(e, "carer.postcode", val, 16, true, false))
         return;
     if (postcode_normalise(*val, pc) < 0) {
         ferrs_add(e, "carer.postcode", "format",

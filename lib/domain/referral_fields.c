@@ -128,10 +128,49 @@ bool referral_field_text(ferrs_t *e, const char *field, char **val, size_t max, 
     return false;
 }
 
+bool referral_field_visible(ferrs_t *e, const char *field, char **val, const char *what)
+{
+    char name[96], before[48];
+    const char *s = *val;
+    size_t n, from, start;
+    long at;
+    if (!s)
+        return true;
+    n = text_plain_spaces(*val);
+    /* Only what referral_field_text keeps: white space at either end goes. */
+    while (n > 0 && strchr(" \t\n\r", s[n - 1]))
+        n--;
+    from = strspn(s, " \t\n\r");
+    if (from >= n || (at = text_find_invisible(s + from, n - from, name, sizeof name)) < 0)
+        return true;
+    s += from;
+    n = (size_t)at;
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    if (n == 0) {
+        ferrs_add(e, field, "invisible",
+                  "starts with %s, which cannot be seen: type the %s again rather than paste it",
+                  name, what);
+        return false;
+    }
+    /* What comes before it, so that they can find the place: their own
+     * typing, and it goes back to them alone, but only the last dozen
+     * bytes or so (cut between characters). */
+    start = n > 12 ? n - 12 : 0;
+    while (start > 0 && ((unsigned char)s[start] & 0xc0) == 0x80)
+        start--;
+    snprintf(before, sizeof before, "%s%.*s", start > 0 ? "..." : "", (int)(n - start), s + start);
+    ferrs_add(e, field, "invisible",
+              "has %s after '%s', which cannot be seen: type the %s again rather than paste it",
+              name, before, what);
+    return false;
+}
+
 void referral_field_phone(ferrs_t *e, const char *field, char **val, bool required)
 {
     int digits = 0;
-    if (!referral_field_text(e, field, val, REFERRAL_PHONE_MAX, required, false))
+    if (!referral_field_visible(e, field, val, "phone number") ||
+        !referral_field_text(e, field, val, REFERRAL_PHONE_MAX, required, false))
         return;
     for (const char *p = *val; *p; p++) {
         if (*p >= '0' && *p <= '9')
@@ -200,7 +239,8 @@ void referral_field_nhs(ferrs_t *e, const char *field, char **val, bool required
                         const referral_ctx_t *ctx)
 {
     char digits[NHS_NUMBER_MAX];
-    if (!referral_field_text(e, field, val, 20, required, false))
+    if (!referral_field_visible(e, field, val, "NHS number") ||
+        !referral_field_text(e, field, val, 20, required, false))
         return;
     switch (nhs_number_parse(*val, digits)) {
     case NHS_OK:

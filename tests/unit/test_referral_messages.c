@@ -1,0 +1,150 @@
+/*
+ * Unit tests of what a referral file's mistakes are called: spaces and
+ * invisible characters pasted into a postcode, a phone or an NHS number,
+ * yes/no written in quotes, dates written the way people write them, a
+ * field and its value run together, a family name that YAML would read as
+ * "nothing", and a carer's age that cannot be right. Each message is
+ * compared whole, as the person who sent the file reads it.
+ */
+#include "test.h"
+
+#include "domain/referral.h"
+#include "util/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static const ylimits_t s_lim = {.max_depth = 16, .max_nodes = 10000, .max_scalar = 4u << 20};
+
+/* A GP card; each %s is a value as written in the file, quotes and all:
+ * family name, date of birth, postcode, phone, consent to share. */
+static const char s_gp[] =
+    "practice: F81001\n"
+    "referrer: {name: A Patel, phone: 01245 000000}\n"
+    "carer:\n"
+    "  given_name: Jane\n"
+    "  family_name: %s\n"
+    "  date_of_birth: %s\n"
+    "  postcode: %s\n"
+    "  phone: %s\n"
+    "  nhs_number: %s\n"
+    "cared_for: {relationship: mother, conditions: [dementia]}\n"
+    "consent: {share_with_support_service: %s, given_by: carer, date: 2026-11-20}\n";
+
+/* The card's values, the good ones unless a test says otherwise. */
+typedef struct {
+    const char *family, *dob, *postcode, *phone, *nhs, *share;
+} s_values_t;
+#define S_GOOD                                                                                     \
+    {                                                                                              \
+        "Smith", "1961-04-02", "CM2 0AA", "07700 900123", "943 476 5919", "true"                   \
+    }
+
+/* Binds a card of src and, if it binds, checks it on 2026-11-22. The
+ * problems go to e; the referral is returned (caller frees). */
+static Carerhub__Referral *s_run(const char *text, Carerhub__Source src, ferrs_t *e)
+{
+    ystream_t *s = ytree_parse(text, strlen(text), &s_lim);
+    referral_ctx_t ctx = {date_from_ymd(2026, 11, 22), NULL, NULL, NULL};
+    Carerhub__Referral *r = NULL;
+    if (ystream_doc(s, 0))
+        r = referral_from_yaml(ystream_doc(s, 0), src, e);
+    if (r && e->n == 0)
+        referral_check(r, src, &ctx, e);
+    ystream_destroy(&s);
+    return r;
+}
+
+static Carerhub__Referral *s_gp_card(const s_values_t *v, ferrs_t *e)
+{
+    char text[2048];
+    snprintf(text, sizeof text, s_gp, v->family, v->dob, v->postcode, v->phone, v->nhs, v->share);
+    return s_run(text, CARERHUB__SOURCE__GP, e);
+}
+
+/* The problems of e, one "field: code: message" a line. */
+static const char *s_said(const ferrs_t *e)
+{
+    static char out[2048];
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < e->n && o < sizeof out; i++)
+        o += (size_t)snprintf(out + o, sizeof out - o, "%s%s: %s: %s", i ? "\n" : "", e->v[i].field,
+                              e->v[i].code, e->v[i].message);
+    return out;
+}
+
+/* What a GP card with these values is told ("" if nothing). */
+static const char *s_told(const s_values_t *v)
+{
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r = s_gp_card(v, &e);
+    const char *said = s_said(&e);
+    ferrs_free(&e);
+    if (r)
+        carerhub__referral__free_unpacked(r, NULL);
+    return said;
+}
+
+/* --- spaces and invisible characters ------------------------------------ */
+
+TEST(referral_unicode_spaces_stand_for_spaces)
+{
+    /* No-break (C2 A0), narrow no-break (E2 80 AF), figure (E2 80 87), thin
+     * (E2 80 89) and ideographic (E3 80 80) spaces, pasted from a letter. */
+    static const char *const spaces[] = {"\xc2\xa0", "\xe2\x80\xaf", "\xe2\x80\x87", "\xe2\x80\x89",
+                                         "\xe3\x80\x80"};
+    for (size_t i = 0; i < sizeof spaces / sizeof *spaces; i++) {
+        char pc[32], phone[48], nhs[48];
+        s_values_t v = S_GOOD;
+        ferrs_t e = FERRS_INIT;
+        Carerhub__Referral *r;
+        snprintf(pc, sizeof pc, "CM2%s0AA", spaces[i]);
+        snprintf(phone, sizeof phone, "\"07700%s900123%s\"", spaces[i], spaces[i]);
+        snprintf(nhs, sizeof nhs, "\"943%s476%s5919\"", spaces[i], spaces[i]);
+        v.postcode = pc;
+        v.phone = phone;
+        v.nhs = nhs;
+        r = s_gp_card(&v, &e);
+        CHECK_STR(s_said(&e), "");
+        CHECK_STR(r->carer->postcode, "CM2 0AA");
+        CHECK_STR(r->carer->phone, "07700 900123");
+        CHECK_STR(r->carer->nhs_number, "9434765919");
+        carerhub__referral__free_unpacked(r, NULL);
+    }
+}
+
+TEST(referral_invisible_character_named_and_placed)
+{
+    s_values_t v = S_GOOD;
+    v.postcode = "\"CM1\xe2\x80\x8b 1AA\"";
+    CHECK_STR(s_told(&v), "carer.postcode: invisible: has a zero-width space (U+200B) after "
+                          "'CM1', which cannot be seen: type the postcode again rather than "
+                          "paste it");
+    v.postcode = "\"\xef\xbb\xbf"
+                 "CM2 0AA\"";
+    CHECK_STR(s_told(&v), "carer.postcode: invisible: starts with a byte order mark (U+FEFF), "
+                          "which cannot be seen: type the postcode again rather than paste it");
+    v = (s_values_t)S_GOOD;
+    v.phone = "\"07700\xe2\x81\xa0 900123\"";
+    CHECK_STR(s_told(&v), "carer.phone: invisible: has a word joiner (U+2060) after '07700', "
+                          "which cannot be seen: type the phone number again rather than paste "
+                          "it");
+    v.phone = "\"07700\\t900123\"";
+    CHECK_STR(s_told(&v), "carer.phone: invisible: has a tab (U+0009) after '07700', which "
+                          "cannot be seen: type the phone number again rather than paste it");
+    /* Only the last twelve characters before it: enough to find the place. */
+    v.phone = "\"+44 (0)7700 900123\xe2\x80\x8e\"";
+    CHECK_STR(s_told(&v), "carer.phone: invisible: has a left-to-right mark (U+200E) after "
+                          "'...)7700 900123', which cannot be seen: type the phone number again "
+                          "rather than paste it");
+    v = (s_values_t)S_GOOD;
+    v.nhs = "\"943 476\xc2\xad 5919\"";
+    CHECK_STR(s_told(&v), "carer.nhs_number: invisible: has a soft hyphen (U+00AD) after "
+                          "'943 476', which cannot be seen: type the NHS number again rather "
+                          "than paste it");
+    /* White space at either end is trimmed, as always, not refused. */
+    v = (s_values_t)S_GOOD;
+    v.phone = "\"\\t07700 900123\\n\"";
+    CHECK_STR(s_told(&v), "");
+}
