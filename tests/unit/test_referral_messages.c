@@ -148,3 +148,87 @@ TEST(referral_invisible_character_named_and_placed)
     v.phone = "\"\\t07700 900123\\n\"";
     CHECK_STR(s_told(&v), "");
 }
+
+/* --- yes and no ---------------------------------------------------------- */
+
+TEST(referral_yes_no_quoted_or_not)
+{
+    static const char *const yes[] = {"true", "\"true\"", "'TRUE'", "\"True\"",
+                                      "yes",  "\"Yes\"",  "' yes '"};
+    static const char *const no[] = {"false", "\"false\"", "'FALSE'", "no", "\"No\""};
+    static const char *const neither[] = {"\"maybe\"", "1", "\"Y\"", "on", "\"\""};
+    s_values_t v = S_GOOD;
+    char want[160];
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        v.share = yes[i];
+        CHECK_STR(s_told(&v), "");
+    }
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+        v.share = no[i];
+        CHECK_STR(s_told(&v), "consent.share_with_support_service: consent: is false: without "
+                              "consent to share, the hub cannot take this referral");
+    }
+    for (size_t i = 0; i < sizeof neither / sizeof *neither; i++) {
+        /* The word as written, without the file's quotes. */
+        size_t n = strlen(neither[i]);
+        bool quoted = neither[i][0] == '"';
+        v.share = neither[i];
+        snprintf(want, sizeof want,
+                 "consent.share_with_support_service: type: must be true or false (or yes or "
+                 "no), not '%.*s'",
+                 (int)(quoted ? n - 2 : n), neither[i] + quoted);
+        CHECK_STR(s_told(&v), want);
+    }
+}
+
+/* --- a field and its value run together ------------------------------------ */
+
+TEST(referral_field_and_value_run_together)
+{
+    static const char nested[] = "practice: F81001\n"
+                                 "carer:\n"
+                                 "  given_name:Jane\n"
+                                 "cared_for: {relationship: mother}\n";
+    static const char flow[] = "practice: F81001\n"
+                               "carer: {given_name:Jane, family_name: Smith}\n";
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r = s_run(nested, CARERHUB__SOURCE__GP, &e);
+    /* YAML reads carer: as the text "given_name:Jane". */
+    CHECK_STR(s_said(&e), "carer: syntax: line 3: put a space after the colon in "
+                          "'given_name:Jane'");
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+    /* In braces, the key is "given_name:Jane": named by its field alone. */
+    r = s_run(flow, CARERHUB__SOURCE__GP, &e);
+    CHECK_STR(s_said(&e), "carer.given_name: syntax: line 2: put a space after the colon in "
+                          "'given_name:Jane'");
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+}
+
+/* --- names YAML would take for nothing ------------------------------------- */
+
+TEST(referral_text_fields_take_words_as_written)
+{
+    static const char *const names[] = {"null", "Null", "NULL", "~",       "no",
+                                        "Yes",  "off",  "true", "\"null\""};
+    s_values_t v = S_GOOD;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        ferrs_t e = FERRS_INIT;
+        Carerhub__Referral *r;
+        const char *want = names[i][0] == '"' ? "null" : names[i];
+        v.family = names[i];
+        r = s_gp_card(&v, &e);
+        CHECK_STR(s_said(&e), "");
+        CHECK_STR(r->carer->family_name, want);
+        carerhub__referral__free_unpacked(r, NULL);
+    }
+    /* Nothing at all is still nothing. */
+    v.family = "";
+    CHECK_STR(s_told(&v), "carer.family_name: required: is required");
+    /* A yes/no field written null is left out, as before. */
+    v = (s_values_t)S_GOOD;
+    v.share = "null";
+    CHECK_STR(s_told(&v), "consent.share_with_support_service: required: is required: the hub "
+                          "can take a referral only with consent to share it");
+}
