@@ -181,6 +181,45 @@ TEST(referral_yes_no_quoted_or_not)
     }
 }
 
+/* --- dates ---------------------------------------------------------------- */
+
+TEST(referral_dates_written_otherwise_say_what_to_write)
+{
+    /* Every way of writing 2 April 1961 gets the same answer; none is
+     * taken. */
+    static const char *const forms[] = {
+        "2 April 1961", "02/04/1961",          "2/4/1961",        "1961/04/02",    "2.4.1961",
+        "02-04-1961",   "2nd April 1961",      "2 Apr 1961",      "April 2, 1961", "2-apr-1961",
+        "1961-4-2",     "1961-04-02T00:00:00", "1961-04-02 00:00"};
+    /* Two-digit years, words that are no month, and days that do not
+     * exist are not guessed at. */
+    static const char *const unclear[] = {"02/04/61", "2 Apri 1961", "31/02/1961", "April 1961",
+                                          "1961",     "yesterday",   "2/4/1961/5", "13/13/1961"};
+    s_values_t v = S_GOOD;
+    char dob[40], want[200];
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+        snprintf(dob, sizeof dob, "\"%s\"", forms[i]);
+        v.dob = dob;
+        CHECK_STR(s_told(&v), "carer.date_of_birth: format: must be written YYYY-MM-DD: "
+                              "1961-04-02 if you mean 2 April 1961");
+    }
+    for (size_t i = 0; i < sizeof unclear / sizeof *unclear; i++) {
+        snprintf(dob, sizeof dob, "\"%s\"", unclear[i]);
+        snprintf(want, sizeof want,
+                 "carer.date_of_birth: format: must be a date written YYYY-MM-DD (such as "
+                 "1961-04-02), not '%s'",
+                 unclear[i]);
+        v.dob = dob;
+        CHECK_STR(s_told(&v), want);
+    }
+    /* Day first, as in the UK, unless only the month can come first. */
+    v.dob = "04/25/1961";
+    CHECK_STR(s_told(&v), "carer.date_of_birth: format: must be written YYYY-MM-DD: 1961-04-25 "
+                          "if you mean 25 April 1961");
+    v.dob = "1961-02-29";
+    CHECK_STR(s_told(&v), "carer.date_of_birth: invalid: 1961-02-29 is not a real date");
+}
+
 /* --- a field and its value run together ------------------------------------ */
 
 TEST(referral_field_and_value_run_together)
