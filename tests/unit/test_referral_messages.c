@@ -271,3 +271,91 @@ TEST(referral_text_fields_take_words_as_written)
     CHECK_STR(s_told(&v), "consent.share_with_support_service: required: is required: the hub "
                           "can take a referral only with consent to share it");
 }
+
+/* --- ages ------------------------------------------------------------------ */
+
+TEST(referral_carer_age_that_cannot_be_right)
+{
+    static const char discharge[] =
+        "hospital: {trust: RAJ, site: RAJ01, ward: Ward 10}\n"
+        "patient: {nhs_number: 4010232137, expected_discharge: 2026-11-24}\n"
+        "carer_consulted: true\n"
+        "referrer: {name: K Wright, phone: 01245 222222}\n"
+        "carer: {given_name: Jane, family_name: Smith, date_of_birth: %s, postcode: CM2 0AA, "
+        "phone: 07700 900123}\n"
+        "cared_for: {relationship: mother}\n"
+        "consent: {share_with_support_service: true, given_by: carer, date: 2026-11-21}\n";
+    static const char school[] =
+        "school: {urn: '100000', year_group: 7}\n"
+        "safeguarding_referral_made: false\n"
+        "referrer: {name: M Green, phone: 01245 333333}\n"
+        "carer: {given_name: Sam, family_name: Smith, date_of_birth: %s, postcode: CM2 0AA, "
+        "phone: 07700 900123}\n"
+        "cared_for: {relationship: mother}\n"
+        "consent: {share_with_support_service: true, given_by: parent, date: 2026-11-21}\n";
+    s_values_t v = S_GOOD;
+    char text[1024];
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r;
+
+    /* On 2026-11-22: 1, 4 and 111 cannot be right at a GP; 5 and 110 can. */
+    v.dob = "2025-01-01";
+    CHECK_STR(s_told(&v), "carer.date_of_birth: implausible: a carer born 2025-01-01 would be "
+                          "1 on the referral date: check the date of birth");
+    v.dob = "2021-11-23";
+    CHECK_STR(s_told(&v), "carer.date_of_birth: implausible: a carer born 2021-11-23 would be "
+                          "4 on the referral date: check the date of birth");
+    v.dob = "1915-11-22";
+    CHECK_STR(s_told(&v), "carer.date_of_birth: implausible: a carer born 1915-11-22 would be "
+                          "111 on the referral date: check the date of birth");
+    v.dob = "2021-11-22";
+    CHECK_STR(s_told(&v), "");
+    v.dob = "1916-11-22";
+    CHECK_STR(s_told(&v), "");
+
+    snprintf(text, sizeof text, discharge, "2025-01-01");
+    r = s_run(text, CARERHUB__SOURCE__DISCHARGE, &e);
+    CHECK_STR(s_said(&e), "carer.date_of_birth: implausible: a carer born 2025-01-01 would be "
+                          "1 on the referral date: check the date of birth");
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+
+    /* A school's pupils keep their own range, and its words. */
+    snprintf(text, sizeof text, school, "2025-01-01");
+    r = s_run(text, CARERHUB__SOURCE__SCHOOL, &e);
+    CHECK_STR(s_said(&e), "carer.date_of_birth: invalid: makes the pupil 1; a school refers "
+                          "pupils aged 4 to 25");
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+    snprintf(text, sizeof text, school, "2022-11-22");
+    r = s_run(text, CARERHUB__SOURCE__SCHOOL, &e);
+    CHECK_STR(s_said(&e), "");
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+}
+
+TEST(referral_self_carer_age_that_cannot_be_right)
+{
+    static const char self[] =
+        "carer: {given_name: Tom, family_name: Reed, date_of_birth: %s, postcode: co11aa, "
+        "phone: 07700 900777}\n"
+        "cared_for: {relationship: wife, conditions: [mental_health]}\n"
+        "consent: {share_with_support_service: true, date: 2026-11-22}\n";
+    char text[512];
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r;
+    /* Said to the carer, without what they wrote. */
+    snprintf(text, sizeof text, self, "1915-11-22");
+    r = s_run(text, CARERHUB__SOURCE__SELF, &e);
+    CHECK_STR(s_said(&e), "carer.date_of_birth: implausible: is more than 110 years ago: check "
+                          "the date of birth you gave");
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+    /* Too young to refer themselves says so, once. */
+    snprintf(text, sizeof text, self, "2025-01-01");
+    r = s_run(text, CARERHUB__SOURCE__SELF, &e);
+    CHECK_INT(e.n, 1);
+    CHECK_STR(e.v[0].code, "too_young");
+    ferrs_free(&e);
+    carerhub__referral__free_unpacked(r, NULL);
+}
