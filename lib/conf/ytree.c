@@ -2,7 +2,7 @@
  * YAML event stream to node tree: see ytree.h. Nodes live in one arena per
  * stream, freed together.
  */
-#include "conf/ytree.h"
+#include "conf/ytree_impl.h"
 
 #include "util/mem.h"
 
@@ -153,6 +153,12 @@ ystream_t *ytree_parse(const char *buf, size_t len, const ylimits_t *lim)
 
         if (!yaml_parser_parse(&parser, &ev)) {
             yaml_mark_t m = parser.problem_mark;
+            ytree_hint_t h;
+            if (ytree_hint(&parser, buf, len, &h) == 0) {
+                yaml_mark_t at = {0, (size_t)h.line - 1, (size_t)h.col - 1};
+                s_fail(s, &at, h.code, "%s", h.msg);
+                break;
+            }
             s_fail(s, &m, parser.error == YAML_READER_ERROR ? "encoding" : "syntax", "%s%s%s",
                    parser.problem ? parser.problem : "syntax error", parser.context ? " " : "",
                    parser.context ? parser.context : "");

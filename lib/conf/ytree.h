@@ -41,11 +41,24 @@ size_t ystream_count(const ystream_t *s);
 /* Document i (0-based); NULL for an empty document. Borrowed from s. */
 const ynode_t *ystream_doc(const ystream_t *s, size_t i);
 /* NULL if every document parsed; otherwise the message, its position, and
- * the 0-based index of the document that failed (== ystream_count()). */
+ * the 0-based index of the document that failed (== ystream_count()).
+ * Where the cause is known, the message says it in plain words at the line
+ * to put right ("use spaces, not a tab, to indent"; "put a space after the
+ * colon in 'given_name:Jane'"; "this file is not saved as UTF-8 (line 4 has
+ * 'Zo?'): save it as UTF-8"); otherwise it is libyaml's own. */
 const char *ystream_error(const ystream_t *s, int *line, int *col);
 /* A short code for the failure: syntax, encoding (not UTF-8), duplicate_key,
  * anchor, alias, tag, type, too_long, too_many, too_deep; NULL if none. */
 const char *ystream_error_code(const ystream_t *s);
+
+/* Whether the len bytes at s (a line's content, or a value) read as a
+ * field and its value with no space after the colon, "given_name:Jane";
+ * if so writes into out (outsz bytes) the field, the colon and at most
+ * four characters of the value ("given_name:Jane", "family_name:Adve..."),
+ * so that a message can show the place without repeating someone's data. */
+bool ytree_missing_space(const char *s, size_t len, char *out, size_t outsz);
+/* The same for a plain scalar node (false for anything else). */
+bool ynode_missing_space(const ynode_t *n, char *out, size_t outsz);
 
 /* In a map, the value for key, or NULL. */
 const ynode_t *ynode_get(const ynode_t *map, const char *key);

@@ -1,7 +1,10 @@
 /*
- * Postcodes: see postcode.h.
+ * Postcodes: see postcode.h. White space is any, ASCII's or the Unicode
+ * spaces text_is_unicode_space() names; nothing else is skipped.
  */
 #include "domain/postcode.h"
+
+#include "util/text.h"
 
 #include <string.h>
 
@@ -54,8 +57,15 @@ int postcode_normalise(const char *in, char *out)
 
     for (const char *p = in; *p; p++) {
         char c = *p;
+        size_t len;
         if (c == ' ' || c == '\t')
             continue;
+        /* A no-break or thin space pasted from a letter is a space too. */
+        len = text_utf8_seq_len((const unsigned char *)p, strnlen(p, 4));
+        if (len > 1 && text_is_unicode_space((const unsigned char *)p, len)) {
+            p += len - 1;
+            continue;
+        }
         if (c >= 'a' && c <= 'z')
             c = (char)(c - 'a' + 'A');
         if (!s_alpha(c) && !s_digit(c))

@@ -160,6 +160,15 @@ bool referral_urgent(const Carerhub__Referral *r);
 bool referral_young_carer(int age);
 /* 17: a young carer about to move to adult services. */
 bool referral_transition(int age);
+/* Whether a carer of this age on the day of referral could be real for a
+ * referral from src: 5 to 110 for a GP practice, a hospital and a carer's
+ * own (younger or older is a mistyped date of birth), 4 to 25 for a school,
+ * which refers its pupils. */
+bool referral_age_plausible(Carerhub__Source src, int age);
+#define REFERRAL_AGE_MIN       5
+#define REFERRAL_AGE_MAX       110
+#define REFERRAL_PUPIL_AGE_MIN 4
+#define REFERRAL_PUPIL_AGE_MAX 25
 /* The youngest a carer may be to refer themselves (source self); a
  * younger one is referred by their school or GP practice. */
 #define REFERRAL_SELF_MIN_AGE 16

@@ -39,7 +39,8 @@ static void s_postcode(ferrs_t *e, char **val, const referral_ctx_t *ctx)
 {
     char pc[POSTCODE_MAX], district[DISTRICT_MAX], lad[16];
     const geo_lad_t *lads;
-    if (!referral_field_text(e, "carer.postcode", val, 16, true, false))
+    if (!referral_field_visible(e, "carer.postcode", val, "postcode") ||
+        !referral_field_text(e, "carer.postcode", val, 16, true, false))
         return;
     if (postcode_normalise(*val, pc) < 0) {
         ferrs_add(e, "carer.postcode", "format",
@@ -98,6 +99,28 @@ static void s_carer(ferrs_t *e, Carerhub__Carer *c, Carerhub__Source src, const 
             ferrs_add(e, "carer.preferred_contact", "invalid", "is %s, but no %s is given", p,
                       strcmp(p, "post") == 0 ? "address" : p);
     }
+}
+
+/* A date of birth that is a real date but no carer's of this source's:
+ * mistyped, most likely (this year's for 1961). A school's pupils are
+ * checked in s_school; a carer under 16 who refers themselves is told
+ * where to ask in referral_self_check. */
+static void s_age(ferrs_t *e, const Carerhub__Carer *c, Carerhub__Source src,
+                  const referral_ctx_t *ctx, date_t dob, bool dob_ok)
+{
+    int age;
+    if (!dob_ok || src == CARERHUB__SOURCE__SCHOOL)
+        return;
+    age = date_age(dob, ctx->today);
+    if (referral_age_plausible(src, age))
+        return;
+    if (src != CARERHUB__SOURCE__SELF)
+        ferrs_add(e, "carer.date_of_birth", "implausible",
+                  "a carer born %s would be %d on the referral date: check the date of birth",
+                  c->date_of_birth, age);
+    else if (age > REFERRAL_AGE_MAX) /* said to the carer: nothing of what they wrote */
+        ferrs_add(e, "carer.date_of_birth", "implausible",
+                  "is more than %d years ago: check the date of birth you gave", REFERRAL_AGE_MAX);
 }
 
 static void s_cared_for(ferrs_t *e, Carerhub__CaredFor *c)
@@ -264,9 +287,10 @@ static void s_school(ferrs_t *e, Carerhub__SchoolPart *s, date_t dob, bool dob_o
                   "false)?");
     if (dob_ok) {
         int age = date_age(dob, ctx->today);
-        if (age < 4 || age > 25)
+        if (!referral_age_plausible(CARERHUB__SOURCE__SCHOOL, age))
             ferrs_add(e, "carer.date_of_birth", "invalid",
-                      "makes the pupil %d; a school refers pupils aged 4 to 25", age);
+                      "makes the pupil %d; a school refers pupils aged %d to %d", age,
+                      REFERRAL_PUPIL_AGE_MIN, REFERRAL_PUPIL_AGE_MAX);
     }
 }
 
@@ -309,6 +333,7 @@ int referral_check(Carerhub__Referral *r, Carerhub__Source src, const referral_c
     if (src != CARERHUB__SOURCE__SELF || r->referrer)
         s_referrer(errs, r->referrer);
     s_carer(errs, r->carer, src, ctx, &dob, &dob_ok);
+    s_age(errs, r->carer, src, ctx, dob, dob_ok);
     s_cared_for(errs, r->cared_for);
     s_consent(errs, r->consent, src, ctx, dob, dob_ok);
     switch (src) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Makes s well-formed UTF-8 in place, each malformed byte becoming '?': a
  * value cut short by a precision such as %.40s may end inside a character,
@@ -128,10 +129,49 @@ bool referral_field_text(ferrs_t *e, const char *field, char **val, size_t max, 
     return false;
 }
 
+bool referral_field_visible(ferrs_t *e, const char *field, char **val, const char *what)
+{
+    char name[96], before[48];
+    const char *s = *val;
+    size_t n, from, start;
+    long at;
+    if (!s)
+        return true;
+    n = text_plain_spaces(*val);
+    /* Only what referral_field_text keeps: white space at either end goes. */
+    while (n > 0 && strchr(" \t\n\r", s[n - 1]))
+        n--;
+    from = strspn(s, " \t\n\r");
+    if (from >= n || (at = text_find_invisible(s + from, n - from, name, sizeof name)) < 0)
+        return true;
+    s += from;
+    n = (size_t)at;
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    if (n == 0) {
+        ferrs_add(e, field, "invisible",
+                  "starts with %s, which cannot be seen: type the %s again rather than paste it",
+                  name, what);
+        return false;
+    }
+    /* What comes before it, so that they can find the place: their own
+     * typing, and it goes back to them alone, but only the last dozen
+     * bytes or so (cut between characters). */
+    start = n > 12 ? n - 12 : 0;
+    while (start > 0 && ((unsigned char)s[start] & 0xc0) == 0x80)
+        start--;
+    snprintf(before, sizeof before, "%s%.*s", start > 0 ? "..." : "", (int)(n - start), s + start);
+    ferrs_add(e, field, "invisible",
+              "has %s after '%s', which cannot be seen: type the %s again rather than paste it",
+              name, before, what);
+    return false;
+}
+
 void referral_field_phone(ferrs_t *e, const char *field, char **val, bool required)
 {
     int digits = 0;
-    if (!referral_field_text(e, field, val, REFERRAL_PHONE_MAX, required, false))
+    if (!referral_field_visible(e, field, val, "phone number") ||
+        !referral_field_text(e, field, val, REFERRAL_PHONE_MAX, required, false))
         return;
     for (const char *p = *val; *p; p++) {
         if (*p >= '0' && *p <= '9')
@@ -157,21 +197,158 @@ void referral_field_email(ferrs_t *e, const char *field, char **val, bool requir
         ferrs_add(e, field, "format", "must be an email address such as name@example.org");
 }
 
-/* A date field: present (when required), real, and within [min, max]. */
+/* --- dates written otherwise ------------------------------------------- */
+
+/* One word of a date: digits (an ordinal's st, nd, rd or th dropped) or
+ * letters. */
+typedef struct {
+    char text[16];
+    int num;     /* the number, when digits */
+    int ndigits; /* 0 for a word */
+} s_part_t;
+
+/* Splits s into at most three parts at spaces, / . - and commas; returns
+ * the count, or -1 if there are more or a part is neither. */
+static int s_date_parts(const char *s, s_part_t part[3])
+{
+    int n = 0;
+    while (*s) {
+        size_t len = strspn(s, " /.-,");
+        s_part_t *p;
+        s += len;
+        if (!*s)
+            break;
+        if (n == 3)
+            return -1;
+        p = &part[n++];
+        len = strcspn(s, " /.-,");
+        if (len >= sizeof p->text)
+            return -1;
+        memcpy(p->text, s, len);
+        p->text[len] = '\0';
+        s += len;
+        p->ndigits = (int)strspn(p->text, "0123456789");
+        if (p->ndigits > 0) {
+            const char *rest = p->text + p->ndigits;
+            if (*rest && !text_ieq(rest, "st") && !text_ieq(rest, "nd") && !text_ieq(rest, "rd") &&
+                !text_ieq(rest, "th"))
+                return -1;
+            if (p->ndigits > 4)
+                return -1;
+            p->num = atoi(p->text);
+        } else {
+            for (const char *c = p->text; *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
+                    return -1;
+        }
+    }
+    return n;
+}
+
+/* The month a word names (January, Jan, Sept), 1-12, or 0. */
+static int s_month(const char *w)
+{
+    static const char *const names[] = {"january",   "february", "march",    "april",
+                                        "may",       "june",     "july",     "august",
+                                        "september", "october",  "november", "december"};
+    size_t len = strlen(w);
+    if (len < 3)
+        return 0;
+    for (int m = 0; m < 12; m++) {
+        if (len <= strlen(names[m]) && strncasecmp(w, names[m], len) == 0 &&
+            (len == 3 || len == strlen(names[m]) || (m == 8 && len == 4)))
+            return m + 1;
+    }
+    return 0;
+}
+
+/* What a date written otherwise most probably means, as a real date: the
+ * year written in full, the day before the month as in the UK (02/04/1961
+ * is 2 April) unless only the other order is a real date (04/25/1961),
+ * the month in words or in digits, or a date and a time. A two-digit year
+ * is not guessed at. Returns 0 with the day in *out, or -1. */
+static int s_date_guess(const char *s, date_t *out)
+{
+    s_part_t p[3];
+    int y = 0, m = 0, d = 0, word = -1;
+    if (strlen(s) > 10 && (s[10] == 'T' || s[10] == ' ')) {
+        /* 1961-04-02T00:00:00, 1961-04-02 00:00: a spreadsheet's moment */
+        char day[DATE_STRLEN];
+        memcpy(day, s, 10);
+        day[10] = '\0';
+        if (date_parse(day, out) == 0 && s[11] >= '0' && s[11] <= '9' && strchr(s + 11, ':'))
+            return 0;
+    }
+    if (s_date_parts(s, p) != 3)
+        return -1;
+    for (int i = 0; i < 3; i++)
+        if (p[i].ndigits == 0) {
+            if (word >= 0 || (m = s_month(p[i].text)) == 0)
+                return -1;
+            word = i;
+        }
+    if (word < 0) {
+        if (p[0].ndigits == 4) { /* 1961/04/02 */
+            y = p[0].num, m = p[1].num, d = p[2].num;
+        } else if (p[2].ndigits == 4) {
+            y = p[2].num, d = p[0].num, m = p[1].num;
+            if (!date_valid_ymd(y, m, d) && date_valid_ymd(y, d, m)) {
+                m = p[0].num; /* 04/25/1961: only the month can come first */
+                d = p[1].num;
+            }
+        } else {
+            return -1;
+        }
+    } else {
+        /* 2 April 1961, April 2 1961, 1961 April 2: the 4-digit number is
+         * the year, the other the day. */
+        int a = word == 0 ? 1 : 0, b = word == 2 ? 1 : 2;
+        if (p[a].ndigits == 4 && p[b].ndigits <= 2)
+            y = p[a].num, d = p[b].num;
+        else if (p[b].ndigits == 4 && p[a].ndigits <= 2)
+            y = p[b].num, d = p[a].num;
+        else
+            return -1;
+    }
+    if (y < 1000 || !date_valid_ymd(y, m, d))
+        return -1;
+    *out = date_from_ymd(y, m, d);
+    return 0;
+}
+
+/* A date field: present (when required), real, and within [min, max]. A
+ * date written in another way is refused, saying what it is in YYYY-MM-DD
+ * if that is clear: a guess is shown, never taken. */
 bool referral_field_date(ferrs_t *e, const char *field, char **val, bool required, date_t min,
                          date_t max, const char *too_late, const char *too_early, date_t *out)
 {
-    if (!referral_field_text(e, field, val, 10, required, false)) {
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
+    if (*val)
+        text_plain_spaces(*val);
+    if (!referral_field_text(e, field, val, 40, required, false)) {
         if (*val && !ferrs_has(e, field))
             ferrs_add(e, field, "format", "must be a date written YYYY-MM-DD");
         return false;
     }
     if (date_parse(*val, out) < 0) {
         int y, m, d;
-        if (sscanf(*val, "%4d-%2d-%2d", &y, &m, &d) == 3 && strlen(*val) == 10)
+        date_t guess;
+        if (strlen(*val) == 10 && strspn(*val, "0123456789") == 4 && (*val)[4] == '-' &&
+            strspn(*val + 5, "0123456789") == 2 && (*val)[7] == '-' &&
+            strspn(*val + 8, "0123456789") == 2) {
             ferrs_add(e, field, "invalid", "%s is not a real date", *val);
-        else
-            ferrs_add(e, field, "format", "must be a date written YYYY-MM-DD, not '%.20s'", *val);
+        } else if (s_date_guess(*val, &guess) == 0) {
+            char iso[DATE_STRLEN];
+            date_format(guess, iso);
+            date_to_ymd(guess, &y, &m, &d);
+            ferrs_add(e, field, "format", "must be written YYYY-MM-DD: %s if you mean %d %s %d",
+                      iso, d, months[m - 1], y);
+        } else {
+            ferrs_add(e, field, "format",
+                      "must be a date written YYYY-MM-DD (such as 1961-04-02), not '%.20s'", *val);
+        }
         return false;
     }
     if (*out > max) {
@@ -200,7 +377,8 @@ void referral_field_nhs(ferrs_t *e, const char *field, char **val, bool required
                         const referral_ctx_t *ctx)
 {
     char digits[NHS_NUMBER_MAX];
-    if (!referral_field_text(e, field, val, 20, required, false))
+    if (!referral_field_visible(e, field, val, "NHS number") ||
+        !referral_field_text(e, field, val, 20, required, false))
         return;
     switch (nhs_number_parse(*val, digits)) {
     case NHS_OK:

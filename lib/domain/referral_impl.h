@@ -24,6 +24,13 @@
  * if it is present and good. */
 bool referral_field_text(ferrs_t *e, const char *field, char **val, size_t max, bool required,
                          bool multiline);
+/* For a value in which a space may be meant but nothing unseen may stand
+ * (a postcode, a phone or an NHS number): makes the Unicode spaces
+ * (no-break, thin...) ordinary ones in place; then if a character that
+ * cannot be seen is left (a zero-width space, a tab), says which and what
+ * comes before it ("has a zero-width space (U+200B) after 'CM1'"), what
+ * naming the thing to type again. Returns false if it added a problem. */
+bool referral_field_visible(ferrs_t *e, const char *field, char **val, const char *what);
 void referral_field_phone(ferrs_t *e, const char *field, char **val, bool required);
 void referral_field_email(ferrs_t *e, const char *field, char **val, bool required);
 /* A real date YYYY-MM-DD within [min, max], too_late and too_early saying

@@ -1,7 +1,8 @@
 /*
  * What a referral says about how to treat the carer: an urgent discharge,
- * a young carer, a young carer about to move to adult services. See
- * referral.h. The router's case records and every delivery use these.
+ * a young carer, a young carer about to move to adult services; and the
+ * ages a carer referred from each source can be. See referral.h. The
+ * router's case records, every delivery and the intakes' checks use these.
  */
 #include "domain/referral.h"
 
@@ -23,4 +24,11 @@ bool referral_young_carer(int age)
 bool referral_transition(int age)
 {
     return age == 17;
+}
+
+bool referral_age_plausible(Carerhub__Source src, int age)
+{
+    if (src == CARERHUB__SOURCE__SCHOOL)
+        return age >= REFERRAL_PUPIL_AGE_MIN && age <= REFERRAL_PUPIL_AGE_MAX;
+    return age >= REFERRAL_AGE_MIN && age <= REFERRAL_AGE_MAX;
 }

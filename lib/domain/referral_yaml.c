@@ -11,6 +11,7 @@
 
 #include "conf/conf.h"
 #include "util/mem.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -114,6 +115,54 @@ static void s_bind_list(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f
     }
 }
 
+/* A yes/no field: true or false, yes or no, in any case, quoted or not (a
+ * spreadsheet's export quotes every value). Returns 0, or -1 for anything
+ * else. */
+static int s_yes_no(const ynode_t *v, bool *out)
+{
+    static const char *const words[] = {"true", "yes", "false", "no", NULL};
+    char w[8];
+    size_t n = v->len;
+    const char *s = v->value;
+    while (n > 0 && *s == ' ')
+        s++, n--;
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    if (n >= sizeof w || memchr(s, '\0', n))
+        return -1;
+    memcpy(w, s, n);
+    w[n] = '\0';
+    for (size_t i = 0; words[i]; i++)
+        if (text_ieq(w, words[i])) {
+            *out = i < 2;
+            return 0;
+        }
+    return -1;
+}
+
+/* A key and its value run together, "given_name:Jane": said so, with its
+ * line, in place of what the node would otherwise be taken for. Returns
+ * true if it was. */
+static bool s_missing_space(const ynode_t *n, const char *path, ferrs_t *errs)
+{
+    char typo[80];
+    if (!ynode_missing_space(n, typo, sizeof typo))
+        return false;
+    ferrs_add(errs, path, "syntax", "line %d: put a space after the colon in '%s'", n->line, typo);
+    return true;
+}
+
+/* Whether v leaves field f out. A text field takes its text as written:
+ * null, Null, NULL and ~ are words (a family name Null is a name, as No
+ * and Yes are), so only nothing at all (`family_name:`) leaves it out; for
+ * the other fields YAML's words for nothing do too. */
+static bool s_left_out(const ProtobufCFieldDescriptor *f, const ynode_t *v)
+{
+    if (f->type == PROTOBUF_C_TYPE_STRING && v && v->kind == YNODE_SCALAR)
+        return v->plain && v->len == 0;
+    return ynode_is_null(v);
+}
+
 static void s_bind_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, const ynode_t *v,
                          const char *path, ferrs_t *errs)
 {
@@ -121,8 +170,8 @@ static void s_bind_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *
     long long iv;
     bool bv;
 
-    if (ynode_is_null(v))
-        return; /* left out */
+    if (s_left_out(f, v))
+        return;
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
         s_bind_list(msg, f, v, path, errs);
         return;
@@ -130,8 +179,10 @@ static void s_bind_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *
     if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
         ProtobufCMessage **sub = (ProtobufCMessage **)(base + f->offset);
         if (v->kind != YNODE_MAP) {
-            ferrs_add(errs, path, "type", "must be a mapping of fields, not a %s",
-                      ynode_kind_name(v));
+            /* carer:\n  given_name:Jane is carer: "given_name:Jane" */
+            if (!s_missing_space(v, path, errs))
+                ferrs_add(errs, path, "type", "must be a mapping of fields, not a %s",
+                          ynode_kind_name(v));
             return;
         }
         if (!*sub)
@@ -154,8 +205,9 @@ static void s_bind_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *
         return;
     }
     case PROTOBUF_C_TYPE_BOOL:
-        if (conf_parse_bool(v, &bv) < 0) {
-            ferrs_add(errs, path, "type", "must be true or false, not '%.40s'", v->value);
+        if (s_yes_no(v, &bv) < 0) {
+            ferrs_add(errs, path, "type", "must be true or false (or yes or no), not '%.40s'",
+                      v->value);
             return;
         }
         *(protobuf_c_boolean *)(base + f->quantifier_offset) = 1;
@@ -196,6 +248,20 @@ static void s_unknown(const ProtobufCMessageDescriptor *d, const ProtobufCMessag
     diag_free(&diag);
 }
 
+/* A key that is a field and its value run together ({given_name:Jane}
+ * makes the key "given_name:Jane"): named by the field alone, as the value
+ * may be someone's name. Returns true if it was so. */
+static bool s_missing_key_space(const ynode_t *k, const char *path, ferrs_t *errs)
+{
+    char field[160];
+    size_t n = strcspn(k->value, ":");
+    if (k->value[n] != ':')
+        return false;
+    snprintf(field, sizeof field, "%s%s%.*s", path, *path ? "." : "", (int)(n < 64 ? n : 64),
+             k->value);
+    return s_missing_space(k, field, errs);
+}
+
 static void s_bind_msg(ProtobufCMessage *msg, const ynode_t *map, const char *path, ferrs_t *errs)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
@@ -206,7 +272,8 @@ static void s_bind_msg(ProtobufCMessage *msg, const ynode_t *map, const char *pa
         char sub[160];
         s_path(sub, sizeof sub, path, k->value);
         if (!f || s_in(k->value, s_hub_fields)) {
-            s_unknown(d, NULL, k, sub, errs);
+            if (!s_missing_key_space(k, path, errs))
+                s_unknown(d, NULL, k, sub, errs);
             continue;
         }
         s_bind_field(msg, f, map->kids[i + 1], sub, errs);
@@ -273,7 +340,7 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
                 other = true;
                 break;
             }
-        if (!other)
+        if (!other && !s_missing_key_space(k, "", errs))
             s_unknown(&carerhub__referral__descriptor, top_d, k, k->value, errs);
     }
     switch (src) {

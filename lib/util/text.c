@@ -5,6 +5,7 @@
  */
 #include "util/text.h"
 
+#include <stdio.h>
 #include <string.h>
 
 size_t text_utf8_seq_len(const unsigned char *p, size_t avail)
@@ -191,6 +192,116 @@ size_t text_escape(const char *s, size_t n, char *out, size_t outsz)
     if (outsz > 0)
         out[o < outsz ? o : outsz - 1] = '\0';
     return o;
+}
+
+/* The code point of the well-formed UTF-8 sequence of len bytes at p. */
+static unsigned s_codepoint(const unsigned char *p, size_t len)
+{
+    static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+    unsigned cp = p[0] & lead_mask[len];
+    for (size_t i = 1; i < len; i++)
+        cp = cp << 6 | (p[i] & 0x3fu);
+    return cp;
+}
+
+static bool s_unicode_space_cp(unsigned cp)
+{
+    return cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x202f ||
+           cp == 0x205f || cp == 0x3000;
+}
+
+bool text_is_unicode_space(const unsigned char *p, size_t len)
+{
+    return len > 1 && s_unicode_space_cp(s_codepoint(p, len));
+}
+
+size_t text_plain_spaces(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    size_t len = strlen(s), o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = text_utf8_seq_len(p + i, len - i);
+        if (n > 1 && text_is_unicode_space(p + i, n)) {
+            p[o++] = ' ';
+            i += n;
+            continue;
+        }
+        /* A malformed byte is copied alone: what follows may be well formed. */
+        if (n == 0)
+            n = 1;
+        memmove(p + o, p + i, n);
+        o += n;
+        i += n;
+    }
+    p[o] = '\0';
+    return o;
+}
+
+/* What a character nobody can see is called, or NULL for one that shows. */
+static const char *s_invisible_name(unsigned cp)
+{
+    static const struct {
+        unsigned from, to;
+        const char *name;
+    } names[] = {
+        {0x00, 0x00, "a NUL character"},
+        {0x09, 0x09, "a tab"},
+        {0x0a, 0x0a, "a line break"},
+        {0x0d, 0x0d, "a carriage return"},
+        {0x1b, 0x1b, "an escape character"},
+        {0x00, 0x1f, "a control character"},
+        {0x7f, 0x9f, "a control character"},
+        {0xad, 0xad, "a soft hyphen"},
+        {0x34f, 0x34f, "a combining grapheme joiner"},
+        {0x61c, 0x61c, "an Arabic letter mark"},
+        {0x115f, 0x1160, "a Hangul filler"},
+        {0x17b4, 0x17b5, "an invisible Khmer vowel"},
+        {0x180b, 0x180d, "a variation selector"},
+        {0x180e, 0x180e, "a Mongolian vowel separator"},
+        {0x200b, 0x200b, "a zero-width space"},
+        {0x200c, 0x200c, "a zero-width non-joiner"},
+        {0x200d, 0x200d, "a zero-width joiner"},
+        {0x200e, 0x200e, "a left-to-right mark"},
+        {0x200f, 0x200f, "a right-to-left mark"},
+        {0x2028, 0x2028, "a line separator"},
+        {0x2029, 0x2029, "a paragraph separator"},
+        {0x202a, 0x202e, "a text direction control"},
+        {0x2060, 0x2060, "a word joiner"},
+        {0x2066, 0x2069, "a text direction control"},
+        {0x2061, 0x206f, "an invisible character"},
+        {0x3164, 0x3164, "a Hangul filler"},
+        {0xfe00, 0xfe0f, "a variation selector"},
+        {0xfeff, 0xfeff, "a byte order mark"},
+        {0xffa0, 0xffa0, "a Hangul filler"},
+        {0xfff9, 0xfffb, "an invisible annotation character"},
+        {0xe0000, 0xe007f, "an invisible tag character"},
+        {0xe0100, 0xe01ef, "a variation selector"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (cp >= names[i].from && cp <= names[i].to)
+            return names[i].name;
+    return NULL;
+}
+
+long text_find_invisible(const char *s, size_t n, char *name, size_t namesz)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t len = text_utf8_seq_len(p + i, n - i);
+        unsigned cp;
+        const char *what;
+        if (len == 0) {
+            i++;
+            continue;
+        }
+        cp = s_codepoint(p + i, len);
+        if ((what = s_invisible_name(cp)) != NULL) {
+            snprintf(name, namesz, "%s (U+%04X)", what, cp);
+            return (long)i;
+        }
+        i += len;
+    }
+    return -1;
 }
 
 bool text_is_blank(const char *s)

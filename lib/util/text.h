@@ -59,6 +59,28 @@ size_t text_escape(const char *s, size_t n, char *out, size_t outsz);
 /* The most text_escape can write for n bytes, with the NUL. */
 #define TEXT_ESCAPE_MAX(n) (4 * (n) + 1)
 
+/* True if the well-formed UTF-8 sequence of len (> 1) bytes at p is a
+ * space other than ASCII's that a reader takes for an ordinary space:
+ * no-break (U+00A0), the ogham space, the spaces U+2000-U+200A (en, em,
+ * figure, thin, hair...), narrow no-break (U+202F), medium mathematical
+ * (U+205F) and ideographic (U+3000). Pasted from a letter or a web page,
+ * they stand where a space was meant. */
+bool text_is_unicode_space(const unsigned char *p, size_t len);
+
+/* Makes every space text_is_unicode_space names an ASCII space, in the
+ * NUL-terminated s, in place (the text only gets shorter). Malformed UTF-8
+ * is left as it is. Returns the new length. */
+size_t text_plain_spaces(char *s);
+
+/* Finds the first character of the n bytes at s that cannot be seen and is
+ * not a space: a control (ASCII or C1, a tab and a line break included), a
+ * layout character (text_is_layout_char), a soft hyphen, a zero-width
+ * joiner or non-joiner, a variation selector, a Hangul filler. Returns its
+ * byte offset and writes what it is, for a person, into name (size
+ * namesz): "a zero-width space (U+200B)". Returns -1, name untouched, if
+ * there is none (malformed UTF-8 is not looked into). */
+long text_find_invisible(const char *s, size_t n, char *name, size_t namesz);
+
 bool text_is_blank(const char *s);
 /* ASCII case-insensitive equality. */
 bool text_ieq(const char *a, const char *b);

@@ -129,12 +129,11 @@ TEST(ytree_keeps_documents_before_a_bad_one)
     int line, col;
     ystream_t *s = s_parse("a: 1\n---\nb: 2\n---\nc: [unclosed\n---\nd: 4\n");
     CHECK_INT(ystream_count(s), 2);
-    /* libyaml's own words; it notices the unclosed list where the next
-     * document starts. */
-    CHECK_STR(s_err(s, &line, &col),
-              "did not find expected ',' or ']' while parsing a flow sequence");
-    CHECK_INT(line, 6);
-    CHECK_INT(col, 1);
+    /* libyaml notices the unclosed list where the next document starts;
+     * the message names the place where it opened. */
+    CHECK_STR(s_err(s, &line, &col), "the list that opens with '[' here is not closed with ']'");
+    CHECK_INT(line, 5);
+    CHECK_INT(col, 4);
     CHECK_STR(ynode_get(ystream_doc(s, 1), "b")->value, "2");
     ystream_destroy(&s);
 }
@@ -607,4 +606,117 @@ TEST(route_reporting_refuses_each_bad_value_by_name)
     t = xasprintf("referrers: {gp: {F81001: \"%0101d\"}}\n", 0);
     CHECK(s_route_refused(t, "referrers.gp.F81001: the name must be 1-100 characters"));
     free(t);
+}
+
+/* The message, line and column of text's YAML failure, as "L:C: message". */
+static const char *s_failure(const char *text, size_t len)
+{
+    static char out[400];
+    ystream_t *s = ytree_parse(text, len, &s_lim);
+    int line, col;
+    const char *e = ystream_error(s, &line, &col);
+    snprintf(out, sizeof out, "%d:%d: %s (%s)", line, col, e ? e : "(no error)",
+             ystream_error_code(s) ? ystream_error_code(s) : "-");
+    ystream_destroy(&s);
+    return out;
+}
+#define S_FAILURE(text) s_failure(text, sizeof text - 1)
+
+TEST(ytree_tab_used_to_indent)
+{
+    CHECK_STR(S_FAILURE("practice: F81001\ncarer:\n  given_name: Jane\n\tfamily_name: Doe\n"),
+              "4:1: use spaces, not a tab, to indent (syntax)");
+    CHECK_STR(S_FAILURE("carer:\n\tgiven_name: Jane\n"),
+              "2:1: use spaces, not a tab, to indent (syntax)");
+    CHECK_STR(S_FAILURE("carer:\n  \tgiven_name: Jane\n"),
+              "2:3: use spaces, not a tab, to indent (syntax)");
+    /* After a colon, a tab is white space like any other. */
+    CHECK_STR(S_FAILURE("carer:\n  given_name:\tJane\n"), "0:0: (no error) (-)");
+}
+
+TEST(ytree_no_space_after_the_colon)
+{
+    /* libyaml stops on the next line, or the one after; the message is on
+     * the line to put right, with the field and a few characters only. */
+    CHECK_STR(S_FAILURE("practice: F81001\ncarer:\n  family_name: Doe\n  given_name:Jane\n"
+                        "  postcode: CM2 0AA\n"),
+              "4:3: put a space after the colon in 'given_name:Jane' (syntax)");
+    CHECK_STR(S_FAILURE("practice: F81001\ncarer:\n  given_name:Jane\n  family_name: Doe\n"),
+              "3:3: put a space after the colon in 'given_name:Jane' (syntax)");
+    CHECK_STR(S_FAILURE("practice:F81001\ncarer:\n  family_name: Doe\n"),
+              "1:1: put a space after the colon in 'practice:F810...' (syntax)");
+    CHECK_STR(S_FAILURE("carer:\n  given_name: Jane\n  family_name:Adversary\ncared_for: x\n"),
+              "3:3: put a space after the colon in 'family_name:Adve...' (syntax)");
+    CHECK_STR(S_FAILURE("carers:\n  - given_name: Jane\n    postcode:CM2 0AA\n    x: 1\n"),
+              "3:5: put a space after the colon in 'postcode:CM2...' (syntax)");
+    /* A colon without a space in a value is no mistake. */
+    CHECK_STR(S_FAILURE("a: 10:30\nb: https://example.org\nc: x:y\n"), "0:0: (no error) (-)");
+}
+
+TEST(ytree_missing_space_reads_field_and_value)
+{
+    char out[80];
+    CHECK(ytree_missing_space("given_name:Jane", 15, out, sizeof out));
+    CHECK_STR(out, "given_name:Jane");
+    CHECK(ytree_missing_space("family_name:Zo\xc3\xab Smith", 21, out, sizeof out));
+    CHECK_STR(out, "family_name:Zo\xc3\xab...");
+    CHECK(!ytree_missing_space("10:30", 5, out, sizeof out));
+    CHECK(!ytree_missing_space("https://x", 9, out, sizeof out));
+    CHECK(!ytree_missing_space("name: x", 7, out, sizeof out));
+    CHECK(!ytree_missing_space("name:", 5, out, sizeof out));
+    CHECK(!ytree_missing_space("two words:x", 11, out, sizeof out));
+}
+
+TEST(ytree_file_not_in_utf8)
+{
+    /* Zoë in Latin-1 is Z o \xeb: the line and the word, the bad byte as ?. */
+    CHECK_STR(S_FAILURE("practice: F81001\ncarer:\n  given_name: Jane\n  family_name: Zo\xeb\n"
+                        "  postcode: CM2 0AA\n"),
+              "4:18: this file is not saved as UTF-8 (line 4 has 'Zo?'): save it as UTF-8 "
+              "(encoding)");
+    CHECK_STR(S_FAILURE("a: 1\nb: \"Si\xe2n Ll\xfdr\"\n"),
+              "2:7: this file is not saved as UTF-8 (line 2 has 'Si?n'): save it as UTF-8 "
+              "(encoding)");
+    /* Columns count characters: the é before it is one. */
+    CHECK_STR(S_FAILURE("a: \xc3\xa9t\xe9\n"),
+              "1:6: this file is not saved as UTF-8 (line 1 has '\xc3\xa9t?'): save it as UTF-8 "
+              "(encoding)");
+    /* Well-formed, but a character YAML refuses. */
+    CHECK_STR(S_FAILURE("a: 1\nb: x\x01y\n"),
+              "2:5: this line has a control character (U+0001), which cannot be seen: delete it "
+              "(encoding)");
+}
+
+TEST(ytree_unclosed_and_misplaced_in_plain_words)
+{
+    CHECK_STR(S_FAILURE("a: [1, 2\nb: 3\n"),
+              "1:4: the list that opens with '[' here is not closed with ']' (syntax)");
+    CHECK_STR(S_FAILURE("a: {x: 1\nb: 3\n"), "1:4: the '{' here is not closed with '}' (syntax)");
+    CHECK_STR(S_FAILURE("a: 1\nb: \"abc\nc: 3\n"),
+              "2:4: the quote that opens here is not closed (syntax)");
+    CHECK_STR(S_FAILURE("relationship: mother: Jane\n"),
+              "1:21: a value holds ': ' (a colon and a space): put the value in quotes (syntax)");
+    CHECK_STR(S_FAILURE("carer:\n  given_name Jane\n  family_name: Doe\n"),
+              "2:1: put ': ' (a colon and a space) after the field name on this line (syntax)");
+    CHECK_STR(S_FAILURE("carer:\n  given_name: Jane\n family_name: Doe\n"),
+              "3:2: this line does not line up with the lines above it: check how far it is "
+              "indented (syntax)");
+    CHECK_STR(S_FAILURE("a: @x\n"),
+              "1:4: a value cannot start with '@': put it in quotes (syntax)");
+}
+
+TEST(ytree_hint_counts_lines_and_columns_as_libyaml)
+{
+    /* Old Mac line breaks, a byte order mark, and columns in characters,
+     * not bytes: the place is where a text editor shows it. */
+    CHECK_STR(S_FAILURE("a: 1\r\tb: 2\r"), "2:1: use spaces, not a tab, to indent (syntax)");
+    CHECK_STR(S_FAILURE("a: 1\rb:\r  given_name:Jane\r  x: 1\r"),
+              "3:3: put a space after the colon in 'given_name:Jane' (syntax)");
+    CHECK_STR(S_FAILURE("\xef\xbb\xbf"
+                        "a: 1\n\tb: 2\n"),
+              "2:1: use spaces, not a tab, to indent (syntax)");
+    CHECK_STR(S_FAILURE("\xc3\xa9t\xc3\xa9: x: y\n"),
+              "1:7: a value holds ': ' (a colon and a space): put the value in quotes (syntax)");
+    CHECK_STR(S_FAILURE("a: 1\r\nb: 2\r\n\tc: 3\r\n"),
+              "3:1: use spaces, not a tab, to indent (syntax)");
 }

@@ -572,3 +572,71 @@ TEST(file_rename_noreplace_keeps_what_is_there)
     free(a);
     free(b);
 }
+
+TEST(text_unicode_spaces_become_plain)
+{
+    /* Every code point from U+0080 to U+FFFF and a few above: the spaces
+     * listed below become ' ', everything else stays as it was. */
+    for (unsigned cp = 0x80; cp < 0x10000; cp++) {
+        char in[8], out[8];
+        size_t n;
+        bool space = cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x202f ||
+                     cp == 0x205f || cp == 0x3000;
+        if (cp >= 0xd800 && cp <= 0xdfff)
+            continue; /* surrogates: not UTF-8 */
+        if (cp < 0x800)
+            n = (size_t)snprintf(in, sizeof in, "a%c%cb", 0xc0 | cp >> 6, 0x80 | (cp & 0x3f));
+        else
+            n = (size_t)snprintf(in, sizeof in, "a%c%c%cb", 0xe0 | cp >> 12,
+                                 0x80 | (cp >> 6 & 0x3f), 0x80 | (cp & 0x3f));
+        memcpy(out, in, n + 1);
+        CHECK_INT(text_plain_spaces(out), space ? 3 : n);
+        CHECK_STR(out, space ? "a b" : in);
+        CHECK(text_is_unicode_space((const unsigned char *)in + 1, n - 2) == space);
+    }
+    {
+        /* Malformed bytes are left in place, and what follows is still read. */
+        char s[] = "\xff\xc2\xa0x\xe2\x80";
+        CHECK_INT(text_plain_spaces(s), 5);
+        CHECK_STR(s, "\xff x\xe2\x80");
+    }
+}
+
+TEST(text_find_invisible_names_the_character)
+{
+    static const struct {
+        const char *text;
+        long at;
+        const char *name;
+    } cases[] = {
+        {"CM1\xe2\x80\x8b 1AA", 3, "a zero-width space (U+200B)"},
+        {"\xef\xbb\xbf"
+         "CM1",
+         0, "a byte order mark (U+FEFF)"},
+        {"07700\t900", 5, "a tab (U+0009)"},
+        {"a\x1b[2J", 1, "an escape character (U+001B)"},
+        {"Sio\xc2\xad"
+         "bhan",
+         3, "a soft hyphen (U+00AD)"},
+        {"x\xc2\x85", 1, "a control character (U+0085)"},
+        {"ab\xe2\x81\xa0", 2, "a word joiner (U+2060)"},
+        {"ab\xe2\x80\x8d", 2, "a zero-width joiner (U+200D)"},
+        {"ab\xe2\x80\xae", 2, "a text direction control (U+202E)"},
+        {"ab\xe2\x81\xa3", 2, "an invisible character (U+2063)"},
+        {"ab\xf3\xa0\x80\x81", 2, "an invisible tag character (U+E0001)"},
+    };
+    char name[96];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        CHECK_INT(text_find_invisible(cases[i].text, strlen(cases[i].text), name, sizeof name),
+                  cases[i].at);
+        CHECK_STR(name, cases[i].name);
+    }
+    /* Text that shows, Unicode spaces included, and malformed bytes (not
+     * looked into) hold nothing invisible. */
+    strcpy(name, "untouched");
+    {
+        const char *shows = "Sia\xcc\x82n Ll\xc5\xb7r\xc2\xa0\xe2\x80\xaf\xff";
+        CHECK_INT(text_find_invisible(shows, strlen(shows), name, sizeof name), -1);
+    }
+    CHECK_STR(name, "untouched");
+}
