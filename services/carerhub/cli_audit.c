@@ -59,8 +59,12 @@ int cli_audit(cli_t *cli, int argc, char **argv)
                 return EX_USAGE;
             }
         } else {
-            return EX_USAGE;
+            return cli_bad_option("audit", argv, opts);
         }
+    }
+    if (argc - optind != 0) {
+        cli_error("audit", "usage: carerhub audit [--since DATE] [--json]");
+        return EX_USAGE;
     }
     conf = cli_conf(cli);
     cli_keys(cli, "operator", "router", &keys);

@@ -26,7 +26,7 @@ int cli_keygen(cli_t *cli, int argc, char **argv)
     (void)cli;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c != 'd')
-            return EX_USAGE;
+            return cli_bad_option("keygen", argv, opts);
         dir = optarg;
     }
     if (argc - optind != 1) {

@@ -31,8 +31,12 @@ int cli_stats(cli_t *cli, int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c != 'j')
-            return EX_USAGE;
+            return cli_bad_option("stats", argv, opts);
         json = true;
+    }
+    if (argc - optind != 0) {
+        cli_error("stats", "usage: carerhub stats [--json]");
+        return EX_USAGE;
     }
     conf = cli_conf(cli);
     cli_keys(cli, "operator", "router", &keys);

@@ -175,10 +175,11 @@ int cli_status(cli_t *cli, int argc, char **argv)
         else if (c == 't')
             timeout_ms = (int)(atof(optarg) * 1000);
         else
-            return EX_USAGE;
+            return cli_bad_option("status", argv, opts);
     }
     if (argc - optind != 1) {
-        cli_error("status", "usage: carerhub [--key KEY] status REFERRAL-ID [--json]");
+        cli_error("status",
+                  "usage: carerhub [--key KEY] status REFERRAL-ID [--json] [--timeout S]");
         return EX_USAGE;
     }
     id = argv[optind];

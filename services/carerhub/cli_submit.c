@@ -400,7 +400,7 @@ static int s_options(int argc, char **argv, bool *json, double *timeout, Carerhu
             continue;
         }
         if (c != 't')
-            return EX_USAGE;
+            return cli_bad_option("submit", argv, opts);
         *timeout = strtod(optarg, &end);
         if (*end || *timeout <= 0 || *timeout > 86400) {
             cli_error("submit", "--timeout must be a number of seconds");
