@@ -1,8 +1,12 @@
 /*
  * The carerhub command: one file per subcommand, sharing the configuration
- * loaded once here. Exit statuses follow sysexits(3): 64 usage, 65 bad data,
- * 66 missing input, 69 hub unavailable, 74 a store unreadable or unwritable,
- * 77 refused (key or role), 78 bad configuration.
+ * loaded once here. Exit statuses follow sysexits(3), as the README's table
+ * lists them: 1 alerts found something, 64 usage, 65 bad data (or refused
+ * for what was asked), 66 missing input or no such referral or case, 69 the
+ * hub did not answer (or cannot tell now), 70 no randomness, 73 a file
+ * cannot be made, 74 a store unreadable or unwritable, 75 the intake could
+ * not store it just now, 76 an answer not understood, 77 refused (key or
+ * role), 78 bad configuration or key files.
  */
 #ifndef CARERHUB_CLI_H
 #define CARERHUB_CLI_H
@@ -13,6 +17,11 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+
+/* The one place the version is written: `carerhub --version`. */
+#define CARERHUB_VERSION "0.1.0"
+
+struct option;
 
 typedef struct {
     const char *config_path; /* --config, or NULL to search */
@@ -52,6 +61,24 @@ int cli_refused(const char *cmd, const Carerhub__Envelope *rep);
 void cli_print(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "carerhub: <cmd>: message" to stderr, the message escaped. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints the help of every command (each option of each) to out. */
+void cli_help(FILE *out);
+/* Prints the help of the command named cmd to out; -1 if there is none. */
+int cli_help_command(FILE *out, const char *cmd);
+/* The names of names (n of them) that word looks like a typo of, the two
+ * nearest at most, each after prefix ("--json", "stats or status"), in
+ * buf; NULL when none is near. */
+const char *cli_nearest(const char *word, const char *prefix, const char *const *names, size_t n,
+                        char *buf, size_t bufsz);
+/* The commands that word looks like a typo of, as cli_nearest. */
+const char *cli_nearest_command(const char *word, char *buf, size_t bufsz);
+/* For getopt_long's '?' in cmd's options opts (with opterr 0; cmd NULL for
+ * the options before a command):
+ * names the word that is wrong (an unknown option, with the nearest of
+ * opts if it looks like a typo of one; an option without its value) and
+ * says where the options are. Returns EX_USAGE. */
+int cli_bad_option(const char *cmd, char **argv, const struct option *opts);
 
 int cli_route(cli_t *cli, int argc, char **argv);
 int cli_postcodes(cli_t *cli, int argc, char **argv);

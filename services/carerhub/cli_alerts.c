@@ -58,7 +58,7 @@ int cli_alerts(cli_t *cli, int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c != 'j')
-            return EX_USAGE;
+            return cli_bad_option("alerts", argv, opts);
         json = true;
     }
     if (argc - optind != 0) {

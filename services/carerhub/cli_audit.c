@@ -59,8 +59,12 @@ int cli_audit(cli_t *cli, int argc, char **argv)
                 return EX_USAGE;
             }
         } else {
-            return EX_USAGE;
+            return cli_bad_option("audit", argv, opts);
         }
+    }
+    if (argc - optind != 0) {
+        cli_error("audit", "usage: carerhub audit [--since DATE] [--json]");
+        return EX_USAGE;
     }
     conf = cli_conf(cli);
     cli_keys(cli, "operator", "router", &keys);
@@ -73,12 +77,9 @@ int cli_audit(cli_t *cli, int argc, char **argv)
             break;
         }
         if (rep->body_case != CARERHUB__ENVELOPE__BODY_AUDIT_REPLY) {
-            cli_error("audit", "refused: %s",
-                      rep->body_case == CARERHUB__ENVELOPE__BODY_ERROR && rep->error->message
-                          ? rep->error->message
-                          : "unexpected answer");
+            /* forbidden 77; the case store unreadable 69, not a refusal */
+            rc = cli_refused("audit", rep);
             carerhub__envelope__free_unpacked(rep, NULL);
-            rc = EX_NOPERM;
             break;
         }
         for (size_t i = 0; i < rep->audit_reply->n_records; i++) {

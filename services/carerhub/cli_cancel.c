@@ -57,7 +57,7 @@ int cli_cancel(cli_t *cli, int argc, char **argv)
         else if (c == 'n')
             note = optarg;
         else
-            return EX_USAGE;
+            return cli_bad_option("cancel", argv, opts);
     }
     if (argc - optind != 1) {
         cli_error("cancel", "%s", s_usage);

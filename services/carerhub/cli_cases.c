@@ -119,7 +119,7 @@ int cli_cases(cli_t *cli, int argc, char **argv)
             q.has_limit = true;
             q.limit = (uint32_t)n;
         } else {
-            return EX_USAGE;
+            return cli_bad_option("cases", argv, opts);
         }
     }
     if (argc - optind != 0) {
@@ -348,7 +348,7 @@ int cli_case(cli_t *cli, int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c != 'j')
-            return EX_USAGE;
+            return cli_bad_option("case", argv, opts);
         json = true;
     }
     if (argc - optind != 1) {

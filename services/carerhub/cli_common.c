@@ -5,12 +5,14 @@
  */
 #include "cli.h"
 
+#include "util/file.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/text.h"
 #include "wire/curve.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,18 +66,67 @@ int cli_unanswered(const char *cmd, const char *server, const char *endpoint, in
     return EX_UNAVAILABLE;
 }
 
+static bool s_ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* Whether path is the public half of a key pair: NAME.pub, or a file that
+ * keygen wrote as one. Taken for the secret it would fail only at the
+ * handshake, which looks like a hub that does not answer. */
+static bool s_public_half(const char *path)
+{
+    static const char head[] = "# carerhub public key";
+    char *data;
+    size_t len;
+    bool pub;
+    if (s_ends_with(path, ".pub"))
+        return true;
+    if (file_read_all(path, 4096, &data, &len) < 0)
+        return false;
+    pub = len >= sizeof head - 1 && memcmp(data, head, sizeof head - 1) == 0;
+    sodium_memzero(data, len);
+    free(data);
+    return pub;
+}
+
+/* Says that --key KEY (its file path) is a public key, and which file is
+ * the secret one; exits 78 as for any other unusable key. */
+static void s_public_given(const char *key, const char *path)
+{
+    char *secret;
+    if (s_ends_with(key, ".pub") && !strchr(key, '/') && !file_exists(key))
+        secret =
+            xasprintf("--key %.*s (the name, in the keys directory)", (int)(strlen(key) - 4), key);
+    else if (s_ends_with(key, ".pub"))
+        secret = xasprintf("--key %.*s.key", (int)(strlen(key) - 4), key);
+    else
+        secret = xstrdup("the .key file made with it");
+    cli_error("key",
+              "%s is the public half of a key pair (it is for the hub's operator to list in "
+              "participants.yaml): give your secret half, %s",
+              path, secret);
+    free(secret);
+    exit(EX_CONFIG);
+}
+
 void cli_keys(cli_t *cli, const char *default_name, const char *server_name, clnt_keys_t *out)
 {
     const hubconf_t *conf = cli_conf(cli);
     const char *key = cli->key ? cli->key : getenv("CARERHUB_KEY");
     char err[512], *path, *spath;
 
-    if (key && *key)
-        path = strchr(key, '/') || strstr(key, ".key")
+    if (key && *key && s_ends_with(key, ".pub") && !strchr(key, '/') && !file_exists(key))
+        path = xasprintf("%s/%s", conf->security.keys_dir, key);
+    else if (key && *key)
+        path = strchr(key, '/') || strstr(key, ".key") || s_ends_with(key, ".pub")
                    ? xstrdup(key)
                    : xasprintf("%s/%s.key", conf->security.keys_dir, key);
     else
         path = xasprintf("%s/%s.key", conf->security.keys_dir, default_name);
+    if (s_public_half(path))
+        s_public_given(key ? key : default_name, path);
     if (curve_load_secret(path, &out->me, err, sizeof err) < 0) {
         cli_error("key", "%s", err);
         fprintf(stderr, "carerhub: give your key with --key FILE (carerhub keygen NAME makes "

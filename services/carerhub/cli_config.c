@@ -25,6 +25,16 @@ int cli_config(cli_t *cli, int argc, char **argv)
         route_destroy(&rt);
         return 0;
     }
+    if (argc >= 2 && strcmp(argv[1], "check") != 0 && strcmp(argv[1], "providers") != 0) {
+        static const char *const subs[] = {"check", "providers"};
+        char like[64];
+        const char *near = cli_nearest(argv[1], "", subs, 2, like, sizeof like);
+        cli_error("config",
+                  "no config command '%s'%s%s%s; usage: carerhub config check [FILE] | "
+                  "config providers",
+                  argv[1], near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+        return EX_USAGE;
+    }
     if (argc < 2 || argc > 3 || strcmp(argv[1], "check") != 0) {
         cli_error("config", "usage: carerhub config check [FILE] | config providers");
         return EX_USAGE;

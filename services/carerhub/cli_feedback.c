@@ -105,7 +105,7 @@ int cli_feedback(cli_t *cli, int argc, char **argv)
                 return EX_USAGE;
             }
         } else {
-            return EX_USAGE;
+            return cli_bad_option("feedback", argv, opts);
         }
     }
     if (argc - optind != 0) {

@@ -42,6 +42,21 @@ static const char s_usage_parked[] = "usage: carerhub parked [--json] | parked r
                                      "| parked reject REFERRAL-ID --reason TEXT";
 static const char s_usage_conflict[] = "usage: carerhub conflict join|apart CASE-ID OTHER-CASE-ID";
 
+/* An action word that is neither a nor b: named, with the nearest, and the
+ * usage. Returns EX_USAGE. */
+static int s_unknown_word(const char *cmd, const char *word, const char *a, const char *b,
+                          const char *usage)
+{
+    const char *const names[] = {a, b};
+    char like[64];
+    const char *near = cli_nearest(word, "", names, 2, like, sizeof like);
+    if (near)
+        cli_error(cmd, "no action '%s' (did you mean %s?); %s", word, near, usage);
+    else
+        cli_error(cmd, "no action '%s': %s or %s; %s", word, a, b, usage);
+    return EX_USAGE;
+}
+
 static void s_json(const ProtobufCMessage *m)
 {
     buf_t b = BUF_INIT;
@@ -129,7 +144,7 @@ int cli_queues(cli_t *cli, int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c != 'j')
-            return EX_USAGE;
+            return cli_bad_option("queues", argv, opts);
         json = true;
     }
     if (argc - optind != 0) {
@@ -228,10 +243,13 @@ int cli_parked(cli_t *cli, int argc, char **argv)
         else if (c == 'r')
             reason = optarg;
         else
-            return EX_USAGE;
+            return cli_bad_option("parked", argv, opts);
     }
     if (argc - optind == 0 && !reason)
         return s_list(cli, json);
+    if (argc - optind >= 1 && strcmp(argv[optind], "release") != 0 &&
+        strcmp(argv[optind], "reject") != 0)
+        return s_unknown_word("parked", argv[optind], "release", "reject", s_usage_parked);
     action = argc - optind == 2 ? argv[optind] : NULL;
     if (!action || json || (strcmp(action, "release") != 0 && strcmp(action, "reject") != 0) ||
         (strcmp(action, "release") == 0 && reason)) {
@@ -273,7 +291,10 @@ int cli_conflict(cli_t *cli, int argc, char **argv)
     int c, rc = 0;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-        return EX_USAGE;
+        return cli_bad_option("conflict", argv, opts);
+    if (argc - optind >= 1 && strcmp(argv[optind], "join") != 0 &&
+        strcmp(argv[optind], "apart") != 0)
+        return s_unknown_word("conflict", argv[optind], "join", "apart", s_usage_conflict);
     how = argc - optind == 3 ? argv[optind] : NULL;
     if (!how || (strcmp(how, "join") != 0 && strcmp(how, "apart") != 0)) {
         cli_error("conflict", "%s", s_usage_conflict);

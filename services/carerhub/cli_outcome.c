@@ -150,7 +150,7 @@ static int s_options(int argc, char **argv, Carerhub__Outcome *o, char **support
             o->has_at = true;
             break;
         default:
-            return EX_USAGE;
+            return cli_bad_option("outcome", argv, opts);
         }
     }
     if (argc - optind != 2) {

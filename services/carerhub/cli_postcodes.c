@@ -94,6 +94,16 @@ int cli_postcodes(cli_t *cli, int argc, char **argv)
         return s_import(cli, argv[2]);
     if (argc == 2 && strcmp(argv[1], "count") == 0)
         return s_count(cli);
+    if (argc >= 2 && strcmp(argv[1], "import") != 0 && strcmp(argv[1], "count") != 0) {
+        static const char *const subs[] = {"import", "count"};
+        char like[64];
+        const char *near = cli_nearest(argv[1], "", subs, 2, like, sizeof like);
+        cli_error("postcodes",
+                  "no postcodes command '%s'%s%s%s; usage: carerhub postcodes import "
+                  "FILE.csv | postcodes count",
+                  argv[1], near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+        return EX_USAGE;
+    }
     cli_error("postcodes", "usage: carerhub postcodes import FILE.csv | postcodes count");
     return EX_USAGE;
 }

@@ -113,8 +113,7 @@ int cli_report(cli_t *cli, int argc, char **argv)
         } else if (c == 'k') {
             cli->key = optarg;
         } else {
-            cli_error("report", "%s", s_usage);
-            return EX_USAGE;
+            return cli_bad_option("report", argv, opts);
         }
     }
     if (argc - optind != 0 || forms > 1) {

@@ -147,7 +147,7 @@ static int s_options(int argc, char **argv, s_opts_t *o)
             o->json = true;
             break;
         default:
-            return EX_USAGE;
+            return cli_bad_option("route", argv, opts);
         }
     }
     return 0;

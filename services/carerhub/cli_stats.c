@@ -31,8 +31,12 @@ int cli_stats(cli_t *cli, int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c != 'j')
-            return EX_USAGE;
+            return cli_bad_option("stats", argv, opts);
         json = true;
+    }
+    if (argc - optind != 0) {
+        cli_error("stats", "usage: carerhub stats [--json]");
+        return EX_USAGE;
     }
     conf = cli_conf(cli);
     cli_keys(cli, "operator", "router", &keys);
@@ -43,12 +47,10 @@ int cli_stats(cli_t *cli, int argc, char **argv)
     if (!rep)
         return cli_unanswered("stats", "router", conf->router.control_endpoint, err);
     if (rep->body_case != CARERHUB__ENVELOPE__BODY_STATS_REPLY) {
-        cli_error("stats", "refused: %s",
-                  rep->body_case == CARERHUB__ENVELOPE__BODY_ERROR && rep->error->message
-                      ? rep->error->message
-                      : "unexpected answer");
+        /* forbidden 77; the case store unreadable 69, not a refusal */
+        int rc = cli_refused("stats", rep);
         carerhub__envelope__free_unpacked(rep, NULL);
-        return EX_NOPERM;
+        return rc;
     }
     /* A counter's key holds ids that peers sent (a referrer's code, a
      * provider): JSON-escaped or escaped for the terminal, never raw. */

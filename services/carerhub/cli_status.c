@@ -154,6 +154,104 @@ static void s_print(const Carerhub__StatusReply *s, bool json)
     s_progress(s);
 }
 
+/* Whether rep says the referral is unknown to the one asked. */
+static bool s_unknown(const Carerhub__Envelope *rep)
+{
+    return rep && rep->body_case == CARERHUB__ENVELOPE__BODY_STATUS_REPLY &&
+           rep->status_reply->state == CARERHUB__STATUS_REPLY__STATE__UNKNOWN;
+}
+
+/* The router does not know the referral (rep): the intake's answer stands,
+ * unless the intake is silent, when the referral may be waiting there. A
+ * refusal by the intake (it answers operators, and referrers for their own
+ * referrals) leaves the router's answer. */
+static Carerhub__Envelope *s_after_unknown(Carerhub__Envelope *rep, Carerhub__Envelope *at_intake,
+                                           int err, const char *id, const char *intake,
+                                           const char *endpoint, int *rc)
+{
+    if (at_intake && at_intake->body_case != CARERHUB__ENVELOPE__BODY_ERROR) {
+        carerhub__envelope__free_unpacked(rep, NULL);
+        return at_intake;
+    }
+    if (at_intake)
+        carerhub__envelope__free_unpacked(at_intake, NULL);
+    if (at_intake || err == EACCES)
+        return rep;
+    cli_error("status",
+              "the router has not taken %s, and the %s at %s, which holds a referral until the "
+              "router takes it, did not answer: the hub cannot tell now whether %s exists (ask "
+              "again when the %s answers)",
+              id, intake, endpoint, id, intake);
+    carerhub__envelope__free_unpacked(rep, NULL);
+    *rc = EX_UNAVAILABLE;
+    return NULL;
+}
+
+/* The router did not answer (router_err): the intake's answer if it holds
+ * the referral; else the hub cannot tell where it is. */
+static Carerhub__Envelope *s_after_silence(Carerhub__Envelope *at_intake, int err, int router_err,
+                                           const char *id, const char *router, const char *intake,
+                                           const char *endpoint, int *rc)
+{
+    if (!at_intake) {
+        *rc = cli_unanswered("status", intake, endpoint, err);
+        if (*rc == EX_UNAVAILABLE)
+            cli_error("status",
+                      "the router at %s did not answer either: the hub cannot tell now where "
+                      "%s is",
+                      router, id);
+        return NULL;
+    }
+    if (at_intake->body_case == CARERHUB__ENVELOPE__BODY_ERROR) {
+        carerhub__envelope__free_unpacked(at_intake, NULL);
+        *rc = cli_unanswered("status", "router", router, router_err);
+        return NULL;
+    }
+    if (s_unknown(at_intake)) {
+        /* The intake has passed it on, or never had it: only the router
+         * can say which, and it is silent. */
+        cli_error("status",
+                  "the router at %s did not answer, and the %s does not hold %s: the hub "
+                  "cannot tell now where it is (ask again when the router answers)",
+                  router, intake, id);
+        carerhub__envelope__free_unpacked(at_intake, NULL);
+        *rc = EX_UNAVAILABLE;
+        return NULL;
+    }
+    cli_error("status", "the router at %s did not answer; the %s says:", router, intake);
+    return at_intake;
+}
+
+/* Asks the router, then (if it does not know the referral, or does not
+ * answer) the intake that accepted it, which holds it until the router
+ * takes it. Returns the answer to go by, or NULL with *rc set: "no such
+ * referral" is for when everyone who could hold it has said so. */
+static Carerhub__Envelope *s_find(cli_t *cli, const char *id, int timeout_ms, int *rc)
+{
+    const hubconf_t *conf = cli_conf(cli);
+    const char *router = conf->router.control_endpoint, *intake = NULL;
+    Carerhub__Envelope *rep, *at_intake;
+    const hubconf_intake_t *ic;
+    Carerhub__Source src;
+    int router_err, err;
+
+    if (referral_source_of_id(id, &src) == 0)
+        intake = referral_intake_name(src);
+    rep = s_ask(cli, "router", router, id, intake ? timeout_ms / 2 : timeout_ms);
+    router_err = rep ? 0 : errno;
+    if (!intake || (rep && !s_unknown(rep)) || (!rep && router_err == EACCES)) {
+        if (!rep)
+            *rc = cli_unanswered("status", "router", router, router_err);
+        return rep;
+    }
+    ic = hubconf_intake(conf, intake);
+    at_intake = s_ask(cli, intake, ic->endpoint, id, timeout_ms / 2);
+    err = at_intake ? 0 : errno;
+    if (rep)
+        return s_after_unknown(rep, at_intake, err, id, intake, ic->endpoint, rc);
+    return s_after_silence(at_intake, err, router_err, id, router, intake, ic->endpoint, rc);
+}
+
 int cli_status(cli_t *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -161,67 +259,42 @@ int cli_status(cli_t *cli, int argc, char **argv)
         {"timeout", required_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
-    const hubconf_t *conf;
-    const char *intake = NULL;
-    Carerhub__Source src;
     Carerhub__Envelope *rep;
     const char *id;
     bool json = false;
-    int c, timeout_ms = 10000, rc, err;
+    char *end;
+    int c, timeout_ms = 10000, rc = 0;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'j')
+        double t;
+        if (c == 'j') {
             json = true;
-        else if (c == 't')
-            timeout_ms = (int)(atof(optarg) * 1000);
-        else
-            return EX_USAGE;
+        } else if (c == 't') {
+            t = strtod(optarg, &end);
+            if (*end || !(t > 0 && t <= 3600)) {
+                cli_error("status", "--timeout must be a number of seconds (up to 3600), not %s",
+                          optarg);
+                return EX_USAGE;
+            }
+            timeout_ms = (int)(t * 1000);
+        } else {
+            return cli_bad_option("status", argv, opts);
+        }
     }
     if (argc - optind != 1) {
-        cli_error("status", "usage: carerhub [--key KEY] status REFERRAL-ID [--json]");
+        cli_error("status",
+                  "usage: carerhub [--key KEY] status REFERRAL-ID [--json] [--timeout S]");
         return EX_USAGE;
     }
     id = argv[optind];
-    conf = cli_conf(cli);
-    if (referral_source_of_id(id, &src) == 0)
-        intake = referral_intake_name(src);
-    /* The router first; if it does not know the referral, or does not
-     * answer, the intake that accepted it may still hold it. */
-    rep = s_ask(cli, "router", conf->router.control_endpoint, id,
-                intake ? timeout_ms / 2 : timeout_ms);
-    err = rep ? 0 : errno;
-    if (intake && (!rep || (rep->body_case == CARERHUB__ENVELOPE__BODY_STATUS_REPLY &&
-                            rep->status_reply->state == CARERHUB__STATUS_REPLY__STATE__UNKNOWN))) {
-        const hubconf_intake_t *ic = hubconf_intake(conf, intake);
-        Carerhub__Envelope *at_intake = s_ask(cli, intake, ic->endpoint, id, timeout_ms / 2);
-        if (!at_intake && errno == EACCES)
-            err = EACCES;
-        if (!rep)
-            cli_error("status", "the router at %s did not answer; asking the intake",
-                      conf->router.control_endpoint);
-        /* The intakes answer operators, and referrers for their own
-         * referrals; a refusal there leaves the router's answer. */
-        if (at_intake && !(rep && at_intake->body_case == CARERHUB__ENVELOPE__BODY_ERROR)) {
-            if (rep)
-                carerhub__envelope__free_unpacked(rep, NULL);
-            rep = at_intake;
-        } else if (at_intake) {
-            carerhub__envelope__free_unpacked(at_intake, NULL);
-        }
-    }
-    if (!rep)
-        return cli_unanswered("status", "router", conf->router.control_endpoint, err);
+    if (!(rep = s_find(cli, id, timeout_ms, &rc)))
+        return rc;
     if (rep->body_case == CARERHUB__ENVELOPE__BODY_ERROR) {
-        cli_error("status", "refused: %s", rep->error->message ? rep->error->message : "");
-        carerhub__envelope__free_unpacked(rep, NULL);
-        return EX_NOPERM;
-    }
-    if (rep->body_case != CARERHUB__ENVELOPE__BODY_STATUS_REPLY) {
+        rc = cli_refused("status", rep);
+    } else if (rep->body_case != CARERHUB__ENVELOPE__BODY_STATUS_REPLY) {
         cli_error("status", "unexpected answer");
-        carerhub__envelope__free_unpacked(rep, NULL);
-        return EX_PROTOCOL;
-    }
-    if (rep->status_reply->state == CARERHUB__STATUS_REPLY__STATE__UNKNOWN) {
+        rc = EX_PROTOCOL;
+    } else if (s_unknown(rep)) {
         if (json)
             s_print(rep->status_reply, true);
         else
@@ -232,7 +305,6 @@ int cli_status(cli_t *cli, int argc, char **argv)
         rc = EX_NOINPUT;
     } else {
         s_print(rep->status_reply, json);
-        rc = 0;
     }
     carerhub__envelope__free_unpacked(rep, NULL);
     return rc;

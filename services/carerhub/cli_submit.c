@@ -2,7 +2,9 @@
  * carerhub submit gp|discharge|school FILE...: send referral files to the
  * intake of their source. Each YAML document is one referral, judged on its
  * own: "accepted <referral-id>" on stdout for each one taken, and for each
- * one refused a line per problem on stderr, "FILE#N: field: message".
+ * one refused a line per problem on stderr, "FILE#N: field: message". A
+ * file that cannot be read, or holds no referral, stops everything before
+ * anything is sent (exit 66, 65).
  *
  * Submissions are pipelined on one connection; each carries a random token
  * so that resending after a lost answer cannot make a second referral.
@@ -116,8 +118,10 @@ static int s_read(const char *file, Carerhub__Source src, const referral_ctx_t *
     for (size_t i = 0; i < count; i++) {
         const ynode_t *root = ystream_doc(s, i);
         s_doc_t *d;
-        if (!root)
-            continue; /* an empty document, e.g. after a final --- */
+        /* An empty document (before or after a ---, or only comments)
+         * holds no referral: `~` or `""` would be a value, and refused. */
+        if (!root || (root->kind == YNODE_SCALAR && root->plain && root->len == 0))
+            continue;
         d = s_add(docs, file, i + 1);
         if (root->kind != YNODE_MAP) {
             ferrs_add(&d->errs, "referral", "type",
@@ -400,7 +404,7 @@ static int s_options(int argc, char **argv, bool *json, double *timeout, Carerhu
             continue;
         }
         if (c != 't')
-            return EX_USAGE;
+            return cli_bad_option("submit", argv, opts);
         *timeout = strtod(optarg, &end);
         if (*end || *timeout <= 0 || *timeout > 86400) {
             cli_error("submit", "--timeout must be a number of seconds");
@@ -441,9 +445,18 @@ int cli_submit(cli_t *cli, int argc, char **argv)
     diag_free(&d);
     ctx.geo = rt ? route_geo(rt) : NULL;
 
-    for (int i = optind + 1; i < argc; i++)
-        if (s_read(argv[i], src, &ctx, &docs) < 0)
+    for (int i = optind + 1; i < argc; i++) {
+        size_t before = docs.n;
+        if (s_read(argv[i], src, &ctx, &docs) < 0) {
             rc = EX_NOINPUT;
+        } else if (docs.n == before) {
+            /* Success would say nothing here: an empty file is a mistake. */
+            cli_error("submit",
+                      "%s: no referral in it (it is empty, or holds only comments or ---)",
+                      strcmp(argv[i], "-") ? argv[i] : "standard input");
+            rc = rc ? rc : EX_DATAERR;
+        }
+    }
     for (size_t i = 0; i < docs.n && rc == 0 && !pending; i++)
         pending = docs.v[i].state == S_PENDING;
     if (pending) { /* else every document was refused here: nothing to send */
@@ -456,7 +469,9 @@ int cli_submit(cli_t *cli, int argc, char **argv)
     }
     for (size_t i = 0; i < docs.n; i++)
         s_report(&docs.v[i], json, rc != 0, unreached, src);
-    if (rc == 0)
+    if (rc != 0)
+        cli_error("submit", "nothing was sent: put that right and send the files again");
+    else
         rc = s_status(&docs, unreached, src, endpoint, timeout);
     for (size_t i = 0; i < docs.n; i++)
         s_doc_free(&docs.v[i]);

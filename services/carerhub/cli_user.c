@@ -35,6 +35,21 @@ static int s_usage_error(const char *what)
     return EX_USAGE;
 }
 
+/* A user command that is none of add, passwd, disable, enable, list. */
+static int s_unknown(const char *sub)
+{
+    static const char *const subs[] = {"add", "passwd", "disable", "enable", "list"};
+    char what[160], like[64];
+    const char *near = cli_nearest(sub, "", subs, sizeof subs / sizeof *subs, like, sizeof like);
+    if (!*sub)
+        return s_usage_error("which user command?");
+    if (near)
+        snprintf(what, sizeof what, "unknown user command '%.64s' (did you mean %s?)", sub, near);
+    else
+        snprintf(what, sizeof what, "unknown user command '%.64s'", sub);
+    return s_usage_error(what);
+}
+
 /* The exit status for an account_* result. */
 static int s_exit(account_rc_t rc, const char *msg)
 {
@@ -217,8 +232,10 @@ static int s_set(cli_t *cli, int argc, char **argv, bool add)
             how = c == 's' ? S_STDIN : S_LINK;
         else if (c == 's' || c == 'l')
             return s_usage_error("--password-stdin and --setup-link: one or the other");
+        else if (c == '?')
+            return cli_bad_option("user", argv, opts);
         else
-            return s_usage_error("unknown option");
+            return s_usage_error("passwd takes no --role or --org: an account keeps its role");
     }
     if (argc - optind != 1)
         return s_usage_error("give one account NAME");
@@ -295,7 +312,7 @@ int cli_user(cli_t *cli, int argc, char **argv)
 
     if (strcmp(sub, "add") != 0 && strcmp(sub, "passwd") != 0 && strcmp(sub, "list") != 0 &&
         strcmp(sub, "disable") != 0 && strcmp(sub, "enable") != 0)
-        return s_usage_error(*sub ? "unknown user command" : "which user command?");
+        return s_unknown(sub);
     if (strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0)
         return s_set(cli, argc - 1, argv + 1, strcmp(sub, "add") == 0);
     if (argc != (strcmp(sub, "list") == 0 ? 2 : 3))
