@@ -13,8 +13,9 @@ DESIGN.md ("The web front door"), not read from the route table: the
 route table in services/web/web_http.c is read only to fail when it has a
 route this matrix does not try. An allowed cell must give that page's
 own answer (its heading, its type, or the redirect its action leads to);
-a refused one the 403 page ("Your account cannot use this page.") and
-nothing of the allowed answer; nobody logged in is sent to /login. The
+a refused one the refusal's own 403 page ("Your account cannot use this
+page."), not the page; nobody logged in (a session that has only been to
+/login, for its CSRF token) is sent to /login. The
 matrix is printed as a table, each cell what came back, "!" beside any
 cell that is not what it should be.
 
