@@ -385,10 +385,10 @@ static void s_recorded(web_t *w, const web_req_t *q, web_resp_t *r, const Carerh
         s_done(r, q, c, res);
         return;
     }
-    if (res->field && strcmp(res->field, "case_id") == 0) {
-        web_error_page(r, q, 404, s_none); /* not the organisation's (any more) */
-        return;
-    }
+    /* A case that is not the organisation's (any more) is refused on
+     * case_id: it is asked for again like any refusal, so that the router
+     * audits the attempt with its case id and its answer, not_found, is
+     * the same 404 page as a GET's. */
     if (res->field && strcmp(res->field, "outcome_id") == 0 && res->code &&
         strcmp(res->code, "id_reused") == 0) {
         /* The first answers sent with this form were recorded; these are
