@@ -288,3 +288,132 @@ const char *route_authority_name(const route_t *rt, const char *code)
     int lad = code ? geo_lad_find(rt->geo, code) : -1;
     return lad >= 0 ? geo_lad_name(rt->geo, (geo_lad_t)lad) : NULL;
 }
+
+/* --- whether a provider may take a carer (route_provider_takes) -------- */
+
+/* The rule that decides for one authority (first match), or -1. */
+static int s_first_rule(const route_t *rt, geo_lad_t lad, int age, route_src_t source)
+{
+    for (size_t i = 0; i < rt->nrules; i++)
+        if (s_rule_matches(&rt->rules[i], lad, age, source))
+            return (int)i;
+    return -1;
+}
+
+/* The i-th authority looked at: of lads, or (NULL) every listed one and
+ * then one the table lacks. */
+static geo_lad_t s_lad_at(const route_t *rt, const geo_lad_t *lads, size_t i)
+{
+    return lads ? lads[i] : i < geo_lad_count(rt->geo) ? (geo_lad_t)i : GEO_UNLISTED;
+}
+
+static size_t s_lad_count(const route_t *rt, const geo_lad_t *lads, size_t n)
+{
+    return lads ? n : geo_lad_count(rt->geo) + 1;
+}
+
+/* Whether rule r would take the carer in authority lad, were it first
+ * (from any source, when it is not known). */
+static bool s_rule_would(const route_rule_t *r, geo_lad_t lad, int age, route_src_t source)
+{
+    int lo = source ? (int)source : ROUTE_SRC_GP, hi = source ? (int)source : ROUTE_SRC_SELF;
+    for (int s = lo; s <= hi; s++)
+        if (s_rule_matches(r, lad, age, (route_src_t)s))
+            return true;
+    return false;
+}
+
+static const char *s_source_words(route_src_t s)
+{
+    static const char *const words[ROUTE_SRC_COUNT] = {"any source", "a GP practice",
+                                                       "a hospital discharge", "a school",
+                                                       "the carer's own referral"};
+    return s >= ROUTE_SRC_ANY && s < ROUTE_SRC_COUNT ? words[s] : "";
+}
+
+static void s_age_words(int age, buf_t *why)
+{
+    if (age < 0)
+        buf_adds(why, "this carer's age is not known");
+    else
+        buf_printf(why, "this carer is %d", age);
+}
+
+static void s_lads_words(const route_t *rt, const geo_lad_t *lads, size_t n, buf_t *why)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            buf_adds(why, " or ");
+        buf_adds(why, lads[i] == GEO_UNLISTED ? "an authority not in the authority table"
+                                              : geo_lad_name(rt->geo, lads[i]));
+    }
+}
+
+/* Why provider's first rule does not take the carer: the first of its
+ * conditions the carer fails, or the earlier rule that decides instead. */
+static void s_why_not(const route_t *rt, int provider, int age, route_src_t source,
+                      const geo_lad_t *lads, size_t n, buf_t *why)
+{
+    const char *name = rt->providers[provider].name;
+    const route_rule_t *r = NULL;
+    int first = -1;
+
+    for (size_t i = 0; i < rt->nrules && !r; i++)
+        if (rt->rules[i].provider == provider)
+            r = &rt->rules[i];
+    if (!r) {
+        buf_printf(why, "no routing rule sends carers to %s", name);
+        return;
+    }
+    if (r->age_under >= 0 && (age < 0 || age >= r->age_under)) {
+        buf_printf(why, "%s takes carers under %d; ", name, r->age_under);
+        s_age_words(age, why);
+        return;
+    }
+    if (r->age_from >= 0 && (age < 0 || age < r->age_from)) {
+        buf_printf(why, "%s takes carers aged %d or over; ", name, r->age_from);
+        s_age_words(age, why);
+        return;
+    }
+    if (r->sources && source && !(r->sources >> source & 1)) {
+        buf_printf(why, "%s does not take referrals from %s (rule %s)", name,
+                   s_source_words(source), r->name);
+        return;
+    }
+    for (size_t i = 0; i < s_lad_count(rt, lads, n) && first < 0; i++) {
+        geo_lad_t lad = s_lad_at(rt, lads, i);
+        if (s_rule_would(r, lad, age, source))
+            first = s_first_rule(rt, lad, age, source ? source : ROUTE_SRC_GP);
+    }
+    if (first < 0 && lads) {
+        buf_printf(why, "%s does not take carers in ", name);
+        s_lads_words(rt, lads, n, why);
+        buf_printf(why, " (rule %s%s%s)", r->name, r->because ? ": " : "",
+                   r->because ? r->because : "");
+    } else if (first < 0) {
+        buf_printf(why, "the routing rules send no carer to %s", name);
+    } else {
+        const route_rule_t *f = &rt->rules[first];
+        buf_printf(why, "%s does not take this carer: rule %s comes first%s%s%s; ", name, f->name,
+                   f->because ? " (" : "", f->because ? f->because : "", f->because ? ")" : "");
+        s_age_words(age, why);
+    }
+}
+
+bool route_provider_takes(const route_t *rt, int provider, int age, route_src_t source,
+                          const geo_lad_t *lads, size_t n, buf_t *why)
+{
+    int lo = source ? (int)source : ROUTE_SRC_GP, hi = source ? (int)source : ROUTE_SRC_SELF;
+    CH_ASSERT(provider >= 0 && (size_t)provider < rt->nproviders);
+    for (size_t i = 0; i < s_lad_count(rt, lads, n); i++) {
+        geo_lad_t lad = s_lad_at(rt, lads, i);
+        for (int s = lo; s <= hi; s++) {
+            int rule = s_first_rule(rt, lad, age, (route_src_t)s);
+            if (rule >= 0 && rt->rules[rule].provider == provider)
+                return true;
+        }
+    }
+    if (why)
+        s_why_not(rt, provider, age, source, lads, n, why);
+    return false;
+}

@@ -118,6 +118,16 @@ const char *route_referrer_name(const route_t *rt, route_src_t source, const cha
 /* The name of an authority by its ONS code (districts file), or NULL. */
 const char *route_authority_name(const route_t *rt, const char *code);
 
+/* Whether the rules (first match wins) send some carer of this age (-1:
+ * not known) and source (ROUTE_SRC_ANY: not known, any) to provider, in
+ * one of the n authorities lads (NULL: any authority at all). If not,
+ * appends to why the reason in words a person can act on, naming the
+ * provider: "Essex Young Carers Service takes carers under 18; this carer
+ * is 76". The triage provider is what no rule resolves: ask of it only if
+ * a rule names it. */
+bool route_provider_takes(const route_t *rt, int provider, int age, route_src_t source,
+                          const geo_lad_t *lads, size_t n, buf_t *why);
+
 /* The single authority of a result, or -1 when there is not exactly one. */
 int route_result_lad(const route_result_t *r);
 

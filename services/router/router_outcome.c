@@ -11,7 +11,7 @@
  * outcome under an id used before is refused, not lost in silence. A report comes from a provider's
  * agent on the delivery socket (router_outcome_answer), or from `carerhub outcome`.
  */
-#include "router.h"
+#include "router_outcome.h"
 
 #include "domain/outcome.h"
 #include "domain/referral.h"
@@ -74,10 +74,8 @@ static void s_set_result(Carerhub__OutcomeResult *res, Carerhub__OutcomeResult__
     res->result = what;
 }
 
-static void s_refuse(Carerhub__OutcomeResult *res, const char *field, const char *code,
-                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void s_refuse(Carerhub__OutcomeResult *res, const char *field, const char *code,
-                     const char *fmt, ...)
+void router_outcome_refuse(Carerhub__OutcomeResult *res, const char *field, const char *code,
+                           const char *fmt, ...)
 {
     char msg[600];
     va_list ap;
@@ -121,52 +119,6 @@ static void s_tally2(s_report_t *t, const char *a, const char *b)
     char stat[128];
     snprintf(stat, sizeof stat, "%s/%s", a, b);
     router_tally(t->tally, stat, 1);
-}
-
-/* Where a not_ours or assign sends the case: *dest, and in words what
- * the organisation is to know (note). Returns false if refused (res). */
-static bool s_where(s_report_t *t, const Carerhub__Outcome *o, outcome_status_t st,
-                    const Carerhub__CaseRecord *c, int *dest, char *note, size_t notesz,
-                    Carerhub__OutcomeResult *res)
-{
-    router_t *r = t->r;
-    int triage = route_triage(r->rt);
-    const char *triage_name = route_provider_name(r->rt, triage);
-
-    *dest = o->to ? route_provider_find(r->rt, o->to) : -1;
-    if (st == OUTCOME_ASSIGN) {
-        if (*dest < 0)
-            s_refuse(res, "to", "unknown", "routing does not know '%s': name one of its providers",
-                     o->to);
-        else if (strcmp(o->to, c->provider) == 0)
-            s_refuse(res, "to", "same", "the case is with %s already", s_name(r, c->provider));
-        else
-            snprintf(note, notesz, "the case goes to %s", route_provider_name(r->rt, *dest));
-        return *dest >= 0 && strcmp(o->to, c->provider) != 0;
-    }
-    if (o->to && strcmp(o->to, t->provider) == 0) {
-        s_refuse(res, "to", "same",
-                 "to names your own organisation: name the one the carer belongs to, or leave to "
-                 "out for %s to triage",
-                 triage_name);
-        return false;
-    }
-    if (*dest >= 0) {
-        snprintf(note, notesz, "the case goes to %s", route_provider_name(r->rt, *dest));
-        return true;
-    }
-    *dest = triage;
-    if (strcmp(c->provider, route_provider_id(r->rt, triage)) == 0) {
-        s_refuse(res, "status", "impossible_step",
-                 "the case is with triage already; assign it to an organisation");
-        return false;
-    }
-    if (o->to)
-        snprintf(note, notesz, "routing does not know '%s': the case goes to %s for triage", o->to,
-                 triage_name);
-    else
-        snprintf(note, notesz, "the case goes to %s for triage", triage_name);
-    return true;
 }
 
 /* The case record after outcome o (status st, at `at`) from `from`: its
@@ -286,12 +238,14 @@ static bool s_yours(s_report_t *t, const Carerhub__Outcome *o, outcome_status_t 
     router_t *r = t->r;
     const char *triage = route_provider_id(r->rt, route_triage(r->rt));
     if (st == OUTCOME_ASSIGN && strcmp(t->provider, triage) != 0)
-        s_refuse(res, "status", "not_allowed", "only %s may assign a case", s_name(r, triage));
+        router_outcome_refuse(res, "status", "not_allowed", "only %s may assign a case",
+                              s_name(r, triage));
     else if (st == OUTCOME_ASSIGN && !c)
-        s_refuse(res, "case_id", "not_yours", "no case %s is known to the hub", o->case_id);
+        router_outcome_refuse(res, "case_id", "not_yours", "no case %s is known to the hub",
+                              o->case_id);
     else if (st != OUTCOME_ASSIGN && (!c || !c->provider || strcmp(c->provider, t->provider) != 0))
-        s_refuse(res, "case_id", "not_yours", "no case %s is with %s", o->case_id,
-                 s_name(r, t->provider));
+        router_outcome_refuse(res, "case_id", "not_yours", "no case %s is with %s", o->case_id,
+                              s_name(r, t->provider));
     else
         return true;
     return false;
@@ -346,10 +300,11 @@ static int s_seen(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o,
     /* An entry from before digests were kept is taken as the same. */
     if (s && s->has_digest &&
         (s->digest.len != S_DIGEST || memcmp(s->digest.data, t->digest, S_DIGEST) != 0)) {
-        s_refuse(res, "outcome_id", "id_reused",
-                 "outcome id %s was used before for another outcome of this organisation: give "
-                 "this one an id of its own",
-                 o->outcome_id);
+        router_outcome_refuse(
+            res, "outcome_id", "id_reused",
+            "outcome id %s was used before for another outcome of this organisation: give "
+            "this one an id of its own",
+            o->outcome_id);
         carerhub__outcome_seen__free_unpacked(s, NULL);
         return 0;
     }
@@ -387,9 +342,10 @@ static int s_one(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o,
     if (o->outcome_id)
         res->outcome_id = xstrdup(o->outcome_id);
     if (!o->outcome_id) {
-        s_refuse(res, "outcome_id", "required",
-                 "outcome_id is required: an id of the organisation's own for this outcome, so "
-                 "that sending it again records it once");
+        router_outcome_refuse(
+            res, "outcome_id", "required",
+            "outcome_id is required: an id of the organisation's own for this outcome, so "
+            "that sending it again records it once");
         return 0;
     }
     if (outcome_check(o, t->now, &errs) < 0) {
@@ -410,20 +366,22 @@ static int s_one(s_report_t *t, MDB_txn *txn, const Carerhub__Outcome *o,
     at = o->has_at ? o->at : t->now;
     rc = 0;
     if (!outcome_step_ok(c->state, st, why, sizeof why)) {
-        s_refuse(res, "status", "impossible_step", "%s", why);
+        router_outcome_refuse(res, "status", "impossible_step", "%s", why);
     } else if (s_full(c, st)) {
-        s_refuse(res, "status", "too_many",
-                 "case %s has %u entries on its timeline, the most the hub keeps for one case: "
-                 "close the case (closed is still recorded), or ask the hub's operator",
-                 c->case_id, c->timeline_next);
+        router_outcome_refuse(
+            res, "status", "too_many",
+            "case %s has %u entries on its timeline, the most the hub keeps for one case: "
+            "close the case (closed is still recorded), or ask the hub's operator",
+            c->case_id, c->timeline_next);
     } else if (c->has_opened_at && at < c->opened_at - OUTCOME_SKEW_MS) {
         /* A time written to the minute, or by a clock a little behind
          * the hub's, may fall just before the case opened. */
         date_format_when(c->opened_at, when);
-        s_refuse(res, "at", "before_case", "at is before the hub opened case %s (on %s)",
-                 c->case_id, when);
+        router_outcome_refuse(res, "at", "before_case",
+                              "at is before the hub opened case %s (on %s)", c->case_id, when);
     } else if ((st != OUTCOME_NOT_OURS && st != OUTCOME_ASSIGN) ||
-               s_where(t, o, st, c, &dest, note, sizeof note, res)) {
+               router_outcome_where(r, t->provider, o, st, c, t->now, &dest, note, sizeof note,
+                                    res)) {
         rc = s_record(t, txn, o, st, at, dest, c, res);
         if (note[0])
             res->message = xstrdup(note);

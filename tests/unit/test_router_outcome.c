@@ -386,7 +386,7 @@ TEST(router_not_ours_passes_the_case_to_the_organisation_named)
     hub_close(&h);
 }
 
-TEST(router_not_ours_to_an_unknown_organisation_goes_to_triage_who_assigns)
+TEST(router_not_ours_to_an_unknown_organisation_is_refused_and_triage_assigns)
 {
     static hub_t h; /* static: hub_open closes it if this test fails */
     Carerhub__OutcomeResult res;
@@ -397,10 +397,21 @@ TEST(router_not_ours_to_an_unknown_organisation_goes_to_triage_who_assigns)
     size_t n;
     CHECK_INT(hub_open(&h, 50), 0);
     CHECK(s_take(&h, "GP-TEST35-1", id));
+    /* An organisation routing does not know: refused, as assign refuses
+     * it, the case where it was; without to, it goes to triage. */
     CHECK_INT(s_report(&h, "carers-first", "cf-1", id, "not_ours", NULL, NULL, "carers-r-us", &res),
+              REFUSED);
+    CHECK_STR(res.field, "to");
+    CHECK_STR(res.code, "unknown");
+    CHECK_CONTAINS(res.message, "routing does not know 'carers-r-us'");
+    CHECK_CONTAINS(res.message, "carerhub config providers lists them");
+    CHECK_STR(res.provider, "carers-first");
+    router_outcome_results_free(&res, 1);
+    s_kinds(&h, "ews-triage", q, sizeof q, &carer);
+    CHECK_STR(q, "");
+    CHECK_INT(s_report(&h, "carers-first", "cf-2", id, "not_ours", NULL, NULL, NULL, &res),
               RECORDED);
     CHECK_STR(res.provider, "ews-triage");
-    CHECK_CONTAINS(res.message, "routing does not know 'carers-r-us'");
     CHECK_CONTAINS(res.message, "Essex Wellbeing Service for triage");
     router_outcome_results_free(&res, 1);
     s_kinds(&h, "ews-triage", q, sizeof q, &carer);

@@ -325,3 +325,142 @@ TEST(router_outcome_reports_are_answered_alike_on_both_sockets)
     CHECK_INT(hub_stat(&h, "outcomes/accepted"), 1);
     hub_close(&h);
 }
+
+/* A GP card for a carer born on dob living at postcode; its case id into
+ * out. */
+static int s_take_carer(hub_t *h, const char *id, const char *dob, const char *postcode,
+                        char out[32])
+{
+    Carerhub__Referral *r = hub_card(id, "gp");
+    if (!r)
+        return -1;
+    free(r->carer->date_of_birth);
+    r->carer->date_of_birth = xstrdup(dob);
+    free(r->carer->postcode);
+    r->carer->postcode = xstrdup(postcode);
+    return hub_take_case(h, r, out);
+}
+
+/* A not_ours from provider to `to`; its result, with the refusal's field,
+ * code and message. */
+static int s_pass(hub_t *h, const char *provider, const char *oid, const char *case_id,
+                  const char *to, char *field, char *code, char *msg, size_t msgsz)
+{
+    Carerhub__Outcome *o = hub_outcome_new(oid, case_id, "not_ours");
+    o->reason = xstrdup("not one of ours");
+    o->to = to ? xstrdup(to) : NULL;
+    return s_report(h, provider, o, field, code, msg, msgsz);
+}
+
+/* Where case id is now. */
+static void s_with(hub_t *h, const char *id, char out[32])
+{
+    Carerhub__CaseRecord *c = hub_case(h, id);
+    snprintf(out, 32, "%s", c && c->provider ? c->provider : "");
+    if (c)
+        carerhub__case_record__free_unpacked(c, NULL);
+}
+
+TEST(router_not_ours_to_an_unknown_organisation_is_refused_naming_where_ids_are)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    char id[32], field[32], code[32], msg[600], with[32];
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h, "GP-TEST81-1", id), 0);
+    CHECK_INT(s_pass(&h, "carers-first", "cf-1", id, "nonexistent", field, code, msg, sizeof msg),
+              REFUSED);
+    CHECK_STR(field, "to");
+    CHECK_STR(code, "unknown");
+    CHECK_CONTAINS(msg, "routing does not know 'nonexistent'");
+    CHECK_CONTAINS(msg, "carerhub config providers lists them");
+    s_with(&h, id, with);
+    CHECK_STR(with, "carers-first");
+    CHECK(!hub_has(&h, DB_OUTCOME_IDS, "carers-first\ncf-1"));
+    hub_close(&h);
+}
+
+TEST(router_not_ours_to_a_service_that_cannot_take_the_carer_is_refused_with_why)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    char id[32], field[32], code[32], msg[600], with[32], want[200];
+    int y, m, d;
+    CHECK_INT(hub_open(&h, 50), 0);
+    /* Born on 1 January 1950 in Chelmsford: an adult, Carers First's. */
+    date_to_ymd(date_today(), &y, &m, &d);
+    CHECK_INT(s_take_carer(&h, "GP-TEST82-1", "1950-01-01", "CM2 0AA", id), 0);
+    s_with(&h, id, with);
+    CHECK_STR(with, "carers-first");
+    CHECK_INT(s_pass(&h, "carers-first", "cf-1", id, "young-carers", field, code, msg, sizeof msg),
+              REFUSED);
+    CHECK_STR(field, "to");
+    CHECK_STR(code, "not_eligible");
+    snprintf(want, sizeof want,
+             "Essex Young Carers Service takes carers under 18; this carer is %d", y - 1950);
+    CHECK_CONTAINS(msg, want);
+    CHECK_CONTAINS(msg, "leave to out for Essex Wellbeing Service to triage");
+    /* Out of area is for carers outside Essex. */
+    CHECK_INT(s_pass(&h, "carers-first", "cf-2", id, "out-of-area", field, code, msg, sizeof msg),
+              REFUSED);
+    CHECK_STR(field, "to");
+    CHECK_STR(code, "not_eligible");
+    CHECK_CONTAINS(msg, "Out of area does not take carers in Chelmsford");
+    s_with(&h, id, with);
+    CHECK_STR(with, "carers-first");
+    CHECK(!hub_has(&h, DB_OUTCOME_IDS, "carers-first\ncf-1"));
+    CHECK(!hub_has(&h, DB_OUTCOME_IDS, "carers-first\ncf-2"));
+    /* Another Essex adult service: what the organisation knows of where
+     * the carer cares stands. */
+    CHECK_INT(s_pass(&h, "carers-first", "cf-3", id, "ecs", NULL, NULL, NULL, 0), RECORDED);
+    s_with(&h, id, with);
+    CHECK_STR(with, "ecs");
+    hub_close(&h);
+}
+
+TEST(router_a_young_carer_is_passed_to_triage_not_an_adult_service_and_triage_assigns)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    char id[32], field[32], code[32], msg[600], with[32], dob[DATE_STRLEN];
+    int y, m, d;
+    CHECK_INT(hub_open(&h, 50), 0);
+    /* 12 since 1 January. */
+    date_to_ymd(date_today(), &y, &m, &d);
+    date_format(date_from_ymd(y - 12, 1, 1), dob);
+    CHECK_INT(s_take_carer(&h, "GP-TEST83-1", dob, "CM2 0AA", id), 0);
+    s_with(&h, id, with);
+    CHECK_STR(with, "young-carers");
+    CHECK_INT(s_pass(&h, "young-carers", "yc-1", id, "carers-first", field, code, msg, sizeof msg),
+              REFUSED);
+    CHECK_STR(field, "to");
+    CHECK_STR(code, "not_eligible");
+    CHECK_CONTAINS(msg, "Carers First does not take this carer: rule young-carer comes first");
+    CHECK_CONTAINS(msg, "this carer is 12");
+    /* Triage takes anything; and assigns free (DESIGN: to any
+     * organisation), an adult service too. */
+    CHECK_INT(s_pass(&h, "young-carers", "yc-2", id, "ews-triage", NULL, NULL, NULL, 0), RECORDED);
+    s_with(&h, id, with);
+    CHECK_STR(with, "ews-triage");
+    {
+        Carerhub__Outcome *o = hub_outcome_new("t-1", id, "assign");
+        o->to = xstrdup("carers-first");
+        CHECK_INT(s_report(&h, "ews-triage", o, NULL, NULL, NULL, 0), RECORDED);
+    }
+    s_with(&h, id, with);
+    CHECK_STR(with, "carers-first");
+    hub_close(&h);
+}
+
+TEST(router_out_of_area_takes_a_carer_outside_the_area_passed_back)
+{
+    static hub_t h; /* static: hub_open closes it if this test fails */
+    char id[32], with[32];
+    CHECK_INT(hub_open(&h, 50), 0);
+    /* Southend-on-Sea is a unitary authority, not Essex County Council's. */
+    CHECK_INT(s_take_carer(&h, "GP-TEST84-1", "1970-03-03", "SS1 1AA", id), 0);
+    s_with(&h, id, with);
+    CHECK_STR(with, "out-of-area");
+    CHECK_INT(s_pass(&h, "out-of-area", "oa-1", id, "ecs", NULL, NULL, NULL, 0), RECORDED);
+    CHECK_INT(s_pass(&h, "ecs", "e-1", id, "out-of-area", NULL, NULL, NULL, 0), RECORDED);
+    s_with(&h, id, with);
+    CHECK_STR(with, "out-of-area");
+    hub_close(&h);
+}
