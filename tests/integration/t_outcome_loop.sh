@@ -26,8 +26,16 @@ cli submit gp "$WORK/card.yaml" >"$WORK/ids" || fail "not accepted"
 rid=$(sed -n 's/^accepted \([^ ]*\).*/\1/p' "$WORK/ids")
 cli --key gp status "$rid" --json --timeout 2 >"$WORK/st" 2>/dev/null
 assert_eq "$(jq -r '[.state, .progress] | join(" ")' "$WORK/st")" "spooled received" "the practice's status before the router takes it"
+# With the router stopped nobody can say the referral is not another
+# practice's: it cannot tell, as for an id that does not exist.
 cli --key gp-other status "$rid" --timeout 2 >"$WORK/st2" 2>&1
-grep -q "no such referral that this key may see" "$WORK/st2" || fail "another practice's status: $(cat "$WORK/st2")"
+assert_eq "$?" 69 "another practice's status with the router stopped"
+grep -q "the hub cannot tell now" "$WORK/st2" || fail "another practice's status: $(cat "$WORK/st2")"
+grep -q "Jane\|Smith\|spooled\|received" "$WORK/st2" && fail "another practice learns of it: $(cat "$WORK/st2")"
+nobody=GP-${rid#GP-}; nobody=${nobody%-*}-999
+cli --key gp-other status "$nobody" --timeout 2 >"$WORK/st3" 2>&1
+assert_eq "$(sed "s/$nobody/ID/" "$WORK/st3")" "$(sed "s/$rid/ID/" "$WORK/st2")" \
+    "another practice's referral and no referral read the same"
 hub_start router
 wait_count 1 carers-first
 case_id=$(jq -r .case_id "$(files carers-first)")
