@@ -5,6 +5,7 @@
 
 #include "util/file.h"
 #include "util/mem.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -90,37 +91,13 @@ int conf_scalar(const conf_ctx_t *ctx, const ynode_t *n, const char *what)
     return -1;
 }
 
-/* Edit distance of two short strings, capped: enough to catch a typo. */
-static size_t s_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), row[65];
-    if (la > 64 || lb > 64)
-        return 99;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            diag = up;
-            row[j] = best;
-        }
-    }
-    return row[lb];
-}
-
 void conf_unknown_key(const conf_ctx_t *ctx, const ynode_t *key, const char *const *known,
                       size_t nknown)
 {
     const char *best = NULL;
     size_t best_d = 3;
     for (size_t i = 0; i < nknown; i++) {
-        size_t d = s_distance(key->value, known[i]);
+        size_t d = text_distance(key->value, known[i]);
         if (d < best_d) {
             best_d = d;
             best = known[i];

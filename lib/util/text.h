@@ -84,5 +84,9 @@ long text_find_invisible(const char *s, size_t n, char *name, size_t namesz);
 bool text_is_blank(const char *s);
 /* ASCII case-insensitive equality. */
 bool text_ieq(const char *a, const char *b);
+/* The edit distance of two short words (up to 64 bytes; longer: 99), a
+ * swap of neighbours counting as one edit ("stauts" is one from "status"):
+ * enough to catch a typo for a "did you mean". */
+size_t text_distance(const char *a, const char *b);
 
 #endif

@@ -6,6 +6,8 @@
  */
 #include "cli.h"
 
+#include "util/text.h"
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,40 +205,13 @@ int cli_help_command(FILE *out, const char *cmd)
     return 0;
 }
 
-/* Edit distance of two short words, a swap of neighbours counting as one
- * edit ("stauts" is one from "status"), capped: enough to catch a typo. */
-static size_t s_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char d[65][65];
-    if (la > 64 || lb > 64)
-        return 99;
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = (unsigned char)i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = (unsigned char)j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1u < best)
-                best = d[i - 1][j] + 1u;
-            if (d[i][j - 1] + 1u < best)
-                best = d[i][j - 1] + 1u;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1u < best)
-                best = d[i - 2][j - 2] + 1u;
-            d[i][j] = (unsigned char)best;
-        }
-    return d[la][lb];
-}
-
 const char *cli_nearest(const char *word, const char *prefix, const char *const *names, size_t n,
                         char *buf, size_t bufsz)
 {
     /* Two edits at most, and fewer than half the word: "x" is no typo of "to". */
     size_t limit = strlen(word) / 2 + 1 < 3 ? strlen(word) / 2 + 1 : 3, best = limit, used = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t d = s_distance(word, names[i]);
+        size_t d = text_distance(word, names[i]);
         if (d < best)
             best = d;
     }
@@ -244,7 +219,7 @@ const char *cli_nearest(const char *word, const char *prefix, const char *const 
         return NULL;
     buf[0] = '\0';
     for (size_t i = 0; i < n && used < 2; i++)
-        if (s_distance(word, names[i]) == best) {
+        if (text_distance(word, names[i]) == best) {
             size_t len = strlen(buf);
             snprintf(buf + len, bufsz - len, "%s%s%s", used ? " or " : "", prefix, names[i]);
             used++;
