@@ -12,7 +12,9 @@
  * they told us.
  *
  * Against abuse, with nothing from a third party: the CSRF token of the
- * anonymous session (checked by web_http.c, as for /login), the body
+ * anonymous session (checked here, not by web_http.c: a session that went
+ * while the carer typed, after its idle time or made way for others, must
+ * not lose their answers; they come back with a new session), the body
  * limits every request meets, a random idempotency token per form shown
  * (every public request has the same submitter, web/public), requests
  * taken per address in an hour (web.self_referrals_per_hour; more get 429
@@ -309,6 +311,18 @@ void web_help(web_t *w, const web_req_t *q, web_resp_t *r)
 
     /* The public's request, whoever is logged in here: no user. */
     pub.user = NULL;
+    if (q->post && !web_csrf_ok(w->sess, web_field(q, "csrf"))) {
+        /* The session went (or the form is not this site's): nothing is
+         * sent from this request, and nothing counted; what was typed
+         * comes back under a session and a form token that are new. */
+        pub.csrf = web_session_anon(w)->user.csrf;
+        web_form_token(token);
+        s_form_page(r, &pub, token, NULL,
+                    "This page was open for a long time, so we did not send your answers. They "
+                    "are all still here: check them, then press Ask for support again.");
+        r->status = 403;
+        return;
+    }
     if (!pub.csrf)
         pub.csrf = web_session_anon(w)->user.csrf;
     if (q->post && web_form_token_ok(web_field(q, "token")))
