@@ -111,8 +111,16 @@ bool referral_field_text(ferrs_t *e, const char *field, char **val, size_t max, 
     }
     st = text_check(*val, n, max, multiline);
     switch (st) {
-    case TEXT_OK:
-        return true;
+    case TEXT_OK: {
+        /* A direction override shows a name other than the one stored: to a
+         * worker reading the case, "Smith" could be someone else. */
+        char name[96];
+        if (text_find_bidi(*val, n, name, sizeof name) < 0)
+            return true;
+        ferrs_add(e, field, "bidi",
+                  "has %s, which changes how text is shown: type it again without it", name);
+        return false;
+    }
     case TEXT_TOO_LONG:
         ferrs_add(e, field, "too_long", "is longer than %zu characters", max);
         return false;

@@ -237,6 +237,23 @@ size_t text_plain_spaces(char *s)
     return o;
 }
 
+/* What a bidirectional embedding, override or isolate is called, or NULL
+ * for any other character. */
+static const char *s_bidi_name(unsigned cp)
+{
+    static const char *const embeds[] = {
+        "a left-to-right embedding", "a right-to-left embedding", "a pop directional formatting",
+        "a left-to-right override",  "a right-to-left override",
+    };
+    static const char *const isolates[] = {"a left-to-right isolate", "a right-to-left isolate",
+                                           "a first strong isolate", "a pop directional isolate"};
+    if (cp >= 0x202a && cp <= 0x202e)
+        return embeds[cp - 0x202a];
+    if (cp >= 0x2066 && cp <= 0x2069)
+        return isolates[cp - 0x2066];
+    return NULL;
+}
+
 /* What a character nobody can see is called, or NULL for one that shows. */
 static const char *s_invisible_name(unsigned cp)
 {
@@ -265,9 +282,9 @@ static const char *s_invisible_name(unsigned cp)
         {0x200f, 0x200f, "a right-to-left mark"},
         {0x2028, 0x2028, "a line separator"},
         {0x2029, 0x2029, "a paragraph separator"},
-        {0x202a, 0x202e, "a text direction control"},
+        {0x202a, 0x202e, NULL}, /* named by s_bidi_name */
         {0x2060, 0x2060, "a word joiner"},
-        {0x2066, 0x2069, "a text direction control"},
+        {0x2066, 0x2069, NULL},
         {0x2061, 0x206f, "an invisible character"},
         {0x3164, 0x3164, "a Hangul filler"},
         {0xfe00, 0xfe0f, "a variation selector"},
@@ -279,11 +296,14 @@ static const char *s_invisible_name(unsigned cp)
     };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (cp >= names[i].from && cp <= names[i].to)
-            return names[i].name;
+            return names[i].name ? names[i].name : s_bidi_name(cp);
     return NULL;
 }
 
-long text_find_invisible(const char *s, size_t n, char *name, size_t namesz)
+/* The first character of the n bytes at s that namer names, as
+ * text_find_invisible says. */
+static long s_find_named(const char *s, size_t n, const char *(*namer)(unsigned), char *name,
+                         size_t namesz)
 {
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
@@ -295,13 +315,23 @@ long text_find_invisible(const char *s, size_t n, char *name, size_t namesz)
             continue;
         }
         cp = s_codepoint(p + i, len);
-        if ((what = s_invisible_name(cp)) != NULL) {
+        if ((what = namer(cp)) != NULL) {
             snprintf(name, namesz, "%s (U+%04X)", what, cp);
             return (long)i;
         }
         i += len;
     }
     return -1;
+}
+
+long text_find_invisible(const char *s, size_t n, char *name, size_t namesz)
+{
+    return s_find_named(s, n, s_invisible_name, name, namesz);
+}
+
+long text_find_bidi(const char *s, size_t n, char *name, size_t namesz)
+{
+    return s_find_named(s, n, s_bidi_name, name, namesz);
 }
 
 bool text_is_blank(const char *s)

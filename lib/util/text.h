@@ -81,6 +81,12 @@ size_t text_plain_spaces(char *s);
  * there is none (malformed UTF-8 is not looked into). */
 long text_find_invisible(const char *s, size_t n, char *name, size_t namesz);
 
+/* Like text_find_invisible, for the bidirectional embeddings, overrides and
+ * isolates alone (U+202A-U+202E, U+2066-U+2069): they change the order in
+ * which the text around them is shown, so "Smith" can be made to read as
+ * someone else's name. name gets "a right-to-left override (U+202E)". */
+long text_find_bidi(const char *s, size_t n, char *name, size_t namesz);
+
 bool text_is_blank(const char *s);
 /* ASCII case-insensitive equality. */
 bool text_ieq(const char *a, const char *b);

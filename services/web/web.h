@@ -22,7 +22,8 @@
  * /inbox.csv) and each case (/inbox/ID) with the forms that record what
  * happened; web_report.c: /report and /report.csv (commissioners and
  * operators); web_ops.c, web_ops_case.c and web_ops_forms.c: /ops,
- * /ops/case/ID and the operator's forms.
+ * /ops/case/ID and the operator's forms; web_notice.c: the one-time
+ * notices a POST leaves for the page its answer leads to.
  */
 #ifndef CARERHUB_WEB_H
 #define CARERHUB_WEB_H
@@ -105,6 +106,22 @@ void web_csrf_input(buf_t *b, const web_req_t *q);
 void web_error_page(web_resp_t *r, const web_req_t *q, int status, const char *message);
 /* The stylesheet (served at /style.css). */
 extern const char web_css[];
+
+/* --- one-time notices (web_notice.c) ----------------------------------- */
+
+/* Leaves a notice (what a POST did, or why it did not: error) for the
+ * next GET of path by the request's session, in place of one not shown
+ * yet. Kept in memory only, for WEB_NOTICE_MS, at most WEB_NOTICES
+ * sessions' at once (the oldest makes way). The text is plain: it is
+ * escaped when shown. Nothing without a session (q->csrf NULL). */
+#define WEB_NOTICES   256
+#define WEB_NOTICE_MS (10 * 60 * 1000)
+void web_notice_put(const web_req_t *q, const char *path, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The session's notice for path, if it has one: its text copied to text
+ * (textsz bytes), whether it tells of an error to *error (may be NULL),
+ * and forgotten. Returns false, text untouched, if there is none. */
+bool web_notice_take(const web_req_t *q, const char *path, bool *error, char *text, size_t textsz);
 
 /* --- calls to the hub (web_call.c) ----------------------------------- */
 

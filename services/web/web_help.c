@@ -12,7 +12,9 @@
  * they told us.
  *
  * Against abuse, with nothing from a third party: the CSRF token of the
- * anonymous session (checked by web_http.c, as for /login), the body
+ * anonymous session (checked here, not by web_http.c: a session that went
+ * while the carer typed, after its idle time or made way for others, must
+ * not lose their answers; they come back with a new session), the body
  * limits every request meets, a random idempotency token per form shown
  * (every public request has the same submitter, web/public), requests
  * taken per address in an hour (web.self_referrals_per_hour; more get 429
@@ -209,24 +211,31 @@ static void s_fake_id(char *out, size_t outsz)
 
 /* --- sending ------------------------------------------------------------------ */
 
-/* A request on its way: what its answer page needs. */
-typedef struct {
-    Carerhub__Referral *ref;
-    char token[WEB_FORM_TOKEN_LEN + 1];
-} s_sending_t;
-
-static void s_sending_free(void *p)
-{
-    s_sending_t *s = p;
-    carerhub__referral__free_unpacked(s->ref, NULL);
-    free(s);
-}
-
 static web_rate_t *s_rates(void)
 {
     if (!s_rate)
         s_rate = web_rate_new(WEB_THROTTLE_MAX);
     return s_rate;
+}
+
+/* A request on its way: what its answer page needs, and the place it
+ * holds in its address's count until the request is taken. */
+typedef struct {
+    Carerhub__Referral *ref;
+    char token[WEB_FORM_TOKEN_LEN + 1];
+    char address[64];
+    bool held;
+} s_sending_t;
+
+/* Refused, the same request again, no answer, or the client gone before
+ * it: a place not taken is given back. */
+static void s_sending_free(void *p)
+{
+    s_sending_t *s = p;
+    if (s->held)
+        web_rate_release(s_rates(), s->address, clock_mono_ms(), WEB_HELP_WINDOW_MS);
+    carerhub__referral__free_unpacked(s->ref, NULL);
+    free(s);
 }
 
 /* The self-intake's answer (rep; NULL: none in time), shown. */
@@ -240,9 +249,11 @@ static void s_sent(web_t *w, const web_req_t *q, web_resp_t *r, const Carerhub__
 
     if (sr && sr->status == CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED && sr->referral_id) {
         /* The same request again is no new one: not counted twice. */
-        if (!sr->has_already_accepted_at)
-            web_rate_count(s_rates(), q->address, clock_mono_ms(), WEB_HELP_WINDOW_MS,
+        if (!sr->has_already_accepted_at) {
+            web_rate_count(s_rates(), s->address, clock_mono_ms(), WEB_HELP_WINDOW_MS,
                            sr->referral_id);
+            s->held = false;
+        }
         s_done_page(w, r, q, s->ref, sr->referral_id, sr);
     } else if (sr && sr->status == CARERHUB__SUBMIT_REPLY__STATUS__REJECTED && sr->n_errors) {
         for (size_t i = 0; i < sr->n_errors; i++) {
@@ -300,6 +311,18 @@ void web_help(web_t *w, const web_req_t *q, web_resp_t *r)
 
     /* The public's request, whoever is logged in here: no user. */
     pub.user = NULL;
+    if (q->post && !web_csrf_ok(w->sess, web_field(q, "csrf"))) {
+        /* The session went (or the form is not this site's): nothing is
+         * sent from this request, and nothing counted; what was typed
+         * comes back under a session and a form token that are new. */
+        pub.csrf = web_session_anon(w)->user.csrf;
+        web_form_token(token);
+        s_form_page(r, &pub, token, NULL,
+                    "This page was open for a long time, so we did not send your answers. They "
+                    "are all still here: check them, then press Ask for support again.");
+        r->status = 403;
+        return;
+    }
     if (!pub.csrf)
         pub.csrf = web_session_anon(w)->user.csrf;
     if (q->post && web_form_token_ok(web_field(q, "token")))
@@ -310,8 +333,9 @@ void web_help(web_t *w, const web_req_t *q, web_resp_t *r)
         s_form_page(r, &pub, token, NULL, NULL);
         return;
     }
-    if (web_rate_full(s_rates(), q->address, clock_mono_ms(),
-                      (unsigned)conf->web.self_referrals_per_hour, WEB_HELP_WINDOW_MS, &wait_ms)) {
+    /* A place held from here: released or counted on every way out. */
+    if (!web_rate_take(s_rates(), q->address, clock_mono_ms(),
+                       (unsigned)conf->web.self_referrals_per_hour, WEB_HELP_WINDOW_MS, &wait_ms)) {
         s_wait_words(why, sizeof why, wait_ms);
         s_form_page(r, &pub, token, NULL, why);
         r->status = 429;
@@ -320,6 +344,7 @@ void web_help(web_t *w, const web_req_t *q, web_resp_t *r)
     ref = web_help_referral(q->nfields, q->names, q->values, date_today(), &errs);
     if (errs.n) {
         /* What the intake could not even read. */
+        web_rate_release(s_rates(), q->address, clock_mono_ms(), WEB_HELP_WINDOW_MS);
         web_help_words(&errs, &words);
         s_form_page(r, &pub, token, &words, NULL);
         carerhub__referral__free_unpacked(ref, NULL);
@@ -339,6 +364,8 @@ void web_help(web_t *w, const web_req_t *q, web_resp_t *r)
         s_sending_t *s = xcalloc(1, sizeof *s);
         s->ref = ref;
         snprintf(s->token, sizeof s->token, "%s", token);
+        snprintf(s->address, sizeof s->address, "%s", q->address ? q->address : "");
+        s->held = true;
         sub.token = s->token;
         sub.referral = ref;
         env.body_case = CARERHUB__ENVELOPE__BODY_SUBMIT;

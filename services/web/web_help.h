@@ -54,13 +54,23 @@ typedef struct web_rate web_rate_t;
 
 web_rate_t *web_rate_new(size_t max);
 void web_rate_destroy(web_rate_t **t);
-/* Whether address has had `limit` requests taken in its window; if so,
- * *wait_ms says when it may send again. */
+/* Whether address has had `limit` requests taken in its window, those on
+ * their way (web_rate_take) included; if so, *wait_ms says when it may
+ * send again. */
 bool web_rate_full(web_rate_t *t, const char *address, int64_t now, unsigned limit,
                    int64_t window_ms, int64_t *wait_ms);
+/* As web_rate_full, but if there is room, holds a place for a request from
+ * address until its answer: web_rate_count if it was taken, else
+ * web_rate_release. Returns true if a place is held. */
+bool web_rate_take(web_rate_t *t, const char *address, int64_t now, unsigned limit,
+                   int64_t window_ms, int64_t *wait_ms);
+/* Gives back a place web_rate_take held, for a request not taken (refused,
+ * the same one again, no answer). */
+void web_rate_release(web_rate_t *t, const char *address, int64_t now, int64_t window_ms);
 /* Counts a request taken from address, whose reference is id (may be
- * NULL): the same reference again from it (a double click, a form sent
- * again) is the same request, not counted twice. */
+ * NULL), in the place web_rate_take held for it, if any: the same
+ * reference again from it (a double click, a form sent again) is the same
+ * request, not counted twice. */
 void web_rate_count(web_rate_t *t, const char *address, int64_t now, int64_t window_ms,
                     const char *id);
 

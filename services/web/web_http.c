@@ -43,7 +43,7 @@ const web_route_t web_routes[] = {
     {"/logout", WEB_POST, WEB_ANY_ROLE, web_logout},
     {"/login/change", WEB_GET | WEB_POST, WEB_ANY_ROLE, web_change_page},
     {"/setup", WEB_GET | WEB_POST, WEB_NO_SESSION, web_setup_page},
-    {"/help", WEB_GET | WEB_POST, WEB_NO_SESSION, web_help},
+    {"/help", WEB_GET | WEB_POST, WEB_NO_SESSION, web_help, WEB_OWN_CSRF},
     {"/refer/gp", WEB_GET | WEB_POST, WEB_ROLE(ROLE_GP), web_refer},
     {"/refer/discharge", WEB_GET | WEB_POST, WEB_ROLE(ROLE_HOSPITAL), web_refer},
     {"/refer/school", WEB_GET | WEB_POST, WEB_ROLE(ROLE_SCHOOL), web_refer},
@@ -335,7 +335,8 @@ static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, s_call_t *ca
         ret = s_refuse(w, c, &q, 405, "This page cannot take that kind of request.",
                        rt->methods & WEB_POST ? (rt->methods & WEB_GET ? "GET, HEAD, POST" : "POST")
                                               : "GET, HEAD");
-    } else if (call->post && !web_csrf_ok(w->sess, web_field(&q, "csrf"))) {
+    } else if (call->post && !(rt->flags & WEB_OWN_CSRF) &&
+               !web_csrf_ok(w->sess, web_field(&q, "csrf"))) {
         /* A form from another site, or one kept past its session. */
         ret = s_refuse(w, c, &q, 403,
                        "This form has expired or did not come from this site, so nothing was "

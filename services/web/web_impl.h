@@ -254,13 +254,20 @@ enum { WEB_GET = 1, WEB_POST = 2 };
 #define WEB_ANY_ROLE   0xffffu
 #define WEB_NO_SESSION 0u /* roles of a route anyone may use, logged in or not */
 
+/* A route whose handler checks the CSRF token of a POST itself
+ * (web_csrf_ok), so that what was typed outlives a session that went:
+ * /help, whose carers have no account to log in again with. */
+#define WEB_OWN_CSRF 1u
+
 /* The route table: path (a prefix when it ends in '/'), methods, the roles
- * that may use it (WEB_NO_SESSION: anyone), its handler. */
+ * that may use it (WEB_NO_SESSION: anyone), its handler, flags (0 or
+ * WEB_OWN_CSRF). */
 typedef struct {
     const char *path;
     unsigned methods;
     unsigned roles;
     web_handler_fn fn;
+    unsigned flags;
 } web_route_t;
 
 extern const web_route_t web_routes[];

@@ -321,23 +321,15 @@ static void s_table(buf_t *b, const Carerhub__CasesReply *cs, size_t n)
     buf_adds(b, "</tbody>\n</table>\n</div>\n");
 }
 
-/* The notice of a case that has just left the organisation
- * (?moved=ID&to=PROVIDER, from the case page): ids only in the address. */
-static void s_moved_notice(buf_t *b, web_t *w, const web_req_t *q)
+/* The notice of a case that has just left the organisation, waiting for
+ * this session since the POST that moved it (web_notice_take). */
+static void s_moved_notice(buf_t *b, const web_req_t *q)
 {
-    const char *id = web_field(q, "moved"), *to = web_field(q, "to");
-    const char *name = to && route_id_ok(to) ? web_inbox_provider_name(w, to) : NULL;
-    if (!id || !case_id_ok(id))
+    char text[640];
+    if (!web_notice_take(q, "/inbox", NULL, text, sizeof text))
         return;
-    buf_adds(b, "<div class=\"panel\" role=\"status\">\n");
-    if (name)
-        web_htmlf(b,
-                  "<p><strong>Case %s has gone to %s.</strong> It is no longer with your "
-                  "organisation.</p>\n",
-                  id, name);
-    else
-        web_htmlf(b, "<p><strong>Case %s is no longer with your organisation.</strong></p>\n", id);
-    buf_adds(b, "</div>\n");
+    web_htmlf(b, "<div class=\"panel\" role=\"status\">\n<p><strong>%s</strong></p>\n</div>\n",
+              text);
 }
 
 static void s_listed(web_t *w, const web_req_t *q, web_resp_t *r, const Carerhub__Envelope *rep,
@@ -356,7 +348,7 @@ static void s_listed(web_t *w, const web_req_t *q, web_resp_t *r, const Carerhub
     cs = rep->cases_reply;
     n = cs->n_cases < S_SHOWN ? cs->n_cases : S_SHOWN;
     web_page_begin(b, q, "Open cases");
-    s_moved_notice(b, w, q);
+    s_moved_notice(b, q);
     web_htmlf(b,
               "<h1>Open cases</h1>\n<p>The cases with %s now: overdue first, then the "
               "newest.</p>\n",

@@ -6,8 +6,9 @@
  * Outcome here, checked first as the form asks and as the router would
  * (outcome_check), then sent (OutcomeReport); the router's answer is the
  * authority. Once recorded the answer is a redirect (303) to the case,
- * or, when the case has left the organisation, to /inbox, with a notice
- * in the address (codes and ids only, never personal data). A refusal
+ * or, when the case has left the organisation, to /inbox, where a
+ * one-time notice of the session's waits (web_notice.c: never in the
+ * address, where a link could forge it). A refusal
  * shows the page again with the message beside the input it names and
  * what was typed kept, under the same outcome id; when the hub does not
  * answer, the form sent is shown again alone, so that sending it again
@@ -342,20 +343,28 @@ static void s_ask(web_t *w, const web_req_t *q, web_resp_t *r, s_case_t *c)
     web_call(w, q, r, WEB_TO_ROUTER, &env, S_QUERY_MS, s_shown, c, s_case_free);
 }
 
-/* Recorded (or recorded before): where the case worker goes now. */
-static void s_done(web_resp_t *r, const web_req_t *q, const s_case_t *c,
+/* Recorded (or recorded before): where the case worker goes now, and the
+ * notice that waits there for their session (web_notice_put: never in the
+ * address, where a link could forge it). */
+static void s_done(web_t *w, web_resp_t *r, const web_req_t *q, const s_case_t *c,
                    const Carerhub__OutcomeResult *res)
 {
-    const char *to = res->provider;
+    const char *to = res->provider, *name;
     if (c->forms.posted == WEB_INBOX_RECORD) {
-        snprintf(r->location, sizeof r->location, "/inbox/%s?recorded=%s", c->case_id, c->status);
+        snprintf(r->location, sizeof r->location, "/inbox/%s", c->case_id);
+        web_notice_put(q, r->location, false, "Recorded: %s", web_inbox_status_done(c->status));
         return;
     }
-    /* A provider id is lower-case letters, digits and '-': safe in a URL. */
-    if (to && route_id_ok(to) && strcmp(to, q->user->org) != 0)
-        snprintf(r->location, sizeof r->location, "/inbox?moved=%s&to=%s", c->case_id, to);
+    snprintf(r->location, sizeof r->location, "/inbox");
+    name = to && route_id_ok(to) && strcmp(to, q->user->org) != 0 ? web_inbox_provider_name(w, to)
+                                                                  : NULL;
+    if (name)
+        web_notice_put(q, r->location, false,
+                       "Case %s has gone to %s. It is no longer with your organisation.",
+                       c->case_id, name);
     else
-        snprintf(r->location, sizeof r->location, "/inbox?moved=%s", c->case_id);
+        web_notice_put(q, r->location, false, "Case %s is no longer with your organisation.",
+                       c->case_id);
 }
 
 /* The router's answer to the OutcomeReport (rep; NULL: none in time). */
@@ -382,7 +391,7 @@ static void s_recorded(web_t *w, const web_req_t *q, web_resp_t *r, const Carerh
         return;
     }
     if (res->result != CARERHUB__OUTCOME_RESULT__RESULT__REFUSED) {
-        s_done(r, q, c, res);
+        s_done(w, r, q, c, res);
         return;
     }
     /* A case that is not the organisation's (any more) is refused on

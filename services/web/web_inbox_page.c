@@ -267,16 +267,16 @@ static void s_timeline(buf_t *b, const Carerhub__CaseReply *cr)
     buf_adds(b, "</tbody>\n</table>\n</div>\n");
 }
 
-/* The notice of an outcome just recorded (?recorded=STATUS). */
+/* The notice of an outcome just recorded, waiting for this session since
+ * the POST that recorded it (web_notice_take); a page of errors after a
+ * POST leaves it for the next. */
 static void s_recorded_notice(buf_t *b, const web_req_t *q)
 {
-    const char *st = q->post ? NULL : web_field(q, "recorded");
-    int s = st ? outcome_status_parse(st) : -1;
-    if (s < 0 || s == OUTCOME_NOT_OURS || s == OUTCOME_ASSIGN)
+    char text[640];
+    if (q->post || !web_notice_take(q, q->path, NULL, text, sizeof text))
         return;
-    web_htmlf(
-        b, "<div class=\"panel\" role=\"status\">\n<p><strong>Recorded: %s</strong></p>\n</div>\n",
-        web_inbox_status_done(st));
+    web_htmlf(b, "<div class=\"panel\" role=\"status\">\n<p><strong>%s</strong></p>\n</div>\n",
+              text);
 }
 
 void web_inbox_case_page(web_t *w, const web_req_t *q, web_resp_t *r, const Carerhub__CaseReply *cr,

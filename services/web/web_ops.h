@@ -19,12 +19,8 @@
 #define WEB_OPS_ACTION_MS 10000
 
 /* Leaves a notice (what a POST did, or why it did not: error) for the
- * next /ops of the request's session, in place of one not shown yet. Kept
- * in memory only, for WEB_OPS_NOTICE_MS, at most WEB_OPS_NOTICES sessions'
- * at once (the oldest makes way). The text is plain: it is escaped when
- * shown. */
-#define WEB_OPS_NOTICES   256
-#define WEB_OPS_NOTICE_MS (10 * 60 * 1000)
+ * next /ops of the request's session: web_notice_put. The text is plain:
+ * it is escaped when shown. */
 void web_ops_notice(const web_req_t *q, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Writes the session's notice, if it has one, and forgets it. */

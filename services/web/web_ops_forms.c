@@ -17,14 +17,13 @@
  *
  * The router decides and audits each (ParkedAction, ConflictAction, for
  * the logged-in operator); nothing here checks more than the router does.
- * The notices wait for the session's next /ops in a small table of our
- * own, keyed by the session's CSRF token, so that a link someone sends an
- * operator cannot make the page say that something was done.
+ * The notices wait for the session's next /ops in the table of one-time
+ * notices (web_notice.c), so that a link someone sends an operator cannot
+ * make the page say that something was done.
  */
 #include "web_ops.h"
 
 #include "domain/referral.h"
-#include "util/clock.h"
 #include "util/mem.h"
 
 #include <stdarg.h>
@@ -34,67 +33,30 @@
 
 /* --- notices ------------------------------------------------------------ */
 
-typedef struct {
-    char csrf[WEB_TOKEN_LEN + 1]; /* whose: "" for a free slot */
-    bool error;
-    int64_t at; /* monotonic ms */
-    char text[640];
-} s_notice_t;
-
-static s_notice_t s_notices[WEB_OPS_NOTICES];
-
-static s_notice_t *s_notice_of(const web_req_t *q)
-{
-    int64_t now = clock_mono_ms();
-    for (size_t i = 0; q->csrf && *q->csrf && i < WEB_OPS_NOTICES; i++)
-        if (strcmp(s_notices[i].csrf, q->csrf) == 0)
-            return now - s_notices[i].at < WEB_OPS_NOTICE_MS ? &s_notices[i] : NULL;
-    return NULL;
-}
-
 void web_ops_notice(const web_req_t *q, bool error, const char *fmt, ...)
 {
-    int64_t now = clock_mono_ms();
-    s_notice_t *n = NULL;
+    char text[640];
     va_list ap;
-
-    if (!q->csrf || !*q->csrf)
-        return;
-    /* The session's own slot, else a free or expired one, else the oldest. */
-    for (size_t i = 0; !n && i < WEB_OPS_NOTICES; i++)
-        if (strcmp(s_notices[i].csrf, q->csrf) == 0)
-            n = &s_notices[i];
-    for (size_t i = 0; !n && i < WEB_OPS_NOTICES; i++)
-        if (!s_notices[i].csrf[0] || now - s_notices[i].at >= WEB_OPS_NOTICE_MS)
-            n = &s_notices[i];
-    if (!n) {
-        n = &s_notices[0];
-        for (size_t i = 1; i < WEB_OPS_NOTICES; i++)
-            if (s_notices[i].at < n->at)
-                n = &s_notices[i];
-    }
-    snprintf(n->csrf, sizeof n->csrf, "%s", q->csrf);
-    n->error = error;
-    n->at = now;
     va_start(ap, fmt);
-    vsnprintf(n->text, sizeof n->text, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    web_notice_put(q, "/ops", error, "%s", text);
 }
 
 void web_ops_notice_show(buf_t *b, const web_req_t *q)
 {
-    s_notice_t *n = s_notice_of(q);
-    if (!n)
+    char text[640];
+    bool error;
+    if (!web_notice_take(q, "/ops", &error, text, sizeof text))
         return;
-    if (n->error)
+    if (error)
         buf_adds(b, "<div class=\"error-summary\" role=\"alert\" id=\"notice\">\n<p><strong>Not "
                     "done:</strong> ");
     else
         buf_adds(b, "<div class=\"panel\" role=\"status\" id=\"notice\">\n<p><strong>Done:"
                     "</strong> ");
-    web_ops_text(b, n->text);
+    web_ops_text(b, text);
     buf_adds(b, "</p>\n</div>\n");
-    memset(n, 0, sizeof *n);
 }
 
 /* Back to /ops, where the notice is shown. */

@@ -9,7 +9,9 @@
 # out here by hand from config/routing.yaml) and by when, and nothing else
 # of the carer; the case file arrives at that organisation with source
 # self, from the public, the consent the carer's own and given today; the
-# same form again is the same request. The honeypot filled in: the same
+# same form again is the same request. A form whose session went while the
+# carer typed comes back with every answer and a new session, nothing sent,
+# and goes through when sent again. The honeypot filled in: the same
 # thank-you page, nothing delivered, a number in the daemon's log. The
 # sixth request taken in an hour from one address gets 429 with the answers
 # kept, while another address still gets through. Nothing of the carers
@@ -152,6 +154,35 @@ jq -e --arg today "$today" '.referrals[0] | .source == "self" and .submitted_by 
 assert_eq "$(ask carer again "$token" "${ambrose[@]}")" 200 "the same form again"
 assert_eq "$(reference again)" "$a" "the reference of the same form sent again"
 
+note "the session gone while the carer typed: the answers back, nothing sent, then sent"
+# From 127.0.0.3, out of the other requests' count. The form's session is
+# gone (idle too long, or made way for a flood of others): its cookie is
+# not sent, as a browser does not send one the daemon forgot.
+form late --interface 127.0.0.3
+mapfile -t gwen < <(with Gwendolyn)
+late=(--interface 127.0.0.3 -c "$WORK/late2.jar" --data-urlencode "csrf=$(field_of late.form csrf)")
+for f in "${gwen[@]}"; do late+=(--data-urlencode "$f"); done
+assert_eq "$(req late1 "${late[@]}" --data-urlencode "token=$token" "$url/help")" 403 \
+    "POST /help with its session gone"
+has late1 'Your request was not sent' "the session gone"
+has late1 'They are all still here: check them, then press Ask for support again.' "the session gone"
+has late1 'value="Gwendolyn"' "the session gone: the answers kept"
+has late1 'value="after 6"' "the session gone: the answers kept"
+has late1 'value="pharmacy" checked' "the session gone: the answers kept"
+grep -qi '^set-cookie: carerhub_session=' "$WORK/late1.h" || fail "no new session for the form"
+csrf2=$(field_of late1 csrf)
+token2=$(field_of late1 token)
+[[ -n $csrf2 && $csrf2 != "$(field_of late.form csrf)" ]] || fail "no new CSRF token: '$csrf2'"
+[[ $token2 =~ ^[0-9a-f]{32}$ && $token2 != "$token" ]] || fail "no new form token: '$token2'"
+sleep 1
+assert_eq "$(count)" 1 "case files after the POST whose session was gone"
+late=(--interface 127.0.0.3 -c "$WORK/late2.jar" -b "$WORK/late2.jar")
+for f in "${gwen[@]}"; do late+=(--data-urlencode "$f"); done
+assert_eq "$(req late2 "${late[@]}" --data-urlencode "csrf=$csrf2" --data-urlencode "token=$token2" \
+    "$url/help")" 200 "the same answers sent again under the new session"
+has late2 'Thank you: we have your request' "sent again under the new session"
+wait_count 2 ecs
+
 note "the honeypot filled in: thanked, nothing sent, a number in the log"
 form bot
 mapfile -t spam < <(with Bartholomew)
@@ -171,7 +202,7 @@ for name in Cuthbert Dorothea Eustace; do
     assert_eq "$(ask carer "$name" "$token" "${one[@]}")" 200 "$name's request"
     has "$name" 'Thank you: we have your request' "$name's request"
 done
-wait_count 4 ecs
+wait_count 5 ecs
 form carer
 mapfile -t one < <(with Fenella)
 assert_eq "$(ask carer many "$token" "${one[@]}")" 429 "the sixth request in an hour"
@@ -183,18 +214,18 @@ form other --interface 127.0.0.2
 assert_eq "$(ask other elsewhere "$token" --from 127.0.0.2 "${one[@]}")" 200 \
     "a request from another address"
 has elsewhere 'Thank you: we have your request' "another address"
-wait_count 5 ecs
+wait_count 6 ecs
 sleep 1
-assert_eq "$(count)" 5 "case files (none for the under-16, the honeypot or the sixth)"
+assert_eq "$(count)" 6 "case files (none for the under-16, the honeypot or the sixth)"
 for f in $(files); do
     jq -e '.referrals[0].carer.given_name' "$f"
 done | sort | tr '\n' ' ' >"$WORK/names"
-assert_eq "$(cat "$WORK/names")" '"Ambrose" "Cuthbert" "Dorothea" "Eustace" "Fenella" ' \
+assert_eq "$(cat "$WORK/names")" '"Ambrose" "Cuthbert" "Dorothea" "Eustace" "Fenella" "Gwendolyn" ' \
     "the carers whose requests were taken"
 hub_stop
 
 # Nothing of the carers in any log.
-for name in Ambrose Quennell Peregrine Bartholomew Fenella 900777 spam.example 'after 6'; do
+for name in Ambrose Quennell Peregrine Bartholomew Fenella Gwendolyn 900777 spam.example 'after 6'; do
     grep -rl -- "$name" "$hub/logs" && fail "'$name' is in the logs"
 done
 exit 0

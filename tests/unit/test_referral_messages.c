@@ -149,6 +149,51 @@ TEST(referral_invisible_character_named_and_placed)
     CHECK_STR(s_told(&v), "");
 }
 
+TEST(referral_direction_controls_refused_in_names)
+{
+    /* "Smith" with a right-to-left override would show as another name. */
+    s_values_t v = S_GOOD;
+    v.family = "\"Sm\xe2\x80\xaeith\"";
+    CHECK_STR(s_told(&v), "carer.family_name: bidi: has a right-to-left override (U+202E), which "
+                          "changes how text is shown: type it again without it");
+    v.family = "\"\xe2\x81\xa7Smith\xe2\x81\xa9\"";
+    CHECK_STR(s_told(&v), "carer.family_name: bidi: has a right-to-left isolate (U+2067), which "
+                          "changes how text is shown: type it again without it");
+    /* A zero-width joiner is part of how some names are written: kept. */
+    v.family = "\"Sm\xe2\x80\x8dith\"";
+    CHECK_STR(s_told(&v), "");
+}
+
+TEST(referral_direction_controls_refused_in_every_text_field)
+{
+    /* The referrer's name, a multi-line address and a condition too. */
+    static const char card[] =
+        "practice: F81001\n"
+        "referrer: {name: \"A Pa\xe2\x80\xadtel\", phone: 01245 000000}\n"
+        "carer:\n"
+        "  given_name: Jane\n"
+        "  family_name: Smith\n"
+        "  date_of_birth: 1961-04-02\n"
+        "  postcode: CM2 0AA\n"
+        "  phone: 07700 900123\n"
+        "  address: \"1 High St\\n\xe2\x80\xab"
+        "Chelmsford\"\n"
+        "cared_for: {relationship: mother, conditions: [\"demen\xe2\x81\xa6tia\"]}\n"
+        "consent: {share_with_support_service: true, given_by: carer, date: 2026-11-20}\n";
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r = s_run(card, CARERHUB__SOURCE__GP, &e);
+    CHECK_STR(s_said(&e),
+              "referrer.name: bidi: has a left-to-right override (U+202D), which changes how "
+              "text is shown: type it again without it\n"
+              "carer.address: bidi: has a right-to-left embedding (U+202B), which changes how "
+              "text is shown: type it again without it\n"
+              "cared_for.conditions[1]: bidi: has a left-to-right isolate (U+2066), which "
+              "changes how text is shown: type it again without it");
+    ferrs_free(&e);
+    if (r)
+        carerhub__referral__free_unpacked(r, NULL);
+}
+
 /* --- yes and no ---------------------------------------------------------- */
 
 TEST(referral_yes_no_quoted_or_not)

@@ -621,7 +621,8 @@ TEST(text_find_invisible_names_the_character)
         {"x\xc2\x85", 1, "a control character (U+0085)"},
         {"ab\xe2\x81\xa0", 2, "a word joiner (U+2060)"},
         {"ab\xe2\x80\x8d", 2, "a zero-width joiner (U+200D)"},
-        {"ab\xe2\x80\xae", 2, "a text direction control (U+202E)"},
+        {"ab\xe2\x80\xae", 2, "a right-to-left override (U+202E)"},
+        {"ab\xe2\x81\xa8", 2, "a first strong isolate (U+2068)"},
         {"ab\xe2\x81\xa3", 2, "an invisible character (U+2063)"},
         {"ab\xf3\xa0\x80\x81", 2, "an invisible tag character (U+E0001)"},
     };
@@ -637,6 +638,40 @@ TEST(text_find_invisible_names_the_character)
     {
         const char *shows = "Sia\xcc\x82n Ll\xc5\xb7r\xc2\xa0\xe2\x80\xaf\xff";
         CHECK_INT(text_find_invisible(shows, strlen(shows), name, sizeof name), -1);
+    }
+    CHECK_STR(name, "untouched");
+}
+
+TEST(text_find_bidi_names_each_direction_control)
+{
+    /* The nine embeddings, overrides and isolates, by their Unicode names. */
+    static const struct {
+        const char *ch, *name;
+    } cases[] = {
+        {"\xe2\x80\xaa", "a left-to-right embedding (U+202A)"},
+        {"\xe2\x80\xab", "a right-to-left embedding (U+202B)"},
+        {"\xe2\x80\xac", "a pop directional formatting (U+202C)"},
+        {"\xe2\x80\xad", "a left-to-right override (U+202D)"},
+        {"\xe2\x80\xae", "a right-to-left override (U+202E)"},
+        {"\xe2\x81\xa6", "a left-to-right isolate (U+2066)"},
+        {"\xe2\x81\xa7", "a right-to-left isolate (U+2067)"},
+        {"\xe2\x81\xa8", "a first strong isolate (U+2068)"},
+        {"\xe2\x81\xa9", "a pop directional isolate (U+2069)"},
+    };
+    char text[32], name[96];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(text, sizeof text, "Smi%sth", cases[i].ch);
+        CHECK_INT(text_find_bidi(text, strlen(text), name, sizeof name), 3);
+        CHECK_STR(name, cases[i].name);
+    }
+    /* Their neighbours and the characters names need are not direction
+     * controls: paragraph separator U+2029, narrow no-break space U+202F,
+     * U+2065, U+206A, zero-width joiner U+200D, a Welsh circumflex. */
+    strcpy(name, "untouched");
+    {
+        const char *other = "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xe2\x80\x8d"
+                            "Ll\xc5\xb7r";
+        CHECK_INT(text_find_bidi(other, strlen(other), name, sizeof name), -1);
     }
     CHECK_STR(name, "untouched");
 }

@@ -275,6 +275,52 @@ TEST(web_help_rate_per_address_in_an_hour)
     CHECK(t == NULL);
 }
 
+/* Eight requests sent at once from one address, none answered yet: each
+ * holds a place as it arrives, so only five of them go to the intake. */
+TEST(web_help_rate_holds_a_place_before_the_answer)
+{
+    web_rate_t *t = web_rate_new(100);
+    const int64_t hour = WEB_HELP_WINDOW_MS;
+    int64_t wait;
+    int taken = 0, first_refused = 0;
+    for (int i = 1; i <= 8; i++) {
+        if (web_rate_take(t, "192.0.2.9", 100 + i, 5, hour, &wait))
+            taken++;
+        else if (!first_refused)
+            first_refused = i;
+    }
+    CHECK_INT(taken, 5);
+    CHECK_INT(first_refused, 6);
+    /* Still on their way: they will be answered in seconds, so the wait
+     * said is a minute, not the hour. */
+    CHECK_INT(wait, 60000);
+    CHECK(web_rate_full(t, "192.0.2.9", 200, 5, hour, &wait));
+
+    /* Two refused by the intake and one the same as before give their
+     * places back; two taken keep theirs. */
+    web_rate_release(t, "192.0.2.9", 300, hour);
+    web_rate_release(t, "192.0.2.9", 300, hour);
+    web_rate_count(t, "192.0.2.9", 300, hour, "SR-T-1");
+    web_rate_count(t, "192.0.2.9", 300, hour, "SR-T-2");
+    web_rate_count(t, "192.0.2.9", 300, hour, "SR-T-2"); /* the same again */
+    /* Taken 2, none held: three more may come, and then no more. */
+    for (int i = 0; i < 3; i++)
+        CHECK(web_rate_take(t, "192.0.2.9", 400, 5, hour, &wait));
+    CHECK(!web_rate_take(t, "192.0.2.9", 400, 5, hour, &wait));
+
+    /* A place given back with nothing taken leaves no window behind: the
+     * hour starts with the next request, not the refused one. */
+    CHECK(web_rate_take(t, "192.0.2.10", 1000, 1, hour, &wait));
+    web_rate_release(t, "192.0.2.10", 1000, hour);
+    web_rate_count(t, "192.0.2.10", 5000, hour, "SR-T-3");
+    CHECK(web_rate_full(t, "192.0.2.10", 5000, 1, hour, &wait));
+    CHECK_INT(wait, hour);
+    /* A release with nothing held (the entry went) takes nothing away. */
+    web_rate_release(t, "192.0.2.10", 6000, hour);
+    CHECK(web_rate_full(t, "192.0.2.10", 6000, 1, hour, &wait));
+    web_rate_destroy(&t);
+}
+
 /* A full table: addresses with one request each make way for one another,
  * never for a busy one. */
 TEST(web_help_rate_table_full_keeps_the_busy)

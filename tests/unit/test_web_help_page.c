@@ -46,6 +46,9 @@ static void s_answers_free(s_answers_t *a)
 
 /* --- the handler ----------------------------------------------------------- */
 
+/* The CSRF token of the anonymous session the tests' forms came from. */
+#define S_CSRF "CSRFTOKEN-of-the-anonymous-session-01234567"
+
 typedef struct {
     web_t *w;
     route_t *rt;
@@ -63,7 +66,13 @@ static int s_open(s_web_h *h)
     h->w = xcalloc(1, sizeof *h->w);
     h->w->conf = conf;
     h->w->hub.corr = 5000;
-    snprintf(h->user.csrf, sizeof h->user.csrf, "%s", "CSRFTOKEN");
+    snprintf(h->user.csrf, sizeof h->user.csrf, "%s", S_CSRF);
+    {
+        char id[WEB_TOKEN_LEN + 1];
+        h->w->sessions = web_sessions_new(8);
+        h->w->sess = web_sess_new(h->w->sessions, 1, NULL, id);
+        snprintf(h->w->sess->user.csrf, sizeof h->w->sess->user.csrf, "%s", S_CSRF);
+    }
     return 0;
 }
 
@@ -73,6 +82,7 @@ static void s_close(s_web_h *h)
     web_hub_close(&h->w->hub);
     hubconf_destroy(&h->w->conf);
     route_destroy(&h->rt);
+    web_sessions_destroy(&h->w->sessions);
     free(h->w);
 }
 
@@ -108,6 +118,7 @@ static char *s_run(s_web_h *h, const web_req_t *q, int *status)
  * 1978, unless postcode and dob say otherwise (NULL: those). */
 static void s_carer(s_answers_t *a, const char *given, const char *postcode, const char *dob)
 {
+    s_answer(a, "csrf", S_CSRF);
     s_answer(a, "token", "0123456789abcdef0123456789abcdef");
     s_answer(a, "carer.given_name", given);
     s_answer(a, "carer.family_name", "Reed");
@@ -157,7 +168,7 @@ TEST(web_help_page_for_the_public)
     CHECK(h.slot == NULL);
     CHECK_CONTAINS(page, "<h1>Are you looking after someone?</h1>");
     CHECK_CONTAINS(page, "<form method=\"post\" action=\"/help\" novalidate>");
-    CHECK_CONTAINS(page, "<input type=\"hidden\" name=\"csrf\" value=\"CSRFTOKEN\">");
+    CHECK_CONTAINS(page, "<input type=\"hidden\" name=\"csrf\" value=\"" S_CSRF "\">");
     CHECK_CONTAINS(page, "<div class=\"visually-hidden\" aria-hidden=\"true\">");
     CHECK_CONTAINS(page, "name=\"website\" value=\"\" tabindex=\"-1\" autocomplete=\"off\">");
     CHECK_CONTAINS(page, "autocomplete=\"given-name\"");
@@ -177,6 +188,53 @@ TEST(web_help_page_for_the_public)
 /* The honeypot filled in: the thank-you page, nothing sent, and it counts
  * as a request of its address: with 2 an hour, the next is refused with
  * 429, the answers kept, and nothing sent. */
+/* The session went while the carer typed (idle too long, or made way for
+ * a flood of others): nothing is sent, and the form comes back with every
+ * answer under a new session; sent again from it, it goes. */
+TEST(web_help_session_gone_keeps_the_answers)
+{
+    s_web_h h;
+    s_answers_t a = {0}, again = {0};
+    web_req_t q;
+    int st;
+    char *page, token[WEB_FORM_TOKEN_LEN + 1], field[128];
+    CHECK_INT(s_open(&h), 0);
+    web_sess_drop(h.w->sessions, h.w->sess);
+    h.w->sess = NULL;
+    s_carer(&a, "Winifred <b>", NULL, NULL);
+    q = s_req(&h, "192.0.2.40", &a);
+    q.csrf = NULL; /* as web_http.c finds it: no session */
+    page = s_run(&h, &q, &st);
+    CHECK_INT(st, 403);
+    CHECK(h.slot == NULL); /* nothing sent */
+    CHECK_CONTAINS(page, "Your request was not sent");
+    CHECK_CONTAINS(page, "They are all still here: check them, then press Ask for support again.");
+    CHECK_CONTAINS(page, "value=\"Winifred &lt;b&gt;\"");
+    CHECK_CONTAINS(page, "value=\"07700 900777\"");
+    /* A new session, its cookie set, its token in the form; a new form
+     * token. */
+    CHECK(h.w->sess != NULL && strcmp(h.w->sess->user.csrf, S_CSRF) != 0);
+    CHECK(strncmp(h.w->cookie, "carerhub_session=", 17) == 0);
+    snprintf(field, sizeof field, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
+             h.w->sess->user.csrf);
+    CHECK_CONTAINS(page, field);
+    CHECK_INT(s_token_of(page, token), 0);
+    CHECK(strcmp(token, "0123456789abcdef0123456789abcdef") != 0);
+    free(page);
+
+    /* Sent again from that page: it goes to the self-intake. */
+    s_answer(&again, "csrf", h.w->sess->user.csrf);
+    for (size_t i = 1; i < a.n; i++)
+        s_answer(&again, a.names[i], strcmp(a.names[i], "token") ? a.values[i] : token);
+    q = s_req(&h, "192.0.2.40", &again);
+    q.csrf = h.w->sess->user.csrf;
+    free(s_run(&h, &q, &st));
+    CHECK(h.slot != NULL && h.slot->to == WEB_TO_SELF);
+    s_answers_free(&a);
+    s_answers_free(&again);
+    s_close(&h);
+}
+
 TEST(web_help_honeypot_and_the_limit)
 {
     s_web_h h;
@@ -305,7 +363,7 @@ TEST(web_help_sent_for_the_public)
     s_web_h h;
     s_answers_t a = {0};
     web_req_t q;
-    web_user_t gp = {.name = "a.patel", .role = ROLE_GP, .org = "F81001", .csrf = "CSRFTOKEN"};
+    web_user_t gp = {.name = "a.patel", .role = ROLE_GP, .org = "F81001", .csrf = S_CSRF};
     Carerhub__Envelope *sent;
     char today[DATE_STRLEN], *page;
     int st;

@@ -307,7 +307,7 @@ TEST(web_ops_notices_are_bounded_and_the_oldest_makes_way)
     buf_t b = BUF_INIT;
     /* One more session than are kept: the first one's notice is gone,
      * the second's stands. */
-    for (int i = 0; i <= WEB_OPS_NOTICES; i++) {
+    for (int i = 0; i <= WEB_NOTICES; i++) {
         snprintf(u.csrf, sizeof u.csrf, "SESSION-%d", i);
         web_ops_notice(&q, false, "notice %d", i);
     }
@@ -320,11 +320,37 @@ TEST(web_ops_notices_are_bounded_and_the_oldest_makes_way)
     CHECK_CONTAINS(b.data, "notice 1<");
     buf_free(&b);
     /* none left behind for the next test */
-    for (int i = 2; i <= WEB_OPS_NOTICES; i++) {
+    for (int i = 2; i <= WEB_NOTICES; i++) {
         snprintf(u.csrf, sizeof u.csrf, "SESSION-%d", i);
         web_ops_notice_show(&b, &q);
     }
     buf_free(&b);
+}
+
+/* A notice is shown once, on the page it was left for, to the session
+ * that left it: another session, or another page, does not take it. */
+TEST(web_notice_once_for_its_session_and_page)
+{
+    web_user_t u = web_run_op, other = web_run_op;
+    web_req_t q = web_run_req(&u, false, "/inbox/C-000001", NULL, NULL, 0);
+    web_req_t q2 = web_run_req(&other, false, "/inbox/C-000001", NULL, NULL, 0);
+    char text[64] = "untouched";
+    bool error = true;
+    snprintf(u.csrf, sizeof u.csrf, "SESSION-A");
+    snprintf(other.csrf, sizeof other.csrf, "SESSION-B");
+    web_notice_put(&q, "/inbox/C-000001", false, "Recorded: %s", "contacted");
+    CHECK(!web_notice_take(&q2, "/inbox/C-000001", &error, text, sizeof text));
+    CHECK(!web_notice_take(&q, "/inbox/C-000002", &error, text, sizeof text));
+    CHECK(!web_notice_take(&q, "/ops", &error, text, sizeof text));
+    CHECK_STR(text, "untouched");
+    CHECK(web_notice_take(&q, "/inbox/C-000001", &error, text, sizeof text));
+    CHECK_STR(text, "Recorded: contacted");
+    CHECK(!error);
+    CHECK(!web_notice_take(&q, "/inbox/C-000001", &error, text, sizeof text));
+    /* Without a session there is nobody to leave one for. */
+    q.csrf = NULL;
+    web_notice_put(&q, "/inbox", false, "Case C-000001 has gone to X.");
+    CHECK(!web_notice_take(&q, "/inbox", NULL, text, sizeof text));
 }
 
 TEST(web_ops_text_escapes_and_lets_long_words_wrap)
