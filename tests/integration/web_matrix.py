@@ -263,7 +263,7 @@ class Matrix:
                 return f"expected 200 'Referral sent', got {ans.status} '{ans.h1()}'"
             self.made[SOURCE_OF[path]] = m.group(1)
             return None
-        to = {"/inbox/ID": f"/inbox/{self.own_case(role)}?recorded=accepted",
+        to = {"/inbox/ID": f"/inbox/{self.own_case(role)}",
               "/ops/parked": "/ops", "/ops/conflict": "/ops", "/logout": "/login?logged_out=1"}
         if path in to:
             ok = ans.status == 303 and ans.location == to[path]
