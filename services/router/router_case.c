@@ -64,13 +64,15 @@ static bool s_decide(router_t *r, const Carerhub__Carer *carer, int age, Carerhu
     d->rule = xstrdup(route_rule_name(r->rt, &res));
     d->reason = buf_take(&reason);
     lad = route_result_lad(&res);
-    if (lad >= 0) {
+    if (res.by == ROUTE_BY_ISLAND) {
+        /* No authority: a Crown Dependency's name is only the signpost. */
+    } else if (lad >= 0) {
         d->lad = xstrdup(geo_lad_code(g, (geo_lad_t)lad));
         d->lad_name = xstrdup(geo_lad_name(g, (geo_lad_t)lad));
     } else if (res.ncands == 1) {
         d->lad = xstrdup(res.unlisted);
     }
-    for (size_t i = 0; i < res.ncands; i++)
+    for (size_t i = 0; i < res.ncands && res.by != ROUTE_BY_ISLAND; i++)
         router_strv_add(&d->candidates, &d->n_candidates,
                         res.cands[i] == GEO_UNLISTED ? res.unlisted
                                                      : geo_lad_code(g, res.cands[i]));
