@@ -76,6 +76,12 @@ typedef int (*route_unit_fn)(void *arg, const char *postcode, char *lad_code);
 route_t *route_load(const char *path, diag_t *diag);
 void route_destroy(route_t **rt);
 
+/* Rules that take turns in silence: two with the same age and source
+ * conditions whose authority sets share an authority and lead to different
+ * organisations (the first always wins there). One message per pair of
+ * rules to diag, naming file, the authority and the sets; returns how many. */
+size_t route_overlaps(const route_t *rt, const char *file, diag_t *diag);
+
 /* Decides for a postcode already normalised (postcode_normalise). age is
  * whole years on the day of referral, or -1 when not known. unit may be NULL.
  * Never fails: the worst case is the triage provider. */
