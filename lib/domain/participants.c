@@ -323,6 +323,11 @@ size_t participants_count(const participants_t *p)
     return p ? p->n : 0;
 }
 
+const participant_t *participants_at(const participants_t *p, size_t i)
+{
+    return &p->v[i];
+}
+
 bool participant_in_scope(const participant_t *who, const char *s)
 {
     for (size_t i = 0; who && s && i < who->nscopes; i++)

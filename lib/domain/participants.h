@@ -75,6 +75,8 @@ const participant_t *participants_by_key(const participants_t *p, const char *z8
 /* The participant with this id, or NULL. Borrowed. */
 const participant_t *participants_by_id(const participants_t *p, const char *id);
 size_t participants_count(const participants_t *p);
+/* The i-th participant in the file's order (i < participants_count). */
+const participant_t *participants_at(const participants_t *p, size_t i);
 
 /* True if the participant's scope includes s. */
 bool participant_in_scope(const participant_t *who, const char *s);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define S_BATCH 50000
@@ -21,6 +22,8 @@ enum { S_DB_UNITS };
 struct pcdb {
     store_t *store;
     MDB_txn *rtxn; /* reused read transaction for lookups (reset between) */
+    dev_t dev;     /* of data.mdb when opened, for pcdb_follow */
+    ino_t ino;
 };
 
 static const char *const s_dbs[] = {"units", NULL};
@@ -32,17 +35,25 @@ pcdb_t *pcdb_open(const char *dir, bool create)
     store_t *s;
     int err;
     char *datafile = xasprintf("%s/data.mdb", dir);
+    struct stat st;
     bool exists = access(datafile, F_OK) == 0;
-    free(datafile);
     if (!create && !exists) {
+        free(datafile);
         errno = ENOENT;
         return NULL;
     }
     s = store_open(dir, &o, &err);
-    if (!s)
+    if (!s) {
+        free(datafile);
         return NULL;
+    }
     db = xcalloc(1, sizeof *db);
     db->store = s;
+    if (stat(datafile, &st) == 0) {
+        db->dev = st.st_dev;
+        db->ino = st.st_ino;
+    }
+    free(datafile);
     return db;
 }
 
@@ -56,6 +67,20 @@ void pcdb_close(pcdb_t **dbp)
     store_close(&db->store);
     free(db);
     *dbp = NULL;
+}
+
+int pcdb_follow(pcdb_t **db, const char *dir)
+{
+    char *datafile = xasprintf("%s/data.mdb", dir);
+    struct stat st;
+    bool there = stat(datafile, &st) == 0;
+    free(datafile);
+    if (*db ? there && st.st_dev == (*db)->dev && st.st_ino == (*db)->ino : !there)
+        return 0;
+    pcdb_close(db);
+    if (there)
+        *db = pcdb_open(dir, false);
+    return 1;
 }
 
 static MDB_txn *s_rtxn(pcdb_t *db)

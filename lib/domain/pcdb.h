@@ -18,6 +18,14 @@ typedef struct pcdb pcdb_t;
 pcdb_t *pcdb_open(const char *dir, bool create);
 void pcdb_close(pcdb_t **db);
 
+/* Keeps a long-running daemon's *db on the table in dir without a reload:
+ * opens it once an import has created it, and reopens it when its file was
+ * replaced by another (a restored data directory) or closes it when it was
+ * removed. Costs one stat; call it before each routing decision. An import
+ * into a table already open needs nothing: each lookup reads the newest
+ * committed data. Returns 1 when *db changed (the caller logs it), else 0. */
+int pcdb_follow(pcdb_t **db, const char *dir);
+
 /* Looks up a normalised postcode; matches route_unit_fn so it can be passed
  * to route_decide with the pcdb as argument. Returns 1 and writes the
  * authority code, or 0. */

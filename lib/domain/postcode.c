@@ -110,6 +110,17 @@ void postcode_sector(const char *pc, char *out)
     out[n + 2] = '\0';
 }
 
+const char *postcode_crown_dependency(const char *pc)
+{
+    static const struct {
+        const char *area, *name;
+    } crown[] = {{"JE", "Jersey"}, {"GY", "Guernsey"}, {"IM", "Isle of Man"}};
+    for (size_t i = 0; i < sizeof crown / sizeof crown[0]; i++)
+        if (strncmp(pc, crown[i].area, 2) == 0 && s_digit(pc[2]))
+            return crown[i].name;
+    return NULL;
+}
+
 bool postcode_district_valid(const char *s)
 {
     size_t n = strlen(s);

@@ -23,6 +23,13 @@ int postcode_normalise(const char *in, char *out);
 void postcode_district(const char *pc, char *out);
 void postcode_sector(const char *pc, char *out);
 
+/* The Crown Dependency a normalised postcode is in, by its postcode area:
+ * "Jersey" (JE), "Guernsey" (GY, which also serves Alderney and Sark) or
+ * "Isle of Man" (IM); NULL for any other postcode. Their postcodes follow
+ * the UK's format, but they have no UK local authority, so no district
+ * table lists them. */
+const char *postcode_crown_dependency(const char *pc);
+
 /* True if s is a valid outward code (district) on its own, e.g. "CM2". */
 bool postcode_district_valid(const char *s);
 /* True if s is a valid sector, "CM2 0", already normalised. */

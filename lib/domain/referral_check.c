@@ -35,31 +35,24 @@ static void s_referrer(ferrs_t *e, Carerhub__Referrer *r)
                   "for the referrer");
 }
 
+/* route_postcode_check's judgement, which `carerhub route` shares. */
 static void s_postcode(ferrs_t *e, char **val, const referral_ctx_t *ctx)
 {
-    char pc[POSTCODE_MAX], district[DISTRICT_MAX], lad[16];
-    const geo_lad_t *lads;
+    char pc[POSTCODE_MAX];
+    route_pc_t why;
+    buf_t msg = BUF_INIT;
     if (!referral_field_visible(e, "carer.postcode", val, "postcode") ||
         !referral_field_text(e, "carer.postcode", val, 16, true, false))
         return;
-    if (postcode_normalise(*val, pc) < 0) {
-        ferrs_add(e, "carer.postcode", "format",
-                  "'%.16s' is not a valid UK postcode "
-                  "(a form like CM2 0AA)",
-                  *val);
+    why = route_postcode_check(ctx->geo, ctx->unit, ctx->unit_arg, *val, pc);
+    if (why != ROUTE_PC_OK) {
+        route_postcode_problem(why, *val, pc, &msg);
+        ferrs_add(e, "carer.postcode", route_postcode_code(why), "%s", msg.data);
+        buf_free(&msg);
         return;
     }
     free(*val);
     *val = xstrdup(pc);
-    if (!ctx->geo)
-        return;
-    postcode_district(pc, district);
-    if (geo_district(ctx->geo, district, &lads) == 0 &&
-        !(ctx->unit && ctx->unit(ctx->unit_arg, pc, lad) == 1))
-        ferrs_add(e, "carer.postcode", "unknown",
-                  "%s is not in any known UK postcode "
-                  "district; check it with the carer",
-                  pc);
 }
 
 static void s_carer(ferrs_t *e, Carerhub__Carer *c, Carerhub__Source src, const referral_ctx_t *ctx,

@@ -37,6 +37,7 @@ void route_decide(const route_t *rt, const char *postcode, int age, route_src_t 
     const geo_lad_t *lads = NULL;
     size_t n = 0;
     char code[16];
+    const char *island;
 
     out->age = age;
     out->source = source;
@@ -47,7 +48,15 @@ void route_decide(const route_t *rt, const char *postcode, int age, route_src_t 
     strncpy(out->postcode, postcode, sizeof out->postcode - 1);
     out->postcode[sizeof out->postcode - 1] = '\0';
 
-    if (unit && unit(unit_arg, out->postcode, code) == 1) {
+    if ((island = postcode_crown_dependency(out->postcode)) != NULL) {
+        /* Before the unit table: ONS's files give these islands pseudo
+         * authority codes that name no one to signpost to. */
+        out->by = ROUTE_BY_ISLAND;
+        snprintf(out->area, sizeof out->area, "%.2s", out->postcode);
+        out->ncands = 1;
+        out->cands[0] = GEO_UNLISTED;
+        snprintf(out->unlisted, sizeof out->unlisted, "%s", island);
+    } else if (unit && unit(unit_arg, out->postcode, code) == 1) {
         int lad = geo_lad_find(rt->geo, code);
         out->by = ROUTE_BY_UNIT;
         strcpy(out->area, "");
@@ -110,9 +119,18 @@ const char *route_rule_name(const route_t *rt, const route_result_t *r)
     return "";
 }
 
+/* An island's name as a sentence has it: "the Isle of Man". */
+static const char *s_the(const char *island)
+{
+    return strncmp(island, "Isle ", 5) == 0 ? "the " : "";
+}
+
 static void s_lad_text(const route_t *rt, const route_result_t *r, size_t c, buf_t *out)
 {
-    if (r->cands[c] == GEO_UNLISTED)
+    if (r->by == ROUTE_BY_ISLAND)
+        buf_printf(out, "%s%s, a Crown Dependency with no UK local authority", s_the(r->unlisted),
+                   r->unlisted);
+    else if (r->cands[c] == GEO_UNLISTED)
         buf_printf(out, "authority %s (not in the authority table)", r->unlisted);
     else
         buf_printf(out, "%s (%s)", geo_lad_name(rt->geo, r->cands[c]),
@@ -126,6 +144,8 @@ static void s_where(const route_t *rt, const route_result_t *r, buf_t *out)
         s_lad_text(rt, r, 0, out);
         if (r->by == ROUTE_BY_UNIT)
             buf_adds(out, ", from the postcode unit table");
+        else if (r->by == ROUTE_BY_ISLAND)
+            buf_printf(out, " (postcode area %s)", r->area);
         else
             buf_printf(out, ", going by postcode %s %s",
                        r->by == ROUTE_BY_SECTOR ? "sector" : "district", r->area);
@@ -191,7 +211,9 @@ void route_explain(const route_t *rt, const route_result_t *r, buf_t *out)
         for (size_t c = 0; c < r->ncands; c++) {
             if (c)
                 buf_adds(out, c + 1 == r->ncands ? " or " : ", ");
-            if (r->cands[c] == GEO_UNLISTED)
+            if (r->by == ROUTE_BY_ISLAND)
+                buf_printf(out, "the carers' services of %s%s", s_the(r->unlisted), r->unlisted);
+            else if (r->cands[c] == GEO_UNLISTED)
                 buf_printf(out, "authority %s", r->unlisted);
             else
                 buf_adds(out, geo_lad_name(rt->geo, r->cands[c]));

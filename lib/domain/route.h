@@ -39,7 +39,17 @@ typedef enum {
     ROUTE_NO_RULE,   /* a candidate matched no rule */
 } route_outcome_t;
 
-typedef enum { ROUTE_BY_UNIT, ROUTE_BY_SECTOR, ROUTE_BY_DISTRICT, ROUTE_BY_NONE } route_by_t;
+/* ROUTE_BY_ISLAND: a Crown Dependency's postcode (Jersey, Guernsey, Isle of
+ * Man), which no UK authority serves; its one candidate is GEO_UNLISTED with
+ * the island's name in `unlisted`, so that a rule with authority_not_in
+ * (out of area) takes it. */
+typedef enum {
+    ROUTE_BY_UNIT,
+    ROUTE_BY_SECTOR,
+    ROUTE_BY_DISTRICT,
+    ROUTE_BY_NONE,
+    ROUTE_BY_ISLAND,
+} route_by_t;
 
 typedef struct {
     route_outcome_t outcome;
@@ -66,11 +76,32 @@ typedef int (*route_unit_fn)(void *arg, const char *postcode, char *lad_code);
 route_t *route_load(const char *path, diag_t *diag);
 void route_destroy(route_t **rt);
 
+/* Rules that take turns in silence: two with the same age and source
+ * conditions whose authority sets share an authority and lead to different
+ * organisations (the first always wins there). One message per pair of
+ * rules to diag, naming file, the authority and the sets; returns how many. */
+size_t route_overlaps(const route_t *rt, const char *file, diag_t *diag);
+
 /* Decides for a postcode already normalised (postcode_normalise). age is
  * whole years on the day of referral, or -1 when not known. unit may be NULL.
  * Never fails: the worst case is the triage provider. */
 void route_decide(const route_t *rt, const char *postcode, int age, route_src_t source,
                   route_unit_fn unit, void *unit_arg, route_result_t *out);
+
+/* The one judgement of a carer's postcode as written, for every intake
+ * (referral_check) and for `carerhub route`, so that route previews exactly
+ * what a submission meets. ROUTE_PC_OK: pc holds it normalised; it is in
+ * geo's districts, the unit table, or a Crown Dependency. geo NULL skips
+ * the district check (a format check only). */
+typedef enum { ROUTE_PC_OK, ROUTE_PC_FORMAT, ROUTE_PC_UNKNOWN } route_pc_t;
+route_pc_t route_postcode_check(const geo_t *geo, route_unit_fn unit, void *unit_arg,
+                                const char *in, char pc[POSTCODE_MAX]);
+/* What a person reads about a postcode refused by route_postcode_check (no
+ * field name): in as written, pc as normalised. */
+void route_postcode_problem(route_pc_t why, const char *in, const char *pc, buf_t *out);
+/* The code of a refusal, as an intake's field error gives it: "format",
+ * "unknown". */
+const char *route_postcode_code(route_pc_t why);
 
 /* Appends the explanation a person reads: where the postcode is, which rule
  * decided, and why; or why the referral goes to triage. */

@@ -167,7 +167,9 @@ static int s_age(const conf_ctx_t *ctx, const ynode_t *n, int *out)
 {
     long long v;
     if (conf_parse_int(n, &v) < 0 || v < 0 || v > 150) {
-        diag_at(ctx->diag, ctx->file, n, "an age must be a whole number of years, 0-150");
+        diag_at(ctx->diag, ctx->file, n,
+                "age '%.20s': an age must be a whole number of years, 0-150",
+                n && n->kind == YNODE_SCALAR ? n->value : ynode_kind_name(n));
         return -1;
     }
     *out = (int)v;
@@ -189,7 +191,9 @@ static int s_sources(const conf_ctx_t *ctx, const ynode_t *n, unsigned *mask)
                 found = true;
             }
         if (!found) {
-            diag_at(ctx->diag, ctx->file, one, "source must be gp, discharge, school or self");
+            diag_at(ctx->diag, ctx->file, one,
+                    "source '%.20s' must be gp, discharge, school or self",
+                    one && one->kind == YNODE_SCALAR ? one->value : ynode_kind_name(one));
             return -1;
         }
     }
@@ -224,7 +228,13 @@ static int s_load_rule(route_t *rt, const conf_ctx_t *ctx, const ynode_t *n, rou
     }
     if (!prov || prov->kind != YNODE_SCALAR ||
         (r->provider = route_provider_find(rt, prov->value)) < 0) {
-        diag_at(ctx->diag, ctx->file, prov ? prov : n, "rule needs a provider from providers");
+        if (prov && prov->kind == YNODE_SCALAR)
+            diag_at(ctx->diag, ctx->file, prov, "rule %.32s: provider '%.40s' is not in providers",
+                    r->name ? r->name : "without a name", prov->value);
+        else
+            diag_at(ctx->diag, ctx->file, prov ? prov : n,
+                    "rule %.32s needs a provider from providers",
+                    r->name ? r->name : "without a name");
         rc = -1;
     }
     if (because && (because->kind != YNODE_SCALAR || because->len != strlen(because->value))) {

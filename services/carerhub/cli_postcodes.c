@@ -63,6 +63,8 @@ static int s_import(cli_t *cli, const char *file)
     printf("  invalid postcode:       %lu\n", st.invalid);
     printf("  no authority:           %lu\n", st.no_lad);
     printf("  postcodes in the table: %lu\n", pcdb_count(db));
+    /* The router and the web front door follow the table (pcdb_follow). */
+    printf("a running hub routes by this table from its next referral; no reload is needed\n");
     pcdb_close(&db);
     free(dir);
     return 0;

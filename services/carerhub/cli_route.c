@@ -30,6 +30,8 @@ static void s_print_text(const route_t *rt, const route_result_t *r, const char 
     if (lad >= 0) {
         printf("authority: %s %s\n", geo_lad_code(g, (geo_lad_t)lad),
                geo_lad_name(g, (geo_lad_t)lad));
+    } else if (r->by == ROUTE_BY_ISLAND) {
+        printf("authority: none (%s is a Crown Dependency)\n", r->unlisted);
     } else if (r->ncands == 1) {
         printf("authority: %s (not in the authority table)\n", r->unlisted);
     } else if (r->ncands > 1) {
@@ -51,7 +53,7 @@ static void s_print_text(const route_t *rt, const route_result_t *r, const char 
 
 static void s_print_json(const route_t *rt, const route_result_t *r, const char *reason)
 {
-    static const char *by[] = {"unit", "sector", "district", NULL};
+    static const char *by[] = {"unit", "sector", "district", NULL, "crown-dependency"};
     const geo_t *g = route_geo(rt);
     int lad = route_result_lad(r);
     buf_t b = BUF_INIT;
@@ -66,7 +68,7 @@ static void s_print_json(const route_t *rt, const route_result_t *r, const char 
     if (lad >= 0)
         buf_json_str(&b, geo_lad_code(g, (geo_lad_t)lad));
     else
-        buf_json_str(&b, r->ncands == 1 ? r->unlisted : NULL);
+        buf_json_str(&b, r->ncands == 1 && r->by != ROUTE_BY_ISLAND ? r->unlisted : NULL);
     buf_adds(&b, ",\"lad_name\":");
     buf_json_str(&b, lad >= 0 ? geo_lad_name(g, (geo_lad_t)lad) : NULL);
     buf_adds(&b, ",\"rule\":");
@@ -78,7 +80,7 @@ static void s_print_json(const route_t *rt, const route_result_t *r, const char 
     buf_adds(&b, ",\"area\":");
     buf_json_str(&b, r->by == ROUTE_BY_UNIT ? NULL : r->area);
     buf_adds(&b, ",\"candidates\":[");
-    for (size_t i = 0; i < r->ncands; i++) {
+    for (size_t i = 0; i < r->ncands && r->by != ROUTE_BY_ISLAND; i++) {
         int rule = r->cand_rule[i];
         buf_adds(&b, i ? ",{\"lad\":" : "{\"lad\":");
         buf_json_str(&b, r->cands[i] == GEO_UNLISTED ? r->unlisted : geo_lad_code(g, r->cands[i]));
@@ -181,23 +183,29 @@ static int s_age(s_opts_t *o)
 }
 
 /* The postcode from the words left ("carerhub route cm2 0aa" arrives as
- * two), normalised into pc; returns 0 or the exit status of the error. */
-static int s_postcode(int argc, char **argv, char pc[POSTCODE_MAX])
+ * two), into in (to be freed). */
+static void s_words(int argc, char **argv, buf_t *in)
 {
-    buf_t input = BUF_INIT;
-    int rc = 0;
     for (int i = optind; i < argc; i++) {
         if (i > optind)
-            buf_addc(&input, ' ');
-        buf_adds(&input, argv[i]);
+            buf_addc(in, ' ');
+        buf_adds(in, argv[i]);
     }
-    if (postcode_normalise(input.data, pc) < 0) {
-        cli_error("route", "'%s' is not a valid UK postcode (expected a form like CM2 0AA)",
-                  input.data);
-        rc = EX_DATAERR;
-    }
-    buf_free(&input);
-    return rc;
+}
+
+/* The intake's own judgement of the postcode (route_postcode_check), so
+ * that what an intake refuses is refused here in the same words, and with
+ * the exit status submit gives it. Returns 0 or that status. */
+static int s_postcode(const route_t *rt, pcdb_t *pcdb, const char *in, char pc[POSTCODE_MAX])
+{
+    route_pc_t why = route_postcode_check(route_geo(rt), pcdb ? pcdb_lookup : NULL, pcdb, in, pc);
+    buf_t msg = BUF_INIT;
+    if (why == ROUTE_PC_OK)
+        return 0;
+    route_postcode_problem(why, in, pc, &msg);
+    cli_error("route", "%s", msg.data);
+    buf_free(&msg);
+    return EX_DATAERR;
 }
 
 int cli_route(cli_t *cli, int argc, char **argv)
@@ -207,7 +215,7 @@ int cli_route(cli_t *cli, int argc, char **argv)
     route_t *rt;
     pcdb_t *pcdb;
     route_result_t r;
-    buf_t reason = BUF_INIT;
+    buf_t reason = BUF_INIT, input = BUF_INIT;
     char pc[POSTCODE_MAX], *pcdir;
     int rc;
 
@@ -217,7 +225,7 @@ int cli_route(cli_t *cli, int argc, char **argv)
         cli_error("route", "give a postcode: carerhub route POSTCODE [--age N]");
         return EX_USAGE;
     }
-    if ((rc = s_age(&o)) != 0 || (rc = s_postcode(argc, argv, pc)) != 0)
+    if ((rc = s_age(&o)) != 0)
         return rc;
     conf = cli_conf(cli);
     rt = cli_routing(cli);
@@ -228,14 +236,18 @@ int cli_route(cli_t *cli, int argc, char **argv)
                   strerror(errno));
     free(pcdir);
 
-    route_decide(rt, pc, o.age, o.source, pcdb ? pcdb_lookup : NULL, pcdb, &r);
-    route_explain(rt, &r, &reason);
-    if (o.json)
-        s_print_json(rt, &r, reason.data);
-    else
-        s_print_text(rt, &r, reason.data);
+    s_words(argc, argv, &input);
+    if ((rc = s_postcode(rt, pcdb, input.data, pc)) == 0) {
+        route_decide(rt, pc, o.age, o.source, pcdb ? pcdb_lookup : NULL, pcdb, &r);
+        route_explain(rt, &r, &reason);
+        if (o.json)
+            s_print_json(rt, &r, reason.data);
+        else
+            s_print_text(rt, &r, reason.data);
+    }
     buf_free(&reason);
+    buf_free(&input);
     pcdb_close(&pcdb);
     route_destroy(&rt);
-    return 0;
+    return rc;
 }

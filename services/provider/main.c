@@ -51,6 +51,7 @@ int main(int argc, char **argv)
     spool_t *spool;
     outbox_t *outbox;
     provider_agent_t *agent;
+    int rc;
 
     daemon_parse_args(argc, argv, "carerhub-provider", "--provider ID --out DIR [--key FILE]",
                       extra, s_opt, &o, &args);
@@ -86,15 +87,16 @@ int main(int argc, char **argv)
     agent = provider_agent_new(&args, conf, o.provider, spool, outbox, &keys);
     log_info("agent for %s: receiving from %s into %s", o.provider, conf->router.delivery_endpoint,
              o.out);
-    while (!daemon_stopping()) {
+    while (!daemon_stopping() && !provider_agent_stopped(agent)) {
         if (daemon_take_reload())
             provider_agent_reload(agent);
         provider_agent_step(agent);
     }
+    rc = provider_agent_stopped(agent) ? PROVIDER_EX_SECOND : 0;
     provider_agent_destroy(&agent);
     daemon_zmq_term();
     outbox_close(&outbox);
     spool_close(&spool);
     memset(&keys, 0, sizeof keys);
-    return 0;
+    return rc;
 }

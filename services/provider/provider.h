@@ -53,6 +53,12 @@ provider_agent_t *provider_agent_new(const daemon_args_t *args, hubconf_t *conf,
  * acknowledge them, carry outcome files and act on the router's answers,
  * reconnect when the router has gone quiet. */
 void provider_agent_step(provider_agent_t *a);
+/* The agent must stop: the router refused it because another agent for
+ * its provider is connected (Error code agent_connected; said on stderr and
+ * in the log). carerhub-provider then exits with PROVIDER_EX_SECOND. */
+bool provider_agent_stopped(const provider_agent_t *a);
+#define PROVIDER_EX_SECOND 77 /* EX_NOPERM: another agent serves this provider */
+
 /* SIGHUP: the configuration again (the router endpoint and the credit
  * change only on restart). */
 void provider_agent_reload(provider_agent_t *a);

@@ -35,6 +35,7 @@ struct provider_agent {
     int64_t next_hello, last_heard;
     bool refused; /* told so by the router: say it once, ask seldom */
     bool heard;   /* the router has said hello on this connection */
+    bool stopped; /* another agent serves the provider: stop */
     unsigned long written, duplicates, refused_deliveries;
 };
 
@@ -118,6 +119,13 @@ static bool s_not_a_delivery(provider_agent_t *a, Carerhub__Envelope *env)
     } else if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR && env->has_corr &&
                outbox_error(a->outbox, env->corr, env->error->code, env->error->message)) {
         /* An answer to a report of outcomes, not a refusal of this agent. */
+    } else if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR && env->error->code &&
+               strcmp(env->error->code, "agent_connected") == 0) {
+        /* Asking again would only take turns with the other agent. */
+        const char *msg = env->error->message ? env->error->message : "";
+        fprintf(stderr, "carerhub-provider: the router refused this agent: %s; stopping\n", msg);
+        log_error("the router refused this agent: %s; stopping", msg);
+        a->stopped = true;
     } else if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR) {
         /* Refused: until the operator changes the participants file,
          * asking again changes nothing; ask every 30 s. */
@@ -223,6 +231,11 @@ void provider_agent_step(provider_agent_t *a)
         if (!a->refused)
             a->next_hello = 0;
     }
+}
+
+bool provider_agent_stopped(const provider_agent_t *a)
+{
+    return a->stopped;
 }
 
 void provider_agent_destroy(provider_agent_t **ap)

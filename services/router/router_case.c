@@ -43,6 +43,17 @@ static int s_age(const Carerhub__CaseRecord *c, date_t on)
     return date_age(dob, on);
 }
 
+/* The unit table as it is now: one imported while the router runs is used
+ * from the next decision, without a reload (pcdb_follow). */
+static void s_follow_units(router_t *r)
+{
+    char *dir = hubconf_data_path(r->conf, "postcodes");
+    if (pcdb_follow(&r->pcdb, dir))
+        log_info("postcode unit table %s: %s", dir,
+                 r->pcdb ? "opened, as imported" : "no longer there; routing by districts");
+    free(dir);
+}
+
 /* The routing decision for the carer as now known, into d's routing
  * fields. Returns whether it resolved (else it is triage's). */
 static bool s_decide(router_t *r, const Carerhub__Carer *carer, int age, Carerhub__Source src,
@@ -56,6 +67,7 @@ static bool s_decide(router_t *r, const Carerhub__Carer *carer, int age, Carerhu
 
     if (!carer || postcode_normalise(carer->postcode, pc) < 0)
         strcpy(pc, "");
+    s_follow_units(r);
     route_decide(r->rt, pc, age, referral_route_source(src), r->pcdb ? pcdb_lookup : NULL, r->pcdb,
                  &res);
     route_explain(r->rt, &res, &reason);
@@ -64,13 +76,15 @@ static bool s_decide(router_t *r, const Carerhub__Carer *carer, int age, Carerhu
     d->rule = xstrdup(route_rule_name(r->rt, &res));
     d->reason = buf_take(&reason);
     lad = route_result_lad(&res);
-    if (lad >= 0) {
+    if (res.by == ROUTE_BY_ISLAND) {
+        /* No authority: a Crown Dependency's name is only the signpost. */
+    } else if (lad >= 0) {
         d->lad = xstrdup(geo_lad_code(g, (geo_lad_t)lad));
         d->lad_name = xstrdup(geo_lad_name(g, (geo_lad_t)lad));
     } else if (res.ncands == 1) {
         d->lad = xstrdup(res.unlisted);
     }
-    for (size_t i = 0; i < res.ncands; i++)
+    for (size_t i = 0; i < res.ncands && res.by != ROUTE_BY_ISLAND; i++)
         router_strv_add(&d->candidates, &d->n_candidates,
                         res.cands[i] == GEO_UNLISTED ? res.unlisted
                                                      : geo_lad_code(g, res.cands[i]));

@@ -16,10 +16,14 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <zmq.h>
 
 #define S_IDS_PER_PASS     200000
@@ -122,6 +126,74 @@ static void s_refuse(router_t *r, const wire_peer_t *peer, const char *actor, co
     wire_send_error(r->delivery_sock, peer, NULL, "forbidden", why);
 }
 
+/* Where a connection comes from, for an operator looking for a second
+ * agent: its address over TCP, its process on this machine over ipc. */
+static void s_peer_where(const wire_peer_t *peer, char *out, size_t outsz)
+{
+    struct sockaddr_storage sa;
+    socklen_t len = sizeof sa;
+    char addr[INET6_ADDRSTRLEN] = "";
+    char id[24];
+
+    if (peer->fd >= 0 && getpeername(peer->fd, (struct sockaddr *)&sa, &len) == 0) {
+        if (sa.ss_family == AF_INET &&
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, addr, sizeof addr)) {
+            snprintf(out, outsz, "%s", addr);
+            return;
+        }
+        if (sa.ss_family == AF_INET6 &&
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, addr, sizeof addr)) {
+            snprintf(out, outsz, "%s", addr);
+            return;
+        }
+#ifdef SO_PEERCRED
+        if (sa.ss_family == AF_UNIX) {
+            struct ucred cred;
+            socklen_t clen = sizeof cred;
+            if (getsockopt(peer->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
+                snprintf(out, outsz, "process %ld on this machine", (long)cred.pid);
+                return;
+            }
+        }
+#endif
+    }
+    wire_peer_str(peer, id, sizeof id);
+    snprintf(out, outsz, "connection %s", id);
+}
+
+/* Whether a's connection, other than the one saying hello, is still there:
+ * a second agent for the provider is refused, but an agent restarted after
+ * a crash (its old connection closed, or silent past agent_timeout_ms, see
+ * router_deliver_timers) takes over. */
+static bool s_other_agent_there(router_t *r, agent_t *a, const wire_peer_t *peer)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__Hello probe = CARERHUB__HELLO__INIT;
+    if (!a->connected ||
+        (a->peer.idlen == peer->idlen && memcmp(a->peer.id, peer->id, peer->idlen) == 0))
+        return false;
+    probe.provider = a->provider;
+    env.body_case = CARERHUB__ENVELOPE__BODY_HELLO;
+    env.hello = &probe;
+    return !(wire_send(r->delivery_sock, &a->peer, &env, ZMQ_DONTWAIT) < 0 &&
+             errno == EHOSTUNREACH);
+}
+
+/* Refuses a second agent for a's provider, logged and audited; the agent
+ * stops on the code agent_connected (see carerhub-provider's exit 77). */
+static void s_refuse_second(router_t *r, agent_t *a, const wire_peer_t *peer, const char *actor)
+{
+    char where[80], why[256];
+    s_peer_where(&a->peer, where, sizeof where);
+    snprintf(why, sizeof why,
+             "an agent for %s is connected already from %s; one agent per organisation: "
+             "stop one of them",
+             a->provider, where);
+    r->bad++;
+    secure_refused(r->sec, "refused-connection", actor, NULL, why);
+    wire_send_error(r->delivery_sock, peer, NULL, "agent_connected", why);
+}
+
 static void s_hello(router_t *r, const wire_peer_t *peer, const Carerhub__Hello *h)
 {
     agent_t *a;
@@ -150,6 +222,10 @@ static void s_hello(router_t *r, const wire_peer_t *peer, const Carerhub__Hello 
     a = s_agent(r, provider, true);
     if (!a) {
         log_error("too many providers; refused agent for %s", provider);
+        return;
+    }
+    if (s_other_agent_there(r, a, peer)) {
+        s_refuse_second(r, a, peer, actor);
         return;
     }
     if (!a->connected || a->peer.idlen != peer->idlen ||

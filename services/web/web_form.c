@@ -324,6 +324,10 @@ const route_t *web_form_routing(const hubconf_t *c, pcdb_t **pcdb)
     if (s_routing.rt && strcmp(s_routing.path, c->routing) == 0 && st.st_size == s_routing.size &&
         st.st_mtim.tv_sec == s_routing.mtime.tv_sec &&
         st.st_mtim.tv_nsec == s_routing.mtime.tv_nsec) {
+        /* A unit table imported since, as the router will use it. */
+        pcdir = hubconf_data_path(c, "postcodes");
+        pcdb_follow(&s_routing.pcdb, pcdir);
+        free(pcdir);
         *pcdb = s_routing.pcdb;
         return s_routing.rt;
     }

@@ -427,7 +427,7 @@ TEST(route_config_errors_are_positioned)
     CHECK_CONTAINS(d.msgs[0], "routing.yaml:3:27: provider id 'Bad_Id'");
     CHECK_CONTAINS(d.msgs[1], "routing.yaml:4:11: 'CM1' is not a postcode sector");
     CHECK_CONTAINS(d.msgs[2], "routing.yaml:4:41: CM1 2: unknown authority 'E09999999'");
-    CHECK_CONTAINS(d.msgs[3], "routing.yaml:6:69: rule needs a provider");
+    CHECK_CONTAINS(d.msgs[3], "routing.yaml:6:69: rule x: provider 'zz' is not in providers");
     CHECK_CONTAINS(d.msgs[4], "routing.yaml:6:45: unknown key 'colour'");
     CHECK_CONTAINS(d.msgs[5], "routing.yaml:6:36: 'nowhere' is neither an authority set");
     diag_free(&d);
