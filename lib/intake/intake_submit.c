@@ -109,6 +109,18 @@ static void s_scope_list(const participant_t *who, char *out, size_t outsz)
         snprintf(out + len, outsz - len, " and %zu others", n - shown);
 }
 
+/* The unit table as it is now: one imported while the intake runs is
+ * used from the next submission, as the router and `carerhub route` do,
+ * so that a postcode route accepts is one the intake accepts. */
+static void s_follow_units(intake_t *in)
+{
+    char *dir = hubconf_data_path(in->conf, "postcodes");
+    if (pcdb_follow(&in->pcdb, dir))
+        log_info("postcode unit table %s: %s", dir,
+                 in->pcdb ? "opened, as imported" : "no longer there; checking by districts");
+    free(dir);
+}
+
 /* Checks a submission's referral against the source's rules and the key's
  * scope, adding every problem to errs. */
 static void s_check(intake_t *in, const participant_t *who, const char *actor,
@@ -120,6 +132,7 @@ static void s_check(intake_t *in, const participant_t *who, const char *actor,
     ctx.today = date_today();
     ctx.geo = route_geo(in->rt);
     ctx.test_nhs_numbers = in->conf->referrals.test_nhs_numbers;
+    s_follow_units(in);
     if (in->pcdb) {
         ctx.unit = pcdb_lookup;
         ctx.unit_arg = in->pcdb;

@@ -56,4 +56,8 @@ f=$(refer 3 afc) || exit 1
 assert_eq "$(jq -r .routing.lad "$f")" E07000072 "authority of card 3"
 grep -q "postcode unit table .* opened, as imported" "$hub/logs/router.log" ||
     fail "the router did not log that it opened the imported table"
+# The intake checks postcodes by the same table, so that what route
+# accepts the intake accepts: it took the table up at the next card too.
+grep -q "postcode unit table .* opened, as imported" "$hub/logs/gp-intake.log" ||
+    fail "the gp intake did not take up the imported table"
 hub_stop
