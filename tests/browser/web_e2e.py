@@ -138,8 +138,7 @@ class Journey:
 
     def open_case(self, case, carer, name):
         b = self.b
-        b.d.find_element(By.XPATH, f'//main//a[@href="/inbox/{case}"]').click()
-        b._document_status()
+        b.click_and_wait(b.d.find_element(By.XPATH, f'//main//a[@href="/inbox/{case}"]'))
         if b.path != f"/inbox/{case}" or b.h1() != f"Case {case}" or carer not in b.text():
             raise Failed(f"the case's link led to {b.path}, {b.h1()!r}")
         b.look(name)
@@ -185,8 +184,7 @@ class Journey:
                 "The carer is being supported" not in row[0]:
             raise Failed(f"/referrals should show {jane_ref} supported at Carers First: {row}")
         say(f"  /referrals: {row[0]!r}")
-        b.d.find_element(By.XPATH, f'//a[@href="/referrals/{jane_ref}"]').click()
-        b._document_status()
+        b.click_and_wait(b.d.find_element(By.XPATH, f'//a[@href="/referrals/{jane_ref}"]'))
         stands = b.d.find_element(By.XPATH, '//th[.="Where it stands"]/following-sibling::td')
         if b.h1() != f"Referral {jane_ref}" or \
                 not stands.text.startswith("The carer is being supported"):
@@ -236,8 +234,7 @@ class Journey:
     def ask_for_support(self):
         b = self.b
         b.get("/login")
-        b.d.find_element(By.XPATH, '//main//a[@href="/help"]').click()
-        b._document_status()
+        b.click_and_wait(b.d.find_element(By.XPATH, '//main//a[@href="/help"]'))
         if b.path != "/help":
             raise Failed(f"the log-in page's link to ask for support led to {b.path}")
         b.look("help-form")

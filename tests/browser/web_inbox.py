@@ -54,8 +54,7 @@ def journey(b, a):
     links = [e.text for e in b.d.find_elements(By.CSS_SELECTOR, "nav a")]
     if links != ["Cases"]:
         raise Failed(f"a provider's menu is {links}, expected ['Cases']")
-    b.d.find_element(By.CSS_SELECTOR, "nav a").click()
-    b._document_status()
+    b.click_and_wait(b.d.find_element(By.CSS_SELECTOR, "nav a"))
     if b.path != "/inbox" or b.h1() != "Open cases":
         raise Failed(f"the menu's Cases led to {b.path}, heading {b.h1()!r}")
     b.look("inbox")
@@ -69,8 +68,7 @@ def journey(b, a):
         raise Failed("no link to download the open cases")
     say(f"  /inbox lists {case}: {mine[0]!r}")
 
-    b.d.find_element(By.XPATH, f'//a[@href="/inbox/{case}"]').click()
-    b._document_status()
+    b.click_and_wait(b.d.find_element(By.XPATH, f'//a[@href="/inbox/{case}"]'))
     if b.path != f"/inbox/{case}" or b.h1() != f"Case {case}":
         raise Failed(f"the case's link led to {b.path}, heading {b.h1()!r}")
     text = b.text()

@@ -79,11 +79,16 @@ class Browser:
     def submit(self, button="button[type=submit]", within="main form"):
         """Clicks the submit button (of the form `within`, a CSS selector)
         and waits for the page that comes back; its status."""
+        scope = self.d.find_element(By.CSS_SELECTOR, within) if within else self.d
+        return self.click_and_wait(scope.find_element(By.CSS_SELECTOR, button))
+
+    def click_and_wait(self, element):
+        """Clicks element (a button or link that leads to another page) and
+        waits until that page has loaded; its status."""
         self._document_status()
         self.status = None
         old = self.d.find_element(By.TAG_NAME, "html")
-        scope = self.d.find_element(By.CSS_SELECTOR, within) if within else self.d
-        scope.find_element(By.CSS_SELECTOR, button).click()
+        element.click()
         for _ in range(300):
             try:
                 old.tag_name  # still the old page?
@@ -91,8 +96,15 @@ class Browser:
                 break
             time.sleep(0.05)
         else:
-            raise Failed("the page did not change after the form was sent")
-        self.d.find_element(By.TAG_NAME, "body")
+            raise Failed("the page did not change after the click")
+        # The old page is gone; the new one may not have its body yet.
+        for _ in range(200):
+            if self.d.find_elements(By.TAG_NAME, "body") and \
+                    self.d.execute_script("return document.readyState") == "complete":
+                break
+            time.sleep(0.05)
+        else:
+            raise Failed("the page after the click did not load")
         return self._document_status()
 
     @property

@@ -174,8 +174,7 @@ def referrals(b, a):
     if len(mine) != 1 or a.expect_org not in mine[0]:
         raise Failed(f"/referrals should list {a.id} once with {a.expect_org}: rows {rows}")
     say(f"  /referrals lists it: {mine[0]!r}")
-    b.d.find_element(By.XPATH, f'//a[@href="/referrals/{a.id}"]').click()
-    b._document_status()
+    b.click_and_wait(b.d.find_element(By.XPATH, f'//a[@href="/referrals/{a.id}"]'))
     if b.path != f"/referrals/{a.id}" or b.h1() != f"Referral {a.id}":
         raise Failed(f"its link led to {b.path}, heading {b.h1()!r}")
     text = b.text()

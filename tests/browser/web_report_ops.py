@@ -38,19 +38,7 @@ from web_lib import By, Browser, Failed, main_guard, say
 
 def follow(b, text):
     """Clicks the link whose text is `text` and waits for its page; its status."""
-    b._document_status()
-    b.status = None
-    old = b.d.find_element(By.TAG_NAME, "html")
-    b.d.find_element(By.LINK_TEXT, text).click()
-    for _ in range(300):
-        try:
-            old.tag_name
-        except Exception:
-            break
-        time.sleep(0.05)
-    else:
-        raise Failed(f"following '{text}' did not change the page")
-    return b._document_status()
+    return b.click_and_wait(b.d.find_element(By.LINK_TEXT, text))
 
 
 def in_words(iso):
@@ -170,8 +158,7 @@ def operator(b, a):
 
     # Reject without a reason: asked again.
     form = f'//h3[@id="parked-{a.reject}"]/following::form[2]'
-    b.d.find_element(By.XPATH, form + '//button').click()
-    b.d.find_element(By.TAG_NAME, "body")
+    b.click_and_wait(b.d.find_element(By.XPATH, form + '//button'))
     if b.h1() != f"Reject referral {a.reject}":
         raise Failed(f"Reject without a reason led to '{b.h1()}'")
     b._document_status()
@@ -196,9 +183,7 @@ def operator(b, a):
     join = b.d.find_elements(By.XPATH, '//form[.//input[@name="action" and @value="join"]]//button')
     if not join:
         raise Failed("no identity conflict to join on /ops")
-    join[0].click()
-    b.d.find_element(By.TAG_NAME, "body")
-    b._document_status()
+    b.click_and_wait(join[0])
     if not b.h1().startswith("Join cases") or "one person's details" not in b.text():
         raise Failed(f"the join's confirmation: '{b.h1()}': {b.text()[:500]}")
     b.look("join-confirm", status=None)
@@ -207,9 +192,7 @@ def operator(b, a):
     # A case's page from its link.
     link = b.d.find_element(By.XPATH, '//main//a[starts-with(@href, "/ops/case/")]')
     case = link.text
-    link.click()
-    b.d.find_element(By.TAG_NAME, "body")
-    b._document_status()
+    b.click_and_wait(link)
     if b.h1() != f"Case {case}" or "The carer as now known" not in b.text():
         raise Failed(f"the case's link led to '{b.h1()}'")
     b.look("case")

@@ -1,8 +1,10 @@
 # Text that JSON must escape comes out of every JSON the hub writes as it
-# went in: names with quotes, backslashes, U+2028 and U+2029, bidi controls
-# and an address with line breaks, through the intake, router and agent to
+# went in: names with quotes, backslashes, U+2028 and U+2029, direction
+# marks and an address with line breaks, through the intake, router and agent to
 # the case file, each read back with jq and compared with the original.
-# Control characters in a name are refused at the intake, naming the field;
+# Control characters and bidi overrides, embeddings and isolates (which
+# change how the text around them is shown) in a name are refused at the
+# intake, naming the field;
 # values the intake echoes in its answer (submit --json), the audit trail
 # (audit --json) and status (status --json) are valid JSON too.
 . "$(dirname "$0")/lib.sh"
@@ -17,8 +19,7 @@ names=(
     '"Back\\slash"'
     '"\\\"\\\\\"\""'
     '"Line\u2028Sep\u2029Para"'
-    '"\u202eRight-to-left override"'
-    '"\u2066Isolate\u2069 \u200fMark \u202aEmbed\u202c"'
+    '"Isolate \u200fMark\u200e"'
     '"Slash / </script> <!--"'
     '"Bront\u00eb 😀 \u4e2d\u6587"'
     "\"Quote 'single'\""
@@ -59,6 +60,17 @@ for i in "${!bad[@]}"; do
         fail "${bad[$i]} not refused by field: $(cat "$WORK/err")"
 done
 assert_eq "$(wc -l <"$WORK/err")" "${#bad[@]}" "problems reported"
+
+# Bidi overrides, embeddings and isolates: refused, naming the character.
+for n in '"\u202eRight-to-left override"' '"\u2066Isolate\u2069"' '"\u202aEmbed\u202c"'; do
+    card '"Ann"' "$n"
+done >"$WORK/bidi.yaml"
+cli submit gp "$WORK/bidi.yaml" >"$WORK/out" 2>"$WORK/err"
+assert_eq $? 65 "exit status of names with bidi controls"
+grep -q "bidi.yaml#1: carer.family_name: has a right-to-left override (U+202E)" "$WORK/err" &&
+    grep -q "bidi.yaml#2: carer.family_name: has a left-to-right isolate (U+2066)" "$WORK/err" &&
+    grep -q "bidi.yaml#3: carer.family_name: has a left-to-right embedding (U+202A)" "$WORK/err" ||
+    fail "bidi controls not refused by field and name: $(cat "$WORK/err")"
 cli submit --json gp "$WORK/bad.yaml" >"$WORK/out.json" 2>/dev/null
 assert_eq "$(jq -sc '[.[] | [.status, (.errors | map(.field + " " + .code) | join(","))]] | unique' \
     "$WORK/out.json")" '[["rejected","carer.family_name control"]]' "submit --json of the refused"
