@@ -197,8 +197,8 @@ void web_home(web_t *w, const web_req_t *q, web_resp_t *r)
     if (!n)
         web_htmlf(&r->body,
                   "<p>There is nothing for the %s role on these pages yet. The carerhub "
-                  "command does what a %s may do.</p>\n",
-                  role_name(q->user->role), role_name(q->user->role));
+                  "command does what that role may do.</p>\n",
+                  role_name(q->user->role));
     for (size_t i = 0; i < n; i++)
         web_htmlf(&r->body, "<h2><a href=\"%s\">%s</a></h2>\n<p>%s</p>\n", links[i].path,
                   links[i].label, links[i].about);
