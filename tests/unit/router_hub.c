@@ -417,3 +417,47 @@ const char *hub_keys_text(Carerhub__ReportRow **rows, size_t n)
         len += (size_t)snprintf(out + len, sizeof out - len, "%s%s", i ? " " : "", rows[i]->key);
     return out;
 }
+
+const char *hub_conflict(hub_t *h, const char *a, const char *b, const char *action)
+{
+    static char out[600];
+    Carerhub__ConflictAction q = CARERHUB__CONFLICT_ACTION__INIT;
+    Carerhub__ConflictReply rep;
+    char code[32], msg[400];
+    q.case_id = (char *)a;
+    q.other_case_id = (char *)b;
+    q.action = (char *)action;
+    if (router_conflict_action(&h->r, "operator", &q, &rep, code, sizeof code, msg, sizeof msg) !=
+        0) {
+        snprintf(out, sizeof out, "%s: %s", code, msg);
+        return out;
+    }
+    snprintf(out, sizeof out, "%s %s %s", rep.case_id, rep.closed_case ? rep.closed_case : "-",
+             rep.provider);
+    router_conflict_reply_free(&rep);
+    return out;
+}
+
+const char *hub_conflict_alerts(hub_t *h)
+{
+    static char out[400];
+    Carerhub__AlertsReply *a;
+    MDB_txn *txn;
+    size_t n = 0;
+    out[0] = '\0';
+    if (store_read(h->r.store, &txn) != 0)
+        return out;
+    a = router_alerts(&h->r, txn, date_today());
+    mdb_txn_abort(txn);
+    for (size_t i = 0; i < a->n_alerts; i++) {
+        if (strcmp(a->alerts[i]->kind, "identity_conflict") != 0)
+            continue;
+        n +=
+            (size_t)snprintf(out + n, sizeof out - n, "%s%s:", n ? " " : "", a->alerts[i]->case_id);
+        for (size_t j = 0; j < a->alerts[i]->n_other_cases; j++)
+            n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", j ? "," : "",
+                                  a->alerts[i]->other_cases[j]);
+    }
+    carerhub__alerts_reply__free_unpacked(a, NULL);
+    return out;
+}

@@ -79,6 +79,16 @@ int hub_outcome_at(hub_t *h, const char *provider, const char *oid, const char *
  * key; NULL if it could not be. */
 void *hub_connect(const keypair_t *kp, const char *ep);
 
+/* --- identity conflicts ------------------------------------------------- */
+
+/* An operator's join or keep_apart of cases a and b: "CASE CLOSED
+ * PROVIDER" (closed "-" when none) or "CODE: MESSAGE" (in a buffer
+ * overwritten by the next call). */
+const char *hub_conflict(hub_t *h, const char *a, const char *b, const char *action);
+/* The identity conflicts the alerts list: "CASE:OTHER,OTHER" each,
+ * space-separated (a buffer overwritten by the next call). */
+const char *hub_conflict_alerts(hub_t *h);
+
 /* --- the report table -------------------------------------------------- */
 
 /* The count under a report key written with '|' for each US separator

@@ -48,51 +48,6 @@ static int s_take(hub_t *h, const char *id, const char *given, const char *dob, 
     return rc;
 }
 
-static const char *s_join(hub_t *h, const char *a, const char *b)
-{
-    static char out[600];
-    Carerhub__ConflictAction q = CARERHUB__CONFLICT_ACTION__INIT;
-    Carerhub__ConflictReply rep;
-    char code[32], msg[400];
-    q.case_id = (char *)a;
-    q.other_case_id = (char *)b;
-    q.action = (char *)"join";
-    if (router_conflict_action(&h->r, "operator", &q, &rep, code, sizeof code, msg, sizeof msg) !=
-        0) {
-        snprintf(out, sizeof out, "%s: %s", code, msg);
-        return out;
-    }
-    snprintf(out, sizeof out, "%s %s %s", rep.case_id, rep.closed_case ? rep.closed_case : "-",
-             rep.provider);
-    router_conflict_reply_free(&rep);
-    return out;
-}
-
-/* The identity conflicts the alerts list: "CASE:OTHER,OTHER" each. */
-static const char *s_conflict_alerts(hub_t *h)
-{
-    static char out[400];
-    Carerhub__AlertsReply *a;
-    MDB_txn *txn;
-    size_t n = 0;
-    out[0] = '\0';
-    if (store_read(h->r.store, &txn) != 0)
-        return out;
-    a = router_alerts(&h->r, txn, date_today());
-    mdb_txn_abort(txn);
-    for (size_t i = 0; i < a->n_alerts; i++) {
-        if (strcmp(a->alerts[i]->kind, "identity_conflict") != 0)
-            continue;
-        n +=
-            (size_t)snprintf(out + n, sizeof out - n, "%s%s:", n ? " " : "", a->alerts[i]->case_id);
-        for (size_t j = 0; j < a->alerts[i]->n_other_cases; j++)
-            n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", j ? "," : "",
-                                  a->alerts[i]->other_cases[j]);
-    }
-    carerhub__alerts_reply__free_unpacked(a, NULL);
-    return out;
-}
-
 /* The case's referral ids in its order, space-separated. */
 static const char *s_ids(const Carerhub__CaseRecord *c)
 {
@@ -124,7 +79,7 @@ TEST(router_join_keeps_the_referrals_in_time_and_routes_on_the_newest)
 
     /* The same person after all: Mary's referral is older than Jane's
      * last, so the carer as now known is as Jane's last gave her. */
-    CHECK_STR(s_join(&h, "C-000002", "C-000001"), "C-000001 C-000002 carers-first");
+    CHECK_STR(hub_conflict(&h, "C-000002", "C-000001", "join"), "C-000001 C-000002 carers-first");
     c1 = hub_case(&h, "C-000001");
     CHECK(c1 != NULL);
     /* Listed after the case's own: a delivery queued before the join (its
@@ -189,13 +144,13 @@ TEST(router_join_leaves_no_reason_naming_the_closed_case)
     CHECK(c && c->identity_conflict);
     CHECK_CONTAINS(c->conflict_reason, "case C-000002 ");
     carerhub__case_record__free_unpacked(c, NULL);
-    CHECK_STR(s_conflict_alerts(&h),
+    CHECK_STR(hub_conflict_alerts(&h),
               "C-000001:C-000002,C-000003 C-000002:C-000001,C-000003 C-000003:C-000002,C-000001");
 
     /* Mary's case joins Jane's: Ann's is flagged with Jane's alone, and
      * says so. */
-    CHECK_STR(s_join(&h, "C-000001", "C-000002"), "C-000001 C-000002 ecs");
-    CHECK_STR(s_conflict_alerts(&h), "C-000001:C-000003 C-000003:C-000001");
+    CHECK_STR(hub_conflict(&h, "C-000001", "C-000002", "join"), "C-000001 C-000002 ecs");
+    CHECK_STR(hub_conflict_alerts(&h), "C-000001:C-000003 C-000003:C-000001");
     c = hub_case(&h, "C-000003");
     CHECK(c && c->identity_conflict);
     CHECK_CONTAINS(c->conflict_reason, "case C-000001 ");

@@ -107,52 +107,6 @@ static const char *s_parked_act(hub_t *h, const char *id, const char *action, co
     return out;
 }
 
-/* An operator's join or keep_apart: "CASE CLOSED PROVIDER" or "CODE: MESSAGE". */
-static const char *s_conflict(hub_t *h, const char *a, const char *b, const char *action)
-{
-    static char out[600];
-    Carerhub__ConflictAction q = CARERHUB__CONFLICT_ACTION__INIT;
-    Carerhub__ConflictReply rep;
-    char code[32], msg[400];
-    q.case_id = (char *)a;
-    q.other_case_id = (char *)b;
-    q.action = (char *)action;
-    if (router_conflict_action(&h->r, "operator", &q, &rep, code, sizeof code, msg, sizeof msg) !=
-        0) {
-        snprintf(out, sizeof out, "%s: %s", code, msg);
-        return out;
-    }
-    snprintf(out, sizeof out, "%s %s %s", rep.case_id, rep.closed_case ? rep.closed_case : "-",
-             rep.provider);
-    router_conflict_reply_free(&rep);
-    return out;
-}
-
-/* The identity conflicts the alerts list: "CASE:OTHER,OTHER" each. */
-static const char *s_conflict_alerts(hub_t *h)
-{
-    static char out[400];
-    Carerhub__AlertsReply *a;
-    MDB_txn *txn;
-    size_t n = 0;
-    out[0] = '\0';
-    if (store_read(h->r.store, &txn) != 0)
-        return out;
-    a = router_alerts(&h->r, txn, date_today());
-    mdb_txn_abort(txn);
-    for (size_t i = 0; i < a->n_alerts; i++) {
-        if (strcmp(a->alerts[i]->kind, "identity_conflict") != 0)
-            continue;
-        n +=
-            (size_t)snprintf(out + n, sizeof out - n, "%s%s:", n ? " " : "", a->alerts[i]->case_id);
-        for (size_t j = 0; j < a->alerts[i]->n_other_cases; j++)
-            n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", j ? "," : "",
-                                  a->alerts[i]->other_cases[j]);
-    }
-    carerhub__alerts_reply__free_unpacked(a, NULL);
-    return out;
-}
-
 /* The newest outbox entry for provider as "KIND CASE vVERSION", with
  * " closed:REASON" and " flagged" when so; "(none)" if empty. */
 static const char *s_last_delivery(hub_t *h, const char *provider)
@@ -408,12 +362,12 @@ TEST(router_ops_join_moves_the_referrals_closes_the_newer_and_counts_one_carer)
     Carerhub__ReportReply *rep;
     CHECK_INT(hub_open(&h, 50), 0);
     CHECK_INT(s_two(&h), 0);
-    CHECK_STR(s_conflict_alerts(&h), "C-000001:C-000002 C-000002:C-000001");
+    CHECK_STR(hub_conflict_alerts(&h), "C-000001:C-000002 C-000002:C-000001");
     /* Mary's organisation supported her before the operator looked. */
     CHECK_INT(hub_outcome_at(&h, "ecs", "o-1", "C-000002", "supported", clock_now_ms() - 60000,
                              "information_advice"),
               RECORDED);
-    CHECK_STR(s_conflict(&h, "C-000002", "C-000001", "join"), "C-000001 C-000002 ecs");
+    CHECK_STR(hub_conflict(&h, "C-000002", "C-000001", "join"), "C-000001 C-000002 ecs");
     c1 = hub_case(&h, "C-000001");
     c2 = hub_case(&h, "C-000002");
     CHECK(c1 && c2);
@@ -445,7 +399,7 @@ TEST(router_ops_join_moves_the_referrals_closes_the_newer_and_counts_one_carer)
         CHECK_INT(es[2]->referral_count, 2);
         hub_outbox_free(es, n);
     }
-    CHECK_STR(s_conflict_alerts(&h), "");
+    CHECK_STR(hub_conflict_alerts(&h), "");
     CHECK(!hub_has(&h, DB_CONFLICTS, "C-000001") && !hub_has(&h, DB_CONFLICTS, "C-000002"));
     CHECK_INT(hub_stat(&h, "conflicts_joined"), 1);
     CHECK(s_audited(&h, "conflict-joined", "C-000001"));
@@ -469,7 +423,7 @@ TEST(router_ops_join_moves_the_referrals_closes_the_newer_and_counts_one_carer)
     CHECK_INT(s_take(&h, "GP-TEST94-3", "Mary", "1975-09-14", "CO4 5AB", JANE_NHS), 0);
     CHECK_STR(s_case_of(&h, "GP-TEST94-3"), "C-000001");
     /* Joined once: the closed case is refused. */
-    CHECK_CONTAINS(s_conflict(&h, "C-000002", "C-000001", "join"),
+    CHECK_CONTAINS(hub_conflict(&h, "C-000002", "C-000001", "join"),
                    "bad_request: case C-000002 is closed (joined)");
     hub_close(&h);
 }
@@ -489,7 +443,7 @@ TEST(router_ops_join_of_two_supported_cases_counts_one_carer_supported)
     CHECK((rep = s_report(&h)) != NULL);
     CHECK_INT(rep->carers_supported, 2); /* two people, as far as the hub knows */
     carerhub__report_reply__free_unpacked(rep, NULL);
-    CHECK_STR(s_conflict(&h, "C-000001", "C-000002", "join"), "C-000001 C-000002 ecs");
+    CHECK_STR(hub_conflict(&h, "C-000001", "C-000002", "join"), "C-000001 C-000002 ecs");
     CHECK((rep = s_report(&h)) != NULL);
     CHECK_INT(rep->carers_supported, 1);
     CHECK_INT(rep->carers_supported_since_start, 1);
@@ -506,12 +460,12 @@ TEST(router_ops_keep_apart_clears_the_flags_and_tells_each_organisation)
     CHECK_INT(s_two(&h), 0);
     /* Ann, in Epping Forest (AFC), given the number too: with both. */
     CHECK_INT(s_take(&h, "GP-TEST94-3", "Ann", "1990-01-01", "CM16 4AA", JANE_NHS), 0);
-    CHECK_STR(s_conflict_alerts(&h),
+    CHECK_STR(hub_conflict_alerts(&h),
               "C-000001:C-000002,C-000003 C-000002:C-000001,C-000003 C-000003:C-000001,C-000002");
-    CHECK_STR(s_conflict(&h, "C-000001", "C-000002", "keep_apart"), "C-000001 - carers-first");
+    CHECK_STR(hub_conflict(&h, "C-000001", "C-000002", "keep_apart"), "C-000001 - carers-first");
     /* Still flagged with Ann's case, and saying so. */
-    CHECK_STR(s_conflict_alerts(&h), "C-000001:C-000003 C-000002:C-000003 C-000003:C-000001,"
-                                     "C-000002");
+    CHECK_STR(hub_conflict_alerts(&h), "C-000001:C-000003 C-000002:C-000003 C-000003:C-000001,"
+                                       "C-000002");
     c = hub_case(&h, "C-000001");
     CHECK(c && c->identity_conflict);
     CHECK_CONTAINS(c->conflict_reason, "case C-000003 ");
@@ -520,14 +474,14 @@ TEST(router_ops_keep_apart_clears_the_flags_and_tells_each_organisation)
     CHECK_STR(s_last_delivery(&h, "ecs"), "update C-000002 v2 flagged");
     /* Apart from Ann too: no other conflict, no flag; its organisation
      * hears of it in an update of the case alone. */
-    CHECK_STR(s_conflict(&h, "C-000003", "C-000001", "keep_apart"), "C-000003 - afc");
+    CHECK_STR(hub_conflict(&h, "C-000003", "C-000001", "keep_apart"), "C-000003 - afc");
     c = hub_case(&h, "C-000001");
     CHECK(c && !c->identity_conflict && !c->conflict_reason);
     carerhub__case_record__free_unpacked(c, NULL);
     CHECK(!hub_has(&h, DB_CONFLICTS, "C-000001"));
     /* new, flagged (Mary's), apart from Mary, apart from Ann. */
     CHECK_STR(s_last_delivery(&h, "carers-first"), "update C-000001 v4");
-    CHECK_STR(s_conflict_alerts(&h), "C-000002:C-000003 C-000003:C-000002");
+    CHECK_STR(hub_conflict_alerts(&h), "C-000002:C-000003 C-000003:C-000002");
     CHECK_INT(hub_stat(&h, "conflicts_kept_apart"), 2);
     CHECK(s_audited(&h, "conflict-kept-apart", "C-000003"));
     hub_close(&h);
@@ -539,20 +493,20 @@ TEST(router_ops_conflict_refuses_cases_not_flagged_with_each_other)
     CHECK_INT(hub_open(&h, 50), 0);
     CHECK_INT(s_two(&h), 0);
     CHECK_INT(s_take(&h, "GP-TEST95-1", "Bob", "1970-03-03", "CO1 1AA", NULL), 0); /* C-000003 */
-    CHECK_STR(s_conflict(&h, "C-000001", "C-000003", "join"),
+    CHECK_STR(hub_conflict(&h, "C-000001", "C-000003", "join"),
               "bad_request: case C-000003 is not flagged identity_conflict");
-    CHECK_STR(s_conflict(&h, "C-000001", "C-000001", "join"),
+    CHECK_STR(hub_conflict(&h, "C-000001", "C-000001", "join"),
               "bad_request: other_case_id: the same case as case_id; give the other one");
-    CHECK_STR(s_conflict(&h, "C-000001", "C-000099", "join"),
+    CHECK_STR(hub_conflict(&h, "C-000001", "C-000099", "join"),
               "not_found: other_case_id: no case C-000099");
-    CHECK_STR(s_conflict(&h, "C-000001", "C-000002", "merge"),
+    CHECK_STR(hub_conflict(&h, "C-000001", "C-000002", "merge"),
               "bad_request: action: must be join (the same person) or keep_apart (two people)");
-    CHECK_STR(s_conflict(&h, "C-1", "C-000002", "join"),
+    CHECK_STR(hub_conflict(&h, "C-1", "C-000002", "join"),
               "bad_request: case_id: give a case id (C-000123)");
     /* A third case flagged, but with others: not with this pair's first. */
     CHECK_INT(s_take(&h, "GP-TEST95-2", "Ann", "1990-01-01", "CM16 4AA", "4010232137"), 0);
     CHECK_INT(s_take(&h, "GP-TEST95-3", "Liz", "1991-01-01", "CM16 4AA", "4010232137"), 0);
-    CHECK_STR(s_conflict(&h, "C-000001", "C-000004", "keep_apart"),
+    CHECK_STR(hub_conflict(&h, "C-000001", "C-000004", "keep_apart"),
               "bad_request: cases C-000001 and C-000004 are not flagged with each other "
               "(C-000001 is with C-000002)");
     hub_close(&h);

@@ -92,31 +92,6 @@ static const char *s_case_of(hub_t *h, const char *rid)
     return o;
 }
 
-/* The identity conflicts the alerts list: "CASE:OTHER,OTHER" each. */
-static const char *s_conflict_alerts(hub_t *h)
-{
-    static char out[400];
-    Carerhub__AlertsReply *a;
-    MDB_txn *txn;
-    size_t n = 0;
-    out[0] = '\0';
-    if (store_read(h->r.store, &txn) != 0)
-        return out;
-    a = router_alerts(&h->r, txn, date_today());
-    mdb_txn_abort(txn);
-    for (size_t i = 0; i < a->n_alerts; i++) {
-        if (strcmp(a->alerts[i]->kind, "identity_conflict") != 0)
-            continue;
-        n +=
-            (size_t)snprintf(out + n, sizeof out - n, "%s%s:", n ? " " : "", a->alerts[i]->case_id);
-        for (size_t j = 0; j < a->alerts[i]->n_other_cases; j++)
-            n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", j ? "," : "",
-                                  a->alerts[i]->other_cases[j]);
-    }
-    carerhub__alerts_reply__free_unpacked(a, NULL);
-    return out;
-}
-
 /* The case the conflicts table lists case id with, joined by commas. */
 static const char *s_listed_with(hub_t *h, const char *id)
 {
@@ -186,7 +161,7 @@ TEST(router_self_referral_with_the_nhs_number_of_an_open_case_opens_its_own)
     /* Both in the conflicts table and the alerts, each with the other. */
     CHECK_STR(s_listed_with(&h, "C-000001"), "C-000002");
     CHECK_STR(s_listed_with(&h, "C-000002"), "C-000001");
-    CHECK_STR(s_conflict_alerts(&h), "C-000001:C-000002 C-000002:C-000001");
+    CHECK_STR(hub_conflict_alerts(&h), "C-000001:C-000002 C-000002:C-000001");
     CHECK_INT(hub_stat(&h, "identity_conflicts"), 1);
     /* Carers First hears of the flag, with Jane's details as they were. */
     n = hub_outbox(&h, "carers-first", &es);
@@ -219,7 +194,7 @@ TEST(router_self_referral_matching_by_names_and_postcode_opens_its_own)
     CHECK(c && c->identity_conflict);
     CHECK_STR(c->carer->phone, "07700 900999");
     carerhub__case_record__free_unpacked(c, NULL);
-    CHECK_STR(s_conflict_alerts(&h), "C-000001:C-000002 C-000002:C-000001");
+    CHECK_STR(hub_conflict_alerts(&h), "C-000001:C-000002 C-000002:C-000001");
     /* Another (with another phone): a third case, flagged with the first;
      * the first keeps its keys, so Jane's next card joins it. */
     CHECK_INT(s_take_own(&h, s_own("SR-TEST72-2", "CM2 0AA", "07700 900998", NULL)), 0);
@@ -242,7 +217,7 @@ TEST(router_self_referral_of_a_new_carer_opens_a_case_unflagged)
     CHECK(c && !c->identity_conflict && !c->conflict_reason);
     CHECK_STR(c->provider, "ecs");
     carerhub__case_record__free_unpacked(c, NULL);
-    CHECK_STR(s_conflict_alerts(&h), "");
+    CHECK_STR(hub_conflict_alerts(&h), "");
     /* A card from a practice for the carer joins the case (the practice
      * is who vouches for it). */
     {
