@@ -280,12 +280,13 @@ $(B)/bin/fuzz_router_forward: $(B)/tests/fuzz/fuzz_router_forward.o $(FUZZ_HARNE
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)
 
 # fuzz_web_body decodes request bodies with carerhub-web's own code and
-# makes referrals of them as its forms do (web_body.c, web_fields.c): those
-# two call nothing of libmicrohttpd, whose headers the web objects are
+# makes referrals of them as its forms do (web_body.c, web_fields.c,
+# web_help_fields.c): those call nothing of libmicrohttpd, whose headers the web objects are
 # compiled with; the rest of the daemon is not linked.
 $(B)/tests/fuzz/fuzz_web_body.o: override CFLAGS += -Iservices $(MHD_CFLAGS)
 $(B)/bin/fuzz_web_body: $(B)/tests/fuzz/fuzz_web_body.o $(B)/services/web/web_body.o \
-                        $(B)/services/web/web_fields.o $(FUZZ_HARNESS) $(LIBA)
+                        $(B)/services/web/web_fields.o $(B)/services/web/web_help_fields.o \
+                        $(FUZZ_HARNESS) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)
 

@@ -4,11 +4,14 @@
  * a plain decoder written here from the rules of
  * application/x-www-form-urlencoded and the daemon's limits; and, when it
  * decodes, turned into a Referral by each referral form (gp, discharge,
- * school) as web_refer does, then judged as the source's intake would.
+ * school) as web_refer does, and by the public /help form as web_help
+ * does, then judged as the source's intake would (and /help's errors put
+ * in words for the carer).
  * Invariants: the two decoders agree on what is accepted and on every
  * byte of it; what is accepted is at most WEB_FIELDS_MAX fields of at most
  * WEB_FIELD_MAX bytes of UTF-8 without NUL; a refusal says why in UTF-8;
  * the organisation of a referral is the user's whatever the body says;
+ * a carer's own referral names no organisation and no referrer;
  * every string of a referral made from an accepted body is UTF-8 without
  * NUL. Leaks are ASan's.
  */
@@ -17,6 +20,7 @@
 #include "util/mem.h"
 #include "util/text.h"
 #include "web/web_form.h"
+#include "web/web_help.h"
 #include "web/web_impl.h"
 
 #include <stdint.h>
@@ -202,6 +206,31 @@ static void s_forms(const web_form_t *f)
     }
 }
 
+/* The public /help form: a carer's own referral, whatever the body says
+ * of an organisation or a referrer. */
+static void s_help(const web_form_t *f)
+{
+    ferrs_t errs = FERRS_INIT, words = FERRS_INIT;
+    date_t today;
+    Carerhub__Referral *r;
+    HARNESS_ASSERT(date_parse("2026-12-01", &today) == 0);
+    r = web_help_referral(f->n, (const char *const *)f->names, (const char *const *)f->values,
+                          today, &errs);
+    HARNESS_ASSERT(r != NULL);
+    s_assert_strings(&r->base);
+    HARNESS_ASSERT(!r->gp && !r->discharge && !r->school && !r->referrer);
+    harness_judge(r, CARERHUB__SOURCE__SELF, &errs);
+    web_help_words(&errs, &words);
+    HARNESS_ASSERT(words.n == errs.n);
+    for (size_t i = 0; i < words.n; i++) {
+        HARNESS_ASSERT(harness_utf8(words.v[i].field) && harness_utf8(words.v[i].message));
+        (void)web_form_field_of_error(web_help_form(), words.v[i].field);
+    }
+    ferrs_free(&words);
+    ferrs_free(&errs);
+    carerhub__referral__free_unpacked(r, NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static s_text_t names[WEB_FIELDS_MAX], values[WEB_FIELDS_MAX];
@@ -228,6 +257,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(values[i].s);
     }
     s_forms(&f);
+    s_help(&f);
     web_form_free(&f);
     HARNESS_ASSERT(f.n == 0 && !f.names && !f.values);
     return 0;
