@@ -49,6 +49,8 @@ static const conf_key_t s_referrals_keys[] = {
      NULL, NULL, false},
     {"test_nhs_numbers", CK_BOOL, offsetof(hubconf_referrals_t, test_nhs_numbers), "false", 0, 0,
      NULL, NULL, false},
+    {"spool_scrub_minutes", CK_INT, offsetof(hubconf_referrals_t, spool_scrub_minutes), "60", 1,
+     1440, NULL, NULL, false},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
 };
 
@@ -74,6 +76,14 @@ static const conf_key_t s_router_keys[] = {
      8323072, NULL, NULL, false},
     {"agent_alert_minutes", CK_INT, offsetof(hubconf_router_t, agent_alert_minutes), "15", 1, 10080,
      NULL, NULL, false},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
+};
+
+static const conf_key_t s_retention_keys[] = {
+    {"closed_case_days", CK_INT, offsetof(hubconf_retention_t, closed_case_days), "365", 0, 36500,
+     NULL, NULL, false},
+    {"check_minutes", CK_INT, offsetof(hubconf_retention_t, check_minutes), "60", 1, 10080, NULL,
+     NULL, false},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, false},
 };
 
@@ -132,6 +142,8 @@ static const conf_key_t s_keys[] = {
     {"self_intake", CK_SECTION, offsetof(hubconf_t, self_intake), NULL, 0, 0, s_self_keys, NULL,
      false},
     {"referrals", CK_SECTION, offsetof(hubconf_t, referrals), NULL, 0, 0, s_referrals_keys, NULL,
+     false},
+    {"retention", CK_SECTION, offsetof(hubconf_t, retention), NULL, 0, 0, s_retention_keys, NULL,
      false},
     {"router", CK_SECTION, offsetof(hubconf_t, router), NULL, 0, 0, s_router_keys, NULL, false},
     {"provider", CK_SECTION, offsetof(hubconf_t, provider), NULL, 0, 0, s_provider_keys, NULL,

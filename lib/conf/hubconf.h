@@ -19,10 +19,18 @@ typedef struct {
 
 /* What every intake applies to the referrals it takes. */
 typedef struct {
-    long long resend_window_days; /* the same referral again from the same submitter within
-                                     this is answered with the first id */
-    bool test_nhs_numbers;        /* accept NHS numbers of the test range (training hubs) */
+    long long resend_window_days;  /* the same referral again from the same submitter within
+                                      this is answered with the first id */
+    bool test_nhs_numbers;         /* accept NHS numbers of the test range (training hubs) */
+    long long spool_scrub_minutes; /* an intake rewrites its spool this often, when it has passed
+                                      referrals on since, so no freed page keeps one (60) */
 } hubconf_referrals_t;
+
+/* How long the hub keeps a carer's personal data (router_retention.c). */
+typedef struct {
+    long long closed_case_days; /* personal data of a case closed longer ago is erased (365) */
+    long long check_minutes;    /* the router looks for such cases this often (60) */
+} hubconf_retention_t;
 
 typedef struct {
     char *intake_endpoint;         /* intakes forward here */
@@ -78,6 +86,7 @@ typedef struct {
     hubconf_intake_t gp_intake, discharge_intake, school_intake;
     hubconf_intake_t self_intake; /* carers' own referrals, from the public web form */
     hubconf_referrals_t referrals;
+    hubconf_retention_t retention;
     hubconf_router_t router;
     hubconf_provider_t provider;
     hubconf_security_t security;

@@ -1,28 +1,27 @@
 /*
  * LMDB wrapper: see store.h.
  */
-#include "store/store.h"
+#include "store/store_impl.h"
 
+#include "util/clock.h"
 #include "util/file.h"
 #include "util/log.h"
 #include "util/mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
-struct store {
-    MDB_env *env;
-    MDB_dbi *dbi;
-    char **names; /* of the databases, for reopening */
-    size_t ndbi;
-    char *path;
-    size_t map_max;
-    bool readonly;
-};
+const double store_commit_le[STORE_COMMIT_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1.0,  1e300};
 
-/* Creates the environment handle and opens it with its databases. */
-static int s_open_env(store_t *s, size_t map_size)
+/* Creates the environment handle and opens it with its databases and the
+ * format's own (created unless read-only; absent: fmt_dbi_ok false). */
+int store_open_env(store_t *s, size_t map_size)
 {
     unsigned flags = MDB_NOTLS | (s->readonly ? MDB_RDONLY : 0);
     MDB_txn *txn = NULL;
@@ -30,7 +29,7 @@ static int s_open_env(store_t *s, size_t map_size)
 
     if ((rc = mdb_env_create(&s->env)) != 0)
         return rc;
-    if ((rc = mdb_env_set_maxdbs(s->env, (MDB_dbi)(s->ndbi + 1))) != 0 ||
+    if ((rc = mdb_env_set_maxdbs(s->env, (MDB_dbi)(s->ndbi + 2))) != 0 ||
         (rc = mdb_env_set_mapsize(s->env, map_size)) != 0 ||
         (rc = mdb_env_set_maxreaders(s->env, 254)) != 0 ||
         (rc = mdb_env_open(s->env, s->path, flags, 0600)) != 0)
@@ -51,12 +50,42 @@ static int s_open_env(store_t *s, size_t map_size)
             return rc;
         }
     }
+    rc = mdb_dbi_open(txn, STORE_FORMAT_DB, s->readonly ? 0 : MDB_CREATE, &s->fmt_dbi);
+    s->fmt_dbi_ok = rc == 0;
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
     return mdb_txn_commit(txn);
 }
 
 const char *store_strerror(int rc)
 {
+    if (rc == STORE_ENEWER)
+        return "it was written by a newer version of carerhub: run that version, or restore a "
+               "backup this version made";
+    if (rc == STORE_EKIND)
+        return "it is another daemon's store: check data_dir and the daemon's name";
     return rc > 0 ? strerror(rc) : mdb_strerror(rc);
+}
+
+/* The shared lock every process holds on a store it has open (store.h,
+ * store_scrub). A read-only directory: without the lock. */
+static int s_lock(store_t *s)
+{
+    char *path = file_join(s->path, STORE_LOCK_FILE);
+    int fd = open(path, (s->readonly ? O_RDONLY : O_RDWR | O_CREAT) | O_CLOEXEC, 0600);
+    int saved = errno;
+    free(path);
+    if (fd < 0)
+        return s->readonly && saved == ENOENT ? 0 : saved;
+    if (flock(fd, LOCK_SH) != 0) {
+        saved = errno;
+        close(fd);
+        return saved;
+    }
+    s->lock_fd = fd;
+    return 0;
 }
 
 store_t *store_open(const char *dir, const store_opts_t *o, int *err)
@@ -68,6 +97,7 @@ store_t *store_open(const char *dir, const store_opts_t *o, int *err)
     while (o->dbs && o->dbs[ndbs])
         ndbs++;
     s->path = xstrdup(dir);
+    s->lock_fd = -1;
     s->readonly = o->readonly;
     s->map_max = o->map_max ? o->map_max : (size_t)1 << 40;
     s->dbi = xcalloc(ndbs ? ndbs : 1, sizeof *s->dbi);
@@ -79,7 +109,13 @@ store_t *store_open(const char *dir, const store_opts_t *o, int *err)
         *err = errno;
         goto fail;
     }
-    if ((*err = s_open_env(s, o->map_size ? o->map_size : (size_t)64 << 20)) != 0)
+    if ((*err = s_lock(s)) != 0)
+        goto fail;
+    if (!o->readonly)
+        store_scrub_leftover(s);
+    if ((*err = store_open_env(s, o->map_size ? o->map_size : (size_t)64 << 20)) != 0)
+        goto fail;
+    if ((*err = store_format(s, o)) != 0)
         goto fail;
     return s;
 fail:
@@ -91,14 +127,14 @@ fail:
 /* After MDB_PANIC (a failed write left the environment unusable in this
  * process; what was committed before is intact on disk): close it and open
  * it again. */
-static int s_reopen(store_t *s)
+int store_reopen(store_t *s)
 {
     size_t map = store_map_size(s);
     int rc;
     log_warn("%s: the store needs reopening after a failed write", s->path);
     mdb_env_close(s->env);
     s->env = NULL;
-    if ((rc = s_open_env(s, map)) != 0) {
+    if ((rc = store_open_env(s, map)) != 0) {
         if (s->env)
             mdb_env_close(s->env);
         s->env = NULL;
@@ -114,6 +150,9 @@ void store_close(store_t **sp)
         return;
     if (s->env)
         mdb_env_close(s->env);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
+    free(s->kind);
     for (size_t i = 0; s->names && i < s->ndbi; i++)
         free(s->names[i]);
     free(s->names);
@@ -173,6 +212,21 @@ static int s_begin(store_t *s, unsigned flags, MDB_txn **txn)
     return rc;
 }
 
+static void s_commit_took(store_t *s, int64_t us)
+{
+    double secs = (double)us / 1e6;
+    s->commits.count++;
+    s->commits.sum_s += secs;
+    for (size_t i = 0; i < STORE_COMMIT_BUCKETS; i++)
+        if (secs <= store_commit_le[i])
+            s->commits.counts[i]++;
+}
+
+void store_commit_stats(const store_t *s, store_commits_t *out)
+{
+    *out = s->commits;
+}
+
 int store_write(store_t *s, store_write_fn fn, void *arg)
 {
     for (;;) {
@@ -180,11 +234,11 @@ int store_write(store_t *s, store_write_fn fn, void *arg)
         int rc;
         /* A store that could not be reopened: try again now, so that it
          * comes back when the disk does. */
-        if (!s->env && (rc = s_reopen(s)) != 0)
+        if (!s->env && (rc = store_reopen(s)) != 0)
             return rc;
         rc = s_begin(s, 0, &txn);
         if (rc == MDB_PANIC) {
-            if ((rc = s_reopen(s)) != 0)
+            if ((rc = store_reopen(s)) != 0)
                 return rc;
             rc = s_begin(s, 0, &txn);
         }
@@ -194,9 +248,12 @@ int store_write(store_t *s, store_write_fn fn, void *arg)
         if (rc != 0) {
             mdb_txn_abort(txn);
         } else {
+            int64_t t0 = clock_mono_us();
             rc = mdb_txn_commit(txn);
-            if (rc == 0)
+            if (rc == 0) {
+                s_commit_took(s, clock_mono_us() - t0);
                 return 0;
+            }
         }
         if (rc != MDB_MAP_FULL)
             return rc;
@@ -208,10 +265,10 @@ int store_write(store_t *s, store_write_fn fn, void *arg)
 int store_read(store_t *s, MDB_txn **txn)
 {
     int rc;
-    if (!s->env && (rc = s_reopen(s)) != 0)
+    if (!s->env && (rc = store_reopen(s)) != 0)
         return rc;
     rc = s_begin(s, MDB_RDONLY, txn);
-    if (rc == MDB_PANIC && (rc = s_reopen(s)) == 0)
+    if (rc == MDB_PANIC && (rc = store_reopen(s)) == 0)
         rc = s_begin(s, MDB_RDONLY, txn);
     return rc;
 }
