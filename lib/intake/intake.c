@@ -131,10 +131,15 @@ static void s_drain_front(intake_t *in, intake_batch_t *b)
             intake_status(in, &peer, env);
             carerhub__envelope__free_unpacked(env, NULL);
             break;
+        case CARERHUB__ENVELOPE__BODY_METRICS_QUERY:
+            intake_metrics(in, &peer, env);
+            carerhub__envelope__free_unpacked(env, NULL);
+            break;
         default:
             in->bad++;
-            intake_reply_error(in, &peer, env->corr, env->has_corr, "bad_request",
-                               "an intake takes submissions and status queries only");
+            intake_reply_error(
+                in, &peer, env->corr, env->has_corr, "bad_request",
+                "an intake takes submissions, status queries and metrics queries only");
             carerhub__envelope__free_unpacked(env, NULL);
         }
     }

@@ -148,4 +148,9 @@ void intake_drain_back(intake_t *in);
 /* Starts over when the router has been silent too long. */
 void intake_check_retry(intake_t *in);
 
+/* intake_metrics.c */
+/* Answers a MetricsQuery: a gateway's own key or an operator's, else
+ * refused (forbidden). */
+void intake_metrics(intake_t *in, const wire_peer_t *peer, const Carerhub__Envelope *env);
+
 #endif

@@ -18,6 +18,7 @@
 #include "conf/hubconf.h"
 #include "daemon/daemon.h"
 #include "daemon/secure.h"
+#include "domain/outcome.h"
 #include "domain/pcdb.h"
 #include "domain/referral.h"
 #include "domain/route.h"
@@ -83,6 +84,13 @@ typedef struct {
     unsigned long delivered;
 } agent_t;
 
+/* Outcomes recorded since the router started for one organisation (the
+ * one that reported them), by status: for the metrics (router_metrics.c). */
+typedef struct {
+    char provider[64];
+    uint64_t recorded[OUTCOME_N];
+} router_outcomes_seen_t;
+
 typedef struct {
     daemon_args_t args;
     hubconf_t *conf;
@@ -95,6 +103,8 @@ typedef struct {
     agent_t agents[ROUTER_MAX_AGENTS];
     size_t nagents;
     unsigned long taken, duplicates, parked, bad;
+    router_outcomes_seen_t outcomes_seen[ROUTER_MAX_AGENTS];
+    size_t noutcomes_seen;
     int64_t started_at; /* monotonic ms: when the control socket opened (agent_silent) */
 } router_t;
 
@@ -598,6 +608,19 @@ int router_report_build(router_t *r);
  * bad_request in msg (a date that is not YYYY-MM-DD, from after to). */
 Carerhub__ReportReply *router_report(router_t *r, MDB_txn *txn, const Carerhub__ReportQuery *q,
                                      date_t today, char *msg, size_t msgsz);
+
+/* --- metrics (router_metrics.c) ---------------------------------------- */
+
+/* The router's metrics now (MetricsQuery): deliveries its agents
+ * acknowledged and outcomes recorded since it started, per organisation;
+ * each organisation's queue (its depth, the age of the oldest delivery
+ * waiting) and whether its agent is connected; referrals parked; cases
+ * past their contact-by target; its store's commit times. Returns a new
+ * reply (free with carerhub__metrics_reply__free_unpacked). */
+Carerhub__MetricsReply *router_metrics(router_t *r, MDB_txn *txn);
+/* Counts an outcome of status st recorded (committed) for provider, the
+ * organisation that reported it. */
+void router_metrics_outcome(router_t *r, const char *provider, outcome_status_t st);
 
 /* --- the operator's queues, parked referrals and identity conflicts
  * (router_ops.c, router_parked.c, router_conflict.c) ------------------- */
