@@ -93,9 +93,8 @@ void intake_spool_open(intake_t *in, const char *dir)
 {
     /* Format 1, kind the daemon's name: one intake's spool is no other's
      * (its ids, its submitters' tokens). Format 0 needs no upgrade. */
-    store_opts_t so = {.dbs = intake_dbs,
-                       .kind = referral_intake_name(in->kind->source),
-                       .schema = 1};
+    store_opts_t so = {
+        .dbs = intake_dbs, .kind = referral_intake_name(in->kind->source), .schema = 1};
     s_meta_t meta;
     MDB_txn *txn;
     MDB_stat st;

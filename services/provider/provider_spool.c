@@ -288,8 +288,7 @@ spool_t *spool_open(const char *out)
 {
     spool_t *s = xcalloc(1, sizeof *s);
     /* Format 1 (format 0 needs no upgrade). */
-    store_opts_t o = {
-        .dbs = s_dbs, .map_size = (size_t)64 << 20, .kind = "provider", .schema = 1};
+    store_opts_t o = {.dbs = s_dbs, .map_size = (size_t)64 << 20, .kind = "provider", .schema = 1};
     char *state = file_join(out, ".carerhub");
     char *ledger = file_join(state, "ledger");
     int err;

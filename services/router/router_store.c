@@ -28,10 +28,8 @@ void router_store_open(router_t *r, const char *dir)
      * upgraded by the build steps below: each runs once, resumes where it
      * was cut short, and marks itself done in meta, so they need not share
      * the transaction that records the version. */
-    store_opts_t so = {.dbs = router_dbs,
-                       .map_size = (size_t)256 << 20,
-                       .kind = "router",
-                       .schema = 1};
+    store_opts_t so = {
+        .dbs = router_dbs, .map_size = (size_t)256 << 20, .kind = "router", .schema = 1};
     int err, rc;
     if (r->conf->store_map_mb)
         so.map_size = (size_t)r->conf->store_map_mb << 20;
