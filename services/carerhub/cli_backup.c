@@ -244,6 +244,20 @@ static int s_write_manifest(const char *tmp, const hubconf_t *conf, const s_list
     return rc;
 }
 
+/* Whether the directory that is to hold path lies under dir: a backup kept
+ * there would be taken for stores by the next one (and shares the hub's
+ * disk). */
+static bool s_under(const char *path, const char *dir)
+{
+    char *parent = file_dirname(path), *p = realpath(parent, NULL), *d = realpath(dir, NULL);
+    size_t n = d ? strlen(d) : 0;
+    bool under = p && d && strncmp(p, d, n) == 0 && (p[n] == '/' || p[n] == '\0');
+    free(d);
+    free(p);
+    free(parent);
+    return under;
+}
+
 static int s_backup(const hubconf_t *conf, const char *out)
 {
     char *tmp = xasprintf("%s.tmp", out), *parent = file_dirname(out);
@@ -251,7 +265,11 @@ static int s_backup(const hubconf_t *conf, const char *out)
     struct stat st;
     int rc = 0, err;
 
-    if (stat(out, &st) == 0 && (!S_ISDIR(st.st_mode) || cli_backup_nonempty(out))) {
+    if (s_under(out, conf->data_dir)) {
+        cli_error("backup", "%s is inside the hub's data_dir %s: keep backups elsewhere", out,
+                  conf->data_dir);
+        rc = EX_CANTCREAT;
+    } else if (stat(out, &st) == 0 && (!S_ISDIR(st.st_mode) || cli_backup_nonempty(out))) {
         cli_error("backup", "%s is there already, and is not an empty directory: give a new one",
                   out);
         rc = EX_CANTCREAT;
@@ -329,5 +347,14 @@ int cli_backup(cli_t *cli, int argc, char **argv)
         cli_error("backup", "cannot start libsodium");
         return EX_SOFTWARE;
     }
-    return s_backup(cli_conf(cli), argv[optind]);
+    {
+        /* DIR/ and DIR are one directory; DIR/.tmp is not DIR.tmp. */
+        char *out = xstrdup(argv[optind]);
+        size_t n = strlen(out);
+        while (n > 1 && out[n - 1] == '/')
+            out[--n] = '\0';
+        c = s_backup(cli_conf(cli), out);
+        free(out);
+        return c;
+    }
 }

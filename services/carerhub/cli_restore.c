@@ -153,15 +153,23 @@ static bool s_in_use(const char *dir, int *held)
     bool busy = false;
     free(path);
     *held = -1;
-    if (fd < 0)
-        return false;
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
         busy = errno == EWOULDBLOCK;
         close(fd);
-        return busy;
+        fd = -1;
     }
     *held = fd;
-    return false;
+    if (!busy) {
+        /* A daemon's own lock on its data directory (daemon_data_dir),
+         * taken before it opens the store: one starting now. */
+        path = file_join(dir, "lock");
+        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+            busy = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+            close(fd);
+        }
+        free(path);
+    }
+    return busy;
 }
 
 /* Puts store s of the backup at data_dir/<name>, the one there (if any)
@@ -263,7 +271,11 @@ static int s_restore(const hubconf_t *conf, const char *backup, bool force)
     }
     cli_backup_now(true, stamp, sizeof stamp);
     for (size_t i = 0; rc == 0 && i < l.n; i++)
-        rc = s_put(backup, conf->data_dir, &l.v[i], stamp);
+        if ((rc = s_put(backup, conf->data_dir, &l.v[i], stamp)) != 0 && i > 0)
+            cli_error("restore",
+                      "stopped after %zu of %zu stores (those above): put the problem "
+                      "right and restore again with --force",
+                      i, l.n);
     if (rc == 0)
         printf("restored %zu stores from %s, made %s, into %s: the hub holds what it held then.\n"
                "Referrals accepted after then are not in it; make again every erasure recorded "
