@@ -123,6 +123,15 @@ static const s_help_t s_help[] = {
       {"user disable NAME | user enable NAME", "stop an account logging in, or let it again"},
       {"user list", "the accounts: name, role, organisation, state"}},
      NULL},
+    {"backup",
+     {{"backup DIR", "a consistent copy of every store under data_dir,\n"
+                     "taken while the hub runs, on its machine; DIR\n"
+                     "must be new or empty (operators)"}},
+     NULL},
+    {"restore",
+     {{"restore BACKUP [--force]", "put a backup into data_dir, the hub stopped;\n"
+                                   "--force moves the stores there aside"}},
+     NULL},
     {"help", {{"help [COMMAND]", "this help, or one command's"}}, NULL},
 };
 

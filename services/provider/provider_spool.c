@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 /* Only in bin/planted/carerhub-provider, never installed: an agent with its
@@ -286,7 +287,8 @@ static int s_recover(spool_t *s)
 spool_t *spool_open(const char *out)
 {
     spool_t *s = xcalloc(1, sizeof *s);
-    store_opts_t o = {.dbs = s_dbs, .map_size = (size_t)64 << 20};
+    /* Format 1 (format 0 needs no upgrade). */
+    store_opts_t o = {.dbs = s_dbs, .map_size = (size_t)64 << 20, .kind = "provider", .schema = 1};
     char *state = file_join(out, ".carerhub");
     char *ledger = file_join(state, "ledger");
     int err;
@@ -303,6 +305,10 @@ spool_t *spool_open(const char *out)
     s->ledger = store_open(ledger, &o, &err);
     if (!s->ledger) {
         log_error("cannot open the ledger %s: %s", ledger, store_strerror(err));
+        /* A newer carerhub's ledger, or another daemon's store: a mistake
+         * in the agent's --out, which a restart does not mend. */
+        if (err == STORE_ENEWER || err == STORE_EKIND)
+            exit(EX_CONFIG);
         goto fail;
     }
     if (s_recover(s) < 0) {
