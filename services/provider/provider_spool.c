@@ -344,6 +344,16 @@ typedef struct {
     size_t n;
 } s_batch_t;
 
+/* Adds a copy of name to *v (*n of them) unless it is there. */
+static void s_names_add(char ***v, size_t *n, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i], name) == 0)
+            return;
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = xstrdup(name);
+}
+
 static int s_ledger_txn(MDB_txn *txn, void *arg)
 {
     s_batch_t *b = arg;
@@ -473,6 +483,77 @@ static long s_pick(spool_t *s, s_batch_t *b, bool *stored, size_t *first)
     return fresh;
 }
 
+static int s_by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The files this agent wrote for case_id, in name order (new strings in
+ * *out; free with s_files_free): those the ledger names (a case's files
+ * are named after it, whatever their identity), and those of this batch
+ * before delivery upto. Returns how many, or -1 if the ledger cannot be
+ * read. */
+static long s_case_files(spool_t *s, const s_batch_t *b, size_t upto, const char *case_id,
+                         char ***out)
+{
+    size_t n = 0, len = strlen(case_id);
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    char **names = NULL;
+
+    *out = NULL;
+    if (store_read(s->ledger, &txn) != 0)
+        return -1;
+    if (mdb_cursor_open(txn, store_dbi(s->ledger, 0), &cur) != 0) {
+        mdb_txn_abort(txn);
+        return -1;
+    }
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Carerhub__LedgerEntry *e = carerhub__ledger_entry__unpack(NULL, v.mv_size, v.mv_data);
+        if (e && e->file && strncmp(e->file, case_id, len) == 0 && e->file[len] == '.')
+            s_names_add(&names, &n, e->file);
+        if (e)
+            carerhub__ledger_entry__free_unpacked(e, NULL);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    for (size_t j = 0; j < upto; j++)
+        if (b->fresh[j] && strncmp(b->names[j], case_id, len) == 0 && b->names[j][len] == '.')
+            s_names_add(&names, &n, b->names[j]);
+    if (n > 1)
+        qsort(names, n, sizeof *names, s_by_name);
+    *out = names;
+    return (long)n;
+}
+
+static void s_files_free(char **names, long n)
+{
+    for (long i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* A delivery's file: for an erasure, with the files of its case. */
+static int s_doc(spool_t *s, const s_batch_t *b, size_t i, buf_t *doc)
+{
+    const Carerhub__Delivery *d = b->ds[i];
+    char **files;
+    long n;
+    if (!d->kind || strcmp(d->kind, "erasure") != 0) {
+        provider_json(d, doc);
+        return 0;
+    }
+    if ((n = s_case_files(s, b, i, d->case_->case_id, &files)) < 0) {
+        log_error("cannot read the ledger for the files of case %s", d->case_->case_id);
+        return -1;
+    }
+    provider_json_erasure(d, (const char *const *)files, (size_t)n, doc);
+    s_files_free(files, n);
+    return 0;
+}
+
 /* (1) The new deliveries' temporary files, synced together. */
 static int s_write_all_tmp(spool_t *s, s_batch_t *b, size_t fresh)
 {
@@ -483,7 +564,8 @@ static int s_write_all_tmp(spool_t *s, s_batch_t *b, size_t fresh)
         if (!b->fresh[i])
             continue;
         buf_reset(&doc);
-        provider_json(b->ds[i], &doc);
+        if ((rc = s_doc(s, b, i, &doc)) < 0)
+            break;
         if ((rc = s_write_tmp(s, b->ids[i].tmp, &doc)) < 0)
             log_error("cannot write %s/%s: %s", s->tmp, b->ids[i].tmp, strerror(errno));
         last = b->ids[i].tmp;
