@@ -120,6 +120,11 @@ static bool s_has_name(const char *reason, const char *family)
         while (*p && !strchr(" \t,.;:!?()[]\"/&", *p) && n + 1 < sizeof word)
             word[n++] = *p++;
         word[n] = '\0';
+        /* A possessive is the name: Smith's. */
+        if (n > 2 && strcmp(word + n - 2, "'s") == 0)
+            word[n - 2] = '\0';
+        else if (n > 4 && strcmp(word + n - 4, "\xe2\x80\x99s") == 0)
+            word[n - 4] = '\0';
         if (n && referral_fold_name(word, words[nw], sizeof words[nw]) > 0)
             nw++;
     }
