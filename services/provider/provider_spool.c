@@ -344,16 +344,6 @@ typedef struct {
     size_t n;
 } s_batch_t;
 
-/* Adds a copy of name to *v (*n of them) unless it is there. */
-static void s_names_add(char ***v, size_t *n, const char *name)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp((*v)[i], name) == 0)
-            return;
-    *v = xrealloc(*v, (*n + 1) * sizeof **v);
-    (*v)[(*n)++] = xstrdup(name);
-}
-
 static int s_ledger_txn(MDB_txn *txn, void *arg)
 {
     s_batch_t *b = arg;
@@ -488,44 +478,60 @@ static int s_by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The files this agent wrote for case_id, in name order (new strings in
- * *out; free with s_files_free): those the ledger names (a case's files
- * are named after it, whatever their identity), and those of this batch
- * before delivery upto. Returns how many, or -1 if the ledger cannot be
- * read. */
-static long s_case_files(spool_t *s, const s_batch_t *b, size_t upto, const char *case_id,
+/* Adds a copy of name to *v (*n of them) if it is case_id's (len bytes)
+ * and not there yet. */
+static void s_add(char ***v, size_t *n, const char *name, const char *case_id, size_t len)
+{
+    if (strncmp(name, case_id, len) != 0 || name[len] != '.')
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i], name) == 0)
+            return;
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = xstrdup(name);
+}
+
+/* The names of the files this agent wrote for case case_id, for its
+ * erasure: those the ledger records (a case's files are named after it and
+ * a dot, versioned or not, whatever their identity: the whole ledger is
+ * read, an erasure being rare), and each of the n names of the batch not
+ * yet recorded whose take[i] is set; in name order, each once, as new
+ * strings in *out (free with s_files_free). Returns how many, or -1 if the
+ * ledger cannot be read. */
+static long s_case_files(store_t *ledger, const char *case_id,
+                         const char (*batch)[PROVIDER_NAME_MAX], const bool *take, size_t n,
                          char ***out)
 {
-    size_t n = 0, len = strlen(case_id);
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    MDB_val k, v;
+    size_t got = 0, len = strlen(case_id);
     char **names = NULL;
+    MDB_cursor *cur;
+    MDB_txn *txn;
+    MDB_val k, v;
 
     *out = NULL;
-    if (store_read(s->ledger, &txn) != 0)
+    if (store_read(ledger, &txn) != 0)
         return -1;
-    if (mdb_cursor_open(txn, store_dbi(s->ledger, 0), &cur) != 0) {
+    if (mdb_cursor_open(txn, store_dbi(ledger, 0), &cur) != 0) {
         mdb_txn_abort(txn);
         return -1;
     }
     for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         Carerhub__LedgerEntry *e = carerhub__ledger_entry__unpack(NULL, v.mv_size, v.mv_data);
-        if (e && e->file && strncmp(e->file, case_id, len) == 0 && e->file[len] == '.')
-            s_names_add(&names, &n, e->file);
+        if (e && e->file)
+            s_add(&names, &got, e->file, case_id, len);
         if (e)
             carerhub__ledger_entry__free_unpacked(e, NULL);
     }
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
-    for (size_t j = 0; j < upto; j++)
-        if (b->fresh[j] && strncmp(b->names[j], case_id, len) == 0 && b->names[j][len] == '.')
-            s_names_add(&names, &n, b->names[j]);
-    if (n > 1)
-        qsort(names, n, sizeof *names, s_by_name);
+    for (size_t i = 0; i < n; i++)
+        if (take[i])
+            s_add(&names, &got, batch[i], case_id, len);
+    if (got > 1)
+        qsort(names, got, sizeof *names, s_by_name);
     *out = names;
-    return (long)n;
+    return (long)got;
 }
 
 static void s_files_free(char **names, long n)
@@ -545,7 +551,9 @@ static int s_doc(spool_t *s, const s_batch_t *b, size_t i, buf_t *doc)
         provider_json(d, doc);
         return 0;
     }
-    if ((n = s_case_files(s, b, i, d->case_->case_id, &files)) < 0) {
+    /* The ledger's, and those of this batch before it. */
+    if ((n = s_case_files(s->ledger, d->case_->case_id, (const char(*)[PROVIDER_NAME_MAX])b->names,
+                          b->fresh, i, &files)) < 0) {
         log_error("cannot read the ledger for the files of case %s", d->case_->case_id);
         return -1;
     }
