@@ -18,9 +18,10 @@
  *     the postcode or phone are themselves personal data; a key marked "*"
  *     as shared with another carer too), and its listings by contact-by
  *     target, birthday and organisation; its timeline keeps what happened,
- *     when and where, and loses notes and words; a parked entry of its
- *     referrals goes; its deliveries still queued go (their snapshots hold
- *     the carer);
+ *     when and where, and loses notes, words and the organisations'
+ *     outcome ids (a case system's choice, they may name the carer); a
+ *     parked entry of its referrals goes; its deliveries still queued go
+ *     (their snapshots hold the carer);
  *   - each organisation the case has been with is sent a delivery of kind
  *     "erasure": the ids, the next version, erased_at, nothing else;
  *   - the audit trail records "erased" with the reason (which the operator's
@@ -184,9 +185,29 @@ static void s_told_add(char ***told, size_t *n, const char *provider)
         router_strv_add(told, n, provider);
 }
 
-/* Clears the notes and words of case c's timeline (what happened, when,
- * where and the codes stay), and adds each organisation it names to
- * told. */
+/* Forgets that the organisation recorded outcome id of case c (its key
+ * and the timeline entry's): an id is the case system's choice, and may
+ * name the carer. The case is closed: that outcome sent again is refused. */
+static int s_outcome_id_drop(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
+                             const char *provider, const char *id)
+{
+    MDB_dbi dbi = store_dbi(r->store, DB_OUTCOME_IDS);
+    char *key = xasprintf("%s\n%s", provider, id);
+    MDB_val k = store_val(key), v;
+    Carerhub__OutcomeSeen *seen = NULL;
+    int rc = strlen(key) > 500 ? MDB_NOTFOUND : mdb_get(txn, dbi, &k, &v);
+    if (rc == 0 && (seen = carerhub__outcome_seen__unpack(NULL, v.mv_size, v.mv_data)) &&
+        seen->case_id && strcmp(seen->case_id, c->case_id) == 0)
+        rc = mdb_del(txn, dbi, &k, NULL);
+    if (seen)
+        carerhub__outcome_seen__free_unpacked(seen, NULL);
+    free(key);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Clears the notes, words and outcome ids of case c's timeline (what
+ * happened, when, where and the codes stay), and adds each organisation
+ * it names to told. */
 static int s_timeline(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c, char ***told,
                       size_t *ntold)
 {
@@ -228,7 +249,15 @@ static int s_timeline(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c, 
                 changed = true;
             }
         }
-        if (changed)
+        if (rec->outcome_id) {
+            /* Recorded under the reporting organisation, the event's. */
+            if (ev && ev->provider)
+                rc = s_outcome_id_drop(r, txn, c, ev->provider, rec->outcome_id);
+            free(rec->outcome_id);
+            rec->outcome_id = NULL;
+            changed = true;
+        }
+        if (rc == 0 && changed)
             rc = router_put(r, txn, DB_TIMELINE, key, len + 5, &rec->base);
         carerhub__timeline_record__free_unpacked(rec, NULL);
     }

@@ -156,7 +156,8 @@ static bool s_life(hub_t *h)
     rc = hub_report(h, "carers-first", o, &res);
     router_outcome_results_free(&res, 1);
     carerhub__outcome__free_unpacked(o, NULL);
-    o = hub_outcome_new("o-2", "C-000001", "contacted");
+    /* The case system's id for it names her. */
+    o = hub_outcome_new("Smith-contacted-2", "C-000001", "contacted");
     o->note = xstrdup("Spoke to Jane Smith at 1 High Street");
     o->has_at = true; /* a minute ago: the referrals after it wait for contact */
     o->at = clock_now_ms() - 60000;
@@ -198,6 +199,8 @@ TEST(router_erase_leaves_nothing_of_the_carer_in_any_table)
     CHECK(hub_has(&h, DB_BY_PROVIDER,
                   "ecs\x1f"
                   "C-000001"));
+    CHECK(hub_has(&h, DB_OUTCOME_IDS, "ecs\nSmith-contacted-2") &&
+          hub_has(&h, DB_OUTCOME_IDS, "carers-first\no-1"));
     CHECK(hub_has(&h, DB_PARKED, "GP-TEST90-1"));
     CHECK_INT(s_ending(&h, DB_CONTACT_DUE,
                        "\x1f"
@@ -287,6 +290,8 @@ TEST(router_erase_leaves_nothing_of_the_carer_in_any_table)
                   "carers-first\x1f"
                   "C-000002"));
     CHECK(!hub_has(&h, DB_PARKED, "GP-TEST90-1"));
+    CHECK(!hub_has(&h, DB_OUTCOME_IDS, "ecs\nSmith-contacted-2"));
+    CHECK(!hub_has(&h, DB_OUTCOME_IDS, "carers-first\no-1"));
 
     /* The timeline: what happened, when and where; no words. */
     n = hub_timeline(&h, "C-000001", false, &tl);
