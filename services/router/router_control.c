@@ -348,6 +348,25 @@ static void s_metrics(s_req_t *q)
     carerhub__metrics_reply__free_unpacked(rep.metrics_reply, NULL);
 }
 
+/* An operator's erasure of a carer's data (router_erase): the reply
+ * waits for the rewrite of the store, so this query writes (no read
+ * transaction of the drain is open). */
+static void s_erase(s_req_t *q)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    Carerhub__EraseReply out = CARERHUB__ERASE_REPLY__INIT;
+    char code[32], msg[400];
+    if (router_erase(q->r, q->actor, q->env->erase, &out, code, sizeof code, msg, sizeof msg) !=
+        0) {
+        s_error(q->r, q->peer, q->env, code, msg);
+        return;
+    }
+    rep.body_case = CARERHUB__ENVELOPE__BODY_ERASE_REPLY;
+    rep.erase_reply = &out;
+    s_send(q, &rep);
+    router_erase_reply_free(&out);
+}
+
 /* The same answer as on the delivery socket; the table below has let
  * only a provider's key this far, and it was audited. */
 static void s_outcome(s_req_t *q)
@@ -416,6 +435,8 @@ static const s_query_t s_queries[] = {
     {CARERHUB__ENVELOPE__BODY_METRICS_QUERY, "metrics", S_GATEWAY | S_OPERATOR, false,
      "gateway and operator keys only",
      "metrics queries need the web front door's key (gateway) or an operator key", s_metrics},
+    {CARERHUB__ENVELOPE__BODY_ERASE, "erase", S_OPERATOR, true, "operator keys only",
+     "erasing a carer's personal data needs an operator key", s_erase},
 };
 
 /* Whether the key of q may ask query e: its role, and for a provider one
@@ -459,6 +480,10 @@ static void s_audit_query(s_req_t *q, const s_query_t *e)
          s_is(env->conflict_action->action, "keep_apart")))
         snprintf(detail, sizeof detail, "%s %s and %s", env->conflict_action->action,
                  env->conflict_action->case_id, env->conflict_action->other_case_id);
+    /* The id only: the reason is checked (for personal data) later. */
+    if (env->body_case == CARERHUB__ENVELOPE__BODY_ERASE && env->erase->id &&
+        (case_id_ok(env->erase->id) || referral_id_ok(env->erase->id)))
+        snprintf(detail, sizeof detail, "erase %s", env->erase->id);
     if (env->body_case == CARERHUB__ENVELOPE__BODY_CASE_QUERY &&
         case_id_ok(env->case_query->case_id ? env->case_query->case_id : ""))
         snprintf(detail, sizeof detail, "case %s", env->case_query->case_id);
