@@ -225,6 +225,22 @@ static bool s_url_ok(const char *u)
     return true;
 }
 
+/* Retention no shorter than the resend window: an intake answers a
+ * referral sent again within the window with the id it first gave, so a
+ * case erased sooner would swallow a new referral of that carer. */
+static void s_check_retention(const char *file, const ynode_t *root, const hubconf_t *c,
+                              diag_t *diag)
+{
+    const ynode_t *sec = ynode_get(root, "retention"),
+                  *at = sec ? ynode_get(sec, "closed_case_days") : NULL;
+    if (c->retention.closed_case_days < c->referrals.resend_window_days)
+        diag_at(diag, file, at ? at : root,
+                "retention.closed_case_days (%lld) must be at least referrals.resend_window_days "
+                "(%lld): within that window an intake answers the same referral sent again with "
+                "the id it first gave, so a referral of a carer erased sooner would go nowhere",
+                c->retention.closed_case_days, c->referrals.resend_window_days);
+}
+
 /* The web section's rules beyond single values. */
 static void s_check_web(const char *file, const ynode_t *root, hubconf_web_t *w, diag_t *diag)
 {
@@ -292,6 +308,7 @@ hubconf_t *hubconf_load(const char *path, diag_t *diag)
     s_check_endpoint(path, root, "router", "delivery_endpoint", c->router.delivery_endpoint, diag);
     s_check_endpoint(path, root, "router", "control_endpoint", c->router.control_endpoint, diag);
     s_check_web(path, root, &c->web, diag);
+    s_check_retention(path, root, c, diag);
     free(dir);
     ystream_destroy(&s);
     if (diag->n > before) {

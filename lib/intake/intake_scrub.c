@@ -11,6 +11,7 @@
  */
 #include "intake/intake_impl.h"
 
+#include "store.pb-c.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -62,6 +63,45 @@ void intake_scrub_step(intake_t *in)
         in->next_scrub = now + in->conf->referrals.spool_scrub_minutes * 60 * 1000;
 }
 
+typedef struct {
+    intake_t *in;
+    const Carerhub__ScrubRequest *q;
+    uint32_t forgotten;
+} s_forget_t;
+
+static bool s_listed(const Carerhub__ScrubRequest *q, const char *id)
+{
+    for (size_t i = 0; id && i < q->n_forget_referral_ids; i++)
+        if (q->forget_referral_ids[i] && strcmp(q->forget_referral_ids[i], id) == 0)
+            return true;
+    return false;
+}
+
+/* Takes out of the resends table every entry naming one of the erased
+ * referrals (the table holds a window of days: a walk is cheap). */
+static int s_forget(MDB_txn *txn, void *arg)
+{
+    s_forget_t *f = arg;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn, store_dbi(f->in->store, INTAKE_DB_RESENDS), &cur), get;
+    f->forgotten = 0;
+    if (rc != 0)
+        return rc;
+    for (get = mdb_cursor_get(cur, &k, &v, MDB_FIRST); get == 0 && rc == 0;
+         get = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Carerhub__TokenEntry *e = carerhub__token_entry__unpack(NULL, v.mv_size, v.mv_data);
+        bool drop = e && s_listed(f->q, e->referral_id);
+        carerhub__token_entry__free_unpacked(e, NULL);
+        if (drop && (rc = mdb_cursor_del(cur, 0)) == 0)
+            f->forgotten++;
+    }
+    mdb_cursor_close(cur);
+    if (rc == 0 && get != 0 && get != MDB_NOTFOUND)
+        rc = get;
+    return rc;
+}
+
 void intake_scrub_request(intake_t *in, const wire_peer_t *peer, const Carerhub__Envelope *env)
 {
     Carerhub__Envelope out = CARERHUB__ENVELOPE__INIT;
@@ -82,6 +122,16 @@ void intake_scrub_request(intake_t *in, const wire_peer_t *peer, const Carerhub_
         return;
     }
     secure_audit(in->sec, "scrub", actor, NULL, NULL);
+    if (env->scrub->n_forget_referral_ids > 0) {
+        s_forget_t f = {in, env->scrub, 0};
+        if ((rc = store_write(in->store, s_forget, &f)) != 0) {
+            snprintf(msg, sizeof msg, "the spool cannot be written now: %s", store_strerror(rc));
+            intake_reply_error(in, peer, env->corr, env->has_corr, "unavailable", msg);
+            return;
+        }
+        rep.has_forgotten = true;
+        rep.forgotten = f.forgotten;
+    }
     if ((rc = s_scrub(in, &rep.bytes_before, &rep.bytes_after)) != 0) {
         snprintf(msg, sizeof msg,
                  "the spool cannot be rewritten now (%s): it is tried again "

@@ -87,7 +87,8 @@ static void s_print(cli_t *cli, const Carerhub__EraseReply *e, const char *id)
 
 /* Asks intake name (at endpoint) to rewrite its spool, and says what it
  * did. */
-static void s_scrub_intake(cli_t *cli, const char *name, const char *endpoint)
+static void s_scrub_intake(cli_t *cli, const char *name, const char *endpoint,
+                           const Carerhub__EraseReply *er)
 {
     const hubconf_t *conf = cli_conf(cli);
     Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT, *rep;
@@ -101,6 +102,9 @@ static void s_scrub_intake(cli_t *cli, const char *name, const char *endpoint)
     if (!listed)
         return; /* no key for it: no such intake in this hub */
     cli_keys(cli, "operator", name, &keys);
+    /* So that the same referral sent again is taken as new. */
+    q.n_forget_referral_ids = er->n_referral_ids;
+    q.forget_referral_ids = er->referral_ids;
     env.body_case = CARERHUB__ENVELOPE__BODY_SCRUB;
     env.scrub = &q;
     ctx = zmq_ctx_new();
@@ -125,14 +129,14 @@ static void s_scrub_intake(cli_t *cli, const char *name, const char *endpoint)
         carerhub__envelope__free_unpacked(rep, NULL);
 }
 
-static void s_scrub_intakes(cli_t *cli)
+static void s_scrub_intakes(cli_t *cli, const Carerhub__EraseReply *er)
 {
     const hubconf_t *conf = cli_conf(cli);
     const char *names[] = {"gp-intake", "discharge-intake", "school-intake", "self-intake"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         const hubconf_intake_t *ic = hubconf_intake(conf, names[i]);
         if (ic && ic->endpoint)
-            s_scrub_intake(cli, names[i], ic->endpoint);
+            s_scrub_intake(cli, names[i], ic->endpoint, er);
     }
 }
 
@@ -208,7 +212,7 @@ int cli_erase(cli_t *cli, int argc, char **argv)
         return cli_unanswered("erase", "router", cli_conf(cli)->router.control_endpoint, err);
     if (rep->body_case == CARERHUB__ENVELOPE__BODY_ERASE_REPLY) {
         s_print(cli, rep->erase_reply, id);
-        s_scrub_intakes(cli);
+        s_scrub_intakes(cli, rep->erase_reply);
     } else if (rep->body_case == CARERHUB__ENVELOPE__BODY_ERROR && rep->error->code &&
                strcmp(rep->error->code, "not_found") == 0) {
         cli_error("erase", "%s", rep->error->message ? rep->error->message : "not found");

@@ -218,4 +218,13 @@ b2=$(submit_one "$WORK/b2.yaml")
 wait_count 5 carers-first
 cli status "$b2" --json >"$WORK/st" || fail "status of $b2"
 assert_eq "$(jq -r .case_id "$WORK/st")" "$case_b" "the other carer's new referral"
+# The practice sends her card again, as it was: the intake has forgotten
+# the erased referral, so this is a new one, sent on (not answered with the
+# erased id, within the resend window).
+a3=$(submit_one "$WORK/a.yaml")
+[ -n "$a3" ] && [ "$a3" != "$a1" ] || fail "her card sent again was answered with the erased id $a1"
+wait_count 6 carers-first
+cli status "$a3" --json >"$WORK/st" || fail "status of $a3"
+case_a3=$(jq -r .case_id "$WORK/st")
+[ -n "$case_a3" ] && [ "$case_a3" != "$case_a" ] || fail "her new referral went to the erased case: $case_a3"
 hub_stop
