@@ -666,6 +666,23 @@ void router_conflict_reply_free(Carerhub__ConflictReply *out);
 int router_join_referrals(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stands,
                           const Carerhub__CaseRecord *joined, char **newest, bool *moved);
 
+/* --- a subject access request (router_export.c) ------------------------ */
+
+#define ROUTER_EXPORT_MAX (WIRE_MAX_MSG - 4096) /* an ExportReply's packed bytes, at most */
+
+/* An operator's (actor: the audit trail's words) export of every record
+ * the router holds about the carer of case or referral id: the case and
+ * every episode linked to it, and what each of them and of their
+ * referrals has in every table (router_export.c says which), as stored.
+ * Audited in the same transaction (event export, the case id, the counts;
+ * never personal data), also when refused. Returns 0 with *out a new reply
+ * (free with carerhub__export_reply__free_unpacked), or -1 with an Error's
+ * code and message: bad_request (not an id), not_found (no such case;
+ * a referral the router does not hold, which may still be at its intake),
+ * too_large (more than max packed bytes: nothing exported), unavailable. */
+int router_export(router_t *r, const char *actor, const char *id, size_t max,
+                  Carerhub__ExportReply **out, char *code, size_t codesz, char *msg, size_t msgsz);
+
 /* Adds a copy of s to the strings *v (*n of them, grown by one) unless one
  * of them is s already; returns whether it was added. */
 bool router_strv_add(char ***v, size_t *n, const char *s);

@@ -6,7 +6,8 @@
  * outcome reports on their cases, their open cases and any case with them
  * now (operators any organisation's and any case); operators the queues,
  * the parked referrals (and releasing or rejecting one) and joining or
- * keeping apart two cases flagged as a possible identity conflict;
+ * keeping apart two cases flagged as a possible identity conflict, and
+ * the export of everything held about a carer (a subject access request);
  * operators and commissioners the report (counts only: a commissioner's
  * key may ask nothing else, since all else holds personal data or ids).
  * Anything else is refused, counted and audited. A question a key may
@@ -317,6 +318,21 @@ static void s_parked_action(s_req_t *q)
     router_parked_reply_free(&out);
 }
 
+/* A subject access export; router_export audits it, with its case. */
+static void s_export(s_req_t *q)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    char code[32], msg[600];
+    if (router_export(q->r, q->actor, q->env->export_query->id, ROUTER_EXPORT_MAX,
+                      &rep.export_reply, code, sizeof code, msg, sizeof msg) != 0) {
+        s_error(q->r, q->peer, q->env, code, msg);
+        return;
+    }
+    rep.body_case = CARERHUB__ENVELOPE__BODY_EXPORT_REPLY;
+    s_send(q, &rep);
+    carerhub__export_reply__free_unpacked(rep.export_reply, NULL);
+}
+
 static void s_conflict_action(s_req_t *q)
 {
     Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
@@ -397,6 +413,8 @@ static const s_query_t s_queries[] = {
     {CARERHUB__ENVELOPE__BODY_CONFLICT_ACTION, "conflict-action", S_OPERATOR, true,
      "operator keys only", "joining or keeping apart two cases needs an operator key",
      s_conflict_action},
+    {CARERHUB__ENVELOPE__BODY_EXPORT_QUERY, "export", S_OPERATOR, true, "operator keys only",
+     "a subject access export needs an operator key", s_export},
 };
 
 /* Whether the key of q may ask query e: its role, and for a provider one
@@ -424,8 +442,9 @@ static void s_audit_query(s_req_t *q, const s_query_t *e)
         : env->body_case == CARERHUB__ENVELOPE__BODY_PARKED_ACTION ? env->parked_action->referral_id
                                                                    : NULL;
     char detail[96] = "";
-    if (env->body_case == CARERHUB__ENVELOPE__BODY_CASES_QUERY)
-        return; /* s_cases records it with the count it lists */
+    if (env->body_case == CARERHUB__ENVELOPE__BODY_CASES_QUERY ||
+        env->body_case == CARERHUB__ENVELOPE__BODY_EXPORT_QUERY)
+        return; /* s_cases records it with the count it lists, router_export with its case */
     if (env->body_case == CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT)
         snprintf(detail, sizeof detail, "%zu outcome(s)", env->outcome_report->n_outcomes);
     if (env->body_case == CARERHUB__ENVELOPE__BODY_PARKED_ACTION &&
@@ -461,8 +480,8 @@ static void s_serve(s_req_t *q)
                        "control message refused: not a query this socket answers");
         s_error(q->r, q->peer, q->env, "bad_request",
                 "the control socket answers status, stats, audit, alerts, report, feedback, "
-                "cancel, outcome_report, cases, case, queues, parked, parked_action and "
-                "conflict_action messages");
+                "cancel, outcome_report, cases, case, queues, parked, parked_action, "
+                "conflict_action and export messages");
         return;
     }
     if (!s_allowed(q, e)) {
