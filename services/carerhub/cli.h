@@ -99,5 +99,6 @@ int cli_case(cli_t *cli, int argc, char **argv);
 int cli_queues(cli_t *cli, int argc, char **argv);
 int cli_parked(cli_t *cli, int argc, char **argv);
 int cli_conflict(cli_t *cli, int argc, char **argv);
+int cli_export(cli_t *cli, int argc, char **argv);
 
 #endif

@@ -95,6 +95,13 @@ static const s_help_t s_help[] = {
       {"conflict apart CASE-ID OTHER-CASE-ID",
        "they are two people: neither flagged with the other"}},
      "operator"},
+    {"export",
+     {{"export CASE-ID|REFERRAL-ID [-o FILE]",
+       "everything the hub holds about the carer of a case\n"
+       "or referral, as one JSON document, for a subject\n"
+       "access request (operators; audited); -o (--output):\n"
+       "a new file, mode 0600, never over an existing one"}},
+     "operator"},
     {"audit",
      {{"audit [--since DATE] [--json]", "the audit trail, oldest first (operators); --json:\n"
                                         "a JSON object per record"}},
@@ -134,10 +141,10 @@ static const char s_keys[] =
     "of this installation. KEY is your secret key file (NAME.key, not NAME.pub),\n"
     "or its name in the configured keys directory, else $CARERHUB_KEY; without\n"
     "one, submit uses gp, hospital or school, cancel the same by the referral's\n"
-    "id, status, stats, alerts, audit, queues, parked and conflict use operator,\n"
-    "and report commissioner if the keys directory has one, else operator.\n"
-    "feedback needs a referrer's key (--key gp); outcome and cases a provider's\n"
-    "(--key provider-ID), as does case, else it uses operator.\n"
+    "id, status, stats, alerts, audit, queues, parked, conflict and export use\n"
+    "operator, and report commissioner if the keys directory has one, else\n"
+    "operator. feedback needs a referrer's key (--key gp); outcome and cases a\n"
+    "provider's (--key provider-ID), as does case, else it uses operator.\n"
     "`carerhub COMMAND --help` shows one command; exit statuses are in the README.\n";
 
 static const s_help_t *s_find(const char *name)

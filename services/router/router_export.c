@@ -524,7 +524,7 @@ static int s_txn(MDB_txn *txn, void *arg)
             rc = 1;
         }
     } else if (rc == 1) {
-        snprintf(detail, sizeof detail, "not answered: %s", t->code);
+        snprintf(detail, sizeof detail, "not answered: %s %s", t->code, t->id);
     }
     t->refused = rc == 1;
     if (rc == 0 || rc == 1)

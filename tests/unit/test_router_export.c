@@ -316,7 +316,7 @@ TEST(router_export_refuses_what_is_not_there_and_what_is_too_large_audited)
                    "GP-7KQ2XM-99 says where it is), or there is no such referral");
     s_audit_naming(&h, jane, &last);
     CHECK_STR(last->event, "export");
-    CHECK_STR(last->detail, "not answered: not_found");
+    CHECK_STR(last->detail, "not answered: not_found GP-7KQ2XM-99");
     carerhub__audit_record__free_unpacked(last, NULL);
 
     /* Her records are more than 300 bytes. */
