@@ -8,7 +8,9 @@
 #   make faults     the fault campaign (FAULT_KILLS=50 SIGKILLs under load)
 #   make fuzz       every fuzz target for FUZZ_SECONDS (default 60) each
 #   make deps       install missing Debian packages
-#   make install    PREFIX=/usr/local DESTDIR= (programs, configuration, systemd units)
+#   make install    PREFIX=/usr/local DESTDIR= (programs, configuration, systemd units,
+#                   man pages in MANDIR)
+#   make man-lint   render every man page as man(1) does, failing on any warning
 #
 # check, demo and bench install missing dependencies first, so each works on
 # a fresh Debian machine as the only command.
@@ -18,6 +20,7 @@ BINDIR ?= $(PREFIX)/bin
 SYSCONFDIR ?= $(PREFIX)/etc
 LOCALSTATEDIR ?= $(PREFIX)/var
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 VARIANT ?= release
@@ -95,8 +98,8 @@ PLANTED_ROUTER_OBJ := $(patsubst %.c,$(B)/planted/%.o,$(sort $(wildcard services
 # preloaded into instrumented daemons too.
 PRELOAD_SO := $(patsubst tests/preload/%.c,$(OUT)/libcarerhub-%.so,$(wildcard tests/preload/*.c))
 
-.PHONY: all build deps deps-ok check test check-variant demo run bench install uninstall \
-        format format-check clean fuzz faults
+.PHONY: all build deps deps-ok check test check-variant demo run bench install install-man \
+        uninstall man-lint format format-check clean fuzz faults
 
 all: deps-present
 	@$(MAKE) --no-print-directory -j$(JOBS) build
@@ -314,7 +317,11 @@ bench: deps-ok
 
 # --- installation --------------------------------------------------------------
 
-install: deps-present
+# man/NAME.N goes to MANDIR/manN: carerhub(1), the configuration and file
+# formats (5), the daemons (8).
+MAN_PAGES := $(sort $(wildcard man/*.[158]))
+
+install: deps-present install-man
 	@$(MAKE) --no-print-directory -j$(JOBS) build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/carerhub/samples $(DESTDIR)$(UNITDIR)
 	@# keys: each secret key 0600 and owned by the user that runs its daemon, so
@@ -337,8 +344,24 @@ install: deps-present
 	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u); \
 	done
 
+install-man:
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
+
+# Each page as man(1) shows it, 80 columns wide, with groff's warnings on:
+# any warning, or a page that renders to nothing, fails.
+man-lint:
+	@for p in $(MAN_PAGES); do \
+	  out=$$(MANWIDTH=80 man --warnings=w -l $$p 2>&1 >/dev/null) || { echo "$$p: man failed"; exit 1; }; \
+	  [ -z "$$out" ] || { echo "$$p:"; echo "$$out"; exit 1; }; \
+	  [ -n "$$(MANWIDTH=80 man -l $$p 2>/dev/null)" ] || { echo "$$p: renders empty"; exit 1; }; \
+	done; echo "man-lint: $(words $(MAN_PAGES)) pages, no warnings"
+
 uninstall:
 	rm -f $(foreach p,$(PROGRAMS),$(DESTDIR)$(BINDIR)/$(notdir $(p)))
+	rm -f $(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
 	rm -f $(patsubst deploy/systemd/%,$(DESTDIR)$(UNITDIR)/%,$(wildcard deploy/systemd/*.service))
 	rm -rf $(DESTDIR)$(SYSCONFDIR)/carerhub
 

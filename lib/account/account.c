@@ -446,7 +446,9 @@ int account_each(store_t *st, int (*fn)(const Carerhub__WebAccount *a, void *arg
 
 store_t *account_open(const char *dir, int *err)
 {
-    store_opts_t so = {.dbs = account_dbs, .map_size = (size_t)16 << 20};
+    /* Format 1 (format 0 needs no upgrade). */
+    store_opts_t so = {
+        .dbs = account_dbs, .map_size = (size_t)16 << 20, .kind = "web", .schema = 1};
     s_sodium();
     return store_open(dir, &so, err);
 }

@@ -30,7 +30,13 @@ static const char *const s_dbs[] = {"units", NULL};
 
 pcdb_t *pcdb_open(const char *dir, bool create)
 {
-    store_opts_t o = {.dbs = s_dbs, .map_size = (size_t)256 << 20, .readonly = !create};
+    /* Format 1 (format 0 needs no upgrade); read-only, a table of format
+     * 0 is read as it is, and recorded as 1 at the next import. */
+    store_opts_t o = {.dbs = s_dbs,
+                      .map_size = (size_t)256 << 20,
+                      .readonly = !create,
+                      .kind = "postcodes",
+                      .schema = 1};
     pcdb_t *db;
     store_t *s;
     int err;

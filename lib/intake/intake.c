@@ -131,10 +131,19 @@ static void s_drain_front(intake_t *in, intake_batch_t *b)
             intake_status(in, &peer, env);
             carerhub__envelope__free_unpacked(env, NULL);
             break;
+        case CARERHUB__ENVELOPE__BODY_METRICS_QUERY:
+            intake_metrics(in, &peer, env);
+            carerhub__envelope__free_unpacked(env, NULL);
+            break;
+        case CARERHUB__ENVELOPE__BODY_SCRUB:
+            intake_scrub_request(in, &peer, env);
+            carerhub__envelope__free_unpacked(env, NULL);
+            break;
         default:
             in->bad++;
             intake_reply_error(in, &peer, env->corr, env->has_corr, "bad_request",
-                               "an intake takes submissions and status queries only");
+                               "an intake takes submissions, status queries, metrics queries and "
+                               "(from an operator) scrub requests only");
             carerhub__envelope__free_unpacked(env, NULL);
         }
     }
@@ -206,6 +215,7 @@ static void s_step(intake_t *in, intake_batch_t *batch)
     intake_store_audit(in);
     intake_forward(in);
     intake_check_retry(in);
+    intake_scrub_step(in);
     now = clock_mono_ms();
     if (now >= in->next_prune) {
         intake_prune(in);
@@ -232,6 +242,8 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     daemon_signals();
     dir = daemon_data_dir(in.conf, referral_intake_name(kind->source));
     intake_spool_open(&in, dir);
+    /* What a previous run passed on may still be in freed pages. */
+    intake_scrub_start(&in);
     in.sec = secure_start(in.conf, referral_intake_name(kind->source));
     daemon_open_pcdb(in.conf, &in.pcdb);
     in.inflight = smap_new();

@@ -252,6 +252,9 @@ void intake_drain_back(intake_t *in)
     if (rc != 0)
         log_error("cannot delete acknowledged referrals: %s; they will be sent again",
                   store_strerror(rc));
+    for (size_t i = 0; rc == 0 && i < a.n && !in->scrub_dirty; i++)
+        if (acks[i]->n_referral_ids > 0)
+            in->scrub_dirty = true; /* their bytes stay in freed pages until intake_scrub */
     for (size_t i = 0; i < a.n; i++) {
         for (size_t j = 0; j < acks[i]->n_referral_ids; j++)
             if (smap_del(in->inflight, acks[i]->referral_ids[j])) {

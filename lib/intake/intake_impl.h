@@ -62,6 +62,10 @@ typedef struct {
     int64_t retry_ms;
     int64_t next_prune;
     unsigned long accepted, rejected, unavailable, forwarded, acked, bad, resent;
+    /* The spool is rewritten (store_scrub) when referrals were deleted
+     * from it since it last was: no later than next_scrub (monotonic ms). */
+    bool scrub_dirty, scrub_said;
+    int64_t next_scrub;
 } intake_t;
 
 /* A submission accepted into the batch being gathered. */
@@ -136,6 +140,18 @@ void intake_submit(intake_t *in, intake_batch_t *b, const wire_peer_t *peer,
  * longer ago than referrals.resend_window_days (all of them at 0). */
 void intake_prune(intake_t *in);
 
+/* intake_scrub.c: rewriting the spool so that no referral it passed on
+ * stays in its file's freed pages. */
+/* At start: rewritten now (or, while another process has it open, soon). */
+void intake_scrub_start(intake_t *in);
+/* From the loop: rewritten when due (referrals.spool_scrub_minutes after
+ * a referral was deleted; sooner after a rewrite that could not be done). */
+void intake_scrub_step(intake_t *in);
+/* An operator's ScrubRequest: rewritten now, answered with a ScrubReply
+ * (an Error unavailable while another process has the spool open, or
+ * forbidden for any other key, audited). Does not take env. */
+void intake_scrub_request(intake_t *in, const wire_peer_t *peer, const Carerhub__Envelope *env);
+
 /* intake_forward.c */
 /* (Re)opens the socket to the router. */
 void intake_back_open(intake_t *in);
@@ -147,5 +163,10 @@ void intake_store_audit(intake_t *in);
 void intake_drain_back(intake_t *in);
 /* Starts over when the router has been silent too long. */
 void intake_check_retry(intake_t *in);
+
+/* intake_metrics.c */
+/* Answers a MetricsQuery: a gateway's own key or an operator's, else
+ * refused (forbidden). */
+void intake_metrics(intake_t *in, const wire_peer_t *peer, const Carerhub__Envelope *env);
 
 #endif

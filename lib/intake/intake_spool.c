@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sysexits.h>
 
 const char *const intake_dbs[] = {"spool", "tokens", "meta", "audit", "resends", NULL};
 
@@ -90,15 +91,22 @@ static int s_meta_init(MDB_txn *txn, void *arg)
 
 void intake_spool_open(intake_t *in, const char *dir)
 {
-    store_opts_t so = {.dbs = intake_dbs};
+    /* Format 1, kind the daemon's name: one intake's spool is no other's
+     * (its ids, its submitters' tokens). Format 0 needs no upgrade. */
+    store_opts_t so = {
+        .dbs = intake_dbs, .kind = referral_intake_name(in->kind->source), .schema = 1};
     s_meta_t meta;
     MDB_txn *txn;
     MDB_stat st;
     int err, rc;
     so.map_size = (size_t)in->conf->store_map_mb << 20;
     in->store = store_open(dir, &so, &err);
-    if (!in->store)
-        log_fatalx("cannot open the spool in %s: %s", dir, store_strerror(err));
+    if (!in->store) {
+        log_error("cannot open the spool in %s: %s", dir, store_strerror(err));
+        /* A newer carerhub's spool, or another daemon's store: a mistake
+         * in the configuration, which a restart does not mend. */
+        exit(err == STORE_ENEWER || err == STORE_EKIND ? EX_CONFIG : 1);
+    }
     memset(&meta, 0, sizeof meta);
     meta.in = in;
     if ((rc = store_write(in->store, s_meta_init, &meta)) != 0)

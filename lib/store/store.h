@@ -29,7 +29,8 @@ typedef struct {
      * refuses a store of another kind (STORE_EKIND) or of a newer version
      * (STORE_ENEWER); an older one is passed to upgrade (if set; dbi are the
      * handles of dbs) in the transaction that then records the version.
-     * A read-only open refuses an older one (STORE_EOLDER). */
+     * A read-only open checks the same but records nothing: an older
+     * store is read as it is (store_schema says which). */
     const char *kind;
     unsigned schema;
     store_upgrade_fn upgrade;
@@ -39,7 +40,6 @@ typedef struct {
 /* Errors of store_open besides errno values and LMDB codes. */
 #define STORE_ENEWER (-40001) /* made by a newer carerhub */
 #define STORE_EKIND  (-40002) /* another daemon's store */
-#define STORE_EOLDER (-40003) /* an older format, opened read-only: start its daemon first */
 
 /* Opens (creating with mode 0700/0600 unless readonly) the environment in
  * directory dir, clears reader slots left by dead processes, and opens the

@@ -16,6 +16,7 @@
 #include "domain/route.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* The one place the version is written: `carerhub --version`. */
@@ -100,5 +101,29 @@ int cli_queues(cli_t *cli, int argc, char **argv);
 int cli_parked(cli_t *cli, int argc, char **argv);
 int cli_conflict(cli_t *cli, int argc, char **argv);
 int cli_export(cli_t *cli, int argc, char **argv);
+int cli_erase(cli_t *cli, int argc, char **argv);
+
+/* Backups (cli_backup.c makes them, cli_restore.c puts them back): a
+ * directory holding each store's data.mdb at its path under data_dir, and
+ * CLI_BACKUP_MANIFEST naming each with its digest. */
+#define CLI_BACKUP_MANIFEST   "manifest.json"
+#define CLI_BACKUP_FORMAT     "carerhub.backup.v1" /* the manifest's "format" */
+#define CLI_BACKUP_STORES_MAX 64                   /* a hub has a dozen */
+#define CLI_BACKUP_HEX        65                   /* a BLAKE2b-256 digest in hex, and its NUL */
+#define CLI_BACKUP_ASIDE      ".before-restore-"   /* a store restore --force moved aside */
+#define CLI_BACKUP_STAGING    ".restore.tmp"       /* a store restore is putting in place */
+/* The BLAKE2b-256 digest of the file at path (not followed if a symlink),
+ * in hex in out, and its size in *bytes. Returns 0 or -1 with errno set. */
+int cli_backup_digest(const char *path, char *out, uint64_t *bytes);
+/* Whether dir is a directory with something in it. */
+bool cli_backup_nonempty(const char *dir);
+/* Removes dir and everything in it (symlinks, not what they name): only
+ * for what a backup or restore made itself. */
+void cli_backup_remove(const char *dir);
+/* Now in UTC: 2026-12-01T22:30:00Z, or compact (20261201T223000Z). */
+void cli_backup_now(bool compact, char *out, size_t outsz);
+
+int cli_backup(cli_t *cli, int argc, char **argv);
+int cli_restore(cli_t *cli, int argc, char **argv);
 
 #endif

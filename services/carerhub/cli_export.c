@@ -353,10 +353,7 @@ static int s_write(int fd, const char *path, const buf_t *doc)
 
 int cli_export(cli_t *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {NULL, 0, NULL, 0},
-    };
+    static const struct option opts[] = {{NULL, 0, NULL, 0}}; /* -o alone, as man carerhub says */
     Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT, *rep;
     Carerhub__ExportQuery q = CARERHUB__EXPORT_QUERY__INIT;
     const char *path = NULL;

@@ -95,12 +95,19 @@ static const s_help_t s_help[] = {
       {"conflict apart CASE-ID OTHER-CASE-ID",
        "they are two people: neither flagged with the other"}},
      "operator"},
+    {"erase",
+     {{"erase CASE-ID|REFERRAL-ID --reason TEXT",
+       "erase the carer's personal data everywhere in the\n"
+       "hub; each organisation that had the case is told\n"
+       "to erase its copy (operators); TEXT is for the\n"
+       "audit trail: no personal data"}},
+     "operator"},
     {"export",
      {{"export CASE-ID|REFERRAL-ID [-o FILE]",
        "everything the hub holds about the carer of a case\n"
        "or referral, as one JSON document, for a subject\n"
-       "access request (operators; audited); -o (--output):\n"
-       "a new file, mode 0600, never over an existing one"}},
+       "access request (operators; audited); -o: a new\n"
+       "file, mode 0600, never over an existing one"}},
      "operator"},
     {"audit",
      {{"audit [--since DATE] [--json]", "the audit trail, oldest first (operators); --json:\n"
@@ -130,6 +137,15 @@ static const s_help_t s_help[] = {
       {"user disable NAME | user enable NAME", "stop an account logging in, or let it again"},
       {"user list", "the accounts: name, role, organisation, state"}},
      NULL},
+    {"backup",
+     {{"backup DIR", "a consistent copy of every store under data_dir,\n"
+                     "taken while the hub runs, on its machine; DIR\n"
+                     "must be new or empty (operators)"}},
+     NULL},
+    {"restore",
+     {{"restore BACKUP [--force]", "put a backup into data_dir, the hub stopped;\n"
+                                   "--force moves the stores there aside"}},
+     NULL},
     {"help", {{"help [COMMAND]", "this help, or one command's"}}, NULL},
 };
 
@@ -141,8 +157,8 @@ static const char s_keys[] =
     "of this installation. KEY is your secret key file (NAME.key, not NAME.pub),\n"
     "or its name in the configured keys directory, else $CARERHUB_KEY; without\n"
     "one, submit uses gp, hospital or school, cancel the same by the referral's\n"
-    "id, status, stats, alerts, audit, queues, parked, conflict and export use\n"
-    "operator, and report commissioner if the keys directory has one, else\n"
+    "id, status, stats, alerts, audit, queues, parked, conflict, erase and export\n"
+    "use operator, and report commissioner if the keys directory has one, else\n"
     "operator. feedback needs a referrer's key (--key gp); outcome and cases a\n"
     "provider's (--key provider-ID), as does case, else it uses operator.\n"
     "`carerhub COMMAND --help` shows one command; exit statuses are in the README.\n";

@@ -25,7 +25,8 @@ static const s_command_t s_commands[] = {
     {"feedback", cli_feedback}, {"cancel", cli_cancel},       {"alerts", cli_alerts},
     {"report", cli_report},     {"user", cli_user},           {"cases", cli_cases},
     {"case", cli_case},         {"queues", cli_queues},       {"parked", cli_parked},
-    {"conflict", cli_conflict}, {"export", cli_export},
+    {"conflict", cli_conflict}, {"erase", cli_erase},         {"backup", cli_backup},
+    {"restore", cli_restore},   {"export", cli_export},
 };
 
 /* Whether the words of a command ask for its help: --help before any "--"

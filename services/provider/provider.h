@@ -110,6 +110,13 @@ void provider_file_name(const Carerhub__Delivery *d, char *out, size_t outsz);
  * valid JSON whatever d holds. Appended to out. */
 #define PROVIDER_SCHEMA "carerhub.case.v2"
 void provider_json(const Carerhub__Delivery *d, buf_t *out);
+/* The case file of an erasure (kind "erasure"): schema, kind, case_id,
+ * version, provider, provider_name, erased_at, referral_ids and files, the
+ * names of the nfiles files (borrowed; [] for none) this agent wrote for
+ * the case, so that the case system erases what it imported from them;
+ * nothing else d holds. provider_json writes it with no files. */
+void provider_json_erasure(const Carerhub__Delivery *d, const char *const *files, size_t nfiles,
+                           buf_t *out);
 
 /* --- outcome files (provider_outcome.c) -------------------------------- */
 

@@ -9,7 +9,10 @@
  * field without a value is left out, never null. A transfer_out tells the
  * organisation the case has left no more than that, to whom and why; a
  * cancelled file, which referral its referrer cancelled, why and when, and
- * whether the case is closed by it, but nothing of the carer.
+ * whether the case is closed by it, but nothing of the carer; an erasure,
+ * the ids of the case and its referrals, its version, when the hub erased
+ * the carer's data, and the files this agent wrote for the case, for the
+ * case system to erase its copy.
  */
 #include "provider.h"
 
@@ -17,11 +20,13 @@
 #include "domain/referral.h"
 #include "domain/route.h"
 #include "util/date.h"
+#include "util/mem.h"
 #include "wire/pbjson.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool s_is(const char *s, const char *want)
@@ -186,6 +191,53 @@ static void s_routing(s_obj_t *o, const Carerhub__Case *c)
     s_close(&r);
 }
 
+/* A list of strings (those that are empty left out), always written. */
+static void s_strs(s_obj_t *o, const char *key, const char *const *v, size_t n)
+{
+    bool first = true;
+    s_key(o, key);
+    buf_addc(o->b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (!s_has(v[i]))
+            continue;
+        if (!first)
+            buf_addc(o->b, ',');
+        buf_json_str(o->b, v[i]);
+        first = false;
+    }
+    buf_addc(o->b, ']');
+}
+
+void provider_json_erasure(const Carerhub__Delivery *d, const char *const *files, size_t nfiles,
+                           buf_t *b)
+{
+    static const Carerhub__Case none = CARERHUB__CASE__INIT;
+    const Carerhub__Case *c = d->case_ ? d->case_ : &none;
+    const char **ids = xcalloc(c->n_referrals + 1, sizeof *ids);
+    uint32_t v = provider_version(d);
+    s_obj_t o;
+
+    /* Ids, the version and when; nothing else the delivery may hold. */
+    for (size_t i = 0; i < c->n_referrals; i++)
+        ids[i] = c->referrals[i] ? c->referrals[i]->id : NULL;
+    s_open(&o, b);
+    s_str(&o, "schema", PROVIDER_SCHEMA);
+    s_str(&o, "kind", "erasure");
+    s_str(&o, "case_id", c->case_id);
+    if (v > 0) {
+        s_key(&o, "version");
+        buf_printf(b, "%" PRIu32, v);
+    }
+    s_str(&o, "provider", c->provider);
+    s_str(&o, "provider_name", c->provider_name);
+    s_time(&o, "erased_at", c->has_erased_at, c->erased_at);
+    s_strs(&o, "referral_ids", ids, c->n_referrals);
+    s_strs(&o, "files", files, nfiles);
+    s_close(&o);
+    buf_addc(b, '\n');
+    free(ids);
+}
+
 void provider_json(const Carerhub__Delivery *d, buf_t *b)
 {
     static const Carerhub__Case none = CARERHUB__CASE__INIT;
@@ -195,6 +247,10 @@ void provider_json(const Carerhub__Delivery *d, buf_t *b)
     uint32_t v = provider_version(d);
     s_obj_t o;
 
+    if (s_is(d->kind, "erasure")) {
+        provider_json_erasure(d, NULL, 0, b);
+        return;
+    }
     s_open(&o, b);
     s_str(&o, "schema", PROVIDER_SCHEMA);
     s_str(&o, "kind", d->kind);
@@ -256,8 +312,8 @@ void provider_json(const Carerhub__Delivery *d, buf_t *b)
     buf_addc(b, '\n');
 }
 
-static const char *const s_kinds[] = {"new",          "update",    "transfer_in",
-                                      "transfer_out", "cancelled", NULL};
+static const char *const s_kinds[] = {"new",       "update",  "transfer_in", "transfer_out",
+                                      "cancelled", "erasure", NULL};
 static const char *const s_whys[] = {"moved",    "turned_18", "rerouted",
                                      "not_ours", "assigned",  NULL};
 
@@ -320,6 +376,21 @@ static bool s_cancelled_ok(const Carerhub__Delivery *d, char *why, size_t whysz)
     return true;
 }
 
+/* What an erasure must hold: a case version, when, and the ids of the
+ * case's referrals (each a referral id; nothing else of them is read). */
+static bool s_erasure_ok(const Carerhub__Delivery *d, char *why, size_t whysz)
+{
+    const Carerhub__Case *c = d->case_;
+    if (provider_version(d) == 0 || !c->has_erased_at)
+        return s_why(why, whysz, "an erasure without a case version or the time of erasure");
+    if (c->n_referrals == 0)
+        return s_why(why, whysz, "an erasure that names no referral of the case");
+    for (size_t i = 0; i < c->n_referrals; i++)
+        if (!c->referrals[i] || !referral_id_ok(c->referrals[i]->id))
+            return s_why(why, whysz, "referral %zu of the erasure has no id", i + 1);
+    return true;
+}
+
 /* The fields every kind may carry: a closing reason of the list (or
  * "cancelled", or "joined": an operator joined the case into another of
  * the same carer), a contact-by date. */
@@ -349,7 +420,8 @@ bool provider_delivery_ok(const Carerhub__Delivery *d, const char *provider, cha
         return s_why(why, whysz, "it holds no case");
     if (!s_one_of(d->kind, s_kinds))
         return s_why(why, whysz,
-                     "its kind '%.20s' is not new, update, transfer_in, transfer_out or cancelled",
+                     "its kind '%.20s' is not new, update, transfer_in, transfer_out, cancelled "
+                     "or erasure",
                      d->kind ? d->kind : "");
     if (!case_id_ok(c->case_id))
         return s_why(why, whysz, "its case id '%.40s' is not one", c->case_id ? c->case_id : "");
@@ -381,6 +453,8 @@ bool provider_delivery_ok(const Carerhub__Delivery *d, const char *provider, cha
         return true;
     if (s_is(d->kind, "cancelled"))
         return s_cancelled_ok(d, why, whysz);
+    if (s_is(d->kind, "erasure"))
+        return s_erasure_ok(d, why, whysz);
     if (c->n_referrals == 0)
         return s_why(why, whysz, "it carries no referral");
     for (size_t i = 0; i < c->n_referrals; i++) {

@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 /* Only in bin/planted/carerhub-provider, never installed: an agent with its
@@ -286,7 +287,8 @@ static int s_recover(spool_t *s)
 spool_t *spool_open(const char *out)
 {
     spool_t *s = xcalloc(1, sizeof *s);
-    store_opts_t o = {.dbs = s_dbs, .map_size = (size_t)64 << 20};
+    /* Format 1 (format 0 needs no upgrade). */
+    store_opts_t o = {.dbs = s_dbs, .map_size = (size_t)64 << 20, .kind = "provider", .schema = 1};
     char *state = file_join(out, ".carerhub");
     char *ledger = file_join(state, "ledger");
     int err;
@@ -303,6 +305,10 @@ spool_t *spool_open(const char *out)
     s->ledger = store_open(ledger, &o, &err);
     if (!s->ledger) {
         log_error("cannot open the ledger %s: %s", ledger, store_strerror(err));
+        /* A newer carerhub's ledger, or another daemon's store: a mistake
+         * in the agent's --out, which a restart does not mend. */
+        if (err == STORE_ENEWER || err == STORE_EKIND)
+            exit(EX_CONFIG);
         goto fail;
     }
     if (s_recover(s) < 0) {
@@ -473,6 +479,95 @@ static long s_pick(spool_t *s, s_batch_t *b, bool *stored, size_t *first)
     return fresh;
 }
 
+static int s_by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds a copy of name to *v (*n of them) if it is case_id's (len bytes)
+ * and not there yet. */
+static void s_add(char ***v, size_t *n, const char *name, const char *case_id, size_t len)
+{
+    if (strncmp(name, case_id, len) != 0 || name[len] != '.')
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i], name) == 0)
+            return;
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = xstrdup(name);
+}
+
+/* The names of the files this agent wrote for case case_id, for its
+ * erasure: those the ledger records (a case's files are named after it and
+ * a dot, versioned or not, whatever their identity: the whole ledger is
+ * read, an erasure being rare), and each of the n names of the batch not
+ * yet recorded whose take[i] is set; in name order, each once, as new
+ * strings in *out (free with s_files_free). Returns how many, or -1 if the
+ * ledger cannot be read. */
+static long s_case_files(store_t *ledger, const char *case_id,
+                         const char (*batch)[PROVIDER_NAME_MAX], const bool *take, size_t n,
+                         char ***out)
+{
+    size_t got = 0, len = strlen(case_id);
+    char **names = NULL;
+    MDB_cursor *cur;
+    MDB_txn *txn;
+    MDB_val k, v;
+
+    *out = NULL;
+    if (store_read(ledger, &txn) != 0)
+        return -1;
+    if (mdb_cursor_open(txn, store_dbi(ledger, 0), &cur) != 0) {
+        mdb_txn_abort(txn);
+        return -1;
+    }
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Carerhub__LedgerEntry *e = carerhub__ledger_entry__unpack(NULL, v.mv_size, v.mv_data);
+        if (e && e->file)
+            s_add(&names, &got, e->file, case_id, len);
+        if (e)
+            carerhub__ledger_entry__free_unpacked(e, NULL);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    for (size_t i = 0; i < n; i++)
+        if (take[i])
+            s_add(&names, &got, batch[i], case_id, len);
+    if (got > 1)
+        qsort(names, got, sizeof *names, s_by_name);
+    *out = names;
+    return (long)got;
+}
+
+static void s_files_free(char **names, long n)
+{
+    for (long i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* A delivery's file: for an erasure, with the files of its case. */
+static int s_doc(spool_t *s, const s_batch_t *b, size_t i, buf_t *doc)
+{
+    const Carerhub__Delivery *d = b->ds[i];
+    char **files;
+    long n;
+    if (!d->kind || strcmp(d->kind, "erasure") != 0) {
+        provider_json(d, doc);
+        return 0;
+    }
+    /* The ledger's, and those of this batch before it. */
+    if ((n = s_case_files(s->ledger, d->case_->case_id, (const char(*)[PROVIDER_NAME_MAX])b->names,
+                          b->fresh, i, &files)) < 0) {
+        log_error("cannot read the ledger for the files of case %s", d->case_->case_id);
+        return -1;
+    }
+    provider_json_erasure(d, (const char *const *)files, (size_t)n, doc);
+    s_files_free(files, n);
+    return 0;
+}
+
 /* (1) The new deliveries' temporary files, synced together. */
 static int s_write_all_tmp(spool_t *s, s_batch_t *b, size_t fresh)
 {
@@ -483,7 +578,8 @@ static int s_write_all_tmp(spool_t *s, s_batch_t *b, size_t fresh)
         if (!b->fresh[i])
             continue;
         buf_reset(&doc);
-        provider_json(b->ds[i], &doc);
+        if ((rc = s_doc(s, b, i, &doc)) < 0)
+            break;
         if ((rc = s_write_tmp(s, b->ids[i].tmp, &doc)) < 0)
             log_error("cannot write %s/%s: %s", s->tmp, b->ids[i].tmp, strerror(errno));
         last = b->ids[i].tmp;

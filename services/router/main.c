@@ -54,6 +54,7 @@ int main(int argc, char **argv)
     daemon_signals();
     dir = daemon_data_dir(r->conf, "router");
     router_store_open(r, dir);
+    router_scrub_resume(r);
     daemon_open_pcdb(r->conf, &r->pcdb);
     r->sec = secure_start(r->conf, "router");
     router_intake_open(r);
@@ -84,6 +85,7 @@ int main(int argc, char **argv)
         router_store_events(r);
         router_deliver_send(r);
         router_deliver_timers(r);
+        router_scrub_retry(r);
         if (clock_mono_ms() - birthdays_at >= S_BIRTHDAYS_MS) {
             router_turns_18(r, date_today());
             birthdays_at = clock_mono_ms();

@@ -18,6 +18,7 @@
 #include "conf/hubconf.h"
 #include "daemon/daemon.h"
 #include "daemon/secure.h"
+#include "domain/outcome.h"
 #include "domain/pcdb.h"
 #include "domain/referral.h"
 #include "domain/route.h"
@@ -83,6 +84,13 @@ typedef struct {
     unsigned long delivered;
 } agent_t;
 
+/* Outcomes recorded since the router started for one organisation (the
+ * one that reported them), by status: for the metrics (router_metrics.c). */
+typedef struct {
+    char provider[64];
+    uint64_t recorded[OUTCOME_N];
+} router_outcomes_seen_t;
+
 typedef struct {
     daemon_args_t args;
     hubconf_t *conf;
@@ -95,7 +103,13 @@ typedef struct {
     agent_t agents[ROUTER_MAX_AGENTS];
     size_t nagents;
     unsigned long taken, duplicates, parked, bad;
+    router_outcomes_seen_t outcomes_seen[ROUTER_MAX_AGENTS];
+    size_t noutcomes_seen;
     int64_t started_at; /* monotonic ms: when the control socket opened (agent_silent) */
+    /* The case store is to be rewritten (store_scrub) after an erasure:
+     * tried again from the loop until done (router_erase_req.c). */
+    bool scrub_due, scrub_said;
+    int64_t scrub_next; /* monotonic ms: not before */
 } router_t;
 
 /* The tables' names, in the order of the enum above, NULL-terminated. */
@@ -599,6 +613,19 @@ int router_report_build(router_t *r);
 Carerhub__ReportReply *router_report(router_t *r, MDB_txn *txn, const Carerhub__ReportQuery *q,
                                      date_t today, char *msg, size_t msgsz);
 
+/* --- metrics (router_metrics.c) ---------------------------------------- */
+
+/* The router's metrics now (MetricsQuery): deliveries its agents
+ * acknowledged and outcomes recorded since it started, per organisation;
+ * each organisation's queue (its depth, the age of the oldest delivery
+ * waiting) and whether its agent is connected; referrals parked; cases
+ * past their contact-by target; its store's commit times. Returns a new
+ * reply (free with carerhub__metrics_reply__free_unpacked). */
+Carerhub__MetricsReply *router_metrics(router_t *r, MDB_txn *txn);
+/* Counts an outcome of status st recorded (committed) for provider, the
+ * organisation that reported it. */
+void router_metrics_outcome(router_t *r, const char *provider, outcome_status_t st);
+
 /* --- the operator's queues, parked referrals and identity conflicts
  * (router_ops.c, router_parked.c, router_conflict.c) ------------------- */
 
@@ -682,6 +709,72 @@ int router_join_referrals(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stand
  * too_large (more than max packed bytes: nothing exported), unavailable. */
 int router_export(router_t *r, const char *actor, const char *id, size_t max,
                   Carerhub__ExportReply **out, char *code, size_t codesz, char *msg, size_t msgsz);
+
+/* --- erasing a carer's personal data (router_erase.c, router_erase_req.c) */
+
+#define ROUTER_ERASE_REASON_MAX 200         /* characters of an operator's reason */
+#define ROUTER_SCRUB_KEY        "scrub_due" /* in meta: an erasure's store not yet rewritten */
+
+/* What an erased referral keeps (router_erase_keep): pointers into the
+ * referral it was made from, which must outlive it. */
+typedef struct {
+    Carerhub__Referral ref;
+    Carerhub__GpPart gp;
+    Carerhub__DischargePart dis;
+    Carerhub__Hospital hosp;
+    Carerhub__SchoolPart sp;
+    Carerhub__School school;
+} router_kept_t;
+/* Fills k with what of referral from (may be NULL), of id, is not personal
+ * data: its id, source, times, submitter, the referring organisation's
+ * code and the flags reports and feedback count. Chosen field by field:
+ * anything else, a new field too, is left out. */
+void router_erase_keep(const Carerhub__Referral *from, const char *id, router_kept_t *k);
+
+/* Erases the personal data of case case_id inside write transaction txn,
+ * at now (unix ms), as router_erase.c says: referrals, case, index keys,
+ * listings, timeline words, parked entries and queued deliveries; the
+ * case closed (closed_reason erased) if open, counted by reports as
+ * before; an "erasure" delivery of its next version to each organisation
+ * it has been with; audited ("erased", by actor, with reason: the
+ * operator's words, checked by the caller to hold no personal data, or
+ * "retention"). Sets r->scrub_due (and its mark in meta). out (may be
+ * NULL; free with router_erase_reply_free): the case, its referrals, the
+ * organisations told, erased_at; already when it was erased before
+ * (nothing done). Returns 0, MDB_NOTFOUND for no such case, or the store
+ * error. The caller saves the numbering (router_put_meta), and calls
+ * router_scrub once the transaction has committed. */
+int router_erase_case(router_t *r, MDB_txn *txn, const char *case_id, const char *reason,
+                      int64_t now, const char *actor, Carerhub__EraseReply *out);
+void router_erase_reply_free(Carerhub__EraseReply *out);
+/* Notes, inside a write transaction, that the store must be rewritten: in
+ * meta, so that a router stopped before it was rewrites it at start. */
+int router_erase_mark(router_t *r, MDB_txn *txn);
+
+/* An operator's (actor) erasure of q->id, a case id or a referral id (of
+ * a case: the whole case; parked or rejected, not taken into a case: that
+ * entry, kept as an erased referral record), for q->reason (required, at
+ * most ROUTER_ERASE_REASON_MAX characters, no control characters, and
+ * none of the carer's family name, NHS number, postcode, phone number or
+ * email: it goes into the audit trail), in one transaction; then the
+ * store is rewritten (router_scrub: out->store_bytes when done), so no
+ * transaction of this process may be open. A referral the router does not
+ * hold (still at its intake, perhaps) is not_found. Returns 0 with *out
+ * filled (free with router_erase_reply_free), or -1 with an Error's code
+ * (not_found, bad_request, unavailable) and message. */
+int router_erase(router_t *r, const char *actor, const Carerhub__EraseRequest *q,
+                 Carerhub__EraseReply *out, char *code, size_t codesz, char *msg, size_t msgsz);
+/* Rewrites the case store so that nothing erased remains in its file
+ * (store_scrub), with no transaction of this process open. Returns 0 with
+ * *bytes (may be NULL) its file's size, the mark cleared; else the error
+ * (EBUSY: another process, a backup, has the store open), said in the log
+ * once, with r->scrub_due left for router_scrub_retry. */
+int router_scrub(router_t *r, uint64_t *bytes);
+/* From the loop: a rewrite still due is tried every few seconds. */
+void router_scrub_retry(router_t *r);
+/* At start: a rewrite an erasure left due (the router stopped first) is
+ * due now. */
+void router_scrub_resume(router_t *r);
 
 /* Adds a copy of s to the strings *v (*n of them, grown by one) unless one
  * of them is s already; returns whether it was added. */

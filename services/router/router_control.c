@@ -9,18 +9,22 @@
  * keeping apart two cases flagged as a possible identity conflict, and
  * the export of everything held about a carer (a subject access request);
  * operators and commissioners the report (counts only: a commissioner's
- * key may ask nothing else, since all else holds personal data or ids).
- * Anything else is refused, counted and audited. A question a key may
- * ask is audited before it is served (ids only, never personal data), and
- * that record stands if serving it then fails (the store cannot be read,
- * a bad request); a listing of open cases is audited with the count it
- * lists, and an export of the list (a file for a spreadsheet) as one.
+ * key may ask nothing else, since all else holds personal data or ids);
+ * the web front door's own key (a gateway acting for nobody) and operators
+ * the metrics (counts only, not audited: a scraper asks every few
+ * seconds). Anything else is refused, counted and audited. A question a
+ * key may ask is audited before it is served (ids only, never personal
+ * data), and that record stands if serving it then fails (the store cannot
+ * be read, a bad request); a listing of open cases is audited with the
+ * count it lists, and an export of the list (a file for a spreadsheet) as
+ * one.
  *
  * Each request is judged for whom it is for (secure_acting_at): a gateway's
  * request for a logged-in user (a referrer, provider, commissioner or
  * operator) gets exactly what a key of the user's role and organisation
  * would get, and the audit trail names the user ("gateway web / user
- * a.patel"); a gateway's key acting for nobody gets nothing.
+ * a.patel"); a gateway's key acting for nobody gets nothing but the
+ * metrics.
  */
 #include "router.h"
 
@@ -349,6 +353,36 @@ static void s_conflict_action(s_req_t *q)
     router_conflict_reply_free(&out);
 }
 
+/* Counts only: answered to the web front door's own key (a gateway acting
+ * for nobody), and to operators. */
+static void s_metrics(s_req_t *q)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    rep.body_case = CARERHUB__ENVELOPE__BODY_METRICS_REPLY;
+    rep.metrics_reply = router_metrics(q->r, q->txn);
+    s_send(q, &rep);
+    carerhub__metrics_reply__free_unpacked(rep.metrics_reply, NULL);
+}
+
+/* An operator's erasure of a carer's data (router_erase): the reply
+ * waits for the rewrite of the store, so this query writes (no read
+ * transaction of the drain is open). */
+static void s_erase(s_req_t *q)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    Carerhub__EraseReply out = CARERHUB__ERASE_REPLY__INIT;
+    char code[32], msg[400];
+    if (router_erase(q->r, q->actor, q->env->erase, &out, code, sizeof code, msg, sizeof msg) !=
+        0) {
+        s_error(q->r, q->peer, q->env, code, msg);
+        return;
+    }
+    rep.body_case = CARERHUB__ENVELOPE__BODY_ERASE_REPLY;
+    rep.erase_reply = &out;
+    s_send(q, &rep);
+    router_erase_reply_free(&out);
+}
+
 /* The same answer as on the delivery socket; the table below has let
  * only a provider's key this far, and it was audited. */
 static void s_outcome(s_req_t *q)
@@ -360,6 +394,7 @@ static void s_outcome(s_req_t *q)
 #define S_REFERRER     ((1u << ROLE_GP) | (1u << ROLE_HOSPITAL) | (1u << ROLE_SCHOOL))
 #define S_PROVIDER     (1u << ROLE_PROVIDER)
 #define S_COMMISSIONER (1u << ROLE_COMMISSIONER)
+#define S_GATEWAY      (1u << ROLE_GATEWAY)
 
 /* What the control socket answers, and to which keys. */
 typedef struct {
@@ -413,6 +448,11 @@ static const s_query_t s_queries[] = {
     {CARERHUB__ENVELOPE__BODY_CONFLICT_ACTION, "conflict-action", S_OPERATOR, true,
      "operator keys only", "joining or keeping apart two cases needs an operator key",
      s_conflict_action},
+    {CARERHUB__ENVELOPE__BODY_METRICS_QUERY, "metrics", S_GATEWAY | S_OPERATOR, false,
+     "gateway and operator keys only",
+     "metrics queries need the web front door's key (gateway) or an operator key", s_metrics},
+    {CARERHUB__ENVELOPE__BODY_ERASE, "erase", S_OPERATOR, true, "operator keys only",
+     "erasing a carer's personal data needs an operator key", s_erase},
     {CARERHUB__ENVELOPE__BODY_EXPORT_QUERY, "export", S_OPERATOR, true, "operator keys only",
      "a subject access export needs an operator key", s_export},
 };
@@ -445,6 +485,8 @@ static void s_audit_query(s_req_t *q, const s_query_t *e)
     if (env->body_case == CARERHUB__ENVELOPE__BODY_CASES_QUERY ||
         env->body_case == CARERHUB__ENVELOPE__BODY_EXPORT_QUERY)
         return; /* s_cases records it with the count it lists, router_export with its case */
+    if (env->body_case == CARERHUB__ENVELOPE__BODY_METRICS_QUERY)
+        return; /* counts only, asked every few seconds by a scraper */
     if (env->body_case == CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT)
         snprintf(detail, sizeof detail, "%zu outcome(s)", env->outcome_report->n_outcomes);
     if (env->body_case == CARERHUB__ENVELOPE__BODY_PARKED_ACTION &&
@@ -457,6 +499,10 @@ static void s_audit_query(s_req_t *q, const s_query_t *e)
          s_is(env->conflict_action->action, "keep_apart")))
         snprintf(detail, sizeof detail, "%s %s and %s", env->conflict_action->action,
                  env->conflict_action->case_id, env->conflict_action->other_case_id);
+    /* The id only: the reason is checked (for personal data) later. */
+    if (env->body_case == CARERHUB__ENVELOPE__BODY_ERASE && env->erase->id &&
+        (case_id_ok(env->erase->id) || referral_id_ok(env->erase->id)))
+        snprintf(detail, sizeof detail, "erase %s", env->erase->id);
     if (env->body_case == CARERHUB__ENVELOPE__BODY_CASE_QUERY &&
         case_id_ok(env->case_query->case_id ? env->case_query->case_id : ""))
         snprintf(detail, sizeof detail, "case %s", env->case_query->case_id);

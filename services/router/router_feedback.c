@@ -112,6 +112,11 @@ const char *router_progress(router_t *r, MDB_txn *txn, const Carerhub__ReferralR
     int64_t delivered = 0;
     const char *p;
 
+    /* The carer's data is gone: nothing more of the referral to tell. */
+    if (rec->has_erased_at) {
+        *at = rec->erased_at;
+        return "erased";
+    }
     if (rec->cancellation) {
         *at = rec->cancellation->at;
         return "cancelled";

@@ -443,8 +443,11 @@ void router_outcomes(router_t *r, const char *provider, const char *actor, Carer
         return;
     }
     for (size_t i = 0; i < n; i++)
-        if (results[i].result == CARERHUB__OUTCOME_RESULT__RESULT__RECORDED)
+        if (results[i].result == CARERHUB__OUTCOME_RESULT__RESULT__RECORDED) {
             log_info("%s: %s recorded from %s", os[i]->case_id, os[i]->status, provider);
+            router_metrics_outcome(r, provider,
+                                   (outcome_status_t)outcome_status_parse(os[i]->status));
+        }
 }
 
 void router_outcome_answer(router_t *r, void *sock, const wire_peer_t *peer,

@@ -140,6 +140,7 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
     Carerhub__ReferralRecord **recs;
     Carerhub__Carer *carer = NULL;
     size_t n, cancelled;
+    bool erasure;
     int rc = 0;
 
     if (!cr) {
@@ -148,13 +149,22 @@ static int s_send_one(router_t *r, MDB_txn *txn, agent_t *a, uint64_t seq,
         return 1;
     }
     /* The case as it stood when this delivery was queued, so that every
-     * resend is the same (but for referrals cancelled since). */
-    n = e->snapshot || e->referral_count ? e->referral_count : cr->n_referral_ids;
+     * resend is the same (but for referrals cancelled since). An erasure
+     * goes exactly as queued: its referrals are their ids alone. */
+    erasure = e->snapshot && e->kind && strcmp(e->kind, "erasure") == 0;
+    n = erasure ? 0 : e->snapshot || e->referral_count ? e->referral_count : cr->n_referral_ids;
     if (n > cr->n_referral_ids)
         n = cr->n_referral_ids;
     recs = xcalloc(n ? n : 1, sizeof *recs);
     s_case_of(e, cr, &c);
-    cancelled = s_referrals(r, txn, cr, n, recs, &c);
+    if (erasure) {
+        c.referrals = xcalloc(c.n_referrals + 1, sizeof *c.referrals);
+        if (c.n_referrals)
+            memcpy(c.referrals, e->snapshot->referrals, c.n_referrals * sizeof *c.referrals);
+        cancelled = 0;
+    } else {
+        cancelled = s_referrals(r, txn, cr, n, recs, &c);
+    }
     if (cancelled > 0 && c.carer) {
         /* The carer as the referrals it was queued with give them, but
          * for those cancelled since: nothing of theirs travels. */

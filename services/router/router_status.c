@@ -6,8 +6,9 @@
  * carer: not the routing rule or its reason (the explanation names the
  * postcode and age the carer's referrals gave), and of the timeline only
  * what happened, when and where (router_timeline). A referral an
- * operator rejected reads rejected, with the operator's reason. See
- * router.h.
+ * operator rejected reads rejected, with the operator's reason; one whose
+ * carer's data was erased reads erased (router_progress), and nothing of
+ * the carer is left to show. See router.h.
  */
 #include "router.h"
 
@@ -192,6 +193,11 @@ Carerhub__StatusReply *router_status(router_t *r, MDB_txn *txn, const participan
     if (rec) {
         c = rec->case_id ? router_get_case(r, txn, rec->case_id) : NULL;
         s_fill(r, txn, referrer, rec, c, s);
+    }
+    if (rec && rec->has_erased_at && !rec->case_id) {
+        /* Parked or rejected, then erased: it went to no organisation. */
+        s->state = CARERHUB__STATUS_REPLY__STATE__REJECTED;
+        s->detail = xstrdup("erased (data protection): it was not sent on");
     }
     if (s->state != CARERHUB__STATUS_REPLY__STATE__DELIVERED &&
         (p = s_parked(r, txn, referrer ? who : NULL, id, rec != NULL)) != NULL) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 const char *const router_dbs[] = {
 #define S_DB_NAME(id, name) name,
@@ -23,13 +24,22 @@ const char *const router_dbs[] = {
 
 void router_store_open(router_t *r, const char *dir)
 {
-    store_opts_t so = {.dbs = router_dbs, .map_size = (size_t)256 << 20};
+    /* Format 1. A store of format 0 (made before formats were recorded) is
+     * upgraded by the build steps below: each runs once, resumes where it
+     * was cut short, and marks itself done in meta, so they need not share
+     * the transaction that records the version. */
+    store_opts_t so = {
+        .dbs = router_dbs, .map_size = (size_t)256 << 20, .kind = "router", .schema = 1};
     int err, rc;
     if (r->conf->store_map_mb)
         so.map_size = (size_t)r->conf->store_map_mb << 20;
     r->store = store_open(dir, &so, &err);
-    if (!r->store)
-        log_fatalx("cannot open the case store in %s: %s", dir, store_strerror(err));
+    if (!r->store) {
+        log_error("cannot open the case store in %s: %s", dir, store_strerror(err));
+        /* A newer carerhub's store, or another daemon's: a configuration
+         * mistake to put right, not something a restart mends. */
+        exit(err == STORE_ENEWER || err == STORE_EKIND ? EX_CONFIG : 1);
+    }
     if ((rc = store_write(r->store, router_load_meta, r)) != 0)
         log_fatalx("cannot read the case store in %s: %s", dir, store_strerror(rc));
     /* A store written before feedback: its referrals, by referrer. */

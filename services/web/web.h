@@ -23,7 +23,8 @@
  * happened; web_report.c: /report and /report.csv (commissioners and
  * operators); web_ops.c, web_ops_case.c and web_ops_forms.c: /ops,
  * /ops/case/ID and the operator's forms; web_notice.c: the one-time
- * notices a POST leaves for the page its answer leads to.
+ * notices a POST leaves for the page its answer leads to; web_metrics.c:
+ * /metrics, the hub's metrics for a Prometheus server.
  */
 #ifndef CARERHUB_WEB_H
 #define CARERHUB_WEB_H
@@ -148,6 +149,24 @@ typedef void (*web_then_fn)(web_t *w, const web_req_t *q, web_resp_t *r,
 void web_call(web_t *w, const web_req_t *q, web_resp_t *r, web_to_t to, Carerhub__Envelope *env,
               int timeout_ms, web_then_fn then, void *ctx, void (*ctx_free)(void *));
 
+/* What runs when every server web_call_each asked has answered, or the
+ * call's time is up: replies[i] is the answer of the i-th server asked
+ * (NULL: none in time), n of them; freed after it returns. As web_then_fn
+ * otherwise. */
+typedef void (*web_then_each_fn)(web_t *w, const web_req_t *q, web_resp_t *r,
+                                 const Carerhub__Envelope *const *replies, size_t n, void *ctx);
+
+/* Sends env to each of the n servers of `to` (1 to WEB_TO_N of them, none
+ * twice) at once, as carerhub-web itself: without OnBehalf, so that each
+ * answers the web's own key (role gateway) whoever the request's user is,
+ * or nobody; for what a gateway's own key is answered (the metrics), never
+ * a question of a user's. Returns at once, as web_call does; `then` runs
+ * once, when all have answered or timeout_ms have passed. Otherwise as
+ * web_call (env, ctx, what the handler writes). */
+void web_call_each(web_t *w, const web_req_t *q, web_resp_t *r, const web_to_t *to, size_t n,
+                   Carerhub__Envelope *env, int timeout_ms, web_then_each_fn then, void *ctx,
+                   void (*ctx_free)(void *));
+
 /* The intake a source's referrals go to. */
 web_to_t web_to_intake(Carerhub__Source src);
 
@@ -178,5 +197,6 @@ void web_ops(web_t *w, const web_req_t *q, web_resp_t *r);          /* /ops */
 void web_ops_case(web_t *w, const web_req_t *q, web_resp_t *r);     /* /ops/case/ID */
 void web_ops_parked(web_t *w, const web_req_t *q, web_resp_t *r);   /* /ops/parked (POST) */
 void web_ops_conflict(web_t *w, const web_req_t *q, web_resp_t *r); /* /ops/conflict (POST) */
+void web_metrics(web_t *w, const web_req_t *q, web_resp_t *r);      /* /metrics (web_metrics.c) */
 
 #endif

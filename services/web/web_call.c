@@ -10,6 +10,11 @@
  * blocking call did (a router restarting loses what it had not read; an
  * intake answers a resend with its first answer).
  *
+ * web_call_each asks several servers the same at once, as the web itself
+ * (no OnBehalf): one leg of the wait for each, sent, sent again and
+ * answered each on its own; the wait is ready once every leg is answered
+ * or its time is up, and `then` sees each leg's answer or none.
+ *
  * A wait holds a copy of the request as its handler saw it: the session it
  * came with may be dropped or make way for another while it waits, and
  * nothing here looks at sessions again.
@@ -73,12 +78,26 @@ static web_wait_t *s_wait_new(const web_req_t *q)
     return wt;
 }
 
+/* Forgets the legs of a web_call_each: what they sent and any answers. */
+static void s_legs_clear(web_wait_t *wt)
+{
+    for (size_t i = 0; i < wt->nlegs; i++) {
+        free(wt->legs[i].env);
+        if (wt->legs[i].reply)
+            carerhub__envelope__free_unpacked(wt->legs[i].reply, NULL);
+    }
+    memset(wt->legs, 0, sizeof wt->legs);
+    wt->nlegs = 0;
+    wt->then_each = NULL;
+}
+
 void web_wait_end(web_t *w, web_wait_t **slot)
 {
     web_wait_t *wt = *slot;
     if (!wt)
         return;
     s_remove(&w->hub, wt);
+    s_legs_clear(wt);
     if (wt->reply)
         carerhub__envelope__free_unpacked(wt->reply, NULL);
     if (wt->ctx && wt->ctx_free)
@@ -115,6 +134,18 @@ static void s_send(web_t *w, web_wait_t *wt, int64_t now)
                                                                           : now + S_RETRY_MS;
 }
 
+/* Sends leg i of wt (web_call_each) again when it is time, unless it has
+ * been answered. */
+static void s_send_leg(web_t *w, web_wait_t *wt, size_t i, int64_t now)
+{
+    if (wt->legs[i].reply || now < wt->legs[i].next_send)
+        return;
+    wt->legs[i].next_send =
+        web_hub_send(&w->hub, wt->legs[i].to, wt->legs[i].env, wt->legs[i].nenv) == 0
+            ? now + S_RESEND_MS
+            : now + S_RETRY_MS;
+}
+
 /* --- the calls ----------------------------------------------------------- */
 
 web_to_t web_to_intake(Carerhub__Source src)
@@ -131,6 +162,24 @@ web_to_t web_to_intake(Carerhub__Source src)
     default:
         log_panic("web_to_intake: no intake for source %d", (int)src);
     }
+}
+
+/* Packs env with a corr of its own (*corr), as the gateway itself: a new
+ * buffer of *n bytes. env is left as it was. */
+static uint8_t *s_pack_own(web_hub_t *h, Carerhub__Envelope *env, uint64_t *corr, size_t *n)
+{
+    Carerhub__OnBehalf *saved = env->on_behalf;
+    uint8_t *out;
+    env->on_behalf = NULL;
+    env->has_version = true;
+    env->version = WIRE_VERSION;
+    env->has_corr = true;
+    env->corr = *corr = ++h->corr;
+    *n = carerhub__envelope__get_packed_size(env);
+    out = xmalloc(*n);
+    carerhub__envelope__pack(env, out);
+    env->on_behalf = saved;
+    return out;
 }
 
 /* Packs env as wt's request: on behalf of its user (or the public, to the
@@ -175,6 +224,7 @@ void web_call(web_t *w, const web_req_t *q, web_resp_t *r, web_to_t to, Carerhub
         /* A then going on: the request is the wait's own copy already. */
         CH_ASSERT(q == &wt->q && !wt->calling);
     }
+    s_legs_clear(wt);
     wt->calling = true;
     wt->ready = false;
     wt->to = to;
@@ -191,6 +241,68 @@ void web_call(web_t *w, const web_req_t *q, web_resp_t *r, web_to_t to, Carerhub
     s_send(w, wt, now);
 }
 
+void web_call_each(web_t *w, const web_req_t *q, web_resp_t *r, const web_to_t *to, size_t n,
+                   Carerhub__Envelope *env, int timeout_ms, web_then_each_fn then, void *ctx,
+                   void (*ctx_free)(void *))
+{
+    web_wait_t *wt;
+    int64_t now = clock_mono_ms();
+    bool reached = !w->hub.stopping;
+
+    CH_ASSERT(w->wait != NULL && then != NULL && n >= 1 && n <= WEB_TO_N);
+    CH_ASSERT(r->body.len == 0);
+    if (!(wt = *w->wait)) {
+        wt = *w->wait = s_wait_new(q);
+        s_add(&w->hub, wt);
+    } else {
+        CH_ASSERT(q == &wt->q && !wt->calling);
+    }
+    s_legs_clear(wt);
+    wt->calling = true;
+    wt->ready = false;
+    wt->then = NULL;
+    wt->then_each = then;
+    wt->ctx = ctx;
+    wt->ctx_free = ctx_free;
+    wt->deadline = now + (timeout_ms > 0 ? timeout_ms : 0);
+    /* The single call's fields match no answer while the legs wait. */
+    wt->to = WEB_TO_N;
+    for (size_t i = 0; i < n; i++) {
+        CH_ASSERT(to[i] < WEB_TO_N);
+        for (size_t j = 0; j < i; j++)
+            CH_ASSERT(to[j] != to[i]);
+        wt->legs[i].to = to[i];
+        wt->legs[i].env = s_pack_own(&w->hub, env, &wt->legs[i].corr, &wt->legs[i].nenv);
+        wt->legs[i].next_send = now;
+        reached = reached && web_hub_serves(to[i]);
+    }
+    wt->nlegs = n;
+    /* A server there is none for, or stopping: none is reached. */
+    if (!reached) {
+        s_ready(w, wt, NULL);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        s_send_leg(w, wt, i, now);
+}
+
+/* Runs the then of a web_call_each, each leg's answer (or none) given to
+ * it and freed after. */
+static void s_then_each(web_t *w, web_wait_t *wt, web_resp_t *r, void *ctx)
+{
+    Carerhub__Envelope *replies[WEB_TO_N];
+    size_t n = wt->nlegs;
+    web_then_each_fn then = wt->then_each;
+    for (size_t i = 0; i < n; i++) {
+        replies[i] = wt->legs[i].reply;
+        wt->legs[i].reply = NULL;
+    }
+    then(w, &wt->q, r, (const Carerhub__Envelope *const *)replies, n, ctx);
+    for (size_t i = 0; i < n; i++)
+        if (replies[i])
+            carerhub__envelope__free_unpacked(replies[i], NULL);
+}
+
 void web_wait_then(web_t *w, web_wait_t **slot, web_resp_t *r)
 {
     web_wait_t *wt = *slot, **outer = w->wait;
@@ -202,7 +314,10 @@ void web_wait_then(web_t *w, web_wait_t **slot, web_resp_t *r)
     wt->reply = NULL;
     wt->calling = false;
     w->wait = slot;
-    wt->then(w, &wt->q, r, reply, ctx);
+    if (wt->then_each)
+        s_then_each(w, wt, r, ctx);
+    else
+        wt->then(w, &wt->q, r, reply, ctx);
     w->wait = outer;
     if (reply)
         carerhub__envelope__free_unpacked(reply, NULL);
@@ -225,8 +340,21 @@ void web_calls_reply(web_t *w, web_to_t from, Carerhub__Envelope *env)
      * its corr, which counts up. */
     for (size_t i = 0; env->has_corr && i < h->nwaits; i++) {
         web_wait_t *wt = h->waits[i];
-        if (wt->calling && !wt->ready && wt->to == from && wt->corr == env->corr) {
+        if (!wt->calling || wt->ready)
+            continue;
+        if (wt->to == from && wt->corr == env->corr) {
             s_ready(w, wt, env);
+            return;
+        }
+        for (size_t j = 0; j < wt->nlegs; j++) {
+            bool all = true;
+            if (wt->legs[j].reply || wt->legs[j].to != from || wt->legs[j].corr != env->corr)
+                continue;
+            wt->legs[j].reply = env;
+            for (size_t k = 0; k < wt->nlegs; k++)
+                all = all && wt->legs[k].reply != NULL;
+            if (all)
+                s_ready(w, wt, NULL);
             return;
         }
     }
@@ -243,6 +371,9 @@ void web_calls_tick(web_t *w, int64_t now)
             continue;
         if (now >= wt->deadline)
             s_ready(w, wt, NULL);
+        else if (wt->nlegs)
+            for (size_t j = 0; j < wt->nlegs; j++)
+                s_send_leg(w, wt, j, now);
         else if (now >= wt->next_send)
             s_send(w, wt, now);
     }
@@ -257,7 +388,10 @@ long web_calls_next_ms(const web_t *w, int64_t now)
         int64_t at;
         if (!wt->calling || wt->ready)
             continue;
-        at = wt->next_send < wt->deadline ? wt->next_send : wt->deadline;
+        at = wt->nlegs ? wt->deadline : wt->next_send < wt->deadline ? wt->next_send : wt->deadline;
+        for (size_t j = 0; j < wt->nlegs; j++)
+            if (!wt->legs[j].reply && wt->legs[j].next_send < at)
+                at = wt->legs[j].next_send;
         if (next < 0 || at < next)
             next = at;
     }

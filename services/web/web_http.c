@@ -8,7 +8,10 @@
  * handler calls the hub (web_call) has its connection suspended while it
  * waits, and is answered when it is resumed (web_call.c): meanwhile the
  * daemon serves everyone else. Bodies are decoded by web_body.c; the
- * address listened on is web_listen.c's.
+ * address listened on is web_listen.c's. A WEB_SCRAPE route (/metrics)
+ * is served to a client on a loopback address as it is, and to anyone
+ * else as to an operator logged in or with an operator's HTTP Basic
+ * credentials under TLS.
  */
 #include "web_impl.h"
 
@@ -59,6 +62,7 @@ const web_route_t web_routes[] = {
     {"/ops/case/", WEB_GET, WEB_ROLE(ROLE_OPERATOR), web_ops_case},
     {"/ops/parked", WEB_POST, WEB_ROLE(ROLE_OPERATOR), web_ops_parked},
     {"/ops/conflict", WEB_POST, WEB_ROLE(ROLE_OPERATOR), web_ops_conflict},
+    {"/metrics", WEB_GET, WEB_ROLE(ROLE_OPERATOR), web_metrics, WEB_SCRAPE},
     {NULL, 0, 0, NULL},
 };
 
@@ -78,6 +82,8 @@ int web_authorise(const web_route_t *rt, const web_user_t *u, char *location, si
     location[0] = '\0';
     if (rt->roles == WEB_NO_SESSION)
         return 0;
+    if (!u && (rt->flags & WEB_SCRAPE))
+        return 401; /* a scraper is asked for credentials, not sent to a form */
     if (!u) {
         snprintf(location, locsz, "/login");
         return 303;
@@ -225,6 +231,8 @@ static enum MHD_Result s_send(web_t *w, struct MHD_Connection *c, web_resp_t *r,
     w->cookie[0] = '\0';
     if (allow)
         s_header(resp, "Allow", allow);
+    if (r->status == 401)
+        s_header(resp, "WWW-Authenticate", "Basic realm=\"carerhub metrics\", charset=\"UTF-8\"");
     ret = MHD_queue_response(c, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     buf_free(&r->body);
@@ -237,6 +245,62 @@ static enum MHD_Result s_refuse(web_t *w, struct MHD_Connection *c, const web_re
     web_resp_t r = {200, BUF_INIT, NULL, "", false};
     web_error_page(&r, q, status, message);
     return s_send(w, c, &r, allow);
+}
+
+/* A refusal in plain words, for a scraper as much as a person. */
+static enum MHD_Result s_refuse_text(web_t *w, struct MHD_Connection *c, int status,
+                                     const char *message)
+{
+    web_resp_t r = {status, BUF_INIT, "text/plain; charset=utf-8", "", false};
+    buf_adds(&r.body, message);
+    buf_addc(&r.body, '\n');
+    return s_send(w, c, &r, NULL);
+}
+
+/* Whether the client is on this machine: 127.0.0.0/8 or ::1, also as an
+ * IPv4 address mapped into IPv6. */
+static bool s_loopback(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa && sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return false;
+}
+
+/* Who may use WEB_SCRAPE route rt: a client on a loopback address,
+ * whoever it is; anyone else as one of the route's roles, logged in (q's
+ * user) or, under TLS, with HTTP Basic credentials (then q->user is
+ * *basic). 0, or the refusal's status with its words in msg. */
+static int s_scrape_who(web_t *w, struct MHD_Connection *c, const web_route_t *rt, web_req_t *q,
+                        web_user_t *basic, char *msg, size_t msgsz)
+{
+    const char *auth = NULL;
+    char loc[64];
+    int st;
+    if (s_loopback(c))
+        return 0;
+    if (!q->user && w->tls)
+        auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (auth) {
+        if ((st = web_metrics_basic(w, auth, q->address, basic, msg, msgsz)) != 0)
+            return st;
+        q->user = basic;
+    }
+    if ((st = web_authorise(rt, q->user, loc, sizeof loc)) == 0)
+        return 0;
+    snprintf(msg, msgsz, "%s",
+             st == 401   ? "The metrics are served without logging in only on this machine (a "
+                           "loopback address). From elsewhere, send an operator's user name and "
+                           "password (HTTP Basic, over HTTPS), or log in as an operator."
+             : st == 303 ? "Your first password has not been changed: change it at /login/change."
+                         : "Only an operator's account can read the metrics.");
+    return st == 303 ? 403 : st;
 }
 
 /* Answers with r, or, while the request waits for the hub, suspends its
@@ -294,9 +358,10 @@ static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, s_call_t *ca
     web_resp_t r = {200, BUF_INIT, NULL, "", false};
     web_req_t q = {0};
     web_form_t f;
-    char addr[64], why[160];
+    char addr[64], why[160], refusal[256];
     const web_route_t *rt;
     enum MHD_Result ret;
+    web_user_t basic;
     int st;
 
     s_address(c, addr, sizeof addr);
@@ -342,9 +407,13 @@ static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, s_call_t *ca
                        "This form has expired or did not come from this site, so nothing was "
                        "done. Go back, reload the page and try again.",
                        NULL);
-    } else if ((st = web_authorise(rt, q.user, r.location, sizeof r.location)) == 303) {
+    } else if ((rt->flags & WEB_SCRAPE) &&
+               (st = s_scrape_who(w, c, rt, &q, &basic, refusal, sizeof refusal)) != 0) {
+        ret = s_refuse_text(w, c, st, refusal);
+    } else if (!(rt->flags & WEB_SCRAPE) &&
+               (st = web_authorise(rt, q.user, r.location, sizeof r.location)) == 303) {
         ret = s_send(w, c, &r, NULL);
-    } else if (st) {
+    } else if (!(rt->flags & WEB_SCRAPE) && st) {
         ret = s_refuse(w, c, &q, 403, "Your account cannot use this page.", NULL);
     } else {
         w->wait = &call->wait;

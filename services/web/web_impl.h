@@ -149,6 +149,18 @@ typedef struct web_wait {
     void *ctx;
     void (*ctx_free)(void *);
     Carerhub__Envelope *reply;
+    /* web_call_each: a leg for each server asked (to, corr, env and
+     * next_send above are then unused), with its answer once it came. */
+    size_t nlegs;
+    struct {
+        web_to_t to;
+        uint64_t corr;
+        uint8_t *env;
+        size_t nenv;
+        int64_t next_send;
+        Carerhub__Envelope *reply;
+    } legs[WEB_TO_N];
+    web_then_each_fn then_each;
 } web_wait_t;
 
 typedef struct {
@@ -200,6 +212,42 @@ void web_wait_then(web_t *w, web_wait_t **slot, web_resp_t *r);
 /* Ends a wait (its request answered, or its client gone): its context
  * freed, an answer that comes later dropped. *slot becomes NULL. */
 void web_wait_end(web_t *w, web_wait_t **slot);
+
+/* --- metrics (web_metrics.c) -------------------------------------------- */
+
+/* The Prometheus text format's escapes: a label value (backslash, double
+ * quote and line feed escaped) and HELP text (backslash and line feed);
+ * in both, each byte that is not well-formed UTF-8 and each other control
+ * character written as U+FFFD. */
+void web_metrics_label_value(buf_t *b, const char *s);
+void web_metrics_help(buf_t *b, const char *s);
+/* A sample's value: the shortest decimal that reads back as v, or NaN,
+ * +Inf, -Inf. */
+void web_metrics_value(buf_t *b, double v);
+
+/* One daemon's metrics, as its MetricsReply gave them (borrowed). */
+typedef struct {
+    const char *daemon;                /* its name: carerhub_up's daemon label */
+    const Carerhub__MetricsReply *rep; /* NULL: it did not answer */
+} web_metrics_from_t;
+
+/* The text of a scrape from the n daemons' metrics: carerhub_up{daemon},
+ * then each family where it first comes, HELP and TYPE once, with the
+ * samples of every daemon that has it (of the same type). A family or a
+ * sample that breaks the format's rules is left out. */
+void web_metrics_text(buf_t *b, const web_metrics_from_t *from, size_t n);
+
+/* HTTP Basic credentials (header: the Authorization header's value) from
+ * address, for a WEB_SCRAPE route: 0 with the operator they are in *u;
+ * else 401 (not Basic credentials, a wrong name or password, an account
+ * disabled), 403 (not an operator's account, or its first password not
+ * changed yet) or 429 (too many failures: throttled as logging in is),
+ * with words for the refusal in msg. Names and passwords are never
+ * logged. Credentials verified are remembered for a while (a keyed hash
+ * of the header), so that each scrape does not verify a password hash
+ * again; a password changed since is verified anew. */
+int web_metrics_basic(web_t *w, const char *header, const char *address, web_user_t *u, char *msg,
+                      size_t msgsz);
 
 /* --- the daemon -------------------------------------------------------- */
 
@@ -259,9 +307,16 @@ enum { WEB_GET = 1, WEB_POST = 2 };
  * /help, whose carers have no account to log in again with. */
 #define WEB_OWN_CSRF 1u
 
+/* A route a client on a loopback address may use without logging in (a
+ * Prometheus server on the hub's machine: /metrics); anyone else needs
+ * one of the route's roles, logged in or, under TLS, with HTTP Basic
+ * credentials (web_metrics_basic). Nobody logged in is answered 401 with
+ * a Basic challenge rather than sent to /login. */
+#define WEB_SCRAPE 2u
+
 /* The route table: path (a prefix when it ends in '/'), methods, the roles
- * that may use it (WEB_NO_SESSION: anyone), its handler, flags (0 or
- * WEB_OWN_CSRF). */
+ * that may use it (WEB_NO_SESSION: anyone), its handler, flags (0,
+ * WEB_OWN_CSRF or WEB_SCRAPE). */
 typedef struct {
     const char *path;
     unsigned methods;
@@ -275,7 +330,7 @@ extern const web_route_t web_routes[];
 const web_route_t *web_route(const char *path);
 /* Who may use a route: 0, or 303 with where to go in location (/login when
  * nobody is logged in, /login/change while a first password is unchanged),
- * or 403. */
+ * or 403; 401 for nobody at a WEB_SCRAPE route. */
 int web_authorise(const web_route_t *rt, const web_user_t *u, char *location, size_t locsz);
 
 /* A form body or query (application/x-www-form-urlencoded), decoded. */

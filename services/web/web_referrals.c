@@ -7,7 +7,8 @@
  * know it yet, of the intake that accepted it). Both are asked on behalf
  * of the user, so that the hub decides what is the user's to see (another
  * organisation's referral reads as one that does not exist: 404) and
- * audits every view. Nothing of the carer is shown here. The calls do not
+ * audits every view. Nothing of the carer is shown here; a referral whose
+ * carer's data was erased reads "Erased (data protection)". The calls do not
  * wait (web_call): each page is written when its answer comes.
  */
 #include "web.h"
@@ -37,6 +38,7 @@ static const char *s_state_words(const char *state)
         {"closed", "Closed"},
         {"cancelled", "Cancelled"},
         {"rejected", "Not sent on: the hub's operator rejected it"},
+        {"erased", "Erased (data protection)"},
     };
     for (size_t i = 0; state && i < sizeof words / sizeof words[0]; i++)
         if (strcmp(state, words[i][0]) == 0)
@@ -264,6 +266,13 @@ static void s_timeline(buf_t *b, const Carerhub__StatusReply *s)
     buf_adds(b, "</tbody>\n</table>\n</div>\n");
 }
 
+/* A referral whose carer's data the hub has erased: that is all it says,
+ * whatever else the state would. */
+static bool s_is_erased(const Carerhub__StatusReply *s)
+{
+    return s->progress && strcmp(s->progress, "erased") == 0;
+}
+
 static void s_status_page(web_resp_t *r, const web_req_t *q, const Carerhub__StatusReply *s)
 {
     buf_t *b = &r->body;
@@ -272,7 +281,8 @@ static void s_status_page(web_resp_t *r, const web_req_t *q, const Carerhub__Sta
     web_page_begin(b, q, title);
     web_htmlf(b, "<h1>Referral %s</h1>\n<table>\n<tbody>\n", s->referral_id);
     web_htmlf(b, "<tr><th scope=\"row\">Where it stands</th><td>%s",
-              s->state == CARERHUB__STATUS_REPLY__STATE__SPOOLED
+              s_is_erased(s) ? s_state_words(s->progress)
+              : s->state == CARERHUB__STATUS_REPLY__STATE__SPOOLED
                   ? "Received: the hub is passing it on"
               : s->state == CARERHUB__STATUS_REPLY__STATE__PARKED
                   ? "Held back for the hub's operator to look at"

@@ -78,6 +78,9 @@ PAGES = [
     ("/report.csv",        ". . . . . Y Y ."),
     ("/ops",               ". . . . . . Y ."),
     ("/ops/case/ID",       ". . . . . . Y ."),
+    # Every column connects from 127.0.0.N, a loopback address: the
+    # metrics need no login there (t_metrics.sh tries other addresses).
+    ("/metrics",           "Y Y Y Y Y Y Y Y"),
 ]
 ACTIONS = [
     ("/login",             "Y Y Y Y Y Y Y Y"),
@@ -218,6 +221,10 @@ class Matrix:
         }
         if path in ("/style.css", "/report.css"):
             return None if ans.status == 200 and ans.type.startswith("text/css") else "not CSS"
+        if path == "/metrics":
+            ok = ans.status == 200 and ans.type.startswith("text/plain; version=0.0.4") and \
+                'carerhub_up{daemon="router"} 1' in ans.body
+            return None if ok else f"not the metrics ({ans.status} {ans.type})"
         if path in ("/inbox.csv", "/report.csv"):
             first = "case_id," if path == "/inbox.csv" else "section,"
             ok = ans.status == 200 and ans.type.startswith("text/csv") and \
