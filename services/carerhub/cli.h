@@ -100,6 +100,8 @@ int cli_case(cli_t *cli, int argc, char **argv);
 int cli_queues(cli_t *cli, int argc, char **argv);
 int cli_parked(cli_t *cli, int argc, char **argv);
 int cli_conflict(cli_t *cli, int argc, char **argv);
+int cli_export(cli_t *cli, int argc, char **argv);
+int cli_retention(cli_t *cli, int argc, char **argv);
 int cli_erase(cli_t *cli, int argc, char **argv);
 
 /* Backups (cli_backup.c makes them, cli_restore.c puts them back): a

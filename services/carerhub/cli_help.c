@@ -102,6 +102,19 @@ static const s_help_t s_help[] = {
        "to erase its copy (operators); TEXT is for the\n"
        "audit trail: no personal data"}},
      "operator"},
+    {"export",
+     {{"export CASE-ID|REFERRAL-ID [-o FILE]",
+       "everything the hub holds about the carer of a case\n"
+       "or referral, as one JSON document, for a subject\n"
+       "access request (operators; audited); -o: a new\n"
+       "file, mode 0600, never over an existing one"}},
+     "operator"},
+    {"retention",
+     {{"retention [--run]", "closed cases past retention.closed_case_days, not\n"
+                            "yet erased; what the router's last run erased,\n"
+                            "and when it runs next (operators); --run: erase\n"
+                            "them now"}},
+     "operator"},
     {"audit",
      {{"audit [--since DATE] [--json]", "the audit trail, oldest first (operators); --json:\n"
                                         "a JSON object per record"}},
@@ -150,10 +163,11 @@ static const char s_keys[] =
     "of this installation. KEY is your secret key file (NAME.key, not NAME.pub),\n"
     "or its name in the configured keys directory, else $CARERHUB_KEY; without\n"
     "one, submit uses gp, hospital or school, cancel the same by the referral's\n"
-    "id, status, stats, alerts, audit, queues, parked, conflict and erase use\n"
-    "operator, and report commissioner if the keys directory has one, else\n"
-    "operator. feedback needs a referrer's key (--key gp); outcome and cases a\n"
-    "provider's (--key provider-ID), as does case, else it uses operator.\n"
+    "id, status, stats, alerts, audit, queues, parked, conflict, erase, export\n"
+    "and retention use operator, and report commissioner if the keys directory\n"
+    "has one, else operator. feedback needs a referrer's key (--key gp); outcome\n"
+    "and cases a provider's (--key provider-ID), as does case, else it uses\n"
+    "operator.\n"
     "`carerhub COMMAND --help` shows one command; exit statuses are in the README.\n";
 
 static const s_help_t *s_find(const char *name)

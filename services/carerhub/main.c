@@ -26,7 +26,7 @@ static const s_command_t s_commands[] = {
     {"report", cli_report},     {"user", cli_user},           {"cases", cli_cases},
     {"case", cli_case},         {"queues", cli_queues},       {"parked", cli_parked},
     {"conflict", cli_conflict}, {"erase", cli_erase},         {"backup", cli_backup},
-    {"restore", cli_restore},
+    {"restore", cli_restore},   {"export", cli_export},       {"retention", cli_retention},
 };
 
 /* Whether the words of a command ask for its help: --help before any "--"

@@ -86,6 +86,9 @@ int main(int argc, char **argv)
         router_deliver_send(r);
         router_deliver_timers(r);
         router_scrub_retry(r);
+        /* Closed cases past retention: at start, then every
+         * retention.check_minutes. */
+        router_retention_tick(r);
         if (clock_mono_ms() - birthdays_at >= S_BIRTHDAYS_MS) {
             router_turns_18(r, date_today());
             birthdays_at = clock_mono_ms();

@@ -110,6 +110,11 @@ typedef struct {
      * tried again from the loop until done (router_erase_req.c). */
     bool scrub_due, scrub_said;
     int64_t scrub_next; /* monotonic ms: not before */
+    /* Retention (router_retention.c): the last run (unix ms, 0: none
+     * since the router started) and what it erased; the next (monotonic
+     * ms, 0: now). */
+    int64_t retention_last_at, retention_next;
+    uint32_t retention_last_erased;
 } router_t;
 
 /* The tables' names, in the order of the enum above, NULL-terminated. */
@@ -693,6 +698,23 @@ void router_conflict_reply_free(Carerhub__ConflictReply *out);
 int router_join_referrals(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stands,
                           const Carerhub__CaseRecord *joined, char **newest, bool *moved);
 
+/* --- a subject access request (router_export.c) ------------------------ */
+
+#define ROUTER_EXPORT_MAX (WIRE_MAX_MSG - 4096) /* an ExportReply's packed bytes, at most */
+
+/* An operator's (actor: the audit trail's words) export of every record
+ * the router holds about the carer of case or referral id: the case and
+ * every episode linked to it, and what each of them and of their
+ * referrals has in every table (router_export.c says which), as stored.
+ * Audited in the same transaction (event export, the case id, the counts;
+ * never personal data), also when refused. Returns 0 with *out a new reply
+ * (free with carerhub__export_reply__free_unpacked), or -1 with an Error's
+ * code and message: bad_request (not an id), not_found (no such case;
+ * a referral the router does not hold, which may still be at its intake),
+ * too_large (more than max packed bytes: nothing exported), unavailable. */
+int router_export(router_t *r, const char *actor, const char *id, size_t max,
+                  Carerhub__ExportReply **out, char *code, size_t codesz, char *msg, size_t msgsz);
+
 /* --- erasing a carer's personal data (router_erase.c, router_erase_req.c) */
 
 #define ROUTER_ERASE_REASON_MAX 200         /* characters of an operator's reason */
@@ -758,6 +780,24 @@ void router_scrub_retry(router_t *r);
 /* At start: a rewrite an erasure left due (the router stopped first) is
  * due now. */
 void router_scrub_resume(router_t *r);
+
+/* --- retention (router_retention.c) ------------------------------------ */
+
+/* The closed cases past retention.closed_case_days at now (unix ms), not
+ * erased yet and not waiting for a case holding their referrals, read in a
+ * transaction of its own: *ids a new array of new strings (free each and
+ * it), *n of them. Returns 0 or the store error. */
+int router_retention_due(router_t *r, int64_t now, char ***ids, size_t *n);
+/* Counts them into out (days, due, the last run's erased, last and next
+ * run); with run, erases them first (router_erase_case, reason
+ * "retention", by actor, NULL: the router's schedule; a batch a
+ * transaction), out->erased those it erased, then rewrites the store once
+ * (router_scrub): no transaction of this process may be open. Returns 0,
+ * or the store error (the cases erased before it stay erased). */
+int router_retention(router_t *r, const char *actor, bool run, Carerhub__RetentionReply *out);
+/* From the loop: a run when the router starts and every
+ * retention.check_minutes. */
+void router_retention_tick(router_t *r);
 
 /* Adds a copy of s to the strings *v (*n of them, grown by one) unless one
  * of them is s already; returns whether it was added. */

@@ -6,7 +6,9 @@
  * outcome reports on their cases, their open cases and any case with them
  * now (operators any organisation's and any case); operators the queues,
  * the parked referrals (and releasing or rejecting one) and joining or
- * keeping apart two cases flagged as a possible identity conflict;
+ * keeping apart two cases flagged as a possible identity conflict, and
+ * the export of everything held about a carer (a subject access request)
+ * and retention (how many closed cases are past it; erasing them now);
  * operators and commissioners the report (counts only: a commissioner's
  * key may ask nothing else, since all else holds personal data or ids);
  * the web front door's own key (a gateway acting for nobody) and operators
@@ -321,6 +323,38 @@ static void s_parked_action(s_req_t *q)
     router_parked_reply_free(&out);
 }
 
+/* Retention: the count, or a run now (the query was audited as asked; each
+ * case erased is, by router_erase_case). */
+static void s_retention(s_req_t *q)
+{
+    const Carerhub__RetentionQuery *rq = q->env->retention_query;
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    Carerhub__RetentionReply out;
+    if (router_retention(q->r, q->actor, rq->has_run && rq->run, &out) != 0) {
+        s_error(q->r, q->peer, q->env, "unavailable",
+                "the case store cannot be read or written now: try again later");
+        return;
+    }
+    rep.body_case = CARERHUB__ENVELOPE__BODY_RETENTION_REPLY;
+    rep.retention_reply = &out;
+    s_send(q, &rep);
+}
+
+/* A subject access export; router_export audits it, with its case. */
+static void s_export(s_req_t *q)
+{
+    Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
+    char code[32], msg[600];
+    if (router_export(q->r, q->actor, q->env->export_query->id, ROUTER_EXPORT_MAX,
+                      &rep.export_reply, code, sizeof code, msg, sizeof msg) != 0) {
+        s_error(q->r, q->peer, q->env, code, msg);
+        return;
+    }
+    rep.body_case = CARERHUB__ENVELOPE__BODY_EXPORT_REPLY;
+    s_send(q, &rep);
+    carerhub__export_reply__free_unpacked(rep.export_reply, NULL);
+}
+
 static void s_conflict_action(s_req_t *q)
 {
     Carerhub__Envelope rep = CARERHUB__ENVELOPE__INIT;
@@ -437,6 +471,10 @@ static const s_query_t s_queries[] = {
      "metrics queries need the web front door's key (gateway) or an operator key", s_metrics},
     {CARERHUB__ENVELOPE__BODY_ERASE, "erase", S_OPERATOR, true, "operator keys only",
      "erasing a carer's personal data needs an operator key", s_erase},
+    {CARERHUB__ENVELOPE__BODY_EXPORT_QUERY, "export", S_OPERATOR, true, "operator keys only",
+     "a subject access export needs an operator key", s_export},
+    {CARERHUB__ENVELOPE__BODY_RETENTION_QUERY, "retention", S_OPERATOR, true, "operator keys only",
+     "retention needs an operator key", s_retention},
 };
 
 /* Whether the key of q may ask query e: its role, and for a provider one
@@ -464,8 +502,9 @@ static void s_audit_query(s_req_t *q, const s_query_t *e)
         : env->body_case == CARERHUB__ENVELOPE__BODY_PARKED_ACTION ? env->parked_action->referral_id
                                                                    : NULL;
     char detail[96] = "";
-    if (env->body_case == CARERHUB__ENVELOPE__BODY_CASES_QUERY)
-        return; /* s_cases records it with the count it lists */
+    if (env->body_case == CARERHUB__ENVELOPE__BODY_CASES_QUERY ||
+        env->body_case == CARERHUB__ENVELOPE__BODY_EXPORT_QUERY)
+        return; /* s_cases records it with the count it lists, router_export with its case */
     if (env->body_case == CARERHUB__ENVELOPE__BODY_METRICS_QUERY)
         return; /* counts only, asked every few seconds by a scraper */
     if (env->body_case == CARERHUB__ENVELOPE__BODY_OUTCOME_REPORT)
@@ -484,6 +523,9 @@ static void s_audit_query(s_req_t *q, const s_query_t *e)
     if (env->body_case == CARERHUB__ENVELOPE__BODY_ERASE && env->erase->id &&
         (case_id_ok(env->erase->id) || referral_id_ok(env->erase->id)))
         snprintf(detail, sizeof detail, "erase %s", env->erase->id);
+    if (env->body_case == CARERHUB__ENVELOPE__BODY_RETENTION_QUERY)
+        snprintf(detail, sizeof detail, "%s",
+                 env->retention_query->has_run && env->retention_query->run ? "run" : "count");
     if (env->body_case == CARERHUB__ENVELOPE__BODY_CASE_QUERY &&
         case_id_ok(env->case_query->case_id ? env->case_query->case_id : ""))
         snprintf(detail, sizeof detail, "case %s", env->case_query->case_id);
@@ -507,8 +549,8 @@ static void s_serve(s_req_t *q)
                        "control message refused: not a query this socket answers");
         s_error(q->r, q->peer, q->env, "bad_request",
                 "the control socket answers status, stats, audit, alerts, report, feedback, "
-                "cancel, outcome_report, cases, case, queues, parked, parked_action and "
-                "conflict_action messages");
+                "cancel, outcome_report, cases, case, queues, parked, parked_action, "
+                "conflict_action, export and retention messages");
         return;
     }
     if (!s_allowed(q, e)) {
