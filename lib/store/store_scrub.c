@@ -99,20 +99,22 @@ done:
     return rc;
 }
 
-/* Builds dir/data.mdb from every database of s, as of one read
+/* Builds dir/data.mdb, with a map of map bytes (which the file records
+ * and every later open adopts), from every database of s as of one read
  * transaction, and syncs it. */
-static int s_build(store_t *s, const char *dir)
+static int s_build(store_t *s, const char *dir, size_t map)
 {
     MDB_env *dst = NULL;
     MDB_txn *src = NULL;
     int rc;
 
+    s_remove_dir(dir);
     if (mkdir(dir, 0700) != 0)
         return errno;
     if ((rc = mdb_env_create(&dst)) != 0)
         return rc;
     if ((rc = mdb_env_set_maxdbs(dst, (MDB_dbi)(s->ndbi + 2))) != 0 ||
-        (rc = mdb_env_set_mapsize(dst, store_map_size(s) * 2 + ((size_t)64 << 20))) != 0 ||
+        (rc = mdb_env_set_mapsize(dst, map)) != 0 ||
         (rc = mdb_env_open(dst, dir, MDB_NOTLS, 0600)) != 0 || (rc = store_read(s, &src)) != 0)
         goto out;
     for (size_t i = 0; i < s->ndbi && rc == 0; i++)
@@ -158,18 +160,29 @@ int store_scrub(store_t *s, uint64_t *bytes_before, uint64_t *bytes_after)
 {
     char *dir;
     uint64_t before;
+    size_t map;
     int rc;
 
     if (s->readonly || s->lock_fd < 0)
         return EROFS;
     if (!s->env && (rc = store_reopen(s)) != 0)
         return rc;
-    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0)
-        return errno == EWOULDBLOCK ? EBUSY : errno;
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        /* A conversion that fails has let the shared lock go (flock(2)):
+         * take it again, so others still see the store in use. */
+        flock(s->lock_fd, LOCK_SH);
+        return err == EWOULDBLOCK ? EBUSY : err;
+    }
     dir = file_join(s->path, STORE_SCRUB_DIR);
-    s_remove_dir(dir);
     before = s_file_size(s->path);
-    rc = s_build(s, dir);
+    /* The same map as now: the live records fit in it, fewer pages than
+     * the old file. Only if the copy's own page turnover does not, a
+     * little more, once; never doubled at every rewrite. */
+    map = store_map_size(s);
+    rc = s_build(s, dir, map);
+    if (rc == MDB_MAP_FULL && map < s->map_max)
+        rc = s_build(s, dir, map + map / 4 > s->map_max ? s->map_max : map + map / 4);
     if (rc == 0)
         rc = s_swap(s, dir);
     s_remove_dir(dir);

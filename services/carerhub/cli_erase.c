@@ -73,6 +73,11 @@ static void s_print(cli_t *cli, const Carerhub__EraseReply *e, const char *id)
     if (e->case_id)
         cli_print(stdout, "  referrals: %s", b.len ? b.data : "none");
     buf_free(&b);
+    for (size_t i = 0; i < e->n_other_cases; i++)
+        buf_printf(&b, "%s%s", i ? ", " : "", e->other_cases[i]);
+    if (b.len)
+        cli_print(stdout, "  and the carer's other cases (episodes, joined cases): %s", b.data);
+    buf_free(&b);
     if (e->case_id && !e->already)
         s_told(cli, e);
     if (e->has_store_bytes)

@@ -736,6 +736,11 @@ typedef struct {
  * anything else, a new field too, is left out. */
 void router_erase_keep(const Carerhub__Referral *from, const char *id, router_kept_t *k);
 
+/* router_export.c: case_id and every case of the same carer linked to it
+ * (its earlier and later episodes, and cases an operator joined into one
+ * of them), case_id first, as new strings. Returns 0 or a store error. */
+int router_carer_cases(router_t *r, MDB_txn *txn, const char *case_id, char ***ids, size_t *n);
+
 /* Erases the personal data of case case_id inside write transaction txn,
  * at now (unix ms), as router_erase.c says: referrals, case, index keys,
  * listings, timeline words, parked entries and queued deliveries; the
@@ -756,8 +761,16 @@ void router_erase_reply_free(Carerhub__EraseReply *out);
  * meta, so that a router stopped before it was rewrites it at start. */
 int router_erase_mark(router_t *r, MDB_txn *txn);
 
+/* router_erase_named.c: which of carer's details (static text: "family
+ * name", ...) reason holds, or NULL; of case c, as now known and as each of
+ * its referrals gave them. */
+const char *router_erase_named(const char *reason, const Carerhub__Carer *carer);
+const char *router_erase_named_in_case(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
+                                       const char *reason);
+
 /* An operator's (actor) erasure of q->id, a case id or a referral id (of
- * a case: the whole case; parked or rejected, not taken into a case: that
+ * a case: the whole case, and every case of the carer linked to it,
+ * router_carer_cases, in out->other_cases; parked or rejected, not taken into a case: that
  * entry, kept as an erased referral record), for q->reason (required, at
  * most ROUTER_ERASE_REASON_MAX characters, no control characters, and
  * none of the carer's family name, NHS number, postcode, phone number or

@@ -53,6 +53,9 @@ void router_erase_reply_free(Carerhub__EraseReply *out)
     for (size_t i = 0; i < out->n_told; i++)
         free(out->told[i]);
     free(out->told);
+    for (size_t i = 0; i < out->n_other_cases; i++)
+        free(out->other_cases[i]);
+    free(out->other_cases);
     carerhub__erase_reply__init(out);
 }
 
@@ -464,6 +467,12 @@ static int s_erase_parts(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int
         const char *id = c->referral_ids[i];
         Carerhub__ReferralRecord *rec = router_get_referral(r, txn, id);
         MDB_val k = store_val(id);
+        if (rec && rec->case_id && strcmp(rec->case_id, c->case_id) != 0) {
+            /* Joined into another case since: that case holds it now, and
+             * erasing this one must not reach into it. */
+            carerhub__referral_record__free_unpacked(rec, NULL);
+            continue;
+        }
         if (rec && rec->referral)
             rc = s_unindex(r, txn, c->case_id, rec->referral->carer);
         if (rc == 0 && rec)
@@ -515,7 +524,7 @@ int router_erase_case(router_t *r, MDB_txn *txn, const char *case_id, const char
     used = (size_t)snprintf(detail, sizeof detail, "reason: %s; told:", reason);
     for (size_t i = 0; i < ntold && used < sizeof detail; i++)
         used += (size_t)snprintf(detail + used, sizeof detail - used, " %s", told[i]);
-    if (ntold == 0)
+    if (ntold == 0 && used < sizeof detail)
         snprintf(detail + used, sizeof detail - used, " none");
     if (rc == 0)
         rc = router_audit(r, txn, "erased", actor, NULL, c->case_id, c->provider, detail);

@@ -4,9 +4,9 @@
  * router.h; router_erase.c erases a case.
  *
  * The reason goes into the audit trail, which must hold no personal data:
- * one that holds the carer's family name, NHS number, postcode, phone
- * number or email address (as any referral of the case gives them) is
- * refused, saying which, never repeating it.
+ * one that holds any of the carer's details (router_erase_named.c), as
+ * any referral of any of the carer's cases gives them, is refused, saying
+ * which, never repeating it.
  *
  * A referral the router parked, or an operator rejected, has no case: its
  * entry is erased as a referral of a case would be, and kept as an erased
@@ -30,6 +30,7 @@
 #include "util/mem.h"
 #include "util/text.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,159 +38,6 @@
 #include <string.h>
 
 #define S_RETRY_MS 5000 /* a rewrite that could not be done is tried again after this */
-
-/* --- does the reason name the carer? --------------------------------------- */
-
-/* The digits of a phone or NHS number as written ("+44 7700 900123" is
- * "07700900123"). */
-static void s_digits(const char *in, char *out, size_t outsz)
-{
-    size_t n = 0;
-    const char *p = in ? in : "";
-    while (*p == ' ')
-        p++;
-    if (strncmp(p, "+44", 3) == 0 || strncmp(p, "0044", 4) == 0) {
-        p += *p == '+' ? 3 : 4;
-        while (*p == ' ' || *p == '(' || *p == ')')
-            p++;
-        if (*p == '0')
-            p++;
-        out[n++] = '0';
-    }
-    for (; *p && n + 1 < outsz; p++)
-        if (*p >= '0' && *p <= '9')
-            out[n++] = *p;
-    out[n] = '\0';
-}
-
-/* Whether a run of the reason's digits (digits with spaces, brackets,
- * dashes and a plus between them) holds digits. */
-static bool s_has_number(const char *reason, const char *digits)
-{
-    const char *p = reason;
-    if (strlen(digits) < 6)
-        return false;
-    while (*p) {
-        char run[256], got[256];
-        size_t n = 0;
-        while (*p && !strchr("0123456789+", *p))
-            p++;
-        while (*p && strchr("0123456789+ ()-", *p) && n + 1 < sizeof run)
-            run[n++] = *p++;
-        run[n] = '\0';
-        s_digits(run, got, sizeof got);
-        if (strstr(got, digits))
-            return true;
-    }
-    return false;
-}
-
-/* Whether the reason, without its spaces and in upper case, holds the
- * postcode (without its space). */
-static bool s_has_postcode(const char *reason, const char *postcode)
-{
-    char pc[POSTCODE_MAX], flat[ROUTER_ERASE_REASON_MAX * 4 + 1], want[POSTCODE_MAX];
-    size_t n = 0, w = 0;
-    if (!postcode || postcode_normalise(postcode, pc) < 0)
-        return false;
-    for (const char *p = pc; *p; p++)
-        if (*p != ' ')
-            want[w++] = *p;
-    want[w] = '\0';
-    for (const char *p = reason; *p && n + 1 < sizeof flat; p++)
-        if (*p != ' ')
-            flat[n++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
-    flat[n] = '\0';
-    return w >= 5 && strstr(flat, want) != NULL;
-}
-
-/* Whether the reason has the family name as one of its words, or as
- * several in a row ("van der Berg"), folded as names are for matching. */
-static bool s_has_name(const char *reason, const char *family)
-{
-    char want[160], words[64][96];
-    size_t nw = 0, wl;
-    const char *p = reason;
-    if (!family || (wl = referral_fold_name(family, want, sizeof want)) == 0)
-        return false;
-    while (*p && nw < 64) {
-        char word[96];
-        size_t n = 0;
-        while (*p && strchr(" \t,.;:!?()[]\"/&", *p))
-            p++;
-        while (*p && !strchr(" \t,.;:!?()[]\"/&", *p) && n + 1 < sizeof word)
-            word[n++] = *p++;
-        word[n] = '\0';
-        /* A possessive is the name: Smith's. */
-        if (n > 2 && strcmp(word + n - 2, "'s") == 0)
-            word[n - 2] = '\0';
-        else if (n > 4 && strcmp(word + n - 4, "\xe2\x80\x99s") == 0)
-            word[n - 4] = '\0';
-        if (n && referral_fold_name(word, words[nw], sizeof words[nw]) > 0)
-            nw++;
-    }
-    for (size_t i = 0; i < nw; i++) {
-        char joined[160] = "";
-        size_t len = 0;
-        for (size_t j = i; j < nw && len < wl; j++) {
-            len += strlen(words[j]);
-            if (len >= sizeof joined)
-                break;
-            strcat(joined, words[j]);
-            if (strcmp(joined, want) == 0)
-                return true;
-        }
-    }
-    return false;
-}
-
-static bool s_has_email(const char *reason, const char *email)
-{
-    return email && strlen(email) >= 3 && strcasestr(reason, email) != NULL;
-}
-
-/* Which of carer's details the reason holds (static text), or NULL. */
-static const char *s_named(const char *reason, const Carerhub__Carer *carer)
-{
-    char digits[64];
-    if (!carer)
-        return NULL;
-    if (s_has_name(reason, carer->family_name))
-        return "family name";
-    s_digits(carer->nhs_number, digits, sizeof digits);
-    if (carer->nhs_number && s_has_number(reason, digits))
-        return "NHS number";
-    if (s_has_postcode(reason, carer->postcode))
-        return "postcode";
-    s_digits(carer->phone, digits, sizeof digits);
-    if (carer->phone && s_has_number(reason, digits))
-        return "phone number";
-    if (s_has_email(reason, carer->email))
-        return "email address";
-    return NULL;
-}
-
-/* The details of case c's carer (as now known, and as each referral gave
- * them) that the reason holds, or NULL. */
-static const char *s_named_in_case(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord *c,
-                                   const char *reason)
-{
-    const char *what = s_named(reason, c->carer);
-    char digits[64];
-    if (!what && c->nhs_number) {
-        s_digits(c->nhs_number, digits, sizeof digits);
-        if (s_has_number(reason, digits))
-            what = "NHS number";
-    }
-    for (size_t i = 0; i < c->n_referral_ids && !what; i++) {
-        Carerhub__ReferralRecord *rec = router_get_referral(r, txn, c->referral_ids[i]);
-        if (rec && rec->referral)
-            what = s_named(reason, rec->referral->carer);
-        if (rec)
-            carerhub__referral_record__free_unpacked(rec, NULL);
-    }
-    return what;
-}
 
 /* --- the request ----------------------------------------------------------- */
 
@@ -225,19 +73,21 @@ static void s_refuse_named(s_erase_t *t, const char *what)
              what);
 }
 
-/* A parked or rejected referral (entry p of table db), never taken into
+/* A parked or rejected referral id (entry p of table db), never taken into
  * a case: kept as an erased referral record, the entry gone. */
-static int s_erase_loose(s_erase_t *t, MDB_txn *txn, int db, const Carerhub__ParkedEntry *p)
+static int s_erase_loose(s_erase_t *t, MDB_txn *txn, int db, const char *id,
+                         const Carerhub__ParkedEntry *p)
 {
     router_t *r = t->r;
-    const char *id = t->q->id, *what;
+    const char *what;
     Carerhub__ReferralRecord rec = CARERHUB__REFERRAL_RECORD__INIT;
     router_kept_t k;
     MDB_val key = store_val(id);
     char detail[300];
     int rc;
 
-    if ((what = s_named(t->q->reason, p->referral ? p->referral->carer : NULL)) != NULL) {
+    if ((what = router_erase_named(t->q->reason, p->referral ? p->referral->carer : NULL)) !=
+        NULL) {
         s_refuse_named(t, what);
         return 0;
     }
@@ -281,7 +131,7 @@ static int s_referral(s_erase_t *t, MDB_txn *txn, char **case_id)
     } else if (mdb_get(txn, store_dbi(r->store, DB_PARKED), &k, &v) == 0 ||
                (db = DB_REJECTED, mdb_get(txn, store_dbi(r->store, DB_REJECTED), &k, &v) == 0)) {
         if ((p = carerhub__parked_entry__unpack(NULL, v.mv_size, v.mv_data)) != NULL)
-            rc = s_erase_loose(t, txn, db, p);
+            rc = s_erase_loose(t, txn, db, id, p);
         else
             s_refuse(t, "unavailable", "the entry of referral %s cannot be read", id);
     } else {
@@ -297,13 +147,126 @@ static int s_referral(s_erase_t *t, MDB_txn *txn, char **case_id)
     return rc;
 }
 
+/* Whether text names case id as a word of its own. */
+static bool s_names_case(const char *text, const char *id)
+{
+    size_t n = strlen(id);
+    for (const char *p = text ? strstr(text, id) : NULL; p; p = strstr(p + 1, id))
+        if ((p == text || !isalnum((unsigned char)p[-1])) && !isalnum((unsigned char)p[n]))
+            return true;
+    return false;
+}
+
+typedef struct {
+    char *id;
+    int db;
+} s_loose_t;
+
+/* The parked and rejected referrals of the carer that no case holds: held
+ * back because a submitter had sent too many for one of the cases ids
+ * (their reason names it). Into *out (*n of them); a reason that names
+ * one of their carers' details refused. */
+static int s_loose_of(s_erase_t *t, MDB_txn *txn, char **ids, size_t nids, s_loose_t **out,
+                      size_t *n)
+{
+    const int dbs[] = {DB_PARKED, DB_REJECTED};
+    int rc = 0;
+    for (size_t d = 0; d < 2 && rc == 0; d++) {
+        MDB_cursor *cur;
+        MDB_val k, v;
+        int get;
+        if ((rc = mdb_cursor_open(txn, store_dbi(t->r->store, (size_t)dbs[d]), &cur)) != 0)
+            return rc;
+        for (get = mdb_cursor_get(cur, &k, &v, MDB_FIRST); get == 0 && !t->refused;
+             get = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            Carerhub__ParkedEntry *p = carerhub__parked_entry__unpack(NULL, v.mv_size, v.mv_data);
+            bool ours = false;
+            const char *what;
+            for (size_t i = 0; p && i < nids && !ours; i++)
+                ours = s_names_case(p->reason, ids[i]);
+            if (ours && k.mv_size <= REFERRAL_ID_MAX) {
+                if ((what =
+                         router_erase_named(t->q->reason, p->referral ? p->referral->carer : NULL)))
+                    s_refuse_named(t, what);
+                *out = xrealloc(*out, (*n + 1) * sizeof **out);
+                (*out)[*n].id = xstrndup(k.mv_data, k.mv_size);
+                (*out)[(*n)++].db = dbs[d];
+            }
+            if (p)
+                carerhub__parked_entry__free_unpacked(p, NULL);
+        }
+        mdb_cursor_close(cur);
+        if (get != 0 && get != MDB_NOTFOUND)
+            rc = get;
+    }
+    return rc;
+}
+
+/* Erases each of the loose referrals s_loose_of found. */
+static int s_erase_loose_all(s_erase_t *t, MDB_txn *txn, const s_loose_t *l, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        MDB_val k = store_val(l[i].id), v;
+        Carerhub__ParkedEntry *p;
+        if ((rc = mdb_get(txn, store_dbi(t->r->store, (size_t)l[i].db), &k, &v)) != 0)
+            return rc;
+        if ((p = carerhub__parked_entry__unpack(NULL, v.mv_size, v.mv_data)) == NULL)
+            return MDB_CORRUPTED;
+        rc = s_erase_loose(t, txn, l[i].db, l[i].id, p);
+        carerhub__parked_entry__free_unpacked(p, NULL);
+    }
+    return rc;
+}
+
+/* The reason checked against every case of the carer: NULL when it names
+ * none of their details, else which. */
+static const char *s_named_in_cases(s_erase_t *t, MDB_txn *txn, char **ids, size_t n)
+{
+    const char *what = NULL;
+    for (size_t i = 0; i < n && !what; i++) {
+        Carerhub__CaseRecord *c = router_get_case(t->r, txn, ids[i]);
+        if (c && !c->has_erased_at)
+            what = router_erase_named_in_case(t->r, txn, c, t->q->reason);
+        if (c)
+            carerhub__case_record__free_unpacked(c, NULL);
+    }
+    return what;
+}
+
+/* Erases the carer's other cases (ids[1..]), their referrals and the
+ * organisations told added to out's; out->already only if all were. */
+static int s_erase_others(s_erase_t *t, MDB_txn *txn, char **ids, size_t n)
+{
+    bool already = t->out->already;
+    int rc = 0;
+    for (size_t i = 1; i < n && rc == 0; i++) {
+        Carerhub__EraseReply one = CARERHUB__ERASE_REPLY__INIT;
+        rc = router_erase_case(t->r, txn, ids[i], t->q->reason, t->now, t->actor, &one);
+        if (rc == MDB_NOTFOUND) {
+            rc = 0; /* named by another, but not there */
+            continue;
+        }
+        router_strv_add(&t->out->other_cases, &t->out->n_other_cases, ids[i]);
+        for (size_t j = 0; j < one.n_referral_ids; j++)
+            router_strv_add(&t->out->referral_ids, &t->out->n_referral_ids, one.referral_ids[j]);
+        for (size_t j = 0; j < one.n_told; j++)
+            router_strv_add(&t->out->told, &t->out->n_told, one.told[j]);
+        already = already && one.already;
+        router_erase_reply_free(&one);
+    }
+    t->out->already = already;
+    return rc;
+}
+
 static int s_erase_txn(MDB_txn *txn, void *arg)
 {
     s_erase_t *t = arg;
     router_t *r = t->r;
-    char *case_id = NULL;
+    char *case_id = NULL, **ids = NULL;
     const char *what;
-    Carerhub__CaseRecord *c;
+    s_loose_t *loose = NULL;
+    size_t n = 0, nloose = 0;
     int rc = 0;
 
     /* store_write may run us again after growing the map. */
@@ -315,17 +278,32 @@ static int s_erase_txn(MDB_txn *txn, void *arg)
         case_id = xstrdup(t->q->id);
     else if ((rc = s_referral(t, txn, &case_id)) != 0 || !case_id)
         return t->refused ? 0 : rc ? rc : router_put_meta(r, txn);
-    if (!(c = router_get_case(r, txn, case_id))) {
-        s_refuse(t, "not_found", "no case %s is known to the hub", case_id);
-    } else if (!c->has_erased_at && (what = s_named_in_case(r, txn, c, t->q->reason)) != NULL) {
-        s_refuse_named(t, what);
-    } else {
-        rc = router_erase_case(r, txn, case_id, t->q->reason, t->now, t->actor, t->out);
-        if (rc == 0)
-            rc = router_put_meta(r, txn);
-    }
+    Carerhub__CaseRecord *c = router_get_case(r, txn, case_id);
     if (c)
         carerhub__case_record__free_unpacked(c, NULL);
+    if (!c) {
+        s_refuse(t, "not_found", "no case %s is known to the hub", case_id);
+    } else if ((rc = router_carer_cases(r, txn, case_id, &ids, &n)) == 0) {
+        if ((what = s_named_in_cases(t, txn, ids, n)) != NULL)
+            s_refuse_named(t, what);
+        else
+            rc = s_loose_of(t, txn, ids, n, &loose, &nloose);
+        if (rc == 0 && !t->refused) {
+            rc = router_erase_case(r, txn, case_id, t->q->reason, t->now, t->actor, t->out);
+            if (rc == 0)
+                rc = s_erase_others(t, txn, ids, n);
+            if (rc == 0)
+                rc = s_erase_loose_all(t, txn, loose, nloose);
+            if (rc == 0)
+                rc = router_put_meta(r, txn);
+        }
+    }
+    for (size_t i = 0; i < nloose; i++)
+        free(loose[i].id);
+    free(loose);
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
     free(case_id);
     return rc;
 }

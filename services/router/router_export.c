@@ -536,6 +536,27 @@ static int s_txn(MDB_txn *txn, void *arg)
     return rc;
 }
 
+int router_carer_cases(router_t *r, MDB_txn *txn, const char *case_id, char ***ids, size_t *n)
+{
+    s_exp_t e;
+    int rc;
+    memset(&e, 0, sizeof e);
+    e.r = r;
+    e.txn = txn;
+    e.max = 0; /* records are only counted: the ids are what is wanted */
+    e.ids = smap_new();
+    e.audited = smap_new();
+    e.indexed = smap_new();
+    s_note(&e, case_id, S_CASE);
+    rc = s_cases(&e);
+    *ids = e.cases;
+    *n = e.ncases;
+    e.cases = NULL;
+    e.ncases = 0;
+    s_free(&e);
+    return rc;
+}
+
 int router_export(router_t *r, const char *actor, const char *id, size_t max,
                   Carerhub__ExportReply **out, char *code, size_t codesz, char *msg, size_t msgsz)
 {

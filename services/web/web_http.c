@@ -274,16 +274,19 @@ static bool s_loopback(struct MHD_Connection *c)
 }
 
 /* Who may use WEB_SCRAPE route rt: a client on a loopback address,
- * whoever it is; anyone else as one of the route's roles, logged in (q's
- * user) or, under TLS, with HTTP Basic credentials (then q->user is
- * *basic). 0, or the refusal's status with its words in msg. */
+ * whoever it is, unless a proxy forwarded its request; anyone else as one of the route's roles,
+ * logged in (q's user) or, under TLS, with HTTP Basic credentials (then q->user is *basic). 0, or
+ * the refusal's status with its words in msg. */
 static int s_scrape_who(web_t *w, struct MHD_Connection *c, const web_route_t *rt, web_req_t *q,
                         web_user_t *basic, char *msg, size_t msgsz)
 {
     const char *auth = NULL;
     char loc[64];
     int st;
-    if (s_loopback(c))
+    /* A proxy on this machine passing on someone else's request says so
+     * (X-Forwarded-For, Forwarded): that someone is not on loopback. */
+    if (s_loopback(c) && !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For") &&
+        !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Forwarded"))
         return 0;
     if (!q->user && w->tls)
         auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);

@@ -214,6 +214,12 @@ case_id=$(jq -r .case_id "$(files carers-first)")
 cli --key provider-carers-first outcome "$case_id" contacted >"$WORK/out" 2>&1 ||
     fail "carerhub outcome: $(cat "$WORK/out")"
 
+note "a proxy on this machine passing on another's request: not loopback, no figures"
+for h in "X-Forwarded-For: 203.0.113.9" "Forwarded: for=203.0.113.9"; do
+    assert_eq "$(scrape fwd --interface 127.0.0.1 -H "$h" "$url/metrics")" 401 "GET /metrics with $h"
+    grep -q "carerhub_" "$WORK/fwd.b" && fail "a forwarded request got figures: $(head -c 300 "$WORK/fwd.b")"
+done
+
 note "the page from 127.0.0.1, and what it says"
 # Acknowledgements reach the router just after the files are written.
 for i in $(seq 50); do

@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 static const char *const s_dbs[] = {"things", "other", NULL};
 
@@ -217,5 +220,44 @@ TEST(store_commit_stats_count_each_commit)
     CHECK(st.sum_s > 0);
     for (size_t i = 1; i < STORE_COMMIT_BUCKETS; i++)
         CHECK(st.counts[i] >= st.counts[i - 1]);
+    store_close(&s);
+}
+
+TEST(store_scrub_keeps_the_map_size)
+{
+    store_t *s = s_open(test_tmpdir());
+    size_t map;
+    uint64_t after = 0;
+    s_write(s, "a", S_SECRET, false);
+    map = store_map_size(s);
+    /* Rewritten hourly for a day, and more: the map must not grow each
+     * time (it would soon be more than the machine can map). */
+    for (int i = 0; i < 30; i++) {
+        s_write(s, "b", "one more", i % 2 == 1);
+        CHECK_INT(store_scrub(s, NULL, &after), 0);
+    }
+    CHECK_INT(store_map_size(s), map);
+    store_close(&s);
+    s = s_open(test_tmpdir());
+    CHECK_INT(store_map_size(s), map);
+    store_close(&s);
+}
+
+TEST(store_scrub_that_must_wait_keeps_the_store_locked)
+{
+    int err, fd;
+    store_t *s = s_open(test_tmpdir());
+    store_opts_t ro = {.dbs = s_dbs, .readonly = true};
+    store_t *other = store_open(test_tmpdir(), &ro, &err);
+    char *lock = file_join(test_tmpdir(), "store.lock");
+    CHECK(other != NULL);
+    CHECK_INT(store_scrub(s, NULL, NULL), EBUSY);
+    store_close(&other);
+    /* s still holds its shared lock: nobody may take the store alone. */
+    fd = open(lock, O_RDWR);
+    CHECK(fd >= 0);
+    CHECK(flock(fd, LOCK_EX | LOCK_NB) != 0);
+    close(fd);
+    free(lock);
     store_close(&s);
 }
