@@ -23,22 +23,56 @@
 
 const char *const intake_dbs[] = {"spool", "tokens", "meta", "audit", "resends", NULL};
 
-/* The sequence number of one of our referral ids, or 0 if it is not ours. */
+/* The epochs this spool had before the present one, and the sequence
+ * numbers each gave. A spool restored from a backup takes a new epoch at its
+ * next start (carerhub restore marks it: meta "restored", the backup's
+ * made_at), so that it never gives again an id the lost hub gave after the
+ * backup; the numbering goes on, so spool keys stay unique, and referrals
+ * still spooled from before keep their ids until the router has taken them.
+ * Meta "epoch-before:EPOCH" holds first and last (8 bytes each), an epoch
+ * forgotten once the spool holds nothing of it; meta "epoch-first" the
+ * present epoch's first. intake_t has no room for them: they are kept here,
+ * for the spool opened last (one intake to a process). */
+#define S_BEFORE "epoch-before:"
+typedef struct {
+    char epoch[8];
+    uint64_t first, last;
+} s_span_t;
+
+static struct {
+    const store_t *store; /* the spool they are of */
+    uint64_t first;       /* the present epoch's first sequence number */
+    s_span_t *v;
+    size_t n, cap;
+} s_spans;
+
+/* The sequence number of one of our referral ids, or 0 if it is not ours:
+ * of the present epoch and from its first number on, or of an epoch before
+ * within the numbers it gave. */
 uint64_t intake_seq_of(const intake_t *in, const char *id)
 {
-    const char *prefix = referral_id_prefix(in->kind->source);
-    size_t pn = strlen(prefix), en = strlen(in->epoch);
+    const char *prefix = referral_id_prefix(in->kind->source), *ep, *dash;
+    size_t pn = strlen(prefix), en;
+    bool spans = s_spans.store && s_spans.store == in->store;
     char *end;
     unsigned long long v;
-    if (strncmp(id, prefix, pn) != 0 || id[pn] != '-' || strncmp(id + pn + 1, in->epoch, en) != 0 ||
-        id[pn + 1 + en] != '-')
+    if (strncmp(id, prefix, pn) != 0 || id[pn] != '-' || !(dash = strchr(ep = id + pn + 1, '-')))
         return 0;
-    id += pn + en + 2;
+    en = (size_t)(dash - ep);
+    id = dash + 1;
     if (*id < '1' || *id > '9')
         return 0;
     errno = 0;
     v = strtoull(id, &end, 10);
-    return errno || *end ? 0 : (uint64_t)v;
+    if (errno || *end)
+        return 0;
+    if (en == strlen(in->epoch) && strncmp(ep, in->epoch, en) == 0)
+        return !spans || v >= s_spans.first ? (uint64_t)v : 0;
+    for (size_t i = 0; spans && i < s_spans.n; i++)
+        if (en == strlen(s_spans.v[i].epoch) && strncmp(ep, s_spans.v[i].epoch, en) == 0 &&
+            v >= s_spans.v[i].first && v <= s_spans.v[i].last)
+            return (uint64_t)v;
+    return 0;
 }
 
 static void s_epoch(char out[7])
@@ -55,22 +89,126 @@ static void s_epoch(char out[7])
 typedef struct {
     intake_t *in;
     char epoch[8];
-    uint64_t seq, audit;
+    char before[8]; /* the epoch a restore ended, or "" */
+    char made[64];  /* when the restored backup was made */
+    uint64_t seq, audit, first;
 } s_meta_t;
 
+static int s_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *out)
+{
+    MDB_val k = store_val(key), v;
+    int rc = mdb_get(txn, dbi, &k, &v);
+    if (rc == 0 && v.mv_size == 8)
+        *out = be64_get(v.mv_data);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int s_put_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t n)
+{
+    uint8_t b[8];
+    MDB_val k = store_val(key), v = {8, b};
+    be64_put(n, b);
+    return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+/* A restored spool: the present epoch becomes one before (if it gave any
+ * ids), and a new one, unlike any this spool had, takes its place. */
+static int s_new_epoch(MDB_txn *txn, MDB_dbi dbi, s_meta_t *m)
+{
+    char key[sizeof S_BEFORE + 8];
+    uint8_t span[16];
+    MDB_val k, v = {16, span};
+    int rc;
+    memcpy(m->before, m->epoch, sizeof m->before);
+    snprintf(key, sizeof key, S_BEFORE "%s", m->before);
+    be64_put(m->first, span);
+    be64_put(m->seq, span + 8);
+    k = store_val(key);
+    if (m->seq >= m->first && (rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
+        return rc;
+    do {
+        s_epoch(m->epoch);
+        snprintf(key, sizeof key, S_BEFORE "%s", m->epoch);
+        k = store_val(key);
+        rc = mdb_get(txn, dbi, &k, &v);
+    } while (strcmp(m->epoch, m->before) == 0 || rc == 0);
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    m->first = m->seq + 1;
+    k = store_val("epoch");
+    v = store_val(m->epoch);
+    if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0 ||
+        (rc = s_put_u64(txn, dbi, "epoch-first", m->first)) != 0)
+        return rc;
+    k = store_val("restored");
+    return mdb_del(txn, dbi, &k, NULL);
+}
+
+/* Reads the epochs before into s_spans, forgetting those the spool holds
+ * nothing of (all below its first key). */
+static int s_spans_load(MDB_txn *txn, intake_t *in, MDB_dbi dbi)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    uint64_t lowest = UINT64_MAX;
+    size_t pn = strlen(S_BEFORE);
+    int rc;
+    s_spans.n = 0;
+    if ((rc = mdb_cursor_open(txn, store_dbi(in->store, INTAKE_DB_SPOOL), &c)) != 0)
+        return rc;
+    if ((rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0 && k.mv_size == 8)
+        lowest = be64_get(k.mv_data);
+    mdb_cursor_close(c);
+    if ((rc && rc != MDB_NOTFOUND) || (rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+        return rc;
+    k = store_val(S_BEFORE);
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        s_span_t *s;
+        if (k.mv_size < pn || memcmp(k.mv_data, S_BEFORE, pn) != 0)
+            break;
+        if (v.mv_size != 16 || k.mv_size - pn >= sizeof s->epoch) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        if (be64_get((uint8_t *)v.mv_data + 8) < lowest) {
+            if ((rc = mdb_cursor_del(c, 0)) != 0)
+                break;
+            continue;
+        }
+        s_spans.v = xgrow(s_spans.v, &s_spans.cap, s_spans.n + 1, sizeof *s_spans.v);
+        s = &s_spans.v[s_spans.n++];
+        memcpy(s->epoch, (char *)k.mv_data + pn, k.mv_size - pn);
+        s->epoch[k.mv_size - pn] = '\0';
+        s->first = be64_get(v.mv_data);
+        s->last = be64_get((uint8_t *)v.mv_data + 8);
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Safe to run again (store_write may): everything is read from the
+ * transaction. */
 static int s_meta_init(MDB_txn *txn, void *arg)
 {
     s_meta_t *m = arg;
     MDB_dbi dbi = store_dbi(m->in->store, INTAKE_DB_META);
-    MDB_val k = store_val("epoch"), v;
-    int rc = mdb_get(txn, dbi, &k, &v);
+    MDB_val k = store_val("epoch"), v, mk = store_val("restored"), mv;
+    int rc = mdb_get(txn, dbi, &k, &v), marked;
+
+    m->seq = m->audit = 0;
+    m->first = 1;
+    m->before[0] = m->made[0] = '\0';
+    if ((marked = mdb_get(txn, dbi, &mk, &mv)) != 0 && marked != MDB_NOTFOUND)
+        return marked;
     if (rc == MDB_NOTFOUND) {
+        /* A new spool (marked or not: nothing of it was given). */
         s_epoch(m->epoch);
         v = store_val(m->epoch);
-        if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
+        if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0 ||
+            (marked == 0 && (rc = mdb_del(txn, dbi, &mk, NULL)) != 0))
             return rc;
-        m->seq = 0;
-        return 0;
+        return s_spans_load(txn, m->in, dbi);
     }
     if (rc)
         return rc;
@@ -78,15 +216,17 @@ static int s_meta_init(MDB_txn *txn, void *arg)
         return MDB_CORRUPTED;
     memcpy(m->epoch, v.mv_data, v.mv_size);
     m->epoch[v.mv_size] = '\0';
-    k = store_val("seq");
-    rc = mdb_get(txn, dbi, &k, &v);
-    m->seq = rc == 0 && v.mv_size == 8 ? be64_get(v.mv_data) : 0;
-    if (rc && rc != MDB_NOTFOUND)
+    if ((rc = s_get_u64(txn, dbi, "seq", &m->seq)) != 0 ||
+        (rc = s_get_u64(txn, dbi, "audit", &m->audit)) != 0 ||
+        (rc = s_get_u64(txn, dbi, "epoch-first", &m->first)) != 0)
         return rc;
-    k = store_val("audit");
-    rc = mdb_get(txn, dbi, &k, &v);
-    m->audit = rc == 0 && v.mv_size == 8 ? be64_get(v.mv_data) : 0;
-    return rc == MDB_NOTFOUND ? 0 : rc;
+    if (marked == 0) {
+        snprintf(m->made, sizeof m->made, "%.*s", (int)(mv.mv_size < 63 ? mv.mv_size : 63),
+                 (const char *)mv.mv_data);
+        if ((rc = s_new_epoch(txn, dbi, m)) != 0)
+            return rc;
+    }
+    return s_spans_load(txn, m->in, dbi);
 }
 
 void intake_spool_open(intake_t *in, const char *dir)
@@ -114,6 +254,15 @@ void intake_spool_open(intake_t *in, const char *dir)
     memcpy(in->epoch, meta.epoch, sizeof in->epoch);
     in->next_seq = meta.seq;
     in->next_audit = meta.audit;
+    s_spans.store = in->store;
+    s_spans.first = meta.first;
+    if (meta.before[0])
+        log_warn("restored from a backup (made %s): this spool's referral ids are now %s-%s-N, "
+                 "from %llu on, so that none the hub gave after the backup is given again; "
+                 "the spool's referrals from before keep their ids %s-%s-N",
+                 meta.made[0] ? meta.made : "at an unrecorded time",
+                 referral_id_prefix(in->kind->source), meta.epoch, (unsigned long long)meta.first,
+                 referral_id_prefix(in->kind->source), meta.before);
     if (store_read(in->store, &txn) == 0) {
         if (mdb_stat(txn, store_dbi(in->store, INTAKE_DB_SPOOL), &st) == 0 && st.ms_entries)
             log_info("recovering: %zu referral(s) in the spool to forward", (size_t)st.ms_entries);
@@ -292,6 +441,12 @@ void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *en
         if (mdb_get(txn, store_dbi(in->store, INTAKE_DB_SPOOL), &k, &v) == 0)
             e = carerhub__spool_entry__unpack(NULL, v.mv_size, v.mv_data);
         mdb_txn_abort(txn);
+    }
+    if (e && (!e->referral || !e->referral->id || strcmp(e->referral->id, id) != 0)) {
+        /* Not the referral asked about (intake_seq_of keeps each epoch to
+         * the numbers it gave, so this is a broken spool): none at all. */
+        carerhub__spool_entry__free_unpacked(e, NULL);
+        e = NULL;
     }
     if (e && e->referral && !op && !referral_is_referrers(who, e->referral)) {
         /* Another organisation's referral reads as no referral at all. */

@@ -3,10 +3,14 @@
  * made (cli_backup.c) into the configured data_dir, with the hub stopped.
  * Nothing is touched until the whole backup has been checked against its
  * manifest; nothing is deleted: a store in the way is moved aside, and only
- * with --force.
+ * with --force. The router's store and the intakes' spools are marked as
+ * restored (meta "restored"), so that at their next start they number
+ * afresh: the hub the backup was taken from may have given ids after it.
  */
 #include "cli.h"
 
+#include "domain/referral.h"
+#include "store/store.h"
 #include "util/file.h"
 #include "util/mem.h"
 
@@ -85,9 +89,12 @@ static int s_read_manifest(const char *backup, s_list_t *l, char *made, size_t m
     }
     if (json_unpack(m, "{s:s, s:s, s:o}", "format", &format, "made_at", &at, "stores", &stores) ||
         strcmp(format, CLI_BACKUP_FORMAT) != 0 || !json_is_array(stores) ||
-        json_array_size(stores) == 0 || json_array_size(stores) > CLI_BACKUP_STORES_MAX) {
-        cli_error("restore", "%s is not a manifest of format %s with a list of stores", path,
-                  CLI_BACKUP_FORMAT);
+        json_array_size(stores) == 0 || json_array_size(stores) > CLI_BACKUP_STORES_MAX || !*at ||
+        strlen(at) >= madesz || strspn(at, "0123456789-:TZ") != strlen(at)) {
+        cli_error("restore",
+                  "%s is not a manifest of format %s with the time it was made (made_at) and "
+                  "a list of stores",
+                  path, CLI_BACKUP_FORMAT);
         rc = EX_DATAERR;
     }
     if (rc != 0)
@@ -172,15 +179,57 @@ static bool s_in_use(const char *dir, int *held)
     return busy;
 }
 
+/* What numbers ids in the store s: "the router" (case ids, delivery ids,
+ * audit numbers), "an intake" (referral ids), or NULL. A store of format 0
+ * records no kind: its name says. */
+static const char *s_numbering(const s_store_t *s)
+{
+    const char *kind = *s->kind                ? s->kind
+                       : strrchr(s->name, '/') ? strrchr(s->name, '/') + 1
+                                               : s->name;
+    if (strcmp(kind, "router") == 0)
+        return "the router";
+    for (int i = CARERHUB__SOURCE__GP; i <= CARERHUB__SOURCE__SELF; i++)
+        if (strcmp(kind, referral_intake_name((Carerhub__Source)i)) == 0)
+            return "an intake";
+    return NULL;
+}
+
+static int s_mark_txn(MDB_txn *txn, void *arg)
+{
+    store_t *st = ((void **)arg)[0];
+    const char *made = ((void **)arg)[1];
+    MDB_val k = store_val("restored"), v = store_val(made);
+    return mdb_put(txn, store_dbi(st, 0), &k, &v, 0);
+}
+
+/* Marks the store copied into dir as restored from a backup made at made,
+ * for the daemon that opens it next (router_store.c, intake_spool.c). */
+static int s_mark(const char *dir, const char *made)
+{
+    static const char *const dbs[] = {"meta", NULL};
+    store_opts_t so = {.dbs = dbs};
+    int err = 0, rc;
+    store_t *st = store_open(dir, &so, &err);
+    void *arg[2] = {st, (void *)made};
+    if (!st)
+        return err ? err : EIO;
+    rc = store_write(st, s_mark_txn, arg);
+    store_close(&st);
+    return rc;
+}
+
 /* Puts store s of the backup at data_dir/<name>, the one there (if any)
  * moved aside first, under the name aside gives. */
-static int s_put(const char *backup, const char *data_dir, const s_store_t *s, const char *stamp)
+static int s_put(const char *backup, const char *data_dir, const s_store_t *s, const char *stamp,
+                 const char *made)
 {
     char *from = xasprintf("%s/%s/data.mdb", backup, s->name);
     char *target = file_join(data_dir, s->name), *parent = file_dirname(target);
     char *staging = xasprintf("%s%s", target, CLI_BACKUP_STAGING), *aside = NULL;
     char *mdb = file_join(staging, "data.mdb"), digest[CLI_BACKUP_HEX];
-    int rc = EX_IOERR;
+    const char *numbers = s_numbering(s);
+    int rc = EX_IOERR, err = 0;
 
     cli_backup_remove(staging); /* one a restore cut short left */
     if (file_mkdirs(parent, 0700) < 0 || mkdir(staging, 0700) < 0 ||
@@ -192,6 +241,9 @@ static int s_put(const char *backup, const char *data_dir, const s_store_t *s, c
                   "place",
                   from);
         rc = EX_DATAERR;
+    } else if (numbers && (err = s_mark(staging, made)) != 0) {
+        cli_error("restore", "cannot mark %s as restored, for %s to number afresh: %s", staging,
+                  numbers, store_strerror(err));
     } else if (cli_backup_nonempty(target) &&
                rename(target, (aside = xasprintf("%s%s%s", target, CLI_BACKUP_ASIDE, stamp))) < 0) {
         cli_error("restore", "cannot move %s aside to %s: %s", target, aside, strerror(errno));
@@ -202,6 +254,11 @@ static int s_put(const char *backup, const char *data_dir, const s_store_t *s, c
             printf("moved the store that was in %s aside to %s\n", target, aside);
         printf("restored %s (%s store, format %u, %llu bytes) into %s\n", s->name,
                *s->kind ? s->kind : "unrecorded", s->schema, (unsigned long long)s->bytes, target);
+        if (numbers)
+            printf("  marked as restored: at its next start %s there %s\n", numbers,
+                   strcmp(numbers, "the router") == 0
+                       ? "numbers cases, deliveries and audit records from the next million up"
+                       : "gives referral ids of a new epoch");
         rc = 0;
     }
     if (rc != 0)
@@ -271,7 +328,7 @@ static int s_restore(const hubconf_t *conf, const char *backup, bool force)
     }
     cli_backup_now(true, stamp, sizeof stamp);
     for (size_t i = 0; rc == 0 && i < l.n; i++)
-        if ((rc = s_put(backup, conf->data_dir, &l.v[i], stamp)) != 0 && i > 0)
+        if ((rc = s_put(backup, conf->data_dir, &l.v[i], stamp, made)) != 0 && i > 0)
             cli_error("restore",
                       "stopped after %zu of %zu stores (those above): put the problem "
                       "right and restore again with --force",

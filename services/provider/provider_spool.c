@@ -10,6 +10,25 @@
  * it: <case-id>.v<version>.tmp or <referral-id>.tmp, which s_ident_tmp
  * reads back (a referral id holds no dot).
  *
+ * The ledger also records the referral id of what it wrote. A case id and
+ * version coming again for another referral is another carer's case, not a
+ * redelivery: a hub restored from a backup, numbering cases again from the
+ * backup's point, gives again case ids the lost hub gave after it. Such a
+ * delivery is written, so that nothing is lost, as a file the case system
+ * does not take for the case it has (<case-id>.v<version>.<kind>.<referral-
+ * id>.clash), recorded under case id, version and referral id (its
+ * temporary file <case-id>.v<version>.<referral-id>.tmp), and logged as an
+ * error. A ledger entry without a referral id is taken for a redelivery, as
+ * before referral ids were recorded.
+ *
+ * The other way round, a referral that comes again as a new case under
+ * another case id is the same carer's case: a restored hub's router gives a
+ * referral that was still with its intake at the backup a new case id, while
+ * the lost hub's had made a case of it. So the ledger also records, under
+ * "referral", a newline and the referral id, the file of each new case; such
+ * a delivery is written as <case-id>.v<version>.<kind>.again, which names
+ * the case id the hub now knows it by, and logged as an error.
+ *
  * A batch of deliveries is made durable in four steps: (1) each new one is
  * written to its temporary file in .carerhub/tmp/, and the batch is synced
  * with one syncfs() (one fsync() when the batch holds a single file); (2) the
@@ -67,6 +86,7 @@ struct spool {
 };
 
 static const char *const s_dbs[] = {"delivered", NULL};
+#define S_REFERRAL_KEY "referral\n" /* and a referral id: its new case's file */
 
 /* A delivery's identity (see the top of this file). */
 #define S_ID_MAX 96 /* more than a case id or a referral id */
@@ -74,6 +94,9 @@ typedef struct {
     char key[S_ID_MAX + 16];      /* the ledger's key */
     char tmp[S_ID_MAX + 32];      /* its temporary file in tmp/ */
     char what[S_ID_MAX * 2 + 32]; /* for the log */
+    const char *rid;              /* the delivery's referral id, or NULL (borrowed) */
+    char before[S_ID_MAX];        /* a clash: the referral id the ledger has, else "" */
+    char was[PROVIDER_NAME_MAX];  /* a new case again: the file it was written as, else "" */
 } s_ident_t;
 
 static void s_ident_versioned(s_ident_t *id, const char *case_id, uint32_t v, const char *rid)
@@ -82,6 +105,19 @@ static void s_ident_versioned(s_ident_t *id, const char *case_id, uint32_t v, co
     snprintf(id->tmp, sizeof id->tmp, "%s.v%06" PRIu32 ".tmp", case_id, v);
     snprintf(id->what, sizeof id->what, "version %" PRIu32 " of case %s%s%s%s", v, case_id,
              rid ? " (referral " : "", rid ? rid : "", rid ? ")" : "");
+    id->rid = rid;
+    id->before[0] = id->was[0] = '\0';
+}
+
+/* Case id and version that came again for referral rid (see the top). */
+static void s_ident_clash(s_ident_t *id, const char *case_id, uint32_t v, const char *rid)
+{
+    snprintf(id->key, sizeof id->key, "%s\n%" PRIu32 "\n%s", case_id, v, rid);
+    snprintf(id->tmp, sizeof id->tmp, "%s.v%06" PRIu32 ".%s.tmp", case_id, v, rid);
+    snprintf(id->what, sizeof id->what, "version %" PRIu32 " of case %s for referral %s", v,
+             case_id, rid);
+    id->rid = rid;
+    id->before[0] = id->was[0] = '\0';
 }
 
 static void s_ident_referral(s_ident_t *id, const char *rid)
@@ -89,6 +125,8 @@ static void s_ident_referral(s_ident_t *id, const char *rid)
     snprintf(id->key, sizeof id->key, "%s", rid);
     snprintf(id->tmp, sizeof id->tmp, "%s.tmp", rid);
     snprintf(id->what, sizeof id->what, "the case of referral %s", rid);
+    id->rid = rid;
+    id->before[0] = id->was[0] = '\0';
 }
 
 /* The identity of d; -1 if it has none (its ids are not ids). */
@@ -109,7 +147,7 @@ static int s_ident(const Carerhub__Delivery *d, s_ident_t *id)
  * name; -1 if it is no name this agent gives. */
 static int s_ident_tmp(const char *name, s_ident_t *id)
 {
-    char stem[S_ID_MAX], *dot, *end;
+    char stem[S_ID_MAX], *dot, *end, *rid = NULL;
     size_t n = strlen(name);
     unsigned long v;
     if (n < 5 || n >= sizeof stem || strcmp(name + n - 4, ".tmp") != 0)
@@ -127,9 +165,17 @@ static int s_ident_tmp(const char *name, s_ident_t *id)
         return -1;
     errno = 0;
     v = strtoul(dot + 2, &end, 10);
-    if (errno || *end || v == 0 || v > UINT32_MAX || end - (dot + 2) > 10)
+    if (*end == '.') {
+        *end = '\0';
+        rid = end + 1;
+    }
+    if (errno || *end || v == 0 || v > UINT32_MAX || end - (dot + 2) > 10 ||
+        (rid && !referral_id_ok(rid)))
         return -1;
-    s_ident_versioned(id, stem, (uint32_t)v, NULL);
+    if (rid)
+        s_ident_clash(id, stem, (uint32_t)v, rid);
+    else
+        s_ident_versioned(id, stem, (uint32_t)v, NULL);
     return 0;
 }
 
@@ -356,7 +402,7 @@ static int s_ledger_txn(MDB_txn *txn, void *arg)
     int64_t now = clock_now_ms();
     for (size_t i = 0; i < b->n; i++) {
         Carerhub__LedgerEntry e = CARERHUB__LEDGER_ENTRY__INIT;
-        uint8_t buf[256];
+        uint8_t buf[512];
         MDB_val k, v;
         int rc;
         if (!b->fresh[i])
@@ -364,11 +410,22 @@ static int s_ledger_txn(MDB_txn *txn, void *arg)
         e.file = b->names[i];
         e.has_at = true;
         e.at = now;
+        e.referral_id = (char *)b->ids[i].rid;
+        CH_ASSERT(carerhub__ledger_entry__get_packed_size(&e) <= sizeof buf);
         v.mv_size = carerhub__ledger_entry__pack(&e, buf);
         v.mv_data = buf;
         k = store_val(b->ids[i].key);
         if ((rc = mdb_put(txn, store_dbi(b->s->ledger, 0), &k, &v, 0)) != 0)
             return rc;
+        /* A new case: its referral's, unless that came before. */
+        if (e.referral_id && b->ds[i]->kind && strcmp(b->ds[i]->kind, "new") == 0) {
+            char key[S_ID_MAX + 16];
+            snprintf(key, sizeof key, S_REFERRAL_KEY "%s", e.referral_id);
+            k = store_val(key);
+            rc = mdb_put(txn, store_dbi(b->s->ledger, 0), &k, &v, MDB_NOOVERWRITE);
+            if (rc != 0 && rc != MDB_KEYEXIST)
+                return rc;
+        }
     }
     return 0;
 }
@@ -427,6 +484,47 @@ static bool s_name_free(spool_t *s, const char *name, const s_ident_t *id)
     return true;
 }
 
+/* Whether e, the ledger's entry for d's identity id, was written for another
+ * referral; if so, id becomes the identity of d as a clash (see the top). */
+static bool s_clash(const Carerhub__Delivery *d, const Carerhub__LedgerEntry *e, s_ident_t *id)
+{
+    if (!e->referral_id || !id->rid || strcmp(e->referral_id, id->rid) == 0 || !provider_version(d))
+        return false;
+    s_ident_clash(id, d->case_->case_id, provider_version(d), id->rid);
+    snprintf(id->before, sizeof id->before, "%s",
+             referral_id_ok(e->referral_id) ? e->referral_id : "unknown");
+    return true;
+}
+
+/* Whether d is a new case for a referral the ledger has written as a new
+ * case under another case id; if so, id->was names that file. */
+static bool s_again(spool_t *s, MDB_txn *txn, const Carerhub__Delivery *d, s_ident_t *id)
+{
+    char key[S_ID_MAX + 16];
+    Carerhub__LedgerEntry *e;
+    size_t n = strlen(d->case_->case_id);
+    if (!id->rid || !provider_version(d) || !d->kind || strcmp(d->kind, "new") != 0)
+        return false;
+    snprintf(key, sizeof key, S_REFERRAL_KEY "%s", id->rid);
+    if (!(e = s_ledger_get(s, txn, key)))
+        return false;
+    if (e->file && (strncmp(e->file, d->case_->case_id, n) != 0 || e->file[n] != '.'))
+        snprintf(id->was, sizeof id->was, "%s", e->file);
+    carerhub__ledger_entry__free_unpacked(e, NULL);
+    return id->was[0] != '\0';
+}
+
+/* A case file's name with ".<rid><ext>" (rid NULL: ext) in place of .json:
+ * a file the case system does not take for a case file. */
+static void s_name_as(char *name, size_t namesz, const char *rid, const char *ext)
+{
+    size_t n = strlen(name);
+    if (n > 5 && strcmp(name + n - 5, ".json") == 0)
+        name[n - 5] = '\0';
+    n = strlen(name);
+    snprintf(name + n, namesz - n, "%s%s%s", rid ? "." : "", rid ? rid : "", ext);
+}
+
 /* Which deliveries are new: with an identity, not in the ledger (those
  * already are stored), not a repeat within the batch (first[i] names the
  * one it repeats), and with their file name free. Returns how many are
@@ -454,6 +552,10 @@ static long s_pick(spool_t *s, s_batch_t *b, bool *stored, size_t *first)
             continue;
         }
         e = s_ledger_get(s, txn, b->ids[i].key);
+        if (e && !S_PLANTED && s_clash(b->ds[i], e, &b->ids[i])) {
+            carerhub__ledger_entry__free_unpacked(e, NULL);
+            e = s_ledger_get(s, txn, b->ids[i].key);
+        }
         if (e) {
             carerhub__ledger_entry__free_unpacked(e, NULL);
             if (!S_PLANTED) {
@@ -469,6 +571,10 @@ static long s_pick(spool_t *s, s_batch_t *b, bool *stored, size_t *first)
         }
         smap_put(seen, b->ids[i].key, i);
         provider_file_name(b->ds[i], b->names[i], sizeof b->names[i]);
+        if (b->ids[i].before[0])
+            s_name_as(b->names[i], sizeof b->names[i], b->ids[i].rid, ".clash");
+        else if (!S_PLANTED && s_again(s, txn, b->ds[i], &b->ids[i]))
+            s_name_as(b->names[i], sizeof b->names[i], NULL, ".again");
         if (!S_PLANTED && !s_name_free(s, b->names[i], &b->ids[i]))
             continue;
         b->fresh[i] = true;
@@ -608,6 +714,22 @@ static void s_place(spool_t *s, s_batch_t *b, bool *stored, size_t *written)
                        : file_rename_noreplace(s->tmpfd, tmp, s->outfd, b->names[i])) == 0) {
             stored[i] = true;
             (*written)++;
+            if (b->ids[i].before[0])
+                log_error("case %s came again for another referral (a hub restored from a "
+                          "backup?): its version %" PRIu32 " was written for referral %s, and "
+                          "now comes for referral %s, another carer's; written as %s/%s, "
+                          "which is not imported as a case file: import it as a case of its "
+                          "own and tell the hub's operator",
+                          b->ds[i]->case_->case_id, provider_version(b->ds[i]), b->ids[i].before,
+                          b->ids[i].rid, s->out, b->names[i]);
+            else if (b->ids[i].was[0])
+                log_error("referral %s came again as a new case, %s (a hub restored from a "
+                          "backup?): it was written before as %s/%s; written as %s/%s, which "
+                          "is not imported as a case file: the hub now knows this carer's case "
+                          "as %s, so tell the case system the two are one, and the hub's "
+                          "operator",
+                          b->ids[i].rid, b->ds[i]->case_->case_id, s->out, b->ids[i].was, s->out,
+                          b->names[i], b->ds[i]->case_->case_id);
         } else if (errno == EEXIST) {
             /* Appeared since we looked. */
             s_refuse_existing(s, b->names[i], &b->ids[i]);

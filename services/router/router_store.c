@@ -22,6 +22,52 @@ const char *const router_dbs[] = {
 #undef S_DB_NAME
         NULL};
 
+/* Restored numbering begins at a multiple of S_RENUMBER_STEP at least half
+ * of one above the number the backup reached. */
+#define S_RENUMBER_STEP 1000000ULL
+
+static uint64_t s_renumber(uint64_t n)
+{
+    return (n + S_RENUMBER_STEP / 2 + S_RENUMBER_STEP - 1) / S_RENUMBER_STEP * S_RENUMBER_STEP;
+}
+
+typedef struct {
+    router_t *r;
+    bool restored;
+    uint64_t case0; /* the backup's last case number */
+    char made[64];  /* when the backup was made, as the mark says */
+} s_open_meta_t;
+
+/* The numbering, and a store restored from a backup (carerhub restore marks
+ * it: meta "restored", the backup's made_at): the hub it was copied from may
+ * have gone on after the backup, and its case ids are in organisations' case
+ * systems, its delivery ids with agents, its audit numbers with whoever reads
+ * the trail. Each goes on from the next million above the backup's (C-1000001
+ * after C-000437), at least half a million above, which no hub makes in the
+ * time between two backups; the mark goes in the same transaction. Safe to
+ * run again (store_write may). */
+static int s_open_meta(MDB_txn *txn, void *arg)
+{
+    s_open_meta_t *m = arg;
+    router_t *r = m->r;
+    MDB_val k = store_val("restored"), v;
+    int rc = router_load_meta(txn, r);
+    if (rc != 0)
+        return rc;
+    if ((rc = mdb_get(txn, store_dbi(r->store, DB_META), &k, &v)) != 0)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    m->restored = true;
+    m->case0 = r->next_case;
+    snprintf(m->made, sizeof m->made, "%.*s", (int)(v.mv_size < 63 ? v.mv_size : 63),
+             (const char *)v.mv_data);
+    r->next_case = s_renumber(r->next_case);
+    r->next_outbox = s_renumber(r->next_outbox);
+    r->next_audit = s_renumber(r->next_audit);
+    if ((rc = mdb_del(txn, store_dbi(r->store, DB_META), &k, NULL)) != 0)
+        return rc;
+    return router_put_meta(r, txn);
+}
+
 void router_store_open(router_t *r, const char *dir)
 {
     /* Format 1. A store of format 0 (made before formats were recorded) is
@@ -30,6 +76,7 @@ void router_store_open(router_t *r, const char *dir)
      * the transaction that records the version. */
     store_opts_t so = {
         .dbs = router_dbs, .map_size = (size_t)256 << 20, .kind = "router", .schema = 1};
+    s_open_meta_t m = {.r = r};
     int err, rc;
     if (r->conf->store_map_mb)
         so.map_size = (size_t)r->conf->store_map_mb << 20;
@@ -40,8 +87,16 @@ void router_store_open(router_t *r, const char *dir)
          * mistake to put right, not something a restart mends. */
         exit(err == STORE_ENEWER || err == STORE_EKIND ? EX_CONFIG : 1);
     }
-    if ((rc = store_write(r->store, router_load_meta, r)) != 0)
+    if ((rc = store_write(r->store, s_open_meta, &m)) != 0)
         log_fatalx("cannot read the case store in %s: %s", dir, store_strerror(rc));
+    if (m.restored)
+        log_warn("restored from a backup (made %s): cases numbered from C-%06llu (the backup's "
+                 "last was C-%06llu), deliveries from %llu and audit records from %llu, so that "
+                 "no case id, delivery id or audit number the hub gave after the backup is "
+                 "given again",
+                 m.made[0] ? m.made : "at an unrecorded time", (unsigned long long)r->next_case + 1,
+                 (unsigned long long)m.case0, (unsigned long long)r->next_outbox + 1,
+                 (unsigned long long)r->next_audit + 1);
     /* A store written before feedback: its referrals, by referrer. */
     if ((rc = router_referrer_index_build(r)) != 0)
         log_fatalx("cannot index the referrals of the case store in %s by referrer: %s", dir,

@@ -140,7 +140,9 @@ int main(int argc, char **argv)
     w->dir = daemon_data_dir(w->conf, "web");
     if (!(w->store = account_open(w->dir, &err))) {
         log_error("cannot open the accounts store in %s: %s", w->dir, store_strerror(err));
-        return s_give_up(w, EX_CANTCREAT);
+        /* A newer carerhub's store, or another daemon's: a mistake in the
+         * configuration, which a restart does not mend (as the others). */
+        return s_give_up(w, err == STORE_ENEWER || err == STORE_EKIND ? EX_CONFIG : EX_CANTCREAT);
     }
     w->sec = secure_start(w->conf, "web");
     s_check_listed(w);

@@ -6,7 +6,10 @@
 # organisations' spool directories (their files are theirs, not the hub's:
 # they are not in the backup and not rolled back). Every referral accepted
 # before the backup is known to the new hub and is in exactly one case file
-# across the organisations' files: none missing, none twice.
+# across the organisations' files: none missing, none twice. Then the
+# restored hub takes 10 new referrals: with intakes of new epochs and cases
+# numbered from C-1000001, none is taken for a case the old hub made after
+# the backup, and each reaches exactly one case file.
 . "$(dirname "$0")/lib.sh"
 hub_config
 printf 'web:\n  listen: 127.0.0.1:0\n' >>"$hub/carerhub.yaml"
@@ -128,11 +131,86 @@ missing=$(comm -23 "$WORK/before" <(uniq "$WORK/delivered"))
 [ -z "$missing" ] || fail "accepted before the backup, in no case file: $(echo "$missing" | head -n 5)"
 twice=$(uniq -d "$WORK/delivered")
 [ -z "$twice" ] || fail "in more than one case file: $(echo "$twice" | head -n 5)"
+# A referral still with its intake at the backup, which the old hub's router
+# took after it, the restored router takes again under a new case id: its
+# organisation's agent knows the referral and writes that case as a
+# <case>.v<version>.new.again file beside the case file it has, naming
+# the case id the hub now knows, and says so in its log.
+find "$hub/providers" -name '*.again' | xargs -r jq -r '"\(.referral_id) \(.case_id)"' | sort >"$WORK/again"
+[ -z "$(cut -d' ' -f1 "$WORK/again" | uniq -d)" ] || fail "a referral in two .again files: $(cat "$WORK/again")"
+[ -z "$(cut -d' ' -f1 "$WORK/again" | comm -23 - "$WORK/before")" ] ||
+    fail "a .again file for a referral not accepted before the backup: $(cat "$WORK/again")"
+while read -r rid cid; do
+    grep -q "referral $rid came again as a new case, $cid (a hub restored from a backup?)" \
+        "$new"/logs/provider-*.log || fail "no agent said $rid came again as $cid"
+done <"$WORK/again"
+note "$(wc -l <"$WORK/again") referral(s) in flight at the backup came again as new cases"
 while read -r rid; do
     cli2 status "$rid" >"$WORK/status" 2>&1 || fail "the restored hub does not know $rid: $(cat "$WORK/status")"
     grep -q "^$rid: delivered to " "$WORK/status" || fail "$rid: $(head -n 1 "$WORK/status")"
 done <"$WORK/before"
 cli2 user list | grep -q '^ops1 ' || fail "the web account is not in the restored hub"
+
+# New referrals to the restored hub, 6 GP and 4 school, each a carer no hub
+# has seen. The organisations hold cases the old hub made after the backup,
+# under ids and case numbers the backup does not know; the restored hub
+# gives none of them again: its intakes chose new epochs (PREFIX-EPOCH-N,
+# said in their logs) and its router numbers cases from the next million.
+# Each of the 10 reaches exactly one case file.
+epoch_in() { sed -n "s/.*(ids $1-\([0-9A-Z]*\)-N)\$/\1/p" "$2" | sort -u; }
+for p in GP SC; do
+    log=$([ $p = GP ] && echo gp-intake || echo school-intake)
+    old=$(epoch_in $p "$hub/logs/$log.log")
+    now=$(epoch_in $p "$new/logs/$log.log")
+    [[ $old =~ ^[0-9A-Z]{6}$ && $now =~ ^[0-9A-Z]{6}$ ]] || fail "$log: epochs '$old' and '$now'"
+    [ "$old" != "$now" ] || fail "the restored $log kept the epoch $old of the old hub"
+    [ $p = GP ] && gp_new=$now || sc_new=$now
+    grep -q "restored from a backup.*ids are now $p-$now-N, .*the spool's referrals from before keep their ids $p-$old-" \
+        "$new/logs/$log.log" || fail "the restored $log did not say it changed epoch: $(grep "$now" "$new/logs/$log.log")"
+done
+[ -z "$(grep -v "^GP-$(epoch_in GP "$hub/logs/gp-intake.log")-" "$WORK/all")" ] || fail "the old hub's ids are not all of its epoch"
+grep -q "restored from a backup (made [0-9TZ:-]*): cases numbered from C-1000001 " "$new/logs/router.log" ||
+    fail "the restored router did not say how it numbers cases: $(grep -i restored "$new/logs/router.log")"
+card() { awk -v n="$2" '/^---$/{d++} d==n' "$samples/$1.yaml"; }
+gen 6 Restored >"$WORK/new-gp.yaml"
+for k in 1 2; do
+    card school 1 | sed "s/family_name: Khan/family_name: Restored$k/"
+    card school 2 | sed "s/family_name: Morris/family_name: Restored$k/"
+done >"$WORK/new-school.yaml"
+cli2 submit gp "$WORK/new-gp.yaml" >"$WORK/new.out" 2>&1 || fail "submit gp: $(cat "$WORK/new.out")"
+cli2 submit school "$WORK/new-school.yaml" >>"$WORK/new.out" 2>&1 || fail "submit school: $(cat "$WORK/new.out")"
+sed -n 's/^accepted \([^ ]*\).*/\1/p' "$WORK/new.out" | sort >"$WORK/new"
+assert_eq "$(grep -c "^GP-$gp_new-[1-9][0-9]*$" "$WORK/new") $(grep -c "^SC-$sc_new-[1-9][0-9]*$" "$WORK/new")" \
+    "6 4" "new referrals accepted with the new epochs' ids"
+[ -z "$(comm -12 "$WORK/all" "$WORK/new")" ] || fail "ids the old hub gave, given again: $(comm -12 "$WORK/all" "$WORK/new")"
+cases_in_files() { find "$hub/providers" \( -path '*/.carerhub' -o -path '*/outcomes' \) -prune -o \
+    -name '*.json' -print | xargs -r jq -r 'select(.referral_id) | "\(.referral_id) \(.case_id)"' | sort; }
+for ((i = 0; i < 300; i++)); do
+    [ -z "$(comm -23 "$WORK/new" <(cases_in_files | cut -d' ' -f1 | uniq))" ] && break
+    sleep 0.1
+done
+sleep 2 # for a second file to show
+cases_in_files | join - "$WORK/new" >"$WORK/new-cases"
+missing=$(comm -23 "$WORK/new" <(cut -d' ' -f1 "$WORK/new-cases" | uniq))
+[ -z "$missing" ] || fail "accepted by the restored hub, in no case file: $missing"
+assert_eq "$(wc -l <"$WORK/new-cases")" 10 "case files of the 10 new referrals (one each)"
+bad=$(awk '$2 !~ /^C-1[0-9][0-9][0-9][0-9][0-9][0-9]$/ || $2 == "C-1000000"' "$WORK/new-cases")
+[ -z "$bad" ] || fail "new cases numbered as the old hub numbered: $bad"
+assert_eq "$(cut -d' ' -f2 "$WORK/new-cases" | sort -u | wc -l)" 10 "distinct case ids of the new referrals"
+grep -o ': new C-[0-9]*' "$new/logs/router.log" | cut -c7- | sort >"$WORK/new-numbers"
+assert_eq "$(head -n 1 "$WORK/new-numbers")" C-1000001 "the restored router's first case"
+[ -z "$(grep -v '^C-1[0-9]\{6\}$' "$WORK/new-numbers")" ] || fail "cases numbered as the old hub numbered them"
+! grep -h "came again for another referral" "$new"/logs/provider-*.log || fail "an agent was sent a case id again for another referral"
+# What the restored gp-intake held from before the backup, under the old
+# epoch's ids, the router acknowledged and the intake let go: started
+# again, it has nothing left to pass on.
+log=$new/logs/gp-intake.log
+"$top/deploy/local-hub" stop "$new" gp-intake >/dev/null || fail "cannot stop the restored gp-intake"
+n=$(wc -l <"$log")
+"$top/deploy/local-hub" start "$new" gp-intake >/dev/null || fail "the restored gp-intake did not start again"
+for ((i = 0; i < 50; i++)); do tail -n +$((n + 1)) "$log" | grep -q 'taking gp referrals' && break; sleep 0.1; done
+! tail -n +$((n + 1)) "$log" | grep 'recovering:' || fail "the restored gp-intake kept referrals the router had taken"
+tail -n +$((n + 1)) "$log" | grep -q "(ids GP-$gp_new-N)" || fail "the gp-intake changed epoch again: $(tail -n 3 "$log")"
 # What the old hub delivered to afc after the backup, the restored router
 # sent again, and afc's agent knew it had.
 "$top/deploy/local-hub" stop "$new" provider-afc >/dev/null || fail "cannot stop the new provider-afc"
