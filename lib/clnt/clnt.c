@@ -130,7 +130,15 @@ fail:
 
 int clnt_wait(clnt_conn_t *c, long ms)
 {
-    zmq_pollitem_t items[2] = {{c->sock, 0, ZMQ_POLLIN, 0}, {c->watch, 0, ZMQ_POLLIN, 0}};
+    return clnt_wait_send(c, ms, false);
+}
+
+int clnt_wait_send(clnt_conn_t *c, long ms, bool sending)
+{
+    /* With ZMQ_IMMEDIATE the socket is writable only once a connection
+     * has finished its handshake. */
+    short events = (short)(ZMQ_POLLIN | (sending ? ZMQ_POLLOUT : 0));
+    zmq_pollitem_t items[2] = {{c->sock, 0, events, 0}, {c->watch, 0, ZMQ_POLLIN, 0}};
     if (zmq_poll(items, c->watch ? 2 : 1, ms) < 0)
         return zmq_errno() == EINTR ? 0 : -1;
     if ((items[1].revents & ZMQ_POLLIN) && clnt_refused(c->watch)) {
@@ -168,16 +176,22 @@ Carerhub__Envelope *clnt_call(void *ctx, const char *endpoint, const clnt_keys_t
     while (clock_mono_ms() < deadline) {
         int64_t now = clock_mono_ms();
         long wait;
+        bool unsent = false;
         if (now >= next_send) {
-            /* Not yet connected is EAGAIN: try again very soon. */
-            if (wire_send(c.sock, NULL, env, ZMQ_DONTWAIT) == 0)
+            /* Not yet connected is EAGAIN: wait until it is (or a little,
+             * for a refusal to show). */
+            if (wire_send(c.sock, NULL, env, ZMQ_DONTWAIT) == 0) {
                 next_send = now + (resend_ms > 0 ? resend_ms : timeout_ms);
-            else
+            } else {
                 next_send = now + 20;
+                unsent = zmq_errno() == EAGAIN;
+            }
         }
         wait = (long)((next_send < deadline ? next_send : deadline) - now);
-        if ((ready = clnt_wait(&c, wait < 10 ? 10 : wait)) < 0)
+        if ((ready = clnt_wait_send(&c, wait < 1 ? 1 : wait, unsent)) < 0)
             break;
+        if (unsent && ready == 0)
+            next_send = clock_mono_ms(); /* writable: send now */
         if (ready > 0) {
             Carerhub__Envelope *got = NULL;
             if (wire_recv(c.sock, false, NULL, &got, ZMQ_DONTWAIT) == WIRE_OK) {

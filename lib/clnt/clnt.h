@@ -14,6 +14,7 @@
 #include "wire/curve.h"
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* To an intake. */
@@ -53,6 +54,11 @@ int clnt_open(clnt_conn_t *c, void *ctx, const char *endpoint, const clnt_keys_t
  * came, -1 when the server refused this client's key (errno EACCES) or the
  * poll failed. */
 int clnt_wait(clnt_conn_t *c, long ms);
+/* As clnt_wait, and when sending (a send found no connection yet) also
+ * returns 0 as soon as the connection is made and a send can go, rather
+ * than at the end of ms: the first message leaves the moment the
+ * handshake is done. */
+int clnt_wait_send(clnt_conn_t *c, long ms, bool sending);
 void clnt_close(clnt_conn_t *c);
 
 /* Sends env to endpoint and waits up to timeout_ms for the reply with the

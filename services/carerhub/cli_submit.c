@@ -217,6 +217,7 @@ static int s_send_all(const char *endpoint, const clnt_keys_t *keys, s_docs_t *d
     }
     while (waiting > 0) {
         int64_t now = clock_mono_ms();
+        bool unsent = false;
         /* Send new ones while the window allows; resend the unanswered
          * every few seconds (same token, so never twice accepted). */
         for (size_t i = 0; i < docs->n; i++) {
@@ -225,8 +226,10 @@ static int s_send_all(const char *endpoint, const clnt_keys_t *keys, s_docs_t *d
             bool stale = d->state == S_SENT && now - d->sent_at > 3000;
             if (!fresh && !stale)
                 continue;
-            if (intake_clnt_submit(c.sock, i + 1, d->token, d->ref) < 0)
-                break; /* not connected yet */
+            if (intake_clnt_submit(c.sock, i + 1, d->token, d->ref) < 0) {
+                unsent = zmq_errno() == EAGAIN; /* not connected yet */
+                break;
+            }
             if (fresh)
                 open++;
             d->state = S_SENT;
@@ -236,7 +239,8 @@ static int s_send_all(const char *endpoint, const clnt_keys_t *keys, s_docs_t *d
             rc = ETIMEDOUT;
             break;
         }
-        if ((ready = clnt_wait(&c, 100)) < 0) {
+        /* Not connected yet: back the moment it is, not 100 ms later. */
+        if ((ready = clnt_wait_send(&c, 100, unsent)) < 0) {
             rc = errno == EACCES ? EACCES : ETIMEDOUT;
             break;
         }
