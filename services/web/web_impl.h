@@ -237,6 +237,11 @@ typedef struct {
  * sample that breaks the format's rules is left out. */
 void web_metrics_text(buf_t *b, const web_metrics_from_t *from, size_t n);
 
+/* web_basic.c: the user-id and password of Authorization header (the
+ * Basic scheme), decoded into buf (bufsz bytes: user-id, NUL, password;
+ * *password points into it). False when it is not one: another scheme,
+ * not base64, too long for buf, a NUL inside or no colon. */
+bool web_basic_decode(const char *header, char *buf, size_t bufsz, char **password);
 /* HTTP Basic credentials (header: the Authorization header's value) from
  * address, for a WEB_SCRAPE route: 0 with the operator they are in *u;
  * else 401 (not Basic credentials, a wrong name or password, an account

@@ -307,28 +307,6 @@ static int s_account_may(const Carerhub__WebAccount *a, char *msg, size_t msgsz)
     return 0;
 }
 
-/* The name and password of an Authorization header of the Basic scheme,
- * decoded into buf (user-id, NUL, password). False if it is not one. */
-static bool s_decode(const char *header, char buf[S_BASIC_MAX + 1], char **password)
-{
-    const char *b64 = header;
-    size_t len = 0;
-    char *colon;
-    if (strncasecmp(b64, "Basic ", 6) != 0)
-        return false;
-    for (b64 += 6; *b64 == ' '; b64++)
-        ;
-    if (sodium_base642bin((unsigned char *)buf, S_BASIC_MAX, b64, strlen(b64), NULL, &len, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) != 0)
-        return false;
-    buf[len] = '\0';
-    if (strlen(buf) != len || !(colon = strchr(buf, ':')))
-        return false;
-    *colon = '\0';
-    *password = colon + 1;
-    return true;
-}
-
 /* The account of credentials verified lately (their header's keyed hash
  * key), if its password is still the one verified: a new message, or
  * NULL. The remembered entry goes when it is not. *slot is where to
@@ -378,7 +356,7 @@ int web_metrics_basic(web_t *w, const char *header, const char *address, web_use
     if ((a = s_known_account(w, key, now, &slot)) != NULL) {
         /* Disabled, or made another role, since: refused now. */
         st = s_account_may(a, msg, msgsz);
-    } else if (!s_decode(header, buf, &password)) {
+    } else if (!web_basic_decode(header, buf, sizeof buf, &password)) {
         snprintf(msg, msgsz,
                  "The Authorization header could not be read: send an operator's user name and "
                  "password with HTTP Basic authentication.");
