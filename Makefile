@@ -156,6 +156,7 @@ $(OUT)/planted/carerhub-router: $(PLANTED_ROUTER_OBJ) $(LIBA)
 ROUTER_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out services/router/main.c,\
                 $(sort $(wildcard services/router/*.c))))
 TEST_SVC_OBJ := $(ROUTER_OBJ) $(patsubst %.c,$(B)/%.o,services/provider/provider_spool.c \
+                                        services/provider/provider_spool_ledger.c \
                                         services/provider/provider_json.c \
                                         services/provider/provider_outcome.c \
                                         services/provider/provider_outbox.c \
@@ -171,6 +172,7 @@ $(TEST_BIN): $(TEST_SRC:%.c=$(B)/%.o) $(TEST_SVC_OBJ) $(LIBA)
 # bench_pipeline --spool runs the provider agent's own spool code.
 $(OUT)/bench_pipeline: $(B)/tests/bench/bench_pipeline.o \
                        $(patsubst %.c,$(B)/%.o,services/provider/provider_spool.c \
+                                                 services/provider/provider_spool_ledger.c \
                                                  services/provider/provider_json.c) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -1,5 +1,8 @@
 /*
- * The spool directory and the ledger: see provider.h.
+ * The spool directory and the ledger: see provider.h. This file writes a
+ * batch of deliveries; provider_spool_ledger.c holds a delivery's identity,
+ * the ledger's reads and opening the spool (its recovery), and
+ * provider_spool.h what the two share.
  *
  * A delivery is known by its identity: case id and version (one case can
  * reach an organisation twice for one referral, an update and then a
@@ -47,7 +50,7 @@
  * and not acknowledged: it stays in the router, which sends it again, until
  * someone moves the old file away. The rest of its batch goes on.
  */
-#include "provider.h"
+#include "provider_spool.h"
 
 #include "domain/referral.h"
 #include "store.pb-c.h"
@@ -58,7 +61,6 @@
 #include "util/mem.h"
 #include "util/smap.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -66,7 +68,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sysexits.h>
 #include <unistd.h>
 
 /* Only in bin/planted/carerhub-provider, never installed: an agent with its
@@ -78,319 +79,12 @@
 #define S_PLANTED 0
 #endif
 
-struct spool {
-    char *out;
-    char *tmp;
-    int outfd, tmpfd; /* the two directories, open */
-    store_t *ledger;
-};
-
-static const char *const s_dbs[] = {"delivered", NULL};
 #define S_REFERRAL_KEY "referral\n" /* and a referral id: its new case's file */
-
-/* A delivery's identity (see the top of this file). */
-#define S_ID_MAX 96 /* more than a case id or a referral id */
-typedef struct {
-    char key[S_ID_MAX + 16];      /* the ledger's key */
-    char tmp[S_ID_MAX + 32];      /* its temporary file in tmp/ */
-    char what[S_ID_MAX * 2 + 32]; /* for the log */
-    const char *rid;              /* the delivery's referral id, or NULL (borrowed) */
-    char before[S_ID_MAX];        /* a clash: the referral id the ledger has, else "" */
-    char was[PROVIDER_NAME_MAX];  /* a new case again: the file it was written as, else "" */
-} s_ident_t;
-
-static void s_ident_versioned(s_ident_t *id, const char *case_id, uint32_t v, const char *rid)
-{
-    snprintf(id->key, sizeof id->key, "%s\n%" PRIu32, case_id, v);
-    snprintf(id->tmp, sizeof id->tmp, "%s.v%06" PRIu32 ".tmp", case_id, v);
-    snprintf(id->what, sizeof id->what, "version %" PRIu32 " of case %s%s%s%s", v, case_id,
-             rid ? " (referral " : "", rid ? rid : "", rid ? ")" : "");
-    id->rid = rid;
-    id->before[0] = id->was[0] = '\0';
-}
-
-/* Case id and version that came again for referral rid (see the top). */
-static void s_ident_clash(s_ident_t *id, const char *case_id, uint32_t v, const char *rid)
-{
-    snprintf(id->key, sizeof id->key, "%s\n%" PRIu32 "\n%s", case_id, v, rid);
-    snprintf(id->tmp, sizeof id->tmp, "%s.v%06" PRIu32 ".%s.tmp", case_id, v, rid);
-    snprintf(id->what, sizeof id->what, "version %" PRIu32 " of case %s for referral %s", v,
-             case_id, rid);
-    id->rid = rid;
-    id->before[0] = id->was[0] = '\0';
-}
-
-static void s_ident_referral(s_ident_t *id, const char *rid)
-{
-    snprintf(id->key, sizeof id->key, "%s", rid);
-    snprintf(id->tmp, sizeof id->tmp, "%s.tmp", rid);
-    snprintf(id->what, sizeof id->what, "the case of referral %s", rid);
-    id->rid = rid;
-    id->before[0] = id->was[0] = '\0';
-}
-
-/* The identity of d; -1 if it has none (its ids are not ids). */
-static int s_ident(const Carerhub__Delivery *d, s_ident_t *id)
-{
-    uint32_t v = provider_version(d);
-    const char *rid = d->referral_id && referral_id_ok(d->referral_id) ? d->referral_id : NULL;
-    if (v > 0 && case_id_ok(d->case_->case_id))
-        s_ident_versioned(id, d->case_->case_id, v, rid);
-    else if (v == 0 && rid)
-        s_ident_referral(id, rid);
-    else
-        return -1;
-    return 0;
-}
-
-/* The identity a temporary file left in tmp/ was written for, from its
- * name; -1 if it is no name this agent gives. */
-static int s_ident_tmp(const char *name, s_ident_t *id)
-{
-    char stem[S_ID_MAX], *dot, *end, *rid = NULL;
-    size_t n = strlen(name);
-    unsigned long v;
-    if (n < 5 || n >= sizeof stem || strcmp(name + n - 4, ".tmp") != 0)
-        return -1;
-    memcpy(stem, name, n - 4);
-    stem[n - 4] = '\0';
-    if (!(dot = strchr(stem, '.'))) {
-        if (!referral_id_ok(stem))
-            return -1;
-        s_ident_referral(id, stem);
-        return 0;
-    }
-    *dot = '\0';
-    if (dot[1] != 'v' || dot[2] < '0' || dot[2] > '9' || !case_id_ok(stem))
-        return -1;
-    errno = 0;
-    v = strtoul(dot + 2, &end, 10);
-    if (*end == '.') {
-        *end = '\0';
-        rid = end + 1;
-    }
-    if (errno || *end || v == 0 || v > UINT32_MAX || end - (dot + 2) > 10 ||
-        (rid && !referral_id_ok(rid)))
-        return -1;
-    if (rid)
-        s_ident_clash(id, stem, (uint32_t)v, rid);
-    else
-        s_ident_versioned(id, stem, (uint32_t)v, NULL);
-    return 0;
-}
-
-/* The ledger's record of a delivery, by its identity's key, or NULL.
- * Caller frees. */
-static Carerhub__LedgerEntry *s_ledger_get(spool_t *s, MDB_txn *txn, const char *key)
-{
-    MDB_val k = store_val(key), v;
-    if (strlen(key) > 400 || mdb_get(txn, store_dbi(s->ledger, 0), &k, &v) != 0)
-        return NULL;
-    return carerhub__ledger_entry__unpack(NULL, v.mv_size, v.mv_data);
-}
-
-static int s_ledger_drop(MDB_txn *txn, void *arg)
-{
-    spool_t *s = ((void **)arg)[0];
-    s_ident_t *const *ids = ((void **)arg)[1];
-    for (size_t i = 0; ids[i]; i++) {
-        MDB_val k = store_val(ids[i]->key);
-        int rc = mdb_del(txn, store_dbi(s->ledger, 0), &k, NULL);
-        if (rc != 0 && rc != MDB_NOTFOUND)
-            return rc;
-    }
-    return 0;
-}
-
-/* Forgets that these deliveries (a NULL-terminated list of identities) were
- * stored: their files could not be put in place, so they were never
- * acknowledged and the router will send them again. */
-static int s_forget(spool_t *s, s_ident_t *const *ids)
-{
-    void *arg[2] = {s, (void *)ids};
-    int rc = store_write(s->ledger, s_ledger_drop, arg);
-    if (rc != 0)
-        log_error("cannot update the ledger: %s", store_strerror(rc));
-    return rc == 0 ? 0 : -1;
-}
-
-static void s_refuse_existing(spool_t *s, const char *name, const s_ident_t *id)
-{
-    log_error("%s/%s already exists: not replacing it with %s, which "
-              "stays with the router unacknowledged; move the old file away (the case system "
-              "may not have read it) and the router's next attempt delivers it",
-              s->out, name, id->what);
-}
-
-/* Identities to take out of the ledger (NULL-terminated), owned. */
-typedef struct {
-    s_ident_t **v;
-    size_t n, cap;
-} s_ids_t;
-
-static void s_ids_add(s_ids_t *ids, const s_ident_t *id)
-{
-    ids->v = xgrow(ids->v, &ids->cap, ids->n + 2, sizeof *ids->v);
-    ids->v[ids->n] = xmalloc(sizeof *id);
-    *ids->v[ids->n++] = *id;
-    ids->v[ids->n] = NULL;
-}
-
-enum { S_LEFT, S_COMPLETED, S_DISCARDED };
-
-/* What to do with tmp/NAME, left by a previous run for delivery id: move
- * it into place if the ledger names its file and nothing is there yet;
- * else discard it (and, if the ledger has it, take it out so that the
- * router's next attempt is written). */
-static int s_recover_one(spool_t *s, MDB_txn *txn, const char *name, const s_ident_t *id,
-                         s_ids_t *forget)
-{
-    Carerhub__LedgerEntry *e = s_ledger_get(s, txn, id->key);
-    struct stat st;
-    int what = S_DISCARDED;
-    if (e && (fstatat(s->tmpfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))) {
-        /* Not a file this agent wrote (a symlink someone planted): never
-         * moved into place. */
-        log_error("%s/%s is not a regular file: removed; the router will deliver %s again", s->tmp,
-                  name, id->what);
-        s_ids_add(forget, id);
-    } else if (e && e->file && !strchr(e->file, '/') && e->file[0] != '.') {
-        what = S_COMPLETED;
-        if (file_rename_noreplace(s->tmpfd, name, s->outfd, e->file) == 0) {
-            /* completed */
-        } else if (errno == EEXIST && file_same_file(s->tmpfd, name, s->outfd, e->file)) {
-            /* Linked into place, not yet unlinked from tmp/. */
-            unlinkat(s->tmpfd, name, 0);
-        } else if (errno == EEXIST) {
-            s_refuse_existing(s, e->file, id);
-            s_ids_add(forget, id);
-            what = S_DISCARDED;
-        } else {
-            log_error("cannot move %s/%s to %s/%s: %s", s->tmp, name, s->out, e->file,
-                      strerror(errno));
-            what = S_LEFT;
-        }
-    } else {
-        unlinkat(s->tmpfd, name, 0);
-    }
-    if (e)
-        carerhub__ledger_entry__free_unpacked(e, NULL);
-    return what;
-}
-
-/* Completes or discards what a previous run left in tmp/. */
-static int s_recover(spool_t *s)
-{
-    DIR *dir = opendir(s->tmp);
-    struct dirent *de;
-    MDB_txn *txn;
-    int done[3] = {0, 0, 0}, rc;
-    s_ids_t forget = {xcalloc(1, sizeof(s_ident_t *)), 0, 1};
-
-    if (!dir || store_read(s->ledger, &txn) != 0) {
-        if (dir)
-            closedir(dir);
-        free(forget.v);
-        return -1;
-    }
-    while ((de = readdir(dir)) != NULL) {
-        size_t n = strlen(de->d_name);
-        s_ident_t id;
-        if (n < 5 || strcmp(de->d_name + n - 4, ".tmp") != 0)
-            continue;
-        if (s_ident_tmp(de->d_name, &id) < 0) {
-            /* No name this agent gives: nothing the ledger can have. */
-            unlinkat(s->tmpfd, de->d_name, 0);
-            done[S_DISCARDED]++;
-            continue;
-        }
-        done[s_recover_one(s, txn, de->d_name, &id, &forget)]++;
-    }
-    mdb_txn_abort(txn);
-    closedir(dir);
-    /* Out of the ledger first, then out of tmp/: the other way round, a
-     * failure would leave the ledger naming a file that is not there, and
-     * the router's next attempt would be taken for a redelivery. */
-    rc = forget.n ? s_forget(s, forget.v) : 0;
-    for (size_t i = 0; i < forget.n; i++) {
-        if (rc == 0)
-            unlinkat(s->tmpfd, forget.v[i]->tmp, 0);
-        free(forget.v[i]);
-    }
-    free(forget.v);
-    if (rc < 0)
-        return -1;
-    if (done[S_COMPLETED] || done[S_DISCARDED]) {
-        fsync(s->outfd);
-        fsync(s->tmpfd);
-        log_info("recovered: %d file(s) completed, %d unfinished file(s) discarded (they "
-                 "will be delivered again)",
-                 done[S_COMPLETED], done[S_DISCARDED]);
-    }
-    return 0;
-}
-
-spool_t *spool_open(const char *out)
-{
-    spool_t *s = xcalloc(1, sizeof *s);
-    /* Format 1 (format 0 needs no upgrade). */
-    store_opts_t o = {.dbs = s_dbs, .map_size = (size_t)64 << 20, .kind = "provider", .schema = 1};
-    char *state = file_join(out, ".carerhub");
-    char *ledger = file_join(state, "ledger");
-    int err;
-
-    s->out = xstrdup(out);
-    s->tmp = file_join(state, "tmp");
-    s->outfd = s->tmpfd = -1;
-    if (file_private_dir(out) < 0 || file_private_dir(state) < 0 || file_private_dir(s->tmp) < 0 ||
-        (s->outfd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-        (s->tmpfd = open(s->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-        log_error("cannot create %s: %s", s->tmp, strerror(errno));
-        goto fail;
-    }
-    s->ledger = store_open(ledger, &o, &err);
-    if (!s->ledger) {
-        log_error("cannot open the ledger %s: %s", ledger, store_strerror(err));
-        /* A newer carerhub's ledger, or another daemon's store: a mistake
-         * in the agent's --out, which a restart does not mend. */
-        if (err == STORE_ENEWER || err == STORE_EKIND)
-            exit(EX_CONFIG);
-        goto fail;
-    }
-    if (s_recover(s) < 0) {
-        log_error("cannot recover %s: %s", s->tmp, strerror(errno));
-        goto fail;
-    }
-    free(state);
-    free(ledger);
-    return s;
-fail:
-    free(state);
-    free(ledger);
-    spool_close(&s);
-    return NULL;
-}
-
-void spool_close(spool_t **sp)
-{
-    spool_t *s = *sp;
-    if (!s)
-        return;
-    store_close(&s->ledger);
-    if (s->outfd >= 0)
-        close(s->outfd);
-    if (s->tmpfd >= 0)
-        close(s->tmpfd);
-    free(s->out);
-    free(s->tmp);
-    free(s);
-    *sp = NULL;
-}
 
 typedef struct {
     spool_t *s;
     Carerhub__Delivery **ds;
-    s_ident_t *ids;
+    spool_ident_t *ids;
     char (*names)[PROVIDER_NAME_MAX];
     bool *fresh;
     size_t n;
@@ -419,7 +113,7 @@ static int s_ledger_txn(MDB_txn *txn, void *arg)
             return rc;
         /* A new case: its referral's, unless that came before. */
         if (e.referral_id && b->ds[i]->kind && strcmp(b->ds[i]->kind, "new") == 0) {
-            char key[S_ID_MAX + 16];
+            char key[SPOOL_ID_MAX + 16];
             snprintf(key, sizeof key, S_REFERRAL_KEY "%s", e.referral_id);
             k = store_val(key);
             rc = mdb_put(txn, store_dbi(b->s->ledger, 0), &k, &v, MDB_NOOVERWRITE);
@@ -469,11 +163,11 @@ static int s_sync_tmp(spool_t *s, const char *only, size_t fresh)
 
 /* Whether the case file name is free in the spool directory; if not, says
  * so loudly. */
-static bool s_name_free(spool_t *s, const char *name, const s_ident_t *id)
+static bool s_name_free(spool_t *s, const char *name, const spool_ident_t *id)
 {
     struct stat st;
     if (fstatat(s->outfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        s_refuse_existing(s, name, id);
+        spool_refuse_existing(s, name, id);
         return false;
     }
     if (errno != ENOENT) {
@@ -486,11 +180,11 @@ static bool s_name_free(spool_t *s, const char *name, const s_ident_t *id)
 
 /* Whether e, the ledger's entry for d's identity id, was written for another
  * referral; if so, id becomes the identity of d as a clash (see the top). */
-static bool s_clash(const Carerhub__Delivery *d, const Carerhub__LedgerEntry *e, s_ident_t *id)
+static bool s_clash(const Carerhub__Delivery *d, const Carerhub__LedgerEntry *e, spool_ident_t *id)
 {
     if (!e->referral_id || !id->rid || strcmp(e->referral_id, id->rid) == 0 || !provider_version(d))
         return false;
-    s_ident_clash(id, d->case_->case_id, provider_version(d), id->rid);
+    spool_ident_clash(id, d->case_->case_id, provider_version(d), id->rid);
     snprintf(id->before, sizeof id->before, "%s",
              referral_id_ok(e->referral_id) ? e->referral_id : "unknown");
     return true;
@@ -498,15 +192,15 @@ static bool s_clash(const Carerhub__Delivery *d, const Carerhub__LedgerEntry *e,
 
 /* Whether d is a new case for a referral the ledger has written as a new
  * case under another case id; if so, id->was names that file. */
-static bool s_again(spool_t *s, MDB_txn *txn, const Carerhub__Delivery *d, s_ident_t *id)
+static bool s_again(spool_t *s, MDB_txn *txn, const Carerhub__Delivery *d, spool_ident_t *id)
 {
-    char key[S_ID_MAX + 16];
+    char key[SPOOL_ID_MAX + 16];
     Carerhub__LedgerEntry *e;
     size_t n = strlen(d->case_->case_id);
     if (!id->rid || !provider_version(d) || !d->kind || strcmp(d->kind, "new") != 0)
         return false;
     snprintf(key, sizeof key, S_REFERRAL_KEY "%s", id->rid);
-    if (!(e = s_ledger_get(s, txn, key)))
+    if (!(e = spool_ledger_get(s, txn, key)))
         return false;
     if (e->file && (strncmp(e->file, d->case_->case_id, n) != 0 || e->file[n] != '.'))
         snprintf(id->was, sizeof id->was, "%s", e->file);
@@ -542,7 +236,7 @@ static long s_pick(spool_t *s, s_batch_t *b, bool *stored, size_t *first)
     for (size_t i = 0; i < b->n; i++) {
         Carerhub__LedgerEntry *e;
         uint64_t at;
-        if (s_ident(b->ds[i], &b->ids[i]) < 0) {
+        if (spool_ident(b->ds[i], &b->ids[i]) < 0) {
             /* The agent lets no such delivery through: it stays with the
              * router, unacknowledged. */
             log_error("delivery %llu has no identity (no case version and referral id): not "
@@ -551,10 +245,10 @@ static long s_pick(spool_t *s, s_batch_t *b, bool *stored, size_t *first)
             first[i] = b->n;
             continue;
         }
-        e = s_ledger_get(s, txn, b->ids[i].key);
+        e = spool_ledger_get(s, txn, b->ids[i].key);
         if (e && !S_PLANTED && s_clash(b->ds[i], e, &b->ids[i])) {
             carerhub__ledger_entry__free_unpacked(e, NULL);
-            e = s_ledger_get(s, txn, b->ids[i].key);
+            e = spool_ledger_get(s, txn, b->ids[i].key);
         }
         if (e) {
             carerhub__ledger_entry__free_unpacked(e, NULL);
@@ -585,74 +279,6 @@ static long s_pick(spool_t *s, s_batch_t *b, bool *stored, size_t *first)
     return fresh;
 }
 
-static int s_by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Adds a copy of name to *v (*n of them) if it is case_id's (len bytes)
- * and not there yet. */
-static void s_add(char ***v, size_t *n, const char *name, const char *case_id, size_t len)
-{
-    if (strncmp(name, case_id, len) != 0 || name[len] != '.')
-        return;
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp((*v)[i], name) == 0)
-            return;
-    *v = xrealloc(*v, (*n + 1) * sizeof **v);
-    (*v)[(*n)++] = xstrdup(name);
-}
-
-/* The names of the files this agent wrote for case case_id, for its
- * erasure: those the ledger records (a case's files are named after it and
- * a dot, versioned or not, whatever their identity: the whole ledger is
- * read, an erasure being rare), and each of the n names of the batch not
- * yet recorded whose take[i] is set; in name order, each once, as new
- * strings in *out (free with s_files_free). Returns how many, or -1 if the
- * ledger cannot be read. */
-static long s_case_files(store_t *ledger, const char *case_id,
-                         const char (*batch)[PROVIDER_NAME_MAX], const bool *take, size_t n,
-                         char ***out)
-{
-    size_t got = 0, len = strlen(case_id);
-    char **names = NULL;
-    MDB_cursor *cur;
-    MDB_txn *txn;
-    MDB_val k, v;
-
-    *out = NULL;
-    if (store_read(ledger, &txn) != 0)
-        return -1;
-    if (mdb_cursor_open(txn, store_dbi(ledger, 0), &cur) != 0) {
-        mdb_txn_abort(txn);
-        return -1;
-    }
-    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        Carerhub__LedgerEntry *e = carerhub__ledger_entry__unpack(NULL, v.mv_size, v.mv_data);
-        if (e && e->file)
-            s_add(&names, &got, e->file, case_id, len);
-        if (e)
-            carerhub__ledger_entry__free_unpacked(e, NULL);
-    }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
-    for (size_t i = 0; i < n; i++)
-        if (take[i])
-            s_add(&names, &got, batch[i], case_id, len);
-    if (got > 1)
-        qsort(names, got, sizeof *names, s_by_name);
-    *out = names;
-    return (long)got;
-}
-
-static void s_files_free(char **names, long n)
-{
-    for (long i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
 /* A delivery's file: for an erasure, with the files of its case. */
 static int s_doc(spool_t *s, const s_batch_t *b, size_t i, buf_t *doc)
 {
@@ -664,13 +290,14 @@ static int s_doc(spool_t *s, const s_batch_t *b, size_t i, buf_t *doc)
         return 0;
     }
     /* The ledger's, and those of this batch before it. */
-    if ((n = s_case_files(s->ledger, d->case_->case_id, (const char(*)[PROVIDER_NAME_MAX])b->names,
-                          b->fresh, i, &files)) < 0) {
+    if ((n = spool_case_files(s->ledger, d->case_->case_id,
+                              (const char(*)[PROVIDER_NAME_MAX])b->names, b->fresh, i, &files)) <
+        0) {
         log_error("cannot read the ledger for the files of case %s", d->case_->case_id);
         return -1;
     }
     provider_json_erasure(d, (const char *const *)files, (size_t)n, doc);
-    s_files_free(files, n);
+    spool_files_free(files, n);
     return 0;
 }
 
@@ -704,7 +331,7 @@ static int s_write_all_tmp(spool_t *s, s_batch_t *b, size_t fresh)
  * refused and forgotten, to be sent again. */
 static void s_place(spool_t *s, s_batch_t *b, bool *stored, size_t *written)
 {
-    s_ident_t **clash = xcalloc(b->n + 1, sizeof *clash);
+    spool_ident_t **clash = xcalloc(b->n + 1, sizeof *clash);
     size_t nclash = 0;
     for (size_t i = 0; i < b->n; i++) {
         const char *tmp = b->ids[i].tmp;
@@ -732,7 +359,7 @@ static void s_place(spool_t *s, s_batch_t *b, bool *stored, size_t *written)
                           b->names[i], b->ds[i]->case_->case_id);
         } else if (errno == EEXIST) {
             /* Appeared since we looked. */
-            s_refuse_existing(s, b->names[i], &b->ids[i]);
+            spool_refuse_existing(s, b->names[i], &b->ids[i]);
             clash[nclash++] = &b->ids[i];
         } else {
             log_error("cannot move %s/%s into place: %s; stopping so that a restart completes it",
@@ -745,7 +372,7 @@ static void s_place(spool_t *s, s_batch_t *b, bool *stored, size_t *written)
                   strerror(errno));
         exit(1);
     }
-    if (nclash > 0 && s_forget(s, clash) < 0) {
+    if (nclash > 0 && spool_forget(s, clash) < 0) {
         log_error("stopping so that a restart completes it");
         exit(1);
     }

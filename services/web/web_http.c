@@ -11,14 +11,15 @@
  * address listened on is web_listen.c's. A WEB_SCRAPE route (/metrics)
  * is served to a client on a loopback address as it is, and to anyone
  * else as to an operator logged in or with an operator's HTTP Basic
- * credentials under TLS.
+ * credentials under TLS. libmicrohttpd is started, and each connection
+ * kept to its time, in web_http_daemon.c; web_http.h is what the two
+ * files share.
  */
-#include "web_impl.h"
+#include "web_http.h"
 
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
-#include "util/text.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -96,88 +97,6 @@ int web_authorise(const web_route_t *rt, const web_user_t *u, char *location, si
 }
 
 /* --- one request ------------------------------------------------------- */
-
-/* A request from its first line to its answer. */
-typedef struct {
-    char *query; /* the raw query string, or NULL */
-    bool started, post;
-    buf_t body;
-    web_wait_t *wait; /* while it waits for the hub, and until its then has run */
-} s_call_t;
-
-/* A connection, for its time limit. */
-typedef struct s_conn {
-    int fd;
-    int64_t deadline;      /* monotonic ms by which its request must be answered */
-    int64_t waiting_since; /* monotonic ms: suspended, waiting for the hub (0: not) */
-    struct s_conn *prev, *next;
-} s_conn_t;
-
-static s_conn_t *s_conns;
-static unsigned long s_cut;
-
-static void *s_uri(void *cls, const char *uri, struct MHD_Connection *c)
-{
-    s_call_t *call = xcalloc(1, sizeof *call);
-    const char *qm = strchr(uri, '?');
-    if (qm)
-        call->query = xstrdup(qm + 1);
-    return call;
-}
-
-static s_conn_t *s_conn_of(struct MHD_Connection *c)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return ci ? ci->socket_context : NULL;
-}
-
-static void s_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                        enum MHD_RequestTerminationCode toe)
-{
-    web_t *w = cls;
-    s_call_t *call = *con_cls;
-    s_conn_t *k = s_conn_of(c);
-    if (k)
-        k->deadline = clock_mono_ms() + w->lim.timeout_s * 1000LL;
-    if (call) {
-        /* Answered, or its client has gone: an answer from the hub that
-         * comes now is dropped. */
-        web_wait_end(w, &call->wait);
-        free(call->query);
-        buf_free(&call->body);
-        free(call);
-    }
-    *con_cls = NULL;
-}
-
-static void s_notify(void *cls, struct MHD_Connection *c, void **socket_context,
-                     enum MHD_ConnectionNotificationCode toe)
-{
-    web_t *w = cls;
-    s_conn_t *k = *socket_context;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        k = xcalloc(1, sizeof *k);
-        k->fd = ci ? ci->connect_fd : -1;
-        k->deadline = clock_mono_ms() + w->lim.timeout_s * 1000LL;
-        k->next = s_conns;
-        if (s_conns)
-            s_conns->prev = k;
-        s_conns = k;
-        *socket_context = k;
-    } else if (k) {
-        if (k->prev)
-            k->prev->next = k->next;
-        else
-            s_conns = k->next;
-        if (k->next)
-            k->next->prev = k->prev;
-        free(k);
-        *socket_context = NULL;
-    }
-}
 
 static void s_address(struct MHD_Connection *c, char *out, size_t outsz)
 {
@@ -309,11 +228,12 @@ static int s_scrape_who(web_t *w, struct MHD_Connection *c, const web_route_t *r
 /* Answers with r, or, while the request waits for the hub, suspends its
  * connection with r kept; a wait that is ready (answered, or its time up)
  * has its then run first, which writes r or calls again. */
-static enum MHD_Result s_finish(web_t *w, struct MHD_Connection *c, s_call_t *call, web_resp_t *r)
+static enum MHD_Result s_finish(web_t *w, struct MHD_Connection *c, web_http_call_t *call,
+                                web_resp_t *r)
 {
     while (call->wait) {
         web_wait_t *wt = call->wait;
-        s_conn_t *k;
+        web_http_conn_t *k;
         if (wt->ready) {
             web_wait_then(w, &call->wait, r);
             continue;
@@ -324,7 +244,7 @@ static enum MHD_Result s_finish(web_t *w, struct MHD_Connection *c, s_call_t *ca
         w->cookie[0] = '\0';
         wt->conn = c;
         wt->suspended = true;
-        if ((k = s_conn_of(c)) != NULL)
+        if ((k = web_http_conn_of(c)) != NULL)
             k->waiting_since = clock_mono_ms();
         MHD_suspend_connection(c);
         return MHD_YES;
@@ -332,21 +252,9 @@ static enum MHD_Result s_finish(web_t *w, struct MHD_Connection *c, s_call_t *ca
     return s_send(w, c, r, NULL);
 }
 
-void web_http_resume(web_t *w, void *conn)
-{
-    struct MHD_Connection *c = conn;
-    s_conn_t *k = s_conn_of(c);
-    /* The time it waited for the hub is not the client's. */
-    if (k && k->waiting_since) {
-        k->deadline += clock_mono_ms() - k->waiting_since;
-        k->waiting_since = 0;
-    }
-    MHD_resume_connection(c);
-}
-
 /* A request resumed: its wait is ready (or, never expected, not yet). It
  * is answered from the wait's copy of it, whatever became of its session. */
-static enum MHD_Result s_resumed(web_t *w, struct MHD_Connection *c, s_call_t *call)
+static enum MHD_Result s_resumed(web_t *w, struct MHD_Connection *c, web_http_call_t *call)
 {
     web_resp_t r = call->wait->r;
     call->wait->r.body = (buf_t)BUF_INIT;
@@ -356,7 +264,8 @@ static enum MHD_Result s_resumed(web_t *w, struct MHD_Connection *c, s_call_t *c
     return s_finish(w, c, call, &r);
 }
 
-static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, s_call_t *call, const char *url)
+static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, web_http_call_t *call,
+                                const char *url)
 {
     web_resp_t r = {200, BUF_INIT, NULL, "", false};
     web_req_t q = {0};
@@ -429,12 +338,12 @@ static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, s_call_t *ca
     return ret;
 }
 
-static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char *url,
+enum MHD_Result web_http_access(void *cls, struct MHD_Connection *c, const char *url,
                                 const char *method, const char *version, const char *upload,
                                 size_t *upload_size, void **con_cls)
 {
     web_t *w = cls;
-    s_call_t *call = *con_cls;
+    web_http_call_t *call = *con_cls;
     web_req_t q = {0};
 
     if (!call) /* no URI callback for it (never expected): one of our own */
@@ -479,112 +388,4 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char 
     if (call->wait)
         return s_resumed(w, c, call);
     return s_answer(w, c, call, url);
-}
-
-static void s_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    char msg[512], safe[TEXT_ESCAPE_MAX(512)];
-    int n = vsnprintf(msg, sizeof msg, fmt, ap);
-    if (n < 0)
-        return;
-    n = n >= (int)sizeof msg ? (int)sizeof msg - 1 : n;
-    while (n > 0 && msg[n - 1] == '\n')
-        n--;
-    text_escape(msg, (size_t)n, safe, sizeof safe);
-    log_info("http: %s", safe);
-}
-
-/* --- the daemon -------------------------------------------------------- */
-
-const hubconf_t *web_conf(const web_t *w)
-{
-    return w->conf;
-}
-
-int web_http_start(web_t *w)
-{
-    struct sockaddr_storage sa;
-    bool loopback;
-    char why[256], host[INET6_ADDRSTRLEN];
-    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-    const union MHD_DaemonInfo *di;
-    struct MHD_OptionItem tls[] = {
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, w->tls_key},
-        {MHD_OPTION_HTTPS_MEM_CERT, 0, w->tls_cert},
-        {MHD_OPTION_END, 0, NULL},
-    };
-
-    if (web_listen_addr(w->lim.listen, &sa, &loopback, why, sizeof why) < 0)
-        log_panic("%s", why); /* web_listen_check passed it */
-    if (sa.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    if (w->tls)
-        flags |= MHD_USE_TLS;
-    w->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, s_access, w, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, w,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
-        w->lim.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->lim.per_address,
-        MHD_OPTION_CONNECTION_TIMEOUT, w->lim.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)WEB_HEADERS_MAX, MHD_OPTION_URI_LOG_CALLBACK, s_uri, w, MHD_OPTION_NOTIFY_COMPLETED,
-        s_completed, w, MHD_OPTION_NOTIFY_CONNECTION, s_notify, w, MHD_OPTION_ARRAY,
-        w->tls ? tls : tls + 2, MHD_OPTION_END);
-    if (!w->mhd) {
-        log_error("cannot listen on %s (in use, or not an address of this machine?)",
-                  w->lim.listen);
-        return -1;
-    }
-    di = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_BIND_PORT);
-    if (sa.ss_family == AF_INET6) {
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, host, sizeof host);
-        snprintf(w->url, sizeof w->url, "%s://[%s]:%u", w->tls ? "https" : "http", host,
-                 di ? di->port : 0);
-    } else {
-        inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, host, sizeof host);
-        snprintf(w->url, sizeof w->url, "%s://%s:%u", w->tls ? "https" : "http", host,
-                 di ? di->port : 0);
-    }
-    return 0;
-}
-
-int web_http_fd(web_t *w)
-{
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-    return di ? di->epoll_fd : -1;
-}
-
-long web_http_timeout_ms(web_t *w)
-{
-    MHD_UNSIGNED_LONG_LONG t;
-    if (MHD_get_timeout(w->mhd, &t) == MHD_YES && t < 500)
-        return (long)t;
-    return 500; /* the connections' time limits are looked at twice a second */
-}
-
-void web_http_run(web_t *w)
-{
-    int64_t now = clock_mono_ms();
-    MHD_run(w->mhd);
-    for (s_conn_t *k = s_conns; k; k = k->next)
-        if (k->fd >= 0 && !k->waiting_since && now > k->deadline) {
-            /* Past its time (a slow sender, a slow reader): MHD sees
-             * the connection end, and closes it, on its next run. */
-            shutdown(k->fd, SHUT_RDWR);
-            k->fd = -1;
-            s_cut++;
-            log_info("a connection was cut off: its request took more than %u s", w->lim.timeout_s);
-        }
-}
-
-void web_http_stop(web_t *w)
-{
-    /* No connection may be suspended when MHD stops: the requests still
-     * waiting are answered that the hub could not be reached. */
-    web_calls_stop(w);
-    if (w->mhd) {
-        MHD_run(w->mhd);
-        MHD_stop_daemon(w->mhd);
-    }
-    w->mhd = NULL;
-    if (s_cut)
-        log_info("%lu slow connection(s) were cut off", s_cut);
 }

@@ -299,7 +299,7 @@ void web_session_logout(web_t *w);
 /* The request's session, made when it has none (a form before login). */
 web_sess_t *web_session_anon(web_t *w);
 
-/* --- HTTP (web_http.c) ------------------------------------------------- */
+/* --- HTTP (web_http.c, web_http_daemon.c) ------------------------------ */
 
 enum { WEB_GET = 1, WEB_POST = 2 };
 #define WEB_ROLE(r)    (1u << (r))
