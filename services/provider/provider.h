@@ -15,7 +15,8 @@
  * is its own durable queue.
  *
  * main.c: arguments and the loop; provider_agent.c: the work with the
- * router; provider_spool.c: the files and the ledger; provider_json.c: what
+ * router; provider_spool.c: writing the files (provider_spool.h), with
+ * provider_spool_ledger.c: the ledger and what it knows; provider_json.c: what
  * a file holds; provider_outcome.c: what an outcome file says;
  * provider_outbox.c: the outcomes folder; provider_outbox_file.c: reading
  * and filing its files, and keeping its folders.

@@ -7,7 +7,8 @@
  * as that user's organisation and no other.
  *
  * main.c: arguments, configuration, signals and the loop; web_http.c:
- * libmicrohttpd, limits, headers, the route table, request bodies;
+ * limits, headers, the route table, request bodies; web_http_daemon.c:
+ * libmicrohttpd's daemon, its connections and their time limits;
  * web_session.c: sessions, CSRF tokens, login throttling; web_login.c:
  * /login, /logout, a first password changed, /setup; web_page.c: the page
  * layout, the stylesheet, the one HTML escaping function; web_call.c and
@@ -24,7 +25,8 @@
  * operators); web_ops.c, web_ops_case.c and web_ops_forms.c: /ops,
  * /ops/case/ID and the operator's forms; web_notice.c: the one-time
  * notices a POST leaves for the page its answer leads to; web_metrics.c:
- * /metrics, the hub's metrics for a Prometheus server.
+ * /metrics, the hub's metrics for a Prometheus server, and web_basic.c:
+ * the HTTP Basic credentials a scraper sends.
  */
 #ifndef CARERHUB_WEB_H
 #define CARERHUB_WEB_H
