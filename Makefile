@@ -5,6 +5,8 @@
 #                   fuzz target briefly
 #   make demo       a local hub on its built-in defaults, fed the samples
 #   make bench      benchmarks
+#   make bench-peers the hub alone beside RabbitMQ's durable pipeline, in one run
+#                   (installs RabbitMQ and librabbitmq first; nothing else needs them)
 #   make faults     the fault campaign (FAULT_KILLS=50 SIGKILLs under load)
 #   make fuzz       every fuzz target for FUZZ_SECONDS (default 60) each
 #   make deps       install missing Debian packages
@@ -81,7 +83,7 @@ PROGRAMS := $(foreach s,$(SERVICES),$(OUT)/$(word 2,$(subst :, ,$(s))))
 
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 TEST_BIN := $(OUT)/carerhub-test
-BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+BENCH_SRC := $(filter-out tests/bench/bench_rabbit.c,$(sort $(wildcard tests/bench/*.c)))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(OUT)/%)
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(OUT)/%)
@@ -98,7 +100,7 @@ PLANTED_ROUTER_OBJ := $(patsubst %.c,$(B)/planted/%.o,$(sort $(wildcard services
 # preloaded into instrumented daemons too.
 PRELOAD_SO := $(patsubst tests/preload/%.c,$(OUT)/libcarerhub-%.so,$(wildcard tests/preload/*.c))
 
-.PHONY: all build deps deps-ok check test check-variant demo run bench install install-man \
+.PHONY: all build deps deps-ok check test check-variant demo run bench bench-peers install install-man \
         uninstall man-lint format format-check clean fuzz faults
 
 all: deps-present
@@ -182,6 +184,15 @@ $(B)/tests/bench/bench_report.o: override CFLAGS += -Iservices
 $(OUT)/bench_report: $(B)/tests/bench/bench_report.o $(B)/tests/unit/fixture.o $(ROUTER_OBJ) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# bench_rabbit (make bench-peers) is RabbitMQ's client, librabbitmq: not part
+# of build, so that nothing else needs librabbitmq.
+RABBIT_CFLAGS = $(shell pkg-config --cflags librabbitmq 2>/dev/null)
+RABBIT_LIBS = $(shell pkg-config --libs librabbitmq 2>/dev/null || echo -lrabbitmq)
+$(B)/tests/bench/bench_rabbit.o: override CFLAGS += $(RABBIT_CFLAGS)
+$(OUT)/bench_rabbit: $(B)/tests/bench/bench_rabbit.o $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(RABBIT_LIBS) -pthread
 
 $(OUT)/%: $(B)/tests/bench/%.o $(LIBA)
 	@mkdir -p $(@D)
@@ -324,6 +335,14 @@ run: deps-ok
 bench: deps-ok
 	@$(MAKE) --no-print-directory -j$(JOBS) build
 	tests/bench/run bin
+
+# RabbitMQ and librabbitmq are installed here only: make check, make bench and
+# a plain build never need them. Of the rest, only what building needs.
+bench-peers:
+	@tools/deps status build >/dev/null 2>&1 || tools/deps install
+	tests/bench/peers install
+	@$(MAKE) --no-print-directory -j$(JOBS) build bin/bench_rabbit
+	tests/bench/run bin peers
 
 # --- installation --------------------------------------------------------------
 
