@@ -267,7 +267,11 @@ FUZZ_LIBS := $(JANSSON_LIBS)
 $(B)/tests/fuzz/%.o: override CFLAGS += $(JANSSON_CFLAGS)
 
 .PHONY: fuzz-build
-.SECONDARY: $(FUZZ_SRC:%.c=$(B)/%.o) $(FUZZ_HARNESS)
+# Nothing built is ever deleted as an intermediate file: generated
+# headers and objects that only a pattern rule names would go after each
+# build, and the next make (a test's `make install`, say) would make them
+# again and relink every program while tests run them.
+.SECONDARY:
 
 ifeq ($(VARIANT),fuzz)
 fuzz-build: $(FUZZ_BIN)
