@@ -21,6 +21,13 @@
  * PROCS processes at once (one spool each, under DIR), with no hub and no
  * network: what durable case files alone cost on this machine, the most
  * the agents could ever do here.
+ *
+ *   bench_pipeline --rate R --seconds S CONFIG
+ *
+ * offers R referrals a second for S seconds on one connection, open loop
+ * (each sent when due, whatever has been answered), and prints
+ * submit-to-accepted latency from each one's scheduled time: what a
+ * person at a practice waits at a steady load.
  */
 #include "../../services/provider/provider.h"
 #include "clnt/clnt.h"
@@ -38,6 +45,7 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -196,6 +204,26 @@ static void s_keys(const hubconf_t *conf, const char *name, const char *server, 
     }
     fprintf(stderr, "bench_pipeline: %s\n", err);
     exit(78);
+}
+
+/* A GP practice system's connection to the GP intake (CURVE, the gp key):
+ * nothing queued before it is made, no limit on what is in flight. */
+static void *s_gp_socket(void *ctx, const hubconf_t *conf)
+{
+    clnt_keys_t keys;
+    int one = 1, hwm = 0;
+    void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    s_keys(conf, "gp", "gp-intake", &keys);
+    wire_socket_defaults(sock);
+    zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    curve_client(sock, &keys.me, keys.server);
+    if (zmq_connect(sock, conf->gp_intake.endpoint) < 0) {
+        fprintf(stderr, "bench_pipeline: cannot connect to %s\n", conf->gp_intake.endpoint);
+        exit(69);
+    }
+    return sock;
 }
 
 static long long s_routed(void *ctx, const char *endpoint)
@@ -394,6 +422,132 @@ static int s_drain(const char *dir, size_t n, char **cmd)
     return files >= n ? 0 : 1;
 }
 
+/* The nearest-rank p-th percentile of n sorted values, in ms. */
+static double s_pct(const int64_t *v, size_t n, double p)
+{
+    size_t k = (size_t)((double)n * p / 100 + 0.999999);
+    return (double)v[k > 0 ? k - 1 : 0] / 1000;
+}
+
+/* When referral i (from 0) falls due, at rate a second from start. */
+static int64_t s_due(int64_t start, size_t i, double rate)
+{
+    return start + (int64_t)((double)i * 1e6 / rate);
+}
+
+/* --rate: open loop. Referral i is sent at start + i / rate seconds,
+ * whatever has been answered by then, and its latency runs from that
+ * time, so a stall of the hub (or of this client) is charged to every
+ * referral that fell due while it lasted. Waits are on the socket's file
+ * descriptor with a microsecond timeout (zmq_poll's is milliseconds: at
+ * 1,000 a second that alone would send up to a whole interval late). */
+static int s_rate(const char *config, double rate, double secs)
+{
+    diag_t d = DIAG_INIT;
+    hubconf_t *conf = hubconf_load(config, &d);
+    size_t n = (size_t)(rate * secs), sent = 0, done = 0, rejected = 0, over = 0;
+    unsigned run = (unsigned)(clock_now_ms() % 1000000);
+    int64_t *lat_us, *late_us, start, deadline;
+    s_card_t *cards;
+    void *ctx, *sock;
+    int fd;
+    size_t fdlen = sizeof fd;
+
+    if (!conf) {
+        diag_print(&d, stderr);
+        return 78;
+    }
+    if (n == 0) {
+        fprintf(stderr, "bench_pipeline: --rate and --seconds make no referrals\n");
+        return 64;
+    }
+    log_init("bench_pipeline");
+    prctl(PR_SET_TIMERSLACK, 1UL); /* wake on time, not up to 50 us after */
+    cards = xcalloc(n, sizeof *cards);
+    lat_us = xcalloc(n, sizeof *lat_us);
+    late_us = xcalloc(n, sizeof *late_us);
+    for (size_t i = 0; i < n; i++)
+        s_card(&cards[i], i, run);
+    ctx = zmq_ctx_new();
+    sock = s_gp_socket(ctx, conf);
+    zmq_getsockopt(sock, ZMQ_FD, &fd, &fdlen);
+    /* The clock starts once the connection (and its handshake) is made. */
+    {
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLOUT, 0};
+        if (zmq_poll(&item, 1, 10000) != 1) {
+            fprintf(stderr, "bench_pipeline: no connection to %s in 10 s\n",
+                    conf->gp_intake.endpoint);
+            return 69;
+        }
+    }
+    start = clock_mono_us();
+    deadline = start + (int64_t)(secs * 1e6) + 60 * 1000000LL;
+    while (done < n && clock_mono_us() < deadline) {
+        int64_t now = clock_mono_us(), due;
+        int events = 0;
+        size_t elen = sizeof events;
+        while (sent < n && (due = s_due(start, sent, rate)) <= now) {
+            if (intake_clnt_submit(sock, sent + 1, cards[sent].token, &cards[sent].r) < 0) {
+                fprintf(stderr, "bench_pipeline: cannot send: %s\n", zmq_strerror(zmq_errno()));
+                return 1;
+            }
+            late_us[sent++] = clock_mono_us() - due;
+        }
+        for (;;) {
+            Carerhub__Envelope *env = NULL;
+            if (wire_recv(sock, false, NULL, &env, ZMQ_DONTWAIT) != WIRE_OK)
+                break;
+            now = clock_mono_us();
+            if (env->has_corr && env->corr >= 1 && env->corr <= sent &&
+                env->body_case == CARERHUB__ENVELOPE__BODY_SUBMIT_REPLY &&
+                lat_us[env->corr - 1] == 0) {
+                lat_us[env->corr - 1] = now - s_due(start, env->corr - 1, rate);
+                if (env->submit_reply->status != CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED)
+                    rejected++;
+                done++;
+            }
+            carerhub__envelope__free_unpacked(env, NULL);
+        }
+        /* ZMQ_FD only says that something changed: block only when the
+         * socket has nothing to read. */
+        zmq_getsockopt(sock, ZMQ_EVENTS, &events, &elen);
+        if (events & ZMQ_POLLIN)
+            continue;
+        now = clock_mono_us();
+        due = sent < n ? s_due(start, sent, rate) : now + 100000;
+        if (due > now) {
+            struct pollfd pfd = {fd, POLLIN, 0};
+            struct timespec ts = {(due - now) / 1000000, (due - now) % 1000000 * 1000};
+            ppoll(&pfd, 1, &ts, NULL);
+        }
+    }
+    if (done < n || rejected) {
+        fprintf(stderr, "bench_pipeline: %zu of %zu answered, %zu not accepted\n", done, n,
+                rejected);
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        over += lat_us[i] >= 5000;
+    qsort(lat_us, n, sizeof *lat_us, s_cmp);
+    qsort(late_us, n, sizeof *late_us, s_cmp);
+    printf("latency: %zu referrals offered at %.0f a second for %.0f s, open loop, one "
+           "connection\n",
+           n, rate, secs);
+    printf("latency: submit-to-accepted from each one's scheduled time: p50 %.2f ms, p99 %.2f ms, "
+           "p99.9 %.2f ms, max %.2f ms; %zu (%.2f%%) took 5 ms or more\n",
+           s_pct(lat_us, n, 50), s_pct(lat_us, n, 99), s_pct(lat_us, n, 99.9),
+           (double)lat_us[n - 1] / 1000, over, 100.0 * (double)over / (double)n);
+    printf("latency: this client sent late by p99 %.3f ms, max %.3f ms (counted in the above)\n",
+           s_pct(late_us, n, 99), (double)late_us[n - 1] / 1000);
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    hubconf_destroy(&conf);
+    free(cards);
+    free(lat_us);
+    free(late_us);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     diag_t d = DIAG_INIT;
@@ -404,18 +558,19 @@ int main(int argc, char **argv)
     long long routed0, routed = 0;
     void *ctx, *sock;
     unsigned run = (unsigned)(clock_now_ms() % 1000000);
-    clnt_keys_t gp_keys;
-    int one = 1, hwm = 0;
     s_watch_t watch = {-1, 0, true};
 
     if (argc == 5 && strcmp(argv[1], "--spool") == 0)
         return s_spool(argv[2], strtoul(argv[3], NULL, 10), atoi(argv[4]));
     if (argc >= 5 && strcmp(argv[1], "--drain") == 0)
         return s_drain(argv[2], strtoul(argv[3], NULL, 10), argv + 4);
+    if (argc == 6 && strcmp(argv[1], "--rate") == 0 && strcmp(argv[3], "--seconds") == 0)
+        return s_rate(argv[5], strtod(argv[2], NULL), strtod(argv[4], NULL));
     if (argc < 4) {
         fprintf(stderr, "usage: bench_pipeline CONFIG PROVIDERS_DIR N [WINDOW]\n"
                         "       bench_pipeline --drain PROVIDERS_DIR N COMMAND...\n"
-                        "       bench_pipeline --spool DIR N PROCS\n");
+                        "       bench_pipeline --spool DIR N PROCS\n"
+                        "       bench_pipeline --rate R --seconds S CONFIG\n");
         return 64;
     }
     log_init("bench_pipeline");
@@ -435,19 +590,19 @@ int main(int argc, char **argv)
     if (strcmp(argv[2], "-") != 0)
         s_watch_open(&watch, argv[2]);
     s_keys(conf, "operator", "router", &s_operator);
-    s_keys(conf, "gp", "gp-intake", &gp_keys);
     ctx = zmq_ctx_new();
     routed0 = s_routed(ctx, conf->router.control_endpoint);
 
-    sock = zmq_socket(ctx, ZMQ_DEALER);
-    wire_socket_defaults(sock);
-    zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof one);
-    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    curve_client(sock, &gp_keys.me, gp_keys.server);
-    if (zmq_connect(sock, conf->gp_intake.endpoint) < 0) {
-        fprintf(stderr, "bench_pipeline: cannot connect to %s\n", conf->gp_intake.endpoint);
-        return 69;
+    sock = s_gp_socket(ctx, conf);
+    {
+        /* The clock starts once the CURVE connection is up (the socket is
+         * writable, ZMQ_IMMEDIATE): a first send before it fails, and the
+         * poll below would then sit out its whole second. */
+        zmq_pollitem_t out = {sock, 0, ZMQ_POLLOUT, 0};
+        if (zmq_poll(&out, 1, 10000) != 1) {
+            fprintf(stderr, "bench_pipeline: no connection to the GP intake in 10 s\n");
+            return 1;
+        }
     }
     start = clock_mono_us();
     while (done < n) {
