@@ -207,16 +207,15 @@ static void s_pack(web_hub_t *h, web_wait_t *wt, Carerhub__Envelope *env)
     env->on_behalf = saved;
 }
 
-void web_call(web_t *w, const web_req_t *q, web_resp_t *r, web_to_t to, Carerhub__Envelope *env,
-              int timeout_ms, web_then_fn then, void *ctx, void (*ctx_free)(void *))
+/* The wait of the request a handler (or a then going on) is calling for:
+ * its own, made now, or the one a then goes on with; ready for a new call
+ * with ctx until timeout_ms from now. */
+static web_wait_t *s_wait_begin(web_t *w, const web_req_t *q, const web_resp_t *r, void *ctx,
+                                void (*ctx_free)(void *), int timeout_ms, int64_t now)
 {
     web_wait_t *wt;
-    int64_t now = clock_mono_ms();
-
     /* Only a handler or a then calls, once each, writing nothing itself. */
-    CH_ASSERT(w->wait != NULL && then != NULL && to < WEB_TO_N);
-    CH_ASSERT(q->user != NULL || to == WEB_TO_SELF);
-    CH_ASSERT(r->body.len == 0);
+    CH_ASSERT(w->wait != NULL && r->body.len == 0);
     if (!(wt = *w->wait)) {
         wt = *w->wait = s_wait_new(q);
         s_add(&w->hub, wt);
@@ -227,11 +226,23 @@ void web_call(web_t *w, const web_req_t *q, web_resp_t *r, web_to_t to, Carerhub
     s_legs_clear(wt);
     wt->calling = true;
     wt->ready = false;
-    wt->to = to;
-    wt->then = then;
     wt->ctx = ctx;
     wt->ctx_free = ctx_free;
     wt->deadline = now + (timeout_ms > 0 ? timeout_ms : 0);
+    return wt;
+}
+
+void web_call(web_t *w, const web_req_t *q, web_resp_t *r, web_to_t to, Carerhub__Envelope *env,
+              int timeout_ms, web_then_fn then, void *ctx, void (*ctx_free)(void *))
+{
+    int64_t now = clock_mono_ms();
+    web_wait_t *wt;
+
+    CH_ASSERT(then != NULL && to < WEB_TO_N);
+    CH_ASSERT(q->user != NULL || to == WEB_TO_SELF);
+    wt = s_wait_begin(w, q, r, ctx, ctx_free, timeout_ms, now);
+    wt->to = to;
+    wt->then = then;
     s_pack(&w->hub, wt, env);
     /* No server for it, or stopping: not reached. */
     if (!web_hub_serves(to) || w->hub.stopping) {
@@ -245,26 +256,14 @@ void web_call_each(web_t *w, const web_req_t *q, web_resp_t *r, const web_to_t *
                    Carerhub__Envelope *env, int timeout_ms, web_then_each_fn then, void *ctx,
                    void (*ctx_free)(void *))
 {
-    web_wait_t *wt;
     int64_t now = clock_mono_ms();
     bool reached = !w->hub.stopping;
+    web_wait_t *wt;
 
-    CH_ASSERT(w->wait != NULL && then != NULL && n >= 1 && n <= WEB_TO_N);
-    CH_ASSERT(r->body.len == 0);
-    if (!(wt = *w->wait)) {
-        wt = *w->wait = s_wait_new(q);
-        s_add(&w->hub, wt);
-    } else {
-        CH_ASSERT(q == &wt->q && !wt->calling);
-    }
-    s_legs_clear(wt);
-    wt->calling = true;
-    wt->ready = false;
+    CH_ASSERT(then != NULL && n >= 1 && n <= WEB_TO_N);
+    wt = s_wait_begin(w, q, r, ctx, ctx_free, timeout_ms, now);
     wt->then = NULL;
     wt->then_each = then;
-    wt->ctx = ctx;
-    wt->ctx_free = ctx_free;
-    wt->deadline = now + (timeout_ms > 0 ? timeout_ms : 0);
     /* The single call's fields match no answer while the legs wait. */
     wt->to = WEB_TO_N;
     for (size_t i = 0; i < n; i++) {
