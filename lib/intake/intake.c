@@ -213,6 +213,7 @@ static void s_step(intake_t *in, intake_batch_t *batch)
     s_drain_front(in, batch);
     intake_commit(in, batch);
     intake_store_audit(in);
+    intake_delete_acked(in, false);
     intake_forward(in);
     intake_check_retry(in);
     intake_scrub_step(in);
@@ -266,6 +267,7 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     intake_drain_back(&in);
     intake_commit(&in, &batch);
     intake_store_audit(&in);
+    intake_delete_acked(&in, true);
     log_info("stopping: %lu accepted, %lu resend(s) recognised, %lu rejected, %lu unavailable, %lu "
              "acknowledged by the router, %zu in flight (kept in the spool)",
              in.accepted, in.resent, in.rejected, in.unavailable, in.acked,
@@ -274,6 +276,8 @@ int intake_main(int argc, char **argv, const intake_kind_t *kind)
     smap_destroy(&batch.resends);
     free(batch.items);
     smap_destroy(&in.inflight);
+    free(in.gone);
+    free(in.gone_audit);
     secure_unwatch(in.sec);
     zmq_close(in.front);
     zmq_close(in.back);

@@ -91,7 +91,15 @@ static size_t s_gather(intake_t *in, MDB_txn *txn, int db, uint64_t *cursor, siz
 void intake_forward(intake_t *in)
 {
     int64_t now = clock_mono_ms();
-    s_out_t o = {{NULL, 0, 0}, xmalloc(2 * INTAKE_FORWARD_MAX_REFS * sizeof *o.keys), 0};
+    int events = 0;
+    size_t evsz = sizeof events;
+    s_out_t o;
+
+    /* With no router connected (ZMQ_IMMEDIATE), or its queue full, nothing
+     * can go: do not read the spool only to find that out. */
+    if (zmq_getsockopt(in->back, ZMQ_EVENTS, &events, &evsz) == 0 && !(events & ZMQ_POLLOUT))
+        return;
+    o = (s_out_t){{NULL, 0, 0}, xmalloc(2 * INTAKE_FORWARD_MAX_REFS * sizeof *o.keys), 0};
 
     for (;;) {
         size_t inflight = smap_count(in->inflight), window = (size_t)in->ic->forward_window;
@@ -161,8 +169,9 @@ static int s_put_audit(MDB_txn *txn, void *arg)
     {
         MDB_val k = store_val("audit"), v = {8, key};
         be64_put(seq, key);
-        return mdb_put(txn, store_dbi(in->store, INTAKE_DB_META), &k, &v, 0);
+        rc = mdb_put(txn, store_dbi(in->store, INTAKE_DB_META), &k, &v, 0);
     }
+    return rc ? rc : intake_delete_gone(in, txn);
 }
 
 /* Keeps the audit events of this pass in the spool, for the router. */
@@ -174,60 +183,108 @@ void intake_store_audit(intake_t *in)
     if (a.n == 0)
         return;
     rc = store_write(in->store, s_put_audit, &a);
-    if (rc == 0)
+    if (rc == 0) {
         in->next_audit += a.n;
-    else
+        intake_gone_done(in);
+    } else
         log_error("cannot keep %zu audit record(s) for the router: %s", a.n, store_strerror(rc));
     for (size_t i = 0; i < a.n; i++)
         carerhub__audit_record__free_unpacked(a.recs[i], NULL);
     free(a.recs);
 }
 
-typedef struct {
-    intake_t *in;
-    Carerhub__ForwardAck **acks;
-    size_t n;
-} s_acks_t;
-
-static int s_delete_acked(MDB_txn *txn, void *arg)
+static void s_gone_add(uint64_t **v, size_t *n, size_t *cap, uint64_t seq)
 {
-    s_acks_t *a = arg;
-    for (size_t i = 0; i < a->n; i++)
-        for (size_t j = 0; j < a->acks[i]->n_audit_seqs; j++) {
-            uint8_t key[8];
-            MDB_val k = {8, key};
-            int rc;
-            be64_put(a->acks[i]->audit_seqs[j], key);
-            rc = mdb_del(txn, store_dbi(a->in->store, INTAKE_DB_AUDIT), &k, NULL);
-            if (rc && rc != MDB_NOTFOUND)
-                return rc;
-        }
-    for (size_t i = 0; i < a->n; i++)
-        for (size_t j = 0; j < a->acks[i]->n_referral_ids; j++) {
-            uint64_t seq = intake_seq_of(a->in, a->acks[i]->referral_ids[j]);
-            uint8_t key[8];
-            MDB_val k = {8, key};
-            int rc;
-            if (!seq)
-                continue;
-            be64_put(seq, key);
-            rc = mdb_del(txn, store_dbi(a->in->store, INTAKE_DB_SPOOL), &k, NULL);
-            if (rc && rc != MDB_NOTFOUND)
-                return rc;
-        }
+    *v = xgrow(*v, cap, *n + 1, sizeof **v);
+    (*v)[(*n)++] = seq;
+}
+
+static int s_del_seqs(MDB_txn *txn, MDB_dbi dbi, const uint64_t *seqs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t key[8];
+        MDB_val k = {8, key};
+        int rc;
+        be64_put(seqs[i], key);
+        rc = mdb_del(txn, dbi, &k, NULL);
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+    }
     return 0;
 }
 
-/* Reads the router's acknowledgements and deletes what it has taken, all in
- * one transaction. */
+int intake_delete_gone(intake_t *in, MDB_txn *txn)
+{
+    int rc =
+        s_del_seqs(txn, store_dbi(in->store, INTAKE_DB_AUDIT), in->gone_audit, in->n_gone_audit);
+    return rc ? rc : s_del_seqs(txn, store_dbi(in->store, INTAKE_DB_SPOOL), in->gone, in->n_gone);
+}
+
+void intake_gone_done(intake_t *in)
+{
+    if (in->n_gone > 0)
+        in->scrub_dirty = true; /* their bytes stay in freed pages until intake_scrub */
+    in->n_gone = in->n_gone_audit = 0;
+    in->gone_at = 0;
+}
+
+bool intake_gone(const intake_t *in, uint64_t seq)
+{
+    for (size_t i = 0; i < in->n_gone; i++)
+        if (in->gone[i] == seq)
+            return true;
+    return false;
+}
+
+static int s_delete_txn(MDB_txn *txn, void *arg)
+{
+    return intake_delete_gone(arg, txn);
+}
+
+void intake_delete_acked(intake_t *in, bool force)
+{
+    int rc;
+    if (in->n_gone + in->n_gone_audit == 0)
+        return;
+    if (!force && in->n_gone + in->n_gone_audit < INTAKE_GONE_MAX &&
+        clock_mono_ms() - in->gone_at < INTAKE_GONE_MS)
+        return;
+    if ((rc = store_write(in->store, s_delete_txn, in)) != 0) {
+        /* Kept, to be tried with the next batch: sent again meanwhile
+         * only if the router falls silent. */
+        log_error("cannot delete acknowledged referrals: %s", store_strerror(rc));
+        in->gone_at = clock_mono_ms();
+        return;
+    }
+    intake_gone_done(in);
+}
+
+/* Takes one acknowledgement: its referrals and audit records are no
+ * longer in flight, and are to be deleted. */
+static void s_take_ack(intake_t *in, const Carerhub__ForwardAck *ack)
+{
+    for (size_t j = 0; j < ack->n_referral_ids; j++) {
+        uint64_t seq = intake_seq_of(in, ack->referral_ids[j]);
+        if (seq)
+            s_gone_add(&in->gone, &in->n_gone, &in->cap_gone, seq);
+        if (smap_del(in->inflight, ack->referral_ids[j])) {
+            in->acked++;
+            log_debug("router took %s", ack->referral_ids[j]);
+        }
+    }
+    for (size_t j = 0; j < ack->n_audit_seqs; j++) {
+        char key[32];
+        s_gone_add(&in->gone_audit, &in->n_gone_audit, &in->cap_gone_audit, ack->audit_seqs[j]);
+        snprintf(key, sizeof key, "audit:%llu", (unsigned long long)ack->audit_seqs[j]);
+        smap_del(in->inflight, key);
+    }
+}
+
+/* Reads the router's acknowledgements. */
 void intake_drain_back(intake_t *in)
 {
-    Carerhub__ForwardAck *acks[256];
-    Carerhub__Envelope *envs[256];
-    s_acks_t a = {in, acks, 0};
-    int rc;
-
-    while (a.n < 256) {
+    size_t acks = 0;
+    for (size_t n = 0; n < 256; n++) {
         Carerhub__Envelope *env = NULL;
         wire_status_t st = wire_recv(in->back, false, NULL, &env, ZMQ_DONTWAIT);
         if (st == WIRE_AGAIN || st == WIRE_FAILED)
@@ -236,38 +293,19 @@ void intake_drain_back(intake_t *in)
             log_warn("refused a message from the router: %s", wire_status_str(st));
             continue;
         }
-        if (env->body_case != CARERHUB__ENVELOPE__BODY_FORWARD_ACK) {
-            if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR && env->error)
-                log_error("the router refused our referrals: %s",
-                          env->error->message ? env->error->message : "");
-            carerhub__envelope__free_unpacked(env, NULL);
-            continue;
+        if (env->body_case == CARERHUB__ENVELOPE__BODY_FORWARD_ACK) {
+            if (in->n_gone + in->n_gone_audit == 0)
+                in->gone_at = clock_mono_ms();
+            s_take_ack(in, env->forward_ack);
+            acks++;
+        } else if (env->body_case == CARERHUB__ENVELOPE__BODY_ERROR && env->error) {
+            log_error("the router refused our referrals: %s",
+                      env->error->message ? env->error->message : "");
         }
-        envs[a.n] = env;
-        acks[a.n++] = env->forward_ack;
+        carerhub__envelope__free_unpacked(env, NULL);
     }
-    if (a.n == 0)
+    if (acks == 0)
         return;
-    rc = store_write(in->store, s_delete_acked, &a);
-    if (rc != 0)
-        log_error("cannot delete acknowledged referrals: %s; they will be sent again",
-                  store_strerror(rc));
-    for (size_t i = 0; rc == 0 && i < a.n && !in->scrub_dirty; i++)
-        if (acks[i]->n_referral_ids > 0)
-            in->scrub_dirty = true; /* their bytes stay in freed pages until intake_scrub */
-    for (size_t i = 0; i < a.n; i++) {
-        for (size_t j = 0; j < acks[i]->n_referral_ids; j++)
-            if (smap_del(in->inflight, acks[i]->referral_ids[j])) {
-                in->acked++;
-                log_debug("router took %s", acks[i]->referral_ids[j]);
-            }
-        for (size_t j = 0; j < acks[i]->n_audit_seqs; j++) {
-            char key[32];
-            snprintf(key, sizeof key, "audit:%llu", (unsigned long long)acks[i]->audit_seqs[j]);
-            smap_del(in->inflight, key);
-        }
-        carerhub__envelope__free_unpacked(envs[i], NULL);
-    }
     in->last_progress = clock_mono_ms();
     in->retry_ms = in->ic->retry_ms;
 }
@@ -280,6 +318,7 @@ void intake_check_retry(intake_t *in)
     int64_t now = clock_mono_ms();
     if (smap_count(in->inflight) == 0 || now - in->last_progress < in->retry_ms)
         return;
+    intake_delete_acked(in, true); /* so as not to send those again */
     log_warn("the router has not acknowledged for %lld ms; resending %zu referral(s)",
              (long long)(now - in->last_progress), smap_count(in->inflight));
     intake_back_open(in);

@@ -29,6 +29,8 @@
 #define INTAKE_DAY_MS            (24LL * 3600 * 1000)
 #define INTAKE_TOKEN_KEEP_MS     (7 * INTAKE_DAY_MS)
 #define INTAKE_DIGEST            16
+#define INTAKE_GONE_MS           50    /* acknowledged, waiting for a batch to be deleted in */
+#define INTAKE_GONE_MAX          20000 /* or this many */
 /* A submitter's id: a participant's, or a gateway's user's (secure_acting_t:
  * "<gateway id>/<user>"); and its words in the audit trail. */
 #define INTAKE_SUBMITTER_MAX (PARTICIPANT_ID_MAX + 80)
@@ -66,6 +68,16 @@ typedef struct {
      * from it since it last was: no later than next_scrub (monotonic ms). */
     bool scrub_dirty, scrub_said;
     int64_t next_scrub;
+    /* What the router has acknowledged and the spool still holds: spool
+     * and audit sequence numbers, deleted in the next batch's transaction
+     * (or alone, INTAKE_GONE_MS after the first was acknowledged, when no
+     * batch comes). Deleting needs no sync of its own: a deletion lost in
+     * a crash only sends the router something it already has, which it
+     * acknowledges again and does not take twice. gone_at: monotonic ms of
+     * the first, 0 when there are none. */
+    uint64_t *gone, *gone_audit;
+    size_t n_gone, cap_gone, n_gone_audit, cap_gone_audit;
+    int64_t gone_at;
 } intake_t;
 
 /* A submission accepted into the batch being gathered. */
@@ -159,8 +171,19 @@ void intake_back_open(intake_t *in);
 void intake_forward(intake_t *in);
 /* Keeps the audit events of this pass in the spool, for the router. */
 void intake_store_audit(intake_t *in);
-/* Reads the router's acknowledgements and deletes what it has taken. */
+/* Reads the router's acknowledgements: what it has taken is to be deleted
+ * from the spool (intake_t.gone). */
 void intake_drain_back(intake_t *in);
+/* Deletes what the router has taken, within a batch's transaction. */
+int intake_delete_gone(intake_t *in, MDB_txn *txn);
+/* After a commit of intake_delete_gone's: forgets what it deleted. */
+void intake_gone_done(intake_t *in);
+/* Deletes what the router has taken in a transaction of its own: now with
+ * force, else once it has waited INTAKE_GONE_MS or grown to
+ * INTAKE_GONE_MAX. */
+void intake_delete_acked(intake_t *in, bool force);
+/* Whether spool entry seq waits to be deleted (the router has it). */
+bool intake_gone(const intake_t *in, uint64_t seq);
 /* Starts over when the router has been silent too long. */
 void intake_check_retry(intake_t *in);
 

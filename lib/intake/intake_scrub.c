@@ -27,7 +27,9 @@
 static int s_scrub(intake_t *in, uint64_t *before, uint64_t *after)
 {
     int64_t now = clock_mono_ms();
-    int rc = store_scrub(in->store, before, after);
+    int rc;
+    intake_delete_acked(in, true); /* what the router has taken goes first */
+    rc = store_scrub(in->store, before, after);
     if (rc == 0) {
         in->scrub_dirty = in->scrub_said = false;
         in->next_scrub = now + in->conf->referrals.spool_scrub_minutes * 60 * 1000;

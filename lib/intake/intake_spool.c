@@ -332,8 +332,10 @@ static int s_write_batch(MDB_txn *txn, void *arg)
     {
         MDB_val k = store_val("seq"), v = {8, key};
         be64_put(b->last_seq, key);
-        return mdb_put(txn, store_dbi(in->store, INTAKE_DB_META), &k, &v, 0);
+        rc = mdb_put(txn, store_dbi(in->store, INTAKE_DB_META), &k, &v, 0);
     }
+    /* What the router has taken goes in the same commit: no sync of its own. */
+    return rc ? rc : intake_delete_gone(in, txn);
 }
 
 static void s_batch_clear(intake_batch_t *b)
@@ -358,6 +360,8 @@ void intake_commit(intake_t *in, intake_batch_t *b)
         log_error("cannot store %zu referral(s): %s; answering \"temporarily unavailable\"", b->n,
                   store_strerror(rc));
         in->next_seq = b->items[0].seq;
+    } else {
+        intake_gone_done(in);
     }
     for (size_t i = 0; i < b->n; i++) {
         intake_item_t *it = &b->items[i];
@@ -434,7 +438,7 @@ void intake_status(intake_t *in, const wire_peer_t *peer, Carerhub__Envelope *en
     rep.state = CARERHUB__STATUS_REPLY__STATE__UNKNOWN;
     rep.referral_id = (char *)id;
     rep.where = (char *)referral_intake_name(in->kind->source);
-    if (seq && store_read(in->store, &txn) == 0) {
+    if (seq && !intake_gone(in, seq) && store_read(in->store, &txn) == 0) {
         uint8_t key[8];
         MDB_val k = {8, key}, v;
         be64_put(seq, key);

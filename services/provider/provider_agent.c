@@ -19,6 +19,10 @@
 #include <string.h>
 #include <zmq.h>
 
+/* How long a delivery may wait for others to share its batch. The router
+ * resends after router.redeliver_ms (seconds), far longer. */
+#define S_GATHER_MS 10
+
 struct provider_agent {
     const daemon_args_t *args;
     hubconf_t *conf; /* owned */
@@ -32,6 +36,11 @@ struct provider_agent {
     uint64_t *ids;
     bool *stored;
     uint32_t credit; /* buffers hold this many deliveries */
+    /* Deliveries received and not yet stored: held for up to S_GATHER_MS
+     * from the first, so that at a steady trickle several share one
+     * batch's syncs instead of each paying five. */
+    size_t held;
+    int64_t held_at;
     int64_t next_hello, last_heard;
     bool refused; /* told so by the router: say it once, ask seldom */
     bool heard;   /* the router has said hello on this connection */
@@ -149,10 +158,11 @@ static bool s_not_a_delivery(provider_agent_t *a, Carerhub__Envelope *env)
     return true;
 }
 
-/* Reads what the router sent, up to the credit; returns the deliveries. */
+/* Reads what the router sent, up to the credit, after what is held;
+ * returns the deliveries held now. */
 static size_t s_receive(provider_agent_t *a)
 {
-    size_t n = 0;
+    size_t n = a->held;
     while (n < a->credit) {
         Carerhub__Envelope *env = NULL;
         wire_status_t st = wire_recv(a->conn.sock, false, NULL, &env, ZMQ_DONTWAIT);
@@ -189,6 +199,20 @@ static void s_store(provider_agent_t *a, size_t n)
     }
     for (size_t i = 0; i < n; i++)
         carerhub__envelope__free_unpacked(a->envs[i], NULL);
+    a->held = 0;
+}
+
+/* Stores what is held when the batch is full or its first has waited
+ * long enough (or now, with force); else keeps holding it. */
+static void s_gather(provider_agent_t *a, size_t n, bool force)
+{
+    int64_t now = clock_mono_ms();
+    if (n > 0 && a->held == 0)
+        a->held_at = now;
+    if (n > 0 && (force || n >= a->credit || now - a->held_at >= S_GATHER_MS))
+        s_store(a, n);
+    else
+        a->held = n;
 }
 
 void provider_agent_step(provider_agent_t *a)
@@ -212,6 +236,8 @@ void provider_agent_step(provider_agent_t *a)
         a->next_hello - now < 1000 ? (long)(a->next_hello > now ? a->next_hello - now : 1) : 1000;
     if (outcome_wait < wait)
         wait = outcome_wait;
+    if (a->held > 0 && wait > a->held_at + S_GATHER_MS - now)
+        wait = a->held_at + S_GATHER_MS > now ? (long)(a->held_at + S_GATHER_MS - now) : 0;
     if (clnt_wait(&a->conn, wait) < 0) {
         if (errno != EACCES)
             log_fatalx("poll: %s", zmq_strerror(zmq_errno()));
@@ -221,11 +247,12 @@ void provider_agent_step(provider_agent_t *a)
                       a->keys.me.pub);
         a->refused = true;
     }
-    if ((n = s_receive(a)) > 0)
-        s_store(a, n);
+    n = s_receive(a);
+    s_gather(a, n, false);
     /* A router that went away leaves our socket talking to nobody: start a
      * fresh connection (Lazy Pirate), and say hello again. */
     if (clock_mono_ms() - a->last_heard > 4 * a->conf->provider.hello_ms + 10000) {
+        s_gather(a, a->held, true); /* on the old connection: resent if it is lost */
         clnt_close(&a->conn);
         s_connect(a);
         if (!a->refused)
@@ -244,6 +271,7 @@ void provider_agent_destroy(provider_agent_t **ap)
     unsigned long sent, rejected;
     if (!a)
         return;
+    s_gather(a, a->held, true); /* what was taken is stored and acknowledged */
     outbox_counts(a->outbox, &sent, &rejected);
     log_info("stopping: %lu file(s) written, %lu redelivery(ies) recognised, %lu delivery(ies) "
              "refused; %lu outcome file(s) recorded, %lu rejected",

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #define S_DAY_MS 86400000LL
@@ -83,7 +84,7 @@ static int s_open(s_intake_h *h, int days)
     free(parts);
     if (rc < 0)
         return -1;
-    h->in.ic = hubconf_intake(h->in.conf, "gp");
+    h->in.ic = hubconf_intake(h->in.conf, referral_intake_name(CARERHUB__SOURCE__GP));
     h->in.sec = secure_start(h->in.conf, "gp-intake");
     h->store_dir = file_join(test_tmpdir(), "spool");
     file_private_dir(h->store_dir);
@@ -426,5 +427,90 @@ TEST(intake_resend_window_ends_and_old_entries_are_pruned)
     CHECK(!again);
     carerhub__referral__free_unpacked(old, NULL);
     carerhub__referral__free_unpacked(recent, NULL);
+    s_close(&h);
+}
+
+/* The router's acknowledgement of id, as it arrives on the intake's
+ * socket to the router (here a pair over inproc), read by the intake. */
+static void s_router_acks(s_intake_h *h, void *router, const char *id)
+{
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    Carerhub__ForwardAck ack = CARERHUB__FORWARD_ACK__INIT;
+    char *ids[] = {(char *)id};
+    ack.n_referral_ids = 1;
+    ack.referral_ids = ids;
+    env.body_case = CARERHUB__ENVELOPE__BODY_FORWARD_ACK;
+    env.forward_ack = &ack;
+    CHECK(wire_send(router, NULL, &env, 0) == 0);
+    for (int i = 0; i < 100 && h->in.n_gone == 0; i++) {
+        intake_drain_back(&h->in);
+        if (h->in.n_gone == 0)
+            usleep(10000);
+    }
+}
+
+static uint64_t s_commits(s_intake_h *h)
+{
+    store_commits_t st;
+    store_commit_stats(h->in.store, &st);
+    return st.count;
+}
+
+/* What the router has taken leaves the spool in the next batch's commit,
+ * not in a commit (and a sync) of its own; with no batch coming, alone
+ * once it has waited INTAKE_GONE_MS. Meanwhile the intake no longer says
+ * it is waiting for the router. */
+TEST(intake_acknowledged_referrals_go_with_the_next_batch)
+{
+    s_intake_h h;
+    char id1[64], id2[64], id3[64];
+    bool again;
+    int64_t at;
+    uint64_t before;
+    Carerhub__Referral *r1 = s_card(1), *r2 = s_card(2), *r3 = s_card(3);
+    void *router;
+    char ep[300];
+
+    CHECK(s_open(&h, 30) == 0);
+    snprintf(ep, sizeof ep, "inproc://intake-back-%p", (void *)&h);
+    h.in.inflight = smap_new();
+    h.in.back = daemon_socket(ZMQ_PAIR);
+    daemon_bind(h.in.back, ep);
+    router = daemon_socket(ZMQ_PAIR);
+    daemon_connect(router, ep);
+    s_send(&h, 0, "t1", r1, id1, sizeof id1, &again, &at);
+    s_send(&h, 0, "t2", r2, id2, sizeof id2, &again, &at);
+    CHECK(id1[0] && id2[0]);
+    CHECK_INT((int)s_entries(&h, INTAKE_DB_SPOOL), 2);
+
+    before = s_commits(&h);
+    s_router_acks(&h, router, id1);
+    CHECK_INT((int)h.in.n_gone, 1);
+    intake_delete_acked(&h.in, false); /* too soon to go alone */
+    CHECK(s_commits(&h) == before);
+    CHECK_INT((int)s_entries(&h, INTAKE_DB_SPOOL), 2);
+    CHECK(intake_gone(&h.in, intake_seq_of(&h.in, id1)));
+
+    s_send(&h, 0, "t3", r3, id3, sizeof id3, &again, &at);
+    CHECK(id3[0]);
+    CHECK(s_commits(&h) == before + 1); /* the batch, and the deletion in it */
+    CHECK_INT((int)s_entries(&h, INTAKE_DB_SPOOL), 2);
+    CHECK_INT((int)h.in.n_gone, 0);
+    CHECK(h.in.scrub_dirty);
+
+    s_router_acks(&h, router, id2);
+    usleep((INTAKE_GONE_MS + 20) * 1000);
+    intake_delete_acked(&h.in, false);
+    CHECK(s_commits(&h) == before + 2);
+    CHECK_INT((int)s_entries(&h, INTAKE_DB_SPOOL), 1);
+
+    zmq_close(router);
+    zmq_close(h.in.back);
+    free(h.in.gone);
+    free(h.in.gone_audit);
+    smap_destroy(&h.in.inflight);
+    carerhub__referral__free_unpacked(r1, NULL);
+    carerhub__referral__free_unpacked(r2, NULL);
+    carerhub__referral__free_unpacked(r3, NULL);
     s_close(&h);
 }
