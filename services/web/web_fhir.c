@@ -76,7 +76,7 @@ void web_fhir_refusal(web_resp_t *r, const web_req_t *q, int status, const char 
  * the daemon listens, and /fhir/r4. */
 static void s_base(const web_t *w, char *out, size_t outsz)
 {
-    const char *pub = web_conf(w)->web.public_url;
+    const char *pub = web_conf(w) ? web_conf(w)->web.public_url : NULL;
     snprintf(out, outsz, "%s/fhir/r4", pub && *pub ? pub : w->url);
 }
 
@@ -218,7 +218,7 @@ void web_fhir_submit(web_t *w, const web_req_t *q, web_resp_t *r)
     }
     memset(&ctx, 0, sizeof ctx);
     ctx.today = date_today();
-    ctx.test_nhs_numbers = web_conf(w)->referrals.test_nhs_numbers;
+    ctx.test_nhs_numbers = web_conf(w) && web_conf(w)->referrals.test_nhs_numbers;
     s = xcalloc(1, sizeof *s);
     snprintf(s->request_id, sizeof s->request_id, "%s", rid);
     rc = fhir_referral_check(body ? body : "", body ? strlen(body) : 0, &ctx, &s->rd, &is);

@@ -92,7 +92,8 @@ int web_authorise(const web_route_t *rt, const web_user_t *u, char *location, si
         snprintf(location, locsz, "/login");
         return 303;
     }
-    if (u->must_change && strcmp(rt->path, "/login/change") && strcmp(rt->path, "/logout")) {
+    if (u->must_change && !(rt->flags & WEB_BEARER) && strcmp(rt->path, "/login/change") &&
+        strcmp(rt->path, "/logout")) {
         snprintf(location, locsz, "/login/change");
         return 303;
     }
