@@ -139,6 +139,8 @@ $(foreach s,$(SERVICES),$(eval $(call service_rule,$(word 1,$(subst :, ,$(s))),$
 $(B)/services/provider/%.o $(B)/planted/services/provider/%.o: override CFLAGS += $(JANSSON_CFLAGS)
 # lib/report writes a report's JSON with jansson too (carerhub report --json).
 $(B)/lib/report/%.o: override CFLAGS += $(JANSSON_CFLAGS)
+# lib/fhir reads FHIR requests and writes FHIR resources with jansson (carerhub-web).
+$(B)/lib/fhir/%.o: override CFLAGS += $(JANSSON_CFLAGS)
 $(OUT)/carerhub-provider $(PLANTED_BIN) $(TEST_BIN) $(OUT)/carerhub-testpeer: LDLIBS += $(JANSSON_LIBS)
 $(OUT)/carerhub: LDLIBS += $(JANSSON_LIBS)
 $(B)/services/web/%.o: override CFLAGS += $(MHD_CFLAGS) $(GNUTLS_CFLAGS)
