@@ -211,3 +211,119 @@ TEST(web_fhir_read_unknown_and_malformed_ids_the_same_404)
     web_run_end(&run);
     free(first);
 }
+
+/* The GP sample, POSTed by F81001's client: what it asks the GP intake. */
+static char *s_sample(void)
+{
+    char *data = NULL;
+    size_t len;
+    if (file_read_all(test_src("config/samples/fhir-gp.json"), 1u << 20, &data, &len) != 0)
+        test_fail(__FILE__, __LINE__, "cannot read config/samples/fhir-gp.json");
+    return data ? data : xstrdup("");
+}
+
+static const char s_rid[] = "5b3c1a7e-9d2f-4c61-8e0a-3f6d2b9c7e14";
+
+static void s_submit_reply(web_run_t *run, Carerhub__SubmitReply__Status st, const char *id,
+                           const char *field, const char *code)
+{
+    Carerhub__SubmitReply sr = CARERHUB__SUBMIT_REPLY__INIT;
+    Carerhub__FieldError fe = CARERHUB__FIELD_ERROR__INIT, *fes[1] = {&fe};
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    sr.has_status = true;
+    sr.status = st;
+    sr.referral_id = (char *)id;
+    if (field) {
+        fe.field = (char *)field;
+        fe.code = (char *)code;
+        fe.message = (char *)"is not right";
+        sr.n_errors = 1;
+        sr.errors = fes;
+    }
+    env.body_case = CARERHUB__ENVELOPE__BODY_SUBMIT_REPLY;
+    env.submit_reply = &sr;
+    web_run_answer(run, &env);
+}
+
+TEST(web_fhir_submit_sends_on_behalf_of_the_client_with_its_request_id)
+{
+    char *body = s_sample();
+    web_run_t run;
+    Carerhub__Envelope *asked;
+    s_post(&run, s_rid, "c-9", body);
+    asked = web_run_asked(&run);
+    CHECK(asked && asked->body_case == CARERHUB__ENVELOPE__BODY_SUBMIT);
+    CHECK_INT(run.slot->to, WEB_TO_GP);
+    CHECK_STR(asked->submit->token, s_rid);
+    CHECK_STR(asked->on_behalf->user, "api.gp1");
+    CHECK_STR(asked->on_behalf->role, "gp");
+    CHECK_STR(asked->on_behalf->organisation, "F81001");
+    CHECK(asked->submit->referral != NULL);
+    carerhub__envelope__free_unpacked(asked, NULL);
+    s_submit_reply(&run, CARERHUB__SUBMIT_REPLY__STATUS__ACCEPTED, "GP-ABC123-7", NULL, NULL);
+    CHECK_INT(run.r.status, 201);
+    CHECK_STR(run.r.location, "/fhir/r4/ServiceRequest/GP-ABC123-7");
+    CHECK_CONTAINS(web_run_done(&run), "\"GP-ABC123-7\"");
+    CHECK_CONTAINS(run.body, "ServiceRequest");
+    CHECK_CONTAINS(run.r.headers, "X-Correlation-ID: c-9\n");
+    web_run_end(&run);
+    free(body);
+}
+
+TEST(web_fhir_submit_maps_the_intakes_refusals)
+{
+    static const struct {
+        const char *field, *code;
+        int status;
+        const char *says;
+    } cases[] = {
+        {"token", "reused", 409, "duplicate"},
+        {"practice", "forbidden", 403, "is not right"},
+        {"carer.postcode", "format", 422, "is not right"},
+    };
+    char *body = s_sample();
+    web_run_t run;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        s_post(&run, s_rid, NULL, body);
+        s_submit_reply(&run, CARERHUB__SUBMIT_REPLY__STATUS__REJECTED, NULL, cases[i].field,
+                       cases[i].code);
+        CHECK_INT(run.r.status, cases[i].status);
+        CHECK_CONTAINS(web_run_done(&run), "OperationOutcome");
+        CHECK_CONTAINS(run.body, cases[i].says);
+        CHECK(!run.r.location[0]);
+        web_run_end(&run);
+    }
+    /* The intake's field error named where the request holds the field. */
+    s_post(&run, s_rid, NULL, body);
+    s_submit_reply(&run, CARERHUB__SUBMIT_REPLY__STATUS__REJECTED, NULL, "carer.postcode",
+                   "format");
+    CHECK_CONTAINS(web_run_done(&run), "postalCode");
+    web_run_end(&run);
+    /* Not answered in time, or unavailable: 503, to send again. */
+    s_post(&run, s_rid, NULL, body);
+    web_run_answer(&run, NULL);
+    CHECK_INT(run.r.status, 503);
+    CHECK_CONTAINS(run.r.headers, "Retry-After: 30\n");
+    web_run_end(&run);
+    s_post(&run, s_rid, NULL, body);
+    s_submit_reply(&run, CARERHUB__SUBMIT_REPLY__STATUS__UNAVAILABLE, NULL, NULL, NULL);
+    CHECK_INT(run.r.status, 503);
+    web_run_end(&run);
+    free(body);
+}
+
+TEST(web_fhir_submit_of_another_role_is_403_and_not_sent)
+{
+    static const web_user_t school = {"api.mis", ROLE_SCHOOL, "115000", "", false};
+    const char *names[] = {"x-request-id", "body"};
+    char *body = s_sample();
+    const char *values[] = {s_rid, body};
+    web_req_t q = web_run_req(&school, true, "/fhir/r4/ServiceRequest", names, values, 2);
+    web_run_t run;
+    web_run_start(&run, web_fhir_submit, &q);
+    CHECK_INT(web_run_asked_case(&run), CARERHUB__ENVELOPE__BODY__NOT_SET);
+    CHECK_INT(run.r.status, 403);
+    CHECK_CONTAINS(web_run_done(&run), "forbidden");
+    web_run_end(&run);
+    free(body);
+}
