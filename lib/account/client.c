@@ -50,7 +50,7 @@ static const char *s_name_problem(const char *name)
     if (n == 0)
         return "name must not be empty";
     if (n > CLIENT_NAME_MAX)
-        return "name must be at most 60 characters";
+        return "name must be at most 59 characters";
     if (!s_letter(name[0]))
         return "name must start with a letter";
     for (const char *p = name; *p; p++)

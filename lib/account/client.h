@@ -25,7 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLIENT_NAME_MAX    60 /* letters, digits, '.', '-', '_'; starts with a letter */
+/* Letters, digits, '.', '-', '_'; starts with a letter. With
+ * CLIENT_USER_PREFIX it is a web user's name (63 characters at most). */
+#define CLIENT_NAME_MAX    59
 #define CLIENT_TOKEN_LEN   43 /* characters of a token (base64url of 32 bytes) */
 #define CLIENT_USER_PREFIX "api."
 #define CLIENT_CERT_MAX    (64u * 1024) /* bytes of a PEM certificate file */

@@ -137,6 +137,12 @@ TEST(client_roles_and_codes)
     CHECK_CONTAINS(client_check("gp1", ROLE_GP, "RAJ"), "gp client must be its practice's ODS");
     CHECK_CONTAINS(client_check("gp1", ROLE_PROVIDER, "afc"), "role of a client must be gp");
     CHECK_CONTAINS(client_check("1gp", ROLE_GP, "F81001"), "must start with a letter");
+    /* 59 characters, and "api." before them, fit a web user's name. */
+    CHECK(client_check("a2345678901234567890123456789012345678901234567890123456789", ROLE_GP,
+                       "F81001") == NULL);
+    CHECK_CONTAINS(client_check("a23456789012345678901234567890123456789012345678901234567890",
+                                ROLE_GP, "F81001"),
+                   "at most 59");
     CHECK_INT(client_add(st, "p", ROLE_OPERATOR, NULL, NULL, t, msg, sizeof msg), ACCOUNT_BAD);
     store_close(&st);
     /* An account may not take the name the hub gives a client. */
