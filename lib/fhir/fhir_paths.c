@@ -137,11 +137,16 @@ static const s_map_t *s_find(const char *field, long *item)
     return NULL;
 }
 
+/* Whether an issue names expr or an element within it
+ * ("...performer[0].reference" is within "...performer"). */
 static bool s_said(const fhir_issues_t *is, const char *expr)
 {
-    for (size_t i = 0; i < is->n; i++)
-        if (is->v[i].expression && strcmp(is->v[i].expression, expr) == 0)
+    size_t n = strlen(expr);
+    for (size_t i = 0; i < is->n; i++) {
+        const char *x = is->v[i].expression;
+        if (x && strncmp(x, expr, n) == 0 && (x[n] == '\0' || x[n] == '.' || x[n] == '['))
             return true;
+    }
     return false;
 }
 
