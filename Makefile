@@ -61,6 +61,11 @@ JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 MHD_CFLAGS := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
 MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
+# GnuTLS (libmicrohttpd's TLS, which libmicrohttpd-dev brings): the FHIR
+# interface reads the certificate an API client presents (mutual TLS).
+GNUTLS_CFLAGS := $(shell pkg-config --cflags gnutls 2>/dev/null)
+GNUTLS_LIBS := $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
+
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
 # --- sources -----------------------------------------------------------------
@@ -134,10 +139,14 @@ $(foreach s,$(SERVICES),$(eval $(call service_rule,$(word 1,$(subst :, ,$(s))),$
 $(B)/services/provider/%.o $(B)/planted/services/provider/%.o: override CFLAGS += $(JANSSON_CFLAGS)
 # lib/report writes a report's JSON with jansson too (carerhub report --json).
 $(B)/lib/report/%.o: override CFLAGS += $(JANSSON_CFLAGS)
+# lib/fhir reads FHIR requests and writes FHIR resources with jansson (carerhub-web).
+$(B)/lib/fhir/%.o: override CFLAGS += $(JANSSON_CFLAGS)
 $(OUT)/carerhub-provider $(PLANTED_BIN) $(TEST_BIN) $(OUT)/carerhub-testpeer: LDLIBS += $(JANSSON_LIBS)
 $(OUT)/carerhub: LDLIBS += $(JANSSON_LIBS)
-$(B)/services/web/%.o: override CFLAGS += $(MHD_CFLAGS)
-$(OUT)/carerhub-web $(TEST_BIN): LDLIBS += $(MHD_LIBS)
+$(B)/services/web/%.o: override CFLAGS += $(MHD_CFLAGS) $(GNUTLS_CFLAGS)
+$(OUT)/carerhub-web $(TEST_BIN): LDLIBS += $(MHD_LIBS) $(GNUTLS_LIBS)
+# carerhub-web's FHIR interface reads JSON with jansson (lib/fhir).
+$(OUT)/carerhub-web: LDLIBS += $(JANSSON_LIBS)
 
 $(B)/planted/%.o: %.c | $(GEN_H)
 	@mkdir -p $(@D)

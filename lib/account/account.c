@@ -19,8 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-const char *const account_dbs[] = {"accounts", NULL};
+const char *const account_dbs[] = {"accounts", "clients", NULL};
 
 /* A hash of a random password nobody knows, made with the same limits as
  * every account's (a unit test checks it needs no rehash): verified for an
@@ -85,6 +86,9 @@ const char *account_check(const char *name, role_t role, const char *org)
     if (text_ieq(name, "public"))
         return "name public is reserved for the public (carers referring themselves): choose "
                "another";
+    /* The hub knows an API client as "api.<client>" (account/client.h). */
+    if (strncasecmp(name, "api.", 4) == 0)
+        return "name must not begin with api. (the hub's names of API clients): choose another";
     switch (role) {
     case ROLE_GP:
         return has_org && ods_practice_valid(org)

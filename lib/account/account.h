@@ -25,9 +25,10 @@
 #define ACCOUNT_PASSWORD_MAX 256
 #define ACCOUNT_SETUP_TOKEN  43 /* characters of a set-up token (base64url of 32 bytes) */
 
-/* The tables of the web store, in order (NULL-terminated): accounts. */
+/* The tables of the web store, in order (NULL-terminated): accounts, and
+ * the FHIR interface's API clients (account/client.h). */
 extern const char *const account_dbs[];
-enum { ACCOUNT_DB_ACCOUNTS = 0 };
+enum { ACCOUNT_DB_ACCOUNTS = 0, ACCOUNT_DB_CLIENTS = 1 };
 
 typedef enum {
     ACCOUNT_OK = 0,
@@ -40,7 +41,8 @@ typedef enum {
 
 /* Whether name, role (as participants.yaml names it) and organisation go
  * together: gp a practice ODS code, hospital a trust ODS code, school a
- * URN, provider a provider id; commissioner and operator none. Returns
+ * URN, provider a provider id; commissioner and operator none. A name may
+ * not begin with "api." (the hub's name for an API client). Returns
  * NULL, or what is wrong for a person to read (naming the field). */
 const char *account_check(const char *name, role_t role, const char *org);
 /* Whether a password is acceptable: ACCOUNT_PASSWORD_MIN..MAX bytes of

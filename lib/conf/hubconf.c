@@ -109,6 +109,8 @@ static const conf_key_t s_web_keys[] = {
     {"public_url", CK_STR, offsetof(hubconf_web_t, public_url), NULL, 0, 256, NULL, NULL, false},
     {"tls_cert", CK_PATH, offsetof(hubconf_web_t, tls_cert), NULL, 0, PATH_MAX, NULL, NULL, false},
     {"tls_key", CK_PATH, offsetof(hubconf_web_t, tls_key), NULL, 0, PATH_MAX, NULL, NULL, false},
+    {"tls_client_ca", CK_PATH, offsetof(hubconf_web_t, tls_client_ca), NULL, 0, PATH_MAX, NULL,
+     NULL, false},
     {"session_idle_minutes", CK_INT, offsetof(hubconf_web_t, session_idle_minutes), "30", 1, 1440,
      NULL, NULL, false},
     {"max_body_bytes", CK_INT, offsetof(hubconf_web_t, max_body_bytes), "65536", 1024, 8388608,
@@ -256,6 +258,16 @@ static void s_check_web(const char *file, const ynode_t *root, hubconf_web_t *w,
     if (w->tls_key && !*w->tls_key) {
         free(w->tls_key);
         w->tls_key = NULL;
+    }
+    if (w->tls_client_ca && !*w->tls_client_ca) {
+        free(w->tls_client_ca);
+        w->tls_client_ca = NULL;
+    }
+    if (w->tls_client_ca && !w->tls_cert) {
+        at = ynode_get(sec, "tls_client_ca");
+        diag_at(diag, file, at ? at : root,
+                "web.tls_client_ca asks clients for certificates over TLS: give web.tls_cert and "
+                "web.tls_key too");
     }
     if (!w->tls_cert != !w->tls_key) {
         at = ynode_get(sec, w->tls_cert ? "tls_cert" : "tls_key");

@@ -64,6 +64,8 @@ typedef struct {
                                        trailing /), for set-up links; NULL: from listen */
     char *tls_cert, *tls_key;       /* PEM files; both or neither. Without them the daemon
                                        listens on loopback only */
+    char *tls_client_ca;            /* PEM CA file: ask FHIR API clients for a certificate, and
+                                       a client with one recorded must present it; NULL: none */
     long long session_idle_minutes; /* a session ends after this long unused (30) */
     long long max_body_bytes;       /* a request body larger than this is refused (65536) */
     long long max_connections;      /* connections served at once (64; per address 8) */

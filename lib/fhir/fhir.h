@@ -78,6 +78,10 @@ typedef struct {
     Carerhub__Source source;
     char service_request[64], patient[64], related_person[64], consent[64], requester[64],
         encounter[64], location[64]; /* "" when the request has none */
+    /* The requester's Practitioner (a PractitionerRole's) and the
+     * Organization holding the ODS code or URN (the requester itself, or
+     * the PractitionerRole's organization); "" when none. */
+    char practitioner[64], organization[64];
 } fhir_read_t;
 
 /* Reads a ServiceRequest (or a Bundle of type transaction, message or

@@ -95,6 +95,7 @@ int cli_cancel(cli_t *cli, int argc, char **argv);
 int cli_alerts(cli_t *cli, int argc, char **argv);
 int cli_report(cli_t *cli, int argc, char **argv);
 int cli_user(cli_t *cli, int argc, char **argv);
+int cli_client(cli_t *cli, int argc, char **argv);
 int cli_cases(cli_t *cli, int argc, char **argv);
 int cli_case(cli_t *cli, int argc, char **argv);
 int cli_queues(cli_t *cli, int argc, char **argv);

@@ -143,6 +143,19 @@ static const s_help_t s_help[] = {
       {"user disable NAME | user enable NAME", "stop an account logging in, or let it again"},
       {"user list", "the accounts: name, role, organisation, state"}},
      NULL},
+    {"client",
+     {{"client add NAME --org CODE [--role gp|hospital|school]\n"
+       "      [--cert FILE]",
+       "an API client of the FHIR interface, for one\n"
+       "organisation (CODE: the practice's or trust's ODS\n"
+       "code, the school's URN; the role follows from it);\n"
+       "prints its bearer token once, on the last line;\n"
+       "--cert records a client certificate (PEM) for\n"
+       "mutual TLS"},
+      {"client token NAME", "a new token (printed once); the old one stops"},
+      {"client disable NAME | client enable NAME", "refuse a client's token, or take it again"},
+      {"client list", "the clients: name, role, organisation, state"}},
+     NULL},
     {"backup",
      {{"backup DIR", "a consistent copy of every store under data_dir,\n"
                      "taken while the hub runs, on its machine; DIR\n"

@@ -19,14 +19,15 @@ typedef struct {
 } s_command_t;
 
 static const s_command_t s_commands[] = {
-    {"route", cli_route},       {"postcodes", cli_postcodes}, {"config", cli_config},
-    {"submit", cli_submit},     {"status", cli_status},       {"stats", cli_stats},
-    {"keygen", cli_keygen},     {"audit", cli_audit},         {"outcome", cli_outcome},
-    {"feedback", cli_feedback}, {"cancel", cli_cancel},       {"alerts", cli_alerts},
-    {"report", cli_report},     {"user", cli_user},           {"cases", cli_cases},
-    {"case", cli_case},         {"queues", cli_queues},       {"parked", cli_parked},
-    {"conflict", cli_conflict}, {"erase", cli_erase},         {"backup", cli_backup},
-    {"restore", cli_restore},   {"export", cli_export},       {"retention", cli_retention},
+    {"route", cli_route},         {"postcodes", cli_postcodes}, {"config", cli_config},
+    {"submit", cli_submit},       {"status", cli_status},       {"stats", cli_stats},
+    {"keygen", cli_keygen},       {"audit", cli_audit},         {"outcome", cli_outcome},
+    {"feedback", cli_feedback},   {"cancel", cli_cancel},       {"alerts", cli_alerts},
+    {"report", cli_report},       {"user", cli_user},           {"client", cli_client},
+    {"cases", cli_cases},         {"case", cli_case},           {"queues", cli_queues},
+    {"parked", cli_parked},       {"conflict", cli_conflict},   {"erase", cli_erase},
+    {"backup", cli_backup},       {"restore", cli_restore},     {"export", cli_export},
+    {"retention", cli_retention},
 };
 
 /* Whether the words of a command ask for its help: --help before any "--"

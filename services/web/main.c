@@ -115,6 +115,7 @@ static int s_give_up(web_t *w, int status)
     if (w->tls_key)
         sodium_memzero(w->tls_key, strlen(w->tls_key));
     free(w->tls_key);
+    free(w->tls_client_ca);
     hubconf_destroy(&w->conf);
     free(w->dir);
     free(w);
@@ -191,6 +192,7 @@ int main(int argc, char **argv)
     if (w->tls_key)
         sodium_memzero(w->tls_key, strlen(w->tls_key));
     free(w->tls_key);
+    free(w->tls_client_ca);
     hubconf_destroy(&w->conf);
     free(w->dir);
     free(w);

@@ -26,7 +26,9 @@
  * /ops/case/ID and the operator's forms; web_notice.c: the one-time
  * notices a POST leaves for the page its answer leads to; web_metrics.c:
  * /metrics, the hub's metrics for a Prometheus server, and web_basic.c:
- * the HTTP Basic credentials a scraper sends.
+ * the HTTP Basic credentials a scraper sends; web_fhir.c: the FHIR R4
+ * interface (/fhir/r4/...) for clinical systems' API clients, whose bearer
+ * tokens web_http_fhir.c checks.
  */
 #ifndef CARERHUB_WEB_H
 #define CARERHUB_WEB_H
@@ -82,6 +84,8 @@ typedef struct {
     char location[512]; /* a redirect (303) when set */
     bool personal;      /* holds personal data: never cached (Cache-Control: no-store) */
     char filename[80];  /* when set, a file to save by this name (Content-Disposition) */
+    char headers[320];  /* further headers, each "Name: value\n" (the FHIR routes'; printable
+                           ASCII only) */
 } web_resp_t;
 
 typedef void (*web_handler_fn)(web_t *w, const web_req_t *q, web_resp_t *r);
@@ -200,5 +204,21 @@ void web_ops_case(web_t *w, const web_req_t *q, web_resp_t *r);     /* /ops/case
 void web_ops_parked(web_t *w, const web_req_t *q, web_resp_t *r);   /* /ops/parked (POST) */
 void web_ops_conflict(web_t *w, const web_req_t *q, web_resp_t *r); /* /ops/conflict (POST) */
 void web_metrics(web_t *w, const web_req_t *q, web_resp_t *r);      /* /metrics (web_metrics.c) */
+
+/* The FHIR R4 interface for clinical systems (web_fhir.c), for API clients
+ * with a bearer token (q->user: the client, named CLIENT_USER_PREFIX +
+ * its name; fields "x-request-id", "x-correlation-id" and "body", the
+ * request's headers and JSON). Answers application/fhir+json. */
+void web_fhir_submit(web_t *w, const web_req_t *q, web_resp_t *r);   /* POST ServiceRequest */
+void web_fhir_read(web_t *w, const web_req_t *q, web_resp_t *r);     /* GET ServiceRequest/ID */
+void web_fhir_metadata(web_t *w, const web_req_t *q, web_resp_t *r); /* GET metadata */
+/* An answer of status with an OperationOutcome of one issue (FHIR
+ * IssueType code, no expression), the X-Correlation-ID of q echoed (q may
+ * be NULL). */
+void web_fhir_refusal(web_resp_t *r, const web_req_t *q, int status, const char *code,
+                      const char *message);
+/* Adds a header to r (web_resp_t.headers); a value that is not printable
+ * ASCII, or one that does not fit, is left out. */
+void web_resp_header(web_resp_t *r, const char *name, const char *value);
 
 #endif

@@ -64,6 +64,9 @@ const web_route_t web_routes[] = {
     {"/ops/parked", WEB_POST, WEB_ROLE(ROLE_OPERATOR), web_ops_parked},
     {"/ops/conflict", WEB_POST, WEB_ROLE(ROLE_OPERATOR), web_ops_conflict},
     {"/metrics", WEB_GET, WEB_ROLE(ROLE_OPERATOR), web_metrics, WEB_SCRAPE},
+    {"/fhir/r4/metadata", WEB_GET, WEB_NO_SESSION, web_fhir_metadata, WEB_BEARER},
+    {"/fhir/r4/ServiceRequest", WEB_POST, WEB_REFERRERS, web_fhir_submit, WEB_BEARER},
+    {"/fhir/r4/ServiceRequest/", WEB_GET, WEB_REFERRERS, web_fhir_read, WEB_BEARER},
     {NULL, 0, 0, NULL},
 };
 
@@ -83,13 +86,14 @@ int web_authorise(const web_route_t *rt, const web_user_t *u, char *location, si
     location[0] = '\0';
     if (rt->roles == WEB_NO_SESSION)
         return 0;
-    if (!u && (rt->flags & WEB_SCRAPE))
-        return 401; /* a scraper is asked for credentials, not sent to a form */
+    if (!u && (rt->flags & (WEB_SCRAPE | WEB_BEARER)))
+        return 401; /* a scraper or a system is asked for credentials, not sent to a form */
     if (!u) {
         snprintf(location, locsz, "/login");
         return 303;
     }
-    if (u->must_change && strcmp(rt->path, "/login/change") && strcmp(rt->path, "/logout")) {
+    if (u->must_change && !(rt->flags & WEB_BEARER) && strcmp(rt->path, "/login/change") &&
+        strcmp(rt->path, "/logout")) {
         snprintf(location, locsz, "/login/change");
         return 303;
     }
@@ -98,7 +102,7 @@ int web_authorise(const web_route_t *rt, const web_user_t *u, char *location, si
 
 /* --- one request ------------------------------------------------------- */
 
-static void s_address(struct MHD_Connection *c, char *out, size_t outsz)
+void web_http_address(struct MHD_Connection *c, char *out, size_t outsz)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -116,8 +120,25 @@ static void s_header(struct MHD_Response *resp, const char *name, const char *va
         log_panic("cannot add the header %s", name);
 }
 
+/* Adds r's further headers, "Name: value\n" each. */
+static void s_more_headers(struct MHD_Response *resp, const char *h)
+{
+    char name[64], value[256];
+    while (*h) {
+        size_t n = strcspn(h, ":"), v;
+        if (!h[n] || n >= sizeof name)
+            break;
+        snprintf(name, sizeof name, "%.*s", (int)n, h);
+        h += n + 1 + (h[n + 1] == ' ');
+        v = strcspn(h, "\n");
+        snprintf(value, sizeof value, "%.*s", (int)(v < sizeof value ? v : sizeof value - 1), h);
+        s_header(resp, name, value);
+        h += v + (h[v] == '\n');
+    }
+}
+
 /* Sends r with the headers every answer has. */
-static enum MHD_Result s_send(web_t *w, struct MHD_Connection *c, web_resp_t *r, const char *allow)
+enum MHD_Result web_http_send(web_t *w, struct MHD_Connection *c, web_resp_t *r, const char *allow)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
@@ -150,7 +171,8 @@ static enum MHD_Result s_send(web_t *w, struct MHD_Connection *c, web_resp_t *r,
     w->cookie[0] = '\0';
     if (allow)
         s_header(resp, "Allow", allow);
-    if (r->status == 401)
+    s_more_headers(resp, r->headers);
+    if (r->status == 401 && !strstr(r->headers, "WWW-Authenticate:"))
         s_header(resp, "WWW-Authenticate", "Basic realm=\"carerhub metrics\", charset=\"UTF-8\"");
     ret = MHD_queue_response(c, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
@@ -163,7 +185,7 @@ static enum MHD_Result s_refuse(web_t *w, struct MHD_Connection *c, const web_re
 {
     web_resp_t r = {200, BUF_INIT, NULL, "", false};
     web_error_page(&r, q, status, message);
-    return s_send(w, c, &r, allow);
+    return web_http_send(w, c, &r, allow);
 }
 
 /* A refusal in plain words, for a scraper as much as a person. */
@@ -173,12 +195,12 @@ static enum MHD_Result s_refuse_text(web_t *w, struct MHD_Connection *c, int sta
     web_resp_t r = {status, BUF_INIT, "text/plain; charset=utf-8", "", false};
     buf_adds(&r.body, message);
     buf_addc(&r.body, '\n');
-    return s_send(w, c, &r, NULL);
+    return web_http_send(w, c, &r, NULL);
 }
 
 /* Whether the client is on this machine: 127.0.0.0/8 or ::1, also as an
  * IPv4 address mapped into IPv6. */
-static bool s_loopback(struct MHD_Connection *c)
+bool web_http_loopback(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -204,7 +226,8 @@ static int s_scrape_who(web_t *w, struct MHD_Connection *c, const web_route_t *r
     int st;
     /* A proxy on this machine passing on someone else's request says so
      * (X-Forwarded-For, Forwarded): that someone is not on loopback. */
-    if (s_loopback(c) && !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For") &&
+    if (web_http_loopback(c) &&
+        !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For") &&
         !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Forwarded"))
         return 0;
     if (!q->user && w->tls)
@@ -228,7 +251,7 @@ static int s_scrape_who(web_t *w, struct MHD_Connection *c, const web_route_t *r
 /* Answers with r, or, while the request waits for the hub, suspends its
  * connection with r kept; a wait that is ready (answered, or its time up)
  * has its then run first, which writes r or calls again. */
-static enum MHD_Result s_finish(web_t *w, struct MHD_Connection *c, web_http_call_t *call,
+enum MHD_Result web_http_finish(web_t *w, struct MHD_Connection *c, web_http_call_t *call,
                                 web_resp_t *r)
 {
     while (call->wait) {
@@ -249,7 +272,7 @@ static enum MHD_Result s_finish(web_t *w, struct MHD_Connection *c, web_http_cal
         MHD_suspend_connection(c);
         return MHD_YES;
     }
-    return s_send(w, c, r, NULL);
+    return web_http_send(w, c, r, NULL);
 }
 
 /* A request resumed: its wait is ready (or, never expected, not yet). It
@@ -261,7 +284,7 @@ static enum MHD_Result s_resumed(web_t *w, struct MHD_Connection *c, web_http_ca
     snprintf(w->address, sizeof w->address, "%s", call->wait->address);
     snprintf(w->cookie, sizeof w->cookie, "%s", call->wait->cookie);
     w->sess = NULL;
-    return s_finish(w, c, call, &r);
+    return web_http_finish(w, c, call, &r);
 }
 
 static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, web_http_call_t *call,
@@ -276,7 +299,7 @@ static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, web_http_cal
     web_user_t basic;
     int st;
 
-    s_address(c, addr, sizeof addr);
+    web_http_address(c, addr, sizeof addr);
     snprintf(w->address, sizeof w->address, "%s", addr);
     w->cookie[0] = '\0';
     w->sess = web_sess_find(w->sessions,
@@ -324,13 +347,13 @@ static enum MHD_Result s_answer(web_t *w, struct MHD_Connection *c, web_http_cal
         ret = s_refuse_text(w, c, st, refusal);
     } else if (!(rt->flags & WEB_SCRAPE) &&
                (st = web_authorise(rt, q.user, r.location, sizeof r.location)) == 303) {
-        ret = s_send(w, c, &r, NULL);
+        ret = web_http_send(w, c, &r, NULL);
     } else if (!(rt->flags & WEB_SCRAPE) && st) {
         ret = s_refuse(w, c, &q, 403, "Your account cannot use this page.", NULL);
     } else {
         w->wait = &call->wait;
         rt->fn(w, &q, &r);
-        ret = s_finish(w, c, call, &r);
+        ret = web_http_finish(w, c, call, &r);
         w->wait = NULL;
     }
     web_form_free(&f);
@@ -351,8 +374,11 @@ enum MHD_Result web_http_access(void *cls, struct MHD_Connection *c, const char 
     q.path = url;
     if (!call->started) {
         const char *len, *type;
+        const web_route_t *rt = web_route(url);
         call->started = true;
         call->post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+        if (rt && (rt->flags & WEB_BEARER))
+            return web_http_fhir_begin(w, c, call, rt, method);
         if (!call->post && strcmp(method, MHD_HTTP_METHOD_GET) &&
             strcmp(method, MHD_HTTP_METHOD_HEAD))
             return s_refuse(w, c, &q, 405, "This site takes GET and POST requests only.",
@@ -376,6 +402,8 @@ enum MHD_Result web_http_access(void *cls, struct MHD_Connection *c, const char 
                             NULL);
         return MHD_YES;
     }
+    if (*upload_size && call->fhir)
+        return web_http_fhir_body(w, call, upload, upload_size);
     if (*upload_size) {
         /* A body longer than it said, or one sent without a length:
          * dropped with the connection. */
@@ -387,5 +415,7 @@ enum MHD_Result web_http_access(void *cls, struct MHD_Connection *c, const char 
     }
     if (call->wait)
         return s_resumed(w, c, call);
+    if (call->fhir)
+        return web_http_fhir_answer(w, c, call, url);
     return s_answer(w, c, call, url);
 }

@@ -126,6 +126,9 @@ int web_http_start(web_t *w)
     struct MHD_OptionItem tls[] = {
         {MHD_OPTION_HTTPS_MEM_KEY, 0, w->tls_key},
         {MHD_OPTION_HTTPS_MEM_CERT, 0, w->tls_cert},
+        /* FHIR clients are asked for a certificate (not made to send one):
+         * web_http_fhir.c holds a client with one recorded to it. */
+        {w->tls_client_ca ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, w->tls_client_ca},
         {MHD_OPTION_END, 0, NULL},
     };
 
@@ -142,7 +145,7 @@ int web_http_start(web_t *w)
         MHD_OPTION_CONNECTION_TIMEOUT, w->lim.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)WEB_HEADERS_MAX, MHD_OPTION_URI_LOG_CALLBACK, s_uri, w, MHD_OPTION_NOTIFY_COMPLETED,
         s_completed, w, MHD_OPTION_NOTIFY_CONNECTION, s_notify, w, MHD_OPTION_ARRAY,
-        w->tls ? tls : tls + 2, MHD_OPTION_END);
+        w->tls ? tls : tls + 3, MHD_OPTION_END);
     if (!w->mhd) {
         log_error("cannot listen on %s (in use, or not an address of this machine?)",
                   w->lim.listen);

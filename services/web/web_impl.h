@@ -39,6 +39,7 @@ struct sockaddr_storage;
 typedef struct {
     const char *listen;
     const char *tls_cert, *tls_key; /* both or neither */
+    const char *tls_client_ca;      /* FHIR clients' certificates' CA, or NULL */
     int64_t idle_ms;                /* a session unused this long ends */
     size_t max_body;                /* bytes of a request body */
     unsigned max_connections, per_address;
@@ -268,6 +269,7 @@ struct web {
     web_hub_t hub;
     struct MHD_Daemon *mhd;
     char *tls_cert, *tls_key; /* PEM, held while MHD runs */
+    char *tls_client_ca;      /* PEM (web.tls_client_ca), or NULL: no client certificates */
     char url[160];
     /* The request being answered: its session (NULL if none), the
      * client's address, the cookie to set in the answer ("" for none), and
@@ -318,6 +320,13 @@ enum { WEB_GET = 1, WEB_POST = 2 };
  * credentials (web_metrics_basic). Nobody logged in is answered 401 with
  * a Basic challenge rather than sent to /login. */
 #define WEB_SCRAPE 2u
+
+/* A route of the FHIR interface: no session, no cookie, no CSRF token.
+ * Its client is the API client of an Authorization: Bearer token
+ * (web_http_fhir.c), over TLS or on loopback, and a route with roles
+ * needs one (401 with a Bearer challenge); its answers are FHIR
+ * resources. */
+#define WEB_BEARER 4u
 
 /* The route table: path (a prefix when it ends in '/'), methods, the roles
  * that may use it (WEB_NO_SESSION: anyone), its handler, flags (0,

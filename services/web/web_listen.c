@@ -23,6 +23,7 @@ void web_limits(const hubconf_t *conf, web_limits_t *out)
     out->listen = c->listen && *c->listen ? c->listen : "127.0.0.1:7320";
     out->tls_cert = c->tls_cert && *c->tls_cert ? c->tls_cert : NULL;
     out->tls_key = c->tls_key && *c->tls_key ? c->tls_key : NULL;
+    out->tls_client_ca = c->tls_client_ca && *c->tls_client_ca ? c->tls_client_ca : NULL;
     out->idle_ms = S_OR(c->session_idle_minutes, 30) * 60000LL;
     out->max_body = (size_t)S_OR(c->max_body_bytes, 65536);
     out->max_connections = (unsigned)S_OR(c->max_connections, 64);
@@ -112,6 +113,15 @@ int web_listen_check(web_t *w)
             log_error("cannot read web.tls_cert %s: %s", w->lim.tls_cert, strerror(errno));
         else
             log_error("web.tls_key: %s", why);
+        return -1;
+    }
+    if (w->lim.tls_client_ca &&
+        (!w->tls || file_read_all(w->lim.tls_client_ca, 1 << 20, &w->tls_client_ca, &n) < 0)) {
+        if (!w->tls)
+            log_error("web.tls_client_ca needs web.tls_cert and web.tls_key (HTTPS)");
+        else
+            log_error("cannot read web.tls_client_ca %s: %s", w->lim.tls_client_ca,
+                      strerror(errno));
         return -1;
     }
     return 0;

@@ -57,6 +57,7 @@ COLS = [
 
 # Y: allowed, the row's own answer. .: refused: 403 for an account, a
 # redirect to /login for nobody. H: logged in already: /login leads home.
+# B: an API client's bearer token only: 401 for every session.
 #          gp hosp school prov triage comm oper nobody
 PAGES = [
     ("/",                  "Y Y Y Y Y Y Y ."),
@@ -81,6 +82,11 @@ PAGES = [
     # Every column connects from 127.0.0.N, a loopback address: the
     # metrics need no login there (t_metrics.sh tries other addresses).
     ("/metrics",           "Y Y Y Y Y Y Y Y"),
+    # The FHIR interface: its CapabilityStatement for anyone; the rest for
+    # an API client's bearer token only, never a session (t_fhir.sh tries
+    # the tokens).
+    ("/fhir/r4/metadata",  "Y Y Y Y Y Y Y Y"),
+    ("/fhir/r4/ServiceRequest/ID", "B B B B B B B B"),
 ]
 ACTIONS = [
     ("/login",             "Y Y Y Y Y Y Y Y"),
@@ -93,6 +99,7 @@ ACTIONS = [
     ("/inbox/ID",          ". . . Y Y . . ."),
     ("/ops/parked",        ". . . . . . Y ."),
     ("/ops/conflict",      ". . . . . . Y ."),
+    ("/fhir/r4/ServiceRequest", "B B B B B B B B"),
     ("/logout",            "Y Y Y Y Y Y Y ."),  # last: it ends the session
 ]
 SOURCE_OF = {"/refer/gp": "gp", "/refer/discharge": "discharge", "/refer/school": "school"}
@@ -198,6 +205,8 @@ class Matrix:
     def path_of(self, path, role):
         if path == "/referrals/ID":
             return "/referrals/" + self.own_referral(role)
+        if path == "/fhir/r4/ServiceRequest/ID":
+            return "/fhir/r4/ServiceRequest/" + self.own_referral(role)
         if path == "/inbox/ID":
             return "/inbox/" + self.own_case(role)
         if path == "/ops/case/ID":
@@ -221,6 +230,10 @@ class Matrix:
         }
         if path in ("/style.css", "/report.css"):
             return None if ans.status == 200 and ans.type.startswith("text/css") else "not CSS"
+        if path == "/fhir/r4/metadata":
+            ok = ans.status == 200 and ans.type.startswith("application/fhir+json") and \
+                '"CapabilityStatement"' in ans.body
+            return None if ok else f"not the CapabilityStatement ({ans.status} {ans.type})"
         if path == "/metrics":
             ok = ans.status == 200 and ans.type.startswith("text/plain; version=0.0.4") and \
                 'carerhub_up{daemon="router"} 1' in ans.body
@@ -295,6 +308,11 @@ class Matrix:
         ans = s.post(real, self.action_fields(path, role, s)) if method == "POST" else s.get(real)
         if sym == "Y":
             why = (self.action_ok if method == "POST" else self.page_ok)(path, role, ans)
+        elif sym == "B":
+            # A session is nobody here: asked for a bearer token.
+            ok = ans.status == 401 and ans.type.startswith("application/fhir+json") and \
+                '"OperationOutcome"' in ans.body
+            why = None if ok else "expected 401 with an OperationOutcome"
         elif sym == "H":
             why = None if ans.status == 303 and ans.location == "/" else "expected 303 to /"
         elif role == "nobody":

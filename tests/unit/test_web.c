@@ -223,6 +223,9 @@ static const struct {
     {"/ops/parked", false, "operator"},
     {"/ops/conflict", false, "operator"},
     {"/metrics", false, "operator"},
+    {"/fhir/r4/metadata", true, NULL},
+    {"/fhir/r4/ServiceRequest", false, "gp hospital school"},
+    {"/fhir/r4/ServiceRequest/GP-20260101-1", false, "gp hospital school"},
 };
 
 TEST(web_routes_each_page_its_roles)
@@ -236,9 +239,9 @@ TEST(web_routes_each_page_its_roles)
             CHECK_INT(web_authorise(rt, NULL, loc, sizeof loc), 0);
             continue;
         }
-        if (rt->flags & WEB_SCRAPE) {
-            /* A scraper is asked for credentials (a loopback client needs
-             * none: web_http.c). */
+        if (rt->flags & (WEB_SCRAPE | WEB_BEARER)) {
+            /* A scraper or a system is asked for credentials (a loopback
+             * scraper needs none: web_http.c). */
             CHECK_INT(web_authorise(rt, NULL, loc, sizeof loc), 401);
         } else {
             CHECK_INT(web_authorise(rt, NULL, loc, sizeof loc), 303);
@@ -281,7 +284,9 @@ TEST(web_routes_every_route_checked_and_first_password_first)
         if (rt->roles == WEB_NO_SESSION)
             continue;
         /* A first password: only changing it (or logging out) is served. */
-        if (strcmp(rt->path, "/login/change") == 0 || strcmp(rt->path, "/logout") == 0) {
+        if (strcmp(rt->path, "/login/change") == 0 || strcmp(rt->path, "/logout") == 0 ||
+            (rt->flags & WEB_BEARER)) {
+            /* (An API client has no password: the FHIR routes never ask.) */
             CHECK_INT(web_authorise(rt, &fresh, loc, sizeof loc), 0);
         } else {
             CHECK_INT(web_authorise(rt, &fresh, loc, sizeof loc), 303);

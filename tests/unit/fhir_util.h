@@ -1,0 +1,27 @@
+/*
+ * What the FHIR unit tests share: reading a file of the source tree,
+ * checking a request as the hub would (on 2026-11-23, test NHS numbers
+ * refused), and finding an issue by its expression.
+ */
+#ifndef CARERHUB_TEST_FHIR_UTIL_H
+#define CARERHUB_TEST_FHIR_UTIL_H
+
+#include "fhir/fhir.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The contents of a file of the source tree (new string, *len its
+ * length), or NULL. */
+char *fhir_test_file(const char *rel, size_t *len);
+/* fhir_referral_check of text on 2026-11-23; with TEST_VERBOSE the issues
+ * are printed. */
+fhir_rc_t fhir_test_check(const char *text, size_t len, fhir_read_t *out, fhir_issues_t *is);
+/* The issue whose expression is expr, or NULL. */
+const fhir_issue_t *fhir_test_issue(const fhir_issues_t *is, const char *expr);
+/* The first difference between two messages of the same type, as a field
+ * path ("carer.postcode"), into out; false if they are equal. */
+bool fhir_test_diff(const ProtobufCMessage *a, const ProtobufCMessage *b, const char *path,
+                    char *out, size_t outsz);
+
+#endif
