@@ -14,13 +14,13 @@
 #include "clnt/clnt.h"
 #include "conf/hubconf.h"
 #include "domain/route.h"
+#include "util/version.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 /* The one place the version is written: `carerhub --version`. */
-#define CARERHUB_VERSION "0.1.0"
 
 struct option;
 

@@ -26,6 +26,7 @@
 #include "util/date.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/version.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -34,7 +35,6 @@
 
 #define S_SUBMIT_MS 10000
 #define S_QUERY_MS  3000
-#define S_VERSION   "0.1.0" /* as carerhub --version */
 #define S_RETRY     "30"    /* seconds, Retry-After of a 503 */
 #define S_FHIR_TYPE "application/fhir+json; charset=utf-8"
 #define S_NOT_FOUND "There is no referral of this organisation's with that id."
@@ -86,7 +86,7 @@ void web_fhir_metadata(web_t *w, const web_req_t *q, web_resp_t *r)
     s_base(w, base, sizeof base);
     s_fhir(r, q, 200);
     r->personal = false;
-    fhir_capability_statement(&r->body, base, S_VERSION);
+    fhir_capability_statement(&r->body, base, CARERHUB_VERSION);
 }
 
 /* Whether s is a UUID as BaRS's X-Request-ID is (8-4-4-4-12 hex digits). */
