@@ -118,7 +118,11 @@ typedef struct {
  * dates real and not in the future, UTF-8 text of sane length, consent to
  * share, and the rules of the source (for self, a carer's own referral: 16
  * or over, the carer's own consent, a phone number or an email address,
- * no referrer needed). An NHS number that passes its check
+ * no referrer needed); what it says of the caring (caring, impact,
+ * requests; up to REFERRAL_CARED_FOR_MAX people cared for, cared_for then
+ * more_cared_for; equality only with consent.equality_monitoring); a
+ * professional's part, which no source takes yet, is refused. An NHS
+ * number that passes its check
  * digit but is issued to nobody (nhs_number_range) is refused with code
  * not_issued: one digit repeated always, the test range unless
  * ctx->test_nhs_numbers. Normalises what it accepts in place (postcode

@@ -22,8 +22,11 @@
 /* Fields the hub sets; a referrer must not. */
 static const char *const s_hub_fields[] = {"id",           "source", "received_at", "referral_date",
                                            "submitted_by", NULL};
-/* The Referral fields that hold source parts: not YAML keys themselves. */
-static const char *const s_part_fields[] = {"gp", "discharge", "school", "self", NULL};
+/* The Referral fields that hold source parts: not YAML keys themselves
+ * (no source takes a professional's referral yet); and more_cared_for,
+ * which a list of cared_for fills. */
+static const char *const s_part_fields[] = {"gp",           "discharge",      "school", "self",
+                                            "professional", "more_cared_for", NULL};
 
 static const ProtobufCMessageDescriptor *s_part_desc(Carerhub__Source s)
 {
@@ -70,6 +73,8 @@ static const char *s_number_hint(const char *path)
 {
     if (strcmp(path, "school.year_group") == 0)
         return "enter a number from 0 (Reception) to 14";
+    if (strcmp(path, "caring.years") == 0)
+        return "enter a whole number of years from 0 (under one year) to 90";
     return "must be a whole number";
 }
 
@@ -317,6 +322,12 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
         if (f && (!s_in(k->value, s_part_fields) ||
                   (src == CARERHUB__SOURCE__SELF && strcmp(k->value, "self") == 0))) {
             s_bind_field(&r->base, f, v, k->value, errs);
+            continue;
+        }
+        if (strcmp(k->value, "professional") == 0) {
+            ferrs_add(errs, k->value, "wrong_source",
+                      "belongs to a referral from another professional, which this hub does not "
+                      "take yet");
             continue;
         }
         if (strcmp(k->value, "self") == 0) {
