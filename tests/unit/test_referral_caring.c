@@ -333,3 +333,62 @@ TEST(referral_caring_professional_part_refused)
     carerhub__referral__free_unpacked(r, NULL);
     ferrs_free(&e);
 }
+
+/* cared_for as a list: the first to cared_for, the rest to more_cared_for
+ * in order; each problem named by its place in the list. */
+TEST(referral_caring_cared_for_list)
+{
+    ferrs_t e = FERRS_INIT;
+    Carerhub__Referral *r = NULL;
+    s_gp("",
+         "\n  - {relationship: mother, conditions: [dementia]}\n"
+         "  - relationship: brother\n"
+         "    conditions: [Learning Disability, mental-health]\n",
+         "", &e, &r);
+    CHECK_INT(e.n, 0);
+    CHECK_STR(r->cared_for->relationship, "mother");
+    CHECK_INT(r->n_more_cared_for, 1);
+    CHECK_STR(r->more_cared_for[0]->relationship, "brother");
+    CHECK_STR(r->more_cared_for[0]->conditions[0], "learning_disability");
+    CHECK_STR(r->more_cared_for[0]->conditions[1], "mental_health");
+    carerhub__referral__free_unpacked(r, NULL);
+    ferrs_free(&e);
+
+    /* Checked: the second has no relationship, the first a wrong condition. */
+    s_gp("", "[{relationship: mother, conditions: [cheese]}, {conditions: [frailty]}]", "", &e,
+         NULL);
+    CHECK(s_msg(&e, "cared_for[1].conditions[1]", "invalid") != NULL);
+    CHECK(s_msg(&e, "cared_for[2].relationship", "required") != NULL);
+    CHECK_INT(e.n, 2);
+    ferrs_free(&e);
+
+    /* Bound: a value where a person belongs, a field of none. */
+    s_gp("", "[{relationship: mother}, father, {relationship: son, colour: red}]", "", &e, NULL);
+    CHECK(s_msg(&e, "cared_for[2]", "type") != NULL);
+    CHECK(s_msg(&e, "cared_for[3].colour", "unknown_field") != NULL);
+    CHECK_INT(e.n, 2);
+    ferrs_free(&e);
+
+    /* One mapping is named as it always was. */
+    s_gp("", "{conditions: [frailty]}", "", &e, NULL);
+    CHECK(s_msg(&e, "cared_for.relationship", "required") != NULL);
+    CHECK_INT(e.n, 1);
+    ferrs_free(&e);
+
+    /* An empty list names no one; seven are too many. */
+    s_gp("", "[]", "", &e, NULL);
+    CHECK(s_msg(&e, "cared_for", "required") != NULL);
+    ferrs_free(&e);
+    s_gp("",
+         "[{relationship: a}, {relationship: b}, {relationship: c}, {relationship: d}, "
+         "{relationship: e}, {relationship: f}, {relationship: g}]",
+         "", &e, NULL);
+    CHECK(s_msg(&e, "cared_for", "too_long") != NULL);
+    CHECK_INT(e.n, 1);
+    ferrs_free(&e);
+
+    /* more_cared_for is no key of a referral file. */
+    s_gp("", S_MOTHER, "more_cared_for: [{relationship: son}]\n", &e, NULL);
+    CHECK(s_msg(&e, "more_cared_for", "unknown_field") != NULL);
+    ferrs_free(&e);
+}
