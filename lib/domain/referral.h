@@ -160,6 +160,12 @@ void referral_carer_merge(Carerhub__Carer **into, const Carerhub__Carer *newer);
 
 /* A discharge whose patient goes home within 48 hours of the referral. */
 bool referral_urgent(const Carerhub__Referral *r);
+/* Priority: the carer cares 50 or more hours a week and does not feel able
+ * to go on caring (caring.hours_per_week 50_or_more, able_to_continue no),
+ * or the patient of a discharge goes home within 48 hours of day on
+ * (referral_urgent's rule). *reason (if reason) is set to the why in
+ * words, no personal data, or NULL. Equality never enters into it. */
+bool referral_priority(const Carerhub__Referral *r, date_t on, const char **reason);
 /* Under 18 (age from referral_carer_age; -1, unknown, is an adult). */
 bool referral_young_carer(int age);
 /* 17: a young carer about to move to adult services. */
