@@ -358,6 +358,12 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
             s_bind_field(&r->base, f, v, k->value, errs);
             continue;
         }
+        if (strcmp(k->value, "more_cared_for") == 0) {
+            ferrs_add(errs, k->value, "unknown_field",
+                      "unknown field: list everyone cared for under cared_for (cared_for: "
+                      "[{relationship: ...}, {relationship: ...}])");
+            continue;
+        }
         if (strcmp(k->value, "professional") == 0) {
             ferrs_add(errs, k->value, "wrong_source",
                       "belongs to a referral from another professional, which this hub does not "
