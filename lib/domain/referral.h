@@ -118,7 +118,11 @@ typedef struct {
  * dates real and not in the future, UTF-8 text of sane length, consent to
  * share, and the rules of the source (for self, a carer's own referral: 16
  * or over, the carer's own consent, a phone number or an email address,
- * no referrer needed). An NHS number that passes its check
+ * no referrer needed); what it says of the caring (caring, impact,
+ * requests; up to REFERRAL_CARED_FOR_MAX people cared for, cared_for then
+ * more_cared_for; equality only with consent.equality_monitoring); a
+ * professional's part, which no source takes yet, is refused. An NHS
+ * number that passes its check
  * digit but is issued to nobody (nhs_number_range) is refused with code
  * not_issued: one digit repeated always, the test range unless
  * ctx->test_nhs_numbers. Normalises what it accepts in place (postcode
@@ -156,6 +160,12 @@ void referral_carer_merge(Carerhub__Carer **into, const Carerhub__Carer *newer);
 
 /* A discharge whose patient goes home within 48 hours of the referral. */
 bool referral_urgent(const Carerhub__Referral *r);
+/* Priority: the carer cares 50 or more hours a week and does not feel able
+ * to go on caring (caring.hours_per_week 50_or_more, able_to_continue no),
+ * or the patient of a discharge goes home within 48 hours of day on
+ * (referral_urgent's rule). *reason (if reason) is set to the why in
+ * words, no personal data, or NULL. Equality never enters into it. */
+bool referral_priority(const Carerhub__Referral *r, date_t on, const char **reason);
 /* Under 18 (age from referral_carer_age; -1, unknown, is an adult). */
 bool referral_young_carer(int age);
 /* 17: a young carer about to move to adult services. */

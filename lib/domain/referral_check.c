@@ -116,7 +116,9 @@ static void s_age(ferrs_t *e, const Carerhub__Carer *c, Carerhub__Source src,
                   "is more than %d years ago: check the date of birth you gave", REFERRAL_AGE_MAX);
 }
 
-static void s_cared_for(ferrs_t *e, Carerhub__CaredFor *c)
+/* One person cared for, named in errors by prefix (cared_for, or
+ * cared_for[2] when the referral lists several). */
+static void s_cared_for(ferrs_t *e, Carerhub__CaredFor *c, const char *prefix)
 {
     static const char *const kinds[] = {"physical_disability",
                                         "long_term_illness",
@@ -127,20 +129,22 @@ static void s_cared_for(ferrs_t *e, Carerhub__CaredFor *c)
                                         "frailty",
                                         "other",
                                         NULL};
+    char field[64];
     if (!c) {
-        ferrs_add(e, "cared_for", "required",
+        ferrs_add(e, prefix, "required",
                   "is required: the relationship to the person "
                   "cared for");
         return;
     }
-    referral_field_text(e, "cared_for.relationship", &c->relationship, REFERRAL_SHORT_MAX, true,
-                        false);
+    snprintf(field, sizeof field, "%s.relationship", prefix);
+    referral_field_text(e, field, &c->relationship, REFERRAL_SHORT_MAX, true, false);
+    snprintf(field, sizeof field, "%s.conditions", prefix);
     if (c->n_conditions > 8)
-        ferrs_add(e, "cared_for.conditions", "too_long", "lists more than 8 conditions");
+        ferrs_add(e, field, "too_long", "lists more than 8 conditions");
     for (size_t i = 0; i < c->n_conditions && i < 8; i++) {
-        char field[48], *s;
+        char *s;
         bool known = false;
-        snprintf(field, sizeof field, "cared_for.conditions[%zu]", i + 1);
+        snprintf(field, sizeof field, "%s.conditions[%zu]", prefix, i + 1);
         if (!referral_field_text(e, field, &c->conditions[i], REFERRAL_SHORT_MAX, true, false))
             continue;
         /* "Long-term illness" and "long_term_illness" are the same. */
@@ -166,6 +170,28 @@ static void s_cared_for(ferrs_t *e, Carerhub__CaredFor *c)
                 ferrs_add(e, field, "duplicate", "%s is listed twice", c->conditions[i]);
                 break;
             }
+    }
+}
+
+/* Everyone cared for: cared_for, then more_cared_for in order. With more
+ * than one, each is named by its place in the list (cared_for[2]), as the
+ * referrer wrote them. */
+static void s_people(ferrs_t *e, const Carerhub__Referral *r)
+{
+    size_t n = r->n_more_cared_for;
+    char prefix[32];
+    if (n + 1 > REFERRAL_CARED_FOR_MAX)
+        ferrs_add(e, "cared_for", "too_long",
+                  "lists %zu people cared for; give at most %d (those the carer cares for most)",
+                  n + 1, REFERRAL_CARED_FOR_MAX);
+    if (n == 0) {
+        s_cared_for(e, r->cared_for, "cared_for");
+        return;
+    }
+    s_cared_for(e, r->cared_for, "cared_for[1]");
+    for (size_t i = 0; i < n && i + 1 < REFERRAL_CARED_FOR_MAX; i++) {
+        snprintf(prefix, sizeof prefix, "cared_for[%zu]", i + 2);
+        s_cared_for(e, r->more_cared_for[i], prefix);
     }
 }
 
@@ -306,7 +332,9 @@ static void s_foreign(ferrs_t *e, const void *part, Carerhub__Source src)
     for (unsigned i = 0; i < m->descriptor->n_fields; i++)
         if (s_field_set(m, &m->descriptor->fields[i])) {
             snprintf(field, sizeof field, "%s%s",
-                     m->descriptor == &carerhub__self_part__descriptor ? "self." : "",
+                     m->descriptor == &carerhub__self_part__descriptor           ? "self."
+                     : m->descriptor == &carerhub__professional_part__descriptor ? "professional."
+                                                                                 : "",
                      m->descriptor->fields[i].name);
             ferrs_add(e, field, "wrong_source", "is not part of a %s referral",
                       referral_source_name(src));
@@ -327,8 +355,12 @@ int referral_check(Carerhub__Referral *r, Carerhub__Source src, const referral_c
         s_referrer(errs, r->referrer);
     s_carer(errs, r->carer, src, ctx, &dob, &dob_ok);
     s_age(errs, r->carer, src, ctx, dob, dob_ok);
-    s_cared_for(errs, r->cared_for);
+    s_people(errs, r);
     s_consent(errs, r->consent, src, ctx, dob, dob_ok);
+    referral_caring_check(errs, r, src, dob_ok ? date_age(dob, ctx->today) : -1);
+    /* No source takes a professional's referral yet: its part is no
+     * referral's (and a referral of source professional is refused below). */
+    s_foreign(errs, r->professional, src);
     switch (src) {
     case CARERHUB__SOURCE__GP:
         s_gp(errs, r->gp);
@@ -372,8 +404,19 @@ void referral_check_unknown(const ProtobufCMessage *m, const char *path, ferrs_t
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         char sub[160];
-        if (f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED)
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
             continue;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            /* more_cared_for: each, by its place among the people cared for. */
+            size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+            ProtobufCMessage *const *v =
+                *(ProtobufCMessage *const *const *)((const char *)m + f->offset);
+            for (size_t j = 0; j < n; j++) {
+                snprintf(sub, sizeof sub, "%s%s%s[%zu]", path, *path ? "." : "", f->name, j + 1);
+                referral_check_unknown(v[j], sub, errs);
+            }
+            continue;
+        }
         snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", f->name);
         referral_check_unknown(*(const ProtobufCMessage *const *)((const char *)m + f->offset), sub,
                                errs);

@@ -59,4 +59,14 @@ void referral_self_consent(ferrs_t *e, Carerhub__Consent *c);
 void referral_self_check(ferrs_t *e, Carerhub__SelfPart *p, date_t dob, bool dob_ok,
                          const referral_ctx_t *ctx);
 
+/* --- what the referral says about the caring (referral_caring.c) ---- */
+
+/* Most people cared for one referral lists: cared_for and more_cared_for. */
+#define REFERRAL_CARED_FOR_MAX 6
+
+/* caring, impact, requests and equality of r from src, for a carer of
+ * age (-1: unknown). Equality is refused without
+ * consent.equality_monitoring; its values are never repeated. */
+void referral_caring_check(ferrs_t *e, Carerhub__Referral *r, Carerhub__Source src, int age);
+
 #endif

@@ -5,7 +5,8 @@
  * are any good is referral_check()'s business. The part of a GP, discharge
  * or school referral is written at the top level (practice:, hospital:,
  * school:); a carer's own referral has its part under self: (heard_from,
- * best_time_to_contact, working), as in the Referral message.
+ * best_time_to_contact, working), as in the Referral message. cared_for is
+ * one mapping or a list of them (s_bind_people).
  */
 #include "domain/referral.h"
 
@@ -22,8 +23,11 @@
 /* Fields the hub sets; a referrer must not. */
 static const char *const s_hub_fields[] = {"id",           "source", "received_at", "referral_date",
                                            "submitted_by", NULL};
-/* The Referral fields that hold source parts: not YAML keys themselves. */
-static const char *const s_part_fields[] = {"gp", "discharge", "school", "self", NULL};
+/* The Referral fields that hold source parts: not YAML keys themselves
+ * (no source takes a professional's referral yet); and more_cared_for,
+ * which a list of cared_for fills. */
+static const char *const s_part_fields[] = {"gp",           "discharge",      "school", "self",
+                                            "professional", "more_cared_for", NULL};
 
 static const ProtobufCMessageDescriptor *s_part_desc(Carerhub__Source s)
 {
@@ -70,6 +74,8 @@ static const char *s_number_hint(const char *path)
 {
     if (strcmp(path, "school.year_group") == 0)
         return "enter a number from 0 (Reception) to 14";
+    if (strcmp(path, "caring.years") == 0)
+        return "enter a whole number of years from 0 (under one year) to 90";
     return "must be a whole number";
 }
 
@@ -280,6 +286,35 @@ static void s_bind_msg(ProtobufCMessage *msg, const ynode_t *map, const char *pa
     }
 }
 
+/* cared_for as a list of people (1 to 6; referral_check counts them): the
+ * first to cared_for, the rest to more_cared_for, in order, each named by
+ * its place (cared_for[2].relationship). */
+static void s_bind_people(Carerhub__Referral *r, const ynode_t *seq, ferrs_t *errs)
+{
+    const ProtobufCMessageDescriptor *d = &carerhub__cared_for__descriptor;
+    if (seq->nkids > 1)
+        r->more_cared_for = xcalloc(seq->nkids - 1, sizeof *r->more_cared_for);
+    for (size_t i = 0; i < seq->nkids; i++) {
+        const ynode_t *one = seq->kids[i];
+        ProtobufCMessage *m;
+        char path[32];
+        snprintf(path, sizeof path, "cared_for[%zu]", i + 1);
+        if (one->kind != YNODE_MAP) {
+            if (!s_missing_space(one, path, errs))
+                ferrs_add(errs, path, "type",
+                          "must be a mapping of fields (relationship, conditions), not a %s",
+                          ynode_kind_name(one));
+            continue;
+        }
+        m = s_new_msg(d);
+        s_bind_msg(m, one, path, errs);
+        if (!r->cared_for)
+            r->cared_for = (Carerhub__CaredFor *)m;
+        else
+            r->more_cared_for[r->n_more_cared_for++] = (Carerhub__CaredFor *)m;
+    }
+}
+
 Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src, ferrs_t *errs)
 {
     static const Carerhub__Source all[] = {CARERHUB__SOURCE__GP, CARERHUB__SOURCE__DISCHARGE,
@@ -312,11 +347,27 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
             s_bind_field(part, f, v, k->value, errs);
             continue;
         }
+        if (strcmp(k->value, "cared_for") == 0 && v && v->kind == YNODE_SEQ && !r->cared_for) {
+            s_bind_people(r, v, errs);
+            continue;
+        }
         f = protobuf_c_message_descriptor_get_field_by_name(&carerhub__referral__descriptor,
                                                             k->value);
         if (f && (!s_in(k->value, s_part_fields) ||
                   (src == CARERHUB__SOURCE__SELF && strcmp(k->value, "self") == 0))) {
             s_bind_field(&r->base, f, v, k->value, errs);
+            continue;
+        }
+        if (strcmp(k->value, "more_cared_for") == 0) {
+            ferrs_add(errs, k->value, "unknown_field",
+                      "unknown field: list everyone cared for under cared_for (cared_for: "
+                      "[{relationship: ...}, {relationship: ...}])");
+            continue;
+        }
+        if (strcmp(k->value, "professional") == 0) {
+            ferrs_add(errs, k->value, "wrong_source",
+                      "belongs to a referral from another professional, which this hub does not "
+                      "take yet");
             continue;
         }
         if (strcmp(k->value, "self") == 0) {

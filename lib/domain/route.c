@@ -277,6 +277,11 @@ int route_contact_by_days(const route_t *rt, route_src_t source)
     return source > ROUTE_SRC_ANY && source <= ROUTE_SRC_SELF ? rt->contact_by_days[source] : 10;
 }
 
+int route_priority_contact_by_days(const route_t *rt)
+{
+    return rt->priority_contact_by_days > 0 ? rt->priority_contact_by_days : 2;
+}
+
 date_t route_programme_start(const route_t *rt)
 {
     return rt->programme_start;

@@ -131,6 +131,10 @@ int route_triage(const route_t *rt);
 /* Days from the hub's receipt of a referral of the source by which its
  * organisation should have contacted the carer (contact_by_days). */
 int route_contact_by_days(const route_t *rt, route_src_t source);
+/* Days from receipt by which a priority case's organisation should have
+ * contacted the carer, when shorter than its source's
+ * (priority_contact_by_days; 2 unless configured). */
+int route_priority_contact_by_days(const route_t *rt);
 /* The area the routing serves (its `area`). */
 const char *route_area(const route_t *rt);
 /* --- reporting (routing.yaml: programme_start, targets, referrers) ---- */

@@ -60,6 +60,7 @@ struct route {
     size_t nrules, rules_cap;
     int triage;
     int contact_by_days[ROUTE_SRC_COUNT]; /* by route_src_t; [ROUTE_SRC_ANY] unused */
+    int priority_contact_by_days;         /* a priority case's, when shorter */
     date_t programme_start;               /* -1: not given */
     route_target_t *targets;              /* in date order */
     size_t ntargets;

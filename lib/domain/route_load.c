@@ -322,6 +322,21 @@ static void s_load_contact_by(route_t *rt, conf_ctx_t *ctx, const ynode_t *map)
     }
 }
 
+/* priority_contact_by_days: N (default 2): a priority case's target, when
+ * shorter than its source's. */
+static void s_load_priority_contact_by(route_t *rt, conf_ctx_t *ctx, const ynode_t *n)
+{
+    long long days;
+    rt->priority_contact_by_days = 2;
+    if (!n)
+        return;
+    if (n->kind != YNODE_SCALAR || conf_parse_int(n, &days) < 0 || days < 1 || days > 365)
+        diag_at(ctx->diag, ctx->file, n,
+                "priority_contact_by_days must be a whole number of days from 1 to 365");
+    else
+        rt->priority_contact_by_days = (int)days;
+}
+
 /* --- reporting: programme_start, targets, referrers ------------------ */
 
 /* A day written YYYY-MM-DD at n (else reported at n, or at `at` when the
@@ -464,9 +479,19 @@ static void s_load_reporting(route_t *rt, const conf_ctx_t *ctx, const ynode_t *
 
 route_t *route_load(const char *path, diag_t *diag)
 {
-    static const char *const top[] = {
-        "area",   "districts",       "providers",       "authority_sets", "sectors",   "rules",
-        "triage", "contact_by_days", "programme_start", "targets",        "referrers", NULL};
+    static const char *const top[] = {"area",
+                                      "districts",
+                                      "providers",
+                                      "authority_sets",
+                                      "sectors",
+                                      "rules",
+                                      "triage",
+                                      "contact_by_days",
+                                      "programme_start",
+                                      "targets",
+                                      "referrers",
+                                      "priority_contact_by_days",
+                                      NULL};
     const ynode_t *root, *n;
     char *dir = file_dirname(path);
     conf_ctx_t ctx = {path, dir, diag};
@@ -509,6 +534,7 @@ route_t *route_load(const char *path, diag_t *diag)
     s_load_sets(rt, &ctx, ynode_get(root, "authority_sets"));
     s_load_rules(rt, &ctx, ynode_get(root, "rules"));
     s_load_contact_by(rt, &ctx, ynode_get(root, "contact_by_days"));
+    s_load_priority_contact_by(rt, &ctx, ynode_get(root, "priority_contact_by_days"));
     s_load_reporting(rt, &ctx, root);
     n = ynode_get(root, "triage");
     if (!n || n->kind != YNODE_SCALAR || (rt->triage = route_provider_find(rt, n->value)) < 0)

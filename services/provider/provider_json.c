@@ -165,6 +165,10 @@ static void s_flags(s_obj_t *o, const Carerhub__Case *c)
     s_bool(&f, "transition", c->transition);
     s_bool(&f, "identity_conflict", c->identity_conflict);
     s_str(&f, "conflict_reason", c->conflict_reason);
+    /* Priority: its reason is the rule's words (router_priority.c). */
+    s_bool(&f, "priority", c->flags && c->flags->priority);
+    if (c->flags && c->flags->priority)
+        s_str(&f, "priority_reason", c->flags->priority_reason);
     s_close(&f);
 }
 

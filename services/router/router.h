@@ -304,6 +304,16 @@ int router_case_notify(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const
  * day of now, contact-by target, closing; no referrals (the caller adds
  * them). Pointers into c, which must outlive s. */
 void router_case_snapshot(const Carerhub__CaseRecord *c, int64_t now, Carerhub__Case *s);
+/* Whether ref is priority (referral_priority on its day of referral), and
+ * why (or NULL) into *reason. */
+bool router_referral_priority(const Carerhub__Referral *ref, const char **reason);
+/* Case c is priority, for ref's reason, if ref is priority (the newest
+ * reason stands); else as it was. */
+void router_case_priority(Carerhub__CaseRecord *c, const Carerhub__Referral *ref);
+/* Case c's priority anew from the n referrals still standing of recs (a
+ * NULL one, or one cancelled, does not count): after a cancellation. */
+void router_case_priority_recompute(Carerhub__CaseRecord *c, Carerhub__ReferralRecord *const *recs,
+                                    size_t n);
 /* Links closed case prev to its next episode c. */
 int router_case_link(router_t *r, MDB_txn *txn, const char *prev, const Carerhub__CaseRecord *c);
 /* Moves every open young carer's case whose carer is 18 on or before today
@@ -412,7 +422,8 @@ int router_contact_recompute(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
 int router_case_close(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *reason,
                       int64_t at);
 /* The contact-by target a referral sets (YYYY-MM-DD into day): the hub's
- * day of receipt plus its source's contact_by_days (router_take.c). */
+ * day of receipt plus its source's contact_by_days, or for a priority
+ * referral priority_contact_by_days when sooner (router_take.c). */
 void router_contact_by(const router_t *r, const Carerhub__Referral *ref, char day[DATE_STRLEN]);
 /* The contact-by target a case passed on or assigned at `at` (unix ms)
  * gets when it has none (contact was made at the organisation it left):

@@ -1,9 +1,9 @@
 /*
  * What needs a person now (carerhub alerts): cases past their contact-by
- * target with no contact, referrals parked for an operator, open cases
- * flagged as a possible identity conflict, and organisations whose agent
- * has not been connected for router.agent_alert_minutes. Each alert names
- * cases, referrals and providers by id only. See router.h.
+ * target with no contact (priority cases first, saying so), referrals parked for an operator, open
+ * cases flagged as a possible identity conflict, and organisations whose agent has not been
+ * connected for router.agent_alert_minutes. Each alert names cases, referrals and providers by id
+ * only. See router.h.
  *
  * Identity conflicts are read from the conflicts table (case id -> the
  * cases it is flagged with), which lists the open cases flagged: written
@@ -87,21 +87,34 @@ uint64_t router_overdue_contacts(router_t *r, MDB_txn *txn, date_t today)
     return s_overdue(r, txn, today, NULL, NULL);
 }
 
+/* The overdue alerts of one pass: the priority cases', or the others'. */
+typedef struct {
+    Carerhub__AlertsReply *rep;
+    bool priority;
+} s_pass_t;
+
 static void s_overdue_alert(router_t *r, MDB_txn *txn, const char *due, const char *id, void *arg)
 {
-    Carerhub__AlertsReply *rep = arg;
+    s_pass_t *pass = arg;
     Carerhub__CaseRecord *c = router_get_case(r, txn, id);
     Carerhub__Alert *a;
     int64_t since;
+    bool priority;
     if (!c || c->closed) { /* an entry the case no longer has */
         if (c)
             carerhub__case_record__free_unpacked(c, NULL);
         return;
     }
-    if ((a = s_add(rep, "overdue_contact")) != NULL) {
+    priority = c->flags && c->flags->priority;
+    if (priority == pass->priority && (a = s_add(pass->rep, "overdue_contact")) != NULL) {
         a->case_id = xstrdup(id);
         a->provider = c->provider ? xstrdup(c->provider) : NULL;
-        a->detail = xasprintf("no contact recorded; due by %s", due);
+        /* The reason is words of the rule, never the carer's details. */
+        a->detail =
+            priority
+                ? xasprintf("priority (%s): no contact recorded; due by %s",
+                            c->flags->priority_reason ? c->flags->priority_reason : "priority", due)
+                : xasprintf("no contact recorded; due by %s", due);
         if (date_time_parse(due, &since) == 0)
             s_since(a, since);
     }
@@ -259,7 +272,11 @@ Carerhub__AlertsReply *router_alerts(router_t *r, MDB_txn *txn, date_t today)
     carerhub__alerts_reply__init(rep);
     rep->alerts = xcalloc(ROUTER_ALERTS_MAX, sizeof *rep->alerts);
     rep->has_total = true;
-    s_overdue(r, txn, today, s_overdue_alert, rep);
+    /* Priority cases first among the overdue, each pass by day due. */
+    for (int p = 1; p >= 0; p--) {
+        s_pass_t pass = {rep, p == 1};
+        s_overdue(r, txn, today, s_overdue_alert, &pass);
+    }
     s_parked(r, txn, rep);
     s_conflicts(r, txn, rep);
     s_agents(r, rep);

@@ -101,8 +101,8 @@ static void s_by_received(Carerhub__ReferralRecord *const *recs, size_t n, size_
 
 /* What is left of case c once a referral is cancelled: the carer as the
  * referrals still standing give them (the newest non-empty value of each
- * field, as when they were taken); and the contact they wait for
- * (router_contact_recompute). With none left, the case closes. */
+ * field, as when they were taken); its priority; and the contact they
+ * wait for (router_contact_recompute). With none left, the case closes. */
 static int s_what_is_left(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int64_t now)
 {
     Carerhub__ReferralRecord **recs = s_recs(r, txn, c);
@@ -123,6 +123,7 @@ static int s_what_is_left(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, in
     if (c->carer)
         carerhub__carer__free_unpacked(c->carer, NULL);
     c->carer = carer;
+    router_case_priority_recompute(c, recs, c->n_referral_ids);
     rc = left ? router_contact_recompute(r, txn, c, recs, c->n_referral_ids)
               : router_case_close(r, txn, c, "cancelled", now);
     s_recs_free(recs, c->n_referral_ids);

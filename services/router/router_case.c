@@ -156,9 +156,12 @@ Carerhub__CaseRecord *router_case_open(router_t *r, const router_match_t *m, int
 }
 
 /* The flags as they stand on the day of now: urgent until the latest
- * urgent discharge date; young carer and transition by age that day. */
+ * urgent discharge date; young carer and transition by age that day;
+ * priority as its referrals made it (router_case_priority). */
 static void s_flags(const Carerhub__CaseRecord *c, int64_t now, Carerhub__Case *s)
 {
+    static Carerhub__CaseFlags none = {PROTOBUF_C_MESSAGE_INIT(&carerhub__case_flags__descriptor),
+                                       true, false, NULL};
     date_t today = date_of_ms(now), until;
     int age = s_age(c, today);
     s->has_urgent = s->has_young_carer = s->has_transition = true;
@@ -168,6 +171,7 @@ static void s_flags(const Carerhub__CaseRecord *c, int64_t now, Carerhub__Case *
     s->has_identity_conflict = true;
     s->identity_conflict = c->identity_conflict;
     s->conflict_reason = c->conflict_reason;
+    s->flags = c->flags && c->flags->priority ? c->flags : &none;
 }
 
 void router_case_snapshot(const Carerhub__CaseRecord *c, int64_t now, Carerhub__Case *s)

@@ -186,8 +186,8 @@ static const char *s_recheck(const router_t *r, Carerhub__Referral *ref, char *w
 }
 
 /* Adds ref to case c: its id, its submitter, the NHS number if the case
- * had none, the carer's details (as now known), and how long it is
- * urgent. A carer who declined, or could not be reached, is asked for
+ * had none, the carer's details (as now known), how long it is urgent
+ * and whether it is priority. A carer who declined, or could not be reached, is asked for
  * again: the case is back at delivered, so that its organisation may
  * record an attempt and its outcome anew (nothing else of the case's
  * past changes). Returns whether the referral gives a new postcode. */
@@ -219,6 +219,7 @@ static bool s_case_add(Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
         }
         c->has_urgent = c->urgent = true;
     }
+    router_case_priority(c, ref);
     return moved;
 }
 
@@ -244,9 +245,10 @@ bool router_urgent_until(const Carerhub__Referral *ref, char day[DATE_STRLEN])
 void router_contact_by(const router_t *r, const Carerhub__Referral *ref, char day[DATE_STRLEN])
 {
     int64_t received = ref->has_received_at ? ref->received_at : clock_now_ms();
-    date_format(date_of_ms(received) +
-                    route_contact_by_days(r->rt, referral_route_source(ref->source)),
-                day);
+    int days = route_contact_by_days(r->rt, referral_route_source(ref->source));
+    if (router_referral_priority(ref, NULL) && route_priority_contact_by_days(r->rt) < days)
+        days = route_priority_contact_by_days(r->rt);
+    date_format(date_of_ms(received) + days, day);
 }
 
 /* Writes the case, the referral record and the audit record. */

@@ -11,6 +11,7 @@
 #include "domain/route.h"
 #include "wire/curve.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A key pair for each of the n names, in the test directory's keys/
@@ -26,5 +27,12 @@ int fixture_conf(const char *participants, const char *extra, hubconf_t **conf, 
  * from the source tree's top) as a referral of src, as a submitter sends
  * it; NULL if it cannot be read or binds with a problem. */
 Carerhub__Referral *fixture_sample(const char *file, Carerhub__Source src, size_t doc);
+
+/* What the samples say that the web forms do not ask yet (issue 22: the
+ * caring, its impact, the requests, the equality questions, more than one
+ * person cared for): whether key (a YAML key path) is such, and r without
+ * it all, to compare with what a form makes. */
+bool fixture_form_unasked(const char *key);
+void fixture_form_strip(Carerhub__Referral *r);
 
 #endif

@@ -504,6 +504,13 @@ TEST(route_contact_by_days_by_source_with_self)
     CHECK_INT(route_contact_by_days(rt, ROUTE_SRC_SELF), 3);
     CHECK_INT(route_contact_by_days(rt, ROUTE_SRC_GP), 10);
     route_destroy(&rt);
+    /* A priority case's target: 2 days unless set. */
+    CHECK_INT(route_priority_contact_by_days(rt = s_route_load("", &d)), 2);
+    route_destroy(&rt);
+    rt = s_route_load("priority_contact_by_days: 1\n", &d);
+    CHECK(rt != NULL);
+    CHECK_INT(route_priority_contact_by_days(rt), 1);
+    route_destroy(&rt);
     diag_print(&d, stdout);
     CHECK_INT(d.n, 0);
 }
@@ -589,6 +596,10 @@ TEST(route_reporting_refuses_each_bad_value_by_name)
     CHECK(s_route_refused("contact_by_days: {self: 0}\n",
                           "contact_by_days.self must be a whole number of days from 1 to 365"));
     CHECK(s_route_refused("contact_by_days: {web: 3}\n", "unknown key 'web'"));
+    CHECK(s_route_refused("priority_contact_by_days: 0\n",
+                          "priority_contact_by_days must be a whole number of days from 1 to 365"));
+    CHECK(s_route_refused("priority_contact_by_days: {gp: 1}\n",
+                          "priority_contact_by_days must be a whole number of days from 1 to 365"));
     CHECK(s_route_refused("referrers: {gp: [F81001]}\n", "referrers.gp must map each"));
     CHECK(s_route_refused("referrers: {gp: {RAJ: A Trust}}\n",
                           "routing.yaml:7:18: referrers.gp: 'RAJ' is not a practice ODS code"));

@@ -641,6 +641,38 @@ static char *s_conds2[] = {"dementia", "frailty", "physical_disability"};
 static char *s_cands_cm[] = {"E07000070"};
 static char *s_cands_co[] = {"E07000071"};
 
+/* What the GP's referral says of the caring: a second person cared for,
+ * how much she cares, what she asks for; and the case's priority once the
+ * discharge (home within 48 hours) comes. */
+static char *s_conds_father[] = {"physical_disability"};
+static Carerhub__CaredFor s_father = {.base =
+                                          PROTOBUF_C_MESSAGE_INIT(&carerhub__cared_for__descriptor),
+                                      .relationship = "father",
+                                      .n_conditions = 1,
+                                      .conditions = s_conds_father};
+static Carerhub__CaredFor *s_more[] = {&s_father};
+static Carerhub__Caring s_caring = {.base = PROTOBUF_C_MESSAGE_INIT(&carerhub__caring__descriptor),
+                                    .hours_per_week = "20_to_49",
+                                    .has_years = true,
+                                    .years = 3,
+                                    .has_lives_with = true,
+                                    .lives_with = false,
+                                    .able_to_continue = "not_sure"};
+static Carerhub__Requests s_requests = {
+    .base = PROTOBUF_C_MESSAGE_INIT(&carerhub__requests__descriptor),
+    .has_carers_assessment = true,
+    .carers_assessment = true,
+    .council_knows = "not_sure",
+    .has_benefits_check = true,
+    .benefits_check = true};
+static Carerhub__CaseFlags s_not_priority = {
+    .base = PROTOBUF_C_MESSAGE_INIT(&carerhub__case_flags__descriptor), .has_priority = true};
+static Carerhub__CaseFlags s_priority = {
+    .base = PROTOBUF_C_MESSAGE_INIT(&carerhub__case_flags__descriptor),
+    .has_priority = true,
+    .priority = true,
+    .priority_reason = "the person cared for leaves hospital within 48 hours"};
+
 static Carerhub__Delivery *s_jane(s_jane_t *j, const char *kind, uint32_t version)
 {
     memset(j, 0, sizeof *j);
@@ -719,6 +751,10 @@ static Carerhub__Delivery *s_jane(s_jane_t *j, const char *kind, uint32_t versio
     j->r1.cared_for = &j->cf1;
     j->r1.consent = &j->co1;
     j->r1.gp = &j->gp;
+    j->r1.n_more_cared_for = 1;
+    j->r1.more_cared_for = s_more;
+    j->r1.caring = &s_caring;
+    j->r1.requests = &s_requests;
     carerhub__referral__init(&j->r2);
     j->r2.id = "HD-3TX8PW-4";
     j->r2.has_source = true;
@@ -755,6 +791,7 @@ static Carerhub__Delivery *s_jane(s_jane_t *j, const char *kind, uint32_t versio
     j->c.has_referrals_total = true;
     j->c.referrals_total = 1;
     j->c.carer = &j->carer1;
+    j->c.flags = &s_not_priority;
     if (version) {
         j->c.has_version = true;
         j->c.version = version;
@@ -776,6 +813,7 @@ static Carerhub__Delivery *s_jane(s_jane_t *j, const char *kind, uint32_t versio
     j->c.referrals_total = 2;
     j->c.carer = &j->known;
     j->c.urgent = true;
+    j->c.flags = &s_priority;
     j->c.has_identity_conflict = true;
     j->c.identity_conflict = true;
     j->c.conflict_reason = "C-000009 has this NHS number with another date of birth";
