@@ -282,12 +282,14 @@ static void s_provision(fhir_bind_t *b, json_t *pv, const char *path, const char
     json_t *purposes = fhir_arr(d, pv, "purpose", path), *x;
     size_t i;
     char at[192];
+    bool bad = false;
     if (!type)
         type = outer_type;
     if (type && strcmp(type, "permit") != 0 && strcmp(type, "deny") != 0) {
         snprintf(at, sizeof at, "%s.type", path);
         fhir_issue_add(d->is, "code-invalid", at, "must be permit or deny");
         type = NULL;
+        bad = true; /* said once: its purposes need not say it again */
     }
     json_array_foreach(purposes, i, x)
     {
@@ -302,6 +304,8 @@ static void s_provision(fhir_bind_t *b, json_t *pv, const char *path, const char
             continue;
         }
         if (!type) {
+            if (bad)
+                continue;
             snprintf(at, sizeof at, "%s.type", path);
             fhir_issue_add(d->is, "required", at,
                            "is required: permit or deny, for the purpose it names");

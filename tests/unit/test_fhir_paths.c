@@ -1,0 +1,84 @@
+/*
+ * Unit tests of lib/fhir's naming of the referral's problems: every
+ * problem listed, even when several fields share one FHIRPath (a phone
+ * and an email are both at .telecom), and each at the exact element the
+ * referrer wrote.
+ */
+#include "fhir_util.h"
+#include "test.h"
+
+#include <jansson.h>
+#include <string.h>
+
+#define GP        "config/samples/fhir-gp.json"
+#define SCHOOL    "config/samples/fhir-school.json"
+#define DISCHARGE "config/samples/fhir-discharge.json"
+
+static json_t *s_contained(json_t *doc, size_t i)
+{
+    return json_array_get(json_object_get(doc, "contained"), i);
+}
+
+/* The samples' telecom of a phone and an email, both wrong. */
+static json_t *s_bad_telecom(void)
+{
+    return json_pack("[{s:s,s:s},{s:s,s:s}]", "system", "phone", "value", "abc", "system", "email",
+                     "value", "not-an-email");
+}
+
+TEST(fhir_carer_phone_and_email_both_listed)
+{
+    json_t *doc = fhir_test_json(GP);
+    fhir_issues_t is = FHIR_ISSUES_INIT;
+    const char *at = "ServiceRequest.contained[0].telecom";
+    CHECK(doc);
+    json_object_set_new(s_contained(doc, 0), "telecom", s_bad_telecom());
+    CHECK_INT(fhir_test_check_doc(doc, &is), FHIR_INVALID);
+    CHECK_INT(fhir_test_count(&is, at, "phone number"), 1);
+    CHECK_INT(fhir_test_count(&is, at, "email address"), 1);
+    fhir_issues_free(&is);
+}
+
+TEST(fhir_referrer_phone_and_email_both_listed)
+{
+    json_t *doc = fhir_test_json(GP);
+    fhir_issues_t is = FHIR_ISSUES_INIT;
+    const char *at = "ServiceRequest.contained[5].telecom"; /* the PractitionerRole */
+    CHECK(doc);
+    json_object_set_new(s_contained(doc, 5), "telecom", s_bad_telecom());
+    CHECK_INT(fhir_test_check_doc(doc, &is), FHIR_INVALID);
+    CHECK_INT(fhir_test_count(&is, at, "referrer's phone"), 1);
+    CHECK_INT(fhir_test_count(&is, at, "referrer's email"), 1);
+    fhir_issues_free(&is);
+}
+
+TEST(fhir_consent_refused_beside_a_bad_inner_provision)
+{
+    json_t *doc = fhir_test_json(GP);
+    json_t *pv = json_object_get(s_contained(doc, 2), "provision");
+    fhir_issues_t is = FHIR_ISSUES_INIT;
+    CHECK(pv);
+    json_object_set_new(pv, "type", json_string("deny"));
+    json_object_set_new(json_array_get(json_object_get(pv, "provision"), 0), "type",
+                        json_string("maybe"));
+    CHECK_INT(fhir_test_check_doc(doc, &is), FHIR_INVALID);
+    CHECK_INT(fhir_test_count(&is, "ServiceRequest.contained[2].provision.provision[0].type",
+                              "permit or deny"),
+              1);
+    CHECK_INT(fhir_test_count(&is, "ServiceRequest.contained[2].provision", "Consent to share"), 1);
+    fhir_issues_free(&is);
+}
+
+TEST(fhir_no_cared_for_and_no_consent_both_listed)
+{
+    json_t *doc = fhir_test_json(GP);
+    fhir_issues_t is = FHIR_ISSUES_INIT;
+    CHECK(doc);
+    json_object_del(doc, "supportingInfo");
+    json_array_remove(json_object_get(doc, "contained"), 2);
+    json_array_remove(json_object_get(doc, "contained"), 1);
+    CHECK_INT(fhir_test_check_doc(doc, &is), FHIR_INVALID);
+    CHECK_INT(fhir_test_count(&is, "ServiceRequest.supportingInfo", "person cared for"), 1);
+    CHECK_INT(fhir_test_count(&is, "ServiceRequest.supportingInfo", "The consent"), 1);
+    fhir_issues_free(&is);
+}
