@@ -10,7 +10,8 @@
 # client another practice's; 404 another organisation's referral and an
 # unknown id, the same bytes; 413 by Content-Length and while read; 415;
 # the HL7 examples (tests/data/fhir/hl7/) refused with an OperationOutcome
-# and the daemon still serving; GET metadata a CapabilityStatement with no
+# and the daemon still serving; wrong tokens throttled (429, Retry-After as
+# the words say) while the right one is served; GET metadata a CapabilityStatement with no
 # credentials; mutual TLS: a client with a recorded certificate refused
 # without it and served with it. Audited as the gateway and the client;
 # nothing of the carers in the logs.
@@ -232,6 +233,22 @@ assert_eq "$(mt m1 --cert rogue.pem --key rogue.key)" 401 "another certificate"
 assert_eq "$(mt m2 --cert cl.pem --key cl.key)" 200 "with its certificate"
 assert_eq "$(req m3 -H "Authorization: Bearer $tok_dc" "$base/ServiceRequest/${id[discharge]}")" 200 \
     "a client without a certificate recorded needs none"
+
+note "wrong tokens throttled per address, with a Retry-After that says what the words say; a right token served"
+for ((i = 0; i < 150; i++)); do
+    st=$(post thr "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "$(new)" "$samples/fhir-gp.json")
+    [ "$st" = 429 ] && break
+    assert_eq "$st" 401 "wrong token $i"
+done
+assert_eq "$st" 429 "wrong tokens from one address, at last"
+outcome thr 429
+words=$(jq -r '.issue[0].diagnostics' "$WORK/thr.b")
+[[ $words =~ try\ again\ in\ ([0-9]+)\ (minutes|seconds) ]] || fail "the 429 says no wait: $words"
+want=${BASH_REMATCH[1]}
+[ "${BASH_REMATCH[2]}" = minutes ] && want=$((want * 60))
+assert_eq "$(hdr thr Retry-After)" "$want" "Retry-After against '$words'"
+assert_eq "$(req thr2 -H "Authorization: Bearer $tok_gp" "$base/ServiceRequest/${id[gp]}")" 200 \
+    "the right token from the throttled address"
 
 note "audited as the gateway and the client; nothing of the carers logged"
 audit_wait '.event == "submitted" and .referral_id == "'"${id[gp]}"'" and .actor == "gateway web / user api.gp-sys"'
