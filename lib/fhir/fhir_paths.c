@@ -94,7 +94,8 @@ static const char *s_slot(const fhir_read_t *r, int slot, const char **tail, cha
         else if (*r->practitioner || !*r->requester)
             res = r->requester;
         else if (*tail) {
-            snprintf(buf, bufsz, "%s.contact%s", r->requester, *tail);
+            /* The referrer is the Organization's first contact. */
+            snprintf(buf, bufsz, "%s.contact[0]%s", r->requester, *tail);
             *tail = "";
             return buf;
         }
@@ -178,7 +179,12 @@ void fhir_issues_from_ferrs(const fhir_read_t *r, const ferrs_t *errs, fhir_issu
         const char *label = m ? m->label : "The referral";
         bool verb = strncmp(e->message, "is ", 3) == 0 || strncmp(e->message, "must ", 5) == 0 ||
                     strncmp(e->message, "has ", 4) == 0 || strncmp(e->message, "lists ", 6) == 0;
-        if (item > 0 && *tail)
+        if (m && m->slot == S_RELATED && item > 0 && item <= 8 && *tail && *r->related_person)
+            /* A condition is at its own extension, wherever the other
+             * extensions (and the conditions refused already) are. */
+            snprintf(expr, sizeof expr, "%s.extension[%u].valueCoding", base,
+                     (unsigned)r->condition_at[item - 1]);
+        else if (item > 0 && *tail)
             snprintf(expr, sizeof expr, "%s%s[%ld]", base, tail, item - 1);
         else
             snprintf(expr, sizeof expr, "%s%s", base, tail);

@@ -82,3 +82,74 @@ TEST(fhir_no_cared_for_and_no_consent_both_listed)
     CHECK_INT(fhir_test_count(&is, "ServiceRequest.supportingInfo", "The consent"), 1);
     fhir_issues_free(&is);
 }
+
+/* A condition-category extension of code (the hub's code system, or
+ * another's). */
+static json_t *s_condition(const char *system, const char *code)
+{
+    return json_pack("{s:s,s:{s:s,s:s}}", "url",
+                     "https://carerhub.example/fhir/StructureDefinition/condition-category",
+                     "valueCoding", "system", system, "code", code);
+}
+
+TEST(fhir_condition_named_at_its_own_extension)
+{
+    json_t *doc = fhir_test_json(GP);
+    json_t *ext = json_object_get(s_contained(doc, 1), "extension");
+    fhir_issues_t is = FHIR_ISSUES_INIT;
+    CHECK(ext);
+    /* extension[0] another code system's (refused as it is read), [1]
+     * dementia, [2] frailty made dementia: listed twice. */
+    json_array_insert_new(ext, 0, s_condition("http://snomed.info/sct", "52448006"));
+    json_array_set_new(ext, 2,
+                       s_condition("https://carerhub.example/fhir/CodeSystem/"
+                                   "condition-category",
+                                   "dementia"));
+    CHECK_INT(fhir_test_check_doc(doc, &is), FHIR_INVALID);
+    CHECK_INT(fhir_test_count(&is, "ServiceRequest.contained[1].extension[0].valueCoding", NULL),
+              1);
+    CHECK_INT(fhir_test_count(&is, "ServiceRequest.contained[1].extension[2].valueCoding",
+                              "listed twice"),
+              1);
+    fhir_issues_free(&is);
+}
+
+TEST(fhir_organization_contact_name_at_its_contact)
+{
+    json_t *doc = fhir_test_json(SCHOOL);
+    json_t *contact = json_array_get(json_object_get(s_contained(doc, 3), "contact"), 0);
+    fhir_issues_t is = FHIR_ISSUES_INIT;
+    char name[400];
+    CHECK(contact);
+    memset(name, 'J', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    json_object_set_new(contact, "name", json_pack("{s:s}", "text", name));
+    CHECK_INT(fhir_test_check_doc(doc, &is), FHIR_INVALID);
+    CHECK_INT(
+        fhir_test_count(&is, "ServiceRequest.contained[3].contact[0].name", "referrer's name"), 1);
+    fhir_issues_free(&is);
+
+    doc = fhir_test_json(SCHOOL);
+    contact = json_array_get(json_object_get(s_contained(doc, 3), "contact"), 0);
+    CHECK(contact);
+    json_object_set_new(contact, "name", json_string("J Taylor")); /* a HumanName is an object */
+    CHECK_INT(fhir_test_check_doc(doc, &is), FHIR_INVALID);
+    CHECK_INT(fhir_test_count(&is, "ServiceRequest.contained[3].contact[0].name", "JSON object"),
+              1);
+    fhir_issues_free(&is);
+}
+
+TEST(fhir_encounter_subject_system_at_its_identifier)
+{
+    json_t *doc = fhir_test_json(DISCHARGE);
+    json_t *enc = json_object_get(json_array_get(json_object_get(doc, "entry"), 4), "resource");
+    fhir_issues_t is = FHIR_ISSUES_INIT;
+    CHECK_STR(json_string_value(json_object_get(enc, "resourceType")), "Encounter");
+    json_object_set_new(json_object_get(json_object_get(enc, "subject"), "identifier"), "system",
+                        json_integer(5));
+    CHECK_INT(fhir_test_check_doc(doc, &is), FHIR_INVALID);
+    CHECK_INT(
+        fhir_test_count(&is, "Bundle.entry[4].resource.subject.identifier.system", "JSON string"),
+        1);
+    fhir_issues_free(&is);
+}
