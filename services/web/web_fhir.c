@@ -35,7 +35,7 @@
 
 #define S_SUBMIT_MS 10000
 #define S_QUERY_MS  3000
-#define S_RETRY     "30"    /* seconds, Retry-After of a 503 */
+#define S_RETRY     "30" /* seconds, Retry-After of a 503 */
 #define S_FHIR_TYPE "application/fhir+json; charset=utf-8"
 #define S_NOT_FOUND "There is no referral of this organisation's with that id."
 #define S_CORR_MAX  200 /* bytes of an X-Correlation-ID echoed */
@@ -247,7 +247,8 @@ void web_fhir_submit(web_t *w, const web_req_t *q, web_resp_t *r)
 
 /* A referral asked after, as /referrals/ID asks (web_referrals.c): the
  * router, then the intake that took it when the router does not know it
- * yet. Another organisation's reads as none: the same 404, byte for byte. */
+ * yet (only the intake of the client's own kind of referral). Another
+ * organisation's reads as none: the same 404, byte for byte. */
 typedef struct {
     char id[REFERRAL_ID_MAX + 1];
     bool router_unknown;
@@ -293,7 +294,12 @@ static void s_at_router(web_t *w, const web_req_t *q, web_resp_t *r, const Carer
 {
     s_one_t *one = ctx;
     Carerhub__Source src;
-    if ((!rep || s_unknown(rep)) && referral_source_of_id(one->id, &src) == 0) {
+    role_t role;
+    /* Only the intake the client's own organisation submits to can hold
+     * its referral: another (a self-referral's, which a deployment may not
+     * run at all) is not asked, and not waited for. */
+    if ((!rep || s_unknown(rep)) && referral_source_of_id(one->id, &src) == 0 &&
+        referral_submitter_role(src, &role) == 0 && q->user && role == q->user->role) {
         one->router_unknown = rep != NULL;
         s_ask(w, q, r, web_to_intake(src), one, s_at_intake);
         return;

@@ -218,6 +218,31 @@ TEST(web_fhir_read_unknown_and_malformed_ids_the_same_404)
     free(first);
 }
 
+TEST(web_fhir_read_asks_no_intake_of_another_kind_of_referral)
+{
+    web_run_t run;
+    Carerhub__StatusReply st = CARERHUB__STATUS_REPLY__INIT;
+    Carerhub__Envelope env = CARERHUB__ENVELOPE__INIT;
+    /* A self-referral's id, and a school's, asked by a practice's client:
+     * the router knows neither; no intake is asked, the 404 is at once. */
+    const char *ids[] = {"/fhir/r4/ServiceRequest/SR-20260101-1",
+                         "/fhir/r4/ServiceRequest/SC-20260101-1"};
+    st.has_state = true;
+    st.state = CARERHUB__STATUS_REPLY__STATE__UNKNOWN;
+    env.body_case = CARERHUB__ENVELOPE__BODY_STATUS_REPLY;
+    env.status_reply = &st;
+    for (size_t i = 0; i < 2; i++) {
+        web_req_t q = web_run_req(&s_gp, false, ids[i], NULL, NULL, 0);
+        web_run_start(&run, web_fhir_read, &q);
+        CHECK_INT(web_run_asked_case(&run), CARERHUB__ENVELOPE__BODY_STATUS_QUERY);
+        web_run_answer(&run, &env);
+        CHECK_INT(web_run_asked_case(&run), CARERHUB__ENVELOPE__BODY__NOT_SET);
+        CHECK_INT(run.r.status, 404);
+        CHECK_CONTAINS(web_run_done(&run), "OperationOutcome");
+        web_run_end(&run);
+    }
+}
+
 /* The GP sample, POSTed by F81001's client: what it asks the GP intake. */
 static char *s_sample(void)
 {
