@@ -9,6 +9,8 @@
 # challenge); 403 a school's client sending a GP referral, a practice's
 # client another practice's; 404 another organisation's referral and an
 # unknown id, the same bytes; 413 by Content-Length and while read; 415;
+# unknown paths under /fhir/ 404 and known ones with another method 405,
+# as OperationOutcomes;
 # the HL7 examples (tests/data/fhir/hl7/) refused with an OperationOutcome
 # and the daemon still serving; wrong tokens throttled (429, Retry-After as
 # the words say) while the right one is served; GET metadata a CapabilityStatement with no
@@ -213,6 +215,21 @@ assert_eq "$(req ty -H "Authorization: Bearer $tok_gp" -H "Content-Type: text/pl
 assert_eq "$(req js -H "Authorization: Bearer $tok_gp" -H "Content-Type: application/json" \
     -H "X-Request-ID: $rid_gp" --data-binary "@$samples/fhir-gp.json" "$base/ServiceRequest")" 201 \
     "application/json taken too"
+
+note "under /fhir/: an unknown path 404, a known one with another method 405, as OperationOutcomes"
+for path in /fhir/r4/Patient/1 "/fhir/r4//ServiceRequest/${id[gp]}" /fhir/r4 /fhir/r5/metadata; do
+    assert_eq "$(req unk -H "Authorization: Bearer $tok_gp" "$url$path")" 404 "GET $path"
+    outcome unk "GET $path"
+    fhir_type unk "GET $path"
+    assert_eq "$(jq -r '.issue[0].code' "$WORK/unk.b")" not-found "GET $path: its issue"
+done
+assert_eq "$(req mpost -H "Authorization: Bearer $tok_gp" -H "Content-Type: application/fhir+json" \
+    --data-binary '{}' "$base/metadata")" 405 "POST metadata"
+outcome mpost "POST metadata"
+fhir_type mpost "POST metadata"
+assert_eq "$(req mget -H "Authorization: Bearer $tok_gp" "$base/ServiceRequest")" 405 \
+    "GET ServiceRequest (no id)"
+outcome mget "GET ServiceRequest"
 
 note "the HL7 examples: refused with an OperationOutcome, the daemon still serving"
 n=0
