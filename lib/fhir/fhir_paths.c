@@ -164,6 +164,8 @@ static const char *s_fhir_code(const char *code)
         return "duplicate";
     if (strcmp(code, "consent") == 0)
         return "business-rule";
+    if (strcmp(code, "forbidden") == 0)
+        return "forbidden";
     return "value";
 }
 

@@ -166,9 +166,16 @@ static void s_rejected(web_resp_t *r, const web_req_t *q, const s_sub_t *s,
                              "accepted: send another referral with a new X-Request-ID.");
             return;
         }
-        ferrs_add(fe->code && strcmp(fe->code, "forbidden") == 0 ? &scope : &errs,
-                  fe->field ? fe->field : "referral", fe->code ? fe->code : "", "%s",
-                  fe->message ? fe->message : "is not right");
+        /* The intake's words for a scope refusal are for a person with a
+         * key: a client hears of its own organisation. */
+        if (fe->code && strcmp(fe->code, "forbidden") == 0)
+            ferrs_add(&scope, fe->field ? fe->field : "referral", "forbidden",
+                      "is not this API client's organisation (%s): a client refers only for "
+                      "its own",
+                      q->user ? q->user->org : "none");
+        else
+            ferrs_add(&errs, fe->field ? fe->field : "referral", fe->code ? fe->code : "", "%s",
+                      fe->message ? fe->message : "is not right");
     }
     fhir_issues_from_ferrs(&s->rd, scope.n ? &scope : &errs, &is);
     s_issues(r, q, scope.n ? 403 : 422, &is);
@@ -221,6 +228,10 @@ void web_fhir_submit(web_t *w, const web_req_t *q, web_resp_t *r)
     ctx.test_nhs_numbers = web_conf(w) && web_conf(w)->referrals.test_nhs_numbers;
     s = xcalloc(1, sizeof *s);
     snprintf(s->request_id, sizeof s->request_id, "%s", rid);
+    /* A UUID's hex digits are the same in either case (RFC 4122 writes
+     * them small): the token is the same for both. */
+    for (char *c = s->request_id; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
     rc = fhir_referral_check(body ? body : "", body ? strlen(body) : 0, &ctx, &s->rd, &is);
     if (rc == FHIR_OK &&
         (referral_submitter_role(s->rd.source, &role) < 0 || role != q->user->role)) {

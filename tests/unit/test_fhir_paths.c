@@ -153,3 +153,50 @@ TEST(fhir_encounter_subject_system_at_its_identifier)
         1);
     fhir_issues_free(&is);
 }
+
+TEST(fhir_extension_not_an_object_refused_at_its_path)
+{
+    json_t *bad[] = {json_string("x"), json_null(), json_pack("{s:i}", "url", 5)};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *doc = fhir_test_json(GP);
+        json_t *ext = json_object_get(s_contained(doc, 1), "extension");
+        fhir_issues_t is = FHIR_ISSUES_INIT;
+        CHECK(ext);
+        json_array_append_new(ext, bad[i]);
+        CHECK_INT(fhir_test_check_doc(doc, &is), FHIR_INVALID);
+        CHECK_INT(fhir_test_count(&is, "ServiceRequest.contained[1].extension[2]", NULL), 1);
+        CHECK_STR(fhir_test_issue(&is, "ServiceRequest.contained[1].extension[2]")->code,
+                  "structure");
+        fhir_issues_free(&is);
+    }
+}
+
+TEST(fhir_extension_as_an_object_one_issue)
+{
+    json_t *doc = fhir_test_json(GP);
+    json_t *p = s_contained(doc, 0);
+    fhir_issues_t is = FHIR_ISSUES_INIT;
+    json_t *first = json_array_get(json_object_get(p, "extension"), 0);
+    CHECK(first);
+    json_object_set(p, "extension", first); /* one Extension, not a list of one */
+    CHECK_INT(fhir_test_check_doc(doc, &is), FHIR_INVALID);
+    CHECK_INT(fhir_test_count(&is, "ServiceRequest.contained[0].extension", NULL), 1);
+    fhir_issues_free(&is);
+}
+
+TEST(fhir_reference_to_another_type_says_an_organization)
+{
+    json_t *doc = fhir_test_json(GP);
+    fhir_issues_t is = FHIR_ISSUES_INIT;
+    const fhir_issue_t *x;
+    CHECK(doc);
+    /* The requester made the Consent: "refers to a Consent; it must refer
+     * to an Organization or PractitionerRole". */
+    json_object_set_new(doc, "requester", json_pack("{s:s}", "reference", "#consent"));
+    CHECK_INT(fhir_test_check_doc(doc, &is), FHIR_INVALID);
+    x = fhir_test_issue(&is, "ServiceRequest.requester.reference");
+    CHECK(x);
+    if (x)
+        CHECK_CONTAINS(x->message, "must refer to an Organization");
+    fhir_issues_free(&is);
+}

@@ -287,6 +287,15 @@ TEST(web_fhir_submit_sends_on_behalf_of_the_client_with_its_request_id)
     CHECK_INT(run.slot->to, WEB_TO_GP);
     CHECK_STR(asked->submit->token, s_rid);
     CHECK_STR(asked->on_behalf->user, "api.gp1");
+    CHECK(asked->submit->referral != NULL);
+    carerhub__envelope__free_unpacked(asked, NULL);
+    web_run_end(&run);
+    /* The same UUID in capitals is the same token. */
+    s_post(&run, "5B3C1A7E-9D2F-4C61-8E0A-3F6D2B9C7E14", "c-9", body);
+    asked = web_run_asked(&run);
+    CHECK(asked && asked->body_case == CARERHUB__ENVELOPE__BODY_SUBMIT);
+    CHECK_STR(asked->submit->token, s_rid);
+    CHECK_STR(asked->on_behalf->user, "api.gp1");
     CHECK_STR(asked->on_behalf->role, "gp");
     CHECK_STR(asked->on_behalf->organisation, "F81001");
     CHECK(asked->submit->referral != NULL);
@@ -309,7 +318,7 @@ TEST(web_fhir_submit_maps_the_intakes_refusals)
         const char *says;
     } cases[] = {
         {"token", "reused", 409, "duplicate"},
-        {"practice", "forbidden", 403, "is not right"},
+        {"practice", "forbidden", 403, "\"code\":\"forbidden\""},
         {"carer.postcode", "format", 422, "is not right"},
     };
     char *body = s_sample();
@@ -324,6 +333,13 @@ TEST(web_fhir_submit_maps_the_intakes_refusals)
         CHECK(!run.r.location[0]);
         web_run_end(&run);
     }
+    /* Another organisation's: said to the client of its own, not in the
+     * intake's words for a person's key. */
+    s_post(&run, s_rid, NULL, body);
+    s_submit_reply(&run, CARERHUB__SUBMIT_REPLY__STATUS__REJECTED, NULL, "practice", "forbidden");
+    CHECK_CONTAINS(web_run_done(&run), "is not this API client's organisation (F81001)");
+    CHECK(!strstr(run.body, "is not right"));
+    web_run_end(&run);
     /* The intake's field error named where the request holds the field. */
     s_post(&run, s_rid, NULL, body);
     s_submit_reply(&run, CARERHUB__SUBMIT_REPLY__STATUS__REJECTED, NULL, "carer.postcode",
