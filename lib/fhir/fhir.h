@@ -82,6 +82,10 @@ typedef struct {
      * Organization holding the ODS code or URN (the requester itself, or
      * the PractitionerRole's organization); "" when none. */
     char practitioner[64], organization[64];
+    /* Where each of the referral's first 8 conditions (as many as
+     * referral_check judges) was found: the index of its extension in the
+     * RelatedPerson's extension. */
+    uint16_t condition_at[8];
 } fhir_read_t;
 
 /* Reads a ServiceRequest (or a Bundle of type transaction, message or

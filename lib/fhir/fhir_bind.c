@@ -196,7 +196,8 @@ static char *s_relationship(fhir_doc_t *d, json_t *o, const char *path)
 }
 
 /* Each condition-category extension: a Coding of the hub's code system. */
-static void s_conditions(fhir_doc_t *d, const fhir_res_t *rp, Carerhub__CaredFor *cf)
+static void s_conditions(fhir_doc_t *d, const fhir_res_t *rp, Carerhub__CaredFor *cf,
+                         fhir_read_t *out)
 {
     json_t *exts = fhir_arr(d, rp->json, "extension", rp->path), *e;
     size_t i;
@@ -220,6 +221,8 @@ static void s_conditions(fhir_doc_t *d, const fhir_res_t *rp, Carerhub__CaredFor
                            "learning_disability, substance_misuse, frailty, other)");
             continue;
         }
+        if (cf->n_conditions < sizeof out->condition_at / sizeof out->condition_at[0])
+            out->condition_at[cf->n_conditions] = (uint16_t)i;
         cf->conditions = xrealloc(cf->conditions, (cf->n_conditions + 1) * sizeof *cf->conditions);
         cf->conditions[cf->n_conditions++] = xstrdup(json_string_value(json_object_get(v, "code")));
     }
@@ -267,7 +270,7 @@ void fhir_bind_related(fhir_bind_t *b)
     carerhub__cared_for__init(cf);
     b->r->cared_for = cf;
     cf->relationship = s_relationship(d, rp->json, rp->path);
-    s_conditions(d, rp, cf);
+    s_conditions(d, rp, cf, b->out);
 }
 
 /* --- consent ------------------------------------------------------------ */
@@ -282,12 +285,14 @@ static void s_provision(fhir_bind_t *b, json_t *pv, const char *path, const char
     json_t *purposes = fhir_arr(d, pv, "purpose", path), *x;
     size_t i;
     char at[192];
+    bool bad = false;
     if (!type)
         type = outer_type;
     if (type && strcmp(type, "permit") != 0 && strcmp(type, "deny") != 0) {
         snprintf(at, sizeof at, "%s.type", path);
         fhir_issue_add(d->is, "code-invalid", at, "must be permit or deny");
         type = NULL;
+        bad = true; /* said once: its purposes need not say it again */
     }
     json_array_foreach(purposes, i, x)
     {
@@ -302,6 +307,8 @@ static void s_provision(fhir_bind_t *b, json_t *pv, const char *path, const char
             continue;
         }
         if (!type) {
+            if (bad)
+                continue;
             snprintf(at, sizeof at, "%s.type", path);
             fhir_issue_add(d->is, "required", at,
                            "is required: permit or deny, for the purpose it names");

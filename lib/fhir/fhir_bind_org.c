@@ -53,8 +53,9 @@ static void s_org_referrer(fhir_bind_t *b, Carerhub__Referrer *rf)
     json_t *contact = json_array_get(fhir_arr(d, org->json, "contact", org->path), 0);
     char at[160];
     if (json_is_object(contact)) {
-        json_t *name = fhir_obj(d, contact, "name", org->path);
+        json_t *name;
         snprintf(at, sizeof at, "%s.contact[0]", org->path);
+        name = fhir_obj(d, contact, "name", at);
         if (name) {
             /* A contact has one name, not a list: read it as a list of one. */
             json_t *one = json_object();
@@ -207,8 +208,9 @@ static void s_discharge(fhir_bind_t *b)
          * (the request's one Patient is the carer). Reference.identifier
          * is one Identifier, not a list. */
         json_t *id = fhir_obj(d, subject, "identifier", at);
-        const char *sys = id ? fhir_str(d, id, "system", at) : NULL;
+        const char *sys;
         snprintf(at, sizeof at, "%s.subject.identifier", e->path);
+        sys = id ? fhir_str(d, id, "system", at) : NULL;
         if (sys && strcmp(sys, FHIR_SYS_NHS) == 0)
             p->nhs_number = fhir_dup(fhir_str(d, id, "value", at));
         else if (json_object_get(subject, "reference"))

@@ -12,6 +12,12 @@
 #include <stdio.h>
 #include <string.h>
 
+/* "an" before a word that begins with a vowel (an Organization), else "a". */
+static const char *s_article(const char *word)
+{
+    return word && strchr("AEIOUaeiou", word[0]) && word[0] ? "an" : "a";
+}
+
 static const char *const s_common[] = {"resourceType",  "id",       "meta",
                                        "implicitRules", "language", NULL};
 static const char *const s_domain[] = {"text", "contained", "extension", "modifierExtension", NULL};
@@ -245,8 +251,8 @@ const fhir_res_t *fhir_doc_ref(fhir_doc_t *d, json_t *ref, const char *path,
         return NULL;
     }
     if (!s_type_ok(found->type, types)) {
-        fhir_issue_add(d->is, "value", at, "refers to a %.40s; it must refer to a %s", found->type,
-                       want);
+        fhir_issue_add(d->is, "value", at, "refers to %s %.40s; it must refer to %s %s",
+                       s_article(found->type), found->type, s_article(want), want);
         return NULL;
     }
     return found;
@@ -299,6 +305,23 @@ static void s_modifiers(fhir_doc_t *d, json_t *v, const char *path, bool top)
     }
 }
 
+/* A resource's extensions are each an object with a url: one that is not
+ * would otherwise be passed over as an extension the hub does not know. */
+static void s_extensions(fhir_doc_t *d, json_t *exts, const char *path)
+{
+    json_t *e;
+    size_t i;
+    char at[192];
+    json_array_foreach(exts, i, e)
+    {
+        if (json_is_object(e) && json_is_string(json_object_get(e, "url")))
+            continue;
+        snprintf(at, sizeof at, "%s[%zu]", path, i);
+        fhir_issue_add(d->is, "structure", at,
+                       "must be an Extension: a JSON object with its url (a string)");
+    }
+}
+
 void fhir_doc_elements(fhir_doc_t *d, const fhir_res_t *r, const char *const *elements)
 {
     const char *key;
@@ -310,6 +333,8 @@ void fhir_doc_elements(fhir_doc_t *d, const fhir_res_t *r, const char *const *el
     {
         const char *name = key[0] == '_' ? key + 1 : key;
         snprintf(at, sizeof at, "%s.%s", r->path, key);
+        if (strcmp(key, "extension") == 0 && json_is_array(x))
+            s_extensions(d, x, at);
         if (strcmp(key, "modifierExtension") == 0) {
             fhir_issue_add(d->is, "not-supported", at,
                            "is a modifier extension the hub does not know: it cannot tell what "

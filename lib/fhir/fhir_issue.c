@@ -33,6 +33,14 @@ void fhir_issue_add(fhir_issues_t *is, const char *code, const char *expression,
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
     }
+    /* The same problem found twice (an element read by two readers) is
+     * said once. */
+    for (size_t i = 0; i < is->n; i++)
+        if (strcmp(is->v[i].code, code) == 0 && strcmp(is->v[i].message, msg) == 0 &&
+            (expression && *expression
+                 ? is->v[i].expression && strcmp(is->v[i].expression, expression) == 0
+                 : !is->v[i].expression))
+            return;
     is->v = xgrow(is->v, &is->cap, is->n + 1, sizeof *is->v);
     x = &is->v[is->n++];
     x->code = xstrdup(code);

@@ -94,7 +94,8 @@ static const char *s_slot(const fhir_read_t *r, int slot, const char **tail, cha
         else if (*r->practitioner || !*r->requester)
             res = r->requester;
         else if (*tail) {
-            snprintf(buf, bufsz, "%s.contact%s", r->requester, *tail);
+            /* The referrer is the Organization's first contact. */
+            snprintf(buf, bufsz, "%s.contact[0]%s", r->requester, *tail);
             *tail = "";
             return buf;
         }
@@ -137,14 +138,15 @@ static const s_map_t *s_find(const char *field, long *item)
     return NULL;
 }
 
-/* Whether an issue names expr or an element within it
- * ("...performer[0].reference" is within "...performer"). */
-static bool s_said(const fhir_issues_t *is, const char *expr)
+/* Whether an issue says exactly this already. Only exact repeats are
+ * dropped: fields that share a path (a Patient's phone and email are both
+ * at .telecom) each have their own problem, and the referrer must hear of
+ * every one at once. */
+static bool s_said(const fhir_issues_t *is, const char *expr, const char *message)
 {
-    size_t n = strlen(expr);
     for (size_t i = 0; i < is->n; i++) {
         const char *x = is->v[i].expression;
-        if (x && strncmp(x, expr, n) == 0 && (x[n] == '\0' || x[n] == '.' || x[n] == '['))
+        if (x && strcmp(x, expr) == 0 && strcmp(is->v[i].message, message) == 0)
             return true;
     }
     return false;
@@ -162,6 +164,8 @@ static const char *s_fhir_code(const char *code)
         return "duplicate";
     if (strcmp(code, "consent") == 0)
         return "business-rule";
+    if (strcmp(code, "forbidden") == 0)
+        return "forbidden";
     return "value";
 }
 
@@ -172,23 +176,25 @@ void fhir_issues_from_ferrs(const fhir_read_t *r, const ferrs_t *errs, fhir_issu
         long item;
         const s_map_t *m = s_find(e->field, &item);
         const char *tail = m ? m->path : "";
-        char buf[160], expr[320];
+        char buf[160], expr[320], msg[512];
         const char *base = s_slot(r, m ? m->slot : S_SR, &tail, buf, sizeof buf);
         const char *label = m ? m->label : "The referral";
         bool verb = strncmp(e->message, "is ", 3) == 0 || strncmp(e->message, "must ", 5) == 0 ||
                     strncmp(e->message, "has ", 4) == 0 || strncmp(e->message, "lists ", 6) == 0;
-        if (item > 0 && *tail)
+        if (m && m->slot == S_RELATED && item > 0 && item <= 8 && *tail && *r->related_person)
+            /* A condition is at its own extension, wherever the other
+             * extensions (and the conditions refused already) are. */
+            snprintf(expr, sizeof expr, "%s.extension[%u].valueCoding", base,
+                     (unsigned)r->condition_at[item - 1]);
+        else if (item > 0 && *tail)
             snprintf(expr, sizeof expr, "%s%s[%ld]", base, tail, item - 1);
         else
             snprintf(expr, sizeof expr, "%s%s", base, tail);
-        /* The structure's own issue about this element says it already. */
-        if (s_said(is, expr))
-            continue;
         if (!m)
-            fhir_issue_add(is, s_fhir_code(e->code), expr, "%s (%s) %s", label, e->field,
-                           e->message);
+            snprintf(msg, sizeof msg, "%s (%s) %s", label, e->field, e->message);
         else
-            fhir_issue_add(is, s_fhir_code(e->code), expr, "%s%s%s", label, verb ? " " : ": ",
-                           e->message);
+            snprintf(msg, sizeof msg, "%s%s%s", label, verb ? " " : ": ", e->message);
+        if (!s_said(is, expr, msg))
+            fhir_issue_add(is, s_fhir_code(e->code), expr, "%s", msg);
     }
 }

@@ -88,11 +88,13 @@ static void s_note(buf_t *b, bool *first, int64_t at, const char *text)
     buf_adds(b, "}");
 }
 
-/* The case's timeline as notes, oldest first: what happened, where. */
+/* The case's timeline as notes, oldest first: what happened, where.
+ * None: no note element (FHIR JSON has no empty arrays). */
 static void s_notes(buf_t *b, const Carerhub__StatusReply *st)
 {
     bool first = true;
     buf_t t = BUF_INIT;
+    size_t start = b->len;
     buf_adds(b, ",\"note\":[");
     for (size_t i = 0; i < st->n_timeline; i++) {
         const Carerhub__TimelineEvent *e = st->timeline[i];
@@ -116,7 +118,10 @@ static void s_notes(buf_t *b, const Carerhub__StatusReply *st)
     }
     if (st->state == CARERHUB__STATUS_REPLY__STATE__REJECTED && st->detail)
         s_note(b, &first, st->routed_at, st->detail);
-    buf_adds(b, "]");
+    if (first)
+        b->data[b->len = start] = '\0';
+    else
+        buf_adds(b, "]");
     buf_free(&t);
 }
 

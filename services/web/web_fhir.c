@@ -35,7 +35,7 @@
 
 #define S_SUBMIT_MS 10000
 #define S_QUERY_MS  3000
-#define S_RETRY     "30"    /* seconds, Retry-After of a 503 */
+#define S_RETRY     "30" /* seconds, Retry-After of a 503 */
 #define S_FHIR_TYPE "application/fhir+json; charset=utf-8"
 #define S_NOT_FOUND "There is no referral of this organisation's with that id."
 #define S_CORR_MAX  200 /* bytes of an X-Correlation-ID echoed */
@@ -166,9 +166,16 @@ static void s_rejected(web_resp_t *r, const web_req_t *q, const s_sub_t *s,
                              "accepted: send another referral with a new X-Request-ID.");
             return;
         }
-        ferrs_add(fe->code && strcmp(fe->code, "forbidden") == 0 ? &scope : &errs,
-                  fe->field ? fe->field : "referral", fe->code ? fe->code : "", "%s",
-                  fe->message ? fe->message : "is not right");
+        /* The intake's words for a scope refusal are for a person with a
+         * key: a client hears of its own organisation. */
+        if (fe->code && strcmp(fe->code, "forbidden") == 0)
+            ferrs_add(&scope, fe->field ? fe->field : "referral", "forbidden",
+                      "is not this API client's organisation (%s): a client refers only for "
+                      "its own",
+                      q->user ? q->user->org : "none");
+        else
+            ferrs_add(&errs, fe->field ? fe->field : "referral", fe->code ? fe->code : "", "%s",
+                      fe->message ? fe->message : "is not right");
     }
     fhir_issues_from_ferrs(&s->rd, scope.n ? &scope : &errs, &is);
     s_issues(r, q, scope.n ? 403 : 422, &is);
@@ -221,6 +228,10 @@ void web_fhir_submit(web_t *w, const web_req_t *q, web_resp_t *r)
     ctx.test_nhs_numbers = web_conf(w) && web_conf(w)->referrals.test_nhs_numbers;
     s = xcalloc(1, sizeof *s);
     snprintf(s->request_id, sizeof s->request_id, "%s", rid);
+    /* A UUID's hex digits are the same in either case (RFC 4122 writes
+     * them small): the token is the same for both. */
+    for (char *c = s->request_id; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
     rc = fhir_referral_check(body ? body : "", body ? strlen(body) : 0, &ctx, &s->rd, &is);
     if (rc == FHIR_OK &&
         (referral_submitter_role(s->rd.source, &role) < 0 || role != q->user->role)) {
@@ -247,7 +258,8 @@ void web_fhir_submit(web_t *w, const web_req_t *q, web_resp_t *r)
 
 /* A referral asked after, as /referrals/ID asks (web_referrals.c): the
  * router, then the intake that took it when the router does not know it
- * yet. Another organisation's reads as none: the same 404, byte for byte. */
+ * yet (only the intake of the client's own kind of referral). Another
+ * organisation's reads as none: the same 404, byte for byte. */
 typedef struct {
     char id[REFERRAL_ID_MAX + 1];
     bool router_unknown;
@@ -293,7 +305,12 @@ static void s_at_router(web_t *w, const web_req_t *q, web_resp_t *r, const Carer
 {
     s_one_t *one = ctx;
     Carerhub__Source src;
-    if ((!rep || s_unknown(rep)) && referral_source_of_id(one->id, &src) == 0) {
+    role_t role;
+    /* Only the intake the client's own organisation submits to can hold
+     * its referral: another (a self-referral's, which a deployment may not
+     * run at all) is not asked, and not waited for. */
+    if ((!rep || s_unknown(rep)) && referral_source_of_id(one->id, &src) == 0 &&
+        referral_submitter_role(src, &role) == 0 && q->user && role == q->user->role) {
         one->router_unknown = rep != NULL;
         s_ask(w, q, r, web_to_intake(src), one, s_at_intake);
         return;

@@ -188,6 +188,22 @@ static enum MHD_Result s_refuse(web_t *w, struct MHD_Connection *c, const web_re
     return web_http_send(w, c, &r, allow);
 }
 
+/* Under /fhir/ a system, not a person, is asking: a path of no route is
+ * answered as FHIR answers (an OperationOutcome), not with the site's page. */
+static bool s_fhir_path(const char *url)
+{
+    return strncmp(url, "/fhir", 5) == 0 && (url[5] == '\0' || url[5] == '/');
+}
+
+static enum MHD_Result s_fhir_not_found(web_t *w, struct MHD_Connection *c)
+{
+    web_resp_t r = {200, BUF_INIT, NULL, "", false};
+    web_fhir_refusal(&r, NULL, 404, "not-found",
+                     "There is no such resource: the hub serves GET /fhir/r4/metadata, POST "
+                     "/fhir/r4/ServiceRequest and GET /fhir/r4/ServiceRequest/ID.");
+    return web_http_send(w, c, &r, NULL);
+}
+
 /* A refusal in plain words, for a scraper as much as a person. */
 static enum MHD_Result s_refuse_text(web_t *w, struct MHD_Connection *c, int status,
                                      const char *message)
@@ -379,6 +395,8 @@ enum MHD_Result web_http_access(void *cls, struct MHD_Connection *c, const char 
         call->post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
         if (rt && (rt->flags & WEB_BEARER))
             return web_http_fhir_begin(w, c, call, rt, method);
+        if (!rt && s_fhir_path(url))
+            return s_fhir_not_found(w, c);
         if (!call->post && strcmp(method, MHD_HTTP_METHOD_GET) &&
             strcmp(method, MHD_HTTP_METHOD_HEAD))
             return s_refuse(w, c, &q, 405, "This site takes GET and POST requests only.",

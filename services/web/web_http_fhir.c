@@ -5,8 +5,9 @@
  * for an API client (lib/account/client.h) with its bearer token, over
  * TLS or on loopback (the daemon listens beyond loopback only with TLS);
  * where web.tls_client_ca is set, a client with a certificate recorded
- * must also present that certificate. Failed tokens are counted per
- * address and throttled as logins are. A POST is refused before its body
+ * must also present that certificate. Wrong tokens are counted per
+ * address and throttled as logins are, with a Retry-After that says what
+ * the words say; a right token is served from any address. A POST is refused before its body
  * is read when its credentials, its type or its length are wrong; a body
  * that grows past FHIR_MAX_BYTES is read to its end and answered 413.
  * Every refusal is an OperationOutcome (web_fhir_refusal).
@@ -49,8 +50,36 @@ static int s_role(const char *name, role_t *out)
     return -1;
 }
 
-int web_fhir_client(web_t *w, const char *auth, const char *address, const uint8_t *peer_sha256,
-                    web_user_t *u, char *msg, size_t msgsz)
+/* The words of a wait and its Retry-After, from one number: seconds, or
+ * whole minutes when it is two minutes or more (then the header says
+ * those minutes in seconds), so that the two never disagree. */
+static int64_t s_wait_words(int64_t wait_ms, char *msg, size_t msgsz)
+{
+    int64_t s = (wait_ms + 999) / 1000;
+    if (s < 1)
+        s = 1;
+    if (s >= 120) {
+        s = (s + 59) / 60 * 60;
+        snprintf(msg, msgsz,
+                 "Too many requests with wrong credentials came from this address: try again in "
+                 "%lld minutes.",
+                 (long long)s / 60);
+    } else {
+        snprintf(msg, msgsz,
+                 "Too many requests with wrong credentials came from this address: try again in "
+                 "%lld seconds.",
+                 (long long)s);
+    }
+    return s;
+}
+
+/* web_fhir_client, with the seconds to wait (Retry-After) of a 429 in
+ * *retry_s. A valid token is served whatever its address has failed: a
+ * token is 256 bits, so the throttle is for the noise (and the logs) of
+ * wrong ones, not the defence; only a wrong token from a throttled
+ * address is answered 429 (and counted no further). */
+static int s_client(web_t *w, const char *auth, const char *address, const uint8_t *peer_sha256,
+                    web_user_t *u, char *msg, size_t msgsz, int64_t *retry_s)
 {
     const char *token = s_bearer(auth);
     Carerhub__WebClient *cl = NULL;
@@ -59,22 +88,9 @@ int web_fhir_client(web_t *w, const char *auth, const char *address, const uint8
     bool ok;
 
     memset(u, 0, sizeof *u);
-    if (web_throttled(w->throttle, NULL, address, now, w->lim.login_attempts,
-                      w->lim.login_attempts_per_address, w->lim.login_window_ms, &wait_ms)) {
-        snprintf(msg, msgsz,
-                 "Too many requests with wrong credentials came from this address: try again in "
-                 "%lld minutes.",
-                 (long long)(wait_ms + 59999) / 60000);
-        return 429;
-    }
-    if (!token) {
-        snprintf(msg, msgsz,
-                 "Send the API client's token as Authorization: Bearer TOKEN (the hub's "
-                 "operator makes one with carerhub client add).");
-        return 401;
-    }
-    ok = client_verify(w->store, token, &cl) == ACCOUNT_OK && s_role(cl->role, &role) == 0 &&
-         cl->organisation;
+    *retry_s = 0;
+    ok = token && client_verify(w->store, token, &cl) == ACCOUNT_OK &&
+         s_role(cl->role, &role) == 0 && cl->organisation;
     /* A certificate recorded is a second credential: where the web does
      * not ask for certificates it cannot be met, so the token is refused
      * rather than taken alone. */
@@ -85,19 +101,37 @@ int web_fhir_client(web_t *w, const char *auth, const char *address, const uint8
                  w->tls_client_ca ? "" : " (web.tls_client_ca is not set)");
         ok = false;
     }
-    if (!ok) {
+    if (ok) {
+        snprintf(u->name, sizeof u->name, "%s%s", CLIENT_USER_PREFIX, cl->name);
+        u->role = role;
+        snprintf(u->org, sizeof u->org, "%s", cl->organisation);
         carerhub__web_client__free_unpacked(cl, NULL);
-        web_throttle_fail(w->throttle, NULL, address, now, w->lim.login_window_ms);
+        return 0;
+    }
+    carerhub__web_client__free_unpacked(cl, NULL);
+    if (web_throttled(w->throttle, NULL, address, now, w->lim.login_attempts,
+                      w->lim.login_attempts_per_address, w->lim.login_window_ms, &wait_ms)) {
+        *retry_s = s_wait_words(wait_ms, msg, msgsz);
+        return 429;
+    }
+    if (!token) {
         snprintf(msg, msgsz,
-                 "The bearer token is not an API client's, its client is disabled, or the "
-                 "client's certificate was not presented.");
+                 "Send the API client's token as Authorization: Bearer TOKEN (the hub's "
+                 "operator makes one with carerhub client add).");
         return 401;
     }
-    snprintf(u->name, sizeof u->name, "%s%s", CLIENT_USER_PREFIX, cl->name);
-    u->role = role;
-    snprintf(u->org, sizeof u->org, "%s", cl->organisation);
-    carerhub__web_client__free_unpacked(cl, NULL);
-    return 0;
+    web_throttle_fail(w->throttle, NULL, address, now, w->lim.login_window_ms);
+    snprintf(msg, msgsz,
+             "The bearer token is not an API client's, its client is disabled, or the "
+             "client's certificate was not presented.");
+    return 401;
+}
+
+int web_fhir_client(web_t *w, const char *auth, const char *address, const uint8_t *peer_sha256,
+                    web_user_t *u, char *msg, size_t msgsz)
+{
+    int64_t retry_s;
+    return s_client(w, auth, address, peer_sha256, u, msg, msgsz, &retry_s);
 }
 
 /* The SHA-256 of the certificate the client presented, verified against
@@ -121,7 +155,7 @@ static int s_peer_sha256(web_t *w, struct MHD_Connection *c, uint8_t out[32])
 }
 
 static enum MHD_Result s_refuse(web_t *w, struct MHD_Connection *c, int status, const char *code,
-                                const char *message, const char *allow)
+                                const char *message, const char *allow, int64_t retry_s)
 {
     web_resp_t r = {200, BUF_INIT, NULL, "", false};
     const char *corr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Correlation-ID");
@@ -130,8 +164,11 @@ static enum MHD_Result s_refuse(web_t *w, struct MHD_Connection *c, int status, 
         web_resp_header(&r, "X-Correlation-ID", corr);
     if (status == 401)
         web_resp_header(&r, "WWW-Authenticate", "Bearer realm=\"carerhub\"");
-    if (status == 429)
-        web_resp_header(&r, "Retry-After", "60");
+    if (status == 429) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%lld", (long long)retry_s);
+        web_resp_header(&r, "Retry-After", ra);
+    }
     return web_http_send(w, c, &r, allow);
 }
 
@@ -142,18 +179,19 @@ static int s_who(web_t *w, struct MHD_Connection *c, web_http_call_t *call, cons
 {
     char addr[64], msg[256];
     uint8_t fp[32];
+    int64_t retry_s = 0;
     int st;
     if (rt->roles == WEB_NO_SESSION)
         return 0;
     /* As the rest of the site: in clear only on this machine. */
     if (!w->tls && !web_http_loopback(c)) {
-        *ret = s_refuse(w, c, 403, "security", "Use HTTPS.", NULL);
+        *ret = s_refuse(w, c, 403, "security", "Use HTTPS.", NULL, 0);
         return -1;
     }
     web_http_address(c, addr, sizeof addr);
-    st = web_fhir_client(
-        w, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), addr,
-        s_peer_sha256(w, c, fp) == 0 ? fp : NULL, &call->client, msg, sizeof msg);
+    st = s_client(w, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+                  addr, s_peer_sha256(w, c, fp) == 0 ? fp : NULL, &call->client, msg, sizeof msg,
+                  &retry_s);
     if (st == 0 && !(rt->roles & WEB_ROLE(call->client.role))) {
         st = 403;
         snprintf(msg, sizeof msg, "This API client's organisation cannot use this.");
@@ -163,7 +201,7 @@ static int s_who(web_t *w, struct MHD_Connection *c, web_http_call_t *call, cons
                         st == 401   ? "login"
                         : st == 429 ? "throttled"
                                     : "forbidden",
-                        msg, NULL);
+                        msg, NULL, retry_s);
         return -1;
     }
     call->has_client = true;
@@ -194,7 +232,7 @@ enum MHD_Result web_http_fhir_begin(web_t *w, struct MHD_Connection *c, web_http
     call->fhir = true;
     if (!(rt->methods & (call->post ? WEB_POST : get ? WEB_GET : 0)))
         return s_refuse(w, c, 405, "not-supported", "This resource does not take that method.",
-                        rt->methods & WEB_POST ? "POST" : "GET, HEAD");
+                        rt->methods & WEB_POST ? "POST" : "GET, HEAD", 0);
     /* A GET is answered once MHD has it whole (web_http_fhir_answer). */
     if (!call->post)
         return MHD_YES;
@@ -204,12 +242,12 @@ enum MHD_Result web_http_fhir_begin(web_t *w, struct MHD_Connection *c, web_http
     if (!s_json_type(type))
         return s_refuse(w, c, 415, "not-supported",
                         "Send the ServiceRequest as JSON (Content-Type: application/fhir+json).",
-                        NULL);
+                        NULL, 0);
     len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (len && strtoull(len, NULL, 10) > FHIR_MAX_BYTES)
         return s_refuse(w, c, 413, "too-costly",
                         "The request is larger than the hub takes (256 KiB): it was not read.",
-                        NULL);
+                        NULL, 0);
     return MHD_YES;
 }
 
@@ -238,18 +276,18 @@ enum MHD_Result web_http_fhir_answer(web_t *w, struct MHD_Connection *c, web_htt
     enum MHD_Result ret;
 
     if (!rt) /* the route of the first call: never expected */
-        return s_refuse(w, c, 404, "not-found", "There is no such resource.", NULL);
+        return s_refuse(w, c, 404, "not-found", "There is no such resource.", NULL, 0);
     if (!call->post && s_who(w, c, call, rt, &ret) != 0)
         return ret;
     if (call->too_big)
         return s_refuse(w, c, 413, "too-costly",
                         "The request is larger than the hub takes (256 KiB): it was not read.",
-                        NULL);
+                        NULL, 0);
     /* A NUL would end the body early where it is kept as text; JSON has
      * none (it writes \u0000). */
     if (call->body.len && memchr(call->body.data, '\0', call->body.len))
         return s_refuse(w, c, 400, "structure", "The request is not JSON: it holds a NUL byte.",
-                        NULL);
+                        NULL, 0);
     web_http_address(c, addr, sizeof addr);
     snprintf(w->address, sizeof w->address, "%s", addr);
     for (size_t i = 0; i < 2; i++) {

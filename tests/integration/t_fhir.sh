@@ -9,8 +9,11 @@
 # challenge); 403 a school's client sending a GP referral, a practice's
 # client another practice's; 404 another organisation's referral and an
 # unknown id, the same bytes; 413 by Content-Length and while read; 415;
+# unknown paths under /fhir/ 404 and known ones with another method 405,
+# as OperationOutcomes;
 # the HL7 examples (tests/data/fhir/hl7/) refused with an OperationOutcome
-# and the daemon still serving; GET metadata a CapabilityStatement with no
+# and the daemon still serving; wrong tokens throttled (429, Retry-After as
+# the words say) while the right one is served; GET metadata a CapabilityStatement with no
 # credentials; mutual TLS: a client with a recorded certificate refused
 # without it and served with it. Audited as the gateway and the client;
 # nothing of the carers in the logs.
@@ -213,6 +216,21 @@ assert_eq "$(req js -H "Authorization: Bearer $tok_gp" -H "Content-Type: applica
     -H "X-Request-ID: $rid_gp" --data-binary "@$samples/fhir-gp.json" "$base/ServiceRequest")" 201 \
     "application/json taken too"
 
+note "under /fhir/: an unknown path 404, a known one with another method 405, as OperationOutcomes"
+for path in /fhir/r4/Patient/1 "/fhir/r4//ServiceRequest/${id[gp]}" /fhir/r4 /fhir/r5/metadata; do
+    assert_eq "$(req unk -H "Authorization: Bearer $tok_gp" "$url$path")" 404 "GET $path"
+    outcome unk "GET $path"
+    fhir_type unk "GET $path"
+    assert_eq "$(jq -r '.issue[0].code' "$WORK/unk.b")" not-found "GET $path: its issue"
+done
+assert_eq "$(req mpost -H "Authorization: Bearer $tok_gp" -H "Content-Type: application/fhir+json" \
+    --data-binary '{}' "$base/metadata")" 405 "POST metadata"
+outcome mpost "POST metadata"
+fhir_type mpost "POST metadata"
+assert_eq "$(req mget -H "Authorization: Bearer $tok_gp" "$base/ServiceRequest")" 405 \
+    "GET ServiceRequest (no id)"
+outcome mget "GET ServiceRequest"
+
 note "the HL7 examples: refused with an OperationOutcome, the daemon still serving"
 n=0
 for f in "$top"/tests/data/fhir/hl7/*.json; do
@@ -232,6 +250,22 @@ assert_eq "$(mt m1 --cert rogue.pem --key rogue.key)" 401 "another certificate"
 assert_eq "$(mt m2 --cert cl.pem --key cl.key)" 200 "with its certificate"
 assert_eq "$(req m3 -H "Authorization: Bearer $tok_dc" "$base/ServiceRequest/${id[discharge]}")" 200 \
     "a client without a certificate recorded needs none"
+
+note "wrong tokens throttled per address, with a Retry-After that says what the words say; a right token served"
+for ((i = 0; i < 150; i++)); do
+    st=$(post thr "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "$(new)" "$samples/fhir-gp.json")
+    [ "$st" = 429 ] && break
+    assert_eq "$st" 401 "wrong token $i"
+done
+assert_eq "$st" 429 "wrong tokens from one address, at last"
+outcome thr 429
+words=$(jq -r '.issue[0].diagnostics' "$WORK/thr.b")
+[[ $words =~ try\ again\ in\ ([0-9]+)\ (minutes|seconds) ]] || fail "the 429 says no wait: $words"
+want=${BASH_REMATCH[1]}
+[ "${BASH_REMATCH[2]}" = minutes ] && want=$((want * 60))
+assert_eq "$(hdr thr Retry-After)" "$want" "Retry-After against '$words'"
+assert_eq "$(req thr2 -H "Authorization: Bearer $tok_gp" "$base/ServiceRequest/${id[gp]}")" 200 \
+    "the right token from the throttled address"
 
 note "audited as the gateway and the client; nothing of the carers logged"
 audit_wait '.event == "submitted" and .referral_id == "'"${id[gp]}"'" and .actor == "gateway web / user api.gp-sys"'

@@ -44,6 +44,38 @@ fhir_rc_t fhir_test_check(const char *text, size_t len, fhir_read_t *out, fhir_i
     return rc;
 }
 
+json_t *fhir_test_json(const char *rel)
+{
+    size_t len;
+    char *text = fhir_test_file(rel, &len);
+    json_t *j = text ? json_loadb(text, len, 0, NULL) : NULL;
+    free(text);
+    return j;
+}
+
+fhir_rc_t fhir_test_check_doc(json_t *doc, fhir_issues_t *is)
+{
+    char *text = json_dumps(doc, JSON_COMPACT);
+    fhir_read_t rd;
+    fhir_rc_t rc = fhir_test_check(text, strlen(text), &rd, is);
+    if (rc != FHIR_OK && rd.referral)
+        rc = (fhir_rc_t)99;
+    fhir_read_free(&rd);
+    free(text);
+    json_decref(doc);
+    return rc;
+}
+
+size_t fhir_test_count(const fhir_issues_t *is, const char *expr, const char *word)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < is->n; i++)
+        if (is->v[i].expression && strcmp(is->v[i].expression, expr) == 0 &&
+            (!word || strstr(is->v[i].message, word)))
+            n++;
+    return n;
+}
+
 const fhir_issue_t *fhir_test_issue(const fhir_issues_t *is, const char *expr)
 {
     for (size_t i = 0; i < is->n; i++)

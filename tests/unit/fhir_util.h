@@ -8,6 +8,7 @@
 
 #include "fhir/fhir.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -17,6 +18,14 @@ char *fhir_test_file(const char *rel, size_t *len);
 /* fhir_referral_check of text on 2026-11-23; with TEST_VERBOSE the issues
  * are printed. */
 fhir_rc_t fhir_test_check(const char *text, size_t len, fhir_read_t *out, fhir_issues_t *is);
+/* A JSON file of the source tree (new reference), or NULL. */
+json_t *fhir_test_json(const char *rel);
+/* fhir_test_check of doc (which it takes); a refused request that hands
+ * out a referral all the same gives 99. */
+fhir_rc_t fhir_test_check_doc(json_t *doc, fhir_issues_t *is);
+/* How many issues are at expr; with word, only those whose message holds
+ * it. */
+size_t fhir_test_count(const fhir_issues_t *is, const char *expr, const char *word);
 /* The issue whose expression is expr, or NULL. */
 const fhir_issue_t *fhir_test_issue(const fhir_issues_t *is, const char *expr);
 /* The first difference between two messages of the same type, as a field

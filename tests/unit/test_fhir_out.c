@@ -128,6 +128,51 @@ TEST(fhir_status_document)
     buf_free(&b);
 }
 
+/* Whether j holds an empty array (or object) anywhere: FHIR JSON has
+ * none. */
+static bool s_has_empty(json_t *j)
+{
+    const char *k;
+    json_t *v;
+    size_t i;
+    if (json_is_array(j)) {
+        if (json_array_size(j) == 0)
+            return true;
+        json_array_foreach(j, i, v) if (s_has_empty(v)) return true;
+    } else if (json_is_object(j)) {
+        if (json_object_size(j) == 0)
+            return true;
+        json_object_foreach(j, k, v) if (s_has_empty(v)) return true;
+    }
+    return false;
+}
+
+TEST(fhir_status_of_a_case_without_events_has_no_empty_note)
+{
+    Carerhub__StatusReply st = CARERHUB__STATUS_REPLY__INIT;
+    buf_t b = BUF_INIT;
+    json_t *sr, *task;
+    st.has_state = 1;
+    st.state = CARERHUB__STATUS_REPLY__STATE__DELIVERED;
+    st.referral_id = "GP-1795392000-1";
+    fhir_service_request_status(&b, &st);
+    sr = s_parse(&b);
+    CHECK(sr);
+    task = json_array_get(json_object_get(sr, "contained"), 0);
+    CHECK_STR(s_str(task, "resourceType"), "Task");
+    CHECK(!json_object_get(task, "note"));
+    CHECK(!s_has_empty(sr));
+    json_decref(sr);
+    buf_free(&b);
+
+    fhir_capability_statement(&b, "https://hub.example/fhir/r4", "1.0");
+    sr = s_parse(&b);
+    CHECK(sr);
+    CHECK(!s_has_empty(sr));
+    json_decref(sr);
+    buf_free(&b);
+}
+
 TEST(fhir_capability_statement)
 {
     buf_t b = BUF_INIT;
