@@ -152,6 +152,14 @@ void route_target(const route_t *rt, size_t i, date_t *date, uint64_t *carers);
 const char *route_referrer_name(const route_t *rt, route_src_t source, const char *code);
 /* The name of an authority by its ONS code (districts file), or NULL. */
 const char *route_authority_name(const route_t *rt, const char *code);
+/* The areas with an estimated carer population (`carer_population`: each
+ * id: {name, carers, authorities}), in configuration's order; area i's id,
+ * name (borrowed from rt) and carers. No authority is in two areas. */
+size_t route_population_count(const route_t *rt);
+void route_population(const route_t *rt, size_t i, const char **id, const char **name,
+                      uint64_t *carers);
+/* The area authority code is in (its index), or -1. */
+int route_population_of(const route_t *rt, const char *code);
 
 /* Whether the rules (first match wins) send some carer of this age (-1:
  * not known) and source (ROUTE_SRC_ANY: not known, any) to provider, in

@@ -48,6 +48,14 @@ typedef struct {
     char *name;
 } route_referrer_t;
 
+/* An area's estimated carer population (`carer_population`). */
+typedef struct {
+    char *id;
+    char *name;
+    uint64_t carers;
+    uint64_t *bits; /* its authorities */
+} route_population_t;
+
 struct route {
     char *area;
     geo_t *geo;
@@ -68,6 +76,8 @@ struct route {
      * unused (neither is an organisation). */
     route_referrer_t *referrers[ROUTE_SRC_COUNT];
     size_t nreferrers[ROUTE_SRC_COUNT];
+    route_population_t *populations; /* in configuration's order */
+    size_t npopulations;
 };
 
 /* Whether authority lad is in a rule's bitset. */

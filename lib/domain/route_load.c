@@ -467,6 +467,69 @@ static void s_load_referrers(route_t *rt, const conf_ctx_t *ctx, const ynode_t *
     }
 }
 
+/* carer_population: {id: {name: "...", carers: N, authorities: [codes or
+ * sets]}}: each area's estimated carers, for reports' referred per 1,000.
+ * An authority in two areas would count its carers twice: refused. */
+static void s_load_population(route_t *rt, const conf_ctx_t *ctx, const ynode_t *map)
+{
+    static const char *const keys[] = {"name", "carers", "authorities", NULL};
+    uint64_t *seen;
+    if (ynode_is_null(map))
+        return;
+    if (map->kind != YNODE_MAP) {
+        diag_at(ctx->diag, ctx->file, map,
+                "carer_population must map area ids to {name, carers, authorities}");
+        return;
+    }
+    seen = xcalloc(rt->words, sizeof *seen);
+    rt->populations = xcalloc(map->nkids / 2 + 1, sizeof *rt->populations);
+    for (size_t i = 0; i + 1 < map->nkids; i += 2) {
+        const ynode_t *k = map->kids[i], *v = map->kids[i + 1];
+        const ynode_t *name = ynode_get(v, "name"), *carers = ynode_get(v, "carers");
+        route_population_t a = {0};
+        long long n;
+        if (k->kind != YNODE_SCALAR || !route_id_ok(k->value)) {
+            diag_at(ctx->diag, ctx->file, k,
+                    "carer_population: the area id must be lower-case letters, digits or '-'");
+            continue;
+        }
+        if (v->kind != YNODE_MAP) {
+            diag_at(ctx->diag, ctx->file, v,
+                    "carer_population.%s must be {name, carers, authorities}", k->value);
+            continue;
+        }
+        conf_only_keys(ctx, v, keys);
+        if (!s_referrer_name_ok(name))
+            diag_at(ctx->diag, ctx->file, name ? name : v,
+                    "carer_population.%s.name must be 1-100 characters of printable text",
+                    k->value);
+        if (!carers || conf_parse_int(carers, &n) < 0 || n < 1 || n > 100000000)
+            diag_at(ctx->diag, ctx->file, carers ? carers : v,
+                    "carer_population.%s.carers must be a whole number of carers from 1 to "
+                    "100000000",
+                    k->value);
+        else
+            a.carers = (uint64_t)n;
+        a.bits = xcalloc(rt->words, sizeof *a.bits);
+        if (!ynode_get(v, "authorities"))
+            diag_at(ctx->diag, ctx->file, v,
+                    "carer_population.%s.authorities must list the area's authorities", k->value);
+        else if (s_bind_lads(rt, ctx, ynode_get(v, "authorities"), a.bits) == 0)
+            for (size_t w = 0; w < rt->words; w++) {
+                if (a.bits[w] & seen[w])
+                    diag_at(ctx->diag, ctx->file, ynode_get(v, "authorities"),
+                            "carer_population.%s: an authority is already in another area "
+                            "(each counts in one)",
+                            k->value);
+                seen[w] |= a.bits[w];
+            }
+        a.id = xstrdup(k->value);
+        a.name = name && name->kind == YNODE_SCALAR ? xstrdup(name->value) : NULL;
+        rt->populations[rt->npopulations++] = a;
+    }
+    free(seen);
+}
+
 /* The reporting keys: each optional. */
 static void s_load_reporting(route_t *rt, const conf_ctx_t *ctx, const ynode_t *root)
 {
@@ -475,6 +538,7 @@ static void s_load_reporting(route_t *rt, const conf_ctx_t *ctx, const ynode_t *
         s_load_day(ctx, start, root, "programme_start", &rt->programme_start);
     s_load_targets(rt, ctx, ynode_get(root, "targets"), start != NULL);
     s_load_referrers(rt, ctx, ynode_get(root, "referrers"));
+    s_load_population(rt, ctx, ynode_get(root, "carer_population"));
 }
 
 route_t *route_load(const char *path, diag_t *diag)
@@ -491,6 +555,7 @@ route_t *route_load(const char *path, diag_t *diag)
                                       "targets",
                                       "referrers",
                                       "priority_contact_by_days",
+                                      "carer_population",
                                       NULL};
     const ynode_t *root, *n;
     char *dir = file_dirname(path);
@@ -576,6 +641,12 @@ void route_destroy(route_t **rtp)
         }
         free(rt->referrers[s]);
     }
+    for (size_t i = 0; i < rt->npopulations; i++) {
+        free(rt->populations[i].id);
+        free(rt->populations[i].name);
+        free(rt->populations[i].bits);
+    }
+    free(rt->populations);
     free(rt->targets);
     free(rt->providers);
     free(rt->sets);

@@ -67,6 +67,15 @@ static void s_share_of(const s_ctx_t *c, const char *measure, bool ok, double s)
     s_line(c->b, c->section, c->key, c->name, measure, v);
 }
 
+/* A rate per 1,000 (two decimals), empty when there is none (ok false). */
+static void s_rate(const s_ctx_t *c, const char *measure, bool ok, double r)
+{
+    char v[REPORT_FIG_MAX] = "";
+    if (ok)
+        snprintf(v, sizeof v, "%.2f", r);
+    s_line(c->b, c->section, c->key, c->name, measure, v);
+}
+
 static void s_share(const s_ctx_t *c, const char *measure, uint64_t num, uint64_t den)
 {
     double s = 0;
@@ -206,6 +215,39 @@ static void s_targets(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
     }
 }
 
+/* What the referrals say: a section each (equality's prefixed), a line a
+ * value; the areas, with their population and rates (empty when
+ * suppressed). */
+static void s_about(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
+{
+    report_about_t list[REPORT_ABOUT_N];
+    char section[40], v[REPORT_FIG_MAX];
+    s_ctx_t c = {b, "equality", "", "", publish};
+    report_about_list(rep, list);
+    s_count(&c, "consented", rep->equality_consented);
+    for (size_t i = 0; i < REPORT_ABOUT_N; i++) {
+        snprintf(section, sizeof section, "%s%s", list[i].equality ? "equality_" : "",
+                 list[i].name);
+        for (size_t j = 0; j < list[i].n; j++) {
+            s_ctx_t r = {b, section, list[i].rows[j]->key, list[i].rows[j]->name, publish};
+            s_count(&r, "referrals", list[i].rows[j]->referrals);
+        }
+    }
+    for (size_t i = 0; i < rep->n_by_area; i++) {
+        const Carerhub__ReportRow *a = rep->by_area[i];
+        s_ctx_t r = {b, "by_area", a->key, a->name, publish};
+        double rate = 0;
+        bool ok;
+        s_text(&r, "population", report_count(v, a->population, false, false));
+        s_count(&r, "carers_referred", a->carers_referred);
+        ok = report_per_1000(a, false, publish, &rate);
+        s_rate(&r, "per_1000", ok, rate);
+        s_count(&r, "carers_referred_since_start", a->carers_referred_since_start);
+        ok = report_per_1000(a, true, publish, &rate);
+        s_rate(&r, "per_1000_since_start", ok, rate);
+    }
+}
+
 void report_csv(buf_t *out, const Carerhub__ReportReply *rep, bool publish)
 {
     const Carerhub__ReportPath *p = report_path(rep->path);
@@ -234,4 +276,5 @@ void report_csv(buf_t *out, const Carerhub__ReportReply *rep, bool publish)
     s_count(&c, "referrals", rep->discharges);
     s_count(&c, "carer_consulted", rep->discharges_consulted);
     s_share(&c, "share", rep->discharges_consulted, rep->discharges);
+    s_about(out, rep, publish);
 }

@@ -296,6 +296,7 @@ void report_html_body(buf_t *out, const Carerhub__ReportReply *rep, bool publish
     s_path(pg, rep);
     s_times(pg, rep);
     report_html_breakdowns(pg, rep);
+    report_html_about(pg, rep);
     report_page_h2(pg, "Young carers");
     buf_adds(pg->b, "<p>Young carers referred in the period: ");
     report_page_count(pg, p->young);

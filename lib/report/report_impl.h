@@ -99,6 +99,27 @@ const char *report_date(char out[REPORT_FIG_MAX], const char *s);
 /* The generation time (unix ms) as RFC 3339 in UTC: 2026-12-01T15:40:00Z. */
 void report_utc(char out[REPORT_FIG_MAX], int64_t ms);
 
+/* --- what the referrals say, and the areas (report_about.c) ----------------- */
+
+/* The tables of what the referrals received in the period say about the
+ * carer, in the order every form writes them: name (the JSON key and CSV
+ * section), title (a caption), the rows (key, name, referrals). */
+typedef struct {
+    const char *name, *title;
+    Carerhub__ReportRow *const *rows;
+    size_t n;
+    bool equality; /* of the referrals with consent to equality monitoring */
+} report_about_t;
+#define REPORT_ABOUT_N 8
+void report_about_list(const Carerhub__ReportReply *rep, report_about_t out[REPORT_ABOUT_N]);
+/* Area a's carers referred per 1,000 carers, in the period or since the
+ * start, in *out; false when there is none to give: no population, or
+ * under publish the count it is worked out from is below 5. */
+bool report_per_1000(const Carerhub__ReportRow *a, bool since, bool publish, double *out);
+/* The same as a person reads it ("0.26"), or "suppressed" / "-". */
+const char *report_per_1000_text(char out[REPORT_FIG_MAX], const Carerhub__ReportRow *a, bool since,
+                                 bool publish);
+
 /* --- the page (report_html.c, report_svg.c) --------------------------------- */
 
 /* Appends s as HTML text, safe in an element or a quoted attribute: & < >
@@ -150,5 +171,8 @@ void report_cell_text(report_page_t *pg, const char *s);
 /* The breakdowns by organisation, source, authority and month, who refers
  * and who has gone quiet: a heading and a table each. */
 void report_html_breakdowns(report_page_t *pg, const Carerhub__ReportReply *rep);
+/* What the referrals say, and the areas against their carer population:
+ * a heading and a table each. */
+void report_html_about(report_page_t *pg, const Carerhub__ReportReply *rep);
 
 #endif

@@ -153,6 +153,43 @@ static json_t *s_referrers(Carerhub__ReportRow *const *rows, size_t n, bool quie
     return a;
 }
 
+/* What the referrals say: {key: {name, referrals}} in order, each a list;
+ * the areas with their population and rates (null when suppressed). */
+static void s_about(json_t *o, const Carerhub__ReportReply *rep, bool publish)
+{
+    report_about_t list[REPORT_ABOUT_N];
+    json_t *eq = json_object(), *areas = json_array();
+    report_about_list(rep, list);
+    s_set(eq, "consented", s_count(rep->equality_consented, publish));
+    for (size_t i = 0; i < REPORT_ABOUT_N; i++) {
+        json_t *a = json_array();
+        for (size_t j = 0; j < list[i].n; j++) {
+            json_t *r = json_object();
+            s_set(r, "key", s_str(list[i].rows[j]->key));
+            s_set(r, "name", s_str(list[i].rows[j]->name));
+            s_set(r, "referrals", s_count(list[i].rows[j]->referrals, publish));
+            json_array_append_new(a, r);
+        }
+        s_set(list[i].equality ? eq : o, list[i].name, a);
+    }
+    s_set(o, "equality", eq);
+    for (size_t i = 0; i < rep->n_by_area; i++) {
+        const Carerhub__ReportRow *a = rep->by_area[i];
+        json_t *r = json_object();
+        double v;
+        s_set(r, "key", s_str(a->key));
+        s_set(r, "name", s_str(a->name));
+        s_set(r, "population", json_integer((json_int_t)a->population));
+        s_set(r, "carers_referred", s_count(a->carers_referred, publish));
+        s_set(r, "per_1000", report_per_1000(a, false, publish, &v) ? json_real(v) : json_null());
+        s_set(r, "carers_referred_since_start", s_count(a->carers_referred_since_start, publish));
+        s_set(r, "per_1000_since_start",
+              report_per_1000(a, true, publish, &v) ? json_real(v) : json_null());
+        json_array_append_new(areas, r);
+    }
+    s_set(o, "by_area", areas);
+}
+
 static json_t *s_report(const Carerhub__ReportReply *rep, bool publish)
 {
     const Carerhub__ReportPath *p = report_path(rep->path);
@@ -194,15 +231,17 @@ static json_t *s_report(const Carerhub__ReportReply *rep, bool publish)
     s_set(d, "carer_consulted", s_count(rep->discharges_consulted, publish));
     s_set(d, "share", s_share(rep->discharges_consulted, rep->discharges, publish));
     s_set(o, "discharges", d);
+    s_about(o, rep, publish);
     return o;
 }
 
 void report_json(buf_t *out, const Carerhub__ReportReply *rep, bool publish)
 {
     json_t *o = s_report(rep, publish);
-    /* shares are rounded to 3 decimals in [0, 1]: 3 significant digits
-     * write them exactly (0.667, not 0.66700000000000004) */
-    char *s = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(3));
+    /* shares are rounded to 3 decimals in [0, 1] and rates per 1,000 to 2
+     * (at most 100000.00): 9 significant digits write them exactly (0.667,
+     * not 0.66700000000000004; 433.98) */
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
     if (!s)
         abort(); /* only out of memory */
     buf_adds(out, s);

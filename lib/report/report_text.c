@@ -289,6 +289,48 @@ static void s_referrers(buf_t *b, const Carerhub__ReportReply *rep, bool quiet, 
         s_line(b, "  (more referrers than are listed here)");
 }
 
+/* What the referrals say: a two-column table each; then the areas. */
+static void s_about(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
+{
+    report_about_t list[REPORT_ABOUT_N];
+    char f[6][REPORT_FIG_MAX];
+    report_about_list(rep, list);
+    for (size_t i = 0; i < REPORT_ABOUT_N; i++) {
+        s_table_t tab = {2};
+        if (list[i].n == 0) /* a router from before these counts */
+            continue;
+        if (list[i].equality && list[i].rows == rep->by_sex) {
+            buf_addc(b, '\n');
+            s_line(b, "Equality monitoring: the %s %s whose carer consented (counts only)",
+                   S_N(0, rep->equality_consented),
+                   report_noun(rep->equality_consented, publish, "referral", "referrals"));
+        }
+        buf_addc(b, '\n');
+        s_line(b, "%s%s", list[i].title, i == 0 ? " (one count per referral received)" : "");
+        for (size_t j = 0; j < list[i].n; j++)
+            s_row_add(&tab, (const char *[]){report_row_label(list[i].rows[j], false),
+                                             S_N(0, list[i].rows[j]->referrals)});
+        s_table_put(b, &tab);
+    }
+    if (rep->n_by_area) {
+        s_table_t tab = {6};
+        buf_addc(b, '\n');
+        s_line(b, "Carers referred against the carer population (per 1,000 carers)");
+        s_row_add(&tab, (const char *[]){"Area", "Carers", "Referred", "Per 1,000", "Since start",
+                                         "Per 1,000"});
+        for (size_t i = 0; i < rep->n_by_area; i++) {
+            const Carerhub__ReportRow *a = rep->by_area[i];
+            s_row_add(&tab, (const char *[]){report_row_label(a, false),
+                                             report_count(f[1], a->population, false, true),
+                                             S_N(2, a->carers_referred),
+                                             report_per_1000_text(f[3], a, false, publish),
+                                             S_N(4, a->carers_referred_since_start),
+                                             report_per_1000_text(f[5], a, true, publish)});
+        }
+        s_table_put(b, &tab);
+    }
+}
+
 void report_text(buf_t *out, const Carerhub__ReportReply *rep, bool publish)
 {
     const Carerhub__ReportPath *p = report_path(rep->path);
@@ -317,4 +359,5 @@ void report_text(buf_t *out, const Carerhub__ReportReply *rep, bool publish)
     s_line(out, "Discharge referrals: %s; the carer was consulted in %s (%s)",
            S_N(0, rep->discharges), S_N(1, rep->discharges_consulted),
            report_share_text(f[2], rep->discharges_consulted, rep->discharges, publish));
+    s_about(out, rep, publish);
 }

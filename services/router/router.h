@@ -574,6 +574,14 @@ Carerhub__CaseReply *router_case_view(router_t *r, MDB_txn *txn, const char *pro
  *                         episode) on PREVDAY
  *   DAY t PROVIDER        young carers' cases moved to adult services on
  *                         DAY, from PROVIDER (the move at 18: once a case)
+ *   DAY x WHAT VALUE      what the referrals received on DAY say, each
+ *                         counted once a referral, only when it says it
+ *                         (router_report_about.c): hours BAND, priority priority,
+ *                         work VALUE, request NAME (each asked for); with
+ *                         consent.equality_monitoring, equality consent and
+ *                         sex, age_band, ethnicity, disability VALUE (each
+ *                         answered). What is not said is the r entries'
+ *                         referrals less those said. No VALUE is free text.
  *
  * Carers referred in [A, B] are the c cases opened then less the n entries
  * of those days with PREVDAY >= A; carers supported the s entries less the
@@ -600,6 +608,10 @@ int router_put_case(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c);
  * (c->previous_case), the n entry. */
 int router_report_referral(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref,
                            Carerhub__CaseRecord *c, bool opened);
+/* The x entries of referral ref, received on day (YYYY-MM-DD). */
+int router_report_about(router_t *r, MDB_txn *txn, const Carerhub__Referral *ref, const char *day);
+/* Adds by (+1 or -1) to the report table's count under key (0 removes it). */
+int router_report_add(router_t *r, MDB_txn *txn, const char *key, int by);
 /* Case c's first contact at `at` (unix ms): the f entry and
  * c->contact_in_time; before the contact-by target is cleared. */
 int router_report_contact(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int64_t at);

@@ -92,6 +92,11 @@ static int s_add(router_t *r, MDB_txn *txn, const char *key, int by)
     return mdb_put(txn, dbi, &k, &v, 0);
 }
 
+int router_report_add(router_t *r, MDB_txn *txn, const char *key, int by)
+{
+    return s_add(r, txn, key, by);
+}
+
 static bool s_is(const char *s, const char *what)
 {
     return s && strcmp(s, what) == 0;
@@ -200,7 +205,7 @@ int router_report_referral(router_t *r, MDB_txn *txn, const Carerhub__Referral *
     snprintf(key, sizeof key, "%s" S_US "r" S_US "%s" S_US "%s", day,
              s_source(ref->has_source, ref->source),
              s_field(referral_referrer_code(ref), "unknown"));
-    if ((rc = s_add(r, txn, key, 1)) != 0)
+    if ((rc = s_add(r, txn, key, 1)) != 0 || (rc = router_report_about(r, txn, ref, day)) != 0)
         return rc;
     if (discharge) {
         bool yes = ref->discharge && ref->discharge->has_carer_consulted &&

@@ -226,6 +226,13 @@ static void s_entry(report_q_t *q, const s_field_t *f, int nf, uint64_t v)
         s_referral(q, f, nf, in, v);
         return;
     }
+    if (kind == 'c' && q->day >= q->start && nf >= 7)
+        router_report_area_case(q, f[4].p, f[4].n, in, v);
+    if (kind == 'x') {
+        if (in && nf >= 4)
+            router_report_x_entry(q, f[2].p, f[2].n, f[3].p, f[3].n, v);
+        return;
+    }
     if (kind == 's' && q->day >= q->start)
         s_cum_add(q, (int64_t)v);
     else if (kind == 'a' && q->day >= q->start && nf >= 3 && s_on_or_after(&f[2], q->start_s))
@@ -394,6 +401,8 @@ Carerhub__ReportReply *router_report(router_t *r, MDB_txn *txn, const Carerhub__
     free(rep->referrers);
     smap_destroy(&rep->referrer_index);
     free(rep->months);
+    free(rep->area_in);
+    free(rep->area_since);
     free(rep->cum);
     free(rep);
     return out;

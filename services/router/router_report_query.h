@@ -7,6 +7,7 @@
 #define CARERHUB_ROUTER_REPORT_QUERY_H
 
 #include "router.h"
+#include "router_report_about.h"
 
 #define REPORT_QUIET_DAYS    90
 #define REPORT_REFERRERS_MAX 5000 /* referrers, and referrers gone quiet, listed */
@@ -76,6 +77,11 @@ typedef struct {
     report_cum_t *cum;
     size_t ncum, cum_cap;
     int64_t carers; /* running: since the start */
+    /* What the referrals received in the period say (x entries), and of
+     * the cases opened, those in each carer_population area: in the period
+     * and since the start (area_in, area_since: one per area, or NULL). */
+    uint64_t x[REPORT_X_N][REPORT_X_VALUES], consented;
+    uint64_t *area_in, *area_since;
     /* The day of the key in hand, parsed once for all the keys of a day. */
     char day_s[10];
     date_t day;
@@ -84,6 +90,17 @@ typedef struct {
 
 /* Distinct carers supported from the start to the end of day `on`. */
 uint64_t router_report_carers_at(const report_q_t *q, date_t on);
+/* An x entry of the period (WHAT p, n bytes; VALUE vp, vn bytes). */
+void router_report_x_entry(report_q_t *q, const char *p, size_t n, const char *vp, size_t vn,
+                           uint64_t v);
+/* A c entry since the start, of authority lad (n bytes): the cases opened
+ * in its area; in: of the period. */
+void router_report_area_case(report_q_t *q, const char *lad, size_t n, bool in, uint64_t v);
+/* referred per 1,000 of population, to two decimal places (half up); 0
+ * for no population. */
+double router_report_per_1000(uint64_t referred, uint64_t population);
+/* The reply's rows of what the referrals say and of the areas. */
+void router_report_about_reply(const report_q_t *q, Carerhub__ReportReply *out);
 /* The reply for what the pass gathered (free with
  * carerhub__report_reply__free_unpacked). */
 Carerhub__ReportReply *router_report_reply(const report_q_t *q);

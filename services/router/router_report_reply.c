@@ -316,5 +316,6 @@ Carerhub__ReportReply *router_report_reply(const report_q_t *q)
     s_dim_rows(q, &q->lads, S_BY_AUTHORITY, &out->by_authority, &out->n_by_authority);
     s_month_rows(q, out);
     s_referrer_rows(q, out);
+    router_report_about_reply(q, out);
     return out;
 }

@@ -39,7 +39,13 @@ TEST(report_json_has_every_key_with_the_figures)
                                        "gone_quiet",
                                        "quiet_days",
                                        "young_carers",
-                                       "discharges"};
+                                       "discharges",
+                                       "by_hours",
+                                       "by_priority",
+                                       "by_work",
+                                       "requests",
+                                       "equality",
+                                       "by_area"};
     report_sample_t s;
     json_t *j;
 

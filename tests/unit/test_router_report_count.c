@@ -36,11 +36,28 @@ static int s_take(hub_t *h, const char *id, int64_t received, char out[32])
     return hub_take_case(h, r, out);
 }
 
-/* Whether the report table is exactly want (hub_report_dump's lines). */
+/* Whether the report table is exactly want (hub_report_dump's lines),
+ * but for the x entries of what each referral says about the carer:
+ * test_router_report_about.c counts those. */
 static bool s_table(hub_t *h, const char *want)
 {
-    char *got = hub_report_dump(h);
-    bool same = strcmp(got, want) == 0;
+    char *got = hub_report_dump(h), *out = got;
+    bool same;
+    for (char *line = got; *line;) {
+        char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        char keep = line[len - 1];
+        line[len - 1] = '\0'; /* the line alone, for strstr */
+        bool x = strstr(line, "|x|") != NULL;
+        line[len - 1] = keep;
+        if (!x) {
+            memmove(out, line, len);
+            out += len;
+        }
+        line += len;
+    }
+    *out = '\0';
+    same = strcmp(got, want) == 0;
     if (!same)
         printf("    report table:\n%s    expected:\n%s", got, want);
     free(got);
