@@ -119,7 +119,7 @@ static void s_value(fhir_doc_t *d, json_t *e, const char *at, const s_part_t *p,
         v = json_object_get(e, "valueBoolean");
         if (!json_is_boolean(v)) {
             fhir_issue_add(d->is, v ? "structure" : "required", vat,
-                           "is required: true or false (a JSON boolean)");
+                           "needs true or false (a JSON boolean)");
             return;
         }
         *(protobuf_c_boolean *)(base + p->off) = json_is_true(v);
@@ -130,7 +130,7 @@ static void s_value(fhir_doc_t *d, json_t *e, const char *at, const s_part_t *p,
         if (!json_is_integer(v) || json_integer_value(v) < 0 ||
             json_integer_value(v) > 0xffffffffLL) {
             fhir_issue_add(d->is, v ? "value" : "required", vat,
-                           "is required: a whole number of years, 0 for under one");
+                           "needs a whole number of years (0 for under one)");
             return;
         }
         *(uint32_t *)(base + p->off) = (uint32_t)json_integer_value(v);
