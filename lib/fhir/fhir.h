@@ -30,6 +30,9 @@
 #define FHIR_MAX_DEPTH  16            /* nesting of objects and arrays */
 #define FHIR_MAX_ITEMS  2000          /* values of all kinds in the document */
 #define FHIR_MAX_ISSUES 100           /* more are counted into one last issue */
+/* People cared for after the first whose elements are named by path (as
+ * many as referral_check judges: six people in all). */
+#define FHIR_MORE_CARED_FOR 5
 
 /* One problem, as an OperationOutcome issue: severity error, code one of
  * FHIR's IssueType codes (structure, required, value, invariant,
@@ -86,6 +89,10 @@ typedef struct {
      * referral_check judges) was found: the index of its extension in the
      * RelatedPerson's extension. */
     uint16_t condition_at[8];
+    /* The same of each person cared for after the first (more_cared_for,
+     * in order), as many as referral_check judges: "" when none. */
+    char more_related[FHIR_MORE_CARED_FOR][64];
+    uint16_t more_condition_at[FHIR_MORE_CARED_FOR][8];
 } fhir_read_t;
 
 /* Reads a ServiceRequest (or a Bundle of type transaction, message or

@@ -195,9 +195,10 @@ static char *s_relationship(fhir_doc_t *d, json_t *o, const char *path)
     return NULL;
 }
 
-/* Each condition-category extension: a Coding of the hub's code system. */
+/* Each condition-category extension: a Coding of the hub's code system;
+ * where the first 8 were found goes to condition_at (when not NULL). */
 static void s_conditions(fhir_doc_t *d, const fhir_res_t *rp, Carerhub__CaredFor *cf,
-                         fhir_read_t *out)
+                         uint16_t condition_at[8])
 {
     json_t *exts = fhir_arr(d, rp->json, "extension", rp->path), *e;
     size_t i;
@@ -221,8 +222,8 @@ static void s_conditions(fhir_doc_t *d, const fhir_res_t *rp, Carerhub__CaredFor
                            "learning_disability, substance_misuse, frailty, other)");
             continue;
         }
-        if (cf->n_conditions < sizeof out->condition_at / sizeof out->condition_at[0])
-            out->condition_at[cf->n_conditions] = (uint16_t)i;
+        if (condition_at && cf->n_conditions < 8)
+            condition_at[cf->n_conditions] = (uint16_t)i;
         cf->conditions = xrealloc(cf->conditions, (cf->n_conditions + 1) * sizeof *cf->conditions);
         cf->conditions[cf->n_conditions++] = xstrdup(json_string_value(json_object_get(v, "code")));
     }
@@ -245,16 +246,17 @@ static void s_to_carer(fhir_bind_t *b, json_t *o, const char *key, const char *p
                        "refers to another Patient than the ServiceRequest's subject: %s", what);
 }
 
-void fhir_bind_related(fhir_bind_t *b)
+/* One person cared for: its RelatedPerson's path into path, where its
+ * conditions were found into condition_at. */
+static Carerhub__CaredFor *s_related(fhir_bind_t *b, const fhir_res_t *rp, char path[64],
+                                     uint16_t condition_at[8])
 {
     fhir_doc_t *d = b->d;
-    const fhir_res_t *rp = b->related;
     Carerhub__CaredFor *cf;
     char at[160];
-    if (!rp)
-        return;
     fhir_doc_elements(d, rp, fhir_el_related_person);
-    snprintf(b->out->related_person, sizeof b->out->related_person, "%s", rp->path);
+    if (path)
+        snprintf(path, 64, "%s", rp->path);
     if (fhir_bool(d, rp->json, "active", rp->path) == 0) {
         snprintf(at, sizeof at, "%s.active", rp->path);
         fhir_issue_add(d->is, "value", at, "is false: refer the person cared for as they are now");
@@ -268,9 +270,26 @@ void fhir_bind_related(fhir_bind_t *b)
     s_to_carer(b, rp->json, "patient", rp->path, "the person cared for is the carer's relation");
     cf = xmalloc(sizeof *cf);
     carerhub__cared_for__init(cf);
-    b->r->cared_for = cf;
     cf->relationship = s_relationship(d, rp->json, rp->path);
-    s_conditions(d, rp, cf, b->out);
+    s_conditions(d, rp, cf, condition_at);
+    return cf;
+}
+
+void fhir_bind_related(fhir_bind_t *b)
+{
+    size_t n = b->n_more_related;
+    if (!b->related)
+        return;
+    b->r->cared_for = s_related(b, b->related, b->out->related_person, b->out->condition_at);
+    if (!n)
+        return;
+    b->r->more_cared_for = xcalloc(n, sizeof *b->r->more_cared_for);
+    for (size_t i = 0; i < n; i++) {
+        bool named = i < FHIR_MORE_CARED_FOR;
+        b->r->more_cared_for[b->r->n_more_cared_for++] =
+            s_related(b, b->more_related[i], named ? b->out->more_related[i] : NULL,
+                      named ? b->out->more_condition_at[i] : NULL);
+    }
 }
 
 /* --- consent ------------------------------------------------------------ */
@@ -298,12 +317,13 @@ static void s_provision(fhir_bind_t *b, json_t *pv, const char *path, const char
     {
         bool share = fhir_coding_is(x, FHIR_CS_CONSENT, FHIR_CONSENT_SHARE);
         bool gp = fhir_coding_is(x, FHIR_CS_CONSENT, FHIR_CONSENT_GP_RECORD);
+        bool eq = fhir_coding_is(x, FHIR_CS_CONSENT, FHIR_CONSENT_EQUALITY);
         snprintf(at, sizeof at, "%s.purpose[%zu]", path, i);
-        if (!share && !gp) {
+        if (!share && !gp && !eq) {
             if (fhir_coding_is(x, FHIR_CS_CONSENT, NULL))
                 fhir_issue_add(d->is, "code-invalid", at,
                                "is no purpose of " FHIR_CS_CONSENT ": use " FHIR_CONSENT_SHARE
-                               " or " FHIR_CONSENT_GP_RECORD);
+                               ", " FHIR_CONSENT_GP_RECORD " or " FHIR_CONSENT_EQUALITY);
             continue;
         }
         if (!type) {
@@ -317,6 +337,9 @@ static void s_provision(fhir_bind_t *b, json_t *pv, const char *path, const char
         if (share) {
             c->has_share_with_support_service = 1;
             c->share_with_support_service = strcmp(type, "permit") == 0;
+        } else if (eq) {
+            c->has_equality_monitoring = 1;
+            c->equality_monitoring = strcmp(type, "permit") == 0;
         } else {
             b->gp_record = strcmp(type, "permit") == 0;
             snprintf(b->gp_record_at, sizeof b->gp_record_at, "%s", at);

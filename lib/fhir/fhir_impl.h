@@ -14,13 +14,23 @@
 
 /* The hub's own definitions. The base is a placeholder a deployment keeps:
  * it names the definitions, nothing is fetched from it. */
-#define FHIR_HUB                    "https://carerhub.example/fhir"
-#define FHIR_CS_SERVICE             FHIR_HUB "/CodeSystem/service"
-#define FHIR_CARER_SUPPORT          "carer-support"
-#define FHIR_CS_CONDITION           FHIR_HUB "/CodeSystem/condition-category"
-#define FHIR_CS_CONSENT             FHIR_HUB "/CodeSystem/consent-purpose"
-#define FHIR_CONSENT_SHARE          "share-with-support-service"
-#define FHIR_CONSENT_GP_RECORD      "record-carer-on-gp-record"
+#define FHIR_HUB               "https://carerhub.example/fhir"
+#define FHIR_CS_SERVICE        FHIR_HUB "/CodeSystem/service"
+#define FHIR_CARER_SUPPORT     "carer-support"
+#define FHIR_CS_CONDITION      FHIR_HUB "/CodeSystem/condition-category"
+#define FHIR_CS_CONSENT        FHIR_HUB "/CodeSystem/consent-purpose"
+#define FHIR_CONSENT_SHARE     "share-with-support-service"
+#define FHIR_CONSENT_GP_RECORD "record-carer-on-gp-record"
+#define FHIR_CONSENT_EQUALITY  "equality-monitoring"
+/* The codes of what a referral says of the caring are the YAML's words
+ * (proto/carerhub.proto lists them), each set under a code system. */
+#define FHIR_CS_HOURS               FHIR_HUB "/CodeSystem/hours-per-week"
+#define FHIR_CS_ANSWER              FHIR_HUB "/CodeSystem/answer" /* yes, no, not_sure */
+#define FHIR_CS_WORK                FHIR_HUB "/CodeSystem/work"
+#define FHIR_CS_SEX                 FHIR_HUB "/CodeSystem/sex"
+#define FHIR_CS_AGE_BAND            FHIR_HUB "/CodeSystem/age-band"
+#define FHIR_CS_ETHNICITY           FHIR_HUB "/CodeSystem/ethnicity"
+#define FHIR_CS_DISABILITY          FHIR_HUB "/CodeSystem/disability"
 #define FHIR_SD                     FHIR_HUB "/StructureDefinition/"
 #define FHIR_EXT_CONDITION          FHIR_SD "condition-category"
 #define FHIR_EXT_PREFERRED_CONTACT  FHIR_SD "preferred-contact"
@@ -28,6 +38,11 @@
 #define FHIR_EXT_SAFEGUARDING       FHIR_SD "safeguarding-referral-made"
 #define FHIR_EXT_EXPECTED_DISCHARGE FHIR_SD "expected-discharge"
 #define FHIR_EXT_CARER_CONSULTED    FHIR_SD "carer-consulted"
+/* Complex extensions: their parts are extensions named by simple urls. */
+#define FHIR_EXT_CARING   FHIR_SD "caring"              /* of the ServiceRequest */
+#define FHIR_EXT_IMPACT   FHIR_SD "impact"              /* of the ServiceRequest */
+#define FHIR_EXT_REQUESTS FHIR_SD "requests"            /* of the ServiceRequest */
+#define FHIR_EXT_EQUALITY FHIR_SD "equality-monitoring" /* of the carer's Patient */
 /* NHS England's and UK Core's identifier systems. */
 #define FHIR_SYS_NHS      "https://fhir.nhs.uk/Id/nhs-number"
 #define FHIR_SYS_ODS      "https://fhir.nhs.uk/Id/ods-organization-code"
@@ -126,6 +141,10 @@ typedef struct {
     Carerhub__Referral *r;
     const fhir_res_t *patient, *related, *consent, *requester, *practitioner, *org, *encounter,
         *location;
+    /* Everyone cared for after the first (related), in supportingInfo's
+     * order. */
+    const fhir_res_t *more_related[FHIR_RES_MAX];
+    size_t n_more_related;
     const char *ods, *urn; /* the organisation's ODS code and school URN */
     /* Who gave consent (Consent.performer): 0 no one said, 1 the carer,
      * 2 another person (a representative; a pupil's parent). */
@@ -139,6 +158,10 @@ void fhir_bind_related(fhir_bind_t *b);
 void fhir_bind_consent(fhir_bind_t *b);
 void fhir_bind_requester(fhir_bind_t *b);
 void fhir_bind_encounter(fhir_bind_t *b);
+/* What the referral says of the caring (fhir_bind_caring.c): caring,
+ * impact and requests from the ServiceRequest's extensions, equality
+ * from the Patient's. */
+void fhir_bind_caring(fhir_bind_t *b);
 /* Says which source the request is for, from what was found; returns
  * CARERHUB__SOURCE__SOURCE_UNKNOWN with an issue when it cannot tell. */
 Carerhub__Source fhir_bind_source(fhir_bind_t *b);

@@ -70,8 +70,10 @@ static void s_once(fhir_doc_t *d, const char *type, const char *why)
     }
 }
 
-/* The resources of ServiceRequest.supportingInfo: the person cared for
- * and the consent; else the only one of its type in the request. */
+/* The resources of ServiceRequest.supportingInfo: the people cared for,
+ * in its order (the first is cared_for, the rest more_cared_for), and the
+ * consent; when it names none of a kind, the only one of its type in the
+ * request. */
 static void s_supporting(fhir_bind_t *b)
 {
     fhir_doc_t *d = b->d;
@@ -85,12 +87,17 @@ static void s_supporting(fhir_bind_t *b)
         if (!(r = fhir_doc_ref(d, ref, at, NULL)))
             continue;
         if (strcmp(r->type, "RelatedPerson") == 0) {
-            if (!b->related)
+            bool again = b->related && b->related->json == r->json;
+            for (size_t k = 0; k < b->n_more_related && !again; k++)
+                again = b->more_related[k]->json == r->json;
+            if (again)
+                fhir_issue_add(d->is, "duplicate", at,
+                               "names a RelatedPerson an earlier supportingInfo names: name "
+                               "each person cared for once");
+            else if (!b->related)
                 b->related = r;
-            else
-                fhir_issue_add(d->is, "business-rule", at,
-                               "is a second RelatedPerson: a referral names one person cared "
-                               "for");
+            else if (b->n_more_related < FHIR_RES_MAX)
+                b->more_related[b->n_more_related++] = r;
         } else if (strcmp(r->type, "Consent") == 0 && !b->consent) {
             b->consent = r;
         }
@@ -144,6 +151,7 @@ static fhir_rc_t s_read(const char *body, size_t len, fhir_read_t *out, fhir_iss
     fhir_bind_consent(&b);
     fhir_bind_requester(&b);
     fhir_bind_encounter(&b);
+    fhir_bind_caring(&b);
     out->source = fhir_bind_source(&b);
     if (out->source != CARERHUB__SOURCE__SOURCE_UNKNOWN)
         fhir_bind_part(&b, out->source);

@@ -116,7 +116,20 @@ bool fhir_test_diff(const ProtobufCMessage *a, const ProtobufCMessage *b, const 
         }
         if (!s_set(a, f))
             continue;
-        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+        if (f->label == PROTOBUF_C_LABEL_REPEATED && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+            /* more_cared_for: each person, in order. */
+            size_t na = *(const size_t *)((const char *)a + f->quantifier_offset);
+            size_t nb = *(const size_t *)((const char *)b + f->quantifier_offset);
+            ProtobufCMessage *const *ma = *(ProtobufCMessage *const *const *)pa;
+            ProtobufCMessage *const *mb = *(ProtobufCMessage *const *const *)pb;
+            differ = na != nb;
+            for (size_t k = 0; !differ && k < na; k++) {
+                char item[200];
+                snprintf(item, sizeof item, "%s[%zu]", sub, k + 1);
+                if (fhir_test_diff(ma[k], mb[k], item, out, outsz))
+                    return true;
+            }
+        } else if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t na = *(const size_t *)((const char *)a + f->quantifier_offset);
             size_t nb = *(const size_t *)((const char *)b + f->quantifier_offset);
             char **sa = *(char **const *)pa, **sb = *(char **const *)pb;
