@@ -31,8 +31,8 @@ typedef struct {
 
 static const s_help_t s_help[] = {
     {"route",
-     {{"route POSTCODE [--age N | --dob DATE [--on DATE]] [--source gp|discharge|school|self\n"
-       "      |professional] [--json]",
+     {{"route POSTCODE [--age N | --dob DATE [--on DATE]]\n"
+       "      [--source gp|discharge|school|self|professional] [--json]",
        "which organisation serves a carer, and why"}},
      NULL},
     {"postcodes",
@@ -178,9 +178,9 @@ static const char s_keys[] =
     "one, submit uses gp, hospital, school or professional, cancel the same by\n"
     "the referral's id, status, stats, alerts, audit, queues, parked, conflict,\n"
     "erase, export and retention use operator, and report commissioner if the\n"
-    "keys directory has one, else operator. feedback needs a referrer's key (--key gp); outcome\n"
-    "and cases a provider's (--key provider-ID), as does case, else it uses\n"
-    "operator.\n"
+    "keys directory has one, else operator. feedback needs a referrer's key\n"
+    "(--key gp); outcome and cases a provider's (--key provider-ID), as does\n"
+    "case, else it uses operator.\n"
     "`carerhub COMMAND --help` shows one command; exit statuses are in the README.\n";
 
 static const s_help_t *s_find(const char *name)
