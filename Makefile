@@ -81,6 +81,7 @@ LIBA := $(B)/libcarerhub.a
 SERVICES := carerhub:carerhub
 SERVICES += gp-intake:carerhub-gp-intake discharge-intake:carerhub-discharge-intake
 SERVICES += school-intake:carerhub-school-intake self-intake:carerhub-self-intake
+SERVICES += professional-intake:carerhub-professional-intake
 SERVICES += router:carerhub-router
 SERVICES += provider:carerhub-provider web:carerhub-web
 SERVICES := $(foreach s,$(SERVICES),$(if $(wildcard services/$(word 1,$(subst :, ,$(s)))/main.c),$(s)))

@@ -43,6 +43,7 @@ static const conf_key_t s_gp_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7301")};
 static const conf_key_t s_discharge_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7302")};
 static const conf_key_t s_school_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7303")};
 static const conf_key_t s_self_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7304")};
+static const conf_key_t s_professional_keys[] = {S_INTAKE_KEYS("tcp://127.0.0.1:7305")};
 
 static const conf_key_t s_referrals_keys[] = {
     {"resend_window_days", CK_INT, offsetof(hubconf_referrals_t, resend_window_days), "30", 0, 366,
@@ -143,6 +144,8 @@ static const conf_key_t s_keys[] = {
      NULL, false},
     {"self_intake", CK_SECTION, offsetof(hubconf_t, self_intake), NULL, 0, 0, s_self_keys, NULL,
      false},
+    {"professional_intake", CK_SECTION, offsetof(hubconf_t, professional_intake), NULL, 0, 0,
+     s_professional_keys, NULL, false},
     {"referrals", CK_SECTION, offsetof(hubconf_t, referrals), NULL, 0, 0, s_referrals_keys, NULL,
      false},
     {"retention", CK_SECTION, offsetof(hubconf_t, retention), NULL, 0, 0, s_retention_keys, NULL,
@@ -316,6 +319,8 @@ hubconf_t *hubconf_load(const char *path, diag_t *diag)
                      diag);
     s_check_endpoint(path, root, "school_intake", "endpoint", c->school_intake.endpoint, diag);
     s_check_endpoint(path, root, "self_intake", "endpoint", c->self_intake.endpoint, diag);
+    s_check_endpoint(path, root, "professional_intake", "endpoint", c->professional_intake.endpoint,
+                     diag);
     s_check_endpoint(path, root, "router", "intake_endpoint", c->router.intake_endpoint, diag);
     s_check_endpoint(path, root, "router", "delivery_endpoint", c->router.delivery_endpoint, diag);
     s_check_endpoint(path, root, "router", "control_endpoint", c->router.control_endpoint, diag);
@@ -389,5 +394,7 @@ const hubconf_intake_t *hubconf_intake(const hubconf_t *c, const char *name)
         return &c->school_intake;
     if (strcmp(name, "self-intake") == 0)
         return &c->self_intake;
+    if (strcmp(name, "professional-intake") == 0)
+        return &c->professional_intake;
     return NULL;
 }

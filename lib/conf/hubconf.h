@@ -87,6 +87,8 @@ typedef struct {
                                as needed */
     hubconf_intake_t gp_intake, discharge_intake, school_intake;
     hubconf_intake_t self_intake; /* carers' own referrals, from the public web form */
+    /* other professionals' referrals (wellbeing service, pharmacies...) */
+    hubconf_intake_t professional_intake;
     hubconf_referrals_t referrals;
     hubconf_retention_t retention;
     hubconf_router_t router;
@@ -99,7 +101,8 @@ typedef struct {
  * diag as file:line:column: message. */
 hubconf_t *hubconf_load(const char *path, diag_t *diag);
 /* The section of the intake named gp-intake, discharge-intake,
- * school-intake or self-intake, or NULL. Borrowed from c. */
+ * school-intake, self-intake or professional-intake, or NULL. Borrowed
+ * from c. */
 const hubconf_intake_t *hubconf_intake(const hubconf_t *c, const char *name);
 void hubconf_destroy(hubconf_t **c);
 

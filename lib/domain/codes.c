@@ -38,6 +38,17 @@ bool ods_site_valid(const char *s)
            (s_upper(s[3]) || s_digit(s[3])) && (s_upper(s[4]) || s_digit(s[4]));
 }
 
+bool ods_org_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 3 || n > 6)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!s_upper(s[i]) && !s_digit(s[i]))
+            return false;
+    return true;
+}
+
 bool urn_valid(const char *s)
 {
     if (strlen(s) != 6)

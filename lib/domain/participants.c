@@ -7,6 +7,7 @@
 #include "domain/route.h"
 #include "util/mem.h"
 #include "util/smap.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +20,23 @@ struct participants {
     smap_t *by_key;
 };
 
-static const char *const s_roles[] = {"gp",     "hospital",     "school",  "provider", "operator",
-                                      "intake", "commissioner", "gateway", "self",     NULL};
+static const char *const s_roles[] = {
+    "gp",           "hospital", "school", "provider",     "operator", "intake",
+    "commissioner", "gateway",  "self",   "professional", NULL};
 
 const char *role_name(role_t r)
 {
-    return r <= ROLE_SELF ? s_roles[r] : "unknown";
+    return r <= ROLE_PROFESSIONAL ? s_roles[r] : "unknown";
+}
+
+/* A professional's organisation without an ODS code, by its name: text a
+ * referral's organisation_name could be, as referral_check leaves it
+ * (nothing blank at either end). */
+static bool s_org_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && s[0] != ' ' && s[n - 1] != ' ' &&
+           text_check(s, n, PARTICIPANT_ORG_NAME_MAX, false) == TEXT_OK;
 }
 
 void key_fingerprint(const char *z85, char *out, size_t outsz)
@@ -44,11 +56,16 @@ static const char *s_scope_problem(role_t role, const char *s)
         return urn_valid(s) ? NULL : "a school scope is the school's 6-digit URN";
     case ROLE_PROVIDER:
         return route_id_ok(s) ? NULL : "a provider scope is a provider id, e.g. afc";
+    case ROLE_PROFESSIONAL:
+        return ods_org_valid(s) || s_org_name_ok(s)
+                   ? NULL
+                   : "a professional scope is an organisation's ODS code (e.g. FA123), or its "
+                     "name (1-100 characters) when it has no code";
     case ROLE_INTAKE:
         return strcmp(s, "gp") == 0 || strcmp(s, "discharge") == 0 || strcmp(s, "school") == 0 ||
-                       strcmp(s, "self") == 0
+                       strcmp(s, "self") == 0 || strcmp(s, "professional") == 0
                    ? NULL
-                   : "an intake scope is gp, discharge, school or self";
+                   : "an intake scope is gp, discharge, school, self or professional";
     case ROLE_OPERATOR:
         return "an operator has no scope";
     case ROLE_COMMISSIONER:
@@ -211,8 +228,8 @@ static int s_one(participants_t *ps, const conf_ctx_t *ctx, const ynode_t *n)
             p.role = (role_t)i;
     if ((int)p.role < 0) {
         diag_at(ctx->diag, ctx->file, role ? role : n,
-                "participant %s: role must be gp, hospital, school, provider, operator, "
-                "commissioner, gateway or intake",
+                "participant %s: role must be gp, hospital, school, professional, provider, "
+                "operator, commissioner, gateway or intake",
                 p.id);
         s_free_one(&p);
         return -1;
@@ -338,6 +355,6 @@ bool participant_in_scope(const participant_t *who, const char *s)
 
 bool participant_acts_for(const participant_t *who, role_t role)
 {
-    return who && who->role == ROLE_GATEWAY && role <= ROLE_SELF &&
+    return who && who->role == ROLE_GATEWAY && role <= ROLE_PROFESSIONAL &&
            (who->acts_for & PARTICIPANT_ACTS(role)) != 0;
 }

@@ -7,12 +7,22 @@
  *   gp        practice ODS code(s)        submit to the GP intake for that practice
  *   hospital  trust ODS code(s)           submit to the discharge intake for that trust
  *   school    school URN(s)               submit to the school intake for that school
+ *   professional organisation(s): each an  submit to the professional intake for that
+ *             ODS code, or the name of one  organisation (another professional: the
+ *             without a code                wellbeing service, a pharmacy, an employer)
  *   provider  provider id                 receive that provider's cases
  *   operator  (none)                      ask for status, statistics and the audit trail
  *   commissioner (none)                   read reports (counts only)
  *   gateway   (none)                      act for its logged-in users (carerhub-web), in
  *                                         the roles its acts_for lists
- *   intake    gp, discharge, school, self (the hub's own intakes) forward to the router
+ *   intake    gp, discharge, school, self, professional (the hub's own intakes) forward
+ *                                         to the router
+ *
+ * A professional's scope value is an ODS organisation code (3 to 6
+ * upper-case letters and digits, ods_org_valid) when the organisation has
+ * one, and otherwise its name exactly as its referrals write it in
+ * professional.organisation_name (1-100 characters): an employer's carers
+ * network has no code. A referral that gives a code is judged by the code.
  *
  * One role is no key's: self, the public, as a gateway acts for a carer who
  * asks for help themselves (OnBehalf role self, at the self intake only).
@@ -42,10 +52,12 @@ typedef enum {
     ROLE_COMMISSIONER, /* reads reports (counts only), nothing with personal data */
     ROLE_GATEWAY,      /* carerhub-web: acts for its logged-in users (OnBehalf) */
     ROLE_SELF,         /* the public, through a gateway: never a listed key's */
+    ROLE_PROFESSIONAL, /* another professional's organisation: submits its referrals */
 } role_t;
 
-#define KEY_Z85_LEN        40
-#define PARTICIPANT_ID_MAX 64 /* characters of a participant's id */
+#define KEY_Z85_LEN              40
+#define PARTICIPANT_ID_MAX       64  /* characters of a participant's id */
+#define PARTICIPANT_ORG_NAME_MAX 100 /* a professional scope that is an organisation's name */
 
 typedef struct {
     char *id;

@@ -7,7 +7,8 @@
  *
  * A referral's source part sits at the top level of its YAML file (practice:,
  * hospital:, school:), in the Referral message under gp, discharge or school;
- * a carer's own referral (source self) has its part under self: in both.
+ * a carer's own referral (source self) has its part under self: in both, and
+ * another professional's (source professional) under professional:.
  */
 #ifndef CARERHUB_REFERRAL_H
 #define CARERHUB_REFERRAL_H
@@ -48,13 +49,15 @@ bool ferrs_has(const ferrs_t *e, const char *field);
 
 /* --- sources (referral_source.c) ---------------------------------------- */
 
-/* "gp", "discharge", "school", "self"; "" for anything else. */
+/* "gp", "discharge", "school", "self", "professional"; "" for anything
+ * else. */
 const char *referral_source_name(Carerhub__Source s);
 /* Parses a source name; returns 0 or -1. */
 int referral_source_parse(const char *name, Carerhub__Source *out);
 /* The route engine's view of a source. */
 route_src_t referral_route_source(Carerhub__Source s);
-/* The prefix of the ids the source's intake gives (GP, HD, SC, SR), or NULL.
+/* The prefix of the ids the source's intake gives (GP, HD, SC, SR, PR), or
+ * NULL.
  * An id is PREFIX-EPOCH-SEQ. */
 const char *referral_id_prefix(Carerhub__Source s);
 /* Whether id could be a referral id: 1-REFERRAL_ID_MAX letters, digits
@@ -79,7 +82,7 @@ const char *referral_intake_program(Carerhub__Source s);
  * acts for it (secure_acting_public). */
 int referral_submitter_role(Carerhub__Source s, role_t *out);
 /* Whether role is a referrer's: the role that submits some source for an
- * organisation (gp, hospital, school); not self, the public, which asks
+ * organisation (gp, hospital, school, professional); not self, the public, which asks
  * after no referral. */
 bool role_is_referrer(role_t role);
 /* Whether ref is the referrer who's own: who is of the role that submits
@@ -88,10 +91,15 @@ bool role_is_referrer(role_t role);
  * recorded as having sent; false if either is NULL. */
 bool referral_is_referrers(const participant_t *who, const Carerhub__Referral *ref);
 /* The field naming the referring organisation (practice, hospital.trust,
- * school.urn), which the submitting key's scope must cover; or NULL (self:
- * no organisation refers). */
+ * school.urn, professional.organisation), which the submitting key's scope
+ * must cover; or NULL (self: no organisation refers). */
 const char *referral_org_field(Carerhub__Source s);
-/* The referring organisation's code as the referral gives it, or NULL
+/* The field that names the referring organisation in r, a referral of
+ * source s: referral_org_field's, except for a professional's organisation
+ * that gives no ODS code, known by professional.organisation_name. */
+const char *referral_org_field_of(const Carerhub__Referral *r, Carerhub__Source s);
+/* The referring organisation's code as the referral gives it (for a
+ * professional's organisation without an ODS code, its name), or NULL
  * (always for a carer's own referral). Borrowed from r. */
 const char *referral_org(const Carerhub__Referral *r);
 /* Who referred, as statistics and reports count referrers: the
@@ -120,8 +128,9 @@ typedef struct {
  * or over, the carer's own consent, a phone number or an email address,
  * no referrer needed); what it says of the caring (caring, impact,
  * requests; up to REFERRAL_CARED_FOR_MAX people cared for, cared_for then
- * more_cared_for; equality only with consent.equality_monitoring); a
- * professional's part, which no source takes yet, is refused. An NHS
+ * more_cared_for; equality only with consent.equality_monitoring); for
+ * professional, the organisation's ODS code or name and the referrer's
+ * role (referral_professional.c). An NHS
  * number that passes its check
  * digit but is issued to nobody (nhs_number_range) is refused with code
  * not_issued: one digit repeated always, the test range unless

@@ -3,7 +3,8 @@
  * cared for, consent), then the part of the source. Every field is checked
  * even after an error so that the referrer can put everything right at once.
  * The rules of one value are referral_fields.c's; what differs for a
- * carer's own referral is referral_self.c's.
+ * carer's own referral is referral_self.c's, for another professional's
+ * referral_professional.c's.
  */
 #include "domain/referral_impl.h"
 
@@ -358,37 +359,36 @@ int referral_check(Carerhub__Referral *r, Carerhub__Source src, const referral_c
     s_people(errs, r);
     s_consent(errs, r->consent, src, ctx, dob, dob_ok);
     referral_caring_check(errs, r, src, dob_ok ? date_age(dob, ctx->today) : -1);
-    /* No source takes a professional's referral yet: its part is no
-     * referral's (and a referral of source professional is refused below). */
-    s_foreign(errs, r->professional, src);
     switch (src) {
     case CARERHUB__SOURCE__GP:
         s_gp(errs, r->gp);
-        s_foreign(errs, r->discharge, src);
-        s_foreign(errs, r->school, src);
-        s_foreign(errs, r->self, src);
         break;
     case CARERHUB__SOURCE__DISCHARGE:
         s_discharge(errs, r->discharge, ctx);
-        s_foreign(errs, r->gp, src);
-        s_foreign(errs, r->school, src);
-        s_foreign(errs, r->self, src);
         break;
     case CARERHUB__SOURCE__SCHOOL:
         s_school(errs, r->school, dob, dob_ok, ctx);
-        s_foreign(errs, r->gp, src);
-        s_foreign(errs, r->discharge, src);
-        s_foreign(errs, r->self, src);
         break;
     case CARERHUB__SOURCE__SELF:
         referral_self_check(errs, r->self, dob, dob_ok, ctx);
-        s_foreign(errs, r->gp, src);
-        s_foreign(errs, r->discharge, src);
-        s_foreign(errs, r->school, src);
+        break;
+    case CARERHUB__SOURCE__PROFESSIONAL:
+        referral_professional_check(errs, r->professional);
         break;
     default:
-        ferrs_add(errs, "source", "invalid", "is not gp, discharge, school or self");
+        ferrs_add(errs, "source", "invalid", "is not gp, discharge, school, self or professional");
     }
+    /* Every other source's part has no business here. */
+    if (src != CARERHUB__SOURCE__GP)
+        s_foreign(errs, r->gp, src);
+    if (src != CARERHUB__SOURCE__DISCHARGE)
+        s_foreign(errs, r->discharge, src);
+    if (src != CARERHUB__SOURCE__SCHOOL)
+        s_foreign(errs, r->school, src);
+    if (src != CARERHUB__SOURCE__SELF)
+        s_foreign(errs, r->self, src);
+    if (src != CARERHUB__SOURCE__PROFESSIONAL)
+        s_foreign(errs, r->professional, src);
     return errs->n > before ? -1 : 0;
 }
 

@@ -59,6 +59,14 @@ void referral_self_consent(ferrs_t *e, Carerhub__Consent *c);
 void referral_self_check(ferrs_t *e, Carerhub__SelfPart *p, date_t dob, bool dob_ok,
                          const referral_ctx_t *ctx);
 
+/* --- another professional's referral (referral_professional.c) ------ */
+
+/* The professional part p (NULL: missing): professional.organisation, an
+ * ODS organisation code (normalised to upper case), or
+ * professional.organisation_name (1-100 characters), at least one; and
+ * professional.role, one of the roles ProfessionalPart lists. */
+void referral_professional_check(ferrs_t *e, Carerhub__ProfessionalPart *p);
+
 /* --- what the referral says about the caring (referral_caring.c) ---- */
 
 /* Most people cared for one referral lists: cared_for and more_cared_for. */

@@ -5,7 +5,10 @@
  * referral field that names the referring organisation (which a key's scope
  * must cover). See referral.h. A carer's own referral (self) has no
  * referring organisation: its submitter is the public, through a gateway,
- * which may send and never ask after it.
+ * which may send and never ask after it. Another professional's referral
+ * names its organisation by ODS code when it has one, else by name
+ * (professional.organisation_name): that name is then what a key's scope
+ * must list.
  */
 #include "domain/referral.h"
 
@@ -27,6 +30,9 @@ static const s_source_t s_sources[] = {
      "school.urn", ROLE_SCHOOL, ROUTE_SRC_SCHOOL},
     {CARERHUB__SOURCE__SELF, "self", "SR", "self-intake", "carerhub-self-intake", NULL, ROLE_SELF,
      ROUTE_SRC_SELF},
+    {CARERHUB__SOURCE__PROFESSIONAL, "professional", "PR", "professional-intake",
+     "carerhub-professional-intake", "professional.organisation", ROLE_PROFESSIONAL,
+     ROUTE_SRC_PROFESSIONAL},
 };
 
 static const s_source_t *s_find(Carerhub__Source s)
@@ -149,6 +155,15 @@ const char *referral_org_field(Carerhub__Source s)
     return d ? d->org_field : NULL;
 }
 
+const char *referral_org_field_of(const Carerhub__Referral *r, Carerhub__Source s)
+{
+    const char *field = referral_org_field(s);
+    if (s == CARERHUB__SOURCE__PROFESSIONAL && r->professional && !r->professional->organisation &&
+        r->professional->organisation_name)
+        return "professional.organisation_name";
+    return field;
+}
+
 const char *referral_referrer_code(const Carerhub__Referral *r)
 {
     const char *org = referral_org(r);
@@ -165,5 +180,9 @@ const char *referral_org(const Carerhub__Referral *r)
         return r->discharge->hospital->trust;
     if (r->school && r->school->school)
         return r->school->school->urn;
+    /* An organisation with no ODS code is known by its name. */
+    if (r->professional)
+        return r->professional->organisation ? r->professional->organisation
+                                             : r->professional->organisation_name;
     return NULL;
 }

@@ -5,8 +5,11 @@
  * are any good is referral_check()'s business. The part of a GP, discharge
  * or school referral is written at the top level (practice:, hospital:,
  * school:); a carer's own referral has its part under self: (heard_from,
- * best_time_to_contact, working), as in the Referral message. cared_for is
- * one mapping or a list of them (s_bind_people).
+ * best_time_to_contact, working), and another professional's under
+ * professional: (organisation, organisation_name, role), as in the Referral
+ * message: at the top level, "role" and "organisation" would read as the
+ * carer's or the referrer's. cared_for is one mapping or a list of them
+ * (s_bind_people).
  */
 #include "domain/referral.h"
 
@@ -23,9 +26,9 @@
 /* Fields the hub sets; a referrer must not. */
 static const char *const s_hub_fields[] = {"id",           "source", "received_at", "referral_date",
                                            "submitted_by", NULL};
-/* The Referral fields that hold source parts: not YAML keys themselves
- * (no source takes a professional's referral yet); and more_cared_for,
- * which a list of cared_for fills. */
+/* The Referral fields that hold source parts: not YAML keys themselves,
+ * but for self: and professional: in their own source's files; and
+ * more_cared_for, which a list of cared_for fills. */
 static const char *const s_part_fields[] = {"gp",           "discharge",      "school", "self",
                                             "professional", "more_cared_for", NULL};
 
@@ -40,6 +43,8 @@ static const ProtobufCMessageDescriptor *s_part_desc(Carerhub__Source s)
         return &carerhub__school_part__descriptor;
     case CARERHUB__SOURCE__SELF:
         return &carerhub__self_part__descriptor;
+    case CARERHUB__SOURCE__PROFESSIONAL:
+        return &carerhub__professional_part__descriptor;
     default:
         return NULL;
     }
@@ -320,8 +325,12 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
     static const Carerhub__Source all[] = {CARERHUB__SOURCE__GP, CARERHUB__SOURCE__DISCHARGE,
                                            CARERHUB__SOURCE__SCHOOL};
     const ProtobufCMessageDescriptor *part_d = s_part_desc(src);
-    /* The part whose fields stand at the top level: not self's. */
-    const ProtobufCMessageDescriptor *top_d = src == CARERHUB__SOURCE__SELF ? NULL : part_d;
+    /* The part whose fields stand at the top level: not self's nor a
+     * professional's, which have a key of their own (nested). */
+    const char *nested = src == CARERHUB__SOURCE__SELF           ? "self"
+                         : src == CARERHUB__SOURCE__PROFESSIONAL ? "professional"
+                                                                 : NULL;
+    const ProtobufCMessageDescriptor *top_d = nested ? NULL : part_d;
     Carerhub__Referral *r;
     ProtobufCMessage *part = NULL;
 
@@ -353,8 +362,7 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
         }
         f = protobuf_c_message_descriptor_get_field_by_name(&carerhub__referral__descriptor,
                                                             k->value);
-        if (f && (!s_in(k->value, s_part_fields) ||
-                  (src == CARERHUB__SOURCE__SELF && strcmp(k->value, "self") == 0))) {
+        if (f && (!s_in(k->value, s_part_fields) || (nested && strcmp(k->value, nested) == 0))) {
             s_bind_field(&r->base, f, v, k->value, errs);
             continue;
         }
@@ -366,8 +374,9 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
         }
         if (strcmp(k->value, "professional") == 0) {
             ferrs_add(errs, k->value, "wrong_source",
-                      "belongs to a referral from another professional, which this hub does not "
-                      "take yet");
+                      "belongs to a referral from another professional (professional), not to a "
+                      "%s referral",
+                      referral_source_name(src));
             continue;
         }
         if (strcmp(k->value, "self") == 0) {
@@ -376,10 +385,9 @@ Carerhub__Referral *referral_from_yaml(const ynode_t *doc, Carerhub__Source src,
                       referral_source_name(src));
             continue;
         }
-        if (src == CARERHUB__SOURCE__SELF &&
-            protobuf_c_message_descriptor_get_field_by_name(part_d, k->value)) {
-            ferrs_add(errs, k->value, "unknown_field", "belongs under self: (self: {%s: ...})",
-                      k->value);
+        if (nested && protobuf_c_message_descriptor_get_field_by_name(part_d, k->value)) {
+            ferrs_add(errs, k->value, "unknown_field", "belongs under %s: (%s: {%s: ...})", nested,
+                      nested, k->value);
             continue;
         }
         for (size_t s = 0; s < 3; s++)

@@ -274,7 +274,7 @@ int route_triage(const route_t *rt)
 
 int route_contact_by_days(const route_t *rt, route_src_t source)
 {
-    return source > ROUTE_SRC_ANY && source <= ROUTE_SRC_SELF ? rt->contact_by_days[source] : 10;
+    return source > ROUTE_SRC_ANY && source < ROUTE_SRC_COUNT ? rt->contact_by_days[source] : 10;
 }
 
 int route_priority_contact_by_days(const route_t *rt)
@@ -343,7 +343,7 @@ static size_t s_lad_count(const route_t *rt, const geo_lad_t *lads, size_t n)
  * (from any source, when it is not known). */
 static bool s_rule_would(const route_rule_t *r, geo_lad_t lad, int age, route_src_t source)
 {
-    int lo = source ? (int)source : ROUTE_SRC_GP, hi = source ? (int)source : ROUTE_SRC_SELF;
+    int lo = source ? (int)source : ROUTE_SRC_GP, hi = source ? (int)source : ROUTE_SRC_COUNT - 1;
     for (int s = lo; s <= hi; s++)
         if (s_rule_matches(r, lad, age, (route_src_t)s))
             return true;
@@ -352,9 +352,12 @@ static bool s_rule_would(const route_rule_t *r, geo_lad_t lad, int age, route_sr
 
 static const char *s_source_words(route_src_t s)
 {
-    static const char *const words[ROUTE_SRC_COUNT] = {"any source", "a GP practice",
-                                                       "a hospital discharge", "a school",
-                                                       "the carer's own referral"};
+    static const char *const words[ROUTE_SRC_COUNT] = {"any source",
+                                                       "a GP practice",
+                                                       "a hospital discharge",
+                                                       "a school",
+                                                       "the carer's own referral",
+                                                       "another professional"};
     return s >= ROUTE_SRC_ANY && s < ROUTE_SRC_COUNT ? words[s] : "";
 }
 
@@ -430,7 +433,7 @@ static void s_why_not(const route_t *rt, int provider, int age, route_src_t sour
 bool route_provider_takes(const route_t *rt, int provider, int age, route_src_t source,
                           const geo_lad_t *lads, size_t n, buf_t *why)
 {
-    int lo = source ? (int)source : ROUTE_SRC_GP, hi = source ? (int)source : ROUTE_SRC_SELF;
+    int lo = source ? (int)source : ROUTE_SRC_GP, hi = source ? (int)source : ROUTE_SRC_COUNT - 1;
     CH_ASSERT(provider >= 0 && (size_t)provider < rt->nproviders);
     for (size_t i = 0; i < s_lad_count(rt, lads, n); i++) {
         geo_lad_t lad = s_lad_at(rt, lads, i);

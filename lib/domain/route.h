@@ -28,9 +28,10 @@ typedef enum {
     ROUTE_SRC_GP = 1,
     ROUTE_SRC_DISCHARGE,
     ROUTE_SRC_SCHOOL,
-    ROUTE_SRC_SELF, /* a carer's own referral */
+    ROUTE_SRC_SELF,         /* a carer's own referral */
+    ROUTE_SRC_PROFESSIONAL, /* another professional's (wellbeing service, pharmacy...) */
 } route_src_t;
-#define ROUTE_SRC_COUNT (ROUTE_SRC_SELF + 1)
+#define ROUTE_SRC_COUNT (ROUTE_SRC_PROFESSIONAL + 1)
 
 typedef enum {
     ROUTE_RESOLVED,  /* every candidate authority leads to one provider */

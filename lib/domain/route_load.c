@@ -178,21 +178,21 @@ static int s_age(const conf_ctx_t *ctx, const ynode_t *n, int *out)
 
 static int s_sources(const conf_ctx_t *ctx, const ynode_t *n, unsigned *mask)
 {
-    static const char *names[] = {"", "gp", "discharge", "school", "self"};
+    static const char *names[] = {"", "gp", "discharge", "school", "self", "professional"};
     const ynode_t *one = n;
     size_t count = n && n->kind == YNODE_SEQ ? n->nkids : 1;
     for (size_t i = 0; i < count; i++) {
         bool found = false;
         if (n && n->kind == YNODE_SEQ)
             one = n->kids[i];
-        for (unsigned s = ROUTE_SRC_GP; s <= ROUTE_SRC_SELF; s++)
+        for (unsigned s = ROUTE_SRC_GP; s < ROUTE_SRC_COUNT; s++)
             if (one && one->kind == YNODE_SCALAR && strcmp(one->value, names[s]) == 0) {
                 *mask |= 1u << s;
                 found = true;
             }
         if (!found) {
             diag_at(ctx->diag, ctx->file, one,
-                    "source '%.20s' must be gp, discharge, school or self",
+                    "source '%.20s' must be gp, discharge, school, self or professional",
                     one && one->kind == YNODE_SCALAR ? one->value : ynode_kind_name(one));
             return -1;
         }
@@ -292,20 +292,23 @@ static int s_load_rules(route_t *rt, const conf_ctx_t *ctx, const ynode_t *seq)
     return rc;
 }
 
-/* contact_by_days: {discharge: 2, gp: 10, school: 10, self: 10}; each
+/* contact_by_days: {discharge: 2, gp: 10, school: 10, self: 10,
+ * professional: 10}; each
  * source left out keeps its default. */
 static void s_load_contact_by(route_t *rt, conf_ctx_t *ctx, const ynode_t *map)
 {
-    static const char *const names[] = {"gp", "discharge", "school", "self", NULL};
+    static const char *const names[] = {"gp", "discharge", "school", "self", "professional", NULL};
     rt->contact_by_days[ROUTE_SRC_GP] = 10;
     rt->contact_by_days[ROUTE_SRC_DISCHARGE] = 2;
     rt->contact_by_days[ROUTE_SRC_SCHOOL] = 10;
     rt->contact_by_days[ROUTE_SRC_SELF] = 10;
+    rt->contact_by_days[ROUTE_SRC_PROFESSIONAL] = 10;
     if (!map)
         return;
     if (map->kind != YNODE_MAP) {
         diag_at(ctx->diag, ctx->file, map,
-                "contact_by_days must map sources (gp, discharge, school, self) to days");
+                "contact_by_days must map sources (gp, discharge, school, self, professional) "
+                "to days");
         return;
     }
     conf_only_keys(ctx, map, names);

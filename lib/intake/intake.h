@@ -1,5 +1,5 @@
 /*
- * The intake daemon, shared by the four referral sources. An intake takes
+ * The intake daemon, shared by the five referral sources. An intake takes
  * submissions on a ROUTER socket, checks each against the rules of its
  * source, gives the good ones a referral id, commits them to its own LMDB
  * spool (a batch per commit, fully synced) and only then answers

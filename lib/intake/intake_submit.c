@@ -126,7 +126,7 @@ static void s_follow_units(intake_t *in)
 static void s_check(intake_t *in, const participant_t *who, const char *actor,
                     Carerhub__Referral *r, ferrs_t *errs)
 {
-    const char *field = referral_org_field(in->kind->source);
+    const char *field;
     referral_ctx_t ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.today = date_today();
@@ -139,6 +139,8 @@ static void s_check(intake_t *in, const participant_t *who, const char *actor,
     }
     referral_check_unknown(&r->base, "", errs);
     referral_check(r, in->kind->source, &ctx, errs);
+    /* A professional's organisation with no ODS code is named by its name. */
+    field = referral_org_field_of(r, in->kind->source);
     /* The key decides whose referrals these may be: a practice sends its
      * own cards, a trust its own discharges, a school its pupils. A
      * carer's own referral is for no organisation. */

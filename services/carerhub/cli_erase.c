@@ -137,7 +137,8 @@ static void s_scrub_intake(cli_t *cli, const char *name, const char *endpoint,
 static void s_scrub_intakes(cli_t *cli, const Carerhub__EraseReply *er)
 {
     const hubconf_t *conf = cli_conf(cli);
-    const char *names[] = {"gp-intake", "discharge-intake", "school-intake", "self-intake"};
+    const char *names[] = {"gp-intake", "discharge-intake", "school-intake", "self-intake",
+                           "professional-intake"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         const hubconf_intake_t *ic = hubconf_intake(conf, names[i]);
         if (ic && ic->endpoint)

@@ -31,8 +31,8 @@ typedef struct {
 
 static const s_help_t s_help[] = {
     {"route",
-     {{"route POSTCODE [--age N | --dob DATE [--on DATE]] [--source gp|discharge|school|self]\n"
-       "      [--json]",
+     {{"route POSTCODE [--age N | --dob DATE [--on DATE]]\n"
+       "      [--source gp|discharge|school|self|professional] [--json]",
        "which organisation serves a carer, and why"}},
      NULL},
     {"postcodes",
@@ -44,11 +44,11 @@ static const s_help_t s_help[] = {
       {"config providers", "list the provider ids of the routing"}},
      NULL},
     {"submit",
-     {{"submit gp|discharge|school [--json] [--timeout S] FILE...",
+     {{"submit gp|discharge|school|professional [--json] [--timeout S] FILE...",
        "send referral files (- for standard input);\n"
        "--timeout: how long to wait for the intake (10 s);\n"
        "--json: a line of JSON per referral"}},
-     "gp, hospital or school, by the source"},
+     "gp, hospital, school or professional, by the source"},
     {"status",
      {{"status REFERRAL-ID [--json] [--timeout S]", "where a referral is, and its case's timeline\n"
                                                     "(operators: any; referrers: their own)"}},
@@ -59,7 +59,7 @@ static const s_help_t s_help[] = {
     {"cancel",
      {{"cancel REFERRAL-ID --reason changed|error [--note TEXT]",
        "cancel a referral of your own while its case is open"}},
-     "gp, hospital or school, by the referral's id"},
+     "gp, hospital, school or professional, by the referral's id"},
     {"outcome",
      {{"outcome CASE-ID STATUS [--support KIND]... [--reason TEXT] [--to PROVIDER]\n"
        "      [--at TIME] [--note TEXT] [--id OUTCOME-ID]",
@@ -175,12 +175,12 @@ static const char s_keys[] =
     "The configuration is FILE, else $CARERHUB_CONFIG, else the carerhub.yaml\n"
     "of this installation. KEY is your secret key file (NAME.key, not NAME.pub),\n"
     "or its name in the configured keys directory, else $CARERHUB_KEY; without\n"
-    "one, submit uses gp, hospital or school, cancel the same by the referral's\n"
-    "id, status, stats, alerts, audit, queues, parked, conflict, erase, export\n"
-    "and retention use operator, and report commissioner if the keys directory\n"
-    "has one, else operator. feedback needs a referrer's key (--key gp); outcome\n"
-    "and cases a provider's (--key provider-ID), as does case, else it uses\n"
-    "operator.\n"
+    "one, submit uses gp, hospital, school or professional, cancel the same by\n"
+    "the referral's id, status, stats, alerts, audit, queues, parked, conflict,\n"
+    "erase, export and retention use operator, and report commissioner if the\n"
+    "keys directory has one, else operator. feedback needs a referrer's key\n"
+    "(--key gp); outcome and cases a provider's (--key provider-ID), as does\n"
+    "case, else it uses operator.\n"
     "`carerhub COMMAND --help` shows one command; exit statuses are in the README.\n";
 
 static const s_help_t *s_find(const char *name)

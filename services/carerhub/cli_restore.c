@@ -189,7 +189,7 @@ static const char *s_numbering(const s_store_t *s)
                                                : s->name;
     if (strcmp(kind, "router") == 0)
         return "the router";
-    for (int i = CARERHUB__SOURCE__GP; i <= CARERHUB__SOURCE__SELF; i++)
+    for (int i = CARERHUB__SOURCE__GP; i <= CARERHUB__SOURCE__PROFESSIONAL; i++)
         if (strcmp(kind, referral_intake_name((Carerhub__Source)i)) == 0)
             return "an intake";
     return NULL;

@@ -17,7 +17,8 @@
 #include <string.h>
 #include <sysexits.h>
 
-static const char *s_source_names[ROUTE_SRC_COUNT] = {"", "gp", "discharge", "school", "self"};
+static const char *s_source_names[ROUTE_SRC_COUNT] = {"",       "gp",   "discharge",
+                                                      "school", "self", "professional"};
 
 static void s_print_text(const route_t *rt, const route_result_t *r, const char *reason)
 {
@@ -141,7 +142,7 @@ static int s_options(int argc, char **argv, s_opts_t *o)
                 if (strcmp(optarg, s_source_names[i]) == 0)
                     o->source = (route_src_t)i;
             if (o->source == ROUTE_SRC_ANY) {
-                cli_error("route", "--source must be gp, discharge, school or self");
+                cli_error("route", "--source must be gp, discharge, school, self or professional");
                 return EX_USAGE;
             }
             break;

@@ -416,8 +416,8 @@ static int s_options(int argc, char **argv, bool *json, double *timeout, Carerhu
         }
     }
     if (argc - optind < 2 || referral_source_parse(argv[optind], src) < 0) {
-        cli_error("submit", "usage: carerhub submit [--json] [--timeout S] gp|discharge|school "
-                            "FILE... (- for standard input)");
+        cli_error("submit", "usage: carerhub submit [--json] [--timeout S] "
+                            "gp|discharge|school|professional FILE... (- for standard input)");
         return EX_USAGE;
     }
     return 0;

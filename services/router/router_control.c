@@ -408,8 +408,9 @@ static void s_outcome(s_req_t *q)
     router_outcome_answer(q->r, q->r->control_sock, q->peer, q->who, q->env);
 }
 
-#define S_OPERATOR     (1u << ROLE_OPERATOR)
-#define S_REFERRER     ((1u << ROLE_GP) | (1u << ROLE_HOSPITAL) | (1u << ROLE_SCHOOL))
+#define S_OPERATOR (1u << ROLE_OPERATOR)
+#define S_REFERRER                                                                                 \
+    ((1u << ROLE_GP) | (1u << ROLE_HOSPITAL) | (1u << ROLE_SCHOOL) | (1u << ROLE_PROFESSIONAL))
 #define S_PROVIDER     (1u << ROLE_PROVIDER)
 #define S_COMMISSIONER (1u << ROLE_COMMISSIONER)
 #define S_GATEWAY      (1u << ROLE_GATEWAY)

@@ -140,8 +140,8 @@ const char *router_progress(router_t *r, MDB_txn *txn, const Carerhub__ReferralR
 static Carerhub__Source s_source_of(const participant_t *who)
 {
     const Carerhub__Source all[] = {CARERHUB__SOURCE__GP, CARERHUB__SOURCE__DISCHARGE,
-                                    CARERHUB__SOURCE__SCHOOL};
-    for (size_t i = 0; i < 3; i++) {
+                                    CARERHUB__SOURCE__SCHOOL, CARERHUB__SOURCE__PROFESSIONAL};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
         role_t want;
         if (referral_submitter_role(all[i], &want) == 0 && who->role == want)
             return all[i];

@@ -121,9 +121,9 @@ typedef enum { S_BY_PROVIDER, S_BY_SOURCE, S_BY_AUTHORITY } s_by_t;
 static void s_dim_rows(const report_q_t *q, const report_dim_t *d, s_by_t by,
                        Carerhub__ReportRow ***rows, size_t *n)
 {
-    static const char *const sources[] = {"gp", "discharge", "school", "self"};
+    static const char *const sources[] = {"gp", "discharge", "school", "self", "professional"};
     static const char *const source_names[] = {"GP practices", "Hospital discharge", "Schools",
-                                               "Self-referral"};
+                                               "Self-referral", "Other professionals"};
     const int nsources = (int)(sizeof sources / sizeof *sources);
     s_sort_t *o = xcalloc(d->n + 1, sizeof *o);
     for (size_t i = 0; i < d->n; i++) {

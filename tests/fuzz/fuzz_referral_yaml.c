@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const ylimits_t lim = {.max_depth = 16, .max_nodes = 10000, .max_scalar = 4u << 20};
     static const Carerhub__Source srcs[] = {CARERHUB__SOURCE__GP, CARERHUB__SOURCE__DISCHARGE,
-                                            CARERHUB__SOURCE__SCHOOL};
+                                            CARERHUB__SOURCE__SCHOOL,
+                                            CARERHUB__SOURCE__PROFESSIONAL};
     ystream_t *s = ytree_parse((const char *)data, size, &lim);
     size_t count = ystream_count(s);
     const char *err;

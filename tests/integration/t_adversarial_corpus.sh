@@ -16,6 +16,10 @@
 # the memory check below measures the daemons, not the sanitizer.
 [ -n "${ASAN_OPTIONS:-}" ] && export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=4"
 hub_config
+# Other professionals' referrals too (local-hub's key professional is for
+# the organisations of config/samples/professional.yaml).
+echo "professional_intake: {endpoint: \"ipc://$hub/run/professional-intake.ipc\", retry_ms: 300, retry_max_ms: 1500}" \
+    >>"$hub/carerhub.yaml"
 hub_start
 keys=$hub/keys
 corpus=$top/tests/adversarial
@@ -68,7 +72,7 @@ for f in "$corpus"/*.yaml; do
     # What the intake judged, sent again straight to it.
     if [ "$(jq -sr '.[0].checked_by' "$WORK/out.json")" = intake ]; then
         peer "ipc://$hub/run/$src-intake.ipc" --server-pub "$keys/$src-intake.pub" --wait 300 \
-            --key "$keys/$(case $src in gp) echo gp ;; discharge) echo hospital ;; *) echo school ;; esac).key" \
+            --key "$keys/$(case $src in gp) echo gp ;; discharge) echo hospital ;; professional) echo professional ;; *) echo school ;; esac).key" \
             submit "$src" "$input" >"$WORK/peer" 2>&1
         grep -q '^reply submit_reply REJECTED$' "$WORK/peer" || fail "$name: the intake did not reject it: $(cat "$WORK/peer")"
         jq -r '.errors[] | "problem \(.field) \(.code)"' <(head -n 1 "$WORK/out.json") | sort >"$WORK/want"

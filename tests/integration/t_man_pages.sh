@@ -80,7 +80,7 @@ note "$(echo "$pages" | wc -l) pages render without a warning"
 
 note "the pages name every command, option and key"
 "$bin/carerhub" --help >"$WORK/help" || fail "carerhub --help failed"
-for d in gp-intake discharge-intake school-intake self-intake router provider web; do
+for d in gp-intake discharge-intake school-intake self-intake professional-intake router provider web; do
     "$bin/carerhub-$d" --help >"$WORK/usage-carerhub-$d" || fail "carerhub-$d --help failed"
 done
 python3 - "$mandir" "$WORK" "$top/lib/conf/hubconf.c" <<'PY' || fail "the pages and the programs disagree"
@@ -176,7 +176,7 @@ for cmd, opts in sorted(commands.items()):
 
 # Each daemon's page: every option of its usage is the tag of an entry of
 # OPTIONS.
-for d in ('gp-intake', 'discharge-intake', 'school-intake', 'self-intake', 'router',
+for d in ('gp-intake', 'discharge-intake', 'school-intake', 'self-intake', 'professional-intake', 'router',
           'provider', 'web'):
     prog = f'carerhub-{d}'
     usage = open(f'{work}/usage-{prog}').read()
