@@ -223,10 +223,8 @@ bool report_row_empty(const Carerhub__ReportRow *r)
 const char *report_source_name(const char *key)
 {
     static const char *const names[][2] = {
-        {"gp", "GP practices"},
-        {"discharge", "Hospital discharge"},
-        {"school", "Schools"},
-        {"self", "Self-referral"},
+        {"gp", "GP practices"},    {"discharge", "Hospital discharge"},     {"school", "Schools"},
+        {"self", "Self-referral"}, {"professional", "Other professionals"},
     };
     for (size_t i = 0; key && i < sizeof names / sizeof *names; i++)
         if (strcmp(key, names[i][0]) == 0)

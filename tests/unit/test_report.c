@@ -8,6 +8,7 @@
  */
 #include "test.h"
 
+#include "report/report_impl.h"
 #include "report_sample.h"
 
 #include <jansson.h>
@@ -287,4 +288,13 @@ TEST(report_says_none_and_one_in_words)
     free(page);
     free(text);
     free(pub);
+}
+
+/* Every source the hub takes referrals from has its name in a report. */
+TEST(report_names_every_source)
+{
+    static const char *const keys[] = {"gp", "discharge", "school", "self", "professional"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        CHECK(report_source_name(keys[i]) != NULL);
+    CHECK_STR(report_source_name("professional"), "Other professionals");
 }
