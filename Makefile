@@ -316,6 +316,8 @@ $(B)/bin/fuzz_router_forward: $(B)/tests/fuzz/fuzz_router_forward.o $(FUZZ_HARNE
 $(B)/tests/fuzz/fuzz_web_body.o: override CFLAGS += -Iservices $(MHD_CFLAGS)
 $(B)/bin/fuzz_web_body: $(B)/tests/fuzz/fuzz_web_body.o $(B)/services/web/web_body.o \
                         $(B)/services/web/web_fields.o $(B)/services/web/web_help_fields.o \
+                        $(B)/services/web/web_fields_caring.o $(B)/services/web/web_help_caring.o \
+                        $(B)/services/web/web_form_answers.o \
                         $(FUZZ_HARNESS) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FUZZ_LIBS)

@@ -1,9 +1,9 @@
 /*
  * The fields of the three referral forms, one table per source holding
- * every key of its YAML referral (config/samples/ (gp, discharge, school)), grouped in
- * fieldsets as a referrer thinks of them; and a form's answers turned into
- * a Referral through referral_from_yaml, as if they had been written in a
- * referral file, so that a form and a file are read by the same code. See
+ * every key of its YAML referral (config/samples/ (gp, discharge, school)),
+ * grouped in fieldsets as a referrer thinks of them, the questions about
+ * the caring being web_fields_caring.c's; and how an error's key path finds
+ * its input. The answers become a Referral in web_form_answers.c. See
  * web_form.h.
  */
 #include "web_form.h"
@@ -310,6 +310,8 @@ static const F s_year = {
         legend, hint, fields, S_N(fields)                                                          \
     }
 #define S_REACH "Give at least one way to reach them: phone, email or address"
+#define S_MORE  "Optional. Only if they look after more than one person"
+#define S_LIKE  "Optional. Tick all that they would like"
 
 static const F *const s_carer[] = {&s_given_name, &s_family_name, &s_dob,   &s_postcode,
                                    &s_address,    &s_phone,       &s_email, &s_contact_by,
@@ -323,7 +325,12 @@ static const F *const s_gp_referrer[] = {&s_practice, &s_ref_name, &s_ref_phone,
 static const web_fieldset_t s_gp_sets[] = {
     S_SET("The carer", S_REACH, s_carer),
     S_SET("The person they care for", NULL, s_cared_for),
+    S_SET("Other people they care for", S_MORE, web_q_people),
+    S_SET("About the caring", NULL, web_q_caring),
+    S_SET("What caring does to the carer", NULL, web_q_impact),
+    S_SET("What the carer would like", S_LIKE, web_q_requests),
     S_SET("Consent", NULL, s_gp_consent),
+    S_SET("Equality monitoring", WEB_HINT_EQUALITY, web_q_equality),
     S_SET("You, the referrer", NULL, s_gp_referrer),
 };
 
@@ -335,7 +342,12 @@ static const F *const s_discharge_carer[] = {
 static const web_fieldset_t s_discharge_sets[] = {
     S_SET("The patient, the person cared for", NULL, s_patient),
     S_SET("The carer", S_REACH, s_discharge_carer),
+    S_SET("Other people the carer cares for", S_MORE, web_q_people),
+    S_SET("About the caring", NULL, web_q_caring),
+    S_SET("What caring does to the carer", NULL, web_q_impact),
+    S_SET("What the carer would like", S_LIKE, web_q_requests),
     S_SET("Consent", NULL, s_consent),
+    S_SET("Equality monitoring", WEB_HINT_EQUALITY, web_q_equality),
     S_SET("You, the referrer", NULL, s_referrer),
 };
 
@@ -352,8 +364,13 @@ static const web_fieldset_t s_school_sets[] = {
           s_school_part),
     S_SET("The pupil, the young carer", S_REACH, s_pupil),
     S_SET("The person the pupil cares for", NULL, s_pupil_cares_for),
+    S_SET("Other people the pupil cares for", S_MORE, web_q_people_pupil),
+    S_SET("About the caring", NULL, web_q_caring),
+    S_SET("What caring does to the pupil", NULL, web_q_impact_pupil),
+    S_SET("What the pupil would like", S_LIKE, web_q_requests),
     S_SET("Consent", "From a parent, or from the pupil where the pupil is competent to give it",
           s_school_consent),
+    S_SET("Equality monitoring", WEB_HINT_EQUALITY, web_q_equality),
     S_SET("You, the referrer", NULL, s_referrer),
 };
 
@@ -399,188 +416,63 @@ const web_field_t *web_form_field(const web_formdef_t *f, const char *key)
     return NULL;
 }
 
-const web_field_t *web_form_field_of_error(const web_formdef_t *f, const char *errfield)
+/* The field of f whose key is key[0..n), or NULL. */
+static const web_field_t *s_field_n(const web_formdef_t *f, const char *key, size_t n)
 {
-    char key[128];
-    size_t n = strcspn(errfield, "[");
-    const web_field_t *fd;
-
-    if (n >= sizeof key)
-        return NULL;
-    memcpy(key, errfield, n);
-    key[n] = '\0';
-    if ((fd = web_form_field(f, key)) != NULL)
-        return fd;
-    /* A group missing as a whole (carer, hospital): its first input. */
     for (size_t s = 0; s < f->nsets; s++)
         for (size_t i = 0; i < f->sets[s].nfields; i++) {
-            fd = f->sets[s].fields[i];
-            if (fd->input != WEB_IN_ORG && strncmp(fd->key, key, n) == 0 && fd->key[n] == '.')
+            const web_field_t *fd = f->sets[s].fields[i];
+            if (strlen(fd->key) == n && strncmp(fd->key, key, n) == 0)
                 return fd;
         }
     return NULL;
 }
 
-/* --- answers to a Referral ---------------------------------------------------------- */
-
-void web_form_date(const char *typed, char *out, size_t outsz)
+/* The first input of the group key[0..n) (carer, cared_for[2]), a
+ * required one if it has one (consent: the consent to share, not the
+ * agreement to the equality questions), or NULL. */
+static const web_field_t *s_group_n(const web_formdef_t *f, const char *key, size_t n)
 {
-    int d, m, y, end = 0;
-    char s1, s2;
-    /* Day first, as people in the UK write it; a four-digit year only (%4d
-     * reads at most four digits, so >= 1000 is exactly four), so that
-     * nothing ambiguous is guessed at. */
-    if (sscanf(typed, " %2d%c%2d%c%4d %n", &d, &s1, &m, &s2, &y, &end) == 5 && !typed[end] &&
-        s1 == s2 && strchr("/-. ", s1) && y >= 1000 && d >= 1 && m >= 1) {
-        snprintf(out, outsz, "%04d-%02d-%02d", y, m, d);
-        return;
-    }
-    snprintf(out, outsz, "%s", typed);
-}
-
-static ynode_t *s_node(ynode_kind_t kind)
-{
-    ynode_t *n = xcalloc(1, sizeof *n);
-    n->kind = kind;
-    n->line = n->col = 1;
-    return n;
-}
-
-/* A scalar: quoted for text, so that a name typed "null" or "~" stays
- * text; plain for booleans and numbers, so that true and 9 mean so. */
-static ynode_t *s_scalar(const char *value, bool plain)
-{
-    ynode_t *n = s_node(YNODE_SCALAR);
-    n->value = xstrdup(value);
-    n->len = strlen(value);
-    n->plain = plain;
-    return n;
-}
-
-static void s_push(ynode_t *parent, ynode_t *kid)
-{
-    parent->kids = xrealloc(parent->kids, (parent->nkids + 1) * sizeof *parent->kids);
-    parent->kids[parent->nkids++] = kid;
-}
-
-static void s_free(ynode_t *n)
-{
-    if (!n)
-        return;
-    for (size_t i = 0; i < n->nkids; i++)
-        s_free(n->kids[i]);
-    free(n->kids);
-    free(n->value);
-    free(n);
-}
-
-/* In map, the value of key (created as kind if absent). */
-static ynode_t *s_at(ynode_t *map, const char *key, size_t keylen, ynode_kind_t kind)
-{
-    ynode_t *v;
-    for (size_t i = 0; i + 1 < map->nkids; i += 2)
-        if (map->kids[i]->len == keylen && memcmp(map->kids[i]->value, key, keylen) == 0)
-            return map->kids[i + 1];
-    v = s_node(YNODE_SCALAR);
-    v->value = xstrndup(key, keylen);
-    v->len = keylen;
-    v->plain = true;
-    s_push(map, v);
-    v = s_node(kind);
-    s_push(map, v);
-    return v;
-}
-
-/* The node at a key path (carer.given_name), its maps made on the way. */
-static ynode_t *s_path(ynode_t *root, const char *path, ynode_kind_t kind)
-{
-    const char *dot;
-    while ((dot = strchr(path, '.')) != NULL) {
-        root = s_at(root, path, (size_t)(dot - path), YNODE_MAP);
-        path = dot + 1;
-    }
-    return s_at(root, path, strlen(path), kind);
-}
-
-static bool s_blank(const char *v)
-{
-    return v[strspn(v, " \t\r\n")] == '\0';
-}
-
-/* The value of one answer as the YAML file would hold it. */
-static ynode_t *s_value(const web_field_t *fd, const char *v)
-{
-    size_t n;
-    char *date;
-    ynode_t *node;
-    switch (fd->input) {
-    case WEB_IN_YESNO:
-    case WEB_IN_SELECT:
-        /* "true"/"false" and year groups: plain, so bound as typed values.
-         * Anything else typed there is refused by referral_from_yaml. */
-        return s_scalar(v, true);
-    case WEB_IN_DATE:
-        /* Room for the answer unchanged, however long: cut to a fixed
-         * size it could end inside a character, and would not be what was
-         * typed (YYYY-MM-DD is 10 bytes). */
-        n = strlen(v) + 16;
-        date = xmalloc(n);
-        web_form_date(v, date, n);
-        node = s_scalar(date, false);
-        free(date);
-        return node;
-    default:
-        return s_scalar(v, false);
-    }
-}
-
-/* The answers to one field, set in root. */
-static void s_field(ynode_t *root, const web_field_t *fd, size_t nfields, const char *const *names,
-                    const char *const *values)
-{
-    ynode_t *list = NULL;
-    for (size_t i = 0; i < nfields; i++) {
-        if (strcmp(names[i], fd->key) != 0 || s_blank(values[i]))
-            continue;
-        if (fd->input != WEB_IN_CHECKBOXES) {
-            /* The first answer; a second one of the same name is no input's. */
-            ynode_t *v = s_value(fd, values[i]), *at = s_path(root, fd->key, YNODE_SCALAR);
-            free(at->value);
-            *at = *v;
-            free(v);
-            return;
-        }
-        if (!list)
-            list = s_path(root, fd->key, YNODE_SEQ);
-        s_push(list, s_value(fd, values[i]));
-    }
-}
-
-/* The organisation's field: the user's, never the form's. */
-static void s_org(ynode_t *root, const char *key, const char *org)
-{
-    ynode_t *at = s_path(root, key, YNODE_SCALAR);
-    free(at->value);
-    at->value = xstrdup(org);
-    at->len = strlen(org);
-}
-
-Carerhub__Referral *web_form_referral(const web_formdef_t *f, size_t nfields,
-                                      const char *const *names, const char *const *values,
-                                      const char *org, ferrs_t *errs)
-{
-    ynode_t *root = s_node(YNODE_MAP);
-    Carerhub__Referral *r;
-
+    const web_field_t *first = NULL;
     for (size_t s = 0; s < f->nsets; s++)
         for (size_t i = 0; i < f->sets[s].nfields; i++) {
             const web_field_t *fd = f->sets[s].fields[i];
-            if (fd->input != WEB_IN_ORG)
-                s_field(root, fd, nfields, names, values);
-            else if (org && *org)
-                s_org(root, fd->key, org);
+            if (fd->input == WEB_IN_ORG || strncmp(fd->key, key, n) != 0 || fd->key[n] != '.')
+                continue;
+            if (fd->required)
+                return fd;
+            if (!first)
+                first = fd;
         }
-    r = referral_from_yaml(root, f->source, errs);
-    s_free(root);
-    return r;
+    return first;
+}
+
+const web_field_t *web_form_field_of_error(const web_formdef_t *f, const char *errfield)
+{
+    char key[128];
+    const char *dot, *open;
+    size_t n, item;
+    const web_field_t *fd;
+
+    /* The first of a list of people is the form's cared_for. */
+    if (strncmp(errfield, "cared_for[1]", 12) == 0)
+        n = (size_t)snprintf(key, sizeof key, "cared_for%s", errfield + 12);
+    else
+        n = (size_t)snprintf(key, sizeof key, "%s", errfield);
+    if (n >= sizeof key)
+        return NULL;
+    /* Equality answered without the carer's agreement: at the agreement. */
+    if (strcmp(key, "equality") == 0)
+        return web_form_field(f, "consent.equality_monitoring");
+    /* An item of a list (cared_for.conditions[2]): its field's. */
+    dot = strrchr(key, '.');
+    open = strrchr(key, '[');
+    item = open && key[n - 1] == ']' && (!dot || open > dot) ? (size_t)(open - key) : n;
+    if ((fd = s_field_n(f, key, n)) != NULL || (fd = s_field_n(f, key, item)) != NULL)
+        return fd;
+    /* A group missing as a whole (carer, hospital, cared_for[2]): its
+     * first input. */
+    if ((fd = s_group_n(f, key, n)) != NULL)
+        return fd;
+    return s_group_n(f, key, item);
 }

@@ -189,6 +189,26 @@ static void s_select(buf_t *b, const web_field_t *fd, const char *typed, bool er
     buf_adds(b, "</select>\n");
 }
 
+/* One checkbox, its label beside it: the answer "true" when ticked. */
+static void s_tick(buf_t *b, const web_req_t *q, const web_formdef_t *f, const ferrs_t *errs,
+                   const web_field_t *fd)
+{
+    const char *typed = q->post ? web_field(q, fd->key) : NULL;
+    bool error = s_has_error(f, errs, fd);
+
+    s_field_errors(b, f, errs, fd);
+    buf_adds(b, "<div class=\"checkboxes\">\n<div>");
+    web_htmlf(b, "<input type=\"checkbox\" id=\"%s\" name=\"%s\" value=\"true\"", fd->key, fd->key);
+    s_describedby(b, fd, error);
+    if (typed && strcmp(typed, "true") == 0)
+        buf_adds(b, " checked");
+    if (error)
+        buf_adds(b, " aria-invalid=\"true\"");
+    web_htmlf(b, "><label for=\"%s\">%s</label>\n", fd->key, fd->label);
+    s_hint(b, fd);
+    buf_adds(b, "</div>\n</div>\n");
+}
+
 /* A text input, a textarea or a select, with its label. */
 static void s_input(buf_t *b, const web_req_t *q, const web_formdef_t *f, const ferrs_t *errs,
                     const web_field_t *fd)
@@ -208,6 +228,8 @@ static void s_input(buf_t *b, const web_req_t *q, const web_formdef_t *f, const 
               fd->autocomplete ? fd->autocomplete : "off");
     if (fd->input == WEB_IN_DATE || !fd->autocomplete)
         buf_adds(b, " spellcheck=\"false\"");
+    if (fd->input == WEB_IN_NUMBER)
+        buf_adds(b, " inputmode=\"numeric\"");
     s_describedby(b, fd, error);
     if (error)
         buf_adds(b, " class=\"input-error\" aria-invalid=\"true\"");
@@ -237,6 +259,9 @@ static void s_field(buf_t *b, const web_req_t *q, const web_formdef_t *f, const 
     case WEB_IN_RADIOS:
     case WEB_IN_CHECKBOXES:
         s_choices(b, q, f, errs, fd);
+        break;
+    case WEB_IN_TICK:
+        s_tick(b, q, f, errs, fd);
         break;
     default:
         s_input(b, q, f, errs, fd);
@@ -443,6 +468,14 @@ static void s_sent(web_t *w, const web_req_t *q, web_resp_t *r, const Carerhub__
                 ferrs_add(&errs, "token", "reused",
                           "This form was sent before with other answers, which were accepted. "
                           "To send these answers as another referral, send the form again.");
+            } else if (fe->field && strcmp(fe->field, "equality") == 0 && fe->code &&
+                       strcmp(fe->code, "consent") == 0) {
+                /* The intake's words name the file's key; the form's box
+                 * is what the user can act on. */
+                ferrs_add(&errs, fe->field, fe->code,
+                          "Tick \"The carer agreed to answer the equality questions\" if they "
+                          "agreed to answer them; if not, leave the equality questions "
+                          "unanswered");
             } else {
                 ferrs_add(&errs, fe->field ? fe->field : "referral", fe->code ? fe->code : "", "%s",
                           fe->message ? fe->message : "is not right");

@@ -25,6 +25,8 @@ typedef enum {
     WEB_IN_RADIOS,     /* one of options */
     WEB_IN_SELECT,     /* one of options, in a select (a long list) */
     WEB_IN_CHECKBOXES, /* any of options: a list, one value per ticked box */
+    WEB_IN_TICK,       /* one checkbox: true when ticked, nothing when not */
+    WEB_IN_NUMBER,     /* one line, a whole number (inputmode numeric) */
     WEB_IN_ORG,        /* the user's organisation: shown, never an input */
 } web_input_t;
 
@@ -62,6 +64,27 @@ typedef struct {
     const web_fieldset_t *sets;
     size_t nsets;
 } web_formdef_t;
+
+/* The questions about the caring that the three referrers' forms share
+ * (web_fields_caring.c), sized so that a form's fieldset can hold them:
+ * people 2 and 3 cared for (cared_for[2].relationship, as a list's errors
+ * name them; a pupil's and an adult's words), the caring, what it does to
+ * the carer (a pupil's school or college; an adult's work), what the
+ * referral asks for, and equality monitoring with its consent first. */
+#define WEB_FORM_PEOPLE 3 /* people cared for a form asks of */
+extern const web_field_t *const web_q_people[4];
+extern const web_field_t *const web_q_people_pupil[4];
+extern const web_field_t *const web_q_caring[4];
+extern const web_field_t *const web_q_impact[2];
+extern const web_field_t *const web_q_impact_pupil[2];
+extern const web_field_t *const web_q_requests[5];
+extern const web_field_t *const web_q_equality[5];
+/* Their options, which /help shares (only its questions' words differ). */
+extern const web_option_t web_opt_hours[], web_opt_able[], web_opt_unsure[], web_opt_work[],
+    web_opt_sex[], web_opt_age[], web_opt_ethnic[], web_opt_disab[];
+#define WEB_HINT_EQUALITY                                                                          \
+    "Only with their agreement. The answers are counted, never used to decide who supports "       \
+    "them"
 
 /* The form of src, or NULL for a source without one. */
 const web_formdef_t *web_form_of(Carerhub__Source src);

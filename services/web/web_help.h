@@ -31,6 +31,14 @@
  * left to the intake, which takes it as the carer's). */
 const web_formdef_t *web_help_form(void);
 
+/* Its questions about the caring, in the carer's words
+ * (web_help_caring.c), as the referrers' forms ask them (web_form.h). */
+extern const web_field_t *const web_help_q_people[4];
+extern const web_field_t *const web_help_q_caring[4];
+extern const web_field_t *const web_help_q_impact[3];
+extern const web_field_t *const web_help_q_requests[5];
+extern const web_field_t *const web_help_q_equality[5];
+
 /* The referral the form's answers make (web_form_referral), its consent
  * given on `today` when the carer answered the consent question. A new
  * Referral (free with carerhub__referral__free_unpacked); what could not

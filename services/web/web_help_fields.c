@@ -181,8 +181,18 @@ static const F *const s_more[] = {&s_working, &s_best_time, &s_heard_from};
 static const F *const s_consent[] = {&s_share};
 
 static const web_fieldset_t s_sets[] = {
-    S_SET("About you", NULL, s_you), S_SET("The person you look after", NULL, s_them),
+    S_SET("About you", NULL, s_you),
+    S_SET("The person you look after", NULL, s_them),
+    S_SET("Anyone else you look after", "Only if you look after more than one person. " S_OPTIONAL,
+          web_help_q_people),
+    S_SET("About your caring", NULL, web_help_q_caring),
+    S_SET("What caring does to you", NULL, web_help_q_impact),
+    S_SET("What would help you", "Tick all that you would like. " S_OPTIONAL, web_help_q_requests),
     S_SET("A bit more about you", NULL, s_more),
+    S_SET("Equality questions",
+          "We ask these to check that our support reaches everyone. They are only counted, "
+          "never used to decide who helps you. " S_OPTIONAL,
+          web_help_q_equality),
     S_SET(NULL, NULL, s_consent), /* under the page's heading and its words (web_help.c) */
 };
 
@@ -242,6 +252,11 @@ static const struct {
      "another way"},
     {"cared_for", "required", "Tell us who you look after"},
     {"cared_for.relationship", "required", "Tell us who you look after, for example my mum"},
+    {"cared_for[2].relationship", "required", "Tell us who the second person you look after is"},
+    {"cared_for[3].relationship", "required", "Tell us who the third person you look after is"},
+    {"equality", "consent",
+     "To answer the equality questions, tick \"I agree to answer these questions\". If you do "
+     "not want to answer them, leave them all out"},
     {"consent", "required", "Tell us if we can send your details to the carers' support service"},
     {"consent.share_with_support_service", "required",
      "Tell us if we can send your details to the carers' support service"},

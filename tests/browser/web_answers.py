@@ -23,6 +23,16 @@ ANSWERS = {
         "consent.date": CONSENT_DATE, "record_carer_on_gp_record": "true",
         "referrer.name": "A Patel", "referrer.phone": "01245 000000",
         "referrer.email": "a.patel@nhs.net",
+        # Issue 22's questions: a second person, the caring, its impact,
+        # the requests, and the equality questions with the agreement.
+        "cared_for[2].relationship": "father", "cared_for[2].conditions": ["physical_disability"],
+        "caring.hours_per_week": "50_or_more", "caring.years": "8", "caring.lives_with": "true",
+        "caring.able_to_continue": "not_sure", "impact.work": "at_risk",
+        "impact.own_health": "yes", "requests.carers_assessment": ["true"],
+        "requests.council_knows": "not_sure", "requests.benefits_check": ["true"],
+        "consent.equality_monitoring": ["true"], "equality.sex": "female",
+        "equality.age_band": "65_to_74", "equality.ethnicity": "prefer_not_to_say",
+        "equality.disability": "no",
     },
     "discharge": {
         "hospital.site": "RAJ01", "hospital.ward": "Acute Medical Unit",
@@ -49,9 +59,10 @@ ANSWERS = {
 }
 MISTAKES = {
     # Missing consent, an NHS number whose check digit is wrong, a
-    # postcode with half its inward code.
+    # postcode with half its inward code, and the equality questions
+    # answered without the box saying the carer agreed to them.
     "gp": {"consent.share_with_support_service": None, "carer.nhs_number": "943 476 5918",
-           "carer.postcode": "CM2 0A"},
+           "carer.postcode": "CM2 0A", "consent.equality_monitoring": None},
     "discharge": {"hospital.ward": None, "patient.nhs_number": "401 023 2146"},
     "school": {"school.year_group": None, "consent.given_by": None},
 }

@@ -44,11 +44,20 @@ ANSWERS = {
     "self.best_time_to_contact": "weekday evenings, after 6",
     "self.heard_from": "pharmacy",
     "consent.share_with_support_service": "true",
+    # The caring, in his words, and the equality questions he agreed to.
+    "cared_for[2].relationship": "my son", "cared_for[2].conditions": ["learning_disability"],
+    "caring.hours_per_week": "20_to_49", "caring.years": "5", "caring.lives_with": "true",
+    "caring.able_to_continue": "yes", "impact.work": "part_time", "impact.own_health": "not_sure",
+    "requests.carers_card": ["true"], "requests.benefits_check": ["true"],
+    "consent.equality_monitoring": ["true"], "equality.sex": "male",
+    "equality.age_band": "25_to_49", "equality.ethnicity": "white",
+    "equality.disability": "prefer_not_to_say",
 }
 # Half a postcode, and no way to reach him but the address: which also
 # leaves the way he chose to be contacted (phone) without a number.
-MISTAKES = {"carer.postcode": "CO1", "carer.phone": ""}
-WRONG = ["carer.postcode", "carer.phone", "carer.preferred_contact"]
+# And the equality questions answered without ticking that he agrees.
+MISTAKES = {"carer.postcode": "CO1", "carer.phone": "", "consent.equality_monitoring": None}
+WRONG = ["carer.postcode", "carer.phone", "carer.preferred_contact", "consent.equality_monitoring"]
 
 
 def honeypot_out_of_reach(b):

@@ -95,6 +95,16 @@ journey() {
 # Young Carers Service).
 journey gp r.gp "$first" F81001 carers-first "Carers First" o.gp 'other practice password' Smith \
     --new-password 'a receptionist password 7'
+# The GP card's answers about the caring (tests/browser/web_answers.py),
+# in its case file: the second person, the caring, its impact, the
+# requests and the carer's agreement to the equality questions.
+f=$(wait_referral carers-first "$(cat "$WORK/gp.id")")
+assert_eq "$(jq -c '.referrals[0] | [.more_cared_for[0].relationship,
+    .more_cared_for[0].conditions[0], .caring.hours_per_week, .caring.years, .caring.lives_with,
+    .caring.able_to_continue, .impact.work, .impact.own_health, .requests.carers_assessment,
+    .requests.council_knows, .requests.benefits_check, .consent.equality_monitoring]' "$f")" \
+    '["father","physical_disability","50_or_more",8,true,"not_sure","at_risk","yes",true,"not_sure",true,true]' \
+    "the caring in the GP card's case file"
 journey discharge h.nurse 'ward ten password' RAJ ecs "Essex Carers Support" o.nurse \
     'other trust password' "O'Neill"
 journey school s.lead 'young carers lead password' 115000 young-carers "Essex Young Carers Service" \

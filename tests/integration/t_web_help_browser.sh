@@ -45,6 +45,11 @@ jq -e --arg id "$rid" '.referral_id == $id and (.referrals[0] | .source == "self
     and (.carer.address | test("^2 Mill Lane\r?\nColchester$")) and .cared_for.relationship == "my wife"
     and .self.best_time_to_contact == "weekday evenings, after 6")' "$f" >/dev/null ||
     fail "the case file of $rid: $(jq -c '.referrals[0]' "$f")"
+# His answers about the caring, as he gave them (web_help.py).
+assert_eq "$(jq -c '.referrals[0] | [.more_cared_for[0].relationship, .caring.hours_per_week,
+    .caring.years, .caring.able_to_continue, .impact.work, .requests.carers_card,
+    .requests.benefits_check, .consent.equality_monitoring]' "$f")" \
+    '["my son","20_to_49",5,"yes","part_time",true,true,true]' "the caring in $rid's case file"
 assert_eq "$(count)" 1 "case files"
 note "$rid arrived at ecs: $(basename "$f")"
 

@@ -77,34 +77,29 @@ Carerhub__Referral *fixture_sample(const char *file, Carerhub__Source src, size_
 
 bool fixture_form_unasked(const char *key)
 {
-    static const char *const parts[] = {"caring", "impact", "requests", "equality", NULL};
-    for (size_t i = 0; parts[i]; i++) {
-        size_t n = strlen(parts[i]);
-        if (strncmp(key, parts[i], n) == 0 && (key[n] == '.' || key[n] == '\0'))
-            return true;
-    }
-    return strcmp(key, "consent.equality_monitoring") == 0;
+    /* A professional's part: its own source, with no web form yet. */
+    return strncmp(key, "professional", 12) == 0 && (key[12] == '.' || key[12] == '\0');
+}
+
+/* A yes/no of a form's single box, false in r: as if left out. */
+static void s_unticked(protobuf_c_boolean *has, protobuf_c_boolean *v)
+{
+    if (*has && !*v)
+        *has = false;
 }
 
 void fixture_form_strip(Carerhub__Referral *r)
 {
-    for (size_t i = 0; i < r->n_more_cared_for; i++)
-        carerhub__cared_for__free_unpacked(r->more_cared_for[i], NULL);
-    free(r->more_cared_for);
-    r->more_cared_for = NULL;
-    r->n_more_cared_for = 0;
-    if (r->caring)
-        carerhub__caring__free_unpacked(r->caring, NULL);
-    if (r->impact)
-        carerhub__impact__free_unpacked(r->impact, NULL);
-    if (r->requests)
-        carerhub__requests__free_unpacked(r->requests, NULL);
-    if (r->equality)
-        carerhub__equality__free_unpacked(r->equality, NULL);
-    r->caring = NULL;
-    r->impact = NULL;
-    r->requests = NULL;
-    r->equality = NULL;
+    if (r->professional)
+        carerhub__professional_part__free_unpacked(r->professional, NULL);
+    r->professional = NULL;
+    if (r->requests) {
+        Carerhub__Requests *q = r->requests;
+        s_unticked(&q->has_carers_assessment, &q->carers_assessment);
+        s_unticked(&q->has_emergency_plan, &q->emergency_plan);
+        s_unticked(&q->has_benefits_check, &q->benefits_check);
+        s_unticked(&q->has_carers_card, &q->carers_card);
+    }
     if (r->consent)
-        r->consent->has_equality_monitoring = r->consent->equality_monitoring = false;
+        s_unticked(&r->consent->has_equality_monitoring, &r->consent->equality_monitoring);
 }

@@ -28,10 +28,11 @@ int fixture_conf(const char *participants, const char *extra, hubconf_t **conf, 
  * it; NULL if it cannot be read or binds with a problem. */
 Carerhub__Referral *fixture_sample(const char *file, Carerhub__Source src, size_t doc);
 
-/* What the samples say that the web forms do not ask yet (issue 22: the
- * caring, its impact, the requests, the equality questions, more than one
- * person cared for): whether key (a YAML key path) is such, and r without
- * it all, to compare with what a form makes. */
+/* What the samples may say that the web forms do not ask (a professional's
+ * part: a source with no form yet): whether key (a YAML key path) is such;
+ * and r without it, and without the false of a single box (requests.*,
+ * consent.equality_monitoring), which a box not ticked leaves out, to
+ * compare with what a form makes. */
 bool fixture_form_unasked(const char *key);
 void fixture_form_strip(Carerhub__Referral *r);
 

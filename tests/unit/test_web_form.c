@@ -45,6 +45,13 @@ static void s_answers_free(s_answers_t *a)
     a->n = 0;
 }
 
+/* Whether key is a single box's, as on the GP form. */
+static bool s_tick(const char *key)
+{
+    const web_field_t *fd = web_form_field(web_form_of(CARERHUB__SOURCE__GP), key);
+    return fd && fd->input == WEB_IN_TICK;
+}
+
 /* Each value of a YAML document as a person would type it into the input
  * of its key path: a scalar once, each item of a list as a ticked box. */
 static void s_flatten(const ynode_t *n, const char *path, s_answers_t *a)
@@ -52,12 +59,17 @@ static void s_flatten(const ynode_t *n, const char *path, s_answers_t *a)
     char sub[160];
     switch (n->kind) {
     case YNODE_SCALAR:
-        s_answer(a, path, n->value);
+        /* A box not ticked sends nothing (fixture_form_strip). */
+        if (!(strcmp(n->value, "false") == 0 && s_tick(path)))
+            s_answer(a, path, n->value);
         return;
     case YNODE_SEQ:
-        /* Of several people cared for, a form asks of one. */
-        for (size_t i = 0; i < (strcmp(path, "cared_for") == 0 ? 1 : n->nkids); i++)
-            s_flatten(n->kids[i], path, a);
+        /* Several people cared for: the first person's inputs, then
+         * person 2's (cared_for[2].relationship), and so on. */
+        for (size_t i = 0; i < n->nkids; i++) {
+            snprintf(sub, sizeof sub, "%s[%zu]", path, i + 1);
+            s_flatten(n->kids[i], strcmp(path, "cared_for") == 0 && i > 0 ? sub : path, a);
+        }
         return;
     case YNODE_MAP:
         for (size_t i = 0; i + 1 < n->nkids; i += 2) {
@@ -104,8 +116,9 @@ static const struct {
 };
 
 /* Every document of every sample, typed into its form by key path, makes
- * the same referral as its YAML; and each key it uses has an input; but
- * for what the forms do not ask yet (fixture_form_unasked). */
+ * the same referral as its YAML, with its caring, impact, requests,
+ * equality and every person cared for; and each key it uses has an
+ * input. */
 TEST(web_form_samples_make_their_referrals)
 {
     size_t docs = 0;
@@ -150,16 +163,25 @@ TEST(web_form_samples_make_their_referrals)
     CHECK_INT(docs, 5 + 2 + 2); /* gp.yaml 5 cards, discharge.yaml 2, school.yaml 2 */
 }
 
+/* Whether a source's form leaves key out: school or college is asked of
+ * a pupil, work of an adult. */
+static bool s_not_for(const web_formdef_t *f, const char *key)
+{
+    if (f->source == CARERHUB__SOURCE__SCHOOL)
+        return strcmp(key, "impact.work") == 0;
+    return strcmp(key, "impact.education") == 0;
+}
+
 /* The YAML keys of a message's fields (prefix.name), recursively; the
  * hub's own fields and the source parts' wrappers are not keys, nor (yet)
- * a professional's part, the more people cared for and what
- * fixture_form_unasked says the forms do not ask. */
+ * a professional's part; more_cared_for's are those of people 2 and 3
+ * (cared_for[2].relationship). */
 static void s_keys(const ProtobufCMessageDescriptor *d, const char *prefix, const web_formdef_t *f,
                    size_t *missing)
 {
-    static const char *const skip[] = {
-        "id",        "source", "received_at", "referral_date", "submitted_by",   "gp",
-        "discharge", "school", "self",        "professional",  "more_cared_for", NULL};
+    static const char *const skip[] = {"id",           "source", "received_at", "referral_date",
+                                       "submitted_by", "gp",     "discharge",   "school",
+                                       "self",         NULL};
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *fd = &d->fields[i];
         char key[160];
@@ -169,9 +191,12 @@ static void s_keys(const ProtobufCMessageDescriptor *d, const char *prefix, cons
         if (skipped)
             continue;
         snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", fd->name);
-        if (fixture_form_unasked(key))
+        if (fixture_form_unasked(key) || s_not_for(f, key))
             continue;
-        if (fd->type == PROTOBUF_C_TYPE_MESSAGE) {
+        if (strcmp(key, "more_cared_for") == 0) {
+            s_keys(fd->descriptor, "cared_for[2]", f, missing);
+            s_keys(fd->descriptor, "cared_for[3]", f, missing);
+        } else if (fd->type == PROTOBUF_C_TYPE_MESSAGE) {
             s_keys(fd->descriptor, key, f, missing);
         } else if (!web_form_field(f, key)) {
             printf("    %s: no input for %s\n", f->path, key);
@@ -199,8 +224,10 @@ TEST(web_form_every_key_has_an_input)
                 CHECK(web_form_field(f, f->sets[i].fields[j]->key) == f->sets[i].fields[j]);
                 inputs++;
             }
-        /* referrer 3 + carer 10 + cared_for 2 + consent 3, and the part's */
-        fields = 3 + 10 + 2 + 3 + (s == 0 ? 2 : s == 1 ? 3 + 2 + 1 : 2 + 1);
+        /* referrer 3 + carer 10 + cared_for 2 + consent 3, and the part's;
+         * people 2 and 3 (2 each), caring 4, impact 2, requests 5,
+         * equality 4 and its consent */
+        fields = 3 + 10 + 2 + 3 + (s == 0 ? 2 : s == 1 ? 3 + 2 + 1 : 2 + 1) + 4 + 4 + 2 + 5 + 5;
         CHECK_INT(inputs, fields);
     }
     CHECK(web_form_at("/refer/discharge") == web_form_of(CARERHUB__SOURCE__DISCHARGE));
@@ -273,6 +300,16 @@ TEST(web_form_required_fields_are_the_intakes)
                 s_without(&all, fd->key, &less);
                 s_submit(f, &less, orgs[s], &e);
                 shown = s_shown_at(f, &e, fd);
+                /* Needed by the answers beside them, the GP card having
+                 * both: the agreement by the equality answers, person 2's
+                 * relationship by person 2's conditions. */
+                if (s == 0 && (strcmp(fd->key, "consent.equality_monitoring") == 0 ||
+                               strcmp(fd->key, "cared_for[2].relationship") == 0)) {
+                    CHECK(shown);
+                    ferrs_free(&e);
+                    s_answers_free(&less);
+                    continue;
+                }
                 if (shown != fd->required) {
                     test_fail(__FILE__, __LINE__, "%s without %s: %s", f->path, fd->key,
                               shown ? "an error there, but the form says optional"
@@ -307,6 +344,18 @@ TEST(web_form_missing_fields_by_key_path)
     CHECK_STR(web_form_field_of_error(f, "patient")->key, "patient.nhs_number");
     CHECK_STR(web_form_field_of_error(f, "referrer")->key, "referrer.name");
     CHECK_STR(web_form_field_of_error(f, "cared_for.conditions[2]")->key, "cared_for.conditions");
+    /* cared_for as a list: its first person is the form's cared_for, the
+     * others theirs, a whole person at its first input; equality without
+     * the agreement at the agreement. */
+    CHECK_STR(web_form_field_of_error(f, "cared_for[1].relationship")->key,
+              "cared_for.relationship");
+    CHECK_STR(web_form_field_of_error(f, "cared_for[1].conditions[3]")->key,
+              "cared_for.conditions");
+    CHECK_STR(web_form_field_of_error(f, "cared_for[2].conditions[1]")->key,
+              "cared_for[2].conditions");
+    CHECK_STR(web_form_field_of_error(f, "cared_for[3]")->key, "cared_for[3].relationship");
+    CHECK_STR(web_form_field_of_error(f, "equality")->key, "consent.equality_monitoring");
+    CHECK_STR(web_form_field_of_error(f, "equality.sex")->key, "equality.sex");
     /* The trust is the user's: a problem with it has no input to point at. */
     CHECK(web_form_field_of_error(f, "hospital")->input != WEB_IN_ORG);
     CHECK(web_form_field_of_error(f, "referral") == NULL);
