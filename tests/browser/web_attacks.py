@@ -234,9 +234,13 @@ def step_script(a):
         # Everything typed is the script: text fields, and the values of
         # radios, checkboxes and the list, as a forged request sends them.
         csrf, token = c.form()
+        # The third person cared for too, whom the sample card leaves out:
+        # every input of the form is typed.
+        typed = dict(ANSWERS["gp"], **{"cared_for[3].relationship": "",
+                                       "cared_for[3].conditions": []})
         st, _, text = c.req("POST", "/refer/gp", gp_fields(
             csrf, token, **{k: p if not isinstance(v, list) else [p] for k, v in
-                            ANSWERS["gp"].items()}))
+                            typed.items()}))
         check(st == 200 and "There is a problem" in text, f"script everywhere: {st} {text[:300]}")
         check(referral_id(text) is None, "script everywhere was accepted")
         m = escaped(text, f"the error page for {p}")
