@@ -428,6 +428,10 @@ int router_contact_recompute(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
  * afterwards. */
 int router_case_close(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *reason,
                       int64_t at);
+/* Referral ref as an organisation is to have it (in a delivery, in its
+ * inbox): without its equality answers, which never leave the hub (they
+ * are counted as it is taken). Frees what it removes. */
+void router_referral_for_org(Carerhub__Referral *ref);
 /* The contact-by target a referral sets (YYYY-MM-DD into day): the hub's
  * day of receipt plus its source's contact_by_days, or, when priority
  * (its case is priority and it is the newest referral waiting or priority

@@ -366,6 +366,46 @@ TEST(router_priority_target_only_while_priority)
     hub_close(&h);
 }
 
+/* The first GP card's equality answers (with consent) reach no
+ * organisation: its case's delivery and its inbox view carry the consent
+ * without them; the report counts them (by_age_band 65_to_74). */
+TEST(router_equality_answers_never_leave_the_hub)
+{
+    static hub_t h;
+    Carerhub__OutboxEntry **e;
+    Carerhub__CaseReply *view;
+    MDB_txn *txn;
+    Carerhub__Referral *ref = hub_card("GP-TEST97-1", "gp");
+    char id[32];
+    size_t n;
+    CHECK(ref && ref->equality && ref->equality->age_band);
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h, ref, id), 0);
+    n = hub_outbox(&h, "carers-first", &e);
+    CHECK_INT(n, 1);
+    hub_outbox_free(e, n);
+    CHECK_INT(store_read(h.r.store, &txn), 0);
+    view = router_case_view(&h.r, txn, "carers-first", id, clock_now_ms());
+    mdb_txn_abort(txn);
+    CHECK(view && view->case_ && view->case_->n_referrals == 1);
+    if (view && view->case_ && view->case_->n_referrals == 1) {
+        const Carerhub__Referral *got = view->case_->referrals[0];
+        CHECK(got->equality == NULL);
+        CHECK(got->consent && got->consent->has_equality_monitoring &&
+              got->consent->equality_monitoring);
+        CHECK(got->caring != NULL); /* what it said of the caring goes */
+    }
+    if (view)
+        carerhub__case_reply__free_unpacked(view, NULL);
+    /* Counted as it was taken. */
+    {
+        char *dump = hub_report_dump(&h);
+        CHECK_CONTAINS(dump, "|x|age_band|65_to_74=1\n");
+        free(dump);
+    }
+    hub_close(&h);
+}
+
 /* An erased referral keeps nothing of the caring, its impact, the
  * requests, the equality answers, the consent to them or the more people
  * cared for: what it keeps is what one without them keeps. */
