@@ -175,6 +175,14 @@ bool referral_urgent(const Carerhub__Referral *r);
  * (referral_urgent's rule). *reason (if reason) is set to the why in
  * words, no personal data, or NULL. Equality never enters into it. */
 bool referral_priority(const Carerhub__Referral *r, date_t on, const char **reason);
+/* A case's priority now, from its n referrals still standing (refs, in the
+ * order taken, the newest last), judged on day on (the newest's day of
+ * referral): the caring as now known (the newest answer to hours_per_week
+ * and to able_to_continue across them) is 50 or more hours and "no", or a
+ * discharge within 48 hours of its referral whose day (and two days after
+ * its referral) has not passed by on. *reason as referral_priority's. */
+bool referral_priority_now(const Carerhub__Referral *const *refs, size_t n, date_t on,
+                           const char **reason);
 /* Under 18 (age from referral_carer_age; -1, unknown, is an adult). */
 bool referral_young_carer(int age);
 /* 17: a young carer about to move to adult services. */

@@ -4,7 +4,8 @@
  * asks for (requests) and the equality monitoring answers (equality), each
  * value checked against the words the proto comments list. A choice may be
  * written with spaces or hyphens for its underscores ("not sure", "50 or
- * more"), in any case. Equality answers are special category data: taken
+ * more", "not  sure"), in any case, with spaces at either end; a wrong one
+ * is named as it was written. Equality answers are special category data: taken
  * only with consent.equality_monitoring, and no message repeats one (a
  * rejection's first problem is logged by the intake).
  */
@@ -21,19 +22,48 @@
 
 static const char *const s_yes_no_unsure[] = {"yes", "no", "not_sure", NULL};
 
-/* Spaces and hyphens to underscores, in place: the words of a choice as
- * a person might write them. */
-static void s_underscores(char *s)
+/* The words of a choice as a person might write them, as its key: white
+ * space, hyphens and underscores at either end gone, and each run of them
+ * inside one underscore ("not  sure" and "50 - or - more" too). A new
+ * string, the caller's to free. */
+static char *s_key(const char *s)
 {
-    for (; s && *s; s++)
-        if (*s == ' ' || *s == '-')
-            *s = '_';
+    size_t n = strlen(s), o = 0;
+    char *out = xmalloc(n + 1);
+    for (; *s; s++) {
+        if (strchr(" \t\r\n-_", *s)) {
+            if (o > 0 && out[o - 1] != '_')
+                out[o++] = '_';
+        } else {
+            out[o++] = *s;
+        }
+    }
+    if (o > 0 && out[o - 1] == '_') /* no choice ends in one */
+        o--;
+    out[o] = '\0';
+    return out;
+}
+
+/* *val as the choice its words make, when they make one; else as written,
+ * so that an error shows what the referrer wrote. */
+static void s_as_choice(char **val, const char *const *choices)
+{
+    char *key;
+    if (!*val || text_is_blank(*val))
+        return;
+    key = s_key(*val);
+    for (size_t i = 0; choices[i]; i++)
+        if (text_ieq(key, choices[i])) {
+            free(*val);
+            *val = xstrdup(choices[i]);
+            break;
+        }
+    free(key);
 }
 
 static void s_choice(ferrs_t *e, const char *field, char **val, const char *const *choices)
 {
-    if (*val && !text_is_blank(*val))
-        s_underscores(*val);
+    s_as_choice(val, choices);
     referral_field_choice(e, field, val, false, choices);
 }
 
@@ -43,7 +73,7 @@ static void s_private_choice(ferrs_t *e, const char *field, char **val, const ch
     char list[200] = "";
     if (!referral_field_text(e, field, val, REFERRAL_SHORT_MAX, false, false))
         return;
-    s_underscores(*val);
+    s_as_choice(val, choices);
     for (size_t i = 0; choices[i]; i++) {
         if (text_ieq(*val, choices[i])) {
             free(*val);

@@ -186,13 +186,18 @@ static void s_people(ferrs_t *e, const Carerhub__Referral *r)
                   "lists %zu people cared for; give at most %d (those the carer cares for most)",
                   n + 1, REFERRAL_CARED_FOR_MAX);
     if (n == 0) {
-        s_cared_for(e, r->cared_for, "cared_for");
+        if (!ferrs_has(e, "cared_for[1]")) /* a list of one, refused whole */
+            s_cared_for(e, r->cared_for, "cared_for");
         return;
     }
-    s_cared_for(e, r->cared_for, "cared_for[1]");
+    /* Numbered as written; one the binding refused whole (not a mapping)
+     * has no fields to name. */
+    if (!ferrs_has(e, "cared_for[1]"))
+        s_cared_for(e, r->cared_for, "cared_for[1]");
     for (size_t i = 0; i < n && i + 1 < REFERRAL_CARED_FOR_MAX; i++) {
         snprintf(prefix, sizeof prefix, "cared_for[%zu]", i + 2);
-        s_cared_for(e, r->more_cared_for[i], prefix);
+        if (!ferrs_has(e, prefix))
+            s_cared_for(e, r->more_cared_for[i], prefix);
     }
 }
 

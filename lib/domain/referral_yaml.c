@@ -304,15 +304,18 @@ static void s_bind_people(Carerhub__Referral *r, const ynode_t *seq, ferrs_t *er
         ProtobufCMessage *m;
         char path[32];
         snprintf(path, sizeof path, "cared_for[%zu]", i + 1);
+        m = s_new_msg(d);
         if (one->kind != YNODE_MAP) {
+            /* Refused here; an empty one keeps its place, so that the
+             * checks number every person as the referrer wrote them
+             * (referral_check passes over an entry refused whole). */
             if (!s_missing_space(one, path, errs))
                 ferrs_add(errs, path, "type",
                           "must be a mapping of fields (relationship, conditions), not a %s",
                           ynode_kind_name(one));
-            continue;
+        } else {
+            s_bind_msg(m, one, path, errs);
         }
-        m = s_new_msg(d);
-        s_bind_msg(m, one, path, errs);
         if (!r->cared_for)
             r->cared_for = (Carerhub__CaredFor *)m;
         else

@@ -3,30 +3,77 @@
  * care, priority, impact on work, requests, and the equality answers of
  * those who consented), and carers referred in each area against its
  * estimated carer population: the list every form of the report writes,
- * the rates as publish allows them, and the page's tables. Counts only;
+ * the rates as publish allows them (with the counts hidden so that none
+ * below 5 can be worked out from a total), and the page's tables. Counts only;
  * each count is one referral's, so a carer referred twice counts twice.
  */
 #include "report/report_impl.h"
 
+#include <assert.h>
 #include <stdio.h>
+#include <string.h>
 
-void report_about_list(const Carerhub__ReportReply *rep, report_about_t out[REPORT_ABOUT_N])
+/* Secondary suppression of table t (report_about_list). */
+static void s_hide(report_about_t *t, bool publish)
+{
+    size_t hidden = 0;
+    uint64_t held = 0;
+    assert(t->n <= REPORT_ABOUT_ROWS);
+    memset(t->hid, REPORT_SHOWN, sizeof t->hid);
+    for (size_t j = 0; j < t->n; j++)
+        if (report_small(t->rows[j]->referrals, publish)) {
+            t->hid[j] = REPORT_SMALL_HID;
+            held += t->rows[j]->referrals;
+            hidden++;
+        }
+    if (!hidden || !t->partition)
+        return;
+    while (hidden < 2 || held < REPORT_SMALL) {
+        size_t next = t->n;
+        for (size_t j = 0; j < t->n; j++)
+            if (t->hid[j] == REPORT_SHOWN &&
+                (next == t->n || t->rows[j]->referrals < t->rows[next]->referrals))
+                next = j;
+        if (next == t->n)
+            return; /* all hidden */
+        t->hid[next] = REPORT_ALSO_HID;
+        held += t->rows[next]->referrals;
+        hidden++;
+    }
+}
+
+void report_about_list(const Carerhub__ReportReply *rep, bool publish,
+                       report_about_t out[REPORT_ABOUT_N])
 {
     const report_about_t list[REPORT_ABOUT_N] = {
-        {"by_hours", "Referrals by hours of care a week", rep->by_hours, rep->n_by_hours, false},
-        {"by_priority", "Referrals by priority", rep->by_priority, rep->n_by_priority, false},
-        {"by_work", "Referrals by impact on work", rep->by_work, rep->n_by_work, false},
-        {"requests", "Referrals asking for each request", rep->requests, rep->n_requests, false},
-        {"by_sex", "Equality monitoring: sex", rep->by_sex, rep->n_by_sex, true},
-        {"by_age_band", "Equality monitoring: age band", rep->by_age_band, rep->n_by_age_band,
+        {"by_hours", "Referrals by hours of care a week", rep->by_hours, rep->n_by_hours, false,
+         true},
+        {"by_priority", "Referrals by priority", rep->by_priority, rep->n_by_priority, false, true},
+        {"by_work", "Referrals by impact on work", rep->by_work, rep->n_by_work, false, true},
+        {"requests", "Referrals asking for each request", rep->requests, rep->n_requests, false,
+         false},
+        {"by_sex", "Equality monitoring: sex", rep->by_sex, rep->n_by_sex, true, true},
+        {"by_age_band", "Equality monitoring: age band", rep->by_age_band, rep->n_by_age_band, true,
          true},
         {"by_ethnicity", "Equality monitoring: ethnic group", rep->by_ethnicity,
-         rep->n_by_ethnicity, true},
+         rep->n_by_ethnicity, true, true},
         {"by_disability", "Equality monitoring: disability", rep->by_disability,
-         rep->n_by_disability, true},
+         rep->n_by_disability, true, true},
     };
-    for (size_t i = 0; i < REPORT_ABOUT_N; i++)
+    for (size_t i = 0; i < REPORT_ABOUT_N; i++) {
         out[i] = list[i];
+        if (out[i].n > REPORT_ABOUT_ROWS) /* not from our router: show no more than fits */
+            out[i].n = REPORT_ABOUT_ROWS;
+        s_hide(&out[i], publish);
+    }
+}
+
+const char *report_about_count(char out[REPORT_FIG_MAX], const report_about_t *t, size_t j,
+                               bool sep)
+{
+    if (t->hid[j] == REPORT_ALSO_HID)
+        return strcpy(out, "suppressed");
+    return report_count(out, t->rows[j]->referrals, t->hid[j] == REPORT_SMALL_HID, sep);
 }
 
 bool report_per_1000(const Carerhub__ReportRow *a, bool since, bool publish, double *out)
@@ -53,7 +100,7 @@ void report_html_about(report_page_t *pg, const Carerhub__ReportReply *rep)
 {
     report_about_t list[REPORT_ABOUT_N];
     char f[REPORT_FIG_MAX];
-    report_about_list(rep, list);
+    report_about_list(rep, pg->publish, list);
     if (rep->n_by_hours) {
         report_page_h2(pg, "What the referrals say");
         buf_adds(pg->b, "<p>Referrals received in the period, one count per referral (a carer "
@@ -72,7 +119,7 @@ void report_html_about(report_page_t *pg, const Carerhub__ReportReply *rep)
         report_table(pg, list[i].title, (const char *[]){"Answer", "Referrals"}, 2);
         for (size_t j = 0; j < list[i].n; j++) {
             report_row_head(pg, report_row_label(list[i].rows[j], false));
-            report_cell_count(pg, list[i].rows[j]->referrals);
+            report_cell_text(pg, report_about_count(f, &list[i], j, true));
             buf_adds(pg->b, "</tr>");
         }
         report_table_end(pg);

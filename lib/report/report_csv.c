@@ -223,14 +223,14 @@ static void s_about(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
     report_about_t list[REPORT_ABOUT_N];
     char section[40], v[REPORT_FIG_MAX];
     s_ctx_t c = {b, "equality", "", "", publish};
-    report_about_list(rep, list);
+    report_about_list(rep, publish, list);
     s_count(&c, "consented", rep->equality_consented);
     for (size_t i = 0; i < REPORT_ABOUT_N; i++) {
         snprintf(section, sizeof section, "%s%s", list[i].equality ? "equality_" : "",
                  list[i].name);
         for (size_t j = 0; j < list[i].n; j++) {
             s_ctx_t r = {b, section, list[i].rows[j]->key, list[i].rows[j]->name, publish};
-            s_count(&r, "referrals", list[i].rows[j]->referrals);
+            s_text(&r, "referrals", report_about_count(v, &list[i], j, false));
         }
     }
     for (size_t i = 0; i < rep->n_by_area; i++) {

@@ -104,14 +104,34 @@ void report_utc(char out[REPORT_FIG_MAX], int64_t ms);
 /* The tables of what the referrals received in the period say about the
  * carer, in the order every form writes them: name (the JSON key and CSV
  * section), title (a caption), the rows (key, name, referrals). */
+#define REPORT_ABOUT_ROWS 16 /* rows of one table at most (a dimension's values and the rest) */
+typedef enum {
+    REPORT_SHOWN,     /* the count */
+    REPORT_SMALL_HID, /* below 5: "<5" */
+    REPORT_ALSO_HID,  /* 5 or more, hidden so that no small one can be worked out */
+} report_hid_t;
 typedef struct {
     const char *name, *title;
     Carerhub__ReportRow *const *rows;
     size_t n;
-    bool equality; /* of the referrals with consent to equality monitoring */
+    bool equality;                        /* of the referrals with consent to equality monitoring */
+    bool partition;                       /* its rows add up to a total the report gives */
+    unsigned char hid[REPORT_ABOUT_ROWS]; /* report_hid_t of each row, under publish */
 } report_about_t;
 #define REPORT_ABOUT_N 8
-void report_about_list(const Carerhub__ReportReply *rep, report_about_t out[REPORT_ABOUT_N]);
+/* The tables, and under publish which of each table's counts are hidden:
+ * each below 5, and in a table whose rows add up to a total the report
+ * gives (every one but the requests, of which a referral may ask several),
+ * when any is, the next smallest others too until at least two are hidden
+ * and they hold 5 or more together: so no hidden count, nor that they are
+ * all 0, can be worked out from the total by subtraction (secondary
+ * suppression, as ONS does). */
+void report_about_list(const Carerhub__ReportReply *rep, bool publish,
+                       report_about_t out[REPORT_ABOUT_N]);
+/* Row j of table t as written: its digits (thousands separated if sep),
+ * "<5" or "suppressed" (REPORT_ALSO_HID). Returns out. */
+const char *report_about_count(char out[REPORT_FIG_MAX], const report_about_t *t, size_t j,
+                               bool sep);
 /* Area a's carers referred per 1,000 carers, in the period or since the
  * start, in *out; false when there is none to give: no population, or
  * under publish the count it is worked out from is below 5. */

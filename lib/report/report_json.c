@@ -153,13 +153,14 @@ static json_t *s_referrers(Carerhub__ReportRow *const *rows, size_t n, bool quie
     return a;
 }
 
-/* What the referrals say: {key: {name, referrals}} in order, each a list;
+/* What the referrals say: {key: {name, referrals}} in order, each a list
+ * (referrals "<5" or "suppressed" when hidden: report_about_list);
  * the areas with their population and rates (null when suppressed). */
 static void s_about(json_t *o, const Carerhub__ReportReply *rep, bool publish)
 {
     report_about_t list[REPORT_ABOUT_N];
     json_t *eq = json_object(), *areas = json_array();
-    report_about_list(rep, list);
+    report_about_list(rep, publish, list);
     s_set(eq, "consented", s_count(rep->equality_consented, publish));
     for (size_t i = 0; i < REPORT_ABOUT_N; i++) {
         json_t *a = json_array();
@@ -167,7 +168,11 @@ static void s_about(json_t *o, const Carerhub__ReportReply *rep, bool publish)
             json_t *r = json_object();
             s_set(r, "key", s_str(list[i].rows[j]->key));
             s_set(r, "name", s_str(list[i].rows[j]->name));
-            s_set(r, "referrals", s_count(list[i].rows[j]->referrals, publish));
+            char f[REPORT_FIG_MAX];
+            s_set(r, "referrals",
+                  list[i].hid[j] == REPORT_SHOWN
+                      ? json_integer((json_int_t)list[i].rows[j]->referrals)
+                      : json_string(report_about_count(f, &list[i], j, false)));
             json_array_append_new(a, r);
         }
         s_set(list[i].equality ? eq : o, list[i].name, a);

@@ -294,7 +294,7 @@ static void s_about(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
 {
     report_about_t list[REPORT_ABOUT_N];
     char f[6][REPORT_FIG_MAX];
-    report_about_list(rep, list);
+    report_about_list(rep, publish, list);
     for (size_t i = 0; i < REPORT_ABOUT_N; i++) {
         s_table_t tab = {2};
         if (list[i].n == 0) /* a router from before these counts */
@@ -309,7 +309,7 @@ static void s_about(buf_t *b, const Carerhub__ReportReply *rep, bool publish)
         s_line(b, "%s%s", list[i].title, i == 0 ? " (one count per referral received)" : "");
         for (size_t j = 0; j < list[i].n; j++)
             s_row_add(&tab, (const char *[]){report_row_label(list[i].rows[j], false),
-                                             S_N(0, list[i].rows[j]->referrals)});
+                                             report_about_count(f[0], &list[i], j, true)});
         s_table_put(b, &tab);
     }
     if (rep->n_by_area) {

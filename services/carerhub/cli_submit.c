@@ -97,6 +97,18 @@ static s_doc_t *s_add(s_docs_t *docs, const char *file, size_t n)
     return d;
 }
 
+/* Whether field is within an entry the binding refused whole
+ * ("cared_for[1].relationship" when "cared_for[1]" is not a mapping): the
+ * checks have nothing of it to name. */
+static bool s_refused_whole(const ferrs_t *errs, const char *field)
+{
+    for (size_t i = 0; i < errs->n; i++) {
+        size_t n = strlen(errs->v[i].field);
+        if (strncmp(field, errs->v[i].field, n) == 0 && field[n] == '.')
+            return true;
+    }
+    return false;
+}
 /* Reads one file into docs; returns -1 if it cannot be read at all. */
 static int s_read(const char *file, Carerhub__Source src, const referral_ctx_t *ctx, s_docs_t *docs)
 {
@@ -138,7 +150,8 @@ static int s_read(const char *file, Carerhub__Source src, const referral_ctx_t *
             ferrs_t more = FERRS_INIT;
             referral_check(d->ref, src, ctx, &more);
             for (size_t j = 0; j < more.n; j++)
-                if (!ferrs_has(&d->errs, more.v[j].field))
+                if (!ferrs_has(&d->errs, more.v[j].field) &&
+                    !s_refused_whole(&d->errs, more.v[j].field))
                     ferrs_add(&d->errs, more.v[j].field, more.v[j].code, "%s", more.v[j].message);
             ferrs_free(&more);
             d->state = S_LOCAL;

@@ -307,13 +307,20 @@ void router_case_snapshot(const Carerhub__CaseRecord *c, int64_t now, Carerhub__
 /* Whether ref is priority (referral_priority on its day of referral), and
  * why (or NULL) into *reason. */
 bool router_referral_priority(const Carerhub__Referral *ref, const char **reason);
-/* Case c is priority, for ref's reason, if ref is priority (the newest
- * reason stands); else as it was. */
-void router_case_priority(Carerhub__CaseRecord *c, const Carerhub__Referral *ref);
-/* Case c's priority anew from the n referrals still standing of recs (a
- * NULL one, or one cancelled, does not count): after a cancellation. */
+/* Whether case c is priority now (its flags). */
+bool router_case_is_priority(const Carerhub__CaseRecord *c);
+/* Case c's priority anew (referral_priority_now) from the n referrals of
+ * recs, in the order taken, that still stand (a NULL one, or one
+ * cancelled, does not count): the flag and its reason, or no flags. */
 void router_case_priority_recompute(Carerhub__CaseRecord *c, Carerhub__ReferralRecord *const *recs,
                                     size_t n);
+/* Case c, to which ref (routed at now, its record not yet written) was
+ * just added: its priority anew from all its referrals standing, and its
+ * contact-by target (router_contact_due; every waiting referral's anew,
+ * router_contact_recompute, when the case is or was priority). Returns 0
+ * or an LMDB error. Write c afterwards. */
+int router_case_priority_take(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
+                              const Carerhub__Referral *ref, int64_t now);
 /* Links closed case prev to its next episode c. */
 int router_case_link(router_t *r, MDB_txn *txn, const char *prev, const Carerhub__CaseRecord *c);
 /* Moves every open young carer's case whose carer is 18 on or before today
@@ -421,10 +428,16 @@ int router_contact_recompute(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
  * afterwards. */
 int router_case_close(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, const char *reason,
                       int64_t at);
+/* Referral ref as an organisation is to have it (in a delivery, in its
+ * inbox): without its equality answers, which never leave the hub (they
+ * are counted as it is taken). Frees what it removes. */
+void router_referral_for_org(Carerhub__Referral *ref);
 /* The contact-by target a referral sets (YYYY-MM-DD into day): the hub's
- * day of receipt plus its source's contact_by_days, or for a priority
- * referral priority_contact_by_days when sooner (router_take.c). */
-void router_contact_by(const router_t *r, const Carerhub__Referral *ref, char day[DATE_STRLEN]);
+ * day of receipt plus its source's contact_by_days, or, when priority
+ * (its case is priority and it is the newest referral waiting or priority
+ * itself: router_contact.c), priority_contact_by_days when sooner. */
+void router_contact_by(const router_t *r, const Carerhub__Referral *ref, bool priority,
+                       char day[DATE_STRLEN]);
 /* The contact-by target a case passed on or assigned at `at` (unix ms)
  * gets when it has none (contact was made at the organisation it left):
  * that day plus the contact_by_days of the source of its newest referral

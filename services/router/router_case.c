@@ -157,7 +157,7 @@ Carerhub__CaseRecord *router_case_open(router_t *r, const router_match_t *m, int
 
 /* The flags as they stand on the day of now: urgent until the latest
  * urgent discharge date; young carer and transition by age that day;
- * priority as its referrals made it (router_case_priority). */
+ * priority as its referrals made it (router_case_priority_recompute). */
 static void s_flags(const Carerhub__CaseRecord *c, int64_t now, Carerhub__Case *s)
 {
     static Carerhub__CaseFlags none = {PROTOBUF_C_MESSAGE_INIT(&carerhub__case_flags__descriptor),

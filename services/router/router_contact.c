@@ -55,13 +55,19 @@ static void s_urgent_end(Carerhub__CaseRecord *c)
 }
 
 /* What referral rec, waiting for contact, sets of case c: its contact-by
- * target (the earliest stands) and its urgency (the latest day stands). */
+ * target (the earliest stands) and its urgency (the latest day stands).
+ * While c is priority, the priority target counts from the receipt of the
+ * newest referral waiting (newest) and of each that is priority itself:
+ * never from one before the case was known to be priority, which would
+ * make it overdue at once. */
 static int s_waits(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
-                   const Carerhub__ReferralRecord *rec)
+                   const Carerhub__ReferralRecord *rec, bool newest)
 {
     char day[DATE_STRLEN];
+    bool priority =
+        router_case_is_priority(c) && (newest || router_referral_priority(rec->referral, NULL));
     int rc;
-    router_contact_by(r, rec->referral, day);
+    router_contact_by(r, rec->referral, priority, day);
     if ((rc = router_contact_due(r, txn, c, day)) != 0)
         return rc;
     if (router_urgent_until(rec->referral, day) &&
@@ -77,14 +83,17 @@ int router_contact_made(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, int6
 {
     int rc = router_contact_due(r, txn, c, NULL);
     s_urgent_end(c);
+    bool newest = true;
     for (size_t i = c->n_referral_ids; rc == 0 && i-- > 0;) {
         Carerhub__ReferralRecord *rec = router_get_referral(r, txn, c->referral_ids[i]);
         bool older;
         if (!rec)
             continue;
         older = !rec->has_routed_at || rec->routed_at <= at;
-        if (!older && rec->referral && !rec->cancellation)
-            rc = s_waits(r, txn, c, rec);
+        if (!older && rec->referral && !rec->cancellation) {
+            rc = s_waits(r, txn, c, rec, newest);
+            newest = false;
+        }
         carerhub__referral_record__free_unpacked(rec, NULL);
         if (older)
             break; /* referrals are in the order taken */
@@ -98,6 +107,7 @@ int router_contact_recompute(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
     const char *before_move = NULL; /* the newest standing when it was passed on */
     bool waited_at_move = false;
     int64_t since, moved;
+    size_t last = n; /* the newest waiting */
     char day[DATE_STRLEN];
     int rc;
 
@@ -105,6 +115,10 @@ int router_contact_recompute(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
         (rc = router_contact_due(r, txn, c, NULL)) != 0)
         return rc;
     s_urgent_end(c);
+    for (size_t i = 0; i < n; i++)
+        if (recs[i] && recs[i]->referral && recs[i]->has_routed_at && !recs[i]->cancellation &&
+            recs[i]->routed_at > since)
+            last = i;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const Carerhub__ReferralRecord *rec = recs[i];
         if (!rec || !rec->referral || !rec->has_routed_at)
@@ -117,7 +131,7 @@ int router_contact_recompute(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c,
             continue;
         if (moved && rec->routed_at <= moved)
             waited_at_move = true;
-        rc = s_waits(r, txn, c, rec);
+        rc = s_waits(r, txn, c, rec, i == last);
     }
     /* Passed on when no referral still standing waited for contact: the
      * target that move gave (router_case_move). */

@@ -12,7 +12,8 @@
  * written before it gets it once (router_build_once).
  *
  * What an organisation sees of a case is what a delivery queued now would
- * carry (router_case_snapshot), with every referral not cancelled, and the
+ * carry (router_case_snapshot), with every referral not cancelled (without
+ * its equality answers, as a delivery: router_referral_for_org), and the
  * case's timeline with the organisation's own notes: what was written at an
  * organisation the case has left stays that organisation's, but for the
  * words it passed the case on with, which its transfer carried to the new
@@ -383,8 +384,10 @@ static void s_referrals(router_t *r, MDB_txn *txn, s_view_t *v)
     v->refs = xcalloc(n + 1, sizeof *v->refs);
     for (size_t i = 0; i < n; i++) {
         v->recs[i] = router_get_referral(r, txn, v->c->referral_ids[i]);
-        if (v->recs[i] && v->recs[i]->referral && !v->recs[i]->cancellation)
+        if (v->recs[i] && v->recs[i]->referral && !v->recs[i]->cancellation) {
+            router_referral_for_org(v->recs[i]->referral);
             v->refs[v->nrefs++] = v->recs[i]->referral;
+        }
     }
 }
 

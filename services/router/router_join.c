@@ -160,6 +160,14 @@ int router_join_referrals(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *stand
             *newest = xstrdup(order[i]->id);
         }
     *moved = s_moved(was, stands->carer ? stands->carer->postcode : NULL);
+    /* Its priority, from the same referrals in the same order. */
+    {
+        Carerhub__ReferralRecord **recs = xcalloc(n + 1, sizeof *recs);
+        for (size_t i = 0; i < n; i++)
+            recs[i] = order[i]->rec;
+        router_case_priority_recompute(stands, recs, n);
+        free(recs);
+    }
 out:
     free(order);
     free(was);

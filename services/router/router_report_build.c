@@ -43,7 +43,8 @@ static int s_referrals(router_t *r, MDB_txn *txn, Carerhub__CaseRecord *c, char 
             continue;
         rc = router_report_referral(r, txn, rec->referral, c, i == 0);
         if (i == 0)
-            router_contact_by(r, rec->referral, first);
+            router_contact_by(r, rec->referral, router_referral_priority(rec->referral, NULL),
+                              first);
         carerhub__referral_record__free_unpacked(rec, NULL);
     }
     return rc;

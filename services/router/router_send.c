@@ -5,7 +5,8 @@
  * sent while the agent has credit. A cancelled referral travels no more: a
  * delivery leaves it out, and what it gave of the carer's details, and one
  * left with none of the referrals it was to carry is dropped (audited). A delivery too large for an
- * agent is parked for an operator.
+ * agent is parked for an operator. No referral carries its equality
+ * answers: they never leave the hub (router_referral_for_org).
  */
 #include "router.h"
 
@@ -90,6 +91,17 @@ static int s_fit(Carerhub__Envelope *env, size_t max)
     return rc;
 }
 
+void router_referral_for_org(Carerhub__Referral *ref)
+{
+    /* Equality answers are for the hub's counts alone (counted as the
+     * referral is taken: router_report_about.c); the consent to them may
+     * travel, as what the carer agreed to. */
+    if (ref->equality) {
+        carerhub__equality__free_unpacked(ref->equality, NULL);
+        ref->equality = NULL;
+    }
+}
+
 /* The referrals a delivery carries, into c: of the case's first n, the
  * newest router.case_history that are not cancelled (a cancelled referral
  * travels no more, even in a delivery queued before it was cancelled),
@@ -110,6 +122,7 @@ static size_t s_referrals(router_t *r, MDB_txn *txn, const Carerhub__CaseRecord 
             continue;
         }
         total++;
+        router_referral_for_org(recs[i]->referral);
         if (got < hist)
             c->referrals[got++] = recs[i]->referral;
     }

@@ -186,11 +186,11 @@ static const char *s_recheck(const router_t *r, Carerhub__Referral *ref, char *w
 }
 
 /* Adds ref to case c: its id, its submitter, the NHS number if the case
- * had none, the carer's details (as now known), how long it is urgent
- * and whether it is priority. A carer who declined, or could not be reached, is asked for
- * again: the case is back at delivered, so that its organisation may
- * record an attempt and its outcome anew (nothing else of the case's
- * past changes). Returns whether the referral gives a new postcode. */
+ * had none, the carer's details (as now known) and how long it is urgent
+ * (its priority: router_case_priority_take). A carer who declined, or could not be reached, is
+ * asked for again: the case is back at delivered, so that its organisation may record an attempt
+ * and its outcome anew (nothing else of the case's past changes). Returns whether the referral
+ * gives a new postcode. */
 static bool s_case_add(Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
                        const char *submitter)
 {
@@ -219,7 +219,6 @@ static bool s_case_add(Carerhub__CaseRecord *c, const Carerhub__Referral *ref,
         }
         c->has_urgent = c->urgent = true;
     }
-    router_case_priority(c, ref);
     return moved;
 }
 
@@ -242,11 +241,12 @@ bool router_urgent_until(const Carerhub__Referral *ref, char day[DATE_STRLEN])
     return true;
 }
 
-void router_contact_by(const router_t *r, const Carerhub__Referral *ref, char day[DATE_STRLEN])
+void router_contact_by(const router_t *r, const Carerhub__Referral *ref, bool priority,
+                       char day[DATE_STRLEN])
 {
     int64_t received = ref->has_received_at ? ref->received_at : clock_now_ms();
     int days = route_contact_by_days(r->rt, referral_route_source(ref->source));
-    if (router_referral_priority(ref, NULL) && route_priority_contact_by_days(r->rt) < days)
+    if (priority && route_priority_contact_by_days(r->rt) < days)
         days = route_priority_contact_by_days(r->rt);
     date_format(date_of_ms(received) + days, day);
 }
@@ -346,7 +346,7 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     const char *submitter = s_submitter(r, ref, actor), *why, *kind;
     router_match_t m;
     Carerhub__CaseRecord *c;
-    char detail[200], day[DATE_STRLEN];
+    char detail[200];
     int64_t now = clock_now_ms();
     date_t on;
     uint64_t seq;
@@ -370,9 +370,9 @@ static int s_take_one(router_t *r, MDB_txn *txn, Carerhub__Referral *ref, const 
     c = m.found ? m.found : router_case_open(r, &m, s_opening(r, txn, &m, ref, now));
     m.found = NULL;
     moved = s_case_add(c, ref, submitter);
-    /* Its contact-by target, before the delivery that carries it. */
-    router_contact_by(r, ref, day);
-    if ((rc = router_contact_due(r, txn, c, day)) != 0) {
+    /* Its priority and contact-by target, before the delivery that
+     * carries them. */
+    if ((rc = router_case_priority_take(r, txn, c, ref, now)) != 0) {
         carerhub__case_record__free_unpacked(c, NULL);
         return rc;
     }

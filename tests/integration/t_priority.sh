@@ -4,7 +4,8 @@
 # reason, its contact-by target is routing.yaml's priority_contact_by_days
 # (2) from today, not a GP card's 10, and the referral carries what it said
 # of the caring. The first card (two people cared for, equality answers
-# with consent) is not priority and keeps 10 days. Three days on (the
+# with consent) is not priority and keeps 10 days; its case file has the
+# consent but not the equality answers, which only the report counts. Three days on (the
 # router's clock set ahead with faketime), `carerhub alerts` names the
 # priority case as an overdue priority, with no personal data, and not the
 # other.
@@ -39,8 +40,15 @@ assert_eq "$(jq -r '.flags | has("priority_reason")' "$g")" false "no priority_r
 assert_eq "$(jq -r .flags.contact_by "$g")" "$(date -u -d '+10 days' +%F)" "contact by (gp: 10 days)"
 assert_eq "$(jq -r '[.referrals[0].cared_for.relationship, .referrals[0].more_cared_for[0].relationship] | join(" ")' "$g")" \
     "mother father" "the two people cared for"
-assert_eq "$(jq -r '.referrals[0].consent.equality_monitoring, .referrals[0].equality.age_band' "$g" | paste -sd' ')" \
-    "true 65_to_74" "equality with its consent"
+# Its equality answers stay at the hub: the consent travels, the answers
+# do not, and the report counts them.
+assert_eq "$(jq -r '.referrals[0].consent.equality_monitoring, (.referrals[0] | has("equality"))' "$g" | paste -sd' ')" \
+    "true false" "the consent to equality monitoring without the answers"
+grep -q '65_to_74\|"sex"' "$f" "$g" && fail "a case file holds equality answers: $(grep -l 65_to_74 "$f" "$g")"
+add_key commissioner commissioner null
+cli --key commissioner report --json >"$WORK/report.json" || fail "report: $(cat "$WORK/report.json")"
+assert_eq "$(jq -r '.equality.consented, (.equality.by_age_band[] | select(.key == "65_to_74") | .referrals)' "$WORK/report.json" | paste -sd' ')" \
+    "1 1" "the report counts the equality answers"
 cli alerts >"$WORK/a0" 2>&1 || fail "alerts before the target: exit $?: $(cat "$WORK/a0")"
 
 # Three days later: past the priority case's target, not the other's.

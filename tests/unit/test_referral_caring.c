@@ -104,6 +104,53 @@ TEST(referral_caring_good_values_kept_and_normalised)
     ferrs_free(&e);
 }
 
+/* Quoted with a space at either end, or two spaces inside: the choice
+ * meant; a wrong one is named as written, with no underscores added. */
+TEST(referral_caring_spaces_around_a_choice)
+{
+    static const char *const more[] = {
+        "caring: {hours_per_week: \"50_or_more \", able_to_continue: \" no\"}\n",
+        "caring: {hours_per_week: \" 50 or more\", able_to_continue: \"not  sure\"}\n",
+        "caring: {hours_per_week: \"Under -20 \", able_to_continue: \"yes \"}\n",
+    };
+    static const char *const want[][2] = {
+        {"50_or_more", "no"}, {"50_or_more", "not_sure"}, {"under_20", "yes"}};
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++) {
+        ferrs_t e = FERRS_INIT;
+        Carerhub__Referral *r = NULL;
+        s_gp("", S_MOTHER, more[i], &e, &r);
+        CHECK_INT(e.n, 0);
+        if (r && r->caring) {
+            CHECK_STR(r->caring->hours_per_week, want[i][0]);
+            CHECK_STR(r->caring->able_to_continue, want[i][1]);
+        }
+        carerhub__referral__free_unpacked(r, NULL);
+        ferrs_free(&e);
+    }
+    {
+        ferrs_t e = FERRS_INIT;
+        Carerhub__Referral *r = NULL;
+        const char *m;
+        s_gp(", equality_monitoring: true", S_MOTHER,
+             "caring: {able_to_continue: \" not  really \"}\n"
+             "equality: {sex: \" Female \", disability: \"prefer  not to say\"}\n",
+             &e, &r);
+        CHECK_INT(e.n, 1);
+        m = s_msg(&e, "caring.able_to_continue", "invalid");
+        CHECK(m != NULL);
+        if (m) {
+            CHECK_CONTAINS(m, "not 'not  really'");
+            CHECK(strstr(m, "not__really") == NULL && strstr(m, "not_really") == NULL);
+        }
+        if (r && r->equality) {
+            CHECK_STR(r->equality->sex, "female");
+            CHECK_STR(r->equality->disability, "prefer_not_to_say");
+        }
+        carerhub__referral__free_unpacked(r, NULL);
+        ferrs_free(&e);
+    }
+}
+
 /* YAML 1.1 would read a bare no as false: the hub takes the word, quoted
  * or not, and refuses true, which answers no question asked. */
 TEST(referral_caring_able_to_continue_quoted_or_bare)

@@ -3,12 +3,14 @@
  * and for carers referred per 1,000 carers by area (report_about.c and the
  * four writers): the sample reply with those rows added, read back from
  * text, JSON, CSV and HTML, plainly and published (counts below 5 as
- * "<5", a rate from one suppressed).
+ * "<5", a rate from one suppressed, and enough others of a table
+ * suppressed that none can be worked out from its total).
  */
 #include "test.h"
 
 #include "report_sample.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,9 +78,14 @@ TEST(report_about_text_and_html_show_each_count_and_rate)
     CHECK_CONTAINS(text, "  Mid Essex    38,741       120       3.10          400      10.32\n");
     CHECK_CONTAINS(text, "  North Essex  33,920         3       0.09           12       0.35\n");
     /* published: 2, 0, 3, 4 and the North's 3 are "<5", and its rate with
-     * them; the population is an estimate, not a count of people */
-    CHECK_CONTAINS(pub, "  Under 20 hours a week    <5\n  20 to 49 hours a week    <5\n"
-                        "  50 or more hours a week   7\n");
+     * them; the 7 of 50 or more hours too, or 10 less 7 would say that the
+     * three "<5" hold 3 between them (as would 7 not priority of 10); the
+     * population is an estimate, not a count of people */
+    CHECK_CONTAINS(pub, "  Under 20 hours a week            <5\n"
+                        "  20 to 49 hours a week            <5\n"
+                        "  50 or more hours a week  suppressed\n"
+                        "  Not said                         <5\n");
+    CHECK_CONTAINS(pub, "  Priority              <5\n  Not priority  suppressed\n");
     CHECK_CONTAINS(pub, "  North Essex  33,920        <5  suppressed           12       0.35\n");
     CHECK_CONTAINS(pub, "  Mid Essex    38,741       120        3.10          400      10.32\n");
     CHECK_CONTAINS(page, "<caption id=\"c");
@@ -132,4 +139,138 @@ done:
     json_decref(p);
     free(csv);
     free(pcsv);
+}
+
+/* The attacker's report: 3 priority of 24 referrals; 34 consented to the
+ * equality questions: 20 female, 3 male, 6 prefer not to say, 5 not
+ * asked. */
+static void s_attack(s_about_t *a)
+{
+    Carerhub__ReportReply *rep = &a->s.rep;
+    s_sample(a);
+    rep->referrals = 24;
+    rep->by_hours = NULL, rep->n_by_hours = 0;
+    a->prio[0] = s_row(&a->rows[4], "priority", "Priority", 3);
+    a->prio[1] = s_row(&a->rows[5], "not_priority", "Not priority", 21);
+    rep->equality_consented = 34;
+    a->hours[0] = s_row(&a->rows[0], "female", "Female", 20);
+    a->hours[1] = s_row(&a->rows[1], "male", "Male", 3);
+    a->hours[2] = s_row(&a->rows[2], "prefer_not_to_say", "Prefer not to say", 6);
+    a->hours[3] = s_row(&a->rows[3], "not_asked", "Not asked", 5);
+    rep->by_sex = a->hours, rep->n_by_sex = 4;
+}
+
+/* How many ways the hidden cells (n of them; small[i]: "<5", else 5 or
+ * more) can hold `left` between them, counting in seen[i][v] each value v
+ * a cell takes in one of them. */
+static void s_ways(const bool *small, size_t n, size_t i, uint64_t left, uint64_t *v,
+                   bool seen[][64])
+{
+    if (i == n) {
+        if (left == 0)
+            for (size_t k = 0; k < n; k++)
+                seen[k][v[k]] = true;
+        return;
+    }
+    for (uint64_t x = small[i] ? 0 : 5; x <= (small[i] ? 4 : left) && x <= left && x < 64; x++) {
+        v[i] = x;
+        s_ways(small, n, i + 1, left - x, v, seen);
+    }
+}
+
+/* Whether any count of the published JSON table at path, whose rows add up
+ * to total, can be worked out: one hidden value that alone fits. */
+static bool s_recoverable(json_t *p, const char *path, uint64_t total)
+{
+    json_t *rows = report_sample_at(p, path);
+    bool small[8], seen[8][64] = {{false}};
+    uint64_t shown = 0, v[8];
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        json_t *x = json_object_get(json_array_get(rows, i), "referrals");
+        if (json_is_integer(x))
+            shown += (uint64_t)json_integer_value(x);
+        else if (json_is_string(x) && n < 8)
+            small[n++] = strcmp(json_string_value(x), "<5") == 0;
+    }
+    if (n == 0)
+        return false; /* nothing hidden */
+    s_ways(small, n, 0, total - shown, v, seen);
+    for (size_t k = 0; k < n; k++) {
+        size_t fits = 0;
+        for (size_t x = 0; x < 64; x++)
+            fits += seen[k][x];
+        if (fits < 2)
+            return true;
+    }
+    return false;
+}
+
+/* The words a text table gives for the row labelled label ("" if none). */
+static const char *s_text_cell(const char *text, const char *label, char out[32])
+{
+    const char *at = strstr(text, label), *end;
+    out[0] = '\0';
+    if (!at)
+        return out;
+    at += strlen(label);
+    while (*at == ' ')
+        at++;
+    end = strchr(at, '\n');
+    snprintf(out, 32, "%.*s", (int)(end ? end - at : 0), at);
+    return out;
+}
+
+TEST(report_about_published_counts_cannot_be_worked_out_from_the_totals)
+{
+    static s_about_t a;
+    json_t *p = NULL;
+    char *text, *csv, *page, cell[32];
+    s_attack(&a);
+    p = report_sample_json(&a.s, true);
+    text = report_sample_render(report_text, &a.s, true);
+    csv = report_sample_render(report_csv, &a.s, true);
+    page = report_sample_render(report_html, &a.s, true);
+    CHECK(p != NULL);
+    {
+        /* The check finds a count that subtraction gives: 3 of 24. */
+        json_t *one =
+            json_loads("{\"t\": [{\"referrals\": \"<5\"}, {\"referrals\": 21}]}", 0, NULL);
+        CHECK(one && s_recoverable(one, "t", 24));
+        json_decref(one);
+    }
+    CHECK_JINT(p, "referrals", 24);
+    CHECK_JINT(p, "equality.consented", 34);
+    CHECK(!s_recoverable(p, "by_priority", 24));
+    CHECK(!s_recoverable(p, "equality.by_sex", 34));
+    CHECK_JSTR(p, "by_priority.0.referrals", "<5");
+    CHECK_JSTR(p, "by_priority.1.referrals", "suppressed");
+    CHECK_JINT(p, "equality.by_sex.0.referrals", 20);
+    CHECK_JSTR(p, "equality.by_sex.1.referrals", "<5");
+    CHECK_JINT(p, "equality.by_sex.2.referrals", 6);
+    CHECK_JSTR(p, "equality.by_sex.3.referrals", "suppressed");
+    /* Not published, every count shows. */
+    json_decref(p);
+    p = report_sample_json(&a.s, false);
+    CHECK_JINT(p, "by_priority.1.referrals", 21);
+    CHECK_JINT(p, "equality.by_sex.3.referrals", 5);
+    /* The other forms hide the same. */
+    CHECK_STR(s_text_cell(text, "\n  Priority", cell), "<5");
+    CHECK_STR(s_text_cell(text, "\n  Not priority", cell), "suppressed");
+    CHECK_STR(s_text_cell(text, "\n  Male", cell), "<5");
+    CHECK_STR(s_text_cell(text, "\n  Not asked", cell), "suppressed");
+    CHECK_STR(s_text_cell(text, "\n  Prefer not to say", cell), "6");
+    CHECK_CONTAINS(csv, "\nby_priority,priority,Priority,referrals,<5\n"
+                        "by_priority,not_priority,Not priority,referrals,suppressed\n");
+    CHECK_CONTAINS(csv, "\nequality_by_sex,male,Male,referrals,<5\n");
+    CHECK_CONTAINS(csv, "\nequality_by_sex,not_asked,Not asked,referrals,suppressed\n");
+    CHECK_CONTAINS(page, "<th scope=\"row\">Not priority</th><td class=\"n\">suppressed</td>");
+    CHECK_CONTAINS(page, "<th scope=\"row\">Male</th><td class=\"n\">&lt;5</td>");
+    CHECK_CONTAINS(page, "<th scope=\"row\">Not asked</th><td class=\"n\">suppressed</td>");
+    CHECK(strstr(page, "<td class=\"n\">21</td>") == NULL);
+done:
+    json_decref(p);
+    free(text);
+    free(csv);
+    free(page);
 }

@@ -2,14 +2,15 @@
  * Unit tests of a priority referral (issue 22): referral_priority decided
  * both ways, and on a real case store the case it flags (Case.flags, as
  * its delivery carries it), its shorter contact-by target, a cancellation
- * that leaves no priority, the overdue alerts (priority first, saying
- * so), and an erased referral keeping nothing of what it said of the
- * caring.
+ * that leaves no priority, a newer referral saying the carer now copes
+ * (priority, reason, target and alerts all agree it is not), the overdue alerts (priority first,
+ * saying so), and an erased referral keeping nothing of what it said of the caring.
  */
 #include "test.h"
 
 #include "domain/referral.h"
 #include "router_hub.h"
+#include "util/clock.h"
 #include "util/mem.h"
 
 #include <stdio.h>
@@ -235,6 +236,173 @@ TEST(router_priority_overdue_first_in_alerts)
         CHECK(strstr(a->alerts[0]->detail, "Jane") == NULL);
     }
     carerhub__alerts_reply__free_unpacked(a, NULL);
+    hub_close(&h);
+}
+
+/* The case's priority from its referrals standing: the newest answer to
+ * each question about the caring, and a discharge only until its day. */
+TEST(referral_priority_now_follows_the_newest_answers)
+{
+    Carerhub__Referral a = CARERHUB__REFERRAL__INIT, b = CARERHUB__REFERRAL__INIT;
+    Carerhub__DischargePart d = CARERHUB__DISCHARGE_PART__INIT;
+    Carerhub__Patient p = CARERHUB__PATIENT__INIT;
+    const Carerhub__Referral *refs[2] = {&a, &b};
+    const char *why = "unset";
+    a.caring = s_caring("50_or_more", "no");
+    a.referral_date = (char *)"2026-11-22";
+    b.referral_date = (char *)"2026-11-23";
+    CHECK(referral_priority_now(refs, 1, date_from_ymd(2026, 11, 22), &why));
+    CHECK_STR(why, S_HOURS);
+    /* Silent on the caring: the earlier answers stand. */
+    CHECK(referral_priority_now(refs, 2, date_from_ymd(2026, 11, 23), &why));
+    b.caring = s_caring("50_or_more", NULL);
+    CHECK(referral_priority_now(refs, 2, date_from_ymd(2026, 11, 23), &why));
+    carerhub__caring__free_unpacked(b.caring, NULL);
+    /* Now able to go on: not priority, whatever was said before. */
+    b.caring = s_caring(NULL, "yes");
+    CHECK(!referral_priority_now(refs, 2, date_from_ymd(2026, 11, 23), &why));
+    CHECK(why == NULL);
+    carerhub__caring__free_unpacked(b.caring, NULL);
+    b.caring = s_caring("under_20", NULL);
+    CHECK(!referral_priority_now(refs, 2, date_from_ymd(2026, 11, 23), &why));
+    carerhub__caring__free_unpacked(b.caring, NULL);
+    b.caring = NULL;
+    carerhub__caring__free_unpacked(a.caring, NULL);
+    a.caring = NULL;
+    /* A discharge on the 24th referred on the 22nd: priority until then. */
+    p.expected_discharge = (char *)"2026-11-24";
+    d.patient = &p;
+    a.discharge = &d;
+    CHECK(referral_priority_now(refs, 1, date_from_ymd(2026, 11, 24), &why));
+    CHECK_STR(why, S_HOME);
+    CHECK(!referral_priority_now(refs, 1, date_from_ymd(2026, 11, 25), &why));
+}
+
+/* Reports contact with case_id by Carers First. */
+static int s_contacted(hub_t *h, const char *oid, const char *case_id)
+{
+    Carerhub__Outcome *o = hub_outcome_new(oid, case_id, "contacted");
+    Carerhub__OutcomeResult res;
+    int rc;
+    /* A second ago, so that the next referral plainly comes after it. */
+    o->has_at = true;
+    o->at = clock_now_ms() - 1000;
+    rc = hub_report(h, "carers-first", o, &res);
+    router_outcome_results_free(&res, 1);
+    carerhub__outcome__free_unpacked(o, NULL);
+    return rc == CARERHUB__OUTCOME_RESULT__RESULT__RECORDED ? 0 : -1;
+}
+
+/* A priority card, contact made, then a card saying the carer cares under
+ * 20 hours and is able to go on: the case is not priority (no reason), is
+ * due by the GP's 10 days, its delivery says so, and when overdue its
+ * alert does not call it priority. */
+TEST(router_priority_ends_when_the_newest_referral_says_the_carer_copes)
+{
+    static hub_t h;
+    Carerhub__AlertsReply *a;
+    Carerhub__OutboxEntry **e;
+    Carerhub__CaseRecord *c;
+    MDB_txn *txn;
+    char id[32], again[32], due10[DATE_STRLEN], day[DATE_STRLEN];
+    date_t today;
+    size_t n;
+    CHECK_INT(hub_open(&h, 50), 0);
+    s_day(10, due10);
+    CHECK_INT(s_take(&h, s_card("GP-TEST95-1", "50_or_more", "no"), id), 0);
+    CHECK_INT(s_contacted(&h, "cf-95-1", id), 0);
+    CHECK_INT(s_take(&h, s_card("GP-TEST95-2", "under_20", "yes"), again), 0);
+    CHECK_STR(again, id);
+    c = hub_case(&h, id);
+    CHECK(c && !router_case_is_priority(c));
+    CHECK(c && !(c->flags && c->flags->priority_reason));
+    CHECK(c && c->contact_by && strcmp(c->contact_by, due10) == 0);
+    carerhub__case_record__free_unpacked(c, NULL);
+    n = hub_outbox(&h, "carers-first", &e);
+    CHECK(n >= 2);
+    if (n >= 2) {
+        const Carerhub__Case *s = e[n - 1]->snapshot;
+        CHECK(s->flags && !s->flags->priority && !s->flags->priority_reason);
+        CHECK_STR(s->contact_by, due10);
+    }
+    hub_outbox_free(e, n);
+    s_day(30, day);
+    date_parse(day, &today);
+    CHECK_INT(store_read(h.r.store, &txn), 0);
+    a = router_alerts(&h.r, txn, today);
+    mdb_txn_abort(txn);
+    CHECK(a->n_alerts >= 1);
+    for (size_t i = 0; i < a->n_alerts; i++)
+        if (a->alerts[i]->case_id && strcmp(a->alerts[i]->case_id, id) == 0)
+            CHECK(strstr(a->alerts[i]->detail, "priority") == NULL);
+    carerhub__alerts_reply__free_unpacked(a, NULL);
+    hub_close(&h);
+}
+
+/* Not yet contacted: a card saying the carer copes takes the priority
+ * target away (10 days, not 2); one saying again they cannot go on gives
+ * it back (2 days from its receipt). */
+TEST(router_priority_target_only_while_priority)
+{
+    static hub_t h;
+    Carerhub__CaseRecord *c;
+    char id[32], again[32], due2[DATE_STRLEN], due10[DATE_STRLEN];
+    CHECK_INT(hub_open(&h, 50), 0);
+    s_day(2, due2);
+    s_day(10, due10);
+    CHECK_INT(s_take(&h, s_card("GP-TEST96-1", "50_or_more", "no"), id), 0);
+    CHECK_INT(s_take(&h, s_card("GP-TEST96-2", "20_to_49", "yes"), again), 0);
+    CHECK_STR(again, id);
+    c = hub_case(&h, id);
+    CHECK(c && !router_case_is_priority(c));
+    CHECK(c && c->contact_by && strcmp(c->contact_by, due10) == 0);
+    carerhub__case_record__free_unpacked(c, NULL);
+    CHECK_INT(s_take(&h, s_card("GP-TEST96-3", "50_or_more", "no"), again), 0);
+    c = hub_case(&h, id);
+    CHECK(c && router_case_is_priority(c));
+    CHECK_STR(c->flags->priority_reason, S_HOURS);
+    CHECK(c && c->contact_by && strcmp(c->contact_by, due2) == 0);
+    carerhub__case_record__free_unpacked(c, NULL);
+    hub_close(&h);
+}
+
+/* The first GP card's equality answers (with consent) reach no
+ * organisation: its case's delivery and its inbox view carry the consent
+ * without them; the report counts them (by_age_band 65_to_74). */
+TEST(router_equality_answers_never_leave_the_hub)
+{
+    static hub_t h;
+    Carerhub__OutboxEntry **e;
+    Carerhub__CaseReply *view;
+    MDB_txn *txn;
+    Carerhub__Referral *ref = hub_card("GP-TEST97-1", "gp");
+    char id[32];
+    size_t n;
+    CHECK(ref && ref->equality && ref->equality->age_band);
+    CHECK_INT(hub_open(&h, 50), 0);
+    CHECK_INT(s_take(&h, ref, id), 0);
+    n = hub_outbox(&h, "carers-first", &e);
+    CHECK_INT(n, 1);
+    hub_outbox_free(e, n);
+    CHECK_INT(store_read(h.r.store, &txn), 0);
+    view = router_case_view(&h.r, txn, "carers-first", id, clock_now_ms());
+    mdb_txn_abort(txn);
+    CHECK(view && view->case_ && view->case_->n_referrals == 1);
+    if (view && view->case_ && view->case_->n_referrals == 1) {
+        const Carerhub__Referral *got = view->case_->referrals[0];
+        CHECK(got->equality == NULL);
+        CHECK(got->consent && got->consent->has_equality_monitoring &&
+              got->consent->equality_monitoring);
+        CHECK(got->caring != NULL); /* what it said of the caring goes */
+    }
+    if (view)
+        carerhub__case_reply__free_unpacked(view, NULL);
+    /* Counted as it was taken. */
+    {
+        char *dump = hub_report_dump(&h);
+        CHECK_CONTAINS(dump, "|x|age_band|65_to_74=1\n");
+        free(dump);
+    }
     hub_close(&h);
 }
 
