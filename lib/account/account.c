@@ -5,6 +5,7 @@
  * again and a writer never holds LMDB's write lock for an Argon2id run.
  */
 #include "account/account.h"
+#include "account/account_impl.h"
 
 #include "domain/codes.h"
 #include "domain/route.h"
@@ -33,7 +34,7 @@ static const char s_dummy_hash[] = "$argon2id$v=19$m=65536,t=2,p=1$SMgB9RwE3muc2
 /* A transaction function's refusal: not an LMDB code nor an errno value. */
 #define S_REFUSED (-1)
 
-static void s_sodium(void)
+void account_sodium(void)
 {
     static bool started;
     /* It fails only without a random source: nothing here could work. */
@@ -42,9 +43,7 @@ static void s_sodium(void)
     started = true;
 }
 
-static account_rc_t s_say(account_rc_t rc, char *msg, size_t msgsz, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static account_rc_t s_say(account_rc_t rc, char *msg, size_t msgsz, const char *fmt, ...)
+account_rc_t account_say(account_rc_t rc, char *msg, size_t msgsz, const char *fmt, ...)
 {
     va_list ap;
     if (msg && msgsz) {
@@ -55,29 +54,32 @@ static account_rc_t s_say(account_rc_t rc, char *msg, size_t msgsz, const char *
     return rc;
 }
 
-static bool s_letter(char c)
+bool account_letter(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static const char *s_name_problem(const char *name)
+const char *account_name_problem(const char *name, size_t max)
 {
+    static char too_long[64];
     size_t n = name ? strlen(name) : 0;
     if (n == 0)
         return "name must not be empty";
-    if (n > ACCOUNT_NAME_MAX)
-        return "name must be at most 64 characters";
-    if (!s_letter(name[0]))
+    if (n > max) {
+        snprintf(too_long, sizeof too_long, "name must be at most %zu characters", max);
+        return too_long;
+    }
+    if (!account_letter(name[0]))
         return "name must start with a letter";
     for (const char *p = name; *p; p++)
-        if (!s_letter(*p) && !(*p >= '0' && *p <= '9') && *p != '.' && *p != '-' && *p != '_')
+        if (!account_letter(*p) && !(*p >= '0' && *p <= '9') && *p != '.' && *p != '-' && *p != '_')
             return "name may hold only letters, digits, '.', '-' and '_'";
     return NULL;
 }
 
 const char *account_check(const char *name, role_t role, const char *org)
 {
-    const char *why = s_name_problem(name);
+    const char *why = account_name_problem(name, ACCOUNT_NAME_MAX);
     bool has_org = org && *org;
     if (why)
         return why;
@@ -272,30 +274,31 @@ static int s_op_txn(MDB_txn *txn, void *arg)
 static account_rc_t s_run(s_op_t *op, char *msg, size_t msgsz)
 {
     int rc;
-    if (op->kind != S_ADD && s_name_problem(op->name))
-        return s_say(ACCOUNT_UNKNOWN, msg, msgsz, "name is not an account's");
+    if (op->kind != S_ADD && account_name_problem(op->name, ACCOUNT_NAME_MAX))
+        return account_say(ACCOUNT_UNKNOWN, msg, msgsz, "name is not an account's");
     op->now = clock_now_ms();
     rc = store_write(op->st, s_op_txn, op);
     if (rc == 0)
         return ACCOUNT_OK;
     if (rc != S_REFUSED)
-        return s_say(ACCOUNT_STORE, msg, msgsz, "the accounts store %s: %s", store_path(op->st),
-                     store_strerror(rc));
+        return account_say(ACCOUNT_STORE, msg, msgsz, "the accounts store %s: %s",
+                           store_path(op->st), store_strerror(rc));
     switch (op->result) {
     case ACCOUNT_EXISTS:
-        return s_say(op->result, msg, msgsz, "name %s is taken by an account already", op->name);
+        return account_say(op->result, msg, msgsz, "name %s is taken by an account already",
+                           op->name);
     case ACCOUNT_UNKNOWN:
-        return s_say(op->result, msg, msgsz, "name %s is not an account", op->name);
+        return account_say(op->result, msg, msgsz, "name %s is not an account", op->name);
     default:
-        return s_say(op->result, msg, msgsz,
-                     "the set-up link has expired, has been used, or is not this account's");
+        return account_say(op->result, msg, msgsz,
+                           "the set-up link has expired, has been used, or is not this account's");
     }
 }
 
 /* A new Argon2id hash of password into out, or -1 (out of memory). */
 static int s_hash(const char *password, char out[crypto_pwhash_STRBYTES])
 {
-    s_sodium();
+    account_sodium();
     return crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                              crypto_pwhash_MEMLIMIT_INTERACTIVE);
 }
@@ -310,10 +313,10 @@ account_rc_t account_add(store_t *st, const char *name, role_t role, const char 
     if (!why && password)
         why = account_password_problem(name, password);
     if (why)
-        return s_say(ACCOUNT_BAD, msg, msgsz, "%s", why);
+        return account_say(ACCOUNT_BAD, msg, msgsz, "%s", why);
     if (password) {
         if (s_hash(password, hash) != 0)
-            return s_say(ACCOUNT_STORE, msg, msgsz, "password: not enough memory to hash it");
+            return account_say(ACCOUNT_STORE, msg, msgsz, "password: not enough memory to hash it");
         op.hash = hash;
         op.flag = must_change;
     }
@@ -328,9 +331,9 @@ account_rc_t account_passwd(store_t *st, const char *name, const char *password,
     s_op_t op = {.kind = S_PASSWD, .st = st, .name = name, .hash = hash, .flag = must_change};
 
     if (why)
-        return s_say(ACCOUNT_BAD, msg, msgsz, "%s", why);
+        return account_say(ACCOUNT_BAD, msg, msgsz, "%s", why);
     if (s_hash(password, hash) != 0)
-        return s_say(ACCOUNT_STORE, msg, msgsz, "password: not enough memory to hash it");
+        return account_say(ACCOUNT_STORE, msg, msgsz, "password: not enough memory to hash it");
     return s_run(&op, msg, msgsz);
 }
 
@@ -349,8 +352,9 @@ account_rc_t account_setup_token(store_t *st, const char *name, int hours, char 
 
     token[0] = '\0';
     if (hours < 1 || hours > 24 * 30)
-        return s_say(ACCOUNT_BAD, msg, msgsz, "hours must be between 1 and 720, not %d", hours);
-    s_sodium();
+        return account_say(ACCOUNT_BAD, msg, msgsz, "hours must be between 1 and 720, not %d",
+                           hours);
+    account_sodium();
     randombytes_buf(raw, sizeof raw);
     sodium_bin2base64(token, ACCOUNT_SETUP_TOKEN + 1, raw, sizeof raw,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -371,9 +375,10 @@ account_rc_t account_setup(store_t *st, const char *name, const char *token, con
     const char *why;
     bool ok;
 
-    s_sodium();
+    account_sodium();
     if (!token || strlen(token) != ACCOUNT_SETUP_TOKEN)
-        return s_say(ACCOUNT_DENIED, msg, msgsz, "the set-up link is not complete: copy all of it");
+        return account_say(ACCOUNT_DENIED, msg, msgsz,
+                           "the set-up link is not complete: copy all of it");
     s_hash_token(token, op.token_hash);
     /* The token first, so that a wrong one costs no Argon2id run; the write
      * checks it again, so that it sets a password once only. */
@@ -381,12 +386,12 @@ account_rc_t account_setup(store_t *st, const char *name, const char *token, con
     ok = a && !a->disabled && s_token_ok(a, op.token_hash, clock_now_ms());
     carerhub__web_account__free_unpacked(a, NULL);
     if (!ok)
-        return s_say(ACCOUNT_DENIED, msg, msgsz,
-                     "the set-up link has expired, has been used, or is not this account's");
+        return account_say(ACCOUNT_DENIED, msg, msgsz,
+                           "the set-up link has expired, has been used, or is not this account's");
     if ((why = account_password_problem(name, password)) != NULL)
-        return s_say(ACCOUNT_BAD, msg, msgsz, "%s", why);
+        return account_say(ACCOUNT_BAD, msg, msgsz, "%s", why);
     if (s_hash(password, hash) != 0)
-        return s_say(ACCOUNT_STORE, msg, msgsz, "password: not enough memory to hash it");
+        return account_say(ACCOUNT_STORE, msg, msgsz, "password: not enough memory to hash it");
     return s_run(&op, msg, msgsz);
 }
 
@@ -399,7 +404,7 @@ account_rc_t account_verify(store_t *st, const char *name, const char *password,
     bool ok;
 
     *out = NULL;
-    s_sodium();
+    account_sodium();
     /* Every path verifies one hash, of the same cost: the answer's time
      * tells nothing about the name. */
     ok = crypto_pwhash_str_verify(hash, password ? password : "", n) == 0;
@@ -454,6 +459,6 @@ store_t *account_open(const char *dir, int *err)
     /* Format 1 (format 0 needs no upgrade). */
     store_opts_t so = {
         .dbs = account_dbs, .map_size = (size_t)16 << 20, .kind = "web", .schema = 1};
-    s_sodium();
+    account_sodium();
     return store_open(dir, &so, err);
 }

@@ -5,6 +5,8 @@
  */
 #include "account/client.h"
 
+#include "account/account_impl.h"
+
 #include "domain/codes.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -19,45 +21,6 @@
 #include <string.h>
 
 #define S_REFUSED (-1) /* a transaction function's refusal: not an LMDB code */
-
-static void s_sodium(void)
-{
-    if (sodium_init() < 0)
-        log_panic("libsodium cannot start (no random source?)");
-}
-
-static account_rc_t s_say(account_rc_t rc, char *msg, size_t msgsz, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static account_rc_t s_say(account_rc_t rc, char *msg, size_t msgsz, const char *fmt, ...)
-{
-    va_list ap;
-    if (msg && msgsz) {
-        va_start(ap, fmt);
-        vsnprintf(msg, msgsz, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
-static bool s_letter(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static const char *s_name_problem(const char *name)
-{
-    size_t n = name ? strlen(name) : 0;
-    if (n == 0)
-        return "name must not be empty";
-    if (n > CLIENT_NAME_MAX)
-        return "name must be at most 59 characters";
-    if (!s_letter(name[0]))
-        return "name must start with a letter";
-    for (const char *p = name; *p; p++)
-        if (!s_letter(*p) && !(*p >= '0' && *p <= '9') && *p != '.' && *p != '-' && *p != '_')
-            return "name may hold only letters, digits, '.', '-' and '_'";
-    return NULL;
-}
 
 int client_role_of_org(const char *org, role_t *out)
 {
@@ -76,7 +39,7 @@ int client_role_of_org(const char *org, role_t *out)
 
 const char *client_check(const char *name, role_t role, const char *org)
 {
-    const char *why = s_name_problem(name);
+    const char *why = account_name_problem(name, CLIENT_NAME_MAX);
     if (why)
         return why;
     if (role != ROLE_GP && role != ROLE_HOSPITAL && role != ROLE_SCHOOL)
@@ -184,17 +147,18 @@ static int s_op_txn(MDB_txn *txn, void *arg)
 static account_rc_t s_run(s_op_t *op, char *msg, size_t msgsz)
 {
     int rc;
-    if (op->kind != S_ADD && s_name_problem(op->name))
-        return s_say(ACCOUNT_UNKNOWN, msg, msgsz, "name is not a client's");
+    if (op->kind != S_ADD && account_name_problem(op->name, CLIENT_NAME_MAX))
+        return account_say(ACCOUNT_UNKNOWN, msg, msgsz, "name is not a client's");
     op->now = clock_now_ms();
     if ((rc = store_write(op->st, s_op_txn, op)) == 0)
         return ACCOUNT_OK;
     if (rc != S_REFUSED)
-        return s_say(ACCOUNT_STORE, msg, msgsz, "the clients store %s: %s", store_path(op->st),
-                     store_strerror(rc));
+        return account_say(ACCOUNT_STORE, msg, msgsz, "the clients store %s: %s",
+                           store_path(op->st), store_strerror(rc));
     if (op->result == ACCOUNT_EXISTS)
-        return s_say(op->result, msg, msgsz, "name %s is taken by a client already", op->name);
-    return s_say(op->result, msg, msgsz, "name %s is not a client", op->name);
+        return account_say(op->result, msg, msgsz, "name %s is taken by a client already",
+                           op->name);
+    return account_say(op->result, msg, msgsz, "name %s is not a client", op->name);
 }
 
 static void s_hash(const char *token, uint8_t out[32])
@@ -206,7 +170,7 @@ static void s_hash(const char *token, uint8_t out[32])
 static void s_new_token(char *token, uint8_t hash[32])
 {
     uint8_t raw[32];
-    s_sodium();
+    account_sodium();
     randombytes_buf(raw, sizeof raw);
     sodium_bin2base64(token, CLIENT_TOKEN_LEN + 1, raw, sizeof raw,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -224,7 +188,7 @@ account_rc_t client_add(store_t *st, const char *name, role_t role, const char *
 
     token[0] = '\0';
     if (why)
-        return s_say(ACCOUNT_BAD, msg, msgsz, "%s", why);
+        return account_say(ACCOUNT_BAD, msg, msgsz, "%s", why);
     s_new_token(token, op.hash);
     if ((rc = s_run(&op, msg, msgsz)) != ACCOUNT_OK)
         sodium_memzero(token, CLIENT_TOKEN_LEN + 1);
@@ -255,7 +219,7 @@ static bool s_token_form(const char *t)
     if (n != CLIENT_TOKEN_LEN)
         return false;
     for (size_t i = 0; i < n; i++)
-        if (!s_letter(t[i]) && !(t[i] >= '0' && t[i] <= '9') && t[i] != '-' && t[i] != '_')
+        if (!account_letter(t[i]) && !(t[i] >= '0' && t[i] <= '9') && t[i] != '-' && t[i] != '_')
             return false;
     return true;
 }
@@ -271,7 +235,7 @@ account_rc_t client_verify(store_t *st, const char *token, Carerhub__WebClient *
     *out = NULL;
     if (!s_token_form(token))
         return ACCOUNT_DENIED;
-    s_sodium();
+    account_sodium();
     s_hash(token, hash);
     if (store_read(st, &txn) != 0)
         return ACCOUNT_STORE;
@@ -301,7 +265,7 @@ Carerhub__WebClient *client_get(store_t *st, const char *name)
     Carerhub__WebClient *c;
     MDB_txn *txn;
     int rc;
-    if (s_name_problem(name) || store_read(st, &txn) != 0)
+    if (account_name_problem(name, CLIENT_NAME_MAX) || store_read(st, &txn) != 0)
         return NULL;
     c = s_get(txn, st, name, &rc);
     mdb_txn_abort(txn);
@@ -353,7 +317,7 @@ int client_cert_sha256(const char *pem, size_t len, uint8_t out[32], char *why, 
     }
     max = (size_t)(e - b);
     der = xmalloc(max + 1);
-    s_sodium();
+    account_sodium();
     if (sodium_base642bin(der, max, b, max, " \t\r\n", &n, NULL, sodium_base64_VARIANT_ORIGINAL) !=
             0 ||
         n == 0)
