@@ -428,7 +428,8 @@ Carerhub__WebAccount *account_get(store_t *st, const char *name)
     return a;
 }
 
-int account_each(store_t *st, int (*fn)(const Carerhub__WebAccount *a, void *arg), void *arg)
+int account_walk(store_t *st, size_t db, const ProtobufCMessageDescriptor *d,
+                 int (*fn)(const ProtobufCMessage *m, void *arg), void *arg)
 {
     MDB_txn *txn;
     MDB_cursor *cur;
@@ -437,21 +438,39 @@ int account_each(store_t *st, int (*fn)(const Carerhub__WebAccount *a, void *arg
 
     if ((rc = store_read(st, &txn)) != 0)
         return rc;
-    if ((rc = mdb_cursor_open(txn, store_dbi(st, ACCOUNT_DB_ACCOUNTS), &cur)) != 0) {
+    if ((rc = mdb_cursor_open(txn, store_dbi(st, db), &cur)) != 0) {
         mdb_txn_abort(txn);
         return rc;
     }
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !stop;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        Carerhub__WebAccount *a = carerhub__web_account__unpack(NULL, v.mv_size, v.mv_data);
-        if (!a)
+        ProtobufCMessage *m = protobuf_c_message_unpack(d, NULL, v.mv_size, v.mv_data);
+        if (!m)
             continue; /* not ours to list: the rest still is */
-        stop = fn(a, arg);
-        carerhub__web_account__free_unpacked(a, NULL);
+        stop = fn(m, arg);
+        protobuf_c_message_free_unpacked(m, NULL);
     }
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     return stop;
+}
+
+typedef struct {
+    int (*fn)(const Carerhub__WebAccount *a, void *arg);
+    void *arg;
+} s_each_t;
+
+static int s_each_one(const ProtobufCMessage *m, void *arg)
+{
+    s_each_t *e = arg;
+    return e->fn((const Carerhub__WebAccount *)m, e->arg);
+}
+
+int account_each(store_t *st, int (*fn)(const Carerhub__WebAccount *a, void *arg), void *arg)
+{
+    s_each_t e = {fn, arg};
+    return account_walk(st, ACCOUNT_DB_ACCOUNTS, &carerhub__web_account__descriptor, s_each_one,
+                        &e);
 }
 
 store_t *account_open(const char *dir, int *err)

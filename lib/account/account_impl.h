@@ -20,5 +20,10 @@ bool account_letter(char c);
 /* NULL, or what is wrong with name for a person to read: 1 to max
  * letters, digits, '.', '-' and '_', starting with a letter. */
 const char *account_name_problem(const char *name, size_t max);
+/* Calls fn for each record of table db (messages of d) in key order,
+ * skipping one that does not decode; stops at a non-zero return. Returns
+ * 0, fn's non-zero return, or the store's error. */
+int account_walk(store_t *st, size_t db, const ProtobufCMessageDescriptor *d,
+                 int (*fn)(const ProtobufCMessage *m, void *arg), void *arg);
 
 #endif

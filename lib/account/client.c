@@ -272,30 +272,21 @@ Carerhub__WebClient *client_get(store_t *st, const char *name)
     return c;
 }
 
+typedef struct {
+    int (*fn)(const Carerhub__WebClient *c, void *arg);
+    void *arg;
+} s_each_t;
+
+static int s_each_one(const ProtobufCMessage *m, void *arg)
+{
+    s_each_t *e = arg;
+    return e->fn((const Carerhub__WebClient *)m, e->arg);
+}
+
 int client_each(store_t *st, int (*fn)(const Carerhub__WebClient *c, void *arg), void *arg)
 {
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    MDB_val k, v;
-    int rc, stop = 0;
-
-    if ((rc = store_read(st, &txn)) != 0)
-        return rc;
-    if ((rc = mdb_cursor_open(txn, store_dbi(st, ACCOUNT_DB_CLIENTS), &cur)) != 0) {
-        mdb_txn_abort(txn);
-        return rc;
-    }
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !stop;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        Carerhub__WebClient *c = carerhub__web_client__unpack(NULL, v.mv_size, v.mv_data);
-        if (!c)
-            continue;
-        stop = fn(c, arg);
-        carerhub__web_client__free_unpacked(c, NULL);
-    }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
-    return stop;
+    s_each_t e = {fn, arg};
+    return account_walk(st, ACCOUNT_DB_CLIENTS, &carerhub__web_client__descriptor, s_each_one, &e);
 }
 
 int client_cert_sha256(const char *pem, size_t len, uint8_t out[32], char *why, size_t whysz)
